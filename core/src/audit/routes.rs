@@ -1,0 +1,55 @@
+//! Reading the audit log: tenant admins, their own tenant only.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AuditEntry, AuditFilter};
+use crate::auth::Principal;
+use crate::auth::permissions::Action;
+use crate::error::Result;
+use crate::http::extract::ApiQuery;
+use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::Problem;
+use crate::state::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
+}
+
+/// Filters for the audit log.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only this action, e.g. `user.approved`.
+    pub action: Option<String>,
+    /// Only this kind of entity, e.g. `user`.
+    pub entity_type: Option<String>,
+    /// Only this entity id.
+    pub entity_id: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The current tenant's audit log, oldest first.
+#[utoipa::path(get, path = "/audit", tag = "audit", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, description = "Audit entries", body = Page<AuditEntry>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Json<Page<AuditEntry>>> {
+    let ctx = principal.tenant(Action::AuditRead)?;
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
+    let filter = AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let entries = super::list(&mut tx, &filter, &page).await?;
+    tx.commit().await?;
+    Ok(Json(entries))
+}

@@ -1,0 +1,104 @@
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::{ActorKind, AuditCtx, AuditEntry, Event};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, TenantTx, on_conn};
+use crate::error::Result;
+use crate::http::pagination::{Page, PageRequest};
+use crate::ids::{AuditId, TenantId};
+
+pub(super) async fn insert(
+    conn: &mut Conn,
+    tenant: Option<TenantId>,
+    ctx: &AuditCtx,
+    event: Event<'_>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO audit_log
+        (id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id, changes, request_id, ip)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    on_conn!(conn, c => sqlx::query(SQL)
+        .bind(AuditId::new())
+        .bind(tenant)
+        .bind(Timestamp::now())
+        .bind(ctx.actor_kind)
+        .bind(ctx.actor_id)
+        .bind(event.action)
+        .bind(event.entity_type)
+        .bind(event.entity_id)
+        .bind(Json(event.changes))
+        .bind(&ctx.request_id)
+        .bind(&ctx.ip)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: AuditId,
+    tenant_id: Option<TenantId>,
+    at: Timestamp,
+    actor_kind: ActorKind,
+    actor_id: Option<Uuid>,
+    action: String,
+    entity_type: String,
+    entity_id: Option<String>,
+    changes: Json<serde_json::Value>,
+    request_id: Option<String>,
+    ip: Option<String>,
+}
+
+/// Narrows an audit listing.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this kind of entity.
+    pub entity_type: Option<String>,
+    /// Only this entity.
+    pub entity_id: Option<String>,
+}
+
+/// The tenant's audit log, oldest first, a page at a time.
+pub async fn list(tx: &mut TenantTx, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
+    const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+            changes, request_id, ip
+        FROM audit_log
+        WHERE tenant_id = $1
+          AND ($2 IS NULL OR id > $2)
+          AND ($3 IS NULL OR action = $3)
+          AND ($4 IS NULL OR entity_type = $4)
+          AND ($5 IS NULL OR entity_id = $5)
+        ORDER BY id
+        LIMIT $6";
+    let tenant = tx.tenant_id();
+    let after: Option<AuditId> = page.after()?;
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(tenant)
+        .bind(after)
+        .bind(&filter.action)
+        .bind(&filter.entity_type)
+        .bind(&filter.entity_id)
+        .bind(page.fetch_limit())
+        .fetch_all(&mut **c)
+        .await)?;
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            at: r.at,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            changes: r.changes.0,
+            request_id: r.request_id,
+            ip: r.ip,
+        })
+        .collect();
+    Ok(page.finish(items, |e| e.id.as_uuid()))
+}

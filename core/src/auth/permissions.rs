@@ -1,0 +1,68 @@
+//! The permission matrix: which tenant role may do what. One table, read by every handler
+//! through [`Role::allows`]; API keys carry a subset of the same actions as scopes.
+
+use crate::db::types::text_enum;
+
+text_enum! {
+    /// A user's role within one tenant.
+    pub enum Role {
+        /// Eye-care practitioner (optometrist).
+        Ecp = "ecp",
+        /// Dispensing optician or dispensing assistant.
+        Dispenser = "dispenser",
+        /// Laboratory technician.
+        LabTech = "lab_tech",
+        /// Laboratory engineer (equipment, production).
+        Engineer = "engineer",
+        /// A supplier's staff.
+        Supplier = "supplier",
+        /// Administers the tenant: users, settings, audit.
+        CompanyAdmin = "company_admin",
+    }
+}
+
+text_enum! {
+    /// Something a caller may be allowed to do within a tenant.
+    pub enum Action {
+        /// See the tenant's own details.
+        TenantRead = "tenant:read",
+        /// List the tenant's users and their roles.
+        UsersRead = "users:read",
+        /// Approve, reject, change the role of and remove users.
+        UsersManage = "users:manage",
+        /// Read the tenant's audit log.
+        AuditRead = "audit:read",
+        /// Create, list and revoke the tenant's API keys.
+        ApiKeysManage = "api_keys:manage",
+    }
+}
+
+impl Role {
+    /// Whether this role may perform `action`. The whole matrix is here.
+    pub fn allows(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::CompanyAdmin => true,
+            Role::Ecp | Role::Dispenser | Role::LabTech | Role::Engineer | Role::Supplier => {
+                matches!(action, TenantRead | UsersRead)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_company_admins_manage_users_audit_and_keys() {
+        for role in Role::ALL {
+            let admin = *role == Role::CompanyAdmin;
+            assert!(role.allows(Action::TenantRead));
+            assert!(role.allows(Action::UsersRead));
+            assert_eq!(role.allows(Action::UsersManage), admin, "{role}");
+            assert_eq!(role.allows(Action::AuditRead), admin, "{role}");
+            assert_eq!(role.allows(Action::ApiKeysManage), admin, "{role}");
+        }
+    }
+}

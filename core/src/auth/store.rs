@@ -1,0 +1,415 @@
+//! Credential storage. Everything here runs in the system scope: it is authentication.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::permissions::{Action, Role};
+use super::{Credential, Grant, Principal, RequestMeta, TenantAccess, secrets};
+use crate::db::types::Timestamp;
+use crate::db::{Db, SystemTx, on_conn};
+use crate::error::{Error, Result};
+use crate::ids::{ApiKeyId, SessionId, TenantId, UserId};
+use crate::tenants::TenantStatus;
+use crate::users::MembershipStatus;
+
+/// How often `last_seen_at` / `last_used_at` is refreshed, at most.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+fn unavailable(error: impl std::fmt::Display) -> Error {
+    Error::Unavailable(error.to_string())
+}
+
+pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Principal>> {
+    const SQL: &str = "SELECT s.id, s.user_id, s.tenant_id, s.mfa_verified, s.last_seen_at,
+            u.is_platform_admin, m.role, m.status AS membership_status, t.status AS tenant_status
+        FROM sessions s
+        JOIN users u ON u.id = s.user_id
+        LEFT JOIN memberships m ON m.tenant_id = s.tenant_id AND m.user_id = s.user_id
+        LEFT JOIN tenants t ON t.id = s.tenant_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: SessionId,
+        user_id: UserId,
+        tenant_id: Option<TenantId>,
+        mfa_verified: bool,
+        last_seen_at: Timestamp,
+        is_platform_admin: bool,
+        role: Option<Role>,
+        membership_status: Option<MembershipStatus>,
+        tenant_status: Option<TenantStatus>,
+    }
+    let now = Timestamp::now();
+    // Failing to read credentials fails closed: the request is refused, never let through.
+    let mut tx = db.system_read().await.map_err(unavailable)?;
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(secrets::token_hash(token))
+        .bind(now)
+        .fetch_optional(&mut **c)
+        .await)
+    .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
+    let Some(row) = row else { return Ok(None) };
+    if row.last_seen_at.plus(TOUCH_EVERY) < now {
+        let mut tx = db.system().await?;
+        on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
+            .bind(row.id)
+            .bind(now)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+    }
+    let tenant = match (row.tenant_id, row.role, row.membership_status, row.tenant_status) {
+        (Some(tenant_id), Some(role), Some(membership), Some(tenant_status)) => Some(TenantAccess {
+            tenant_id,
+            tenant_status,
+            membership,
+            grant: Grant::Role(role),
+        }),
+        _ => None,
+    };
+    Ok(Some(Principal {
+        credential: Credential::Session { session_id: row.id, user_id: row.user_id },
+        is_platform_admin: row.is_platform_admin,
+        mfa_satisfied: !row.is_platform_admin || row.mfa_verified,
+        tenant,
+        meta: RequestMeta::default(),
+    }))
+}
+
+pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Principal>> {
+    const SQL: &str = "SELECT k.id, k.tenant_id, k.scopes, k.last_used_at, t.status AS tenant_status
+        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+        WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: ApiKeyId,
+        tenant_id: TenantId,
+        scopes: String,
+        last_used_at: Option<Timestamp>,
+        tenant_status: TenantStatus,
+    }
+    let now = Timestamp::now();
+    let mut tx = db.system_read().await.map_err(unavailable)?;
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(secrets::token_hash(token))
+        .bind(now)
+        .fetch_optional(&mut **c)
+        .await)
+    .map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
+    let Some(row) = row else { return Ok(None) };
+    if row.last_used_at.is_none_or(|at| at.plus(TOUCH_EVERY) < now) {
+        let mut tx = db.system().await?;
+        on_conn!(tx.conn(), c => sqlx::query("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(row.tenant_id)
+            .bind(row.id)
+            .bind(now)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+    }
+    let scopes = parse_scopes(&row.scopes);
+    Ok(Some(Principal {
+        credential: Credential::ApiKey { key_id: row.id },
+        is_platform_admin: false,
+        mfa_satisfied: true,
+        tenant: Some(TenantAccess {
+            tenant_id: row.tenant_id,
+            tenant_status: row.tenant_status,
+            membership: MembershipStatus::Active,
+            grant: Grant::Scopes(scopes),
+        }),
+        meta: RequestMeta::default(),
+    }))
+}
+
+/// Stored scopes are space-separated action names; unknown ones (from a newer version) are
+/// ignored rather than granted.
+pub(super) fn parse_scopes(stored: &str) -> Vec<Action> {
+    stored.split_whitespace().filter_map(|s| s.parse().ok()).collect()
+}
+
+/// A new session's token, shown once.
+#[derive(Debug)]
+pub struct NewSession {
+    /// Id.
+    pub id: SessionId,
+    /// The bearer token.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// Starts a session for `user`, optionally in `tenant`.
+pub async fn create_session(
+    tx: &mut SystemTx,
+    user: UserId,
+    tenant: Option<TenantId>,
+    mfa_verified: bool,
+    ttl: Duration,
+    meta: &RequestMeta,
+    user_agent: Option<&str>,
+) -> Result<NewSession> {
+    const SQL: &str = "INSERT INTO sessions (id, token_hash, user_id, tenant_id, mfa_verified, ip, user_agent,
+            created_at, expires_at, last_seen_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)";
+    let now = Timestamp::now();
+    let session = NewSession { id: SessionId::new(), token: secrets::new_token(secrets::SESSION_PREFIX), expires_at: now.plus(ttl) };
+    let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    on_conn!(tx.conn(), c => sqlx::query(SQL)
+        .bind(session.id)
+        .bind(secrets::token_hash(&session.token))
+        .bind(user)
+        .bind(tenant)
+        .bind(mfa_verified)
+        .bind(&meta.ip)
+        .bind(&user_agent)
+        .bind(now)
+        .bind(session.expires_at)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(session)
+}
+
+/// A session as its owner sees it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    /// Id.
+    pub id: SessionId,
+    /// Tenant selected in it.
+    pub tenant_id: Option<TenantId>,
+    /// Client address at sign-in.
+    pub ip: Option<String>,
+    /// Client at sign-in.
+    pub user_agent: Option<String>,
+    /// Started.
+    pub created_at: Timestamp,
+    /// Last used (to the minute).
+    pub last_seen_at: Timestamp,
+    /// Ends.
+    pub expires_at: Timestamp,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// The user's live sessions.
+pub(super) async fn list_sessions(tx: &mut SystemTx, user: UserId, current: SessionId) -> Result<Vec<SessionInfo>> {
+    const SQL: &str = "SELECT id, tenant_id, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id";
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: SessionId,
+        tenant_id: Option<TenantId>,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        created_at: Timestamp,
+        last_seen_at: Timestamp,
+        expires_at: Timestamp,
+    }
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(user)
+        .bind(Timestamp::now())
+        .fetch_all(&mut **c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionInfo {
+            current: r.id == current,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+        })
+        .collect())
+}
+
+/// Revokes one of the user's sessions; false if there was no such live session.
+pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
+    const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
+        .bind(session)
+        .bind(user)
+        .bind(Timestamp::now())
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done > 0)
+}
+
+/// Revokes every session of the user except `keep`; returns how many.
+pub(super) async fn revoke_other_sessions(tx: &mut SystemTx, user: UserId, keep: Option<SessionId>) -> Result<u64> {
+    const SQL: &str = "UPDATE sessions SET revoked_at = $3
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
+    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
+        .bind(user)
+        .bind(keep)
+        .bind(Timestamp::now())
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done)
+}
+
+/// Selects the tenant a session acts in.
+pub(super) async fn set_session_tenant(tx: &mut SystemTx, session: SessionId, tenant: TenantId) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET tenant_id = $2 WHERE id = $1")
+        .bind(session)
+        .bind(tenant)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Marks a session as having passed the second factor.
+pub(super) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET mfa_verified = $2 WHERE id = $1")
+        .bind(session)
+        .bind(true)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Counts a failed sign-in; locks the account for `lockout` after `max` in a row.
+/// Returns the lock's end if this failure locked it.
+pub(super) async fn record_failed_login(
+    tx: &mut SystemTx,
+    user: UserId,
+    max: u32,
+    lockout: Duration,
+) -> Result<Option<Timestamp>> {
+    let failures: i32 = on_conn!(tx.conn(), c => sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
+        .bind(user)
+        .fetch_one(&mut **c)
+        .await)?;
+    if u32::try_from(failures).unwrap_or(u32::MAX) < max {
+        return Ok(None);
+    }
+    let until = Timestamp::now().plus(lockout);
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
+        .bind(user)
+        .bind(until)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(Some(until))
+}
+
+/// Clears failed sign-ins after a success.
+pub(super) async fn reset_failed_logins(tx: &mut SystemTx, user: UserId) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Replaces the password hash.
+pub(super) async fn set_password(tx: &mut SystemTx, user: UserId, hash: &str) -> Result<()> {
+    let now = Timestamp::now();
+    on_conn!(tx.conn(), c => sqlx::query(
+            "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
+        .bind(user)
+        .bind(hash)
+        .bind(now)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Stores a sealed TOTP seed awaiting confirmation.
+pub(super) async fn set_pending_totp(tx: &mut SystemTx, user: UserId, sealed: &[u8]) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET totp_pending_secret = $2 WHERE id = $1")
+        .bind(user)
+        .bind(sealed)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Turns the pending seed into the active one, at time step `step`.
+pub(super) async fn enable_totp(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $2
+             WHERE id = $1")
+        .bind(user)
+        .bind(step)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Removes the second factor and its recovery codes.
+pub(super) async fn disable_totp(tx: &mut SystemTx, user: UserId) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1")
+        .bind(user)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records the TOTP step just used, so the code cannot be replayed.
+pub(super) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1")
+        .bind(user)
+        .bind(step)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Replaces the user's recovery codes with these (hashed).
+pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
+    on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    for code in codes {
+        let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
+        on_conn!(tx.conn(), c => sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user)
+            .bind(hash)
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Uses up a recovery code; false if it is unknown or already used.
+pub(super) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
+    let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
+    let done = on_conn!(tx.conn(), c => sqlx::query(
+            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")
+        .bind(user)
+        .bind(hash)
+        .bind(Timestamp::now())
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done > 0)
+}

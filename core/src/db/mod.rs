@@ -1,0 +1,395 @@
+//! Storage: one API over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Data is reached only through a transaction that knows its scope:
+//! - [`TenantTx`] acts for one tenant. Store functions take it and filter by its tenant id, so a
+//!   query for tenant-owned rows cannot be written without a tenant. On PostgreSQL the
+//!   transaction also sets `ils.tenant_id`, and row-level security (forced, against a role that
+//!   neither owns the tables nor bypasses RLS) filters again.
+//! - [`SystemTx`] is for platform work that spans tenants: authentication, tenant administration.
+//!   It is opened explicitly, so every such place is easy to find.
+//!
+//! Both backends run the same SQL text: numbered `$1` placeholders work on both, and column types
+//! that differ ([`types::Timestamp`], uuids) encode per backend.
+
+pub mod types;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::ids::TenantId;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database engine is behind a [`Db`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A local SQLite file (the default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    /// `sqlite:PATH` or `postgres://…`: the connection the service uses.
+    pub url: String,
+    /// On PostgreSQL, the owner's connection used to run migrations, when the service role may
+    /// not change the schema. Defaults to `url`.
+    pub migrate_url: Option<String>,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+}
+
+impl DbOptions {
+    /// Options for `url` with defaults for the rest.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), migrate_url: None, max_connections: 16 }
+    }
+}
+
+/// A connection pool to either backend.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open transaction on either backend. Store code matches on it with [`on_conn!`].
+#[derive(Debug)]
+pub(crate) enum Conn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same query code against whichever backend a [`Conn`] holds; inside the body the
+/// named binding is `&mut Transaction<'static, DB>` for that backend, so `&mut **c` executes.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_conn;
+
+fn backend_of(url: &str) -> Result<Backend, DbError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(DbError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// Hides a password in a connection URL before it reaches a message or a log.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Db {
+    /// Connects to the database named by `options.url` (not yet migrated).
+    pub async fn connect(options: &DbOptions) -> Result<Self, DbError> {
+        let pool = match backend_of(&options.url)? {
+            Backend::Sqlite => {
+                let connect = SqliteConnectOptions::from_str(&options.url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(options.max_connections)
+                        .connect_with(connect)
+                        .await?,
+                )
+            }
+            Backend::Postgres => {
+                let connect = PgConnectOptions::from_str(&options.url)?.application_name("ils");
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(options.max_connections)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_with(connect)
+                        .await?,
+                )
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    /// Connects, then applies pending migrations (with `migrate_url` when given).
+    pub async fn connect_and_migrate(options: &DbOptions) -> Result<Self, DbError> {
+        migrate(options).await?;
+        Self::connect(options).await
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Opens a transaction acting for `tenant`. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue instead of failing with `SQLITE_BUSY`.
+    pub async fn tenant(&self, tenant: TenantId) -> Result<TenantTx, DbError> {
+        self.tenant_tx(tenant, true).await
+    }
+
+    /// Opens a read-only-in-intent transaction for `tenant` (no write lock on SQLite).
+    pub async fn tenant_read(&self, tenant: TenantId) -> Result<TenantTx, DbError> {
+        self.tenant_tx(tenant, false).await
+    }
+
+    async fn tenant_tx(&self, tenant: TenantId, write: bool) -> Result<TenantTx, DbError> {
+        let mut conn = self.begin(write).await?;
+        if let Conn::Postgres(tx) = &mut conn {
+            sqlx::query("SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)")
+                .bind(tenant.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(TenantTx { conn, tenant })
+    }
+
+    /// Opens a transaction for platform work across tenants. Use only for authentication and
+    /// platform administration.
+    pub async fn system(&self) -> Result<SystemTx, DbError> {
+        self.system_tx(true).await
+    }
+
+    /// Opens a read-only-in-intent platform transaction (no write lock on SQLite).
+    pub async fn system_read(&self) -> Result<SystemTx, DbError> {
+        self.system_tx(false).await
+    }
+
+    async fn system_tx(&self, write: bool) -> Result<SystemTx, DbError> {
+        let mut conn = self.begin(write).await?;
+        if let Conn::Postgres(tx) = &mut conn {
+            sqlx::query("SELECT set_config('ils.scope', 'system', true)")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(SystemTx { conn })
+    }
+
+    async fn begin(&self, write: bool) -> Result<Conn, DbError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) if write => Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await?.rows_affected(),
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await?.rows_affected(),
+        };
+        Ok(())
+    }
+
+    /// Whether every migration this build knows has been applied.
+    pub async fn is_migrated(&self) -> Result<bool, DbError> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
+        let (applied, known): (Vec<i64>, &sqlx::migrate::Migrator) = match &self.pool {
+            Pool::Sqlite(pool) => {
+                (sqlx::query_scalar(SQL).fetch_all(pool).await?, &SQLITE_MIGRATIONS)
+            }
+            Pool::Postgres(pool) => {
+                (sqlx::query_scalar(SQL).fetch_all(pool).await?, &POSTGRES_MIGRATIONS)
+            }
+        };
+        Ok(known.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Applies pending migrations, as the owner when `options.migrate_url` is set.
+pub async fn migrate(options: &DbOptions) -> Result<(), DbError> {
+    let url = options.migrate_url.as_deref().unwrap_or(&options.url);
+    let owner = Db::connect(&DbOptions { url: url.to_owned(), migrate_url: None, max_connections: 1 })
+        .await?;
+    match &owner.pool {
+        Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+    }
+    owner.close().await;
+    Ok(())
+}
+
+/// A transaction acting for one tenant. See the [module docs](self).
+#[derive(Debug)]
+pub struct TenantTx {
+    conn: Conn,
+    tenant: TenantId,
+}
+
+impl TenantTx {
+    /// The tenant every query in this transaction is for.
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Serialises this transaction with every other one that locks the same tenant, for checks
+    /// that read a set and then change it (the last admin). SQLite write transactions are
+    /// already serial.
+    pub async fn lock_tenant(&mut self) -> Result<(), DbError> {
+        if let Conn::Postgres(tx) = &mut self.conn {
+            sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE")
+                .bind(self.tenant)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbError> {
+        commit(self.conn).await
+    }
+}
+
+/// A transaction for platform work across tenants. See the [module docs](self).
+#[derive(Debug)]
+pub struct SystemTx {
+    conn: Conn,
+}
+
+impl SystemTx {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbError> {
+        commit(self.conn).await
+    }
+}
+
+async fn commit(conn: Conn) -> Result<(), DbError> {
+    match conn {
+        Conn::Sqlite(tx) => tx.commit().await?,
+        Conn::Postgres(tx) => tx.commit().await?,
+    }
+    Ok(())
+}
+
+/// What kind of database rule a write broke.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A unique key or index.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// A `CHECK` constraint.
+    Check,
+    /// A `NOT NULL` column.
+    NotNull,
+}
+
+/// Errors from the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names no supported backend.
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// A write broke a database constraint; the caller decides what that means for its domain.
+    #[error("database constraint violated ({kind:?}): {message}")]
+    Violation {
+        /// Which kind of constraint.
+        kind: ViolationKind,
+        /// The constraint's name where the backend reports it.
+        constraint: Option<String>,
+        /// The backend's message.
+        message: String,
+    },
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Anything else from the driver.
+    #[error("database error: {0}")]
+    Sqlx(sqlx::Error),
+}
+
+impl DbError {
+    /// The kind of constraint violated, if this is a violation.
+    pub fn violation(&self) -> Option<ViolationKind> {
+        match self {
+            DbError::Violation { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &error {
+            let kind = match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => Some(ViolationKind::Unique),
+                sqlx::error::ErrorKind::ForeignKeyViolation => Some(ViolationKind::ForeignKey),
+                sqlx::error::ErrorKind::CheckViolation => Some(ViolationKind::Check),
+                sqlx::error::ErrorKind::NotNullViolation => Some(ViolationKind::NotNull),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                return DbError::Violation {
+                    kind,
+                    constraint: db.constraint().map(str::to_owned),
+                    message: db.message().to_owned(),
+                };
+            }
+        }
+        DbError::Sqlx(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_backend_and_hide_passwords() {
+        assert_eq!(backend_of("sqlite:ils.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        let err = backend_of("mysql://root:hunter2@h/db").unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("mysql://root:***@h/db"), "{err}");
+    }
+}

@@ -1,0 +1,130 @@
+//! The domain error. Every layer above storage returns [`Error`]; the HTTP layer turns it into
+//! problem+json in one place (`http::problem`).
+
+use crate::db::{DbError, ViolationKind};
+
+/// One invalid field of a request.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON pointer-ish path (`email`, `admin.password`).
+    pub field: String,
+    /// What is wrong with it, in words a user understands.
+    pub message: String,
+}
+
+/// What went wrong, with a stable machine-readable `code` for each case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing does not exist, or belongs to another tenant (the same answer, on purpose).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request is well-formed but its values are not acceptable.
+    #[error("{message}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+        /// Field-level details, if any.
+        fields: Vec<FieldError>,
+    },
+    /// The request body or query could not be read at all (malformed JSON, wrong types).
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+        /// HTTP status to use (400, 413, 415, 422).
+        status: u16,
+    },
+    /// The change conflicts with the current state (duplicate, invalid transition, last admin).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
+    /// No valid credentials.
+    #[error("{message}")]
+    Unauthorized {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
+    /// Authenticated, but not allowed to do this.
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
+    /// Too many attempts; try again later.
+    #[error("{message}")]
+    RateLimited {
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after: u64,
+    },
+    /// A dependency (the database) is not available; nothing was changed.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A storage failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A bug or an unexpected failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Shorthand for results with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A single invalid field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Error::Invalid {
+            code: "invalid_input",
+            message: format!("{field}: {message}"),
+            fields: vec![FieldError { field: field.to_owned(), message }],
+        }
+    }
+
+    /// A conflict with a stable code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Conflict { code, message: message.into() }
+    }
+
+    /// A refusal with a stable code.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Forbidden { code, message: message.into() }
+    }
+
+    /// An authentication failure with a stable code.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Unauthorized { code, message: message.into() }
+    }
+
+    /// Maps a unique-key violation to a domain conflict; other errors pass through.
+    pub fn on_duplicate(self, code: &'static str, message: &str) -> Self {
+        match &self {
+            Error::Db(db) if db.violation() == Some(ViolationKind::Unique) => {
+                Error::conflict(code, message)
+            }
+            _ => self,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::Db(DbError::from(error))
+    }
+}

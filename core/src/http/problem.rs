@@ -1,0 +1,143 @@
+//! RFC 9457 problem details: the one place where errors become HTTP responses.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::db::{DbError, ViolationKind};
+use crate::error::{Error, FieldError};
+
+/// The problem+json body every error response carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:ils:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the status.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// The request id, also sent as `x-request-id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Field-level details for invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+tokio::task_local! {
+    /// The id of the request being served, for problem bodies and logs.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, when serving one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+impl Problem {
+    /// Builds a problem for a status and code.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            type_: format!("urn:ils:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+            request_id: current_request_id(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(&self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut retry_after = None;
+        let mut www_authenticate = false;
+        let problem = match self {
+            Error::NotFound(what) => {
+                Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+            }
+            Error::Invalid { code, message, fields } => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message);
+                p.errors = fields;
+                p
+            }
+            Error::BadRequest { code, message, status } => {
+                Problem::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)
+            }
+            Error::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
+            Error::Unauthorized { code, message } => {
+                www_authenticate = true;
+                Problem::new(StatusCode::UNAUTHORIZED, code, message)
+            }
+            Error::Forbidden { code, message } => Problem::new(StatusCode::FORBIDDEN, code, message),
+            Error::RateLimited { code, message, retry_after: secs } => {
+                retry_after = Some(secs);
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+            }
+            Error::Unavailable(why) => {
+                tracing::warn!(%why, "service unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "The service cannot reach its database right now; nothing was changed. Try again shortly.",
+                )
+            }
+            Error::Db(DbError::Violation { kind, constraint, message }) => {
+                tracing::info!(?kind, ?constraint, %message, "constraint violation");
+                match kind {
+                    ViolationKind::Unique => Problem::new(
+                        StatusCode::CONFLICT,
+                        "conflict",
+                        "That conflicts with an existing record.",
+                    ),
+                    ViolationKind::ForeignKey => Problem::new(
+                        StatusCode::CONFLICT,
+                        "conflict",
+                        "That refers to a record that does not exist or is still in use.",
+                    ),
+                    ViolationKind::Check | ViolationKind::NotNull => Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "constraint_violated",
+                        "The values break a rule of the data model.",
+                    ),
+                }
+            }
+            Error::Db(error) => {
+                tracing::error!(%error, "database error");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
+            }
+            Error::Internal(error) => {
+                tracing::error!(%error, "internal error");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
+            }
+        };
+        let mut response = problem.into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if www_authenticate {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,40 @@
+//! # ILS host
+//!
+//! The host of the ILS platform for optical practices and labs: tenancy, users and auth, the
+//! audit log, storage on SQLite or PostgreSQL, and the HTTP API under `/api/v1`. The `ils`
+//! binary (`src/main.rs`) wraps it in a CLI.
+//!
+//! The pieces, each a module with its types, storage and routes together:
+//! [`tenants`], [`users`], [`auth`], [`audit`]; [`db`] is the storage layer and [`http`] the
+//! router and its middleware.
+//!
+//! Running the whole application over HTTP, as the tests do:
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use ils_core::{AppConfig, AppState, db::{Db, DbOptions}};
+//!
+//! let db = Db::connect_and_migrate(&DbOptions::new("sqlite:ils.db")).await?;
+//! let sealer = ils_core::config::load_sealer(None, std::path::Path::new("."))?;
+//! let state = AppState::new(db, AppConfig::new(), sealer);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! ils_core::server::run(listener, state, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod server;
+pub mod state;
+pub mod tenants;
+pub mod users;
+
+pub use config::AppConfig;
+pub use error::{Error, Result};
+pub use http::{app, openapi};
+pub use state::AppState;

@@ -1,0 +1,278 @@
+//! `ils`: the ILS host's command line.
+
+use std::io::BufRead as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use ils_core::auth::password::Password;
+use ils_core::db::{Db, DbOptions};
+use ils_core::tenants::{self, FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::users::{self, Bootstrap, Email};
+use ils_core::{AppConfig, AppState, Error};
+
+#[derive(Parser)]
+#[command(name = "ils", version, about = "ILS: the platform for optical practices and labs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (migrating the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Platform administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Directory for ILS's own files (the SQLite database, the secret key).
+    #[arg(long, default_value = "./ils-data", env = "ILS_DATA_DIR")]
+    data_dir: PathBuf,
+    /// `postgres://…` or `sqlite:PATH`. Without it, ILS uses `DATA_DIR/ils.db` (SQLite).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// PostgreSQL only: the schema owner's URL for migrations, when the service role may not
+    /// change the schema.
+    #[arg(long, env = "ILS_MIGRATE_DATABASE_URL", hide_env_values = true)]
+    migrate_database_url: Option<String>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "ILS_LISTEN")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a platform admin. The password is read from ILS_ADMIN_PASSWORD or standard input.
+    Create {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant with its first company admin. A new admin account's password is read
+    /// from ILS_ADMIN_PASSWORD or standard input.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Unique handle (2–63 of a-z, 0-9, -).
+        #[arg(long)]
+        slug: String,
+        /// ecp, lab, supplier or hybrid.
+        #[arg(long, value_parser = parse_kind)]
+        kind: TenantKind,
+        /// free, pro, premium or enterprise.
+        #[arg(long, default_value = "free", value_parser = parse_plan)]
+        plan: Plan,
+        /// The first admin's e-mail address.
+        #[arg(long)]
+        admin_email: String,
+        /// The first admin's display name.
+        #[arg(long, default_value = "Company admin")]
+        admin_name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<TenantKind, String> {
+    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+}
+
+fn parse_plan(s: &str) -> Result<Plan, String> {
+    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+}
+
+/// A failure to report: the message, and the exit code (1 failure, 2 bad input).
+struct Failure(String, u8);
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        match &error {
+            Error::Invalid { .. } | Error::BadRequest { .. } | Error::Conflict { .. } | Error::NotFound(_) => {
+                Failure(error.to_string(), 2)
+            }
+            _ => Failure(error.to_string(), 1),
+        }
+    }
+}
+
+impl From<ils_core::db::DbError> for Failure {
+    fn from(error: ils_core::db::DbError) -> Self {
+        Failure(error.to_string(), 1)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Self {
+        Failure(error.to_string(), 1)
+    }
+}
+
+impl From<ils_core::config::KeyError> for Failure {
+    fn from(error: ils_core::config::KeyError) -> Self {
+        Failure(error.to_string(), 1)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let pretty = std::env::var("ILS_LOG_FORMAT").is_ok_and(|f| f == "pretty");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if pretty {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).init();
+    }
+}
+
+impl DbArgs {
+    fn options(&self) -> Result<DbOptions, Failure> {
+        std::fs::create_dir_all(&self.data_dir)
+            .map_err(|e| Failure(format!("cannot create data directory {}: {e}", self.data_dir.display()), 1))?;
+        let url = match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite:{}", self.data_dir.join("ils.db").display()),
+        };
+        let mut options = DbOptions::new(url);
+        options.migrate_url = self.migrate_database_url.clone().filter(|u| !u.trim().is_empty());
+        Ok(options)
+    }
+
+    async fn open(&self) -> Result<Db, Failure> {
+        Ok(Db::connect_and_migrate(&self.options()?).await?)
+    }
+}
+
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            ils_core::db::migrate(&db.options()?).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create { email, name, db }) => {
+            let email = Email::parse("--email", &email)?;
+            let password = Password::parse("password", &read_password()?)?;
+            let db = db.open().await?;
+            match users::bootstrap_platform_admin(&db, &email, &name, &password).await? {
+                Bootstrap::Created(id) => eprintln!("created platform admin {} ({id})", email.as_str()),
+                Bootstrap::AlreadyExists(id) => eprintln!("platform admin {} already exists ({id})", email.as_str()),
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::Create { name, slug, kind, plan, admin_email, admin_name, db }) => {
+            let new = NewTenant { slug: Slug::parse(&slug)?, name: tenants::parse_name("--name", &name)?, kind, plan };
+            let email = Email::parse("--admin-email", &admin_email)?;
+            let db = db.open().await?;
+            let existing = {
+                let mut tx = db.system_read().await?;
+                let user = users::user_by_email(&mut tx, &email).await?;
+                tx.commit().await?;
+                user
+            };
+            let password = match existing {
+                Some(_) => None,
+                None => Some(Password::parse("password", &read_password()?)?),
+            };
+            let admin = FirstAdmin { email, name: admin_name, password };
+            let tenant = tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin).await?;
+            eprintln!("created tenant {} ({})", tenant.slug.as_str(), tenant.id);
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// The password for a new account: `ILS_ADMIN_PASSWORD`, else the first line of standard input.
+fn read_password() -> Result<String, Failure> {
+    if let Ok(password) = std::env::var("ILS_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("password (at least 12 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(Failure("no password given: set ILS_ADMIN_PASSWORD or type it on standard input".into(), 2));
+    }
+    Ok(password)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let db = args.db.open().await?;
+    let sealer = ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &args.db.data_dir)?;
+    bootstrap_from_env(&db).await?;
+    let state = AppState::new(db.clone(), AppConfig::new(), sealer);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen), 1))?;
+    let backend = match db.backend() {
+        ils_core::db::Backend::Sqlite => "sqlite",
+        ils_core::db::Backend::Postgres => "postgres",
+    };
+    tracing::info!(listen = %listener.local_addr()?, backend, data_dir = %args.db.data_dir.display(), "ILS is serving");
+    ils_core::server::run(listener, state, ils_core::server::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// `ILS_BOOTSTRAP_EMAIL` / `ILS_BOOTSTRAP_PASSWORD`: make sure that platform admin exists.
+async fn bootstrap_from_env(db: &Db) -> Result<(), Failure> {
+    let (Ok(email), Ok(password)) = (std::env::var("ILS_BOOTSTRAP_EMAIL"), std::env::var("ILS_BOOTSTRAP_PASSWORD")) else {
+        return Ok(());
+    };
+    let email = Email::parse("ILS_BOOTSTRAP_EMAIL", &email)?;
+    let password = Password::parse("ILS_BOOTSTRAP_PASSWORD", &password)?;
+    let name = std::env::var("ILS_BOOTSTRAP_NAME").unwrap_or_else(|_| "Platform admin".to_owned());
+    match users::bootstrap_platform_admin(db, &email, &name, &password).await? {
+        Bootstrap::Created(id) => tracing::info!(email = email.as_str(), %id, "bootstrap platform admin created"),
+        Bootstrap::AlreadyExists(_) => tracing::info!(email = email.as_str(), "bootstrap platform admin already exists"),
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Tenants: the companies on the platform (practices, labs, suppliers), their status and plan.
+
+pub mod routes;
+mod store;
+
+use serde::Serialize;
+
+use crate::db::types::{Timestamp, text_enum};
+use crate::error::{Error, Result};
+use crate::ids::TenantId;
+
+pub use store::{by_slug, create, get, get_own, list, update};
+
+text_enum! {
+    /// What kind of company a tenant is.
+    pub enum TenantKind {
+        /// An eye-care practice.
+        Ecp = "ecp",
+        /// A spectacle lens laboratory.
+        Lab = "lab",
+        /// A supplier of frames, lenses or consumables.
+        Supplier = "supplier",
+        /// A practice with its own lab.
+        Hybrid = "hybrid",
+    }
+}
+
+text_enum! {
+    /// Whether a tenant may operate.
+    pub enum TenantStatus {
+        /// Created, not yet active.
+        Pending = "pending",
+        /// Operating.
+        Active = "active",
+        /// Stopped by the platform: its users cannot act.
+        Suspended = "suspended",
+    }
+}
+
+text_enum! {
+    /// The subscription plan, which decides the features a tenant may enable.
+    pub enum Plan {
+        /// Free tier.
+        Free = "free",
+        /// Pro tier.
+        Pro = "pro",
+        /// Premium tier.
+        Premium = "premium",
+        /// Enterprise tier.
+        Enterprise = "enterprise",
+    }
+}
+
+/// A tenant's short unique handle, used to register into it: 2–63 characters of `a-z`, `0-9`
+/// and `-`, not starting with `-`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Checks the form.
+    pub fn parse(value: &str) -> Result<Self> {
+        let ok = (2..=63).contains(&value.len())
+            && !value.starts_with('-')
+            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::invalid_field(
+                "slug",
+                "must be 2–63 characters of lowercase letters, digits and '-', not starting with '-'",
+            ))
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Tenant {
+    /// Id.
+    pub id: TenantId,
+    /// Unique handle.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Kind of company.
+    pub kind: TenantKind,
+    /// Status.
+    pub status: TenantStatus,
+    /// Subscription plan.
+    pub plan: Plan,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A display name: trimmed, 1–200 characters.
+pub fn parse_name(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 200 {
+        return Err(Error::invalid_field(field, "must be 1–200 characters"));
+    }
+    Ok(value.to_owned())
+}
+
+/// A new tenant's fields.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    /// Handle.
+    pub slug: Slug,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: TenantKind,
+    /// Plan.
+    pub plan: Plan,
+}
+
+/// Changes to a tenant; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TenantPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New status.
+    pub status: Option<TenantStatus>,
+    /// New plan.
+    pub plan: Option<Plan>,
+}
+
+/// A tenant's first administrator.
+#[derive(Clone, Debug)]
+pub struct FirstAdmin {
+    /// E-mail address. An existing account is made admin and keeps its password.
+    pub email: crate::users::Email,
+    /// Display name (for a new account).
+    pub name: String,
+    /// Password (for a new account).
+    pub password: Option<crate::auth::password::Password>,
+}
+
+/// Creates a tenant and its first company admin in one transaction (HTTP and CLI share this).
+pub async fn create_with_admin(
+    db: &crate::db::Db,
+    actor: &crate::audit::AuditCtx,
+    new: &NewTenant,
+    admin: &FirstAdmin,
+) -> Result<Tenant> {
+    use crate::audit::{self, Event};
+    use crate::auth::permissions::Role;
+    use crate::users::{self, MembershipStatus};
+
+    let mut tx = db.system().await?;
+    let tenant = create(&mut tx, new).await?;
+    let user = match users::user_by_email(&mut tx, &admin.email).await? {
+        Some(user) => user,
+        None => {
+            let password = admin.password.as_ref().ok_or_else(|| {
+                Error::invalid_field("admin.password", "is required for a new account (at least 12 characters)")
+            })?;
+            let hash = crate::auth::password::hash(password).await?;
+            users::create_user(&mut tx, &admin.email, &admin.name, &hash, false).await?
+        }
+    };
+    users::insert_membership(&mut tx, tenant.id, user.id, Role::CompanyAdmin, MembershipStatus::Active).await?;
+    let event = Event::new("tenant.created", "tenant", tenant.id).changes(serde_json::json!({
+        "slug": tenant.slug, "name": tenant.name, "kind": tenant.kind, "plan": tenant.plan, "admin": user.id,
+    }));
+    audit::record_system(&mut tx, Some(tenant.id), actor, event).await?;
+    tx.commit().await?;
+    Ok(tenant)
+}

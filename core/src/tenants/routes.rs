@@ -1,0 +1,178 @@
+//! Tenant administration (platform admins) and a tenant's view of itself.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, parse_name};
+use crate::audit::{self, Event};
+use crate::auth::Principal;
+use crate::auth::password::Password;
+use crate::auth::permissions::Action;
+use crate::error::{Error, Result};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::Problem;
+use crate::ids::TenantId;
+use crate::state::AppState;
+use crate::users::Email;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant, update_tenant))
+        .routes(routes!(own_tenant))
+}
+
+/// The first admin of a new tenant.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdminRequest {
+    /// E-mail address; an existing account becomes admin and keeps its password.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Password for a new account (at least 12 characters).
+    pub password: Option<String>,
+}
+
+/// A new tenant.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenantRequest {
+    /// Display name.
+    pub name: String,
+    /// Unique handle (2–63 of `a-z0-9-`).
+    pub slug: String,
+    /// Kind of company.
+    pub kind: TenantKind,
+    /// Subscription plan (default `free`).
+    pub plan: Option<Plan>,
+    /// Its first company admin.
+    pub admin: NewAdminRequest,
+}
+
+/// Create a tenant with its first company admin.
+#[utoipa::path(post, path = "/tenants", tag = "tenants", security(("bearer" = [])), request_body = NewTenantRequest,
+    responses((status = 201, description = "Created", body = Tenant),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 409, description = "Slug taken", body = Problem),
+              (status = 422, description = "Invalid input", body = Problem)))]
+async fn create_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(req): ApiJson<NewTenantRequest>,
+) -> Result<(StatusCode, Json<Tenant>)> {
+    principal.platform_admin()?;
+    let new = NewTenant {
+        slug: Slug::parse(&req.slug)?,
+        name: parse_name("name", &req.name)?,
+        kind: req.kind,
+        plan: req.plan.unwrap_or(Plan::Free),
+    };
+    let admin = FirstAdmin {
+        email: Email::parse("admin.email", &req.admin.email)?,
+        name: parse_name("admin.name", &req.admin.name)?,
+        password: req.admin.password.as_deref().map(|p| Password::parse("admin.password", p)).transpose()?,
+    };
+    let tenant = super::create_with_admin(&state.db, &principal.audit(), &new, &admin).await?;
+    Ok((StatusCode::CREATED, Json(tenant)))
+}
+
+/// Every tenant on the platform.
+#[utoipa::path(get, path = "/tenants", tag = "tenants", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "Tenants", body = Page<Tenant>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem)))]
+async fn list_tenants(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<Tenant>>> {
+    principal.platform_admin()?;
+    let page = PageRequest::parse(&query)?;
+    let mut tx = state.db.system_read().await?;
+    let tenants = super::list(&mut tx, &page).await?;
+    tx.commit().await?;
+    Ok(Json(tenants))
+}
+
+/// One tenant.
+#[utoipa::path(get, path = "/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = TenantId, Path, description = "The tenant")),
+    responses((status = 200, description = "The tenant", body = Tenant),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No such tenant", body = Problem)))]
+async fn get_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Json<Tenant>> {
+    principal.platform_admin()?;
+    let mut tx = state.db.system_read().await?;
+    let tenant = super::get(&mut tx, tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    tx.commit().await?;
+    Ok(Json(tenant))
+}
+
+/// Changes to a tenant.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatchRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New status (`suspended` stops its users from acting).
+    pub status: Option<TenantStatus>,
+    /// New plan.
+    pub plan: Option<Plan>,
+}
+
+/// Rename, suspend, reactivate or change the plan of a tenant.
+#[utoipa::path(patch, path = "/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = TenantId, Path, description = "The tenant")), request_body = TenantPatchRequest,
+    responses((status = 200, description = "Updated", body = Tenant),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No such tenant", body = Problem),
+              (status = 422, description = "Invalid input", body = Problem)))]
+async fn update_tenant(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(req): ApiJson<TenantPatchRequest>,
+) -> Result<Json<Tenant>> {
+    principal.platform_admin()?;
+    let patch = TenantPatch {
+        name: req.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
+        status: req.status,
+        plan: req.plan,
+    };
+    let mut tx = state.db.system().await?;
+    let (before, after) = super::update(&mut tx, tenant_id, &patch).await?;
+    let event = Event::new("tenant.updated", "tenant", tenant_id).changes(serde_json::json!({
+        "name": { "from": before.name, "to": after.name },
+        "status": { "from": before.status, "to": after.status },
+        "plan": { "from": before.plan, "to": after.plan },
+    }));
+    audit::record_system(&mut tx, Some(tenant_id), &principal.audit(), event).await?;
+    tx.commit().await?;
+    Ok(Json(after))
+}
+
+/// The caller's current tenant.
+#[utoipa::path(get, path = "/tenant", tag = "tenants", security(("bearer" = [])),
+    responses((status = 200, description = "The current tenant", body = Tenant),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "No tenant selected, or suspended", body = Problem)))]
+async fn own_tenant(State(state): State<AppState>, principal: Principal) -> Result<Json<Tenant>> {
+    let ctx = principal.tenant(Action::TenantRead)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let tenant = super::get_own(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(tenant))
+}

@@ -1,0 +1,117 @@
+use super::{NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus};
+use crate::db::types::Timestamp;
+use crate::db::{SystemTx, TenantTx, on_conn};
+use crate::error::{Error, Result};
+use crate::http::pagination::{Page, PageRequest};
+use crate::ids::TenantId;
+
+const COLUMNS: &str = "id, slug, name, kind, status, plan, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: TenantId,
+    slug: String,
+    name: String,
+    kind: TenantKind,
+    status: TenantStatus,
+    plan: Plan,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<Row> for Tenant {
+    fn from(r: Row) -> Self {
+        Tenant {
+            id: r.id,
+            slug: Slug(r.slug),
+            name: r.name,
+            kind: r.kind,
+            status: r.status,
+            plan: r.plan,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Creates an active tenant. A taken slug is a `slug_taken` conflict.
+pub async fn create(tx: &mut SystemTx, new: &NewTenant) -> Result<Tenant> {
+    let sql = format!(
+        "INSERT INTO tenants ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
+    );
+    let now = Timestamp::now();
+    let row: Row = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(TenantId::new())
+        .bind(new.slug.as_str())
+        .bind(&new.name)
+        .bind(new.kind)
+        .bind(TenantStatus::Active)
+        .bind(new.plan)
+        .bind(now)
+        .fetch_one(&mut **c)
+        .await)
+    .map_err(|e| Error::from(e).on_duplicate("slug_taken", "A tenant with that slug already exists."))?;
+    Ok(row.into())
+}
+
+/// A tenant by id.
+pub async fn get(tx: &mut SystemTx, id: TenantId) -> Result<Option<Tenant>> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(row.map(Into::into))
+}
+
+/// A tenant by slug.
+pub async fn by_slug(tx: &mut SystemTx, slug: &str) -> Result<Option<Tenant>> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE slug = $1");
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(slug)
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(row.map(Into::into))
+}
+
+/// The transaction's own tenant.
+pub async fn get_own(tx: &mut TenantTx) -> Result<Tenant> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+    let id = tx.tenant_id();
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+    row.map(Into::into).ok_or(Error::NotFound("tenant"))
+}
+
+/// All tenants, a page at a time.
+pub async fn list(tx: &mut SystemTx, page: &PageRequest) -> Result<Page<Tenant>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    );
+    let after: Option<TenantId> = page.after()?;
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(page.fetch_limit())
+        .fetch_all(&mut **c)
+        .await)?;
+    Ok(page.finish(rows.into_iter().map(Tenant::from).collect(), |t| t.id.as_uuid()))
+}
+
+/// Applies `patch`; returns the tenant before and after.
+pub async fn update(tx: &mut SystemTx, id: TenantId, patch: &TenantPatch) -> Result<(Tenant, Tenant)> {
+    let before = get(tx, id).await?.ok_or(Error::NotFound("tenant"))?;
+    let sql = format!(
+        "UPDATE tenants SET name = $2, status = $3, plan = $4, updated_at = $5 WHERE id = $1 RETURNING {COLUMNS}"
+    );
+    let row: Row = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(patch.name.as_deref().unwrap_or(&before.name))
+        .bind(patch.status.unwrap_or(before.status))
+        .bind(patch.plan.unwrap_or(before.plan))
+        .bind(Timestamp::now())
+        .fetch_one(&mut **c)
+        .await)?;
+    Ok((before, row.into()))
+}

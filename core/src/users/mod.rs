@@ -1,0 +1,169 @@
+//! Users and their memberships in tenants: registration, approval, roles, last-admin protection.
+
+pub mod routes;
+mod store;
+
+use serde::Serialize;
+
+use crate::auth::permissions::Role;
+use crate::db::types::{Timestamp, text_enum};
+use crate::error::{Error, Result};
+use crate::ids::{TenantId, UserId};
+
+pub use store::{
+    Credentials, active_admins, create_user, credentials_by_email, credentials_by_id, delete_membership,
+    get_member, insert_membership, list_members, memberships_of_user, set_membership, user_by_email,
+};
+
+text_enum! {
+    /// Where a membership stands.
+    pub enum MembershipStatus {
+        /// Registered, waiting for a tenant admin.
+        Pending = "pending",
+        /// Approved: the user may act in the tenant with their role.
+        Active = "active",
+        /// Refused by a tenant admin.
+        Rejected = "rejected",
+    }
+}
+
+/// A normalised e-mail address (trimmed, lower-case). The constructor is the check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks the form loosely (one `@`, something on each side, no spaces, at most 254 bytes).
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        let value = value.trim().to_lowercase();
+        let valid = value.len() <= 254
+            && !value.chars().any(char::is_whitespace)
+            && matches!(value.split_once('@'), Some((local, domain))
+                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+                    && !domain.ends_with('.') && !domain.contains('@'));
+        if valid {
+            Ok(Self(value))
+        } else {
+            Err(Error::invalid_field(field, "must be an e-mail address"))
+        }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user as other users see them.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct User {
+    /// Id.
+    pub id: UserId,
+    /// E-mail address, also the sign-in name.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Whether the user administers the platform.
+    pub is_platform_admin: bool,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+/// A user's place in a tenant.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Member {
+    /// The user.
+    pub user_id: UserId,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role in this tenant.
+    pub role: Role,
+    /// Status of the membership.
+    pub status: MembershipStatus,
+    /// Who approved or rejected it.
+    pub decided_by: Option<UserId>,
+    /// When.
+    pub decided_at: Option<Timestamp>,
+    /// Registered.
+    pub created_at: Timestamp,
+}
+
+/// A membership seen from the user's side, with the tenant's name.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct MembershipSummary {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its name.
+    pub tenant_name: String,
+    /// Its slug.
+    pub tenant_slug: String,
+    /// Role there.
+    pub role: Role,
+    /// Status of the membership.
+    pub status: MembershipStatus,
+}
+
+/// Refuses a change that would leave the tenant without an active company admin.
+pub fn ensure_not_last_admin(member: &Member, active_admins: i64) -> Result<()> {
+    if member.status == MembershipStatus::Active && member.role == Role::CompanyAdmin && active_admins <= 1 {
+        return Err(Error::conflict(
+            "last_admin",
+            "This is the tenant's last company admin; appoint another admin first.",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@example.com"] {
+            assert!(Email::parse("e", bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// What [`bootstrap_platform_admin`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// A new platform admin was created.
+    Created(UserId),
+    /// That platform admin already existed; nothing changed.
+    AlreadyExists(UserId),
+}
+
+/// Ensures a platform admin with this e-mail exists (idempotent: an existing one is left as
+/// it is, password included). An existing ordinary account is refused, not promoted.
+pub async fn bootstrap_platform_admin(
+    db: &crate::db::Db,
+    email: &Email,
+    name: &str,
+    password: &crate::auth::password::Password,
+) -> Result<Bootstrap> {
+    use crate::audit::{self, AuditCtx, Event};
+    let mut tx = db.system().await?;
+    if let Some(existing) = user_by_email(&mut tx, email).await? {
+        if existing.is_platform_admin {
+            return Ok(Bootstrap::AlreadyExists(existing.id));
+        }
+        return Err(Error::conflict(
+            "email_taken",
+            format!("{} is an existing ordinary account; choose another e-mail for the platform admin.", email.as_str()),
+        ));
+    }
+    let hash = crate::auth::password::hash(password).await?;
+    let user = create_user(&mut tx, email, name, &hash, true).await?;
+    let event = Event::new("user.platform_admin_created", "user", user.id)
+        .changes(serde_json::json!({ "email": email }));
+    audit::record_system(&mut tx, None, &AuditCtx::system(), event).await?;
+    tx.commit().await?;
+    Ok(Bootstrap::Created(user.id))
+}
