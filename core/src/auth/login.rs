@@ -75,7 +75,7 @@ fn invalid_credentials() -> Error {
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong credentials, or a second factor is needed (`totp_required`)", body = Problem),
-        (status = 403, description = "Not a member of the requested tenant", body = Problem),
+        (status = 404, description = "Not an active member of the requested tenant", body = Problem),
         (status = 422, description = "Invalid input", body = Problem),
         (status = 429, description = "Too many attempts, or the account is locked", body = Problem),
         (status = 503, description = "Database unavailable; sign-in refused", body = Problem),
@@ -208,7 +208,8 @@ pub(super) fn select_tenant<'a>(
         Some(wanted) => active()
             .find(|m| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted)
             .map(Some)
-            .ok_or_else(|| Error::forbidden("not_a_member", "You are not an active member of that tenant.")),
+            // Like any other tenant's data, a tenant one does not belong to is "not found".
+            .ok_or(Error::NotFound("tenant")),
         None => {
             let mut all = active();
             match (all.next(), all.next()) {

@@ -86,7 +86,7 @@ pub struct SwitchTenant {
 #[utoipa::path(post, path = "/me/tenant", tag = "me", security(("bearer" = [])), request_body = SwitchTenant,
     responses((status = 200, description = "Switched", body = Me),
               (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not an active member of that tenant", body = Problem)))]
+              (status = 404, description = "Not an active member of that tenant", body = Problem)))]
 async fn switch_tenant(
     State(state): State<AppState>,
     principal: Principal,

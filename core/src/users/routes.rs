@@ -124,14 +124,13 @@ async fn decide(
     outcome: MembershipStatus,
 ) -> Result<Json<Member>> {
     let ctx = principal.tenant(Action::UsersManage)?;
-    let actor = principal.user_id()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let before = super::get_member(&mut tx, user_id).await?;
     if before.status != MembershipStatus::Pending {
         return Err(Error::conflict("not_pending", format!("This registration was already {}.", before.status)));
     }
     let role = if outcome == MembershipStatus::Rejected { before.role } else { role };
-    let after = super::set_membership(&mut tx, user_id, role, outcome, actor).await?;
+    let after = super::set_membership(&mut tx, user_id, role, outcome, ctx.user_id).await?;
     let action = if outcome == MembershipStatus::Active { "user.approved" } else { "user.rejected" };
     let event = Event::new(action, "user", user_id).changes(serde_json::json!({ "role": after.role, "status": after.status }));
     audit::record(&mut tx, &ctx.audit, event).await?;
@@ -154,7 +153,6 @@ async fn update_user(
     ApiJson(req): ApiJson<RoleChange>,
 ) -> Result<Json<Member>> {
     let ctx = principal.tenant(Action::UsersManage)?;
-    let actor = principal.user_id()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     tx.lock_tenant().await?;
     let before = super::get_member(&mut tx, user_id).await?;
@@ -164,7 +162,7 @@ async fn update_user(
     if req.role != Role::CompanyAdmin {
         super::ensure_not_last_admin(&before, super::active_admins(&mut tx).await?)?;
     }
-    let after = super::set_membership(&mut tx, user_id, req.role, MembershipStatus::Active, actor).await?;
+    let after = super::set_membership(&mut tx, user_id, req.role, MembershipStatus::Active, ctx.user_id).await?;
     let event = Event::new("user.role_changed", "user", user_id)
         .changes(serde_json::json!({ "role": { "from": before.role, "to": after.role } }));
     audit::record(&mut tx, &ctx.audit, event).await?;

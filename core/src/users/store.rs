@@ -246,13 +246,14 @@ pub async fn get_member(tx: &mut TenantTx, user: UserId) -> Result<Member> {
     row.map(Into::into).ok_or(Error::NotFound("user"))
 }
 
-/// Sets a member's role and status, recording who decided.
+/// Sets a member's role and status, recording who decided (no one for an API key; the audit
+/// log names the key).
 pub async fn set_membership(
     tx: &mut TenantTx,
     user: UserId,
     role: Role,
     status: MembershipStatus,
-    decided_by: UserId,
+    decided_by: Option<UserId>,
 ) -> Result<Member> {
     const SQL: &str = "UPDATE memberships SET role = $3, status = $4, decided_by = $5, decided_at = $6,
             updated_at = $6

@@ -1,1 +1,16 @@
+//! Integration tests: the real `ils` app over HTTP, on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod harness;
+
+mod api_keys;
+mod audit;
+mod auth;
+mod bad_input;
+mod cross_tenant;
+mod operations;
+mod rls;
+mod roles;
+mod tenants;
+mod users;
