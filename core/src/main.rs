@@ -13,7 +13,11 @@ use ils_core::users::{self, Bootstrap, Email};
 use ils_core::{AppConfig, AppState, Error};
 
 #[derive(Parser)]
-#[command(name = "ils", version, about = "ILS: the platform for optical practices and labs")]
+#[command(
+    name = "ils",
+    version,
+    about = "ILS: the platform for optical practices and labs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -100,11 +104,13 @@ enum TenantCommand {
 }
 
 fn parse_kind(s: &str) -> Result<TenantKind, String> {
-    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+    s.parse()
+        .map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
 }
 
 fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+    s.parse()
+        .map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
 }
 
 /// A failure to report: the message, and the exit code (1 failure, 2 bad input).
@@ -113,9 +119,10 @@ struct Failure(String, u8);
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         match &error {
-            Error::Invalid { .. } | Error::BadRequest { .. } | Error::Conflict { .. } | Error::NotFound(_) => {
-                Failure(error.to_string(), 2)
-            }
+            Error::Invalid { .. }
+            | Error::BadRequest { .. }
+            | Error::Conflict { .. }
+            | Error::NotFound(_) => Failure(error.to_string(), 2),
             _ => Failure(error.to_string(), 1),
         }
     }
@@ -142,7 +149,10 @@ impl From<ils_core::config::KeyError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -160,9 +170,12 @@ fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let pretty = std::env::var("ILS_LOG_FORMAT").is_ok_and(|f| f == "pretty");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if pretty {
         builder.init();
     } else {
@@ -172,14 +185,24 @@ fn init_tracing() {
 
 impl DbArgs {
     fn options(&self) -> Result<DbOptions, Failure> {
-        std::fs::create_dir_all(&self.data_dir)
-            .map_err(|e| Failure(format!("cannot create data directory {}: {e}", self.data_dir.display()), 1))?;
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+            Failure(
+                format!(
+                    "cannot create data directory {}: {e}",
+                    self.data_dir.display()
+                ),
+                1,
+            )
+        })?;
         let url = match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
             _ => format!("sqlite:{}", self.data_dir.join("ils.db").display()),
         };
         let mut options = DbOptions::new(url);
-        options.migrate_url = self.migrate_database_url.clone().filter(|u| !u.trim().is_empty());
+        options.migrate_url = self
+            .migrate_database_url
+            .clone()
+            .filter(|u| !u.trim().is_empty());
         Ok(options)
     }
 
@@ -201,14 +224,31 @@ async fn run(command: Command) -> Result<(), Failure> {
             let password = Password::parse("password", &read_password()?)?;
             let db = db.open().await?;
             match users::bootstrap_platform_admin(&db, &email, &name, &password).await? {
-                Bootstrap::Created(id) => eprintln!("created platform admin {} ({id})", email.as_str()),
-                Bootstrap::AlreadyExists(id) => eprintln!("platform admin {} already exists ({id})", email.as_str()),
+                Bootstrap::Created(id) => {
+                    eprintln!("created platform admin {} ({id})", email.as_str())
+                }
+                Bootstrap::AlreadyExists(id) => {
+                    eprintln!("platform admin {} already exists ({id})", email.as_str())
+                }
             }
             db.close().await;
             Ok(())
         }
-        Command::Tenant(TenantCommand::Create { name, slug, kind, plan, admin_email, admin_name, db }) => {
-            let new = NewTenant { slug: Slug::parse(&slug)?, name: tenants::parse_name("--name", &name)?, kind, plan };
+        Command::Tenant(TenantCommand::Create {
+            name,
+            slug,
+            kind,
+            plan,
+            admin_email,
+            admin_name,
+            db,
+        }) => {
+            let new = NewTenant {
+                slug: Slug::parse(&slug)?,
+                name: tenants::parse_name("--name", &name)?,
+                kind,
+                plan,
+            };
             let email = Email::parse("--admin-email", &admin_email)?;
             let db = db.open().await?;
             let existing = {
@@ -221,8 +261,14 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Some(_) => None,
                 None => Some(Password::parse("password", &read_password()?)?),
             };
-            let admin = FirstAdmin { email, name: admin_name, password };
-            let tenant = tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin).await?;
+            let admin = FirstAdmin {
+                email,
+                name: admin_name,
+                password,
+            };
+            let tenant =
+                tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin)
+                    .await?;
             eprintln!("created tenant {} ({})", tenant.slug.as_str(), tenant.id);
             db.close().await;
             Ok(())
@@ -240,14 +286,20 @@ fn read_password() -> Result<String, Failure> {
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.is_empty() {
-        return Err(Failure("no password given: set ILS_ADMIN_PASSWORD or type it on standard input".into(), 2));
+        return Err(Failure(
+            "no password given: set ILS_ADMIN_PASSWORD or type it on standard input".into(),
+            2,
+        ));
     }
     Ok(password)
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let db = args.db.open().await?;
-    let sealer = ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &args.db.data_dir)?;
+    let sealer = ils_core::config::load_sealer(
+        std::env::var("ILS_SECRET_KEY").ok().as_deref(),
+        &args.db.data_dir,
+    )?;
     bootstrap_from_env(&db).await?;
     let state = AppState::new(db.clone(), AppConfig::new(), sealer);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -264,15 +316,23 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
 
 /// `ILS_BOOTSTRAP_EMAIL` / `ILS_BOOTSTRAP_PASSWORD`: make sure that platform admin exists.
 async fn bootstrap_from_env(db: &Db) -> Result<(), Failure> {
-    let (Ok(email), Ok(password)) = (std::env::var("ILS_BOOTSTRAP_EMAIL"), std::env::var("ILS_BOOTSTRAP_PASSWORD")) else {
+    let (Ok(email), Ok(password)) = (
+        std::env::var("ILS_BOOTSTRAP_EMAIL"),
+        std::env::var("ILS_BOOTSTRAP_PASSWORD"),
+    ) else {
         return Ok(());
     };
     let email = Email::parse("ILS_BOOTSTRAP_EMAIL", &email)?;
     let password = Password::parse("ILS_BOOTSTRAP_PASSWORD", &password)?;
     let name = std::env::var("ILS_BOOTSTRAP_NAME").unwrap_or_else(|_| "Platform admin".to_owned());
     match users::bootstrap_platform_admin(db, &email, &name, &password).await? {
-        Bootstrap::Created(id) => tracing::info!(email = email.as_str(), %id, "bootstrap platform admin created"),
-        Bootstrap::AlreadyExists(_) => tracing::info!(email = email.as_str(), "bootstrap platform admin already exists"),
+        Bootstrap::Created(id) => {
+            tracing::info!(email = email.as_str(), %id, "bootstrap platform admin created")
+        }
+        Bootstrap::AlreadyExists(_) => tracing::info!(
+            email = email.as_str(),
+            "bootstrap platform admin already exists"
+        ),
     }
     Ok(())
 }

@@ -27,6 +27,12 @@ impl AppState {
     /// State over `db` with `config`.
     pub fn new(db: Db, config: AppConfig, sealer: Sealer) -> Self {
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
-        Self { db, config: Arc::new(config), sealer, attempts, metrics: Arc::new(Metrics::new()) }
+        Self {
+            db,
+            config: Arc::new(config),
+            sealer,
+            attempts,
+            metrics: Arc::new(Metrics::new()),
+        }
     }
 }

@@ -46,8 +46,15 @@ async fn list_audit(
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     let ctx = principal.tenant(Action::AuditRead)?;
-    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
-    let filter = AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
+    let page = PageRequest::parse(&PageQuery {
+        cursor: query.cursor,
+        limit: query.limit,
+    })?;
+    let filter = AuditFilter {
+        action: query.action,
+        entity_type: query.entity_type,
+        entity_id: query.entity_id,
+    };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let entries = super::list(&mut tx, &filter, &page).await?;
     tx.commit().await?;

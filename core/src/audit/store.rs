@@ -62,8 +62,13 @@ pub struct AuditFilter {
 }
 
 /// The tenant's audit log, oldest first, a page at a time.
-pub async fn list(tx: &mut TenantTx, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
-    const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+pub async fn list(
+    tx: &mut TenantTx,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>> {
+    const SQL: &str =
+        "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
             changes, request_id, ip
         FROM audit_log
         WHERE tenant_id = $1

@@ -21,7 +21,9 @@ use crate::ids::{ApiKeyId, UserId};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_key, list_keys)).routes(routes!(revoke_key))
+    OpenApiRouter::new()
+        .routes(routes!(create_key, list_keys))
+        .routes(routes!(revoke_key))
 }
 
 /// An API key, without its secret.
@@ -69,7 +71,8 @@ pub struct CreatedApiKey {
     pub secret: String,
 }
 
-const COLUMNS: &str = "id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
+const COLUMNS: &str =
+    "id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -101,7 +104,9 @@ impl From<Row> for ApiKey {
 }
 
 async fn insert(tx: &mut TenantTx, key: &ApiKey, secret: &str) -> Result<()> {
-    let sql = format!("INSERT INTO api_keys (tenant_id, token_hash, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)");
+    let sql = format!(
+        "INSERT INTO api_keys (tenant_id, token_hash, {COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)"
+    );
     let tenant = tx.tenant_id();
     let scopes: Vec<&str> = key.scopes.iter().map(Action::as_str).collect();
     on_conn!(tx.conn(), c => sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -136,7 +141,10 @@ async fn create_key(
     let created_by = principal.user_id()?;
     let name = crate::tenants::parse_name("name", &req.name)?;
     if req.scopes.is_empty() {
-        return Err(Error::invalid_field("scopes", "must name at least one action"));
+        return Err(Error::invalid_field(
+            "scopes",
+            "must name at least one action",
+        ));
     }
     let mut scopes = req.scopes.clone();
     scopes.sort_by_key(|a| a.as_str());
@@ -144,14 +152,24 @@ async fn create_key(
     let now = Timestamp::now();
     let expires_at = match req.expires_in_days {
         None => None,
-        Some(days @ 1..=3650) => Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400))),
-        Some(_) => return Err(Error::invalid_field("expires_in_days", "must be between 1 and 3650")),
+        Some(days @ 1..=3650) => {
+            Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400)))
+        }
+        Some(_) => {
+            return Err(Error::invalid_field(
+                "expires_in_days",
+                "must be between 1 and 3650",
+            ));
+        }
     };
     let secret = secrets::new_token(secrets::API_KEY_PREFIX);
     let key = ApiKey {
         id: ApiKeyId::new(),
         name,
-        prefix: secret.chars().take(secrets::API_KEY_PREFIX.len() + 6).collect(),
+        prefix: secret
+            .chars()
+            .take(secrets::API_KEY_PREFIX.len() + 6)
+            .collect(),
         scopes,
         created_by,
         created_at: now,
@@ -161,8 +179,9 @@ async fn create_key(
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     insert(&mut tx, &key, &secret).await?;
-    let event = Event::new("api_key.created", "api_key", key.id)
-        .changes(serde_json::json!({ "name": key.name, "scopes": key.scopes, "expires_at": key.expires_at }));
+    let event = Event::new("api_key.created", "api_key", key.id).changes(
+        serde_json::json!({ "name": key.name, "scopes": key.scopes, "expires_at": key.expires_at }),
+    );
     audit::record(&mut tx, &ctx.audit, event).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret })))
@@ -193,7 +212,10 @@ async fn list_keys(
         .fetch_all(&mut **c)
         .await)?;
     tx.commit().await?;
-    Ok(Json(page.finish(rows.into_iter().map(ApiKey::from).collect(), |k| k.id.as_uuid())))
+    Ok(Json(page.finish(
+        rows.into_iter().map(ApiKey::from).collect(),
+        |k| k.id.as_uuid(),
+    )))
 }
 
 /// Revoke an API key; it stops working at once.
@@ -222,7 +244,12 @@ async fn revoke_key(
     if done == 0 {
         return Err(Error::NotFound("api key"));
     }
-    audit::record(&mut tx, &ctx.audit, Event::new("api_key.revoked", "api_key", key_id)).await?;
+    audit::record(
+        &mut tx,
+        &ctx.audit,
+        Event::new("api_key.revoked", "api_key", key_id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -59,7 +59,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string());
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string());
         Ok(Self { request_id, ip })
     }
 }
@@ -134,9 +137,10 @@ impl Principal {
     pub fn user_id(&self) -> Result<UserId> {
         match self.credential {
             Credential::Session { user_id, .. } => Ok(user_id),
-            Credential::ApiKey { .. } => {
-                Err(Error::forbidden("user_required", "This endpoint needs a signed-in user, not an API key."))
-            }
+            Credential::ApiKey { .. } => Err(Error::forbidden(
+                "user_required",
+                "This endpoint needs a signed-in user, not an API key.",
+            )),
         }
     }
 
@@ -144,9 +148,10 @@ impl Principal {
     pub fn session_id(&self) -> Result<SessionId> {
         match self.credential {
             Credential::Session { session_id, .. } => Ok(session_id),
-            Credential::ApiKey { .. } => {
-                Err(Error::forbidden("user_required", "This endpoint needs a signed-in user, not an API key."))
-            }
+            Credential::ApiKey { .. } => Err(Error::forbidden(
+                "user_required",
+                "This endpoint needs a signed-in user, not an API key.",
+            )),
         }
     }
 
@@ -179,19 +184,31 @@ impl Principal {
     pub fn tenant(&self, action: Action) -> Result<TenantCtx> {
         self.require_mfa()?;
         let access = self.tenant.as_ref().ok_or_else(|| {
-            Error::forbidden("no_tenant_selected", "No tenant selected: sign in with a tenant or POST /api/v1/me/tenant.")
+            Error::forbidden(
+                "no_tenant_selected",
+                "No tenant selected: sign in with a tenant or POST /api/v1/me/tenant.",
+            )
         })?;
         match access.tenant_status {
             TenantStatus::Active => {}
             TenantStatus::Suspended => {
-                return Err(Error::forbidden("tenant_suspended", "This tenant is suspended; contact the platform operator."));
+                return Err(Error::forbidden(
+                    "tenant_suspended",
+                    "This tenant is suspended; contact the platform operator.",
+                ));
             }
             TenantStatus::Pending => {
-                return Err(Error::forbidden("tenant_pending", "This tenant is not active yet."));
+                return Err(Error::forbidden(
+                    "tenant_pending",
+                    "This tenant is not active yet.",
+                ));
             }
         }
         if access.membership != MembershipStatus::Active {
-            return Err(Error::forbidden("membership_not_active", "Your membership of this tenant is not active."));
+            return Err(Error::forbidden(
+                "membership_not_active",
+                "Your membership of this tenant is not active.",
+            ));
         }
         let allowed = match &access.grant {
             Grant::Role(role) => role.allows(action),
@@ -202,7 +219,10 @@ impl Principal {
                 Grant::Role(role) => format!("the {role} role"),
                 Grant::Scopes(_) => "this API key".to_owned(),
             };
-            return Err(Error::forbidden("forbidden", format!("{who} may not {action}.")));
+            return Err(Error::forbidden(
+                "forbidden",
+                format!("{who} may not {action}."),
+            ));
         }
         Ok(TenantCtx {
             tenant_id: access.tenant_id,
@@ -215,7 +235,10 @@ impl Principal {
     pub fn platform_admin(&self) -> Result<UserId> {
         let user = self.user_id()?;
         if !self.is_platform_admin {
-            return Err(Error::forbidden("platform_admin_required", "Only platform admins may do this."));
+            return Err(Error::forbidden(
+                "platform_admin_required",
+                "Only platform admins may do this.",
+            ));
         }
         self.require_mfa()?;
         Ok(user)
@@ -230,13 +253,23 @@ impl FromRequestParts<AppState> for Principal {
         let header = parts
             .headers
             .get(http::header::AUTHORIZATION)
-            .ok_or_else(|| Error::unauthorized("unauthenticated", "Sign in first: send Authorization: Bearer <token>."))?;
+            .ok_or_else(|| {
+                Error::unauthorized(
+                    "unauthenticated",
+                    "Sign in first: send Authorization: Bearer <token>.",
+                )
+            })?;
         let token = header
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| Error::unauthorized("invalid_token", "The Authorization header must be 'Bearer <token>'."))?;
+            .ok_or_else(|| {
+                Error::unauthorized(
+                    "invalid_token",
+                    "The Authorization header must be 'Bearer <token>'.",
+                )
+            })?;
         let resolved = if token.starts_with(secrets::SESSION_PREFIX) {
             store::resolve_session(&state.db, token).await?
         } else if token.starts_with(secrets::API_KEY_PREFIX) {
@@ -245,7 +278,10 @@ impl FromRequestParts<AppState> for Principal {
             None
         };
         let mut principal = resolved.ok_or_else(|| {
-            Error::unauthorized("invalid_token", "The token is unknown, expired or revoked; sign in again.")
+            Error::unauthorized(
+                "invalid_token",
+                "The token is unknown, expired or revoked; sign in again.",
+            )
         })?;
         principal.meta = meta;
         Ok(principal)

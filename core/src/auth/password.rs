@@ -32,7 +32,10 @@ impl Password {
             ));
         }
         if value.len() > MAX_LEN {
-            return Err(Error::invalid_field(field, format!("must be at most {MAX_LEN} bytes long")));
+            return Err(Error::invalid_field(
+                field,
+                format!("must be at most {MAX_LEN} bytes long"),
+            ));
         }
         if value.trim().is_empty() {
             return Err(Error::invalid_field(field, "must not be blank"));
@@ -78,7 +81,9 @@ pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool> {
         let phc = stored.unwrap_or_else(|| DUMMY.to_owned());
         let parsed =
             PasswordHash::new(&phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
-        let ok = argon2().verify_password(candidate.as_bytes(), &parsed).is_ok();
+        let ok = argon2()
+            .verify_password(candidate.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && known)
     })
     .await

@@ -56,7 +56,9 @@ pub struct UnsealError;
 impl Sealer {
     /// A sealer with a 256-bit key.
     pub fn new(key: [u8; 32]) -> Self {
-        Self { cipher: XChaCha20Poly1305::new(Key::from_slice(&key)) }
+        Self {
+            cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
+        }
     }
 
     /// Encrypts `plaintext`.
@@ -78,7 +80,9 @@ impl Sealer {
             return Err(UnsealError);
         }
         let (nonce, ciphertext) = sealed.split_at(24);
-        self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).map_err(|_| UnsealError)
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .map_err(|_| UnsealError)
     }
 }
 

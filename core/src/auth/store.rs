@@ -61,17 +61,27 @@ pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
             .map(|r| r.rows_affected()))?;
         tx.commit().await?;
     }
-    let tenant = match (row.tenant_id, row.role, row.membership_status, row.tenant_status) {
-        (Some(tenant_id), Some(role), Some(membership), Some(tenant_status)) => Some(TenantAccess {
-            tenant_id,
-            tenant_status,
-            membership,
-            grant: Grant::Role(role),
-        }),
+    let tenant = match (
+        row.tenant_id,
+        row.role,
+        row.membership_status,
+        row.tenant_status,
+    ) {
+        (Some(tenant_id), Some(role), Some(membership), Some(tenant_status)) => {
+            Some(TenantAccess {
+                tenant_id,
+                tenant_status,
+                membership,
+                grant: Grant::Role(role),
+            })
+        }
         _ => None,
     };
     Ok(Some(Principal {
-        credential: Credential::Session { session_id: row.id, user_id: row.user_id },
+        credential: Credential::Session {
+            session_id: row.id,
+            user_id: row.user_id,
+        },
         is_platform_admin: row.is_platform_admin,
         mfa_satisfied: !row.is_platform_admin || row.mfa_verified,
         tenant,
@@ -130,7 +140,10 @@ pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
 /// Stored scopes are space-separated action names; unknown ones (from a newer version) are
 /// ignored rather than granted.
 pub(super) fn parse_scopes(stored: &str) -> Vec<Action> {
-    stored.split_whitespace().filter_map(|s| s.parse().ok()).collect()
+    stored
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect()
 }
 
 /// A new session's token, shown once.
@@ -154,11 +167,16 @@ pub async fn create_session(
     meta: &RequestMeta,
     user_agent: Option<&str>,
 ) -> Result<NewSession> {
-    const SQL: &str = "INSERT INTO sessions (id, token_hash, user_id, tenant_id, mfa_verified, ip, user_agent,
+    const SQL: &str =
+        "INSERT INTO sessions (id, token_hash, user_id, tenant_id, mfa_verified, ip, user_agent,
             created_at, expires_at, last_seen_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)";
     let now = Timestamp::now();
-    let session = NewSession { id: SessionId::new(), token: secrets::new_token(secrets::SESSION_PREFIX), expires_at: now.plus(ttl) };
+    let session = NewSession {
+        id: SessionId::new(),
+        token: secrets::new_token(secrets::SESSION_PREFIX),
+        expires_at: now.plus(ttl),
+    };
     let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
     on_conn!(tx.conn(), c => sqlx::query(SQL)
         .bind(session.id)
@@ -198,8 +216,13 @@ pub struct SessionInfo {
 }
 
 /// The user's live sessions.
-pub(super) async fn list_sessions(tx: &mut SystemTx, user: UserId, current: SessionId) -> Result<Vec<SessionInfo>> {
-    const SQL: &str = "SELECT id, tenant_id, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+pub(super) async fn list_sessions(
+    tx: &mut SystemTx,
+    user: UserId,
+    current: SessionId,
+) -> Result<Vec<SessionInfo>> {
+    const SQL: &str =
+        "SELECT id, tenant_id, ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id";
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -232,8 +255,13 @@ pub(super) async fn list_sessions(tx: &mut SystemTx, user: UserId, current: Sess
 }
 
 /// Revokes one of the user's sessions; false if there was no such live session.
-pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
-    const SQL: &str = "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+pub(super) async fn revoke_session(
+    tx: &mut SystemTx,
+    user: UserId,
+    session: SessionId,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
     let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
         .bind(session)
         .bind(user)
@@ -245,7 +273,11 @@ pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: Ses
 }
 
 /// Revokes every session of the user except `keep`; returns how many.
-pub(super) async fn revoke_other_sessions(tx: &mut SystemTx, user: UserId, keep: Option<SessionId>) -> Result<u64> {
+pub(super) async fn revoke_other_sessions(
+    tx: &mut SystemTx,
+    user: UserId,
+    keep: Option<SessionId>,
+) -> Result<u64> {
     const SQL: &str = "UPDATE sessions SET revoked_at = $3
         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
     let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
@@ -259,7 +291,11 @@ pub(super) async fn revoke_other_sessions(tx: &mut SystemTx, user: UserId, keep:
 }
 
 /// Selects the tenant a session acts in.
-pub(super) async fn set_session_tenant(tx: &mut SystemTx, session: SessionId, tenant: TenantId) -> Result<()> {
+pub(super) async fn set_session_tenant(
+    tx: &mut SystemTx,
+    session: SessionId,
+    tenant: TenantId,
+) -> Result<()> {
     on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET tenant_id = $2 WHERE id = $1")
         .bind(session)
         .bind(tenant)
@@ -382,7 +418,11 @@ pub(super) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) ->
 }
 
 /// Replaces the user's recovery codes with these (hashed).
-pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
+pub(super) async fn replace_recovery_codes(
+    tx: &mut SystemTx,
+    user: UserId,
+    codes: &[String],
+) -> Result<()> {
     on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user)
         .execute(&mut **c)
@@ -401,7 +441,11 @@ pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, code
 }
 
 /// Uses up a recovery code; false if it is unknown or already used.
-pub(super) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
+pub(super) async fn consume_recovery_code(
+    tx: &mut SystemTx,
+    user: UserId,
+    code: &str,
+) -> Result<bool> {
     let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
     let done = on_conn!(tx.conn(), c => sqlx::query(
             "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")

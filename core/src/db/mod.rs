@@ -49,7 +49,11 @@ pub struct DbOptions {
 impl DbOptions {
     /// Options for `url` with defaults for the rest.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), migrate_url: None, max_connections: 16 }
+        Self {
+            url: url.into(),
+            migrate_url: None,
+            max_connections: 16,
+        }
     }
 }
 
@@ -168,10 +172,12 @@ impl Db {
     async fn tenant_tx(&self, tenant: TenantId, write: bool) -> Result<TenantTx, DbError> {
         let mut conn = self.begin(write).await?;
         if let Conn::Postgres(tx) = &mut conn {
-            sqlx::query("SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)")
-                .bind(tenant.to_string())
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)",
+            )
+            .bind(tenant.to_string())
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(TenantTx { conn, tenant })
     }
@@ -218,12 +224,14 @@ impl Db {
     pub async fn is_migrated(&self) -> Result<bool, DbError> {
         const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
         let (applied, known): (Vec<i64>, &sqlx::migrate::Migrator) = match &self.pool {
-            Pool::Sqlite(pool) => {
-                (sqlx::query_scalar(SQL).fetch_all(pool).await?, &SQLITE_MIGRATIONS)
-            }
-            Pool::Postgres(pool) => {
-                (sqlx::query_scalar(SQL).fetch_all(pool).await?, &POSTGRES_MIGRATIONS)
-            }
+            Pool::Sqlite(pool) => (
+                sqlx::query_scalar(SQL).fetch_all(pool).await?,
+                &SQLITE_MIGRATIONS,
+            ),
+            Pool::Postgres(pool) => (
+                sqlx::query_scalar(SQL).fetch_all(pool).await?,
+                &POSTGRES_MIGRATIONS,
+            ),
         };
         Ok(known.iter().all(|m| applied.contains(&m.version)))
     }
@@ -240,8 +248,12 @@ impl Db {
 /// Applies pending migrations, as the owner when `options.migrate_url` is set.
 pub async fn migrate(options: &DbOptions) -> Result<(), DbError> {
     let url = options.migrate_url.as_deref().unwrap_or(&options.url);
-    let owner = Db::connect(&DbOptions { url: url.to_owned(), migrate_url: None, max_connections: 1 })
-        .await?;
+    let owner = Db::connect(&DbOptions {
+        url: url.to_owned(),
+        migrate_url: None,
+        max_connections: 1,
+    })
+    .await?;
     match &owner.pool {
         Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
         Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
@@ -388,7 +400,9 @@ mod tests {
     fn urls_choose_backend_and_hide_passwords() {
         assert_eq!(backend_of("sqlite:ils.db").unwrap(), Backend::Sqlite);
         assert_eq!(backend_of("postgres://u@h/db").unwrap(), Backend::Postgres);
-        let err = backend_of("mysql://root:hunter2@h/db").unwrap_err().to_string();
+        let err = backend_of("mysql://root:hunter2@h/db")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.contains("mysql://root:***@h/db"), "{err}");
     }

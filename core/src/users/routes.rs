@@ -49,7 +49,10 @@ async fn list_users(
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<Member>>> {
     let ctx = principal.tenant(Action::UsersRead)?;
-    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
+    let page = PageRequest::parse(&PageQuery {
+        cursor: query.cursor,
+        limit: query.limit,
+    })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let members = super::list_members(&mut tx, query.status, &page).await?;
     tx.commit().await?;
@@ -97,7 +100,14 @@ async fn approve_user(
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
 ) -> Result<Json<Member>> {
-    decide(state, principal, user_id, req.role, MembershipStatus::Active).await
+    decide(
+        state,
+        principal,
+        user_id,
+        req.role,
+        MembershipStatus::Active,
+    )
+    .await
 }
 
 /// Reject a pending registration.
@@ -113,7 +123,14 @@ async fn reject_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> Result<Json<Member>> {
-    decide(state, principal, user_id, Role::Dispenser, MembershipStatus::Rejected).await
+    decide(
+        state,
+        principal,
+        user_id,
+        Role::Dispenser,
+        MembershipStatus::Rejected,
+    )
+    .await
 }
 
 async fn decide(
@@ -127,12 +144,24 @@ async fn decide(
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let before = super::get_member(&mut tx, user_id).await?;
     if before.status != MembershipStatus::Pending {
-        return Err(Error::conflict("not_pending", format!("This registration was already {}.", before.status)));
+        return Err(Error::conflict(
+            "not_pending",
+            format!("This registration was already {}.", before.status),
+        ));
     }
-    let role = if outcome == MembershipStatus::Rejected { before.role } else { role };
+    let role = if outcome == MembershipStatus::Rejected {
+        before.role
+    } else {
+        role
+    };
     let after = super::set_membership(&mut tx, user_id, role, outcome, ctx.user_id).await?;
-    let action = if outcome == MembershipStatus::Active { "user.approved" } else { "user.rejected" };
-    let event = Event::new(action, "user", user_id).changes(serde_json::json!({ "role": after.role, "status": after.status }));
+    let action = if outcome == MembershipStatus::Active {
+        "user.approved"
+    } else {
+        "user.rejected"
+    };
+    let event = Event::new(action, "user", user_id)
+        .changes(serde_json::json!({ "role": after.role, "status": after.status }));
     audit::record(&mut tx, &ctx.audit, event).await?;
     tx.commit().await?;
     Ok(Json(after))
@@ -157,12 +186,22 @@ async fn update_user(
     tx.lock_tenant().await?;
     let before = super::get_member(&mut tx, user_id).await?;
     if before.status != MembershipStatus::Active {
-        return Err(Error::conflict("not_active", "Only active users' roles can change; approve the registration first."));
+        return Err(Error::conflict(
+            "not_active",
+            "Only active users' roles can change; approve the registration first.",
+        ));
     }
     if req.role != Role::CompanyAdmin {
         super::ensure_not_last_admin(&before, super::active_admins(&mut tx).await?)?;
     }
-    let after = super::set_membership(&mut tx, user_id, req.role, MembershipStatus::Active, ctx.user_id).await?;
+    let after = super::set_membership(
+        &mut tx,
+        user_id,
+        req.role,
+        MembershipStatus::Active,
+        ctx.user_id,
+    )
+    .await?;
     let event = Event::new("user.role_changed", "user", user_id)
         .changes(serde_json::json!({ "role": { "from": before.role, "to": after.role } }));
     audit::record(&mut tx, &ctx.audit, event).await?;

@@ -19,7 +19,13 @@ struct UserRow {
 
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
-        User { id: r.id, email: r.email, name: r.name, is_platform_admin: r.is_platform_admin, created_at: r.created_at }
+        User {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            is_platform_admin: r.is_platform_admin,
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -45,7 +51,12 @@ pub async fn create_user(
         .bind(Timestamp::now())
         .fetch_one(&mut **c)
         .await)
-    .map_err(|e| Error::from(e).on_duplicate("email_taken", "An account with that e-mail address already exists."))?;
+    .map_err(|e| {
+        Error::from(e).on_duplicate(
+            "email_taken",
+            "An account with that e-mail address already exists.",
+        )
+    })?;
     Ok(row.into())
 }
 
@@ -88,7 +99,10 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("id", &self.id).field("email", &self.email).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,19 +125,23 @@ const CREDENTIAL_COLUMNS: &str = "id, email, name, password_hash, is_platform_ad
 /// Credentials by e-mail address.
 pub async fn credentials_by_email(tx: &mut SystemTx, email: &Email) -> Result<Option<Credentials>> {
     let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE email = $1");
-    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(
+        on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(email.as_str())
         .fetch_optional(&mut **c)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Credentials by id.
 pub async fn credentials_by_id(tx: &mut SystemTx, id: UserId) -> Result<Option<Credentials>> {
     let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1");
-    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(
+        on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut **c)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// Adds a membership (platform scope: registration and tenant creation span tenants).
@@ -134,7 +152,8 @@ pub async fn insert_membership(
     role: Role,
     status: MembershipStatus,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
+    const SQL: &str =
+        "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $5)";
     on_conn!(tx.conn(), c => sqlx::query(SQL)
         .bind(tenant)
@@ -145,13 +164,22 @@ pub async fn insert_membership(
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected()))
-    .map_err(|e| Error::from(e).on_duplicate("already_member", "That user already belongs to, or has asked to join, this tenant."))?;
+    .map_err(|e| {
+        Error::from(e).on_duplicate(
+            "already_member",
+            "That user already belongs to, or has asked to join, this tenant.",
+        )
+    })?;
     Ok(())
 }
 
 /// Every membership of a user, with tenant names.
-pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<MembershipSummary>> {
-    const SQL: &str = "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role, m.status
+pub async fn memberships_of_user(
+    tx: &mut SystemTx,
+    user: UserId,
+) -> Result<Vec<MembershipSummary>> {
+    const SQL: &str =
+        "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role, m.status
         FROM memberships m JOIN tenants t ON t.id = m.tenant_id
         WHERE m.user_id = $1 ORDER BY t.name";
     #[derive(sqlx::FromRow)]
@@ -231,7 +259,11 @@ pub async fn list_members(
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    Ok(page.finish(rows.into_iter().map(Member::from).collect(), |m| m.user_id.as_uuid()))
+    Ok(
+        page.finish(rows.into_iter().map(Member::from).collect(), |m| {
+            m.user_id.as_uuid()
+        }),
+    )
 }
 
 /// One member of the tenant.
@@ -255,7 +287,8 @@ pub async fn set_membership(
     status: MembershipStatus,
     decided_by: Option<UserId>,
 ) -> Result<Member> {
-    const SQL: &str = "UPDATE memberships SET role = $3, status = $4, decided_by = $5, decided_at = $6,
+    const SQL: &str =
+        "UPDATE memberships SET role = $3, status = $4, decided_by = $5, decided_at = $6,
             updated_at = $6
         WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
@@ -293,7 +326,8 @@ pub async fn delete_membership(tx: &mut TenantTx, user: UserId) -> Result<()> {
 
 /// How many active company admins the tenant has.
 pub async fn active_admins(tx: &mut TenantTx) -> Result<i64> {
-    const SQL: &str = "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2 AND status = $3";
+    const SQL: &str =
+        "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2 AND status = $3";
     let tenant = tx.tenant_id();
     Ok(on_conn!(tx.conn(), c => sqlx::query_scalar(SQL)
         .bind(tenant)

@@ -6,6 +6,9 @@ use serde_json::Value;
 
 use crate::harness::{TestApp, db_test};
 
+/// A bad request: what it is, its content type, its body, and the answers acceptable for it.
+type Case<'a> = (&'a str, Option<&'a str>, String, &'a [(u16, &'a str)]);
+
 db_test!(
     async fn every_body_taking_endpoint_refuses_garbage_with_a_problem(backend) {
         let app = TestApp::spawn(backend).await;
@@ -25,7 +28,7 @@ db_test!(
                 let token = if path.starts_with("/api/v1/tenants") { &root.token } else { &tenant.admin.token };
                 // serde decides whether a wrong shape is a syntax or a data error; both are fine.
                 let shape: &[(u16, &str)] = &[(422, "invalid_body"), (400, "malformed_json")];
-                let cases: Vec<(&str, Option<&str>, String, &[(u16, &str)])> = vec![
+                let cases: Vec<Case<'_>> = vec![
                     ("malformed", Some("application/json"), "{".into(), &[(400, "malformed_json")]),
                     ("wrong shape", Some("application/json"), "[1, 2, 3]".into(), shape),
                     ("wrong types", Some("application/json"), "{\"email\": 5, \"role\": 7, \"name\": false, \"code\": []}".into(), shape),

@@ -37,8 +37,12 @@ db_test!(
 );
 
 fn openapi_validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(include_str!("fixtures/openapi-3.1.schema.json")).unwrap();
-    jsonschema::draft202012::options().should_validate_formats(true).build(&schema).unwrap()
+    let schema: Value =
+        serde_json::from_str(include_str!("fixtures/openapi-3.1.schema.json")).unwrap();
+    jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
 }
 
 db_test!(
