@@ -12,7 +12,7 @@ use crate::db::{SystemTx, TenantTx};
 use crate::error::Result;
 use crate::ids::{AuditId, TenantId};
 
-pub use store::{AuditFilter, list};
+pub use store::{AuditFilter, PlatformScope, list, list_platform};
 
 text_enum! {
     /// Who acted.

@@ -6,17 +6,20 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AuditEntry, AuditFilter};
+use super::{AuditEntry, AuditFilter, PlatformScope};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::Result;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::Problem;
+use crate::ids::TenantId;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_audit))
+    OpenApiRouter::new()
+        .routes(routes!(list_audit))
+        .routes(routes!(list_platform_audit))
 }
 
 /// Filters for the audit log.
@@ -57,6 +60,59 @@ async fn list_audit(
     };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let entries = super::list(&mut tx, &filter, &page).await?;
+    tx.commit().await?;
+    Ok(Json(entries))
+}
+
+/// Filters for the platform audit log.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlatformAuditQuery {
+    /// Only this tenant's events.
+    pub tenant_id: Option<TenantId>,
+    /// Only events outside any tenant (sign-in failures for unknown addresses, lockouts,
+    /// platform admins' own actions).
+    #[serde(default)]
+    pub platform_only: bool,
+    /// Only this action, e.g. `auth.account_locked`.
+    pub action: Option<String>,
+    /// Only this kind of entity.
+    pub entity_type: Option<String>,
+    /// Only this entity id.
+    pub entity_id: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The whole platform's audit log, for platform admins, oldest first.
+#[utoipa::path(get, path = "/platform/audit", tag = "audit", security(("bearer" = [])), params(PlatformAuditQuery),
+    responses((status = 200, description = "Audit entries", body = Page<AuditEntry>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem)))]
+async fn list_platform_audit(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PlatformAuditQuery>,
+) -> Result<Json<Page<AuditEntry>>> {
+    principal.platform_admin()?;
+    let page = PageRequest::parse(&PageQuery {
+        cursor: query.cursor,
+        limit: query.limit,
+    })?;
+    let scope = match (query.tenant_id, query.platform_only) {
+        (Some(tenant), _) => PlatformScope::Tenant(tenant),
+        (None, true) => PlatformScope::PlatformOnly,
+        (None, false) => PlatformScope::All,
+    };
+    let filter = AuditFilter {
+        action: query.action,
+        entity_type: query.entity_type,
+        entity_id: query.entity_id,
+    };
+    let mut tx = state.db.system_read().await?;
+    let entries = super::list_platform(&mut tx, scope, &filter, &page).await?;
     tx.commit().await?;
     Ok(Json(entries))
 }

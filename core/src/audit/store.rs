@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{ActorKind, AuditCtx, AuditEntry, Event};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, TenantTx, on_conn};
+use crate::db::{Conn, SystemTx, TenantTx, on_conn};
 use crate::error::Result;
 use crate::http::pagination::{Page, PageRequest};
 use crate::ids::{AuditId, TenantId};
@@ -81,7 +81,7 @@ pub async fn list(
     let tenant = tx.tenant_id();
     let after: Option<AuditId> = page.after()?;
     let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
-        .bind(tenant)
+        .bind(Some(tenant))
         .bind(after)
         .bind(&filter.action)
         .bind(&filter.entity_type)
@@ -89,9 +89,67 @@ pub async fn list(
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    let items = rows
-        .into_iter()
-        .map(|r| AuditEntry {
+    Ok(
+        page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| {
+            e.id.as_uuid()
+        }),
+    )
+}
+
+/// Which rows the platform log shows.
+#[derive(Clone, Copy, Debug)]
+pub enum PlatformScope {
+    /// Every row.
+    All,
+    /// Only platform events (no tenant).
+    PlatformOnly,
+    /// One tenant's rows.
+    Tenant(TenantId),
+}
+
+/// The whole platform's audit log (platform admins), oldest first.
+pub async fn list_platform(
+    tx: &mut SystemTx,
+    scope: PlatformScope,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>> {
+    const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+            changes, request_id, ip
+        FROM audit_log
+        WHERE ($1 = 'all' OR ($1 = 'platform' AND tenant_id IS NULL) OR ($1 = 'tenant' AND tenant_id = $7))
+          AND ($2 IS NULL OR id > $2)
+          AND ($3 IS NULL OR action = $3)
+          AND ($4 IS NULL OR entity_type = $4)
+          AND ($5 IS NULL OR entity_id = $5)
+        ORDER BY id
+        LIMIT $6";
+    let (kind, tenant) = match scope {
+        PlatformScope::All => ("all", None),
+        PlatformScope::PlatformOnly => ("platform", None),
+        PlatformScope::Tenant(id) => ("tenant", Some(id)),
+    };
+    let after: Option<AuditId> = page.after()?;
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(kind)
+        .bind(after)
+        .bind(&filter.action)
+        .bind(&filter.entity_type)
+        .bind(&filter.entity_id)
+        .bind(page.fetch_limit())
+        .bind(tenant)
+        .fetch_all(&mut **c)
+        .await)?;
+    Ok(
+        page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| {
+            e.id.as_uuid()
+        }),
+    )
+}
+
+impl From<Row> for AuditEntry {
+    fn from(r: Row) -> Self {
+        AuditEntry {
             id: r.id,
             tenant_id: r.tenant_id,
             at: r.at,
@@ -103,7 +161,6 @@ pub async fn list(
             changes: r.changes.0,
             request_id: r.request_id,
             ip: r.ip,
-        })
-        .collect();
-    Ok(page.finish(items, |e| e.id.as_uuid()))
+        }
+    }
 }

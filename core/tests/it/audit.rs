@@ -78,3 +78,25 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    async fn platform_admins_read_platform_events(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (root, _) = app.platform_admin().await;
+        let tenant = app.tenant("acme").await;
+        let wrong = json!({ "email": "ghost@nowhere.example", "password": "not a real password" });
+        app.post("/api/v1/auth/login", None, wrong).await.problem(401, "invalid_credentials");
+
+        let platform = app.get("/api/v1/platform/audit?platform_only=true&action=auth.login_failed", &root.token).await;
+        let items = platform.ok(200)["items"].as_array().unwrap().clone();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["changes"]["email"], "ghost@nowhere.example");
+        assert_eq!(items[0]["tenant_id"], serde_json::Value::Null);
+
+        let of_tenant = app.get(&format!("/api/v1/platform/audit?tenant_id={}", tenant.id), &root.token).await;
+        let of_tenant = of_tenant.ok(200)["items"].as_array().unwrap().clone();
+        assert!(!of_tenant.is_empty() && of_tenant.iter().all(|e| e["tenant_id"] == tenant.id));
+
+        app.get("/api/v1/platform/audit", &tenant.admin.token).await.problem(403, "platform_admin_required");
+    }
+);
