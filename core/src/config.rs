@@ -32,13 +32,19 @@ impl Default for AuthConfig {
     }
 }
 
-/// Everything the HTTP app needs besides the database.
+/// Everything the host needs besides the database.
 #[derive(Clone, Debug, Default)]
 pub struct AppConfig {
     /// Authentication settings.
     pub auth: AuthConfig,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Outbound webhooks.
+    pub webhooks: crate::webhooks::WebhookConfig,
+    /// The job queue.
+    pub jobs: crate::jobs::JobsConfig,
+    /// E-mail.
+    pub email: crate::notify::EmailConfig,
 }
 
 impl AppConfig {
@@ -47,6 +53,12 @@ impl AppConfig {
         Self {
             auth: AuthConfig::default(),
             max_body_bytes: 1024 * 1024,
+            webhooks: Default::default(),
+            jobs: Default::default(),
+            email: crate::notify::EmailConfig {
+                smtp_url: None,
+                from: "ILS <noreply@localhost>".to_owned(),
+            },
         }
     }
 }

@@ -74,3 +74,15 @@ id_type!(
     /// One row of the audit log.
     AuditId
 );
+id_type!(
+    /// A domain event.
+    EventId
+);
+id_type!(
+    /// A tenant's webhook endpoint.
+    WebhookEndpointId
+);
+id_type!(
+    /// One attempt to deliver an event to a webhook endpoint.
+    WebhookDeliveryId
+);

@@ -5,8 +5,9 @@
 //! binary (`src/main.rs`) wraps it in a CLI.
 //!
 //! The pieces, each a module with its types, storage and routes together:
-//! [`tenants`], [`users`], [`auth`], [`audit`]; [`db`] is the storage layer and [`http`] the
-//! router and its middleware.
+//! [`tenants`], [`users`], [`auth`], [`audit`], [`events`], [`webhooks`], [`notify`];
+//! [`db`] is the storage layer, [`jobs`] the durable job queue and [`http`] the router and its
+//! middleware.
 //!
 //! Running the whole application over HTTP, as the tests do:
 //!
@@ -16,7 +17,7 @@
 //!
 //! let db = Db::connect_and_migrate(&DbOptions::new("sqlite:ils.db")).await?;
 //! let sealer = ils_core::config::load_sealer(None, std::path::Path::new("."))?;
-//! let state = AppState::new(db, AppConfig::new(), sealer);
+//! let state = AppState::new(db, AppConfig::new(), sealer)?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! ils_core::server::run(listener, state, std::future::pending()).await?;
 //! # Ok(()) }
@@ -27,12 +28,16 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ids;
+pub mod jobs;
+pub mod notify;
 pub mod server;
 pub mod state;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 pub use config::AppConfig;
 pub use error::{Error, Result};

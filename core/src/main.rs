@@ -4,6 +4,7 @@ use std::io::BufRead as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use ils_core::auth::password::Password;
@@ -58,6 +59,42 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     db: DbArgs,
+    /// Let webhooks go to http:// and to private, loopback and link-local addresses (tests and
+    /// closed networks only).
+    #[arg(long, env = "ILS_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
+    /// SMTP server for e-mail notifications: smtp://host:port or smtps://user:pass@host:port.
+    #[arg(long, env = "ILS_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of e-mail notifications.
+    #[arg(long, env = "ILS_SMTP_FROM", default_value = "ILS <noreply@localhost>")]
+    smtp_from: String,
+    /// Jobs this process works at once; 0 runs no workers (an API-only node).
+    #[arg(long, env = "ILS_JOB_WORKERS", default_value_t = 16)]
+    job_workers: usize,
+    /// First retry delay of a failed job, in milliseconds (doubling, with jitter).
+    #[arg(long, env = "ILS_JOB_RETRY_BASE_MS", default_value_t = 5_000)]
+    job_retry_base_ms: u64,
+    /// Attempts of a webhook delivery or e-mail before it is a dead job.
+    #[arg(long, env = "ILS_JOB_DELIVERY_ATTEMPTS", default_value_t = 12)]
+    job_delivery_attempts: u16,
+    /// Seconds after which a job still running is presumed lost with its process and rerun.
+    #[arg(long, env = "ILS_JOB_RESCUE_AFTER_SECS", default_value_t = 120)]
+    job_rescue_after_secs: u64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> AppConfig {
+        let mut config = AppConfig::new();
+        config.webhooks.allow_private_targets = self.webhooks_allow_private;
+        config.email.smtp_url = self.smtp_url.clone().filter(|u| !u.is_empty());
+        config.email.from = self.smtp_from.clone();
+        config.jobs.workers = self.job_workers;
+        config.jobs.retry_base = Duration::from_millis(self.job_retry_base_ms.max(1));
+        config.jobs.delivery_attempts = self.job_delivery_attempts.max(1);
+        config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(61));
+        config
+    }
 }
 
 #[derive(Subcommand)]
@@ -301,7 +338,12 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         &args.db.data_dir,
     )?;
     bootstrap_from_env(&db).await?;
-    let state = AppState::new(db.clone(), AppConfig::new(), sealer);
+    let state = AppState::new(db.clone(), args.config(), sealer)?;
+    let runner = if args.job_workers > 0 {
+        Some(ils_core::jobs::Runner::start(state.clone())?)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen), 1))?;
@@ -311,6 +353,10 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     };
     tracing::info!(listen = %listener.local_addr()?, backend, data_dir = %args.db.data_dir.display(), "ILS is serving");
     ils_core::server::run(listener, state, ils_core::server::shutdown_signal()).await?;
+    if let Some(runner) = runner {
+        runner.stop().await;
+    }
+    db.close().await;
     Ok(())
 }
 

@@ -6,19 +6,16 @@ use std::net::SocketAddr;
 use crate::state::AppState;
 
 /// Serves [`crate::app`] on `listener` until `shutdown` completes, then drains in-flight
-/// requests and closes the database pool.
+/// requests.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let db = state.db.clone();
     let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
-    db.close().await;
-    Ok(())
+        .await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

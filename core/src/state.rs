@@ -6,7 +6,9 @@ use crate::auth::rate_limit::AttemptLimiter;
 use crate::auth::secrets::Sealer;
 use crate::config::AppConfig;
 use crate::db::Db;
+use crate::error::Result;
 use crate::http::metrics::Metrics;
+use crate::notify::Mailer;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone, Debug)]
@@ -21,18 +23,31 @@ pub struct AppState {
     pub attempts: Arc<AttemptLimiter>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Outbound HTTP (webhooks), behind the address guard.
+    pub http: reqwest::Client,
+    /// SMTP, when configured.
+    pub mailer: Option<Mailer>,
 }
 
 impl AppState {
-    /// State over `db` with `config`.
-    pub fn new(db: Db, config: AppConfig, sealer: Sealer) -> Self {
+    /// State over `db` with `config`. Fails on settings that cannot work (an SMTP URL that does
+    /// not parse).
+    pub fn new(db: Db, config: AppConfig, sealer: Sealer) -> Result<Self> {
+        // One TLS provider for the whole process (sqlx, reqwest and lettre all use rustls).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
-        Self {
+        let webhooks = &config.webhooks;
+        let http =
+            crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
+        let mailer = Mailer::new(&config.email)?;
+        Ok(Self {
             db,
             config: Arc::new(config),
             sealer,
             attempts,
             metrics: Arc::new(Metrics::new()),
-        }
+            http,
+            mailer,
+        })
     }
 }

@@ -183,6 +183,12 @@ async fn create_key(
         serde_json::json!({ "name": key.name, "scopes": key.scopes, "expires_at": key.expires_at }),
     );
     audit::record(&mut tx, &ctx.audit, event).await?;
+    let created = crate::events::catalog::ApiKeyCreated {
+        api_key_id: key.id,
+        name: key.name.clone(),
+        scopes: key.scopes.clone(),
+    };
+    crate::events::emit(&mut tx, &created).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { key, secret })))
 }
@@ -250,6 +256,8 @@ async fn revoke_key(
         Event::new("api_key.revoked", "api_key", key_id),
     )
     .await?;
+    let revoked = crate::events::catalog::ApiKeyRevoked { api_key_id: key_id };
+    crate::events::emit(&mut tx, &revoked).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -371,6 +371,13 @@ async fn register(
     let event = Event::new("membership.requested", "user", user_id)
         .changes(serde_json::json!({ "email": email, "requested_role": role }));
     audit::record_system(&mut tx, Some(tenant.id), &actor, event).await?;
+    let registered = crate::events::catalog::UserRegistered {
+        user_id,
+        email: email.as_str().to_owned(),
+        name: name.clone(),
+        requested_role: role,
+    };
+    crate::events::emit_system(&mut tx, tenant.id, &registered).await?;
     tx.commit().await?;
     Ok((
         StatusCode::ACCEPTED,

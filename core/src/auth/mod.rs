@@ -216,8 +216,8 @@ impl Principal {
         };
         if !allowed {
             let who = match &access.grant {
-                Grant::Role(role) => format!("the {role} role"),
-                Grant::Scopes(_) => "this API key".to_owned(),
+                Grant::Role(role) => format!("The {role} role"),
+                Grant::Scopes(_) => "This API key".to_owned(),
             };
             return Err(Error::forbidden(
                 "forbidden",
@@ -229,6 +229,15 @@ impl Principal {
             user_id: self.user_id().ok(),
             audit: self.audit(),
         })
+    }
+
+    /// Whether the caller's grant in their current tenant includes `action` (no other checks).
+    pub fn may(&self, action: Action) -> bool {
+        match self.tenant.as_ref().map(|t| &t.grant) {
+            Some(Grant::Role(role)) => role.allows(action),
+            Some(Grant::Scopes(scopes)) => scopes.contains(&action),
+            None => false,
+        }
     }
 
     /// Checks that the caller is a platform admin who has passed the second factor.

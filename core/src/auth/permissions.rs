@@ -34,6 +34,8 @@ text_enum! {
         AuditRead = "audit:read",
         /// Create, list and revoke the tenant's API keys.
         ApiKeysManage = "api_keys:manage",
+        /// Manage the tenant's webhook endpoints and read their delivery logs.
+        WebhooksManage = "webhooks:manage",
     }
 }
 
@@ -63,6 +65,7 @@ mod tests {
             assert_eq!(role.allows(Action::UsersManage), admin, "{role}");
             assert_eq!(role.allows(Action::AuditRead), admin, "{role}");
             assert_eq!(role.allows(Action::ApiKeysManage), admin, "{role}");
+            assert_eq!(role.allows(Action::WebhooksManage), admin, "{role}");
         }
     }
 }

@@ -57,10 +57,19 @@ impl DbOptions {
     }
 }
 
-/// A connection pool to either backend.
-#[derive(Clone, Debug)]
+/// A connection pool to either backend, with the job queue's client on the same pool.
+#[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    jobs: riverqueue::Client,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +96,19 @@ macro_rules! on_conn {
     };
 }
 pub(crate) use on_conn;
+
+fn jobs_builder(pool: &Pool) -> riverqueue::ClientBuilder {
+    match pool {
+        Pool::Sqlite(pool) => riverqueue::Client::builder(pool.clone()),
+        // River's daily reindex needs table ownership, which the service role must not have.
+        Pool::Postgres(pool) => riverqueue::Client::builder(
+            riverqueue::database::PostgresDatabase::new(pool.clone()).with_reindex(
+                riverqueue::database::PostgresReindexConfig::default()
+                    .with_index_names(Vec::<String>::new()),
+            ),
+        ),
+    }
+}
 
 fn backend_of(url: &str) -> Result<Backend, DbError> {
     if url.starts_with("sqlite:") {
@@ -141,7 +163,20 @@ impl Db {
                 )
             }
         };
-        Ok(Self { pool })
+        let jobs = jobs_builder(&pool)
+            .build()
+            .map_err(|e| DbError::Jobs(e.to_string()))?;
+        Ok(Self { pool, jobs })
+    }
+
+    /// The job queue's client (inserting and administering jobs; workers run elsewhere).
+    pub fn jobs(&self) -> &riverqueue::Client {
+        &self.jobs
+    }
+
+    /// A job-queue client builder on this database's pool, for running workers.
+    pub fn jobs_builder(&self) -> riverqueue::ClientBuilder {
+        jobs_builder(&self.pool)
     }
 
     /// Connects, then applies pending migrations (with `migrate_url` when given).
@@ -179,7 +214,11 @@ impl Db {
             .execute(&mut **tx)
             .await?;
         }
-        Ok(TenantTx { conn, tenant })
+        Ok(TenantTx {
+            conn,
+            tenant,
+            jobs: self.jobs.clone(),
+        })
     }
 
     /// Opens a transaction for platform work across tenants. Use only for authentication and
@@ -200,7 +239,10 @@ impl Db {
                 .execute(&mut **tx)
                 .await?;
         }
-        Ok(SystemTx { conn })
+        Ok(SystemTx {
+            conn,
+            jobs: self.jobs.clone(),
+        })
     }
 
     async fn begin(&self, write: bool) -> Result<Conn, DbError> {
@@ -251,22 +293,61 @@ pub async fn migrate(options: &DbOptions) -> Result<(), DbError> {
     let owner = Db::connect(&DbOptions {
         url: url.to_owned(),
         migrate_url: None,
-        max_connections: 1,
+        max_connections: 2,
     })
     .await?;
     match &owner.pool {
-        Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-        Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        Pool::Sqlite(pool) => {
+            SQLITE_MIGRATIONS.run(pool).await?;
+            riverqueue::migrate::SqliteMigrator::new(pool.clone())
+                .migrate_up()
+                .await
+                .map_err(|e| DbError::Jobs(e.to_string()))?;
+        }
+        Pool::Postgres(pool) => {
+            POSTGRES_MIGRATIONS.run(pool).await?;
+            // River's migrator takes no lock of its own; nodes starting together must not race.
+            let mut lock = pool.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock(hashtext('ils.river_migrate'))")
+                .execute(&mut *lock)
+                .await?;
+            let migrated = riverqueue::migrate::PostgresMigrator::new(pool.clone())
+                .migrate_up()
+                .await
+                .map_err(|e| DbError::Jobs(e.to_string()));
+            sqlx::query("SELECT pg_advisory_unlock(hashtext('ils.river_migrate'))")
+                .execute(&mut *lock)
+                .await?;
+            migrated?;
+            // River's tables are created by River's migrator; the service role works them.
+            sqlx::raw_sql(RIVER_GRANTS).execute(pool).await?;
+        }
     }
     owner.close().await;
     Ok(())
 }
 
+/// What the service role (`ils_app`) needs on River's tables: work jobs, elect a leader,
+/// and read River's migration state (it checks it at start).
+const RIVER_GRANTS: &str = "
+    GRANT SELECT, INSERT, UPDATE, DELETE ON river_job, river_leader, river_queue TO ils_app;
+    GRANT USAGE ON SEQUENCE river_job_id_seq TO ils_app;
+    GRANT SELECT ON river_migration TO ils_app;
+";
+
 /// A transaction acting for one tenant. See the [module docs](self).
-#[derive(Debug)]
 pub struct TenantTx {
     conn: Conn,
     tenant: TenantId,
+    jobs: riverqueue::Client,
+}
+
+impl std::fmt::Debug for TenantTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantTx")
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TenantTx {
@@ -277,6 +358,11 @@ impl TenantTx {
 
     pub(crate) fn conn(&mut self) -> &mut Conn {
         &mut self.conn
+    }
+
+    /// The connection and the job client, to enqueue jobs inside this transaction.
+    pub(crate) fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
+        (&mut self.conn, &self.jobs)
     }
 
     /// Serialises this transaction with every other one that locks the same tenant, for checks
@@ -299,14 +385,25 @@ impl TenantTx {
 }
 
 /// A transaction for platform work across tenants. See the [module docs](self).
-#[derive(Debug)]
 pub struct SystemTx {
     conn: Conn,
+    jobs: riverqueue::Client,
+}
+
+impl std::fmt::Debug for SystemTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SystemTx")
+    }
 }
 
 impl SystemTx {
     pub(crate) fn conn(&mut self) -> &mut Conn {
         &mut self.conn
+    }
+
+    /// The connection and the job client, to enqueue jobs inside this transaction.
+    pub(crate) fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
+        (&mut self.conn, &self.jobs)
     }
 
     /// Commits the transaction.
@@ -358,6 +455,9 @@ pub enum DbError {
     /// Anything else from the driver.
     #[error("database error: {0}")]
     Sqlx(sqlx::Error),
+    /// The job queue failed.
+    #[error("job queue error: {0}")]
+    Jobs(String),
 }
 
 impl DbError {

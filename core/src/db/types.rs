@@ -37,6 +37,12 @@ impl Timestamp {
         Self(self.0.checked_add(span).unwrap_or(jiff::Timestamp::MAX))
     }
 
+    /// This time minus a duration (saturating).
+    pub fn minus(&self, span: std::time::Duration) -> Self {
+        let span = jiff::SignedDuration::try_from(span).unwrap_or(jiff::SignedDuration::MAX);
+        Self(self.0.checked_sub(span).unwrap_or(jiff::Timestamp::MIN))
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> i64 {
         self.0.as_second()

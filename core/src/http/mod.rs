@@ -32,6 +32,17 @@ use problem::{Problem, REQUEST_ID};
         license(name = "Proprietary"),
     ),
     modifiers(&BearerAuth),
+    components(schemas(
+        crate::events::catalog::UserRegistered,
+        crate::events::catalog::UserApproved,
+        crate::events::catalog::UserRejected,
+        crate::events::catalog::UserRoleChanged,
+        crate::events::catalog::UserRemoved,
+        crate::events::catalog::TenantUpdated,
+        crate::events::catalog::ApiKeyCreated,
+        crate::events::catalog::ApiKeyRevoked,
+        crate::events::catalog::WebhookTest,
+    )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
         (name = "me", description = "The signed-in user's own account"),
@@ -39,6 +50,9 @@ use problem::{Problem, REQUEST_ID};
         (name = "tenants", description = "Tenants (platform admins) and the current tenant"),
         (name = "api-keys", description = "A tenant's API keys for integrations"),
         (name = "audit", description = "The tenant's audit log"),
+        (name = "events", description = "Domain events: list and live stream"),
+        (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
+        (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -70,6 +84,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::users::routes::router())
         .merge(crate::tenants::routes::router())
         .merge(crate::audit::routes::router())
+        .merge(crate::events::routes::router())
+        .merge(crate::webhooks::routes::router())
+        .merge(crate::jobs::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

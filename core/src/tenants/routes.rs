@@ -173,6 +173,13 @@ async fn update_tenant(
         "plan": { "from": before.plan, "to": after.plan },
     }));
     audit::record_system(&mut tx, Some(tenant_id), &principal.audit(), event).await?;
+    let updated = crate::events::catalog::TenantUpdated {
+        tenant_id,
+        name: after.name.clone(),
+        status: after.status,
+        plan: after.plan,
+    };
+    crate::events::emit_system(&mut tx, tenant_id, &updated).await?;
     tx.commit().await?;
     Ok(Json(after))
 }

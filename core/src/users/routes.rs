@@ -12,6 +12,7 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::{Action, Role};
 use crate::error::{Error, Result};
+use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::Problem;
@@ -202,6 +203,14 @@ async fn update_user(
         ctx.user_id,
     )
     .await?;
+    if before.role != after.role {
+        let event = catalog::UserRoleChanged {
+            user_id,
+            from: before.role,
+            to: after.role,
+        };
+        events::emit(&mut tx, &event).await?;
+    }
     let event = Event::new("user.role_changed", "user", user_id)
         .changes(serde_json::json!({ "role": { "from": before.role, "to": after.role } }));
     audit::record(&mut tx, &ctx.audit, event).await?;
@@ -228,6 +237,7 @@ async fn remove_user(
     let member = super::get_member(&mut tx, user_id).await?;
     super::ensure_not_last_admin(&member, super::active_admins(&mut tx).await?)?;
     super::delete_membership(&mut tx, user_id).await?;
+    events::emit(&mut tx, &catalog::UserRemoved { user_id }).await?;
     let event = Event::new("user.removed", "user", user_id)
         .changes(serde_json::json!({ "role": member.role, "status": member.status }));
     audit::record(&mut tx, &ctx.audit, event).await?;

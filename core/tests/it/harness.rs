@@ -60,6 +60,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: Backend,
+    pub state: AppState,
     pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -150,16 +151,24 @@ impl TestApp {
         let mut config = AppConfig::new();
         // Tests sign in often from one address; the limiter has its own test.
         config.auth.attempts_per_minute = 10_000;
+        // Receivers run on loopback; retries are quick so tests see them.
+        config.webhooks.allow_private_targets = true;
+        config.webhooks.timeout = Duration::from_secs(5);
+        config.jobs.retry_base = Duration::from_millis(50);
+        config.jobs.retry_max = Duration::from_millis(400);
+        config.jobs.delivery_attempts = 3;
         configure(&mut config);
         let sealer = ils_core::config::load_sealer(None, dir.path()).expect("sealer");
-        let state = AppState::new(db.clone(), config, sealer);
+        let state = AppState::new(db.clone(), config, sealer).expect("state");
+        // The runner lives as long as the test's runtime.
+        std::mem::forget(ils_core::jobs::Runner::start(state.clone()).expect("job runner"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         tokio::spawn(ils_core::server::run(
             listener,
-            state,
+            state.clone(),
             std::future::pending(),
         ));
         let client = reqwest::Client::builder()
@@ -171,6 +180,7 @@ impl TestApp {
             client,
             db,
             backend,
+            state,
             pg,
             _dir: dir,
         }
@@ -334,6 +344,25 @@ impl TestApp {
         .await
         .ok(200);
         (first, totp)
+    }
+
+    /// Polls `check` every 50 ms until it returns `Some`, for up to `secs` seconds.
+    pub async fn eventually<T, F, Fut>(secs: u64, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "condition not met within {secs}s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The code an authenticator would show one step from now (the current one may be used).

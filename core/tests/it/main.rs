@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod fakes;
 mod harness;
 
 mod api_keys;

@@ -68,7 +68,9 @@ db_test!(
                     .replace("{user_id}", placeholder)
                     .replace("{tenant_id}", placeholder)
                     .replace("{key_id}", placeholder)
-                    .replace("{session_id}", placeholder);
+                    .replace("{session_id}", placeholder)
+                    .replace("{endpoint_id}", placeholder)
+                    .replace("{job_id}", "1");
                 assert!(!url.contains('{'), "unfilled parameter in {url}");
                 let resp = app.call(method.clone(), &url, None, None).await;
                 let protected = operation.get("security").is_some();

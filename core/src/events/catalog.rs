@@ -1,0 +1,161 @@
+//! Every domain event ILS emits: its type, version, payload schema, and who may read it.
+//! Payload schemas are part of the OpenAPI document (`components.schemas`) and of
+//! `docs/events.md`. A payload change that is not additive bumps the version.
+
+use serde::Serialize;
+
+use crate::auth::permissions::{Action, Role};
+use crate::ids::{ApiKeyId, TenantId, UserId};
+use crate::tenants::{Plan, TenantStatus};
+
+/// A domain event: a fact about a tenant's data, recorded with the change that caused it.
+pub trait DomainEvent: Serialize {
+    /// `entity.verb`, e.g. `user.approved`.
+    const TYPE: &'static str;
+    /// Payload version; consumers dispatch on `(type, version)`.
+    const VERSION: u16 = 1;
+    /// What a reader must be allowed to do to see this event (live stream, event list).
+    const READ: Action;
+}
+
+/// Someone registered to join the tenant and waits for approval.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRegistered {
+    /// The user.
+    pub user_id: UserId,
+    /// Their e-mail address.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+    /// The role they asked for.
+    pub requested_role: Role,
+}
+impl DomainEvent for UserRegistered {
+    const TYPE: &'static str = "user.registered";
+    const READ: Action = Action::UsersRead;
+}
+
+/// A registration was approved.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserApproved {
+    /// The user.
+    pub user_id: UserId,
+    /// Their e-mail address.
+    pub email: String,
+    /// The role given.
+    pub role: Role,
+}
+impl DomainEvent for UserApproved {
+    const TYPE: &'static str = "user.approved";
+    const READ: Action = Action::UsersRead;
+}
+
+/// A registration was rejected.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRejected {
+    /// The user.
+    pub user_id: UserId,
+}
+impl DomainEvent for UserRejected {
+    const TYPE: &'static str = "user.rejected";
+    const READ: Action = Action::UsersRead;
+}
+
+/// A user's role changed.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRoleChanged {
+    /// The user.
+    pub user_id: UserId,
+    /// The role before.
+    pub from: Role,
+    /// The role now.
+    pub to: Role,
+}
+impl DomainEvent for UserRoleChanged {
+    const TYPE: &'static str = "user.role_changed";
+    const READ: Action = Action::UsersRead;
+}
+
+/// A user was removed from the tenant.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRemoved {
+    /// The user.
+    pub user_id: UserId,
+}
+impl DomainEvent for UserRemoved {
+    const TYPE: &'static str = "user.removed";
+    const READ: Action = Action::UsersRead;
+}
+
+/// The platform changed the tenant's name, status or plan.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TenantUpdated {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its name now.
+    pub name: String,
+    /// Its status now.
+    pub status: TenantStatus,
+    /// Its plan now.
+    pub plan: Plan,
+}
+impl DomainEvent for TenantUpdated {
+    const TYPE: &'static str = "tenant.updated";
+    const READ: Action = Action::TenantRead;
+}
+
+/// An API key was created.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyCreated {
+    /// The key.
+    pub api_key_id: ApiKeyId,
+    /// Its name.
+    pub name: String,
+    /// Its scopes.
+    pub scopes: Vec<Action>,
+}
+impl DomainEvent for ApiKeyCreated {
+    const TYPE: &'static str = "api_key.created";
+    const READ: Action = Action::ApiKeysManage;
+}
+
+/// An API key was revoked.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyRevoked {
+    /// The key.
+    pub api_key_id: ApiKeyId,
+}
+impl DomainEvent for ApiKeyRevoked {
+    const TYPE: &'static str = "api_key.revoked";
+    const READ: Action = Action::ApiKeysManage;
+}
+
+/// A test message sent to one webhook endpoint on request.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookTest {
+    /// The endpoint tested.
+    pub endpoint_id: crate::ids::WebhookEndpointId,
+}
+impl DomainEvent for WebhookTest {
+    const TYPE: &'static str = "webhook.test";
+    const READ: Action = Action::WebhooksManage;
+}
+
+/// Every event type, with the permission needed to read it. Endpoints and streams may only
+/// subscribe to these.
+pub const ALL: &[(&str, Action)] = &[
+    (UserRegistered::TYPE, UserRegistered::READ),
+    (UserApproved::TYPE, UserApproved::READ),
+    (UserRejected::TYPE, UserRejected::READ),
+    (UserRoleChanged::TYPE, UserRoleChanged::READ),
+    (UserRemoved::TYPE, UserRemoved::READ),
+    (TenantUpdated::TYPE, TenantUpdated::READ),
+    (ApiKeyCreated::TYPE, ApiKeyCreated::READ),
+    (ApiKeyRevoked::TYPE, ApiKeyRevoked::READ),
+    (WebhookTest::TYPE, WebhookTest::READ),
+];
+
+/// The permission needed to read events of `event_type`, if it is a known type.
+pub fn read_action(event_type: &str) -> Option<Action> {
+    ALL.iter().find(|(t, _)| *t == event_type).map(|(_, a)| *a)
+}

@@ -1,0 +1,159 @@
+//! Reading events: a list to catch up, and a live server-sent-events stream per tenant.
+//! Both show only the event types the caller's role or API key may read.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Envelope, catalog};
+use crate::auth::Principal;
+use crate::auth::permissions::Action;
+use crate::error::{Error, Result};
+use crate::http::extract::ApiQuery;
+use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::Problem;
+use crate::ids::{EventId, TenantId};
+use crate::state::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_events))
+        .routes(routes!(stream_events))
+}
+
+/// How long a new event is left to settle before the stream reads past it: transactions commit
+/// in an order slightly different from their ids' order, and a reader that moved past a later id
+/// would otherwise skip an earlier one committed a moment after.
+const SETTLE: Duration = Duration::from_secs(1);
+const POLL: Duration = Duration::from_millis(250);
+
+/// Filters for the event list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Only this event type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub type_: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+fn readable_types(principal: &Principal, only: Option<&str>) -> Result<Vec<&'static str>> {
+    let types: Vec<&'static str> = catalog::ALL
+        .iter()
+        .filter(|(t, action)| principal.may(*action) && only.is_none_or(|o| o == *t))
+        .map(|(t, _)| *t)
+        .collect();
+    if let Some(only) = only
+        && catalog::read_action(only).is_none()
+    {
+        return Err(Error::invalid_field(
+            "type",
+            format!("{only:?} is not an event type"),
+        ));
+    }
+    Ok(types)
+}
+
+/// The tenant's events, oldest first, of the types the caller may read.
+#[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])), params(EventQuery),
+    responses((status = 200, description = "Events", body = Page<Envelope>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "No tenant, or suspended", body = Problem),
+              (status = 422, description = "Unknown type", body = Problem)))]
+async fn list_events(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<EventQuery>,
+) -> Result<Json<Page<Envelope>>> {
+    let ctx = principal.tenant(Action::TenantRead)?;
+    let types = readable_types(&principal, query.type_.as_deref())?;
+    let page = PageRequest::parse(&PageQuery {
+        cursor: query.cursor,
+        limit: query.limit,
+    })?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let events = super::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
+    tx.commit().await?;
+    Ok(Json(page.finish(events, |e| e.id.as_uuid())))
+}
+
+/// A live stream of the tenant's events (`text/event-stream`). Each message's `id` is the event
+/// id and its `event` the type; reconnect with `Last-Event-ID` to resume without gaps.
+#[utoipa::path(get, path = "/events/stream", tag = "events", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
+    responses((status = 200, description = "Server-sent events, one per domain event", content_type = "text/event-stream", body = Envelope),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "No tenant, or suspended", body = Problem)))]
+async fn stream_events(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    let ctx = principal.tenant(Action::TenantRead)?;
+    let types = readable_types(&principal, None)?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.parse::<EventId>()
+                .map_err(|_| Error::invalid_field("Last-Event-ID", "is not an event id"))
+        })
+        .transpose()?;
+    // Without a resume point, start from now: ids are time-ordered.
+    let cursor = resume.unwrap_or_default();
+    let stream = futures_util::stream::unfold(
+        (state, ctx.tenant_id, types, cursor, Vec::<Envelope>::new()),
+        |(state, tenant, types, mut cursor, mut pending)| async move {
+            loop {
+                if let Some(event) = (!pending.is_empty()).then(|| pending.remove(0)) {
+                    cursor = event.id;
+                    let message = sse_message(&event);
+                    return Some((Ok(message), (state, tenant, types, cursor, pending)));
+                }
+                tokio::time::sleep(POLL).await;
+                pending = read_settled(&state, tenant, cursor, &types).await;
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+async fn read_settled(
+    state: &AppState,
+    tenant: TenantId,
+    after: EventId,
+    types: &[&'static str],
+) -> Vec<Envelope> {
+    let Ok(mut tx) = state.db.tenant_read(tenant).await else {
+        return Vec::new();
+    };
+    let events = super::list_after(&mut tx, Some(after), types, 100)
+        .await
+        .unwrap_or_default();
+    let _ = tx.commit().await;
+    let horizon = crate::db::types::Timestamp::now().minus(SETTLE);
+    events
+        .into_iter()
+        .take_while(|e| e.timestamp <= horizon)
+        .collect()
+}
+
+fn sse_message(event: &Envelope) -> SseEvent {
+    let data = serde_json::to_string(event).unwrap_or_default();
+    SseEvent::default()
+        .id(event.id.to_string())
+        .event(event.type_.clone())
+        .data(data)
+}

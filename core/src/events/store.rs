@@ -1,0 +1,90 @@
+use sqlx::types::Json;
+
+use super::Envelope;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, TenantTx, on_conn};
+use crate::error::Result;
+use crate::ids::{EventId, TenantId};
+
+pub(super) async fn insert(conn: &mut Conn, event: &Envelope) -> Result<()> {
+    const SQL: &str = "INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)
+        VALUES ($1, $2, $3, $4, $5, $6)";
+    on_conn!(conn, c => sqlx::query(SQL)
+        .bind(event.tenant_id)
+        .bind(event.id)
+        .bind(&event.type_)
+        .bind(i32::from(event.version))
+        .bind(Json(&event.data))
+        .bind(event.timestamp)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    tenant_id: TenantId,
+    id: EventId,
+    #[sqlx(rename = "type")]
+    type_: String,
+    version: i32,
+    payload: Json<serde_json::Value>,
+    occurred_at: Timestamp,
+}
+
+impl From<Row> for Envelope {
+    fn from(r: Row) -> Self {
+        Envelope {
+            id: r.id,
+            type_: r.type_,
+            version: u16::try_from(r.version).unwrap_or(u16::MAX),
+            tenant_id: r.tenant_id,
+            timestamp: r.occurred_at,
+            data: r.payload.0,
+        }
+    }
+}
+
+/// One event of the transaction's tenant.
+pub async fn get(tx: &mut TenantTx, id: EventId) -> Result<Option<Envelope>> {
+    const SQL: &str = "SELECT tenant_id, id, type, version, payload, occurred_at FROM events
+        WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(row.map(Into::into))
+}
+
+/// The tenant's events after `after` (oldest first), of the given types only.
+pub async fn list_after(
+    tx: &mut TenantTx,
+    after: Option<EventId>,
+    types: &[&str],
+    limit: i64,
+) -> Result<Vec<Envelope>> {
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The type list comes from the catalogue, never from the caller, so it is safe to inline
+    // as bound placeholders.
+    let placeholders: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "SELECT tenant_id, id, type, version, payload, occurred_at FROM events
+         WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) AND type IN ({})
+         ORDER BY id LIMIT $3",
+        placeholders.join(", ")
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(after).bind(limit);
+        for t in types {
+            query = query.bind(*t);
+        }
+        query.fetch_all(&mut **c).await
+    })?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,262 @@
+//! Background work on the durable job queue (River, on the same database: see
+//! docs/adr/006-job-queue.md). Jobs are inserted in the transaction of the change that causes
+//! them, so they exist exactly when the change does, and are worked at least once — by any
+//! `ils serve` process sharing the database.
+//!
+//! Job kinds: `dispatch_event` fans a domain event out to webhook deliveries and e-mails;
+//! `deliver_webhook` POSTs one event to one endpoint; `send_email` sends one message; periodic
+//! maintenance (`purge_sessions`).
+
+mod dispatch;
+pub mod routes;
+
+use std::time::Duration;
+
+use riverqueue::{
+    BoxError, CronSchedule, InsertOpts, Job, JobArgs, JobRow, MaintenanceConfig, PeriodicJob,
+    PeriodicJobOpts, QueueConfig, Retention, RetryPolicy, WorkContext, WorkError, WorkOutcome,
+    Workers,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Conn;
+use crate::error::{Error, Result};
+use crate::events::Envelope;
+use crate::ids::{EventId, TenantId, WebhookEndpointId};
+use crate::state::AppState;
+
+/// Job-queue settings.
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// First retry delay; each further retry doubles it (with jitter), up to `retry_max`.
+    pub retry_base: Duration,
+    /// Longest delay between two attempts.
+    pub retry_max: Duration,
+    /// Attempts of a webhook delivery or e-mail before it becomes a dead (discarded) job.
+    pub delivery_attempts: u16,
+    /// Jobs worked at once by this process.
+    pub workers: usize,
+    /// A job running longer than this is presumed lost with its process and run again.
+    pub rescue_after: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            retry_base: Duration::from_secs(5),
+            retry_max: Duration::from_secs(6 * 3600),
+            delivery_attempts: 12,
+            workers: 16,
+            rescue_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Fan an event out to its consumers.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "dispatch_event", max_attempts = 25, unique(by_args))]
+pub struct DispatchEvent {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The event.
+    pub event_id: EventId,
+}
+
+/// Deliver one event to one webhook endpoint.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "deliver_webhook", unique(by_args))]
+pub struct DeliverWebhook {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The endpoint.
+    pub endpoint_id: WebhookEndpointId,
+    /// The event.
+    pub event_id: EventId,
+}
+
+/// Remove sessions that ended more than a week ago.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "purge_sessions")]
+pub struct PurgeSessions {}
+
+fn queue_error(e: riverqueue::Error) -> Error {
+    Error::Db(crate::db::DbError::Jobs(e.to_string()))
+}
+
+/// Queues the dispatch of `event` inside the transaction that records it.
+pub(crate) async fn enqueue_dispatch(
+    conn: &mut Conn,
+    jobs: &riverqueue::Client,
+    event: &Envelope,
+) -> Result<()> {
+    let args = DispatchEvent {
+        tenant_id: event.tenant_id,
+        event_id: event.id,
+    };
+    match conn {
+        Conn::Sqlite(tx) => jobs.insert(args).tx(tx).await,
+        Conn::Postgres(tx) => jobs.insert(args).tx(tx).await,
+    }
+    .map_err(queue_error)?;
+    Ok(())
+}
+
+/// Inserts `args` with `opts` inside the transaction behind `conn`.
+pub(crate) async fn enqueue<A: JobArgs>(
+    conn: &mut Conn,
+    jobs: &riverqueue::Client,
+    args: A,
+    opts: InsertOpts,
+) -> Result<()> {
+    match conn {
+        Conn::Sqlite(tx) => jobs.insert(args).opts(opts).tx(tx).await,
+        Conn::Postgres(tx) => jobs.insert(args).opts(opts).tx(tx).await,
+    }
+    .map_err(queue_error)?;
+    Ok(())
+}
+
+/// Exponential backoff with full jitter: attempt n waits a random time between half and all of
+/// `base * 2^(n-1)`, capped at `max`. Jitter spreads retries of many failed deliveries.
+#[derive(Clone, Debug)]
+pub struct ExponentialJitter {
+    base: Duration,
+    max: Duration,
+}
+
+impl ExponentialJitter {
+    /// The delay before the next attempt after `errors` failures.
+    pub fn delay(&self, errors: usize) -> Duration {
+        let exponent = u32::try_from(errors.saturating_sub(1).min(30)).unwrap_or(30);
+        let full = self
+            .base
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.max);
+        let fraction = 0.5 + rand::random::<f64>() / 2.0;
+        full.mul_f64(fraction)
+    }
+}
+
+impl RetryPolicy for ExponentialJitter {
+    fn next_retry(&self, job: &JobRow, _error: &WorkError, _now: jiff::Timestamp) -> Duration {
+        self.delay(job.errors.len() + 1)
+    }
+}
+
+/// The workers of this process, running until the handle is stopped.
+pub struct Runner {
+    handle: riverqueue::RunHandle,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Runner")
+    }
+}
+
+impl Runner {
+    /// Starts working jobs with `state`'s settings.
+    pub fn start(state: AppState) -> Result<Self> {
+        let config = state.config.jobs.clone();
+        let mut workers = Workers::new();
+        let dispatch = state.clone();
+        workers
+            .add_fn(move |ctx: WorkContext, job: Job<DispatchEvent>| {
+                let state = dispatch.clone();
+                async move { dispatch::dispatch(&state, ctx, job).await }
+            })
+            .map_err(queue_error)?;
+        let deliver = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, job: Job<DeliverWebhook>| {
+                let state = deliver.clone();
+                async move { crate::webhooks::deliver::work(&state, job).await }
+            })
+            .map_err(queue_error)?;
+        let mail = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, job: Job<crate::notify::SendEmail>| {
+                let state = mail.clone();
+                async move { crate::notify::work(&state, job).await }
+            })
+            .map_err(queue_error)?;
+        let purge = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, _: Job<PurgeSessions>| {
+                let state = purge.clone();
+                async move { purge_sessions(&state).await }
+            })
+            .map_err(queue_error)?;
+        let hourly = CronSchedule::parse("@hourly").map_err(|e| Error::Internal(e.to_string()))?;
+        let client = state
+            .db
+            .jobs_builder()
+            .workers(workers)
+            .queue("default", QueueConfig::new(config.workers))
+            .retry_policy(ExponentialJitter {
+                base: config.retry_base,
+                max: config.retry_max,
+            })
+            .maintenance(
+                MaintenanceConfig::default()
+                    .with_rescue_after(config.rescue_after)
+                    // Dead jobs stay inspectable and retryable for a quarter.
+                    .with_discarded_job_retention(Retention::DeleteAfter(Duration::from_secs(
+                        90 * 86_400,
+                    ))),
+            )
+            .periodic_job(PeriodicJob::with_options(
+                hourly,
+                || PurgeSessions {},
+                PeriodicJobOpts::new().with_id("purge_sessions"),
+            ))
+            .build()
+            .map_err(queue_error)?;
+        let handle = client.start().map_err(queue_error)?;
+        Ok(Self { handle })
+    }
+
+    /// Stops fetching, lets running jobs finish, and returns.
+    pub async fn stop(mut self) {
+        if let Err(error) = self.handle.stop().await {
+            tracing::warn!(%error, "job runner stopped with an error");
+        }
+    }
+}
+
+async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {
+    let cutoff = crate::db::types::Timestamp::now().minus(Duration::from_secs(7 * 86_400));
+    let mut tx = state.db.system().await?;
+    let removed = crate::db::on_conn!(tx.conn(), c => sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(cutoff)
+        .execute(&mut **c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    tracing::info!(removed, "purged old sessions");
+    Ok(WorkOutcome::Complete)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_with_jitter_and_a_cap() {
+        let policy = ExponentialJitter {
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        };
+        for (errors, full) in [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (30, 60)] {
+            let delay = policy.delay(errors);
+            let full = Duration::from_secs(full);
+            assert!(
+                delay >= full / 2 && delay <= full,
+                "{errors} errors: {delay:?} not in [{:?}, {full:?}]",
+                full / 2
+            );
+        }
+        let delays: std::collections::HashSet<_> = (0..20).map(|_| policy.delay(5)).collect();
+        assert!(delays.len() > 1, "jitter varies the delay");
+    }
+}

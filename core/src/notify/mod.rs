@@ -1,0 +1,145 @@
+//! E-mail notifications, sent as jobs over SMTP (lettre) with retries.
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use riverqueue::{BoxError, InsertOpts, Job, JobArgs, WorkOutcome};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::permissions::Role;
+use crate::db::TenantTx;
+use crate::error::{Error, Result};
+use crate::events::{DomainEvent, Envelope, catalog};
+use crate::state::AppState;
+use crate::users::MembershipStatus;
+
+/// SMTP settings.
+#[derive(Clone, Debug, Default)]
+pub struct EmailConfig {
+    /// `smtp://host:port` (STARTTLS when offered… see lettre), `smtps://host:port`, with
+    /// optional `user:password@`. No URL: no e-mail is sent.
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `ILS <noreply@example.com>`.
+    pub from: String,
+}
+
+/// One e-mail to send.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "send_email")]
+pub struct SendEmail {
+    /// Recipient address.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+}
+
+/// A connected SMTP transport and the sender.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// A mailer for `config`, or none when no SMTP URL is set.
+    pub fn new(config: &EmailConfig) -> Result<Option<Self>> {
+        let Some(url) = config.smtp_url.as_deref().filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| Error::invalid_field("ILS_SMTP_URL", e.to_string()))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = config
+            .from
+            .parse()
+            .map_err(|e| Error::invalid_field("ILS_SMTP_FROM", format!("{e}")))?;
+        Ok(Some(Self { transport, from }))
+    }
+}
+
+/// Works one `send_email` job; an SMTP failure fails the attempt and the queue retries.
+pub async fn work(
+    state: &AppState,
+    job: Job<SendEmail>,
+) -> std::result::Result<WorkOutcome, BoxError> {
+    let Some(mailer) = &state.mailer else {
+        return Err(riverqueue::JobCancelError::new("no SMTP server is configured").into());
+    };
+    let to: Mailbox = job
+        .args
+        .to
+        .parse()
+        .map_err(|e| riverqueue::JobCancelError::new(format!("recipient: {e}")))?;
+    let message = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(job.args.subject.clone())
+        .body(job.args.text.clone())
+        .map_err(|e| riverqueue::JobCancelError::new(format!("message: {e}")))?;
+    mailer.transport.send(message).await?;
+    Ok(WorkOutcome::Complete)
+}
+
+/// Queues the e-mails an event calls for (inside the dispatch transaction).
+pub(crate) async fn on_event(state: &AppState, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+    if state.mailer.is_none() {
+        return Ok(());
+    }
+    let tenant = crate::tenants::get_own(tx).await?;
+    let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_owned();
+    let mut mails = Vec::new();
+    if event.type_ == catalog::UserRegistered::TYPE {
+        let page =
+            crate::http::pagination::PageRequest::parse(&crate::http::pagination::PageQuery {
+                cursor: None,
+                limit: Some(crate::http::pagination::MAX_LIMIT),
+            })?;
+        let members = crate::users::list_members(tx, Some(MembershipStatus::Active), &page).await?;
+        for admin in members
+            .items
+            .iter()
+            .filter(|m| m.role == Role::CompanyAdmin)
+        {
+            mails.push(SendEmail {
+                to: admin.email.clone(),
+                subject: format!("{} asks to join {}", text("name"), tenant.name),
+                text: format!(
+                    "{} <{}> registered to join {} as {}.\n\nApprove or reject the request in ILS (Users, pending).\n",
+                    text("name"),
+                    text("email"),
+                    tenant.name,
+                    text("requested_role"),
+                ),
+            });
+        }
+    } else if event.type_ == catalog::UserApproved::TYPE {
+        mails.push(SendEmail {
+            to: text("email"),
+            subject: format!("You can now sign in to {}", tenant.name),
+            text: format!(
+                "Your registration with {} was approved; your role is {}.\n",
+                tenant.name,
+                text("role")
+            ),
+        });
+    }
+    let opts =
+        InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    for mail in mails {
+        let (conn, jobs) = tx.with_jobs();
+        crate::jobs::enqueue(conn, jobs, mail, opts.clone()).await?;
+    }
+    Ok(())
+}

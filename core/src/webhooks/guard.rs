@@ -1,0 +1,201 @@
+//! Where outbound requests may go. Webhook URLs are chosen by tenants, so without a guard they
+//! could reach the operator's internal network (SSRF). Targets are resolved once, every address
+//! is checked, and the request is then made to a checked address (no second DNS answer).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::error::{Error, Result};
+
+/// Whether `ip` is a public unicast address.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || ip.is_multicast()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || a >= 240) // reserved
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link local
+        || (first & 0xffc0) == 0xfec0 // site local (deprecated)
+        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
+        || first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64
+}
+
+/// Checks a URL for delivery and resolves it: `http`/`https` only, a host, and (unless
+/// `allow_private`) only public addresses. Returns the host and the addresses to connect to.
+pub async fn resolve_target(
+    url: &reqwest::Url,
+    allow_private: bool,
+) -> Result<(String, Vec<SocketAddr>)> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid_field("url", "must be an http or https URL"));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::invalid_field("url", "must name a host"))?
+        .to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let lookup_host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
+        .await
+        .map_err(|e| Error::invalid_field("url", format!("cannot resolve {host}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::invalid_field(
+            "url",
+            format!("{host} has no address"),
+        ));
+    }
+    if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+        return Err(Error::invalid_field(
+            "url",
+            format!(
+                "{host} resolves to {}, a private, loopback or reserved address",
+                bad.ip()
+            ),
+        ));
+    }
+    Ok((host, addrs))
+}
+
+/// A name resolved only to addresses the policy forbids.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BlockedAddress(String);
+
+/// Whether a request failed because its target address is not allowed.
+pub fn is_blocked(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if e.is::<BlockedAddress>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Checks a URL whose host is an IP literal (the resolver never sees those).
+pub fn check_literal(
+    url: &reqwest::Url,
+    allow_private: bool,
+) -> std::result::Result<(), BlockedAddress> {
+    let ip = match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        _ => return Ok(()),
+    };
+    if allow_private || is_public(ip) {
+        Ok(())
+    } else {
+        Err(BlockedAddress(format!(
+            "{ip} is a private, loopback or reserved address"
+        )))
+    }
+}
+
+/// A DNS resolver for outbound HTTP that refuses names resolving to non-public addresses, so
+/// the check and the connection use the same answer (no DNS rebinding in between).
+#[derive(Clone, Debug)]
+pub struct GuardedResolver {
+    /// Allow private targets (tests, closed networks).
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                let error = BlockedAddress(format!(
+                    "{host} resolves to {}, a private, loopback or reserved address",
+                    bad.ip()
+                ));
+                return Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client for outbound deliveries: guarded resolver, no redirects, a timeout.
+pub fn http_client(allow_private: bool, timeout: std::time::Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .dns_resolver(std::sync::Arc::new(GuardedResolver { allow_private }))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(concat!("ILS-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Internal(format!("http client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_reserved_addresses_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::",
+        ] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_targets_are_refused_unless_allowed() {
+        let url = reqwest::Url::parse("http://127.0.0.1:9/hook").unwrap();
+        assert!(resolve_target(&url, false).await.is_err());
+        let (_, addrs) = resolve_target(&url, true).await.unwrap();
+        assert_eq!(addrs[0].ip().to_string(), "127.0.0.1");
+        let ftp = reqwest::Url::parse("ftp://example.com/").unwrap();
+        assert!(resolve_target(&ftp, true).await.is_err());
+    }
+}

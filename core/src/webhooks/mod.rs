@@ -1,0 +1,108 @@
+//! Tenants' outbound webhooks, following Standard Webhooks: endpoints with signing secrets and
+//! event filters, delivery through the job queue with retries, a delivery log per endpoint,
+//! secret rotation, and an address guard against requests into private networks.
+
+pub mod deliver;
+pub mod guard;
+pub mod routes;
+pub mod signature;
+mod store;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::db::types::{Timestamp, text_enum};
+use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
+
+pub use store::{endpoints_for_event, get_endpoint, record_delivery, signing_secrets};
+
+/// How long a replaced secret keeps signing (alongside the new one) after a rotation, so
+/// receivers can switch without losing messages.
+pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// Webhook settings of the host.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
+    pub allow_private_targets: bool,
+    /// How long to wait for a receiver's answer.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A tenant's webhook endpoint.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Endpoint {
+    /// Id.
+    pub id: WebhookEndpointId,
+    /// Where events are POSTed.
+    pub url: String,
+    /// What it is for.
+    pub description: String,
+    /// Event types sent to it; empty means every type.
+    pub event_types: Vec<String>,
+    /// Whether events are sent to it.
+    pub enabled: bool,
+    /// Why it was disabled (e.g. the receiver answered 410 Gone).
+    pub disabled_reason: Option<String>,
+    /// Until when the previous secret still signs too, after a rotation.
+    pub previous_secret_expires_at: Option<Timestamp>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+impl Endpoint {
+    /// Whether events of `event_type` go to this endpoint.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.enabled
+            && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
+    }
+}
+
+text_enum! {
+    /// How a delivery attempt ended.
+    pub enum Outcome {
+        /// The receiver answered 2xx.
+        Delivered = "delivered",
+        /// Any other answer, a timeout or a network error: retried with backoff.
+        Failed = "failed",
+        /// The receiver answered 410 Gone: the endpoint was disabled.
+        Gone = "gone",
+        /// The target address is not allowed (private network): not retried.
+        Refused = "refused",
+    }
+}
+
+/// One delivery attempt, for the endpoint's log.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    /// Id.
+    pub id: WebhookDeliveryId,
+    /// The endpoint.
+    pub endpoint_id: WebhookEndpointId,
+    /// The event (its `webhook-id`).
+    pub event_id: EventId,
+    /// Attempt number, from 1.
+    pub attempt: i32,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<i32>,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration_ms: i32,
+    /// When.
+    pub at: Timestamp,
+}

@@ -1,0 +1,206 @@
+//! Faithful fakes, on loopback, of the services outside our reach: a webhook receiver and an
+//! SMTP server.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub at: Instant,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    received: Vec<Received>,
+    /// Statuses to answer, in order; 200 once they run out.
+    script: VecDeque<u16>,
+    /// Status to answer when the script is empty.
+    otherwise: Option<u16>,
+}
+
+/// An HTTP server that records every POST and answers scripted statuses.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    state: Arc<Mutex<ReceiverState>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(ReceiverState::default()));
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            state,
+        }
+    }
+
+    /// Answer these statuses to the next requests, then `otherwise` (200 by default).
+    pub fn script(&self, statuses: &[u16], otherwise: Option<u16>) {
+        let mut state = self.state.lock().unwrap();
+        state.script = statuses.iter().copied().collect();
+        state.otherwise = otherwise;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+
+    /// Requests whose body has this event type.
+    pub fn of_type(&self, event_type: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.json()["type"] == event_type)
+            .collect()
+    }
+}
+
+async fn receive(
+    State(state): State<Arc<Mutex<ReceiverState>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let mut state = state.lock().unwrap();
+    state.received.push(Received {
+        headers,
+        body,
+        at: Instant::now(),
+    });
+    let status = state.script.pop_front().or(state.otherwise).unwrap_or(200);
+    StatusCode::from_u16(status).unwrap()
+}
+
+/// One message the SMTP sink accepted.
+#[derive(Clone, Debug)]
+pub struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// A minimal SMTP server (RFC 5321 happy path) that keeps what it receives, or refuses every
+/// message with a temporary error.
+#[derive(Clone)]
+pub struct SmtpSink {
+    pub url: String,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    attempts: Arc<Mutex<usize>>,
+}
+
+impl SmtpSink {
+    pub async fn start(refuse: bool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mails = Arc::new(Mutex::new(Vec::new()));
+        let attempts = Arc::new(Mutex::new(0));
+        let (m, a) = (mails.clone(), attempts.clone());
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (m, a) = (m.clone(), a.clone());
+                tokio::spawn(async move {
+                    let _ = session(socket, refuse, m, a).await;
+                });
+            }
+        });
+        SmtpSink {
+            url: format!("smtp://{addr}"),
+            mails,
+            attempts,
+        }
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    /// How many messages were attempted (MAIL FROM commands seen).
+    pub fn attempts(&self) -> usize {
+        *self.attempts.lock().unwrap()
+    }
+}
+
+async fn session(
+    socket: tokio::net::TcpStream,
+    refuse: bool,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    attempts: Arc<Mutex<usize>>,
+) -> std::io::Result<()> {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    while let Some(line) = lines.next_line().await? {
+        let upper = line.to_ascii_uppercase();
+        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            write
+                .write_all(b"250-sink.test\r\n250 8BITMIME\r\n")
+                .await?;
+        } else if upper.starts_with("MAIL FROM:") {
+            *attempts.lock().unwrap() += 1;
+            if refuse {
+                write.write_all(b"451 4.3.0 Try again later\r\n").await?;
+            } else {
+                from = line[10..].trim().to_owned();
+                write.write_all(b"250 OK\r\n").await?;
+            }
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(line[8..].trim().to_owned());
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "DATA" {
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
+            let mut data = String::new();
+            while let Some(line) = lines.next_line().await? {
+                if line == "." {
+                    break;
+                }
+                data.push_str(&line);
+                data.push('\n');
+            }
+            mails.lock().unwrap().push(Mail {
+                from: std::mem::take(&mut from),
+                to: std::mem::take(&mut to),
+                data,
+            });
+            write.write_all(b"250 OK queued\r\n").await?;
+        } else if upper == "RSET" || upper == "NOOP" {
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "QUIT" {
+            write.write_all(b"221 Bye\r\n").await?;
+            return Ok(());
+        } else {
+            write.write_all(b"502 Command not implemented\r\n").await?;
+        }
+    }
+    Ok(())
+}
