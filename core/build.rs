@@ -5,10 +5,7 @@
 //! `#[cfg_attr(not(ils_pg), ignore = "set ILS_TEST_DATABASE_URL to run the PostgreSQL variant")]`,
 //! so without a database those tests are reported as *ignored*, never as silently passed.
 //! `scripts/test` sets the variable when it finds a server; CI requires one.
-#![allow(
-    clippy::print_stdout,
-    reason = "cargo reads build-script instructions from stdout"
-)]
+#![allow(clippy::print_stdout, reason = "cargo reads build-script instructions from stdout")]
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(ils_pg)");

@@ -55,10 +55,7 @@ impl AppConfig {
             max_body_bytes: 1024 * 1024,
             webhooks: Default::default(),
             jobs: Default::default(),
-            email: crate::notify::EmailConfig {
-                smtp_url: None,
-                from: "ILS <noreply@localhost>".to_owned(),
-            },
+            email: crate::notify::EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
         }
     }
 }
@@ -84,20 +81,13 @@ pub enum KeyError {
 /// created with mode 0600 on first start.
 pub fn load_sealer(env_key: Option<&str>, data_dir: &Path) -> Result<Sealer, KeyError> {
     let decode = |text: &str| -> Result<[u8; 32], KeyError> {
-        STANDARD
-            .decode(text.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or(KeyError::Malformed)
+        STANDARD.decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or(KeyError::Malformed)
     };
     if let Some(key) = env_key.filter(|k| !k.trim().is_empty()) {
         return Ok(Sealer::new(decode(key)?));
     }
     let path = data_dir.join("secret.key");
-    let io = |source| KeyError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io = |source| KeyError::Io { path: path.display().to_string(), source };
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Sealer::new(decode(&text)?)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -132,15 +122,9 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join("secret.key"))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join("secret.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(matches!(
-            load_sealer(Some("short"), dir.path()),
-            Err(KeyError::Malformed)
-        ));
+        assert!(matches!(load_sealer(Some("short"), dir.path()), Err(KeyError::Malformed)));
     }
 }

@@ -93,43 +93,29 @@ impl Error {
         Error::Invalid {
             code: "invalid_input",
             message: format!("{field}: {message}"),
-            fields: vec![FieldError {
-                field: field.to_owned(),
-                message,
-            }],
+            fields: vec![FieldError { field: field.to_owned(), message }],
         }
     }
 
     /// A conflict with a stable code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Conflict {
-            code,
-            message: message.into(),
-        }
+        Error::Conflict { code, message: message.into() }
     }
 
     /// A refusal with a stable code.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Forbidden {
-            code,
-            message: message.into(),
-        }
+        Error::Forbidden { code, message: message.into() }
     }
 
     /// An authentication failure with a stable code.
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Unauthorized {
-            code,
-            message: message.into(),
-        }
+        Error::Unauthorized { code, message: message.into() }
     }
 
     /// Maps a unique-key violation to a domain conflict; other errors pass through.
     pub fn on_duplicate(self, code: &'static str, message: &str) -> Self {
         match &self {
-            Error::Db(db) if db.violation() == Some(ViolationKind::Unique) => {
-                Error::conflict(code, message)
-            }
+            Error::Db(db) if db.violation() == Some(ViolationKind::Unique) => Error::conflict(code, message),
             _ => self,
         }
     }

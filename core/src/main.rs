@@ -14,11 +14,7 @@ use ils_core::users::{self, Bootstrap, Email};
 use ils_core::{AppConfig, AppState, Error};
 
 #[derive(Parser)]
-#[command(
-    name = "ils",
-    version,
-    about = "ILS: the platform for optical practices and labs"
-)]
+#[command(name = "ils", version, about = "ILS: the platform for optical practices and labs")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -141,13 +137,11 @@ enum TenantCommand {
 }
 
 fn parse_kind(s: &str) -> Result<TenantKind, String> {
-    s.parse()
-        .map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
 }
 
 fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse()
-        .map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
 }
 
 /// A failure to report: the message, and the exit code (1 failure, 2 bad input).
@@ -186,10 +180,7 @@ impl From<ils_core::config::KeyError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -207,12 +198,9 @@ fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let pretty = std::env::var("ILS_LOG_FORMAT").is_ok_and(|f| f == "pretty");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if pretty {
         builder.init();
     } else {
@@ -223,23 +211,14 @@ fn init_tracing() {
 impl DbArgs {
     fn options(&self) -> Result<DbOptions, Failure> {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| {
-            Failure(
-                format!(
-                    "cannot create data directory {}: {e}",
-                    self.data_dir.display()
-                ),
-                1,
-            )
+            Failure(format!("cannot create data directory {}: {e}", self.data_dir.display()), 1)
         })?;
         let url = match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
             _ => format!("sqlite:{}", self.data_dir.join("ils.db").display()),
         };
         let mut options = DbOptions::new(url);
-        options.migrate_url = self
-            .migrate_database_url
-            .clone()
-            .filter(|u| !u.trim().is_empty());
+        options.migrate_url = self.migrate_database_url.clone().filter(|u| !u.trim().is_empty());
         Ok(options)
     }
 
@@ -271,15 +250,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             db.close().await;
             Ok(())
         }
-        Command::Tenant(TenantCommand::Create {
-            name,
-            slug,
-            kind,
-            plan,
-            admin_email,
-            admin_name,
-            db,
-        }) => {
+        Command::Tenant(TenantCommand::Create { name, slug, kind, plan, admin_email, admin_name, db }) => {
             let new = NewTenant {
                 slug: Slug::parse(&slug)?,
                 name: tenants::parse_name("--name", &name)?,
@@ -298,14 +269,9 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Some(_) => None,
                 None => Some(Password::parse("password", &read_password()?)?),
             };
-            let admin = FirstAdmin {
-                email,
-                name: admin_name,
-                password,
-            };
+            let admin = FirstAdmin { email, name: admin_name, password };
             let tenant =
-                tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin)
-                    .await?;
+                tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin).await?;
             eprintln!("created tenant {} ({})", tenant.slug.as_str(), tenant.id);
             db.close().await;
             Ok(())
@@ -333,17 +299,12 @@ fn read_password() -> Result<String, Failure> {
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let db = args.db.open().await?;
-    let sealer = ils_core::config::load_sealer(
-        std::env::var("ILS_SECRET_KEY").ok().as_deref(),
-        &args.db.data_dir,
-    )?;
+    let sealer =
+        ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &args.db.data_dir)?;
     bootstrap_from_env(&db).await?;
     let state = AppState::new(db.clone(), args.config(), sealer)?;
-    let runner = if args.job_workers > 0 {
-        Some(ils_core::jobs::Runner::start(state.clone())?)
-    } else {
-        None
-    };
+    let runner =
+        if args.job_workers > 0 { Some(ils_core::jobs::Runner::start(state.clone())?) } else { None };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen), 1))?;
@@ -362,10 +323,9 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
 
 /// `ILS_BOOTSTRAP_EMAIL` / `ILS_BOOTSTRAP_PASSWORD`: make sure that platform admin exists.
 async fn bootstrap_from_env(db: &Db) -> Result<(), Failure> {
-    let (Ok(email), Ok(password)) = (
-        std::env::var("ILS_BOOTSTRAP_EMAIL"),
-        std::env::var("ILS_BOOTSTRAP_PASSWORD"),
-    ) else {
+    let (Ok(email), Ok(password)) =
+        (std::env::var("ILS_BOOTSTRAP_EMAIL"), std::env::var("ILS_BOOTSTRAP_PASSWORD"))
+    else {
         return Ok(());
     };
     let email = Email::parse("ILS_BOOTSTRAP_EMAIL", &email)?;
@@ -375,10 +335,9 @@ async fn bootstrap_from_env(db: &Db) -> Result<(), Failure> {
         Bootstrap::Created(id) => {
             tracing::info!(email = email.as_str(), %id, "bootstrap platform admin created")
         }
-        Bootstrap::AlreadyExists(_) => tracing::info!(
-            email = email.as_str(),
-            "bootstrap platform admin already exists"
-        ),
+        Bootstrap::AlreadyExists(_) => {
+            tracing::info!(email = email.as_str(), "bootstrap platform admin already exists")
+        }
     }
     Ok(())
 }

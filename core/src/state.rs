@@ -37,8 +37,7 @@ impl AppState {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
         let webhooks = &config.webhooks;
-        let http =
-            crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
+        let http = crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
         let mailer = Mailer::new(&config.email)?;
         Ok(Self {
             db,

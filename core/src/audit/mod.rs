@@ -44,21 +44,12 @@ pub struct AuditCtx {
 impl AuditCtx {
     /// The platform acting on its own (CLI bootstrap, start-up).
     pub fn system() -> Self {
-        Self {
-            actor_kind: ActorKind::System,
-            actor_id: None,
-            request_id: None,
-            ip: None,
-        }
+        Self { actor_kind: ActorKind::System, actor_id: None, request_id: None, ip: None }
     }
 
     /// The same request, attributed to another actor (e.g. the user who just signed in).
     pub fn as_actor(&self, kind: ActorKind, id: Uuid) -> Self {
-        Self {
-            actor_kind: kind,
-            actor_id: Some(id),
-            ..self.clone()
-        }
+        Self { actor_kind: kind, actor_id: Some(id), ..self.clone() }
     }
 }
 
@@ -78,12 +69,7 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// An event about `entity_type` `entity_id`.
     pub fn new(action: &'a str, entity_type: &'a str, entity_id: impl ToString) -> Self {
-        Self {
-            action,
-            entity_type,
-            entity_id: Some(entity_id.to_string()),
-            changes: serde_json::json!({}),
-        }
+        Self { action, entity_type, entity_id: Some(entity_id.to_string()), changes: serde_json::json!({}) }
     }
 
     /// Attaches the change.

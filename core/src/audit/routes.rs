@@ -17,9 +17,7 @@ use crate::ids::TenantId;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_audit))
-        .routes(routes!(list_platform_audit))
+    OpenApiRouter::new().routes(routes!(list_audit)).routes(routes!(list_platform_audit))
 }
 
 /// Filters for the audit log.
@@ -49,15 +47,9 @@ async fn list_audit(
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     let ctx = principal.tenant(Action::AuditRead)?;
-    let page = PageRequest::parse(&PageQuery {
-        cursor: query.cursor,
-        limit: query.limit,
-    })?;
-    let filter = AuditFilter {
-        action: query.action,
-        entity_type: query.entity_type,
-        entity_id: query.entity_id,
-    };
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
+    let filter =
+        AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let entries = super::list(&mut tx, &filter, &page).await?;
     tx.commit().await?;
@@ -97,20 +89,14 @@ async fn list_platform_audit(
     ApiQuery(query): ApiQuery<PlatformAuditQuery>,
 ) -> Result<Json<Page<AuditEntry>>> {
     principal.platform_admin()?;
-    let page = PageRequest::parse(&PageQuery {
-        cursor: query.cursor,
-        limit: query.limit,
-    })?;
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let scope = match (query.tenant_id, query.platform_only) {
         (Some(tenant), _) => PlatformScope::Tenant(tenant),
         (None, true) => PlatformScope::PlatformOnly,
         (None, false) => PlatformScope::All,
     };
-    let filter = AuditFilter {
-        action: query.action,
-        entity_type: query.entity_type,
-        entity_id: query.entity_id,
-    };
+    let filter =
+        AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.system_read().await?;
     let entries = super::list_platform(&mut tx, scope, &filter, &page).await?;
     tx.commit().await?;

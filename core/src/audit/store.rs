@@ -62,13 +62,8 @@ pub struct AuditFilter {
 }
 
 /// The tenant's audit log, oldest first, a page at a time.
-pub async fn list(
-    tx: &mut TenantTx,
-    filter: &AuditFilter,
-    page: &PageRequest,
-) -> Result<Page<AuditEntry>> {
-    const SQL: &str =
-        "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+pub async fn list(tx: &mut TenantTx, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
+    const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
             changes, request_id, ip
         FROM audit_log
         WHERE tenant_id = $1
@@ -89,11 +84,7 @@ pub async fn list(
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    Ok(
-        page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| {
-            e.id.as_uuid()
-        }),
-    )
+    Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id.as_uuid()))
 }
 
 /// Which rows the platform log shows.
@@ -140,11 +131,7 @@ pub async fn list_platform(
         .bind(tenant)
         .fetch_all(&mut **c)
         .await)?;
-    Ok(
-        page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| {
-            e.id.as_uuid()
-        }),
-    )
+    Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id.as_uuid()))
 }
 
 impl From<Row> for AuditEntry {

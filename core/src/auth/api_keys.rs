@@ -21,9 +21,7 @@ use crate::ids::{ApiKeyId, UserId};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create_key, list_keys))
-        .routes(routes!(revoke_key))
+    OpenApiRouter::new().routes(routes!(create_key, list_keys)).routes(routes!(revoke_key))
 }
 
 /// An API key, without its secret.
@@ -141,10 +139,7 @@ async fn create_key(
     let created_by = principal.user_id()?;
     let name = crate::tenants::parse_name("name", &req.name)?;
     if req.scopes.is_empty() {
-        return Err(Error::invalid_field(
-            "scopes",
-            "must name at least one action",
-        ));
+        return Err(Error::invalid_field("scopes", "must name at least one action"));
     }
     let mut scopes = req.scopes.clone();
     scopes.sort_by_key(|a| a.as_str());
@@ -152,24 +147,16 @@ async fn create_key(
     let now = Timestamp::now();
     let expires_at = match req.expires_in_days {
         None => None,
-        Some(days @ 1..=3650) => {
-            Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400)))
-        }
+        Some(days @ 1..=3650) => Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400))),
         Some(_) => {
-            return Err(Error::invalid_field(
-                "expires_in_days",
-                "must be between 1 and 3650",
-            ));
+            return Err(Error::invalid_field("expires_in_days", "must be between 1 and 3650"));
         }
     };
     let secret = secrets::new_token(secrets::API_KEY_PREFIX);
     let key = ApiKey {
         id: ApiKeyId::new(),
         name,
-        prefix: secret
-            .chars()
-            .take(secrets::API_KEY_PREFIX.len() + 6)
-            .collect(),
+        prefix: secret.chars().take(secrets::API_KEY_PREFIX.len() + 6).collect(),
         scopes,
         created_by,
         created_at: now,
@@ -179,9 +166,8 @@ async fn create_key(
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     insert(&mut tx, &key, &secret).await?;
-    let event = Event::new("api_key.created", "api_key", key.id).changes(
-        serde_json::json!({ "name": key.name, "scopes": key.scopes, "expires_at": key.expires_at }),
-    );
+    let event = Event::new("api_key.created", "api_key", key.id)
+        .changes(serde_json::json!({ "name": key.name, "scopes": key.scopes, "expires_at": key.expires_at }));
     audit::record(&mut tx, &ctx.audit, event).await?;
     let created = crate::events::catalog::ApiKeyCreated {
         api_key_id: key.id,
@@ -218,10 +204,7 @@ async fn list_keys(
         .fetch_all(&mut **c)
         .await)?;
     tx.commit().await?;
-    Ok(Json(page.finish(
-        rows.into_iter().map(ApiKey::from).collect(),
-        |k| k.id.as_uuid(),
-    )))
+    Ok(Json(page.finish(rows.into_iter().map(ApiKey::from).collect(), |k| k.id.as_uuid())))
 }
 
 /// Revoke an API key; it stops working at once.
@@ -250,12 +233,7 @@ async fn revoke_key(
     if done == 0 {
         return Err(Error::NotFound("api key"));
     }
-    audit::record(
-        &mut tx,
-        &ctx.audit,
-        Event::new("api_key.revoked", "api_key", key_id),
-    )
-    .await?;
+    audit::record(&mut tx, &ctx.audit, Event::new("api_key.revoked", "api_key", key_id)).await?;
     let revoked = crate::events::catalog::ApiKeyRevoked { api_key_id: key_id };
     crate::events::emit(&mut tx, &revoked).await?;
     tx.commit().await?;

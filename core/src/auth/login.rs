@@ -20,10 +20,7 @@ use crate::users::{self, Email, MembershipStatus, User};
 use crate::{tenants, users::MembershipSummary};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(login))
-        .routes(routes!(logout))
-        .routes(routes!(register))
+    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(register))
 }
 
 /// Credentials to sign in.
@@ -70,10 +67,7 @@ fn closed(error: Error) -> Error {
 }
 
 fn invalid_credentials() -> Error {
-    Error::unauthorized(
-        "invalid_credentials",
-        "The e-mail address or password is wrong.",
-    )
+    Error::unauthorized("invalid_credentials", "The e-mail address or password is wrong.")
 }
 
 /// Sign in with e-mail and password (and a TOTP or recovery code when enrolled).
@@ -96,19 +90,15 @@ async fn login(
     let email = Email::parse("email", &req.email)?;
     let auth = &state.config.auth;
     let mut tx = state.db.system().await.map_err(|e| closed(e.into()))?;
-    let creds = users::credentials_by_email(&mut tx, &email)
-        .await
-        .map_err(closed)?;
+    let creds = users::credentials_by_email(&mut tx, &email).await.map_err(closed)?;
     let anonymous = meta.anonymous();
 
     if let Some(c) = &creds
         && let Some(until) = c.locked_until.filter(|until| *until > Timestamp::now())
     {
-        let event = Event::new("auth.login_locked", "user", c.id)
-            .changes(serde_json::json!({ "email": email }));
-        audit::record_system(&mut tx, None, &anonymous, event)
-            .await
-            .map_err(closed)?;
+        let event =
+            Event::new("auth.login_locked", "user", c.id).changes(serde_json::json!({ "email": email }));
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
         tx.commit().await.map_err(|e| closed(e.into()))?;
         let wait = until.unix_seconds() - Timestamp::now().unix_seconds();
         return Err(Error::RateLimited {
@@ -118,17 +108,12 @@ async fn login(
         });
     }
 
-    let password_ok = password::verify(
-        &req.password,
-        creds.as_ref().map(|c| c.password_hash.as_str()),
-    )
-    .await?;
+    let password_ok =
+        password::verify(&req.password, creds.as_ref().map(|c| c.password_hash.as_str())).await?;
     let Some(creds) = creds else {
         let event = Event::new("auth.login_failed", "user", email.as_str())
             .changes(serde_json::json!({ "email": email, "reason": "unknown_email" }));
-        audit::record_system(&mut tx, None, &anonymous, event)
-            .await
-            .map_err(closed)?;
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
         tx.commit().await.map_err(|e| closed(e.into()))?;
         return Err(invalid_credentials());
     };
@@ -139,87 +124,58 @@ async fn login(
     };
     let mut second_factor: Option<Result<()>> = None;
     if password_ok && let Some(sealed) = &creds.totp_secret {
-        let secret = state
-            .sealer
-            .open(sealed)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        second_factor = Some(
-            match (req.totp_code.as_deref(), req.recovery_code.as_deref()) {
-                (Some(code), _) => {
-                    let now = u64::try_from(Timestamp::now().unix_seconds()).unwrap_or(0);
-                    match totp::verify(&secret, code, now, creds.totp_last_step)? {
-                        Some(step) => store::set_totp_step(&mut tx, creds.id, step)
-                            .await
-                            .map_err(closed),
-                        None => Err(Error::unauthorized(
-                            "invalid_totp",
-                            "The authentication code is wrong or was already used.",
-                        )),
-                    }
+        let secret = state.sealer.open(sealed).map_err(|e| Error::Internal(e.to_string()))?;
+        second_factor = Some(match (req.totp_code.as_deref(), req.recovery_code.as_deref()) {
+            (Some(code), _) => {
+                let now = u64::try_from(Timestamp::now().unix_seconds()).unwrap_or(0);
+                match totp::verify(&secret, code, now, creds.totp_last_step)? {
+                    Some(step) => store::set_totp_step(&mut tx, creds.id, step).await.map_err(closed),
+                    None => Err(Error::unauthorized(
+                        "invalid_totp",
+                        "The authentication code is wrong or was already used.",
+                    )),
                 }
-                (None, Some(code)) => {
-                    if store::consume_recovery_code(&mut tx, creds.id, code)
-                        .await
-                        .map_err(closed)?
-                    {
-                        Ok(())
-                    } else {
-                        Err(Error::unauthorized(
-                            "invalid_totp",
-                            "The recovery code is wrong or was already used.",
-                        ))
-                    }
+            }
+            (None, Some(code)) => {
+                if store::consume_recovery_code(&mut tx, creds.id, code).await.map_err(closed)? {
+                    Ok(())
+                } else {
+                    Err(Error::unauthorized(
+                        "invalid_totp",
+                        "The recovery code is wrong or was already used.",
+                    ))
                 }
-                (None, None) => {
-                    return Err(Error::unauthorized(
-                        "totp_required",
-                        "This account has a second factor: send totp_code (or recovery_code) with the password.",
-                    ));
-                }
-            },
-        );
+            }
+            (None, None) => {
+                return Err(Error::unauthorized(
+                    "totp_required",
+                    "This account has a second factor: send totp_code (or recovery_code) with the password.",
+                ));
+            }
+        });
     }
 
-    let failed = if !password_ok {
-        Some(invalid_credentials())
-    } else {
-        second_factor.and_then(Result::err)
-    };
+    let failed = if !password_ok { Some(invalid_credentials()) } else { second_factor.and_then(Result::err) };
     if let Some(error) = failed {
-        let reason = if password_ok {
-            "second_factor"
-        } else {
-            "wrong_password"
-        };
-        let locked =
-            store::record_failed_login(&mut tx, creds.id, auth.max_failed_logins, auth.lockout)
-                .await
-                .map_err(closed)?;
-        audit::record_system(&mut tx, None, &anonymous, failure(reason))
+        let reason = if password_ok { "second_factor" } else { "wrong_password" };
+        let locked = store::record_failed_login(&mut tx, creds.id, auth.max_failed_logins, auth.lockout)
             .await
             .map_err(closed)?;
+        audit::record_system(&mut tx, None, &anonymous, failure(reason)).await.map_err(closed)?;
         if let Some(until) = locked {
             let event = Event::new("auth.account_locked", "user", creds.id)
                 .changes(serde_json::json!({ "until": until }));
-            audit::record_system(&mut tx, None, &anonymous, event)
-                .await
-                .map_err(closed)?;
+            audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
         }
         tx.commit().await.map_err(|e| closed(e.into()))?;
         return Err(error);
     }
 
-    store::reset_failed_logins(&mut tx, creds.id)
-        .await
-        .map_err(closed)?;
-    let memberships = users::memberships_of_user(&mut tx, creds.id)
-        .await
-        .map_err(closed)?;
+    store::reset_failed_logins(&mut tx, creds.id).await.map_err(closed)?;
+    let memberships = users::memberships_of_user(&mut tx, creds.id).await.map_err(closed)?;
     let selected = select_tenant(&memberships, req.tenant.as_deref())?;
     let mfa_verified = creds.totp_secret.is_some();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
+    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let session = store::create_session(
         &mut tx,
         creds.id,
@@ -232,11 +188,10 @@ async fn login(
     .await
     .map_err(closed)?;
     let actor = anonymous.as_actor(ActorKind::User, creds.id.as_uuid());
-    let event = Event::new("auth.login", "session", session.id)
-        .changes(serde_json::json!({ "tenant_id": selected.map(|m| m.tenant_id), "second_factor": mfa_verified }));
-    audit::record_system(&mut tx, selected.map(|m| m.tenant_id), &actor, event)
-        .await
-        .map_err(closed)?;
+    let event = Event::new("auth.login", "session", session.id).changes(
+        serde_json::json!({ "tenant_id": selected.map(|m| m.tenant_id), "second_factor": mfa_verified }),
+    );
+    audit::record_system(&mut tx, selected.map(|m| m.tenant_id), &actor, event).await.map_err(closed)?;
     tx.commit().await.map_err(|e| closed(e.into()))?;
 
     Ok(Json(LoginResponse {
@@ -255,11 +210,7 @@ pub(super) fn select_tenant<'a>(
     memberships: &'a [MembershipSummary],
     wanted: Option<&str>,
 ) -> Result<Option<&'a MembershipSummary>> {
-    let active = || {
-        memberships
-            .iter()
-            .filter(|m| m.status == MembershipStatus::Active)
-    };
+    let active = || memberships.iter().filter(|m| m.status == MembershipStatus::Active);
     match wanted {
         Some(wanted) => active()
             .find(|m| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted)
@@ -287,13 +238,8 @@ async fn logout(State(state): State<AppState>, principal: Principal) -> Result<S
     let mut tx = state.db.system().await?;
     store::revoke_session(&mut tx, user, session).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
-    audit::record_system(
-        &mut tx,
-        tenant,
-        &principal.audit(),
-        Event::new("auth.logout", "session", session),
-    )
-    .await?;
+    audit::record_system(&mut tx, tenant, &principal.audit(), Event::new("auth.logout", "session", session))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -359,15 +305,11 @@ async fn register(
         None => {
             let password = password::Password::parse("password", &req.password)?;
             let hash = password::hash(&password).await?;
-            users::create_user(&mut tx, &email, &name, &hash, false)
-                .await?
-                .id
+            users::create_user(&mut tx, &email, &name, &hash, false).await?.id
         }
     };
     users::insert_membership(&mut tx, tenant.id, user_id, role, MembershipStatus::Pending).await?;
-    let actor = meta
-        .anonymous()
-        .as_actor(ActorKind::User, user_id.as_uuid());
+    let actor = meta.anonymous().as_actor(ActorKind::User, user_id.as_uuid());
     let event = Event::new("membership.requested", "user", user_id)
         .changes(serde_json::json!({ "email": email, "requested_role": role }));
     audit::record_system(&mut tx, Some(tenant.id), &actor, event).await?;
@@ -381,9 +323,6 @@ async fn register(
     tx.commit().await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(RegisterResponse {
-            tenant_id: tenant.id,
-            status: MembershipStatus::Pending,
-        }),
+        Json(RegisterResponse { tenant_id: tenant.id, status: MembershipStatus::Pending }),
     ))
 }

@@ -47,22 +47,13 @@ pub struct Me {
     pub mfa_satisfied: bool,
 }
 
-async fn load_me(
-    state: &AppState,
-    principal: &Principal,
-    tenant_id: Option<TenantId>,
-) -> Result<Me> {
+async fn load_me(state: &AppState, principal: &Principal, tenant_id: Option<TenantId>) -> Result<Me> {
     let user_id = principal.user_id()?;
     let mut tx = state.db.system_read().await?;
-    let creds = users::credentials_by_id(&mut tx, user_id)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let creds = users::credentials_by_id(&mut tx, user_id).await?.ok_or(Error::NotFound("user"))?;
     let memberships = users::memberships_of_user(&mut tx, user_id).await?;
     tx.commit().await?;
-    let role = memberships
-        .iter()
-        .find(|m| Some(m.tenant_id) == tenant_id)
-        .map(|m| m.role);
+    let role = memberships.iter().find(|m| Some(m.tenant_id) == tenant_id).map(|m| m.role);
     Ok(Me {
         user: creds.user(),
         tenant_id,
@@ -111,9 +102,7 @@ async fn switch_tenant(
         .changes(serde_json::json!({ "tenant_id": req.tenant_id }));
     audit::record_system(&mut tx, Some(req.tenant_id), &principal.audit(), event).await?;
     tx.commit().await?;
-    Ok(Json(
-        load_me(&state, &principal, Some(req.tenant_id)).await?,
-    ))
+    Ok(Json(load_me(&state, &principal, Some(req.tenant_id)).await?))
 }
 
 /// A password change.
@@ -140,14 +129,9 @@ async fn change_password(
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let new = password::Password::parse("new_password", &req.new_password)?;
     let mut tx = state.db.system().await?;
-    let creds = users::credentials_by_id(&mut tx, user)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     if !password::verify(&req.current_password, Some(&creds.password_hash)).await? {
-        return Err(Error::forbidden(
-            "wrong_password",
-            "The current password is wrong.",
-        ));
+        return Err(Error::forbidden("wrong_password", "The current password is wrong."));
     }
     let hash = password::hash(&new).await?;
     store::set_password(&mut tx, user, &hash).await?;
@@ -217,15 +201,10 @@ pub struct TotpEnrolment {
     responses((status = 200, description = "Seed to enrol", body = TotpEnrolment),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 409, description = "TOTP is already enabled", body = Problem)))]
-async fn start_totp(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<Json<TotpEnrolment>> {
+async fn start_totp(State(state): State<AppState>, principal: Principal) -> Result<Json<TotpEnrolment>> {
     let user = principal.user_id()?;
     let mut tx = state.db.system().await?;
-    let creds = users::credentials_by_id(&mut tx, user)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     if creds.totp_secret.is_some() {
         return Err(Error::conflict(
             "totp_already_enabled",
@@ -236,10 +215,7 @@ async fn start_totp(
     let (base32, url) = totp::enrolment(&secret, &creds.email)?;
     store::set_pending_totp(&mut tx, user, &state.sealer.seal(&secret)).await?;
     tx.commit().await?;
-    Ok(Json(TotpEnrolment {
-        secret: base32,
-        otpauth_url: url,
-    }))
+    Ok(Json(TotpEnrolment { secret: base32, otpauth_url: url }))
 }
 
 /// A code proving the authenticator works.
@@ -270,41 +246,23 @@ async fn confirm_totp(
 ) -> Result<Json<RecoveryCodes>> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = state.db.system().await?;
-    let creds = users::credentials_by_id(&mut tx, user)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     let sealed = creds.totp_pending_secret.ok_or_else(|| {
-        Error::conflict(
-            "no_totp_enrolment",
-            "Start enrolment first: POST /api/v1/me/totp.",
-        )
+        Error::conflict("no_totp_enrolment", "Start enrolment first: POST /api/v1/me/totp.")
     })?;
-    let secret = state
-        .sealer
-        .open(&sealed)
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let secret = state.sealer.open(&sealed).map_err(|e| Error::Internal(e.to_string()))?;
     let now = u64::try_from(Timestamp::now().unix_seconds()).unwrap_or(0);
-    let step = totp::verify(&secret, &req.code, now, None)?.ok_or_else(|| {
-        Error::invalid_field("code", "is not the current code of the authenticator")
-    })?;
+    let step = totp::verify(&secret, &req.code, now, None)?
+        .ok_or_else(|| Error::invalid_field("code", "is not the current code of the authenticator"))?;
     store::enable_totp(&mut tx, user, step).await?;
-    let codes: Vec<String> = (0..totp::RECOVERY_CODES)
-        .map(|_| totp::new_recovery_code())
-        .collect();
+    let codes: Vec<String> = (0..totp::RECOVERY_CODES).map(|_| totp::new_recovery_code()).collect();
     store::replace_recovery_codes(&mut tx, user, &codes).await?;
     store::mark_session_mfa(&mut tx, session).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
-    audit::record_system(
-        &mut tx,
-        tenant,
-        &principal.audit(),
-        Event::new("user.totp_enabled", "user", user),
-    )
-    .await?;
+    audit::record_system(&mut tx, tenant, &principal.audit(), Event::new("user.totp_enabled", "user", user))
+        .await?;
     tx.commit().await?;
-    Ok(Json(RecoveryCodes {
-        recovery_codes: codes,
-    }))
+    Ok(Json(RecoveryCodes { recovery_codes: codes }))
 }
 
 /// The password, to turn the second factor off.
@@ -328,27 +286,17 @@ async fn disable_totp(
 ) -> Result<StatusCode> {
     let user = principal.user_id()?;
     if principal.is_platform_admin {
-        return Err(Error::conflict(
-            "totp_required",
-            "Platform admins must keep a second factor.",
-        ));
+        return Err(Error::conflict("totp_required", "Platform admins must keep a second factor."));
     }
     let mut tx = state.db.system().await?;
-    let creds = users::credentials_by_id(&mut tx, user)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     if !password::verify(&req.password, Some(&creds.password_hash)).await? {
         return Err(Error::forbidden("wrong_password", "The password is wrong."));
     }
     store::disable_totp(&mut tx, user).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
-    audit::record_system(
-        &mut tx,
-        tenant,
-        &principal.audit(),
-        Event::new("user.totp_disabled", "user", user),
-    )
-    .await?;
+    audit::record_system(&mut tx, tenant, &principal.audit(), Event::new("user.totp_disabled", "user", user))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

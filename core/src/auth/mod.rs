@@ -54,15 +54,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ci.0.ip().to_string());
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string());
         Ok(Self { request_id, ip })
     }
 }
@@ -198,10 +191,7 @@ impl Principal {
                 ));
             }
             TenantStatus::Pending => {
-                return Err(Error::forbidden(
-                    "tenant_pending",
-                    "This tenant is not active yet.",
-                ));
+                return Err(Error::forbidden("tenant_pending", "This tenant is not active yet."));
             }
         }
         if access.membership != MembershipStatus::Active {
@@ -219,16 +209,9 @@ impl Principal {
                 Grant::Role(role) => format!("The {role} role"),
                 Grant::Scopes(_) => "This API key".to_owned(),
             };
-            return Err(Error::forbidden(
-                "forbidden",
-                format!("{who} may not {action}."),
-            ));
+            return Err(Error::forbidden("forbidden", format!("{who} may not {action}.")));
         }
-        Ok(TenantCtx {
-            tenant_id: access.tenant_id,
-            user_id: self.user_id().ok(),
-            audit: self.audit(),
-        })
+        Ok(TenantCtx { tenant_id: access.tenant_id, user_id: self.user_id().ok(), audit: self.audit() })
     }
 
     /// Whether the caller's grant in their current tenant includes `action` (no other checks).
@@ -244,10 +227,7 @@ impl Principal {
     pub fn platform_admin(&self) -> Result<UserId> {
         let user = self.user_id()?;
         if !self.is_platform_admin {
-            return Err(Error::forbidden(
-                "platform_admin_required",
-                "Only platform admins may do this.",
-            ));
+            return Err(Error::forbidden("platform_admin_required", "Only platform admins may do this."));
         }
         self.require_mfa()?;
         Ok(user)
@@ -259,25 +239,12 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let meta = RequestMeta::from_request_parts(parts, state).await?;
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                Error::unauthorized(
-                    "unauthenticated",
-                    "Sign in first: send Authorization: Bearer <token>.",
-                )
-            })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
-                Error::unauthorized(
-                    "invalid_token",
-                    "The Authorization header must be 'Bearer <token>'.",
-                )
+        let header = parts.headers.get(http::header::AUTHORIZATION).ok_or_else(|| {
+            Error::unauthorized("unauthenticated", "Sign in first: send Authorization: Bearer <token>.")
+        })?;
+        let token =
+            header.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
+                Error::unauthorized("invalid_token", "The Authorization header must be 'Bearer <token>'.")
             })?;
         let resolved = if token.starts_with(secrets::SESSION_PREFIX) {
             store::resolve_session(&state.db, token).await?
@@ -287,10 +254,7 @@ impl FromRequestParts<AppState> for Principal {
             None
         };
         let mut principal = resolved.ok_or_else(|| {
-            Error::unauthorized(
-                "invalid_token",
-                "The token is unknown, expired or revoked; sign in again.",
-            )
+            Error::unauthorized("invalid_token", "The token is unknown, expired or revoked; sign in again.")
         })?;
         principal.meta = meta;
         Ok(principal)

@@ -26,16 +26,10 @@ impl Password {
     pub fn parse(field: &str, value: &str) -> Result<Self> {
         let chars = value.chars().count();
         if chars < MIN_LEN {
-            return Err(Error::invalid_field(
-                field,
-                format!("must be at least {MIN_LEN} characters long"),
-            ));
+            return Err(Error::invalid_field(field, format!("must be at least {MIN_LEN} characters long")));
         }
         if value.len() > MAX_LEN {
-            return Err(Error::invalid_field(
-                field,
-                format!("must be at most {MAX_LEN} bytes long"),
-            ));
+            return Err(Error::invalid_field(field, format!("must be at most {MAX_LEN} bytes long")));
         }
         if value.trim().is_empty() {
             return Err(Error::invalid_field(field, "must not be blank"));
@@ -73,17 +67,15 @@ pub async fn hash(password: &Password) -> Result<String> {
 /// Whether `candidate` matches the stored PHC hash. With no stored hash (unknown user) it
 /// still does the same work, so timing does not reveal whether an account exists.
 pub async fn verify(candidate: &str, stored: Option<&str>) -> Result<bool> {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$O5f0qPdi7J5ZDbcYJ6H9cQ2jfvr5u9VnS8mQ1D0kRfs";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$O5f0qPdi7J5ZDbcYJ6H9cQ2jfvr5u9VnS8mQ1D0kRfs";
     let candidate = candidate.to_owned();
     let stored = stored.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY.to_owned());
-        let parsed =
-            PasswordHash::new(&phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
-        let ok = argon2()
-            .verify_password(candidate.as_bytes(), &parsed)
-            .is_ok();
+        let parsed = PasswordHash::new(&phc).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
+        let ok = argon2().verify_password(candidate.as_bytes(), &parsed).is_ok();
         Ok(ok && known)
     })
     .await

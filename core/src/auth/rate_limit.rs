@@ -25,17 +25,12 @@ impl AttemptLimiter {
     /// Allows `per_minute` attempts per address per minute (at least one).
     pub fn new(per_minute: u32) -> Self {
         let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
-        Self {
-            limiter: RateLimiter::keyed(quota),
-            clock: DefaultClock::default(),
-        }
+        Self { limiter: RateLimiter::keyed(quota), clock: DefaultClock::default() }
     }
 
     /// Takes one attempt for `ip`; an unknown address shares one bucket, so it is limited too.
     pub fn check(&self, ip: Option<&str>) -> Result<()> {
-        let ip: IpAddr = ip
-            .and_then(|ip| ip.parse().ok())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let ip: IpAddr = ip.and_then(|ip| ip.parse().ok()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
         if self.limiter.len() > 100_000 {
             self.limiter.retain_recent();
         }
@@ -59,10 +54,7 @@ mod tests {
         let limiter = AttemptLimiter::new(2);
         assert!(limiter.check(Some("10.0.0.1")).is_ok());
         assert!(limiter.check(Some("10.0.0.1")).is_ok());
-        assert!(matches!(
-            limiter.check(Some("10.0.0.1")),
-            Err(Error::RateLimited { .. })
-        ));
+        assert!(matches!(limiter.check(Some("10.0.0.1")), Err(Error::RateLimited { .. })));
         assert!(limiter.check(Some("10.0.0.2")).is_ok());
     }
 }

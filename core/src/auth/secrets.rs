@@ -56,9 +56,7 @@ pub struct UnsealError;
 impl Sealer {
     /// A sealer with a 256-bit key.
     pub fn new(key: [u8; 32]) -> Self {
-        Self {
-            cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
-        }
+        Self { cipher: XChaCha20Poly1305::new(Key::from_slice(&key)) }
     }
 
     /// Encrypts `plaintext`.
@@ -66,10 +64,7 @@ impl Sealer {
         let nonce = random_bytes::<24>();
         let mut out = nonce.to_vec();
         // Encryption with a fresh nonce and an in-memory buffer cannot fail.
-        let ciphertext = self
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), plaintext)
-            .unwrap_or_default();
+        let ciphertext = self.cipher.encrypt(XNonce::from_slice(&nonce), plaintext).unwrap_or_default();
         out.extend(ciphertext);
         out
     }
@@ -80,9 +75,7 @@ impl Sealer {
             return Err(UnsealError);
         }
         let (nonce, ciphertext) = sealed.split_at(24);
-        self.cipher
-            .decrypt(XNonce::from_slice(nonce), ciphertext)
-            .map_err(|_| UnsealError)
+        self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).map_err(|_| UnsealError)
     }
 }
 

@@ -61,27 +61,14 @@ pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
             .map(|r| r.rows_affected()))?;
         tx.commit().await?;
     }
-    let tenant = match (
-        row.tenant_id,
-        row.role,
-        row.membership_status,
-        row.tenant_status,
-    ) {
+    let tenant = match (row.tenant_id, row.role, row.membership_status, row.tenant_status) {
         (Some(tenant_id), Some(role), Some(membership), Some(tenant_status)) => {
-            Some(TenantAccess {
-                tenant_id,
-                tenant_status,
-                membership,
-                grant: Grant::Role(role),
-            })
+            Some(TenantAccess { tenant_id, tenant_status, membership, grant: Grant::Role(role) })
         }
         _ => None,
     };
     Ok(Some(Principal {
-        credential: Credential::Session {
-            session_id: row.id,
-            user_id: row.user_id,
-        },
+        credential: Credential::Session { session_id: row.id, user_id: row.user_id },
         is_platform_admin: row.is_platform_admin,
         mfa_satisfied: !row.is_platform_admin || row.mfa_verified,
         tenant,
@@ -140,10 +127,7 @@ pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
 /// Stored scopes are space-separated action names; unknown ones (from a newer version) are
 /// ignored rather than granted.
 pub(super) fn parse_scopes(stored: &str) -> Vec<Action> {
-    stored
-        .split_whitespace()
-        .filter_map(|s| s.parse().ok())
-        .collect()
+    stored.split_whitespace().filter_map(|s| s.parse().ok()).collect()
 }
 
 /// A new session's token, shown once.
@@ -255,11 +239,7 @@ pub(super) async fn list_sessions(
 }
 
 /// Revokes one of the user's sessions; false if there was no such live session.
-pub(super) async fn revoke_session(
-    tx: &mut SystemTx,
-    user: UserId,
-    session: SessionId,
-) -> Result<bool> {
+pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
     const SQL: &str =
         "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
     let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
@@ -418,11 +398,7 @@ pub(super) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) ->
 }
 
 /// Replaces the user's recovery codes with these (hashed).
-pub(super) async fn replace_recovery_codes(
-    tx: &mut SystemTx,
-    user: UserId,
-    codes: &[String],
-) -> Result<()> {
+pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
     on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user)
         .execute(&mut **c)
@@ -441,11 +417,7 @@ pub(super) async fn replace_recovery_codes(
 }
 
 /// Uses up a recovery code; false if it is unknown or already used.
-pub(super) async fn consume_recovery_code(
-    tx: &mut SystemTx,
-    user: UserId,
-    code: &str,
-) -> Result<bool> {
+pub(super) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
     let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
     let done = on_conn!(tx.conn(), c => sqlx::query(
             "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")

@@ -13,16 +13,8 @@ pub const ISSUER: &str = "ILS";
 pub const RECOVERY_CODES: usize = 10;
 
 fn totp(secret: &[u8], account: &str) -> Result<TOTP> {
-    TOTP::new(
-        Algorithm::SHA1,
-        DIGITS,
-        1,
-        STEP,
-        secret.to_vec(),
-        Some(ISSUER.to_owned()),
-        account.to_owned(),
-    )
-    .map_err(|e| Error::Internal(format!("totp: {e}")))
+    TOTP::new(Algorithm::SHA1, DIGITS, 1, STEP, secret.to_vec(), Some(ISSUER.to_owned()), account.to_owned())
+        .map_err(|e| Error::Internal(format!("totp: {e}")))
 }
 
 /// A new 160-bit TOTP seed.
@@ -38,12 +30,7 @@ pub fn enrolment(secret: &[u8], account: &str) -> Result<(String, String)> {
 
 /// Checks `code` at `unix_time`. Returns the time step it matched, which must be later than
 /// `last_step` (the last step used), so a code cannot be replayed.
-pub fn verify(
-    secret: &[u8],
-    code: &str,
-    unix_time: u64,
-    last_step: Option<i64>,
-) -> Result<Option<i64>> {
+pub fn verify(secret: &[u8], code: &str, unix_time: u64, last_step: Option<i64>) -> Result<Option<i64>> {
     let code = code.trim();
     if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
@@ -76,19 +63,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let bytes = crate::auth::secrets::random_bytes::<10>();
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect();
+    let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
 /// Recovery codes are compared case-insensitively and without separators.
 pub fn normalise_recovery_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 #[cfg(test)]
@@ -109,19 +90,9 @@ mod tests {
     fn accepts_one_step_of_skew_and_refuses_replay() {
         let t = 1_111_111_109;
         let code = code_at(RFC_SEED, t).unwrap();
-        let step = verify(RFC_SEED, &code, t + 30, None)
-            .unwrap()
-            .expect("skew of one step");
-        assert_eq!(
-            verify(RFC_SEED, &code, t, Some(step)).unwrap(),
-            None,
-            "replayed code"
-        );
-        assert_eq!(
-            verify(RFC_SEED, &code, t + 90, None).unwrap(),
-            None,
-            "too old"
-        );
+        let step = verify(RFC_SEED, &code, t + 30, None).unwrap().expect("skew of one step");
+        assert_eq!(verify(RFC_SEED, &code, t, Some(step)).unwrap(), None, "replayed code");
+        assert_eq!(verify(RFC_SEED, &code, t + 90, None).unwrap(), None, "too old");
         assert_eq!(verify(RFC_SEED, "12345", t, None).unwrap(), None);
     }
 
@@ -129,9 +100,6 @@ mod tests {
     fn recovery_codes_normalise() {
         let code = new_recovery_code();
         assert_eq!(code.len(), 11);
-        assert_eq!(
-            normalise_recovery_code(&code.to_uppercase()),
-            normalise_recovery_code(&code)
-        );
+        assert_eq!(normalise_recovery_code(&code.to_uppercase()), normalise_recovery_code(&code));
     }
 }

@@ -49,11 +49,7 @@ pub struct DbOptions {
 impl DbOptions {
     /// Options for `url` with defaults for the rest.
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            migrate_url: None,
-            max_connections: 16,
-        }
+        Self { url: url.into(), migrate_url: None, max_connections: 16 }
     }
 }
 
@@ -66,9 +62,7 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("pool", &self.pool)
-            .finish_non_exhaustive()
+        f.debug_struct("Db").field("pool", &self.pool).finish_non_exhaustive()
     }
 }
 
@@ -103,8 +97,7 @@ fn jobs_builder(pool: &Pool) -> riverqueue::ClientBuilder {
         // River's daily reindex needs table ownership, which the service role must not have.
         Pool::Postgres(pool) => riverqueue::Client::builder(
             riverqueue::database::PostgresDatabase::new(pool.clone()).with_reindex(
-                riverqueue::database::PostgresReindexConfig::default()
-                    .with_index_names(Vec::<String>::new()),
+                riverqueue::database::PostgresReindexConfig::default().with_index_names(Vec::<String>::new()),
             ),
         ),
     }
@@ -163,9 +156,7 @@ impl Db {
                 )
             }
         };
-        let jobs = jobs_builder(&pool)
-            .build()
-            .map_err(|e| DbError::Jobs(e.to_string()))?;
+        let jobs = jobs_builder(&pool).build().map_err(|e| DbError::Jobs(e.to_string()))?;
         Ok(Self { pool, jobs })
     }
 
@@ -207,18 +198,12 @@ impl Db {
     async fn tenant_tx(&self, tenant: TenantId, write: bool) -> Result<TenantTx, DbError> {
         let mut conn = self.begin(write).await?;
         if let Conn::Postgres(tx) = &mut conn {
-            sqlx::query(
-                "SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)",
-            )
-            .bind(tenant.to_string())
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query("SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)")
+                .bind(tenant.to_string())
+                .execute(&mut **tx)
+                .await?;
         }
-        Ok(TenantTx {
-            conn,
-            tenant,
-            jobs: self.jobs.clone(),
-        })
+        Ok(TenantTx { conn, tenant, jobs: self.jobs.clone() })
     }
 
     /// Opens a transaction for platform work across tenants. Use only for authentication and
@@ -235,14 +220,9 @@ impl Db {
     async fn system_tx(&self, write: bool) -> Result<SystemTx, DbError> {
         let mut conn = self.begin(write).await?;
         if let Conn::Postgres(tx) = &mut conn {
-            sqlx::query("SELECT set_config('ils.scope', 'system', true)")
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query("SELECT set_config('ils.scope', 'system', true)").execute(&mut **tx).await?;
         }
-        Ok(SystemTx {
-            conn,
-            jobs: self.jobs.clone(),
-        })
+        Ok(SystemTx { conn, jobs: self.jobs.clone() })
     }
 
     async fn begin(&self, write: bool) -> Result<Conn, DbError> {
@@ -266,14 +246,8 @@ impl Db {
     pub async fn is_migrated(&self) -> Result<bool, DbError> {
         const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
         let (applied, known): (Vec<i64>, &sqlx::migrate::Migrator) = match &self.pool {
-            Pool::Sqlite(pool) => (
-                sqlx::query_scalar(SQL).fetch_all(pool).await?,
-                &SQLITE_MIGRATIONS,
-            ),
-            Pool::Postgres(pool) => (
-                sqlx::query_scalar(SQL).fetch_all(pool).await?,
-                &POSTGRES_MIGRATIONS,
-            ),
+            Pool::Sqlite(pool) => (sqlx::query_scalar(SQL).fetch_all(pool).await?, &SQLITE_MIGRATIONS),
+            Pool::Postgres(pool) => (sqlx::query_scalar(SQL).fetch_all(pool).await?, &POSTGRES_MIGRATIONS),
         };
         Ok(known.iter().all(|m| applied.contains(&m.version)))
     }
@@ -290,12 +264,8 @@ impl Db {
 /// Applies pending migrations, as the owner when `options.migrate_url` is set.
 pub async fn migrate(options: &DbOptions) -> Result<(), DbError> {
     let url = options.migrate_url.as_deref().unwrap_or(&options.url);
-    let owner = Db::connect(&DbOptions {
-        url: url.to_owned(),
-        migrate_url: None,
-        max_connections: 2,
-    })
-    .await?;
+    let owner =
+        Db::connect(&DbOptions { url: url.to_owned(), migrate_url: None, max_connections: 2 }).await?;
     match &owner.pool {
         Pool::Sqlite(pool) => {
             SQLITE_MIGRATIONS.run(pool).await?;
@@ -308,9 +278,7 @@ pub async fn migrate(options: &DbOptions) -> Result<(), DbError> {
             POSTGRES_MIGRATIONS.run(pool).await?;
             // River's migrator takes no lock of its own; nodes starting together must not race.
             let mut lock = pool.acquire().await?;
-            sqlx::query("SELECT pg_advisory_lock(hashtext('ils.river_migrate'))")
-                .execute(&mut *lock)
-                .await?;
+            sqlx::query("SELECT pg_advisory_lock(hashtext('ils.river_migrate'))").execute(&mut *lock).await?;
             let migrated = riverqueue::migrate::PostgresMigrator::new(pool.clone())
                 .migrate_up()
                 .await
@@ -344,9 +312,7 @@ pub struct TenantTx {
 
 impl std::fmt::Debug for TenantTx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TenantTx")
-            .field("tenant", &self.tenant)
-            .finish_non_exhaustive()
+        f.debug_struct("TenantTx").field("tenant", &self.tenant).finish_non_exhaustive()
     }
 }
 
@@ -500,9 +466,7 @@ mod tests {
     fn urls_choose_backend_and_hide_passwords() {
         assert_eq!(backend_of("sqlite:ils.db").unwrap(), Backend::Sqlite);
         assert_eq!(backend_of("postgres://u@h/db").unwrap(), Backend::Postgres);
-        let err = backend_of("mysql://root:hunter2@h/db")
-            .unwrap_err()
-            .to_string();
+        let err = backend_of("mysql://root:hunter2@h/db").unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.contains("mysql://root:***@h/db"), "{err}");
     }

@@ -47,11 +47,7 @@ pub async fn emit<E: DomainEvent>(tx: &mut TenantTx, event: &E) -> Result<EventI
 }
 
 /// [`emit`] from platform-scope work (registration, tenant administration) for `tenant`.
-pub async fn emit_system<E: DomainEvent>(
-    tx: &mut SystemTx,
-    tenant: TenantId,
-    event: &E,
-) -> Result<EventId> {
+pub async fn emit_system<E: DomainEvent>(tx: &mut SystemTx, tenant: TenantId, event: &E) -> Result<EventId> {
     let envelope = envelope(tenant, event)?;
     let (conn, jobs) = tx.with_jobs();
     store::insert(conn, &envelope).await?;

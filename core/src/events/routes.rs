@@ -24,9 +24,7 @@ use crate::ids::{EventId, TenantId};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_events))
-        .routes(routes!(stream_events))
+    OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(stream_events))
 }
 
 /// How long a new event is left to settle before the stream reads past it: transactions commit
@@ -58,10 +56,7 @@ fn readable_types(principal: &Principal, only: Option<&str>) -> Result<Vec<&'sta
     if let Some(only) = only
         && catalog::read_action(only).is_none()
     {
-        return Err(Error::invalid_field(
-            "type",
-            format!("{only:?} is not an event type"),
-        ));
+        return Err(Error::invalid_field("type", format!("{only:?} is not an event type")));
     }
     Ok(types)
 }
@@ -79,10 +74,7 @@ async fn list_events(
 ) -> Result<Json<Page<Envelope>>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let types = readable_types(&principal, query.type_.as_deref())?;
-    let page = PageRequest::parse(&PageQuery {
-        cursor: query.cursor,
-        limit: query.limit,
-    })?;
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let events = super::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
     tx.commit().await?;
@@ -107,8 +99,7 @@ async fn stream_events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            v.parse::<EventId>()
-                .map_err(|_| Error::invalid_field("Last-Event-ID", "is not an event id"))
+            v.parse::<EventId>().map_err(|_| Error::invalid_field("Last-Event-ID", "is not an event id"))
         })
         .transpose()?;
     // Without a resume point, start from now: ids are time-ordered.
@@ -139,21 +130,13 @@ async fn read_settled(
     let Ok(mut tx) = state.db.tenant_read(tenant).await else {
         return Vec::new();
     };
-    let events = super::list_after(&mut tx, Some(after), types, 100)
-        .await
-        .unwrap_or_default();
+    let events = super::list_after(&mut tx, Some(after), types, 100).await.unwrap_or_default();
     let _ = tx.commit().await;
     let horizon = crate::db::types::Timestamp::now().minus(SETTLE);
-    events
-        .into_iter()
-        .take_while(|e| e.timestamp <= horizon)
-        .collect()
+    events.into_iter().take_while(|e| e.timestamp <= horizon).collect()
 }
 
 fn sse_message(event: &Envelope) -> SseEvent {
     let data = serde_json::to_string(event).unwrap_or_default();
-    SseEvent::default()
-        .id(event.id.to_string())
-        .event(event.type_.clone())
-        .data(data)
+    SseEvent::default().id(event.id.to_string()).event(event.type_.clone()).data(data)
 }

@@ -28,47 +28,29 @@ impl From<JsonRejection> for Error {
                 "unsupported_media_type",
                 "Send the body as JSON with Content-Type: application/json.".to_owned(),
             ),
-            JsonRejection::JsonSyntaxError(e) => (
-                "malformed_json",
-                format!("The body is not valid JSON: {}", e.body_text()),
-            ),
-            JsonRejection::JsonDataError(e) => (
-                "invalid_body",
-                format!(
-                    "The body does not match the expected shape: {}",
-                    e.body_text()
-                ),
-            ),
-            JsonRejection::BytesRejection(_) if status == 413 => (
-                "body_too_large",
-                "The request body is larger than this endpoint accepts.".to_owned(),
-            ),
+            JsonRejection::JsonSyntaxError(e) => {
+                ("malformed_json", format!("The body is not valid JSON: {}", e.body_text()))
+            }
+            JsonRejection::JsonDataError(e) => {
+                ("invalid_body", format!("The body does not match the expected shape: {}", e.body_text()))
+            }
+            JsonRejection::BytesRejection(_) if status == 413 => {
+                ("body_too_large", "The request body is larger than this endpoint accepts.".to_owned())
+            }
             other => ("invalid_body", other.body_text()),
         };
-        Error::BadRequest {
-            code,
-            message,
-            status,
-        }
+        Error::BadRequest { code, message, status }
     }
 }
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
-        Error::BadRequest {
-            code: "invalid_path",
-            message: rejection.body_text(),
-            status: 400,
-        }
+        Error::BadRequest { code: "invalid_path", message: rejection.body_text(), status: 400 }
     }
 }
 
 impl From<QueryRejection> for Error {
     fn from(rejection: QueryRejection) -> Self {
-        Error::BadRequest {
-            code: "invalid_query",
-            message: rejection.body_text(),
-            status: 400,
-        }
+        Error::BadRequest { code: "invalid_query", message: rejection.body_text(), status: 400 }
     }
 }

@@ -14,10 +14,7 @@ use super::problem::Problem;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(healthz))
-        .routes(routes!(readyz))
-        .routes(routes!(metrics))
+    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
 }
 
 pub(crate) fn api_router() -> OpenApiRouter<AppState> {
@@ -35,9 +32,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Up", body = Health)))]
 async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok".to_owned(),
-    })
+    Json(Health { status: "ok".to_owned() })
 }
 
 /// The database is reachable and fully migrated.
@@ -56,10 +51,7 @@ async fn readyz(State(state): State<AppState>) -> axum::response::Response {
             .into_response()
         }
         Ok(()) => match state.db.is_migrated().await {
-            Ok(true) => Json(Health {
-                status: "ready".to_owned(),
-            })
-            .into_response(),
+            Ok(true) => Json(Health { status: "ready".to_owned() }).into_response(),
             Ok(false) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "not_migrated",
@@ -84,10 +76,7 @@ async fn readyz(State(state): State<AppState>) -> axum::response::Response {
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
         state.metrics.render(),
     )
 }
@@ -95,8 +84,6 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "OpenAPI 3.1 document", body = Object)))]
-async fn openapi_json(
-    Extension(doc): Extension<Arc<serde_json::Value>>,
-) -> Json<serde_json::Value> {
+async fn openapi_json(Extension(doc): Extension<Arc<serde_json::Value>>) -> Json<serde_json::Value> {
     Json((*doc).clone())
 }

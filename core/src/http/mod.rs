@@ -88,9 +88,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::webhooks::routes::router())
         .merge(crate::jobs::routes::router())
         .merge(health::api_router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", api)
-        .merge(health::router())
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }
 
 /// The OpenAPI document of every route [`app`] serves.
@@ -132,17 +130,11 @@ pub fn app(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("handler panicked");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "An internal error occurred.",
-                )
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("handler panicked");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
                 .into_response()
-            },
-        ))
+        }))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
@@ -157,23 +149,13 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let response = REQUEST_ID
-        .scope(request_id.clone(), next.run(request))
-        .await;
+    let request_id =
+        request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let response = REQUEST_ID.scope(request_id.clone(), next.run(request)).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     state.metrics.observe_request(
-        &metrics::RequestLabels {
-            method: method.clone(),
-            route: route.clone(),
-            status,
-        },
+        &metrics::RequestLabels { method: method.clone(), route: route.clone(), status },
         elapsed.as_secs_f64(),
     );
     tracing::info!(
@@ -185,11 +167,7 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
 }
 
 async fn not_found() -> Problem {
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "There is no such endpoint.",
-    )
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "There is no such endpoint.")
 }
 
 async fn method_not_allowed() -> Problem {

@@ -36,10 +36,7 @@ impl PageRequest {
     pub fn parse(query: &PageQuery) -> Result<Self> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(Error::invalid_field(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}"),
-            ));
+            return Err(Error::invalid_field("limit", format!("must be between 1 and {MAX_LIMIT}")));
         }
         let after = match query.cursor.as_deref() {
             None | Some("") => None,
@@ -48,9 +45,7 @@ impl PageRequest {
                     .decode(cursor)
                     .ok()
                     .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-                    .ok_or_else(|| {
-                        Error::invalid_field("cursor", "is not a cursor this API issued")
-                    })?,
+                    .ok_or_else(|| Error::invalid_field("cursor", "is not a cursor this API issued"))?,
             ),
         };
         Ok(Self { after, limit })
@@ -71,9 +66,7 @@ impl PageRequest {
         let limit = self.limit as usize;
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
-            items
-                .last()
-                .map(|last| URL_SAFE_NO_PAD.encode(key(last).as_bytes()))
+            items.last().map(|last| URL_SAFE_NO_PAD.encode(key(last).as_bytes()))
         } else {
             None
         };
@@ -97,39 +90,13 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_bad_values_are_refused() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let req = PageRequest::parse(&PageQuery {
-            cursor: None,
-            limit: Some(2),
-        })
-        .unwrap();
+        let req = PageRequest::parse(&PageQuery { cursor: None, limit: Some(2) }).unwrap();
         let page = req.finish(ids.clone(), |u| *u);
         assert_eq!(page.items.len(), 2);
-        let next = PageRequest::parse(&PageQuery {
-            cursor: page.next_cursor,
-            limit: Some(2),
-        })
-        .unwrap();
+        let next = PageRequest::parse(&PageQuery { cursor: page.next_cursor, limit: Some(2) }).unwrap();
         assert_eq!(next.after::<Uuid>().unwrap(), Some(ids[1]));
-        assert!(
-            PageRequest::parse(&PageQuery {
-                cursor: Some("nope".into()),
-                limit: None
-            })
-            .is_err()
-        );
-        assert!(
-            PageRequest::parse(&PageQuery {
-                cursor: None,
-                limit: Some(0)
-            })
-            .is_err()
-        );
-        assert!(
-            PageRequest::parse(&PageQuery {
-                cursor: None,
-                limit: Some(201)
-            })
-            .is_err()
-        );
+        assert!(PageRequest::parse(&PageQuery { cursor: Some("nope".into()), limit: None }).is_err());
+        assert!(PageRequest::parse(&PageQuery { cursor: None, limit: Some(0) }).is_err());
+        assert!(PageRequest::parse(&PageQuery { cursor: None, limit: Some(201) }).is_err());
     }
 }

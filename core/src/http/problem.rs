@@ -58,10 +58,9 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(&self)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         response
     }
 }
@@ -71,42 +70,24 @@ impl IntoResponse for Error {
         let mut retry_after = None;
         let mut www_authenticate = false;
         let problem = match self {
-            Error::NotFound(what) => Problem::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("{what} not found"),
-            ),
-            Error::Invalid {
-                code,
-                message,
-                fields,
-            } => {
+            Error::NotFound(what) => {
+                Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+            }
+            Error::Invalid { code, message, fields } => {
                 let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message);
                 p.errors = fields;
                 p
             }
-            Error::BadRequest {
-                code,
-                message,
-                status,
-            } => Problem::new(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-                code,
-                message,
-            ),
+            Error::BadRequest { code, message, status } => {
+                Problem::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)
+            }
             Error::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
             Error::Unauthorized { code, message } => {
                 www_authenticate = true;
                 Problem::new(StatusCode::UNAUTHORIZED, code, message)
             }
-            Error::Forbidden { code, message } => {
-                Problem::new(StatusCode::FORBIDDEN, code, message)
-            }
-            Error::RateLimited {
-                code,
-                message,
-                retry_after: secs,
-            } => {
+            Error::Forbidden { code, message } => Problem::new(StatusCode::FORBIDDEN, code, message),
+            Error::RateLimited { code, message, retry_after: secs } => {
                 retry_after = Some(secs);
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
             }
@@ -118,11 +99,7 @@ impl IntoResponse for Error {
                     "The service cannot reach its database right now; nothing was changed. Try again shortly.",
                 )
             }
-            Error::Db(DbError::Violation {
-                kind,
-                constraint,
-                message,
-            }) => {
+            Error::Db(DbError::Violation { kind, constraint, message }) => {
                 tracing::info!(?kind, ?constraint, %message, "constraint violation");
                 match kind {
                     ViolationKind::Unique => Problem::new(
@@ -144,31 +121,19 @@ impl IntoResponse for Error {
             }
             Error::Db(error) => {
                 tracing::error!(%error, "database error");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "An internal error occurred.",
-                )
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
             }
             Error::Internal(error) => {
                 tracing::error!(%error, "internal error");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "An internal error occurred.",
-                )
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
             }
         };
         let mut response = problem.into_response();
         if let Some(secs) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if www_authenticate {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

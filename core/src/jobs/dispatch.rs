@@ -18,28 +18,16 @@ pub(super) async fn dispatch(
     let mut tx = state.db.tenant(args.tenant_id).await?;
     let Some(event) = crate::events::get(&mut tx, args.event_id).await? else {
         // Events are only ever inserted with their dispatch job, so this is a bug.
-        return Err(riverqueue::JobCancelError::new(format!(
-            "event {} does not exist",
-            args.event_id
-        ))
-        .into());
+        return Err(riverqueue::JobCancelError::new(format!("event {} does not exist", args.event_id)).into());
     };
     let only: Option<WebhookEndpointId> = (event.type_ == catalog::WebhookTest::TYPE)
-        .then(|| {
-            event.data["endpoint_id"]
-                .as_str()
-                .and_then(|id| id.parse().ok())
-        })
+        .then(|| event.data["endpoint_id"].as_str().and_then(|id| id.parse().ok()))
         .flatten();
     let endpoints = crate::webhooks::endpoints_for_event(&mut tx, &event.type_, only).await?;
-    let opts =
-        InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
     for endpoint in endpoints {
-        let delivery = DeliverWebhook {
-            tenant_id: args.tenant_id,
-            endpoint_id: endpoint.id,
-            event_id: event.id,
-        };
+        let delivery =
+            DeliverWebhook { tenant_id: args.tenant_id, endpoint_id: endpoint.id, event_id: event.id };
         let (conn, jobs) = tx.with_jobs();
         super::enqueue(conn, jobs, delivery, opts.clone()).await?;
     }

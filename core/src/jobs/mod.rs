@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use riverqueue::{
     BoxError, CronSchedule, InsertOpts, Job, JobArgs, JobRow, MaintenanceConfig, PeriodicJob,
-    PeriodicJobOpts, QueueConfig, Retention, RetryPolicy, WorkContext, WorkError, WorkOutcome,
-    Workers,
+    PeriodicJobOpts, QueueConfig, Retention, RetryPolicy, WorkContext, WorkError, WorkOutcome, Workers,
 };
 use serde::{Deserialize, Serialize};
 
@@ -89,10 +88,7 @@ pub(crate) async fn enqueue_dispatch(
     jobs: &riverqueue::Client,
     event: &Envelope,
 ) -> Result<()> {
-    let args = DispatchEvent {
-        tenant_id: event.tenant_id,
-        event_id: event.id,
-    };
+    let args = DispatchEvent { tenant_id: event.tenant_id, event_id: event.id };
     match conn {
         Conn::Sqlite(tx) => jobs.insert(args).tx(tx).await,
         Conn::Postgres(tx) => jobs.insert(args).tx(tx).await,
@@ -128,10 +124,7 @@ impl ExponentialJitter {
     /// The delay before the next attempt after `errors` failures.
     pub fn delay(&self, errors: usize) -> Duration {
         let exponent = u32::try_from(errors.saturating_sub(1).min(30)).unwrap_or(30);
-        let full = self
-            .base
-            .saturating_mul(2u32.saturating_pow(exponent))
-            .min(self.max);
+        let full = self.base.saturating_mul(2u32.saturating_pow(exponent)).min(self.max);
         let fraction = 0.5 + rand::random::<f64>() / 2.0;
         full.mul_f64(fraction)
     }
@@ -193,17 +186,12 @@ impl Runner {
             .jobs_builder()
             .workers(workers)
             .queue("default", QueueConfig::new(config.workers))
-            .retry_policy(ExponentialJitter {
-                base: config.retry_base,
-                max: config.retry_max,
-            })
+            .retry_policy(ExponentialJitter { base: config.retry_base, max: config.retry_max })
             .maintenance(
                 MaintenanceConfig::default()
                     .with_rescue_after(config.rescue_after)
                     // Dead jobs stay inspectable and retryable for a quarter.
-                    .with_discarded_job_retention(Retention::DeleteAfter(Duration::from_secs(
-                        90 * 86_400,
-                    ))),
+                    .with_discarded_job_retention(Retention::DeleteAfter(Duration::from_secs(90 * 86_400))),
             )
             .periodic_job(PeriodicJob::with_options(
                 hourly,
@@ -243,10 +231,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_exponentially_with_jitter_and_a_cap() {
-        let policy = ExponentialJitter {
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(60),
-        };
+        let policy = ExponentialJitter { base: Duration::from_secs(1), max: Duration::from_secs(60) };
         for (errors, full) in [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (30, 60)] {
             let delay = policy.delay(errors);
             let full = Duration::from_secs(full);

@@ -15,10 +15,7 @@ use crate::http::problem::Problem;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_jobs))
-        .routes(routes!(get_job))
-        .routes(routes!(retry_job))
+    OpenApiRouter::new().routes(routes!(list_jobs)).routes(routes!(get_job)).routes(routes!(retry_job))
 }
 
 /// A job as platform admins see it.
@@ -117,9 +114,7 @@ async fn list_jobs(
     if !(1..=500).contains(&limit) {
         return Err(Error::invalid_field("limit", "must be between 1 and 500"));
     }
-    let mut params = JobListParams::default()
-        .states([job_state])
-        .limit(limit.unsigned_abs());
+    let mut params = JobListParams::default().states([job_state]).limit(limit.unsigned_abs());
     if let Some(kind) = query.kind {
         params = params.kinds([kind]);
     }
@@ -140,13 +135,7 @@ async fn get_job(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<JobView>> {
     principal.platform_admin()?;
-    let job = state
-        .db
-        .jobs()
-        .jobs()
-        .get(id)
-        .await
-        .map_err(|e| not_found_or(e, "job"))?;
+    let job = state.db.jobs().jobs().get(id).await.map_err(|e| not_found_or(e, "job"))?;
     Ok(Json(job.into()))
 }
 
@@ -163,13 +152,7 @@ async fn retry_job(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<JobView>> {
     let admin = principal.platform_admin()?;
-    let job = state
-        .db
-        .jobs()
-        .jobs()
-        .retry(id)
-        .await
-        .map_err(|e| not_found_or(e, "job"))?;
+    let job = state.db.jobs().jobs().retry(id).await.map_err(|e| not_found_or(e, "job"))?;
     let mut tx = state.db.system().await?;
     let event = crate::audit::Event::new("job.retried", "job", id)
         .changes(serde_json::json!({ "kind": job.kind, "by": admin }));
@@ -179,9 +162,5 @@ async fn retry_job(
 }
 
 fn not_found_or(error: riverqueue::Error, what: &'static str) -> Error {
-    if error.to_string().to_lowercase().contains("not found") {
-        Error::NotFound(what)
-    } else {
-        queue(error)
-    }
+    if error.to_string().to_lowercase().contains("not found") { Error::NotFound(what) } else { queue(error) }
 }

@@ -45,9 +45,7 @@ pub struct Mailer {
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer")
-            .field("from", &self.from)
-            .finish_non_exhaustive()
+        f.debug_struct("Mailer").field("from", &self.from).finish_non_exhaustive()
     }
 }
 
@@ -61,27 +59,18 @@ impl Mailer {
             .map_err(|e| Error::invalid_field("ILS_SMTP_URL", e.to_string()))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        let from = config
-            .from
-            .parse()
-            .map_err(|e| Error::invalid_field("ILS_SMTP_FROM", format!("{e}")))?;
+        let from = config.from.parse().map_err(|e| Error::invalid_field("ILS_SMTP_FROM", format!("{e}")))?;
         Ok(Some(Self { transport, from }))
     }
 }
 
 /// Works one `send_email` job; an SMTP failure fails the attempt and the queue retries.
-pub async fn work(
-    state: &AppState,
-    job: Job<SendEmail>,
-) -> std::result::Result<WorkOutcome, BoxError> {
+pub async fn work(state: &AppState, job: Job<SendEmail>) -> std::result::Result<WorkOutcome, BoxError> {
     let Some(mailer) = &state.mailer else {
         return Err(riverqueue::JobCancelError::new("no SMTP server is configured").into());
     };
-    let to: Mailbox = job
-        .args
-        .to
-        .parse()
-        .map_err(|e| riverqueue::JobCancelError::new(format!("recipient: {e}")))?;
+    let to: Mailbox =
+        job.args.to.parse().map_err(|e| riverqueue::JobCancelError::new(format!("recipient: {e}")))?;
     let message = Message::builder()
         .from(mailer.from.clone())
         .to(to)
@@ -101,17 +90,12 @@ pub(crate) async fn on_event(state: &AppState, tx: &mut TenantTx, event: &Envelo
     let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_owned();
     let mut mails = Vec::new();
     if event.type_ == catalog::UserRegistered::TYPE {
-        let page =
-            crate::http::pagination::PageRequest::parse(&crate::http::pagination::PageQuery {
-                cursor: None,
-                limit: Some(crate::http::pagination::MAX_LIMIT),
-            })?;
+        let page = crate::http::pagination::PageRequest::parse(&crate::http::pagination::PageQuery {
+            cursor: None,
+            limit: Some(crate::http::pagination::MAX_LIMIT),
+        })?;
         let members = crate::users::list_members(tx, Some(MembershipStatus::Active), &page).await?;
-        for admin in members
-            .items
-            .iter()
-            .filter(|m| m.role == Role::CompanyAdmin)
-        {
+        for admin in members.items.iter().filter(|m| m.role == Role::CompanyAdmin) {
             mails.push(SendEmail {
                 to: admin.email.clone(),
                 subject: format!("{} asks to join {}", text("name"), tenant.name),
@@ -135,8 +119,7 @@ pub(crate) async fn on_event(state: &AppState, tx: &mut TenantTx, event: &Envelo
             ),
         });
     }
-    let opts =
-        InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
     for mail in mails {
         let (conn, jobs) = tx.with_jobs();
         crate::jobs::enqueue(conn, jobs, mail, opts.clone()).await?;

@@ -63,9 +63,7 @@ impl Slug {
     pub fn parse(value: &str) -> Result<Self> {
         let ok = (2..=63).contains(&value.len())
             && !value.starts_with('-')
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(Self(value.to_owned()))
         } else {
@@ -173,14 +171,8 @@ pub async fn create_with_admin(
             users::create_user(&mut tx, &admin.email, &admin.name, &hash, false).await?
         }
     };
-    users::insert_membership(
-        &mut tx,
-        tenant.id,
-        user.id,
-        Role::CompanyAdmin,
-        MembershipStatus::Active,
-    )
-    .await?;
+    users::insert_membership(&mut tx, tenant.id, user.id, Role::CompanyAdmin, MembershipStatus::Active)
+        .await?;
     let event = Event::new("tenant.created", "tenant", tenant.id).changes(serde_json::json!({
         "slug": tenant.slug, "name": tenant.name, "kind": tenant.kind, "plan": tenant.plan, "admin": user.id,
     }));

@@ -7,9 +7,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, parse_name,
-};
+use super::{FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, parse_name};
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::password::Password;
@@ -79,12 +77,7 @@ async fn create_tenant(
     let admin = FirstAdmin {
         email: Email::parse("admin.email", &req.admin.email)?,
         name: parse_name("admin.name", &req.admin.name)?,
-        password: req
-            .admin
-            .password
-            .as_deref()
-            .map(|p| Password::parse("admin.password", p))
-            .transpose()?,
+        password: req.admin.password.as_deref().map(|p| Password::parse("admin.password", p)).transpose()?,
     };
     let tenant = super::create_with_admin(&state.db, &principal.audit(), &new, &admin).await?;
     Ok((StatusCode::CREATED, Json(tenant)))
@@ -122,9 +115,7 @@ async fn get_tenant(
 ) -> Result<Json<Tenant>> {
     principal.platform_admin()?;
     let mut tx = state.db.system_read().await?;
-    let tenant = super::get(&mut tx, tenant_id)
-        .await?
-        .ok_or(Error::NotFound("tenant"))?;
+    let tenant = super::get(&mut tx, tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
     tx.commit().await?;
     Ok(Json(tenant))
 }
@@ -157,11 +148,7 @@ async fn update_tenant(
 ) -> Result<Json<Tenant>> {
     principal.platform_admin()?;
     let patch = TenantPatch {
-        name: req
-            .name
-            .as_deref()
-            .map(|n| parse_name("name", n))
-            .transpose()?,
+        name: req.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
         status: req.status,
         plan: req.plan,
     };

@@ -50,9 +50,7 @@ pub async fn create(tx: &mut SystemTx, new: &NewTenant) -> Result<Tenant> {
         .bind(now)
         .fetch_one(&mut **c)
         .await)
-    .map_err(|e| {
-        Error::from(e).on_duplicate("slug_taken", "A tenant with that slug already exists.")
-    })?;
+    .map_err(|e| Error::from(e).on_duplicate("slug_taken", "A tenant with that slug already exists."))?;
     Ok(row.into())
 }
 
@@ -89,27 +87,18 @@ pub async fn get_own(tx: &mut TenantTx) -> Result<Tenant> {
 
 /// All tenants, a page at a time.
 pub async fn list(tx: &mut SystemTx, page: &PageRequest) -> Result<Page<Tenant>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2");
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2");
     let after: Option<TenantId> = page.after()?;
     let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(after)
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    Ok(
-        page.finish(rows.into_iter().map(Tenant::from).collect(), |t| {
-            t.id.as_uuid()
-        }),
-    )
+    Ok(page.finish(rows.into_iter().map(Tenant::from).collect(), |t| t.id.as_uuid()))
 }
 
 /// Applies `patch`; returns the tenant before and after.
-pub async fn update(
-    tx: &mut SystemTx,
-    id: TenantId,
-    patch: &TenantPatch,
-) -> Result<(Tenant, Tenant)> {
+pub async fn update(tx: &mut SystemTx, id: TenantId, patch: &TenantPatch) -> Result<(Tenant, Tenant)> {
     let before = get(tx, id).await?.ok_or(Error::NotFound("tenant"))?;
     let sql = format!(
         "UPDATE tenants SET name = $2, status = $3, plan = $4, updated_at = $5 WHERE id = $1 RETURNING {COLUMNS}"

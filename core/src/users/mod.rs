@@ -11,9 +11,8 @@ use crate::error::{Error, Result};
 use crate::ids::{TenantId, UserId};
 
 pub use store::{
-    Credentials, active_admins, create_user, credentials_by_email, credentials_by_id,
-    delete_membership, get_member, insert_membership, list_members, memberships_of_user,
-    set_membership, user_by_email,
+    Credentials, active_admins, create_user, credentials_by_email, credentials_by_id, delete_membership,
+    get_member, insert_membership, list_members, memberships_of_user, set_membership, user_by_email,
 };
 
 text_enum! {
@@ -42,11 +41,7 @@ impl Email {
             && matches!(value.split_once('@'), Some((local, domain))
                 if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
                     && !domain.ends_with('.') && !domain.contains('@'));
-        if valid {
-            Ok(Self(value))
-        } else {
-            Err(Error::invalid_field(field, "must be an e-mail address"))
-        }
+        if valid { Ok(Self(value)) } else { Err(Error::invalid_field(field, "must be an e-mail address")) }
     }
 
     /// The address.
@@ -110,10 +105,7 @@ pub struct MembershipSummary {
 
 /// Refuses a change that would leave the tenant without an active company admin.
 pub fn ensure_not_last_admin(member: &Member, active_admins: i64) -> Result<()> {
-    if member.status == MembershipStatus::Active
-        && member.role == Role::CompanyAdmin
-        && active_admins <= 1
-    {
+    if member.status == MembershipStatus::Active && member.role == Role::CompanyAdmin && active_admins <= 1 {
         return Err(Error::conflict(
             "last_admin",
             "This is the tenant's last company admin; appoint another admin first.",
@@ -128,19 +120,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(
-            Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(),
-            "ann@example.com"
-        );
-        for bad in [
-            "",
-            "ann",
-            "ann@",
-            "@example.com",
-            "ann@example",
-            "a b@example.com",
-            "a@b@example.com",
-        ] {
+        assert_eq!(Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@example.com"] {
             assert!(Email::parse("e", bad).is_err(), "{bad}");
         }
     }

@@ -50,10 +50,7 @@ async fn list_users(
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<Member>>> {
     let ctx = principal.tenant(Action::UsersRead)?;
-    let page = PageRequest::parse(&PageQuery {
-        cursor: query.cursor,
-        limit: query.limit,
-    })?;
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let members = super::list_members(&mut tx, query.status, &page).await?;
     tx.commit().await?;
@@ -101,14 +98,7 @@ async fn approve_user(
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
 ) -> Result<Json<Member>> {
-    decide(
-        state,
-        principal,
-        user_id,
-        req.role,
-        MembershipStatus::Active,
-    )
-    .await
+    decide(state, principal, user_id, req.role, MembershipStatus::Active).await
 }
 
 /// Reject a pending registration.
@@ -124,14 +114,7 @@ async fn reject_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> Result<Json<Member>> {
-    decide(
-        state,
-        principal,
-        user_id,
-        Role::Dispenser,
-        MembershipStatus::Rejected,
-    )
-    .await
+    decide(state, principal, user_id, Role::Dispenser, MembershipStatus::Rejected).await
 }
 
 async fn decide(
@@ -150,17 +133,15 @@ async fn decide(
             format!("This registration was already {}.", before.status),
         ));
     }
-    let role = if outcome == MembershipStatus::Rejected {
-        before.role
-    } else {
-        role
-    };
+    let role = if outcome == MembershipStatus::Rejected { before.role } else { role };
     let after = super::set_membership(&mut tx, user_id, role, outcome, ctx.user_id).await?;
-    let action = if outcome == MembershipStatus::Active {
-        "user.approved"
+    if outcome == MembershipStatus::Active {
+        let event = catalog::UserApproved { user_id, email: after.email.clone(), role: after.role };
+        events::emit(&mut tx, &event).await?;
     } else {
-        "user.rejected"
-    };
+        events::emit(&mut tx, &catalog::UserRejected { user_id }).await?;
+    }
+    let action = if outcome == MembershipStatus::Active { "user.approved" } else { "user.rejected" };
     let event = Event::new(action, "user", user_id)
         .changes(serde_json::json!({ "role": after.role, "status": after.status }));
     audit::record(&mut tx, &ctx.audit, event).await?;
@@ -195,20 +176,10 @@ async fn update_user(
     if req.role != Role::CompanyAdmin {
         super::ensure_not_last_admin(&before, super::active_admins(&mut tx).await?)?;
     }
-    let after = super::set_membership(
-        &mut tx,
-        user_id,
-        req.role,
-        MembershipStatus::Active,
-        ctx.user_id,
-    )
-    .await?;
+    let after =
+        super::set_membership(&mut tx, user_id, req.role, MembershipStatus::Active, ctx.user_id).await?;
     if before.role != after.role {
-        let event = catalog::UserRoleChanged {
-            user_id,
-            from: before.role,
-            to: after.role,
-        };
+        let event = catalog::UserRoleChanged { user_id, from: before.role, to: after.role };
         events::emit(&mut tx, &event).await?;
     }
     let event = Event::new("user.role_changed", "user", user_id)

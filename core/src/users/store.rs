@@ -52,10 +52,7 @@ pub async fn create_user(
         .fetch_one(&mut **c)
         .await)
     .map_err(|e| {
-        Error::from(e).on_duplicate(
-            "email_taken",
-            "An account with that e-mail address already exists.",
-        )
+        Error::from(e).on_duplicate("email_taken", "An account with that e-mail address already exists.")
     })?;
     Ok(row.into())
 }
@@ -125,23 +122,19 @@ const CREDENTIAL_COLUMNS: &str = "id, email, name, password_hash, is_platform_ad
 /// Credentials by e-mail address.
 pub async fn credentials_by_email(tx: &mut SystemTx, email: &Email) -> Result<Option<Credentials>> {
     let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE email = $1");
-    Ok(
-        on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(email.as_str())
         .fetch_optional(&mut **c)
-        .await)?,
-    )
+        .await)?)
 }
 
 /// Credentials by id.
 pub async fn credentials_by_id(tx: &mut SystemTx, id: UserId) -> Result<Option<Credentials>> {
     let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM users WHERE id = $1");
-    Ok(
-        on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut **c)
-        .await)?,
-    )
+        .await)?)
 }
 
 /// Adds a membership (platform scope: registration and tenant creation span tenants).
@@ -152,8 +145,7 @@ pub async fn insert_membership(
     role: Role,
     status: MembershipStatus,
 ) -> Result<()> {
-    const SQL: &str =
-        "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
+    const SQL: &str = "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $5)";
     on_conn!(tx.conn(), c => sqlx::query(SQL)
         .bind(tenant)
@@ -174,12 +166,8 @@ pub async fn insert_membership(
 }
 
 /// Every membership of a user, with tenant names.
-pub async fn memberships_of_user(
-    tx: &mut SystemTx,
-    user: UserId,
-) -> Result<Vec<MembershipSummary>> {
-    const SQL: &str =
-        "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role, m.status
+pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<MembershipSummary>> {
+    const SQL: &str = "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role, m.status
         FROM memberships m JOIN tenants t ON t.id = m.tenant_id
         WHERE m.user_id = $1 ORDER BY t.name";
     #[derive(sqlx::FromRow)]
@@ -259,11 +247,7 @@ pub async fn list_members(
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    Ok(
-        page.finish(rows.into_iter().map(Member::from).collect(), |m| {
-            m.user_id.as_uuid()
-        }),
-    )
+    Ok(page.finish(rows.into_iter().map(Member::from).collect(), |m| m.user_id.as_uuid()))
 }
 
 /// One member of the tenant.
@@ -287,8 +271,7 @@ pub async fn set_membership(
     status: MembershipStatus,
     decided_by: Option<UserId>,
 ) -> Result<Member> {
-    const SQL: &str =
-        "UPDATE memberships SET role = $3, status = $4, decided_by = $5, decided_at = $6,
+    const SQL: &str = "UPDATE memberships SET role = $3, status = $4, decided_by = $5, decided_at = $6,
             updated_at = $6
         WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
@@ -326,8 +309,7 @@ pub async fn delete_membership(tx: &mut TenantTx, user: UserId) -> Result<()> {
 
 /// How many active company admins the tenant has.
 pub async fn active_admins(tx: &mut TenantTx) -> Result<i64> {
-    const SQL: &str =
-        "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2 AND status = $3";
+    const SQL: &str = "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2 AND status = $3";
     let tenant = tx.tenant_id();
     Ok(on_conn!(tx.conn(), c => sqlx::query_scalar(SQL)
         .bind(tenant)

@@ -70,10 +70,7 @@ pub async fn work(state: &AppState, job: Job<DeliverWebhook>) -> Result<WorkOutc
     match attempt.outcome {
         Outcome::Delivered | Outcome::Gone => Ok(WorkOutcome::Complete),
         Outcome::Refused => Err(JobCancelError::new(attempt.error.unwrap_or_default()).into()),
-        Outcome::Failed => Err(attempt
-            .error
-            .unwrap_or_else(|| "delivery failed".to_owned())
-            .into()),
+        Outcome::Failed => Err(attempt.error.unwrap_or_else(|| "delivery failed".to_owned()).into()),
     }
 }
 
@@ -84,16 +81,11 @@ async fn send(
     secrets: &[super::signature::SigningSecret],
     body: Vec<u8>,
 ) -> Attempt {
-    let failed = |outcome, error: String| Attempt {
-        outcome,
-        status_code: None,
-        error: Some(error),
-    };
+    let failed = |outcome, error: String| Attempt { outcome, status_code: None, error: Some(error) };
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return failed(Outcome::Refused, format!("{url:?} is not a URL"));
     };
-    if let Err(blocked) = guard::check_literal(&parsed, state.config.webhooks.allow_private_targets)
-    {
+    if let Err(blocked) = guard::check_literal(&parsed, state.config.webhooks.allow_private_targets) {
         return failed(Outcome::Refused, blocked.to_string());
     }
     let timestamp = Timestamp::now().unix_seconds();
@@ -113,17 +105,9 @@ async fn send(
             let status = response.status();
             let code = Some(i32::from(status.as_u16()));
             if status.is_success() {
-                Attempt {
-                    outcome: Outcome::Delivered,
-                    status_code: code,
-                    error: None,
-                }
+                Attempt { outcome: Outcome::Delivered, status_code: code, error: None }
             } else if status == reqwest::StatusCode::GONE {
-                Attempt {
-                    outcome: Outcome::Gone,
-                    status_code: code,
-                    error: Some("410 Gone".to_owned()),
-                }
+                Attempt { outcome: Outcome::Gone, status_code: code, error: Some("410 Gone".to_owned()) }
             } else {
                 Attempt {
                     outcome: Outcome::Failed,
@@ -133,10 +117,9 @@ async fn send(
             }
         }
         Err(error) if guard::is_blocked(&error) => failed(Outcome::Refused, error_chain(&error)),
-        Err(error) if error.is_timeout() => failed(
-            Outcome::Failed,
-            "the receiver did not answer in time".to_owned(),
-        ),
+        Err(error) if error.is_timeout() => {
+            failed(Outcome::Failed, "the receiver did not answer in time".to_owned())
+        }
         Err(error) => failed(Outcome::Failed, error_chain(&error)),
     }
 }

@@ -47,39 +47,24 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 
 /// Checks a URL for delivery and resolves it: `http`/`https` only, a host, and (unless
 /// `allow_private`) only public addresses. Returns the host and the addresses to connect to.
-pub async fn resolve_target(
-    url: &reqwest::Url,
-    allow_private: bool,
-) -> Result<(String, Vec<SocketAddr>)> {
+pub async fn resolve_target(url: &reqwest::Url, allow_private: bool) -> Result<(String, Vec<SocketAddr>)> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid_field("url", "must be an http or https URL"));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| Error::invalid_field("url", "must name a host"))?
-        .to_owned();
+    let host = url.host_str().ok_or_else(|| Error::invalid_field("url", "must name a host"))?.to_owned();
     let port = url.port_or_known_default().unwrap_or(443);
-    let lookup_host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
         .await
         .map_err(|e| Error::invalid_field("url", format!("cannot resolve {host}: {e}")))?
         .collect();
     if addrs.is_empty() {
-        return Err(Error::invalid_field(
-            "url",
-            format!("{host} has no address"),
-        ));
+        return Err(Error::invalid_field("url", format!("{host} has no address")));
     }
     if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
         return Err(Error::invalid_field(
             "url",
-            format!(
-                "{host} resolves to {}, a private, loopback or reserved address",
-                bad.ip()
-            ),
+            format!("{host} resolves to {}, a private, loopback or reserved address", bad.ip()),
         ));
     }
     Ok((host, addrs))
@@ -103,10 +88,7 @@ pub fn is_blocked(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Checks a URL whose host is an IP literal (the resolver never sees those).
-pub fn check_literal(
-    url: &reqwest::Url,
-    allow_private: bool,
-) -> std::result::Result<(), BlockedAddress> {
+pub fn check_literal(url: &reqwest::Url, allow_private: bool) -> std::result::Result<(), BlockedAddress> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
@@ -115,9 +97,7 @@ pub fn check_literal(
     if allow_private || is_public(ip) {
         Ok(())
     } else {
-        Err(BlockedAddress(format!(
-            "{ip} is a private, loopback or reserved address"
-        )))
+        Err(BlockedAddress(format!("{ip} is a private, loopback or reserved address")))
     }
 }
 
@@ -134,8 +114,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
                 let error = BlockedAddress(format!(
                     "{host} resolves to {}, a private, loopback or reserved address",

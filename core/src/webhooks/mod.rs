@@ -32,10 +32,7 @@ pub struct WebhookConfig {
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        Self {
-            allow_private_targets: false,
-            timeout: Duration::from_secs(15),
-        }
+        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
     }
 }
 
@@ -65,8 +62,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// Whether events of `event_type` go to this endpoint.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.enabled
-            && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
+        self.enabled && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == event_type))
     }
 }
 

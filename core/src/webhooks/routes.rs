@@ -53,8 +53,7 @@ pub struct CreatedEndpoint {
 }
 
 async fn check_url(state: &AppState, url: &str) -> Result<String> {
-    let parsed =
-        reqwest::Url::parse(url).map_err(|_| Error::invalid_field("url", "is not a URL"))?;
+    let parsed = reqwest::Url::parse(url).map_err(|_| Error::invalid_field("url", "is not a URL"))?;
     let allow_private = state.config.webhooks.allow_private_targets;
     if parsed.scheme() != "https" && !allow_private {
         return Err(Error::invalid_field("url", "must be an https URL"));
@@ -66,10 +65,7 @@ async fn check_url(state: &AppState, url: &str) -> Result<String> {
 fn check_types(types: Option<Vec<String>>) -> Result<Vec<String>> {
     let mut types = types.unwrap_or_default();
     if let Some(unknown) = types.iter().find(|t| catalog::read_action(t).is_none()) {
-        return Err(Error::invalid_field(
-            "event_types",
-            format!("{unknown:?} is not an event type"),
-        ));
+        return Err(Error::invalid_field("event_types", format!("{unknown:?} is not an event type")));
     }
     types.sort();
     types.dedup();
@@ -93,13 +89,7 @@ async fn create_endpoint(
     let endpoint = Endpoint {
         id: WebhookEndpointId::new(),
         url,
-        description: req
-            .description
-            .unwrap_or_default()
-            .trim()
-            .chars()
-            .take(500)
-            .collect(),
+        description: req.description.unwrap_or_default().trim().chars().take(500).collect(),
         event_types: check_types(req.event_types)?,
         enabled: true,
         disabled_reason: None,
@@ -114,13 +104,7 @@ async fn create_endpoint(
         .changes(serde_json::json!({ "url": endpoint.url, "event_types": endpoint.event_types }));
     audit::record(&mut tx, &ctx.audit, event).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedEndpoint {
-            endpoint,
-            secret: secret.to_text(),
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedEndpoint { endpoint, secret: secret.to_text() })))
 }
 
 /// The tenant's webhook endpoints.
@@ -234,12 +218,7 @@ async fn delete_endpoint(
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::delete(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        &ctx.audit,
-        Event::new("webhook.deleted", "webhook_endpoint", id),
-    )
-    .await?;
+    audit::record(&mut tx, &ctx.audit, Event::new("webhook.deleted", "webhook_endpoint", id)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -270,17 +249,9 @@ async fn rotate_secret(
     let until = Timestamp::now().plus(ROTATION_GRACE);
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::rotate_secret(&mut tx, id, &state.sealer.seal(secret.as_bytes()), until).await?;
-    audit::record(
-        &mut tx,
-        &ctx.audit,
-        Event::new("webhook.secret_rotated", "webhook_endpoint", id),
-    )
-    .await?;
+    audit::record(&mut tx, &ctx.audit, Event::new("webhook.secret_rotated", "webhook_endpoint", id)).await?;
     tx.commit().await?;
-    Ok(Json(RotatedSecret {
-        secret: secret.to_text(),
-        previous_secret_expires_at: until,
-    }))
+    Ok(Json(RotatedSecret { secret: secret.to_text(), previous_secret_expires_at: until }))
 }
 
 /// The endpoint's delivery log, oldest first: every attempt with its outcome.

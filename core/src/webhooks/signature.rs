@@ -57,8 +57,7 @@ impl SigningSecret {
     /// `v1,<signature>` of one message.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         // HMAC accepts keys of any length.
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_hmac());
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.to_string().as_bytes());
@@ -70,22 +69,12 @@ impl SigningSecret {
 
 fn unreachable_hmac() -> Hmac<Sha256> {
     // `new_from_slice` only fails for fixed-size keys, which HMAC does not have.
-    Hmac::<Sha256>::new_from_slice(b"k")
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
+    Hmac::<Sha256>::new_from_slice(b"k").unwrap_or_else(|_| unreachable!("HMAC takes any key length"))
 }
 
 /// The `webhook-signature` header value: one signature per valid secret, space-separated.
-pub fn signature_header(
-    secrets: &[SigningSecret],
-    id: &str,
-    timestamp: i64,
-    body: &[u8],
-) -> String {
-    secrets
-        .iter()
-        .map(|s| s.sign(id, timestamp, body))
-        .collect::<Vec<_>>()
-        .join(" ")
+pub fn signature_header(secrets: &[SigningSecret], id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets.iter().map(|s| s.sign(id, timestamp, body)).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -30,11 +30,7 @@ impl From<Row> for Endpoint {
             id: r.id,
             url: r.url,
             description: r.description,
-            event_types: r
-                .event_types
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
+            event_types: r.event_types.split_whitespace().map(str::to_owned).collect(),
             enabled: r.enabled,
             disabled_reason: r.disabled_reason,
             previous_secret_expires_at: r.previous_secret_expires_at,
@@ -44,13 +40,8 @@ impl From<Row> for Endpoint {
     }
 }
 
-pub(super) async fn insert(
-    tx: &mut TenantTx,
-    endpoint: &Endpoint,
-    sealed_secret: &[u8],
-) -> Result<()> {
-    const SQL: &str =
-        "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, secret,
+pub(super) async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret: &[u8]) -> Result<()> {
+    const SQL: &str = "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, secret,
             enabled, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
     let tenant = tx.tenant_id();
@@ -78,8 +69,7 @@ pub async fn get_endpoint(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<En
         .bind(id)
         .fetch_optional(&mut **c)
         .await)?;
-    row.map(Into::into)
-        .ok_or(Error::NotFound("webhook endpoint"))
+    row.map(Into::into).ok_or(Error::NotFound("webhook endpoint"))
 }
 
 pub(super) async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Endpoint>> {
@@ -94,11 +84,7 @@ pub(super) async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<E
         .bind(page.fetch_limit())
         .fetch_all(&mut **c)
         .await)?;
-    Ok(
-        page.finish(rows.into_iter().map(Endpoint::from).collect(), |e| {
-            e.id.as_uuid()
-        }),
-    )
+    Ok(page.finish(rows.into_iter().map(Endpoint::from).collect(), |e| e.id.as_uuid()))
 }
 
 /// Every enabled endpoint that wants `event_type` (and, for a test event, only its target).
@@ -116,11 +102,7 @@ pub async fn endpoints_for_event(
         .bind(only)
         .fetch_all(&mut **c)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(Endpoint::from)
-        .filter(|e| only.is_some() || e.wants(event_type))
-        .collect())
+    Ok(rows.into_iter().map(Endpoint::from).filter(|e| only.is_some() || e.wants(event_type)).collect())
 }
 
 pub(super) async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()> {
@@ -204,8 +186,7 @@ pub async fn signing_secrets(
         previous_secret: Option<Vec<u8>>,
         previous_secret_expires_at: Option<Timestamp>,
     }
-    const SQL: &str =
-        "SELECT secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints
+    const SQL: &str = "SELECT secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints
         WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
     let row: Option<Secrets> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
@@ -215,10 +196,7 @@ pub async fn signing_secrets(
         .await)?;
     let row = row.ok_or(Error::NotFound("webhook endpoint"))?;
     let open = |sealed: &[u8]| {
-        sealer
-            .open(sealed)
-            .map(SigningSecret::from_bytes)
-            .map_err(|e| Error::Internal(e.to_string()))
+        sealer.open(sealed).map(SigningSecret::from_bytes).map_err(|e| Error::Internal(e.to_string()))
     };
     let mut secrets = vec![open(&row.secret)?];
     if let (Some(previous), Some(until)) = (row.previous_secret, row.previous_secret_expires_at)
@@ -270,7 +248,8 @@ pub(super) async fn deliveries(
         duration_ms: i32,
         at: Timestamp,
     }
-    const SQL: &str = "SELECT id, endpoint_id, event_id, attempt, outcome, status_code, error, duration_ms, at
+    const SQL: &str =
+        "SELECT id, endpoint_id, event_id, attempt, outcome, status_code, error, duration_ms, at
         FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3 IS NULL OR id > $3)
         ORDER BY id LIMIT $4";
     let tenant = tx.tenant_id();

@@ -21,11 +21,7 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -52,16 +48,11 @@ pub struct Receiver {
 impl Receiver {
     pub async fn start() -> Self {
         let state = Arc::new(Mutex::new(ReceiverState::default()));
-        let app = axum::Router::new()
-            .route("/hook", axum::routing::post(receive))
-            .with_state(state.clone());
+        let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver {
-            url: format!("http://{addr}/hook"),
-            state,
-        }
+        Receiver { url: format!("http://{addr}/hook"), state }
     }
 
     /// Answer these statuses to the next requests, then `otherwise` (200 by default).
@@ -77,10 +68,7 @@ impl Receiver {
 
     /// Requests whose body has this event type.
     pub fn of_type(&self, event_type: &str) -> Vec<Received> {
-        self.received()
-            .into_iter()
-            .filter(|r| r.json()["type"] == event_type)
-            .collect()
+        self.received().into_iter().filter(|r| r.json()["type"] == event_type).collect()
     }
 }
 
@@ -90,11 +78,7 @@ async fn receive(
     body: Bytes,
 ) -> StatusCode {
     let mut state = state.lock().unwrap();
-    state.received.push(Received {
-        headers,
-        body,
-        at: Instant::now(),
-    });
+    state.received.push(Received { headers, body, at: Instant::now() });
     let status = state.script.pop_front().or(state.otherwise).unwrap_or(200);
     StatusCode::from_u16(status).unwrap()
 }
@@ -131,11 +115,7 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink {
-            url: format!("smtp://{addr}"),
-            mails,
-            attempts,
-        }
+        SmtpSink { url: format!("smtp://{addr}"), mails, attempts }
     }
 
     pub fn mails(&self) -> Vec<Mail> {
@@ -161,9 +141,7 @@ async fn session(
     while let Some(line) = lines.next_line().await? {
         let upper = line.to_ascii_uppercase();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            write
-                .write_all(b"250-sink.test\r\n250 8BITMIME\r\n")
-                .await?;
+            write.write_all(b"250-sink.test\r\n250 8BITMIME\r\n").await?;
         } else if upper.starts_with("MAIL FROM:") {
             *attempts.lock().unwrap() += 1;
             if refuse {
@@ -176,9 +154,7 @@ async fn session(
             to.push(line[8..].trim().to_owned());
             write.write_all(b"250 OK\r\n").await?;
         } else if upper == "DATA" {
-            write
-                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                .await?;
+            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
             let mut data = String::new();
             while let Some(line) = lines.next_line().await? {
                 if line == "." {

@@ -93,16 +93,8 @@ impl Resp {
     /// Asserts a problem+json answer with this status and code.
     #[track_caller]
     pub fn problem(&self, status: u16, code: &str) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "expected {status} {code}, got {} {}",
-            self.status, self.body
-        );
-        let content_type = self
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        assert_eq!(self.status, status, "expected {status} {code}, got {} {}", self.status, self.body);
+        let content_type = self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
         assert_eq!(content_type, "application/problem+json", "{}", self.body);
         assert_eq!(self.body["code"], code, "{}", self.body);
         assert_eq!(self.body["status"], status);
@@ -112,11 +104,7 @@ impl Resp {
     /// Asserts the status.
     #[track_caller]
     pub fn ok(&self, status: u16) -> &Value {
-        assert_eq!(
-            self.status, status,
-            "expected {status}, got {} {}",
-            self.status, self.body
-        );
+        assert_eq!(self.status, status, "expected {status}, got {} {}", self.status, self.body);
         &self.body
     }
 }
@@ -162,28 +150,11 @@ impl TestApp {
         let state = AppState::new(db.clone(), config, sealer).expect("state");
         // The runner lives as long as the test's runtime.
         std::mem::forget(ils_core::jobs::Runner::start(state.clone()).expect("job runner"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
-        tokio::spawn(ils_core::server::run(
-            listener,
-            state.clone(),
-            std::future::pending(),
-        ));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        TestApp {
-            base: format!("http://{addr}"),
-            client,
-            db,
-            backend,
-            state,
-            pg,
-            _dir: dir,
-        }
+        tokio::spawn(ils_core::server::run(listener, state.clone(), std::future::pending()));
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        TestApp { base: format!("http://{addr}"), client, db, backend, state, pg, _dir: dir }
     }
 
     /// The SQLite database's URL (SQLite only).
@@ -197,13 +168,7 @@ impl TestApp {
         self.pg.as_ref().map(|pg| pg.service_url.as_str())
     }
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -224,11 +189,7 @@ impl TestApp {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp { status, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -240,8 +201,7 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
-        self.call(Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Resp {
@@ -277,22 +237,16 @@ impl TestApp {
             name: "Admin".into(),
             password: Some(Password::parse("password", PASSWORD).expect("password")),
         };
-        let tenant = tenants::create_with_admin(&self.db, &AuditCtx::system(), &new, &admin)
-            .await
-            .expect("tenant");
+        let tenant =
+            tenants::create_with_admin(&self.db, &AuditCtx::system(), &new, &admin).await.expect("tenant");
         let admin = self.login(&email, PASSWORD, Some(slug)).await;
-        Tenant {
-            id: tenant.id.to_string(),
-            slug: slug.to_owned(),
-            admin,
-        }
+        Tenant { id: tenant.id.to_string(), slug: slug.to_owned(), admin }
     }
 
     /// Registers a user into `tenant`, has its admin approve them with `role`, and signs them in.
     pub async fn member(&self, tenant: &Tenant, name: &str, role: &str) -> Actor {
         let email = format!("{name}@{}.example", tenant.slug);
-        let body =
-            json!({ "tenant": tenant.slug, "email": email, "name": name, "password": PASSWORD });
+        let body = json!({ "tenant": tenant.slug, "email": email, "name": name, "password": PASSWORD });
         self.post("/api/v1/auth/register", None, body).await.ok(202);
         let user_id = self.user_id_by_email(tenant, &email).await;
         self.post(
@@ -306,9 +260,7 @@ impl TestApp {
     }
 
     pub async fn user_id_by_email(&self, tenant: &Tenant, email: &str) -> String {
-        let list = self
-            .get("/api/v1/users?limit=200", &tenant.admin.token)
-            .await;
+        let list = self.get("/api/v1/users?limit=200", &tenant.admin.token).await;
         list.ok(200)["items"]
             .as_array()
             .expect("items")
@@ -323,26 +275,13 @@ impl TestApp {
     pub async fn platform_admin(&self) -> (Actor, totp_rs::TOTP) {
         let email = Email::parse("email", "root@platform.example").expect("email");
         let password = Password::parse("password", PASSWORD).expect("password");
-        users::bootstrap_platform_admin(&self.db, &email, "Root", &password)
-            .await
-            .expect("bootstrap");
+        users::bootstrap_platform_admin(&self.db, &email, "Root", &password).await.expect("bootstrap");
         let first = self.login(email.as_str(), PASSWORD, None).await;
-        let enrol = self
-            .post("/api/v1/me/totp", Some(&first.token), json!({}))
-            .await;
-        let url = enrol.ok(200)["otpauth_url"]
-            .as_str()
-            .expect("url")
-            .to_owned();
+        let enrol = self.post("/api/v1/me/totp", Some(&first.token), json!({})).await;
+        let url = enrol.ok(200)["otpauth_url"].as_str().expect("url").to_owned();
         let totp = totp_rs::TOTP::from_url(&url).expect("otpauth url");
         let code = totp.generate_current().expect("code");
-        self.post(
-            "/api/v1/me/totp/confirm",
-            Some(&first.token),
-            json!({ "code": code }),
-        )
-        .await
-        .ok(200);
+        self.post("/api/v1/me/totp/confirm", Some(&first.token), json!({ "code": code })).await.ok(200);
         (first, totp)
     }
 
@@ -357,20 +296,14 @@ impl TestApp {
             if let Some(value) = check().await {
                 return value;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "condition not met within {secs}s"
-            );
+            assert!(std::time::Instant::now() < deadline, "condition not met within {secs}s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     /// The code an authenticator would show one step from now (the current one may be used).
     pub fn next_code(totp: &totp_rs::TOTP) -> String {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_secs();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs();
         totp.generate(now + 30)
     }
 }
@@ -380,10 +313,9 @@ impl PgDatabase {
         let admin_url = std::env::var("ILS_TEST_DATABASE_URL")
             .expect("the PostgreSQL variant needs ILS_TEST_DATABASE_URL at run time too");
         let name = format!("ils_t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin =
-            sqlx::postgres::PgConnection::connect_with(&admin_url.parse().expect("url"))
-                .await
-                .expect("connect as the PostgreSQL admin");
+        let mut admin = sqlx::postgres::PgConnection::connect_with(&admin_url.parse().expect("url"))
+            .await
+            .expect("connect as the PostgreSQL admin");
         use sqlx::Connection as _;
         // Roles are cluster-wide and tests run in parallel: creating one that another test just
         // created fails harmlessly.
@@ -391,9 +323,7 @@ impl PgDatabase {
             "CREATE ROLE ils_app NOLOGIN NOSUPERUSER NOBYPASSRLS".to_owned(),
             format!("CREATE ROLE {SERVICE_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE ils_app"),
         ] {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut admin)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
         }
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
@@ -401,11 +331,7 @@ impl PgDatabase {
             .expect("create test database");
         admin.close().await.ok();
         let service_url = with_user_and_db(&admin_url, Some(SERVICE_ROLE), &name);
-        PgDatabase {
-            admin_url,
-            name,
-            service_url,
-        }
+        PgDatabase { admin_url, name, service_url }
     }
 
     fn owner_url(&self) -> String {
@@ -419,10 +345,7 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs outside async context (also while unwinding), so use a small runtime.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             runtime.block_on(async move {
@@ -432,9 +355,7 @@ impl Drop for PgDatabase {
                 };
                 if let Ok(mut conn) = sqlx::postgres::PgConnection::connect_with(&options).await {
                     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
                 }
             });
         })
@@ -476,11 +397,7 @@ fn with_user_and_db(url: &str, user: Option<&str>, db: &str) -> String {
 #[test]
 fn pg_urls_are_rewritten() {
     assert_eq!(
-        with_user_and_db(
-            "postgres://postgres@127.0.0.1:5432/postgres",
-            Some("svc"),
-            "t1"
-        ),
+        with_user_and_db("postgres://postgres@127.0.0.1:5432/postgres", Some("svc"), "t1"),
         "postgres://svc@127.0.0.1:5432/t1"
     );
     assert_eq!(

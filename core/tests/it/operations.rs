@@ -37,12 +37,8 @@ db_test!(
 );
 
 fn openapi_validator() -> jsonschema::Validator {
-    let schema: Value =
-        serde_json::from_str(include_str!("fixtures/openapi-3.1.schema.json")).unwrap();
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap()
+    let schema: Value = serde_json::from_str(include_str!("fixtures/openapi-3.1.schema.json")).unwrap();
+    jsonschema::draft202012::options().should_validate_formats(true).build(&schema).unwrap()
 }
 
 db_test!(
@@ -94,7 +90,9 @@ db_test!(
 #[test]
 fn the_validator_rejects_an_invalid_document() {
     let validator = openapi_validator();
-    assert!(validator.is_valid(&serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}})));
+    assert!(validator.is_valid(
+        &serde_json::json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}})
+    ));
     assert!(!validator.is_valid(&serde_json::json!({"openapi": "3.1.0", "paths": {}})));
     let generated = serde_json::to_value(ils_core::openapi()).unwrap();
     assert!(validator.is_valid(&generated));

@@ -5,17 +5,12 @@ use sqlx::Connection as _;
 use crate::harness::{Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    not(ils_pg),
-    ignore = "PostgreSQL not configured: set ILS_TEST_DATABASE_URL"
-)]
+#[cfg_attr(not(ils_pg), ignore = "PostgreSQL not configured: set ILS_TEST_DATABASE_URL")]
 async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let a = app.tenant("alpha").await;
     let b = app.tenant("beta").await;
-    let mut conn = sqlx::PgConnection::connect(app.service_url().unwrap())
-        .await
-        .unwrap();
+    let mut conn = sqlx::PgConnection::connect(app.service_url().unwrap()).await.unwrap();
 
     // The role the service runs as is neither superuser, nor owner, nor exempt from RLS.
     let (superuser, bypass): (bool, bool) =
@@ -33,45 +28,25 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     assert_eq!(owned, 0);
 
     // No setting: nothing, from any tenant-owned table.
-    for table in [
-        "tenants",
-        "users",
-        "memberships",
-        "api_keys",
-        "audit_log",
-        "sessions",
-        "recovery_codes",
-    ] {
-        let count: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&mut conn)
-                .await
-                .unwrap();
+    for table in ["tenants", "users", "memberships", "api_keys", "audit_log", "sessions", "recovery_codes"] {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
         assert_eq!(count, 0, "{table} visible without a tenant setting");
     }
 
     // With tenant A set: A's rows only.
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('ils.tenant_id', $1, true)")
-        .bind(&a.id)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let tenants: Vec<String> = sqlx::query_scalar("SELECT slug FROM tenants")
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::query("SELECT set_config('ils.tenant_id', $1, true)").bind(&a.id).execute(&mut *tx).await.unwrap();
+    let tenants: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM tenants").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(tenants, vec!["alpha".to_owned()]);
     let audit_tenants: Vec<uuid::Uuid> =
-        sqlx::query_scalar("SELECT DISTINCT tenant_id FROM audit_log")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
+        sqlx::query_scalar("SELECT DISTINCT tenant_id FROM audit_log").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(audit_tenants, vec![a.id.parse::<uuid::Uuid>().unwrap()]);
-    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM users").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(emails, vec![a.admin.email.clone()]);
     // Writing a row for another tenant is refused too.
     let forged = sqlx::query(
@@ -82,11 +57,6 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     .bind(a.admin.user_id.parse::<uuid::Uuid>().unwrap())
     .execute(&mut *tx)
     .await;
-    assert!(
-        forged
-            .unwrap_err()
-            .to_string()
-            .contains("row-level security")
-    );
+    assert!(forged.unwrap_err().to_string().contains("row-level security"));
     tx.rollback().await.unwrap();
 }

@@ -1,0 +1,146 @@
+//! Events: written with their change or not at all, readable per permission, streamed live;
+//! and the e-mails they cause.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::fakes::SmtpSink;
+use crate::harness::{PASSWORD, TestApp, db_test};
+
+db_test!(
+    async fn a_rolled_back_change_leaves_no_event_and_no_job(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let tenant_id: ils_core::ids::TenantId = tenant.id.parse().unwrap();
+        let before = app.db.jobs().jobs().list(riverqueue::JobListParams::default().limit(1000)).await.unwrap().jobs.len();
+        let event = ils_core::events::catalog::UserRemoved { user_id: ils_core::ids::UserId::new() };
+        let mut tx = app.db.tenant(tenant_id).await.unwrap();
+        ils_core::events::emit(&mut tx, &event).await.unwrap();
+        drop(tx); // rolled back
+        let after = app.db.jobs().jobs().list(riverqueue::JobListParams::default().limit(1000)).await.unwrap().jobs.len();
+        assert_eq!(before, after, "no job from a rolled-back transaction");
+        let events = app.get("/api/v1/events?type=user.removed", &tenant.admin.token).await;
+        assert!(events.ok(200)["items"].as_array().unwrap().is_empty());
+
+        // The same change committed: the event and its dispatch job exist.
+        let mut tx = app.db.tenant(tenant_id).await.unwrap();
+        let id = ils_core::events::emit(&mut tx, &event).await.unwrap();
+        tx.commit().await.unwrap();
+        let events = app.get("/api/v1/events?type=user.removed", &tenant.admin.token).await;
+        assert_eq!(events.ok(200)["items"][0]["id"], id.to_string());
+    }
+);
+
+db_test!(
+    async fn readers_see_only_event_types_their_role_may_read(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let dan = app.member(&tenant, "dan", "dispenser").await;
+        app.post("/api/v1/api-keys", Some(&tenant.admin.token), json!({ "name": "k", "scopes": ["users:read"] })).await.ok(201);
+        let types = |resp: &serde_json::Value| -> Vec<String> {
+            resp["items"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
+        };
+        let admin_sees = types(app.get("/api/v1/events?limit=200", &tenant.admin.token).await.ok(200));
+        assert!(admin_sees.contains(&"api_key.created".to_owned()), "{admin_sees:?}");
+        let dan_sees = types(app.get("/api/v1/events?limit=200", &dan.token).await.ok(200));
+        assert!(dan_sees.contains(&"user.approved".to_owned()), "{dan_sees:?}");
+        assert!(!dan_sees.contains(&"api_key.created".to_owned()), "a dispenser may not read API key events");
+        app.get("/api/v1/events?type=no.such", &dan.token).await.problem(422, "invalid_input");
+    }
+);
+
+db_test!(
+    async fn the_live_stream_carries_new_events_of_the_callers_tenant(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let other = app.tenant("other").await;
+        let mut response = app
+            .client
+            .get(format!("{}/api/v1/events/stream", app.base))
+            .bearer_auth(&tenant.admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        // Another tenant's change first, then ours.
+        app.post("/api/v1/auth/register", None, json!({ "tenant": "other", "email": "x@other.example", "name": "X", "password": PASSWORD })).await.ok(202);
+        app.post("/api/v1/auth/register", None, json!({ "tenant": "acme", "email": "dan@acme.example", "name": "Dan", "password": PASSWORD })).await.ok(202);
+        let mut text = String::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !text.contains("dan@acme.example") {
+            let chunk = tokio::time::timeout_at(deadline, response.chunk()).await.expect("an event within 15 s").unwrap().unwrap();
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(text.contains("event: user.registered"), "{text}");
+        assert!(text.contains(&format!("\"tenant_id\":\"{}\"", tenant.id)));
+        assert!(!text.contains(&other.id), "another tenant's event leaked: {text}");
+        assert!(!text.contains("x@other.example"));
+
+        // Resuming with Last-Event-ID replays what came after it.
+        let id_line = text.lines().find(|l| l.starts_with("id: ")).unwrap();
+        let last = id_line.trim_start_matches("id: ");
+        app.post("/api/v1/auth/register", None, json!({ "tenant": "acme", "email": "eve@acme.example", "name": "Eve", "password": PASSWORD })).await.ok(202);
+        let mut resumed = app
+            .client
+            .get(format!("{}/api/v1/events/stream", app.base))
+            .bearer_auth(&tenant.admin.token)
+            .header("last-event-id", last)
+            .send()
+            .await
+            .unwrap();
+        let mut text = String::new();
+        while !text.contains("eve@acme.example") {
+            let chunk = tokio::time::timeout_at(deadline + Duration::from_secs(10), resumed.chunk()).await.expect("resumed").unwrap().unwrap();
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(!text.contains("dan@acme.example"), "resumes after the last seen event");
+        app.call(reqwest::Method::GET, "/api/v1/events/stream", None, None).await.problem(401, "unauthenticated");
+    }
+);
+
+db_test!(
+    async fn registration_and_approval_send_emails_through_smtp(backend) {
+        let sink = SmtpSink::start(false).await;
+        let url = sink.url.clone();
+        let app = TestApp::spawn_with(backend, move |c| {
+            c.email.smtp_url = Some(url);
+            c.email.from = "ILS <noreply@ils.test>".into();
+        })
+        .await;
+        let tenant = app.tenant("acme").await;
+        let dan = app.member(&tenant, "dan", "ecp").await;
+        let mails = TestApp::eventually(15, || async {
+            let mails = sink.mails();
+            (mails.len() >= 2).then_some(mails)
+        })
+        .await;
+        let to_admin = mails.iter().find(|m| m.to.iter().any(|t| t.contains("admin@acme.example"))).expect("admin told");
+        assert!(to_admin.data.contains("dan asks to join Tenant acme"), "{}", to_admin.data);
+        assert!(to_admin.from.contains("noreply@ils.test"));
+        let to_dan = mails.iter().find(|m| m.to.iter().any(|t| t.contains(&dan.email))).expect("dan told");
+        assert!(to_dan.data.contains("You can now sign in to Tenant acme"), "{}", to_dan.data);
+    }
+);
+
+db_test!(
+    async fn a_failing_smtp_server_leads_to_retries_then_a_dead_job(backend) {
+        let sink = SmtpSink::start(true).await;
+        let url = sink.url.clone();
+        let app = TestApp::spawn_with(backend, move |c| c.email.smtp_url = Some(url)).await;
+        let (root, _) = app.platform_admin().await;
+        let tenant = app.tenant("acme").await;
+        app.post("/api/v1/auth/register", None, json!({ "tenant": "acme", "email": "dan@acme.example", "name": "Dan", "password": PASSWORD })).await.ok(202);
+        let dead = TestApp::eventually(20, || async {
+            let jobs = app.get("/api/v1/platform/jobs?state=discarded&kind=send_email", &root.token).await;
+            jobs.ok(200).as_array().unwrap().first().cloned()
+        })
+        .await;
+        assert_eq!(dead["attempt"], 3);
+        assert!(dead["errors"][0].as_str().unwrap().contains("451"), "{dead}");
+        assert_eq!(dead["args"]["to"], "admin@acme.example");
+        assert_eq!(sink.attempts(), 3, "one SMTP attempt per job attempt");
+        assert!(sink.mails().is_empty());
+    }
+);
