@@ -40,6 +40,12 @@ pub mod users;
 pub mod webhooks;
 
 pub use config::AppConfig;
+
+/// Installs the process-wide TLS provider (ring) that sqlx, reqwest and lettre share. Safe to
+/// call more than once; [`AppState::new`] calls it.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 pub use error::{Error, Result};
 pub use http::{app, openapi};
 pub use state::AppState;

@@ -74,7 +74,11 @@ struct ServeArgs {
     /// Attempts of a webhook delivery or e-mail before it is a dead job.
     #[arg(long, env = "ILS_JOB_DELIVERY_ATTEMPTS", default_value_t = 12)]
     job_delivery_attempts: u16,
-    /// Seconds after which a job still running is presumed lost with its process and rerun.
+    /// Seconds a job may run before it is cancelled and retried.
+    #[arg(long, env = "ILS_JOB_TIMEOUT_SECS", default_value_t = 60)]
+    job_timeout_secs: u64,
+    /// Seconds after which a job still marked running is presumed lost with its process and
+    /// rerun; must exceed the job timeout.
     #[arg(long, env = "ILS_JOB_RESCUE_AFTER_SECS", default_value_t = 120)]
     job_rescue_after_secs: u64,
 }
@@ -88,7 +92,10 @@ impl ServeArgs {
         config.jobs.workers = self.job_workers;
         config.jobs.retry_base = Duration::from_millis(self.job_retry_base_ms.max(1));
         config.jobs.delivery_attempts = self.job_delivery_attempts.max(1);
-        config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(61));
+        config.jobs.job_timeout = Duration::from_secs(self.job_timeout_secs.max(1));
+        config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(2));
+        // A delivery must be able to finish inside its job's time.
+        config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);
         config
     }
 }

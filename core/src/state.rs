@@ -33,8 +33,7 @@ impl AppState {
     /// State over `db` with `config`. Fails on settings that cannot work (an SMTP URL that does
     /// not parse).
     pub fn new(db: Db, config: AppConfig, sealer: Sealer) -> Result<Self> {
-        // One TLS provider for the whole process (sqlx, reqwest and lettre all use rustls).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_provider();
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
         let webhooks = &config.webhooks;
         let http = crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;

@@ -35,7 +35,10 @@ pub struct JobsConfig {
     pub delivery_attempts: u16,
     /// Jobs worked at once by this process.
     pub workers: usize,
-    /// A job running longer than this is presumed lost with its process and run again.
+    /// A job running longer than this is cancelled (and retried).
+    pub job_timeout: Duration,
+    /// A job still marked running after this long is presumed lost with its process and run
+    /// again. Longer than `job_timeout`, so a live job is never run twice.
     pub rescue_after: Duration,
 }
 
@@ -46,6 +49,7 @@ impl Default for JobsConfig {
             retry_max: Duration::from_secs(6 * 3600),
             delivery_attempts: 12,
             workers: 16,
+            job_timeout: Duration::from_secs(60),
             rescue_after: Duration::from_secs(120),
         }
     }
@@ -151,6 +155,12 @@ impl Runner {
     /// Starts working jobs with `state`'s settings.
     pub fn start(state: AppState) -> Result<Self> {
         let config = state.config.jobs.clone();
+        if config.rescue_after <= config.job_timeout {
+            return Err(Error::invalid_field(
+                "rescue_after",
+                "must be longer than the job timeout, or a slow live job would run twice",
+            ));
+        }
         let mut workers = Workers::new();
         let dispatch = state.clone();
         workers
@@ -187,6 +197,7 @@ impl Runner {
             .workers(workers)
             .queue("default", QueueConfig::new(config.workers))
             .retry_policy(ExponentialJitter { base: config.retry_base, max: config.retry_max })
+            .job_timeout(config.job_timeout)
             .maintenance(
                 MaintenanceConfig::default()
                     .with_rescue_after(config.rescue_after)

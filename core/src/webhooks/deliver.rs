@@ -50,7 +50,7 @@ pub async fn work(state: &AppState, job: Job<DeliverWebhook>) -> Result<WorkOutc
         id: WebhookDeliveryId::new(),
         endpoint_id: endpoint.id,
         event_id: event.id,
-        attempt: i32::try_from(job.row.attempt).unwrap_or(i32::MAX),
+        attempt: job.row.attempt,
         outcome: attempt.outcome,
         status_code: attempt.status_code,
         error: attempt.error.clone(),

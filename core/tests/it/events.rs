@@ -130,7 +130,7 @@ db_test!(
         let url = sink.url.clone();
         let app = TestApp::spawn_with(backend, move |c| c.email.smtp_url = Some(url)).await;
         let (root, _) = app.platform_admin().await;
-        let tenant = app.tenant("acme").await;
+        app.tenant("acme").await;
         app.post("/api/v1/auth/register", None, json!({ "tenant": "acme", "email": "dan@acme.example", "name": "Dan", "password": PASSWORD })).await.ok(202);
         let dead = TestApp::eventually(20, || async {
             let jobs = app.get("/api/v1/platform/jobs?state=discarded&kind=send_email", &root.token).await;

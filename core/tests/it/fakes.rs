@@ -36,6 +36,8 @@ struct ReceiverState {
     script: VecDeque<u16>,
     /// Status to answer when the script is empty.
     otherwise: Option<u16>,
+    /// How long to take over each answer.
+    delay: std::time::Duration,
 }
 
 /// An HTTP server that records every POST and answers scripted statuses.
@@ -60,6 +62,11 @@ impl Receiver {
         let mut state = self.state.lock().unwrap();
         state.script = statuses.iter().copied().collect();
         state.otherwise = otherwise;
+    }
+
+    /// Take this long over each answer (a slow receiver keeps deliveries in flight).
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().delay = delay;
     }
 
     pub fn received(&self) -> Vec<Received> {

@@ -19,6 +19,12 @@ use ils_core::users::{self, Email};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+/// An HTTP client for tests (after installing the TLS provider the app uses).
+pub fn http(timeout: Duration) -> reqwest::Client {
+    ils_core::install_tls_provider();
+    reqwest::Client::builder().timeout(timeout).build().expect("client")
+}
+
 /// Which database a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -60,7 +66,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: Backend,
-    pub state: AppState,
     pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -109,7 +114,26 @@ impl Resp {
     }
 }
 
-struct PgDatabase {
+/// A new, empty database for one test: a data directory (with `ils.db` for SQLite) and, on
+/// PostgreSQL, a database dropped when the guard is.
+pub async fn fresh_database(backend: Backend) -> (tempfile::TempDir, DbOptions, Option<PgDatabase>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite:{}", dir.path().join("ils.db").display());
+            (dir, DbOptions::new(url), None)
+        }
+        Backend::Postgres => {
+            let pg = PgDatabase::create().await;
+            let mut options = DbOptions::new(pg.service_url.clone());
+            options.migrate_url = Some(pg.owner_url());
+            options.max_connections = 8;
+            (dir, options, Some(pg))
+        }
+    }
+}
+
+pub struct PgDatabase {
     admin_url: String,
     name: String,
     service_url: String,
@@ -121,20 +145,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut AppConfig)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (options, pg) = match backend {
-            Backend::Sqlite => {
-                let url = format!("sqlite:{}", dir.path().join("ils.db").display());
-                (DbOptions::new(url), None)
-            }
-            Backend::Postgres => {
-                let pg = PgDatabase::create().await;
-                let mut options = DbOptions::new(pg.service_url.clone());
-                options.migrate_url = Some(pg.owner_url());
-                options.max_connections = 8;
-                (options, Some(pg))
-            }
-        };
+        let (dir, options, pg) = fresh_database(backend).await;
         let db = Db::connect_and_migrate(&options).await.expect("database");
         let mut config = AppConfig::new();
         // Tests sign in often from one address; the limiter has its own test.
@@ -153,8 +164,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr: SocketAddr = listener.local_addr().expect("addr");
         tokio::spawn(ils_core::server::run(listener, state.clone(), std::future::pending()));
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { base: format!("http://{addr}"), client, db, backend, state, pg, _dir: dir }
+        let client = http(Duration::from_secs(30));
+        TestApp { base: format!("http://{addr}"), client, db, backend, pg, _dir: dir }
     }
 
     /// The SQLite database's URL (SQLite only).
@@ -289,7 +300,7 @@ impl TestApp {
     pub async fn eventually<T, F, Fut>(secs: u64, mut check: F) -> T
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Option<T>>,
+        Fut: Future<Output = Option<T>>,
     {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);
         loop {

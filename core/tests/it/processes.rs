@@ -1,0 +1,233 @@
+//! The real `ils` binary as separate processes: killed with SIGKILL in the middle of a burst and
+//! restarted, and two of them sharing one PostgreSQL database.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::fakes::Receiver;
+use crate::harness::{Backend, PASSWORD, TestApp, db_test, fresh_database, http};
+use ils_core::db::{Db, DbOptions};
+
+/// One `ils serve` process on a free loopback port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(options: &DbOptions, data_dir: &std::path::Path) -> Self {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ils"));
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data_dir)
+            .args(["--database-url", &options.url])
+            .env_remove("DATABASE_URL")
+            .env("ILS_WEBHOOKS_ALLOW_PRIVATE", "true")
+            .env("ILS_JOB_RETRY_BASE_MS", "100")
+            .env("ILS_JOB_TIMEOUT_SECS", "3")
+            .env("ILS_JOB_RESCUE_AFTER_SECS", "5")
+            .env("ILS_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(owner) = &options.migrate_url {
+            command.args(["--migrate-database-url", owner]);
+        }
+        let child = command.spawn().expect("start ils serve");
+        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+        let client = http(Duration::from_secs(30));
+        let ready = format!("{}/readyz", server.base);
+        TestApp::eventually(60, || async {
+            client.get(&ready).send().await.ok().filter(|r| r.status() == 200)
+        })
+        .await;
+        server
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, transactions cut mid-way.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn login(base: &str, email: &str) -> String {
+    let response = http(Duration::from_secs(30))
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    response.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// Creates a tenant with its admin directly in the database, as `ils tenant create` does.
+async fn tenant(db: &Db) -> ils_core::ids::TenantId {
+    use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+    let new = NewTenant {
+        slug: Slug::parse("acme").unwrap(),
+        name: "Acme".into(),
+        kind: TenantKind::Lab,
+        plan: Plan::Pro,
+    };
+    let admin = FirstAdmin {
+        email: ils_core::users::Email::parse("e", "admin@acme.example").unwrap(),
+        name: "Admin".into(),
+        password: Some(ils_core::auth::password::Password::parse("p", PASSWORD).unwrap()),
+    };
+    ils_core::tenants::create_with_admin(db, &ils_core::audit::AuditCtx::system(), &new, &admin)
+        .await
+        .unwrap()
+        .id
+}
+
+/// Every committed event of `event_type` in the tenant.
+async fn committed(db: &Db, tenant: ils_core::ids::TenantId, event_type: &str) -> HashSet<String> {
+    let mut tx = db.tenant_read(tenant).await.unwrap();
+    let events = ils_core::events::list_after(&mut tx, None, &[event_type], 100_000).await.unwrap();
+    tx.commit().await.unwrap();
+    events.into_iter().map(|e| e.id.to_string()).collect()
+}
+
+/// Creates API keys (each emits `api_key.created`) with a few requests at a time until `total`
+/// were sent, calling `after_each` with the number answered 201 so far.
+async fn burst(
+    bases: Vec<String>,
+    token: String,
+    total: usize,
+    stop_after_ok: Option<usize>,
+    pace: Duration,
+) -> usize {
+    let ok = Arc::new(AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = http(Duration::from_secs(10));
+    let mut tasks = Vec::new();
+    for worker in 0..6 {
+        let (ok, next, client, token) = (ok.clone(), next.clone(), client.clone(), token.clone());
+        let base = bases[worker % bases.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = next.fetch_add(1, Ordering::SeqCst);
+                if n >= total || stop_after_ok.is_some_and(|stop| ok.load(Ordering::SeqCst) >= stop) {
+                    return;
+                }
+                let response = client
+                    .post(format!("{base}/api/v1/api-keys"))
+                    .bearer_auth(&token)
+                    .json(&json!({ "name": format!("key {n}"), "scopes": ["tenant:read"] }))
+                    .send()
+                    .await;
+                if response.is_ok_and(|r| r.status() == 201) {
+                    ok.fetch_add(1, Ordering::SeqCst);
+                }
+                tokio::time::sleep(pace).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    ok.load(Ordering::SeqCst)
+}
+
+db_test!(
+    async fn a_killed_server_loses_no_committed_event_and_invents_none(backend) {
+        let (dir, options, _pg) = fresh_database(backend).await;
+        let db = Db::connect_and_migrate(&options).await.unwrap();
+        let tenant_id = tenant(&db).await;
+        let receiver = Receiver::start().await;
+        // A slow receiver keeps deliveries in flight when the kill comes.
+        receiver.set_delay(Duration::from_millis(20));
+
+        let first = Server::start(&options, dir.path()).await;
+        let token = login(&first.base, "admin@acme.example").await;
+        let created = http(Duration::from_secs(30))
+            .post(format!("{}/api/v1/webhooks", first.base))
+            .bearer_auth(&token)
+            .json(&json!({ "url": receiver.url, "event_types": ["api_key.created"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+
+        // Changes keep coming; the server is killed once 250 were acknowledged.
+        let acknowledged = burst(vec![first.base.clone()], token.clone(), 1000, Some(250), Duration::from_millis(15)).await;
+        first.kill();
+        assert!(acknowledged >= 250);
+        let in_flight_at_kill = receiver.received().len();
+        assert!(in_flight_at_kill > 0 && in_flight_at_kill < acknowledged, "killed mid-delivery ({in_flight_at_kill} delivered)");
+
+        let second = Server::start(&options, dir.path()).await;
+        let committed = committed(&db, tenant_id, "api_key.created").await;
+        assert!(committed.len() >= acknowledged, "every acknowledged change committed its event");
+        let delivered = TestApp::eventually(90, || async {
+            let ids: HashSet<String> = receiver.received().iter().map(|r| r.header("webhook-id")).collect();
+            committed.is_subset(&ids).then_some(ids)
+        })
+        .await;
+        assert_eq!(delivered, committed, "delivered only events of committed changes, and all of them");
+        eprintln!(
+            "{backend:?}: {acknowledged} acknowledged, {} committed, {in_flight_at_kill} delivered before the kill, {} deliveries in all",
+            committed.len(),
+            receiver.received().len()
+        );
+        drop(second);
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(ils_pg), ignore = "PostgreSQL not configured: set ILS_TEST_DATABASE_URL")]
+async fn two_servers_on_one_postgresql_deliver_each_event_exactly_once() {
+    let (dir, options, _pg) = fresh_database(Backend::Postgres).await;
+    let db = Db::connect_and_migrate(&options).await.unwrap();
+    let tenant_id = tenant(&db).await;
+    let receiver = Receiver::start().await;
+    let a = Server::start(&options, dir.path()).await;
+    let b = Server::start(&options, dir.path()).await;
+    let token = login(&a.base, "admin@acme.example").await;
+    let created = http(Duration::from_secs(30))
+        .post(format!("{}/api/v1/webhooks", b.base))
+        .bearer_auth(&token)
+        .json(&json!({ "url": receiver.url, "event_types": ["api_key.created"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    const N: usize = 300;
+    let acknowledged = burst(vec![a.base.clone(), b.base.clone()], token, N, None, Duration::ZERO).await;
+    assert_eq!(acknowledged, N);
+    let committed = committed(&db, tenant_id, "api_key.created").await;
+    assert_eq!(committed.len(), N);
+    TestApp::eventually(60, || async { (receiver.received().len() >= N).then_some(()) }).await;
+    // Give a double delivery, if any, time to show up.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ids: Vec<String> = receiver.received().iter().map(|r| r.header("webhook-id")).collect();
+    let distinct: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!(distinct, committed, "every event delivered");
+    assert_eq!(ids.len(), N, "no event delivered twice");
+    // Both processes worked jobs.
+    let jobs = db
+        .jobs()
+        .jobs()
+        .list(riverqueue::JobListParams::default().kinds(["deliver_webhook"]).limit(1000))
+        .await
+        .unwrap();
+    let workers: HashSet<String> = jobs.jobs.iter().flat_map(|j| j.attempted_by.iter().cloned()).collect();
+    assert!(workers.len() >= 2, "work was shared: {workers:?}");
+}
