@@ -66,7 +66,7 @@ struct ServeArgs {
     #[arg(long, env = "ILS_SMTP_FROM", default_value = "ILS <noreply@localhost>")]
     smtp_from: String,
     /// Jobs this process works at once; 0 runs no workers (an API-only node).
-    #[arg(long, env = "ILS_JOB_WORKERS", default_value_t = 16)]
+    #[arg(long, env = "ILS_JOB_WORKERS", default_value_t = 100)]
     job_workers: usize,
     /// First retry delay of a failed job, in milliseconds (doubling, with jitter).
     #[arg(long, env = "ILS_JOB_RETRY_BASE_MS", default_value_t = 5_000)]

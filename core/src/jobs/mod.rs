@@ -33,8 +33,10 @@ pub struct JobsConfig {
     pub retry_max: Duration,
     /// Attempts of a webhook delivery or e-mail before it becomes a dead (discarded) job.
     pub delivery_attempts: u16,
-    /// Jobs worked at once by this process.
+    /// Jobs worked at once by this process (deliveries mostly wait on the network).
     pub workers: usize,
+    /// Shortest pause between two fetches of available jobs.
+    pub fetch_cooldown: Duration,
     /// A job running longer than this is cancelled (and retried).
     pub job_timeout: Duration,
     /// A job still marked running after this long is presumed lost with its process and run
@@ -48,7 +50,8 @@ impl Default for JobsConfig {
             retry_base: Duration::from_secs(5),
             retry_max: Duration::from_secs(6 * 3600),
             delivery_attempts: 12,
-            workers: 16,
+            workers: 100,
+            fetch_cooldown: Duration::from_millis(20),
             job_timeout: Duration::from_secs(60),
             rescue_after: Duration::from_secs(120),
         }
@@ -198,6 +201,7 @@ impl Runner {
             .queue("default", QueueConfig::new(config.workers))
             .retry_policy(ExponentialJitter { base: config.retry_base, max: config.retry_max })
             .job_timeout(config.job_timeout)
+            .fetch_cooldown(config.fetch_cooldown)
             .maintenance(
                 MaintenanceConfig::default()
                     .with_rescue_after(config.rescue_after)

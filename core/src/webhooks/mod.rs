@@ -102,3 +102,29 @@ pub struct Delivery {
     /// When.
     pub at: Timestamp,
 }
+
+/// Adds an endpoint receiving every event, for benchmarks and tools that run without HTTP.
+#[doc(hidden)]
+pub async fn create_endpoint_for_bench(
+    state: &crate::state::AppState,
+    tenant: crate::ids::TenantId,
+    url: &str,
+) -> crate::error::Result<()> {
+    let now = Timestamp::now();
+    let endpoint = Endpoint {
+        id: WebhookEndpointId::new(),
+        url: url.to_owned(),
+        description: "benchmark".to_owned(),
+        event_types: Vec::new(),
+        enabled: true,
+        disabled_reason: None,
+        previous_secret_expires_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let secret = signature::SigningSecret::generate();
+    let mut tx = state.db.tenant(tenant).await?;
+    store::insert(&mut tx, &endpoint, &state.sealer.seal(secret.as_bytes())).await?;
+    tx.commit().await?;
+    Ok(())
+}
