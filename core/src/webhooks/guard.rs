@@ -1,6 +1,7 @@
 //! Where outbound requests may go. Webhook URLs are chosen by tenants, so without a guard they
 //! could reach the operator's internal network (SSRF). Targets are resolved once, every address
-//! is checked, and the request is then made to a checked address (no second DNS answer).
+//! is checked by the resolver the HTTP client connects through, so the check and the connection use
+//! the same answer (no DNS rebinding in between).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -43,31 +44,6 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfec0 // site local (deprecated)
         || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
         || first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64
-}
-
-/// Checks a URL for delivery and resolves it: `http`/`https` only, a host, and (unless
-/// `allow_private`) only public addresses. Returns the host and the addresses to connect to.
-pub async fn resolve_target(url: &reqwest::Url, allow_private: bool) -> Result<(String, Vec<SocketAddr>)> {
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::invalid_field("url", "must be an http or https URL"));
-    }
-    let host = url.host_str().ok_or_else(|| Error::invalid_field("url", "must name a host"))?.to_owned();
-    let port = url.port_or_known_default().unwrap_or(443);
-    let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
-        .await
-        .map_err(|e| Error::invalid_field("url", format!("cannot resolve {host}: {e}")))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(Error::invalid_field("url", format!("{host} has no address")));
-    }
-    if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-        return Err(Error::invalid_field(
-            "url",
-            format!("{host} resolves to {}, a private, loopback or reserved address", bad.ip()),
-        ));
-    }
-    Ok((host, addrs))
 }
 
 /// A name resolved only to addresses the policy forbids.
@@ -168,13 +144,25 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn loopback_targets_are_refused_unless_allowed() {
+    #[test]
+    fn literal_private_targets_are_refused_unless_allowed() {
         let url = reqwest::Url::parse("http://127.0.0.1:9/hook").unwrap();
-        assert!(resolve_target(&url, false).await.is_err());
-        let (_, addrs) = resolve_target(&url, true).await.unwrap();
-        assert_eq!(addrs[0].ip().to_string(), "127.0.0.1");
-        let ftp = reqwest::Url::parse("ftp://example.com/").unwrap();
-        assert!(resolve_target(&ftp, true).await.is_err());
+        assert!(check_literal(&url, false).is_err());
+        assert!(check_literal(&url, true).is_ok());
+        let v6 = reqwest::Url::parse("https://[::1]/hook").unwrap();
+        assert!(check_literal(&v6, false).is_err());
+        let name = reqwest::Url::parse("https://example.com/hook").unwrap();
+        assert!(check_literal(&name, false).is_ok(), "names are checked by the resolver");
+    }
+
+    #[tokio::test]
+    async fn the_resolver_refuses_names_of_private_addresses() {
+        use reqwest::dns::Resolve as _;
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let refused = GuardedResolver { allow_private: false }.resolve(name).await;
+        let error = refused.err().expect("localhost is loopback");
+        assert!(is_blocked(error.as_ref()));
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        assert!(GuardedResolver { allow_private: true }.resolve(name).await.is_ok());
     }
 }

@@ -55,10 +55,27 @@ pub struct CreatedEndpoint {
 async fn check_url(state: &AppState, url: &str) -> Result<String> {
     let parsed = reqwest::Url::parse(url).map_err(|_| Error::invalid_field("url", "is not a URL"))?;
     let allow_private = state.config.webhooks.allow_private_targets;
-    if parsed.scheme() != "https" && !allow_private {
+    if parsed.scheme() != "https" && !(allow_private && parsed.scheme() == "http") {
         return Err(Error::invalid_field("url", "must be an https URL"));
     }
-    super::guard::resolve_target(&parsed, allow_private).await?;
+    super::guard::check_literal(&parsed, allow_private)
+        .map_err(|e| Error::invalid_field("url", e.to_string()))?;
+    // A name that resolves to a private address now is refused at once. One that does not
+    // resolve yet is accepted: deliveries retry, and the guard checks every connection anyway.
+    if let Some(url::Host::Domain(host)) = parsed.host()
+        && !allow_private
+        && let Ok(addrs) =
+            tokio::net::lookup_host((host, parsed.port_or_known_default().unwrap_or(443))).await
+    {
+        for addr in addrs {
+            if !super::guard::is_public(addr.ip()) {
+                return Err(Error::invalid_field(
+                    "url",
+                    format!("{host} resolves to {}, a private, loopback or reserved address", addr.ip()),
+                ));
+            }
+        }
+    }
     Ok(parsed.to_string())
 }
 
