@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{ActorKind, AuditCtx, AuditEntry, Event};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, SystemTx, TenantTx, on_conn};
+use crate::db::{Conn, SystemTx, TenantTx, execute, on_conn};
 use crate::error::Result;
 use crate::http::pagination::{Page, PageRequest};
 use crate::ids::{AuditId, TenantId};
@@ -17,21 +17,21 @@ pub(super) async fn insert(
     const SQL: &str = "INSERT INTO audit_log
         (id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id, changes, request_id, ip)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    on_conn!(conn, c => sqlx::query(SQL)
-        .bind(AuditId::new())
-        .bind(tenant)
-        .bind(Timestamp::now())
-        .bind(ctx.actor_kind)
-        .bind(ctx.actor_id)
-        .bind(event.action)
-        .bind(event.entity_type)
-        .bind(event.entity_id)
-        .bind(Json(event.changes))
-        .bind(&ctx.request_id)
-        .bind(&ctx.ip)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        conn,
+        SQL,
+        AuditId::new(),
+        tenant,
+        Timestamp::now(),
+        ctx.actor_kind,
+        ctx.actor_id,
+        event.action,
+        event.entity_type,
+        event.entity_id,
+        Json(event.changes),
+        &ctx.request_id,
+        &ctx.ip
+    )?;
     Ok(())
 }
 

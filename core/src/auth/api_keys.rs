@@ -12,7 +12,7 @@ use super::permissions::Action;
 use super::{Principal, secrets};
 use crate::audit::{self, Event};
 use crate::db::types::Timestamp;
-use crate::db::{TenantTx, on_conn};
+use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
@@ -107,19 +107,19 @@ async fn insert(tx: &mut TenantTx, key: &ApiKey, secret: &str) -> Result<()> {
     );
     let tenant = tx.tenant_id();
     let scopes: Vec<&str> = key.scopes.iter().map(Action::as_str).collect();
-    on_conn!(tx.conn(), c => sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(tenant)
-        .bind(secrets::token_hash(secret))
-        .bind(key.id)
-        .bind(&key.name)
-        .bind(&key.prefix)
-        .bind(scopes.join(" "))
-        .bind(key.created_by)
-        .bind(key.created_at)
-        .bind(key.expires_at)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        sqlx::AssertSqlSafe(sql),
+        tenant,
+        secrets::token_hash(secret),
+        key.id,
+        &key.name,
+        &key.prefix,
+        scopes.join(" "),
+        key.created_by,
+        key.created_at,
+        key.expires_at
+    )?;
     Ok(())
 }
 
@@ -222,14 +222,13 @@ async fn revoke_key(
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let tenant = tx.tenant_id();
-    let done = on_conn!(tx.conn(), c => sqlx::query(
-            "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL")
-        .bind(tenant)
-        .bind(key_id)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(
+        tx.conn(),
+        "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",
+        tenant,
+        key_id,
+        Timestamp::now()
+    )?;
     if done == 0 {
         return Err(Error::NotFound("api key"));
     }

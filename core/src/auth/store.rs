@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::permissions::{Action, Role};
 use super::{Credential, Grant, Principal, RequestMeta, TenantAccess, secrets};
 use crate::db::types::Timestamp;
-use crate::db::{Db, SystemTx, on_conn};
+use crate::db::{Db, SystemTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::ids::{ApiKeyId, SessionId, TenantId, UserId};
 use crate::tenants::TenantStatus;
@@ -53,12 +53,7 @@ pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
     let Some(row) = row else { return Ok(None) };
     if row.last_seen_at.plus(TOUCH_EVERY) < now {
         let mut tx = db.system().await?;
-        on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
-            .bind(row.id)
-            .bind(now)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        execute!(tx.conn(), "UPDATE sessions SET last_seen_at = $2 WHERE id = $1", row.id, now)?;
         tx.commit().await?;
     }
     let tenant = match (row.tenant_id, row.role, row.membership_status, row.tenant_status) {
@@ -100,13 +95,13 @@ pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
     let Some(row) = row else { return Ok(None) };
     if row.last_used_at.is_none_or(|at| at.plus(TOUCH_EVERY) < now) {
         let mut tx = db.system().await?;
-        on_conn!(tx.conn(), c => sqlx::query("UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2")
-            .bind(row.tenant_id)
-            .bind(row.id)
-            .bind(now)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        execute!(
+            tx.conn(),
+            "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
+            row.tenant_id,
+            row.id,
+            now
+        )?;
         tx.commit().await?;
     }
     let scopes = parse_scopes(&row.scopes);
@@ -162,19 +157,19 @@ pub async fn create_session(
         expires_at: now.plus(ttl),
     };
     let user_agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
-    on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(session.id)
-        .bind(secrets::token_hash(&session.token))
-        .bind(user)
-        .bind(tenant)
-        .bind(mfa_verified)
-        .bind(&meta.ip)
-        .bind(&user_agent)
-        .bind(now)
-        .bind(session.expires_at)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        SQL,
+        session.id,
+        secrets::token_hash(&session.token),
+        user,
+        tenant,
+        mfa_verified,
+        &meta.ip,
+        &user_agent,
+        now,
+        session.expires_at
+    )?;
     Ok(session)
 }
 
@@ -242,13 +237,7 @@ pub(super) async fn list_sessions(
 pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
     const SQL: &str =
         "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
-    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(session)
-        .bind(user)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(tx.conn(), SQL, session, user, Timestamp::now())?;
     Ok(done > 0)
 }
 
@@ -260,13 +249,7 @@ pub(super) async fn revoke_other_sessions(
 ) -> Result<u64> {
     const SQL: &str = "UPDATE sessions SET revoked_at = $3
         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
-    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(user)
-        .bind(keep)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(tx.conn(), SQL, user, keep, Timestamp::now())?;
     Ok(done)
 }
 
@@ -276,23 +259,13 @@ pub(super) async fn set_session_tenant(
     session: SessionId,
     tenant: TenantId,
 ) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET tenant_id = $2 WHERE id = $1")
-        .bind(session)
-        .bind(tenant)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE sessions SET tenant_id = $2 WHERE id = $1", session, tenant)?;
     Ok(())
 }
 
 /// Marks a session as having passed the second factor.
 pub(super) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE sessions SET mfa_verified = $2 WHERE id = $1")
-        .bind(session)
-        .bind(true)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE sessions SET mfa_verified = $2 WHERE id = $1", session, true)?;
     Ok(())
 }
 
@@ -313,105 +286,70 @@ pub(super) async fn record_failed_login(
         return Ok(None);
     }
     let until = Timestamp::now().plus(lockout);
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1")
-        .bind(user)
-        .bind(until)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1", user, until)?;
     Ok(Some(until))
 }
 
 /// Clears failed sign-ins after a success.
 pub(super) async fn reset_failed_logins(tx: &mut SystemTx, user: UserId) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(user)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user)?;
     Ok(())
 }
 
 /// Replaces the password hash.
 pub(super) async fn set_password(tx: &mut SystemTx, user: UserId, hash: &str) -> Result<()> {
     let now = Timestamp::now();
-    on_conn!(tx.conn(), c => sqlx::query(
-            "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
-        .bind(user)
-        .bind(hash)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        "UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1",
+        user,
+        hash,
+        now
+    )?;
     Ok(())
 }
 
 /// Stores a sealed TOTP seed awaiting confirmation.
 pub(super) async fn set_pending_totp(tx: &mut SystemTx, user: UserId, sealed: &[u8]) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET totp_pending_secret = $2 WHERE id = $1")
-        .bind(user)
-        .bind(sealed)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE users SET totp_pending_secret = $2 WHERE id = $1", user, sealed)?;
     Ok(())
 }
 
 /// Turns the pending seed into the active one, at time step `step`.
 pub(super) async fn enable_totp(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query(
-            "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $2
-             WHERE id = $1")
-        .bind(user)
-        .bind(step)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $2
+             WHERE id = $1",
+        user,
+        step
+    )?;
     Ok(())
 }
 
 /// Removes the second factor and its recovery codes.
 pub(super) async fn disable_totp(tx: &mut SystemTx, user: UserId) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query(
-            "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1")
-        .bind(user)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1",
+        user
+    )?;
+    execute!(tx.conn(), "DELETE FROM recovery_codes WHERE user_id = $1", user)?;
     Ok(())
 }
 
 /// Records the TOTP step just used, so the code cannot be replayed.
 pub(super) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("UPDATE users SET totp_last_step = $2 WHERE id = $1")
-        .bind(user)
-        .bind(step)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "UPDATE users SET totp_last_step = $2 WHERE id = $1", user, step)?;
     Ok(())
 }
 
 /// Replaces the user's recovery codes with these (hashed).
 pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
-    on_conn!(tx.conn(), c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(user)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(tx.conn(), "DELETE FROM recovery_codes WHERE user_id = $1", user)?;
     for code in codes {
         let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
-        on_conn!(tx.conn(), c => sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-            .bind(user)
-            .bind(hash)
-            .execute(&mut **c)
-            .await
-            .map(|r| r.rows_affected()))?;
+        execute!(tx.conn(), "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)", user, hash)?;
     }
     Ok(())
 }
@@ -419,13 +357,12 @@ pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, code
 /// Uses up a recovery code; false if it is unknown or already used.
 pub(super) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
     let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
-    let done = on_conn!(tx.conn(), c => sqlx::query(
-            "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")
-        .bind(user)
-        .bind(hash)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(
+        tx.conn(),
+        "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+        user,
+        hash,
+        Timestamp::now()
+    )?;
     Ok(done > 0)
 }

@@ -91,6 +91,19 @@ macro_rules! on_conn {
 }
 pub(crate) use on_conn;
 
+/// Executes one statement with its binds on whichever backend `conn` holds; yields
+/// `Result<u64, sqlx::Error>` with the number of rows affected.
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::db::on_conn!($conn, c => sqlx::query($sql)
+            $(.bind($bind))*
+            .execute(&mut **c)
+            .await
+            .map(|r| r.rows_affected()))
+    };
+}
+pub(crate) use execute;
+
 fn jobs_builder(pool: &Pool) -> riverqueue::ClientBuilder {
     match pool {
         Pool::Sqlite(pool) => riverqueue::Client::builder(pool.clone()),

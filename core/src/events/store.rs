@@ -2,23 +2,23 @@ use sqlx::types::Json;
 
 use super::Envelope;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, TenantTx, on_conn};
+use crate::db::{Conn, TenantTx, execute, on_conn};
 use crate::error::Result;
 use crate::ids::{EventId, TenantId};
 
 pub(super) async fn insert(conn: &mut Conn, event: &Envelope) -> Result<()> {
     const SQL: &str = "INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)
         VALUES ($1, $2, $3, $4, $5, $6)";
-    on_conn!(conn, c => sqlx::query(SQL)
-        .bind(event.tenant_id)
-        .bind(event.id)
-        .bind(&event.type_)
-        .bind(i32::from(event.version))
-        .bind(Json(&event.data))
-        .bind(event.timestamp)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        conn,
+        SQL,
+        event.tenant_id,
+        event.id,
+        &event.type_,
+        i32::from(event.version),
+        Json(&event.data),
+        event.timestamp
+    )?;
     Ok(())
 }
 

@@ -230,11 +230,7 @@ impl Runner {
 async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {
     let cutoff = crate::db::types::Timestamp::now().minus(Duration::from_secs(7 * 86_400));
     let mut tx = state.db.system().await?;
-    let removed = crate::db::on_conn!(tx.conn(), c => sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-        .bind(cutoff)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let removed = crate::db::execute!(tx.conn(), "DELETE FROM sessions WHERE expires_at < $1", cutoff)?;
     tx.commit().await?;
     tracing::info!(removed, "purged old sessions");
     Ok(WorkOutcome::Complete)

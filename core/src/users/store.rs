@@ -1,7 +1,7 @@
 use super::{Email, Member, MembershipStatus, MembershipSummary, User};
 use crate::auth::permissions::Role;
 use crate::db::types::Timestamp;
-use crate::db::{SystemTx, TenantTx, on_conn};
+use crate::db::{SystemTx, TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::http::pagination::{Page, PageRequest};
 use crate::ids::{TenantId, UserId};
@@ -147,16 +147,7 @@ pub async fn insert_membership(
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $5)";
-    on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(user)
-        .bind(role)
-        .bind(status)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))
-    .map_err(|e| {
+    execute!(tx.conn(), SQL, tenant, user, role, status, Timestamp::now()).map_err(|e| {
         Error::from(e).on_duplicate(
             "already_member",
             "That user already belongs to, or has asked to join, this tenant.",
@@ -275,16 +266,7 @@ pub async fn set_membership(
             updated_at = $6
         WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
-    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(user)
-        .bind(role)
-        .bind(status)
-        .bind(decided_by)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(tx.conn(), SQL, tenant, user, role, status, decided_by, Timestamp::now())?;
     if done == 0 {
         return Err(Error::NotFound("user"));
     }
@@ -295,12 +277,7 @@ pub async fn set_membership(
 pub async fn delete_membership(tx: &mut TenantTx, user: UserId) -> Result<()> {
     const SQL: &str = "DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
-    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(user)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(tx.conn(), SQL, tenant, user)?;
     if done == 0 {
         return Err(Error::NotFound("user"));
     }

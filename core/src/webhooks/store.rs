@@ -2,7 +2,7 @@ use super::signature::SigningSecret;
 use super::{Delivery, Endpoint, Outcome};
 use crate::auth::secrets::Sealer;
 use crate::db::types::Timestamp;
-use crate::db::{TenantTx, on_conn};
+use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::http::pagination::{Page, PageRequest};
 use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
@@ -45,18 +45,18 @@ pub(super) async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret
             enabled, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
     let tenant = tx.tenant_id();
-    on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(endpoint.id)
-        .bind(&endpoint.url)
-        .bind(&endpoint.description)
-        .bind(endpoint.event_types.join(" "))
-        .bind(sealed_secret)
-        .bind(endpoint.enabled)
-        .bind(endpoint.created_at)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        SQL,
+        tenant,
+        endpoint.id,
+        &endpoint.url,
+        &endpoint.description,
+        endpoint.event_types.join(" "),
+        sealed_secret,
+        endpoint.enabled,
+        endpoint.created_at
+    )?;
     Ok(())
 }
 
@@ -111,18 +111,18 @@ pub(super) async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()>
             disabled_reason = $7, updated_at = $8
         WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
-    on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(endpoint.id)
-        .bind(&endpoint.url)
-        .bind(&endpoint.description)
-        .bind(endpoint.event_types.join(" "))
-        .bind(endpoint.enabled)
-        .bind(&endpoint.disabled_reason)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        SQL,
+        tenant,
+        endpoint.id,
+        &endpoint.url,
+        &endpoint.description,
+        endpoint.event_types.join(" "),
+        endpoint.enabled,
+        &endpoint.disabled_reason,
+        Timestamp::now()
+    )?;
     Ok(())
 }
 
@@ -136,12 +136,8 @@ pub async fn disable(tx: &mut TenantTx, id: WebhookEndpointId, reason: &str) -> 
 
 pub(super) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<()> {
     let tenant = tx.tenant_id();
-    let done = on_conn!(tx.conn(), c => sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done =
+        execute!(tx.conn(), "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", tenant, id)?;
     if done == 0 {
         return Err(Error::NotFound("webhook endpoint"));
     }
@@ -159,15 +155,7 @@ pub(super) async fn rotate_secret(
             previous_secret_expires_at = $4, updated_at = $5
         WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
-    let done = on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(id)
-        .bind(sealed_new)
-        .bind(grace_until)
-        .bind(Timestamp::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = execute!(tx.conn(), SQL, tenant, id, sealed_new, grace_until, Timestamp::now())?;
     if done == 0 {
         return Err(Error::NotFound("webhook endpoint"));
     }
@@ -214,20 +202,20 @@ pub async fn record_delivery(tx: &mut TenantTx, delivery: &Delivery) -> Result<(
             status_code, error, duration_ms, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     let tenant = tx.tenant_id();
-    on_conn!(tx.conn(), c => sqlx::query(SQL)
-        .bind(tenant)
-        .bind(delivery.id)
-        .bind(delivery.endpoint_id)
-        .bind(delivery.event_id)
-        .bind(delivery.attempt)
-        .bind(delivery.outcome)
-        .bind(delivery.status_code)
-        .bind(&delivery.error)
-        .bind(delivery.duration_ms)
-        .bind(delivery.at)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx.conn(),
+        SQL,
+        tenant,
+        delivery.id,
+        delivery.endpoint_id,
+        delivery.event_id,
+        delivery.attempt,
+        delivery.outcome,
+        delivery.status_code,
+        &delivery.error,
+        delivery.duration_ms,
+        delivery.at
+    )?;
     Ok(())
 }
 
