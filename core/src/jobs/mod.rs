@@ -42,6 +42,10 @@ pub struct JobsConfig {
     /// A job still marked running after this long is presumed lost with its process and run
     /// again. Longer than `job_timeout`, so a live job is never run twice.
     pub rescue_after: Duration,
+    /// When host maintenance runs (cron syntax, e.g. `@hourly` or `0 * * * *`).
+    pub maintenance_schedule: String,
+    /// How long ended sessions are kept before maintenance deletes them.
+    pub session_retention: Duration,
 }
 
 impl Default for JobsConfig {
@@ -54,6 +58,8 @@ impl Default for JobsConfig {
             fetch_cooldown: Duration::from_millis(20),
             job_timeout: Duration::from_secs(60),
             rescue_after: Duration::from_secs(120),
+            maintenance_schedule: "@hourly".to_owned(),
+            session_retention: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -80,7 +86,7 @@ pub struct DeliverWebhook {
     pub event_id: EventId,
 }
 
-/// Remove sessions that ended more than a week ago.
+/// Remove sessions that ended longer ago than the retention.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "purge_sessions")]
 pub struct PurgeSessions {}
@@ -193,7 +199,8 @@ impl Runner {
                 async move { purge_sessions(&state).await }
             })
             .map_err(queue_error)?;
-        let hourly = CronSchedule::parse("@hourly").map_err(|e| Error::Internal(e.to_string()))?;
+        let schedule = CronSchedule::parse(&config.maintenance_schedule)
+            .map_err(|e| Error::invalid_field("maintenance_schedule", e.to_string()))?;
         let client = state
             .db
             .jobs_builder()
@@ -209,7 +216,7 @@ impl Runner {
                     .with_discarded_job_retention(Retention::DeleteAfter(Duration::from_secs(90 * 86_400))),
             )
             .periodic_job(PeriodicJob::with_options(
-                hourly,
+                schedule,
                 || PurgeSessions {},
                 PeriodicJobOpts::new().with_id("purge_sessions"),
             ))
@@ -228,7 +235,7 @@ impl Runner {
 }
 
 async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {
-    let cutoff = crate::db::types::Timestamp::now().minus(Duration::from_secs(7 * 86_400));
+    let cutoff = crate::db::types::Timestamp::now().minus(state.config.jobs.session_retention);
     let mut tx = state.db.system().await?;
     let removed = crate::db::execute!(tx.conn(), "DELETE FROM sessions WHERE expires_at < $1", cutoff)?;
     tx.commit().await?;

@@ -144,3 +144,39 @@ db_test!(
         assert!(sink.mails().is_empty());
     }
 );
+
+db_test!(
+    async fn host_maintenance_runs_on_its_cron_schedule(backend) {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.auth.session_ttl = Duration::from_secs(1);
+            c.jobs.maintenance_schedule = "@every 1s".into();
+            c.jobs.session_retention = Duration::ZERO;
+        })
+        .await;
+        let tenant = app.tenant("acme").await;
+        app.login(&tenant.admin.email, PASSWORD, None).await;
+        let url = app.inspect_url();
+        let count = || async {
+            use sqlx::Connection as _;
+            const SQL: &str = "SELECT count(*) FROM sessions";
+            if url.starts_with("sqlite:") {
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query_scalar::<_, i64>(SQL).fetch_one(&mut conn).await.unwrap()
+            } else {
+                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::query_scalar::<_, i64>(SQL).fetch_one(&mut conn).await.unwrap()
+            }
+        };
+        assert_eq!(count().await, 2);
+        // Both sessions end after a second; the next scheduled run deletes them.
+        TestApp::eventually(20, || async { (count().await == 0).then_some(()) }).await;
+        let runs = app
+            .db
+            .jobs()
+            .jobs()
+            .list(riverqueue::JobListParams::default().kinds(["purge_sessions"]).states([riverqueue::JobState::Completed]))
+            .await
+            .unwrap();
+        assert!(!runs.jobs.is_empty(), "the periodic job ran");
+    }
+);

@@ -84,9 +84,12 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let mut state = state.lock().unwrap();
-    state.received.push(Received { headers, body, at: Instant::now() });
-    let status = state.script.pop_front().or(state.otherwise).unwrap_or(200);
+    let (status, delay) = {
+        let mut state = state.lock().unwrap();
+        state.received.push(Received { headers, body, at: Instant::now() });
+        (state.script.pop_front().or(state.otherwise).unwrap_or(200), state.delay)
+    };
+    tokio::time::sleep(delay).await;
     StatusCode::from_u16(status).unwrap()
 }
 

@@ -168,6 +168,15 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, db, backend, pg, _dir: dir }
     }
 
+    /// A URL that reads the database without row-level security (the owner), for checks
+    /// of what is stored.
+    pub fn inspect_url(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.owner_url(),
+            None => format!("sqlite:{}", self._dir.path().join("ils.db").display()),
+        }
+    }
+
     /// The SQLite database's URL (SQLite only).
     pub fn db_path(&self) -> Option<String> {
         (self.backend == Backend::Sqlite)

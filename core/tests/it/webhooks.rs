@@ -244,3 +244,25 @@ db_test!(
         assert_eq!(app.get(&format!("/api/v1/webhooks/{b_endpoint}"), &b.admin.token).await.ok(200)["enabled"], true);
     }
 );
+
+db_test!(
+    async fn a_receiver_that_does_not_answer_in_time_is_retried(backend) {
+        let app = TestApp::spawn_with(backend, |c| c.webhooks.timeout = std::time::Duration::from_millis(300)).await;
+        let tenant = app.tenant("acme").await;
+        let receiver = Receiver::start().await;
+        receiver.set_delay(std::time::Duration::from_secs(2));
+        let (endpoint_id, _) = endpoint(&app, &tenant, &receiver.url, json!(["user.registered"])).await;
+        register(&app, &tenant, "dan").await;
+        let log = TestApp::eventually(20, || async {
+            let log = app.get(&format!("/api/v1/webhooks/{endpoint_id}/deliveries"), &tenant.admin.token).await;
+            let items = log.ok(200)["items"].as_array().unwrap().clone();
+            (items.len() >= 2).then_some(items)
+        })
+        .await;
+        assert_eq!(log[0]["outcome"], "failed");
+        assert_eq!(log[0]["status_code"], Value::Null);
+        assert_eq!(log[0]["error"], "the receiver did not answer in time");
+        assert!(log[0]["duration_ms"].as_i64().unwrap() < 1500, "gave up at the timeout");
+        assert_eq!(log[1]["attempt"], 2);
+    }
+);
