@@ -25,6 +25,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clinical;
 pub mod config;
 pub mod db;
 pub mod error;
