@@ -86,3 +86,7 @@ id_type!(
     /// One attempt to deliver an event to a webhook endpoint.
     WebhookDeliveryId
 );
+id_type!(
+    /// A patient of a practice.
+    PatientId
+);

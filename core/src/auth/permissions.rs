@@ -36,6 +36,10 @@ text_enum! {
         ApiKeysManage = "api_keys:manage",
         /// Manage the tenant's webhook endpoints and read their delivery logs.
         WebhooksManage = "webhooks:manage",
+        /// Find and read patients' records (every read is audited).
+        PatientsRead = "patients:read",
+        /// Register patients and change their records.
+        PatientsWrite = "patients:write",
     }
 }
 
@@ -45,9 +49,11 @@ impl Role {
         use Action::*;
         match self {
             Role::CompanyAdmin => true,
-            Role::Ecp | Role::Dispenser | Role::LabTech | Role::Engineer | Role::Supplier => {
-                matches!(action, TenantRead | UsersRead)
+            // Practice staff work with patients; lab and supplier staff never see their records.
+            Role::Ecp | Role::Dispenser => {
+                matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite)
             }
+            Role::LabTech | Role::Engineer | Role::Supplier => matches!(action, TenantRead | UsersRead),
         }
     }
 }
@@ -66,6 +72,9 @@ mod tests {
             assert_eq!(role.allows(Action::AuditRead), admin, "{role}");
             assert_eq!(role.allows(Action::ApiKeysManage), admin, "{role}");
             assert_eq!(role.allows(Action::WebhooksManage), admin, "{role}");
+            let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
+            assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
+            assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Clinical records: patients (with NHS numbers), prescriptions and examinations.
 //!
-//! This first part holds the domain types, checked as DOMAIN.md sets out; their storage and
-//! routes follow.
+//! Prescriptions and examinations exist so far as checked domain types ([`rx`]); their storage
+//! and routes follow.
 
 pub mod nhs_number;
+pub mod patients;
 pub mod rx;

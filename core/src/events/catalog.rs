@@ -153,9 +153,37 @@ pub const ALL: &[(&str, Action)] = &[
     (ApiKeyCreated::TYPE, ApiKeyCreated::READ),
     (ApiKeyRevoked::TYPE, ApiKeyRevoked::READ),
     (WebhookTest::TYPE, WebhookTest::READ),
+    (PatientCreated::TYPE, PatientCreated::READ),
+    (PatientUpdated::TYPE, PatientUpdated::READ),
 ];
 
 /// The permission needed to read events of `event_type`, if it is a known type.
 pub fn read_action(event_type: &str) -> Option<Action> {
     ALL.iter().find(|(t, _)| *t == event_type).map(|(_, a)| *a)
+}
+
+/// A patient was registered. Carries identifiers only: details are read (and audited) in ILS.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PatientCreated {
+    /// The patient.
+    pub patient_id: crate::ids::PatientId,
+    /// The practice's customer number.
+    pub customer_number: String,
+}
+impl DomainEvent for PatientCreated {
+    const TYPE: &'static str = "patient.created";
+    const READ: Action = Action::PatientsRead;
+}
+
+/// A patient's record changed (or was deleted, i.e. restricted for retention).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PatientUpdated {
+    /// The patient.
+    pub patient_id: crate::ids::PatientId,
+    /// Whether the record is now deleted (kept, restricted, until its retention date).
+    pub deleted: bool,
+}
+impl DomainEvent for PatientUpdated {
+    const TYPE: &'static str = "patient.updated";
+    const READ: Action = Action::PatientsRead;
 }

@@ -42,6 +42,8 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::ApiKeyCreated,
         crate::events::catalog::ApiKeyRevoked,
         crate::events::catalog::WebhookTest,
+        crate::events::catalog::PatientCreated,
+        crate::events::catalog::PatientUpdated,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -53,6 +55,7 @@ use problem::{Problem, REQUEST_ID};
         (name = "events", description = "Domain events: list and live stream"),
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
+        (name = "patients", description = "Patients' records (every read is audited)"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -87,6 +90,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::events::routes::router())
         .merge(crate::webhooks::routes::router())
         .merge(crate::jobs::routes::router())
+        .merge(crate::clinical::patients::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -12,6 +12,7 @@ mod bad_input;
 mod cross_tenant;
 mod events;
 mod operations;
+mod patients;
 mod processes;
 mod rls;
 mod roles;

@@ -66,6 +66,7 @@ db_test!(
                     .replace("{key_id}", placeholder)
                     .replace("{session_id}", placeholder)
                     .replace("{endpoint_id}", placeholder)
+                    .replace("{patient_id}", placeholder)
                     .replace("{job_id}", "1");
                 assert!(!url.contains('{'), "unfilled parameter in {url}");
                 let resp = app.call(method.clone(), &url, None, None).await;

@@ -25,6 +25,13 @@ db_test!(
                 (Action::UsersRead, Method::GET, format!("/api/v1/users/{}", target.user_id), None),
                 (Action::UsersManage, Method::PATCH, format!("/api/v1/users/{}", target.user_id), Some(json!({ "role": "dispenser" }))),
                 (Action::AuditRead, Method::GET, "/api/v1/audit".into(), None),
+                (Action::PatientsRead, Method::GET, "/api/v1/patients".into(), None),
+                (
+                    Action::PatientsWrite,
+                    Method::POST,
+                    "/api/v1/patients".into(),
+                    Some(json!({ "first_name": "P", "last_name": "Q", "date_of_birth": "1990-01-01" })),
+                ),
                 (Action::ApiKeysManage, Method::GET, "/api/v1/api-keys".into(), None),
                 (Action::ApiKeysManage, Method::POST, "/api/v1/api-keys".into(), Some(json!({ "name": "k", "scopes": ["tenant:read"] }))),
             ];

@@ -1,0 +1,293 @@
+//! Patients over HTTP. Reads and searches are audited with the ids of the records returned.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Details, Patient, Search, optional_text, parse_date_of_birth, parse_name};
+use crate::audit::{self, Event};
+use crate::auth::Principal;
+use crate::auth::permissions::{Action, Role};
+use crate::clinical::nhs_number::NhsNumber;
+use crate::error::{Error, Result};
+use crate::events::{self, catalog};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::Problem;
+use crate::ids::PatientId;
+use crate::state::AppState;
+use crate::users::Email;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_patient, search_patients)).routes(routes!(
+        get_patient,
+        update_patient,
+        delete_patient
+    ))
+}
+
+/// A patient's details as sent by a client.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatientInput {
+    /// The practice's number for the patient; assigned (`P000123`) when absent on creation.
+    pub customer_number: Option<String>,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: String,
+    /// NHS number (10 digits, spaces allowed); checked with its modulus-11 check digit.
+    pub nhs_number: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Telephone number.
+    pub phone: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// Medical notes.
+    pub medical_notes: Option<String>,
+}
+
+impl PatientInput {
+    fn details(&self) -> Result<Details> {
+        Ok(Details {
+            first_name: parse_name("first_name", &self.first_name)?,
+            last_name: parse_name("last_name", &self.last_name)?,
+            date_of_birth: parse_date_of_birth(&self.date_of_birth)?,
+            nhs_number: self
+                .nhs_number
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+                .map(NhsNumber::parse)
+                .transpose()?,
+            email: match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                Some(email) => Some(Email::parse("email", email)?.as_str().to_owned()),
+                None => None,
+            },
+            phone: optional_text("phone", self.phone.as_deref(), 30)?,
+            address: optional_text("address", self.address.as_deref(), 500)?,
+            postcode: optional_text("postcode", self.postcode.as_deref(), 10)?.map(|p| p.to_uppercase()),
+            medical_notes: optional_text("medical_notes", self.medical_notes.as_deref(), 10_000)?
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// Register a patient.
+#[utoipa::path(post, path = "/patients", tag = "patients", security(("bearer" = [])), request_body = PatientInput,
+    responses((status = 201, description = "Registered", body = Patient),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 409, description = "NHS or customer number already used", body = Problem),
+              (status = 422, description = "Invalid input, e.g. an NHS number with a wrong check digit", body = Problem)))]
+async fn create_patient(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(req): ApiJson<PatientInput>,
+) -> Result<(StatusCode, Json<Patient>)> {
+    let ctx = principal.tenant(Action::PatientsWrite)?;
+    let details = req.details()?;
+    let given = optional_text("customer_number", req.customer_number.as_deref(), 40)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    tx.lock_tenant().await?;
+    let customer_number = match given {
+        Some(number) => number,
+        None => super::next_customer_number(&mut tx).await?,
+    };
+    let patient = super::insert(&mut tx, &customer_number, &details).await?;
+    let event = Event::new("patient.created", "patient", patient.id)
+        .changes(serde_json::json!({ "customer_number": patient.customer_number }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    let created =
+        catalog::PatientCreated { patient_id: patient.id, customer_number: patient.customer_number.clone() };
+    events::emit(&mut tx, &created).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(patient)))
+}
+
+/// How to find patients.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatientQuery {
+    /// Start of the family or given name.
+    pub name: Option<String>,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: Option<String>,
+    /// NHS number.
+    pub nhs_number: Option<String>,
+    /// Customer number.
+    pub customer_number: Option<String>,
+    /// Include deleted (restricted) records: company admins only.
+    #[serde(default)]
+    pub include_deleted: bool,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<u32>,
+}
+
+fn is_admin(principal: &Principal) -> bool {
+    matches!(principal.tenant.as_ref().map(|t| &t.grant), Some(crate::auth::Grant::Role(Role::CompanyAdmin)))
+}
+
+/// Find patients by name, date of birth, NHS number or customer number.
+#[utoipa::path(get, path = "/patients", tag = "patients", security(("bearer" = [])), params(PatientQuery),
+    responses((status = 200, description = "Matching patients", body = Page<Patient>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 422, description = "Invalid search", body = Problem)))]
+async fn search_patients(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PatientQuery>,
+) -> Result<Json<Page<Patient>>> {
+    let ctx = principal.tenant(Action::PatientsRead)?;
+    if query.include_deleted && !is_admin(&principal) {
+        return Err(Error::forbidden("forbidden", "Only company admins may search deleted records."));
+    }
+    let search = Search {
+        name: optional_text("name", query.name.as_deref(), 100)?,
+        date_of_birth: query.date_of_birth.as_deref().map(parse_date_of_birth).transpose()?,
+        nhs_number: query.nhs_number.as_deref().map(NhsNumber::parse).transpose()?,
+        customer_number: optional_text("customer_number", query.customer_number.as_deref(), 40)?,
+        include_deleted: query.include_deleted,
+    };
+    let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let found = super::search(&mut tx, &search, &page).await?;
+    let ids: Vec<String> = found.items.iter().map(|p| p.id.to_string()).collect();
+    let event = Event {
+        action: "patient.searched",
+        entity_type: "patient",
+        entity_id: None,
+        changes: serde_json::json!({
+            "name": search.name, "date_of_birth": query.date_of_birth, "nhs_number": search.nhs_number.map(|n| n.digits()),
+            "customer_number": search.customer_number, "returned": ids,
+        }),
+    };
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok(Json(found))
+}
+
+/// One patient's record (the read is audited). Deleted records: company admins only.
+#[utoipa::path(get, path = "/patients/{patient_id}", tag = "patients", security(("bearer" = [])),
+    params(("patient_id" = PatientId, Path, description = "The patient")),
+    responses((status = 200, description = "The record", body = Patient),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such patient in this practice", body = Problem)))]
+async fn get_patient(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<PatientId>,
+) -> Result<Json<Patient>> {
+    let ctx = principal.tenant(Action::PatientsRead)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let patient = super::get(&mut tx, id).await?;
+    if patient.deleted_at.is_some() && !is_admin(&principal) {
+        return Err(Error::NotFound("patient"));
+    }
+    audit::record(&mut tx, &ctx.audit, Event::new("patient.read", "patient", id)).await?;
+    tx.commit().await?;
+    Ok(Json(patient))
+}
+
+/// Replace a patient's details (all fields; the customer number stays).
+#[utoipa::path(put, path = "/patients/{patient_id}", tag = "patients", security(("bearer" = [])),
+    params(("patient_id" = PatientId, Path, description = "The patient")), request_body = PatientInput,
+    responses((status = 200, description = "Updated", body = Patient),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such patient in this practice", body = Problem),
+              (status = 409, description = "Deleted record, or NHS number used by another patient", body = Problem),
+              (status = 422, description = "Invalid input", body = Problem)))]
+async fn update_patient(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<PatientId>,
+    ApiJson(req): ApiJson<PatientInput>,
+) -> Result<Json<Patient>> {
+    let ctx = principal.tenant(Action::PatientsWrite)?;
+    let details = req.details()?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let before = super::get(&mut tx, id).await?;
+    if before.deleted_at.is_some() {
+        return Err(Error::conflict(
+            "patient_deleted",
+            "This record is deleted and kept only for retention.",
+        ));
+    }
+    let after = super::update(&mut tx, id, &details, false).await?;
+    let event = Event::new("patient.updated", "patient", id).changes(changes(&before, &after));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    events::emit(&mut tx, &catalog::PatientUpdated { patient_id: id, deleted: false }).await?;
+    tx.commit().await?;
+    Ok(Json(after))
+}
+
+/// The fields that changed, as `{field: {from, to}}`.
+fn changes(before: &Patient, after: &Patient) -> serde_json::Value {
+    let (b, a) =
+        (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
+    let mut out = serde_json::Map::new();
+    for key in [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "nhs_number",
+        "email",
+        "phone",
+        "address",
+        "postcode",
+        "medical_notes",
+    ] {
+        if b[key] != a[key] {
+            out.insert(key.to_owned(), serde_json::json!({ "from": b[key], "to": a[key] }));
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Delete a patient: the record is restricted (hidden, read-only, company admins only) and kept
+/// until its retention date, as clinical records must be.
+#[utoipa::path(delete, path = "/patients/{patient_id}", tag = "patients", security(("bearer" = [])),
+    params(("patient_id" = PatientId, Path, description = "The patient")),
+    responses((status = 204, description = "Deleted (restricted)"),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such patient in this practice", body = Problem)))]
+async fn delete_patient(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<PatientId>,
+) -> Result<StatusCode> {
+    let ctx = principal.tenant(Action::PatientsWrite)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let patient = super::get(&mut tx, id).await?;
+    if patient.deleted_at.is_none() {
+        let details = Details {
+            first_name: patient.first_name.clone(),
+            last_name: patient.last_name.clone(),
+            date_of_birth: patient.date_of_birth,
+            nhs_number: patient.nhs_number,
+            email: patient.email.clone(),
+            phone: patient.phone.clone(),
+            address: patient.address.clone(),
+            postcode: patient.postcode.clone(),
+            medical_notes: patient.medical_notes.clone(),
+        };
+        super::update(&mut tx, id, &details, true).await?;
+        audit::record(&mut tx, &ctx.audit, Event::new("patient.deleted", "patient", id)).await?;
+        events::emit(&mut tx, &catalog::PatientUpdated { patient_id: id, deleted: true }).await?;
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,120 @@
+//! Patients: registration with NHS number checks, search, audited reads, restriction on delete,
+//! tenant isolation and roles.
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, db_test};
+
+fn patient(last: &str, nhs: Option<&str>) -> Value {
+    json!({ "first_name": "Ann", "last_name": last, "date_of_birth": "1980-02-29", "nhs_number": nhs,
+            "email": "Ann@Example.com", "postcode": "sw1a 1aa", "medical_notes": "Type 2 diabetes" })
+}
+
+db_test!(
+    async fn patients_are_registered_found_read_with_audit_and_restricted_on_delete(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let ecp = app.member(&tenant, "olive", "ecp").await;
+        let created = app.post("/api/v1/patients", Some(&ecp.token), patient("Smith", Some("943 476 5919"))).await;
+        let created = created.ok(201).clone();
+        assert_eq!(created["customer_number"], "P000001");
+        assert_eq!(created["nhs_number"], "9434765919");
+        assert_eq!(created["email"], "ann@example.com");
+        assert_eq!(created["postcode"], "SW1A 1AA");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let second = app.post("/api/v1/patients", Some(&ecp.token), patient("Smithson", None)).await;
+        assert_eq!(second.ok(201)["customer_number"], "P000002");
+        let mut third = patient("Jones", None);
+        third["customer_number"] = json!("J-77");
+        third["date_of_birth"] = json!("2015-06-01");
+        app.post("/api/v1/patients", Some(&ecp.token), third).await.ok(201);
+
+        let names = |resp: &Value| -> Vec<String> {
+            resp["items"].as_array().unwrap().iter().map(|p| p["last_name"].as_str().unwrap().to_owned()).collect()
+        };
+        assert_eq!(names(app.get("/api/v1/patients?name=smi", &ecp.token).await.ok(200)), vec!["Smith", "Smithson"]);
+        assert_eq!(names(app.get("/api/v1/patients?name=SMITHS", &ecp.token).await.ok(200)), vec!["Smithson"]);
+        assert_eq!(names(app.get("/api/v1/patients?name=%25", &ecp.token).await.ok(200)), Vec::<String>::new(), "% is literal");
+        assert_eq!(names(app.get("/api/v1/patients?nhs_number=9434765919", &ecp.token).await.ok(200)), vec!["Smith"]);
+        assert_eq!(names(app.get("/api/v1/patients?date_of_birth=2015-06-01", &ecp.token).await.ok(200)), vec!["Jones"]);
+        assert_eq!(names(app.get("/api/v1/patients?customer_number=J-77", &ecp.token).await.ok(200)), vec!["Jones"]);
+
+        let read = app.get(&format!("/api/v1/patients/{id}"), &ecp.token).await;
+        assert_eq!(read.ok(200)["medical_notes"], "Type 2 diabetes");
+        let audit = app.get("/api/v1/audit?entity_type=patient&limit=200", &tenant.admin.token).await;
+        let audit = audit.ok(200)["items"].as_array().unwrap().clone();
+        let reads: Vec<&Value> = audit.iter().filter(|e| e["action"] == "patient.read").collect();
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads[0]["entity_id"], id);
+        assert_eq!(reads[0]["actor_id"], ecp.user_id);
+        let searched = audit.iter().filter(|e| e["action"] == "patient.searched").count();
+        assert_eq!(searched, 6, "every search is audited with the ids it returned");
+
+        let mut changed = patient("Smith-Jones", Some("9434765919"));
+        changed["phone"] = json!("020 7946 0000");
+        let updated = app.call(reqwest::Method::PUT, &format!("/api/v1/patients/{id}"), Some(&ecp.token), Some(changed)).await;
+        assert_eq!(updated.ok(200)["last_name"], "Smith-Jones");
+        let audit = app.get(&format!("/api/v1/audit?entity_id={id}&action=patient.updated"), &tenant.admin.token).await;
+        assert_eq!(audit.ok(200)["items"][0]["changes"]["last_name"], json!({ "from": "Smith", "to": "Smith-Jones" }));
+
+        app.delete(&format!("/api/v1/patients/{id}"), &ecp.token).await.ok(204);
+        app.get(&format!("/api/v1/patients/{id}"), &ecp.token).await.problem(404, "not_found");
+        assert!(names(app.get("/api/v1/patients?name=smith-j", &ecp.token).await.ok(200)).is_empty());
+        app.get("/api/v1/patients?include_deleted=true", &ecp.token).await.problem(403, "forbidden");
+        let kept = app.get(&format!("/api/v1/patients/{id}"), &tenant.admin.token).await;
+        assert!(kept.ok(200)["deleted_at"].is_string(), "kept, restricted to admins");
+        app.call(reqwest::Method::PUT, &format!("/api/v1/patients/{id}"), Some(&tenant.admin.token), Some(patient("X", None)))
+            .await
+            .problem(409, "patient_deleted");
+        let events = app.get("/api/v1/events?type=patient.created", &ecp.token).await;
+        assert_eq!(events.ok(200)["items"].as_array().unwrap().len(), 3);
+    }
+);
+
+db_test!(
+    async fn nhs_numbers_are_checked_and_unique_per_practice(backend) {
+        let app = TestApp::spawn(backend).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        let wrong = app.post("/api/v1/patients", Some(&a.admin.token), patient("Smith", Some("9434765918"))).await;
+        wrong.problem(422, "invalid_input");
+        assert!(wrong.body["detail"].as_str().unwrap().contains("check digit is wrong"), "{}", wrong.body);
+        assert_eq!(wrong.body["errors"][0]["field"], "nhs_number");
+        app.post("/api/v1/patients", Some(&a.admin.token), patient("Smith", Some("123"))).await.problem(422, "invalid_input");
+        app.post("/api/v1/patients", Some(&a.admin.token), patient("Smith", Some("9434765919"))).await.ok(201);
+        app.post("/api/v1/patients", Some(&a.admin.token), patient("Other", Some("9434765919")))
+            .await
+            .problem(409, "nhs_number_taken");
+        app.post("/api/v1/patients", Some(&b.admin.token), patient("Smith", Some("9434765919"))).await.ok(201);
+        let mut future = patient("Future", None);
+        future["date_of_birth"] = json!("2999-01-01");
+        app.post("/api/v1/patients", Some(&a.admin.token), future).await.problem(422, "invalid_input");
+        let mut taken = patient("Dup", None);
+        taken["customer_number"] = json!("P000001");
+        app.post("/api/v1/patients", Some(&a.admin.token), taken).await.problem(409, "customer_number_taken");
+        app.get("/api/v1/patients?nhs_number=1234567890", &a.admin.token).await.problem(422, "invalid_input");
+    }
+);
+
+db_test!(
+    async fn another_practices_patients_answer_404_and_lab_staff_see_none(backend) {
+        let app = TestApp::spawn(backend).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        let b_patient = app.post("/api/v1/patients", Some(&b.admin.token), patient("Secret", None)).await;
+        let b_id = b_patient.ok(201)["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/patients/{b_id}");
+        app.get(&path, &a.admin.token).await.problem(404, "not_found");
+        app.call(reqwest::Method::PUT, &path, Some(&a.admin.token), Some(patient("Hacked", None))).await.problem(404, "not_found");
+        app.delete(&path, &a.admin.token).await.problem(404, "not_found");
+        assert!(app.get("/api/v1/patients?name=secret", &a.admin.token).await.ok(200)["items"].as_array().unwrap().is_empty());
+        assert_eq!(app.get(&path, &b.admin.token).await.ok(200)["last_name"], "Secret");
+
+        let tech = app.member(&b, "tim", "lab_tech").await;
+        app.get("/api/v1/patients", &tech.token).await.problem(403, "forbidden");
+        app.get(&path, &tech.token).await.problem(403, "forbidden");
+        app.post("/api/v1/patients", Some(&tech.token), patient("X", None)).await.problem(403, "forbidden");
+        let dispenser = app.member(&b, "dee", "dispenser").await;
+        app.get(&path, &dispenser.token).await.ok(200);
+    }
+);
