@@ -90,3 +90,7 @@ id_type!(
     /// A patient of a practice.
     PatientId
 );
+id_type!(
+    /// A recorded prescription.
+    PrescriptionId
+);

@@ -1,8 +1,8 @@
 //! Clinical records: patients (with NHS numbers), prescriptions and examinations.
 //!
-//! Prescriptions and examinations exist so far as checked domain types ([`rx`]); their storage
-//! and routes follow.
+//! Examinations (whose final refraction becomes a prescription) follow.
 
 pub mod nhs_number;
 pub mod patients;
+pub mod prescriptions;
 pub mod rx;

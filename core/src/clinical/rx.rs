@@ -85,6 +85,16 @@ impl Power {
         (eighths.fract() == 0.0 && eighths.abs() < 10_000.0).then_some(Power(eighths as i32))
     }
 
+    /// Eighths of a dioptre, as stored.
+    pub fn eighths(self) -> i32 {
+        self.0
+    }
+
+    /// From stored eighths of a dioptre.
+    pub fn from_eighths(eighths: i32) -> Self {
+        Power(eighths)
+    }
+
     /// The power in dioptres.
     pub fn dioptres(self) -> f64 {
         f64::from(self.0) / 8.0
@@ -142,6 +152,11 @@ impl Axis {
             1..=180 => Ok(Axis(degrees as u16)),
             _ => Err(Error::invalid_field(field, format!("axis {degrees} is outside 1–180°"))),
         }
+    }
+
+    /// From stored degrees (already checked).
+    pub fn from_stored(degrees: u16) -> Self {
+        Axis(degrees.clamp(1, 180))
     }
 
     /// Degrees, 1–180.
@@ -345,6 +360,16 @@ impl EyeRx {
             (CylinderForm::Minus, Some((cyl, _))) if cyl > Power::PLANO => self.transposed(),
             _ => *self,
         }
+    }
+
+    /// Rebuilds a prescription from its stored (minus-cylinder, already checked) parts.
+    pub fn from_stored(
+        sphere: Power,
+        cylinder: Option<(Power, Axis)>,
+        add: Option<Power>,
+        prism: Prism,
+    ) -> Self {
+        EyeRx { sphere, cylinder, add, prism }
     }
 
     /// Sphere.

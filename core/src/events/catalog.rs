@@ -155,6 +155,7 @@ pub const ALL: &[(&str, Action)] = &[
     (WebhookTest::TYPE, WebhookTest::READ),
     (PatientCreated::TYPE, PatientCreated::READ),
     (PatientUpdated::TYPE, PatientUpdated::READ),
+    (PrescriptionCreated::TYPE, PrescriptionCreated::READ),
 ];
 
 /// The permission needed to read events of `event_type`, if it is a known type.
@@ -185,5 +186,20 @@ pub struct PatientUpdated {
 }
 impl DomainEvent for PatientUpdated {
     const TYPE: &'static str = "patient.updated";
+    const READ: Action = Action::PatientsRead;
+}
+
+/// A prescription was recorded for a patient.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PrescriptionCreated {
+    /// The prescription.
+    pub prescription_id: crate::ids::PrescriptionId,
+    /// The patient.
+    pub patient_id: crate::ids::PatientId,
+    /// Spectacles or contact lenses.
+    pub kind: crate::clinical::prescriptions::RxKind,
+}
+impl DomainEvent for PrescriptionCreated {
+    const TYPE: &'static str = "prescription.created";
     const READ: Action = Action::PatientsRead;
 }

@@ -44,6 +44,7 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::WebhookTest,
         crate::events::catalog::PatientCreated,
         crate::events::catalog::PatientUpdated,
+        crate::events::catalog::PrescriptionCreated,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -91,6 +92,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::webhooks::routes::router())
         .merge(crate::jobs::routes::router())
         .merge(crate::clinical::patients::routes::router())
+        .merge(crate::clinical::prescriptions::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

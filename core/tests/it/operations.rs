@@ -67,6 +67,7 @@ db_test!(
                     .replace("{session_id}", placeholder)
                     .replace("{endpoint_id}", placeholder)
                     .replace("{patient_id}", placeholder)
+                    .replace("{prescription_id}", placeholder)
                     .replace("{job_id}", "1");
                 assert!(!url.contains('{'), "unfilled parameter in {url}");
                 let resp = app.call(method.clone(), &url, None, None).await;

@@ -118,3 +118,105 @@ db_test!(
         app.get(&path, &dispenser.token).await.ok(200);
     }
 );
+
+fn rx(right: Value, left: Value) -> Value {
+    json!({ "kind": "spectacles", "right": right, "left": left, "issued_on": "2026-01-10",
+            "prescriber": "O. Optom (GOC 01-12345)", "pd_right_mm": 31.5, "pd_left_mm": 32 })
+}
+
+db_test!(
+    async fn prescriptions_are_checked_stored_in_minus_form_and_shown_in_either(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.clone();
+        let p = app.post("/api/v1/patients", Some(&token), patient("Smith", None)).await;
+        let pid = p.ok(201)["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/patients/{pid}/prescriptions");
+        let body = rx(
+            json!({ "sphere": "+2.00", "cylinder": "+1.00", "axis": 180, "add": "+2.25",
+                    "prism_horizontal": { "amount": 2.0, "base": "in" }, "prism_vertical": { "amount": 1.5, "base": "up" } }),
+            json!({ "sphere": "-1.50", "cylinder": "-0.75", "axis": 45, "add": "+2.25" }),
+        );
+        let created = app.post(&path, Some(&token), body).await;
+        let created = created.ok(201).clone();
+        assert_eq!(created["right"]["written"], "+3.00/-1.00×90", "stored in minus-cylinder form");
+        assert_eq!(created["left"]["written"], "-1.50/-0.75×45");
+        assert_eq!(created["right"]["prism_compound"], json!([2.5, 36.9]));
+        assert_eq!(created["pd_right_mm"], 31.5);
+        assert_eq!(created["restricted_for_sale"], false);
+        let id = created["id"].as_str().unwrap();
+        let plus = app.get(&format!("/api/v1/prescriptions/{id}?cylinder_form=plus"), &token).await;
+        let plus = plus.ok(200).clone();
+        assert_eq!(plus["right"]["written"], "+2.00/+1.00×180");
+        assert_eq!(plus["left"]["written"], "-2.25/+0.75×135");
+        assert_eq!(plus["cylinder_form"], "plus");
+        let listed = app.get(&format!("{path}?cylinder_form=minus"), &token).await;
+        assert_eq!(listed.ok(200)[0]["left"]["sphere"], "-1.50");
+        let audit = app.get("/api/v1/audit?action=prescription.read", &token).await;
+        assert_eq!(audit.ok(200)["items"][0]["entity_id"], id);
+        let events = app.get("/api/v1/events?type=prescription.created", &token).await;
+        assert_eq!(events.ok(200)["items"][0]["data"]["prescription_id"], id);
+
+        // An old spectacle prescription is flagged for the sale restriction.
+        let mut old = rx(json!({ "sphere": "-1.00" }), json!({ "sphere": "-1.00" }));
+        old["issued_on"] = json!("2020-03-01");
+        assert_eq!(app.post(&path, Some(&token), old).await.ok(201)["restricted_for_sale"], true);
+    }
+);
+
+db_test!(
+    async fn invalid_prescriptions_are_refused_with_the_rule_broken(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.clone();
+        let p = app.post("/api/v1/patients", Some(&token), patient("Smith", None)).await;
+        let path = format!("/api/v1/patients/{}/prescriptions", p.ok(201)["id"].as_str().unwrap());
+        let plain = json!({ "sphere": "-1.00" });
+        let cases = [
+            (rx(json!({ "sphere": "-1.00", "cylinder": "-0.50" }), plain.clone()), "right.axis", "needs an axis"),
+            (rx(plain.clone(), json!({ "sphere": "-1.00", "axis": 90 })), "left.axis", "without a cylinder"),
+            (rx(json!({ "sphere": "2.00" }), plain.clone()), "right.sphere", "explicit sign"),
+            (rx(json!({ "sphere": "+50.00" }), plain.clone()), "right.sphere", "beyond"),
+            (rx(json!({ "sphere": "+1.10" }), plain.clone()), "right.sphere", "0.25 D steps"),
+            (rx(plain.clone(), json!({ "sphere": "+1.00", "add": "+6.00" })), "left.add", "outside"),
+            (rx(plain.clone(), json!({ "sphere": "+1.00", "cylinder": "-1.00", "axis": 200 })), "left.axis", "outside 1–180"),
+        ];
+        for (body, field, words) in cases {
+            let resp = app.post(&path, Some(&token), body).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], field, "{}", resp.body);
+            assert!(resp.body["detail"].as_str().unwrap().contains(words), "{}", resp.body);
+        }
+        let mut cl = rx(plain.clone(), plain.clone());
+        cl["kind"] = json!("contact_lenses");
+        let resp = app.post(&path, Some(&token), cl.clone()).await;
+        resp.problem(422, "invalid_input");
+        assert_eq!(resp.body["errors"][0]["field"], "expires_on");
+        cl["expires_on"] = json!("2027-01-10");
+        app.post(&path, Some(&token), cl).await.ok(201);
+        let mut bad_pd = rx(plain.clone(), plain.clone());
+        bad_pd["pd_left_mm"] = json!(60);
+        app.post(&path, Some(&token), bad_pd).await.problem(422, "invalid_input");
+    }
+);
+
+db_test!(
+    async fn another_practices_prescriptions_answer_404(backend) {
+        let app = TestApp::spawn(backend).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        let p = app.post("/api/v1/patients", Some(&b.admin.token), patient("Secret", None)).await;
+        let b_patient = p.ok(201)["id"].as_str().unwrap().to_owned();
+        let plain = json!({ "sphere": "-1.00" });
+        let created = app.post(&format!("/api/v1/patients/{b_patient}/prescriptions"), Some(&b.admin.token), rx(plain.clone(), plain.clone())).await;
+        let b_rx = created.ok(201)["id"].as_str().unwrap().to_owned();
+        app.get(&format!("/api/v1/prescriptions/{b_rx}"), &a.admin.token).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/patients/{b_patient}/prescriptions"), &a.admin.token).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/patients/{b_patient}/prescriptions"), Some(&a.admin.token), rx(plain.clone(), plain))
+            .await
+            .problem(404, "not_found");
+        let tech = app.member(&b, "tim", "lab_tech").await;
+        app.get(&format!("/api/v1/prescriptions/{b_rx}"), &tech.token).await.problem(403, "forbidden");
+        assert_eq!(app.get(&format!("/api/v1/patients/{b_patient}/prescriptions"), &b.admin.token).await.ok(200).as_array().unwrap().len(), 1);
+    }
+);

@@ -1,0 +1,168 @@
+//! Prescriptions recorded for a patient: spectacles or contact lenses, right and left eye,
+//! checked as [`super::rx`] sets out, stored in minus-cylinder form and shown in either form.
+//! A prescription is never edited: a new one is recorded instead.
+
+pub mod routes;
+mod store;
+
+use serde::{Deserialize, Serialize};
+
+use super::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, VerticalBase};
+use crate::db::types::{Timestamp, text_enum};
+use crate::ids::{PatientId, PrescriptionId, UserId};
+
+text_enum! {
+    /// What the prescription is for.
+    pub enum RxKind {
+        /// Spectacle lenses (no statutory expiry in the UK).
+        Spectacles = "spectacles",
+        /// Contact lenses (the specification must carry an expiry date).
+        ContactLenses = "contact_lenses",
+    }
+}
+
+/// A recorded prescription.
+#[derive(Clone, Debug)]
+pub struct Prescription {
+    /// Id.
+    pub id: PrescriptionId,
+    /// The patient.
+    pub patient_id: PatientId,
+    /// Spectacles or contact lenses.
+    pub kind: RxKind,
+    /// Right eye.
+    pub right: EyeRx,
+    /// Left eye.
+    pub left: EyeRx,
+    /// Monocular pupillary distances, in tenths of a millimetre.
+    pub pd: (Option<u16>, Option<u16>),
+    /// Issued.
+    pub issued_on: jiff::civil::Date,
+    /// Expires (required for contact lenses).
+    pub expires_on: Option<jiff::civil::Date>,
+    /// Who prescribed it.
+    pub prescriber: String,
+    /// Notes.
+    pub notes: String,
+    /// Who recorded it.
+    pub created_by: Option<UserId>,
+    /// Recorded.
+    pub created_at: Timestamp,
+}
+
+/// A prism component as shown.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PrismPart<B> {
+    /// Prism dioptres.
+    pub amount: f64,
+    /// Base direction.
+    pub base: B,
+}
+
+/// One eye as shown.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct EyeView {
+    /// Sphere, e.g. `+3.00`.
+    pub sphere: String,
+    /// Cylinder in the requested form, e.g. `-1.00`.
+    pub cylinder: Option<String>,
+    /// Axis, 1–180.
+    pub axis: Option<u16>,
+    /// Reading addition.
+    pub add: Option<String>,
+    /// Horizontal prism.
+    pub prism_horizontal: Option<PrismPart<HorizontalBase>>,
+    /// Vertical prism.
+    pub prism_vertical: Option<PrismPart<VerticalBase>>,
+    /// Resultant prism: magnitude (Δ) and base in 0–360° notation.
+    pub prism_compound: Option<(f64, f64)>,
+    /// The whole eye written out, e.g. `+3.00/-1.00×90`.
+    pub written: String,
+}
+
+impl EyeView {
+    fn new(rx: &EyeRx, eye: Eye, form: CylinderForm) -> Self {
+        let rx = rx.in_form(form);
+        let prism = rx.prism();
+        EyeView {
+            sphere: rx.sphere().to_string(),
+            cylinder: rx.cylinder().map(|(c, _)| c.to_string()),
+            axis: rx.cylinder().map(|(_, a)| a.degrees()),
+            add: rx.add().map(|a| a.to_string()),
+            prism_horizontal: prism
+                .horizontal
+                .map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
+            prism_vertical: prism.vertical.map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
+            prism_compound: prism
+                .compound(eye)
+                .map(|(m, a)| ((m * 100.0).round() / 100.0, (a * 10.0).round() / 10.0)),
+            written: rx.to_string(),
+        }
+    }
+}
+
+/// A prescription as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PrescriptionView {
+    /// Id.
+    pub id: PrescriptionId,
+    /// The patient.
+    pub patient_id: PatientId,
+    /// Spectacles or contact lenses.
+    pub kind: RxKind,
+    /// The cylinder form the eyes are written in.
+    pub cylinder_form: CylinderForm,
+    /// Right eye.
+    pub right: EyeView,
+    /// Left eye.
+    pub left: EyeView,
+    /// Right monocular PD, mm.
+    pub pd_right_mm: Option<f64>,
+    /// Left monocular PD, mm.
+    pub pd_left_mm: Option<f64>,
+    /// Issued (YYYY-MM-DD).
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: jiff::civil::Date,
+    /// Expires (YYYY-MM-DD).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expires_on: Option<jiff::civil::Date>,
+    /// True once expired (contact lenses), or, for spectacles, once over two years old: UK
+    /// rules restrict sales against such a prescription.
+    pub restricted_for_sale: bool,
+    /// Who prescribed it.
+    pub prescriber: String,
+    /// Notes.
+    pub notes: String,
+    /// Who recorded it.
+    pub created_by: Option<UserId>,
+    /// Recorded.
+    pub created_at: Timestamp,
+}
+
+impl Prescription {
+    /// The API view in `form`, judged against `today`.
+    pub fn view(&self, form: CylinderForm, today: jiff::civil::Date) -> PrescriptionView {
+        let restricted = match (self.kind, self.expires_on) {
+            (_, Some(expires)) if expires < today => true,
+            (RxKind::Spectacles, _) => self.issued_on.saturating_add(jiff::Span::new().years(2)) < today,
+            _ => false,
+        };
+        PrescriptionView {
+            id: self.id,
+            patient_id: self.patient_id,
+            kind: self.kind,
+            cylinder_form: form,
+            right: EyeView::new(&self.right, Eye::Right, form),
+            left: EyeView::new(&self.left, Eye::Left, form),
+            pd_right_mm: self.pd.0.map(|v| f64::from(v) / 10.0),
+            pd_left_mm: self.pd.1.map(|v| f64::from(v) / 10.0),
+            issued_on: self.issued_on,
+            expires_on: self.expires_on,
+            restricted_for_sale: restricted,
+            prescriber: self.prescriber.clone(),
+            notes: self.notes.clone(),
+            created_by: self.created_by,
+            created_at: self.created_at,
+        }
+    }
+}
