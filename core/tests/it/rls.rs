@@ -10,6 +10,18 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let a = app.tenant("alpha").await;
     let b = app.tenant("beta").await;
+    // Rows in every tenant-owned table: a patient, a prescription, a webhook endpoint (with its
+    // events and, once delivered, its deliveries).
+    let token = Some(a.admin.token.as_str());
+    let receiver = crate::fakes::Receiver::start().await;
+    app.post("/api/v1/webhooks", token, serde_json::json!({ "url": receiver.url })).await.ok(201);
+    let patient = serde_json::json!({ "first_name": "A", "last_name": "B", "date_of_birth": "1970-01-01" });
+    let patient =
+        app.post("/api/v1/patients", token, patient).await.ok(201)["id"].as_str().unwrap().to_owned();
+    let eye = serde_json::json!({ "sphere": "-1.00" });
+    let rx = serde_json::json!({ "kind": "spectacles", "right": eye, "left": eye, "issued_on": "2026-01-01", "prescriber": "O" });
+    app.post(&format!("/api/v1/patients/{patient}/prescriptions"), token, rx).await.ok(201);
+    TestApp::eventually(15, || async { (!receiver.received().is_empty()).then_some(()) }).await;
     let mut conn = sqlx::PgConnection::connect(app.service_url().unwrap()).await.unwrap();
 
     // The role the service runs as is neither superuser, nor owner, nor exempt from RLS.
@@ -28,7 +40,20 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     assert_eq!(owned, 0);
 
     // No setting: nothing, from any tenant-owned table.
-    for table in ["tenants", "users", "memberships", "api_keys", "audit_log", "sessions", "recovery_codes"] {
+    for table in [
+        "tenants",
+        "users",
+        "memberships",
+        "api_keys",
+        "audit_log",
+        "sessions",
+        "recovery_codes",
+        "events",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "patients",
+        "prescriptions",
+    ] {
         let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
             .fetch_one(&mut conn)
             .await

@@ -25,6 +25,7 @@ db_test!(
                 (Action::UsersRead, Method::GET, format!("/api/v1/users/{}", target.user_id), None),
                 (Action::UsersManage, Method::PATCH, format!("/api/v1/users/{}", target.user_id), Some(json!({ "role": "dispenser" }))),
                 (Action::AuditRead, Method::GET, "/api/v1/audit".into(), None),
+                (Action::WebhooksManage, Method::GET, "/api/v1/webhooks".into(), None),
                 (Action::PatientsRead, Method::GET, "/api/v1/patients".into(), None),
                 (
                     Action::PatientsWrite,
