@@ -34,6 +34,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod notify;
+pub mod orders;
 pub mod server;
 pub mod state;
 pub mod tenants;
