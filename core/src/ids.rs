@@ -94,3 +94,7 @@ id_type!(
     /// A recorded prescription.
     PrescriptionId
 );
+id_type!(
+    /// An eye examination.
+    ExaminationId
+);

@@ -40,6 +40,8 @@ text_enum! {
         PatientsRead = "patients:read",
         /// Register patients and change their records.
         PatientsWrite = "patients:write",
+        /// Record and finalise eye examinations (a clinical act: optometrists).
+        ExaminationsWrite = "examinations:write",
     }
 }
 
@@ -50,9 +52,11 @@ impl Role {
         match self {
             Role::CompanyAdmin => true,
             // Practice staff work with patients; lab and supplier staff never see their records.
-            Role::Ecp | Role::Dispenser => {
-                matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite)
+            // Optometrists also examine; dispensers do not.
+            Role::Ecp => {
+                matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite | ExaminationsWrite)
             }
+            Role::Dispenser => matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite),
             Role::LabTech | Role::Engineer | Role::Supplier => matches!(action, TenantRead | UsersRead),
         }
     }
@@ -75,6 +79,8 @@ mod tests {
             let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
             assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");
+            let clinician = matches!(role, Role::CompanyAdmin | Role::Ecp);
+            assert_eq!(role.allows(Action::ExaminationsWrite), clinician, "{role}");
         }
     }
 }

@@ -156,6 +156,7 @@ pub const ALL: &[(&str, Action)] = &[
     (PatientCreated::TYPE, PatientCreated::READ),
     (PatientUpdated::TYPE, PatientUpdated::READ),
     (PrescriptionCreated::TYPE, PrescriptionCreated::READ),
+    (ExaminationFinalised::TYPE, ExaminationFinalised::READ),
 ];
 
 /// The permission needed to read events of `event_type`, if it is a known type.
@@ -201,5 +202,20 @@ pub struct PrescriptionCreated {
 }
 impl DomainEvent for PrescriptionCreated {
     const TYPE: &'static str = "prescription.created";
+    const READ: Action = Action::PatientsRead;
+}
+
+/// An examination was finalised (the NHS claims plugin proposes a sight-test claim from it).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExaminationFinalised {
+    /// The examination.
+    pub examination_id: crate::ids::ExaminationId,
+    /// The patient.
+    pub patient_id: crate::ids::PatientId,
+    /// Whether it recorded a refraction (a prescription can follow).
+    pub has_refraction: bool,
+}
+impl DomainEvent for ExaminationFinalised {
+    const TYPE: &'static str = "examination.finalised";
     const READ: Action = Action::PatientsRead;
 }

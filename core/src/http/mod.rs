@@ -45,6 +45,7 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::PatientCreated,
         crate::events::catalog::PatientUpdated,
         crate::events::catalog::PrescriptionCreated,
+        crate::events::catalog::ExaminationFinalised,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -93,6 +94,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::jobs::routes::router())
         .merge(crate::clinical::patients::routes::router())
         .merge(crate::clinical::prescriptions::routes::router())
+        .merge(crate::clinical::examinations::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -24,7 +24,7 @@ db_test!(
                     continue;
                 }
                 let method: Method = method.to_uppercase().parse().unwrap();
-                let url = format!("{}{}", app.base, path.replace("{user_id}", placeholder).replace("{tenant_id}", placeholder).replace("{endpoint_id}", placeholder).replace("{patient_id}", placeholder).replace("{prescription_id}", placeholder));
+                let url = format!("{}{}", app.base, path.replace("{user_id}", placeholder).replace("{tenant_id}", placeholder).replace("{endpoint_id}", placeholder).replace("{patient_id}", placeholder).replace("{prescription_id}", placeholder).replace("{examination_id}", placeholder));
                 let token = if path.starts_with("/api/v1/tenants") { &root.token } else { &tenant.admin.token };
                 // serde decides whether a wrong shape is a syntax or a data error; both are fine.
                 let shape: &[(u16, &str)] = &[(422, "invalid_body"), (400, "malformed_json")];

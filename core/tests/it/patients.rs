@@ -220,3 +220,88 @@ db_test!(
         assert_eq!(app.get(&format!("/api/v1/patients/{b_patient}/prescriptions"), &b.admin.token).await.ok(200).as_array().unwrap().len(), 1);
     }
 );
+
+db_test!(
+    async fn an_examination_is_finalised_once_and_its_refraction_becomes_the_prescription(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let ecp = app.member(&tenant, "olive", "ecp").await;
+        let dispenser = app.member(&tenant, "dee", "dispenser").await;
+        let p = app.post("/api/v1/patients", Some(&ecp.token), patient("Smith", None)).await;
+        let pid = p.ok(201)["id"].as_str().unwrap().to_owned();
+        let exam = json!({
+            "examined_on": "2026-11-01",
+            "visual_acuity": { "right": "6/6", "left": "6/9" },
+            "iop_mmhg": { "right": 15, "left": 16 },
+            "refraction": { "right": { "sphere": "+2.00", "cylinder": "+1.00", "axis": 180, "add": "+2.00" },
+                            "left": { "sphere": "-1.50", "cylinder": "-0.75", "axis": 45, "add": "+2.00" } },
+            "notes": "Fundi healthy",
+        });
+        let path = format!("/api/v1/patients/{pid}/examinations");
+        app.post(&path, Some(&dispenser.token), exam.clone()).await.problem(403, "forbidden");
+        let created = app.post(&path, Some(&ecp.token), exam).await;
+        let created = created.ok(201).clone();
+        assert_eq!(created["refraction"]["right"]["written"], "+3.00/-1.00×90");
+        assert_eq!(created["examined_by"], ecp.user_id);
+        let id = created["id"].as_str().unwrap().to_owned();
+        let prescribe = json!({ "kind": "spectacles", "prescriber": "O. Optom (GOC 01-12345)" });
+        app.post(&format!("/api/v1/examinations/{id}/prescription"), Some(&ecp.token), prescribe.clone())
+            .await
+            .problem(409, "not_finalised");
+        let finalised = app.post(&format!("/api/v1/examinations/{id}/finalise"), Some(&ecp.token), json!({})).await;
+        assert!(finalised.ok(200)["finalised_at"].is_string());
+        app.post(&format!("/api/v1/examinations/{id}/finalise"), Some(&ecp.token), json!({}))
+            .await
+            .problem(409, "already_finalised");
+        let rx = app.post(&format!("/api/v1/examinations/{id}/prescription"), Some(&ecp.token), prescribe).await;
+        let rx = rx.ok(201).clone();
+        assert_eq!(rx["examination_id"], id);
+        assert_eq!(rx["issued_on"], "2026-11-01");
+        assert_eq!(rx["left"]["written"], "-1.50/-0.75×45");
+        assert_eq!(rx["right"]["add"], "+2.00");
+        // Dispensers read examinations; reads are audited; the event announces the finalisation.
+        let listed = app.get(&path, &dispenser.token).await;
+        assert_eq!(listed.ok(200)[0]["visual_acuity"]["left"], "6/9");
+        app.get(&format!("/api/v1/examinations/{id}"), &dispenser.token).await.ok(200);
+        let audit = app.get("/api/v1/audit?action=examination.read", &tenant.admin.token).await;
+        assert_eq!(audit.ok(200)["items"][0]["actor_id"], dispenser.user_id);
+        let events = app.get("/api/v1/events?type=examination.finalised", &ecp.token).await;
+        assert_eq!(events.ok(200)["items"][0]["data"]["has_refraction"], true);
+    }
+);
+
+db_test!(
+    async fn examination_values_are_checked_and_other_practices_get_404(backend) {
+        let app = TestApp::spawn(backend).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        let p = app.post("/api/v1/patients", Some(&b.admin.token), patient("Secret", None)).await;
+        let b_patient = p.ok(201)["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/patients/{b_patient}/examinations");
+        for (bad, field) in [
+            (json!({ "examined_on": "2026-11-01", "visual_acuity": { "right": "6/7" } }), "visual_acuity.right"),
+            (json!({ "examined_on": "2026-11-01", "iop_mmhg": { "left": 99 } }), "iop_mmhg.left"),
+            (json!({ "examined_on": "2999-01-01" }), "examined_on"),
+            (json!({ "examined_on": "2026-11-01", "refraction": { "right": { "sphere": "+1.00", "axis": 90 }, "left": { "sphere": "+1.00" } } }), "right.axis"),
+        ] {
+            let resp = app.post(&path, Some(&b.admin.token), bad).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], field);
+        }
+        let exam = app.post(&path, Some(&b.admin.token), json!({ "examined_on": "2026-11-01", "visual_acuity": { "right": "CF" } })).await;
+        let b_exam = exam.ok(201)["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/examinations/{b_exam}/finalise"), Some(&b.admin.token), json!({})).await.ok(200);
+        app.post(&format!("/api/v1/examinations/{b_exam}/prescription"), Some(&b.admin.token), json!({ "kind": "spectacles", "prescriber": "X" }))
+            .await
+            .problem(409, "no_refraction");
+
+        let token = Some(a.admin.token.as_str());
+        app.get(&format!("/api/v1/examinations/{b_exam}"), &a.admin.token).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/examinations/{b_exam}/finalise"), token, json!({})).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/examinations/{b_exam}/prescription"), token, json!({ "kind": "spectacles", "prescriber": "X" }))
+            .await
+            .problem(404, "not_found");
+        app.get(&path, &a.admin.token).await.problem(404, "not_found");
+        app.post(&path, token, json!({ "examined_on": "2026-11-01" })).await.problem(404, "not_found");
+    }
+);

@@ -12,6 +12,9 @@ db_test!(
         let app = TestApp::spawn(backend).await;
         let tenant = app.tenant("acme").await;
         let target = app.member(&tenant, "target", "dispenser").await;
+        let patient = json!({ "first_name": "P", "last_name": "Q", "date_of_birth": "1990-01-01" });
+        let patient = app.post("/api/v1/patients", Some(&tenant.admin.token), patient).await;
+        let exams = format!("/api/v1/patients/{}/examinations", patient.ok(201)["id"].as_str().unwrap());
         for role in Role::ALL {
             let actor = if *role == Role::CompanyAdmin {
                 tenant.admin.clone()
@@ -26,6 +29,7 @@ db_test!(
                 (Action::UsersManage, Method::PATCH, format!("/api/v1/users/{}", target.user_id), Some(json!({ "role": "dispenser" }))),
                 (Action::AuditRead, Method::GET, "/api/v1/audit".into(), None),
                 (Action::WebhooksManage, Method::GET, "/api/v1/webhooks".into(), None),
+                (Action::ExaminationsWrite, Method::POST, exams.clone(), Some(json!({ "examined_on": "2026-01-01" }))),
                 (Action::PatientsRead, Method::GET, "/api/v1/patients".into(), None),
                 (
                     Action::PatientsWrite,

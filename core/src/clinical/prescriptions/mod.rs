@@ -5,6 +5,8 @@
 pub mod routes;
 mod store;
 
+pub use store::insert;
+
 use serde::{Deserialize, Serialize};
 
 use super::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, VerticalBase};
@@ -44,6 +46,8 @@ pub struct Prescription {
     pub prescriber: String,
     /// Notes.
     pub notes: String,
+    /// The examination it came from, if any.
+    pub examination_id: Option<crate::ids::ExaminationId>,
     /// Who recorded it.
     pub created_by: Option<UserId>,
     /// Recorded.
@@ -81,7 +85,8 @@ pub struct EyeView {
 }
 
 impl EyeView {
-    fn new(rx: &EyeRx, eye: Eye, form: CylinderForm) -> Self {
+    /// One eye shown in `form`.
+    pub fn of(rx: &EyeRx, eye: Eye, form: CylinderForm) -> Self {
         let rx = rx.in_form(form);
         let prism = rx.prism();
         EyeView {
@@ -133,6 +138,8 @@ pub struct PrescriptionView {
     pub prescriber: String,
     /// Notes.
     pub notes: String,
+    /// The examination it came from, if any.
+    pub examination_id: Option<crate::ids::ExaminationId>,
     /// Who recorded it.
     pub created_by: Option<UserId>,
     /// Recorded.
@@ -152,8 +159,8 @@ impl Prescription {
             patient_id: self.patient_id,
             kind: self.kind,
             cylinder_form: form,
-            right: EyeView::new(&self.right, Eye::Right, form),
-            left: EyeView::new(&self.left, Eye::Left, form),
+            right: EyeView::of(&self.right, Eye::Right, form),
+            left: EyeView::of(&self.left, Eye::Left, form),
             pd_right_mm: self.pd.0.map(|v| f64::from(v) / 10.0),
             pd_left_mm: self.pd.1.map(|v| f64::from(v) / 10.0),
             issued_on: self.issued_on,
@@ -161,6 +168,7 @@ impl Prescription {
             restricted_for_sale: restricted,
             prescriber: self.prescriber.clone(),
             notes: self.notes.clone(),
+            examination_id: self.examination_id,
             created_by: self.created_by,
             created_at: self.created_at,
         }

@@ -27,7 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One eye as entered.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EyeInput {
     /// Sphere with its sign, e.g. `+2.00`, `-1.75`, or `plano`.
@@ -45,7 +45,8 @@ pub struct EyeInput {
 }
 
 impl EyeInput {
-    fn rx(&self, eye: Eye) -> Result<EyeRx> {
+    /// Checks this eye.
+    pub fn rx(&self, eye: Eye) -> Result<EyeRx> {
         let prism = Prism::new(
             self.prism_horizontal.as_ref().map(|p| (p.amount, p.base)),
             self.prism_vertical.as_ref().map(|p| (p.amount, p.base)),
@@ -87,7 +88,8 @@ pub struct PrescriptionInput {
     pub notes: Option<String>,
 }
 
-fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
+/// A monocular PD in mm, checked, as tenths of a millimetre.
+pub fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
     match mm {
         None => Ok(None),
         Some(mm) if (20.0..=45.0).contains(&mm) && (mm * 2.0).fract() == 0.0 => {
@@ -102,6 +104,23 @@ fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
 
 fn date(field: &str, text: &str) -> Result<jiff::civil::Date> {
     text.trim().parse().map_err(|_| Error::invalid_field(field, "must be a date, YYYY-MM-DD"))
+}
+
+impl EyeInput {
+    /// The checked eye written back as input (minus-cylinder form), for storing.
+    pub fn from_rx(rx: &EyeRx) -> Self {
+        let prism = rx.prism();
+        EyeInput {
+            sphere: rx.sphere().to_string(),
+            cylinder: rx.cylinder().map(|(c, _)| c.to_string()),
+            axis: rx.cylinder().map(|(_, a)| i64::from(a.degrees())),
+            add: rx.add().map(|a| a.to_string()),
+            prism_horizontal: prism
+                .horizontal
+                .map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
+            prism_vertical: prism.vertical.map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
+        }
+    }
 }
 
 /// Cylinder form to show.
@@ -158,6 +177,7 @@ async fn record_prescription(
         prescriber,
         notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 2000)?
             .unwrap_or_default(),
+        examination_id: None,
         created_by: ctx.user_id,
         created_at: Timestamp::now(),
     };

@@ -12,7 +12,8 @@ fn columns() -> String {
     let eyes: Vec<String> =
         ["r", "l"].iter().flat_map(|e| EYE.iter().map(move |c| format!("{e}_{c}"))).collect();
     format!(
-        "id, patient_id, kind, {}, pd_right, pd_left, issued_on, expires_on, prescriber, notes, created_by, created_at",
+        "id, patient_id, kind, {}, pd_right, pd_left, issued_on, expires_on, prescriber, notes, created_by, created_at,
+         examination_id",
         eyes.join(", ")
     )
 }
@@ -46,6 +47,7 @@ struct Row {
     notes: String,
     created_by: Option<UserId>,
     created_at: Timestamp,
+    examination_id: Option<crate::ids::ExaminationId>,
 }
 
 /// One eye's stored columns.
@@ -133,6 +135,7 @@ impl TryFrom<Row> for Prescription {
             notes: r.notes,
             created_by: r.created_by,
             created_at: r.created_at,
+            examination_id: r.examination_id,
         })
     }
 }
@@ -140,7 +143,7 @@ impl TryFrom<Row> for Prescription {
 /// Records a prescription (its patient must be of the same tenant: the composite foreign key
 /// guarantees it).
 pub async fn insert(tx: &mut TenantTx, rx: &Prescription) -> Result<()> {
-    let placeholders: Vec<String> = (1..=28).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=29).map(|i| format!("${i}")).collect();
     let sql =
         format!("INSERT INTO prescriptions (tenant_id, {}) VALUES ({})", columns(), placeholders.join(", "));
     let (r, l) = (StoredEye::of(&rx.right), StoredEye::of(&rx.left));
@@ -179,7 +182,8 @@ pub async fn insert(tx: &mut TenantTx, rx: &Prescription) -> Result<()> {
         &rx.prescriber,
         &rx.notes,
         rx.created_by,
-        rx.created_at
+        rx.created_at,
+        rx.examination_id
     )?;
     Ok(())
 }

@@ -1,0 +1,282 @@
+//! Examinations over HTTP: record a draft, finalise it, turn its refraction into a prescription.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::store::{self, NewExamination, Refraction};
+use super::{Examination, Pair, parse_acuity};
+use crate::audit::{self, Event};
+use crate::auth::Principal;
+use crate::auth::permissions::Action;
+use crate::clinical::prescriptions::routes::{EyeInput, pd};
+use crate::clinical::prescriptions::{Prescription, PrescriptionView, RxKind};
+use crate::clinical::rx::{CylinderForm, Eye};
+use crate::db::types::Timestamp;
+use crate::error::{Error, Result};
+use crate::events::{self, catalog};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::Problem;
+use crate::ids::{ExaminationId, PatientId, PrescriptionId};
+use crate::state::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(record_examination, list_examinations))
+        .routes(routes!(get_examination))
+        .routes(routes!(finalise_examination))
+        .routes(routes!(prescribe))
+}
+
+/// An examination as entered.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExaminationInput {
+    /// Date of the examination, YYYY-MM-DD (not in the future).
+    pub examined_on: String,
+    /// Visual acuity per eye (`6/6`, `6/9`, … `CF`, `HM`, `PL`, `NPL`).
+    pub visual_acuity: Option<Pair<String>>,
+    /// Intra-ocular pressure per eye, mmHg (1–80).
+    pub iop_mmhg: Option<Pair<i32>>,
+    /// Final (subjective) refraction per eye.
+    pub refraction: Option<RefractionInput>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+/// Both eyes' refraction.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefractionInput {
+    /// Right eye.
+    pub right: EyeInput,
+    /// Left eye.
+    pub left: EyeInput,
+}
+
+/// Record an examination (a draft until finalised).
+#[utoipa::path(post, path = "/patients/{patient_id}/examinations", tag = "patients", security(("bearer" = [])),
+    params(("patient_id" = PatientId, Path, description = "The patient")), request_body = ExaminationInput,
+    responses((status = 201, description = "Recorded", body = Examination),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed (optometrists examine)", body = Problem),
+              (status = 404, description = "No such patient in this practice", body = Problem),
+              (status = 422, description = "Invalid values", body = Problem)))]
+async fn record_examination(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(patient_id): ApiPath<PatientId>,
+    ApiJson(req): ApiJson<ExaminationInput>,
+) -> Result<(StatusCode, Json<Examination>)> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let examined_on: jiff::civil::Date = req
+        .examined_on
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid_field("examined_on", "must be a date, YYYY-MM-DD"))?;
+    if examined_on > jiff::Zoned::now().date() {
+        return Err(Error::invalid_field("examined_on", "is in the future"));
+    }
+    let va = req.visual_acuity.unwrap_or_default();
+    let visual_acuity = Pair {
+        right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,
+        left: va.left.as_deref().map(|v| parse_acuity("visual_acuity.left", v)).transpose()?,
+    };
+    let iop = req.iop_mmhg.unwrap_or_default();
+    for (field, value) in [("iop_mmhg.right", iop.right), ("iop_mmhg.left", iop.left)] {
+        if value.is_some_and(|v| !(1..=80).contains(&v)) {
+            return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
+        }
+    }
+    let refraction = req
+        .refraction
+        .map(|r| -> Result<Refraction> {
+            Ok(Refraction {
+                right: EyeInput::from_rx(&r.right.rx(Eye::Right)?),
+                left: EyeInput::from_rx(&r.left.rx(Eye::Left)?),
+            })
+        })
+        .transpose()?;
+    let new = NewExamination {
+        patient_id,
+        examined_on,
+        visual_acuity,
+        iop,
+        refraction,
+        notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 10_000)?
+            .unwrap_or_default(),
+        examined_by: ctx.user_id,
+    };
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let patient = crate::clinical::patients::get(&mut tx, patient_id).await?;
+    if patient.deleted_at.is_some() {
+        return Err(Error::conflict(
+            "patient_deleted",
+            "This record is deleted and kept only for retention.",
+        ));
+    }
+    let id = store::insert(&mut tx, &new).await?;
+    let exam = store::get(&mut tx, id).await?;
+    let event = Event::new("examination.recorded", "examination", id)
+        .changes(serde_json::json!({ "patient_id": patient_id }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(exam)))
+}
+
+/// A patient's examinations, newest first (the read is audited).
+#[utoipa::path(get, path = "/patients/{patient_id}/examinations", tag = "patients", security(("bearer" = [])),
+    params(("patient_id" = PatientId, Path, description = "The patient")),
+    responses((status = 200, description = "Examinations", body = Vec<Examination>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such patient in this practice", body = Problem)))]
+async fn list_examinations(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(patient_id): ApiPath<PatientId>,
+) -> Result<Json<Vec<Examination>>> {
+    let ctx = principal.tenant(Action::PatientsRead)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    crate::clinical::patients::get(&mut tx, patient_id).await?;
+    let exams = store::for_patient(&mut tx, patient_id).await?;
+    let ids: Vec<String> = exams.iter().map(|e| e.id.to_string()).collect();
+    let event = Event::new("examination.listed", "patient", patient_id)
+        .changes(serde_json::json!({ "returned": ids }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok(Json(exams))
+}
+
+/// One examination (the read is audited).
+#[utoipa::path(get, path = "/examinations/{examination_id}", tag = "patients", security(("bearer" = [])),
+    params(("examination_id" = ExaminationId, Path, description = "The examination")),
+    responses((status = 200, description = "The examination", body = Examination),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such examination in this practice", body = Problem)))]
+async fn get_examination(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<ExaminationId>,
+) -> Result<Json<Examination>> {
+    let ctx = principal.tenant(Action::PatientsRead)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let exam = store::get(&mut tx, id).await?;
+    audit::record(&mut tx, &ctx.audit, Event::new("examination.read", "examination", id)).await?;
+    tx.commit().await?;
+    Ok(Json(exam))
+}
+
+/// Finalise an examination; from then on it never changes.
+#[utoipa::path(post, path = "/examinations/{examination_id}/finalise", tag = "patients", security(("bearer" = [])),
+    params(("examination_id" = ExaminationId, Path, description = "The examination")),
+    responses((status = 200, description = "Finalised", body = Examination),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such examination in this practice", body = Problem),
+              (status = 409, description = "Already finalised", body = Problem)))]
+async fn finalise_examination(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<ExaminationId>,
+) -> Result<Json<Examination>> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let exam = store::finalise(&mut tx, id).await?;
+    audit::record(&mut tx, &ctx.audit, Event::new("examination.finalised", "examination", id)).await?;
+    let finalised = catalog::ExaminationFinalised {
+        examination_id: id,
+        patient_id: exam.patient_id,
+        has_refraction: exam.refraction.is_some(),
+    };
+    events::emit(&mut tx, &finalised).await?;
+    tx.commit().await?;
+    Ok(Json(exam))
+}
+
+/// What the prescription from an examination needs besides the refraction.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrescribeInput {
+    /// `spectacles` or `contact_lenses`.
+    pub kind: RxKind,
+    /// The prescriber's name (and registration number).
+    pub prescriber: String,
+    /// Expiry, YYYY-MM-DD (required for contact lenses).
+    pub expires_on: Option<String>,
+    /// Right monocular PD, mm.
+    pub pd_right_mm: Option<f64>,
+    /// Left monocular PD, mm.
+    pub pd_left_mm: Option<f64>,
+}
+
+/// Issue the patient's prescription from a finalised examination's refraction.
+#[utoipa::path(post, path = "/examinations/{examination_id}/prescription", tag = "patients", security(("bearer" = [])),
+    params(("examination_id" = ExaminationId, Path, description = "The examination")), request_body = PrescribeInput,
+    responses((status = 201, description = "Prescription issued", body = PrescriptionView),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such examination in this practice", body = Problem),
+              (status = 409, description = "Not finalised, or no refraction recorded", body = Problem),
+              (status = 422, description = "Invalid input", body = Problem)))]
+async fn prescribe(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<ExaminationId>,
+    ApiJson(req): ApiJson<PrescribeInput>,
+) -> Result<(StatusCode, Json<PrescriptionView>)> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
+    let expires_on: Option<jiff::civil::Date> = req
+        .expires_on
+        .as_deref()
+        .map(|d| {
+            d.trim().parse().map_err(|_| Error::invalid_field("expires_on", "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()?;
+    if req.kind == RxKind::ContactLenses && expires_on.is_none() {
+        return Err(Error::invalid_field(
+            "expires_on",
+            "a contact lens specification must carry an expiry date",
+        ));
+    }
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let stored = store::get_stored(&mut tx, id).await?;
+    if stored.view.finalised_at.is_none() {
+        return Err(Error::conflict("not_finalised", "Finalise the examination before prescribing from it."));
+    }
+    let refraction = stored.refraction.ok_or_else(|| {
+        Error::conflict("no_refraction", "This examination has no refraction to prescribe from.")
+    })?;
+    if expires_on.is_some_and(|e| e < stored.view.examined_on) {
+        return Err(Error::invalid_field("expires_on", "is before the examination"));
+    }
+    let rx = Prescription {
+        id: PrescriptionId::new(),
+        patient_id: stored.view.patient_id,
+        kind: req.kind,
+        right: refraction.right.rx(Eye::Right)?,
+        left: refraction.left.rx(Eye::Left)?,
+        pd: (pd("pd_right_mm", req.pd_right_mm)?, pd("pd_left_mm", req.pd_left_mm)?),
+        issued_on: stored.view.examined_on,
+        expires_on,
+        prescriber,
+        notes: String::new(),
+        examination_id: Some(id),
+        created_by: ctx.user_id,
+        created_at: Timestamp::now(),
+    };
+    crate::clinical::prescriptions::insert(&mut tx, &rx).await?;
+    let event = Event::new("prescription.created", "prescription", rx.id)
+        .changes(serde_json::json!({ "patient_id": rx.patient_id, "examination_id": id, "kind": rx.kind }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    let created =
+        catalog::PrescriptionCreated { prescription_id: rx.id, patient_id: rx.patient_id, kind: rx.kind };
+    events::emit(&mut tx, &created).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, jiff::Zoned::now().date()))))
+}

@@ -1,0 +1,188 @@
+use super::{Examination, Pair};
+use crate::clinical::prescriptions::routes::EyeInput;
+use crate::clinical::rx::{CylinderForm, Eye};
+use crate::db::types::Timestamp;
+use crate::db::{TenantTx, execute, on_conn};
+use crate::error::{Error, Result};
+use crate::ids::{ExaminationId, PatientId, UserId};
+
+/// The stored refraction: both eyes, checked, in minus-cylinder form.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Refraction {
+    pub(crate) right: EyeInput,
+    pub(crate) left: EyeInput,
+}
+
+/// A new examination's values.
+#[derive(Clone, Debug)]
+pub struct NewExamination {
+    /// The patient.
+    pub patient_id: PatientId,
+    /// When.
+    pub examined_on: jiff::civil::Date,
+    /// Acuity.
+    pub visual_acuity: Pair<String>,
+    /// IOP.
+    pub iop: Pair<i32>,
+    /// Refraction (checked).
+    pub(crate) refraction: Option<Refraction>,
+    /// Notes.
+    pub notes: String,
+    /// Examiner.
+    pub examined_by: Option<UserId>,
+}
+
+const COLUMNS: &str =
+    "id, patient_id, examined_on, va_right, va_left, iop_right, iop_left, refraction, notes,
+    examined_by, finalised_at, created_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: ExaminationId,
+    patient_id: PatientId,
+    examined_on: String,
+    va_right: Option<String>,
+    va_left: Option<String>,
+    iop_right: Option<i32>,
+    iop_left: Option<i32>,
+    refraction: Option<String>,
+    notes: String,
+    examined_by: Option<UserId>,
+    finalised_at: Option<Timestamp>,
+    created_at: Timestamp,
+}
+
+pub(crate) struct Stored {
+    pub(crate) view: Examination,
+    pub(crate) refraction: Option<Refraction>,
+}
+
+impl TryFrom<Row> for Stored {
+    type Error = Error;
+    fn try_from(r: Row) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::Internal(format!("stored examination {} has an invalid {what}", r.id));
+        let refraction: Option<Refraction> = r
+            .refraction
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|_| corrupt("refraction"))?;
+        let views = refraction
+            .as_ref()
+            .map(|rf| -> Result<Pair<_>> {
+                Ok(Pair {
+                    right: Some(crate::clinical::prescriptions::EyeView::of(
+                        &rf.right.rx(Eye::Right)?,
+                        Eye::Right,
+                        CylinderForm::Minus,
+                    )),
+                    left: Some(crate::clinical::prescriptions::EyeView::of(
+                        &rf.left.rx(Eye::Left)?,
+                        Eye::Left,
+                        CylinderForm::Minus,
+                    )),
+                })
+            })
+            .transpose()?;
+        Ok(Stored {
+            view: Examination {
+                id: r.id,
+                patient_id: r.patient_id,
+                examined_on: r.examined_on.parse().map_err(|_| corrupt("date"))?,
+                visual_acuity: Pair { right: r.va_right, left: r.va_left },
+                iop_mmhg: Pair { right: r.iop_right, left: r.iop_left },
+                refraction: views,
+                notes: r.notes,
+                examined_by: r.examined_by,
+                finalised_at: r.finalised_at,
+                created_at: r.created_at,
+            },
+            refraction,
+        })
+    }
+}
+
+/// Records a draft examination.
+pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<ExaminationId> {
+    const SQL: &str = "INSERT INTO examinations (tenant_id, id, patient_id, examined_on, va_right, va_left,
+            iop_right, iop_left, refraction, notes, examined_by, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+    let id = ExaminationId::new();
+    let tenant = tx.tenant_id();
+    let refraction = new
+        .refraction
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    execute!(
+        tx.conn(),
+        SQL,
+        tenant,
+        id,
+        new.patient_id,
+        new.examined_on.to_string(),
+        &new.visual_acuity.right,
+        &new.visual_acuity.left,
+        new.iop.right,
+        new.iop.left,
+        refraction,
+        &new.notes,
+        new.examined_by,
+        Timestamp::now()
+    )?;
+    Ok(id)
+}
+
+/// One examination of the tenant, with its refraction.
+pub(crate) async fn get_stored(tx: &mut TenantTx, id: ExaminationId) -> Result<Stored> {
+    let sql = format!("SELECT {COLUMNS} FROM examinations WHERE tenant_id = $1 AND id = $2");
+    let tenant = tx.tenant_id();
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+    row.ok_or(Error::NotFound("examination"))?.try_into()
+}
+
+/// One examination of the tenant.
+pub async fn get(tx: &mut TenantTx, id: ExaminationId) -> Result<Examination> {
+    Ok(get_stored(tx, id).await?.view)
+}
+
+/// A patient's examinations, newest first.
+pub(crate) async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Examination>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM examinations WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id DESC LIMIT 500"
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(patient)
+        .fetch_all(&mut **c)
+        .await)?;
+    rows.into_iter().map(|r| Stored::try_from(r).map(|s| s.view)).collect()
+}
+
+/// Finalises a draft; a finalised examination is a `finalised` conflict.
+pub async fn finalise(tx: &mut TenantTx, id: ExaminationId) -> Result<Examination> {
+    let tenant = tx.tenant_id();
+    let now = Timestamp::now();
+    let done = execute!(
+        tx.conn(),
+        "UPDATE examinations SET finalised_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND finalised_at IS NULL",
+        tenant,
+        id,
+        now
+    )?;
+    if done == 0 {
+        get(tx, id).await?;
+        return Err(Error::conflict(
+            "already_finalised",
+            "This examination is already finalised and cannot change.",
+        ));
+    }
+    get(tx, id).await
+}
