@@ -234,6 +234,23 @@ impl Principal {
     }
 }
 
+/// The caller a bearer token stands for right now, if it is valid. Long-lived responses (the
+/// event stream) call this again to stop serving a revoked session or key.
+pub async fn resolve(db: &crate::db::Db, token: &str) -> Result<Option<Principal>> {
+    if token.starts_with(secrets::SESSION_PREFIX) {
+        store::resolve_session(db, token).await
+    } else if token.starts_with(secrets::API_KEY_PREFIX) {
+        store::resolve_api_key(db, token).await
+    } else {
+        Ok(None)
+    }
+}
+
+/// The bearer token of a request, if it carries one.
+pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    headers.get(http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = Error;
 
@@ -246,14 +263,7 @@ impl FromRequestParts<AppState> for Principal {
             header.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
                 Error::unauthorized("invalid_token", "The Authorization header must be 'Bearer <token>'.")
             })?;
-        let resolved = if token.starts_with(secrets::SESSION_PREFIX) {
-            store::resolve_session(&state.db, token).await?
-        } else if token.starts_with(secrets::API_KEY_PREFIX) {
-            store::resolve_api_key(&state.db, token).await?
-        } else {
-            None
-        };
-        let mut principal = resolved.ok_or_else(|| {
+        let mut principal = resolve(&state.db, token).await?.ok_or_else(|| {
             Error::unauthorized("invalid_token", "The token is unknown, expired or revoked; sign in again.")
         })?;
         principal.meta = meta;

@@ -32,6 +32,28 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// would otherwise skip an earlier one committed a moment after.
 const SETTLE: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(250);
+/// How often an open stream checks that its session or key is still valid for the tenant.
+const RECHECK: Duration = Duration::from_secs(5);
+
+/// The credential behind an open stream, re-checked so that signing out, revoking a key or
+/// suspending the tenant also ends the stream.
+struct Watch {
+    token: String,
+    tenant: TenantId,
+    checked: std::time::Instant,
+}
+
+impl Watch {
+    async fn still_allowed(&self, state: &AppState) -> bool {
+        match crate::auth::resolve(&state.db, &self.token).await {
+            Ok(Some(principal)) => {
+                principal.tenant(Action::TenantRead).is_ok_and(|ctx| ctx.tenant_id == self.tenant)
+            }
+            // Revoked, expired, or the database is unreachable: stop (fail closed).
+            _ => false,
+        }
+    }
+}
 
 /// Filters for the event list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -104,17 +126,25 @@ async fn stream_events(
         .transpose()?;
     // Without a resume point, start from now: ids are time-ordered.
     let cursor = resume.unwrap_or_default();
+    let token = crate::auth::bearer(&headers).unwrap_or_default().to_owned();
+    let watch = Watch { token, tenant: ctx.tenant_id, checked: std::time::Instant::now() };
     let stream = futures_util::stream::unfold(
-        (state, ctx.tenant_id, types, cursor, Vec::<Envelope>::new()),
-        |(state, tenant, types, mut cursor, mut pending)| async move {
+        (state, watch, types, cursor, Vec::<Envelope>::new()),
+        |(state, mut watch, types, mut cursor, mut pending)| async move {
             loop {
                 if let Some(event) = (!pending.is_empty()).then(|| pending.remove(0)) {
                     cursor = event.id;
                     let message = sse_message(&event);
-                    return Some((Ok(message), (state, tenant, types, cursor, pending)));
+                    return Some((Ok(message), (state, watch, types, cursor, pending)));
                 }
                 tokio::time::sleep(POLL).await;
-                pending = read_settled(&state, tenant, cursor, &types).await;
+                if watch.checked.elapsed() >= RECHECK {
+                    if !watch.still_allowed(&state).await {
+                        return None;
+                    }
+                    watch.checked = std::time::Instant::now();
+                }
+                pending = read_settled(&state, watch.tenant, cursor, &types).await;
             }
         },
     );

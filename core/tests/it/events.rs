@@ -180,3 +180,37 @@ db_test!(
         assert!(!runs.jobs.is_empty(), "the periodic job ran");
     }
 );
+
+db_test!(
+    async fn a_stream_ends_when_its_session_is_revoked(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let session = app.login(&tenant.admin.email, PASSWORD, None).await;
+        let mut stream = app
+            .client
+            .get(format!("{}/api/v1/events/stream", app.base))
+            .bearer_auth(&session.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        app.post("/api/v1/auth/logout", Some(&session.token), json!({})).await.ok(204);
+        // The stream re-checks its credential every 5 s and then closes; keep-alives may come first.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            match tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream must end") {
+                Ok(Some(_keep_alive)) => continue,
+                Ok(None) | Err(_) => break,
+            }
+        }
+        // Another session's stream is unaffected by that sign-out.
+        let other = app
+            .client
+            .get(format!("{}/api/v1/events/stream", app.base))
+            .bearer_auth(&tenant.admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 200);
+    }
+);
