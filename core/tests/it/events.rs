@@ -197,12 +197,9 @@ db_test!(
         app.post("/api/v1/auth/logout", Some(&session.token), json!({})).await.ok(204);
         // The stream re-checks its credential every 5 s and then closes; keep-alives may come first.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            match tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream must end") {
-                Ok(Some(_keep_alive)) => continue,
-                Ok(None) | Err(_) => break,
-            }
-        }
+        while let Ok(Some(_keep_alive)) =
+            tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream must end")
+        {}
         // Another session's stream is unaffected by that sign-out.
         let other = app
             .client
