@@ -5,4 +5,5 @@ pub mod examinations;
 pub mod nhs_number;
 pub mod patients;
 pub mod prescriptions;
+pub mod retention;
 pub mod rx;
