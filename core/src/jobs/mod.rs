@@ -110,19 +110,21 @@ pub(crate) async fn enqueue_dispatch(
     Ok(())
 }
 
-/// Inserts `args` with `opts` inside the transaction behind `conn`.
+/// Inserts `args` with `opts` inside the transaction behind `conn`. Returns false when a
+/// unique job with the same arguments already exists (pending, running or completed), so
+/// nothing new was queued.
 pub(crate) async fn enqueue<A: JobArgs>(
     conn: &mut Conn,
     jobs: &riverqueue::Client,
     args: A,
     opts: InsertOpts,
-) -> Result<()> {
-    match conn {
+) -> Result<bool> {
+    let inserted = match conn {
         Conn::Sqlite(tx) => jobs.insert(args).opts(opts).tx(tx).await,
         Conn::Postgres(tx) => jobs.insert(args).opts(opts).tx(tx).await,
     }
     .map_err(queue_error)?;
-    Ok(())
+    Ok(!inserted.unique_skipped_as_duplicate)
 }
 
 /// Exponential backoff with full jitter: attempt n waits a random time between half and all of

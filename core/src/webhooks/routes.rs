@@ -28,6 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rotate_secret))
         .routes(routes!(list_deliveries))
         .routes(routes!(send_test))
+        .routes(routes!(redeliver))
 }
 
 /// A new endpoint.
@@ -318,4 +319,47 @@ async fn send_test(
     let event_id = events::emit(&mut tx, &catalog::WebhookTest { endpoint_id: id }).await?;
     tx.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(TestSent { event_id })))
+}
+
+/// A redelivery queued.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Redelivery {
+    /// The event queued again for this endpoint.
+    pub event_id: EventId,
+}
+
+/// Queue an event again for this endpoint after its delivery died (all attempts failed). An
+/// event whose delivery is still pending, or succeeded, is a conflict.
+#[utoipa::path(post, path = "/webhooks/{endpoint_id}/events/{event_id}/redeliver", tag = "webhooks", security(("bearer" = [])),
+    params(("endpoint_id" = WebhookEndpointId, Path, description = "The endpoint"),
+           ("event_id" = EventId, Path, description = "The event")),
+    responses((status = 202, description = "Queued again", body = Redelivery),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such endpoint or event in this tenant", body = Problem),
+              (status = 409, description = "Its delivery is still pending, or succeeded", body = Problem)))]
+async fn redeliver(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((endpoint_id, event_id)): ApiPath<(WebhookEndpointId, EventId)>,
+) -> Result<(StatusCode, Json<Redelivery>)> {
+    let ctx = principal.tenant(Action::WebhooksManage)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    store::get_endpoint(&mut tx, endpoint_id).await?;
+    events::get(&mut tx, event_id).await?.ok_or(Error::NotFound("event"))?;
+    let job = crate::jobs::DeliverWebhook { tenant_id: ctx.tenant_id, endpoint_id, event_id };
+    let opts =
+        riverqueue::InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let (conn, jobs) = tx.with_jobs();
+    if !crate::jobs::enqueue(conn, jobs, job, opts).await? {
+        return Err(Error::conflict(
+            "delivery_not_dead",
+            "This event's delivery to the endpoint is still pending or already succeeded.",
+        ));
+    }
+    let event = Event::new("webhook.redelivery_requested", "webhook_endpoint", endpoint_id)
+        .changes(serde_json::json!({ "event_id": event_id }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok((StatusCode::ACCEPTED, Json(Redelivery { event_id })))
 }

@@ -69,6 +69,7 @@ db_test!(
                     .replace("{patient_id}", placeholder)
                     .replace("{prescription_id}", placeholder)
                     .replace("{examination_id}", placeholder)
+                    .replace("{event_id}", placeholder)
                     .replace("{job_id}", "1");
                 assert!(!url.contains('{'), "unfilled parameter in {url}");
                 let resp = app.call(method.clone(), &url, None, None).await;

@@ -266,3 +266,48 @@ db_test!(
         assert_eq!(log[1]["attempt"], 2);
     }
 );
+
+db_test!(
+    async fn tenant_admins_redeliver_a_dead_delivery(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let other = app.tenant("other").await;
+        let receiver = Receiver::start().await;
+        receiver.script(&[], Some(503));
+        let (endpoint_id, secret) = endpoint(&app, &tenant, &receiver.url, json!(["user.registered"])).await;
+        register(&app, &tenant, "dan").await;
+        let log_path = format!("/api/v1/webhooks/{endpoint_id}/deliveries");
+        let failed = TestApp::eventually(20, || async {
+            let log = app.get(&log_path, &tenant.admin.token).await.ok(200)["items"].as_array().unwrap().clone();
+            (log.len() >= 3).then_some(log)
+        })
+        .await;
+        let event_id = failed[0]["event_id"].as_str().unwrap().to_owned();
+        let redeliver = format!("/api/v1/webhooks/{endpoint_id}/events/{event_id}/redeliver");
+        // Let the last attempt be recorded as dead before asking again.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+        receiver.script(&[], Some(200));
+        app.post(&redeliver, Some(&other.admin.token), json!({})).await.problem(404, "not_found");
+        let dan = app.member(&tenant, "dee", "ecp").await;
+        app.post(&redeliver, Some(&dan.token), json!({})).await.problem(403, "forbidden");
+        let queued = app.post(&redeliver, Some(&tenant.admin.token), json!({})).await;
+        assert_eq!(queued.ok(202)["event_id"], event_id);
+        let delivered = TestApp::eventually(15, || async {
+            receiver.received().into_iter().find(|r| r.header("webhook-id") == event_id && verifies(&secret, r) && r.json()["type"] == "user.registered")
+                .filter(|_| receiver.received().len() >= 4)
+        })
+        .await;
+        assert_eq!(delivered.header("webhook-id"), event_id, "the same id, so receivers can deduplicate");
+        TestApp::eventually(10, || async {
+            let log = app.get(&log_path, &tenant.admin.token).await.ok(200)["items"].as_array().unwrap().clone();
+            log.iter().any(|d| d["outcome"] == "delivered").then_some(())
+        })
+        .await;
+        // Delivered now: asking again is a conflict, not a duplicate.
+        app.post(&redeliver, Some(&tenant.admin.token), json!({})).await.problem(409, "delivery_not_dead");
+        app.post(&format!("/api/v1/webhooks/{endpoint_id}/events/01900000-0000-7000-8000-000000000000/redeliver"), Some(&tenant.admin.token), json!({}))
+            .await
+            .problem(404, "not_found");
+    }
+);
