@@ -72,14 +72,7 @@ async fn record_examination(
     ApiJson(req): ApiJson<ExaminationInput>,
 ) -> Result<(StatusCode, Json<Examination>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let examined_on: jiff::civil::Date = req
-        .examined_on
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid_field("examined_on", "must be a date, YYYY-MM-DD"))?;
-    if examined_on > jiff::Zoned::now().date() {
-        return Err(Error::invalid_field("examined_on", "is in the future"));
-    }
+    let examined_on = crate::clinical::parse_past_date("examined_on", &req.examined_on)?;
     let va = req.visual_acuity.unwrap_or_default();
     let visual_acuity = Pair {
         right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,
@@ -111,13 +104,7 @@ async fn record_examination(
         examined_by: ctx.user_id,
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let patient = crate::clinical::patients::get(&mut tx, patient_id).await?;
-    if patient.deleted_at.is_some() {
-        return Err(Error::conflict(
-            "patient_deleted",
-            "This record is deleted and kept only for retention.",
-        ));
-    }
+    crate::clinical::patients::get_active(&mut tx, patient_id).await?;
     let id = store::insert(&mut tx, &new).await?;
     let exam = store::get(&mut tx, id).await?;
     let event = Event::new("examination.recorded", "examination", id)
@@ -231,13 +218,8 @@ async fn prescribe(
 ) -> Result<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
-    let expires_on: Option<jiff::civil::Date> = req
-        .expires_on
-        .as_deref()
-        .map(|d| {
-            d.trim().parse().map_err(|_| Error::invalid_field("expires_on", "must be a date, YYYY-MM-DD"))
-        })
-        .transpose()?;
+    let expires_on =
+        req.expires_on.as_deref().map(|d| crate::clinical::parse_date("expires_on", d)).transpose()?;
     if req.kind == RxKind::ContactLenses && expires_on.is_none() {
         return Err(Error::invalid_field(
             "expires_on",
@@ -278,5 +260,5 @@ async fn prescribe(
         catalog::PrescriptionCreated { prescription_id: rx.id, patient_id: rx.patient_id, kind: rx.kind };
     events::emit(&mut tx, &created).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, jiff::Zoned::now().date()))))
+    Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, crate::clinical::today()))))
 }

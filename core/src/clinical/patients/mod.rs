@@ -12,7 +12,7 @@ use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::ids::PatientId;
 
-pub use store::{Search, get, insert, next_customer_number, search, update};
+pub use store::{Search, get, get_active, insert, next_customer_number, search, update};
 
 /// A patient's record.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -83,15 +83,9 @@ pub fn parse_name(field: &str, value: &str) -> Result<String> {
 
 /// A date of birth: `YYYY-MM-DD`, not in the future, not before 1900.
 pub fn parse_date_of_birth(value: &str) -> Result<jiff::civil::Date> {
-    let field = "date_of_birth";
-    let date: jiff::civil::Date =
-        value.trim().parse().map_err(|_| Error::invalid_field(field, "must be a date, YYYY-MM-DD"))?;
-    let today = jiff::Zoned::now().date();
-    if date > today {
-        return Err(Error::invalid_field(field, "is in the future"));
-    }
+    let date = super::parse_past_date("date_of_birth", value)?;
     if date.year() < 1900 {
-        return Err(Error::invalid_field(field, "is before 1900"));
+        return Err(Error::invalid_field("date_of_birth", "is before 1900"));
     }
     Ok(date)
 }

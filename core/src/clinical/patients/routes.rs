@@ -218,13 +218,7 @@ async fn update_patient(
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let details = req.details()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let before = super::get(&mut tx, id).await?;
-    if before.deleted_at.is_some() {
-        return Err(Error::conflict(
-            "patient_deleted",
-            "This record is deleted and kept only for retention.",
-        ));
-    }
+    let before = super::get_active(&mut tx, id).await?;
     let after = super::update(&mut tx, id, &details, false).await?;
     let event = Event::new("patient.updated", "patient", id).changes(changes(&before, &after));
     audit::record(&mut tx, &ctx.audit, event).await?;

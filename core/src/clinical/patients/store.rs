@@ -126,6 +126,18 @@ pub async fn get(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
     row.ok_or(Error::NotFound("patient"))?.try_into()
 }
 
+/// One patient whose record may still change (not deleted).
+pub async fn get_active(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
+    let patient = get(tx, id).await?;
+    if patient.deleted_at.is_some() {
+        return Err(Error::conflict(
+            "patient_deleted",
+            "This record is deleted and kept only for retention.",
+        ));
+    }
+    Ok(patient)
+}
+
 /// Replaces the editable details, or marks the record deleted.
 pub async fn update(tx: &mut TenantTx, id: PatientId, details: &Details, deleted: bool) -> Result<Patient> {
     const SQL: &str =

@@ -12,6 +12,7 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::clinical::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
+use crate::clinical::{parse_date, parse_past_date, today};
 use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
@@ -102,10 +103,6 @@ pub fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
     }
 }
 
-fn date(field: &str, text: &str) -> Result<jiff::civil::Date> {
-    text.trim().parse().map_err(|_| Error::invalid_field(field, "must be a date, YYYY-MM-DD"))
-}
-
 impl EyeInput {
     /// The checked eye written back as input (minus-cylinder form), for storing.
     pub fn from_rx(rx: &EyeRx) -> Self {
@@ -131,10 +128,6 @@ pub struct FormQuery {
     pub cylinder_form: Option<CylinderForm>,
 }
 
-fn today() -> jiff::civil::Date {
-    jiff::Zoned::now().date()
-}
-
 /// Record a prescription for a patient.
 #[utoipa::path(post, path = "/patients/{patient_id}/prescriptions", tag = "patients", security(("bearer" = [])),
     params(("patient_id" = PatientId, Path, description = "The patient")), request_body = PrescriptionInput,
@@ -150,11 +143,8 @@ async fn record_prescription(
     ApiJson(req): ApiJson<PrescriptionInput>,
 ) -> Result<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
-    let issued_on = date("issued_on", &req.issued_on)?;
-    if issued_on > today() {
-        return Err(Error::invalid_field("issued_on", "is in the future"));
-    }
-    let expires_on = req.expires_on.as_deref().map(|d| date("expires_on", d)).transpose()?;
+    let issued_on = parse_past_date("issued_on", &req.issued_on)?;
+    let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
     if req.kind == RxKind::ContactLenses && expires_on.is_none() {
         return Err(Error::invalid_field(
             "expires_on",
@@ -182,13 +172,7 @@ async fn record_prescription(
         created_at: Timestamp::now(),
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let patient = crate::clinical::patients::get(&mut tx, patient_id).await?;
-    if patient.deleted_at.is_some() {
-        return Err(Error::conflict(
-            "patient_deleted",
-            "This record is deleted and kept only for retention.",
-        ));
-    }
+    crate::clinical::patients::get_active(&mut tx, patient_id).await?;
     store::insert(&mut tx, &rx).await?;
     let event = Event::new("prescription.created", "prescription", rx.id).changes(serde_json::json!({
         "patient_id": patient_id, "kind": rx.kind, "right": rx.right.to_string(), "left": rx.left.to_string(),
