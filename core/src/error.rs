@@ -112,6 +112,25 @@ impl Error {
         Error::Unauthorized { code, message: message.into() }
     }
 
+    /// Authentication must fail closed: a storage failure becomes `Unavailable` (503, nothing
+    /// granted) rather than an internal error.
+    pub fn closed(self) -> Self {
+        match self {
+            Error::Db(e) => Error::Unavailable(e.to_string()),
+            other => other,
+        }
+    }
+
+    /// Maps a unique-key violation on `column` to a domain conflict; other errors pass through.
+    pub fn on_duplicate_of(self, column: &str, code: &'static str, message: &str) -> Self {
+        match &self {
+            Error::Db(db) if db.violation() == Some(ViolationKind::Unique) && db.concerns(column) => {
+                Error::conflict(code, message)
+            }
+            _ => self,
+        }
+    }
+
     /// Maps a unique-key violation to a domain conflict; other errors pass through.
     pub fn on_duplicate(self, code: &'static str, message: &str) -> Self {
         match &self {

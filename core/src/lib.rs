@@ -32,6 +32,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod input;
 pub mod jobs;
 pub mod notify;
 pub mod orders;

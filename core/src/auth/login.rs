@@ -58,14 +58,6 @@ pub struct LoginResponse {
     pub totp_enrolment_required: bool,
 }
 
-/// A database failure during sign-in refuses the sign-in (fails closed).
-fn closed(error: Error) -> Error {
-    match error {
-        Error::Db(e) => Error::Unavailable(e.to_string()),
-        other => other,
-    }
-}
-
 fn invalid_credentials() -> Error {
     Error::unauthorized("invalid_credentials", "The e-mail address or password is wrong.")
 }
@@ -89,8 +81,8 @@ async fn login(
     state.attempts.check(meta.ip.as_deref())?;
     let email = Email::parse("email", &req.email)?;
     let auth = &state.config.auth;
-    let mut tx = state.db.system().await.map_err(|e| closed(e.into()))?;
-    let creds = users::credentials_by_email(&mut tx, &email).await.map_err(closed)?;
+    let mut tx = state.db.system().await.map_err(|e| Error::from(e).closed())?;
+    let creds = users::credentials_by_email(&mut tx, &email).await.map_err(Error::closed)?;
     let anonymous = meta.anonymous();
 
     if let Some(c) = &creds
@@ -98,8 +90,8 @@ async fn login(
     {
         let event =
             Event::new("auth.login_locked", "user", c.id).changes(serde_json::json!({ "email": email }));
-        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
-        tx.commit().await.map_err(|e| closed(e.into()))?;
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
+        tx.commit().await.map_err(|e| Error::from(e).closed())?;
         let wait = until.unix_seconds() - Timestamp::now().unix_seconds();
         return Err(Error::RateLimited {
             code: "account_locked",
@@ -113,8 +105,8 @@ async fn login(
     let Some(creds) = creds else {
         let event = Event::new("auth.login_failed", "user", email.as_str())
             .changes(serde_json::json!({ "email": email, "reason": "unknown_email" }));
-        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
-        tx.commit().await.map_err(|e| closed(e.into()))?;
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
+        tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(invalid_credentials());
     };
 
@@ -129,7 +121,7 @@ async fn login(
             (Some(code), _) => {
                 let now = u64::try_from(Timestamp::now().unix_seconds()).unwrap_or(0);
                 match totp::verify(&secret, code, now, creds.totp_last_step)? {
-                    Some(step) => store::set_totp_step(&mut tx, creds.id, step).await.map_err(closed),
+                    Some(step) => store::set_totp_step(&mut tx, creds.id, step).await.map_err(Error::closed),
                     None => Err(Error::unauthorized(
                         "invalid_totp",
                         "The authentication code is wrong or was already used.",
@@ -137,7 +129,7 @@ async fn login(
                 }
             }
             (None, Some(code)) => {
-                if store::consume_recovery_code(&mut tx, creds.id, code).await.map_err(closed)? {
+                if store::consume_recovery_code(&mut tx, creds.id, code).await.map_err(Error::closed)? {
                     Ok(())
                 } else {
                     Err(Error::unauthorized(
@@ -160,19 +152,19 @@ async fn login(
         let reason = if password_ok { "second_factor" } else { "wrong_password" };
         let locked = store::record_failed_login(&mut tx, creds.id, auth.max_failed_logins, auth.lockout)
             .await
-            .map_err(closed)?;
-        audit::record_system(&mut tx, None, &anonymous, failure(reason)).await.map_err(closed)?;
+            .map_err(Error::closed)?;
+        audit::record_system(&mut tx, None, &anonymous, failure(reason)).await.map_err(Error::closed)?;
         if let Some(until) = locked {
             let event = Event::new("auth.account_locked", "user", creds.id)
                 .changes(serde_json::json!({ "until": until }));
-            audit::record_system(&mut tx, None, &anonymous, event).await.map_err(closed)?;
+            audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
         }
-        tx.commit().await.map_err(|e| closed(e.into()))?;
+        tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(error);
     }
 
-    store::reset_failed_logins(&mut tx, creds.id).await.map_err(closed)?;
-    let memberships = users::memberships_of_user(&mut tx, creds.id).await.map_err(closed)?;
+    store::reset_failed_logins(&mut tx, creds.id).await.map_err(Error::closed)?;
+    let memberships = users::memberships_of_user(&mut tx, creds.id).await.map_err(Error::closed)?;
     let selected = select_tenant(&memberships, req.tenant.as_deref())?;
     let mfa_verified = creds.totp_secret.is_some();
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
@@ -186,13 +178,15 @@ async fn login(
         user_agent,
     )
     .await
-    .map_err(closed)?;
+    .map_err(Error::closed)?;
     let actor = anonymous.as_actor(ActorKind::User, creds.id.as_uuid());
     let event = Event::new("auth.login", "session", session.id).changes(
         serde_json::json!({ "tenant_id": selected.map(|m| m.tenant_id), "second_factor": mfa_verified }),
     );
-    audit::record_system(&mut tx, selected.map(|m| m.tenant_id), &actor, event).await.map_err(closed)?;
-    tx.commit().await.map_err(|e| closed(e.into()))?;
+    audit::record_system(&mut tx, selected.map(|m| m.tenant_id), &actor, event)
+        .await
+        .map_err(Error::closed)?;
+    tx.commit().await.map_err(|e| Error::from(e).closed())?;
 
     Ok(Json(LoginResponse {
         token: session.token,

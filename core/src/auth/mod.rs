@@ -200,11 +200,7 @@ impl Principal {
                 "Your membership of this tenant is not active.",
             ));
         }
-        let allowed = match &access.grant {
-            Grant::Role(role) => role.allows(action),
-            Grant::Scopes(scopes) => scopes.contains(&action),
-        };
-        if !allowed {
+        if !self.may(action) {
             let who = match &access.grant {
                 Grant::Role(role) => format!("The {role} role"),
                 Grant::Scopes(_) => "This API key".to_owned(),

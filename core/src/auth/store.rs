@@ -16,10 +16,6 @@ use crate::users::MembershipStatus;
 /// How often `last_seen_at` / `last_used_at` is refreshed, at most.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
-fn unavailable(error: impl std::fmt::Display) -> Error {
-    Error::Unavailable(error.to_string())
-}
-
 pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Principal>> {
     const SQL: &str = "SELECT s.id, s.user_id, s.tenant_id, s.mfa_verified, s.last_seen_at,
             u.is_platform_admin, m.role, m.status AS membership_status, t.status AS tenant_status
@@ -42,14 +38,14 @@ pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
     }
     let now = Timestamp::now();
     // Failing to read credentials fails closed: the request is refused, never let through.
-    let mut tx = db.system_read().await.map_err(unavailable)?;
+    let mut tx = db.system_read().await.map_err(|e| Error::from(e).closed())?;
     let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
         .bind(secrets::token_hash(token))
         .bind(now)
         .fetch_optional(&mut **c)
         .await)
-    .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
+    .map_err(|e| Error::from(e).closed())?;
+    tx.commit().await.map_err(|e| Error::from(e).closed())?;
     let Some(row) = row else { return Ok(None) };
     if row.last_seen_at.plus(TOUCH_EVERY) < now {
         let mut tx = db.system().await?;
@@ -84,14 +80,14 @@ pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
         tenant_status: TenantStatus,
     }
     let now = Timestamp::now();
-    let mut tx = db.system_read().await.map_err(unavailable)?;
+    let mut tx = db.system_read().await.map_err(|e| Error::from(e).closed())?;
     let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
         .bind(secrets::token_hash(token))
         .bind(now)
         .fetch_optional(&mut **c)
         .await)
-    .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
+    .map_err(|e| Error::from(e).closed())?;
+    tx.commit().await.map_err(|e| Error::from(e).closed())?;
     let Some(row) = row else { return Ok(None) };
     if row.last_used_at.is_none_or(|at| at.plus(TOUCH_EVERY) < now) {
         let mut tx = db.system().await?;

@@ -447,6 +447,18 @@ impl DbError {
             _ => None,
         }
     }
+
+    /// Whether this is a violation of a constraint on `column`. PostgreSQL names the constraint
+    /// (`patients_nhs_number`); SQLite names the columns in its message
+    /// (`UNIQUE constraint failed: patients.tenant_id, patients.nhs_number`).
+    pub fn concerns(&self, column: &str) -> bool {
+        match self {
+            DbError::Violation { constraint, message, .. } => {
+                constraint.as_deref().is_some_and(|c| c.contains(column)) || message.contains(column)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<sqlx::Error> for DbError {

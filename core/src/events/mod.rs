@@ -41,15 +41,22 @@ pub struct Envelope {
 pub async fn emit<E: DomainEvent>(tx: &mut TenantTx, event: &E) -> Result<EventId> {
     let envelope = envelope(tx.tenant_id(), event)?;
     let (conn, jobs) = tx.with_jobs();
-    store::insert(conn, &envelope).await?;
-    crate::jobs::enqueue_dispatch(conn, jobs, &envelope).await?;
-    Ok(envelope.id)
+    record(conn, jobs, envelope).await
 }
 
 /// [`emit`] from platform-scope work (registration, tenant administration) for `tenant`.
 pub async fn emit_system<E: DomainEvent>(tx: &mut SystemTx, tenant: TenantId, event: &E) -> Result<EventId> {
     let envelope = envelope(tenant, event)?;
     let (conn, jobs) = tx.with_jobs();
+    record(conn, jobs, envelope).await
+}
+
+/// The outbox write: the event row and its dispatch job, in the caller's transaction.
+async fn record(
+    conn: &mut crate::db::Conn,
+    jobs: &riverqueue::Client,
+    envelope: Envelope,
+) -> Result<EventId> {
     store::insert(conn, &envelope).await?;
     crate::jobs::enqueue_dispatch(conn, jobs, &envelope).await?;
     Ok(envelope.id)

@@ -101,15 +101,18 @@ fn routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every route [`app`] serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = routes().into_openapi();
+    versioned(routes().into_openapi())
+}
+
+fn versioned(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc
 }
 
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> Router {
-    let (router, _) = routes().split_for_parts();
-    let doc = Arc::new(serde_json::to_value(openapi()).unwrap_or_default());
+    let (router, doc) = routes().split_for_parts();
+    let doc = Arc::new(serde_json::to_value(versioned(doc)).unwrap_or_default());
     let body_limit = state.config.max_body_bytes;
     let x_request_id = HeaderName::from_static("x-request-id");
     router

@@ -162,5 +162,8 @@ async fn retry_job(
 }
 
 fn not_found_or(error: riverqueue::Error, what: &'static str) -> Error {
-    if error.to_string().to_lowercase().contains("not found") { Error::NotFound(what) } else { queue(error) }
+    match error {
+        riverqueue::Error::NotFound(_) => Error::NotFound(what),
+        other => queue(other),
+    }
 }

@@ -103,11 +103,7 @@ pub struct Tenant {
 
 /// A display name: trimmed, 1–200 characters.
 pub fn parse_name(field: &str, value: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > 200 {
-        return Err(Error::invalid_field(field, "must be 1–200 characters"));
-    }
-    Ok(value.to_owned())
+    crate::input::required_text(field, value, 200)
 }
 
 /// A new tenant's fields.

@@ -26,16 +26,16 @@ struct Attempt {
 pub async fn work(state: &AppState, job: Job<DeliverWebhook>) -> Result<WorkOutcome, BoxError> {
     let args = &job.args;
     let mut tx = state.db.tenant_read(args.tenant_id).await?;
-    let endpoint = match store::get_endpoint(&mut tx, args.endpoint_id).await {
-        Ok(endpoint) => endpoint,
-        // Deleted since the event: nothing to deliver.
-        Err(Error::NotFound(_)) => return Ok(WorkOutcome::Complete),
-        Err(e) => return Err(e.into()),
-    };
+    let (endpoint, secrets) =
+        match store::endpoint_with_secrets(&mut tx, args.endpoint_id, &state.sealer).await {
+            Ok(found) => found,
+            // Deleted since the event: nothing to deliver.
+            Err(Error::NotFound(_)) => return Ok(WorkOutcome::Complete),
+            Err(e) => return Err(e.into()),
+        };
     if !endpoint.enabled {
         return Ok(WorkOutcome::Complete);
     }
-    let secrets = store::signing_secrets(&mut tx, args.endpoint_id, &state.sealer).await?;
     let event = crate::events::get(&mut tx, args.event_id)
         .await?
         .ok_or_else(|| Error::Internal(format!("event {} is missing", args.event_id)))?;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::db::types::{Timestamp, text_enum};
 use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 
-pub use store::{endpoints_for_event, get_endpoint, record_delivery, signing_secrets};
+pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};
 
 /// How long a replaced secret keeps signing (alongside the new one) after a rotation, so
 /// receivers can switch without losing messages.

@@ -162,22 +162,25 @@ pub(super) async fn rotate_secret(
     Ok(())
 }
 
-/// The secrets that sign a message now: the current one, and the previous one during its grace.
-pub async fn signing_secrets(
+/// An endpoint with the secrets that sign a message to it now: the current one, and the previous
+/// one during its grace period. One read, for the delivery path.
+pub async fn endpoint_with_secrets(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
     sealer: &Sealer,
-) -> Result<Vec<SigningSecret>> {
+) -> Result<(Endpoint, Vec<SigningSecret>)> {
     #[derive(sqlx::FromRow)]
-    struct Secrets {
+    struct WithSecrets {
+        #[sqlx(flatten)]
+        endpoint: Row,
         secret: Vec<u8>,
         previous_secret: Option<Vec<u8>>,
-        previous_secret_expires_at: Option<Timestamp>,
     }
-    const SQL: &str = "SELECT secret, previous_secret, previous_secret_expires_at FROM webhook_endpoints
-        WHERE tenant_id = $1 AND id = $2";
+    let sql = format!(
+        "SELECT {COLUMNS}, secret, previous_secret FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2"
+    );
     let tenant = tx.tenant_id();
-    let row: Option<Secrets> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+    let row: Option<WithSecrets> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&mut **c)
@@ -187,12 +190,12 @@ pub async fn signing_secrets(
         sealer.open(sealed).map(SigningSecret::from_bytes).map_err(|e| Error::Internal(e.to_string()))
     };
     let mut secrets = vec![open(&row.secret)?];
-    if let (Some(previous), Some(until)) = (row.previous_secret, row.previous_secret_expires_at)
+    if let (Some(previous), Some(until)) = (row.previous_secret, row.endpoint.previous_secret_expires_at)
         && until > Timestamp::now()
     {
         secrets.push(open(&previous)?);
     }
-    Ok(secrets)
+    Ok((row.endpoint.into(), secrets))
 }
 
 /// Appends to the endpoint's delivery log.

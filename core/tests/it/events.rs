@@ -8,6 +8,15 @@ use serde_json::json;
 use crate::fakes::SmtpSink;
 use crate::harness::{PASSWORD, TestApp, db_test};
 
+/// Opens the live event stream as `token`, resuming after `last_event_id` if given.
+async fn open_stream(app: &TestApp, token: &str, last_event_id: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(format!("{}/api/v1/events/stream", app.base)).bearer_auth(token);
+    if let Some(last) = last_event_id {
+        request = request.header("last-event-id", last);
+    }
+    request.send().await.unwrap()
+}
+
 db_test!(
     async fn a_rolled_back_change_leaves_no_event_and_no_job(backend) {
         let app = TestApp::spawn(backend).await;
@@ -55,13 +64,7 @@ db_test!(
         let app = TestApp::spawn(backend).await;
         let tenant = app.tenant("acme").await;
         let other = app.tenant("other").await;
-        let mut response = app
-            .client
-            .get(format!("{}/api/v1/events/stream", app.base))
-            .bearer_auth(&tenant.admin.token)
-            .send()
-            .await
-            .unwrap();
+        let mut response = open_stream(&app, &tenant.admin.token, None).await;
         assert_eq!(response.status(), 200);
         assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
         // Another tenant's change first, then ours.
@@ -82,14 +85,7 @@ db_test!(
         let id_line = text.lines().find(|l| l.starts_with("id: ")).unwrap();
         let last = id_line.trim_start_matches("id: ");
         app.post("/api/v1/auth/register", None, json!({ "tenant": "acme", "email": "eve@acme.example", "name": "Eve", "password": PASSWORD })).await.ok(202);
-        let mut resumed = app
-            .client
-            .get(format!("{}/api/v1/events/stream", app.base))
-            .bearer_auth(&tenant.admin.token)
-            .header("last-event-id", last)
-            .send()
-            .await
-            .unwrap();
+        let mut resumed = open_stream(&app, &tenant.admin.token, Some(last)).await;
         let mut text = String::new();
         while !text.contains("eve@acme.example") {
             let chunk = tokio::time::timeout_at(deadline + Duration::from_secs(10), resumed.chunk()).await.expect("resumed").unwrap().unwrap();
@@ -186,13 +182,7 @@ db_test!(
         let app = TestApp::spawn(backend).await;
         let tenant = app.tenant("acme").await;
         let session = app.login(&tenant.admin.email, PASSWORD, None).await;
-        let mut stream = app
-            .client
-            .get(format!("{}/api/v1/events/stream", app.base))
-            .bearer_auth(&session.token)
-            .send()
-            .await
-            .unwrap();
+        let mut stream = open_stream(&app, &session.token, None).await;
         assert_eq!(stream.status(), 200);
         app.post("/api/v1/auth/logout", Some(&session.token), json!({})).await.ok(204);
         // The stream re-checks its credential every 5 s and then closes; keep-alives may come first.
@@ -201,13 +191,7 @@ db_test!(
             tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream must end")
         {}
         // Another session's stream is unaffected by that sign-out.
-        let other = app
-            .client
-            .get(format!("{}/api/v1/events/stream", app.base))
-            .bearer_auth(&tenant.admin.token)
-            .send()
-            .await
-            .unwrap();
+        let other = open_stream(&app, &tenant.admin.token, None).await;
         assert_eq!(other.status(), 200);
     }
 );

@@ -76,6 +76,18 @@ async fn login(base: &str, email: &str) -> String {
     response.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
 }
 
+/// Subscribes `url` to `api_key.created` through the server at `base`.
+async fn subscribe(base: &str, token: &str, url: &str) {
+    let created = http(Duration::from_secs(30))
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(token)
+        .json(&json!({ "url": url, "event_types": ["api_key.created"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+}
+
 /// Creates a tenant with its admin directly in the database, as `ils tenant create` does.
 async fn tenant(db: &Db) -> ils_core::ids::TenantId {
     use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
@@ -156,14 +168,7 @@ db_test!(
 
         let first = Server::start(&options, dir.path()).await;
         let token = login(&first.base, "admin@acme.example").await;
-        let created = http(Duration::from_secs(30))
-            .post(format!("{}/api/v1/webhooks", first.base))
-            .bearer_auth(&token)
-            .json(&json!({ "url": receiver.url, "event_types": ["api_key.created"] }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(created.status(), 201);
+        subscribe(&first.base, &token, &receiver.url).await;
 
         // Changes keep coming; the server is killed once 250 were acknowledged.
         let acknowledged = burst(vec![first.base.clone()], token.clone(), 1000, Some(250), Duration::from_millis(15)).await;
@@ -200,14 +205,7 @@ async fn two_servers_on_one_postgresql_deliver_each_event_exactly_once() {
     let a = Server::start(&options, dir.path()).await;
     let b = Server::start(&options, dir.path()).await;
     let token = login(&a.base, "admin@acme.example").await;
-    let created = http(Duration::from_secs(30))
-        .post(format!("{}/api/v1/webhooks", b.base))
-        .bearer_auth(&token)
-        .json(&json!({ "url": receiver.url, "event_types": ["api_key.created"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+    subscribe(&b.base, &token, &receiver.url).await;
 
     const N: usize = 300;
     let acknowledged = burst(vec![a.base.clone(), b.base.clone()], token, N, None, Duration::ZERO).await;

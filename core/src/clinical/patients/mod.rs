@@ -49,6 +49,23 @@ pub struct Patient {
     pub deleted_at: Option<Timestamp>,
 }
 
+impl Patient {
+    /// The editable part of the record, as it stands.
+    pub fn details(&self) -> Details {
+        Details {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            date_of_birth: self.date_of_birth,
+            nhs_number: self.nhs_number,
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            address: self.address.clone(),
+            postcode: self.postcode.clone(),
+            medical_notes: self.medical_notes.clone(),
+        }
+    }
+}
+
 /// Checked details of a patient (new, or a full replacement of the editable fields).
 #[derive(Clone, Debug)]
 pub struct Details {
@@ -74,11 +91,7 @@ pub struct Details {
 
 /// A name part: trimmed, 1–100 characters.
 pub fn parse_name(field: &str, value: &str) -> Result<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > 100 {
-        return Err(Error::invalid_field(field, "must be 1–100 characters"));
-    }
-    Ok(value.to_owned())
+    crate::input::required_text(field, value, 100)
 }
 
 /// A date of birth: `YYYY-MM-DD`, not in the future, not before 1900.
@@ -90,13 +103,4 @@ pub fn parse_date_of_birth(value: &str) -> Result<jiff::civil::Date> {
     Ok(date)
 }
 
-/// An optional free-text field: trimmed, empty means absent, at most `max` characters.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) if v.chars().count() > max => {
-            Err(Error::invalid_field(field, format!("must be at most {max} characters")))
-        }
-        Some(v) => Ok(Some(v.to_owned())),
-    }
-}
+pub use crate::input::optional_text;

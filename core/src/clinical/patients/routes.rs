@@ -267,17 +267,7 @@ async fn delete_patient(
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let patient = super::get(&mut tx, id).await?;
     if patient.deleted_at.is_none() {
-        let details = Details {
-            first_name: patient.first_name.clone(),
-            last_name: patient.last_name.clone(),
-            date_of_birth: patient.date_of_birth,
-            nhs_number: patient.nhs_number,
-            email: patient.email.clone(),
-            phone: patient.phone.clone(),
-            address: patient.address.clone(),
-            postcode: patient.postcode.clone(),
-            medical_notes: patient.medical_notes.clone(),
-        };
+        let details = patient.details();
         super::update(&mut tx, id, &details, true).await?;
         audit::record(&mut tx, &ctx.audit, Event::new("patient.deleted", "patient", id)).await?;
         events::emit(&mut tx, &catalog::PatientUpdated { patient_id: id, deleted: true }).await?;

@@ -56,24 +56,17 @@ impl TryFrom<Row> for Patient {
 }
 
 fn on_duplicate(error: Error) -> Error {
-    match &error {
-        Error::Db(crate::db::DbError::Violation {
-            kind: crate::db::ViolationKind::Unique,
-            message,
-            constraint,
-        }) => {
-            let what = format!("{message} {}", constraint.as_deref().unwrap_or_default());
-            if what.contains("nhs_number") {
-                Error::conflict("nhs_number_taken", "Another patient of this practice has that NHS number.")
-            } else {
-                Error::conflict(
-                    "customer_number_taken",
-                    "Another patient of this practice has that customer number.",
-                )
-            }
-        }
-        _ => error,
-    }
+    error
+        .on_duplicate_of(
+            "nhs_number",
+            "nhs_number_taken",
+            "Another patient of this practice has that NHS number.",
+        )
+        .on_duplicate_of(
+            "customer_number",
+            "customer_number_taken",
+            "Another patient of this practice has that customer number.",
+        )
 }
 
 /// The next free customer number, `P000001` style. Call after [`TenantTx::lock_tenant`].
