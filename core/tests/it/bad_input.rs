@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::harness::{TestApp, db_test};
+use crate::harness::{TestApp, db_test, fill_path};
 
 /// A bad request: what it is, its content type, its body, and the answers acceptable for it.
 type Case<'a> = (&'a str, Option<&'a str>, String, &'a [(u16, &'a str)]);
@@ -15,7 +15,6 @@ db_test!(
         let (root, _) = app.platform_admin().await;
         let tenant = app.tenant("acme").await;
         let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.ok(200).clone();
-        let placeholder = "01900000-0000-7000-8000-000000000000";
         let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -24,7 +23,7 @@ db_test!(
                     continue;
                 }
                 let method: Method = method.to_uppercase().parse().unwrap();
-                let url = format!("{}{}", app.base, path.replace("{user_id}", placeholder).replace("{tenant_id}", placeholder).replace("{endpoint_id}", placeholder).replace("{patient_id}", placeholder).replace("{prescription_id}", placeholder).replace("{examination_id}", placeholder));
+                let url = format!("{}{}", app.base, fill_path(path));
                 let token = if path.starts_with("/api/v1/tenants") { &root.token } else { &tenant.admin.token };
                 // serde decides whether a wrong shape is a syntax or a data error; both are fine.
                 let shape: &[(u16, &str)] = &[(422, "invalid_body"), (400, "malformed_json")];

@@ -57,6 +57,21 @@ macro_rules! db_test {
 }
 pub(crate) use db_test;
 
+/// A documented path with every `{parameter}` filled: `{job_id}` (a number) with 1, every other
+/// (an id) with a UUID no row has.
+pub fn fill_path(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = start + rest[start..].find('}').expect("unclosed path parameter");
+        out.push_str(&rest[..start]);
+        out.push_str(if &rest[start..=end] == "{job_id}" { "1" } else { "01900000-0000-7000-8000-000000000000" });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 const SERVICE_ROLE: &str = "ils_test_service";
 

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::harness::{TestApp, db_test};
+use crate::harness::{TestApp, db_test, fill_path};
 
 db_test!(
     async fn health_and_readiness_answer(backend) {
@@ -54,23 +54,12 @@ db_test!(
 
         // Every documented operation exists on the server: unauthenticated, a protected one
         // answers 401 and a public one answers something other than "no such endpoint" / 405.
-        let placeholder = "01900000-0000-7000-8000-000000000000";
         let mut operations = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, operation) in item.as_object().unwrap() {
                 let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
                 operations += 1;
-                let url = path
-                    .replace("{user_id}", placeholder)
-                    .replace("{tenant_id}", placeholder)
-                    .replace("{key_id}", placeholder)
-                    .replace("{session_id}", placeholder)
-                    .replace("{endpoint_id}", placeholder)
-                    .replace("{patient_id}", placeholder)
-                    .replace("{prescription_id}", placeholder)
-                    .replace("{examination_id}", placeholder)
-                    .replace("{event_id}", placeholder)
-                    .replace("{job_id}", "1");
+                let url = fill_path(path);
                 assert!(!url.contains('{'), "unfilled parameter in {url}");
                 let resp = app.call(method.clone(), &url, None, None).await;
                 let protected = operation.get("security").is_some();
