@@ -98,3 +98,11 @@ id_type!(
     /// An eye examination.
     ExaminationId
 );
+id_type!(
+    /// A lab order (a spectacle job).
+    OrderId
+);
+id_type!(
+    /// One row of a lab order's timeline.
+    TimelineEntryId
+);

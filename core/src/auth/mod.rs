@@ -123,6 +123,8 @@ pub struct TenantCtx {
     pub user_id: Option<UserId>,
     /// Who to record in the audit log.
     pub audit: AuditCtx,
+    /// The acting user's role; `None` for an API key (which acts within its scopes).
+    pub role: Option<Role>,
 }
 
 impl Principal {
@@ -207,7 +209,11 @@ impl Principal {
             };
             return Err(Error::forbidden("forbidden", format!("{who} may not {action}.")));
         }
-        Ok(TenantCtx { tenant_id: access.tenant_id, user_id: self.user_id().ok(), audit: self.audit() })
+        let role = match access.grant {
+            Grant::Role(role) => Some(role),
+            Grant::Scopes(_) => None,
+        };
+        Ok(TenantCtx { tenant_id: access.tenant_id, user_id: self.user_id().ok(), audit: self.audit(), role })
     }
 
     /// Whether the caller's grant in their current tenant includes `action` (no other checks).

@@ -42,6 +42,13 @@ text_enum! {
         PatientsWrite = "patients:write",
         /// Record and finalise eye examinations (a clinical act: optometrists).
         ExaminationsWrite = "examinations:write",
+        /// See lab orders, their timelines and the production queue.
+        OrdersRead = "orders:read",
+        /// Place lab orders (practice staff), including remakes, returns and non-adapts.
+        OrdersCreate = "orders:create",
+        /// Move lab orders through their lifecycle; which moves, the order's state machine
+        /// decides by role (practice or lab side).
+        OrdersTransition = "orders:transition",
     }
 }
 
@@ -53,11 +60,33 @@ impl Role {
             Role::CompanyAdmin => true,
             // Practice staff work with patients; lab and supplier staff never see their records.
             // Optometrists also examine; dispensers do not.
-            Role::Ecp => {
-                matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite | ExaminationsWrite)
+            Role::Ecp => matches!(
+                action,
+                TenantRead
+                    | UsersRead
+                    | PatientsRead
+                    | PatientsWrite
+                    | ExaminationsWrite
+                    | OrdersRead
+                    | OrdersCreate
+                    | OrdersTransition
+            ),
+            Role::Dispenser => matches!(
+                action,
+                TenantRead
+                    | UsersRead
+                    | PatientsRead
+                    | PatientsWrite
+                    | OrdersRead
+                    | OrdersCreate
+                    | OrdersTransition
+            ),
+            // Lab staff see and move orders (with the prescription they are made to), never the
+            // patient's record.
+            Role::LabTech | Role::Engineer => {
+                matches!(action, TenantRead | UsersRead | OrdersRead | OrdersTransition)
             }
-            Role::Dispenser => matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite),
-            Role::LabTech | Role::Engineer | Role::Supplier => matches!(action, TenantRead | UsersRead),
+            Role::Supplier => matches!(action, TenantRead | UsersRead),
         }
     }
 }
@@ -81,6 +110,10 @@ mod tests {
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");
             let clinician = matches!(role, Role::CompanyAdmin | Role::Ecp);
             assert_eq!(role.allows(Action::ExaminationsWrite), clinician, "{role}");
+            let orders = *role != Role::Supplier;
+            assert_eq!(role.allows(Action::OrdersRead), orders, "{role}");
+            assert_eq!(role.allows(Action::OrdersTransition), orders, "{role}");
+            assert_eq!(role.allows(Action::OrdersCreate), practice, "{role}");
         }
     }
 }

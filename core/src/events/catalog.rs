@@ -157,6 +157,9 @@ pub const ALL: &[(&str, Action)] = &[
     (PatientUpdated::TYPE, PatientUpdated::READ),
     (PrescriptionCreated::TYPE, PrescriptionCreated::READ),
     (ExaminationFinalised::TYPE, ExaminationFinalised::READ),
+    (OrderCreated::TYPE, OrderCreated::READ),
+    (OrderStatusChanged::TYPE, OrderStatusChanged::READ),
+    (OrderStationChanged::TYPE, OrderStationChanged::READ),
 ];
 
 /// The permission needed to read events of `event_type`, if it is a known type.
@@ -218,4 +221,64 @@ pub struct ExaminationFinalised {
 impl DomainEvent for ExaminationFinalised {
     const TYPE: &'static str = "examination.finalised";
     const READ: Action = Action::PatientsRead;
+}
+
+/// A lab order was placed (a new job, or a remake, return or non-adapt of an earlier one).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderCreated {
+    /// The order.
+    pub order_id: crate::ids::OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Why it was placed.
+    pub reason: crate::orders::OrderReason,
+    /// The order it remakes, returns or replaces.
+    pub original_order_id: Option<crate::ids::OrderId>,
+    /// Priority.
+    pub priority: crate::orders::Priority,
+    /// Due date (YYYY-MM-DD).
+    #[schema(value_type = String, format = Date)]
+    pub due_on: jiff::civil::Date,
+}
+impl DomainEvent for OrderCreated {
+    const TYPE: &'static str = "order.created";
+    const READ: Action = Action::OrdersRead;
+}
+
+/// A lab order moved in its lifecycle.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderStatusChanged {
+    /// The order.
+    pub order_id: crate::ids::OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Status before.
+    pub from: crate::orders::status::OrderStatus,
+    /// Status after.
+    pub to: crate::orders::status::OrderStatus,
+    /// The quality issue found, when a check failed.
+    pub quality_issue: Option<String>,
+    /// The note given with the move.
+    pub note: Option<String>,
+}
+impl DomainEvent for OrderStatusChanged {
+    const TYPE: &'static str = "order.status_changed";
+    const READ: Action = Action::OrdersRead;
+}
+
+/// A job moved between stations on the lab floor.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderStationChanged {
+    /// The order.
+    pub order_id: crate::ids::OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Station before.
+    pub from: Option<crate::orders::Station>,
+    /// Station after.
+    pub to: crate::orders::Station,
+}
+impl DomainEvent for OrderStationChanged {
+    const TYPE: &'static str = "order.station_changed";
+    const READ: Action = Action::OrdersRead;
 }

@@ -46,6 +46,9 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::PatientUpdated,
         crate::events::catalog::PrescriptionCreated,
         crate::events::catalog::ExaminationFinalised,
+        crate::events::catalog::OrderCreated,
+        crate::events::catalog::OrderStatusChanged,
+        crate::events::catalog::OrderStationChanged,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -58,6 +61,7 @@ use problem::{Problem, REQUEST_ID};
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
+        (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -95,6 +99,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::clinical::patients::routes::router())
         .merge(crate::clinical::prescriptions::routes::router())
         .merge(crate::clinical::examinations::routes::router())
+        .merge(crate::orders::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

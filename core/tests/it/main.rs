@@ -12,6 +12,7 @@ mod bad_input;
 mod cross_tenant;
 mod events;
 mod operations;
+mod orders;
 mod patients;
 mod processes;
 mod rls;

@@ -87,10 +87,7 @@ async fn record_examination(
     let refraction = req
         .refraction
         .map(|r| -> Result<Refraction> {
-            Ok(Refraction {
-                right: EyeInput::from_rx(&r.right.rx(Eye::Right)?),
-                left: EyeInput::from_rx(&r.left.rx(Eye::Left)?),
-            })
+            Ok(Refraction::of(&r.right.rx(Eye::Right)?, &r.left.rx(Eye::Left)?))
         })
         .transpose()?;
     let new = NewExamination {

@@ -1,17 +1,10 @@
 use super::{Examination, Pair};
-use crate::clinical::prescriptions::routes::EyeInput;
-use crate::clinical::rx::{CylinderForm, Eye};
+pub(crate) use crate::clinical::prescriptions::StoredEyes as Refraction;
+use crate::clinical::rx::CylinderForm;
 use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::ids::{ExaminationId, PatientId, UserId};
-
-/// The stored refraction: both eyes, checked, in minus-cylinder form.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Refraction {
-    pub(crate) right: EyeInput,
-    pub(crate) left: EyeInput,
-}
 
 /// A new examination's values.
 #[derive(Clone, Debug)]
@@ -71,18 +64,8 @@ impl TryFrom<Row> for Stored {
         let views = refraction
             .as_ref()
             .map(|rf| -> Result<Pair<_>> {
-                Ok(Pair {
-                    right: Some(crate::clinical::prescriptions::EyeView::of(
-                        &rf.right.rx(Eye::Right)?,
-                        Eye::Right,
-                        CylinderForm::Minus,
-                    )),
-                    left: Some(crate::clinical::prescriptions::EyeView::of(
-                        &rf.left.rx(Eye::Left)?,
-                        Eye::Left,
-                        CylinderForm::Minus,
-                    )),
-                })
+                let (right, left) = rf.views(CylinderForm::Minus)?;
+                Ok(Pair { right: Some(right), left: Some(left) })
             })
             .transpose()?;
         Ok(Stored {

@@ -5,7 +5,7 @@
 pub mod routes;
 mod store;
 
-pub use store::insert;
+pub use store::{get, insert};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,34 @@ text_enum! {
         Spectacles = "spectacles",
         /// Contact lenses (the specification must carry an expiry date).
         ContactLenses = "contact_lenses",
+    }
+}
+
+/// Both eyes, checked, kept in their input shape (minus-cylinder form): how an examination's
+/// refraction and a lab order's prescription are stored (as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredEyes {
+    /// Right eye.
+    pub right: routes::EyeInput,
+    /// Left eye.
+    pub left: routes::EyeInput,
+}
+
+impl StoredEyes {
+    /// Both eyes of a checked prescription.
+    pub fn of(right: &EyeRx, left: &EyeRx) -> Self {
+        Self { right: routes::EyeInput::from_rx(right), left: routes::EyeInput::from_rx(left) }
+    }
+
+    /// The eyes checked again (stored values always pass; a failure means a corrupt row).
+    pub fn rx(&self) -> crate::error::Result<(EyeRx, EyeRx)> {
+        Ok((self.right.rx(Eye::Right)?, self.left.rx(Eye::Left)?))
+    }
+
+    /// Both eyes shown in `form`.
+    pub fn views(&self, form: CylinderForm) -> crate::error::Result<(EyeView, EyeView)> {
+        let (right, left) = self.rx()?;
+        Ok((EyeView::of(&right, Eye::Right, form), EyeView::of(&left, Eye::Left, form)))
     }
 }
 
