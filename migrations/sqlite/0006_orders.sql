@@ -2,13 +2,25 @@
 -- (checked JSON, minus-cylinder form) so lab staff never need the patient's record, and so a
 -- later prescription does not change a job in production. Measurements are in tenths of a
 -- millimetre; the lens index in thousandths (1.67 → 1670); money in minor units.
+--
+-- A practice may send an order to a lab it has an account with (lab_accounts, owned by the lab).
+-- The job then exists twice, once in each tenant: the practice's order (routing 'to_lab') and
+-- the lab's (routing 'from_practice'), each naming the other (counterpart_*). The lab's copy
+-- carries no patient: only the practice's reference for the patient (patient_ref). A move of
+-- either is applied to both in one transaction.
 
 CREATE TABLE lab_orders (
     tenant_id          BLOB NOT NULL,
     id                 BLOB NOT NULL,
     number             TEXT NOT NULL,
-    patient_id         BLOB NOT NULL,
-    prescription_id    BLOB NOT NULL,
+    patient_id         BLOB,
+    prescription_id    BLOB,
+    patient_ref        TEXT,
+    routing            TEXT NOT NULL DEFAULT 'in_house',
+    counterpart_tenant_id BLOB,
+    counterpart_order_id  BLOB,
+    counterpart_name   TEXT,
+    counterpart_number TEXT,
     reason             TEXT NOT NULL,
     original_order_id  BLOB,
     rx                 TEXT NOT NULL,
@@ -46,11 +58,34 @@ CREATE TABLE lab_orders (
     FOREIGN KEY (tenant_id, prescription_id) REFERENCES prescriptions (tenant_id, id),
     FOREIGN KEY (tenant_id, original_order_id) REFERENCES lab_orders (tenant_id, id),
     CHECK ((reason = 'new') = (original_order_id IS NULL)),
-    CHECK ((status = 'on_hold') = (held_from IS NOT NULL))
+    CHECK ((status = 'on_hold') = (held_from IS NOT NULL)),
+    CHECK (routing IN ('in_house', 'to_lab', 'from_practice')),
+    CHECK ((routing = 'in_house') = (counterpart_tenant_id IS NULL)),
+    CHECK ((counterpart_tenant_id IS NULL) = (counterpart_order_id IS NULL)),
+    CHECK ((routing = 'from_practice') = (patient_id IS NULL)),
+    CHECK (routing = 'from_practice' OR prescription_id IS NOT NULL)
 ) STRICT;
 CREATE INDEX lab_orders_queue ON lab_orders (tenant_id, priority_rank, due_on, id);
 CREATE INDEX lab_orders_patient ON lab_orders (tenant_id, patient_id, id);
 CREATE INDEX lab_orders_original ON lab_orders (tenant_id, original_order_id);
+
+-- A lab's account for a practice: the practice may send the lab orders. Owned by the lab; the
+-- practice reads it (to choose a lab). Names are copied so neither side reads the other's tenant.
+CREATE TABLE lab_accounts (
+    tenant_id          BLOB NOT NULL,
+    practice_tenant_id BLOB NOT NULL,
+    lab_slug           TEXT NOT NULL,
+    lab_name           TEXT NOT NULL,
+    practice_slug      TEXT NOT NULL,
+    practice_name      TEXT NOT NULL,
+    account_number     TEXT NOT NULL,
+    created_at         TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, practice_tenant_id),
+    FOREIGN KEY (tenant_id) REFERENCES tenants (id),
+    FOREIGN KEY (practice_tenant_id) REFERENCES tenants (id),
+    CHECK (tenant_id <> practice_tenant_id)
+) STRICT;
+CREATE INDEX lab_accounts_practice ON lab_accounts (practice_tenant_id);
 
 CREATE TABLE lab_order_timeline (
     tenant_id      BLOB NOT NULL,

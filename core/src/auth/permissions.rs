@@ -49,6 +49,8 @@ text_enum! {
         /// Move lab orders through their lifecycle; which moves, the order's state machine
         /// decides by role (practice or lab side).
         OrdersTransition = "orders:transition",
+        /// Open and close accounts for the practices that send this lab orders.
+        LabAccountsManage = "lab_accounts:manage",
     }
 }
 
@@ -105,6 +107,7 @@ mod tests {
             assert_eq!(role.allows(Action::AuditRead), admin, "{role}");
             assert_eq!(role.allows(Action::ApiKeysManage), admin, "{role}");
             assert_eq!(role.allows(Action::WebhooksManage), admin, "{role}");
+            assert_eq!(role.allows(Action::LabAccountsManage), admin, "{role}");
             let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
             assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");

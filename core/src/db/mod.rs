@@ -344,6 +344,19 @@ impl TenantTx {
         (&mut self.conn, &self.jobs)
     }
 
+    /// Makes the rest of the transaction act for `tenant` instead, returning the tenant it acted
+    /// for. Only for the explicit two-tenant flows — a practice's order made by a lab, where both
+    /// copies of the job change together — and always switched back before anything else runs.
+    pub(crate) async fn act_for(&mut self, tenant: TenantId) -> Result<TenantId, DbError> {
+        if let Conn::Postgres(tx) = &mut self.conn {
+            sqlx::query("SELECT set_config('ils.tenant_id', $1, true)")
+                .bind(tenant.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(std::mem::replace(&mut self.tenant, tenant))
+    }
+
     /// Serialises this transaction with every other one that locks the same tenant, for checks
     /// that read a set and then change it (the last admin). SQLite write transactions are
     /// already serial.

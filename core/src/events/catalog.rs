@@ -282,3 +282,21 @@ impl DomainEvent for OrderStationChanged {
     const TYPE: &'static str = "order.station_changed";
     const READ: Action = Action::OrdersRead;
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_event_type_is_documented() {
+        let doc = include_str!("../../../docs/events.md");
+        for (event_type, read) in super::ALL {
+            let row = doc
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{event_type}` |")))
+                .unwrap_or_else(|| panic!("{event_type} is missing from docs/events.md"));
+            assert!(
+                row.contains(&format!("`{read}`")),
+                "docs/events.md gives the wrong permission for {event_type}"
+            );
+        }
+    }
+}

@@ -100,6 +100,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::clinical::prescriptions::routes::router())
         .merge(crate::clinical::examinations::routes::router())
         .merge(crate::orders::routes::router())
+        .merge(crate::orders::accounts::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -5,6 +5,7 @@
 //! without reading the patient's record, and a newer prescription never changes a job already in
 //! production. Remakes, returns and non-adapts are new orders linked to the original.
 
+pub mod accounts;
 pub mod routes;
 pub mod status;
 mod store;
@@ -137,6 +138,31 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a job is made.
+    pub enum Routing {
+        /// In the tenant's own lab.
+        InHouse = "in_house",
+        /// A practice's order, made by another tenant's lab (the counterpart).
+        ToLab = "to_lab",
+        /// A lab's copy of an order sent by a practice (the counterpart).
+        FromPractice = "from_practice",
+    }
+}
+
+/// The other tenant's copy of a job sent from a practice to a lab.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Counterpart {
+    /// The other tenant (the lab, or the practice).
+    pub tenant_id: crate::ids::TenantId,
+    /// Its name.
+    pub name: String,
+    /// Its copy of the order.
+    pub order_id: OrderId,
+    /// Its job number.
+    pub number: String,
+}
+
 /// An amount of money in minor units (pence, cents) and its ISO 4217 currency.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -222,10 +248,16 @@ pub struct Order {
     pub id: OrderId,
     /// The job number (`J000123`), unique in the tenant.
     pub number: String,
-    /// The patient.
-    pub patient_id: PatientId,
-    /// The prescription the job was made from.
-    pub prescription_id: PrescriptionId,
+    /// The patient (absent on a lab's copy of a practice's order).
+    pub patient_id: Option<PatientId>,
+    /// The prescription the job was made from (absent on a lab's copy).
+    pub prescription_id: Option<PrescriptionId>,
+    /// The practice's reference for the patient (its customer number), on a lab's copy.
+    pub patient_ref: Option<String>,
+    /// Made in house, sent to a lab, or received from a practice.
+    pub routing: Routing,
+    /// The other tenant's copy, for a job sent from a practice to a lab.
+    pub counterpart: Option<Counterpart>,
     /// New, remake, return or non-adapt.
     pub reason: OrderReason,
     /// The order this one remakes, returns or replaces.

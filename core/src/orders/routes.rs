@@ -8,10 +8,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::status::{OrderStatus, TransitionError};
+use super::status::{OrderStatus, Side, TransitionError};
 use super::store::{self, Change, Filter, NewOrder};
 use super::{
-    Coating, LensType, Material, Money, Order, OrderReason, Priority, Station, TimelineEntry, tenths_of_mm,
+    Coating, Counterpart, LensType, Material, Money, Order, OrderReason, Priority, Routing, Station,
+    TimelineEntry, accounts, tenths_of_mm,
 };
 use crate::audit::{self, Event};
 use crate::auth::permissions::{Action, Role};
@@ -22,7 +23,7 @@ use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::Problem;
-use crate::ids::{OrderId, PatientId, PrescriptionId};
+use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -86,6 +87,9 @@ pub struct MeasurementsInput {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
+    /// The lab to send the job to (its handle; see `GET /labs`); absent to make it in house.
+    /// A remake, return or non-adapt goes where the original was made.
+    pub lab: Option<String>,
     /// The patient.
     pub patient_id: PatientId,
     /// The patient's spectacle prescription to make the job to.
@@ -115,6 +119,81 @@ fn not_found_as_invalid(field: &'static str, what: &'static str) -> impl Fn(Erro
         Error::NotFound(_) => Error::invalid_field(field, format!("names no {what} of this practice")),
         e => e,
     }
+}
+
+/// The lab account an order goes through: the one named, or for a remake, return or non-adapt
+/// the original's lab (naming another is refused); none for a job made in house.
+async fn lab_account(
+    tx: &mut crate::db::TenantTx,
+    lab: Option<&str>,
+    original: Option<&Order>,
+) -> Result<Option<accounts::LabAccount>> {
+    let no_account =
+        || Error::invalid_field("lab", "names no lab this practice has an account with (GET /labs)");
+    match original {
+        Some(original) => {
+            let account = match &original.counterpart {
+                None => None,
+                Some(c) => {
+                    Some(accounts::for_practice_by_lab(tx, c.tenant_id).await?.ok_or_else(no_account)?)
+                }
+            };
+            let original_lab = account.as_ref().map(|a| a.lab_slug.as_str());
+            if lab.is_some_and(|l| Some(l.trim()) != original_lab) {
+                return Err(Error::invalid_field(
+                    "lab",
+                    "a remake, return or non-adapt goes where the original was made; leave `lab` out",
+                ));
+            }
+            Ok(account)
+        }
+        None => match lab {
+            None => Ok(None),
+            Some(slug) => {
+                Ok(Some(accounts::for_practice_by_slug(tx, slug.trim()).await?.ok_or_else(no_account)?))
+            }
+        },
+    }
+}
+
+/// Stores the lab's copy of a practice's order in the lab's tenant (same transaction), and says
+/// which it is.
+async fn send_to_lab(
+    tx: &mut crate::db::TenantTx,
+    lab: TenantId,
+    lab_name: String,
+    copy: &NewOrder,
+    ctx: &TenantCtx,
+) -> Result<Counterpart> {
+    let practice = tx.act_for(lab).await?;
+    tx.lock_tenant().await?;
+    let number = store::next_number(tx).await?;
+    let id = OrderId::new();
+    store::insert(tx, id, &number, copy, &ctx.audit).await?;
+    let order = store::get(tx, id).await?;
+    record_created(tx, ctx, &order).await?;
+    tx.act_for(practice).await?;
+    Ok(Counterpart { tenant_id: lab, name: lab_name, order_id: id, number })
+}
+
+/// The audit row and event of a new order, in the transaction's tenant.
+async fn record_created(tx: &mut crate::db::TenantTx, ctx: &TenantCtx, order: &Order) -> Result<()> {
+    let event = Event::new("order.created", "order", order.id).changes(serde_json::json!({
+        "number": order.number, "patient_id": order.patient_id, "reason": order.reason,
+        "original_order_id": order.original_order_id, "routing": order.routing,
+        "counterpart": order.counterpart.as_ref().map(|c| &c.number),
+    }));
+    audit::record(tx, &ctx.audit, event).await?;
+    let created = catalog::OrderCreated {
+        order_id: order.id,
+        number: order.number.clone(),
+        reason: order.reason,
+        original_order_id: order.original_order_id,
+        priority: order.priority,
+        due_on: order.due_on,
+    };
+    events::emit(tx, &created).await?;
+    Ok(())
 }
 
 /// Place a lab order (practice staff). The order copies the prescription's values.
@@ -193,7 +272,7 @@ async fn create_order(
     let notes = crate::input::optional_text("notes", req.notes.as_deref(), 2_000)?.unwrap_or_default();
 
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    crate::clinical::patients::get_active(&mut tx, req.patient_id)
+    let patient = crate::clinical::patients::get_active(&mut tx, req.patient_id)
         .await
         .map_err(not_found_as_invalid("patient_id", "active patient"))?;
     let rx = prescriptions::get(&mut tx, req.prescription_id)
@@ -233,27 +312,35 @@ async fn create_order(
             ));
         }
     };
-    if let Some(original) = req.original_order_id {
-        let original = store::get(&mut tx, original)
-            .await
-            .map_err(not_found_as_invalid("original_order_id", "order"))?;
-        if original.patient_id != req.patient_id {
-            return Err(Error::invalid_field("original_order_id", "is another patient's order"));
+    let original = match req.original_order_id {
+        None => None,
+        Some(original) => {
+            let original = store::get(&mut tx, original)
+                .await
+                .map_err(not_found_as_invalid("original_order_id", "order"))?;
+            if original.patient_id != Some(req.patient_id) {
+                return Err(Error::invalid_field("original_order_id", "is another patient's order"));
+            }
+            if !matches!(original.status, OrderStatus::Shipped | OrderStatus::Completed) {
+                return Err(Error::invalid_field(
+                    "original_order_id",
+                    format!(
+                        "is {}; only a shipped or completed job is remade, returned or replaced \
+                         (a job still in the lab goes back to production instead)",
+                        original.status
+                    ),
+                ));
+            }
+            Some(original)
         }
-        if !matches!(original.status, OrderStatus::Shipped | OrderStatus::Completed) {
-            return Err(Error::invalid_field(
-                "original_order_id",
-                format!(
-                    "is {}; only a shipped or completed job is remade, returned or replaced \
-                     (a job still in the lab goes back to production instead)",
-                    original.status
-                ),
-            ));
-        }
-    }
+    };
+    let account = lab_account(&mut tx, req.lab.as_deref(), original.as_ref()).await?;
     let new = NewOrder {
-        patient_id: req.patient_id,
-        prescription_id: req.prescription_id,
+        patient_id: Some(req.patient_id),
+        prescription_id: Some(req.prescription_id),
+        patient_ref: None,
+        routing: if account.is_some() { Routing::ToLab } else { Routing::InHouse },
+        counterpart: None,
         reason,
         original_order_id: req.original_order_id,
         rx: StoredEyes::of(&rx.right, &rx.left),
@@ -272,24 +359,35 @@ async fn create_order(
         notes,
         created_by: ctx.user_id,
     };
+    let id = OrderId::new();
     tx.lock_tenant().await?;
     let number = store::next_number(&mut tx).await?;
-    let id = store::insert(&mut tx, &number, &new, &ctx.audit).await?;
-    let order = store::get(&mut tx, id).await?;
-    let event = Event::new("order.created", "order", id).changes(serde_json::json!({
-        "number": order.number, "patient_id": order.patient_id, "reason": order.reason,
-        "original_order_id": order.original_order_id,
-    }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let created = catalog::OrderCreated {
-        order_id: id,
-        number: order.number.clone(),
-        reason: order.reason,
-        original_order_id: order.original_order_id,
-        priority: order.priority,
-        due_on: order.due_on,
+    let counterpart = match account {
+        None => None,
+        Some(account) => {
+            let ours = Counterpart {
+                tenant_id: ctx.tenant_id,
+                name: account.practice_name,
+                order_id: id,
+                number: number.clone(),
+            };
+            let lab_original = original.as_ref().and_then(|o| o.counterpart.as_ref()).map(|c| c.order_id);
+            let copy = NewOrder {
+                patient_id: None,
+                prescription_id: None,
+                patient_ref: Some(patient.customer_number.clone()),
+                routing: Routing::FromPractice,
+                counterpart: Some(ours),
+                original_order_id: lab_original,
+                ..new.clone()
+            };
+            Some(send_to_lab(&mut tx, account.lab_tenant_id, account.lab_name, &copy, &ctx).await?)
+        }
     };
-    events::emit(&mut tx, &created).await?;
+    let new = NewOrder { counterpart, ..new };
+    store::insert(&mut tx, id, &number, &new, &ctx.audit).await?;
+    let order = store::get(&mut tx, id).await?;
+    record_created(&mut tx, &ctx, &order).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(order)))
 }
@@ -450,35 +548,123 @@ async fn transition_order(
     {
         return Err(Error::invalid_field("quality_issue", "is only given when a quality check fails"));
     }
-    let resuming = from == OrderStatus::OnHold;
-    let to_station = match req.to {
-        OrderStatus::InProduction => {
-            req.station.or(if resuming { order.station } else { None }).or(Some(Station::Surfacing))
+    match (order.routing, from.side(req.to, order.held_from)) {
+        (Routing::ToLab, Some(Side::Lab)) => {
+            let lab = order.counterpart.as_ref().map_or("the lab", |c| c.name.as_str());
+            return Err(Error::forbidden(
+                "made_by_lab",
+                format!(
+                    "{lab} makes this job and moves it through production; the practice may hold or cancel \
+                     it before production and confirm receipt."
+                ),
+            ));
         }
+        (Routing::FromPractice, Some(Side::Practice)) => {
+            let practice = order.counterpart.as_ref().map_or("the practice", |c| c.name.as_str());
+            return Err(Error::forbidden(
+                "practice_move",
+                format!("{practice} sent this job; only the practice confirms receipt of it."),
+            ));
+        }
+        _ => {}
+    }
+    let to_station = match req.to {
+        OrderStatus::InProduction => req
+            .station
+            .or(if from == OrderStatus::OnHold { order.station } else { None })
+            .or(Some(Station::Surfacing)),
         OrderStatus::QualityCheck => Some(Station::Inspection),
         OrderStatus::OnHold | OrderStatus::Pending => order.station,
         OrderStatus::Shipped | OrderStatus::Completed | OrderStatus::Cancelled => None,
     };
-    let held_from = (req.to == OrderStatus::OnHold).then_some(from);
-    let change = Change { from: Some(from), to: req.to, from_station: order.station, to_station };
-    store::apply(&mut tx, id, &change, held_from, quality_issue.as_deref(), note.as_deref(), &ctx.audit)
-        .await?;
-    let event = Event::new("order.transitioned", "order", id).changes(serde_json::json!({
-        "from": from, "to": req.to, "note": note, "quality_issue": quality_issue,
-    }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let changed = catalog::OrderStatusChanged {
-        order_id: id,
-        number: order.number.clone(),
-        from,
-        to: req.to,
-        quality_issue,
-        note,
-    };
-    events::emit(&mut tx, &changed).await?;
+    let moved =
+        Moved { to: req.to, to_station, quality_issue: quality_issue.as_deref(), note: note.as_deref() };
+    // Both copies of a job sent to a lab change together, the lab's first (one lock order).
+    if order.routing == Routing::ToLab {
+        mirror(&mut tx, &order, &moved, &ctx).await?;
+    }
+    apply_and_record(&mut tx, &order, &moved, &ctx).await?;
+    if order.routing == Routing::FromPractice {
+        mirror(&mut tx, &order, &moved, &ctx).await?;
+    }
     let order = store::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(order))
+}
+
+/// A change to make to an order: a status move, or (same status) a station move.
+struct Moved<'a> {
+    to: OrderStatus,
+    to_station: Option<Station>,
+    quality_issue: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+/// Applies `moved` to `order` in the transaction's tenant, with its timeline row, audit row and
+/// event.
+async fn apply_and_record(
+    tx: &mut crate::db::TenantTx,
+    order: &Order,
+    moved: &Moved<'_>,
+    ctx: &TenantCtx,
+) -> Result<()> {
+    let change = Change {
+        from: Some(order.status),
+        to: moved.to,
+        from_station: order.station,
+        to_station: moved.to_station,
+    };
+    let held_from = (moved.to == OrderStatus::OnHold).then_some(order.status);
+    store::apply(tx, order.id, &change, held_from, moved.quality_issue, moved.note, &ctx.audit).await?;
+    if order.status == moved.to {
+        let Some(to) = moved.to_station else { return Ok(()) };
+        let event = Event::new("order.station_changed", "order", order.id)
+            .changes(serde_json::json!({ "from": order.station, "to": to, "note": moved.note }));
+        audit::record(tx, &ctx.audit, event).await?;
+        let changed = catalog::OrderStationChanged {
+            order_id: order.id,
+            number: order.number.clone(),
+            from: order.station,
+            to,
+        };
+        events::emit(tx, &changed).await?;
+    } else {
+        let event = Event::new("order.transitioned", "order", order.id).changes(serde_json::json!({
+            "from": order.status, "to": moved.to, "note": moved.note, "quality_issue": moved.quality_issue,
+        }));
+        audit::record(tx, &ctx.audit, event).await?;
+        let changed = catalog::OrderStatusChanged {
+            order_id: order.id,
+            number: order.number.clone(),
+            from: order.status,
+            to: moved.to,
+            quality_issue: moved.quality_issue.map(str::to_owned),
+            note: moved.note.map(str::to_owned),
+        };
+        events::emit(tx, &changed).await?;
+    }
+    Ok(())
+}
+
+/// Applies `moved` to the other tenant's copy of `order` too, in the same transaction.
+async fn mirror(
+    tx: &mut crate::db::TenantTx,
+    order: &Order,
+    moved: &Moved<'_>,
+    ctx: &TenantCtx,
+) -> Result<()> {
+    let Some(other) = &order.counterpart else { return Ok(()) };
+    let home = tx.act_for(other.tenant_id).await?;
+    let theirs = store::get(tx, other.order_id).await?;
+    if (theirs.status, theirs.station) != (order.status, order.station) {
+        return Err(Error::conflict(
+            "moved_meanwhile",
+            "The other copy of this job moved meanwhile; reload it and try again.",
+        ));
+    }
+    apply_and_record(tx, &theirs, moved, ctx).await?;
+    tx.act_for(home).await?;
+    Ok(())
 }
 
 /// A move between stations.
@@ -510,6 +696,13 @@ async fn move_station(
     let note = crate::input::optional_text("note", req.note.as_deref(), 2_000)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let order = store::get(&mut tx, id).await?;
+    if order.routing == Routing::ToLab {
+        let lab = order.counterpart.as_ref().map_or("the lab", |c| c.name.as_str());
+        return Err(Error::forbidden(
+            "made_by_lab",
+            format!("{lab} makes this job and moves it between its stations."),
+        ));
+    }
     let role = acting_role(&ctx);
     if matches!(role, Role::Ecp | Role::Dispenser | Role::Supplier) {
         return Err(Error::forbidden(
@@ -526,23 +719,10 @@ async fn move_station(
     if order.station == Some(req.station) {
         return Err(Error::conflict("already_there", format!("The job is already at {}.", req.station)));
     }
-    let change = Change {
-        from: Some(order.status),
-        to: order.status,
-        from_station: order.station,
-        to_station: Some(req.station),
-    };
-    store::apply(&mut tx, id, &change, None, None, note.as_deref(), &ctx.audit).await?;
-    let event = Event::new("order.station_changed", "order", id)
-        .changes(serde_json::json!({ "from": order.station, "to": req.station, "note": note }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let moved = catalog::OrderStationChanged {
-        order_id: id,
-        number: order.number.clone(),
-        from: order.station,
-        to: req.station,
-    };
-    events::emit(&mut tx, &moved).await?;
+    let moved =
+        Moved { to: order.status, to_station: Some(req.station), quality_issue: None, note: note.as_deref() };
+    apply_and_record(&mut tx, &order, &moved, &ctx).await?;
+    mirror(&mut tx, &order, &moved, &ctx).await?;
     let order = store::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(order))

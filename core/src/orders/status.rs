@@ -56,11 +56,14 @@ pub enum TransitionError {
     QualityIssueRequired,
 }
 
-/// Who is on which side of the order.
+/// Which side of the order makes a move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub enum Side {
+    /// The practice (ordering, receiving).
     Practice,
+    /// The lab (making).
     Lab,
+    /// Either.
     Both,
 }
 
@@ -88,6 +91,11 @@ impl OrderStatus {
             }
             Completed | Cancelled => Vec::new(),
         }
+    }
+
+    /// Which side makes the move from `self` to `to`, if it exists.
+    pub fn side(self, to: OrderStatus, held_from: Option<OrderStatus>) -> Option<Side> {
+        self.moves(held_from).into_iter().find(|(next, _)| *next == to).map(|(_, side)| side)
     }
 
     /// Whether any role may move an order from `self` to `to`.

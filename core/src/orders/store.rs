@@ -1,7 +1,7 @@
 use super::status::OrderStatus;
 use super::{
-    Coating, Frame, Lens, LensType, Material, Measurements, Money, Order, OrderReason, OrderRx, Priority,
-    Station, TimelineEntry,
+    Coating, Counterpart, Frame, Lens, LensType, Material, Measurements, Money, Order, OrderReason, OrderRx,
+    Priority, Routing, Station, TimelineEntry,
 };
 use crate::audit::{ActorKind, AuditCtx};
 use crate::clinical::prescriptions::StoredEyes;
@@ -10,15 +10,21 @@ use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{OrderId, PatientId, PrescriptionId, TimelineEntryId, UserId};
+use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
 
 /// A checked new order, ready to store.
 #[derive(Clone, Debug)]
 pub struct NewOrder {
-    /// The patient.
-    pub patient_id: PatientId,
-    /// The prescription.
-    pub prescription_id: PrescriptionId,
+    /// The patient (none on a lab's copy).
+    pub patient_id: Option<PatientId>,
+    /// The prescription (none on a lab's copy).
+    pub prescription_id: Option<PrescriptionId>,
+    /// The practice's patient reference, on a lab's copy.
+    pub patient_ref: Option<String>,
+    /// Where it is made.
+    pub routing: Routing,
+    /// The other tenant's copy.
+    pub counterpart: Option<Counterpart>,
     /// Why.
     pub reason: OrderReason,
     /// The original, for remakes, returns and non-adapts.
@@ -55,7 +61,8 @@ pub struct NewOrder {
     pub created_by: Option<UserId>,
 }
 
-const COLUMNS: &str = "id, number, patient_id, prescription_id, reason, original_order_id, rx, lens_type,
+const COLUMNS: &str = "id, number, patient_id, prescription_id, patient_ref, routing, counterpart_tenant_id,
+    counterpart_order_id, counterpart_name, counterpart_number, reason, original_order_id, rx, lens_type,
     material, lens_index, coatings, tint, frame, frame_a, frame_b, frame_dbl, pd_right, pd_left,
     height_right, height_left, due_on, priority, price_minor, currency, status, held_from, station,
     quality_issue, notes, created_by, created_at, updated_at";
@@ -64,8 +71,14 @@ const COLUMNS: &str = "id, number, patient_id, prescription_id, reason, original
 struct Row {
     id: OrderId,
     number: String,
-    patient_id: PatientId,
-    prescription_id: PrescriptionId,
+    patient_id: Option<PatientId>,
+    prescription_id: Option<PrescriptionId>,
+    patient_ref: Option<String>,
+    routing: Routing,
+    counterpart_tenant_id: Option<TenantId>,
+    counterpart_order_id: Option<OrderId>,
+    counterpart_name: Option<String>,
+    counterpart_number: Option<String>,
     reason: OrderReason,
     original_order_id: Option<OrderId>,
     rx: String,
@@ -117,6 +130,17 @@ impl Row {
             number: self.number,
             patient_id: self.patient_id,
             prescription_id: self.prescription_id,
+            patient_ref: self.patient_ref,
+            routing: self.routing,
+            counterpart: match (self.counterpart_tenant_id, self.counterpart_order_id) {
+                (Some(tenant_id), Some(order_id)) => Some(Counterpart {
+                    tenant_id,
+                    order_id,
+                    name: self.counterpart_name.unwrap_or_default(),
+                    number: self.counterpart_number.unwrap_or_default(),
+                }),
+                _ => None,
+            },
             reason: self.reason,
             original_order_id: self.original_order_id,
             rx: OrderRx { right, left },
@@ -170,16 +194,23 @@ pub async fn next_number(tx: &mut TenantTx) -> Result<String> {
     Ok(format!("J{:06}", count + 1))
 }
 
-/// Stores a new order as `pending` with the first row of its timeline.
-pub async fn insert(tx: &mut TenantTx, number: &str, new: &NewOrder, actor: &AuditCtx) -> Result<OrderId> {
+/// Stores a new order `id` as `pending` with the first row of its timeline.
+pub async fn insert(
+    tx: &mut TenantTx,
+    id: OrderId,
+    number: &str,
+    new: &NewOrder,
+    actor: &AuditCtx,
+) -> Result<()> {
     const SQL: &str = "INSERT INTO lab_orders (tenant_id, id, number, patient_id, prescription_id, reason,
             original_order_id, rx, lens_type, material, lens_index, coatings, tint, frame, frame_a, frame_b,
             frame_dbl, pd_right, pd_left, height_right, height_left, due_on, priority, price_minor, currency,
-            status, notes, created_by, created_at, updated_at)
+            status, notes, created_by, created_at, updated_at, patient_ref, routing, counterpart_tenant_id,
+            counterpart_order_id, counterpart_name, counterpart_number)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-            $21, $22, $23, $24, $25, $26, $27, $28, $29, $29)";
-    let id = OrderId::new();
+            $21, $22, $23, $24, $25, $26, $27, $28, $29, $29, $30, $31, $32, $33, $34, $35)";
     let tenant = tx.tenant_id();
+    let counterpart = new.counterpart.as_ref();
     let now = Timestamp::now();
     let (a, b, dbl) = new.boxing;
     execute!(
@@ -213,14 +244,19 @@ pub async fn insert(tx: &mut TenantTx, number: &str, new: &NewOrder, actor: &Aud
         OrderStatus::Pending,
         &new.notes,
         new.created_by,
-        now
+        now,
+        &new.patient_ref,
+        new.routing,
+        counterpart.map(|c| c.tenant_id),
+        counterpart.map(|c| c.order_id),
+        counterpart.map(|c| c.name.as_str()),
+        counterpart.map(|c| c.number.as_str())
     )
     .map_err(|e| {
         Error::from(e).on_duplicate_of("number", "number_taken", "Another order has that job number.")
     })?;
     let created = Change { from: None, to: OrderStatus::Pending, from_station: None, to_station: None };
-    append_timeline(tx, id, &created, None, None, actor).await?;
-    Ok(id)
+    append_timeline(tx, id, &created, None, None, actor).await
 }
 
 /// One order of the tenant.

@@ -264,10 +264,15 @@ impl TestApp {
 
     /// A tenant created the way the CLI does, with its admin signed in.
     pub async fn tenant(&self, slug: &str) -> Tenant {
+        self.tenant_of_kind(slug, TenantKind::Lab).await
+    }
+
+    /// A tenant of `kind` created the way the CLI does, with its admin signed in.
+    pub async fn tenant_of_kind(&self, slug: &str, kind: TenantKind) -> Tenant {
         let new = NewTenant {
             slug: Slug::parse(slug).expect("slug"),
             name: format!("Tenant {slug}"),
-            kind: TenantKind::Lab,
+            kind,
             plan: Plan::Pro,
         };
         let email = format!("admin@{slug}.example");

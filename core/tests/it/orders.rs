@@ -531,3 +531,117 @@ fn cursor_of(id: &str) -> String {
     let uuid = uuid::Uuid::parse_str(id).unwrap();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid.as_bytes())
 }
+
+db_test!(
+    async fn a_practice_sends_a_job_to_its_lab_and_both_copies_move_together(backend) {
+        use ils_core::tenants::TenantKind;
+        let app = TestApp::spawn(backend).await;
+        let lab = app.tenant_of_kind("lensworks", TenantKind::Lab).await;
+        let tech = app.member(&lab, "tess", "lab_tech").await;
+        let other_lab = app.tenant_of_kind("otherlab", TenantKind::Lab).await;
+        let practice = app.tenant_of_kind("bright", TenantKind::Ecp).await;
+        let ecp = app.member(&practice, "olive", "ecp").await;
+        let dispenser = app.member(&practice, "dan", "dispenser").await;
+        let (patient, rx) = patient_with_rx(&app, &ecp).await;
+        let mut body = order_body(&patient, &rx);
+        body["lab"] = json!("lensworks");
+
+        // No account yet: the lab cannot be ordered from.
+        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200).as_array().unwrap().is_empty());
+        app.post("/api/v1/orders", Some(&dispenser.token), body.clone()).await.problem(422, "invalid_input");
+        // The lab opens an account for the practice (a practice cannot open one; nor for itself).
+        let open = |practice: &str| json!({ "practice": practice, "account_number": "BR-001" });
+        app.post("/api/v1/lab/customers", Some(&practice.admin.token), open("lensworks")).await.problem(409, "not_a_lab");
+        app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("lensworks")).await.problem(422, "invalid_input");
+        app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("nobody")).await.problem(422, "invalid_input");
+        app.post("/api/v1/lab/customers", Some(&tech.token), open("bright")).await.problem(403, "forbidden");
+        app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("bright")).await.ok(201);
+        app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("bright")).await.problem(409, "account_exists");
+        let labs = app.get("/api/v1/labs", &dispenser.token).await.ok(200).clone();
+        assert_eq!(labs[0]["lab_slug"], "lensworks");
+        assert_eq!(labs[0]["account_number"], "BR-001");
+        assert!(app.get("/api/v1/lab/customers", &other_lab.admin.token).await.ok(200).as_array().unwrap().is_empty());
+        app.delete(&format!("/api/v1/lab/customers/{}", practice.id), &other_lab.admin.token).await.problem(404, "not_found");
+
+        // The practice sends the job; the lab receives its own copy, without the patient.
+        let ours = place(&app, &dispenser, body.clone()).await;
+        assert_eq!(ours["routing"], "to_lab");
+        assert_eq!(ours["counterpart"]["name"], "Tenant lensworks");
+        let ours_id = id(&ours);
+        let received = app.get("/api/v1/orders", &tech.token).await.ok(200).clone();
+        let theirs = received["items"][0].clone();
+        let theirs_id = id(&theirs);
+        assert_eq!(theirs["routing"], "from_practice");
+        assert_eq!(theirs["patient_id"], Value::Null);
+        assert_eq!(theirs["prescription_id"], Value::Null);
+        assert_eq!(theirs["patient_ref"], "P000001");
+        assert_eq!(theirs["rx"], ours["rx"]);
+        assert_eq!(theirs["counterpart"]["order_id"], ours_id);
+        assert_eq!(theirs["counterpart"]["number"], ours["number"]);
+        assert_eq!(ours["counterpart"]["order_id"], theirs_id);
+        // Each tenant sees only its own copy.
+        app.get(&format!("/api/v1/orders/{ours_id}"), &tech.token).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/orders/{theirs_id}"), &dispenser.token).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/orders/{theirs_id}"), &other_lab.admin.token).await.problem(404, "not_found");
+
+        // Production is the lab's: not the practice's, whatever its role.
+        mv(&app, &practice.admin, &ours_id, json!({ "to": "in_production" })).await.problem(403, "made_by_lab");
+        app.post(&format!("/api/v1/orders/{ours_id}/station"), Some(&practice.admin.token), json!({ "station": "edging" }))
+            .await
+            .problem(403, "made_by_lab");
+        let steps = [
+            json!({ "to": "in_production" }),
+            json!({ "station": "edging" }),
+            json!({ "to": "quality_check" }),
+            json!({ "to": "in_production", "quality_issue": "chipped edge" }),
+            json!({ "to": "quality_check" }),
+            json!({ "to": "shipped" }),
+        ];
+        for step in &steps {
+            let what = if step.get("station").is_some() { "station" } else { "transitions" };
+            let moved = app.post(&format!("/api/v1/orders/{theirs_id}/{what}"), Some(&tech.token), step.clone()).await;
+            let moved = moved.ok(200).clone();
+            let mirrored = app.get(&format!("/api/v1/orders/{ours_id}"), &dispenser.token).await.ok(200).clone();
+            assert_eq!((&mirrored["status"], &mirrored["station"]), (&moved["status"], &moved["station"]), "{step}");
+        }
+        // Receipt is the practice's: the lab (even its admin) cannot confirm it.
+        mv(&app, &lab.admin, &theirs_id, json!({ "to": "completed" })).await.problem(403, "practice_move");
+        mv(&app, &dispenser, &ours_id, json!({ "to": "completed", "note": "all good" })).await.ok(200);
+        let theirs = app.get(&format!("/api/v1/orders/{theirs_id}"), &tech.token).await.ok(200).clone();
+        assert_eq!(theirs["status"], "completed");
+        assert_eq!(theirs["quality_issue"], "chipped edge");
+
+        // Both timelines have every step, with the actor who made it.
+        let our_timeline = app.get(&format!("/api/v1/orders/{ours_id}/timeline"), &dispenser.token).await.ok(200).clone();
+        let their_timeline = app.get(&format!("/api/v1/orders/{theirs_id}/timeline"), &tech.token).await.ok(200).clone();
+        assert_eq!(our_timeline.as_array().unwrap().len(), steps.len() + 2);
+        assert_eq!(their_timeline.as_array().unwrap().len(), steps.len() + 2);
+        assert_eq!(our_timeline[1]["actor_id"], tech.user_id, "the practice sees who in the lab moved it");
+        assert_eq!(their_timeline.as_array().unwrap().last().unwrap()["actor_id"], dispenser.user_id);
+        // And both tenants got their own events.
+        for (who, order) in [(&practice.admin, &ours_id), (&lab.admin, &theirs_id)] {
+            let events = app.get("/api/v1/events?type=order.status_changed&limit=200", &who.token).await.ok(200).clone();
+            let items = events["items"].as_array().unwrap();
+            assert_eq!(items.len(), 6);
+            assert!(items.iter().all(|e| e["data"]["order_id"] == order.as_str()));
+        }
+
+        // A remake goes to the lab that made the original, linked on both sides.
+        let mut remake = order_body(&patient, &rx);
+        remake["reason"] = json!("remake");
+        remake["original_order_id"] = json!(ours_id);
+        let mut elsewhere = remake.clone();
+        elsewhere["lab"] = json!("otherlab");
+        app.post("/api/v1/orders", Some(&dispenser.token), elsewhere).await.problem(422, "invalid_input");
+        let remade = place(&app, &dispenser, remake.clone()).await;
+        assert_eq!(remade["routing"], "to_lab");
+        let lab_copy = app.get(&format!("/api/v1/orders/{}", remade["counterpart"]["order_id"].as_str().unwrap()), &tech.token).await;
+        assert_eq!(lab_copy.ok(200)["original_order_id"], theirs_id);
+
+        // Once the lab closes the account, no new job reaches it.
+        app.delete(&format!("/api/v1/lab/customers/{}", practice.id), &lab.admin.token).await.ok(204);
+        app.post("/api/v1/orders", Some(&dispenser.token), body).await.problem(422, "invalid_input");
+        app.post("/api/v1/orders", Some(&dispenser.token), remake).await.problem(422, "invalid_input");
+        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200).as_array().unwrap().is_empty());
+    }
+);
