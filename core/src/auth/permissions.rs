@@ -42,6 +42,15 @@ text_enum! {
         PatientsWrite = "patients:write",
         /// Record and finalise eye examinations (a clinical act: optometrists).
         ExaminationsWrite = "examinations:write",
+        /// See the catalogue, locations, suppliers, stock levels and movements, purchase orders
+        /// and stock counts.
+        StockRead = "stock:read",
+        /// Move stock: adjustments, transfers, receiving goods, counting.
+        StockWrite = "stock:write",
+        /// Run purchasing: suppliers and accounts, the item catalogue, locations, purchase orders.
+        PurchasingManage = "purchasing:manage",
+        /// Finalise a stock count although stock moved while it was counted.
+        StockOverride = "stock:override",
     }
 }
 
@@ -53,11 +62,23 @@ impl Role {
             Role::CompanyAdmin => true,
             // Practice staff work with patients; lab and supplier staff never see their records.
             // Optometrists also examine; dispensers do not.
-            Role::Ecp => {
-                matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite | ExaminationsWrite)
+            // Stock: practice and lab staff see it; dispensers (frames, contact lenses) and lab
+            // staff (blanks, consumables) move it. Raising purchase orders, keeping the catalogue
+            // and overriding a count stay with company admins (docs/adr/009).
+            Role::Ecp => matches!(
+                action,
+                TenantRead | UsersRead | PatientsRead | PatientsWrite | ExaminationsWrite | StockRead
+            ),
+            Role::Dispenser => {
+                matches!(
+                    action,
+                    TenantRead | UsersRead | PatientsRead | PatientsWrite | StockRead | StockWrite
+                )
             }
-            Role::Dispenser => matches!(action, TenantRead | UsersRead | PatientsRead | PatientsWrite),
-            Role::LabTech | Role::Engineer | Role::Supplier => matches!(action, TenantRead | UsersRead),
+            Role::LabTech | Role::Engineer => {
+                matches!(action, TenantRead | UsersRead | StockRead | StockWrite)
+            }
+            Role::Supplier => matches!(action, TenantRead | UsersRead),
         }
     }
 }
@@ -81,6 +102,13 @@ mod tests {
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");
             let clinician = matches!(role, Role::CompanyAdmin | Role::Ecp);
             assert_eq!(role.allows(Action::ExaminationsWrite), clinician, "{role}");
+            let staff = !matches!(role, Role::Supplier);
+            assert_eq!(role.allows(Action::StockRead), staff, "{role}");
+            let movers =
+                matches!(role, Role::CompanyAdmin | Role::Dispenser | Role::LabTech | Role::Engineer);
+            assert_eq!(role.allows(Action::StockWrite), movers, "{role}");
+            assert_eq!(role.allows(Action::PurchasingManage), admin, "{role}");
+            assert_eq!(role.allows(Action::StockOverride), admin, "{role}");
         }
     }
 }

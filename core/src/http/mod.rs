@@ -46,6 +46,10 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::PatientUpdated,
         crate::events::catalog::PrescriptionCreated,
         crate::events::catalog::ExaminationFinalised,
+        crate::events::catalog::StockLow,
+        crate::events::catalog::GoodsReceived,
+        crate::events::catalog::PurchaseOrderStatusChanged,
+        crate::events::catalog::StockCountFinalised,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -58,6 +62,8 @@ use problem::{Problem, REQUEST_ID};
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
+        (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
+        (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -95,6 +101,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::clinical::patients::routes::router())
         .merge(crate::clinical::prescriptions::routes::router())
         .merge(crate::clinical::examinations::routes::router())
+        .merge(crate::stock::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }
