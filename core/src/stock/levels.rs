@@ -1,6 +1,6 @@
 //! Stock per item per location, and the ledger of every change to it.
 //!
-//! [`apply`] is the only way stock changes. It adds the change with one guarded `UPDATE … SET
+//! `apply` is the only way stock changes. It adds the change with one guarded `UPDATE … SET
 //! quantity = quantity + Δ WHERE quantity + Δ >= 0`: on PostgreSQL the update takes the row lock
 //! and re-checks the condition against the latest committed quantity, so two clients drawing on
 //! the same stock at once can neither drive it negative nor lose each other's change; SQLite

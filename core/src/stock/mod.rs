@@ -2,7 +2,7 @@
 //! the item catalogue, stock locations, stock per item per location with its ledger,
 //! adjustments and transfers, purchase orders with goods receipts, and stock counts.
 //!
-//! Every change of a stock level goes through [`levels::apply`]: one guarded update (stock never
+//! Every change of a stock level goes through `levels::apply`: one guarded update (stock never
 //! goes below zero, even with concurrent writers on PostgreSQL), one ledger row, and the
 //! `stock.low` event when the change crosses the item's reorder point, all in the caller's
 //! transaction. The database backs the invariants with constraints as well (docs/adr/009).
