@@ -106,3 +106,43 @@ id_type!(
     /// One row of a lab order's timeline.
     TimelineEntryId
 );
+id_type!(
+    /// A supplier in the global supplier directory (shared by every tenant).
+    SupplierId
+);
+id_type!(
+    /// An item of a tenant's stock catalogue.
+    ItemId
+);
+id_type!(
+    /// A place where a tenant keeps stock.
+    LocationId
+);
+id_type!(
+    /// The stock of one item at one location.
+    StockLevelId
+);
+id_type!(
+    /// One entry of the stock ledger.
+    StockMovementId
+);
+id_type!(
+    /// A stock adjustment (found, damaged, lost, corrected…).
+    StockAdjustmentId
+);
+id_type!(
+    /// A transfer of stock between two locations.
+    StockTransferId
+);
+id_type!(
+    /// A purchase order to a supplier.
+    PurchaseOrderId
+);
+id_type!(
+    /// A delivery received against a purchase order.
+    GoodsReceiptId
+);
+id_type!(
+    /// A stock count (stocktake) of one location.
+    StockCountId
+);

@@ -38,6 +38,7 @@ pub mod notify;
 pub mod orders;
 pub mod server;
 pub mod state;
+pub mod stock;
 pub mod tenants;
 pub mod users;
 pub mod webhooks;

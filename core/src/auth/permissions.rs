@@ -51,6 +51,15 @@ text_enum! {
         OrdersTransition = "orders:transition",
         /// Open and close accounts for the practices that send this lab orders.
         LabAccountsManage = "lab_accounts:manage",
+        /// See the catalogue, locations, suppliers, stock levels and movements, purchase orders
+        /// and stock counts.
+        StockRead = "stock:read",
+        /// Move stock: adjustments, transfers, receiving goods, counting.
+        StockWrite = "stock:write",
+        /// Run purchasing: suppliers and accounts, the item catalogue, locations, purchase orders.
+        PurchasingManage = "purchasing:manage",
+        /// Finalise a stock count although stock moved while it was counted.
+        StockOverride = "stock:override",
     }
 }
 
@@ -62,6 +71,10 @@ impl Role {
             Role::CompanyAdmin => true,
             // Practice staff work with patients; lab and supplier staff never see their records.
             // Optometrists also examine; dispensers do not.
+            // Stock: practice and lab staff see it; dispensers (frames, contact lenses) and lab
+            // staff (blanks, consumables) move it. Raising purchase orders, keeping the catalogue
+            // and overriding a count stay with company admins (docs/adr/009). Lab staff see and
+            // move orders (with the prescription they are made to), never the patient's record.
             Role::Ecp => matches!(
                 action,
                 TenantRead
@@ -72,6 +85,7 @@ impl Role {
                     | OrdersRead
                     | OrdersCreate
                     | OrdersTransition
+                    | StockRead
             ),
             Role::Dispenser => matches!(
                 action,
@@ -82,11 +96,14 @@ impl Role {
                     | OrdersRead
                     | OrdersCreate
                     | OrdersTransition
+                    | StockRead
+                    | StockWrite
             ),
-            // Lab staff see and move orders (with the prescription they are made to), never the
-            // patient's record.
             Role::LabTech | Role::Engineer => {
-                matches!(action, TenantRead | UsersRead | OrdersRead | OrdersTransition)
+                matches!(
+                    action,
+                    TenantRead | UsersRead | OrdersRead | OrdersTransition | StockRead | StockWrite
+                )
             }
             Role::Supplier => matches!(action, TenantRead | UsersRead),
         }
@@ -117,6 +134,13 @@ mod tests {
             assert_eq!(role.allows(Action::OrdersRead), orders, "{role}");
             assert_eq!(role.allows(Action::OrdersTransition), orders, "{role}");
             assert_eq!(role.allows(Action::OrdersCreate), practice, "{role}");
+            let staff = !matches!(role, Role::Supplier);
+            assert_eq!(role.allows(Action::StockRead), staff, "{role}");
+            let movers =
+                matches!(role, Role::CompanyAdmin | Role::Dispenser | Role::LabTech | Role::Engineer);
+            assert_eq!(role.allows(Action::StockWrite), movers, "{role}");
+            assert_eq!(role.allows(Action::PurchasingManage), admin, "{role}");
+            assert_eq!(role.allows(Action::StockOverride), admin, "{role}");
         }
     }
 }

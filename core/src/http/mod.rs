@@ -49,6 +49,10 @@ use problem::{Problem, REQUEST_ID};
         crate::events::catalog::OrderCreated,
         crate::events::catalog::OrderStatusChanged,
         crate::events::catalog::OrderStationChanged,
+        crate::events::catalog::StockLow,
+        crate::events::catalog::GoodsReceived,
+        crate::events::catalog::PurchaseOrderStatusChanged,
+        crate::events::catalog::StockCountFinalised,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -62,6 +66,8 @@ use problem::{Problem, REQUEST_ID};
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
+        (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
+        (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -101,6 +107,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::clinical::examinations::routes::router())
         .merge(crate::orders::routes::router())
         .merge(crate::orders::accounts::router())
+        .merge(crate::stock::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

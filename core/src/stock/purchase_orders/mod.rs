@@ -1,0 +1,146 @@
+//! Purchase orders to suppliers and the goods received against them.
+//!
+//! `draft → sent → partially_received → received`, or `cancelled` before everything arrived.
+//! Only drafts are edited; `sent` is what the supplier has; receipts move an order to
+//! `partially_received` or `received` by what they bring, atomically with the stock they add.
+//! Cancelling a partially received order closes it short: what arrived stays in stock.
+
+pub mod receipts;
+pub mod routes;
+mod store;
+
+use serde::Serialize;
+
+use crate::db::types::{Timestamp, text_enum};
+use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+
+pub use store::get;
+
+text_enum! {
+    /// Where a purchase order is in its lifecycle.
+    pub enum PurchaseOrderStatus {
+        /// Being prepared; the only editable status.
+        Draft = "draft",
+        /// Sent to the supplier; nothing received yet.
+        Sent = "sent",
+        /// Some goods received, some outstanding.
+        PartiallyReceived = "partially_received",
+        /// Everything ordered has arrived; final.
+        Received = "received",
+        /// Cancelled (or, after a partial receipt, closed short); final.
+        Cancelled = "cancelled",
+    }
+}
+
+impl PurchaseOrderStatus {
+    /// Whether an order may go from this status to `to`. Receipts make the moves to
+    /// `partially_received` and `received`; people make the others.
+    pub fn can_move_to(self, to: PurchaseOrderStatus) -> bool {
+        use PurchaseOrderStatus::*;
+        matches!(
+            (self, to),
+            (Draft, Sent)
+                | (Draft, Cancelled)
+                | (Sent, PartiallyReceived)
+                | (Sent, Received)
+                | (Sent, Cancelled)
+                | (PartiallyReceived, Received)
+                | (PartiallyReceived, Cancelled)
+        )
+    }
+
+    /// Whether the order's supplier, location, currency and lines may still change.
+    pub fn is_editable(self) -> bool {
+        self == PurchaseOrderStatus::Draft
+    }
+
+    /// Whether goods may be received against the order.
+    pub fn accepts_receipts(self) -> bool {
+        matches!(self, PurchaseOrderStatus::Sent | PurchaseOrderStatus::PartiallyReceived)
+    }
+
+    /// Whether the lifecycle is over.
+    pub fn is_final(self) -> bool {
+        matches!(self, PurchaseOrderStatus::Received | PurchaseOrderStatus::Cancelled)
+    }
+}
+
+/// A purchase order with its lines.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PurchaseOrder {
+    /// Id.
+    pub id: PurchaseOrderId,
+    /// The tenant's number for it (`PO-000123`).
+    pub number: String,
+    /// The supplier (the tenant has an account with it).
+    pub supplier_id: SupplierId,
+    /// Where the goods are to be delivered and stocked.
+    pub location_id: LocationId,
+    /// Status.
+    pub status: PurchaseOrderStatus,
+    /// ISO 4217 currency of the prices.
+    pub currency: String,
+    /// Notes to the supplier.
+    pub notes: String,
+    /// The lines.
+    pub lines: Vec<PurchaseOrderLine>,
+    /// The order's value in minor units of `currency` (sum of the lines).
+    pub total_minor: i64,
+    /// Who raised it.
+    pub created_by: Option<UserId>,
+    /// Raised.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+    /// Sent to the supplier.
+    pub sent_at: Option<Timestamp>,
+    /// Fully received or cancelled.
+    pub closed_at: Option<Timestamp>,
+}
+
+/// One line of a purchase order.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PurchaseOrderLine {
+    /// Position on the order, from 1.
+    pub line_no: i32,
+    /// The item.
+    pub item_id: ItemId,
+    /// The item's SKU.
+    pub sku: String,
+    /// Units ordered (positive).
+    pub quantity: i64,
+    /// Units received so far (never more than ordered).
+    pub received_quantity: i64,
+    /// Price per unit, minor units of the order's currency.
+    pub unit_price_minor: i64,
+    /// `quantity × unit_price_minor`.
+    pub total_minor: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PurchaseOrderStatus::{self, *};
+
+    #[test]
+    fn transitions_are_exactly_the_documented_ones() {
+        let allowed = [
+            (Draft, Sent),
+            (Draft, Cancelled),
+            (Sent, PartiallyReceived),
+            (Sent, Received),
+            (Sent, Cancelled),
+            (PartiallyReceived, Received),
+            (PartiallyReceived, Cancelled),
+        ];
+        for from in PurchaseOrderStatus::ALL {
+            for to in PurchaseOrderStatus::ALL {
+                assert_eq!(from.can_move_to(*to), allowed.contains(&(*from, *to)), "{from} -> {to}");
+            }
+            let out = PurchaseOrderStatus::ALL.iter().any(|to| from.can_move_to(*to));
+            assert_eq!(out, !from.is_final(), "{from}: final statuses have no way out");
+        }
+        assert!(Draft.is_editable() && !Sent.is_editable() && !PartiallyReceived.is_editable());
+        assert!(Sent.accepts_receipts() && PartiallyReceived.accepts_receipts());
+        assert!(!Draft.accepts_receipts() && !Received.accepts_receipts() && !Cancelled.accepts_receipts());
+    }
+}
