@@ -1,11 +1,13 @@
 //! # ILS host
 //!
 //! The host of the ILS platform for optical practices and labs: tenancy, users and auth, the
-//! audit log, storage on SQLite or PostgreSQL, and the HTTP API under `/api/v1`. The `ils`
+//! audit log, storage on SQLite or PostgreSQL, the HTTP API under `/api/v1`, and the domain the
+//! host owns: clinical records, lab orders and production, purchasing and stock. The `ils`
 //! binary (`src/main.rs`) wraps it in a CLI.
 //!
 //! The pieces, each a module with its types, storage and routes together:
-//! [`tenants`], [`users`], [`auth`], [`audit`], [`events`], [`webhooks`], [`notify`];
+//! [`tenants`], [`users`], [`auth`], [`audit`], [`events`], [`webhooks`], [`notify`],
+//! [`clinical`], [`orders`], [`stock`];
 //! [`db`] is the storage layer, [`jobs`] the durable job queue and [`http`] the router and its
 //! middleware.
 //!

@@ -305,3 +305,40 @@ db_test!(
         app.post(&path, token, json!({ "examined_on": "2026-11-01" })).await.problem(404, "not_found");
     }
 );
+
+db_test!(
+    async fn a_record_is_kept_ten_years_after_the_last_visit_or_to_the_25th_birthday(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let ecp = app.member(&tenant, "olive", "ecp").await;
+        let register = |born: &str| json!({ "first_name": "Kim", "last_name": "Hale", "date_of_birth": born });
+        let adult = app.post("/api/v1/patients", Some(&ecp.token), register("1961-04-02")).await.ok(201).clone();
+        let child = app.post("/api/v1/patients", Some(&ecp.token), register("2015-06-01")).await.ok(201).clone();
+        let registered = adult["created_at"].as_str().unwrap()[..10].to_owned();
+        let ten_years_on = format!("{}{}", registered[..4].parse::<i32>().unwrap() + 10, &registered[4..]);
+        assert_eq!(adult["last_visit_on"], Value::Null);
+        assert_eq!(adult["retain_until"], ten_years_on.as_str(), "no visit yet: from registration");
+        for (patient, seen) in [(&adult, "2026-11-02"), (&child, "2026-11-02")] {
+            let exam = json!({ "examined_on": seen, "notes": "routine" });
+            app.post(&format!("/api/v1/patients/{}/examinations", patient["id"].as_str().unwrap()), Some(&ecp.token), exam)
+                .await
+                .ok(201);
+        }
+        let rx = json!({ "kind": "spectacles", "issued_on": "2026-03-01", "prescriber": "O. Optom",
+            "right": { "sphere": "-1.00" }, "left": { "sphere": "-1.00" } });
+        app.post(&format!("/api/v1/patients/{}/prescriptions", adult["id"].as_str().unwrap()), Some(&ecp.token), rx)
+            .await
+            .ok(201);
+        let adult = app.get(&format!("/api/v1/patients/{}", adult["id"].as_str().unwrap()), &ecp.token).await.ok(200).clone();
+        assert_eq!(adult["last_visit_on"], "2026-11-02", "the latest of examinations and prescriptions");
+        assert_eq!(adult["retain_until"], "2036-11-02");
+        let child = app.get(&format!("/api/v1/patients/{}", child["id"].as_str().unwrap()), &ecp.token).await.ok(200).clone();
+        assert_eq!(child["retain_until"], "2040-06-01", "a child's record is kept to the 25th birthday");
+        // A deleted record keeps its retention date (restricted, not removed).
+        app.delete(&format!("/api/v1/patients/{}", child["id"].as_str().unwrap()), &ecp.token).await.ok(204);
+        let found = app.get("/api/v1/patients?name=hale&include_deleted=true", &tenant.admin.token).await.ok(200).clone();
+        let kept = found["items"].as_array().unwrap().iter().find(|p| p["id"] == child["id"]).unwrap().clone();
+        assert_eq!(kept["retain_until"], "2040-06-01");
+        assert!(kept["deleted_at"].is_string());
+    }
+);

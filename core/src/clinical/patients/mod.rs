@@ -45,6 +45,13 @@ pub struct Patient {
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+    /// The last visit: the latest examination or prescription (YYYY-MM-DD).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub last_visit_on: Option<jiff::civil::Date>,
+    /// Until when the record must be kept (10 years after the last visit — or registration —,
+    /// or to the 25th birthday if later); a deleted record stays restricted until then.
+    #[schema(value_type = String, format = Date)]
+    pub retain_until: jiff::civil::Date,
     /// Deleted (restricted, kept for retention) at.
     pub deleted_at: Option<Timestamp>,
 }

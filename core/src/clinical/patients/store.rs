@@ -9,6 +9,13 @@ use crate::ids::PatientId;
 const COLUMNS: &str = "id, customer_number, first_name, last_name, date_of_birth, nhs_number, email, phone,
     address, postcode, medical_notes, created_at, updated_at, deleted_at";
 
+/// The patient's last visit: the latest examination or prescription (dates sort as text).
+const LAST_VISIT: &str = "(SELECT max(d) FROM (
+        SELECT examined_on AS d FROM examinations e WHERE e.tenant_id = patients.tenant_id AND e.patient_id = patients.id
+        UNION ALL
+        SELECT issued_on FROM prescriptions p WHERE p.tenant_id = patients.tenant_id AND p.patient_id = patients.id
+    ) visits) AS last_visit";
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: PatientId,
@@ -25,15 +32,27 @@ struct Row {
     created_at: Timestamp,
     updated_at: Timestamp,
     deleted_at: Option<Timestamp>,
+    #[sqlx(default)]
+    last_visit: Option<String>,
 }
 
 impl TryFrom<Row> for Patient {
     type Error = Error;
     fn try_from(r: Row) -> Result<Self> {
         let corrupt = |what: &str| Error::Internal(format!("stored patient {} has an invalid {what}", r.id));
+        let date_of_birth: jiff::civil::Date =
+            r.date_of_birth.parse().map_err(|_| corrupt("date of birth"))?;
+        let last_visit_on: Option<jiff::civil::Date> =
+            r.last_visit.as_deref().map(str::parse).transpose().map_err(|_| corrupt("visit date"))?;
+        let registered_on = r.created_at.as_jiff().to_zoned(jiff::tz::TimeZone::UTC).date();
         Ok(Patient {
             id: r.id,
-            date_of_birth: r.date_of_birth.parse().map_err(|_| corrupt("date of birth"))?,
+            date_of_birth,
+            last_visit_on,
+            retain_until: crate::clinical::retention::retain_until(
+                date_of_birth,
+                last_visit_on.unwrap_or(registered_on),
+            ),
             nhs_number: r
                 .nhs_number
                 .as_deref()
@@ -109,7 +128,7 @@ pub async fn insert(tx: &mut TenantTx, customer_number: &str, details: &Details)
 
 /// One patient of the tenant, deleted or not.
 pub async fn get(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
-    let sql = format!("SELECT {COLUMNS} FROM patients WHERE tenant_id = $1 AND id = $2");
+    let sql = format!("SELECT {COLUMNS}, {LAST_VISIT} FROM patients WHERE tenant_id = $1 AND id = $2");
     let tenant = tx.tenant_id();
     let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant)
@@ -182,7 +201,7 @@ pub struct Search {
 /// Patients matching `search`, a page at a time.
 pub async fn search(tx: &mut TenantTx, search: &Search, page: &PageRequest) -> Result<Page<Patient>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM patients
+        "SELECT {COLUMNS}, {LAST_VISIT} FROM patients
          WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2)
            AND ($3 IS NULL OR lower(last_name) LIKE $3 ESCAPE '\\' OR lower(first_name) LIKE $3 ESCAPE '\\')
            AND ($4 IS NULL OR date_of_birth = $4)
