@@ -51,6 +51,8 @@ text_enum! {
         OrdersTransition = "orders:transition",
         /// Open and close accounts for the practices that send this lab orders.
         LabAccountsManage = "lab_accounts:manage",
+        /// Change the tenant's settings (e.g. the power steps prescriptions are recorded in).
+        SettingsManage = "settings:manage",
         /// See the catalogue, locations, suppliers, stock levels and movements, purchase orders
         /// and stock counts.
         StockRead = "stock:read",
@@ -125,6 +127,7 @@ mod tests {
             assert_eq!(role.allows(Action::ApiKeysManage), admin, "{role}");
             assert_eq!(role.allows(Action::WebhooksManage), admin, "{role}");
             assert_eq!(role.allows(Action::LabAccountsManage), admin, "{role}");
+            assert_eq!(role.allows(Action::SettingsManage), admin, "{role}");
             let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
             assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");

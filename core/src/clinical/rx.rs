@@ -15,14 +15,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Which step sizes a lab accepts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Steps {
-    /// 0.25 D (the default).
-    #[default]
-    Quarter,
-    /// 0.125 D as well.
-    Eighth,
+crate::db::types::text_enum! {
+    /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
+    pub enum Steps {
+        /// 0.25 D (the default).
+        Quarter = "quarter",
+        /// 0.125 D as well (.12, .37, .62, .87).
+        Eighth = "eighth",
+    }
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Steps::Quarter
+    }
 }
 
 /// A lens power, held in eighths of a dioptre.

@@ -9,7 +9,16 @@ use crate::db::types::{Timestamp, text_enum};
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
 
-pub use store::{by_slug, create, get, get_own, list, update};
+pub use store::{by_slug, create, get, get_own, list, set_settings, settings, update};
+
+/// A tenant's own settings (company admins change them).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// Power steps prescriptions are recorded in: `quarter` (0.25 D, the default) or `eighth`
+    /// (0.125 D as well, for labs that work in eighths).
+    pub rx_steps: crate::clinical::rx::Steps,
+}
 
 text_enum! {
     /// What kind of company a tenant is.

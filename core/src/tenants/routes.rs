@@ -25,6 +25,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_tenant, list_tenants))
         .routes(routes!(get_tenant, update_tenant))
         .routes(routes!(own_tenant))
+        .routes(routes!(get_settings, put_settings))
 }
 
 /// The first admin of a new tenant.
@@ -182,4 +183,43 @@ async fn own_tenant(State(state): State<AppState>, principal: Principal) -> Resu
     let tenant = super::get_own(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(tenant))
+}
+
+/// The current tenant's settings.
+#[utoipa::path(get, path = "/tenant/settings", tag = "tenants", security(("bearer" = [])),
+    responses((status = 200, description = "The settings", body = super::TenantSettings),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem)))]
+async fn get_settings(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<super::TenantSettings>> {
+    let ctx = principal.tenant(Action::TenantRead)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let settings = super::settings(&mut tx).await?;
+    tx.commit().await?;
+    Ok(Json(settings))
+}
+
+/// Change the current tenant's settings (company admins).
+#[utoipa::path(put, path = "/tenant/settings", tag = "tenants", security(("bearer" = [])),
+    request_body = super::TenantSettings,
+    responses((status = 200, description = "The new settings", body = super::TenantSettings),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed (company admins)", body = Problem),
+              (status = 422, description = "Invalid settings", body = Problem)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(req): ApiJson<super::TenantSettings>,
+) -> Result<Json<super::TenantSettings>> {
+    let ctx = principal.tenant(Action::SettingsManage)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let before = super::settings(&mut tx).await?;
+    super::set_settings(&mut tx, &req).await?;
+    let event = Event::new("tenant.settings_changed", "tenant", ctx.tenant_id)
+        .changes(serde_json::json!({ "rx_steps": { "from": before.rx_steps, "to": req.rx_steps } }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok(Json(req))
 }

@@ -85,6 +85,30 @@ pub async fn get_own(tx: &mut TenantTx) -> Result<Tenant> {
     row.map(Into::into).ok_or(Error::NotFound("tenant"))
 }
 
+/// The transaction's tenant's settings.
+pub async fn settings(tx: &mut TenantTx) -> Result<super::TenantSettings> {
+    let id = tx.tenant_id();
+    let steps: Option<crate::clinical::rx::Steps> = on_conn!(tx.conn(), c => sqlx::query_scalar(
+            "SELECT rx_steps FROM tenants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(super::TenantSettings { rx_steps: steps.ok_or(Error::NotFound("tenant"))? })
+}
+
+/// Replaces the transaction's tenant's settings.
+pub async fn set_settings(tx: &mut TenantTx, settings: &super::TenantSettings) -> Result<()> {
+    let id = tx.tenant_id();
+    crate::db::execute!(
+        tx.conn(),
+        "UPDATE tenants SET rx_steps = $2, updated_at = $3 WHERE id = $1",
+        id,
+        settings.rx_steps,
+        Timestamp::now()
+    )?;
+    Ok(())
+}
+
 /// All tenants, a page at a time.
 pub async fn list(tx: &mut SystemTx, page: &PageRequest) -> Result<Page<Tenant>> {
     let sql = format!("SELECT {COLUMNS} FROM tenants WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2");

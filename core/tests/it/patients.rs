@@ -342,3 +342,40 @@ db_test!(
         assert!(kept["deleted_at"].is_string());
     }
 );
+
+db_test!(
+    async fn a_lab_that_works_in_eighths_records_eighth_steps_and_others_do_not(backend) {
+        let app = TestApp::spawn(backend).await;
+        let eighths = app.tenant("eighths").await;
+        let quarters = app.tenant("quarters").await;
+        let rx = json!({ "kind": "spectacles", "issued_on": "2026-03-01", "prescriber": "O. Optom",
+            "right": { "sphere": "+1.12", "cylinder": "-0.37", "axis": 10 }, "left": { "sphere": "-0.62" } });
+        let mut patients = Vec::new();
+        for tenant in [&eighths, &quarters] {
+            assert_eq!(app.get("/api/v1/tenant/settings", &tenant.admin.token).await.ok(200)["rx_steps"], "quarter");
+            let p = app.post("/api/v1/patients", Some(&tenant.admin.token), patient("Hale", None)).await.ok(201)["id"].clone();
+            patients.push(p.as_str().unwrap().to_owned());
+        }
+        let ecp = app.member(&eighths, "olive", "ecp").await;
+        app.call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&ecp.token), Some(json!({ "rx_steps": "eighth" })))
+            .await
+            .problem(403, "forbidden");
+        app.call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "sixteenth" })))
+            .await
+            .problem(422, "invalid_body");
+        let set = app
+            .call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "eighth" })))
+            .await;
+        assert_eq!(set.ok(200)["rx_steps"], "eighth");
+        // The setting is the tenant's own: the other still records quarter steps only.
+        let created = app.post(&format!("/api/v1/patients/{}/prescriptions", patients[0]), Some(&ecp.token), rx.clone()).await;
+        assert_eq!(created.ok(201)["right"]["written"], "+1.12/-0.37×10");
+        let refused = app.post(&format!("/api/v1/patients/{}/prescriptions", patients[1]), Some(&quarters.admin.token), rx).await;
+        refused.problem(422, "invalid_input");
+        assert!(refused.body["detail"].as_str().unwrap().contains("0.25"), "{}", refused.body);
+        assert_eq!(app.get("/api/v1/tenant/settings", &quarters.admin.token).await.ok(200)["rx_steps"], "quarter");
+        // The eighth-step prescription reads back and transposes.
+        let list = app.get(&format!("/api/v1/patients/{}/prescriptions?cylinder_form=plus", patients[0]), &ecp.token).await.ok(200).clone();
+        assert_eq!(list[0]["right"]["written"], "+0.75/+0.37×100");
+    }
+);

@@ -14,7 +14,7 @@ use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::clinical::prescriptions::routes::{EyeInput, pd};
 use crate::clinical::prescriptions::{Prescription, PrescriptionView, RxKind};
-use crate::clinical::rx::{CylinderForm, Eye};
+use crate::clinical::rx::{CylinderForm, Eye, Steps};
 use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
@@ -84,10 +84,12 @@ async fn record_examination(
             return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
         }
     }
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let steps = crate::tenants::settings(&mut tx).await?.rx_steps;
     let refraction = req
         .refraction
         .map(|r| -> Result<Refraction> {
-            Ok(Refraction::of(&r.right.rx(Eye::Right)?, &r.left.rx(Eye::Left)?))
+            Ok(Refraction::of(&r.right.rx(Eye::Right, steps)?, &r.left.rx(Eye::Left, steps)?))
         })
         .transpose()?;
     let new = NewExamination {
@@ -100,7 +102,6 @@ async fn record_examination(
             .unwrap_or_default(),
         examined_by: ctx.user_id,
     };
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
     crate::clinical::patients::get_active(&mut tx, patient_id).await?;
     let id = store::insert(&mut tx, &new).await?;
     let exam = store::get(&mut tx, id).await?;
@@ -238,8 +239,8 @@ async fn prescribe(
         id: PrescriptionId::new(),
         patient_id: stored.view.patient_id,
         kind: req.kind,
-        right: refraction.right.rx(Eye::Right)?,
-        left: refraction.left.rx(Eye::Left)?,
+        right: refraction.right.rx(Eye::Right, Steps::Eighth)?,
+        left: refraction.left.rx(Eye::Left, Steps::Eighth)?,
         pd: (pd("pd_right_mm", req.pd_right_mm)?, pd("pd_left_mm", req.pd_left_mm)?),
         issued_on: stored.view.examined_on,
         expires_on,

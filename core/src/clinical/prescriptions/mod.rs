@@ -9,7 +9,7 @@ pub use store::{get, insert};
 
 use serde::{Deserialize, Serialize};
 
-use super::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, VerticalBase};
+use super::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Steps, VerticalBase};
 use crate::db::types::{Timestamp, text_enum};
 use crate::ids::{PatientId, PrescriptionId, UserId};
 
@@ -39,9 +39,10 @@ impl StoredEyes {
         Self { right: routes::EyeInput::from_rx(right), left: routes::EyeInput::from_rx(left) }
     }
 
-    /// The eyes checked again (stored values always pass; a failure means a corrupt row).
+    /// The eyes checked again (stored values were checked in the tenant's steps when entered,
+    /// so they are read back in the finest; a failure means a corrupt row).
     pub fn rx(&self) -> crate::error::Result<(EyeRx, EyeRx)> {
-        Ok((self.right.rx(Eye::Right)?, self.left.rx(Eye::Left)?))
+        Ok((self.right.rx(Eye::Right, Steps::Eighth)?, self.left.rx(Eye::Left, Steps::Eighth)?))
     }
 
     /// Both eyes shown in `form`.

@@ -46,22 +46,13 @@ pub struct EyeInput {
 }
 
 impl EyeInput {
-    /// Checks this eye.
-    pub fn rx(&self, eye: Eye) -> Result<EyeRx> {
+    /// Checks this eye, in the tenant's power `steps`.
+    pub fn rx(&self, eye: Eye, steps: Steps) -> Result<EyeRx> {
         let prism = Prism::new(
             self.prism_horizontal.as_ref().map(|p| (p.amount, p.base)),
             self.prism_vertical.as_ref().map(|p| (p.amount, p.base)),
         )?;
-        // Per-lab eighth steps arrive with lab settings; practices record quarter steps.
-        EyeRx::new(
-            eye,
-            &self.sphere,
-            self.cylinder.as_deref(),
-            self.axis,
-            self.add.as_deref(),
-            prism,
-            Steps::Quarter,
-        )
+        EyeRx::new(eye, &self.sphere, self.cylinder.as_deref(), self.axis, self.add.as_deref(), prism, steps)
     }
 }
 
@@ -155,12 +146,14 @@ async fn record_prescription(
         return Err(Error::invalid_field("expires_on", "is before the issue date"));
     }
     let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let steps = crate::tenants::settings(&mut tx).await?.rx_steps;
     let rx = Prescription {
         id: PrescriptionId::new(),
         patient_id,
         kind: req.kind,
-        right: req.right.rx(Eye::Right)?,
-        left: req.left.rx(Eye::Left)?,
+        right: req.right.rx(Eye::Right, steps)?,
+        left: req.left.rx(Eye::Left, steps)?,
         pd: (pd("pd_right_mm", req.pd_right_mm)?, pd("pd_left_mm", req.pd_left_mm)?),
         issued_on,
         expires_on,
@@ -171,7 +164,6 @@ async fn record_prescription(
         created_by: ctx.user_id,
         created_at: Timestamp::now(),
     };
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
     crate::clinical::patients::get_active(&mut tx, patient_id).await?;
     store::insert(&mut tx, &rx).await?;
     let event = Event::new("prescription.created", "prescription", rx.id).changes(serde_json::json!({
