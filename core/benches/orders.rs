@@ -132,9 +132,15 @@ async fn bare_inserts(options: &DbOptions, tenant: uuid::Uuid, patient: &str, rx
     let rx = uuid::Uuid::parse_str(rx).unwrap();
     let url = &options.url;
     if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        // The same connection settings as the app's pool (WAL, synchronous=NORMAL, foreign keys).
+        let options: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+        let options = options
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+            .foreign_keys(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
         for n in 0..orders {
-            let mut tx = conn.begin().await.unwrap();
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
             sqlx::query(BARE_SQL)
                 .bind(tenant)
                 .bind(uuid::Uuid::now_v7())

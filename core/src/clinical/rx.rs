@@ -17,19 +17,16 @@ use crate::error::{Error, Result};
 
 crate::db::types::text_enum! {
     /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
+    #[derive(Default)]
     pub enum Steps {
         /// 0.25 D (the default).
+        #[default]
         Quarter = "quarter",
         /// 0.125 D as well (.12, .37, .62, .87).
         Eighth = "eighth",
     }
 }
 
-impl Default for Steps {
-    fn default() -> Self {
-        Steps::Quarter
-    }
-}
 
 /// A lens power, held in eighths of a dioptre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
