@@ -27,7 +27,6 @@ crate::db::types::text_enum! {
     }
 }
 
-
 /// A lens power, held in eighths of a dioptre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Power(i32);

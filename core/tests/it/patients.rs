@@ -1,6 +1,7 @@
 //! Patients: registration with NHS number checks, search, audited reads, restriction on delete,
 //! tenant isolation and roles.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, db_test};
@@ -52,7 +53,7 @@ db_test!(
 
         let mut changed = patient("Smith-Jones", Some("9434765919"));
         changed["phone"] = json!("020 7946 0000");
-        let updated = app.call(reqwest::Method::PUT, &format!("/api/v1/patients/{id}"), Some(&ecp.token), Some(changed)).await;
+        let updated = app.call(Method::PUT, &format!("/api/v1/patients/{id}"), Some(&ecp.token), Some(changed)).await;
         assert_eq!(updated.ok(200)["last_name"], "Smith-Jones");
         let audit = app.get(&format!("/api/v1/audit?entity_id={id}&action=patient.updated"), &tenant.admin.token).await;
         assert_eq!(audit.ok(200)["items"][0]["changes"]["last_name"], json!({ "from": "Smith", "to": "Smith-Jones" }));
@@ -63,7 +64,7 @@ db_test!(
         app.get("/api/v1/patients?include_deleted=true", &ecp.token).await.problem(403, "forbidden");
         let kept = app.get(&format!("/api/v1/patients/{id}"), &tenant.admin.token).await;
         assert!(kept.ok(200)["deleted_at"].is_string(), "kept, restricted to admins");
-        app.call(reqwest::Method::PUT, &format!("/api/v1/patients/{id}"), Some(&tenant.admin.token), Some(patient("X", None)))
+        app.call(Method::PUT, &format!("/api/v1/patients/{id}"), Some(&tenant.admin.token), Some(patient("X", None)))
             .await
             .problem(409, "patient_deleted");
         let events = app.get("/api/v1/events?type=patient.created", &ecp.token).await;
@@ -105,7 +106,7 @@ db_test!(
         let b_id = b_patient.ok(201)["id"].as_str().unwrap().to_owned();
         let path = format!("/api/v1/patients/{b_id}");
         app.get(&path, &a.admin.token).await.problem(404, "not_found");
-        app.call(reqwest::Method::PUT, &path, Some(&a.admin.token), Some(patient("Hacked", None))).await.problem(404, "not_found");
+        app.call(Method::PUT, &path, Some(&a.admin.token), Some(patient("Hacked", None))).await.problem(404, "not_found");
         app.delete(&path, &a.admin.token).await.problem(404, "not_found");
         assert!(app.get("/api/v1/patients?name=secret", &a.admin.token).await.ok(200)["items"].as_array().unwrap().is_empty());
         assert_eq!(app.get(&path, &b.admin.token).await.ok(200)["last_name"], "Secret");
@@ -239,6 +240,7 @@ db_test!(
         });
         let path = format!("/api/v1/patients/{pid}/examinations");
         app.post(&path, Some(&dispenser.token), exam.clone()).await.problem(403, "forbidden");
+        let exam_body = exam.clone();
         let created = app.post(&path, Some(&ecp.token), exam).await;
         let created = created.ok(201).clone();
         assert_eq!(created["refraction"]["right"]["written"], "+3.00/-1.00×90");
@@ -248,8 +250,21 @@ db_test!(
         app.post(&format!("/api/v1/examinations/{id}/prescription"), Some(&ecp.token), prescribe.clone())
             .await
             .problem(409, "not_finalised");
+        // A draft can be corrected; a finalised examination cannot.
+        let mut corrected = exam_body.clone();
+        corrected["iop_mmhg"] = json!({ "right": 17, "left": 16 });
+        corrected["notes"] = json!("Fundi healthy; IOP rechecked");
+        let exam_path = format!("/api/v1/examinations/{id}");
+        app.call(Method::PUT, &exam_path, Some(&dispenser.token), Some(corrected.clone())).await.problem(403, "forbidden");
+        let mut bad = corrected.clone();
+        bad["iop_mmhg"]["left"] = json!(200);
+        app.call(Method::PUT, &exam_path, Some(&ecp.token), Some(bad)).await.problem(422, "invalid_input");
+        let changed = app.call(Method::PUT, &exam_path, Some(&ecp.token), Some(corrected.clone())).await;
+        assert_eq!(changed.ok(200)["iop_mmhg"]["right"], 17);
+        assert_eq!(changed.body["notes"], "Fundi healthy; IOP rechecked");
         let finalised = app.post(&format!("/api/v1/examinations/{id}/finalise"), Some(&ecp.token), json!({})).await;
         assert!(finalised.ok(200)["finalised_at"].is_string());
+        app.call(Method::PUT, &exam_path, Some(&ecp.token), Some(corrected)).await.problem(409, "already_finalised");
         app.post(&format!("/api/v1/examinations/{id}/finalise"), Some(&ecp.token), json!({}))
             .await
             .problem(409, "already_finalised");
@@ -297,6 +312,9 @@ db_test!(
 
         let token = Some(a.admin.token.as_str());
         app.get(&format!("/api/v1/examinations/{b_exam}"), &a.admin.token).await.problem(404, "not_found");
+        app.call(Method::PUT, &format!("/api/v1/examinations/{b_exam}"), token, Some(json!({ "examined_on": "2026-11-01" })))
+            .await
+            .problem(404, "not_found");
         app.post(&format!("/api/v1/examinations/{b_exam}/finalise"), token, json!({})).await.problem(404, "not_found");
         app.post(&format!("/api/v1/examinations/{b_exam}/prescription"), token, json!({ "kind": "spectacles", "prescriber": "X" }))
             .await
@@ -357,14 +375,14 @@ db_test!(
             patients.push(p.as_str().unwrap().to_owned());
         }
         let ecp = app.member(&eighths, "olive", "ecp").await;
-        app.call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&ecp.token), Some(json!({ "rx_steps": "eighth" })))
+        app.call(Method::PUT, "/api/v1/tenant/settings", Some(&ecp.token), Some(json!({ "rx_steps": "eighth" })))
             .await
             .problem(403, "forbidden");
-        app.call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "sixteenth" })))
+        app.call(Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "sixteenth" })))
             .await
             .problem(422, "invalid_body");
         let set = app
-            .call(reqwest::Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "eighth" })))
+            .call(Method::PUT, "/api/v1/tenant/settings", Some(&eighths.admin.token), Some(json!({ "rx_steps": "eighth" })))
             .await;
         assert_eq!(set.ok(200)["rx_steps"], "eighth");
         // The setting is the tenant's own: the other still records quarter steps only.

@@ -26,7 +26,7 @@ use crate::state::AppState;
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(record_examination, list_examinations))
-        .routes(routes!(get_examination))
+        .routes(routes!(get_examination, update_examination))
         .routes(routes!(finalise_examination))
         .routes(routes!(prescribe))
 }
@@ -57,6 +57,44 @@ pub struct RefractionInput {
     pub left: EyeInput,
 }
 
+/// An examination as entered, checked (refraction in the tenant's power steps).
+async fn checked(
+    tx: &mut crate::db::TenantTx,
+    req: ExaminationInput,
+    patient_id: PatientId,
+    examined_by: Option<crate::ids::UserId>,
+) -> Result<NewExamination> {
+    let examined_on = crate::clinical::parse_past_date("examined_on", &req.examined_on)?;
+    let va = req.visual_acuity.unwrap_or_default();
+    let visual_acuity = Pair {
+        right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,
+        left: va.left.as_deref().map(|v| parse_acuity("visual_acuity.left", v)).transpose()?,
+    };
+    let iop = req.iop_mmhg.unwrap_or_default();
+    for (field, value) in [("iop_mmhg.right", iop.right), ("iop_mmhg.left", iop.left)] {
+        if value.is_some_and(|v| !(1..=80).contains(&v)) {
+            return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
+        }
+    }
+    let steps = crate::tenants::settings(tx).await?.rx_steps;
+    let refraction = req
+        .refraction
+        .map(|r| -> Result<Refraction> {
+            Ok(Refraction::of(&r.right.rx(Eye::Right, steps)?, &r.left.rx(Eye::Left, steps)?))
+        })
+        .transpose()?;
+    Ok(NewExamination {
+        patient_id,
+        examined_on,
+        visual_acuity,
+        iop,
+        refraction,
+        notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 10_000)?
+            .unwrap_or_default(),
+        examined_by,
+    })
+}
+
 /// Record an examination (a draft until finalised).
 #[utoipa::path(post, path = "/patients/{patient_id}/examinations", tag = "patients", security(("bearer" = [])),
     params(("patient_id" = PatientId, Path, description = "The patient")), request_body = ExaminationInput,
@@ -72,36 +110,8 @@ async fn record_examination(
     ApiJson(req): ApiJson<ExaminationInput>,
 ) -> Result<(StatusCode, Json<Examination>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let examined_on = crate::clinical::parse_past_date("examined_on", &req.examined_on)?;
-    let va = req.visual_acuity.unwrap_or_default();
-    let visual_acuity = Pair {
-        right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,
-        left: va.left.as_deref().map(|v| parse_acuity("visual_acuity.left", v)).transpose()?,
-    };
-    let iop = req.iop_mmhg.unwrap_or_default();
-    for (field, value) in [("iop_mmhg.right", iop.right), ("iop_mmhg.left", iop.left)] {
-        if value.is_some_and(|v| !(1..=80).contains(&v)) {
-            return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
-        }
-    }
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let steps = crate::tenants::settings(&mut tx).await?.rx_steps;
-    let refraction = req
-        .refraction
-        .map(|r| -> Result<Refraction> {
-            Ok(Refraction::of(&r.right.rx(Eye::Right, steps)?, &r.left.rx(Eye::Left, steps)?))
-        })
-        .transpose()?;
-    let new = NewExamination {
-        patient_id,
-        examined_on,
-        visual_acuity,
-        iop,
-        refraction,
-        notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 10_000)?
-            .unwrap_or_default(),
-        examined_by: ctx.user_id,
-    };
+    let new = checked(&mut tx, req, patient_id, ctx.user_id).await?;
     crate::clinical::patients::get_active(&mut tx, patient_id).await?;
     let id = store::insert(&mut tx, &new).await?;
     let exam = store::get(&mut tx, id).await?;
@@ -152,6 +162,33 @@ async fn get_examination(
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let exam = store::get(&mut tx, id).await?;
     audit::record(&mut tx, &ctx.audit, Event::new("examination.read", "examination", id)).await?;
+    tx.commit().await?;
+    Ok(Json(exam))
+}
+
+/// Change a draft examination (a finalised one never changes).
+#[utoipa::path(put, path = "/examinations/{examination_id}", tag = "patients", security(("bearer" = [])),
+    params(("examination_id" = ExaminationId, Path, description = "The examination")), request_body = ExaminationInput,
+    responses((status = 200, description = "Changed", body = Examination),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such examination in this practice", body = Problem),
+              (status = 409, description = "Already finalised", body = Problem),
+              (status = 422, description = "Invalid values", body = Problem)))]
+async fn update_examination(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<ExaminationId>,
+    ApiJson(req): ApiJson<ExaminationInput>,
+) -> Result<Json<Examination>> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let before = store::get(&mut tx, id).await?;
+    let new = checked(&mut tx, req, before.patient_id, ctx.user_id).await?;
+    let exam = store::update_draft(&mut tx, id, &new).await?;
+    let event = Event::new("examination.updated", "examination", id)
+        .changes(serde_json::json!({ "patient_id": before.patient_id }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
     tx.commit().await?;
     Ok(Json(exam))
 }

@@ -93,12 +93,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<Examinati
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
     let id = ExaminationId::new();
     let tenant = tx.tenant_id();
-    let refraction = new
-        .refraction
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let refraction = refraction_json(new)?;
     execute!(
         tx.conn(),
         SQL,
@@ -116,6 +111,46 @@ pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<Examinati
         Timestamp::now()
     )?;
     Ok(id)
+}
+
+/// Replaces a draft's values; a finalised examination is an `already_finalised` conflict.
+pub(crate) async fn update_draft(
+    tx: &mut TenantTx,
+    id: ExaminationId,
+    new: &NewExamination,
+) -> Result<Examination> {
+    let tenant = tx.tenant_id();
+    let refraction = refraction_json(new)?;
+    let done = execute!(
+        tx.conn(),
+        "UPDATE examinations SET examined_on = $3, va_right = $4, va_left = $5, iop_right = $6, iop_left = $7,
+             refraction = $8, notes = $9, examined_by = $10, updated_at = $11
+         WHERE tenant_id = $1 AND id = $2 AND finalised_at IS NULL",
+        tenant,
+        id,
+        new.examined_on.to_string(),
+        &new.visual_acuity.right,
+        &new.visual_acuity.left,
+        new.iop.right,
+        new.iop.left,
+        refraction,
+        &new.notes,
+        new.examined_by,
+        Timestamp::now()
+    )?;
+    if done == 0 {
+        get(tx, id).await?;
+        return Err(already_finalised());
+    }
+    get(tx, id).await
+}
+
+fn refraction_json(new: &NewExamination) -> Result<Option<String>> {
+    new.refraction.as_ref().map(serde_json::to_string).transpose().map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn already_finalised() -> Error {
+    Error::conflict("already_finalised", "This examination is already finalised and cannot change.")
 }
 
 /// One examination of the tenant, with its refraction.
@@ -162,10 +197,7 @@ pub async fn finalise(tx: &mut TenantTx, id: ExaminationId) -> Result<Examinatio
     )?;
     if done == 0 {
         get(tx, id).await?;
-        return Err(Error::conflict(
-            "already_finalised",
-            "This examination is already finalised and cannot change.",
-        ));
+        return Err(already_finalised());
     }
     get(tx, id).await
 }
