@@ -14,7 +14,8 @@ use crate::auth::permissions::Action;
 use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
 use crate::state::AppState;
@@ -153,26 +154,54 @@ async fn open_account(
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// The practices this lab has accounts for.
-#[utoipa::path(get, path = "/lab/customers", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, description = "Accounts", body = Vec<LabAccount>),
+/// The practices this lab has accounts for, oldest practice first.
+#[utoipa::path(get, path = "/lab/customers", tag = "orders", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of accounts", body = Page<LabAccount>),
               (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not allowed", body = Problem)))]
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 422, description = "Invalid cursor or limit", body = Problem)))]
 async fn list_customers(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<LabAccount>>> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<LabAccount>>> {
     let ctx = principal.tenant(Action::LabAccountsManage)?;
+    let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let sql =
-        format!("SELECT {COLUMNS} FROM lab_accounts WHERE tenant_id = $1 ORDER BY practice_name LIMIT 1000");
-    let lab = tx.tenant_id();
-    let accounts: Vec<LabAccount> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(lab)
-        .fetch_all(&mut **c)
-        .await)?;
+    let accounts = list(&mut tx, Side::Lab, &page).await?;
     tx.commit().await?;
     Ok(Json(accounts))
+}
+
+/// Which side of an account a tenant is on.
+#[derive(Clone, Copy)]
+enum Side {
+    Lab,
+    Practice,
+}
+
+/// A page of the transaction's tenant's accounts: as the lab, its customers (by practice); as
+/// the practice, its labs (by lab).
+async fn list(tx: &mut TenantTx, side: Side, page: &PageRequest) -> Result<Page<LabAccount>> {
+    let (own, other) = match side {
+        Side::Lab => ("tenant_id", "practice_tenant_id"),
+        Side::Practice => ("practice_tenant_id", "tenant_id"),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lab_accounts WHERE {own} = $1 AND ($2 IS NULL OR {other} > $2) ORDER BY {other} LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    let after: Option<TenantId> = page.after()?;
+    let accounts: Vec<LabAccount> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(after)
+        .bind(page.fetch_limit())
+        .fetch_all(&mut **c)
+        .await)?;
+    Ok(match side {
+        Side::Lab => page.finish(accounts, |a| a.practice_tenant_id.as_uuid()),
+        Side::Practice => page.finish(accounts, |a| a.lab_tenant_id.as_uuid()),
+    })
 }
 
 /// Close a practice's account: it can send no more orders (orders already sent go on).
@@ -205,21 +234,20 @@ async fn close_account(
 }
 
 /// The labs this practice may send orders to.
-#[utoipa::path(get, path = "/labs", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, description = "Labs with an account for this practice", body = Vec<LabAccount>),
+#[utoipa::path(get, path = "/labs", tag = "orders", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of labs with an account for this practice", body = Page<LabAccount>),
               (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not allowed", body = Problem)))]
-async fn list_labs(State(state): State<AppState>, principal: Principal) -> Result<Json<Vec<LabAccount>>> {
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 422, description = "Invalid cursor or limit", body = Problem)))]
+async fn list_labs(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<LabAccount>>> {
     let ctx = principal.tenant(Action::OrdersCreate)?;
+    let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM lab_accounts WHERE practice_tenant_id = $1 ORDER BY lab_name LIMIT 1000"
-    );
-    let practice = tx.tenant_id();
-    let accounts: Vec<LabAccount> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(practice)
-        .fetch_all(&mut **c)
-        .await)?;
+    let accounts = list(&mut tx, Side::Practice, &page).await?;
     tx.commit().await?;
     Ok(Json(accounts))
 }

@@ -547,7 +547,7 @@ db_test!(
         body["lab"] = json!("lensworks");
 
         // No account yet: the lab cannot be ordered from.
-        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200).as_array().unwrap().is_empty());
+        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200)["items"].as_array().unwrap().is_empty());
         app.post("/api/v1/orders", Some(&dispenser.token), body.clone()).await.problem(422, "invalid_input");
         // The lab opens an account for the practice (a practice cannot open one; nor for itself).
         let open = |practice: &str| json!({ "practice": practice, "account_number": "BR-001" });
@@ -556,11 +556,15 @@ db_test!(
         app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("nobody")).await.problem(422, "invalid_input");
         app.post("/api/v1/lab/customers", Some(&tech.token), open("bright")).await.problem(403, "forbidden");
         app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("bright")).await.ok(201);
+        app.get("/api/v1/labs", &tech.token).await.problem(403, "forbidden");
+        app.get("/api/v1/lab/customers", &tech.token).await.problem(403, "forbidden");
+        let customers = app.get("/api/v1/lab/customers", &lab.admin.token).await.ok(200).clone();
+        assert_eq!(customers["items"][0]["practice_slug"], "bright");
         app.post("/api/v1/lab/customers", Some(&lab.admin.token), open("bright")).await.problem(409, "account_exists");
         let labs = app.get("/api/v1/labs", &dispenser.token).await.ok(200).clone();
-        assert_eq!(labs[0]["lab_slug"], "lensworks");
-        assert_eq!(labs[0]["account_number"], "BR-001");
-        assert!(app.get("/api/v1/lab/customers", &other_lab.admin.token).await.ok(200).as_array().unwrap().is_empty());
+        assert_eq!(labs["items"][0]["lab_slug"], "lensworks");
+        assert_eq!(labs["items"][0]["account_number"], "BR-001");
+        assert!(app.get("/api/v1/lab/customers", &other_lab.admin.token).await.ok(200)["items"].as_array().unwrap().is_empty());
         app.delete(&format!("/api/v1/lab/customers/{}", practice.id), &other_lab.admin.token).await.problem(404, "not_found");
 
         // The practice sends the job; the lab receives its own copy, without the patient.
@@ -642,6 +646,6 @@ db_test!(
         app.delete(&format!("/api/v1/lab/customers/{}", practice.id), &lab.admin.token).await.ok(204);
         app.post("/api/v1/orders", Some(&dispenser.token), body).await.problem(422, "invalid_input");
         app.post("/api/v1/orders", Some(&dispenser.token), remake).await.problem(422, "invalid_input");
-        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200).as_array().unwrap().is_empty());
+        assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200)["items"].as_array().unwrap().is_empty());
     }
 );
