@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 use ils_core::db::{Db, DbOptions};
 use ils_core::events::catalog::UserRemoved;
 use ils_core::ids::UserId;
-use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::tenants::TenantKind;
 use ils_core::{AppConfig, AppState};
 
 struct Measured {
@@ -52,22 +54,7 @@ async fn measure(
     events: usize,
 ) -> Measured {
     let db = Db::connect_and_migrate(&options).await.unwrap();
-    let new = NewTenant {
-        slug: Slug::parse("bench").unwrap(),
-        name: "Bench".into(),
-        kind: TenantKind::Lab,
-        plan: Plan::Pro,
-    };
-    let admin = FirstAdmin {
-        email: ils_core::users::Email::parse("e", "admin@bench.example").unwrap(),
-        name: "Admin".into(),
-        password: Some(ils_core::auth::password::Password::parse("p", "bench password 1").unwrap()),
-    };
-    let tenant =
-        ils_core::tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin)
-            .await
-            .unwrap()
-            .id;
+    let tenant = support::tenant(&db, TenantKind::Lab).await;
     let (url, received) = receiver().await;
     let mut config = AppConfig::new();
     config.webhooks.allow_private_targets = true;
@@ -99,33 +86,9 @@ async fn measure(
 async fn main() {
     let events: usize = std::env::var("ILS_BENCH_EVENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(2000);
     let mut results = Vec::new();
-
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = DbOptions::new(format!("sqlite:{}", dir.path().join("bench.db").display()));
-    results.push(measure("sqlite", sqlite, dir.path(), events).await);
-
-    let admin_url =
-        std::env::var("ILS_BENCH_DATABASE_URL").or_else(|_| std::env::var("ILS_TEST_DATABASE_URL")).ok();
-    match admin_url {
-        Some(admin_url) => {
-            use sqlx::Connection as _;
-            let name = format!("ils_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let (base, _) = admin_url.rsplit_once('/').unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            results.push(
-                measure("postgres", DbOptions::new(format!("{base}/{name}")), dir.path(), events).await,
-            );
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-        }
-        None => println!("postgres: skipped (set ILS_BENCH_DATABASE_URL or ILS_TEST_DATABASE_URL)"),
+    for db in support::databases().await {
+        results.push(measure(db.backend, db.options.clone(), db.dir.path(), events).await);
+        db.remove().await;
     }
 
     println!(

@@ -12,11 +12,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod support;
+
 use std::time::Instant;
 
 use ils_core::db::types::Timestamp;
 use ils_core::db::{Db, DbOptions};
-use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::tenants::TenantKind;
 use ils_core::{AppConfig, AppState};
 use serde_json::{Value, json};
 
@@ -25,8 +27,6 @@ struct Measured {
     http_per_sec: f64,
     bare_per_sec: f64,
 }
-
-const PASSWORD: &str = "bench password 1";
 
 async fn call(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
     let mut request = client.post(url).json(&body);
@@ -45,22 +45,7 @@ async fn measure(
     orders: usize,
 ) -> Measured {
     let db = Db::connect_and_migrate(&options).await.unwrap();
-    let new = NewTenant {
-        slug: Slug::parse("bench").unwrap(),
-        name: "Bench Optical".into(),
-        kind: TenantKind::Hybrid,
-        plan: Plan::Pro,
-    };
-    let admin = FirstAdmin {
-        email: ils_core::users::Email::parse("e", "admin@bench.example").unwrap(),
-        name: "Admin".into(),
-        password: Some(ils_core::auth::password::Password::parse("p", PASSWORD).unwrap()),
-    };
-    let tenant =
-        ils_core::tenants::create_with_admin(&db, &ils_core::audit::AuditCtx::system(), &new, &admin)
-            .await
-            .unwrap()
-            .id;
+    let tenant = support::tenant(&db, TenantKind::Hybrid).await;
     let sealer = ils_core::config::load_sealer(None, data_dir).unwrap();
     let state = AppState::new(db.clone(), AppConfig::new(), sealer).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -73,7 +58,7 @@ async fn measure(
         &client,
         format!("{api}/auth/login"),
         None,
-        json!({ "email": "admin@bench.example", "password": PASSWORD }),
+        json!({ "email": support::ADMIN.0, "password": support::ADMIN.1 }),
     )
     .await;
     let token = login["token"].as_str().unwrap().to_owned();
@@ -130,6 +115,26 @@ async fn bare_inserts(options: &DbOptions, tenant: uuid::Uuid, patient: &str, rx
     use sqlx::Connection as _;
     let patient = uuid::Uuid::parse_str(patient).unwrap();
     let rx = uuid::Uuid::parse_str(rx).unwrap();
+    // One INSERT per transaction, bound the same way on either backend.
+    macro_rules! insert_all {
+        ($conn:expr, $begin:literal) => {
+            for n in 0..orders {
+                let mut tx = $conn.begin_with($begin).await.unwrap();
+                sqlx::query(BARE_SQL)
+                    .bind(tenant)
+                    .bind(uuid::Uuid::now_v7())
+                    .bind(format!("B{n:06}"))
+                    .bind(patient)
+                    .bind(rx)
+                    .bind(RX_JSON)
+                    .bind(Timestamp::now())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+    }
     let url = &options.url;
     if url.starts_with("sqlite:") {
         // The same connection settings as the app's pool (WAL, synchronous=NORMAL, foreign keys).
@@ -139,38 +144,10 @@ async fn bare_inserts(options: &DbOptions, tenant: uuid::Uuid, patient: &str, rx
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .foreign_keys(true);
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
-        for n in 0..orders {
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
-            sqlx::query(BARE_SQL)
-                .bind(tenant)
-                .bind(uuid::Uuid::now_v7())
-                .bind(format!("B{n:06}"))
-                .bind(patient)
-                .bind(rx)
-                .bind(RX_JSON)
-                .bind(Timestamp::now())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        insert_all!(conn, "BEGIN IMMEDIATE");
     } else {
         let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-        for n in 0..orders {
-            let mut tx = conn.begin().await.unwrap();
-            sqlx::query(BARE_SQL)
-                .bind(tenant)
-                .bind(uuid::Uuid::now_v7())
-                .bind(format!("B{n:06}"))
-                .bind(patient)
-                .bind(rx)
-                .bind(RX_JSON)
-                .bind(Timestamp::now())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        insert_all!(conn, "BEGIN");
     }
 }
 
@@ -178,33 +155,9 @@ async fn bare_inserts(options: &DbOptions, tenant: uuid::Uuid, patient: &str, rx
 async fn main() {
     let orders: usize = std::env::var("ILS_BENCH_ORDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let mut results = Vec::new();
-
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = DbOptions::new(format!("sqlite:{}", dir.path().join("bench.db").display()));
-    results.push(measure("sqlite", sqlite, dir.path(), orders).await);
-
-    let admin_url =
-        std::env::var("ILS_BENCH_DATABASE_URL").or_else(|_| std::env::var("ILS_TEST_DATABASE_URL")).ok();
-    match admin_url {
-        Some(admin_url) => {
-            use sqlx::Connection as _;
-            let name = format!("ils_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let (base, _) = admin_url.rsplit_once('/').unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            results.push(
-                measure("postgres", DbOptions::new(format!("{base}/{name}")), dir.path(), orders).await,
-            );
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-        }
-        None => println!("postgres: skipped (set ILS_BENCH_DATABASE_URL or ILS_TEST_DATABASE_URL)"),
+    for db in support::databases().await {
+        results.push(measure(db.backend, db.options.clone(), db.dir.path(), orders).await);
+        db.remove().await;
     }
 
     println!("\n{orders} lab orders, one after another: over HTTP (POST /api/v1/orders) and as bare INSERTs");

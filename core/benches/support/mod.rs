@@ -1,0 +1,84 @@
+//! What the benchmarks share: the databases to run on, and a tenant to run as.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::print_stdout)]
+
+use ils_core::db::{Db, DbOptions};
+use ils_core::ids::TenantId;
+use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+
+/// The bench tenant's admin's e-mail address and password.
+pub const ADMIN: (&str, &str) = ("admin@bench.example", "bench password 1");
+
+/// A fresh database for one benchmark run.
+pub struct BenchDb {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// How to connect to it.
+    pub options: DbOptions,
+    /// A scratch directory (the SQLite file, the sealing key).
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl BenchDb {
+    /// Drops the PostgreSQL database (SQLite's goes with the directory).
+    pub async fn remove(self) {
+        use sqlx::Connection as _;
+        if let Some((admin_url, name)) = self.postgres {
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A new SQLite database, and a new PostgreSQL one when `ILS_BENCH_DATABASE_URL` (or
+/// `ILS_TEST_DATABASE_URL`) names a server where databases may be created.
+pub async fn databases() -> Vec<BenchDb> {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = DbOptions::new(format!("sqlite:{}", dir.path().join("bench.db").display()));
+    let mut out = vec![BenchDb { backend: "sqlite", options: sqlite, dir, postgres: None }];
+    let admin_url =
+        std::env::var("ILS_BENCH_DATABASE_URL").or_else(|_| std::env::var("ILS_TEST_DATABASE_URL")).ok();
+    match admin_url {
+        Some(admin_url) => {
+            let name = format!("ils_bench_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            out.push(BenchDb {
+                backend: "postgres",
+                options: DbOptions::new(format!("{base}/{name}")),
+                dir: tempfile::tempdir().unwrap(),
+                postgres: Some((admin_url.clone(), name)),
+            });
+        }
+        None => println!("postgres: skipped (set ILS_BENCH_DATABASE_URL or ILS_TEST_DATABASE_URL)"),
+    }
+    out
+}
+
+/// A tenant of `kind` with an admin who signs in with [`ADMIN`].
+pub async fn tenant(db: &Db, kind: TenantKind) -> TenantId {
+    let new = NewTenant {
+        slug: Slug::parse("bench").unwrap(),
+        name: "Bench Optical".into(),
+        kind,
+        plan: Plan::Pro,
+    };
+    let admin = FirstAdmin {
+        email: ils_core::users::Email::parse("e", ADMIN.0).unwrap(),
+        name: "Admin".into(),
+        password: Some(ils_core::auth::password::Password::parse("p", ADMIN.1).unwrap()),
+    };
+    ils_core::tenants::create_with_admin(db, &ils_core::audit::AuditCtx::system(), &new, &admin)
+        .await
+        .unwrap()
+        .id
+}
