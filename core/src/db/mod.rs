@@ -104,6 +104,17 @@ macro_rules! execute {
 }
 pub(crate) use execute;
 
+/// Runs a `query_as` or `query_scalar` with its binds on whichever backend the transaction holds.
+macro_rules! query {
+    ($tx:expr, $kind:ident, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
+        $crate::db::on_conn!($tx.conn(), c => sqlx::$kind(sqlx::AssertSqlSafe($sql))
+            $(.bind($bind))*
+            .$fetch(&mut **c)
+            .await)
+    };
+}
+pub(crate) use query;
+
 fn jobs_builder(pool: &Pool) -> riverqueue::ClientBuilder {
     match pool {
         Pool::Sqlite(pool) => riverqueue::Client::builder(pool.clone()),

@@ -16,10 +16,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::levels::{self, Change, MovementKind};
-use super::{MAX_QUANTITY, items, locations, query, row_lock};
+use super::{MAX_QUANTITY, items, locations, row_lock};
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
+use crate::db::query;
 use crate::db::types::{Timestamp, text_enum};
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};

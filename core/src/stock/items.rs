@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::query;
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::TenantTx;
+use crate::db::query;
 use crate::db::types::{Timestamp, text_enum};
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};

@@ -14,9 +14,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::items::Item;
-use super::query;
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
+use crate::db::query;
 use crate::db::types::{Timestamp, text_enum};
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};

@@ -51,14 +51,3 @@ pub(crate) fn row_lock(tx: &mut TenantTx) -> &'static str {
         Conn::Sqlite(_) => "",
     }
 }
-
-/// Runs a `query_as` or `query_scalar` with its binds on whichever backend the transaction holds.
-macro_rules! query {
-    ($tx:expr, $kind:ident, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
-        $crate::db::on_conn!($tx.conn(), c => sqlx::$kind(sqlx::AssertSqlSafe($sql))
-            $(.bind($bind))*
-            .$fetch(&mut **c)
-            .await)
-    };
-}
-pub(crate) use query;

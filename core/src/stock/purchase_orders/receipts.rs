@@ -16,6 +16,7 @@ use super::{PurchaseOrderStatus, store};
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
+use crate::db::query;
 use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};
@@ -26,7 +27,7 @@ use crate::ids::{GoodsReceiptId, ItemId, PurchaseOrderId, UserId};
 use crate::input::optional_text;
 use crate::state::AppState;
 use crate::stock::levels::{self, Change, MovementKind};
-use crate::stock::{items, positive_quantity, query};
+use crate::stock::{items, positive_quantity};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(receive, list_receipts))

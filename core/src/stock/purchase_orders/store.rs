@@ -1,10 +1,11 @@
 use super::{PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus};
+use crate::db::query;
 use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};
 use crate::http::pagination::{Page, PageRequest};
 use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
-use crate::stock::{query, row_lock};
+use crate::stock::row_lock;
 
 /// A checked order: header and lines (one line per item).
 #[derive(Clone, Debug)]
