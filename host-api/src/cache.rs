@@ -5,6 +5,7 @@
 
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest as _, Sha256};
 use wasmtime::Engine;
@@ -53,7 +54,8 @@ impl CompileCache {
             }
         }
         let compiled = engine.precompile_component(bytes).map_err(|e| InstallError::Invalid(format!("{e:#}")))?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tmp = path.with_extension(format!("tmp{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         std::fs::write(&tmp, &compiled)?;
         std::fs::rename(&tmp, &path)?;
         load(engine, &path).map_err(|e| InstallError::Invalid(format!("{e:#}")))

@@ -381,7 +381,7 @@ properties.notify_host = { type = "string" }
         assert!(err.contains("/capabilities"), "{err}");
         let err = Manifest::from_toml(&EXAMPLE.replace("order-notes", "Order Notes")).unwrap_err();
         assert!(err.to_string().contains("/id"), "{err}");
-        let err = Manifest::from_toml(&format!("{EXAMPLE}\nsurprise = 1\n")).unwrap_err();
+        let err = Manifest::from_toml(&format!("surprise = 1\n{EXAMPLE}")).unwrap_err();
         assert!(err.to_string().contains("surprise"), "{err}");
     }
 

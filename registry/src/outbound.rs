@@ -70,11 +70,20 @@ impl OutboundHost {
     }
 
     /// Fills in configuration values. `None` when a value is missing, is not a string, or is not
-    /// a plain host name (so a value can never add a path, user info or another port).
+    /// a plain host name (so a value can never add a path or user info). When the origin names
+    /// no port, a value may end with `:PORT`.
     pub fn resolve(&self, config: &Value) -> Option<AllowedOrigin> {
         let mut host = self.host.clone();
+        let mut port = self.port;
         for key in self.config_keys() {
-            let value = config.get(&key)?.as_str()?.to_ascii_lowercase();
+            let mut value = config.get(&key)?.as_str()?.to_ascii_lowercase();
+            if let Some((h, p)) = value.clone().split_once(':') {
+                if port.is_some() {
+                    return None;
+                }
+                port = Some(p.parse().ok()?);
+                value = h.to_string();
+            }
             if !valid_host(&value) {
                 return None;
             }
@@ -84,7 +93,7 @@ impl OutboundHost {
             Some(h) => (true, h.to_string()),
             None => (false, host),
         };
-        let port = self.port.unwrap_or(if self.https { 443 } else { 80 });
+        let port = port.unwrap_or(if self.https { 443 } else { 80 });
         Some(AllowedOrigin { https: self.https, host, any_subdomain, port })
     }
 }
@@ -152,6 +161,9 @@ mod tests {
         assert!(h.resolve(&json!({"shop": "x/evil.com#"})).is_none());
         let port = OutboundHost::parse("http://{config.host}:8080").unwrap();
         assert!(port.resolve(&json!({"host": "127.0.0.1"})).unwrap().permits(false, "127.0.0.1", 8080));
+        assert!(port.resolve(&json!({"host": "127.0.0.1:9090"})).is_none());
+        let with_port = OutboundHost::parse("http://{config.host}").unwrap().resolve(&json!({"host": "127.0.0.1:9090"}));
+        assert!(with_port.unwrap().permits(false, "127.0.0.1", 9090));
     }
 
     #[test]
