@@ -50,3 +50,9 @@ pub struct Scope {
     /// The signed-in user, for HTTP routes.
     pub caller: Option<Caller>,
 }
+
+impl From<&str> for TenantId {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}

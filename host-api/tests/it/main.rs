@@ -1,1 +1,8 @@
-//! it
+//! The plugin host with real wasmtime and real `wasm32-wasip2` components (built on first use
+//! by `support::guest`).
+
+mod adversarial;
+mod example;
+mod install;
+mod isolation;
+mod support;
