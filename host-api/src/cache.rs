@@ -50,12 +50,19 @@ impl CompileCache {
         if path.exists() {
             match load(engine, &path) {
                 Ok(c) => return Ok(c),
-                Err(e) => tracing::warn!(path = %path.display(), error = %e, "cached component unusable; recompiling"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cached component unusable; recompiling")
+                }
             }
         }
-        let compiled = engine.precompile_component(bytes).map_err(|e| InstallError::Invalid(format!("{e:#}")))?;
+        let compiled =
+            engine.precompile_component(bytes).map_err(|e| InstallError::Invalid(format!("{e:#}")))?;
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let tmp = path.with_extension(format!("tmp{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let tmp = path.with_extension(format!(
+            "tmp{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::write(&tmp, &compiled)?;
         std::fs::rename(&tmp, &path)?;
         load(engine, &path).map_err(|e| InstallError::Invalid(format!("{e:#}")))

@@ -22,7 +22,12 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { max_instances: 128, max_memory_bytes: 256 << 20, max_wasm_stack: 512 << 10, epoch_tick: Duration::from_millis(10) }
+        Self {
+            max_instances: 128,
+            max_memory_bytes: 256 << 20,
+            max_wasm_stack: 512 << 10,
+            epoch_tick: Duration::from_millis(10),
+        }
     }
 }
 

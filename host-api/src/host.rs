@@ -230,8 +230,8 @@ impl PluginHost {
 
     /// Sends a report of every invocation to `sink`.
     pub fn with_metrics(self, sink: Arc<dyn MetricsSink>) -> Self {
-        let Inner { engine, linker_v0_1_0, cache, services, allow_private, .. } =
-            Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+        let Inner { engine, linker_v0_1_0, cache, services, allow_private, .. } = Arc::try_unwrap(self.inner)
+            .unwrap_or_else(|shared| Inner {
                 engine: shared.engine.clone(),
                 linker_v0_1_0: shared.linker_v0_1_0.clone(),
                 cache: shared.cache.clone(),
@@ -239,7 +239,9 @@ impl PluginHost {
                 allow_private: shared.allow_private,
                 metrics: shared.metrics.clone(),
             });
-        Self { inner: Arc::new(Inner { engine, linker_v0_1_0, cache, services, allow_private, metrics: sink }) }
+        Self {
+            inner: Arc::new(Inner { engine, linker_v0_1_0, cache, services, allow_private, metrics: sink }),
+        }
     }
 
     /// The `ils:platform` versions this host runs.
@@ -264,12 +266,23 @@ impl PluginHost {
     }
 
     /// Delivers an event the plugin subscribes to.
-    pub async fn invoke_event(&self, plugin: &PluginVersion, ctx: InvocationContext, event: Event) -> Result<(), InvokeError> {
+    pub async fn invoke_event(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        event: Event,
+    ) -> Result<(), InvokeError> {
         expect_reply!(self.invoke(plugin, ctx, Call::Event(event)).await, Reply::Unit => ())
     }
 
     /// Runs a scheduled job declared in the manifest.
-    pub async fn run_job(&self, plugin: &PluginVersion, ctx: InvocationContext, job: &str, at_ms: i64) -> Result<(), InvokeError> {
+    pub async fn run_job(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        job: &str,
+        at_ms: i64,
+    ) -> Result<(), InvokeError> {
         if !plugin.manifest.schedules.iter().any(|s| s.name == job) {
             return Err(InvokeError::NotProvided(ExtensionPoint::Scheduled));
         }
@@ -288,19 +301,35 @@ impl PluginHost {
     }
 
     /// Decodes device output (equipment drivers).
-    pub async fn decode(&self, plugin: &PluginVersion, ctx: InvocationContext, device: &str, data: Vec<u8>) -> Result<Vec<Measurement>, InvokeError> {
+    pub async fn decode(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        data: Vec<u8>,
+    ) -> Result<Vec<Measurement>, InvokeError> {
         let call = Call::Decode { device: device.to_string(), data };
         expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Measurements(m) => m)
     }
 
     /// Encodes a job for a device (equipment drivers).
-    pub async fn encode_job(&self, plugin: &PluginVersion, ctx: InvocationContext, device: &str, job: &str) -> Result<Vec<u8>, InvokeError> {
+    pub async fn encode_job(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        job: &str,
+    ) -> Result<Vec<u8>, InvokeError> {
         let call = Call::EncodeJob { device: device.to_string(), job: job.to_string() };
         expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Bytes(b) => b)
     }
 
     /// The reports a plugin offers.
-    pub async fn list_reports(&self, plugin: &PluginVersion, ctx: InvocationContext) -> Result<Vec<ReportInfo>, InvokeError> {
+    pub async fn list_reports(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+    ) -> Result<Vec<ReportInfo>, InvokeError> {
         expect_reply!(self.invoke(plugin, ctx, Call::ListReports).await, Reply::Reports(r) => r)
     }
 
@@ -318,12 +347,23 @@ impl PluginHost {
     }
 
     /// Asks a recommender.
-    pub async fn recommend(&self, plugin: &PluginVersion, ctx: InvocationContext, kind: &str, input: &str) -> Result<Vec<Recommendation>, InvokeError> {
+    pub async fn recommend(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        kind: &str,
+        input: &str,
+    ) -> Result<Vec<Recommendation>, InvokeError> {
         let call = Call::Recommend { kind: kind.to_string(), input: input.to_string() };
         expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Recommendations(r) => r)
     }
 
-    async fn invoke(&self, plugin: &PluginVersion, ctx: InvocationContext, call: Call) -> Result<Reply, InvokeError> {
+    async fn invoke(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        call: Call,
+    ) -> Result<Reply, InvokeError> {
         let manifest = &plugin.manifest;
         let (point, export) = call.point();
         if !manifest.provides.contains(&point) {
@@ -365,7 +405,13 @@ impl PluginHost {
         result
     }
 
-    async fn run(&self, plugin: &PluginVersion, ctx: InvocationContext, limits: Limits, call: Call) -> (Result<Reply, InvokeError>, Usage) {
+    async fn run(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        limits: Limits,
+        call: Call,
+    ) -> (Result<Reply, InvokeError>, Usage) {
         let mut store = match self.new_store(plugin, ctx, limits).await {
             Ok(store) => store,
             Err(e) => return (Err(e), Usage::default()),
@@ -391,11 +437,25 @@ impl PluginHost {
         (result, usage)
     }
 
-    async fn new_store(&self, plugin: &PluginVersion, ctx: InvocationContext, limits: Limits) -> Result<Store<StoreState>, InvokeError> {
+    async fn new_store(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        limits: Limits,
+    ) -> Result<Store<StoreState>, InvokeError> {
         let manifest = &plugin.manifest;
         let services = &self.inner.services;
-        let scope = Scope { tenant: ctx.tenant, plugin: manifest.id.clone(), version: manifest.version.clone(), caller: ctx.caller };
-        let config = services.config.config(&scope).await.map_err(|e| InvokeError::Host(format!("tenant configuration: {e}")))?;
+        let scope = Scope {
+            tenant: ctx.tenant,
+            plugin: manifest.id.clone(),
+            version: manifest.version.clone(),
+            caller: ctx.caller,
+        };
+        let config = services
+            .config
+            .config(&scope)
+            .await
+            .map_err(|e| InvokeError::Host(format!("tenant configuration: {e}")))?;
         let origins = manifest.outbound_hosts.iter().filter_map(|h| h.resolve(&config)).collect();
         let inv = Arc::new(Invocation::new(scope, ctx.grants.intersect(&manifest.capabilities), limits));
         let stderr = MemoryOutputPipe::new(STDERR_BYTES);
@@ -408,7 +468,12 @@ impl PluginHost {
             table,
             wasi,
             http: WasiHttpCtx::new(),
-            outbound: cap::http::OutboundPolicy { inv: inv.clone(), origins, allow_private: self.inner.allow_private, sent: 0 },
+            outbound: cap::http::OutboundPolicy {
+                inv: inv.clone(),
+                origins,
+                allow_private: self.inner.allow_private,
+                sent: 0,
+            },
             limiter: Limiter::new(&limits),
             stderr,
             timed_out: false,
@@ -469,7 +534,11 @@ fn classify(err: &wasmtime::Error, state: &StoreState) -> InvokeError {
     }
     let stderr = String::from_utf8_lossy(&state.stderr.contents()).trim().to_string();
     let first = err.to_string();
-    if stderr.is_empty() { InvokeError::Trap(first) } else { InvokeError::Trap(format!("{first}; stderr: {stderr}")) }
+    if stderr.is_empty() {
+        InvokeError::Trap(first)
+    } else {
+        InvokeError::Trap(format!("{first}; stderr: {stderr}"))
+    }
 }
 
 impl Inner {
@@ -482,7 +551,9 @@ impl Inner {
                 .linker_v0_1_0
                 .instantiate_pre(&component)
                 .map_err(|e| InstallError::Invalid(format!("linking: {e:#}")))?;
-            Pre::V0_1_0(v0_1_0::PluginPre::new(instance_pre).map_err(|e| InstallError::Exports(format!("{e:#}")))?)
+            Pre::V0_1_0(
+                v0_1_0::PluginPre::new(instance_pre).map_err(|e| InstallError::Exports(format!("{e:#}")))?,
+            )
         } else {
             return Err(InstallError::UnsupportedVersion {
                 target: format!("ils:platform@{}", found.platform),

@@ -87,9 +87,11 @@ pub(crate) fn inspect(
     supported: &[Version],
 ) -> Result<Inspection, InstallError> {
     let supported_text = || supported.iter().map(Version::to_string).collect::<Vec<_>>().join(", ");
-    let unsupported = |target: String| InstallError::UnsupportedVersion { target, supported: supported_text() };
+    let unsupported =
+        |target: String| InstallError::UnsupportedVersion { target, supported: supported_text() };
     let runs = |v: &Version| {
-        v.pre.is_empty() && supported.iter().any(|s| s.major == v.major && s.minor == v.minor && v.patch <= s.patch)
+        v.pre.is_empty()
+            && supported.iter().any(|s| s.major == v.major && s.minor == v.minor && v.patch <= s.patch)
     };
     let mut platform: Option<Version> = None;
     let mut see_platform = |name: &str, version: Option<&str>| -> Result<(), InstallError> {
@@ -119,7 +121,10 @@ pub(crate) fn inspect(
             Ok(None) => {}
             Ok(Some(any_of)) if any_of.iter().any(|c| manifest.capabilities.contains(c)) => {}
             Ok(Some(any_of)) => {
-                return Err(InstallError::UndeclaredImport { import: name.to_string(), needs: Some(any_of[0]) });
+                return Err(InstallError::UndeclaredImport {
+                    import: name.to_string(),
+                    needs: Some(any_of[0]),
+                });
             }
             Err(()) => return Err(InstallError::UndeclaredImport { import: name.to_string(), needs: None }),
         }
@@ -151,7 +156,8 @@ fn sdk_stamp(bytes: &[u8]) -> Result<Option<String>, InstallError> {
         if let Payload::CustomSection(s) = payload
             && s.name() == SDK_STAMP_SECTION
         {
-            let text = std::str::from_utf8(s.data()).map_err(|_| InstallError::Invalid("SDK stamp is not UTF-8".into()))?;
+            let text = std::str::from_utf8(s.data())
+                .map_err(|_| InstallError::Invalid("SDK stamp is not UTF-8".into()))?;
             stamp = Some(text.trim_end_matches('\0').to_string());
         }
     }

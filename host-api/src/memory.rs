@@ -99,7 +99,12 @@ impl InMemory {
 
     /// Notes added to orders of the tenant: (order id, note).
     pub fn order_notes(&self, tenant: &TenantId) -> Vec<(String, String)> {
-        self.data().notes.iter().filter(|(t, _, _)| t == tenant).map(|(_, o, n)| (o.clone(), n.clone())).collect()
+        self.data()
+            .notes
+            .iter()
+            .filter(|(t, _, _)| t == tenant)
+            .map(|(_, o, n)| (o.clone(), n.clone()))
+            .collect()
     }
 
     /// Adds a patient to the tenant.
@@ -162,7 +167,11 @@ impl KvStore for InMemory {
     async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>> {
         let data = self.data();
         let Some(m) = data.kv.get(&key(scope)) else { return Ok(Vec::new()) };
-        Ok(m.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).take(limit).map(|(k, _)| k.clone()).collect())
+        Ok(m.range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
     }
 }
 
@@ -180,7 +189,12 @@ impl OrdersService for InMemory {
         self.data().orders.get(&(scope.tenant.clone(), id.to_string())).cloned().ok_or(ServiceError::NotFound)
     }
 
-    async fn list(&self, scope: &Scope, status: Option<OrderStatus>, limit: usize) -> ServiceResult<Vec<Order>> {
+    async fn list(
+        &self,
+        scope: &Scope,
+        status: Option<OrderStatus>,
+        limit: usize,
+    ) -> ServiceResult<Vec<Order>> {
         let data = self.data();
         let mut orders: Vec<Order> = data
             .orders
@@ -188,7 +202,7 @@ impl OrdersService for InMemory {
             .filter(|((t, _), o)| *t == scope.tenant && status.is_none_or(|s| s == o.status))
             .map(|(_, o)| o.clone())
             .collect();
-        orders.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms));
+        orders.sort_by_key(|o| std::cmp::Reverse(o.created_at_ms));
         orders.truncate(limit);
         Ok(orders)
     }
@@ -202,9 +216,16 @@ impl OrdersService for InMemory {
         Ok(())
     }
 
-    async fn transition(&self, scope: &Scope, id: &str, to: OrderStatus, _reason: &str) -> ServiceResult<Order> {
+    async fn transition(
+        &self,
+        scope: &Scope,
+        id: &str,
+        to: OrderStatus,
+        _reason: &str,
+    ) -> ServiceResult<Order> {
         let mut data = self.data();
-        let order = data.orders.get_mut(&(scope.tenant.clone(), id.to_string())).ok_or(ServiceError::NotFound)?;
+        let order =
+            data.orders.get_mut(&(scope.tenant.clone(), id.to_string())).ok_or(ServiceError::NotFound)?;
         order.status = to;
         Ok(order.clone())
     }
@@ -214,7 +235,11 @@ impl OrdersService for InMemory {
 impl ClinicalReader for InMemory {
     async fn patient(&self, scope: &Scope, id: &str) -> ServiceResult<Patient> {
         let mut data = self.data();
-        let p = data.patients.get(&(scope.tenant.clone(), id.to_string())).cloned().ok_or(ServiceError::NotFound)?;
+        let p = data
+            .patients
+            .get(&(scope.tenant.clone(), id.to_string()))
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
         let (tenant, plugin) = key(scope);
         data.audit.push(AuditEntry { tenant, plugin, entity: "patient", id: id.to_string() });
         Ok(p)
@@ -222,8 +247,11 @@ impl ClinicalReader for InMemory {
 
     async fn prescription(&self, scope: &Scope, id: &str) -> ServiceResult<Prescription> {
         let mut data = self.data();
-        let rx =
-            data.prescriptions.get(&(scope.tenant.clone(), id.to_string())).cloned().ok_or(ServiceError::NotFound)?;
+        let rx = data
+            .prescriptions
+            .get(&(scope.tenant.clone(), id.to_string()))
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
         let (tenant, plugin) = key(scope);
         data.audit.push(AuditEntry { tenant, plugin, entity: "prescription", id: id.to_string() });
         Ok(rx)
@@ -233,6 +261,12 @@ impl ClinicalReader for InMemory {
 #[async_trait]
 impl InventoryReader for InMemory {
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
-        Ok(self.data().stock.iter().filter(|(t, s)| *t == scope.tenant && s.sku == sku).map(|(_, s)| s.clone()).collect())
+        Ok(self
+            .data()
+            .stock
+            .iter()
+            .filter(|(t, s)| *t == scope.tenant && s.sku == sku)
+            .map(|(_, s)| s.clone())
+            .collect())
     }
 }

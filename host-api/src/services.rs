@@ -116,11 +116,22 @@ pub trait OrdersService: Send + Sync {
     /// One order.
     async fn get(&self, scope: &Scope, id: &str) -> ServiceResult<Order>;
     /// Newest first, at most `limit`.
-    async fn list(&self, scope: &Scope, status: Option<OrderStatus>, limit: usize) -> ServiceResult<Vec<Order>>;
+    async fn list(
+        &self,
+        scope: &Scope,
+        status: Option<OrderStatus>,
+        limit: usize,
+    ) -> ServiceResult<Vec<Order>>;
     /// Adds a timeline note attributed to the plugin.
     async fn annotate(&self, scope: &Scope, id: &str, note: &str) -> ServiceResult<()>;
     /// Moves an order, if its lifecycle allows it.
-    async fn transition(&self, scope: &Scope, id: &str, to: OrderStatus, reason: &str) -> ServiceResult<Order>;
+    async fn transition(
+        &self,
+        scope: &Scope,
+        id: &str,
+        to: OrderStatus,
+        reason: &str,
+    ) -> ServiceResult<Order>;
 }
 
 /// A patient as plugins see it.

@@ -89,12 +89,22 @@ pub(crate) struct Limiter {
 
 impl Limiter {
     pub(crate) fn new(limits: &Limits) -> Self {
-        Self { memory_bytes: limits.memory_bytes, table_elements: limits.table_elements, peak_memory: 0, breached: None }
+        Self {
+            memory_bytes: limits.memory_bytes,
+            table_elements: limits.table_elements,
+            peak_memory: 0,
+            breached: None,
+        }
     }
 }
 
 impl ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes || maximum.is_some_and(|m| desired > m) {
             self.breached = Some(Limit::Memory);
             return Err(wasmtime::Error::new(Breach(Limit::Memory)));
@@ -103,7 +113,12 @@ impl ResourceLimiter for Limiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.table_elements || maximum.is_some_and(|m| desired > m) {
             self.breached = Some(Limit::Table);
             return Err(wasmtime::Error::new(Breach(Limit::Table)));

@@ -8,7 +8,6 @@ use crate::__bindings::ils::platform::types::PluginError;
 use crate::__bindings::wasi::http::types::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use crate::__bindings::wasi::io::streams::StreamError;
 use crate::{Error, Event, Plugin, ReportFormat, Request, Side};
 
 /// Implements every export for `T`.
@@ -21,7 +20,12 @@ fn wit_err(e: Error) -> PluginError {
 
 impl<T: Plugin> x::event_handler::Guest for Adapter<T> {
     fn handle(event: x::event_handler::Event) -> Result<(), PluginError> {
-        let event = Event { id: event.id, kind: event.kind, occurred_at_ms: event.occurred_at, payload: event.payload };
+        let event = Event {
+            id: event.id,
+            kind: event.kind,
+            occurred_at_ms: event.occurred_at,
+            payload: event.payload,
+        };
         T::handle_event(event).map_err(wit_err)
     }
 }
@@ -87,7 +91,11 @@ impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
             x::report_provider::ReportFormat::Pdf => ReportFormat::Pdf,
         };
         let r = T::render_report(&id, &params, format).map_err(wit_err)?;
-        Ok(x::report_provider::RenderedReport { content_type: r.content_type, file_name: r.file_name, body: r.body })
+        Ok(x::report_provider::RenderedReport {
+            content_type: r.content_type,
+            file_name: r.file_name,
+            body: r.body,
+        })
     }
 }
 
@@ -96,7 +104,11 @@ impl<T: Plugin> x::recommender::Guest for Adapter<T> {
         let list = T::recommend(&kind, &input).map_err(wit_err)?;
         Ok(list
             .into_iter()
-            .map(|r| x::recommender::Recommendation { subject: r.subject, score: r.score, explanation: r.explanation })
+            .map(|r| x::recommender::Recommendation {
+                subject: r.subject,
+                score: r.score,
+                explanation: r.explanation,
+            })
             .collect())
     }
 }
@@ -123,14 +135,11 @@ impl<T: Plugin> incoming_handler::Guest for Adapter<T> {
             .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
             .collect();
         let mut body = Vec::new();
-        if let Ok(incoming) = request.consume() {
-            if let Ok(stream) = incoming.stream() {
-                loop {
-                    match stream.blocking_read(64 * 1024) {
-                        Ok(chunk) => body.extend_from_slice(&chunk),
-                        Err(StreamError::Closed) | Err(StreamError::LastOperationFailed(_)) => break,
-                    }
-                }
+        if let Ok(incoming) = request.consume()
+            && let Ok(stream) = incoming.stream()
+        {
+            while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+                body.extend_from_slice(&chunk);
             }
         }
         let response = T::handle_http(Request { method, path, headers, body });

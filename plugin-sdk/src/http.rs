@@ -37,13 +37,20 @@ mod wasm {
         HostError::Http(format!("{e:?}"))
     }
 
-    pub(super) fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Response, HostError> {
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| HostError::Invalid("URL needs a scheme".into()))?;
+    pub(super) fn send(
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Response, HostError> {
+        let (scheme, rest) =
+            url.split_once("://").ok_or_else(|| HostError::Invalid("URL needs a scheme".into()))?;
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
-        let fields: Vec<(String, Vec<u8>)> = headers.iter().map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())).collect();
+        let fields: Vec<(String, Vec<u8>)> =
+            headers.iter().map(|(n, v)| (n.to_string(), v.as_bytes().to_vec())).collect();
         let request = OutgoingRequest::new(Fields::from_list(&fields).map_err(err)?);
         let method = match method {
             "GET" => Method::Get,

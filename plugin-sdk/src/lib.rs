@@ -42,10 +42,10 @@
 //! stamps its version and the `ils:platform` version into it (custom section `ils:sdk`) so the
 //! host can refuse a plugin it cannot run before instantiating it.
 
-mod adapter;
 #[doc(hidden)]
 #[path = "bindings.rs"]
 pub mod __bindings;
+mod adapter;
 mod error;
 pub mod host;
 pub mod http;
@@ -64,7 +64,8 @@ pub const PLATFORM_VERSION: &str = "0.1.0";
 
 /// What [`export_plugin!`] writes into the component's `ils:sdk` custom section.
 #[doc(hidden)]
-pub const __STAMP: &[u8] = concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.1.0").as_bytes();
+pub const __STAMP: &[u8] =
+    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.1.0").as_bytes();
 
 /// A plugin. Implement the methods for the extension points your manifest `provides`; the
 /// defaults answer "not provided".
@@ -126,7 +127,7 @@ macro_rules! export_plugin {
         #[allow(unsafe_code)]
         const _: () = {
             type __IlsPlugin = $crate::__Adapter<$plugin>;
-            $crate::__bindings::__export_world!(__IlsPlugin with_types_in $crate::__bindings);
+    $crate::__bindings::__export_world!(__IlsPlugin with_types_in $crate::__bindings);
 
             #[unsafe(link_section = "ils:sdk")]
             #[used]

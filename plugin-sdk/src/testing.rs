@@ -61,7 +61,12 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 
 impl State {
     fn fresh() -> Self {
-        Self { tenant: "test-tenant".into(), plugin: "test-plugin".into(), config: "{}".into(), ..Self::default() }
+        Self {
+            tenant: "test-tenant".into(),
+            plugin: "test-plugin".into(),
+            config: "{}".into(),
+            ..Self::default()
+        }
     }
 
     pub(crate) fn check(&self, capability: &str) -> Result<(), HostError> {
@@ -111,7 +116,10 @@ impl MockHost {
     }
 
     /// Answers outbound HTTP requests with `handler`.
-    pub fn on_http(&self, handler: impl Fn(&OutboundRequest) -> Result<Response, HostError> + 'static) -> &Self {
+    pub fn on_http(
+        &self,
+        handler: impl Fn(&OutboundRequest) -> Result<Response, HostError> + 'static,
+    ) -> &Self {
         with(|s| s.http = Some(Rc::new(handler)));
         self
     }

@@ -78,14 +78,20 @@ impl Response {
     /// A JSON response with status 200.
     pub fn json(value: &impl serde::Serialize) -> Self {
         match serde_json::to_vec(value) {
-            Ok(body) => Self { status: 200, headers: vec![("content-type".into(), "application/json".into())], body },
+            Ok(body) => {
+                Self { status: 200, headers: vec![("content-type".into(), "application/json".into())], body }
+            }
             Err(e) => Self::text(500, &format!("serialization failed: {e}")),
         }
     }
 
     /// A plain-text response.
     pub fn text(status: u16, text: &str) -> Self {
-        Self { status, headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())], body: text.as_bytes().to_vec() }
+        Self {
+            status,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: text.as_bytes().to_vec(),
+        }
     }
 
     /// 404.

@@ -236,7 +236,8 @@ pub enum ManifestError {
 fn manifest_validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value = serde_json::from_str(MANIFEST_SCHEMA).expect("the bundled manifest schema is JSON");
+        let schema: Value =
+            serde_json::from_str(MANIFEST_SCHEMA).expect("the bundled manifest schema is JSON");
         jsonschema::validator_for(&schema).expect("the bundled manifest schema is a valid JSON Schema")
     })
 }
@@ -250,14 +251,13 @@ impl Manifest {
 
     /// Checks a manifest given as JSON (the TOML document's data model).
     pub fn from_json(value: Value) -> Result<Self, ManifestError> {
-        let errors: Vec<String> = manifest_validator()
-            .iter_errors(&value)
-            .map(|e| format!("{}: {e}", e.instance_path()))
-            .collect();
+        let errors: Vec<String> =
+            manifest_validator().iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
         if !errors.is_empty() {
             return Err(ManifestError::Schema(errors));
         }
-        let raw: RawManifest = serde_json::from_value(value).map_err(|e| ManifestError::Invalid(e.to_string()))?;
+        let raw: RawManifest =
+            serde_json::from_value(value).map_err(|e| ManifestError::Invalid(e.to_string()))?;
         Self::check(raw)
     }
 
@@ -268,12 +268,14 @@ impl Manifest {
             None => Vec::new(),
         };
         let wants_http = raw.capabilities.contains(&Capability::HttpOutbound);
-        if wants_http != !hosts.is_empty() {
+        if wants_http == hosts.is_empty() {
             return invalid("capability http-outbound and [outbound] hosts go together".into());
         }
         let handles_events = raw.provides.contains(&ExtensionPoint::EventHandler);
         if handles_events == raw.events.is_empty() {
-            return invalid("provides event-handler needs subscribed events, and events need event-handler".into());
+            return invalid(
+                "provides event-handler needs subscribed events, and events need event-handler".into(),
+            );
         }
         let scheduled = raw.provides.contains(&ExtensionPoint::Scheduled);
         if scheduled == raw.schedules.is_empty() {

@@ -36,7 +36,9 @@ impl OutboundHost {
             return Err(bad());
         };
         let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) if !port.contains('}') => (host, Some(port.parse::<u16>().map_err(|_| bad())?)),
+            Some((host, port)) if !port.contains('}') => {
+                (host, Some(port.parse::<u16>().map_err(|_| bad())?))
+            }
             _ => (rest, None),
         };
         let this = Self { https, host: host.to_ascii_lowercase(), port };
@@ -162,13 +164,16 @@ mod tests {
         let port = OutboundHost::parse("http://{config.host}:8080").unwrap();
         assert!(port.resolve(&json!({"host": "127.0.0.1"})).unwrap().permits(false, "127.0.0.1", 8080));
         assert!(port.resolve(&json!({"host": "127.0.0.1:9090"})).is_none());
-        let with_port = OutboundHost::parse("http://{config.host}").unwrap().resolve(&json!({"host": "127.0.0.1:9090"}));
+        let with_port =
+            OutboundHost::parse("http://{config.host}").unwrap().resolve(&json!({"host": "127.0.0.1:9090"}));
         assert!(with_port.unwrap().permits(false, "127.0.0.1", 9090));
     }
 
     #[test]
     fn malformed_origins_are_refused() {
-        for bad in ["ftp://x.com", "https://", "https://a.com/path", "https://user@a.com", "https://a.com:99999"] {
+        for bad in
+            ["ftp://x.com", "https://", "https://a.com/path", "https://user@a.com", "https://a.com:99999"]
+        {
             assert!(OutboundHost::parse(bad).is_err(), "{bad}");
         }
     }

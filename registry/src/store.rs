@@ -116,7 +116,10 @@ impl Registry {
         }
         if !self.platforms.iter().any(|v| manifest.platform.matches(v)) {
             let supported = self.platforms.iter().map(Version::to_string).collect::<Vec<_>>().join(", ");
-            return Err(RegistryError::UnsupportedPlatform { wanted: manifest.platform.to_string(), supported });
+            return Err(RegistryError::UnsupportedPlatform {
+                wanted: manifest.platform.to_string(),
+                supported,
+            });
         }
         let descriptor = Descriptor {
             format: FORMAT,
@@ -179,7 +182,9 @@ impl Registry {
         let path = record_path(id, version);
         match self.root.remove_file(&path) {
             Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => return Err(RegistryError::NotFound(format!("{id} {version}"))),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(RegistryError::NotFound(format!("{id} {version}")));
+            }
             Err(e) => return Err(e.into()),
         }
         let live: BTreeSet<String> = self
@@ -199,7 +204,9 @@ impl Registry {
     fn blob(&self, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
         let bytes = match self.root.read(format!("blobs/sha256/{}", digest.hex())) {
             Ok(b) => b,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Err(RegistryError::Corrupt(format!("missing blob {digest}"))),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(RegistryError::Corrupt(format!("missing blob {digest}")));
+            }
             Err(e) => return Err(e.into()),
         };
         if Digest::of(&bytes) != *digest {
@@ -220,7 +227,9 @@ impl Registry {
     fn read_record(&self, path: &str) -> Result<PackageRecord, RegistryError> {
         let bytes = match self.root.read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Err(RegistryError::NotFound(path.to_string())),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(RegistryError::NotFound(path.to_string()));
+            }
             Err(e) => return Err(e.into()),
         };
         let record: PackageRecord =
@@ -273,7 +282,8 @@ provides = ["http"]
         assert_eq!(pkg.manifest.id.as_str(), "demo");
         let v2 = MANIFEST.replace("1.0.0", "1.1.0");
         reg.install(&v2, &component(b"two")).unwrap();
-        let listed: Vec<String> = reg.list().unwrap().iter().map(|r| r.descriptor.version.to_string()).collect();
+        let listed: Vec<String> =
+            reg.list().unwrap().iter().map(|r| r.descriptor.version.to_string()).collect();
         assert_eq!(listed, ["1.0.0", "1.1.0"]);
 
         let got = reg.get(&pkg.manifest.id, &Version::new(1, 0, 0)).unwrap();
@@ -283,7 +293,10 @@ provides = ["http"]
         reg.remove(&pkg.manifest.id, &Version::new(1, 0, 0)).unwrap();
         assert_eq!(reg.list().unwrap().len(), 1);
         assert!(matches!(reg.get(&pkg.manifest.id, &Version::new(1, 0, 0)), Err(RegistryError::NotFound(_))));
-        assert!(matches!(reg.remove(&pkg.manifest.id, &Version::new(1, 0, 0)), Err(RegistryError::NotFound(_))));
+        assert!(matches!(
+            reg.remove(&pkg.manifest.id, &Version::new(1, 0, 0)),
+            Err(RegistryError::NotFound(_))
+        ));
         // The removed version's component blob is gone, the other one is still readable.
         let blobs = reg.root.read_dir("blobs/sha256").unwrap().count();
         assert_eq!(blobs, 2);

@@ -40,11 +40,17 @@ impl OrderNotes {
     }
 
     fn summary() -> Result<Summary, Error> {
-        let events = kv::get("events")?.and_then(|v| String::from_utf8(v).ok()).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let events = kv::get("events")?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let mut orders = BTreeMap::new();
         for key in kv::list_keys(ORDER_PREFIX, 1000)? {
             if let Some(status) = kv::get(&key)? {
-                orders.insert(key[ORDER_PREFIX.len()..].to_string(), String::from_utf8_lossy(&status).into_owned());
+                orders.insert(
+                    key[ORDER_PREFIX.len()..].to_string(),
+                    String::from_utf8_lossy(&status).into_owned(),
+                );
             }
         }
         Ok(Summary { events, orders })
@@ -61,7 +67,8 @@ impl Plugin for OrderNotes {
 
         let config: Config = config::get()?;
         if let Some(host) = config.notify_host {
-            let body = serde_json::json!({ "order_id": order.order_id, "status": status, "event_id": event.id });
+            let body =
+                serde_json::json!({ "order_id": order.order_id, "status": status, "event_id": event.id });
             let scheme = config.notify_scheme.as_deref().unwrap_or("https");
             let response = http::post_json(&format!("{scheme}://{host}/order-events"), &body)?;
             if response.status >= 500 {
@@ -84,7 +91,9 @@ impl Plugin for OrderNotes {
             },
             _ => match route.strip_prefix("/orders/") {
                 Some(id) => match kv::get(&format!("{ORDER_PREFIX}{id}")) {
-                    Ok(Some(status)) => Response::json(&serde_json::json!({ "order_id": id, "status": String::from_utf8_lossy(&status) })),
+                    Ok(Some(status)) => Response::json(
+                        &serde_json::json!({ "order_id": id, "status": String::from_utf8_lossy(&status) }),
+                    ),
                     Ok(None) => Response::not_found(),
                     Err(e) => Response::text(500, &e.to_string()),
                 },
@@ -111,7 +120,8 @@ mod tests {
     fn remembers_the_latest_status_and_serves_it() {
         let _mock = MockHost::install();
         OrderNotes::handle_event(event("order.created", r#"{"order_id":"o-1"}"#)).unwrap();
-        OrderNotes::handle_event(event("order.status_changed", r#"{"order_id":"o-1","status":"shipped"}"#)).unwrap();
+        OrderNotes::handle_event(event("order.status_changed", r#"{"order_id":"o-1","status":"shipped"}"#))
+            .unwrap();
         OrderNotes::handle_event(event("order.created", r#"{"order_id":"o-2"}"#)).unwrap();
 
         let response = OrderNotes::handle_http(MockHost::get("/orders"));

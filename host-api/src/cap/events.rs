@@ -22,7 +22,9 @@ impl EventsCap {
         require(&self.inv, Capability::EventsPublish)?;
         let valid = !kind.is_empty()
             && kind.len() <= 64
-            && kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+            && kind
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
         if !valid {
             return Err(GuestError::Invalid("event kinds are 1 to 64 of a-z 0-9 . - _".into()));
         }

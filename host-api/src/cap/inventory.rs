@@ -25,7 +25,9 @@ impl InventoryCap {
         }
         match self.reader.stock_by_sku(&self.inv.scope, &sku).await {
             Ok(levels) => {
-                self.inv.charge(levels.iter().map(|l| 48 + l.item_id.len() + l.sku.len() + l.location_id.len()).sum())?;
+                self.inv.charge(
+                    levels.iter().map(|l| 48 + l.item_id.len() + l.sku.len() + l.location_id.len()).sum(),
+                )?;
                 Ok(Ok(levels))
             }
             Err(e) => Ok(Err(e.into())),

@@ -27,7 +27,9 @@ pub(crate) fn require(inv: &Invocation, capability: Capability) -> Result<(), Gu
     if inv.grants.contains(capability) {
         Ok(())
     } else {
-        Err(GuestError::Denied(format!("capability {capability} is not granted to this plugin for this tenant")))
+        Err(GuestError::Denied(format!(
+            "capability {capability} is not granted to this plugin for this tenant"
+        )))
     }
 }
 

@@ -22,7 +22,9 @@ async fn an_infinite_loop_is_stopped_while_other_tenants_are_served() {
     let looping = {
         let (host, plugin, done) = (t.host.clone(), plugin.clone(), looping_done.clone());
         tokio::spawn(async move {
-            let r = host.invoke_event(&plugin, ctx("tenant-loop").with_limits(limits()), probe_event("loop", "")).await;
+            let r = host
+                .invoke_event(&plugin, ctx("tenant-loop").with_limits(limits()), probe_event("loop", ""))
+                .await;
             done.store(true, Ordering::SeqCst);
             r
         })
@@ -36,14 +38,21 @@ async fn an_infinite_loop_is_stopped_while_other_tenants_are_served() {
     let err = looping.await.unwrap().unwrap_err();
     assert!(matches!(err, InvokeError::LimitExceeded(Limit::Timeout)), "{err}");
     assert_eq!(err.to_string(), "plugin stopped: wall-clock time limit exceeded");
-    t.host.invoke_event(&plugin, ctx("tenant-loop"), probe_event("noop", "")).await.expect("the same tenant again");
+    t.host
+        .invoke_event(&plugin, ctx("tenant-loop"), probe_event("noop", ""))
+        .await
+        .expect("the same tenant again");
 }
 
 #[tokio::test]
 async fn unbounded_memory_growth_is_stopped_at_the_limit() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
-    let err = t.host.invoke_event(&plugin, ctx("a").with_limits(limits()), probe_event("grow", "")).await.unwrap_err();
+    let err = t
+        .host
+        .invoke_event(&plugin, ctx("a").with_limits(limits()), probe_event("grow", ""))
+        .await
+        .unwrap_err();
     assert!(matches!(err, InvokeError::LimitExceeded(Limit::Memory)), "{err}");
     let report = t.metrics.reports().pop().unwrap();
     assert_eq!(report.outcome, "limit_exceeded");
@@ -126,17 +135,33 @@ async fn another_tenants_data_cannot_be_read() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
     let a = ils_host_api::TenantId::new("tenant-a");
-    t.services.add_patient(&a, ils_host_api::services::Patient {
-        id: "p-1".into(),
-        given_name: "Ann".into(),
-        family_name: "Smith".into(),
-        date_of_birth: "1980-02-03".into(),
-        nhs_number: None,
-    });
-    t.host.invoke_event(&plugin, ctx("tenant-a"), probe_event("kv-set", r#"{"key":"plan","value":"A's secret plan"}"#)).await.unwrap();
+    t.services.add_patient(
+        &a,
+        ils_host_api::services::Patient {
+            id: "p-1".into(),
+            given_name: "Ann".into(),
+            family_name: "Smith".into(),
+            date_of_birth: "1980-02-03".into(),
+            nhs_number: None,
+        },
+    );
+    t.host
+        .invoke_event(
+            &plugin,
+            ctx("tenant-a"),
+            probe_event("kv-set", r#"{"key":"plan","value":"A's secret plan"}"#),
+        )
+        .await
+        .unwrap();
 
-    assert_eq!(text(&t.host.handle_http(&plugin, ctx("tenant-a"), get("/kv/plan")).await.unwrap()), "A's secret plan");
-    assert_eq!(text(&t.host.handle_http(&plugin, ctx("tenant-a"), get("/patient/p-1")).await.unwrap()), "Ann Smith");
+    assert_eq!(
+        text(&t.host.handle_http(&plugin, ctx("tenant-a"), get("/kv/plan")).await.unwrap()),
+        "A's secret plan"
+    );
+    assert_eq!(
+        text(&t.host.handle_http(&plugin, ctx("tenant-a"), get("/patient/p-1")).await.unwrap()),
+        "Ann Smith"
+    );
 
     let kv = t.host.handle_http(&plugin, ctx("tenant-b"), get("/kv/plan")).await.unwrap();
     assert_eq!((kv.status().as_u16(), text(&kv)), (200, String::new()));
@@ -157,10 +182,18 @@ async fn outbound_http_reaches_only_allowed_hosts() {
     let extra = format!("[outbound]\nhosts = [\"http://127.0.0.1:{}\"]", allowed.port);
     let plugin = t.install_probe(probe_manifest(&caps, &extra)).await;
 
-    let ok = t.host.handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/x", allowed.port))).await.unwrap();
+    let ok = t
+        .host
+        .handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/x", allowed.port)))
+        .await
+        .unwrap();
     assert_eq!(text(&ok), "upstream 200: hello");
 
-    let denied = t.host.handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/x", other.port))).await.unwrap();
+    let denied = t
+        .host
+        .handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/x", other.port)))
+        .await
+        .unwrap();
     assert_eq!(denied.status(), 502);
     assert!(text(&denied).contains("HttpRequestDenied"), "{}", text(&denied));
     let elsewhere = t.host.handle_http(&plugin, ctx("a"), get("/fetch?http://example.com/")).await.unwrap();
@@ -170,7 +203,11 @@ async fn outbound_http_reaches_only_allowed_hosts() {
 
     // Without the tenant's grant, even the allowed host is refused.
     let ungranted = ctx_with("a", &[Capability::Kv]);
-    let r = t.host.handle_http(&plugin, ungranted, get(&format!("/fetch?http://127.0.0.1:{}/x", allowed.port))).await.unwrap();
+    let r = t
+        .host
+        .handle_http(&plugin, ungranted, get(&format!("/fetch?http://127.0.0.1:{}/x", allowed.port)))
+        .await
+        .unwrap();
     assert!(text(&r).contains("HttpRequestDenied"), "{}", text(&r));
     assert_eq!(allowed.hits(), 1);
 }
@@ -185,7 +222,10 @@ async fn loopback_is_refused_unless_the_operator_allows_it() {
     let caps = PROBE_CAPS.to_vec();
     let extra = format!("[outbound]\nhosts = [\"http://127.0.0.1:{}\"]", upstream.port);
     let plugin = host.install(&guest("probe"), probe_manifest(&caps, &extra)).await.unwrap();
-    let r = host.handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/", upstream.port))).await.unwrap();
+    let r = host
+        .handle_http(&plugin, ctx("a"), get(&format!("/fetch?http://127.0.0.1:{}/", upstream.port)))
+        .await
+        .unwrap();
     assert!(text(&r).contains("DestinationIpProhibited"), "{}", text(&r));
     assert_eq!(upstream.hits(), 0);
 }

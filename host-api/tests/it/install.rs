@@ -11,7 +11,10 @@ async fn install_records_the_sdk_stamp_and_the_platform_version() {
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
     assert_eq!(plugin.platform().to_string(), "0.1.0");
     assert_eq!(plugin.sdk(), Some("ils-plugin-sdk/0.1.0 ils:platform@0.1.0"));
-    assert_eq!(PluginHost::supported_platforms().iter().map(ToString::to_string).collect::<Vec<_>>(), ["0.1.0"]);
+    assert_eq!(
+        PluginHost::supported_platforms().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["0.1.0"]
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use ils_host_api::memory::InMemory;
 use ils_host_api::metrics::MetricsRecorder;
-use ils_host_api::{EngineConfig, Grants, HostConfig, InvocationContext, PluginEngine, PluginHost, PluginVersion, TenantId};
+use ils_host_api::{
+    EngineConfig, Grants, HostConfig, InvocationContext, PluginEngine, PluginHost, PluginVersion, TenantId,
+};
 use ils_registry::{Capability, Manifest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -16,8 +18,12 @@ pub fn engine() -> PluginEngine {
     static ENGINE: OnceLock<PluginEngine> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
-            PluginEngine::new(EngineConfig { max_instances: 32, max_memory_bytes: 64 << 20, ..EngineConfig::default() })
-                .expect("engine")
+            PluginEngine::new(EngineConfig {
+                max_instances: 32,
+                max_memory_bytes: 64 << 20,
+                ..EngineConfig::default()
+            })
+            .expect("engine")
         })
         .clone()
 }
@@ -92,7 +98,8 @@ pub fn host() -> TestHost {
     let services = InMemory::new();
     let metrics = Arc::new(MetricsRecorder::default());
     let config = HostConfig { cache_dir: cache.path().to_path_buf(), allow_private_networks: true };
-    let host = PluginHost::new(engine(), services.services(), config).expect("host").with_metrics(metrics.clone());
+    let host =
+        PluginHost::new(engine(), services.services(), config).expect("host").with_metrics(metrics.clone());
     TestHost { host, services, metrics }
 }
 
@@ -143,7 +150,11 @@ impl Upstream {
                         if let Some(end) = text.find("\r\n\r\n") {
                             let len = text
                                 .lines()
-                                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                                })
                                 .unwrap_or(0);
                             if got >= end + 4 + len {
                                 break;
@@ -152,7 +163,10 @@ impl Upstream {
                     }
                     h.fetch_add(1, Ordering::SeqCst);
                     *l.lock().unwrap() = String::from_utf8_lossy(&buf[..got]).to_string();
-                    let reply = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
                     let _ = socket.write_all(reply.as_bytes()).await;
                 });
             }
@@ -177,5 +191,10 @@ pub fn text(response: &http::Response<bytes::Bytes>) -> String {
 
 /// An event for the probe.
 pub fn probe_event(what: &str, payload: &str) -> ils_host_api::Event {
-    ils_host_api::Event { id: format!("ev-{what}"), kind: format!("probe.{what}"), occurred_at_ms: 0, payload: payload.into() }
+    ils_host_api::Event {
+        id: format!("ev-{what}"),
+        kind: format!("probe.{what}"),
+        occurred_at_ms: 0,
+        payload: payload.into(),
+    }
 }

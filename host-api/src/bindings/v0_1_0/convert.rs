@@ -54,7 +54,11 @@ macro_rules! same_enum {
     };
 }
 
-same_enum!(p::orders::OrderStatus, s::OrderStatus, [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]);
+same_enum!(
+    p::orders::OrderStatus,
+    s::OrderStatus,
+    [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]
+);
 same_enum!(x::equipment_driver::Side, e::Side, [Right, Left, Both]);
 same_enum!(x::report_provider::ReportFormat, e::ReportFormat, [Csv, Html, Pdf]);
 

@@ -49,7 +49,11 @@ impl p::kv::Host for kv::KvCap {
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<(), Error>> {
         wit(kv::KvCap::delete(self, key).await)
     }
-    async fn list_keys(&mut self, prefix: String, limit: u32) -> wasmtime::Result<Result<Vec<String>, Error>> {
+    async fn list_keys(
+        &mut self,
+        prefix: String,
+        limit: u32,
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         wit(kv::KvCap::list_keys(self, prefix, limit).await)
     }
 }
@@ -89,13 +93,19 @@ impl p::clinical::Host for clinical::ClinicalCap {
     async fn get_patient(&mut self, id: String) -> wasmtime::Result<Result<p::clinical::Patient, Error>> {
         wit(clinical::ClinicalCap::patient(self, id).await)
     }
-    async fn get_prescription(&mut self, id: String) -> wasmtime::Result<Result<p::clinical::Prescription, Error>> {
+    async fn get_prescription(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<p::clinical::Prescription, Error>> {
         wit(clinical::ClinicalCap::prescription(self, id).await)
     }
 }
 
 impl p::inventory::Host for inventory::InventoryCap {
-    async fn stock_by_sku(&mut self, sku: String) -> wasmtime::Result<Result<Vec<p::inventory::StockLevel>, Error>> {
+    async fn stock_by_sku(
+        &mut self,
+        sku: String,
+    ) -> wasmtime::Result<Result<Vec<p::inventory::StockLevel>, Error>> {
         let r = inventory::InventoryCap::stock_by_sku(self, sku).await;
         Ok(r?.map(|v| v.into_iter().map(Into::into).collect()).map_err(Error::from))
     }

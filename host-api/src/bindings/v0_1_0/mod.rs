@@ -58,7 +58,8 @@ pub(crate) async fn call(
     use crate::limits::Limit;
 
     let max_out = store.data().inv.limits.output_bytes;
-    let too_big = |n: usize| if n > max_out { Err(InvokeError::LimitExceeded(Limit::Output)) } else { Ok(()) };
+    let too_big =
+        |n: usize| if n > max_out { Err(InvokeError::LimitExceeded(Limit::Output)) } else { Ok(()) };
     if let Call::Http(request) = call {
         return http::serve(pre, store, request, max_out).await;
     }
@@ -66,20 +67,30 @@ pub(crate) async fn call(
     Ok(match call {
         Call::Event(event) => {
             let event = event.into();
-            plugin.ils_platform_event_handler().call_handle(&mut *store, &event).await?.map(|()| Reply::Unit).map_err(Into::into)
+            plugin
+                .ils_platform_event_handler()
+                .call_handle(&mut *store, &event)
+                .await?
+                .map(|()| Reply::Unit)
+                .map_err(Into::into)
         }
-        Call::Job { name, at_ms } => {
-            plugin.ils_platform_scheduled().call_run(&mut *store, &name, at_ms).await?.map(|()| Reply::Unit).map_err(Into::into)
-        }
+        Call::Job { name, at_ms } => plugin
+            .ils_platform_scheduled()
+            .call_run(&mut *store, &name, at_ms)
+            .await?
+            .map(|()| Reply::Unit)
+            .map_err(Into::into),
         Call::Decode { device, data } => {
             let r = plugin.ils_platform_equipment_driver().call_decode(&mut *store, &device, &data).await?;
             match r {
-                Ok(m) => too_big(m.len() * 64).map(|()| Reply::Measurements(m.into_iter().map(Into::into).collect())),
+                Ok(m) => too_big(m.len() * 64)
+                    .map(|()| Reply::Measurements(m.into_iter().map(Into::into).collect())),
                 Err(e) => Err(e.into()),
             }
         }
         Call::EncodeJob { device, job } => {
-            let r = plugin.ils_platform_equipment_driver().call_encode_job(&mut *store, &device, &job).await?;
+            let r =
+                plugin.ils_platform_equipment_driver().call_encode_job(&mut *store, &device, &job).await?;
             match r {
                 Ok(bytes) => too_big(bytes.len()).map(|()| Reply::Bytes(bytes)),
                 Err(e) => Err(e.into()),
@@ -90,7 +101,10 @@ pub(crate) async fn call(
             Ok(Reply::Reports(list.into_iter().map(Into::into).collect()))
         }
         Call::Render { id, params, format } => {
-            let r = plugin.ils_platform_report_provider().call_render(&mut *store, &id, &params, format.into()).await?;
+            let r = plugin
+                .ils_platform_report_provider()
+                .call_render(&mut *store, &id, &params, format.into())
+                .await?;
             match r {
                 Ok(report) => too_big(report.body.len()).map(|()| Reply::Report(report.into())),
                 Err(e) => Err(e.into()),
@@ -136,14 +150,28 @@ mod http {
         let read = async {
             let response = match receiver.await {
                 Ok(Ok(response)) => response,
-                Ok(Err(code)) => return Err(InvokeError::Plugin { message: format!("HTTP handler failed: {code:?}"), retryable: false }),
-                Err(_) => return Err(InvokeError::Plugin { message: "HTTP handler set no response".into(), retryable: false }),
+                Ok(Err(code)) => {
+                    return Err(InvokeError::Plugin {
+                        message: format!("HTTP handler failed: {code:?}"),
+                        retryable: false,
+                    });
+                }
+                Err(_) => {
+                    return Err(InvokeError::Plugin {
+                        message: "HTTP handler set no response".into(),
+                        retryable: false,
+                    });
+                }
             };
             let (parts, body) = response.into_parts();
             match Limited::new(body, max_out).collect().await {
                 Ok(body) => Ok(http::Response::from_parts(parts, body.to_bytes())),
-                Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(InvokeError::LimitExceeded(Limit::Output)),
-                Err(e) => Err(InvokeError::Plugin { message: format!("HTTP response body: {e}"), retryable: false }),
+                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                    Err(InvokeError::LimitExceeded(Limit::Output))
+                }
+                Err(e) => {
+                    Err(InvokeError::Plugin { message: format!("HTTP response body: {e}"), retryable: false })
+                }
             }
         };
         let (called, response) = tokio::join!(call, read);

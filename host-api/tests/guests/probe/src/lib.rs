@@ -58,7 +58,10 @@ impl Plugin for Probe {
                 black_box(compute(n));
                 Ok(())
             }
-            "publish" => Ok(events::publish("done", &serde_json::json!({"tenant": ils_plugin_sdk::host::context::tenant_id()}))?),
+            "publish" => Ok(events::publish(
+                "done",
+                &serde_json::json!({"tenant": ils_plugin_sdk::host::context::tenant_id()}),
+            )?),
             "kv-set" => {
                 let v: serde_json::Value = serde_json::from_str(&event.payload)?;
                 let key = v["key"].as_str().unwrap_or("k");
@@ -85,15 +88,26 @@ impl Plugin for Probe {
         };
         let answer = |r: Result<String, ils_plugin_sdk::HostError>| match r {
             Ok(body) => Response::text(200, &body),
-            Err(e) => Response::text(if matches!(e, ils_plugin_sdk::HostError::NotFound) { 404 } else { 403 }, &e.to_string()),
+            Err(e) => Response::text(
+                if matches!(e, ils_plugin_sdk::HostError::NotFound) { 404 } else { 403 },
+                &e.to_string(),
+            ),
         };
         match route.as_str() {
-            "kv" => answer(kv::get(&arg).map(|v| v.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default())),
+            "kv" => answer(
+                kv::get(&arg)
+                    .map(|v| v.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default()),
+            ),
             "secret" => answer(secrets::get(&arg).map(|v| v.unwrap_or_default())),
             "config" => Response::text(200, &config::raw()),
-            "patient" => answer(clinical::patient(&arg).map(|p| format!("{} {}", p.given_name, p.family_name))),
+            "patient" => {
+                answer(clinical::patient(&arg).map(|p| format!("{} {}", p.given_name, p.family_name)))
+            }
             "fetch" => match http::get(&arg) {
-                Ok(r) => Response::text(200, &format!("upstream {}: {}", r.status, String::from_utf8_lossy(&r.body))),
+                Ok(r) => Response::text(
+                    200,
+                    &format!("upstream {}: {}", r.status, String::from_utf8_lossy(&r.body)),
+                ),
                 Err(e) => Response::text(502, &e.to_string()),
             },
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
