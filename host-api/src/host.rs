@@ -374,7 +374,8 @@ impl PluginHost {
         {
             return Err(InvokeError::NotSubscribed(e.kind.clone()));
         }
-        let limits = ctx.limits.tightened_by(&manifest.limits);
+        let mut limits = ctx.limits.tightened_by(&manifest.limits);
+        limits.memory_bytes = limits.memory_bytes.min(self.inner.engine.config.max_memory_bytes);
         if call.input_len() > limits.input_bytes {
             return Err(InvokeError::LimitExceeded(Limit::Input));
         }

@@ -89,10 +89,7 @@ pub(crate) fn inspect(
     let supported_text = || supported.iter().map(Version::to_string).collect::<Vec<_>>().join(", ");
     let unsupported =
         |target: String| InstallError::UnsupportedVersion { target, supported: supported_text() };
-    let runs = |v: &Version| {
-        v.pre.is_empty()
-            && supported.iter().any(|s| s.major == v.major && s.minor == v.minor && v.patch <= s.patch)
-    };
+    let runs = |v: &Version| host_runs(supported, v);
     let mut platform: Option<Version> = None;
     let mut see_platform = |name: &str, version: Option<&str>| -> Result<(), InstallError> {
         let v = version.and_then(|v| Version::parse(v).ok()).ok_or_else(|| unsupported(name.to_string()))?;
@@ -148,6 +145,13 @@ pub(crate) fn inspect(
     Ok(Inspection { platform, sdk })
 }
 
+/// Whether a host linking `supported` runs a component built against `v`: same minor lane, a
+/// patch the host already has (a newer patch may use functions this host lacks), no pre-release.
+fn host_runs(supported: &[Version], v: &Version) -> bool {
+    v.pre.is_empty()
+        && supported.iter().any(|s| s.major == v.major && s.minor == v.minor && v.patch <= s.patch)
+}
+
 /// The SDK stamp, from a custom section at any nesting level (it lives in the core module).
 fn sdk_stamp(bytes: &[u8]) -> Result<Option<String>, InstallError> {
     let mut stamp = None;
@@ -176,6 +180,16 @@ mod tests {
         assert_eq!(needs("wasi:http/outgoing-handler"), Ok(Some(&[Capability::HttpOutbound][..])));
         assert_eq!(needs("wasi:sockets/tcp"), Err(()));
         assert_eq!(needs("acme:evil/backdoor"), Err(()));
+    }
+
+    #[test]
+    fn only_versions_the_host_links_are_accepted() {
+        let host = [Version::new(0, 1, 2)];
+        let runs = |v: &str| host_runs(&host, &Version::parse(v).unwrap());
+        assert!(runs("0.1.0") && runs("0.1.2"));
+        assert!(!runs("0.1.3"), "a newer patch may need functions this host lacks");
+        assert!(!runs("0.2.0") && !runs("1.1.0") && !runs("0.0.9"));
+        assert!(!runs("0.1.1-rc.1"));
     }
 
     #[test]

@@ -243,3 +243,48 @@ async fn a_component_importing_an_undeclared_interface_is_refused_at_install() {
         "component imports ils:platform/clinical@0.1.0, which its manifest does not declare (needs capability clinical-read)"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_misbehaviour_at_once_leaves_another_tenant_unaffected() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    t.host
+        .invoke_event(&plugin, ctx("calm"), probe_event("kv-set", r#"{"key":"k","value":"calm's"}"#))
+        .await
+        .unwrap();
+
+    let attacks = [
+        ("loop", Limit::Timeout),
+        ("grow", Limit::Memory),
+        ("recurse", Limit::Stack),
+        ("many-handles", Limit::Resources),
+    ]
+    .map(|(what, limit)| {
+        let (host, plugin) = (t.host.clone(), plugin.clone());
+        tokio::spawn(async move {
+            let r =
+                host.invoke_event(&plugin, ctx("rogue").with_limits(limits()), probe_event(what, "")).await;
+            (what, limit, r)
+        })
+    });
+    let calm = {
+        let (host, plugin) = (t.host.clone(), plugin.clone());
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for _ in 0..10 {
+                let r = host.handle_http(&plugin, ctx("calm"), get("/kv/k")).await.unwrap();
+                seen.push(text(&r));
+            }
+            seen
+        })
+    };
+    for attack in attacks {
+        let (what, limit, result) = attack.await.unwrap();
+        let err = result.unwrap_err();
+        assert!(matches!(err, InvokeError::LimitExceeded(l) if l == limit), "{what}: {err}");
+    }
+    assert_eq!(calm.await.unwrap(), vec!["calm's".to_string(); 10]);
+    // The rogue tenant wrote nothing anywhere.
+    let rogue = t.host.handle_http(&plugin, ctx("rogue"), get("/kv/k")).await.unwrap();
+    assert_eq!(text(&rogue), "");
+}
