@@ -146,7 +146,7 @@ pub mod context {
         #[cfg(target_arch = "wasm32")]
         return super::wit::context::current_caller().map(|c| (c.user_id, c.roles));
         #[cfg(not(target_arch = "wasm32"))]
-        None
+        crate::testing::with(|s| s.caller.clone())
     }
 }
 
@@ -227,8 +227,7 @@ pub mod clinical {
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("clinical-read")?;
-            let _ = id;
-            Err(HostError::NotFound)
+            s.patients.get(id).cloned().ok_or(HostError::NotFound)
         })
     }
 }
@@ -252,7 +251,21 @@ pub mod orders {
     /// An order's status (`pending`, `in-production`, …).
     pub fn status(id: &str) -> Result<String, HostError> {
         #[cfg(target_arch = "wasm32")]
-        return wit::orders::get(id).map(|o| format!("{:?}", o.status).to_lowercase()).map_err(Into::into);
+        return wit::orders::get(id)
+            .map(|o| {
+                use wit::orders::OrderStatus as S;
+                match o.status {
+                    S::Pending => "pending",
+                    S::InProduction => "in-production",
+                    S::QualityCheck => "quality-check",
+                    S::Shipped => "shipped",
+                    S::Completed => "completed",
+                    S::OnHold => "on-hold",
+                    S::Cancelled => "cancelled",
+                }
+                .to_string()
+            })
+            .map_err(Into::into);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("orders-read")?;

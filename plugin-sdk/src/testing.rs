@@ -46,6 +46,8 @@ pub(crate) struct State {
     pub(crate) denied: BTreeSet<String>,
     pub(crate) sent: Vec<OutboundRequest>,
     pub(crate) http: Option<HttpHandler>,
+    pub(crate) patients: BTreeMap<String, crate::host::clinical::Patient>,
+    pub(crate) caller: Option<(String, Vec<String>)>,
 }
 
 thread_local! {
@@ -115,6 +117,18 @@ impl MockHost {
         self
     }
 
+    /// Adds a patient the plugin may read (`host::clinical::patient`).
+    pub fn add_patient(&self, patient: crate::host::clinical::Patient) -> &Self {
+        with(|s| s.patients.insert(patient.id.clone(), patient));
+        self
+    }
+
+    /// Sets the signed-in user routes see (`host::context::caller`).
+    pub fn set_caller(&self, user_id: &str, roles: &[&str]) -> &Self {
+        with(|s| s.caller = Some((user_id.into(), roles.iter().map(|r| r.to_string()).collect())));
+        self
+    }
+
     /// Answers outbound HTTP requests with `handler`.
     pub fn on_http(
         &self,
@@ -159,5 +173,52 @@ pub(crate) fn send(request: OutboundRequest) -> Result<Response, HostError> {
     match handler {
         Some(h) => h(&request),
         None => Ok(Response::not_found()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{clinical, context, events, kv, secrets};
+
+    #[test]
+    fn the_mock_host_answers_like_the_real_one() {
+        let mock = MockHost::install();
+        mock.set_secret("token", "s3cret").set_tenant("bright-eyes").set_caller("u-1", &["ecp"]);
+        mock.add_patient(clinical::Patient {
+            id: "p-1".into(),
+            given_name: "Ann".into(),
+            family_name: "Smith".into(),
+            date_of_birth: "1980-02-03".into(),
+            nhs_number: None,
+        });
+        assert_eq!(secrets::get("token").unwrap().as_deref(), Some("s3cret"));
+        assert_eq!(secrets::get("other").unwrap(), None);
+        assert_eq!(context::tenant_id(), "bright-eyes");
+        assert_eq!(context::caller(), Some(("u-1".to_string(), vec!["ecp".to_string()])));
+        assert_eq!(clinical::patient("p-1").unwrap().family_name, "Smith");
+        assert_eq!(clinical::patient("p-2"), Err(HostError::NotFound));
+        events::publish("done", &serde_json::json!({"n": 1})).unwrap();
+        assert_eq!(mock.published(), vec![("done".to_string(), r#"{"n":1}"#.to_string())]);
+        kv::set("a/1", b"x").unwrap();
+        kv::set("b/1", b"y").unwrap();
+        assert_eq!(kv::list_keys("a/", 10).unwrap(), vec!["a/1".to_string()]);
+    }
+
+    #[test]
+    fn denied_capabilities_fail_like_the_host_denies_them() {
+        let mock = MockHost::install();
+        mock.deny("kv").deny("http-outbound");
+        assert!(matches!(kv::get("x"), Err(HostError::Denied(_))));
+        assert!(matches!(crate::http::get("https://api.example.com/"), Err(HostError::Denied(_))));
+        assert!(mock.sent().is_empty());
+    }
+
+    #[test]
+    fn each_install_starts_clean() {
+        MockHost::install();
+        kv::set("k", b"v").unwrap();
+        let mock = MockHost::install();
+        assert_eq!(mock.kv("k"), None);
     }
 }
