@@ -534,7 +534,11 @@ fn classify(err: &wasmtime::Error, state: &StoreState) -> InvokeError {
         _ => {}
     }
     let stderr = String::from_utf8_lossy(&state.stderr.contents()).trim().to_string();
-    let first = err.to_string();
+    // The trap itself, not the wasm backtrace wrapped around it.
+    let first = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
     if stderr.is_empty() {
         InvokeError::Trap(first)
     } else {

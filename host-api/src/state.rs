@@ -171,3 +171,20 @@ impl WasiHttpView for StoreState {
         WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_never_exceed_the_manifest() {
+        let declared: BTreeSet<Capability> = [Capability::Kv, Capability::HttpOutbound].into();
+        let granted = Grants::all().intersect(&declared);
+        assert!(granted.contains(Capability::Kv) && granted.contains(Capability::HttpOutbound));
+        assert!(!granted.contains(Capability::ClinicalRead));
+        let consented: Grants = [Capability::Kv, Capability::Secrets].into_iter().collect();
+        let granted = consented.intersect(&declared);
+        assert!(granted.contains(Capability::Kv));
+        assert!(!granted.contains(Capability::Secrets) && !granted.contains(Capability::HttpOutbound));
+    }
+}

@@ -94,6 +94,7 @@ async fn a_panic_is_a_crash_with_the_plugins_message() {
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
     let err = t.host.invoke_event(&plugin, ctx("a"), probe_event("panic", "")).await.unwrap_err();
     let InvokeError::Trap(message) = &err else { panic!("{err}") };
+    assert!(message.starts_with("wasm trap: wasm `unreachable` instruction executed"), "{message}");
     assert!(message.contains("probe asked to panic"), "{message}");
 }
 
@@ -120,14 +121,6 @@ async fn an_ungranted_capability_is_a_denial_the_plugin_sees() {
     assert!(t.services.published(&"a".into()).is_empty());
     // The granted one works in the same plugin.
     assert_eq!(t.host.handle_http(&plugin, only_kv(), get("/kv/x")).await.unwrap().status(), 200);
-}
-
-#[tokio::test]
-async fn a_grant_beyond_the_manifest_does_not_count() {
-    let t = host();
-    // The manifest declares only kv; the probe imports more, so install refuses it…
-    let err = t.host.install(&guest("probe"), probe_manifest(&["kv"], "")).await.unwrap_err();
-    assert!(matches!(err, InstallError::UndeclaredImport { .. }), "{err}");
 }
 
 #[tokio::test]
