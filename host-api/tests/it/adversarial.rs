@@ -96,6 +96,11 @@ async fn a_panic_is_a_crash_with_the_plugins_message() {
     let InvokeError::Trap(message) = &err else { panic!("{err}") };
     assert!(message.starts_with("wasm trap: wasm `unreachable` instruction executed"), "{message}");
     assert!(message.contains("probe asked to panic"), "{message}");
+
+    // The same from an HTTP route: a crash, reported at once (not when the deadline passes).
+    let err = t.host.handle_http(&plugin, ctx("a"), get("/panic")).await.unwrap_err();
+    let InvokeError::Trap(message) = &err else { panic!("{err}") };
+    assert!(message.contains("probe route asked to panic"), "{message}");
 }
 
 #[tokio::test]
@@ -280,4 +285,29 @@ async fn every_misbehaviour_at_once_leaves_another_tenant_unaffected() {
     // The rogue tenant wrote nothing anywhere.
     let rogue = t.host.handle_http(&plugin, ctx("rogue"), get("/kv/k")).await.unwrap();
     assert_eq!(text(&rogue), "");
+}
+
+#[tokio::test]
+async fn host_allocations_are_capped_per_invocation() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    let id = ils_registry::PluginId::new("probe").unwrap();
+    t.services.set_config(&"a".into(), &id, serde_json::json!({ "notes": "n".repeat(4096) }));
+    let small = Limits { host_bytes: 1024, ..Limits::default() };
+    let err = t.host.handle_http(&plugin, ctx("a").with_limits(small), get("/config")).await.unwrap_err();
+    assert!(matches!(err, InvokeError::LimitExceeded(Limit::HostBytes)), "{err}");
+    // Within the default budget the same call works.
+    assert_eq!(t.host.handle_http(&plugin, ctx("a"), get("/config")).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn an_oversized_kv_value_is_an_error_the_plugin_sees() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    let value = "v".repeat(100 << 10);
+    let payload = serde_json::json!({"key": "big", "value": value}).to_string();
+    let err = t.host.invoke_event(&plugin, ctx("a"), probe_event("kv-set", &payload)).await.unwrap_err();
+    let InvokeError::Plugin { message, .. } = &err else { panic!("{err}") };
+    assert_eq!(message, "too large");
+    assert_eq!(t.services.kv_value(&"a".into(), &ils_registry::PluginId::new("probe").unwrap(), "big"), None);
 }

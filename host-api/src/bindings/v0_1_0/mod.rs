@@ -174,12 +174,26 @@ mod http {
                 }
             }
         };
-        let (called, response) = tokio::join!(call, read);
-        // An over-long body is reported as such even if the guest then tripped over the closed stream.
+        tokio::pin!(call, read);
+        // Read the response while the guest writes it. A trap ends the wait at once: the
+        // response sender lives in the store, so the reader alone would never finish.
+        let mut returned = false;
+        let response = loop {
+            tokio::select! {
+                called = &mut call, if !returned => {
+                    called?;
+                    returned = true;
+                }
+                response = &mut read => break response,
+            }
+        };
+        // An over-long body is reported as such even if the guest then trips over the closed stream.
         if let Err(InvokeError::LimitExceeded(l)) = response {
             return Ok(Err(InvokeError::LimitExceeded(l)));
         }
-        called?;
+        if !returned {
+            call.await?;
+        }
         Ok(response.map(Reply::Http))
     }
 }

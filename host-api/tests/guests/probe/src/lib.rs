@@ -3,7 +3,7 @@
 //! Events (`probe.<what>`): `noop`, `loop` (forever), `grow` (allocate forever), `recurse`
 //! (without end), `panic`, `compute` (payload: iterations), `publish`, `kv-set` (payload
 //! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
-//! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`.
+//! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`.
 
 use std::hint::black_box;
 
@@ -110,6 +110,7 @@ impl Plugin for Probe {
                 ),
                 Err(e) => Response::text(502, &e.to_string()),
             },
+            "panic" => panic!("probe route asked to panic"),
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
             _ => Response::not_found(),
         }
