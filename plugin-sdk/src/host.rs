@@ -243,7 +243,10 @@ pub mod orders {
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("orders-annotate")?;
-            let _ = (id, note);
+            if !s.orders.contains_key(id) {
+                return Err(HostError::NotFound);
+            }
+            s.notes.push((id.into(), note.into()));
             Ok(())
         })
     }
@@ -269,8 +272,48 @@ pub mod orders {
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("orders-read")?;
-            let _ = id;
-            Err(HostError::NotFound)
+            s.orders.get(id).cloned().ok_or(HostError::NotFound)
+        })
+    }
+}
+
+/// Stock of the tenant, read only (capability `inventory-read`).
+pub mod inventory {
+    use super::*;
+
+    /// Units on hand of one item at one location.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StockLevel {
+        /// Item id.
+        pub item_id: String,
+        /// SKU.
+        pub sku: String,
+        /// Location id.
+        pub location_id: String,
+        /// Units on hand.
+        pub on_hand: i64,
+    }
+
+    /// Stock of the item with `sku` at every location.
+    pub fn stock_by_sku(sku: &str) -> Result<Vec<StockLevel>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::inventory::stock_by_sku(sku)
+            .map(|levels| {
+                levels
+                    .into_iter()
+                    .map(|l| StockLevel {
+                        item_id: l.item_id,
+                        sku: l.sku,
+                        location_id: l.location_id,
+                        on_hand: l.on_hand,
+                    })
+                    .collect()
+            })
+            .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("inventory-read")?;
+            Ok(s.stock.iter().filter(|l| l.sku == sku).cloned().collect())
         })
     }
 }

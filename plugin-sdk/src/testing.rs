@@ -48,6 +48,9 @@ pub(crate) struct State {
     pub(crate) http: Option<HttpHandler>,
     pub(crate) patients: BTreeMap<String, crate::host::clinical::Patient>,
     pub(crate) caller: Option<(String, Vec<String>)>,
+    pub(crate) orders: BTreeMap<String, String>,
+    pub(crate) notes: Vec<(String, String)>,
+    pub(crate) stock: Vec<crate::host::inventory::StockLevel>,
 }
 
 thread_local! {
@@ -120,6 +123,23 @@ impl MockHost {
     /// Adds a patient the plugin may read (`host::clinical::patient`).
     pub fn add_patient(&self, patient: crate::host::clinical::Patient) -> &Self {
         with(|s| s.patients.insert(patient.id.clone(), patient));
+        self
+    }
+
+    /// Adds an order with its status (`pending`, `in-production`, …).
+    pub fn add_order(&self, id: &str, status: &str) -> &Self {
+        with(|s| s.orders.insert(id.into(), status.into()));
+        self
+    }
+
+    /// Notes the plugin added to orders: (order id, note).
+    pub fn order_notes(&self) -> Vec<(String, String)> {
+        with(|s| s.notes.clone())
+    }
+
+    /// Adds a stock level.
+    pub fn add_stock(&self, level: crate::host::inventory::StockLevel) -> &Self {
+        with(|s| s.stock.push(level));
         self
     }
 
@@ -203,6 +223,12 @@ mod tests {
         kv::set("a/1", b"x").unwrap();
         kv::set("b/1", b"y").unwrap();
         assert_eq!(kv::list_keys("a/", 10).unwrap(), vec!["a/1".to_string()]);
+
+        mock.add_order("o-1", "in-production");
+        assert_eq!(crate::host::orders::status("o-1").unwrap(), "in-production");
+        crate::host::orders::annotate("o-1", "checked").unwrap();
+        assert_eq!(crate::host::orders::annotate("o-2", "x"), Err(HostError::NotFound));
+        assert_eq!(mock.order_notes(), vec![("o-1".to_string(), "checked".to_string())]);
     }
 
     #[test]

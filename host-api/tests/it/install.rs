@@ -27,7 +27,7 @@ version = "1.0.0"
 publisher = "ILS tests"
 platform = "^0.2"
 provides = ["event-handler"]
-capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound"]
+capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]
 events = ["probe.*"]
 outbound.hosts = ["https://api.example.com"]
 "#;

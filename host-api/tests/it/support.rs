@@ -83,7 +83,16 @@ events = ["probe.*"]
 }
 
 /// Every capability the probe imports.
-pub const PROBE_CAPS: &[&str] = &["kv", "secrets", "events-publish", "clinical-read", "http-outbound"];
+pub const PROBE_CAPS: &[&str] = &[
+    "kv",
+    "secrets",
+    "events-publish",
+    "clinical-read",
+    "http-outbound",
+    "orders-read",
+    "orders-annotate",
+    "inventory-read",
+];
 
 /// A host over fresh in-memory services, sharing the engine and the compile cache.
 pub struct TestHost {

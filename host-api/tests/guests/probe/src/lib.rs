@@ -3,11 +3,12 @@
 //! Events (`probe.<what>`): `noop`, `loop` (forever), `grow` (allocate forever), `recurse`
 //! (without end), `panic`, `compute` (payload: iterations), `publish`, `kv-set` (payload
 //! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
-//! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`.
+//! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
+//! `/order/ID`, `/annotate/ID`, `/stock/SKU`.
 
 use std::hint::black_box;
 
-use ils_plugin_sdk::host::{clinical, config, events, kv, secrets};
+use ils_plugin_sdk::host::{clinical, config, events, inventory, kv, orders, secrets};
 use ils_plugin_sdk::{Error, Event, Plugin, Request, Response, export_plugin, http};
 
 /// The compute-heavy function of the benchmark, the same code natively and in wasm.
@@ -110,6 +111,11 @@ impl Plugin for Probe {
                 ),
                 Err(e) => Response::text(502, &e.to_string()),
             },
+            "order" => answer(orders::status(&arg)),
+            "annotate" => answer(orders::annotate(&arg, "probe was here").map(|()| "noted".into())),
+            "stock" => answer(
+                inventory::stock_by_sku(&arg).map(|l| l.iter().map(|l| l.on_hand).sum::<i64>().to_string()),
+            ),
             "panic" => panic!("probe route asked to panic"),
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
             _ => Response::not_found(),
