@@ -29,7 +29,8 @@ impl Grants {
         Self::default()
     }
 
-    /// Every capability the manifest declares (for local testing: `ils plugin invoke`).
+    /// Every capability; the host still grants only what the manifest declares (local testing,
+    /// `ils plugin invoke`).
     pub fn all() -> Self {
         Self(Capability::ALL.into_iter().collect())
     }
