@@ -70,3 +70,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn every_extension_point_is_reachable_and_sdk_defaults_answer() {
+    use ils_host_api::{InvokeError, ReportFormat};
+
+    let t = host();
+    let text = r#"
+id = "probe"
+name = "Probe"
+version = "1.0.0"
+publisher = "ILS tests"
+platform = "^0.1"
+provides = ["event-handler", "scheduled", "http", "equipment-driver", "report-provider", "recommender"]
+capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]
+events = ["probe.*"]
+outbound.hosts = ["https://api.example.com"]
+schedules = [{ name = "nightly", cron = "0 2 * * *" }]
+"#;
+    let plugin = t.host.install(&guest("probe"), Manifest::from_toml(text).unwrap()).await.unwrap();
+    let (h, p) = (&t.host, &plugin);
+    h.run_job(p, ctx("a"), "nightly", 0).await.unwrap();
+    assert!(matches!(h.run_job(p, ctx("a"), "weekly", 0).await, Err(InvokeError::NotProvided(_))));
+    assert!(h.list_reports(p, ctx("a")).await.unwrap().is_empty());
+    let not_a_driver = |r: Result<_, InvokeError>| match r {
+        Err(InvokeError::Plugin { message, retryable: false }) => message,
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("expected the SDK's default error"),
+    };
+    assert_eq!(
+        not_a_driver(h.decode(p, ctx("a"), "rt-5100", b"data".to_vec()).await.map(drop)),
+        "this plugin is not an equipment driver"
+    );
+    assert_eq!(
+        not_a_driver(h.encode_job(p, ctx("a"), "edger", "{}").await.map(drop)),
+        "this plugin is not an equipment driver"
+    );
+    assert_eq!(
+        not_a_driver(h.render_report(p, ctx("a"), "r", "{}", ReportFormat::Csv).await.map(drop)),
+        "this plugin offers no reports"
+    );
+    assert_eq!(
+        not_a_driver(h.recommend(p, ctx("a"), "frames", "{}").await.map(drop)),
+        "this plugin is not a recommender"
+    );
+}
