@@ -1,0 +1,100 @@
+//! The one wasmtime `Engine` per process: pooling allocator, epoch interruption, and the thread
+//! that ticks the epoch.
+
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::error::HostError;
+
+/// How the engine is sized. The pool reserves address space (not memory) up front.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Plugin instances alive at once across all tenants; more wait as [`crate::InvokeError::Busy`].
+    pub max_instances: u32,
+    /// The ceiling of any plugin's linear memory (plans choose lower limits).
+    pub max_memory_bytes: usize,
+    /// The wasm call-stack size (deep recursion beyond it stops the call).
+    pub max_wasm_stack: usize,
+    /// Granularity of wall-clock deadlines.
+    pub epoch_tick: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            max_instances: 128,
+            max_memory_bytes: 256 << 20,
+            max_wasm_stack: 512 << 10,
+            epoch_tick: Duration::from_millis(10),
+        }
+    }
+}
+
+/// A shared engine with its epoch ticker; cheap to clone.
+#[derive(Clone)]
+pub struct PluginEngine {
+    pub(crate) engine: Engine,
+    pub(crate) config: EngineConfig,
+}
+
+impl std::fmt::Debug for PluginEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginEngine").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl PluginEngine {
+    /// Builds the engine and starts its epoch ticker (a plain thread, so it keeps ticking when
+    /// every async worker is busy; it stops when the last clone of the engine is dropped).
+    pub fn new(config: EngineConfig) -> Result<Self, HostError> {
+        let n = config.max_instances;
+        let mut pool = PoolingAllocationConfig::new();
+        // A Rust wasip2 component is 3 core modules (the program and two adapter shims).
+        pool.total_component_instances(n)
+            .total_core_instances(n * 4)
+            .total_memories(n)
+            .total_tables(n * 2)
+            .total_stacks(n)
+            .max_memory_size(config.max_memory_bytes)
+            .max_core_instances_per_component(8)
+            .max_memories_per_component(2)
+            .max_tables_per_component(4)
+            .max_unused_warm_slots(n.min(32))
+            .linear_memory_keep_resident(0);
+        let mut cfg = Config::new();
+        cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+            .epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            // Host calls run on the fiber stack too; leave them generous headroom.
+            .async_stack_size(config.max_wasm_stack + (4 << 20))
+            // Reserve exactly the ceiling: no moving memories, modest address space per slot.
+            .memory_reservation(config.max_memory_bytes as u64)
+            .memory_guard_size(2 << 20)
+            .memory_may_move(false)
+            .parallel_compilation(true);
+        let engine = Engine::new(&cfg).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let weak = engine.weak();
+        let tick = config.epoch_tick;
+        std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
+            loop {
+                std::thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })?;
+        Ok(Self { engine, config })
+    }
+
+    /// The wasmtime engine (for embedders that measure or extend it).
+    pub fn wasmtime(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Instances currently alive in the pool.
+    pub fn live_instances(&self) -> u64 {
+        self.engine.pooling_allocator_metrics().map_or(0, |m| m.component_instances())
+    }
+}

@@ -1,0 +1,571 @@
+//! [`PluginHost`]: install components, and invoke their extension points for a tenant — each
+//! call in a fresh `Store` from the plugin version's pre-linked `InstancePre`, with limits.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ils_registry::{ExtensionPoint, Manifest};
+use semver::Version;
+use tracing::Instrument;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+use crate::bindings::{self, v0_1_0};
+use crate::cache::CompileCache;
+use crate::cap;
+use crate::engine::PluginEngine;
+use crate::error::{Breach, HostError, InstallError, InvokeError};
+use crate::extension::*;
+use crate::ids::{Caller, Scope, TenantId};
+use crate::inspect::inspect;
+use crate::limits::{Limit, Limits};
+use crate::metrics::{InvocationReport, MetricsSink, NoMetrics};
+use crate::services::HostServices;
+use crate::state::{Grants, Invocation, Limiter, StoreState};
+
+/// Extra time past the budget before a call blocked in a host call is abandoned.
+const GRACE: Duration = Duration::from_millis(250);
+/// Guest stderr kept to explain a crash.
+const STDERR_BYTES: usize = 4096;
+
+/// How the host runs.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Where compiled components are cached (host-owned, not inside the registry).
+    pub cache_dir: PathBuf,
+    /// Allow outbound HTTP to private and loopback addresses (development and tests only).
+    pub allow_private_networks: bool,
+}
+
+/// Who an invocation runs for and what it may do; built by the embedder for every call.
+#[derive(Debug, Clone)]
+pub struct InvocationContext {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// Capabilities the tenant granted (declared ∩ consented ∩ plan).
+    pub grants: Grants,
+    /// The plan's limits (the manifest may tighten them).
+    pub limits: Limits,
+    /// The signed-in user, for HTTP routes.
+    pub caller: Option<Caller>,
+}
+
+impl InvocationContext {
+    /// A context for `tenant` with no grants, default limits and no caller.
+    pub fn new(tenant: TenantId) -> Self {
+        Self { tenant, grants: Grants::none(), limits: Limits::default(), caller: None }
+    }
+
+    /// With these grants.
+    pub fn with_grants(mut self, grants: Grants) -> Self {
+        self.grants = grants;
+        self
+    }
+
+    /// With these limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// On behalf of this user.
+    pub fn with_caller(mut self, caller: Caller) -> Self {
+        self.caller = Some(caller);
+        self
+    }
+}
+
+/// The pre-linked component of one supported `ils:platform` version.
+#[derive(Clone)]
+enum Pre {
+    V0_1_0(v0_1_0::PluginPre<StoreState>),
+}
+
+/// An installed plugin version: compiled, checked and pre-linked; shared by every tenant.
+#[derive(Clone)]
+pub struct PluginVersion {
+    manifest: Arc<Manifest>,
+    platform: Version,
+    sdk: Option<String>,
+    pre: Pre,
+}
+
+impl std::fmt::Debug for PluginVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginVersion")
+            .field("id", &self.manifest.id)
+            .field("version", &self.manifest.version)
+            .field("platform", &self.platform)
+            .field("sdk", &self.sdk)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PluginVersion {
+    /// Its manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The `ils:platform` version it targets.
+    pub fn platform(&self) -> &Version {
+        &self.platform
+    }
+
+    /// The SDK stamp, when built with `ils-plugin-sdk`.
+    pub fn sdk(&self) -> Option<&str> {
+        self.sdk.as_deref()
+    }
+}
+
+/// One call to an extension point.
+pub(crate) enum Call {
+    Event(Event),
+    Job { name: String, at_ms: i64 },
+    Http(http::Request<Bytes>),
+    Decode { device: String, data: Vec<u8> },
+    EncodeJob { device: String, job: String },
+    ListReports,
+    Render { id: String, params: String, format: ReportFormat },
+    Recommend { kind: String, input: String },
+}
+
+impl Call {
+    fn point(&self) -> (ExtensionPoint, &'static str) {
+        match self {
+            Self::Event(_) => (ExtensionPoint::EventHandler, "event-handler.handle"),
+            Self::Job { .. } => (ExtensionPoint::Scheduled, "scheduled.run"),
+            Self::Http(_) => (ExtensionPoint::Http, "incoming-handler.handle"),
+            Self::Decode { .. } => (ExtensionPoint::EquipmentDriver, "equipment-driver.decode"),
+            Self::EncodeJob { .. } => (ExtensionPoint::EquipmentDriver, "equipment-driver.encode-job"),
+            Self::ListReports => (ExtensionPoint::ReportProvider, "report-provider.list-reports"),
+            Self::Render { .. } => (ExtensionPoint::ReportProvider, "report-provider.render"),
+            Self::Recommend { .. } => (ExtensionPoint::Recommender, "recommender.recommend"),
+        }
+    }
+
+    fn input_len(&self) -> usize {
+        match self {
+            Self::Event(e) => e.payload.len() + e.kind.len() + e.id.len(),
+            Self::Job { name, .. } => name.len(),
+            Self::Http(r) => r.body().len() + r.uri().to_string().len(),
+            Self::Decode { data, .. } => data.len(),
+            Self::EncodeJob { job, .. } => job.len(),
+            Self::ListReports => 0,
+            Self::Render { params, .. } => params.len(),
+            Self::Recommend { input, .. } => input.len(),
+        }
+    }
+}
+
+/// What a call returned.
+pub(crate) enum Reply {
+    Unit,
+    Http(http::Response<Bytes>),
+    Measurements(Vec<Measurement>),
+    Bytes(Vec<u8>),
+    Reports(Vec<ReportInfo>),
+    Report(RenderedReport),
+    Recommendations(Vec<Recommendation>),
+}
+
+struct Inner {
+    engine: PluginEngine,
+    linker_v0_1_0: Linker<StoreState>,
+    cache: CompileCache,
+    services: HostServices,
+    allow_private: bool,
+    metrics: Arc<dyn MetricsSink>,
+}
+
+/// The plugin host. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct PluginHost {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PluginHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginHost").field("engine", &self.inner.engine).finish_non_exhaustive()
+    }
+}
+
+fn linker(engine: &PluginEngine) -> wasmtime::Result<Linker<StoreState>> {
+    let mut linker = Linker::new(&engine.engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    v0_1_0::add_to_linker(&mut linker)?;
+    Ok(linker)
+}
+
+macro_rules! expect_reply {
+    ($e:expr, $p:pat => $v:expr) => {
+        match $e? {
+            $p => Ok($v),
+            _ => Err(InvokeError::Host("unexpected reply from the plugin binding".into())),
+        }
+    };
+}
+
+impl PluginHost {
+    /// A host on `engine`, calling `services` for every capability.
+    pub fn new(engine: PluginEngine, services: HostServices, config: HostConfig) -> Result<Self, HostError> {
+        let linker_v0_1_0 = linker(&engine).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let cache = CompileCache::new(&config.cache_dir, &engine.engine)?;
+        let inner = Inner {
+            engine,
+            linker_v0_1_0,
+            cache,
+            services,
+            allow_private: config.allow_private_networks,
+            metrics: Arc::new(NoMetrics),
+        };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// Sends a report of every invocation to `sink`.
+    pub fn with_metrics(self, sink: Arc<dyn MetricsSink>) -> Self {
+        let Inner { engine, linker_v0_1_0, cache, services, allow_private, .. } = Arc::try_unwrap(self.inner)
+            .unwrap_or_else(|shared| Inner {
+                engine: shared.engine.clone(),
+                linker_v0_1_0: shared.linker_v0_1_0.clone(),
+                cache: shared.cache.clone(),
+                services: shared.services.clone(),
+                allow_private: shared.allow_private,
+                metrics: shared.metrics.clone(),
+            });
+        Self {
+            inner: Arc::new(Inner { engine, linker_v0_1_0, cache, services, allow_private, metrics: sink }),
+        }
+    }
+
+    /// The `ils:platform` versions this host runs.
+    pub fn supported_platforms() -> Vec<Version> {
+        bindings::supported()
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &PluginEngine {
+        &self.inner.engine
+    }
+
+    /// Compiles (or loads from the cache), checks and pre-links a component. Refuses a
+    /// component that imports anything its manifest does not declare, or that targets an
+    /// `ils:platform` version this host cannot run. Runs on a blocking thread.
+    pub async fn install(&self, component: &[u8], manifest: Manifest) -> Result<PluginVersion, InstallError> {
+        let inner = self.inner.clone();
+        let bytes = component.to_vec();
+        tokio::task::spawn_blocking(move || inner.install(&bytes, manifest))
+            .await
+            .map_err(|e| InstallError::Invalid(format!("install task failed: {e}")))?
+    }
+
+    /// Delivers an event the plugin subscribes to.
+    pub async fn invoke_event(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        event: Event,
+    ) -> Result<(), InvokeError> {
+        expect_reply!(self.invoke(plugin, ctx, Call::Event(event)).await, Reply::Unit => ())
+    }
+
+    /// Runs a scheduled job declared in the manifest.
+    pub async fn run_job(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        job: &str,
+        at_ms: i64,
+    ) -> Result<(), InvokeError> {
+        if !plugin.manifest.schedules.iter().any(|s| s.name == job) {
+            return Err(InvokeError::NotProvided(ExtensionPoint::Scheduled));
+        }
+        expect_reply!(self.invoke(plugin, ctx, Call::Job { name: job.to_string(), at_ms }).await, Reply::Unit => ())
+    }
+
+    /// Serves an HTTP request with the plugin's routes. The path is the plugin-relative one
+    /// (core strips `/api/v1/plugins/{plugin}`); the caller's identity goes in `ctx`.
+    pub async fn handle_http(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, InvokeError> {
+        expect_reply!(self.invoke(plugin, ctx, Call::Http(request)).await, Reply::Http(r) => r)
+    }
+
+    /// Decodes device output (equipment drivers).
+    pub async fn decode(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        data: Vec<u8>,
+    ) -> Result<Vec<Measurement>, InvokeError> {
+        let call = Call::Decode { device: device.to_string(), data };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Measurements(m) => m)
+    }
+
+    /// Encodes a job for a device (equipment drivers).
+    pub async fn encode_job(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        job: &str,
+    ) -> Result<Vec<u8>, InvokeError> {
+        let call = Call::EncodeJob { device: device.to_string(), job: job.to_string() };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Bytes(b) => b)
+    }
+
+    /// The reports a plugin offers.
+    pub async fn list_reports(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+    ) -> Result<Vec<ReportInfo>, InvokeError> {
+        expect_reply!(self.invoke(plugin, ctx, Call::ListReports).await, Reply::Reports(r) => r)
+    }
+
+    /// Renders a report.
+    pub async fn render_report(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        id: &str,
+        params: &str,
+        format: ReportFormat,
+    ) -> Result<RenderedReport, InvokeError> {
+        let call = Call::Render { id: id.to_string(), params: params.to_string(), format };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Report(r) => r)
+    }
+
+    /// Asks a recommender.
+    pub async fn recommend(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        kind: &str,
+        input: &str,
+    ) -> Result<Vec<Recommendation>, InvokeError> {
+        let call = Call::Recommend { kind: kind.to_string(), input: input.to_string() };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Recommendations(r) => r)
+    }
+
+    async fn invoke(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        call: Call,
+    ) -> Result<Reply, InvokeError> {
+        let manifest = &plugin.manifest;
+        let (point, export) = call.point();
+        if !manifest.provides.contains(&point) {
+            return Err(InvokeError::NotProvided(point));
+        }
+        if let Call::Event(e) = &call
+            && !manifest.subscribes_to(&e.kind)
+        {
+            return Err(InvokeError::NotSubscribed(e.kind.clone()));
+        }
+        let mut limits = ctx.limits.tightened_by(&manifest.limits);
+        limits.memory_bytes = limits.memory_bytes.min(self.inner.engine.config.max_memory_bytes);
+        if call.input_len() > limits.input_bytes {
+            return Err(InvokeError::LimitExceeded(Limit::Input));
+        }
+        let span = tracing::info_span!("plugin.invoke", tenant = %ctx.tenant, plugin = %manifest.id,
+            version = %manifest.version, export);
+        let started = Instant::now();
+        let tenant = ctx.tenant.clone();
+        let (result, usage) = self.run(plugin, ctx, limits, call).instrument(span.clone()).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        };
+        span.in_scope(|| match &result {
+            Ok(_) => tracing::debug!(outcome, elapsed = ?started.elapsed(), "plugin call done"),
+            Err(e) => tracing::info!(outcome, error = %e, elapsed = ?started.elapsed(), "plugin call failed"),
+        });
+        self.inner.metrics.record(InvocationReport {
+            tenant,
+            plugin: manifest.id.clone(),
+            version: manifest.version.clone(),
+            export,
+            duration: started.elapsed(),
+            outcome,
+            peak_memory_bytes: usage.peak_memory,
+            host_bytes: usage.host_bytes,
+            log_lines_dropped: usage.log_dropped,
+        });
+        result
+    }
+
+    async fn run(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        limits: Limits,
+        call: Call,
+    ) -> (Result<Reply, InvokeError>, Usage) {
+        let mut store = match self.new_store(plugin, ctx, limits).await {
+            Ok(store) => store,
+            Err(e) => return (Err(e), Usage::default()),
+        };
+        let called = tokio::time::timeout(limits.timeout + GRACE, async {
+            match &plugin.pre {
+                Pre::V0_1_0(pre) => v0_1_0::call(pre, &mut store, call).await,
+            }
+        })
+        .await;
+        let state = store.data();
+        let usage = Usage {
+            peak_memory: state.limiter.peak_memory,
+            host_bytes: state.inv.host_bytes(),
+            log_dropped: state.log.dropped,
+        };
+        let result = match called {
+            Err(_elapsed) => Err(InvokeError::LimitExceeded(Limit::Timeout)),
+            Ok(Ok(reply)) => reply,
+            Ok(Err(trap)) => Err(classify(&trap, state)),
+        };
+        // The store (and its pool slot) is dropped here; it is never reused.
+        (result, usage)
+    }
+
+    async fn new_store(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        limits: Limits,
+    ) -> Result<Store<StoreState>, InvokeError> {
+        let manifest = &plugin.manifest;
+        let services = &self.inner.services;
+        let scope = Scope {
+            tenant: ctx.tenant,
+            plugin: manifest.id.clone(),
+            version: manifest.version.clone(),
+            caller: ctx.caller,
+        };
+        let config = services
+            .config
+            .config(&scope)
+            .await
+            .map_err(|e| InvokeError::Host(format!("tenant configuration: {e}")))?;
+        let origins = manifest.outbound_hosts.iter().filter_map(|h| h.resolve(&config)).collect();
+        let inv = Arc::new(Invocation::new(scope, ctx.grants.intersect(&manifest.capabilities), limits));
+        let stderr = MemoryOutputPipe::new(STDERR_BYTES);
+        // No environment, no arguments, no preopened directories, no sockets: WASI gives the
+        // guest clocks, randomness and a captured stderr, nothing else.
+        let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(limits.resources);
+        let state = StoreState {
+            table,
+            wasi,
+            http: WasiHttpCtx::new(),
+            outbound: cap::http::OutboundPolicy {
+                inv: inv.clone(),
+                origins,
+                allow_private: self.inner.allow_private,
+                sent: 0,
+            },
+            limiter: Limiter::new(&limits),
+            stderr,
+            timed_out: false,
+            context: cap::context::ContextCap { inv: inv.clone() },
+            log: cap::log::LogCap { inv: inv.clone(), written: 0, dropped: 0 },
+            config: cap::config::ConfigCap { inv: inv.clone(), json: config.to_string() },
+            secrets: cap::secrets::SecretsCap { inv: inv.clone(), store: services.secrets.clone() },
+            kv: cap::kv::KvCap { inv: inv.clone(), store: services.kv.clone() },
+            events: cap::events::EventsCap { inv: inv.clone(), sink: services.events.clone(), published: 0 },
+            orders: cap::orders::OrdersCap { inv: inv.clone(), orders: services.orders.clone() },
+            clinical: cap::clinical::ClinicalCap { inv: inv.clone(), reader: services.clinical.clone() },
+            inventory: cap::inventory::InventoryCap { inv: inv.clone(), reader: services.inventory.clone() },
+            inv,
+        };
+        let mut store = Store::new(&self.inner.engine.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let deadline = Instant::now() + limits.timeout;
+        // Deadline 0 would trap at once; check every tick and yield so other calls run too.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut ctx| {
+            if Instant::now() >= deadline {
+                ctx.data_mut().timed_out = true;
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+            }
+        });
+        Ok(store)
+    }
+}
+
+#[derive(Default)]
+struct Usage {
+    peak_memory: usize,
+    host_bytes: usize,
+    log_dropped: usize,
+}
+
+/// Tells limit breaches (the host stopped the plugin) from crashes (a bug in the plugin).
+fn classify(err: &wasmtime::Error, state: &StoreState) -> InvokeError {
+    if let Some(Breach(limit)) = err.downcast_ref::<Breach>() {
+        return InvokeError::LimitExceeded(*limit);
+    }
+    if let Some(limit) = state.limiter.breached {
+        return InvokeError::LimitExceeded(limit);
+    }
+    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return InvokeError::Busy;
+    }
+    if err.downcast_ref::<wasmtime::component::ResourceTableError>().is_some() {
+        return InvokeError::LimitExceeded(Limit::Resources);
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => return InvokeError::LimitExceeded(Limit::Timeout),
+        Some(Trap::StackOverflow) => return InvokeError::LimitExceeded(Limit::Stack),
+        _ if state.timed_out => return InvokeError::LimitExceeded(Limit::Timeout),
+        _ => {}
+    }
+    let stderr = String::from_utf8_lossy(&state.stderr.contents()).trim().to_string();
+    // The trap itself, not the wasm backtrace wrapped around it.
+    let first = match err.downcast_ref::<Trap>() {
+        Some(trap) => trap.to_string(),
+        None => err.root_cause().to_string(),
+    };
+    if stderr.is_empty() {
+        InvokeError::Trap(first)
+    } else {
+        InvokeError::Trap(format!("{first}; stderr: {stderr}"))
+    }
+}
+
+impl Inner {
+    fn install(&self, bytes: &[u8], manifest: Manifest) -> Result<PluginVersion, InstallError> {
+        let engine = &self.engine.engine;
+        let component = self.cache.load_or_compile(engine, bytes)?;
+        let found = inspect(engine, &component, bytes, &manifest, &bindings::supported())?;
+        let pre = if found.platform.major == 0 && found.platform.minor == 1 {
+            let instance_pre = self
+                .linker_v0_1_0
+                .instantiate_pre(&component)
+                .map_err(|e| InstallError::Invalid(format!("linking: {e:#}")))?;
+            Pre::V0_1_0(
+                v0_1_0::PluginPre::new(instance_pre).map_err(|e| InstallError::Exports(format!("{e:#}")))?,
+            )
+        } else {
+            return Err(InstallError::UnsupportedVersion {
+                target: format!("ils:platform@{}", found.platform),
+                supported: "0.1.x".into(),
+            });
+        };
+        tracing::info!(plugin = %manifest.id, version = %manifest.version, platform = %found.platform, sdk = ?found.sdk, "plugin installed");
+        Ok(PluginVersion { manifest: Arc::new(manifest), platform: found.platform, sdk: found.sdk, pre })
+    }
+}

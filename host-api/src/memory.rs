@@ -1,0 +1,272 @@
+//! In-memory implementations of every service trait, for tests and local runs. Everything is
+//! keyed by tenant (and plugin, for kv, config and secrets), the same way core's storage is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use ils_registry::PluginId;
+use serde_json::Value;
+
+use crate::ids::{Scope, TenantId};
+use crate::services::*;
+
+/// A read of a clinical record, as the in-memory audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The tenant whose record was read.
+    pub tenant: TenantId,
+    /// The reading plugin.
+    pub plugin: PluginId,
+    /// `patient` or `prescription`.
+    pub entity: &'static str,
+    /// The record's id.
+    pub id: String,
+}
+
+#[derive(Default)]
+struct Data {
+    config: HashMap<(TenantId, PluginId), Value>,
+    secrets: HashMap<(TenantId, PluginId, String), String>,
+    kv: HashMap<(TenantId, PluginId), BTreeMap<String, Vec<u8>>>,
+    published: Vec<(TenantId, PluginId, PublishedEvent)>,
+    orders: HashMap<(TenantId, String), Order>,
+    notes: Vec<(TenantId, String, String)>,
+    patients: HashMap<(TenantId, String), Patient>,
+    prescriptions: HashMap<(TenantId, String), Prescription>,
+    stock: Vec<(TenantId, StockLevel)>,
+    audit: Vec<AuditEntry>,
+}
+
+/// All services in memory. Cheap to clone (shared state).
+#[derive(Clone, Default)]
+pub struct InMemory(Arc<Mutex<Data>>);
+
+impl std::fmt::Debug for InMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemory").finish_non_exhaustive()
+    }
+}
+
+impl InMemory {
+    /// Empty services.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// These services as [`HostServices`].
+    pub fn services(&self) -> HostServices {
+        HostServices {
+            config: Arc::new(self.clone()),
+            secrets: Arc::new(self.clone()),
+            kv: Arc::new(self.clone()),
+            events: Arc::new(self.clone()),
+            orders: Arc::new(self.clone()),
+            clinical: Arc::new(self.clone()),
+            inventory: Arc::new(self.clone()),
+        }
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        // A panic while holding the lock only happens in a failing test; keep serving.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets a tenant's configuration of a plugin.
+    pub fn set_config(&self, tenant: &TenantId, plugin: &PluginId, config: Value) {
+        self.data().config.insert((tenant.clone(), plugin.clone()), config);
+    }
+
+    /// Sets a tenant's secret for a plugin.
+    pub fn set_secret(&self, tenant: &TenantId, plugin: &PluginId, name: &str, value: &str) {
+        self.data().secrets.insert((tenant.clone(), plugin.clone(), name.into()), value.into());
+    }
+
+    /// A kv value, as the plugin stored it for the tenant.
+    pub fn kv_value(&self, tenant: &TenantId, plugin: &PluginId, key: &str) -> Option<Vec<u8>> {
+        self.data().kv.get(&(tenant.clone(), plugin.clone())).and_then(|m| m.get(key).cloned())
+    }
+
+    /// Events the plugin published for the tenant.
+    pub fn published(&self, tenant: &TenantId) -> Vec<PublishedEvent> {
+        self.data().published.iter().filter(|(t, _, _)| t == tenant).map(|(_, _, e)| e.clone()).collect()
+    }
+
+    /// Adds an order to the tenant.
+    pub fn add_order(&self, tenant: &TenantId, order: Order) {
+        self.data().orders.insert((tenant.clone(), order.id.clone()), order);
+    }
+
+    /// Notes added to orders of the tenant: (order id, note).
+    pub fn order_notes(&self, tenant: &TenantId) -> Vec<(String, String)> {
+        self.data()
+            .notes
+            .iter()
+            .filter(|(t, _, _)| t == tenant)
+            .map(|(_, o, n)| (o.clone(), n.clone()))
+            .collect()
+    }
+
+    /// Adds a patient to the tenant.
+    pub fn add_patient(&self, tenant: &TenantId, patient: Patient) {
+        self.data().patients.insert((tenant.clone(), patient.id.clone()), patient);
+    }
+
+    /// Adds a prescription to the tenant.
+    pub fn add_prescription(&self, tenant: &TenantId, rx: Prescription) {
+        self.data().prescriptions.insert((tenant.clone(), rx.id.clone()), rx);
+    }
+
+    /// Adds a stock level to the tenant.
+    pub fn add_stock(&self, tenant: &TenantId, level: StockLevel) {
+        self.data().stock.push((tenant.clone(), level));
+    }
+
+    /// Clinical reads of the tenant's records.
+    pub fn audit_log(&self, tenant: &TenantId) -> Vec<AuditEntry> {
+        self.data().audit.iter().filter(|e| &e.tenant == tenant).cloned().collect()
+    }
+}
+
+fn key(scope: &Scope) -> (TenantId, PluginId) {
+    (scope.tenant.clone(), scope.plugin.clone())
+}
+
+#[async_trait]
+impl ConfigSource for InMemory {
+    async fn config(&self, scope: &Scope) -> ServiceResult<Value> {
+        Ok(self.data().config.get(&key(scope)).cloned().unwrap_or_else(|| Value::Object(Default::default())))
+    }
+}
+
+#[async_trait]
+impl SecretStore for InMemory {
+    async fn secret(&self, scope: &Scope, name: &str) -> ServiceResult<Option<String>> {
+        Ok(self.data().secrets.get(&(scope.tenant.clone(), scope.plugin.clone(), name.to_string())).cloned())
+    }
+}
+
+#[async_trait]
+impl KvStore for InMemory {
+    async fn get(&self, scope: &Scope, key_: &str) -> ServiceResult<Option<Vec<u8>>> {
+        Ok(self.data().kv.get(&key(scope)).and_then(|m| m.get(key_).cloned()))
+    }
+
+    async fn set(&self, scope: &Scope, key_: &str, value: Vec<u8>) -> ServiceResult<()> {
+        self.data().kv.entry(key(scope)).or_default().insert(key_.to_string(), value);
+        Ok(())
+    }
+
+    async fn delete(&self, scope: &Scope, key_: &str) -> ServiceResult<()> {
+        if let Some(m) = self.data().kv.get_mut(&key(scope)) {
+            m.remove(key_);
+        }
+        Ok(())
+    }
+
+    async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>> {
+        let data = self.data();
+        let Some(m) = data.kv.get(&key(scope)) else { return Ok(Vec::new()) };
+        Ok(m.range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl EventSink for InMemory {
+    async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()> {
+        self.data().published.push((scope.tenant.clone(), scope.plugin.clone(), event));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OrdersService for InMemory {
+    async fn get(&self, scope: &Scope, id: &str) -> ServiceResult<Order> {
+        self.data().orders.get(&(scope.tenant.clone(), id.to_string())).cloned().ok_or(ServiceError::NotFound)
+    }
+
+    async fn list(
+        &self,
+        scope: &Scope,
+        status: Option<OrderStatus>,
+        limit: usize,
+    ) -> ServiceResult<Vec<Order>> {
+        let data = self.data();
+        let mut orders: Vec<Order> = data
+            .orders
+            .iter()
+            .filter(|((t, _), o)| *t == scope.tenant && status.is_none_or(|s| s == o.status))
+            .map(|(_, o)| o.clone())
+            .collect();
+        orders.sort_by_key(|o| std::cmp::Reverse(o.created_at_ms));
+        orders.truncate(limit);
+        Ok(orders)
+    }
+
+    async fn annotate(&self, scope: &Scope, id: &str, note: &str) -> ServiceResult<()> {
+        let mut data = self.data();
+        if !data.orders.contains_key(&(scope.tenant.clone(), id.to_string())) {
+            return Err(ServiceError::NotFound);
+        }
+        data.notes.push((scope.tenant.clone(), id.to_string(), note.to_string()));
+        Ok(())
+    }
+
+    async fn transition(
+        &self,
+        scope: &Scope,
+        id: &str,
+        to: OrderStatus,
+        _reason: &str,
+    ) -> ServiceResult<Order> {
+        let mut data = self.data();
+        let order =
+            data.orders.get_mut(&(scope.tenant.clone(), id.to_string())).ok_or(ServiceError::NotFound)?;
+        order.status = to;
+        Ok(order.clone())
+    }
+}
+
+#[async_trait]
+impl ClinicalReader for InMemory {
+    async fn patient(&self, scope: &Scope, id: &str) -> ServiceResult<Patient> {
+        let mut data = self.data();
+        let p = data
+            .patients
+            .get(&(scope.tenant.clone(), id.to_string()))
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let (tenant, plugin) = key(scope);
+        data.audit.push(AuditEntry { tenant, plugin, entity: "patient", id: id.to_string() });
+        Ok(p)
+    }
+
+    async fn prescription(&self, scope: &Scope, id: &str) -> ServiceResult<Prescription> {
+        let mut data = self.data();
+        let rx = data
+            .prescriptions
+            .get(&(scope.tenant.clone(), id.to_string()))
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let (tenant, plugin) = key(scope);
+        data.audit.push(AuditEntry { tenant, plugin, entity: "prescription", id: id.to_string() });
+        Ok(rx)
+    }
+}
+
+#[async_trait]
+impl InventoryReader for InMemory {
+    async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
+        Ok(self
+            .data()
+            .stock
+            .iter()
+            .filter(|(t, s)| *t == scope.tenant && s.sku == sku)
+            .map(|(_, s)| s.clone())
+            .collect())
+    }
+}

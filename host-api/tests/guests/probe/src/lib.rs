@@ -1,0 +1,126 @@
+//! A plugin that misbehaves on request, for the host's tests and benchmark.
+//!
+//! Events (`probe.<what>`): `noop`, `loop` (forever), `grow` (allocate forever), `recurse`
+//! (without end), `panic`, `compute` (payload: iterations), `publish`, `kv-set` (payload
+//! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
+//! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
+//! `/order/ID`, `/annotate/ID`, `/stock/SKU`.
+
+use std::hint::black_box;
+
+use ils_plugin_sdk::host::{clinical, config, events, inventory, kv, orders, secrets};
+use ils_plugin_sdk::{Error, Event, Plugin, Request, Response, export_plugin, http};
+
+/// The compute-heavy function of the benchmark, the same code natively and in wasm.
+pub fn compute(iterations: u64) -> u64 {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut acc: u64 = 0;
+    for i in 0..iterations {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        acc = acc.wrapping_add(x.rotate_left((i % 63) as u32) ^ i);
+    }
+    acc
+}
+
+/// Recursion without end. Values stay in wasm locals, so the wasm call stack (not Rust's
+/// shadow stack in linear memory) is what runs out.
+fn recurse(depth: u64) -> u64 {
+    if black_box(depth) == u64::MAX { 0 } else { recurse(depth + 1).wrapping_add(black_box(depth)) }
+}
+
+/// The probe plugin.
+pub struct Probe;
+
+impl Plugin for Probe {
+    fn handle_event(event: Event) -> Result<(), Error> {
+        match event.kind.trim_start_matches("probe.") {
+            "noop" => Ok(()),
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = black_box(n.wrapping_add(1));
+                }
+            }
+            "grow" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(black_box(vec![1u8; 1 << 20]));
+                }
+            }
+            "recurse" => {
+                black_box(recurse(0));
+                Ok(())
+            }
+            "panic" => panic!("probe asked to panic"),
+            "compute" => {
+                let n: u64 = event.payload.trim().parse().map_err(|_| Error::new("payload: iterations"))?;
+                black_box(compute(n));
+                Ok(())
+            }
+            "publish" => Ok(events::publish(
+                "done",
+                &serde_json::json!({"tenant": ils_plugin_sdk::host::context::tenant_id()}),
+            )?),
+            "kv-set" => {
+                let v: serde_json::Value = serde_json::from_str(&event.payload)?;
+                let key = v["key"].as_str().unwrap_or("k");
+                let value = v["value"].as_str().unwrap_or("");
+                Ok(kv::set(key, value.as_bytes())?)
+            }
+            "many-handles" => {
+                // Each call leaves a response handle in the host's resource table.
+                loop {
+                    let _ = black_box(kv::get("x"));
+                    let r = black_box(ils_plugin_sdk::__bindings::wasi::http::types::Fields::new());
+                    std::mem::forget(r);
+                }
+            }
+            other => Err(Error::new(format!("unknown probe {other}"))),
+        }
+    }
+
+    fn handle_http(request: Request) -> Response {
+        let path = request.path.clone();
+        let (route, arg) = match path.trim_start_matches('/').split_once(['/', '?']) {
+            Some((r, a)) => (r.to_string(), a.to_string()),
+            None => (path.trim_start_matches('/').to_string(), String::new()),
+        };
+        let answer = |r: Result<String, ils_plugin_sdk::HostError>| match r {
+            Ok(body) => Response::text(200, &body),
+            Err(e) => Response::text(
+                if matches!(e, ils_plugin_sdk::HostError::NotFound) { 404 } else { 403 },
+                &e.to_string(),
+            ),
+        };
+        match route.as_str() {
+            "kv" => answer(
+                kv::get(&arg)
+                    .map(|v| v.map(|v| String::from_utf8_lossy(&v).into_owned()).unwrap_or_default()),
+            ),
+            "secret" => answer(secrets::get(&arg).map(|v| v.unwrap_or_default())),
+            "config" => Response::text(200, &config::raw()),
+            "patient" => {
+                answer(clinical::patient(&arg).map(|p| format!("{} {}", p.given_name, p.family_name)))
+            }
+            "fetch" => match http::get(&arg) {
+                Ok(r) => Response::text(
+                    200,
+                    &format!("upstream {}: {}", r.status, String::from_utf8_lossy(&r.body)),
+                ),
+                Err(e) => Response::text(502, &e.to_string()),
+            },
+            "order" => answer(orders::status(&arg)),
+            "annotate" => answer(orders::annotate(&arg, "probe was here").map(|()| "noted".into())),
+            "stock" => answer(
+                inventory::stock_by_sku(&arg).map(|l| l.iter().map(|l| l.on_hand).sum::<i64>().to_string()),
+            ),
+            "panic" => panic!("probe route asked to panic"),
+            "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
+            _ => Response::not_found(),
+        }
+    }
+}
+
+export_plugin!(Probe);

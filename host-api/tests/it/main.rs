@@ -1,0 +1,10 @@
+//! The plugin host with real wasmtime and real `wasm32-wasip2` components (built on first use
+//! by `support::guest`).
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod adversarial;
+mod example;
+mod install;
+mod isolation;
+mod support;

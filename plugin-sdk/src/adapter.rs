@@ -1,0 +1,162 @@
+//! Bridges the generated export traits to [`crate::Plugin`]. Used by [`crate::export_plugin!`].
+
+use std::marker::PhantomData;
+
+use crate::__bindings::exports::ils::platform as x;
+use crate::__bindings::exports::wasi::http::incoming_handler;
+use crate::__bindings::ils::platform::types::PluginError;
+use crate::__bindings::wasi::http::types::{
+    Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
+use crate::{Error, Event, Plugin, ReportFormat, Request, Side};
+
+/// Implements every export for `T`.
+#[doc(hidden)]
+pub struct Adapter<T>(PhantomData<T>);
+
+fn wit_err(e: Error) -> PluginError {
+    PluginError { message: e.message, retryable: e.retryable }
+}
+
+impl<T: Plugin> x::event_handler::Guest for Adapter<T> {
+    fn handle(event: x::event_handler::Event) -> Result<(), PluginError> {
+        let event = Event {
+            id: event.id,
+            kind: event.kind,
+            occurred_at_ms: event.occurred_at,
+            payload: event.payload,
+        };
+        T::handle_event(event).map_err(wit_err)
+    }
+}
+
+impl<T: Plugin> x::scheduled::Guest for Adapter<T> {
+    fn run(job: String, scheduled_at: i64) -> Result<(), PluginError> {
+        T::run_job(&job, scheduled_at).map_err(wit_err)
+    }
+}
+
+impl<T: Plugin> x::equipment_driver::Guest for Adapter<T> {
+    fn decode(device: String, data: Vec<u8>) -> Result<Vec<x::equipment_driver::Measurement>, PluginError> {
+        let list = T::decode(&device, &data).map_err(wit_err)?;
+        Ok(list
+            .into_iter()
+            .map(|m| x::equipment_driver::Measurement {
+                name: m.name,
+                value: m.value,
+                unit: m.unit,
+                side: match m.side {
+                    Side::Right => x::equipment_driver::Side::Right,
+                    Side::Left => x::equipment_driver::Side::Left,
+                    Side::Both => x::equipment_driver::Side::Both,
+                },
+            })
+            .collect())
+    }
+
+    fn encode_job(device: String, job: String) -> Result<Vec<u8>, PluginError> {
+        T::encode_job(&device, &job).map_err(wit_err)
+    }
+}
+
+fn format_to_wit(f: ReportFormat) -> x::report_provider::ReportFormat {
+    match f {
+        ReportFormat::Csv => x::report_provider::ReportFormat::Csv,
+        ReportFormat::Html => x::report_provider::ReportFormat::Html,
+        ReportFormat::Pdf => x::report_provider::ReportFormat::Pdf,
+    }
+}
+
+impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
+    fn list_reports() -> Vec<x::report_provider::ReportInfo> {
+        T::list_reports()
+            .into_iter()
+            .map(|r| x::report_provider::ReportInfo {
+                id: r.id,
+                title: r.title,
+                description: r.description,
+                formats: r.formats.into_iter().map(format_to_wit).collect(),
+            })
+            .collect()
+    }
+
+    fn render(
+        id: String,
+        params: String,
+        format: x::report_provider::ReportFormat,
+    ) -> Result<x::report_provider::RenderedReport, PluginError> {
+        let format = match format {
+            x::report_provider::ReportFormat::Csv => ReportFormat::Csv,
+            x::report_provider::ReportFormat::Html => ReportFormat::Html,
+            x::report_provider::ReportFormat::Pdf => ReportFormat::Pdf,
+        };
+        let r = T::render_report(&id, &params, format).map_err(wit_err)?;
+        Ok(x::report_provider::RenderedReport {
+            content_type: r.content_type,
+            file_name: r.file_name,
+            body: r.body,
+        })
+    }
+}
+
+impl<T: Plugin> x::recommender::Guest for Adapter<T> {
+    fn recommend(kind: String, input: String) -> Result<Vec<x::recommender::Recommendation>, PluginError> {
+        let list = T::recommend(&kind, &input).map_err(wit_err)?;
+        Ok(list
+            .into_iter()
+            .map(|r| x::recommender::Recommendation {
+                subject: r.subject,
+                score: r.score,
+                explanation: r.explanation,
+            })
+            .collect())
+    }
+}
+
+impl<T: Plugin> incoming_handler::Guest for Adapter<T> {
+    fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
+        let method = match request.method() {
+            Method::Get => "GET".to_string(),
+            Method::Head => "HEAD".into(),
+            Method::Post => "POST".into(),
+            Method::Put => "PUT".into(),
+            Method::Delete => "DELETE".into(),
+            Method::Connect => "CONNECT".into(),
+            Method::Options => "OPTIONS".into(),
+            Method::Trace => "TRACE".into(),
+            Method::Patch => "PATCH".into(),
+            Method::Other(m) => m,
+        };
+        let path = request.path_with_query().unwrap_or_else(|| "/".into());
+        let headers = request
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        let mut body = Vec::new();
+        if let Ok(incoming) = request.consume()
+            && let Ok(stream) = incoming.stream()
+        {
+            while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        let response = T::handle_http(Request { method, path, headers, body });
+        let fields: Vec<(String, Vec<u8>)> =
+            response.headers.iter().map(|(n, v)| (n.clone(), v.as_bytes().to_vec())).collect();
+        let out = OutgoingResponse::new(Fields::from_list(&fields).unwrap_or_else(|_| Fields::new()));
+        let _ = out.set_status_code(response.status);
+        let Ok(out_body) = out.body() else { return };
+        ResponseOutparam::set(response_out, Ok(out));
+        if let Ok(stream) = out_body.write() {
+            for chunk in response.body.chunks(4096) {
+                if stream.blocking_write_and_flush(chunk).is_err() {
+                    // The host stopped reading (the body is over its limit): stop writing.
+                    break;
+                }
+            }
+        }
+        let _ = OutgoingBody::finish(out_body, None);
+    }
+}

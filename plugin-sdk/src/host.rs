@@ -1,0 +1,319 @@
+//! Calls into the host. On `wasm32` they go to ILS through `ils:platform`; anywhere else they
+//! go to the thread's [`crate::testing::MockHost`].
+
+use crate::HostError;
+
+#[cfg(target_arch = "wasm32")]
+use crate::__bindings::ils::platform as wit;
+
+#[cfg(target_arch = "wasm32")]
+impl From<wit::types::Error> for HostError {
+    fn from(e: wit::types::Error) -> Self {
+        match e {
+            wit::types::Error::Denied(m) => Self::Denied(m),
+            wit::types::Error::NotFound => Self::NotFound,
+            wit::types::Error::Invalid(m) => Self::Invalid(m),
+            wit::types::Error::TooLarge => Self::TooLarge,
+            wit::types::Error::Unavailable(m) => Self::Unavailable(m),
+        }
+    }
+}
+
+/// Key-value storage private to this plugin and tenant (capability `kv`).
+pub mod kv {
+    use super::*;
+
+    /// The value under `key`.
+    pub fn get(key: &str) -> Result<Option<Vec<u8>>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::kv::get(key).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("kv")?;
+            Ok(s.kv.get(key).cloned())
+        })
+    }
+
+    /// Stores `value` under `key`.
+    pub fn set(key: &str, value: &[u8]) -> Result<(), HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::kv::set(key, value).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("kv")?;
+            s.kv.insert(key.into(), value.to_vec());
+            Ok(())
+        })
+    }
+
+    /// Removes `key`.
+    pub fn delete(key: &str) -> Result<(), HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::kv::delete(key).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("kv")?;
+            s.kv.remove(key);
+            Ok(())
+        })
+    }
+
+    /// Keys starting with `prefix`, sorted, at most `limit`.
+    pub fn list_keys(prefix: &str, limit: u32) -> Result<Vec<String>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::kv::list_keys(prefix, limit).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("kv")?;
+            Ok(s.kv.keys().filter(|k| k.starts_with(prefix)).take(limit as usize).cloned().collect())
+        })
+    }
+}
+
+/// Secrets the tenant admin set (capability `secrets`).
+pub mod secrets {
+    use super::*;
+
+    /// One secret.
+    pub fn get(name: &str) -> Result<Option<String>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::secrets::get(name).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("secrets")?;
+            Ok(s.secrets.get(name).cloned())
+        })
+    }
+}
+
+/// The tenant's configuration of this plugin (always available).
+pub mod config {
+    #[cfg(target_arch = "wasm32")]
+    use super::*;
+
+    /// The configuration as JSON text.
+    pub fn raw() -> String {
+        #[cfg(target_arch = "wasm32")]
+        return wit::config::get();
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.config.clone())
+    }
+
+    /// The configuration as a typed value.
+    pub fn get<T: serde::de::DeserializeOwned>() -> Result<T, crate::Error> {
+        Ok(serde_json::from_str(&raw())?)
+    }
+}
+
+/// Publishing events (capability `events-publish`).
+pub mod events {
+    use super::*;
+
+    /// Publishes `kind` (the host prefixes `plugin.<id>.`) with a JSON payload.
+    pub fn publish(kind: &str, payload: &impl serde::Serialize) -> Result<(), HostError> {
+        let payload = serde_json::to_string(payload).map_err(|e| HostError::Invalid(e.to_string()))?;
+        #[cfg(target_arch = "wasm32")]
+        return wit::events::publish(kind, &payload).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("events-publish")?;
+            s.published.push((kind.into(), payload));
+            Ok(())
+        })
+    }
+}
+
+/// Who the plugin runs for.
+pub mod context {
+    /// The tenant's id.
+    pub fn tenant_id() -> String {
+        #[cfg(target_arch = "wasm32")]
+        return super::wit::context::tenant_id();
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.tenant.clone())
+    }
+
+    /// The plugin's id.
+    pub fn plugin_id() -> String {
+        #[cfg(target_arch = "wasm32")]
+        return super::wit::context::plugin_id();
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.plugin.clone())
+    }
+
+    /// The signed-in user's id and roles, for HTTP routes.
+    pub fn caller() -> Option<(String, Vec<String>)> {
+        #[cfg(target_arch = "wasm32")]
+        return super::wit::context::current_caller().map(|c| (c.user_id, c.roles));
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.caller.clone())
+    }
+}
+
+/// Logging into the host's logs.
+pub mod log {
+    /// Severity.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Level {
+        /// Debug detail.
+        Debug,
+        /// Normal operation.
+        Info,
+        /// Something unexpected.
+        Warn,
+        /// A failure.
+        Error,
+    }
+
+    /// Writes a log line.
+    pub fn log(level: Level, message: &str) {
+        #[cfg(target_arch = "wasm32")]
+        {
+            use super::wit::log::Level as L;
+            let l = match level {
+                Level::Debug => L::Debug,
+                Level::Info => L::Info,
+                Level::Warn => L::Warn,
+                Level::Error => L::Error,
+            };
+            super::wit::log::log(l, message);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.logs.push(format!("{level:?} {message}")));
+    }
+
+    /// Info line.
+    pub fn info(message: &str) {
+        log(Level::Info, message)
+    }
+
+    /// Warning line.
+    pub fn warn(message: &str) {
+        log(Level::Warn, message)
+    }
+}
+
+/// Patients and prescriptions, read only and audited (capability `clinical-read`).
+pub mod clinical {
+    use super::*;
+
+    /// A patient (the fields plugins may see).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Patient {
+        /// Id.
+        pub id: String,
+        /// Given name.
+        pub given_name: String,
+        /// Family name.
+        pub family_name: String,
+        /// `YYYY-MM-DD`.
+        pub date_of_birth: String,
+        /// NHS number.
+        pub nhs_number: Option<String>,
+    }
+
+    /// One patient of the tenant.
+    pub fn patient(id: &str) -> Result<Patient, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::clinical::get_patient(id)
+            .map(|p| Patient {
+                id: p.id,
+                given_name: p.given_name,
+                family_name: p.family_name,
+                date_of_birth: p.date_of_birth,
+                nhs_number: p.nhs_number,
+            })
+            .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("clinical-read")?;
+            s.patients.get(id).cloned().ok_or(HostError::NotFound)
+        })
+    }
+}
+
+/// Orders of the tenant (capabilities `orders-read`, `orders-annotate`).
+pub mod orders {
+    use super::*;
+
+    /// Adds a note to an order's timeline.
+    pub fn annotate(id: &str, note: &str) -> Result<(), HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::orders::annotate(id, note).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("orders-annotate")?;
+            if !s.orders.contains_key(id) {
+                return Err(HostError::NotFound);
+            }
+            s.notes.push((id.into(), note.into()));
+            Ok(())
+        })
+    }
+
+    /// An order's status (`pending`, `in-production`, …).
+    pub fn status(id: &str) -> Result<String, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::orders::get(id)
+            .map(|o| {
+                use wit::orders::OrderStatus as S;
+                match o.status {
+                    S::Pending => "pending",
+                    S::InProduction => "in-production",
+                    S::QualityCheck => "quality-check",
+                    S::Shipped => "shipped",
+                    S::Completed => "completed",
+                    S::OnHold => "on-hold",
+                    S::Cancelled => "cancelled",
+                }
+                .to_string()
+            })
+            .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("orders-read")?;
+            s.orders.get(id).cloned().ok_or(HostError::NotFound)
+        })
+    }
+}
+
+/// Stock of the tenant, read only (capability `inventory-read`).
+pub mod inventory {
+    use super::*;
+
+    /// Units on hand of one item at one location.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct StockLevel {
+        /// Item id.
+        pub item_id: String,
+        /// SKU.
+        pub sku: String,
+        /// Location id.
+        pub location_id: String,
+        /// Units on hand.
+        pub on_hand: i64,
+    }
+
+    /// Stock of the item with `sku` at every location.
+    pub fn stock_by_sku(sku: &str) -> Result<Vec<StockLevel>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::inventory::stock_by_sku(sku)
+            .map(|levels| {
+                levels
+                    .into_iter()
+                    .map(|l| StockLevel {
+                        item_id: l.item_id,
+                        sku: l.sku,
+                        location_id: l.location_id,
+                        on_hand: l.on_hand,
+                    })
+                    .collect()
+            })
+            .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("inventory-read")?;
+            Ok(s.stock.iter().filter(|l| l.sku == sku).cloned().collect())
+        })
+    }
+}

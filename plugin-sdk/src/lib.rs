@@ -1,0 +1,145 @@
+//! Write ILS plugins in Rust.
+//!
+//! A plugin is a `wasm32-wasip2` component that ILS runs for each tenant that enabled it. With
+//! this crate a plugin is one type implementing [`Plugin`] — every method has a default, so
+//! implement only the extension points your manifest `provides` — and one
+//! [`export_plugin!`] line. Host capabilities are plain functions in [`host`] and [`http`];
+//! compiled for your machine instead of wasm, they talk to a [`testing::MockHost`], so
+//! `cargo test` exercises your logic without wasm or ILS.
+//!
+//! ```
+//! use ils_plugin_sdk::{export_plugin, host::kv, Error, Event, OrderEvent, Plugin, Request, Response};
+//!
+//! struct Counter;
+//!
+//! impl Plugin for Counter {
+//!     fn handle_event(event: Event) -> Result<(), Error> {
+//!         let order: OrderEvent = event.payload_as()?;
+//!         kv::set(&format!("seen/{}", order.order_id), event.kind.as_bytes())?;
+//!         Ok(())
+//!     }
+//!
+//!     fn handle_http(request: Request) -> Response {
+//!         match request.route() {
+//!             "/count" => Response::json(&kv::list_keys("seen/", 1000).map(|k| k.len()).unwrap_or(0)),
+//!             _ => Response::not_found(),
+//!         }
+//!     }
+//! }
+//!
+//! export_plugin!(Counter);
+//!
+//! // Native test mode:
+//! let mock = ils_plugin_sdk::testing::MockHost::install();
+//! let event = Event { id: "e1".into(), kind: "order.created".into(), occurred_at_ms: 0,
+//!                     payload: r#"{"order_id":"o-1"}"#.into() };
+//! Counter::handle_event(event).unwrap();
+//! assert_eq!(mock.kv("seen/o-1").as_deref(), Some(&b"order.created"[..]));
+//! assert_eq!(Counter::handle_http(ils_plugin_sdk::testing::MockHost::get("/count")).body, b"1");
+//! ```
+//!
+//! Build the component with `cargo build --target wasm32-wasip2 --profile plugin`; the SDK
+//! stamps its version and the `ils:platform` version into it (custom section `ils:sdk`) so the
+//! host can refuse a plugin it cannot run before instantiating it.
+
+#[doc(hidden)]
+#[path = "bindings.rs"]
+pub mod __bindings;
+mod adapter;
+mod error;
+pub mod host;
+pub mod http;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+mod types;
+
+pub use error::{Error, HostError};
+pub use types::*;
+
+#[doc(hidden)]
+pub use adapter::Adapter as __Adapter;
+
+/// The `ils:platform` version this SDK targets.
+pub const PLATFORM_VERSION: &str = "0.1.0";
+
+/// What [`export_plugin!`] writes into the component's `ils:sdk` custom section.
+#[doc(hidden)]
+pub const __STAMP: &[u8] =
+    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.1.0").as_bytes();
+
+/// A plugin. Implement the methods for the extension points your manifest `provides`; the
+/// defaults answer "not provided".
+pub trait Plugin: 'static {
+    /// Handles an event the manifest subscribes to. Return a retryable [`Error`] to be called again later.
+    fn handle_event(event: Event) -> Result<(), Error> {
+        let _ = event;
+        Ok(())
+    }
+
+    /// Runs a scheduled job declared in the manifest.
+    fn run_job(name: &str, scheduled_at_ms: i64) -> Result<(), Error> {
+        let _ = (name, scheduled_at_ms);
+        Ok(())
+    }
+
+    /// Serves a request to the plugin's routes (mounted at `/api/v1/plugins/{id}/`).
+    fn handle_http(request: Request) -> Response {
+        let _ = request;
+        Response::not_found()
+    }
+
+    /// Decodes device output (equipment drivers).
+    fn decode(device: &str, data: &[u8]) -> Result<Vec<Measurement>, Error> {
+        let _ = (device, data);
+        Err(Error::new("this plugin is not an equipment driver"))
+    }
+
+    /// Encodes a job for a device (equipment drivers).
+    fn encode_job(device: &str, job: &str) -> Result<Vec<u8>, Error> {
+        let _ = (device, job);
+        Err(Error::new("this plugin is not an equipment driver"))
+    }
+
+    /// The reports this plugin offers.
+    fn list_reports() -> Vec<ReportInfo> {
+        Vec::new()
+    }
+
+    /// Renders a report.
+    fn render_report(id: &str, params: &str, format: ReportFormat) -> Result<RenderedReport, Error> {
+        let _ = (id, params, format);
+        Err(Error::new("this plugin offers no reports"))
+    }
+
+    /// Recommendations of `kind` for `input` (JSON).
+    fn recommend(kind: &str, input: &str) -> Result<Vec<Recommendation>, Error> {
+        let _ = (kind, input);
+        Err(Error::new("this plugin is not a recommender"))
+    }
+}
+
+/// Exports a [`Plugin`] type as the component's extension points and stamps the SDK version.
+/// Use it once, at the crate root of the plugin.
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        #[cfg(target_arch = "wasm32")]
+        #[allow(unsafe_code)]
+        const _: () = {
+            type __IlsPlugin = $crate::__Adapter<$plugin>;
+    $crate::__bindings::__export_world!(__IlsPlugin with_types_in $crate::__bindings);
+
+            #[unsafe(link_section = "ils:sdk")]
+            #[used]
+            static __ILS_SDK_STAMP: [u8; $crate::__STAMP.len()] = {
+                let mut out = [0u8; $crate::__STAMP.len()];
+                let mut i = 0;
+                while i < out.len() {
+                    out[i] = $crate::__STAMP[i];
+                    i += 1;
+                }
+                out
+            };
+        };
+    };
+}

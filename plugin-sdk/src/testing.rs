@@ -1,0 +1,250 @@
+//! The native test mode: a mock host, so `cargo test` runs plugin logic without wasm.
+//!
+//! Every host call made by a plugin compiled for the machine you test on (not `wasm32`) goes to
+//! the mock host of the current thread. Install one at the start of a test, seed it, call your
+//! plugin's trait methods, then inspect what it stored, published and sent.
+//!
+//! ```
+//! use ils_plugin_sdk::testing::MockHost;
+//! use ils_plugin_sdk::host::kv;
+//!
+//! let mock = MockHost::install();
+//! kv::set("greeting", b"hello").unwrap();
+//! assert_eq!(mock.kv("greeting").as_deref(), Some(&b"hello"[..]));
+//! ```
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use crate::{HostError, Request, Response};
+
+type HttpHandler = Rc<dyn Fn(&OutboundRequest) -> Result<Response, HostError>>;
+
+/// An outbound request the plugin sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRequest {
+    /// Method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) tenant: String,
+    pub(crate) plugin: String,
+    pub(crate) config: String,
+    pub(crate) secrets: BTreeMap<String, String>,
+    pub(crate) kv: BTreeMap<String, Vec<u8>>,
+    pub(crate) published: Vec<(String, String)>,
+    pub(crate) logs: Vec<String>,
+    pub(crate) denied: BTreeSet<String>,
+    pub(crate) sent: Vec<OutboundRequest>,
+    pub(crate) http: Option<HttpHandler>,
+    pub(crate) patients: BTreeMap<String, crate::host::clinical::Patient>,
+    pub(crate) caller: Option<(String, Vec<String>)>,
+    pub(crate) orders: BTreeMap<String, String>,
+    pub(crate) notes: Vec<(String, String)>,
+    pub(crate) stock: Vec<crate::host::inventory::StockLevel>,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        f(s.get_or_insert_with(State::fresh))
+    })
+}
+
+impl State {
+    fn fresh() -> Self {
+        Self {
+            tenant: "test-tenant".into(),
+            plugin: "test-plugin".into(),
+            config: "{}".into(),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn check(&self, capability: &str) -> Result<(), HostError> {
+        if self.denied.contains(capability) {
+            Err(HostError::Denied(format!("capability {capability} is not granted (mock)")))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A handle on the current thread's mock host.
+#[derive(Debug)]
+pub struct MockHost(());
+
+impl MockHost {
+    /// Replaces the current thread's mock host with an empty one: tenant `test-tenant`,
+    /// config `{}`, every capability granted, outbound HTTP answering 404.
+    pub fn install() -> Self {
+        STATE.with(|s| *s.borrow_mut() = Some(State::fresh()));
+        Self(())
+    }
+
+    /// Sets the tenant id plugins see.
+    pub fn set_tenant(&self, tenant: &str) -> &Self {
+        with(|s| s.tenant = tenant.into());
+        self
+    }
+
+    /// Sets the tenant configuration (JSON).
+    pub fn set_config(&self, config: serde_json::Value) -> &Self {
+        with(|s| s.config = config.to_string());
+        self
+    }
+
+    /// Sets a secret.
+    pub fn set_secret(&self, name: &str, value: &str) -> &Self {
+        with(|s| s.secrets.insert(name.into(), value.into()));
+        self
+    }
+
+    /// Makes calls to a capability (`kv`, `secrets`, `events-publish`, `http-outbound`, …) fail
+    /// as denied, as they would without the tenant's consent.
+    pub fn deny(&self, capability: &str) -> &Self {
+        with(|s| s.denied.insert(capability.into()));
+        self
+    }
+
+    /// Adds a patient the plugin may read (`host::clinical::patient`).
+    pub fn add_patient(&self, patient: crate::host::clinical::Patient) -> &Self {
+        with(|s| s.patients.insert(patient.id.clone(), patient));
+        self
+    }
+
+    /// Adds an order with its status (`pending`, `in-production`, …).
+    pub fn add_order(&self, id: &str, status: &str) -> &Self {
+        with(|s| s.orders.insert(id.into(), status.into()));
+        self
+    }
+
+    /// Notes the plugin added to orders: (order id, note).
+    pub fn order_notes(&self) -> Vec<(String, String)> {
+        with(|s| s.notes.clone())
+    }
+
+    /// Adds a stock level.
+    pub fn add_stock(&self, level: crate::host::inventory::StockLevel) -> &Self {
+        with(|s| s.stock.push(level));
+        self
+    }
+
+    /// Sets the signed-in user routes see (`host::context::caller`).
+    pub fn set_caller(&self, user_id: &str, roles: &[&str]) -> &Self {
+        with(|s| s.caller = Some((user_id.into(), roles.iter().map(|r| r.to_string()).collect())));
+        self
+    }
+
+    /// Answers outbound HTTP requests with `handler`.
+    pub fn on_http(
+        &self,
+        handler: impl Fn(&OutboundRequest) -> Result<Response, HostError> + 'static,
+    ) -> &Self {
+        with(|s| s.http = Some(Rc::new(handler)));
+        self
+    }
+
+    /// A kv value.
+    pub fn kv(&self, key: &str) -> Option<Vec<u8>> {
+        with(|s| s.kv.get(key).cloned())
+    }
+
+    /// Events published so far: (kind, JSON payload).
+    pub fn published(&self) -> Vec<(String, String)> {
+        with(|s| s.published.clone())
+    }
+
+    /// Outbound requests sent so far.
+    pub fn sent(&self) -> Vec<OutboundRequest> {
+        with(|s| s.sent.clone())
+    }
+
+    /// Log lines so far (`LEVEL message`).
+    pub fn logs(&self) -> Vec<String> {
+        with(|s| s.logs.clone())
+    }
+
+    /// A request to the plugin's routes, for tests: `MockHost::get("/summary")`.
+    pub fn get(path: &str) -> Request {
+        Request { method: "GET".into(), path: path.into(), ..Request::default() }
+    }
+}
+
+pub(crate) fn send(request: OutboundRequest) -> Result<Response, HostError> {
+    let handler = with(|s| {
+        s.check("http-outbound")?;
+        s.sent.push(request.clone());
+        Ok::<_, HostError>(s.http.clone())
+    })?;
+    match handler {
+        Some(h) => h(&request),
+        None => Ok(Response::not_found()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{clinical, context, events, kv, secrets};
+
+    #[test]
+    fn the_mock_host_answers_like_the_real_one() {
+        let mock = MockHost::install();
+        mock.set_secret("token", "s3cret").set_tenant("bright-eyes").set_caller("u-1", &["ecp"]);
+        mock.add_patient(clinical::Patient {
+            id: "p-1".into(),
+            given_name: "Ann".into(),
+            family_name: "Smith".into(),
+            date_of_birth: "1980-02-03".into(),
+            nhs_number: None,
+        });
+        assert_eq!(secrets::get("token").unwrap().as_deref(), Some("s3cret"));
+        assert_eq!(secrets::get("other").unwrap(), None);
+        assert_eq!(context::tenant_id(), "bright-eyes");
+        assert_eq!(context::caller(), Some(("u-1".to_string(), vec!["ecp".to_string()])));
+        assert_eq!(clinical::patient("p-1").unwrap().family_name, "Smith");
+        assert_eq!(clinical::patient("p-2"), Err(HostError::NotFound));
+        events::publish("done", &serde_json::json!({"n": 1})).unwrap();
+        assert_eq!(mock.published(), vec![("done".to_string(), r#"{"n":1}"#.to_string())]);
+        kv::set("a/1", b"x").unwrap();
+        kv::set("b/1", b"y").unwrap();
+        assert_eq!(kv::list_keys("a/", 10).unwrap(), vec!["a/1".to_string()]);
+
+        mock.add_order("o-1", "in-production");
+        assert_eq!(crate::host::orders::status("o-1").unwrap(), "in-production");
+        crate::host::orders::annotate("o-1", "checked").unwrap();
+        assert_eq!(crate::host::orders::annotate("o-2", "x"), Err(HostError::NotFound));
+        assert_eq!(mock.order_notes(), vec![("o-1".to_string(), "checked".to_string())]);
+    }
+
+    #[test]
+    fn denied_capabilities_fail_like_the_host_denies_them() {
+        let mock = MockHost::install();
+        mock.deny("kv").deny("http-outbound");
+        assert!(matches!(kv::get("x"), Err(HostError::Denied(_))));
+        assert!(matches!(crate::http::get("https://api.example.com/"), Err(HostError::Denied(_))));
+        assert!(mock.sent().is_empty());
+    }
+
+    #[test]
+    fn each_install_starts_clean() {
+        MockHost::install();
+        kv::set("k", b"v").unwrap();
+        let mock = MockHost::install();
+        assert_eq!(mock.kv("k"), None);
+    }
+}

@@ -1,0 +1,418 @@
+//! The plugin manifest (`ils-plugin.toml`): parsed, checked against its JSON Schema and turned into
+//! typed values. A [`Manifest`] exists only in a valid state.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+use semver::{Version, VersionReq};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::outbound::OutboundHost;
+
+/// The JSON Schema every manifest is validated against (draft 2020-12).
+pub const MANIFEST_SCHEMA: &str = include_str!("../schema/manifest.schema.json");
+
+/// A plugin id: lowercase letters, digits and single dashes, 2 to 63 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PluginId(String);
+
+impl PluginId {
+    /// Parses a plugin id.
+    pub fn new(id: impl Into<String>) -> Result<Self, ManifestError> {
+        let id = id.into();
+        let mut last_dash = true;
+        let valid = (2..=63).contains(&id.len())
+            && id.starts_with(|c: char| c.is_ascii_lowercase())
+            && !id.ends_with('-')
+            && id.chars().all(|c| {
+                let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || (c == '-' && !last_dash);
+                last_dash = c == '-';
+                ok
+            });
+        if valid { Ok(Self(id)) } else { Err(ManifestError::Invalid(format!("invalid plugin id {id:?}"))) }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PluginId {
+    type Error = ManifestError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<PluginId> for String {
+    fn from(id: PluginId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for PluginId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An extension point a plugin implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtensionPoint {
+    /// `ils:platform/event-handler`: receives subscribed events.
+    EventHandler,
+    /// `ils:platform/scheduled`: runs scheduled jobs.
+    Scheduled,
+    /// `wasi:http/incoming-handler`: HTTP routes and inbound webhooks.
+    Http,
+    /// `ils:platform/equipment-driver`.
+    EquipmentDriver,
+    /// `ils:platform/report-provider`.
+    ReportProvider,
+    /// `ils:platform/recommender`.
+    Recommender,
+}
+
+/// A host capability a plugin may request. Each one unlocks one import (see `wit/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Read tenant-set secrets (`ils:platform/secrets`).
+    Secrets,
+    /// Key-value storage scoped to tenant and plugin (`ils:platform/kv`).
+    Kv,
+    /// Publish events (`ils:platform/events`).
+    EventsPublish,
+    /// Read orders (`ils:platform/orders`).
+    OrdersRead,
+    /// Add notes to orders (`ils:platform/orders.annotate`).
+    OrdersAnnotate,
+    /// Move orders through their lifecycle (`ils:platform/orders.transition`).
+    OrdersTransition,
+    /// Read patients and prescriptions, audited (`ils:platform/clinical`).
+    ClinicalRead,
+    /// Read stock (`ils:platform/inventory`).
+    InventoryRead,
+    /// Outbound HTTP to the manifest's hosts (`wasi:http/outgoing-handler`).
+    HttpOutbound,
+}
+
+impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 9] = [
+        Self::Secrets,
+        Self::Kv,
+        Self::EventsPublish,
+        Self::OrdersRead,
+        Self::OrdersAnnotate,
+        Self::OrdersTransition,
+        Self::ClinicalRead,
+        Self::InventoryRead,
+        Self::HttpOutbound,
+    ];
+
+    /// The name used in manifests and consent screens.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secrets => "secrets",
+            Self::Kv => "kv",
+            Self::EventsPublish => "events-publish",
+            Self::OrdersRead => "orders-read",
+            Self::OrdersAnnotate => "orders-annotate",
+            Self::OrdersTransition => "orders-transition",
+            Self::ClinicalRead => "clinical-read",
+            Self::InventoryRead => "inventory-read",
+            Self::HttpOutbound => "http-outbound",
+        }
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A scheduled job of the plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// The job's name, passed to `scheduled.run`.
+    pub name: String,
+    /// A five-field cron expression (UTC), interpreted by the host's scheduler.
+    pub cron: String,
+}
+
+/// Limits the plugin asks for; the host applies the tighter of these and the plan's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestLimits {
+    /// Wall-clock budget per invocation, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// Linear memory ceiling, in MiB.
+    pub memory_mib: Option<u64>,
+}
+
+/// The on-disk shape, before the checks that make a [`Manifest`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    id: PluginId,
+    name: String,
+    version: Version,
+    publisher: String,
+    #[serde(default)]
+    description: String,
+    platform: VersionReq,
+    provides: BTreeSet<ExtensionPoint>,
+    #[serde(default)]
+    capabilities: BTreeSet<Capability>,
+    #[serde(default)]
+    outbound: Option<RawOutbound>,
+    #[serde(default)]
+    events: Vec<String>,
+    #[serde(default)]
+    schedules: Vec<Schedule>,
+    #[serde(default)]
+    limits: ManifestLimits,
+    #[serde(default)]
+    config_schema: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutbound {
+    hosts: Vec<String>,
+}
+
+/// A checked plugin manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The plugin's id.
+    pub id: PluginId,
+    /// Display name.
+    pub name: String,
+    /// The plugin's version.
+    pub version: Version,
+    /// Who publishes it.
+    pub publisher: String,
+    /// What it does.
+    pub description: String,
+    /// The `ils:platform` versions it runs on.
+    pub platform: VersionReq,
+    /// The extension points it implements.
+    pub provides: BTreeSet<ExtensionPoint>,
+    /// The capabilities it requests.
+    pub capabilities: BTreeSet<Capability>,
+    /// Allowed outbound origins (non-empty only with [`Capability::HttpOutbound`]).
+    pub outbound_hosts: Vec<OutboundHost>,
+    /// Subscribed event kinds (`order.created`, `order.*`).
+    pub events: Vec<String>,
+    /// Scheduled jobs.
+    pub schedules: Vec<Schedule>,
+    /// Requested limits.
+    pub limits: ManifestLimits,
+    /// JSON Schema of the tenant configuration (`{"type":"object"}` when absent).
+    pub config_schema: Value,
+}
+
+/// Why a manifest was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Not TOML.
+    #[error("manifest is not valid TOML: {0}")]
+    Toml(String),
+    /// Breaks the manifest JSON Schema; every violation is listed.
+    #[error("manifest does not match its schema: {}", .0.join("; "))]
+    Schema(Vec<String>),
+    /// Well-formed but inconsistent.
+    #[error("invalid manifest: {0}")]
+    Invalid(String),
+}
+
+fn manifest_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_str(MANIFEST_SCHEMA).expect("the bundled manifest schema is JSON");
+        jsonschema::validator_for(&schema).expect("the bundled manifest schema is a valid JSON Schema")
+    })
+}
+
+impl Manifest {
+    /// Parses and checks a manifest written in TOML.
+    pub fn from_toml(text: &str) -> Result<Self, ManifestError> {
+        let value: Value = toml::from_str(text).map_err(|e| ManifestError::Toml(e.to_string()))?;
+        Self::from_json(value)
+    }
+
+    /// Checks a manifest given as JSON (the TOML document's data model).
+    pub fn from_json(value: Value) -> Result<Self, ManifestError> {
+        let errors: Vec<String> =
+            manifest_validator().iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        if !errors.is_empty() {
+            return Err(ManifestError::Schema(errors));
+        }
+        let raw: RawManifest =
+            serde_json::from_value(value).map_err(|e| ManifestError::Invalid(e.to_string()))?;
+        Self::check(raw)
+    }
+
+    fn check(raw: RawManifest) -> Result<Self, ManifestError> {
+        let invalid = |m: String| Err(ManifestError::Invalid(m));
+        let hosts = match raw.outbound {
+            Some(o) => o.hosts.iter().map(|h| OutboundHost::parse(h)).collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let wants_http = raw.capabilities.contains(&Capability::HttpOutbound);
+        if wants_http == hosts.is_empty() {
+            return invalid("capability http-outbound and [outbound] hosts go together".into());
+        }
+        let handles_events = raw.provides.contains(&ExtensionPoint::EventHandler);
+        if handles_events == raw.events.is_empty() {
+            return invalid(
+                "provides event-handler needs subscribed events, and events need event-handler".into(),
+            );
+        }
+        let scheduled = raw.provides.contains(&ExtensionPoint::Scheduled);
+        if scheduled == raw.schedules.is_empty() {
+            return invalid("provides scheduled needs schedules, and schedules need scheduled".into());
+        }
+        let mut names = BTreeSet::new();
+        if let Some(dup) = raw.schedules.iter().find(|s| !names.insert(&s.name)) {
+            return invalid(format!("schedule {:?} is declared twice", dup.name));
+        }
+        if let Some(h) = hosts.iter().flat_map(|h| h.config_keys()).find(|_| raw.config_schema.is_none()) {
+            return invalid(format!("outbound host uses {{config.{h}}} but there is no config_schema"));
+        }
+        let config_schema = raw.config_schema.unwrap_or_else(|| serde_json::json!({"type": "object"}));
+        if config_schema.get("type").and_then(Value::as_str) != Some("object") {
+            return invalid("config_schema must describe an object (\"type\": \"object\")".into());
+        }
+        // Compile first: it rejects unknown drafts without panicking, then check against the meta-schema.
+        if let Err(e) = jsonschema::validator_for(&config_schema) {
+            return invalid(format!("config_schema is not a usable JSON Schema: {e}"));
+        }
+        if let Err(e) = jsonschema::meta::validate(&config_schema) {
+            return invalid(format!("config_schema is not a valid JSON Schema: {e}"));
+        }
+        Ok(Self {
+            id: raw.id,
+            name: raw.name,
+            version: raw.version,
+            publisher: raw.publisher,
+            description: raw.description,
+            platform: raw.platform,
+            provides: raw.provides,
+            capabilities: raw.capabilities,
+            outbound_hosts: hosts,
+            events: raw.events,
+            schedules: raw.schedules,
+            limits: raw.limits,
+            config_schema,
+        })
+    }
+
+    /// Whether the plugin subscribes to events of `kind` (exact, or a `family.*` pattern).
+    pub fn subscribes_to(&self, kind: &str) -> bool {
+        self.events.iter().any(|pattern| match pattern.strip_suffix(".*") {
+            Some(family) => kind.strip_prefix(family).is_some_and(|rest| rest.starts_with('.')),
+            None => pattern == kind,
+        })
+    }
+
+    /// Checks a tenant's configuration against the manifest's configuration schema.
+    pub fn validate_config(&self, config: &Value) -> Result<(), ManifestError> {
+        let validator = jsonschema::validator_for(&self.config_schema)
+            .map_err(|e| ManifestError::Invalid(format!("config_schema: {e}")))?;
+        let errors: Vec<String> =
+            validator.iter_errors(config).map(|e| format!("{}: {e}", e.instance_path())).collect();
+        if errors.is_empty() { Ok(()) } else { Err(ManifestError::Schema(errors)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const EXAMPLE: &str = r#"
+id = "order-notes"
+name = "Order notes"
+version = "0.1.0"
+publisher = "Example Optical Software Ltd"
+description = "Keeps a note of each order's latest status."
+platform = "^0.1"
+provides = ["event-handler", "http"]
+capabilities = ["kv", "http-outbound"]
+events = ["order.*"]
+
+[outbound]
+hosts = ["https://hooks.example.com", "https://{config.notify_host}"]
+
+[limits]
+timeout_ms = 2000
+
+[config_schema]
+type = "object"
+required = ["notify_host"]
+properties.notify_host = { type = "string" }
+"#;
+
+    #[test]
+    fn parses_a_complete_manifest() {
+        let m = Manifest::from_toml(EXAMPLE).unwrap();
+        assert_eq!(m.id.as_str(), "order-notes");
+        assert_eq!(m.version, Version::new(0, 1, 0));
+        assert!(m.platform.matches(&Version::new(0, 1, 3)));
+        assert!(!m.platform.matches(&Version::new(0, 2, 0)));
+        assert!(m.capabilities.contains(&Capability::Kv));
+        assert_eq!(m.outbound_hosts.len(), 2);
+        assert_eq!(m.limits.timeout_ms, Some(2000));
+        assert!(m.subscribes_to("order.created"));
+        assert!(!m.subscribes_to("orders.created"));
+        assert!(!m.subscribes_to("patient.created"));
+    }
+
+    #[test]
+    fn schema_errors_name_the_field() {
+        let text = EXAMPLE.replace("\"kv\"", "\"filesystem\"");
+        let err = Manifest::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("/capabilities"), "{err}");
+        let err = Manifest::from_toml(&EXAMPLE.replace("order-notes", "Order Notes")).unwrap_err();
+        assert!(err.to_string().contains("/id"), "{err}");
+        let err = Manifest::from_toml(&format!("surprise = 1\n{EXAMPLE}")).unwrap_err();
+        assert!(err.to_string().contains("surprise"), "{err}");
+    }
+
+    #[test]
+    fn inconsistent_manifests_are_refused() {
+        let no_hosts = EXAMPLE.replace(", \"http-outbound\"", "");
+        assert!(matches!(Manifest::from_toml(&no_hosts), Err(ManifestError::Invalid(_))));
+        let no_events = EXAMPLE.replace("events = [\"order.*\"]", "");
+        assert!(matches!(Manifest::from_toml(&no_events), Err(ManifestError::Invalid(_))));
+        let bad_version = EXAMPLE.replace("version = \"0.1.0\"", "version = \"one\"");
+        assert!(Manifest::from_toml(&bad_version).is_err());
+        let bad_schema = EXAMPLE.replace("type = \"string\"", "type = \"text\"");
+        assert!(matches!(Manifest::from_toml(&bad_schema), Err(ManifestError::Invalid(_))));
+    }
+
+    #[test]
+    fn tenant_config_is_checked_against_the_plugin_schema() {
+        let m = Manifest::from_toml(EXAMPLE).unwrap();
+        m.validate_config(&serde_json::json!({"notify_host": "hooks.example.org"})).unwrap();
+        let err = m.validate_config(&serde_json::json!({"notify_host": 7})).unwrap_err();
+        assert!(err.to_string().contains("/notify_host"), "{err}");
+        assert!(m.validate_config(&serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn plugin_ids_are_checked() {
+        assert!(PluginId::new("nhs-gos").is_ok());
+        for bad in ["", "a", "-x", "x-", "a--b", "Abc", "a_b", "a.b"] {
+            assert!(PluginId::new(bad).is_err(), "{bad}");
+        }
+    }
+}
