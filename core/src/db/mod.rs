@@ -355,6 +355,18 @@ impl TenantTx {
         (&mut self.conn, &self.jobs)
     }
 
+    /// The next number of the tenant's sequence `name` (1, 2, 3 …), from a counter row bumped
+    /// with an upsert: concurrent transactions queue on the row and never get the same number.
+    pub(crate) async fn next_in(&mut self, name: &'static str) -> Result<i64, DbError> {
+        const SQL: &str = "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ($1, $2, 1)
+            ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + 1
+            RETURNING value";
+        let tenant = self.tenant;
+        Ok(
+            on_conn!(&mut self.conn, c => sqlx::query_scalar(SQL).bind(tenant).bind(name).fetch_one(&mut **c).await)?,
+        )
+    }
+
     /// Makes the rest of the transaction act for `tenant` instead, returning the tenant it acted
     /// for. Only for the explicit two-tenant flows — a practice's order made by a lab, where both
     /// copies of the job change together — and always switched back before anything else runs.

@@ -166,7 +166,6 @@ async fn send_to_lab(
     ctx: &TenantCtx,
 ) -> Result<Counterpart> {
     let practice = tx.act_for(lab).await?;
-    tx.lock_tenant().await?;
     let number = store::next_number(tx).await?;
     let id = OrderId::new();
     store::insert(tx, id, &number, copy, &ctx.audit).await?;
@@ -360,7 +359,6 @@ async fn create_order(
         created_by: ctx.user_id,
     };
     let id = OrderId::new();
-    tx.lock_tenant().await?;
     let number = store::next_number(&mut tx).await?;
     let counterpart = match account {
         None => None,

@@ -184,14 +184,9 @@ fn orders(rows: Vec<Row>) -> Result<Vec<Order>> {
     rows.into_iter().map(|r| r.into_order(today)).collect()
 }
 
-/// The next job number, `J000001` style. Call after [`TenantTx::lock_tenant`].
+/// The next job number, `J000001` style.
 pub async fn next_number(tx: &mut TenantTx) -> Result<String> {
-    let tenant = tx.tenant_id();
-    let count: i64 = on_conn!(tx.conn(), c => sqlx::query_scalar("SELECT count(*) FROM lab_orders WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_one(&mut **c)
-        .await)?;
-    Ok(format!("J{:06}", count + 1))
+    Ok(format!("J{:06}", tx.next_in("lab_orders").await?))
 }
 
 /// Stores a new order `id` as `pending` with the first row of its timeline.

@@ -649,3 +649,20 @@ db_test!(
         assert!(app.get("/api/v1/labs", &dispenser.token).await.ok(200)["items"].as_array().unwrap().is_empty());
     }
 );
+
+db_test!(
+    async fn orders_placed_at_once_get_distinct_consecutive_numbers(backend) {
+        let app = TestApp::spawn(backend).await;
+        let lab = lab(&app, "acme").await;
+        let body = order_body(&lab.patient, &lab.rx);
+        let placed = futures_util::future::join_all(
+            (0..8).map(|_| app.post("/api/v1/orders", Some(&lab.dispenser.token), body.clone())),
+        )
+        .await;
+        let mut numbers: Vec<String> =
+            placed.iter().map(|r| r.ok(201)["number"].as_str().unwrap().to_owned()).collect();
+        numbers.sort();
+        let expected: Vec<String> = (1..=8).map(|n| format!("J{n:06}")).collect();
+        assert_eq!(numbers, expected);
+    }
+);

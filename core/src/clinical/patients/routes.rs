@@ -96,7 +96,6 @@ async fn create_patient(
     let details = req.details()?;
     let given = optional_text("customer_number", req.customer_number.as_deref(), 40)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    tx.lock_tenant().await?;
     let customer_number = match given {
         Some(number) => number,
         None => super::next_customer_number(&mut tx).await?,

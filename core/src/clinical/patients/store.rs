@@ -88,14 +88,9 @@ fn on_duplicate(error: Error) -> Error {
         )
 }
 
-/// The next free customer number, `P000001` style. Call after [`TenantTx::lock_tenant`].
+/// The next customer number, `P000001` style.
 pub async fn next_customer_number(tx: &mut TenantTx) -> Result<String> {
-    let tenant = tx.tenant_id();
-    let count: i64 = on_conn!(tx.conn(), c => sqlx::query_scalar("SELECT count(*) FROM patients WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_one(&mut **c)
-        .await)?;
-    Ok(format!("P{:06}", count + 1))
+    Ok(format!("P{:06}", tx.next_in("patients").await?))
 }
 
 /// Registers a patient.

@@ -132,7 +132,6 @@ async fn create_order(
     let order = req.order()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     resolve(&mut tx, &order).await?;
-    tx.lock_tenant().await?;
     let number = store::next_number(&mut tx).await?;
     let id = store::insert(&mut tx, &number, &order, ctx.user_id).await?;
     let created = store::get(&mut tx, id).await?;

@@ -98,17 +98,9 @@ async fn fetch(tx: &mut TenantTx, id: PurchaseOrderId, lock: bool) -> Result<Pur
     with_lines(tx, row.ok_or(Error::NotFound("purchase order"))?).await
 }
 
-/// The next free order number, `PO-000001` style. Call after [`TenantTx::lock_tenant`].
+/// The next order number, `PO-000001` style.
 pub(crate) async fn next_number(tx: &mut TenantTx) -> Result<String> {
-    let tenant = tx.tenant_id();
-    let count: i64 = query!(
-        tx,
-        query_scalar,
-        fetch_one,
-        "SELECT count(*) FROM purchase_orders WHERE tenant_id = $1",
-        tenant
-    )?;
-    Ok(format!("PO-{:06}", count + 1))
+    Ok(format!("PO-{:06}", tx.next_in("purchase_orders").await?))
 }
 
 async fn insert_lines(tx: &mut TenantTx, id: PurchaseOrderId, lines: &[NewLine]) -> Result<()> {

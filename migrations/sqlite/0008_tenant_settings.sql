@@ -1,3 +1,0 @@
--- Per-tenant settings that change how clinical values are checked. `rx_steps`: the power steps
--- the tenant records prescriptions in — quarter dioptres, or eighths as well (some labs).
-ALTER TABLE tenants ADD COLUMN rx_steps TEXT NOT NULL DEFAULT 'quarter' CHECK (rx_steps IN ('quarter', 'eighth'));
