@@ -21,3 +21,28 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
+
+/// An ISO 4217 currency code: three upper-case letters (`GBP`), surrounding space trimmed.
+pub fn currency_code(field: &str, value: &str) -> Result<String> {
+    let code = value.trim();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid_field(field, "must be an ISO 4217 code of three letters, e.g. GBP"));
+    }
+    Ok(code.to_owned())
+}
+
+/// A length in mm, checked against `range` and 0.5 mm steps, as tenths of a millimetre.
+pub fn tenths_of_mm(
+    field: &str,
+    mm: Option<f64>,
+    range: std::ops::RangeInclusive<f64>,
+) -> Result<Option<u16>> {
+    match mm {
+        None => Ok(None),
+        Some(v) if range.contains(&v) && (v * 2.0).fract() == 0.0 => Ok(Some((v * 10.0).round() as u16)),
+        Some(v) => Err(Error::invalid_field(
+            field,
+            format!("{v} mm is out of range ({}–{} mm, 0.5 mm steps)", range.start(), range.end()),
+        )),
+    }
+}

@@ -179,13 +179,8 @@ impl Money {
         if self.amount_minor < 0 {
             return Err(Error::invalid_field(&format!("{field}.amount_minor"), "must not be negative"));
         }
-        let currency = self.currency.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::invalid_field(
-                &format!("{field}.currency"),
-                "must be an ISO 4217 code of three letters, e.g. GBP",
-            ));
-        }
+        let currency =
+            crate::input::currency_code(&format!("{field}.currency"), &self.currency.to_ascii_uppercase())?;
         Ok(Money { amount_minor: self.amount_minor, currency })
     }
 }
@@ -336,25 +331,10 @@ pub struct TimelineEntry {
     pub at: Timestamp,
 }
 
-/// A length in mm, checked against `range` and 0.5 mm steps, as tenths of a millimetre.
-pub fn tenths_of_mm(
-    field: &str,
-    mm: Option<f64>,
-    range: std::ops::RangeInclusive<f64>,
-) -> Result<Option<u16>> {
-    match mm {
-        None => Ok(None),
-        Some(v) if range.contains(&v) && (v * 2.0).fract() == 0.0 => Ok(Some((v * 10.0).round() as u16)),
-        Some(v) => Err(Error::invalid_field(
-            field,
-            format!("{v} mm is out of range ({}–{} mm, 0.5 mm steps)", range.start(), range.end()),
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::tenths_of_mm;
 
     #[test]
     fn overdue_means_late_and_not_yet_shipped() {

@@ -12,7 +12,7 @@ use super::status::{OrderStatus, Side, TransitionError};
 use super::store::{self, Change, Filter, NewOrder};
 use super::{
     Coating, Counterpart, LensType, Material, Money, Order, OrderReason, Priority, Routing, Station,
-    TimelineEntry, accounts, tenths_of_mm,
+    TimelineEntry, accounts,
 };
 use crate::audit::{self, Event};
 use crate::auth::permissions::{Action, Role};
@@ -24,6 +24,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::Problem;
 use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId};
+use crate::input::tenths_of_mm;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {

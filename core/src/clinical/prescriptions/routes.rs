@@ -82,16 +82,7 @@ pub struct PrescriptionInput {
 
 /// A monocular PD in mm, checked, as tenths of a millimetre.
 pub fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
-    match mm {
-        None => Ok(None),
-        Some(mm) if (20.0..=45.0).contains(&mm) && (mm * 2.0).fract() == 0.0 => {
-            Ok(Some((mm * 10.0).round() as u16))
-        }
-        Some(mm) => Err(Error::invalid_field(
-            field,
-            format!("{mm} mm is not a monocular PD (20–45 mm, 0.5 mm steps)"),
-        )),
-    }
+    crate::input::tenths_of_mm(field, mm, 20.0..=45.0)
 }
 
 impl EyeInput {

@@ -71,10 +71,7 @@ pub struct LineInput {
 impl PurchaseOrderInput {
     /// Checks the values; references are checked against the tenant's data in [`Self::resolve`].
     fn order(&self) -> Result<NewOrder> {
-        let currency = self.currency.trim();
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(Error::invalid_field("currency", "must be an ISO 4217 code such as GBP"));
-        }
+        let currency = crate::input::currency_code("currency", &self.currency)?;
         if self.lines.is_empty() || self.lines.len() > MAX_LINES {
             return Err(Error::invalid_field("lines", format!("must have 1–{MAX_LINES} lines")));
         }
@@ -99,7 +96,7 @@ impl PurchaseOrderInput {
         Ok(NewOrder {
             supplier_id: self.supplier_id,
             location_id: self.location_id,
-            currency: currency.to_owned(),
+            currency,
             notes: optional_text("notes", self.notes.as_deref(), 2000)?.unwrap_or_default(),
             lines,
         })
