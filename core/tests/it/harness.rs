@@ -196,6 +196,20 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement as the database owner (no row-level security): to age rows, or to show
+    /// that a constraint refuses what the app never sends. Returns the rows affected.
+    pub async fn owner_execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection as _;
+        let url = self.inspect_url();
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+            sqlx::query(sql).execute(&mut conn).await.map(|r| r.rows_affected())
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&url).await?;
+            sqlx::query(sql).execute(&mut conn).await.map(|r| r.rows_affected())
+        }
+    }
+
     /// The SQLite database's URL (SQLite only).
     pub fn db_path(&self) -> Option<String> {
         (self.backend == Backend::Sqlite)

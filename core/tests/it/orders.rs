@@ -6,19 +6,6 @@ use serde_json::{Value, json};
 
 use crate::harness::{Actor, Tenant, TestApp, db_test};
 
-/// Runs one statement as the database owner (to age a job past its due date).
-async fn owner_sql(app: &TestApp, sql: &'static str) {
-    use sqlx::Connection as _;
-    let url = app.inspect_url();
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
-    } else {
-        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
-    }
-}
-
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
@@ -395,7 +382,7 @@ db_test!(
         app.get("/api/v1/production/queue?station=polishing", &lab.tech.token).await.problem(400, "invalid_query");
 
         // A job past its due date is flagged overdue; shipped ones never are.
-        owner_sql(&app, "UPDATE lab_orders SET due_on = '2020-01-01'").await;
+        app.owner_execute("UPDATE lab_orders SET due_on = '2020-01-01'").await.unwrap();
         let queue = app.get("/api/v1/production/queue", &lab.tech.token).await.ok(200).clone();
         assert!(queue["items"].as_array().unwrap().iter().all(|o| o["overdue"] == true));
         let shipped = app.get(&format!("/api/v1/orders/{j5}"), &lab.tech.token).await.ok(200).clone();

@@ -337,7 +337,6 @@ db_test!(
         crate::purchasing::sent_order(&app, token, &store, &[(&frame, 3)]).await;
 
         // Straight to the database, past the application: every invariant is a constraint too.
-        let url = app.inspect_url();
         let breaks = [
             "UPDATE stock_levels SET quantity = -1",
             "UPDATE stock_movements SET delta = 0",
@@ -350,16 +349,8 @@ db_test!(
             "UPDATE items SET reorder_point = -1",
             "UPDATE purchase_orders SET status = 'lost'",
         ];
-        use sqlx::Connection as _;
         for sql in breaks {
-            let result = if backend == Backend::Sqlite {
-                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                sqlx::query(sql).execute(&mut conn).await.map(|r| r.rows_affected())
-            } else {
-                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                sqlx::query(sql).execute(&mut conn).await.map(|r| r.rows_affected())
-            };
-            let error = result.expect_err(sql).to_string();
+            let error = app.owner_execute(sql).await.expect_err(sql).to_string();
             assert!(error.to_lowercase().contains("check"), "{sql}: {error}");
         }
     }
