@@ -12,7 +12,7 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
+use crate::db::{TenantTx, execute, on_conn, query};
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
@@ -53,26 +53,27 @@ pub struct LabAccount {
 const COLUMNS: &str = "tenant_id, lab_slug, lab_name, practice_tenant_id, practice_slug, practice_name,
     account_number, created_at";
 
-/// The account of the transaction's practice with the lab `lab_slug`, if there is one.
-pub(crate) async fn for_practice_by_slug(tx: &mut TenantTx, lab_slug: &str) -> Result<Option<LabAccount>> {
-    let sql = format!("SELECT {COLUMNS} FROM lab_accounts WHERE practice_tenant_id = $1 AND lab_slug = $2");
-    let practice = tx.tenant_id();
-    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(practice)
-        .bind(lab_slug)
-        .fetch_optional(&mut **c)
-        .await)?)
+/// A lab, as a practice names it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Lab<'a> {
+    /// By its handle.
+    Slug(&'a str),
+    /// By its tenant id.
+    Tenant(TenantId),
 }
 
-/// The account of the transaction's practice with the lab `lab`, if there is one.
-pub(crate) async fn for_practice_by_lab(tx: &mut TenantTx, lab: TenantId) -> Result<Option<LabAccount>> {
-    let sql = format!("SELECT {COLUMNS} FROM lab_accounts WHERE practice_tenant_id = $1 AND tenant_id = $2");
+/// The account of the transaction's practice with `lab`, if there is one.
+pub(crate) async fn for_practice(tx: &mut TenantTx, lab: Lab<'_>) -> Result<Option<LabAccount>> {
+    let (slug, id) = match lab {
+        Lab::Slug(slug) => (Some(slug), None),
+        Lab::Tenant(id) => (None, Some(id)),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lab_accounts WHERE practice_tenant_id = $1
+           AND ($2 IS NULL OR lab_slug = $2) AND ($3 IS NULL OR tenant_id = $3)"
+    );
     let practice = tx.tenant_id();
-    Ok(on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(practice)
-        .bind(lab)
-        .fetch_optional(&mut **c)
-        .await)?)
+    Ok(query!(tx, query_as, fetch_optional, sql, practice, slug, id)?)
 }
 
 /// Opening an account.

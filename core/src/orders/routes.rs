@@ -135,9 +135,11 @@ async fn lab_account(
         Some(original) => {
             let account = match &original.counterpart {
                 None => None,
-                Some(c) => {
-                    Some(accounts::for_practice_by_lab(tx, c.tenant_id).await?.ok_or_else(no_account)?)
-                }
+                Some(c) => Some(
+                    accounts::for_practice(tx, accounts::Lab::Tenant(c.tenant_id))
+                        .await?
+                        .ok_or_else(no_account)?,
+                ),
             };
             let original_lab = account.as_ref().map(|a| a.lab_slug.as_str());
             if lab.is_some_and(|l| Some(l.trim()) != original_lab) {
@@ -150,9 +152,9 @@ async fn lab_account(
         }
         None => match lab {
             None => Ok(None),
-            Some(slug) => {
-                Ok(Some(accounts::for_practice_by_slug(tx, slug.trim()).await?.ok_or_else(no_account)?))
-            }
+            Some(slug) => Ok(Some(
+                accounts::for_practice(tx, accounts::Lab::Slug(slug.trim())).await?.ok_or_else(no_account)?,
+            )),
         },
     }
 }
