@@ -45,6 +45,8 @@ pub struct AppConfig {
     pub jobs: crate::jobs::JobsConfig,
     /// E-mail.
     pub email: crate::notify::EmailConfig,
+    /// Plugins.
+    pub plugins: crate::plugins::PluginsConfig,
 }
 
 impl AppConfig {
@@ -56,6 +58,7 @@ impl AppConfig {
             webhooks: Default::default(),
             jobs: Default::default(),
             email: crate::notify::EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
+            plugins: Default::default(),
         }
     }
 }

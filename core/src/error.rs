@@ -72,6 +72,18 @@ pub enum Error {
         /// Seconds until a retry may succeed.
         retry_after: u64,
     },
+    /// A plugin could not answer: not enabled, paused by its breaker, failed, or busy.
+    #[error("{message}")]
+    Plugin {
+        /// HTTP status (404, 502, 503).
+        status: u16,
+        /// Stable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+        /// Seconds until a retry may succeed.
+        retry_after: Option<u64>,
+    },
     /// A dependency (the database) is not available; nothing was changed.
     #[error("service unavailable: {0}")]
     Unavailable(String),

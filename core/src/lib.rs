@@ -38,6 +38,7 @@ pub mod input;
 pub mod jobs;
 pub mod notify;
 pub mod orders;
+pub mod plugins;
 pub mod server;
 pub mod state;
 pub mod stock;

@@ -81,6 +81,22 @@ struct ServeArgs {
     /// rerun; must exceed the job timeout.
     #[arg(long, env = "ILS_JOB_RESCUE_AFTER_SECS", default_value_t = 120)]
     job_rescue_after_secs: u64,
+    /// Let plugins call http:// and private, loopback and link-local addresses (development
+    /// and closed networks only).
+    #[arg(long, env = "ILS_PLUGINS_ALLOW_PRIVATE")]
+    plugins_allow_private: bool,
+}
+
+impl DbArgs {
+    /// Plugin settings for this data directory: the registry in `DATA_DIR/plugins`, compiled
+    /// components in `DATA_DIR/plugin-cache`.
+    fn plugins(&self) -> ils_core::plugins::PluginsConfig {
+        ils_core::plugins::PluginsConfig {
+            dir: self.data_dir.join("plugins"),
+            cache_dir: self.data_dir.join("plugin-cache"),
+            ..Default::default()
+        }
+    }
 }
 
 impl ServeArgs {
@@ -94,6 +110,8 @@ impl ServeArgs {
         config.jobs.delivery_attempts = self.job_delivery_attempts.max(1);
         config.jobs.job_timeout = Duration::from_secs(self.job_timeout_secs.max(1));
         config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(2));
+        config.plugins = self.db.plugins();
+        config.plugins.allow_private_networks = self.plugins_allow_private;
         // A delivery must be able to finish inside its job's time.
         config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);
         config
@@ -312,6 +330,15 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let state = AppState::new(db.clone(), args.config(), sealer)?;
     let runner =
         if args.job_workers > 0 { Some(ils_core::jobs::Runner::start(state.clone())?) } else { None };
+    // Compile the catalogue's plugins in the background; a call before that compiles on demand.
+    let plugins = state.plugins.clone();
+    tokio::spawn(async move {
+        match plugins.preload().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(plugins = n, "plugins loaded"),
+            Err(error) => tracing::warn!(%error, "plugins not loaded"),
+        }
+    });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure(format!("cannot listen on {}: {e}", args.listen), 1))?;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// SMTP, when configured.
     pub mailer: Option<Mailer>,
+    /// The plugin runtime.
+    pub plugins: Arc<crate::plugins::Plugins>,
 }
 
 impl AppState {
@@ -38,14 +40,13 @@ impl AppState {
         let webhooks = &config.webhooks;
         let http = crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
         let mailer = Mailer::new(&config.email)?;
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            sealer,
-            attempts,
-            metrics: Arc::new(Metrics::new()),
-            http,
-            mailer,
-        })
+        let metrics = Arc::new(Metrics::new());
+        let plugins = Arc::new(crate::plugins::Plugins::new(
+            db.clone(),
+            sealer.clone(),
+            metrics.clone(),
+            config.plugins.clone(),
+        ));
+        Ok(Self { db, config: Arc::new(config), sealer, attempts, metrics, http, mailer, plugins })
     }
 }

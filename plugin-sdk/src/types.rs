@@ -30,11 +30,12 @@ impl Event {
 pub struct OrderEvent {
     /// The order's id.
     pub order_id: String,
-    /// Its reference, when the event carries it.
-    #[serde(default)]
+    /// Its reference (ILS: the job number, `number`), when the event carries it.
+    #[serde(default, alias = "number")]
     pub reference: Option<String>,
-    /// Its status after the change, when the event carries it.
-    #[serde(default)]
+    /// Its status after the change (ILS: `to` of `order.status_changed`), when the event
+    /// carries it.
+    #[serde(default, alias = "to")]
     pub status: Option<String>,
 }
 

@@ -23,6 +23,18 @@ pub struct AllowedOrigin {
     port: u16,
 }
 
+impl std::fmt::Display for OutboundHost {
+    /// As written in the manifest: `scheme://host[:port]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{}", self.host)?;
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl OutboundHost {
     /// Parses `https://api.example.com`, `http://127.0.0.1:8080`, `https://*.example.com` or
     /// `https://{config.shop}.myshopify.com`.
@@ -140,6 +152,15 @@ mod tests {
         assert!(!o.permits(true, "api.example.com", 8443));
         assert!(!o.permits(true, "evil-api.example.com", 443));
         assert!(!o.permits(true, "api.example.com.evil.net", 443));
+    }
+
+    #[test]
+    fn displays_as_written() {
+        for text in
+            ["https://api.example.com", "http://127.0.0.1:8080", "https://{config.shop}.myshopify.com"]
+        {
+            assert_eq!(OutboundHost::parse(text).unwrap().to_string(), text);
+        }
     }
 
     #[test]

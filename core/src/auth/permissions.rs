@@ -62,6 +62,12 @@ text_enum! {
         PurchasingManage = "purchasing:manage",
         /// Finalise a stock count although stock moved while it was counted.
         StockOverride = "stock:override",
+        /// Enable, configure and disable plugins, set their secrets, reset their breakers
+        /// (consenting to the capabilities a plugin asks for).
+        PluginsManage = "plugins:manage",
+        /// Use the routes of the tenant's enabled plugins (the plugin sees who calls and with
+        /// which role, and decides what each role may do).
+        PluginsUse = "plugins:use",
     }
 }
 
@@ -81,6 +87,7 @@ impl Role {
                 action,
                 TenantRead
                     | UsersRead
+                    | PluginsUse
                     | PatientsRead
                     | PatientsWrite
                     | ExaminationsWrite
@@ -93,6 +100,7 @@ impl Role {
                 action,
                 TenantRead
                     | UsersRead
+                    | PluginsUse
                     | PatientsRead
                     | PatientsWrite
                     | OrdersRead
@@ -104,10 +112,16 @@ impl Role {
             Role::LabTech | Role::Engineer => {
                 matches!(
                     action,
-                    TenantRead | UsersRead | OrdersRead | OrdersTransition | StockRead | StockWrite
+                    TenantRead
+                        | UsersRead
+                        | PluginsUse
+                        | OrdersRead
+                        | OrdersTransition
+                        | StockRead
+                        | StockWrite
                 )
             }
-            Role::Supplier => matches!(action, TenantRead | UsersRead),
+            Role::Supplier => matches!(action, TenantRead | UsersRead | PluginsUse),
         }
     }
 }
@@ -128,6 +142,8 @@ mod tests {
             assert_eq!(role.allows(Action::WebhooksManage), admin, "{role}");
             assert_eq!(role.allows(Action::LabAccountsManage), admin, "{role}");
             assert_eq!(role.allows(Action::SettingsManage), admin, "{role}");
+            assert_eq!(role.allows(Action::PluginsManage), admin, "{role}");
+            assert!(role.allows(Action::PluginsUse), "{role}");
             let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
             assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");

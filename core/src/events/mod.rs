@@ -51,6 +51,25 @@ pub async fn emit_system<E: DomainEvent>(tx: &mut SystemTx, tenant: TenantId, ev
     record(conn, jobs, envelope).await
 }
 
+/// Records an event whose type is only known at run time (a plugin's `plugin.<id>.<kind>`).
+pub(crate) async fn emit_raw(
+    tx: &mut TenantTx,
+    type_: String,
+    version: u16,
+    data: serde_json::Value,
+) -> Result<EventId> {
+    let envelope = Envelope {
+        id: EventId::new(),
+        type_,
+        version,
+        tenant_id: tx.tenant_id(),
+        timestamp: Timestamp::now(),
+        data,
+    };
+    let (conn, jobs) = tx.with_jobs();
+    record(conn, jobs, envelope).await
+}
+
 /// The outbox write: the event row and its dispatch job, in the caller's transaction.
 async fn record(
     conn: &mut crate::db::Conn,

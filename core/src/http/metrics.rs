@@ -17,11 +17,25 @@ pub struct RequestLabels {
     pub status: u16,
 }
 
+/// Labels of a plugin invocation metric (no tenant: per-tenant usage is not a metric label).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabels {
+    /// Plugin id.
+    pub plugin: String,
+    /// Extension point called (`event-handler.handle`, `http.handle`…).
+    pub export: String,
+    /// `ok` or the failure's code (`limit_exceeded`, `trap`, `plugin_error`…).
+    pub outcome: String,
+}
+
 /// The metrics registry and the instruments the host updates.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram>,
+    plugin_calls: Family<PluginLabels, Counter>,
+    plugin_latency: Family<PluginLabels, Histogram>,
+    plugin_memory: Family<PluginLabels, Histogram>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -50,7 +64,38 @@ impl Metrics {
             "HTTP request latency in seconds",
             latency.clone(),
         );
-        Self { registry, requests, latency }
+        let plugin_calls = Family::<PluginLabels, Counter>::default();
+        registry.register("plugin_invocations", "Plugin invocations", plugin_calls.clone());
+        let plugin_latency = Family::<PluginLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0])
+        });
+        registry.register(
+            "plugin_invocation_duration_seconds",
+            "Plugin invocation time in seconds, instantiation included",
+            plugin_latency.clone(),
+        );
+        let plugin_memory = Family::<PluginLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(65_536.0, 2.0, 12))
+        });
+        registry.register(
+            "plugin_peak_memory_bytes",
+            "Peak linear memory of a plugin invocation in bytes",
+            plugin_memory.clone(),
+        );
+        Self { registry, requests, latency, plugin_calls, plugin_latency, plugin_memory }
+    }
+
+    /// Records one plugin invocation.
+    pub fn observe_plugin(&self, report: &ils_host_api::metrics::InvocationReport) {
+        let labels = PluginLabels {
+            plugin: report.plugin.to_string(),
+            export: report.export.to_owned(),
+            outcome: report.outcome.to_owned(),
+        };
+        self.plugin_calls.get_or_create(&labels).inc();
+        self.plugin_latency.get_or_create(&labels).observe(report.duration.as_secs_f64());
+        #[allow(clippy::cast_precision_loss)]
+        self.plugin_memory.get_or_create(&labels).observe(report.peak_memory_bytes as f64);
     }
 
     /// Records one served request.

@@ -108,6 +108,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::orders::routes::router())
         .merge(crate::orders::accounts::router())
         .merge(crate::stock::router())
+        .merge(crate::plugins::routes::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -91,6 +91,10 @@ impl IntoResponse for Error {
                 retry_after = Some(secs);
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
             }
+            Error::Plugin { status, code, message, retry_after: secs } => {
+                retry_after = secs;
+                Problem::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), code, message)
+            }
             Error::Unavailable(why) => {
                 tracing::warn!(%why, "service unavailable");
                 Problem::new(

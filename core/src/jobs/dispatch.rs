@@ -32,6 +32,7 @@ pub(super) async fn dispatch(
         super::enqueue(conn, jobs, delivery, opts.clone()).await?;
     }
     crate::notify::on_event(state, &mut tx, &event).await?;
+    crate::plugins::jobs::fan_out(state, &mut tx, &event).await?;
     tx.commit().await?;
     Ok(WorkOutcome::Complete)
 }

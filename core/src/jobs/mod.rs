@@ -194,6 +194,27 @@ impl Runner {
                 async move { crate::notify::work(&state, job).await }
             })
             .map_err(queue_error)?;
+        let plugin_events = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, job: Job<crate::plugins::jobs::DeliverPluginEvent>| {
+                let state = plugin_events.clone();
+                async move { crate::plugins::jobs::deliver(&state, job).await }
+            })
+            .map_err(queue_error)?;
+        let plugin_jobs = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, job: Job<crate::plugins::jobs::RunPluginJob>| {
+                let state = plugin_jobs.clone();
+                async move { crate::plugins::jobs::run_job(&state, job).await }
+            })
+            .map_err(queue_error)?;
+        let plugin_schedules = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, _: Job<crate::plugins::jobs::PluginSchedules>| {
+                let state = plugin_schedules.clone();
+                async move { crate::plugins::jobs::schedules(&state).await }
+            })
+            .map_err(queue_error)?;
         let purge = state.clone();
         workers
             .add_fn(move |_: WorkContext, _: Job<PurgeSessions>| {
@@ -221,6 +242,11 @@ impl Runner {
                 schedule,
                 || PurgeSessions {},
                 PeriodicJobOpts::new().with_id("purge_sessions"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
+                || crate::plugins::jobs::PluginSchedules {},
+                PeriodicJobOpts::new().with_id("plugin_schedules"),
             ))
             .build()
             .map_err(queue_error)?;

@@ -8,7 +8,7 @@
 pub mod accounts;
 pub mod routes;
 pub mod status;
-mod store;
+pub(crate) mod store;
 
 use serde::{Deserialize, Serialize};
 

@@ -530,12 +530,25 @@ async fn transition_order(
     ApiJson(req): ApiJson<TransitionInput>,
 ) -> Result<Json<Order>> {
     let ctx = principal.tenant(Action::OrdersTransition)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let order = transition(&mut tx, &ctx, id, req).await?;
+    tx.commit().await?;
+    Ok(Json(order))
+}
+
+/// Moves an order for `ctx` (a user, an API key or a plugin), with every check of the HTTP move,
+/// in the caller's transaction.
+pub(crate) async fn transition(
+    tx: &mut crate::db::TenantTx,
+    ctx: &TenantCtx,
+    id: OrderId,
+    req: TransitionInput,
+) -> Result<Order> {
     let note = crate::input::optional_text("note", req.note.as_deref(), 2_000)?;
     let quality_issue = crate::input::optional_text("quality_issue", req.quality_issue.as_deref(), 2_000)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let order = store::get(&mut tx, id).await?;
+    let order = store::get(tx, id).await?;
     let from = order.status;
-    from.transition(req.to, acting_role(&ctx), order.held_from, quality_issue.as_deref()).map_err(
+    from.transition(req.to, acting_role(ctx), order.held_from, quality_issue.as_deref()).map_err(
         |e| match e {
             TransitionError::Invalid { .. } => Error::conflict("invalid_transition", format!("{e}.")),
             TransitionError::NotForRole { .. } => Error::forbidden("not_your_transition", format!("{e}.")),
@@ -582,15 +595,31 @@ async fn transition_order(
         Moved { to: req.to, to_station, quality_issue: quality_issue.as_deref(), note: note.as_deref() };
     // Both copies of a job sent to a lab change together, the lab's first (one lock order).
     if order.routing == Routing::ToLab {
-        mirror(&mut tx, &order, &moved, &ctx).await?;
+        mirror(tx, &order, &moved, ctx).await?;
     }
-    apply_and_record(&mut tx, &order, &moved, &ctx).await?;
+    apply_and_record(tx, &order, &moved, ctx).await?;
     if order.routing == Routing::FromPractice {
-        mirror(&mut tx, &order, &moved, &ctx).await?;
+        mirror(tx, &order, &moved, ctx).await?;
     }
-    let order = store::get(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(Json(order))
+    store::get(tx, id).await
+}
+
+/// Adds a note to an order's timeline without moving it (plugins annotate orders this way).
+pub(crate) async fn annotate(
+    tx: &mut crate::db::TenantTx,
+    ctx: &TenantCtx,
+    id: OrderId,
+    note: &str,
+) -> Result<()> {
+    let note = crate::input::required_text("note", note, 2_000)?;
+    let order = store::get(tx, id).await?;
+    let change = Change {
+        from: Some(order.status),
+        to: order.status,
+        from_station: order.station,
+        to_station: order.station,
+    };
+    store::apply(tx, id, &change, order.held_from, None, Some(&note), &ctx.audit).await
 }
 
 /// A change to make to an order: a status move, or (same status) a station move.

@@ -299,6 +299,22 @@ pub async fn list(tx: &mut TenantTx, filter: &Filter, page: &PageRequest) -> Res
     Ok(page.finish(orders(rows)?, |o| o.id.as_uuid()))
 }
 
+/// The tenant's newest orders (optionally in one status), at most `limit`.
+pub async fn newest(tx: &mut TenantTx, status: Option<OrderStatus>, limit: i64) -> Result<Vec<Order>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lab_orders WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2)
+         ORDER BY id DESC LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+    orders(rows)
+}
+
 /// The production queue: open orders (not shipped, completed or cancelled) by priority, then
 /// due date, then age; a page continues after the order named by the cursor.
 pub async fn queue(tx: &mut TenantTx, filter: &Filter, page: &PageRequest) -> Result<Page<Order>> {

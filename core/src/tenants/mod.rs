@@ -111,6 +111,15 @@ pub struct Tenant {
 }
 
 /// A display name: trimmed, 1–200 characters.
+/// The id of the active tenant with `slug` (public endpoints that name a tenant).
+pub async fn active_by_slug(db: &crate::db::Db, slug: &Slug) -> Result<Option<TenantId>> {
+    let mut tx = db.system_read().await?;
+    let tenant = by_slug(&mut tx, slug.as_str()).await?;
+    tx.commit().await?;
+    Ok(tenant.filter(|t| t.status == TenantStatus::Active).map(|t| t.id))
+}
+
+/// Checks a tenant's display name.
 pub fn parse_name(field: &str, value: &str) -> Result<String> {
     crate::input::required_text(field, value, 200)
 }

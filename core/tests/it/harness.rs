@@ -85,6 +85,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: Backend,
+    /// The app's state (its plugin runtime, for installing packages as `ils plugin install` does).
+    pub state: AppState,
     pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
 }
@@ -175,6 +177,11 @@ impl TestApp {
         config.jobs.retry_base = Duration::from_millis(50);
         config.jobs.retry_max = Duration::from_millis(400);
         config.jobs.delivery_attempts = 3;
+        // Plugins: a registry per test; compiled components shared by every test (content-addressed).
+        config.plugins.dir = dir.path().join("plugins");
+        config.plugins.cache_dir = std::env::temp_dir().join("ils-test-plugin-cache");
+        config.plugins.allow_private_networks = true;
+        config.plugins.max_instances = 16;
         configure(&mut config);
         let sealer = ils_core::config::load_sealer(None, dir.path()).expect("sealer");
         let state = AppState::new(db.clone(), config, sealer).expect("state");
@@ -184,7 +191,7 @@ impl TestApp {
         let addr: SocketAddr = listener.local_addr().expect("addr");
         tokio::spawn(ils_core::server::run(listener, state.clone(), std::future::pending()));
         let client = http(Duration::from_secs(30));
-        TestApp { base: format!("http://{addr}"), client, db, backend, pg, _dir: dir }
+        TestApp { base: format!("http://{addr}"), client, db, backend, state, pg, _dir: dir }
     }
 
     /// A URL that reads the database without row-level security (the owner), for checks
@@ -255,6 +262,10 @@ impl TestApp {
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Resp {
         self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Resp {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod fakes;
+mod guests;
 mod harness;
 
 mod api_keys;
@@ -14,6 +15,7 @@ mod events;
 mod operations;
 mod orders;
 mod patients;
+mod plugins;
 mod processes;
 mod purchasing;
 mod rls;

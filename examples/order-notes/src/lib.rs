@@ -30,6 +30,7 @@ pub struct Summary {
 }
 
 const ORDER_PREFIX: &str = "order/";
+const SEEN_PREFIX: &str = "seen/";
 
 /// The plugin.
 pub struct OrderNotes;
@@ -59,11 +60,15 @@ impl OrderNotes {
 
 impl Plugin for OrderNotes {
     fn handle_event(event: Event) -> Result<(), Error> {
+        // ILS delivers each event at least once (a retried delivery may repeat one): an event
+        // seen before changes nothing.
+        let seen = format!("{SEEN_PREFIX}{}", event.id);
+        if kv::get(&seen)?.is_some() {
+            return Ok(());
+        }
         let order: OrderEvent = event.payload_as()?;
         let status = Self::status_of(&event, &order);
         kv::set(&format!("{ORDER_PREFIX}{}", order.order_id), status.as_bytes())?;
-        let events = Self::summary()?.events + 1;
-        kv::set("events", events.to_string().as_bytes())?;
 
         let config: Config = config::get()?;
         if let Some(host) = config.notify_host {
@@ -76,6 +81,10 @@ impl Plugin for OrderNotes {
             }
             log::info(&format!("notified {host}: {}", response.status));
         }
+        // Counted once the event is fully handled (a failed notification is retried first).
+        let events = Self::summary()?.events + 1;
+        kv::set("events", events.to_string().as_bytes())?;
+        kv::set(&seen, b"1")?;
         Ok(())
     }
 
@@ -113,7 +122,32 @@ mod tests {
     use super::*;
 
     fn event(kind: &str, payload: &str) -> Event {
-        Event { id: format!("ev-{kind}"), kind: kind.into(), occurred_at_ms: 0, payload: payload.into() }
+        Event {
+            id: format!("ev-{kind}-{payload}"),
+            kind: kind.into(),
+            occurred_at_ms: 0,
+            payload: payload.into(),
+        }
+    }
+
+    #[test]
+    fn an_event_delivered_twice_counts_once() {
+        let _mock = MockHost::install();
+        let created = event("order.created", r#"{"order_id":"o-1","number":"J000001"}"#);
+        OrderNotes::handle_event(created.clone()).unwrap();
+        OrderNotes::handle_event(created).unwrap();
+        let summary: Summary =
+            serde_json::from_slice(&OrderNotes::handle_http(MockHost::get("/orders")).body).unwrap();
+        assert_eq!(summary.events, 1);
+    }
+
+    #[test]
+    fn reads_the_status_from_an_ils_status_change() {
+        let _mock = MockHost::install();
+        let moved = r#"{"order_id":"o-1","number":"J000001","from":"pending","to":"in_production"}"#;
+        OrderNotes::handle_event(event("order.status_changed", moved)).unwrap();
+        let one = OrderNotes::handle_http(MockHost::get("/orders/o-1"));
+        assert_eq!(String::from_utf8(one.body).unwrap(), r#"{"order_id":"o-1","status":"in_production"}"#);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! removing it; every read of a record is audited.
 
 pub mod routes;
-mod store;
+pub(crate) mod store;
 
 use serde::Serialize;
 

@@ -3,7 +3,7 @@
 //! A prescription is never edited: a new one is recorded instead.
 
 pub mod routes;
-mod store;
+pub(crate) mod store;
 
 pub use store::{get, insert};
 

@@ -1,0 +1,187 @@
+//! The catalogue: the plugin versions this installation offers its tenants, each from a lowest
+//! plan up. A platform admin adds a package (`ils plugin install`): it goes into the registry,
+//! is compiled and checked by the host (a component importing anything its manifest does not
+//! declare is refused), and is listed with its plan.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use ils_registry::{Manifest, PluginId, RegistryError};
+use semver::Version;
+use serde::Serialize;
+
+use super::store::{self, CatalogueRow, EnablementRow};
+use super::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
+use crate::db::types::Timestamp;
+use crate::db::{Db, TenantTx, query};
+use crate::error::{Error, Result};
+use crate::tenants::Plan;
+
+/// The plan of the transaction's tenant.
+pub(crate) async fn tenant_plan(tx: &mut TenantTx) -> Result<Plan> {
+    const SQL: &str = "SELECT plan FROM tenants WHERE id = $1";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_scalar, fetch_one, SQL, tenant)?)
+}
+
+/// A package the catalogue now offers.
+#[derive(Clone, Debug, Serialize)]
+pub struct Added {
+    /// Plugin id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// SHA-256 of the package.
+    pub digest: String,
+    /// The lowest plan it is offered on.
+    pub min_plan: Plan,
+}
+
+fn invalid_package(message: impl Into<String>) -> Error {
+    let message = message.into();
+    Error::Invalid { code: "invalid_package", message, fields: Vec::new() }
+}
+
+/// Adds the package in `dir` (`ils-plugin.toml` and `plugin.wasm`) to the registry and offers
+/// it from `min_plan` up. Adding the same package again only changes its plan; the same
+/// version with other content is refused.
+pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Result<Added> {
+    let registry = plugins.registry().await?;
+    let manifest_text = std::fs::read_to_string(dir.join("ils-plugin.toml"))
+        .map_err(|e| invalid_package(format!("{}: {e}", dir.join("ils-plugin.toml").display())))?;
+    let manifest =
+        Manifest::from_toml(&manifest_text).map_err(|e| invalid_package(format!("ils-plugin.toml: {e}")))?;
+    let existed = registry.get(&manifest.id, &manifest.version).is_ok();
+    let package = registry.install_from_path(dir).map_err(|e| match e {
+        RegistryError::VersionConflict { id, version } => Error::conflict(
+            "version_exists",
+            format!(
+                "{id} {version} is already installed with other content; give the new build a new version"
+            ),
+        ),
+        other => invalid_package(other.to_string()),
+    })?;
+    let bytes = registry.component(&package).map_err(|e| invalid_package(e.to_string()))?;
+    let checked = plugins.host().await?.install(&bytes, package.manifest.clone()).await;
+    if let Err(e) = checked {
+        if !existed {
+            let _ = registry.remove(&package.manifest.id, &package.manifest.version);
+        }
+        return Err(invalid_package(format!("the plugin host refused the component: {e}")));
+    }
+    let row = CatalogueRow {
+        plugin_id: package.manifest.id.to_string(),
+        version: package.manifest.version.to_string(),
+        digest: package.record.digest.hex(),
+        manifest: manifest_text,
+        min_plan,
+    };
+    let mut tx = db.system().await?;
+    if !store::catalogue_put(tx.conn(), &row).await? {
+        return Err(Error::conflict(
+            "version_exists",
+            format!("{} {} is already in the catalogue with other content", row.plugin_id, row.version),
+        ));
+    }
+    tx.commit().await?;
+    Ok(Added { id: row.plugin_id, version: row.version, digest: row.digest, min_plan })
+}
+
+/// One catalogue version, parsed.
+pub(crate) struct Offered {
+    pub row: CatalogueRow,
+    pub manifest: Manifest,
+}
+
+/// The versions of `plugin` in the catalogue, newest first.
+pub(crate) async fn versions_of(tx: &mut TenantTx, plugin: &str) -> Result<Vec<Offered>> {
+    let rows = store::catalogue_of(tx.conn(), plugin).await?;
+    Ok(parse_sorted(rows))
+}
+
+fn parse_sorted(rows: Vec<CatalogueRow>) -> Vec<Offered> {
+    let mut out: Vec<Offered> = rows
+        .into_iter()
+        .filter_map(|row| match Manifest::from_toml(&row.manifest) {
+            Ok(manifest) => Some(Offered { row, manifest }),
+            Err(error) => {
+                tracing::error!(plugin = %row.plugin_id, version = %row.version, %error, "catalogue manifest unreadable");
+                None
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.manifest.version.cmp(&a.manifest.version));
+    out
+}
+
+pub(crate) fn enablement_view(row: &EnablementRow) -> Enablement {
+    let failures = u32::try_from(row.failures).unwrap_or(0);
+    Enablement {
+        plugin_id: row.plugin_id.clone(),
+        version: row.version.clone(),
+        enabled: row.enabled,
+        capabilities: row.capabilities.split_whitespace().map(str::to_owned).collect(),
+        enabled_at: row.enabled_at,
+        updated_at: row.updated_at,
+        breaker: Breaker {
+            state: Breaker::at(Timestamp::now(), failures, row.tripped_until),
+            failures,
+            open_until: row.tripped_until,
+            last_error: row.last_error.clone(),
+            last_error_at: row.last_error_at,
+        },
+    }
+}
+
+fn entry(
+    id: &str,
+    versions: &[Offered],
+    plan: Plan,
+    enablement: Option<&EnablementRow>,
+) -> Option<CatalogueEntry> {
+    let newest = versions.first()?;
+    Some(CatalogueEntry {
+        id: id.to_owned(),
+        name: newest.manifest.name.clone(),
+        description: newest.manifest.description.clone(),
+        publisher: newest.manifest.publisher.clone(),
+        available: versions.iter().any(|v| plan_rank(plan) >= plan_rank(v.row.min_plan)),
+        versions: versions.iter().map(|v| version_info(&v.manifest, v.row.min_plan, &v.row.digest)).collect(),
+        enablement: enablement.map(enablement_view),
+    })
+}
+
+/// The catalogue as the transaction's tenant sees it.
+pub(crate) async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
+    let plan = tenant_plan(tx).await?;
+    let rows = store::catalogue_all(tx.conn()).await?;
+    let enabled: HashMap<String, EnablementRow> =
+        store::enablements(tx).await?.into_iter().map(|r| (r.plugin_id.clone(), r)).collect();
+    let mut by_plugin: BTreeMap<String, Vec<CatalogueRow>> = BTreeMap::new();
+    for row in rows {
+        by_plugin.entry(row.plugin_id.clone()).or_default().push(row);
+    }
+    Ok(by_plugin
+        .into_iter()
+        .filter_map(|(id, rows)| entry(&id, &parse_sorted(rows), plan, enabled.get(&id)))
+        .collect())
+}
+
+/// One catalogue entry as the transaction's tenant sees it.
+pub(crate) async fn entry_of(tx: &mut TenantTx, plugin: &str) -> Result<CatalogueEntry> {
+    let plan = tenant_plan(tx).await?;
+    let versions = versions_of(tx, plugin).await?;
+    let enablement = store::enablement(tx, plugin).await?;
+    entry(plugin, &versions, plan, enablement.as_ref()).ok_or(Error::NotFound("plugin"))
+}
+
+/// Checks a plugin id from a path.
+pub(crate) fn plugin_id(text: &str) -> Result<PluginId> {
+    PluginId::new(text).map_err(|_| Error::NotFound("plugin"))
+}
+
+/// Checks a version from a request.
+pub(crate) fn version(text: &str) -> Result<Version> {
+    Version::parse(text)
+        .map_err(|e| Error::invalid_field("version", format!("is not a semantic version: {e}")))
+}

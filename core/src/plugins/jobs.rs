@@ -1,0 +1,225 @@
+//! Plugin work on the job queue: delivering events to the plugins that subscribe to them, and
+//! running plugins' schedules per tenant. A delivery is retried when the failure may pass (the
+//! plugin said so, or it ran out of time); a plugin whose breaker is open is not called — its
+//! deliveries wait (snooze) until the breaker lets a trial call through.
+
+use std::time::Duration;
+
+use riverqueue::{BoxError, CronSchedule, InsertOpts, Job, JobArgs, PeriodicSchedule, WorkOutcome};
+use serde::{Deserialize, Serialize};
+
+use super::runtime::CallError;
+use super::store;
+use crate::db::TenantTx;
+use crate::db::types::Timestamp;
+use crate::error::Result;
+use crate::events::Envelope;
+use crate::ids::{EventId, TenantId};
+use crate::state::AppState;
+
+/// Deliver one event to one tenant's plugin.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "deliver_plugin_event", unique(by_args))]
+pub struct DeliverPluginEvent {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The plugin.
+    pub plugin_id: String,
+    /// The event.
+    pub event_id: EventId,
+}
+
+/// Run one scheduled job of one tenant's plugin, for the minute `at` (unix seconds).
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "run_plugin_job", unique(by_args))]
+pub struct RunPluginJob {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The plugin.
+    pub plugin_id: String,
+    /// The schedule's name.
+    pub job: String,
+    /// The minute it is due, unix seconds.
+    pub at: i64,
+}
+
+/// Every minute: queue the plugin schedules due this minute, for every tenant.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "plugin_schedules")]
+pub struct PluginSchedules {}
+
+/// The prefix of the events a plugin publishes itself (never delivered back to it).
+fn own_prefix(plugin: &str) -> String {
+    format!("plugin.{}.", plugin.replace('-', "_"))
+}
+
+/// Queues a delivery of `event` to each of the tenant's enabled plugins that subscribes to it,
+/// in the dispatch transaction.
+pub(crate) async fn fan_out(state: &AppState, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+    let enabled: Vec<_> = store::enablements(tx).await?.into_iter().filter(|r| r.enabled).collect();
+    if enabled.is_empty() {
+        return Ok(());
+    }
+    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    for row in enabled {
+        if event.type_.starts_with(&own_prefix(&row.plugin_id)) {
+            continue;
+        }
+        let Some(manifest) = state.plugins.manifest(tx.conn(), &row.plugin_id, &row.version).await? else {
+            continue;
+        };
+        if !manifest.subscribes_to(&event.type_) {
+            continue;
+        }
+        let delivery = DeliverPluginEvent {
+            tenant_id: event.tenant_id,
+            plugin_id: row.plugin_id.clone(),
+            event_id: event.id,
+        };
+        let (conn, jobs) = tx.with_jobs();
+        crate::jobs::enqueue(conn, jobs, delivery, opts.clone()).await?;
+    }
+    Ok(())
+}
+
+/// What a job does with the outcome of a plugin call.
+fn outcome(
+    result: std::result::Result<(), CallError>,
+    what: &str,
+) -> std::result::Result<WorkOutcome, BoxError> {
+    match result {
+        Ok(()) => Ok(WorkOutcome::Complete),
+        Err(CallError::Tripped { until, .. }) => {
+            let wait = until.as_jiff().duration_since(jiff::Timestamp::now());
+            let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO) + Duration::from_secs(1);
+            Ok(WorkOutcome::Snooze(wait))
+        }
+        Err(CallError::Failed(e)) if e.is_retryable() => Err(format!("{what}: {e}").into()),
+        Err(CallError::Failed(e)) => {
+            Err(riverqueue::JobCancelError::new(format!("{what}: {e} (not retried)")).into())
+        }
+        Err(CallError::Host(e)) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn deliver(
+    state: &AppState,
+    job: Job<DeliverPluginEvent>,
+) -> std::result::Result<WorkOutcome, BoxError> {
+    let args = &job.args;
+    // Disabled since the event was dispatched: nothing to deliver.
+    let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
+        return Ok(WorkOutcome::Complete);
+    };
+    let mut tx = state.db.tenant_read(args.tenant_id).await?;
+    let event = crate::events::get(&mut tx, args.event_id).await?;
+    tx.commit().await?;
+    let Some(event) = event else {
+        return Err(riverqueue::JobCancelError::new(format!("event {} does not exist", args.event_id)).into());
+    };
+    if !target.manifest().subscribes_to(&event.type_) {
+        return Ok(WorkOutcome::Complete);
+    }
+    let host_event = ils_host_api::Event {
+        id: event.id.to_string(),
+        kind: event.type_.clone(),
+        occurred_at_ms: event.timestamp.as_jiff().as_millisecond(),
+        payload: serde_json::to_string(&event.data)?,
+    };
+    let result = state
+        .plugins
+        .call(&target, None, |host, version, ctx| async move {
+            host.invoke_event(&version, ctx, host_event).await
+        })
+        .await;
+    outcome(result, &format!("{} handling {}", args.plugin_id, event.type_))
+}
+
+pub(crate) async fn run_job(
+    state: &AppState,
+    job: Job<RunPluginJob>,
+) -> std::result::Result<WorkOutcome, BoxError> {
+    let args = &job.args;
+    let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
+        return Ok(WorkOutcome::Complete);
+    };
+    if !target.manifest().schedules.iter().any(|s| s.name == args.job) {
+        return Ok(WorkOutcome::Complete);
+    }
+    let name = args.job.clone();
+    let at_ms = args.at.saturating_mul(1000);
+    let result =
+        state
+            .plugins
+            .call(&target, None, |host, version, ctx| async move {
+                host.run_job(&version, ctx, &name, at_ms).await
+            })
+            .await;
+    outcome(result, &format!("{} job {}", args.plugin_id, args.job))
+}
+
+/// Whether `cron` fires at `minute` (the start of a minute).
+pub(crate) fn fires_at(cron: &CronSchedule, minute: jiff::Timestamp) -> bool {
+    let just_before = minute - jiff::SignedDuration::from_secs(1);
+    cron.next(just_before) == Some(minute)
+}
+
+pub(crate) async fn schedules(state: &AppState) -> std::result::Result<WorkOutcome, BoxError> {
+    let now = Timestamp::now().as_jiff();
+    let minute = jiff::Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(60))?;
+    let mut tx = state.db.system().await?;
+    let rows = store::enabled_everywhere(tx.conn()).await?;
+    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let mut queued = 0;
+    for row in rows {
+        let Some(manifest) = state.plugins.manifest(tx.conn(), &row.plugin_id, &row.version).await? else {
+            continue;
+        };
+        for schedule in &manifest.schedules {
+            let Ok(cron) = CronSchedule::parse(&schedule.cron) else { continue };
+            if !fires_at(&cron, minute) {
+                continue;
+            }
+            let run = RunPluginJob {
+                tenant_id: row.tenant_id,
+                plugin_id: row.plugin_id.clone(),
+                job: schedule.name.clone(),
+                at: minute.as_second(),
+            };
+            let (conn, jobs) = tx.with_jobs();
+            queued += u32::from(crate::jobs::enqueue(conn, jobs, run, opts.clone()).await?);
+        }
+    }
+    tx.commit().await?;
+    if queued > 0 {
+        tracing::info!(queued, "plugin schedules queued");
+    }
+    Ok(WorkOutcome::Complete)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> jiff::Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_schedule_fires_only_on_its_minutes() {
+        let hourly = CronSchedule::parse("0 * * * *").unwrap();
+        assert!(fires_at(&hourly, at("2026-11-21T10:00:00Z")));
+        assert!(!fires_at(&hourly, at("2026-11-21T10:01:00Z")));
+        let nightly = CronSchedule::parse("30 2 * * *").unwrap();
+        assert!(fires_at(&nightly, at("2026-11-21T02:30:00Z")));
+        assert!(!fires_at(&nightly, at("2026-11-21T14:30:00Z")));
+        let every = CronSchedule::parse("* * * * *").unwrap();
+        assert!(fires_at(&every, at("2026-11-21T14:31:00Z")));
+    }
+
+    #[test]
+    fn a_plugin_never_receives_its_own_events() {
+        assert!("plugin.order_notes.noted".starts_with(&own_prefix("order-notes")));
+        assert!(!"plugin.order_notes_two.noted".starts_with(&own_prefix("order-notes")));
+    }
+}

@@ -1,0 +1,175 @@
+//! Plugins per tenant: the catalogue of plugin versions this installation offers, and for each
+//! tenant the version it enabled (with the capabilities a tenant admin consented to), its
+//! configuration (validated against the manifest's schema), its secrets (sealed at rest, never
+//! returned), its key-value data, and a circuit breaker. Plugins run in [`ils_host_api`]; this
+//! module gives them the host's services backed by the database ([`services`]), delivers the
+//! events they subscribe to through the job queue, runs their schedules, and mounts their routes
+//! under `/api/v1/plugins/{plugin}/…` and their inbound webhooks under
+//! `/api/v1/hooks/{tenant}/{plugin}/…`. See docs/adr/011-plugins-per-tenant.md.
+
+pub mod catalogue;
+pub(crate) mod jobs;
+pub mod routes;
+pub mod runtime;
+mod services;
+mod store;
+
+use std::collections::BTreeSet;
+
+use ils_registry::{Capability, Manifest};
+use serde::Serialize;
+
+use crate::db::types::Timestamp;
+use crate::tenants::Plan;
+
+pub use runtime::{Plugins, PluginsConfig};
+
+/// The rank of a plan: a plugin offered from one plan is open to every plan above it.
+pub fn plan_rank(plan: Plan) -> u8 {
+    match plan {
+        Plan::Free => 0,
+        Plan::Pro => 1,
+        Plan::Premium => 2,
+        Plan::Enterprise => 3,
+    }
+}
+
+/// One version of a plugin in the catalogue, as tenants see it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionInfo {
+    /// Semantic version.
+    pub version: String,
+    /// What it provides (`event-handler`, `http`, `equipment-driver`, …).
+    pub provides: Vec<String>,
+    /// The capabilities it asks for; a tenant admin consents to all of them when enabling it.
+    pub capabilities: Vec<String>,
+    /// Hosts it may call, when it asks for `http-outbound` (`{config.KEY}` is filled from the
+    /// tenant's configuration).
+    pub outbound_hosts: Vec<String>,
+    /// Events it subscribes to.
+    pub events: Vec<String>,
+    /// Its scheduled jobs: name and cron expression.
+    pub schedules: Vec<ScheduleInfo>,
+    /// The JSON Schema of its tenant configuration.
+    #[schema(value_type = Object)]
+    pub config_schema: serde_json::Value,
+    /// The lowest plan it is offered on.
+    pub min_plan: Plan,
+    /// SHA-256 of the package (its descriptor), as the registry names it.
+    pub digest: String,
+}
+
+/// A scheduled job a plugin declares.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ScheduleInfo {
+    /// Its name.
+    pub name: String,
+    /// When it runs (cron, UTC).
+    pub cron: String,
+}
+
+/// A plugin in the catalogue, with the tenant's enablement of it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CatalogueEntry {
+    /// The plugin's id.
+    pub id: String,
+    /// Display name (of the newest version).
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// Who publishes it.
+    pub publisher: String,
+    /// Whether the tenant's plan allows at least one of its versions.
+    pub available: bool,
+    /// Its versions, newest first.
+    pub versions: Vec<VersionInfo>,
+    /// The tenant's enablement, if it ever enabled the plugin.
+    pub enablement: Option<Enablement>,
+}
+
+/// A tenant's enablement of a plugin.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Enablement {
+    /// The plugin.
+    pub plugin_id: String,
+    /// The version the tenant runs.
+    pub version: String,
+    /// False once disabled (configuration, secrets and data are kept for a re-enable).
+    pub enabled: bool,
+    /// The capabilities a tenant admin consented to.
+    pub capabilities: Vec<String>,
+    /// When it was (last) enabled.
+    pub enabled_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// The circuit breaker.
+    pub breaker: Breaker,
+}
+
+/// The circuit breaker of one (tenant, plugin): after repeated failures the host stops calling
+/// the plugin for a while, then tries once more.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Breaker {
+    /// `closed` (calls go through), `open` (calls refused until `open_until`) or `half_open`
+    /// (the next call is a trial: success closes it, failure opens it again).
+    pub state: BreakerState,
+    /// Consecutive failed invocations.
+    pub failures: u32,
+    /// Until when calls are refused.
+    pub open_until: Option<Timestamp>,
+    /// The last failure, in words.
+    pub last_error: Option<String>,
+    /// When it happened.
+    pub last_error_at: Option<Timestamp>,
+}
+
+/// A circuit breaker's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    /// Calls go through.
+    Closed,
+    /// Calls are refused.
+    Open,
+    /// The next call is a trial.
+    HalfOpen,
+}
+
+impl Breaker {
+    fn at(now: Timestamp, failures: u32, open_until: Option<Timestamp>) -> BreakerState {
+        match open_until {
+            Some(until) if until > now => BreakerState::Open,
+            Some(_) => BreakerState::HalfOpen,
+            None if failures > 0 => BreakerState::Closed,
+            None => BreakerState::Closed,
+        }
+    }
+}
+
+/// The names of a set of capabilities, sorted.
+fn capability_names(set: &BTreeSet<Capability>) -> Vec<String> {
+    set.iter().map(|c| c.as_str().to_owned()).collect()
+}
+
+fn version_info(manifest: &Manifest, min_plan: Plan, digest: &str) -> VersionInfo {
+    let named = |v: &serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+    VersionInfo {
+        version: manifest.version.to_string(),
+        provides: manifest
+            .provides
+            .iter()
+            .map(|p| named(&serde_json::to_value(p).unwrap_or_default()))
+            .collect(),
+        capabilities: capability_names(&manifest.capabilities),
+        outbound_hosts: manifest.outbound_hosts.iter().map(ToString::to_string).collect(),
+        events: manifest.events.clone(),
+        schedules: manifest
+            .schedules
+            .iter()
+            .map(|s| ScheduleInfo { name: s.name.clone(), cron: s.cron.clone() })
+            .collect(),
+        config_schema: manifest.config_schema.clone(),
+        min_plan,
+        digest: digest.to_owned(),
+    }
+}

@@ -1,0 +1,350 @@
+//! The plugin runtime of one `ils` process: one [`PluginHost`] (created on first use — the
+//! engine reserves address space for its instance pool), the registry the packages live in, the
+//! plugin versions loaded so far, and calls made through the circuit breaker.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ils_host_api::metrics::{InvocationReport, MetricsSink};
+use ils_host_api::{
+    Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, Limits, PluginEngine,
+    PluginHost, PluginVersion, TenantId as HostTenant,
+};
+use ils_registry::{Capability, Manifest, PluginId, Registry};
+use semver::Version;
+use tokio::sync::{Mutex, OnceCell};
+
+use super::store::{self, EnablementRow};
+use crate::auth::secrets::Sealer;
+use crate::db::Db;
+use crate::db::types::Timestamp;
+use crate::error::{Error, Result};
+use crate::http::metrics::Metrics;
+use crate::ids::TenantId;
+use crate::tenants::Plan;
+
+/// Plugin settings.
+#[derive(Clone, Debug)]
+pub struct PluginsConfig {
+    /// The registry: where installed packages are kept (content-addressed). Nodes sharing a
+    /// database must share this directory.
+    pub dir: PathBuf,
+    /// Where compiled components are cached (per node).
+    pub cache_dir: PathBuf,
+    /// Let plugins call private and loopback addresses (development and tests only).
+    pub allow_private_networks: bool,
+    /// Consecutive failed invocations that open a plugin's circuit breaker for a tenant.
+    pub breaker_threshold: u32,
+    /// How long an open breaker refuses calls before one trial call is let through.
+    pub breaker_cooldown: Duration,
+    /// Plugin instances alive at once in this process.
+    pub max_instances: u32,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("ils-data/plugins"),
+            cache_dir: PathBuf::from("ils-data/plugin-cache"),
+            allow_private_networks: false,
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_secs(300),
+            max_instances: 128,
+        }
+    }
+}
+
+/// The limits of a plan; a plugin's manifest may tighten them (docs/adr/011).
+pub fn plan_limits(plan: Plan) -> Limits {
+    let free = Limits::default();
+    match plan {
+        Plan::Free => free,
+        Plan::Pro => Limits { timeout: Duration::from_secs(10), memory_bytes: 64 << 20, ..free },
+        Plan::Premium | Plan::Enterprise => {
+            Limits { timeout: Duration::from_secs(30), memory_bytes: 128 << 20, ..free }
+        }
+    }
+}
+
+/// A tenant's enabled plugin, loaded and ready to call.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub tenant: TenantId,
+    pub plan: Plan,
+    pub row: EnablementRow,
+    pub version: PluginVersion,
+}
+
+impl Target {
+    pub fn manifest(&self) -> &Manifest {
+        self.version.manifest()
+    }
+}
+
+/// Why a call to a plugin did not return a result.
+#[derive(Debug)]
+pub(crate) enum CallError {
+    /// The breaker is open.
+    Tripped { until: Timestamp, last_error: Option<String> },
+    /// The invocation failed.
+    Failed(InvokeError),
+    /// The host's own storage failed.
+    Host(Error),
+}
+
+impl From<Error> for CallError {
+    fn from(e: Error) -> Self {
+        Self::Host(e)
+    }
+}
+
+impl From<crate::db::DbError> for CallError {
+    fn from(e: crate::db::DbError) -> Self {
+        Self::Host(e.into())
+    }
+}
+
+/// Whether a failure is the plugin's fault (and counts towards its breaker).
+pub(crate) fn counts_against_plugin(e: &InvokeError) -> bool {
+    matches!(e, InvokeError::Trap(_) | InvokeError::LimitExceeded(_) | InvokeError::Plugin { .. })
+}
+
+/// Plugins for this process.
+pub struct Plugins {
+    config: PluginsConfig,
+    db: Db,
+    services: ils_host_api::services::HostServices,
+    metrics: Arc<Metrics>,
+    host: OnceCell<PluginHost>,
+    registry: OnceCell<Registry>,
+    loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
+    compiling: Mutex<()>,
+    manifests: std::sync::Mutex<HashMap<(String, String), Arc<Manifest>>>,
+}
+
+impl std::fmt::Debug for Plugins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugins").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+struct PromSink(Arc<Metrics>);
+
+impl MetricsSink for PromSink {
+    fn record(&self, report: InvocationReport) {
+        self.0.observe_plugin(&report);
+    }
+}
+
+impl Plugins {
+    /// Plugins over `db`; secrets are opened with `sealer`, invocations measured in `metrics`.
+    pub fn new(db: Db, sealer: Sealer, metrics: Arc<Metrics>, config: PluginsConfig) -> Self {
+        let services = super::services::host_services(db.clone(), sealer);
+        Self {
+            config,
+            db,
+            services,
+            metrics,
+            host: OnceCell::new(),
+            registry: OnceCell::new(),
+            loaded: std::sync::Mutex::new(HashMap::new()),
+            compiling: Mutex::new(()),
+            manifests: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PluginsConfig {
+        &self.config
+    }
+
+    /// The plugin host, created on first use.
+    pub async fn host(&self) -> Result<&PluginHost> {
+        self.host
+            .get_or_try_init(|| async {
+                let engine = PluginEngine::new(EngineConfig {
+                    max_instances: self.config.max_instances,
+                    ..EngineConfig::default()
+                })
+                .map_err(|e| Error::Internal(e.to_string()))?;
+                let config = HostConfig {
+                    cache_dir: self.config.cache_dir.clone(),
+                    allow_private_networks: self.config.allow_private_networks,
+                };
+                let host = PluginHost::new(engine, self.services.clone(), config)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                Ok(host.with_metrics(Arc::new(PromSink(self.metrics.clone()))))
+            })
+            .await
+    }
+
+    /// The package registry.
+    pub async fn registry(&self) -> Result<&Registry> {
+        self.registry
+            .get_or_try_init(|| async {
+                Registry::open(&self.config.dir, &PluginHost::supported_platforms()).map_err(|e| {
+                    Error::Internal(format!("plugin registry at {}: {e}", self.config.dir.display()))
+                })
+            })
+            .await
+    }
+
+    /// A plugin version from the registry, compiled and pre-linked (once per process). Refuses a
+    /// package whose content is not the catalogue's (`digest`).
+    pub(crate) async fn load(&self, plugin: &str, version: &str, digest: &str) -> Result<PluginVersion> {
+        let key = (plugin.to_owned(), version.to_owned());
+        if let Some(v) = self.loaded_version(&key) {
+            return Ok(v);
+        }
+        // One compilation at a time; whoever waited finds the result.
+        let _compiling = self.compiling.lock().await;
+        if let Some(v) = self.loaded_version(&key) {
+            return Ok(v);
+        }
+        let unavailable = |why: String| {
+            Error::Unavailable(format!("plugin {plugin} {version} cannot be loaded on this node: {why}"))
+        };
+        let id = PluginId::new(plugin).map_err(|e| unavailable(e.to_string()))?;
+        let semver = Version::parse(version).map_err(|e| unavailable(e.to_string()))?;
+        let registry = self.registry().await?;
+        let package = registry.get(&id, &semver).map_err(|e| unavailable(e.to_string()))?;
+        if package.record.digest.hex() != digest {
+            return Err(unavailable("the registry holds other content than the catalogue names".into()));
+        }
+        let bytes = registry.component(&package).map_err(|e| unavailable(e.to_string()))?;
+        let compiled = self
+            .host()
+            .await?
+            .install(&bytes, package.manifest)
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    /// The manifest of a catalogue version (parsed once per process); `None` when the version
+    /// is not in the catalogue.
+    pub(crate) async fn manifest(
+        &self,
+        conn: &mut crate::db::Conn,
+        plugin: &str,
+        version: &str,
+    ) -> Result<Option<Arc<Manifest>>> {
+        let key = (plugin.to_owned(), version.to_owned());
+        if let Some(m) = self.manifests.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return Ok(Some(m.clone()));
+        }
+        let Some(row) = store::catalogue_of(conn, plugin).await?.into_iter().find(|r| r.version == version)
+        else {
+            return Ok(None);
+        };
+        let manifest = Arc::new(
+            Manifest::from_toml(&row.manifest)
+                .map_err(|e| Error::Internal(format!("catalogue manifest: {e}")))?,
+        );
+        self.manifests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, manifest.clone());
+        Ok(Some(manifest))
+    }
+
+    fn loaded_version(&self, key: &(String, String)) -> Option<PluginVersion> {
+        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Loads every version in the catalogue (start-up), so the first call does not compile.
+    /// Returns how many were loaded; versions that fail are logged and skipped.
+    pub async fn preload(&self) -> Result<usize> {
+        let mut tx = self.db.system_read().await?;
+        let rows = store::catalogue_all(tx.conn()).await?;
+        tx.commit().await?;
+        let mut n = 0;
+        for row in rows {
+            match self.load(&row.plugin_id, &row.version, &row.digest).await {
+                Ok(_) => n += 1,
+                Err(error) => {
+                    tracing::warn!(plugin = %row.plugin_id, version = %row.version, %error, "plugin not loaded")
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// The tenant's enabled plugin `plugin`, loaded; `None` when it is not enabled.
+    pub(crate) async fn target(&self, tenant: TenantId, plugin: &str) -> Result<Option<Target>> {
+        let mut tx = self.db.tenant_read(tenant).await?;
+        let Some(row) = store::enablement(&mut tx, plugin).await?.filter(|r| r.enabled) else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let plan = super::catalogue::tenant_plan(&mut tx).await?;
+        let entry =
+            store::catalogue_of(tx.conn(), plugin).await?.into_iter().find(|c| c.version == row.version);
+        tx.commit().await?;
+        let entry =
+            entry.ok_or_else(|| Error::Internal(format!("{plugin} {} left the catalogue", row.version)))?;
+        let version = self.load(plugin, &row.version, &entry.digest).await?;
+        Ok(Some(Target { tenant, plan, row, version }))
+    }
+
+    /// Who a call runs for and what it may do: the consented capabilities (the host also keeps
+    /// them within the manifest's), the plan's limits, and the caller.
+    pub(crate) fn context(&self, target: &Target, caller: Option<Caller>) -> InvocationContext {
+        let grants: Grants = target
+            .row
+            .capabilities
+            .split_whitespace()
+            .filter_map(|name| Capability::ALL.into_iter().find(|c| c.as_str() == name))
+            .collect();
+        let ctx = InvocationContext::new(HostTenant::new(target.tenant.to_string()))
+            .with_grants(grants)
+            .with_limits(plan_limits(target.plan));
+        match caller {
+            Some(caller) => ctx.with_caller(caller),
+            None => ctx,
+        }
+    }
+
+    /// Calls the plugin through its breaker: refused while the breaker is open; a failure that
+    /// is the plugin's fault is counted (and opens the breaker at the threshold); a success
+    /// closes it.
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        target: &Target,
+        caller: Option<Caller>,
+        f: F,
+    ) -> Result<T, CallError>
+    where
+        F: FnOnce(PluginHost, PluginVersion, InvocationContext) -> Fut,
+        Fut: Future<Output = Result<T, InvokeError>>,
+    {
+        let now = Timestamp::now();
+        if let Some(until) = target.row.tripped_until.filter(|until| *until > now) {
+            return Err(CallError::Tripped { until, last_error: target.row.last_error.clone() });
+        }
+        let host = self.host().await?.clone();
+        let ctx = self.context(target, caller);
+        let outcome = f(host, target.version.clone(), ctx).await;
+        let plugin = target.row.plugin_id.as_str();
+        match &outcome {
+            Ok(_) if target.row.failures > 0 || target.row.tripped_until.is_some() => {
+                let mut tx = self.db.tenant(target.tenant).await?;
+                store::record_success(&mut tx, plugin).await?;
+                tx.commit().await?;
+            }
+            Err(e) if counts_against_plugin(e) => {
+                let until = Timestamp::now().plus(self.config.breaker_cooldown);
+                let mut tx = self.db.tenant(target.tenant).await?;
+                store::record_failure(&mut tx, plugin, &e.to_string(), self.config.breaker_threshold, until)
+                    .await?;
+                tx.commit().await?;
+                tracing::warn!(tenant = %target.tenant, plugin, error = %e, "plugin invocation failed");
+            }
+            _ => {}
+        }
+        outcome.map_err(CallError::Failed)
+    }
+}

@@ -1,0 +1,391 @@
+//! The host's services to plugins, backed by the database: every call opens a transaction for
+//! the invocation's tenant (row-level security on PostgreSQL, tenant-keyed queries on both), so
+//! a plugin reaches only the data of the tenant it runs for. Reads of patient data are audited.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ils_host_api::Scope;
+use ils_host_api::services::{
+    ClinicalReader, ConfigSource, EventSink, EyeRx, HostServices, InventoryReader, KvStore, Order,
+    OrderStatus, OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError,
+    ServiceResult, StockLevel,
+};
+use serde_json::Value;
+
+use super::store;
+use crate::audit::{self, ActorKind, AuditCtx, Event};
+use crate::auth::TenantCtx;
+use crate::auth::permissions::Role;
+use crate::auth::secrets::Sealer;
+use crate::db::{Db, TenantTx, query};
+use crate::error::Error;
+use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
+use crate::orders::Routing;
+use crate::orders::status::OrderStatus as CoreStatus;
+
+/// Every service, over `db`.
+pub(crate) fn host_services(db: Db, sealer: Sealer) -> HostServices {
+    let services = Arc::new(DbServices { db, sealer });
+    HostServices {
+        config: services.clone(),
+        secrets: services.clone(),
+        kv: services.clone(),
+        events: services.clone(),
+        orders: services.clone(),
+        clinical: services.clone(),
+        inventory: services,
+    }
+}
+
+struct DbServices {
+    db: Db,
+    sealer: Sealer,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Unavailable(e.to_string())
+}
+
+/// Domain errors as the plugin sees them.
+fn service_error(e: Error) -> ServiceError {
+    match e {
+        Error::NotFound(_) => ServiceError::NotFound,
+        Error::Invalid { message, .. }
+        | Error::Conflict { message, .. }
+        | Error::Forbidden { message, .. }
+        | Error::BadRequest { message, .. } => ServiceError::Invalid(message),
+        other => unavailable(other),
+    }
+}
+
+fn tenant_of(scope: &Scope) -> ServiceResult<TenantId> {
+    scope.tenant.as_str().parse().map_err(|_| ServiceError::Invalid("unknown tenant".into()))
+}
+
+fn id<T: std::str::FromStr>(text: &str) -> ServiceResult<T> {
+    text.parse().map_err(|_| ServiceError::NotFound)
+}
+
+/// Who a plugin acts as in the audit log: the signed-in caller, else the platform; the plugin
+/// is named in the request id (`plugin:ID@VERSION`).
+fn actor(scope: &Scope) -> AuditCtx {
+    let request_id = Some(format!("plugin:{}@{}", scope.plugin, scope.version));
+    match scope.caller.as_ref().and_then(|c| c.user_id.parse::<uuid::Uuid>().ok()) {
+        Some(user) => AuditCtx { actor_kind: ActorKind::User, actor_id: Some(user), request_id, ip: None },
+        None => AuditCtx { request_id, ..AuditCtx::system() },
+    }
+}
+
+impl DbServices {
+    async fn tx(&self, scope: &Scope) -> ServiceResult<TenantTx> {
+        self.db.tenant(tenant_of(scope)?).await.map_err(unavailable)
+    }
+
+    async fn finish<T>(&self, tx: TenantTx, result: Result<T, Error>) -> ServiceResult<T> {
+        let value = result.map_err(service_error)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(value)
+    }
+}
+
+#[async_trait]
+impl ConfigSource for DbServices {
+    async fn config(&self, scope: &Scope) -> ServiceResult<Value> {
+        let mut tx = self.tx(scope).await?;
+        let row = store::enablement(&mut tx, scope.plugin.as_str()).await;
+        let row = self.finish(tx, row).await?;
+        match row {
+            Some(row) => serde_json::from_str(&row.config).map_err(unavailable),
+            None => Ok(serde_json::json!({})),
+        }
+    }
+}
+
+#[async_trait]
+impl SecretStore for DbServices {
+    async fn secret(&self, scope: &Scope, name: &str) -> ServiceResult<Option<String>> {
+        let mut tx = self.tx(scope).await?;
+        let sealed = store::sealed_secret(&mut tx, scope.plugin.as_str(), name).await;
+        let Some(sealed) = self.finish(tx, sealed).await? else { return Ok(None) };
+        let plain = self.sealer.open(&sealed).map_err(|_| unavailable("a secret could not be unsealed"))?;
+        String::from_utf8(plain).map(Some).map_err(unavailable)
+    }
+}
+
+#[async_trait]
+impl KvStore for DbServices {
+    async fn get(&self, scope: &Scope, key: &str) -> ServiceResult<Option<Vec<u8>>> {
+        let mut tx = self.tx(scope).await?;
+        let value = store::kv_get(&mut tx, scope.plugin.as_str(), key).await;
+        self.finish(tx, value).await
+    }
+
+    async fn set(&self, scope: &Scope, key: &str, value: Vec<u8>) -> ServiceResult<()> {
+        if key.is_empty() || key.len() > 512 {
+            return Err(ServiceError::Invalid("a key is 1 to 512 bytes".into()));
+        }
+        let mut tx = self.tx(scope).await?;
+        let done = store::kv_set(&mut tx, scope.plugin.as_str(), key, &value).await;
+        self.finish(tx, done).await
+    }
+
+    async fn delete(&self, scope: &Scope, key: &str) -> ServiceResult<()> {
+        let mut tx = self.tx(scope).await?;
+        let done = store::kv_delete(&mut tx, scope.plugin.as_str(), key).await;
+        self.finish(tx, done).await
+    }
+
+    async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>> {
+        let mut tx = self.tx(scope).await?;
+        let limit = i64::try_from(limit.min(10_000)).unwrap_or(10_000);
+        let keys = store::kv_keys(&mut tx, scope.plugin.as_str(), prefix, limit).await;
+        self.finish(tx, keys).await
+    }
+}
+
+/// A plugin event's type in the outbox: `plugin.<id>.<kind>` with the id's `-` as `_` (event
+/// types are `a-z 0-9 _ .`).
+fn event_type(kind: &str) -> ServiceResult<String> {
+    let normalised = kind.replace('-', "_");
+    let ok = normalised.len() <= 100
+        && normalised.starts_with("plugin.")
+        && normalised.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+    if ok {
+        Ok(normalised)
+    } else {
+        Err(ServiceError::Invalid(format!("{kind:?} is not a valid event kind")))
+    }
+}
+
+#[async_trait]
+impl EventSink for DbServices {
+    async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()> {
+        let type_ = event_type(&event.kind)?;
+        let mut tx = self.tx(scope).await?;
+        let done = crate::events::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| ());
+        self.finish(tx, done).await
+    }
+}
+
+fn status_to_host(s: CoreStatus) -> OrderStatus {
+    match s {
+        CoreStatus::Pending => OrderStatus::Pending,
+        CoreStatus::InProduction => OrderStatus::InProduction,
+        CoreStatus::QualityCheck => OrderStatus::QualityCheck,
+        CoreStatus::Shipped => OrderStatus::Shipped,
+        CoreStatus::Completed => OrderStatus::Completed,
+        CoreStatus::OnHold => OrderStatus::OnHold,
+        CoreStatus::Cancelled => OrderStatus::Cancelled,
+    }
+}
+
+fn status_from_host(s: OrderStatus) -> CoreStatus {
+    match s {
+        OrderStatus::Pending => CoreStatus::Pending,
+        OrderStatus::InProduction => CoreStatus::InProduction,
+        OrderStatus::QualityCheck => CoreStatus::QualityCheck,
+        OrderStatus::Shipped => CoreStatus::Shipped,
+        OrderStatus::Completed => CoreStatus::Completed,
+        OrderStatus::OnHold => CoreStatus::OnHold,
+        OrderStatus::Cancelled => CoreStatus::Cancelled,
+    }
+}
+
+fn order_to_host(tenant: TenantId, o: &crate::orders::Order) -> Order {
+    let other = o.counterpart.as_ref().map(|c| c.tenant_id).unwrap_or(tenant);
+    let (practice, lab) = match o.routing {
+        Routing::InHouse => (tenant, tenant),
+        Routing::ToLab => (tenant, other),
+        Routing::FromPractice => (other, tenant),
+    };
+    Order {
+        id: o.id.to_string(),
+        reference: o.number.clone(),
+        status: status_to_host(o.status),
+        practice_id: practice.to_string(),
+        lab_id: lab.to_string(),
+        created_at_ms: o.created_at.as_jiff().as_millisecond(),
+        due_date: Some(o.due_on.to_string()),
+        details: serde_json::to_value(o).unwrap_or(Value::Null),
+    }
+}
+
+/// The tenant context a plugin acts in: its caller's role when a user called, else the rights
+/// of an API key issued by a company admin (the tenant admin consented to the capability).
+fn plugin_ctx(tenant: TenantId, scope: &Scope) -> TenantCtx {
+    let role = scope.caller.as_ref().and_then(|c| c.roles.iter().find_map(|r| r.parse::<Role>().ok()));
+    let user_id = scope.caller.as_ref().and_then(|c| c.user_id.parse::<UserId>().ok());
+    TenantCtx { tenant_id: tenant, user_id, audit: actor(scope), role }
+}
+
+#[async_trait]
+impl OrdersService for DbServices {
+    async fn get(&self, scope: &Scope, order: &str) -> ServiceResult<Order> {
+        let tenant = tenant_of(scope)?;
+        let mut tx = self.tx(scope).await?;
+        let found = crate::orders::store::get(&mut tx, id::<OrderId>(order)?).await;
+        Ok(order_to_host(tenant, &self.finish(tx, found).await?))
+    }
+
+    async fn list(
+        &self,
+        scope: &Scope,
+        status: Option<OrderStatus>,
+        limit: usize,
+    ) -> ServiceResult<Vec<Order>> {
+        let tenant = tenant_of(scope)?;
+        let mut tx = self.tx(scope).await?;
+        let limit = i64::try_from(limit.min(500)).unwrap_or(500);
+        let found = crate::orders::store::newest(&mut tx, status.map(status_from_host), limit).await;
+        Ok(self.finish(tx, found).await?.iter().map(|o| order_to_host(tenant, o)).collect())
+    }
+
+    async fn annotate(&self, scope: &Scope, order: &str, note: &str) -> ServiceResult<()> {
+        let tenant = tenant_of(scope)?;
+        let order = id::<OrderId>(order)?;
+        let mut tx = self.tx(scope).await?;
+        let ctx = plugin_ctx(tenant, scope);
+        let note = format!("[{}] {note}", scope.plugin);
+        let done = crate::orders::routes::annotate(&mut tx, &ctx, order, &note).await;
+        self.finish(tx, done).await
+    }
+
+    async fn transition(
+        &self,
+        scope: &Scope,
+        order: &str,
+        to: OrderStatus,
+        reason: &str,
+    ) -> ServiceResult<Order> {
+        let tenant = tenant_of(scope)?;
+        let order = id::<OrderId>(order)?;
+        let mut tx = self.tx(scope).await?;
+        let ctx = plugin_ctx(tenant, scope);
+        let req = crate::orders::routes::TransitionInput {
+            to: status_from_host(to),
+            note: Some(format!("[{}] {reason}", scope.plugin)),
+            quality_issue: (to == OrderStatus::InProduction)
+                .then(|| reason.to_owned())
+                .filter(|r| !r.is_empty()),
+            station: None,
+        };
+        let moved = crate::orders::routes::transition(&mut tx, &ctx, order, req).await;
+        Ok(order_to_host(tenant, &self.finish(tx, moved).await?))
+    }
+}
+
+/// Hundredths of a dioptre from eighths (an eighth step, 0.125 D, rounds half away from zero;
+/// the WIT's unit — see wit/PENDING.md).
+fn hundredths(eighths: i32) -> i32 {
+    let x = eighths * 25;
+    if x >= 0 { (x + 1) / 2 } else { (x - 1) / 2 }
+}
+
+fn eye_to_host(eye: &crate::clinical::rx::EyeRx) -> EyeRx {
+    EyeRx {
+        sphere: hundredths(eye.sphere().eighths()),
+        cylinder: eye.cylinder().map(|(c, _)| hundredths(c.eighths())),
+        axis: eye.cylinder().map(|(_, a)| a.degrees()),
+        add: eye.add().map(|a| hundredths(a.eighths())),
+    }
+}
+
+#[async_trait]
+impl ClinicalReader for DbServices {
+    async fn patient(&self, scope: &Scope, patient: &str) -> ServiceResult<Patient> {
+        let patient = id::<PatientId>(patient)?;
+        let mut tx = self.tx(scope).await?;
+        let read = async {
+            let p = crate::clinical::patients::get_active(&mut tx, patient).await?;
+            let event = Event::new("patient.read", "patient", p.id).changes(
+                serde_json::json!({ "plugin": scope.plugin.as_str(), "version": scope.version.to_string() }),
+            );
+            audit::record(&mut tx, &actor(scope), event).await?;
+            Ok(p)
+        }
+        .await;
+        let p = self.finish(tx, read).await?;
+        Ok(Patient {
+            id: p.id.to_string(),
+            given_name: p.first_name,
+            family_name: p.last_name,
+            date_of_birth: p.date_of_birth.to_string(),
+            nhs_number: p.nhs_number.map(|n| n.to_string()),
+        })
+    }
+
+    async fn prescription(&self, scope: &Scope, rx: &str) -> ServiceResult<Prescription> {
+        let rx = id::<PrescriptionId>(rx)?;
+        let mut tx = self.tx(scope).await?;
+        let read = async {
+            let p = crate::clinical::prescriptions::get(&mut tx, rx).await?;
+            let event = Event::new("prescription.read", "prescription", p.id).changes(serde_json::json!({
+                "patient_id": p.patient_id, "plugin": scope.plugin.as_str(), "version": scope.version.to_string()
+            }));
+            audit::record(&mut tx, &actor(scope), event).await?;
+            Ok(p)
+        }
+        .await;
+        let p = self.finish(tx, read).await?;
+        Ok(Prescription {
+            id: p.id.to_string(),
+            patient_id: p.patient_id.to_string(),
+            issued_on: p.issued_on.to_string(),
+            expires_on: p.expires_on.map(|d| d.to_string()),
+            right: eye_to_host(&p.right),
+            left: eye_to_host(&p.left),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LevelRow {
+    item_id: crate::ids::ItemId,
+    sku: String,
+    location_id: crate::ids::LocationId,
+    quantity: i64,
+}
+
+#[async_trait]
+impl InventoryReader for DbServices {
+    async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
+        const SQL: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
+            JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
+            WHERE l.tenant_id = $1 AND i.sku = $2 ORDER BY l.location_id";
+        let tenant = tenant_of(scope)?;
+        let mut tx = self.tx(scope).await?;
+        let rows: Result<Vec<LevelRow>, Error> =
+            query!(tx, query_as, fetch_all, SQL, tenant, sku).map_err(|e| Error::Db(e.into()));
+        let rows = self.finish(tx, rows).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StockLevel {
+                item_id: r.item_id.to_string(),
+                sku: r.sku,
+                location_id: r.location_id.to_string(),
+                on_hand: r.quantity,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eighths_become_hundredths_rounding_half_away_from_zero() {
+        for (eighths, hundredths_) in [(0, 0), (2, 25), (-2, -25), (1, 13), (-1, -13), (9, 113), (-20, -250)]
+        {
+            assert_eq!(hundredths(eighths), hundredths_, "{eighths}/8 D");
+        }
+    }
+
+    #[test]
+    fn plugin_event_types_fit_the_outbox() {
+        assert_eq!(event_type("plugin.order-notes.noted").unwrap(), "plugin.order_notes.noted");
+        assert!(event_type("plugin.x.Bad Kind").is_err());
+        assert!(event_type("order.created").is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! Plugin rows: the catalogue (platform), and per tenant the enablement with its breaker, the
+//! sealed secrets and the key-value data.
+
+use crate::db::types::Timestamp;
+use crate::db::{Conn, TenantTx, execute, on_conn, query};
+use crate::error::Result;
+use crate::ids::{TenantId, UserId};
+use crate::tenants::Plan;
+
+/// A catalogue row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct CatalogueRow {
+    pub plugin_id: String,
+    pub version: String,
+    pub digest: String,
+    pub manifest: String,
+    pub min_plan: Plan,
+}
+
+const CATALOGUE: &str = "SELECT plugin_id, version, digest, manifest, min_plan FROM plugin_catalogue";
+
+/// Adds a version, or changes its plan when it is the same package. Returns false when the
+/// version is in the catalogue with other content.
+pub(crate) async fn catalogue_put(conn: &mut Conn, row: &CatalogueRow) -> Result<bool> {
+    const SQL: &str =
+        "INSERT INTO plugin_catalogue (plugin_id, version, digest, manifest, min_plan, added_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (plugin_id, version) DO UPDATE SET min_plan = excluded.min_plan
+        WHERE plugin_catalogue.digest = excluded.digest";
+    let n = execute!(
+        conn,
+        SQL,
+        &row.plugin_id,
+        &row.version,
+        &row.digest,
+        &row.manifest,
+        row.min_plan,
+        Timestamp::now()
+    )?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn catalogue_all(conn: &mut Conn) -> Result<Vec<CatalogueRow>> {
+    let sql = format!("{CATALOGUE} ORDER BY plugin_id, added_at");
+    Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **c).await)?)
+}
+
+pub(crate) async fn catalogue_of(conn: &mut Conn, plugin: &str) -> Result<Vec<CatalogueRow>> {
+    let sql = format!("{CATALOGUE} WHERE plugin_id = $1 ORDER BY added_at");
+    Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(plugin).fetch_all(&mut **c).await)?)
+}
+
+/// A tenant's enablement row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct EnablementRow {
+    pub tenant_id: TenantId,
+    pub plugin_id: String,
+    pub version: String,
+    pub enabled: bool,
+    pub capabilities: String,
+    pub config: String,
+    pub enabled_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub failures: i32,
+    pub tripped_until: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<Timestamp>,
+}
+
+const ENABLEMENT: &str = "SELECT tenant_id, plugin_id, version, enabled, capabilities, config, enabled_at,
+    updated_at, failures, tripped_until, last_error, last_error_at FROM tenant_plugins";
+
+pub(crate) async fn enablement(tx: &mut TenantTx, plugin: &str) -> Result<Option<EnablementRow>> {
+    let sql = format!("{ENABLEMENT} WHERE tenant_id = $1 AND plugin_id = $2");
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, plugin)?)
+}
+
+pub(crate) async fn enablements(tx: &mut TenantTx) -> Result<Vec<EnablementRow>> {
+    let sql = format!("{ENABLEMENT} WHERE tenant_id = $1 ORDER BY plugin_id");
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_all, sql, tenant)?)
+}
+
+/// Every enabled plugin of every tenant (platform scope: schedules).
+pub(crate) async fn enabled_everywhere(conn: &mut Conn) -> Result<Vec<EnablementRow>> {
+    let sql = format!("{ENABLEMENT} WHERE enabled ORDER BY tenant_id, plugin_id");
+    Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **c).await)?)
+}
+
+/// What enabling writes.
+pub(crate) struct Enable<'a> {
+    pub plugin: &'a str,
+    pub version: &'a str,
+    pub capabilities: String,
+    pub config: String,
+    pub by: Option<UserId>,
+}
+
+/// Enables (or re-enables, or moves to another version) a plugin; the breaker starts closed.
+pub(crate) async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
+    const SQL: &str = "INSERT INTO tenant_plugins (tenant_id, plugin_id, version, enabled, capabilities,
+            config, enabled_by, enabled_at, updated_at, failures)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)
+        ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET version = excluded.version, enabled = excluded.enabled,
+            capabilities = excluded.capabilities, config = excluded.config, enabled_by = excluded.enabled_by,
+            enabled_at = excluded.enabled_at, updated_at = excluded.updated_at, failures = 0,
+            tripped_until = NULL";
+    let tenant = tx.tenant_id();
+    execute!(
+        tx.conn(),
+        SQL,
+        tenant,
+        e.plugin,
+        e.version,
+        true,
+        &e.capabilities,
+        &e.config,
+        e.by,
+        Timestamp::now()
+    )?;
+    Ok(())
+}
+
+/// Disables a plugin; returns false when it was not enabled.
+pub(crate) async fn disable(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE tenant_plugins SET enabled = $3, updated_at = $4
+        WHERE tenant_id = $1 AND plugin_id = $2 AND enabled";
+    let tenant = tx.tenant_id();
+    Ok(execute!(tx.conn(), SQL, tenant, plugin, false, Timestamp::now())? == 1)
+}
+
+pub(crate) async fn set_config(tx: &mut TenantTx, plugin: &str, config: &str) -> Result<()> {
+    const SQL: &str =
+        "UPDATE tenant_plugins SET config = $3, updated_at = $4 WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, config, Timestamp::now())?;
+    Ok(())
+}
+
+/// Counts a failed invocation; at `threshold` consecutive failures the breaker opens until
+/// `open_until` (and a failed trial call opens it again).
+pub(crate) async fn record_failure(
+    tx: &mut TenantTx,
+    plugin: &str,
+    error: &str,
+    threshold: u32,
+    open_until: Timestamp,
+) -> Result<()> {
+    const SQL: &str =
+        "UPDATE tenant_plugins SET failures = failures + 1, last_error = $3, last_error_at = $4,
+            tripped_until = CASE WHEN failures + 1 >= $5 THEN $6 ELSE tripped_until END
+        WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    let threshold = i32::try_from(threshold).unwrap_or(i32::MAX);
+    execute!(tx.conn(), SQL, tenant, plugin, error, Timestamp::now(), threshold, open_until)?;
+    Ok(())
+}
+
+/// A successful invocation closes the breaker.
+pub(crate) async fn record_success(tx: &mut TenantTx, plugin: &str) -> Result<()> {
+    const SQL: &str = "UPDATE tenant_plugins SET failures = 0, tripped_until = NULL
+        WHERE tenant_id = $1 AND plugin_id = $2 AND (failures > 0 OR tripped_until IS NOT NULL)";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin)?;
+    Ok(())
+}
+
+/// A tenant admin's reset: the breaker closes and the count starts again.
+pub(crate) async fn reset_breaker(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE tenant_plugins SET failures = 0, tripped_until = NULL, updated_at = $3
+        WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    Ok(execute!(tx.conn(), SQL, tenant, plugin, Timestamp::now())? == 1)
+}
+
+pub(crate) async fn put_secret(tx: &mut TenantTx, plugin: &str, name: &str, sealed: &[u8]) -> Result<()> {
+    const SQL: &str = "INSERT INTO plugin_secrets (tenant_id, plugin_id, name, sealed, updated_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (tenant_id, plugin_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, name, sealed, Timestamp::now())?;
+    Ok(())
+}
+
+pub(crate) async fn delete_secret(tx: &mut TenantTx, plugin: &str, name: &str) -> Result<bool> {
+    const SQL: &str = "DELETE FROM plugin_secrets WHERE tenant_id = $1 AND plugin_id = $2 AND name = $3";
+    let tenant = tx.tenant_id();
+    Ok(execute!(tx.conn(), SQL, tenant, plugin, name)? == 1)
+}
+
+pub(crate) async fn secret_names(tx: &mut TenantTx, plugin: &str) -> Result<Vec<(String, Timestamp)>> {
+    const SQL: &str =
+        "SELECT name, updated_at FROM plugin_secrets WHERE tenant_id = $1 AND plugin_id = $2 ORDER BY name";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_all, SQL, tenant, plugin)?)
+}
+
+pub(crate) async fn sealed_secret(tx: &mut TenantTx, plugin: &str, name: &str) -> Result<Option<Vec<u8>>> {
+    const SQL: &str =
+        "SELECT sealed FROM plugin_secrets WHERE tenant_id = $1 AND plugin_id = $2 AND name = $3";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_scalar, fetch_optional, SQL, tenant, plugin, name)?)
+}
+
+pub(crate) async fn kv_get(tx: &mut TenantTx, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
+    const SQL: &str = "SELECT value FROM plugin_kv WHERE tenant_id = $1 AND plugin_id = $2 AND key = $3";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_scalar, fetch_optional, SQL, tenant, plugin, key)?)
+}
+
+pub(crate) async fn kv_set(tx: &mut TenantTx, plugin: &str, key: &str, value: &[u8]) -> Result<()> {
+    const SQL: &str = "INSERT INTO plugin_kv (tenant_id, plugin_id, key, value, updated_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (tenant_id, plugin_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, key, value, Timestamp::now())?;
+    Ok(())
+}
+
+pub(crate) async fn kv_delete(tx: &mut TenantTx, plugin: &str, key: &str) -> Result<()> {
+    const SQL: &str = "DELETE FROM plugin_kv WHERE tenant_id = $1 AND plugin_id = $2 AND key = $3";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, key)?;
+    Ok(())
+}
+
+/// Keys starting with `prefix`, sorted, at most `limit`. The prefix is compared as text, not as
+/// a LIKE pattern, so `%` and `_` in it match only themselves.
+pub(crate) async fn kv_keys(
+    tx: &mut TenantTx,
+    plugin: &str,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT key FROM plugin_kv WHERE tenant_id = $1 AND plugin_id = $2
+        AND substr(key, 1, length($3)) = $3 ORDER BY key LIMIT $4";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_scalar, fetch_all, SQL, tenant, plugin, prefix, limit)?)
+}

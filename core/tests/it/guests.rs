@@ -1,0 +1,75 @@
+//! Plugin components for the tests — the example plugin (`order-notes`) and the host's probe —
+//! built for wasm32-wasip2 once per test binary (a no-op when `scripts/test` built them), and
+//! added to a test app's catalogue the way `ils plugin install` adds them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use ils_core::plugins::catalogue::{self, Added};
+use ils_core::tenants::Plan;
+
+use crate::harness::TestApp;
+
+/// The example plugin's manifest, as shipped.
+pub const ORDER_NOTES: &str = include_str!("../../../examples/order-notes/ils-plugin.toml");
+
+/// The probe (host-api/tests/guests/probe) with every capability it imports.
+pub const PROBE: &str = r#"
+id = "probe"
+name = "Probe"
+version = "1.0.0"
+publisher = "ILS tests"
+platform = "^0.1"
+provides = ["event-handler", "http"]
+capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]
+events = ["probe.*"]
+[outbound]
+hosts = ["https://api.example.com"]
+[config_schema]
+type = "object"
+properties.greeting = { type = "string", maxLength = 40 }
+additionalProperties = false
+"#;
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root")
+}
+
+fn guests_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target"));
+        let target = if target.is_absolute() { target } else { workspace().join(target) };
+        let target = target.join("wasm-guests");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .current_dir(workspace())
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "plugin"])
+            .args(["-p", "ils-probe-guest", "-p", "order-notes"])
+            .status()
+            .expect("run cargo to build the guest components");
+        assert!(
+            status.success(),
+            "building guest components failed (scripts/test installs the wasm32-wasip2 target)"
+        );
+        target.join("wasm32-wasip2").join("plugin")
+    })
+}
+
+/// The built component `name` (`order_notes`, `probe`).
+pub fn component(name: &str) -> PathBuf {
+    guests_dir().join(format!("{name}.wasm"))
+}
+
+/// Adds the component `name` (`order_notes`, `probe`) with `manifest` to the app's catalogue,
+/// offered from `plan` up.
+pub async fn install(app: &TestApp, name: &str, manifest: &str, plan: Plan) -> Added {
+    let dir = tempfile::tempdir().expect("package dir");
+    std::fs::write(dir.path().join("ils-plugin.toml"), manifest).expect("manifest");
+    std::fs::copy(component(name), dir.path().join("plugin.wasm")).expect("component");
+    catalogue::add(&app.db, &app.state.plugins, dir.path(), plan).await.expect("install the package")
+}
