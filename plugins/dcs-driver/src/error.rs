@@ -101,7 +101,11 @@ impl Error {
         Self::at(
             line,
             label,
-            ErrorKind::BadValue { index: index + 1, value: value.to_string(), expected: expected.to_string() },
+            ErrorKind::BadValue {
+                index: index + 1,
+                value: value.to_string(),
+                expected: expected.to_string(),
+            },
         )
     }
 }

@@ -78,7 +78,8 @@ pub fn decode(frame: &[u8]) -> Result<&[u8]> {
         .ok_or_else(|| frame_error("does not start with FS (0x1C)"))?
         .strip_suffix(&[GS])
         .ok_or_else(|| frame_error("does not end with GS (0x1D)"))?;
-    let rs = inner.iter().rposition(|&b| b == RS).ok_or_else(|| frame_error("no RS (0x1E) before the CRC"))?;
+    let rs =
+        inner.iter().rposition(|&b| b == RS).ok_or_else(|| frame_error("no RS (0x1E) before the CRC"))?;
     let (covered, trailer) = inner.split_at(rs + 1);
     let body = &covered[..rs];
     let line = trailer

@@ -15,6 +15,8 @@
 //! - Heights go in `SEGHT` for multifocal lenses and `OCHT` for single vision.
 //! - `LTYP`: SV, BI, TR, PR; an occupational lens is written PR (and reads back as progressive).
 //! - `HBOX`/`VBOX` are the frame's A and B for both eyes; read back from the right eye.
+//! - A job for one eye (`DO=R` or `L`) writes the other eye's side of every pair empty, PDs
+//!   and heights included.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -356,8 +358,10 @@ impl EyeJob {
             amount: h.abs(),
             base: if (h > 0.0) == right_eye { HorizontalBase::In } else { HorizontalBase::Out },
         });
-        self.prism_vertical = (v != 0.0)
-            .then(|| PrismPart { amount: v.abs(), base: if v > 0.0 { VerticalBase::Up } else { VerticalBase::Down } });
+        self.prism_vertical = (v != 0.0).then(|| PrismPart {
+            amount: v.abs(),
+            base: if v > 0.0 { VerticalBase::Up } else { VerticalBase::Down },
+        });
     }
 }
 
@@ -376,8 +380,16 @@ fn rec(label: &str, values: Vec<String>) -> Result<Record> {
 impl Job {
     /// Reads and checks a job from its JSON.
     pub fn from_json(json: &str) -> Result<Self> {
-        let job: Job = serde_json::from_str(json).map_err(|e| job_error(e.to_string()))?;
+        let mut job: Job = serde_json::from_str(json).map_err(|e| job_error(e.to_string()))?;
         job.check()?;
+        // A lens not made has no centration: drop the other eye's measurements.
+        let m = &mut job.measurements;
+        if job.rx.right.is_none() {
+            (m.pd_right_mm, m.near_pd_right_mm, m.height_right_mm) = (None, None, None);
+        }
+        if job.rx.left.is_none() {
+            (m.pd_left_mm, m.near_pd_left_mm, m.height_left_mm) = (None, None, None);
+        }
         Ok(job)
     }
 
@@ -437,7 +449,14 @@ impl Job {
         doc.push(rec("SPH", both(rx, |e, _| Some(e.sphere), Power::dcs))?);
         let cyl = |e: &EyeJob| e.cylinder.filter(|c| c.0 != 0);
         doc.push(rec("CYL", both(rx, |e, _| Some(cyl(e).unwrap_or_default()), Power::dcs))?);
-        doc.push(rec("AX", both(rx, |e, _| Some(cyl(e).and(e.axis).map_or(0, |a| if a == 0 { 180 } else { a })), |a| a.to_string()))?);
+        doc.push(rec(
+            "AX",
+            both(
+                rx,
+                |e, _| Some(cyl(e).and(e.axis).map_or(0, |a| if a == 0 { 180 } else { a })),
+                |a| a.to_string(),
+            ),
+        )?);
         let eyes = || rx.right.iter().chain(rx.left.iter());
         if eyes().any(|e| e.add.is_some()) {
             doc.push(rec("ADD", both(rx, |e, _| e.add, Power::dcs))?);
@@ -459,9 +478,16 @@ impl Job {
             ("HBOX", self.frame.a_mm, self.frame.a_mm),
             ("VBOX", self.frame.b_mm, self.frame.b_mm),
         ];
+        let eyes = self.eyes();
         for (label, right, left) in pairs {
+            // Only the eyes the job is for (also for a `Job` built in code, not from JSON).
+            let right = right.filter(|_| eyes != Eyes::Left);
+            let left = left.filter(|_| eyes != Eyes::Right);
             if right.is_some() || left.is_some() {
-                doc.push(rec(label, vec![right.map(mm).unwrap_or_default(), left.map(mm).unwrap_or_default()])?);
+                doc.push(rec(
+                    label,
+                    vec![right.map(mm).unwrap_or_default(), left.map(mm).unwrap_or_default()],
+                )?);
             }
         }
         if let Some(dbl) = self.frame.dbl_mm {
@@ -510,13 +536,18 @@ impl Job {
     pub fn from_document(doc: &Document) -> Result<Self> {
         let eyes = Eyes::of(doc)?;
         let number = doc.require("JOB")?.value().to_string();
-        let (sph_r, sph_l) = pair_of(doc, "SPH", eyes)?.ok_or_else(|| Error::in_label("SPH", ErrorKind::Missing))?;
+        let (sph_r, sph_l) =
+            pair_of(doc, "SPH", eyes)?.ok_or_else(|| Error::in_label("SPH", ErrorKind::Missing))?;
         let get = |label: &str| pair_of(doc, label, eyes).map(|p| p.unwrap_or((None, None)));
         let (cyl, ax, add, prvm, prva) = (get("CYL")?, get("AX")?, get("ADD")?, get("PRVM")?, get("PRVA")?);
         let power = |label: &str, v: f64| {
             Power::from_dioptres(v).ok_or_else(|| {
                 let r = doc.get(label);
-                Error { line: r.map(Record::line), label: Some(label.into()), kind: ErrorKind::Job(format!("{v} is not in 0.125 D steps")) }
+                Error {
+                    line: r.map(Record::line),
+                    label: Some(label.into()),
+                    kind: ErrorKind::Job(format!("{v} is not in 0.125 D steps")),
+                }
             })
         };
         let eye = |sph: Option<f64>, i: usize| -> Result<Option<EyeJob>> {
@@ -643,13 +674,17 @@ mod tests {
 
     #[test]
     fn every_prism_in_quarter_steps_reads_back_exactly() {
-        for (hq, vq, right) in (0..=40).flat_map(|h| (0..=40).flat_map(move |v| [(h, v, true), (h, v, false)])) {
+        for (hq, vq, right) in
+            (0..=40).flat_map(|h| (0..=40).flat_map(move |v| [(h, v, true), (h, v, false)]))
+        {
             if hq == 0 && vq == 0 {
                 continue;
             }
             let mut e = eye("+1.00");
-            e.prism_horizontal = (hq != 0).then_some(PrismPart { amount: f64::from(hq) / 4.0, base: HorizontalBase::Out });
-            e.prism_vertical = (vq != 0).then_some(PrismPart { amount: f64::from(vq) / 4.0, base: VerticalBase::Down });
+            e.prism_horizontal =
+                (hq != 0).then_some(PrismPart { amount: f64::from(hq) / 4.0, base: HorizontalBase::Out });
+            e.prism_vertical =
+                (vq != 0).then_some(PrismPart { amount: f64::from(vq) / 4.0, base: VerticalBase::Down });
             let (m, a) = e.prism_polar(right).unwrap();
             let (m, a): (f64, f64) = (format!("{m:.2}").parse().unwrap(), format!("{a:.2}").parse().unwrap());
             let mut back = eye("+1.00");

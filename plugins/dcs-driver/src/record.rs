@@ -137,7 +137,11 @@ impl Document {
 
 fn check_label(label: &str, line: usize) -> Result<()> {
     if label.is_empty() || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(Error { line: (line > 0).then_some(line), label: None, kind: ErrorKind::BadLabel(label.into()) });
+        return Err(Error {
+            line: (line > 0).then_some(line),
+            label: None,
+            kind: ErrorKind::BadLabel(label.into()),
+        });
     }
     Ok(())
 }
@@ -159,8 +163,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>> {
         if let Some(&b) = raw_line.iter().find(|&&b| b < 0x20 && b != b'\t' || b == 0x7F) {
             return Err(Error { line: Some(line_no), label: None, kind: ErrorKind::ControlByte(b) });
         }
-        let text = std::str::from_utf8(raw_line)
-            .map_err(|_| Error { line: Some(line_no), label: None, kind: ErrorKind::NotText })?;
+        let text = std::str::from_utf8(raw_line).map_err(|_| Error {
+            line: Some(line_no),
+            label: None,
+            kind: ErrorKind::NotText,
+        })?;
         if text.trim().is_empty() {
             continue;
         }
@@ -178,7 +185,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Record>> {
             }
             None => {
                 let Some(last) = records.last_mut() else {
-                    return Err(Error { line: Some(line_no), label: None, kind: ErrorKind::OrphanContinuation });
+                    return Err(Error {
+                        line: Some(line_no),
+                        label: None,
+                        kind: ErrorKind::OrphanContinuation,
+                    });
                 };
                 if let Some(raw) = &mut last.raw {
                     raw.push_str("\r\n");
@@ -209,7 +220,9 @@ fn split_values(text: &str, line: usize, label: &str) -> Result<(Vec<String>, bo
         if chars.next_if_eq(&'"').is_some() {
             loop {
                 match chars.next() {
-                    None => return Err(Error::at(line, label, ErrorKind::UnterminatedQuote(values.len() + 1))),
+                    None => {
+                        return Err(Error::at(line, label, ErrorKind::UnterminatedQuote(values.len() + 1)));
+                    }
                     Some('"') if chars.next_if_eq(&'"').is_some() => value.push('"'),
                     Some('"') => break,
                     Some(c) => value.push(c),
@@ -250,9 +263,7 @@ fn split_loose(text: &str) -> Vec<String> {
 
 /// Quotes a value when it must be: it has `;`, `"`, or spaces at either end.
 fn quote(value: &str) -> String {
-    let needs = value.contains([';', '"'])
-        || value.starts_with([' ', '\t'])
-        || value.ends_with([' ', '\t']);
+    let needs = value.contains([';', '"']) || value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']);
     if needs { format!("\"{}\"", value.replace('"', "\"\"")) } else { value.to_string() }
 }
 
@@ -292,7 +303,10 @@ mod tests {
 
     #[test]
     fn continuation_lines_append_values() {
-        assert_eq!(values("R=1;2;3\r\n4;5\r\n6\r\nJOB=1\r\n"), [vec!["1", "2", "3", "4", "5", "6"], vec!["1"]]);
+        assert_eq!(
+            values("R=1;2;3\r\n4;5\r\n6\r\nJOB=1\r\n"),
+            [vec!["1", "2", "3", "4", "5", "6"], vec!["1"]]
+        );
         // A `;` ending the line is the same separator as the line break, not an empty value.
         assert_eq!(values("R=1;2;\r\n3\r\n"), [["1", "2", "3"]]);
         let err = parse(b"\r\n4;5\r\n").unwrap_err();
@@ -325,7 +339,8 @@ mod tests {
 
     #[test]
     fn values_that_need_quotes_are_quoted_and_read_back() {
-        let r = Record::new("LNAM", vec!["a;b".into(), " pad".into(), "say \"hi\"".into(), "".into()]).unwrap();
+        let r =
+            Record::new("LNAM", vec!["a;b".into(), " pad".into(), "say \"hi\"".into(), "".into()]).unwrap();
         let bytes = emit(std::slice::from_ref(&r));
         assert_eq!(bytes, b"LNAM=\"a;b\";\" pad\";\"say \"\"hi\"\"\";\r\n");
         assert_eq!(parse(&bytes).unwrap(), [r]);

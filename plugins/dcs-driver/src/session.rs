@@ -166,7 +166,9 @@ impl TracerSession {
                 LinkEvent::Send(bytes) => out.push(Action::Send(bytes)),
                 LinkEvent::Delivered => {}
                 LinkEvent::Rejected(e) => out.push(Action::Event(SessionEvent::FrameRejected(e))),
-                LinkEvent::GaveUp { attempts } => out.push(Action::Event(SessionEvent::LinkLost { attempts })),
+                LinkEvent::GaveUp { attempts } => {
+                    out.push(Action::Event(SessionEvent::LinkLost { attempts }))
+                }
                 LinkEvent::Received(body) => {
                     let (answer, event) = self.message(&body);
                     if let Some(event) = event {
@@ -243,10 +245,14 @@ impl TracerSession {
     }
 
     fn ini(&mut self, doc: &Document) -> (Option<Document>, Option<SessionEvent>) {
-        let offers: Vec<&Record> = doc.all("TRCFMT").filter(|r| r.values().len() == 5 && r.value() == "1").collect();
+        let offers: Vec<&Record> =
+            doc.all("TRCFMT").filter(|r| r.values().len() == 5 && r.value() == "1").collect();
         let score = |r: &&&Record| {
             let v = r.values();
-            (v.get(2).map(String::as_str) != Some("E"), v.get(1) != Some(&self.config.preferred_count.to_string()))
+            (
+                v.get(2).map(String::as_str) != Some("E"),
+                v.get(1) != Some(&self.config.preferred_count.to_string()),
+            )
         };
         let Some(picked) = offers.iter().min_by_key(score) else {
             let e = Error::in_label("TRCFMT", ErrorKind::Unsupported("no format 1 offered".into()));
@@ -304,7 +310,9 @@ mod tests {
     #[test]
     fn picks_equiangular_and_the_preferred_count() {
         let mut s = TracerSession::new(SessionConfig::default());
-        let out = s.on_bytes(&frame("REQ=INI\r\nDEV=TRC\r\nTRCFMT=1;1000;U;B;F\r\nTRCFMT=1;1000;E;B;F\r\nTRCFMT=1;400;E;B;F\r\n"));
+        let out = s.on_bytes(&frame(
+            "REQ=INI\r\nDEV=TRC\r\nTRCFMT=1;1000;U;B;F\r\nTRCFMT=1;1000;E;B;F\r\nTRCFMT=1;400;E;B;F\r\n",
+        ));
         assert!(sent_text(&out)[1].contains("ANS=INI\r\nSTATUS=0\r\nTRCFMT=1;400;E;B;F\r\n"));
         assert!(matches!(&out[1], Action::Event(SessionEvent::Initialised { trcfmt, device })
             if trcfmt[1] == "400" && device.dev.as_deref() == Some("TRC") && device.model.is_none()));
@@ -324,17 +332,23 @@ mod tests {
         let mut s = TracerSession::new(SessionConfig::default());
         let out = s.on_bytes(&frame("REQ=TRC\r\nJOB=1\r\n"));
         assert!(sent_text(&out)[1].contains("ANS=TRC\r\nJOB=1\r\nSTATUS=1\r\n"));
-        assert!(matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().contains("TRC before INI")));
+        assert!(
+            matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().contains("TRC before INI"))
+        );
         let mut s = ready();
         let out = s.on_bytes(&frame("REQ=TRC\r\n"));
-        assert!(matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string() == "JOB: missing (required here)"));
+        assert!(
+            matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string() == "JOB: missing (required here)")
+        );
     }
 
     #[test]
     fn a_shape_inside_the_request_is_answered_once() {
         let mut s = ready();
         let out = s.on_bytes(&frame("REQ=TRC\r\nJOB=9\r\nTRCFMT=1;3;E;R;F\r\nR=2000;2000;2000\r\n"));
-        assert!(matches!(&out[1], Action::Event(SessionEvent::ShapeReceived { job, traces }) if job == "9" && traces.len() == 1));
+        assert!(
+            matches!(&out[1], Action::Event(SessionEvent::ShapeReceived { job, traces }) if job == "9" && traces.len() == 1)
+        );
         assert!(sent_text(&out)[1].contains("ANS=TRC\r\nJOB=9\r\nSTATUS=0\r\n"));
         assert_eq!(s.state(), &State::AwaitTrcRequest);
     }
@@ -348,7 +362,9 @@ mod tests {
         assert!(sent_text(&out)[1].contains("JOB=8\r\nSTATUS=1"));
         s.on_bytes(&[ACK]);
         let out = s.on_bytes(&frame("JOB=9\r\nTRCFMT=1;3;X;R;F\r\nR=1;2;3\r\n"));
-        assert!(matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().starts_with("line 2, TRCFMT: value 3")));
+        assert!(
+            matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().starts_with("line 2, TRCFMT: value 3"))
+        );
         assert_eq!(s.state(), &State::AwaitShape { job: "9".into() }, "the device may send it again");
     }
 

@@ -89,12 +89,20 @@ pub struct ShapeSize {
 
 impl Trace {
     /// A shape from radii (1/100 mm) and, unless equiangular, their angles (1/100 degree).
-    pub fn new(side: TraceSide, source: TraceSource, radii: Vec<u32>, angles: Option<Vec<u32>>) -> Result<Self> {
+    pub fn new(
+        side: TraceSide,
+        source: TraceSource,
+        radii: Vec<u32>,
+        angles: Option<Vec<u32>>,
+    ) -> Result<Self> {
         let label = "R";
         if !(MIN_POINTS..=MAX_POINTS).contains(&radii.len()) {
             return Err(Error::in_label(
                 label,
-                ErrorKind::ValueCount { expected: format!("{MIN_POINTS} to {MAX_POINTS} radii"), found: radii.len() },
+                ErrorKind::ValueCount {
+                    expected: format!("{MIN_POINTS} to {MAX_POINTS} radii"),
+                    found: radii.len(),
+                },
             ));
         }
         if let Some(i) = radii.iter().position(|&r| r == 0) {
@@ -107,13 +115,20 @@ impl Trace {
             if angles.len() != radii.len() {
                 return Err(Error::in_label(
                     "A",
-                    ErrorKind::ValueCount { expected: format!("{} angles, one per radius", radii.len()), found: angles.len() },
+                    ErrorKind::ValueCount {
+                        expected: format!("{} angles, one per radius", radii.len()),
+                        found: angles.len(),
+                    },
                 ));
             }
             check_angles(angles).map_err(|(i, expected)| {
                 Error::in_label(
                     "A",
-                    ErrorKind::BadValue { index: i + 1, value: angles.get(i).copied().unwrap_or(0).to_string(), expected },
+                    ErrorKind::BadValue {
+                        index: i + 1,
+                        value: angles.get(i).copied().unwrap_or(0).to_string(),
+                        expected,
+                    },
                 )
             })?;
         }
@@ -235,7 +250,10 @@ struct Block<'a> {
 fn start_block(fmt: &Record) -> Result<Block<'_>> {
     let v = fmt.values();
     if v.len() != 5 {
-        return Err(fmt.error(ErrorKind::ValueCount { expected: "5 (format;count;E|U;R|L|B;F|P|D)".into(), found: v.len() }));
+        return Err(fmt.error(ErrorKind::ValueCount {
+            expected: "5 (format;count;E|U;R|L|B;F|P|D)".into(),
+            found: v.len(),
+        }));
     }
     match v[0].as_str() {
         "1" => {}
@@ -330,7 +348,9 @@ pub fn read_traces(doc: &Document) -> Result<Vec<Trace>> {
             }
             "R" | "A" => {
                 let Some(b) = block.as_mut() else {
-                    return Err(record.error(ErrorKind::Protocol(format!("{}= before any TRCFMT", record.label()))));
+                    return Err(
+                        record.error(ErrorKind::Protocol(format!("{}= before any TRCFMT", record.label())))
+                    );
                 };
                 if record.label() == "R" {
                     numbers(record, &mut b.radii, b.count, "a whole number of 1/100 mm")?;
@@ -386,7 +406,7 @@ mod tests {
         let size = trace.size();
         assert!((size.hbox_mm - 40.0).abs() < 1e-9 && (size.vbox_mm - 20.0).abs() < 1e-9);
         assert!((size.circumference_mm - 4.0 * 500f64.sqrt()).abs() < 1e-9);
-        assert_eq!(parse(&crate::record::emit(&trace.to_records())).unwrap(), [trace.clone()]);
+        assert_eq!(parse(&crate::record::emit(&trace.to_records())).unwrap(), std::slice::from_ref(trace));
     }
 
     #[test]
@@ -396,14 +416,23 @@ mod tests {
             err("JOB=1\r\nTRCFMT=1;4;A;R;F\r\nR=1;2;3;4\r\n"),
             "line 2, TRCFMT: value 3 \"A\" is not E (equiangular) or U (with A= angles)"
         );
-        assert_eq!(err("TRCFMT=1;4;E;R;F\r\nR=1;2;x3;4\r\n"), "line 2, R: value 3 \"x3\" is not a whole number of 1/100 mm");
-        assert_eq!(err("TRCFMT=1;4;E;R;F\r\nR=1;2;3\r\n"), "line 1, TRCFMT: has 3 values, expected 4 radii in its R= records");
+        assert_eq!(
+            err("TRCFMT=1;4;E;R;F\r\nR=1;2;x3;4\r\n"),
+            "line 2, R: value 3 \"x3\" is not a whole number of 1/100 mm"
+        );
+        assert_eq!(
+            err("TRCFMT=1;4;E;R;F\r\nR=1;2;3\r\n"),
+            "line 1, TRCFMT: has 3 values, expected 4 radii in its R= records"
+        );
         assert_eq!(
             err("TRCFMT=1;3;E;R;F\r\nR=1;2;3;4\r\n"),
             "line 2, R: protocol: value 4 is one more than the TRCFMT count of 3"
         );
         assert!(err("TRCFMT=3;400;E;R;F\r\n").contains("unsupported: TRCFMT format 3"));
-        assert!(err("TRCFMT=1;4;U;R;F\r\nR=1;2;3;4\r\nA=0;10;10;20\r\n").contains("A: value 3 \"10\" is not greater"));
+        assert!(
+            err("TRCFMT=1;4;U;R;F\r\nR=1;2;3;4\r\nA=0;10;10;20\r\n")
+                .contains("A: value 3 \"10\" is not greater")
+        );
         assert!(err("TRCFMT=1;4;U;R;F\r\nR=1;2;3;4\r\n").contains("expected 4 angles"));
         assert!(err("TRCFMT=1;4;E;R;F\r\nR=1;2;3;4\r\nA=0;1;2;3\r\n").contains("line 3, A: protocol"));
         assert!(err("R=1;2;3\r\n").contains("before any TRCFMT"));
@@ -417,9 +446,9 @@ mod tests {
     fn two_shapes_follow_each_other() {
         let text = format!("{}JOB=7\r\n{}", circle(4, 1000), circle(3, 2000).replace(";R;", ";L;"));
         let traces = parse(text.as_bytes()).unwrap();
-        assert_eq!(traces.iter().map(|t| (t.side(), t.radii().len())).collect::<Vec<_>>(), [
-            (TraceSide::Right, 4),
-            (TraceSide::Left, 3)
-        ]);
+        assert_eq!(
+            traces.iter().map(|t| (t.side(), t.radii().len())).collect::<Vec<_>>(),
+            [(TraceSide::Right, 4), (TraceSide::Left, 3)]
+        );
     }
 }
