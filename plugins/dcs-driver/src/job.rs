@@ -540,6 +540,22 @@ impl Job {
             pair_of(doc, "SPH", eyes)?.ok_or_else(|| Error::in_label("SPH", ErrorKind::Missing))?;
         let get = |label: &str| pair_of(doc, label, eyes).map(|p| p.unwrap_or((None, None)));
         let (cyl, ax, add, prvm, prva) = (get("CYL")?, get("AX")?, get("ADD")?, get("PRVM")?, get("PRVA")?);
+        let in_range =
+            |label: &str, (r, l): (Option<f64>, Option<f64>), max: f64, expected: &str| -> Result<()> {
+                for (i, v) in [(0, r), (1, l)] {
+                    if let Some(v) = v
+                        && !(v >= 0.0 && v <= max && (label != "AX" || v.fract() == 0.0))
+                        && let Some(record) = doc.get(label)
+                    {
+                        let index = if record.values().len() == 1 { 0 } else { i };
+                        return Err(record.bad_value(index, expected));
+                    }
+                }
+                Ok(())
+            };
+        in_range("AX", ax, 180.0, "an axis 0–180")?;
+        in_range("PRVA", prva, 360.0, "a prism base 0–360°")?;
+        in_range("PRVM", prvm, 30.0, "a prism 0–30 Δ")?;
         let power = |label: &str, v: f64| {
             Power::from_dioptres(v).ok_or_else(|| {
                 let r = doc.get(label);
@@ -591,8 +607,8 @@ impl Job {
         let frame = JobFrame {
             a_mm: hbox.0.or(hbox.1),
             b_mm: vbox.0.or(vbox.1),
-            dbl_mm: doc.get("DBL").map(|r| decimal_at(r, 0)).transpose()?.flatten(),
-            frame_type: match doc.get("FTYP") {
+            dbl_mm: doc.single("DBL")?.map(|r| decimal_at(r, 0)).transpose()?.flatten(),
+            frame_type: match doc.single("FTYP")? {
                 None => None,
                 Some(r) => Some(match r.value() {
                     "1" => FrameType::Plastic,
@@ -601,7 +617,7 @@ impl Job {
                     _ => return Err(r.bad_value(0, "a frame type 1, 2 or 3")),
                 }),
             },
-            edge: match doc.get("ETYP") {
+            edge: match doc.single("ETYP")? {
                 None => None,
                 Some(r) => Some(match r.value() {
                     "1" => EdgeType::Bevel,
@@ -691,6 +707,35 @@ mod tests {
             back.set_prism_polar(m, a, right);
             assert_eq!((back.prism_horizontal, back.prism_vertical), (e.prism_horizontal, e.prism_vertical));
         }
+    }
+
+    #[test]
+    fn read_back_values_out_of_range_are_refused() {
+        let base = "JOB=1\r\nSPH=+1.00;+1.00\r\nLTYP=SV;SV\r\nLMATTYPE=1;1\r\nLIND=1.5;1.5\r\n";
+        let err = |extra: &str| {
+            let doc = Document::parse(format!("{base}{extra}").as_bytes()).unwrap();
+            Job::from_document(&doc).unwrap_err().to_string()
+        };
+        assert_eq!(
+            err("CYL=-1.00;-1.00\r\nAX=90;181\r\n"),
+            "line 7, AX: value 2 \"181\" is not an axis 0–180"
+        );
+        assert_eq!(
+            err("CYL=-1.00;-1.00\r\nAX=90.5;180\r\n"),
+            "line 7, AX: value 1 \"90.5\" is not an axis 0–180"
+        );
+        assert_eq!(
+            err("PRVM=1;1\r\nPRVA=-10;0\r\n"),
+            "line 7, PRVA: value 1 \"-10\" is not a prism base 0–360°"
+        );
+        assert_eq!(err("SPH=+1.10;+1.00\r\n"), "line 6, SPH: protocol: repeats the record at line 2");
+        let doc =
+            Document::parse(b"JOB=1\r\nSPH=+1.10;+1.00\r\nLTYP=SV;SV\r\nLMATTYPE=1;1\r\nLIND=1.5;1.5\r\n")
+                .unwrap();
+        assert_eq!(
+            Job::from_document(&doc).unwrap_err().to_string(),
+            "line 2, SPH: job: 1.1 is not in 0.125 D steps"
+        );
     }
 
     #[test]

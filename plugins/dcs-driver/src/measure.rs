@@ -81,7 +81,7 @@ pub fn measurements(doc: &Document) -> Result<Vec<Measurement>> {
             out.extend(left.map(|v| m(name, v, unit, Side::Left)));
         }
     }
-    if let Some(r) = doc.get("DBL")
+    if let Some(r) = doc.single("DBL")?
         && let Some(v) = decimal_at(r, 0)?
     {
         out.push(m("dbl", v, "mm", Side::Both));

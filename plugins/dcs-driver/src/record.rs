@@ -119,9 +119,22 @@ impl Document {
         self.records.iter().find(|r| r.label == label)
     }
 
-    /// The first record labelled `label`, or an error saying it is missing.
+    /// The record labelled `label`, if any; a second one is an error (which one is meant?).
+    pub fn single(&self, label: &str) -> Result<Option<&Record>> {
+        let mut all = self.records.iter().filter(|r| r.label == label);
+        let first = all.next();
+        match all.next() {
+            Some(again) => Err(again.error(ErrorKind::Protocol(format!(
+                "repeats the record at line {}",
+                first.map_or(0, Record::line)
+            )))),
+            None => Ok(first),
+        }
+    }
+
+    /// The record labelled `label`, or an error saying it is missing or repeated.
     pub fn require(&self, label: &str) -> Result<&Record> {
-        self.get(label).ok_or_else(|| Error::in_label(label, ErrorKind::Missing))
+        self.single(label)?.ok_or_else(|| Error::in_label(label, ErrorKind::Missing))
     }
 
     /// Every record labelled `label`.

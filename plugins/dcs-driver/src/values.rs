@@ -5,6 +5,7 @@
 //! - A binocular record has `right;left`; an empty side is absent. With `DO=R` (or `L`) one value
 //!   alone is that eye's, and the other eye's value, if written, is ignored. With `DO=B` or no
 //!   `DO`, one value alone is an error: the driver does not guess which eye it is.
+//! - A label read as one record (SPH, DO, JOB…) that appears twice is an error, for the same reason.
 
 use crate::error::{ErrorKind, Result};
 use crate::record::{Document, Record};
@@ -23,7 +24,7 @@ pub enum Eyes {
 impl Eyes {
     /// The document's `DO`, checked.
     pub fn of(doc: &Document) -> Result<Self> {
-        match doc.get("DO") {
+        match doc.single("DO")? {
             None => Ok(Eyes::Both),
             Some(r) => match r.value() {
                 "B" => Ok(Eyes::Both),
@@ -79,7 +80,7 @@ pub fn pair(record: &Record, eyes: Eyes) -> Result<(Option<f64>, Option<f64>)> {
 
 /// The label's pair in `doc`, when the record is there.
 pub fn pair_of(doc: &Document, label: &str, eyes: Eyes) -> Result<Option<(Option<f64>, Option<f64>)>> {
-    doc.get(label).map(|r| pair(r, eyes)).transpose()
+    doc.single(label)?.map(|r| pair(r, eyes)).transpose()
 }
 
 #[cfg(test)]
