@@ -328,6 +328,25 @@ mod tests {
     }
 
     #[test]
+    fn a_crc_line_may_end_lf_and_an_fs_restarts_a_frame() {
+        let crc = crc16_xmodem(b"A=1\r\n\x1e");
+        let lf = format!("\x1cA=1\r\n\x1eCRC={crc}\n\x1d");
+        assert_eq!(decode(lf.as_bytes()).unwrap(), b"A=1\r\n");
+        let mut d = Deframer::new();
+        let restarted = [&b"\x1cJOB=trunc"[..], &encode(b"A=1\r\n", CrcStyle::Plain)].concat();
+        assert_eq!(d.push(&restarted), [Incoming::Frame(encode(b"A=1\r\n", CrcStyle::Plain))]);
+    }
+
+    #[test]
+    fn an_endless_frame_is_dropped_at_the_limit() {
+        let mut d = Deframer::new();
+        let mut out = d.push(&[FS]);
+        out.extend(d.push(&vec![b'x'; MAX_FRAME]));
+        assert_eq!(out, [Incoming::Overflow]);
+        assert_eq!(d.push(&[ACK]), [Incoming::Ack], "back outside a frame");
+    }
+
+    #[test]
     fn link_resends_after_nak_and_timeout_then_gives_up() {
         let mut link = Link::new(LinkConfig { max_retries: 2, crc_style: CrcStyle::Plain });
         let frame = encode(b"ANS=INI\r\n", CrcStyle::Plain);

@@ -369,6 +369,18 @@ mod tests {
     }
 
     #[test]
+    fn a_new_ini_restarts_and_unknown_requests_are_refused() {
+        let mut s = ready();
+        s.on_bytes(&frame("REQ=TRC\r\nJOB=9\r\n"));
+        s.on_bytes(&[ACK]);
+        let out = s.on_bytes(&frame("REQ=FIL\r\nJOB=9\r\n"));
+        assert!(sent_text(&out)[1].contains("ANS=FIL\r\nJOB=9\r\nSTATUS=1\r\n"));
+        s.on_bytes(&[ACK]);
+        s.on_bytes(&frame("REQ=INI\r\nTRCFMT=1;400;E;B;F\r\n"));
+        assert_eq!(s.state(), &State::AwaitTrcRequest, "the pending shape is forgotten");
+    }
+
+    #[test]
     fn unreadable_messages_are_reported_without_an_answer() {
         let mut s = ready();
         let out = s.on_bytes(&frame("JOB=\"9\r\n"));

@@ -436,6 +436,7 @@ mod tests {
         assert!(err("TRCFMT=1;4;U;R;F\r\nR=1;2;3;4\r\n").contains("expected 4 angles"));
         assert!(err("TRCFMT=1;4;E;R;F\r\nR=1;2;3;4\r\nA=0;1;2;3\r\n").contains("line 3, A: protocol"));
         assert!(err("R=1;2;3\r\n").contains("before any TRCFMT"));
+        assert!(err("TRCFMT=1;3;e;R;F\r\nR=1;2;3\r\n").contains("value 3 \"e\""), "letters are upper case");
         assert!(err("TRCFMT=1;4;E;R\r\n").contains("expected 5"));
         assert!(err("TRCFMT=1;2;E;R;F\r\nR=1;2\r\n").contains("value 2 \"2\" is not a point count 3–10000"));
         assert!(err("TRCFMT=1;3;E;R;F\r\nR=1;0;3\r\n").contains("positive radius"));

@@ -534,6 +534,14 @@ mod tests {
     }
 
     #[test]
+    fn one_header_per_transmission() {
+        let err = parse(b"\x01NIDEK RT-5100\r\x02@RT\r\x01NIDEK RT-5100\r").unwrap_err();
+        assert_eq!(err.to_string(), "line 3: a second SOH header");
+        let err = parse(b"\x02@RT\rFR+ 1.00\x07\r").unwrap_err();
+        assert_eq!(err.to_string(), "line 2: byte 0x07 is not printable ASCII");
+    }
+
+    #[test]
     fn headers_give_model_and_date() {
         let h = header("NIDEK RT-5100 ID             DA2016/ 5/23");
         assert_eq!((h.model.as_deref(), h.date.as_deref()), (Some("RT-5100"), Some("2016-05-23")));
