@@ -21,6 +21,8 @@
 //! - Refusals answer `ANS=<request>`, `STATUS=1` (DOMAIN.md defines only 0 = ok); a TRC before
 //!   INI, a missing JOB, a shape for another JOB and a shape that does not parse are refused.
 //! - A new INI at any point starts the handshake again.
+//! - A message identical to the one before it is the device resending after a lost ACK: it is
+//!   answered again as before and not acted on twice.
 
 use crate::error::{Error, ErrorKind};
 use crate::frame::{Link, LinkConfig, LinkEvent};
@@ -118,6 +120,8 @@ pub struct TracerSession {
     config: SessionConfig,
     link: Link,
     state: State,
+    /// The last message received and the answer sent to it, to answer a resend the same way.
+    last: Option<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 fn records(list: &[(&'static str, &str)]) -> Document {
@@ -134,7 +138,7 @@ fn records(list: &[(&'static str, &str)]) -> Document {
 impl TracerSession {
     /// A session waiting for the device's INI.
     pub fn new(config: SessionConfig) -> Self {
-        Self { config, link: Link::new(config.link), state: State::AwaitIni }
+        Self { config, link: Link::new(config.link), state: State::AwaitIni, last: None }
     }
 
     /// Where the handshake is.
@@ -170,12 +174,20 @@ impl TracerSession {
                     out.push(Action::Event(SessionEvent::LinkLost { attempts }))
                 }
                 LinkEvent::Received(body) => {
-                    let (answer, event) = self.message(&body);
-                    if let Some(event) = event {
-                        out.push(Action::Event(event));
-                    }
+                    // The device resends a message when our ACK was lost: answer it again, once
+                    // more, without acting on it twice.
+                    let answer = match &self.last {
+                        Some((previous, answer)) if *previous == body => answer.clone(),
+                        _ => {
+                            let (answer, event) = self.message(&body);
+                            out.extend(event.map(Action::Event));
+                            let answer = answer.map(|a| a.to_bytes());
+                            self.last = Some((body, answer.clone()));
+                            answer
+                        }
+                    };
                     if let Some(answer) = answer {
-                        out.extend(self.link.send(&answer.to_bytes()).into_iter().filter_map(|e| match e {
+                        out.extend(self.link.send(&answer).into_iter().filter_map(|e| match e {
                             LinkEvent::Send(b) => Some(Action::Send(b)),
                             _ => None,
                         }));
@@ -378,6 +390,20 @@ mod tests {
         s.on_bytes(&[ACK]);
         s.on_bytes(&frame("REQ=INI\r\nTRCFMT=1;400;E;B;F\r\n"));
         assert_eq!(s.state(), &State::AwaitTrcRequest, "the pending shape is forgotten");
+    }
+
+    #[test]
+    fn a_resent_shape_is_answered_again_not_refused() {
+        let mut s = ready();
+        s.on_bytes(&frame("REQ=TRC\r\nJOB=9\r\n"));
+        s.on_bytes(&[ACK]);
+        let shape = frame("JOB=9\r\nTRCFMT=1;3;E;R;F\r\nR=2000;2000;2000\r\n");
+        let first = s.on_bytes(&shape);
+        assert!(matches!(&first[1], Action::Event(SessionEvent::ShapeReceived { .. })));
+        s.on_bytes(&[ACK]);
+        let again = s.on_bytes(&shape);
+        assert_eq!(sent_text(&again), sent_text(&first), "ACK and the same STATUS=0 answer");
+        assert!(again.iter().all(|a| matches!(a, Action::Send(_))), "no second event: {again:?}");
     }
 
     #[test]
