@@ -1,0 +1,63 @@
+//! An ILS equipment driver for Nidek RT-5100-style RS-232 output: the lensmeter (`@LM`),
+//! autorefractor (`@RM`) and refractor (`@RT`) blocks a refraction system sends at the end of an
+//! examination (2400 baud, 7 data bits, even parity, 2 stop bits, CR line ends).
+//!
+//! - [`output::parse`] reads a transmission; a corrupt line is reported with its number.
+//! - [`measure::measurements`] turns it into measurements.
+//! - [`prescription::draft`] turns the final refraction into a draft prescription, as the JSON
+//!   core's prescription endpoint takes ([`prescription_json`]).
+//!
+//! As a plugin it provides `equipment-driver`: [`Plugin::decode`] returns every value, or, for a
+//! device name ending `/prescription`, the draft prescription's values. It encodes no jobs.
+//!
+//! ```
+//! let data = b"\x01NIDEK RT-5100 ID DA2026/11/21\r\x02@RT\rFR+10.00- 5.00 90\rFL+ 9.50- 4.75 85\r\x04";
+//! let json = nidek_rs232::prescription_json(data).unwrap();
+//! assert!(json.contains(r#""right":{"sphere":"+10.00","cylinder":"-5.00","axis":90,"add":null}"#));
+//! ```
+
+pub mod error;
+pub mod measure;
+pub mod output;
+pub mod prescription;
+
+use ils_plugin_sdk::{Measurement, Plugin, export_plugin};
+
+pub use error::{Error, ErrorKind};
+pub use prescription::PrescriptionDraft;
+
+/// Every measurement in device output (an entry point for fuzzing).
+pub fn decode_output(data: &[u8]) -> Result<Vec<Measurement>, Error> {
+    Ok(measure::measurements(&output::parse(data)?))
+}
+
+/// The draft prescription from device output.
+pub fn draft_prescription(data: &[u8]) -> Result<PrescriptionDraft, Error> {
+    prescription::draft(&output::parse(data)?)
+}
+
+/// The draft prescription from device output, as JSON for core.
+pub fn prescription_json(data: &[u8]) -> Result<String, Error> {
+    let draft = draft_prescription(data)?;
+    serde_json::to_string(&draft).map_err(|e| Error::new(ErrorKind::Prescription(e.to_string())))
+}
+
+/// The plugin.
+pub struct NidekRs232;
+
+impl Plugin for NidekRs232 {
+    fn decode(device: &str, data: &[u8]) -> Result<Vec<Measurement>, ils_plugin_sdk::Error> {
+        if device.ends_with("/prescription") {
+            return Ok(measure::prescription_measurements(&draft_prescription(data)?));
+        }
+        Ok(decode_output(data)?)
+    }
+
+    fn encode_job(device: &str, _job: &str) -> Result<Vec<u8>, ils_plugin_sdk::Error> {
+        Err(ils_plugin_sdk::Error::new(format!(
+            "{device}: Nidek RS-232 output is read only; there is no job to send"
+        )))
+    }
+}
+
+export_plugin!(NidekRs232);
