@@ -81,7 +81,9 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
     let created = ils(work.path(), &["plugin", "new", "demo-counter"]);
     assert!(created.status.success(), "{}", text(&created));
     let krate = work.path().join("demo-counter");
-    for file in ["Cargo.toml", "ils-plugin.toml", "src/lib.rs", "tests/host/counts.toml", "README.md", ".gitignore"] {
+    for file in
+        ["Cargo.toml", "ils-plugin.toml", "src/lib.rs", "tests/host/counts.toml", "README.md", ".gitignore"]
+    {
         assert!(krate.join(file).is_file(), "{file} was not generated");
     }
 
@@ -114,7 +116,8 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
     // A wrong expectation fails that step, by name, with exit status 1.
     let scenario = krate.join("tests/host/counts.toml");
     let original = std::fs::read_to_string(&scenario).unwrap();
-    let broken = original.replace("expect_json = { created = 1, pending = 2 }", "expect_json = { created = 1, pending = 3 }");
+    let broken = original
+        .replace("expect_json = { created = 1, pending = 2 }", "expect_json = { created = 1, pending = 3 }");
     assert_ne!(broken, original, "the generated scenario changed; update this test");
     std::fs::write(&scenario, broken).unwrap();
     let failed = ils(&krate, &["plugin", "test"]);
@@ -122,9 +125,14 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
     let out = stdout(&failed);
     assert!(out.contains("step 4: the counts are served ... FAILED"), "{}", text(&failed));
     assert!(out.contains(r#"found JSON {"created":1,"pending":2}"#), "{}", text(&failed));
-    assert!(out.contains("step 5: an event it does not subscribe to is not delivered ... skipped"), "{}", text(&failed));
     assert!(
-        stderr(&failed).contains(r#"error: 1 step failed: tests/host/counts.toml step 4 "the counts are served""#),
+        out.contains("step 5: an event it does not subscribe to is not delivered ... skipped"),
+        "{}",
+        text(&failed)
+    );
+    assert!(
+        stderr(&failed)
+            .contains(r#"error: 1 step failed: tests/host/counts.toml step 4 "the counts are served""#),
         "{}",
         text(&failed)
     );

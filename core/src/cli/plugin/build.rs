@@ -117,7 +117,8 @@ fn read_manifest(crate_dir: &Path) -> Result<(String, Manifest), CliError> {
             path.display()
         ))
     })?;
-    let manifest = Manifest::from_toml(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let manifest =
+        Manifest::from_toml(&text).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let platforms = PluginHost::supported_platforms();
     if !platforms.iter().any(|v| manifest.platform.matches(v)) {
         let runs = platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -140,7 +141,8 @@ fn spawn_error(program: &str, e: std::io::Error) -> CliError {
 
 /// Makes sure the `wasm32-wasip2` standard library is installed, adding it with rustup if not.
 fn ensure_wasm_target(crate_dir: &Path) -> Result<(), CliError> {
-    let listed = Command::new("rustup").args(["target", "list", "--installed"]).current_dir(crate_dir).output();
+    let listed =
+        Command::new("rustup").args(["target", "list", "--installed"]).current_dir(crate_dir).output();
     match listed {
         Ok(out) if out.status.success() => {
             if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
@@ -261,7 +263,8 @@ impl Metadata {
 
 /// Writes `ils-plugin.toml` and `plugin.wasm` into `dir`, replacing earlier ones.
 fn write_package(dir: &Path, manifest: &str, component: &[u8]) -> Result<(), CliError> {
-    let io = |path: &Path, e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
+    let io =
+        |path: &Path, e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let manifest_path = dir.join(MANIFEST_FILE);
     std::fs::write(&manifest_path, manifest).map_err(|e| io(&manifest_path, e))?;
@@ -292,15 +295,19 @@ impl LocalHost {
 
     /// A host over `services`, with private networks closed as in production.
     pub fn host(&self, services: &InMemory) -> Result<PluginHost, CliError> {
-        let config = HostConfig { cache_dir: self.scratch.path().join("cache"), allow_private_networks: false };
+        let config =
+            HostConfig { cache_dir: self.scratch.path().join("cache"), allow_private_networks: false };
         PluginHost::new(self.engine.clone(), services.services(), config)
             .map_err(|e| CliError::usage(format!("cannot start the plugin host: {e}")))
     }
 
     /// Installs the package directory into a scratch registry, as `ils plugin install` will.
     fn check_package(&self, dir: &Path) -> Result<(), CliError> {
-        let registry = Registry::open(&self.scratch.path().join("registry"), &PluginHost::supported_platforms())
-            .and_then(|registry| registry.install_from_path(dir));
-        registry.map(drop).map_err(|e| CliError::usage(format!("the registry refuses {}: {e}", dir.display())))
+        let registry =
+            Registry::open(&self.scratch.path().join("registry"), &PluginHost::supported_platforms())
+                .and_then(|registry| registry.install_from_path(dir));
+        registry
+            .map(drop)
+            .map_err(|e| CliError::usage(format!("the registry refuses {}: {e}", dir.display())))
     }
 }

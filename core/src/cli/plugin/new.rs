@@ -45,14 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 /// Names cargo refuses for a package or a library (keywords and the standard crates), and the
 /// generated crate's own dependencies.
-const RESERVED: &[&str] = &[
-    "abstract", "alloc", "as", "async", "await", "become", "box", "break", "const", "continue", "core",
-    "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "static", "std", "struct", "super", "test", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield", "ils-plugin-sdk",
-    "serde", "serde-json",
-];
+const RESERVED: &str = "abstract alloc as async await become box break const continue core crate do dyn else enum \
+     extern false final fn for gen if impl in let loop macro match mod move mut override priv pub \
+     ref return self static std struct super test trait true try type typeof unsafe unsized use \
+     virtual where while yield ils-plugin-sdk serde serde-json";
 
 /// The names derived from the plugin id that the templates use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +69,7 @@ impl Names {
                  dashes, starting with a letter and not ending with a dash (e.g. order-counter)"
             ))
         })?;
-        if RESERVED.contains(&name) {
+        if RESERVED.split_whitespace().any(|reserved| reserved == name) {
             return Err(CliError::usage(format!(
                 "invalid plugin name {name:?}: it is a Rust keyword or the name of a crate the plugin \
                  depends on, so cargo cannot build a crate of that name; choose another"
@@ -193,14 +189,16 @@ fn toml_string(text: &str) -> String {
 }
 
 fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), CliError> {
-    let io = |path: &Path, e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
+    let io =
+        |path: &Path, e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
     for (relative, text) in files {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
         // `create_new`: never overwrite, even if something appeared since the emptiness check.
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| io(&path, e))?;
+        let mut file =
+            OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| io(&path, e))?;
         file.write_all(text.as_bytes()).map_err(|e| io(&path, e))?;
     }
     Ok(())

@@ -326,7 +326,8 @@ fn parse_request(
     if !path.starts_with('/') || path.contains(char::is_whitespace) {
         return Err(format!("request {line:?}: the path must start with / and have no spaces"));
     }
-    let mut headers: Vec<(String, String)> = headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+    let mut headers: Vec<(String, String)> =
+        headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
     let body = match (body, json) {
         (Some(_), Some(_)) => return Err("give body or json, not both".into()),
         (Some(text), None) => text.into_bytes(),
@@ -405,23 +406,36 @@ secrets = { token = "t" }
         assert_eq!(s.steps[0].name, "event order.created");
         assert_eq!(
             s.steps[0].action,
-            Action::Event { kind: "order.created".into(), id: None, payload: r#"{"order_id":"o-1"}"#.into(), at_ms: 0 }
+            Action::Event {
+                kind: "order.created".into(),
+                id: None,
+                payload: r#"{"order_id":"o-1"}"#.into(),
+                at_ms: 0
+            }
         );
         assert_eq!(s.steps[0].expect.kv["count/created"], "1");
         let Action::Request { method, path, headers, body, caller } = &s.steps[1].action else { panic!() };
-        assert_eq!((method.as_str(), path.as_str(), body.as_slice()), ("POST", "/notes?x=1", &br#"{"text":"hi"}"#[..]));
+        assert_eq!(
+            (method.as_str(), path.as_str(), body.as_slice()),
+            ("POST", "/notes?x=1", &br#"{"text":"hi"}"#[..])
+        );
         assert_eq!(headers, &[("content-type".to_string(), "application/json".to_string())]);
         assert_eq!(caller, &Some(("u-1".to_string(), vec!["admin".to_string()])));
         assert_eq!(s.steps[2].action, Action::Job { name: "nightly".into(), at_ms: 5 });
         assert_eq!(s.steps[2].expect.error.as_deref(), Some(""));
-        assert!(matches!(&s.steps[3].action, Action::Configure { config: None, secrets } if secrets["token"] == "t"));
+        assert!(
+            matches!(&s.steps[3].action, Action::Configure { config: None, secrets } if secrets["token"] == "t")
+        );
     }
 
     #[test]
     fn mistakes_are_reported_with_the_file_and_step() {
         let cases = [
             ("[[step]]\nevent = \"a\"\nrequest = \"GET /\"", "step 1: give at most one"),
-            ("[[step]]\nrequest = \"GET /\"\n[[step]]\nevent = \"a\"\nexpect_status = 200", "step 2: expect_status"),
+            (
+                "[[step]]\nrequest = \"GET /\"\n[[step]]\nevent = \"a\"\nexpect_status = 200",
+                "step 2: expect_status",
+            ),
             ("[[step]]\nrequest = \"/counts\"", "METHOD PATH"),
             ("[[step]]\nrequest = \"get /counts\"", "not an HTTP method"),
             ("[[step]]\nrequest = \"GET counts\"", "must start with /"),

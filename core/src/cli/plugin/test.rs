@@ -195,7 +195,8 @@ impl Run<'_> {
                 check_outcome(result.map_err(|e| e.to_string()), &step.expect)
             }
             Action::Request { method, path, headers, body, caller } => {
-                let mut request = http::Request::builder().method(method.clone()).uri(format!("http://plugin.local{path}"));
+                let mut request =
+                    http::Request::builder().method(method.clone()).uri(format!("http://plugin.local{path}"));
                 for (name, value) in headers {
                     request = request.header(name, value);
                 }
@@ -259,7 +260,9 @@ fn check_outcome(result: Result<(), String>, expect: &Expect) -> Vec<String> {
         (Ok(()), Some(wanted)) => vec![format!("expected the call to fail with {wanted:?}; it succeeded")],
         (Err(e), None) => vec![format!("the call failed: {e}")],
         (Err(e), Some(wanted)) if e.contains(wanted.as_str()) => Vec::new(),
-        (Err(e), Some(wanted)) => vec![format!("expected the call to fail with {wanted:?}; it failed with: {e}")],
+        (Err(e), Some(wanted)) => {
+            vec![format!("expected the call to fail with {wanted:?}; it failed with: {e}")]
+        }
     }
 }
 
@@ -268,7 +271,9 @@ fn check_response(status: u16, body: &[u8], expect: &Expect) -> Vec<String> {
     let mut problems = Vec::new();
     match expect.status {
         Some(wanted) if wanted != status => problems.push(format!("expected status {wanted}, got {status}")),
-        None if !(200..300).contains(&status) => problems.push(format!("expected a 2xx status, got {status}")),
+        None if !(200..300).contains(&status) => {
+            problems.push(format!("expected a 2xx status, got {status}"))
+        }
         _ => {}
     }
     if let Some(wanted) = &expect.json {
@@ -335,7 +340,9 @@ mod tests {
         assert!(!check_outcome(Err("plugin error: other".into()), &fails).is_empty());
         assert!(!check_outcome(Ok(()), &fails).is_empty());
         assert!(!check_outcome(Err("boom".into()), &expect()).is_empty());
-        assert!(check_outcome(Err("boom".into()), &Expect { error: Some(String::new()), ..expect() }).is_empty());
+        assert!(
+            check_outcome(Err("boom".into()), &Expect { error: Some(String::new()), ..expect() }).is_empty()
+        );
     }
 
     #[test]
