@@ -136,10 +136,33 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
         "{}",
         text(&failed)
     );
+
+    // A failing step shows the plugin's own log lines (`host::log`), captured from the real host.
+    let lib = krate.join("src/lib.rs");
+    let code = std::fs::read_to_string(&lib).unwrap();
+    let counted = "        kv::set(&key, count.to_string().as_bytes())?;\n";
+    let logging = code.replace(
+        counted,
+        &format!(
+            "{counted}        ils_plugin_sdk::host::log::info(&format!(\"{{key}} is now {{count}}\"));\n"
+        ),
+    );
+    assert_ne!(logging, code, "the generated lib.rs changed; update this test");
+    std::fs::write(&lib, logging).unwrap();
+    let broken = original
+        .replace("expect_kv = { \"count/pending\" = \"1\" }", "expect_kv = { \"count/pending\" = \"7\" }");
+    assert_ne!(broken, original, "the generated scenario changed; update this test");
+    std::fs::write(&scenario, broken).unwrap();
+    let failed = ils(&krate, &["plugin", "test"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let out = stdout(&failed);
+    assert!(out.contains("step 1: a new order is counted under its status ... FAILED"), "{}", text(&failed));
+    assert!(out.contains(r#"kv "count/pending": expected "7", found "1""#), "{}", text(&failed));
+    assert!(out.contains("plugin log:\n        INFO count/pending is now 1"), "{}", text(&failed));
     std::fs::write(&scenario, original).unwrap();
+    std::fs::write(&lib, code).unwrap();
 
     // A host call the manifest does not declare is refused at build time, with exit status 2.
-    let lib = krate.join("src/lib.rs");
     let code = std::fs::read_to_string(&lib).unwrap();
     let sneaky = code.replace(
         "        let order: OrderEvent = event.payload_as()?;\n",

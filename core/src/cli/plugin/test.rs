@@ -6,12 +6,15 @@
 //! limits. The first failing step stops its scenario; the remaining scenarios still run.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use clap::Args;
 use ils_host_api::memory::InMemory;
 use ils_host_api::{Caller, Event, Grants, InvocationContext, PluginHost, PluginVersion, TenantId};
 use ils_registry::PluginId;
 use serde_json::Value;
+use tracing::instrument::WithSubscriber as _;
+use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
 use super::CliError;
 use super::build::{self, Built, LocalHost};
@@ -31,6 +34,9 @@ pub struct TestArgs {
     /// Run only this scenario file (repeatable). Default: every PATH/tests/host/*.toml.
     #[arg(long, value_name = "FILE")]
     pub scenario: Vec<PathBuf>,
+    /// Print the plugin's log lines under every step (by default only under a failing one).
+    #[arg(long)]
+    pub show_logs: bool,
 }
 
 /// Runs `ils plugin test`.
@@ -53,7 +59,7 @@ pub async fn run(args: TestArgs) -> Result<(), CliError> {
     println!("\nrunning {} scenario(s)", scenarios.len());
     let mut tally = Tally::default();
     for scenario in &scenarios {
-        run_scenario(&local, &built, scenario, &mut tally).await?;
+        run_scenario(&local, &built, scenario, args.show_logs, &mut tally).await?;
     }
     let verdict = if tally.failures.is_empty() { "ok" } else { "FAILED" };
     if !tally.failures.is_empty() {
@@ -111,6 +117,7 @@ async fn run_scenario(
     local: &LocalHost,
     built: &Built,
     scenario: &Scenario,
+    show_logs: bool,
     tally: &mut Tally,
 ) -> Result<(), CliError> {
     let file = scenario.file.strip_prefix(&built.crate_dir).unwrap_or(&scenario.file);
@@ -139,9 +146,14 @@ async fn run_scenario(
 
     for (i, step) in scenario.steps.iter().enumerate() {
         let number = i + 1;
-        let problems = run.step(number, step).await;
+        let logs = PluginLogs::default();
+        let problems = run.step(number, step).with_subscriber(logs.subscriber()).await;
+        let logs = logs.lines();
         if problems.is_empty() {
             println!("  step {number}: {} ... ok", step.name);
+            if show_logs {
+                print_logs(&logs);
+            }
             tally.passed += 1;
             continue;
         }
@@ -151,6 +163,7 @@ async fn run_scenario(
                 println!("      {line}");
             }
         }
+        print_logs(&logs);
         tally.failures.push(format!("{} step {number} \"{}\"", file.display(), step.name));
         let rest = &scenario.steps[number..];
         for (j, skipped) in rest.iter().enumerate() {
@@ -249,6 +262,58 @@ impl Run<'_> {
             }
         }
         problems
+    }
+}
+
+/// The plugin's log lines (`host::log`) during one step. While a step runs, the host's own
+/// tracing goes here too and is dropped: the step's outcome already says what it would.
+#[derive(Clone, Default)]
+struct PluginLogs(Arc<Mutex<Vec<String>>>);
+
+impl PluginLogs {
+    /// A subscriber that records the plugin's lines, for the duration of one step.
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + 'static {
+        tracing_subscriber::registry().with(self.clone())
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|lines| lines.clone()).unwrap_or_default()
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for PluginLogs {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        // The host logs plugin lines with this target (ils_host_api's `log` capability).
+        if event.metadata().target() != "plugin" {
+            return;
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        if let Ok(mut lines) = self.0.lock() {
+            lines.push(format!("{} {}", event.metadata().level(), message.0));
+        }
+    }
+}
+
+/// The `message` field of an event.
+struct Message(String);
+
+impl tracing::field::Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_logs(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    println!("      plugin log:");
+    for line in lines {
+        println!("        {line}");
     }
 }
 
