@@ -6,7 +6,7 @@
 //!   in production) and writes a package directory that `ils plugin install` and
 //!   `Registry::install_from_path` accept ([`build`]).
 //! - `test [PATH]` builds, then runs the component in the real host with in-memory services
-//!   against the crate's scenario files, `tests/host/*.toml` ([`scenario`], [`test`]).
+//!   against the crate's scenario files, `tests/host/*.toml` ([`scenario`], [`mod@test`]).
 //!
 //! Exit status, for scripts and CI: 0 success; 1 a scenario step failed; 2 bad usage or input
 //! (a bad name, an invalid manifest or scenario) or a build that failed or was refused.
