@@ -42,19 +42,17 @@ pub struct TestArgs {
 /// Runs `ils plugin test`.
 #[allow(clippy::print_stdout)]
 pub async fn run(args: TestArgs) -> Result<(), CliError> {
+    // Scenario mistakes show before a possibly long build.
+    let files = if args.scenario.is_empty() { scenario_files(&args.path)? } else { args.scenario };
+    let scenarios = files.iter().map(|file| Scenario::load(file)).collect::<Result<Vec<_>, _>>();
+    let scenarios = scenarios.map_err(|e| CliError::usage(e.to_string()))?;
+
     let local = LocalHost::new()?;
     let built = build::build(&args.path, None, &local).await?;
     println!("{}", built.summary());
-    let files = if args.scenario.is_empty() { scenario_files(&built.crate_dir)? } else { args.scenario };
-    let scenarios = files
-        .iter()
-        .map(|file| {
-            let scenario = Scenario::load(file)?;
-            scenario.check_config(&built.manifest)?;
-            Ok(scenario)
-        })
-        .collect::<Result<Vec<_>, super::scenario::ScenarioError>>()
-        .map_err(|e| CliError::usage(e.to_string()))?;
+    for scenario in &scenarios {
+        scenario.check_config(&built.manifest).map_err(|e| CliError::usage(e.to_string()))?;
+    }
 
     println!("\nrunning {} scenario(s)", scenarios.len());
     let mut tally = Tally::default();
@@ -120,7 +118,8 @@ async fn run_scenario(
     show_logs: bool,
     tally: &mut Tally,
 ) -> Result<(), CliError> {
-    let file = scenario.file.strip_prefix(&built.crate_dir).unwrap_or(&scenario.file);
+    let file = scenario.file.canonicalize().unwrap_or_else(|_| scenario.file.clone());
+    let file = file.strip_prefix(&built.crate_dir).unwrap_or(&scenario.file);
     println!("\nscenario {} ({})", scenario.name, file.display());
     let services = InMemory::new();
     let host = local.host(&services)?;
