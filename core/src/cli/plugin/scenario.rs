@@ -9,6 +9,7 @@
 //! tenant = "practice-a"                 # default: test-tenant
 //! config = { greeting = "hello" }       # the tenant's configuration, checked against config_schema
 //! secrets = { api_token = "t0ken" }     # the tenant's secrets
+//! orders = [{ id = "o-1", status = "in-production" }]  # orders the plugin may read
 //!
 //! [[step]]
 //! name = "a new order"                  # default: what the step does ("event order.created")
@@ -17,6 +18,7 @@
 //! id = "ev-1"                           #   optional event id; at_ms = 0: optional time
 //! expect_kv = { "count/created" = "1" } # kv values afterwards (UTF-8 text)
 //! expect_kv_missing = ["other/key"]     # kv keys that must not exist
+//! expect_published = ["counted"]        # kinds the plugin published during the step, in order
 //!
 //! [[step]]
 //! request = "POST /notes"               # … or call a route: METHOD PATH
@@ -38,6 +40,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use ils_host_api::services::{Order, OrderStatus};
 use ils_registry::Manifest;
 use serde::Deserialize;
 use serde_json::Value;
@@ -58,6 +61,8 @@ pub struct Scenario {
     pub config: Option<Value>,
     /// The tenant's secrets before the first step.
     pub secrets: BTreeMap<String, String>,
+    /// The tenant's orders before the first step.
+    pub orders: Vec<Order>,
     /// The steps, in order.
     pub steps: Vec<Step>,
 }
@@ -133,6 +138,9 @@ pub struct Expect {
     pub kv: BTreeMap<String, String>,
     /// kv keys that must not exist afterwards.
     pub kv_missing: Vec<String>,
+    /// The kinds of the events the plugin published during the step, in order (as the plugin
+    /// names them, or with the host's `plugin.<id>.` prefix).
+    pub published: Option<Vec<String>>,
 }
 
 /// A scenario file that cannot be run as written.
@@ -153,8 +161,21 @@ struct RawScenario {
     config: Option<Value>,
     #[serde(default)]
     secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    orders: Vec<RawOrder>,
     #[serde(default, rename = "step")]
     steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrder {
+    id: String,
+    reference: Option<String>,
+    status: Option<String>,
+    due_date: Option<String>,
+    created_at_ms: Option<i64>,
+    details: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +203,7 @@ struct RawStep {
     expect_kv: BTreeMap<String, Value>,
     #[serde(default)]
     expect_kv_missing: Vec<String>,
+    expect_published: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -220,7 +242,13 @@ impl Scenario {
         if tenant.trim().is_empty() {
             return Err(at("tenant is empty".into()));
         }
-        Ok(Self { name, file: file.to_path_buf(), tenant, config: raw.config, secrets: raw.secrets, steps })
+        let orders = raw
+            .orders
+            .into_iter()
+            .map(|order| order.into_order(&tenant).map_err(|m| at(format!("orders: {m}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (config, secrets) = (raw.config, raw.secrets);
+        Ok(Self { name, file: file.to_path_buf(), tenant, config, secrets, orders, steps })
     }
 
     /// Checks every configuration the scenario sets against the manifest's `config_schema`, as
@@ -264,6 +292,8 @@ impl Step {
             raw.expect_status.is_some() || raw.expect_json.is_some() || raw.expect_body_contains.is_some();
         only(!is_request && response_checks, "expect_status/expect_json/expect_body_contains", "request")?;
         only(!is_call && raw.expect_error.is_some(), "expect_error", "event or job")?;
+        let published = raw.expect_published.is_some();
+        only(!is_call && !is_request && published, "expect_published", "event, job or request")?;
 
         let at_ms = raw.at_ms.unwrap_or(0);
         let action = if let Some(kind) = raw.event {
@@ -298,13 +328,54 @@ impl Step {
             error: raw.expect_error,
             kv,
             kv_missing: raw.expect_kv_missing,
+            published: raw.expect_published,
         };
         if action == Action::Check && expect.kv.is_empty() && expect.kv_missing.is_empty() {
-            return Err("does nothing: give an event, request, job or config, or expect_kv".into());
+            return Err("does nothing: give an event, request, job or config/secrets, or expect_kv".into());
         }
         let name = raw.name.unwrap_or_else(|| action.describe());
         Ok(Self { name, action, expect })
     }
+}
+
+impl RawOrder {
+    /// An order of `tenant`, which is its practice and its lab alike.
+    fn into_order(self, tenant: &str) -> Result<Order, String> {
+        let status = match self.status.as_deref() {
+            None => OrderStatus::Pending,
+            Some(status) => parse_status(status).ok_or_else(|| {
+                format!(
+                    "order {}: unknown status {status:?} (pending, in-production, quality-check, \
+                     shipped, completed, on-hold, cancelled)",
+                    self.id
+                )
+            })?,
+        };
+        Ok(Order {
+            reference: self.reference.unwrap_or_else(|| self.id.clone()),
+            id: self.id,
+            status,
+            practice_id: tenant.to_string(),
+            lab_id: tenant.to_string(),
+            created_at_ms: self.created_at_ms.unwrap_or(0),
+            due_date: self.due_date,
+            details: self.details.unwrap_or_else(|| Value::Object(Default::default())),
+        })
+    }
+}
+
+/// An order status by its WIT name.
+fn parse_status(status: &str) -> Option<OrderStatus> {
+    Some(match status {
+        "pending" => OrderStatus::Pending,
+        "in-production" => OrderStatus::InProduction,
+        "quality-check" => OrderStatus::QualityCheck,
+        "shipped" => OrderStatus::Shipped,
+        "completed" => OrderStatus::Completed,
+        "on-hold" => OrderStatus::OnHold,
+        "cancelled" => OrderStatus::Cancelled,
+        _ => return None,
+    })
 }
 
 fn parse_request(
@@ -358,7 +429,7 @@ impl Action {
             Self::Request { method, path, .. } => format!("{method} {path}"),
             Self::Job { name, .. } => format!("job {name}"),
             Self::Configure { .. } => "configure".to_string(),
-            Self::Check => "check kv".to_string(),
+            Self::Check => "check".to_string(),
         }
     }
 }
@@ -398,11 +469,23 @@ expect_error = ""
 
 [[step]]
 secrets = { token = "t" }
+
+[[step]]
+name = "published"
+event = "order.shipped"
+expect_published = ["notified"]
+
+[[orders]]
+id = "o-1"
+status = "in-production"
 "#,
         )
         .unwrap();
         assert_eq!((s.name.as_str(), s.tenant.as_str()), ("s", "practice-a"));
-        assert_eq!(s.steps.len(), 4);
+        assert_eq!(s.steps.len(), 5);
+        assert_eq!(s.steps[4].expect.published, Some(vec!["notified".to_string()]));
+        assert_eq!((s.orders[0].id.as_str(), s.orders[0].status), ("o-1", OrderStatus::InProduction));
+        assert_eq!((s.orders[0].reference.as_str(), s.orders[0].practice_id.as_str()), ("o-1", "practice-a"));
         assert_eq!(s.steps[0].name, "event order.created");
         assert_eq!(
             s.steps[0].action,
@@ -442,6 +525,11 @@ secrets = { token = "t" }
             ("[[step]]\nname = \"idle\"", "does nothing"),
             ("[[step]]\nevent = \"a\"\nexpect_staus = 200", "unknown field"),
             ("name = \"x\"", "no steps"),
+            (
+                "[[step]]\nrequest = \"GET /\"\n[[orders]]\nid = \"o\"\nstatus = \"lost\"",
+                "orders: order o: unknown status",
+            ),
+            ("[[step]]\nconfig = {}\nexpect_published = []", "step 1: expect_published goes with"),
             ("[[step]]\nevent = \"a\"\npayload = [", "tests/host/s.toml"),
         ];
         for (text, wanted) in cases {

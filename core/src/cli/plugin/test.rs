@@ -142,6 +142,9 @@ async fn run_scenario(
     for (name, value) in &scenario.secrets {
         run.services.set_secret(&run.tenant, &run.plugin_id, name, value);
     }
+    for order in &scenario.orders {
+        run.services.add_order(&run.tenant, order.clone());
+    }
 
     for (i, step) in scenario.steps.iter().enumerate() {
         let number = i + 1;
@@ -191,6 +194,7 @@ impl Run<'_> {
 
     /// Runs one step; what went wrong, if anything.
     async fn step(&self, number: usize, step: &Step) -> Vec<String> {
+        let published_before = self.services.published(&self.tenant).len();
         let mut problems = match &step.action {
             Action::Event { kind, id, payload, at_ms } => {
                 let event = Event {
@@ -237,6 +241,11 @@ impl Run<'_> {
             Action::Check => Vec::new(),
         };
         problems.extend(self.check_kv(&step.expect));
+        if let Some(wanted) = &step.expect.published {
+            let published = self.services.published(&self.tenant);
+            let kinds: Vec<&str> = published.iter().skip(published_before).map(|e| e.kind.as_str()).collect();
+            problems.extend(check_published(&kinds, wanted, self.plugin_id.as_str()));
+        }
         problems
     }
 
@@ -330,6 +339,21 @@ fn check_outcome(result: Result<(), String>, expect: &Expect) -> Vec<String> {
     }
 }
 
+/// The kinds published during a step against `expect_published`; a wanted kind matches with
+/// or without the host's `plugin.<id>.` prefix.
+fn check_published(kinds: &[&str], wanted: &[String], plugin: &str) -> Vec<String> {
+    let prefix = format!("plugin.{plugin}.");
+    let matches = kinds.len() == wanted.len()
+        && kinds.iter().zip(wanted).all(|(kind, want)| {
+            *kind == want.as_str() || kind.strip_prefix(prefix.as_str()) == Some(want.as_str())
+        });
+    if matches {
+        Vec::new()
+    } else {
+        vec![format!("expected published events {wanted:?}, the plugin published {kinds:?}")]
+    }
+}
+
 /// A route's response against the step's expectations.
 fn check_response(status: u16, body: &[u8], expect: &Expect) -> Vec<String> {
     let mut problems = Vec::new();
@@ -407,6 +431,17 @@ mod tests {
         assert!(
             check_outcome(Err("boom".into()), &Expect { error: Some(String::new()), ..expect() }).is_empty()
         );
+    }
+
+    #[test]
+    fn published_kinds_match_with_or_without_the_host_prefix() {
+        let kinds = ["plugin.demo.counted", "plugin.demo.flushed"];
+        assert!(
+            check_published(&kinds, &["counted".into(), "plugin.demo.flushed".into()], "demo").is_empty()
+        );
+        assert!(!check_published(&kinds, &["counted".into()], "demo").is_empty());
+        assert!(!check_published(&kinds, &["flushed".into(), "counted".into()], "demo").is_empty());
+        assert!(check_published(&[], &[], "demo").is_empty());
     }
 
     #[test]
