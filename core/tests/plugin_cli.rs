@@ -169,12 +169,26 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
         "        let order: OrderEvent = event.payload_as()?;\n        let _ = ils_plugin_sdk::host::secrets::get(\"token\");\n",
     );
     assert_ne!(sneaky, code, "the generated lib.rs changed; update this test");
-    std::fs::write(&lib, sneaky).unwrap();
+    std::fs::write(&lib, &sneaky).unwrap();
     let refused = ils(&krate, &["plugin", "build"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     let err = stderr(&refused);
     assert!(err.contains("error: the plugin host refuses the component"), "{}", text(&refused));
     assert!(err.contains("needs capability secrets"), "{}", text(&refused));
+
+    // Cargo names the component without a hash, so a second crate of the same name in the same
+    // target dir overwrites it; building the first crate again must package its own component.
+    std::fs::write(&lib, &code).unwrap();
+    let again = ils(&krate, &["plugin", "build"]);
+    assert!(again.status.success(), "{}", text(&again));
+    let other = ils(work.path(), &["plugin", "new", "demo-counter", "--dir", "other"]);
+    assert!(other.status.success(), "{}", text(&other));
+    let other = work.path().join("other");
+    std::fs::write(other.join("src/lib.rs"), &sneaky).unwrap();
+    let refused = ils(&other, &["plugin", "build"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let own = ils(&krate, &["plugin", "build"]);
+    assert!(own.status.success(), "the other crate's component was packaged\n{}", text(&own));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! 1. `ils-plugin.toml` must be a valid manifest for an `ils:platform` this host runs.
 //! 2. `cargo build --target wasm32-wasip2 --profile plugin --lib` in the crate (the target is
 //!    added with rustup when missing); `cargo metadata` says where the `.wasm` lands, so
-//!    `CARGO_TARGET_DIR` and workspaces are honoured.
+//!    `CARGO_TARGET_DIR` and workspaces are honoured (and see [`Output`] for a shared one).
 //! 3. The real [`PluginHost`] installs the component with the manifest: an import the manifest
 //!    does not declare, or a platform the host does not run, fails the build.
 //! 4. The package directory (`ils-plugin.toml` + `plugin.wasm`) is written and installed into a
@@ -16,7 +16,7 @@ use clap::Args;
 use ils_host_api::memory::InMemory;
 use ils_host_api::{EngineConfig, HostConfig, PluginEngine, PluginHost, PluginVersion};
 use ils_registry::store::{COMPONENT_FILE, MANIFEST_FILE};
-use ils_registry::{Manifest, Registry};
+use ils_registry::{Digest, Manifest, Registry};
 use serde::Deserialize;
 
 use super::CliError;
@@ -86,12 +86,10 @@ pub async fn build(path: &Path, out: Option<&Path>, local: &LocalHost) -> Result
     ensure_wasm_target(&crate_dir)?;
     let metadata = Metadata::of(&crate_dir)?;
     let lib = metadata.cdylib(&crate_dir)?;
+    let output = Output::new(&metadata.target_directory, &lib, &crate_dir);
+    output.forget_if_foreign();
     cargo_build(&crate_dir)?;
-
-    let wasm = metadata.target_directory.join(WASM_TARGET).join(PROFILE).join(format!("{lib}.wasm"));
-    let component = std::fs::read(&wasm).map_err(|e| {
-        CliError::usage(format!("cargo finished but the component {} cannot be read: {e}", wasm.display()))
-    })?;
+    let component = output.read()?;
     let installed = local
         .host(&InMemory::new())?
         .install(&component, manifest.clone())
@@ -258,6 +256,64 @@ impl Metadata {
                     package.name
                 ))
             })
+    }
+}
+
+/// Where cargo puts the component, and which crate put it there.
+///
+/// Cargo names a `cdylib` without a hash, so another crate of the same name building into the
+/// same target directory overwrites this one's `.wasm` while cargo still considers this crate
+/// fresh: the build would package the other crate's component. So a marker beside the file
+/// records the bytes and the crate of the last component `ils plugin build` took from there; when
+/// the file no longer matches it, the file is removed and cargo rebuilds it from this crate.
+struct Output {
+    /// The uplifted component, `TARGET/wasm32-wasip2/plugin/LIB.wasm`.
+    wasm: PathBuf,
+    /// Cargo's own copy in `deps/`, which its freshness check looks at.
+    deps_wasm: PathBuf,
+    /// `LIB.wasm.ils-crate`: the component's digest and the crate directory.
+    marker: PathBuf,
+    /// What the marker should say about the current file for it to be this crate's.
+    crate_dir: PathBuf,
+}
+
+impl Output {
+    fn new(target_directory: &Path, lib: &str, crate_dir: &Path) -> Self {
+        let dir = target_directory.join(WASM_TARGET).join(PROFILE);
+        Self {
+            wasm: dir.join(format!("{lib}.wasm")),
+            deps_wasm: dir.join("deps").join(format!("{lib}.wasm")),
+            marker: dir.join(format!("{lib}.wasm.ils-crate")),
+            crate_dir: crate_dir.to_path_buf(),
+        }
+    }
+
+    fn marker_text(&self, component: &[u8]) -> String {
+        format!("{}\n{}\n", Digest::of(component).hex(), self.crate_dir.display())
+    }
+
+    /// Removes a component this crate's last `ils plugin build` did not produce.
+    fn forget_if_foreign(&self) {
+        let Ok(component) = std::fs::read(&self.wasm) else { return };
+        let marker = std::fs::read_to_string(&self.marker).unwrap_or_default();
+        if marker != self.marker_text(&component) {
+            // Best effort: if a file cannot be removed, cargo reports the real problem.
+            let _ = std::fs::remove_file(&self.deps_wasm);
+            let _ = std::fs::remove_file(&self.wasm);
+        }
+    }
+
+    /// The component cargo just built, recorded as this crate's.
+    fn read(&self) -> Result<Vec<u8>, CliError> {
+        let component = std::fs::read(&self.wasm).map_err(|e| {
+            CliError::usage(format!(
+                "cargo finished but the component {} cannot be read: {e}",
+                self.wasm.display()
+            ))
+        })?;
+        std::fs::write(&self.marker, self.marker_text(&component))
+            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", self.marker.display())))?;
+        Ok(component)
     }
 }
 
