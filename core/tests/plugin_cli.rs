@@ -175,6 +175,7 @@ fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
     let err = stderr(&refused);
     assert!(err.contains("error: the plugin host refuses the component"), "{}", text(&refused));
     assert!(err.contains("needs capability secrets"), "{}", text(&refused));
+    assert!(!package.join("plugin.wasm").exists(), "a refused build must leave no package behind");
 
     // Cargo names the component without a hash, so a second crate of the same name in the same
     // target dir overwrites it; building the first crate again must package its own component.

@@ -88,6 +88,12 @@ pub async fn build(path: &Path, out: Option<&Path>, local: &LocalHost) -> Result
     let lib = metadata.cdylib(&crate_dir)?;
     let output = Output::new(&metadata.target_directory, &lib, &crate_dir);
     output.forget_if_foreign();
+    let package_dir = match out {
+        Some(dir) => dir.to_path_buf(),
+        None => metadata.target_directory.join("ils-package").join(manifest.id.as_str()),
+    };
+    // A failed build leaves no package behind, so an older one cannot be installed by mistake.
+    remove_package(&package_dir);
     cargo_build(&crate_dir)?;
     let component = output.read()?;
     let installed = local
@@ -95,11 +101,6 @@ pub async fn build(path: &Path, out: Option<&Path>, local: &LocalHost) -> Result
         .install(&component, manifest.clone())
         .await
         .map_err(|e| CliError::usage(format!("the plugin host refuses the component: {e}")))?;
-
-    let package_dir = match out {
-        Some(dir) => dir.to_path_buf(),
-        None => metadata.target_directory.join("ils-package").join(manifest.id.as_str()),
-    };
     write_package(&package_dir, &manifest_text, &component)?;
     local.check_package(&package_dir)?;
     Ok(Built { crate_dir, manifest, component, package_dir, installed })
@@ -314,6 +315,13 @@ impl Output {
         std::fs::write(&self.marker, self.marker_text(&component))
             .map_err(|e| CliError::usage(format!("cannot write {}: {e}", self.marker.display())))?;
         Ok(component)
+    }
+}
+
+/// Removes the package files from `dir`, if there (best effort; the directory stays).
+fn remove_package(dir: &Path) {
+    for file in [MANIFEST_FILE, COMPONENT_FILE] {
+        let _ = std::fs::remove_file(dir.join(file));
     }
 }
 
