@@ -13,6 +13,8 @@ use ils_core::tenants::{self, FirstAdmin, NewTenant, Plan, Slug, TenantKind};
 use ils_core::users::{self, Bootstrap, Email};
 use ils_core::{AppConfig, AppState, Error};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(name = "ils", version, about = "ILS: the platform for optical practices and labs")]
 struct Cli {
@@ -32,6 +34,9 @@ enum Command {
     /// Tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Plugins: create, build and test them.
+    #[command(subcommand)]
+    Plugin(cli::plugin::PluginCommand),
 }
 
 #[derive(Args)]
@@ -301,6 +306,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             db.close().await;
             Ok(())
         }
+        Command::Plugin(command) => Ok(cli::plugin::run(command).await?),
     }
 }
 

@@ -1,0 +1,255 @@
+//! `ils plugin new NAME`: a plugin crate that builds, and passes its unit tests and its host
+//! scenario, exactly as generated.
+//!
+//! The crate is standalone (its own empty `[workspace]`, so a workspace it is created inside does
+//! not absorb it) and depends on `ils-plugin-sdk` by absolute path: by default the `plugin-sdk`
+//! of the checkout this `ils` was built from.
+
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use ils_host_api::PluginHost;
+use ils_registry::PluginId;
+
+use super::CliError;
+
+/// `ils plugin new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The plugin's id, also its crate name: 2–63 lowercase letters, digits and single dashes,
+    /// starting with a letter (e.g. order-counter).
+    pub name: String,
+    /// The directory to create the crate in (default: ./NAME). It must not exist, or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The plugin SDK crate (the `plugin-sdk` directory) to depend on. Default: the one in the
+    /// ILS checkout this `ils` was built from.
+    #[arg(long, value_name = "PATH")]
+    pub sdk: Option<PathBuf>,
+}
+
+/// The SDK beside this crate in the checkout `ils` was built from.
+const DEFAULT_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugin-sdk");
+
+/// The generated crate's files: (path inside the crate, template).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("Cargo.toml", include_str!("template/Cargo.toml.tmpl")),
+    ("ils-plugin.toml", include_str!("template/ils-plugin.toml.tmpl")),
+    ("src/lib.rs", include_str!("template/lib.rs.tmpl")),
+    ("tests/host/counts.toml", include_str!("template/counts.toml.tmpl")),
+    ("README.md", include_str!("template/README.md.tmpl")),
+    (".gitignore", include_str!("template/gitignore.tmpl")),
+];
+
+/// Names cargo refuses for a package or a library (keywords and the standard crates), and the
+/// generated crate's own dependencies.
+const RESERVED: &str = "abstract alloc as async await become box break const continue core crate do dyn else enum \
+     extern false final fn for gen if impl in let loop macro match mod move mut override priv pub \
+     ref return self static std struct super test trait true try type typeof unsafe unsized use \
+     virtual where while yield ils-plugin-sdk serde serde-json";
+
+/// The names derived from the plugin id that the templates use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Names {
+    /// The plugin id and crate name (`order-counter`).
+    id: PluginId,
+    /// The Rust type implementing `Plugin` (`OrderCounter`).
+    type_name: String,
+    /// The display name (`Order counter`).
+    title: String,
+}
+
+impl Names {
+    fn parse(name: &str) -> Result<Self, CliError> {
+        let id = PluginId::new(name).map_err(|_| {
+            CliError::usage(format!(
+                "invalid plugin name {name:?}: a plugin id is 2–63 lowercase letters, digits and single \
+                 dashes, starting with a letter and not ending with a dash (e.g. order-counter)"
+            ))
+        })?;
+        if RESERVED.split_whitespace().any(|reserved| reserved == name) {
+            return Err(CliError::usage(format!(
+                "invalid plugin name {name:?}: it is a Rust keyword or the name of a crate the plugin \
+                 depends on, so cargo cannot build a crate of that name; choose another"
+            )));
+        }
+        let words: Vec<&str> = name.split('-').collect();
+        let type_name = words.iter().map(|w| capitalise(w)).collect::<String>();
+        let title = capitalise(&words.join(" "));
+        Ok(Self { id, type_name, title })
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Runs `ils plugin new`.
+#[allow(clippy::print_stdout)]
+pub fn run(args: NewArgs) -> Result<(), CliError> {
+    let names = Names::parse(&args.name)?;
+    let sdk = sdk_dir(args.sdk.as_deref())?;
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from(names.id.as_str()));
+    refuse_non_empty(&dir)?;
+    let platform = platform_range();
+    let files = render(&names, &sdk, &platform);
+    write_files(&dir, &files)?;
+    let seeded = seed_lockfile(&sdk, &dir);
+
+    println!("created plugin {} in {}", names.id, dir.display());
+    println!("  depends on ils-plugin-sdk at {}", sdk.display());
+    if seeded {
+        println!("  Cargo.lock seeded from the SDK's workspace (the versions the SDK is tested with)");
+    }
+    println!();
+    println!("next:");
+    println!("  cd {}", dir.display());
+    println!("  cargo test          # unit tests against the SDK's mock host");
+    println!("  ils plugin build    # the component, checked by the real host, as a package");
+    println!("  ils plugin test     # tests/host/*.toml through the real host");
+    Ok(())
+}
+
+/// The SDK directory, absolute: `--sdk`, else the checkout's `plugin-sdk`.
+fn sdk_dir(given: Option<&Path>) -> Result<PathBuf, CliError> {
+    let (path, hint) = match given {
+        Some(path) => (path.to_path_buf(), "check the --sdk path"),
+        None => (
+            PathBuf::from(DEFAULT_SDK),
+            "this `ils` was built from a checkout that is no longer there; pass --sdk PATH to a \
+             plugin-sdk directory",
+        ),
+    };
+    let dir = path
+        .canonicalize()
+        .map_err(|e| CliError::usage(format!("plugin SDK not found at {}: {e} ({hint})", path.display())))?;
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+    if !manifest.contains("name = \"ils-plugin-sdk\"") {
+        return Err(CliError::usage(format!(
+            "{} is not the plugin SDK (its Cargo.toml does not name ils-plugin-sdk; {hint})",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
+
+/// Refuses a directory that exists with something in it.
+fn refuse_non_empty(dir: &Path) -> Result<(), CliError> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(CliError::usage(format!(
+                    "{} already exists and is not empty; choose another --dir or remove it",
+                    dir.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            Err(CliError::usage(format!("{} exists and is not a directory", dir.display())))
+        }
+        Err(e) => Err(CliError::usage(format!("cannot use {}: {e}", dir.display()))),
+    }
+}
+
+/// `^MAJOR.MINOR` of the newest `ils:platform` this host runs.
+fn platform_range() -> String {
+    match PluginHost::supported_platforms().iter().max() {
+        Some(v) => format!("^{}.{}", v.major, v.minor),
+        None => "^0.1".to_string(),
+    }
+}
+
+/// The files with their placeholders filled.
+fn render(names: &Names, sdk: &Path, platform: &str) -> Vec<(&'static str, String)> {
+    TEMPLATES
+        .iter()
+        .map(|(path, template)| {
+            let text = template
+                .replace("{{id}}", names.id.as_str())
+                .replace("{{type}}", &names.type_name)
+                .replace("{{title}}", &names.title)
+                .replace("{{platform}}", platform)
+                .replace("{{sdk}}", &toml_string(&sdk.to_string_lossy()));
+            (*path, text)
+        })
+        .collect()
+}
+
+/// `text` as the inside of a TOML basic string.
+fn toml_string(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), CliError> {
+    let io =
+        |path: &Path, e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
+    for (relative, text) in files {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        // `create_new`: never overwrite, even if something appeared since the emptiness check.
+        let mut file =
+            OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| io(&path, e))?;
+        file.write_all(text.as_bytes()).map_err(|e| io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Copies the SDK workspace's `Cargo.lock`, so the plugin starts on the dependency versions the
+/// SDK is tested with (and builds offline when those are cached). Cargo drops the entries the
+/// plugin does not use on its first build. Best effort: without it cargo resolves afresh.
+fn seed_lockfile(sdk: &Path, dir: &Path) -> bool {
+    let Some(lock) = sdk.parent().map(|workspace| workspace.join("Cargo.lock")) else { return false };
+    match std::fs::read_to_string(&lock) {
+        Ok(text) if text.contains("name = \"ils-plugin-sdk\"") => {
+            std::fs::write(dir.join("Cargo.lock"), text).is_ok()
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_plugin_id() {
+        let names = Names::parse("order-counter-2").unwrap();
+        assert_eq!(names.type_name, "OrderCounter2");
+        assert_eq!(names.title, "Order counter 2");
+    }
+
+    #[test]
+    fn bad_names_are_refused_with_the_rule() {
+        for bad in ["Demo", "a", "x-", "a--b", "a_b", "9lives", "../evil"] {
+            let err = Names::parse(bad).unwrap_err();
+            assert_eq!(err.code, super::super::EXIT_USAGE);
+            assert!(err.message.contains("lowercase letters"), "{bad}: {err}");
+        }
+        assert!(Names::parse("test").unwrap_err().message.contains("keyword"));
+        assert!(Names::parse("ils-plugin-sdk").is_err());
+    }
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        let names = Names::parse("demo-counter").unwrap();
+        for (path, text) in render(&names, Path::new("/sdk \"quoted\""), "^0.1") {
+            assert!(!text.contains("{{"), "{path} has an unfilled placeholder");
+        }
+        let files = render(&names, Path::new(r"C:\sdk"), "^0.1");
+        let cargo = &files.iter().find(|(p, _)| *p == "Cargo.toml").unwrap().1;
+        assert!(cargo.contains(r#"path = "C:\\sdk""#), "{cargo}");
+        let manifest = &files.iter().find(|(p, _)| *p == "ils-plugin.toml").unwrap().1;
+        let manifest = ils_registry::Manifest::from_toml(manifest).unwrap();
+        assert_eq!(manifest.id.as_str(), "demo-counter");
+    }
+}

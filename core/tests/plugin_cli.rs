@@ -1,0 +1,229 @@
+//! `ils plugin new|build|test` as a plugin author runs them: a generated crate passes its own
+//! unit tests, builds into a package the registry accepts, and passes its host scenario in the
+//! real plugin host; a broken expectation, an undeclared capability, a bad name and an occupied
+//! directory are each reported with the right exit status.
+//!
+//! Needs cargo and the `wasm32-wasip2` target (`scripts/test` installs it). The generated crates
+//! build in `<target>/plugin-cli-tests`, so reruns are warm.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ils_host_api::PluginHost;
+use ils_registry::Registry;
+
+/// The workspace's target directory (where cargo put the `ils` binary under test).
+fn target_dir() -> PathBuf {
+    let ils = Path::new(env!("CARGO_BIN_EXE_ils"));
+    ils.parent().and_then(Path::parent).expect("ils is in <target>/<profile>/").to_path_buf()
+}
+
+/// The target directory the generated crates build in, shared between runs.
+fn plugin_target_dir() -> PathBuf {
+    target_dir().join("plugin-cli-tests")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `ils ARGS` in `dir`.
+fn ils(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", plugin_target_dir())
+        .env("ILS_LOG", "warn")
+        .output()
+        .expect("run ils")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status: {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn require_toolchain() {
+    let cargo = cargo().arg("--version").output();
+    assert!(
+        cargo.is_ok_and(|o| o.status.success()),
+        "these tests need cargo on PATH (or CARGO set) to build the generated plugin"
+    );
+    // `ils plugin build` adds the target with rustup when it is missing; without rustup it must
+    // already be there.
+    let rustup = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(out) = rustup {
+        let installed = String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-wasip2");
+        if !installed {
+            eprintln!("wasm32-wasip2 is not installed; `ils plugin build` will add it with rustup");
+        }
+    }
+}
+
+#[test]
+fn a_new_plugin_tests_builds_and_passes_its_scenario_in_the_real_host() {
+    require_toolchain();
+    let work = tempfile::tempdir().unwrap();
+    let created = ils(work.path(), &["plugin", "new", "demo-counter"]);
+    assert!(created.status.success(), "{}", text(&created));
+    let krate = work.path().join("demo-counter");
+    for file in
+        ["Cargo.toml", "ils-plugin.toml", "src/lib.rs", "tests/host/counts.toml", "README.md", ".gitignore"]
+    {
+        assert!(krate.join(file).is_file(), "{file} was not generated");
+    }
+
+    // The crate's own unit tests, against the SDK's mock host.
+    let unit = cargo()
+        .args(["test", "--quiet"])
+        .current_dir(&krate)
+        .env("CARGO_TARGET_DIR", plugin_target_dir())
+        .output()
+        .unwrap();
+    assert!(unit.status.success(), "cargo test in the generated crate failed\n{}", text(&unit));
+
+    // The package: what the registry installs.
+    let built = ils(&krate, &["plugin", "build"]);
+    assert!(built.status.success(), "{}", text(&built));
+    let package = plugin_target_dir().join("ils-package").join("demo-counter");
+    assert!(stdout(&built).contains(&format!("package: {}", package.display())), "{}", text(&built));
+    let registry_dir = tempfile::tempdir().unwrap();
+    let registry = Registry::open(registry_dir.path(), &PluginHost::supported_platforms()).unwrap();
+    let installed = registry.install_from_path(&package).unwrap();
+    assert_eq!(installed.manifest.id.as_str(), "demo-counter");
+
+    // The shipped scenario passes in the real host.
+    let tested = ils(&krate, &["plugin", "test"]);
+    assert!(tested.status.success(), "{}", text(&tested));
+    let out = stdout(&tested);
+    assert!(out.contains("step 4: the counts are served ... ok"), "{}", text(&tested));
+    assert!(out.contains("test result: ok. 7 passed; 0 failed"), "{}", text(&tested));
+
+    // A wrong expectation fails that step, by name, with exit status 1.
+    let scenario = krate.join("tests/host/counts.toml");
+    let original = std::fs::read_to_string(&scenario).unwrap();
+    let broken = original
+        .replace("expect_json = { created = 1, pending = 2 }", "expect_json = { created = 1, pending = 3 }");
+    assert_ne!(broken, original, "the generated scenario changed; update this test");
+    std::fs::write(&scenario, broken).unwrap();
+    let failed = ils(&krate, &["plugin", "test"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let out = stdout(&failed);
+    assert!(out.contains("step 4: the counts are served ... FAILED"), "{}", text(&failed));
+    assert!(out.contains(r#"found JSON {"created":1,"pending":2}"#), "{}", text(&failed));
+    assert!(
+        out.contains("step 5: an event it does not subscribe to is not delivered ... skipped"),
+        "{}",
+        text(&failed)
+    );
+    assert!(
+        stderr(&failed)
+            .contains(r#"error: 1 step failed: tests/host/counts.toml step 4 "the counts are served""#),
+        "{}",
+        text(&failed)
+    );
+
+    // A failing step shows the plugin's own log lines (`host::log`), captured from the real host.
+    let lib = krate.join("src/lib.rs");
+    let code = std::fs::read_to_string(&lib).unwrap();
+    let counted = "        kv::set(&key, count.to_string().as_bytes())?;\n";
+    let logging = code.replace(
+        counted,
+        &format!(
+            "{counted}        ils_plugin_sdk::host::log::info(&format!(\"{{key}} is now {{count}}\"));\n"
+        ),
+    );
+    assert_ne!(logging, code, "the generated lib.rs changed; update this test");
+    std::fs::write(&lib, logging).unwrap();
+    let broken = original
+        .replace("expect_kv = { \"count/pending\" = \"1\" }", "expect_kv = { \"count/pending\" = \"7\" }");
+    assert_ne!(broken, original, "the generated scenario changed; update this test");
+    std::fs::write(&scenario, broken).unwrap();
+    let failed = ils(&krate, &["plugin", "test"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    let out = stdout(&failed);
+    assert!(out.contains("step 1: a new order is counted under its status ... FAILED"), "{}", text(&failed));
+    assert!(out.contains(r#"kv "count/pending": expected "7", found "1""#), "{}", text(&failed));
+    assert!(out.contains("plugin log:\n        INFO count/pending is now 1"), "{}", text(&failed));
+    std::fs::write(&scenario, original).unwrap();
+    std::fs::write(&lib, code).unwrap();
+
+    // A host call the manifest does not declare is refused at build time, with exit status 2.
+    let code = std::fs::read_to_string(&lib).unwrap();
+    let sneaky = code.replace(
+        "        let order: OrderEvent = event.payload_as()?;\n",
+        "        let order: OrderEvent = event.payload_as()?;\n        let _ = ils_plugin_sdk::host::secrets::get(\"token\");\n",
+    );
+    assert_ne!(sneaky, code, "the generated lib.rs changed; update this test");
+    std::fs::write(&lib, &sneaky).unwrap();
+    let refused = ils(&krate, &["plugin", "build"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let err = stderr(&refused);
+    assert!(err.contains("error: the plugin host refuses the component"), "{}", text(&refused));
+    assert!(err.contains("needs capability secrets"), "{}", text(&refused));
+    assert!(!package.join("plugin.wasm").exists(), "a refused build must leave no package behind");
+
+    // Cargo names the component without a hash, so a second crate of the same name in the same
+    // target dir overwrites it; building the first crate again must package its own component.
+    std::fs::write(&lib, &code).unwrap();
+    let again = ils(&krate, &["plugin", "build"]);
+    assert!(again.status.success(), "{}", text(&again));
+    let other = ils(work.path(), &["plugin", "new", "demo-counter", "--dir", "other"]);
+    assert!(other.status.success(), "{}", text(&other));
+    let other = work.path().join("other");
+    std::fs::write(other.join("src/lib.rs"), &sneaky).unwrap();
+    let refused = ils(&other, &["plugin", "build"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    let own = ils(&krate, &["plugin", "build"]);
+    assert!(own.status.success(), "the other crate's component was packaged\n{}", text(&own));
+}
+
+#[test]
+fn new_refuses_a_bad_name_and_an_occupied_directory() {
+    let work = tempfile::tempdir().unwrap();
+    let bad = ils(work.path(), &["plugin", "new", "Demo_Counter"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(stderr(&bad).contains(r#"error: invalid plugin name "Demo_Counter""#), "{}", text(&bad));
+    assert!(std::fs::read_dir(work.path()).unwrap().next().is_none(), "a refused name must create nothing");
+
+    let occupied = work.path().join("demo-counter");
+    std::fs::create_dir(&occupied).unwrap();
+    std::fs::write(occupied.join("notes.txt"), "mine").unwrap();
+    let refused = ils(work.path(), &["plugin", "new", "demo-counter"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(stderr(&refused).contains("already exists and is not empty"), "{}", text(&refused));
+    let left: Vec<_> = std::fs::read_dir(&occupied).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["notes.txt"], "nothing may be written into an occupied directory");
+
+    // An empty directory, named with --dir, is fine.
+    let empty = work.path().join("elsewhere");
+    std::fs::create_dir(&empty).unwrap();
+    let created = ils(work.path(), &["plugin", "new", "demo-counter", "--dir", "elsewhere"]);
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(empty.join("ils-plugin.toml").is_file());
+}
+
+#[test]
+fn build_and_test_explain_what_is_missing() {
+    let work = tempfile::tempdir().unwrap();
+    let built = ils(work.path(), &["plugin", "build"]);
+    assert_eq!(built.status.code(), Some(2), "{}", text(&built));
+    assert!(stderr(&built).contains("ils-plugin.toml"), "{}", text(&built));
+
+    let help = ils(work.path(), &["plugin", "test", "--help"]);
+    assert!(stdout(&help).contains("Exit status: 0 success; 1 a scenario step failed"), "{}", text(&help));
+}
