@@ -40,10 +40,10 @@ enum Command {
 }
 
 #[derive(Args)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Directory for ILS's own files (the SQLite database, the secret key).
     #[arg(long, default_value = "./ils-data", env = "ILS_DATA_DIR")]
-    data_dir: PathBuf,
+    pub(crate) data_dir: PathBuf,
     /// `postgres://…` or `sqlite:PATH`. Without it, ILS uses `DATA_DIR/ils.db` (SQLite).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
@@ -90,6 +90,13 @@ struct ServeArgs {
     /// and closed networks only).
     #[arg(long, env = "ILS_PLUGINS_ALLOW_PRIVATE")]
     plugins_allow_private: bool,
+}
+
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URLs may hold passwords.
+        f.debug_struct("DbArgs").field("data_dir", &self.data_dir).finish_non_exhaustive()
+    }
 }
 
 impl DbArgs {
@@ -209,7 +216,8 @@ impl From<ils_core::config::KeyError> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The plugin author's commands print their own results; the host's info lines would bury them.
+    init_tracing(if matches!(cli.command, Command::Plugin(_)) { "warn" } else { "info,sqlx=warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -226,9 +234,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("ILS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let pretty = std::env::var("ILS_LOG_FORMAT").is_ok_and(|f| f == "pretty");
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if pretty {

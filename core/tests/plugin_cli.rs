@@ -227,3 +227,156 @@ fn build_and_test_explain_what_is_missing() {
     let help = ils(work.path(), &["plugin", "test", "--help"]);
     assert!(stdout(&help).contains("Exit status: 0 success; 1 a scenario step failed"), "{}", text(&help));
 }
+
+/// Kills the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The README's newcomer path, every step with the real binary: scaffold, build, install into a
+/// data directory, serve, enable for a tenant over HTTP, watch an order event arrive through the
+/// queue, call the plugin's route as the tenant, and `ils plugin invoke` it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_plugin_is_installed_enabled_for_a_tenant_and_called_over_http() {
+    use serde_json::{Value, json};
+
+    require_toolchain();
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("ils-data");
+    let data_arg = data.to_str().unwrap();
+    assert!(ils(work.path(), &["plugin", "new", "hello-counts"]).status.success());
+    let krate = work.path().join("hello-counts");
+    let built = ils(&krate, &["plugin", "build"]);
+    assert!(built.status.success(), "{}", text(&built));
+    let package = plugin_target_dir().join("ils-package").join("hello-counts");
+    let installed =
+        ils(work.path(), &["plugin", "install", package.to_str().unwrap(), "--data-dir", data_arg]);
+    assert!(installed.status.success(), "{}", text(&installed));
+    assert!(stdout(&installed).contains("installed hello-counts 0.1.0"), "{}", text(&installed));
+    let again = ils(work.path(), &["plugin", "install", "no/such/dir", "--data-dir", data_arg]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+
+    let tenant = Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args(["tenant", "create", "--name", "Bright Eyes", "--slug", "bright-eyes", "--kind", "ecp"])
+        .args(["--admin-email", "owner@bright-eyes.example", "--data-dir", data_arg])
+        .env("ILS_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("ILS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(tenant.status.success(), "{}", text(&tenant));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_ils"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", data_arg])
+            .env("ILS_LOG", "warn")
+            .env("ILS_JOB_RETRY_BASE_MS", "100")
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    ils_core::install_tls_provider();
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "ils serve did not come up");
+    let call = |method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
+        let mut request = client.request(method, format!("{base}{path}")).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let login = client
+        .post(format!("{base}/auth/login"))
+        .json(&json!({ "email": "owner@bright-eyes.example", "password": "correct horse battery staple", "tenant": "bright-eyes" }))
+        .send()
+        .await
+        .unwrap();
+    let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+
+    let (status, body) = call(
+        reqwest::Method::PUT,
+        "/tenant/plugins/hello-counts",
+        &token,
+        Some(json!({ "version": "0.1.0", "consent": ["kv"] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(reqwest::Method::GET, "/plugins/hello-counts/counts", &token, None).await;
+    assert_eq!((status, body), (200, json!({})));
+
+    // An order's event reaches the plugin through the job queue.
+    let (_, patient) = call(
+        reqwest::Method::POST,
+        "/patients",
+        &token,
+        Some(json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1961-04-02" })),
+    )
+    .await;
+    let patient = patient["id"].as_str().unwrap().to_owned();
+    let rx = json!({ "kind": "spectacles", "issued_on": "2026-01-10", "prescriber": "O. Optom",
+        "right": { "sphere": "+1.50" }, "left": { "sphere": "+1.25" }, "pd_right_mm": 32, "pd_left_mm": 31.5 });
+    let (_, rx) =
+        call(reqwest::Method::POST, &format!("/patients/{patient}/prescriptions"), &token, Some(rx)).await;
+    let order = json!({ "patient_id": patient, "prescription_id": rx["id"],
+        "lens": { "type": "single_vision", "material": "plastic", "index": 1.5, "coatings": [], "tint": null },
+        "frame": { "description": "Round 48-20", "a_mm": 48, "b_mm": 42, "dbl_mm": 20 },
+        "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
+    let (status, body) = call(reqwest::Method::POST, "/orders", &token, Some(order)).await;
+    assert_eq!(status, 201, "{body}");
+    let mut counts = Value::Null;
+    for _ in 0..200 {
+        counts = call(reqwest::Method::GET, "/plugins/hello-counts/counts", &token, None).await.1;
+        if counts == json!({ "created": 1 }) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(counts, json!({ "created": 1 }));
+
+    // The same plugin, called from the command line for the tenant, sees the same data.
+    let invoked = ils(
+        work.path(),
+        &[
+            "plugin",
+            "invoke",
+            "hello-counts",
+            "--tenant",
+            "bright-eyes",
+            "--data-dir",
+            data_arg,
+            "http",
+            "GET",
+            "/counts",
+        ],
+    );
+    assert!(invoked.status.success(), "{}", text(&invoked));
+    assert_eq!(stdout(&invoked), "200\n{\"created\":1}\n");
+    let unknown = ils(
+        work.path(),
+        &["plugin", "invoke", "nothing-here", "--tenant", "bright-eyes", "--data-dir", data_arg, "job", "x"],
+    );
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(stderr(&unknown).contains("not enabled"), "{}", text(&unknown));
+}

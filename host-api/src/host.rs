@@ -295,8 +295,12 @@ impl PluginHost {
         &self,
         plugin: &PluginVersion,
         ctx: InvocationContext,
-        request: http::Request<Bytes>,
+        mut request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, InvokeError> {
+        // wasi:http needs an authority; a request built without one (the CLI, tests) gets one.
+        if request.uri().authority().is_none() && !request.headers().contains_key(http::header::HOST) {
+            request.headers_mut().insert(http::header::HOST, http::HeaderValue::from_static("localhost"));
+        }
         expect_reply!(self.invoke(plugin, ctx, Call::Http(request)).await, Reply::Http(r) => r)
     }
 

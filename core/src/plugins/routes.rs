@@ -402,7 +402,7 @@ const REFUSED_RESPONSE: [HeaderName; 5] = [
     header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
 ];
 
-fn plugin_error(plugin: &str, e: CallError) -> Error {
+pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
     match e {
         CallError::Tripped { until, last_error } => Error::Plugin {
             status: 503,
@@ -507,7 +507,7 @@ async fn plugin_call(
     serve(&state, target, Some(caller), rest, incoming).await
 }
 
-fn not_enabled(plugin: &str) -> Error {
+pub(crate) fn not_enabled(plugin: &str) -> Error {
     Error::Plugin {
         status: 404,
         code: "plugin_not_enabled",

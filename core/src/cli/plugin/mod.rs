@@ -16,6 +16,7 @@ use std::fmt;
 use clap::Subcommand;
 
 pub mod build;
+pub mod install;
 pub mod new;
 pub mod scenario;
 pub mod test;
@@ -42,6 +43,14 @@ pub enum PluginCommand {
     /// capability granted) against the scenarios in tests/host/*.toml.
     #[command(after_help = EXIT_STATUS_HELP)]
     Test(test::TestArgs),
+    /// Add a package (or a plugin crate, built first) to this installation's catalogue, offered
+    /// to tenants from a plan up (platform admins).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Install(install::InstallArgs),
+    /// Call an extension point of a tenant's enabled plugin, with the tenant's real
+    /// configuration, secrets and data (local testing).
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Invoke(install::InvokeArgs),
 }
 
 /// Runs a plugin command.
@@ -50,6 +59,8 @@ pub async fn run(command: PluginCommand) -> Result<(), CliError> {
         PluginCommand::New(args) => new::run(args),
         PluginCommand::Build(args) => build::run(args).await,
         PluginCommand::Test(args) => test::run(args).await,
+        PluginCommand::Install(args) => install::install(args).await,
+        PluginCommand::Invoke(args) => install::invoke(args).await,
     }
 }
 
