@@ -109,6 +109,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::orders::accounts::router())
         .merge(crate::stock::router())
         .merge(crate::plugins::routes::router())
+        .merge(crate::plugins::devices::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

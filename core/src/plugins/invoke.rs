@@ -70,10 +70,8 @@ pub enum Reply {
     },
     /// Bytes for a device.
     Bytes {
-        /// Their length.
-        len: usize,
-        /// The bytes, lossy UTF-8 (device protocols are text with control characters).
-        text: String,
+        /// The bytes.
+        bytes: Vec<u8>,
     },
 }
 
@@ -161,7 +159,7 @@ impl Plugins {
                     })
                     .await
                     .map_err(fail)?;
-                Ok(Reply::Bytes { len: bytes.len(), text: String::from_utf8_lossy(&bytes).into_owned() })
+                Ok(Reply::Bytes { bytes })
             }
         }
     }

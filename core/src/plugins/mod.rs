@@ -8,6 +8,7 @@
 //! `/api/v1/hooks/{tenant}/{plugin}/…`. See docs/adr/011-plugins-per-tenant.md.
 
 pub mod catalogue;
+pub mod devices;
 pub mod invoke;
 pub(crate) mod jobs;
 pub mod routes;

@@ -379,7 +379,7 @@ async fn reset_breaker(
 }
 
 /// The caller as the plugin sees it.
-fn caller(principal: &Principal, ctx: &TenantCtx) -> Caller {
+pub(crate) fn caller(principal: &Principal, ctx: &TenantCtx) -> Caller {
     match (&principal.credential, principal.tenant.as_ref().map(|t| &t.grant)) {
         (Credential::Session { user_id, .. }, Some(Grant::Role(role))) => {
             Caller { user_id: user_id.to_string(), roles: vec![role.to_string()] }
@@ -421,12 +421,18 @@ pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
             message: "The plugin host is at capacity; try again shortly.".into(),
             retry_after: Some(1),
         },
-        CallError::Failed(InvokeError::NotProvided(_)) => Error::Plugin {
-            status: 404,
-            code: "no_routes",
-            message: format!("{plugin} serves no HTTP routes."),
-            retry_after: None,
-        },
+        CallError::Failed(InvokeError::NotProvided(point)) => {
+            let point = serde_json::to_value(point)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            Error::Plugin {
+                status: 404,
+                code: "not_provided",
+                message: format!("{plugin} does not provide {point}."),
+                retry_after: None,
+            }
+        }
         CallError::Failed(e @ (InvokeError::Host(_) | InvokeError::NotSubscribed(_))) => {
             Error::Internal(e.to_string())
         }

@@ -14,6 +14,11 @@ use crate::harness::TestApp;
 /// The example plugin's manifest, as shipped.
 pub const ORDER_NOTES: &str = include_str!("../../../examples/order-notes/ils-plugin.toml");
 
+/// The DCS driver's manifest, as shipped.
+pub const DCS_DRIVER: &str = include_str!("../../../plugins/dcs-driver/ils-plugin.toml");
+/// The Nidek driver's manifest, as shipped.
+pub const NIDEK: &str = include_str!("../../../plugins/nidek-rs232/ils-plugin.toml");
+
 /// The probe (host-api/tests/guests/probe) with every capability it imports.
 pub const PROBE: &str = r#"
 id = "probe"
@@ -49,7 +54,7 @@ fn guests_dir() -> &'static Path {
             .current_dir(workspace())
             .env("CARGO_TARGET_DIR", &target)
             .args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "plugin"])
-            .args(["-p", "ils-probe-guest", "-p", "order-notes"])
+            .args(["-p", "ils-probe-guest", "-p", "order-notes", "-p", "dcs-driver", "-p", "nidek-rs232"])
             .status()
             .expect("run cargo to build the guest components");
         assert!(
@@ -60,7 +65,7 @@ fn guests_dir() -> &'static Path {
     })
 }
 
-/// The built component `name` (`order_notes`, `probe`).
+/// The built component `name` (`order_notes`, `probe`, `dcs_driver`, `nidek_rs232`).
 pub fn component(name: &str) -> PathBuf {
     guests_dir().join(format!("{name}.wasm"))
 }

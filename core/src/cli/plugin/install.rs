@@ -180,7 +180,7 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
     match reply {
         Reply::Done => println!("ok"),
         Reply::Http { status, body } => println!("{status}\n{body}"),
-        Reply::Bytes { text, .. } => println!("{text}"),
+        Reply::Bytes { bytes } => println!("{}", String::from_utf8_lossy(&bytes)),
         other => println!("{}", serde_json::to_string_pretty(&other).unwrap_or_default()),
     }
     Ok(())

@@ -1,0 +1,166 @@
+//! Equipment drivers over HTTP: a lab sends a job to a device through its driver plugin and gets
+//! the packet to transmit; staff post what a device sent and get measurements back. The driver
+//! is a tenant's enabled plugin providing `equipment-driver`; the host does the device I/O.
+
+use axum::Json;
+use axum::extract::State;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::catalogue;
+use super::invoke::{Call, MeasurementView, Reply};
+use crate::audit::{self, Event};
+use crate::auth::Principal;
+use crate::auth::permissions::Action;
+use crate::error::{Error, Result};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::Problem;
+use crate::ids::OrderId;
+use crate::state::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(decode)).routes(routes!(send_job))
+}
+
+/// How bytes are written in JSON.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// As text (device protocols are mostly ASCII with control characters).
+    #[default]
+    Text,
+    /// Base64.
+    Base64,
+}
+
+/// What a device sent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceOutput {
+    /// The device, as the driver names it (e.g. `lensmeter-1`, `tracer/crc5`).
+    pub device: String,
+    /// What it sent.
+    pub data: String,
+    /// How `data` is written (default `text`).
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Measurements read from device output.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Decoded {
+    /// The measurements, in the order the device gave them.
+    pub measurements: Vec<MeasurementView>,
+}
+
+fn driver_id(plugin: &str) -> Result<String> {
+    Ok(catalogue::plugin_id(plugin)?.as_str().to_owned())
+}
+
+fn caller(principal: &Principal, ctx: &crate::auth::TenantCtx) -> ils_host_api::Caller {
+    super::routes::caller(principal, ctx)
+}
+
+/// Read device output with a driver: the measurements it holds.
+#[utoipa::path(post, path = "/devices/{plugin}/decode", tag = "plugins", security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "The driver plugin")), request_body = DeviceOutput,
+    responses((status = 200, description = "The measurements", body = Decoded),
+              (status = 404, description = "The driver is not enabled", body = Problem),
+              (status = 422, description = "Not valid base64", body = Problem),
+              (status = 502, description = "The driver refused the data (its reason) or failed", body = Problem)))]
+async fn decode(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(plugin): ApiPath<String>,
+    ApiJson(req): ApiJson<DeviceOutput>,
+) -> Result<Json<Decoded>> {
+    let ctx = principal.tenant(Action::PluginsUse)?;
+    let plugin = driver_id(&plugin)?;
+    let data = match req.encoding {
+        Encoding::Text => req.data.into_bytes(),
+        Encoding::Base64 => STANDARD
+            .decode(req.data.trim())
+            .map_err(|e| Error::invalid_field("data", format!("is not base64: {e}")))?,
+    };
+    let caller = caller(&principal, &ctx);
+    match state
+        .plugins
+        .invoke(ctx.tenant_id, &plugin, Some(caller), Call::Decode { device: req.device, data })
+        .await?
+    {
+        Reply::Measurements { measurements } => Ok(Json(Decoded { measurements })),
+        _ => Err(Error::Internal("unexpected reply to decode".into())),
+    }
+}
+
+/// Which driver and device a job goes to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceJobInput {
+    /// The driver plugin.
+    pub plugin: String,
+    /// The device, as the driver names it.
+    pub device: String,
+}
+
+/// A job encoded for a device.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DevicePacket {
+    /// The driver.
+    pub plugin: String,
+    /// The device.
+    pub device: String,
+    /// The packet, base64.
+    pub packet_base64: String,
+    /// The packet as text (control characters kept), for reading.
+    pub packet_text: String,
+    /// Its length in bytes.
+    pub length: usize,
+}
+
+/// Encode an order as a job for a device (edger, generator…) with a driver plugin. The driver
+/// receives the order as the API shows it; the host sends the packet to the device.
+#[utoipa::path(post, path = "/orders/{order_id}/device-jobs", tag = "plugins", security(("bearer" = [])),
+    params(("order_id" = OrderId, Path, description = "The order")), request_body = DeviceJobInput,
+    responses((status = 200, description = "The packet", body = DevicePacket),
+              (status = 403, description = "Not allowed to read orders", body = Problem),
+              (status = 404, description = "No such order, or the driver is not enabled", body = Problem),
+              (status = 502, description = "The driver refused the order (its reason) or failed", body = Problem)))]
+async fn send_job(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(order_id): ApiPath<OrderId>,
+    ApiJson(req): ApiJson<DeviceJobInput>,
+) -> Result<Json<DevicePacket>> {
+    let ctx = principal.tenant(Action::OrdersRead)?;
+    if !principal.may(Action::PluginsUse) {
+        return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use."));
+    }
+    let plugin = driver_id(&req.plugin)?;
+    let device = crate::input::required_text("device", &req.device, 100)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let order = crate::orders::store::get(&mut tx, order_id).await?;
+    tx.commit().await?;
+    let job = serde_json::to_string(&order).map_err(|e| Error::Internal(e.to_string()))?;
+    let caller = caller(&principal, &ctx);
+    let call = Call::EncodeJob { device: device.clone(), job };
+    let Reply::Bytes { bytes } = state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
+    else {
+        return Err(Error::Internal("unexpected reply to encode".into()));
+    };
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let event = Event::new("order.sent_to_device", "order", order_id)
+        .changes(serde_json::json!({ "plugin": plugin, "device": device, "bytes": bytes.len() }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok(Json(DevicePacket {
+        plugin,
+        device,
+        packet_base64: STANDARD.encode(&bytes),
+        packet_text: String::from_utf8_lossy(&bytes).into_owned(),
+        length: bytes.len(),
+    }))
+}
