@@ -59,7 +59,7 @@ impl Watch {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
-    /// Only this event type.
+    /// Only this event type (`plugin.*`: the events plugins published).
     #[serde(rename = "type")]
     #[param(rename = "type")]
     pub type_: Option<String>,
@@ -69,13 +69,21 @@ pub struct EventQuery {
     pub limit: Option<u32>,
 }
 
+/// Every event the tenant's plugins published (`plugin.<id>.<kind>`), readable by whoever may use
+/// plugins.
+const PLUGIN_EVENTS: &str = "plugin.*";
+
 fn readable_types(principal: &Principal, only: Option<&str>) -> Result<Vec<&'static str>> {
-    let types: Vec<&'static str> = catalog::ALL
+    let mut types: Vec<&'static str> = catalog::ALL
         .iter()
         .filter(|(t, action)| principal.may(*action) && only.is_none_or(|o| o == *t))
         .map(|(t, _)| *t)
         .collect();
+    if principal.may(Action::PluginsUse) && only.is_none_or(|o| o == PLUGIN_EVENTS) {
+        types.push(PLUGIN_EVENTS);
+    }
     if let Some(only) = only
+        && only != PLUGIN_EVENTS
         && catalog::read_action(only).is_none()
     {
         return Err(Error::invalid_field("type", format!("{only:?} is not an event type")));

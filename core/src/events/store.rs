@@ -59,7 +59,8 @@ pub async fn get(tx: &mut TenantTx, id: EventId) -> Result<Option<Envelope>> {
     Ok(row.map(Into::into))
 }
 
-/// The tenant's events after `after` (oldest first), of the given types only.
+/// The tenant's events after `after` (oldest first), of the given types only; a type ending in
+/// `.*` stands for its whole family (`plugin.*`: every event plugins published).
 pub async fn list_after(
     tx: &mut TenantTx,
     after: Option<EventId>,
@@ -71,17 +72,29 @@ pub async fn list_after(
     }
     // The type list comes from the catalogue, never from the caller, so it is safe to inline
     // as bound placeholders.
-    let placeholders: Vec<String> = (0..types.len()).map(|i| format!("${}", i + 4)).collect();
+    let binds: Vec<&str> = types.iter().map(|t| t.strip_suffix('*').unwrap_or(t)).collect();
+    let conditions: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let n = i + 4;
+            if t.ends_with(".*") {
+                format!("substr(type, 1, length(${n})) = ${n}")
+            } else {
+                format!("type = ${n}")
+            }
+        })
+        .collect();
     let sql = format!(
         "SELECT tenant_id, id, type, version, payload, occurred_at FROM events
-         WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) AND type IN ({})
+         WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) AND ({})
          ORDER BY id LIMIT $3",
-        placeholders.join(", ")
+        conditions.join(" OR ")
     );
     let tenant = tx.tenant_id();
     let rows: Vec<Row> = on_conn!(tx.conn(), c => {
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant).bind(after).bind(limit);
-        for t in types {
+        for t in &binds {
             query = query.bind(*t);
         }
         query.fetch_all(&mut **c).await

@@ -167,6 +167,14 @@ pub(crate) fn fires_at(cron: &CronSchedule, minute: jiff::Timestamp) -> bool {
 pub(crate) async fn schedules(state: &AppState) -> std::result::Result<WorkOutcome, BoxError> {
     let now = Timestamp::now().as_jiff();
     let minute = jiff::Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(60))?;
+    queue_due(state, minute).await?;
+    Ok(WorkOutcome::Complete)
+}
+
+/// Queues a run of every enabled plugin schedule (of every tenant) that fires at `minute` — what
+/// the minutely `plugin_schedules` job does for the current minute. Returns how many were
+/// queued (a run already queued for that minute is not queued again).
+pub async fn queue_due(state: &AppState, minute: jiff::Timestamp) -> Result<u32> {
     let mut tx = state.db.system().await?;
     let rows = store::enabled_everywhere(tx.conn()).await?;
     let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
@@ -194,7 +202,7 @@ pub(crate) async fn schedules(state: &AppState) -> std::result::Result<WorkOutco
     if queued > 0 {
         tracing::info!(queued, "plugin schedules queued");
     }
-    Ok(WorkOutcome::Complete)
+    Ok(queued)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 pub mod catalogue;
 pub mod devices;
 pub mod invoke;
-pub(crate) mod jobs;
+pub mod jobs;
 pub mod routes;
 pub mod runtime;
 mod services;

@@ -358,3 +358,65 @@ db_test!(
         assert_eq!(versions, vec![json!("1.0.0")]);
     }
 );
+
+db_test!(
+    async fn events_a_plugin_publishes_stay_in_its_tenant(backend) {
+        use ils_core::plugins::invoke::Call;
+        let app = TestApp::spawn(backend).await;
+        install(&app, "probe", PROBE, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        enable_probe(&app, &a).await;
+        enable_probe(&app, &b).await;
+        let tenant_a: ils_core::ids::TenantId = a.id.parse().unwrap();
+        let publish = Call::Event { kind: "probe.publish".into(), payload: json!({}) };
+        app.state.plugins.invoke(tenant_a, "probe", None, publish).await.unwrap();
+
+        let theirs = |token: String| {
+            let app = &app;
+            async move {
+                let events = app.get("/api/v1/events?type=plugin.*", &token).await;
+                events.ok(200)["items"].as_array().unwrap().clone()
+            }
+        };
+        let events = theirs(a.admin.token.clone()).await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["type"], "plugin.probe.done");
+        assert_eq!(events[0]["data"]["tenant"], a.id);
+        assert_eq!(theirs(b.admin.token.clone()).await, Vec::<Value>::new());
+        // The publishing plugin is not sent its own event; B's copy of the plugin gets nothing.
+        let all_b = app.get("/api/v1/events", &b.admin.token).await;
+        assert!(!all_b.ok(200).to_string().contains("plugin.probe"), "{}", all_b.body);
+    }
+);
+
+db_test!(
+    async fn schedules_run_for_each_tenant_that_enabled_the_plugin_once_a_minute_at_most(backend) {
+        let app = TestApp::spawn(backend).await;
+        let scheduled = PROBE
+            .replace(r#"provides = ["event-handler", "http"]"#, r#"provides = ["event-handler", "http", "scheduled"]"#)
+            .replace("[outbound]", "[[schedules]]\nname = \"nightly\"\ncron = \"30 2 * * *\"\n\n[outbound]");
+        install(&app, "probe", &scheduled, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        let c = app.tenant("gamma").await;
+        enable_probe(&app, &a).await;
+        enable_probe(&app, &b).await;
+
+        let due: jiff::Timestamp = "2026-11-21T02:30:00Z".parse().unwrap();
+        let not_due: jiff::Timestamp = "2026-11-21T02:31:00Z".parse().unwrap();
+        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, not_due).await.unwrap(), 0);
+        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, due).await.unwrap(), 2, "alpha and beta");
+        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, due).await.unwrap(), 0, "that minute is queued already");
+        let at = due.as_millisecond().to_string();
+        for tenant in [&a, &b] {
+            let ran = TestApp::eventually(30, || async {
+                let body = app.get("/api/v1/plugins/probe/kv/job/nightly", &tenant.admin.token).await;
+                (body.status == 200 && body.body != Value::Null).then_some(body.body)
+            })
+            .await;
+            assert_eq!(ran, Value::from(at.parse::<i64>().unwrap()), "{}", tenant.slug);
+        }
+        app.get("/api/v1/plugins/probe/kv/job/nightly", &c.admin.token).await.problem(404, "plugin_not_enabled");
+    }
+);

@@ -3,6 +3,7 @@
 //! Events (`probe.<what>`): `noop`, `loop` (forever), `grow` (allocate forever), `recurse`
 //! (without end), `panic`, `compute` (payload: iterations), `publish`, `kv-set` (payload
 //! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
+//! Scheduled jobs: each run stores its time at `job/NAME`.
 //! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
 //! `/order/ID`, `/annotate/ID`, `/stock/SKU`.
 
@@ -79,6 +80,10 @@ impl Plugin for Probe {
             }
             other => Err(Error::new(format!("unknown probe {other}"))),
         }
+    }
+
+    fn run_job(name: &str, scheduled_at_ms: i64) -> Result<(), Error> {
+        Ok(kv::set(&format!("job/{name}"), scheduled_at_ms.to_string().as_bytes())?)
     }
 
     fn handle_http(request: Request) -> Response {
