@@ -22,7 +22,7 @@ use crate::ids::OrderId;
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(decode)).routes(routes!(send_job))
+    OpenApiRouter::new().routes(routes!(decode)).routes(routes!(send_job)).routes(routes!(read_refraction))
 }
 
 /// How bytes are written in JSON.
@@ -56,6 +56,50 @@ pub struct Decoded {
     pub measurements: Vec<MeasurementView>,
 }
 
+/// A power in dioptres as the prescription input writes it (`+1.25`, `-0.125`).
+fn power(dioptres: f64) -> String {
+    if (dioptres * 4.0).fract() == 0.0 { format!("{dioptres:+.2}") } else { format!("{dioptres:+.3}") }
+}
+
+/// The refraction in a driver's measurements: `sphere`, `cylinder`, `axis`, `add` per eye.
+fn refraction(
+    measurements: &[MeasurementView],
+) -> Result<crate::clinical::examinations::routes::RefractionInput> {
+    let eye = |side: &str| -> Result<crate::clinical::prescriptions::routes::EyeInput> {
+        let value =
+            |name: &str| measurements.iter().find(|m| m.name == name && m.side == side).map(|m| m.value);
+        let sphere = value("sphere").ok_or_else(|| {
+            Error::invalid_field(
+                "data",
+                format!("the device output holds no {side} sphere (a final refraction)"),
+            )
+        })?;
+        let cylinder = value("cylinder").filter(|c| *c != 0.0);
+        Ok(crate::clinical::prescriptions::routes::EyeInput {
+            sphere: power(sphere),
+            cylinder: cylinder.map(power),
+            #[allow(clippy::cast_possible_truncation)]
+            axis: cylinder.and(value("axis")).map(|a| a.round() as i64),
+            add: value("add").filter(|a| *a > 0.0).map(power),
+            prism_horizontal: None,
+            prism_vertical: None,
+        })
+    };
+    Ok(crate::clinical::examinations::routes::RefractionInput { right: eye("right")?, left: eye("left")? })
+}
+
+impl Encoding {
+    /// The bytes `data` stands for.
+    fn bytes(self, data: String) -> Result<Vec<u8>> {
+        match self {
+            Encoding::Text => Ok(data.into_bytes()),
+            Encoding::Base64 => STANDARD
+                .decode(data.trim())
+                .map_err(|e| Error::invalid_field("data", format!("is not base64: {e}"))),
+        }
+    }
+}
+
 fn driver_id(plugin: &str) -> Result<String> {
     Ok(catalogue::plugin_id(plugin)?.as_str().to_owned())
 }
@@ -79,12 +123,7 @@ async fn decode(
 ) -> Result<Json<Decoded>> {
     let ctx = principal.tenant(Action::PluginsUse)?;
     let plugin = driver_id(&plugin)?;
-    let data = match req.encoding {
-        Encoding::Text => req.data.into_bytes(),
-        Encoding::Base64 => STANDARD
-            .decode(req.data.trim())
-            .map_err(|e| Error::invalid_field("data", format!("is not base64: {e}")))?,
-    };
+    let data = req.encoding.bytes(req.data)?;
     let caller = caller(&principal, &ctx);
     match state
         .plugins
@@ -163,4 +202,64 @@ async fn send_job(
         packet_text: String::from_utf8_lossy(&bytes).into_owned(),
         length: bytes.len(),
     }))
+}
+
+/// A refractor's output for an examination.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingInput {
+    /// The driver plugin.
+    pub plugin: String,
+    /// The device, as the driver names it (for the Nidek driver, `NAME/prescription` gives the
+    /// final refraction).
+    pub device: String,
+    /// What the device sent.
+    pub data: String,
+    /// How `data` is written (default `text`).
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+/// Fill a draft examination's refraction from a refractor's output, read by a driver plugin
+/// (sphere, cylinder, axis and add per eye; checked like one typed in). The examination stays a
+/// draft for the optometrist to check and finalise.
+#[utoipa::path(post, path = "/examinations/{examination_id}/device-readings", tag = "plugins", security(("bearer" = [])),
+    params(("examination_id" = crate::ids::ExaminationId, Path, description = "The examination")),
+    request_body = ReadingInput,
+    responses((status = 200, description = "The examination with the refraction", body = crate::clinical::examinations::Examination),
+              (status = 403, description = "Not allowed to record examinations", body = Problem),
+              (status = 404, description = "No such examination, or the driver is not enabled", body = Problem),
+              (status = 409, description = "Already finalised", body = Problem),
+              (status = 422, description = "No refraction in the output, or values out of range", body = Problem),
+              (status = 502, description = "The driver refused the data (its reason) or failed", body = Problem)))]
+async fn read_refraction(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<crate::ids::ExaminationId>,
+    ApiJson(req): ApiJson<ReadingInput>,
+) -> Result<Json<crate::clinical::examinations::Examination>> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    if !principal.may(Action::PluginsUse) {
+        return Err(Error::forbidden("forbidden", "Reading devices needs plugins:use."));
+    }
+    let plugin = driver_id(&req.plugin)?;
+    // The examination must be this tenant's before its data goes to a plugin.
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    crate::clinical::examinations::get(&mut tx, id).await?;
+    tx.commit().await?;
+    let data = req.encoding.bytes(req.data)?;
+    let caller = caller(&principal, &ctx);
+    let call = Call::Decode { device: req.device.clone(), data };
+    let Reply::Measurements { measurements } =
+        state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
+    else {
+        return Err(Error::Internal("unexpected reply to decode".into()));
+    };
+    let refraction = refraction(&measurements)?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let source = serde_json::json!({ "plugin": plugin, "device": req.device });
+    let exam =
+        crate::clinical::examinations::routes::set_refraction(&mut tx, &ctx, id, refraction, source).await?;
+    tx.commit().await?;
+    Ok(Json(exam))
 }

@@ -129,3 +129,43 @@ db_test!(
             .problem(403, "forbidden");
     }
 );
+
+db_test!(
+    async fn a_refractors_final_refraction_fills_the_draft_examination(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "nidek_rs232", NIDEK, Plan::Free).await;
+        let practice = app.tenant("bright-eyes").await;
+        let other = app.tenant("other").await;
+        for tenant in [&practice, &other] {
+            app.put("/api/v1/tenant/plugins/nidek-rs232", &tenant.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        }
+        let optom = app.member(&practice, "olive", "ecp").await;
+        let dispenser = app.member(&practice, "dan", "dispenser").await;
+        let patient = app.post("/api/v1/patients", Some(&optom.token), json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1961-04-02" })).await;
+        let patient = patient.ok(201)["id"].as_str().unwrap().to_owned();
+        let exam = app.post(&format!("/api/v1/patients/{patient}/examinations"), Some(&optom.token), json!({ "examined_on": "2026-11-01", "visual_acuity": { "right": "6/6", "left": "6/9" }, "notes": "routine" })).await;
+        let exam = exam.ok(201)["id"].as_str().unwrap().to_owned();
+
+        let output = include_str!("../../../plugins/nidek-rs232/tests/data/rt5100-full.txt");
+        let reading = json!({ "plugin": "nidek-rs232", "device": "rt-5100/prescription", "data": output });
+        let path = format!("/api/v1/examinations/{exam}/device-readings");
+        let filled = app.post(&path, Some(&optom.token), reading.clone()).await;
+        let filled = filled.ok(200).clone();
+        assert_eq!(filled["refraction"]["right"]["written"], "+10.00/-5.00×90", "{filled}");
+        assert_eq!(filled["refraction"]["left"]["written"], "+9.50/-4.75×85", "{filled}");
+        assert_eq!(filled["refraction"]["right"]["add"], "+2.00");
+        assert_eq!(filled["visual_acuity"]["left"], "6/9", "the rest of the draft is kept");
+        assert_eq!(filled["notes"], "routine");
+        assert_eq!(filled["finalised_at"], Value::Null);
+
+        // Only optometrists record examinations; other tenants cannot reach this one.
+        app.post(&path, Some(&dispenser.token), reading.clone()).await.problem(403, "forbidden");
+        app.post(&path, Some(&other.admin.token), reading.clone()).await.problem(404, "not_found");
+        // Output without a final refraction says so.
+        let lensmeter_only = json!({ "plugin": "nidek-rs232", "device": "rt-5100", "data": output });
+        app.post(&path, Some(&optom.token), lensmeter_only).await.problem(422, "invalid_input");
+        // A finalised examination never changes.
+        app.post(&format!("/api/v1/examinations/{exam}/finalise"), Some(&optom.token), json!({})).await.ok(200);
+        app.post(&path, Some(&optom.token), reading).await.problem(409, "already_finalised");
+    }
+);

@@ -95,6 +95,35 @@ async fn checked(
     })
 }
 
+/// Replaces a draft examination's refraction (read from a refractor by a driver plugin), keeping
+/// everything else; checked like one typed in. 409 once finalised.
+pub(crate) async fn set_refraction(
+    tx: &mut crate::db::TenantTx,
+    ctx: &crate::auth::TenantCtx,
+    id: ExaminationId,
+    refraction: RefractionInput,
+    source: serde_json::Value,
+) -> Result<Examination> {
+    let before = store::get(tx, id).await?;
+    let steps = crate::tenants::settings(tx).await?.rx_steps;
+    let checked =
+        Refraction::of(&refraction.right.rx(Eye::Right, steps)?, &refraction.left.rx(Eye::Left, steps)?);
+    let new = NewExamination {
+        patient_id: before.patient_id,
+        examined_on: before.examined_on,
+        visual_acuity: before.visual_acuity,
+        iop: before.iop_mmhg,
+        refraction: Some(checked),
+        notes: before.notes,
+        examined_by: before.examined_by.or(ctx.user_id),
+    };
+    let exam = store::update_draft(tx, id, &new).await?;
+    let event = Event::new("examination.updated", "examination", id)
+        .changes(serde_json::json!({ "patient_id": before.patient_id, "refraction_from": source }));
+    audit::record(tx, &ctx.audit, event).await?;
+    Ok(exam)
+}
+
 /// Record an examination (a draft until finalised).
 #[utoipa::path(post, path = "/patients/{patient_id}/examinations", tag = "patients", security(("bearer" = [])),
     params(("patient_id" = PatientId, Path, description = "The patient")), request_body = ExaminationInput,
