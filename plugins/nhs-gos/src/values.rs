@@ -303,7 +303,7 @@ pub fn voucher_value(
         match table.get(item) {
             Ok(p) => lines.push((
                 format!("Prism supplement × {}", band.prism_lenses),
-                Pence(p.0 * u32::from(band.prism_lenses)),
+                Pence(p.0.saturating_mul(u32::from(band.prism_lenses))),
             )),
             Err(m) => missing.push(m),
         }
@@ -317,7 +317,7 @@ pub fn voucher_value(
     if !missing.is_empty() {
         return Err(missing);
     }
-    let gross: u32 = lines.iter().map(|(_, p)| p.0).sum();
+    let gross = lines.iter().fold(0u32, |sum, (_, p)| sum.saturating_add(p.0));
     let pays = patient_pays.unwrap_or(0).min(gross);
     Ok(VoucherValue { lines, patient_pays: Pence(pays), total: Pence(gross - pays) })
 }

@@ -188,10 +188,8 @@ fn parent_or_guardian_signed_without_printing_a_name() {
 #[test]
 fn every_signature_is_dated() {
     let mut c = gos1();
-    for s in [&mut c.signatures.performer, &mut c.signatures.contractor] {
-        if let Some(sig) = s {
-            sig.date = None;
-        }
+    for sig in [&mut c.signatures.performer, &mut c.signatures.contractor].into_iter().flatten() {
+        sig.date = None;
     }
     if let Some(sig) = &mut c.signatures.patient {
         sig.date = None;
