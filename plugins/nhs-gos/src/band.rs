@@ -43,8 +43,10 @@ impl Power {
             return None;
         }
         let h = (d * 100.0).round();
-        // Two decimals at most: 0.25 and eighth steps (.12, .37…) are both written that way.
-        if (d * 100.0 - h).abs() > 1e-6 {
+        // Quarter steps, or the eighth steps some labs accept, written .12/.37/.62/.87.
+        if (d * 100.0 - h).abs() > 1e-6
+            || ![0.0, 12.0, 25.0, 37.0, 50.0, 62.0, 75.0, 87.0].contains(&(h.abs() % 100.0))
+        {
             return None;
         }
         // `h` is within ±4000 here, so the cast cannot truncate.
@@ -86,9 +88,10 @@ impl<'de> Deserialize<'de> for Power {
     }
 }
 
-/// One eye of a spectacle prescription, as far as bands need it.
+/// One eye of a spectacle prescription, as far as bands need it. Deserialising checks it: a
+/// cylinder needs an axis 1–180 (an entered 0 becomes 180), an axis needs a cylinder.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawEye")]
 pub struct Eye {
     /// Sphere, as written.
     pub sphere: Power,
@@ -104,6 +107,42 @@ pub struct Eye {
     /// Reading addition (not used for the band).
     #[serde(default)]
     pub add: Option<Power>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEye {
+    sphere: Power,
+    #[serde(default)]
+    cylinder: Power,
+    #[serde(default)]
+    axis: Option<u16>,
+    #[serde(default)]
+    prism: Option<f64>,
+    #[serde(default)]
+    add: Option<Power>,
+}
+
+impl TryFrom<RawEye> for Eye {
+    type Error = String;
+    fn try_from(raw: RawEye) -> Result<Self, String> {
+        let axis = match (raw.cylinder.0, raw.axis) {
+            (0, Some(_)) => {
+                return Err("an axis without a cylinder: enter the cylinder, or remove the axis".into());
+            }
+            (0, None) => None,
+            (_, None) => return Err("a cylinder needs an axis (1 to 180)".into()),
+            (_, Some(0)) => Some(180),
+            (_, Some(a @ 1..=180)) => Some(a),
+            (_, Some(a)) => return Err(format!("axis {a} is outside 1 to 180")),
+        };
+        if let Some(p) = raw.prism
+            && !(p.is_finite() && (0.0..=30.0).contains(&p))
+        {
+            return Err(format!("prism {p} is outside 0 to 30 prism dioptres"));
+        }
+        Ok(Eye { sphere: raw.sphere, cylinder: raw.cylinder, axis, prism: raw.prism, add: raw.add })
+    }
 }
 
 impl Eye {
