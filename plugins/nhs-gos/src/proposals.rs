@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::api;
 use crate::claims::routes::new_draft;
-use crate::claims::{ClaimFields, Form, store};
+use crate::claims::{ClaimFields, Form, LastTest, store};
 use crate::date::{Date, today};
 use crate::eligibility;
 use crate::error::ApiError;
@@ -99,21 +99,42 @@ fn examination(e: ExaminationFinalised, on: Date, source: &str) -> Result<(), Ap
         return Ok(());
     };
     let form = if facts.housebound { Form::Gos6 } else { Form::Gos1 };
+    let last = last_proposed_test(&e.patient_id)?;
+    let previous = last.filter(|d| *d < on);
     let mut fields = ClaimFields::new(form);
-    fields.patient_id = Some(e.patient_id);
+    fields.patient_id = Some(e.patient_id.clone());
     fields.examination_id = Some(e.examination_id);
     fields.test_date = Some(on);
     fields.eligibility = Some(first.category);
-    let mut note = format!(
-        "Proposed from the finalised examination: {} ({}). Fill in the last sight test date and the signatures.",
-        form.name(),
-        first.words
-    );
+    fields.last_sight_test = previous.map(LastTest::On);
+    let mut note = format!("Proposed from the finalised examination: {} ({}).", form.name(), first.words);
+    match previous {
+        Some(d) => note.push_str(&format!(
+            " The last sight test is filled in from the previous NHS test proposed here ({d}): check it, a private \
+             test since counts too. Add the signatures."
+        )),
+        None => note.push_str(" Fill in the last sight test date and the signatures."),
+    }
     if e.has_refraction && judged.voucher.eligible {
         note.push_str(" The patient may also have a voucher (GOS 3) when glasses are ordered.");
     }
     let claim = new_draft(fields, Some(source.into()), Some(note), on)?;
-    store::remember_proposal(&record, &claim.id)
+    store::remember_proposal(&record, &claim.id)?;
+    if last.is_none_or(|d| d < on) {
+        kv::set(&last_test_key(&e.patient_id), on.to_string().as_bytes())?;
+    }
+    Ok(())
+}
+
+fn last_test_key(patient_id: &str) -> String {
+    format!("last-test/{patient_id}")
+}
+
+/// The latest sight test date proposed for the patient, if any.
+fn last_proposed_test(patient_id: &str) -> Result<Option<Date>, ApiError> {
+    Ok(kv::get(&last_test_key(patient_id))?
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| Date::parse(&s).ok()))
 }
 
 fn order(o: OrderCreated, on: Date, source: &str) -> Result<(), ApiError> {

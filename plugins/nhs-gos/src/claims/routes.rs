@@ -67,7 +67,13 @@ fn list(request: &Request) -> Result<Response, ApiError> {
         None => None,
     };
     let patient = query(request, "patient_id");
-    let claims: Vec<Claim> = store::all()?
+    let month = query(request, "month").map(month_of).transpose()?;
+    let source = match (status, &month) {
+        (_, Some(m)) => store::in_month(m)?,
+        (Some(s), None) => store::with_status(s)?,
+        (None, None) => store::all()?,
+    };
+    let claims: Vec<Claim> = source
         .into_iter()
         .filter(|c| status.is_none_or(|s| c.status == s))
         .filter(|c| form.is_none_or(|f| c.fields.form == f))
@@ -79,21 +85,27 @@ fn list(request: &Request) -> Result<Response, ApiError> {
 /// Draft claims proposed by events.
 pub fn proposals() -> Result<Response, ApiError> {
     let claims: Vec<Claim> =
-        store::all()?.into_iter().filter(|c| c.status == Status::Draft && c.proposed_by.is_some()).collect();
+        store::with_status(Status::Draft)?.into_iter().filter(|c| c.proposed_by.is_some()).collect();
     Ok(json(200, &serde_json::json!({ "proposals": claims })))
 }
 
 /// `GET /summary?month=YYYY-MM` (this month when left out).
 pub fn summary(request: &Request) -> Result<Response, ApiError> {
     let month = match query(request, "month") {
-        Some(m) => {
-            Date::parse(&format!("{m}-01"))
-                .map_err(|_| ApiError::Invalid(format!("{m:?} is not a month; write it as 2025-05")))?;
-            m.to_string()
-        }
+        Some(m) => month_of(m)?,
         None => today().month_key(),
     };
-    Ok(json(200, &summary::summarise(&month, &store::all()?)))
+    Ok(json(200, &summary::summarise(&month, &store::in_month(&month)?)))
+}
+
+fn month_of(text: &str) -> Result<String, ApiError> {
+    match Date::parse(&format!("{text}-01")) {
+        Ok(d) if text.len() == 7 => Ok(d.month_key()),
+        _ => Err(ApiError::Invalid(format!(
+            "{:?} is not a month; write it as 2025-05",
+            text.chars().take(20).collect::<String>()
+        ))),
+    }
 }
 
 fn check_patient(fields: &ClaimFields) -> Result<(), ApiError> {
@@ -193,7 +205,7 @@ fn delete(id: &ClaimId) -> Result<Response, ApiError> {
             claim.status.code()
         )));
     }
-    store::delete(id)?;
+    store::delete(&claim)?;
     let mut r = Response::text(204, "");
     r.headers.clear();
     Ok(r)

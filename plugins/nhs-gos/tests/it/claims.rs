@@ -193,7 +193,7 @@ fn claims_are_listed_by_status_and_form() {
     enter_values(&mock);
     let a = create(gos1());
     create(gos1());
-    create(json!({"form": "gos4"}));
+    create(json!({"form": "gos4", "supply_date": "2020-01-15"}));
     to(&a, json!({"to": "ready"}));
     let count = |q: &str| call("GET", &format!("/claims{q}"), None).1["claims"].as_array().unwrap().len();
     assert_eq!(count(""), 3);
@@ -201,6 +201,11 @@ fn claims_are_listed_by_status_and_form() {
     assert_eq!(count("?form=gos1&status=draft"), 1);
     assert_eq!(count("?form=gos4"), 1);
     assert_eq!(count("?patient_id=p-old"), 2);
+    assert_eq!(count(&format!("?month={}", days_ago(5).month_key())), 2);
+    assert_eq!(count("?month=2020-01"), 1);
+    assert_eq!(call("GET", "/claims?month=2020-1", None).0, 400);
+    assert_eq!(mock.kv(&format!("idx/status/draft/{a}")), None, "the index entry moved with the status");
+    assert!(mock.kv(&format!("idx/status/ready/{a}")).is_some());
     assert_eq!(call("GET", "/claims?status=lost", None).0, 400);
 }
 

@@ -110,3 +110,19 @@ fn events_fail_visibly_without_their_capabilities() {
     let err = NhsGos::handle_event(event("ev-y", "examination.finalised", json!({"nope": 1}))).unwrap_err();
     assert!(err.message.contains("JSON"), "{err}");
 }
+
+#[test]
+fn the_next_proposal_for_a_patient_fills_in_the_last_test() {
+    let _mock = practice();
+    NhsGos::handle_event(exam("ev-a", "e-a", "p-old")).unwrap();
+    let later = Event { occurred_at_ms: MAY_10_2025 + 400 * 86_400_000, ..exam("ev-b", "e-b", "p-old") };
+    NhsGos::handle_event(later).unwrap();
+    let list = proposals();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["fields"]["last_sight_test"], json!(null));
+    assert_eq!(list[1]["fields"]["test_date"], "2026-06-14");
+    assert_eq!(list[1]["fields"]["last_sight_test"], "2025-05-10");
+    assert!(
+        list[1]["proposal_note"].as_str().unwrap().contains("previous NHS test proposed here (2025-05-10)")
+    );
+}
