@@ -21,6 +21,9 @@ fn json<T: Serialize>(status: u16, value: &T) -> Response {
     r
 }
 
+/// The most claims one listing returns; narrow it with `month`, `status`, `form`, `patient_id`.
+pub const PAGE: usize = 200;
+
 fn id_of(text: &str) -> Result<ClaimId, ApiError> {
     ClaimId::parse(text).ok_or_else(|| {
         ApiError::NotFound(format!("no claim {:?}", text.chars().take(20).collect::<String>()))
@@ -73,20 +76,25 @@ fn list(request: &Request) -> Result<Response, ApiError> {
         (Some(s), None) => store::with_status(s)?,
         (None, None) => store::all()?,
     };
-    let claims: Vec<Claim> = source
+    let mut claims: Vec<Claim> = source
         .into_iter()
         .filter(|c| status.is_none_or(|s| c.status == s))
         .filter(|c| form.is_none_or(|f| c.fields.form == f))
         .filter(|c| patient.is_none_or(|p| c.fields.patient_id.as_deref() == Some(p)))
         .collect();
-    Ok(json(200, &serde_json::json!({ "claims": claims })))
+    // ILS caps a plugin's response at 1 MiB: a page of claims fits, a year of them may not.
+    let truncated = claims.len() > PAGE;
+    claims.truncate(PAGE);
+    Ok(json(200, &serde_json::json!({ "claims": claims, "truncated": truncated })))
 }
 
 /// Draft claims proposed by events.
 pub fn proposals() -> Result<Response, ApiError> {
-    let claims: Vec<Claim> =
+    let mut claims: Vec<Claim> =
         store::with_status(Status::Draft)?.into_iter().filter(|c| c.proposed_by.is_some()).collect();
-    Ok(json(200, &serde_json::json!({ "proposals": claims })))
+    let truncated = claims.len() > PAGE;
+    claims.truncate(PAGE);
+    Ok(json(200, &serde_json::json!({ "proposals": claims, "truncated": truncated })))
 }
 
 /// `GET /summary?month=YYYY-MM` (this month when left out).

@@ -232,3 +232,16 @@ fn the_monthly_summary_counts_and_values_by_form_and_status() {
     assert_eq!(call("GET", "/summary?month=1999-01", None).1["total"]["count"], 0);
     assert_eq!(call("GET", "/summary?month=May", None).0, 400);
 }
+
+#[test]
+fn a_listing_stops_at_a_page_and_says_so() {
+    let _mock = practice();
+    for _ in 0..201 {
+        create(json!({"form": "gos4", "supply_date": "2020-02-01"}));
+    }
+    let (status, body) = call("GET", "/claims?month=2020-02", None);
+    assert_eq!(status, 200);
+    assert_eq!((body["claims"].as_array().unwrap().len(), &body["truncated"]), (200, &json!(true)));
+    let (_, body) = call("GET", "/claims?month=2020-02&form=gos1", None);
+    assert_eq!((body["claims"].as_array().unwrap().len(), &body["truncated"]), (0, &json!(false)));
+}
