@@ -228,28 +228,14 @@ impl fmt::Display for FinancialYear {
     }
 }
 
-/// Today's date (UTC). Tests set it with [`set_today_for_tests`].
+/// Today's date (UTC), from the host's wall clock (WASI). The rules take dates as arguments;
+/// only the routes ask for today.
 pub fn today() -> Date {
-    #[cfg(test)]
-    if let Some(d) = TODAY.with(|t| t.get()) {
-        return d;
-    }
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0);
     Date::from_unix_ms(ms).unwrap_or(Date { year: 1970, month: 1, day: 1 })
-}
-
-#[cfg(test)]
-thread_local! {
-    static TODAY: std::cell::Cell<Option<Date>> = const { std::cell::Cell::new(None) };
-}
-
-/// Fixes [`today`] for the current thread (unit tests only).
-#[cfg(test)]
-pub fn set_today_for_tests(date: Date) {
-    TODAY.with(|t| t.set(Some(date)));
 }
 
 #[cfg(test)]
