@@ -58,6 +58,19 @@ pub fn caller_id() -> String {
     context::caller().map(|(id, _)| id).filter(|id| !id.is_empty()).unwrap_or_else(|| "unknown".into())
 }
 
+/// Roles that work with patients (ILS's practice roles); lab, engineer and supplier staff use
+/// ILS too but never see patients' records, so they get only the band calculator and the values.
+pub const PRACTICE_ROLES: [&str; 4] = ["company_admin", "company-admin", "ecp", "dispenser"];
+
+fn require_practice_role() -> Result<(), ApiError> {
+    match context::caller() {
+        Some((_, roles)) if roles.iter().any(|r| PRACTICE_ROLES.contains(&r.as_str())) => Ok(()),
+        _ => Err(ApiError::Forbidden(
+            "patients' GOS facts and claims are for practice staff (company admins, optometrists, dispensers)".into(),
+        )),
+    }
+}
+
 fn require_admin() -> Result<(), ApiError> {
     match context::caller() {
         Some((_, roles)) if roles.iter().any(|r| ADMIN_ROLES.contains(&r.as_str())) => Ok(()),
@@ -76,7 +89,8 @@ pub fn date_of_birth(patient_id: &str) -> Result<Date, ApiError> {
         .map_err(|_| ApiError::Internal(format!("ILS gave patient {patient_id} an unreadable date of birth")))
 }
 
-fn json<T: Serialize>(status: u16, value: &T) -> Response {
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
     let mut r = Response::json(value);
     if r.status == 200 {
         r.status = status;
@@ -96,6 +110,10 @@ fn route(request: &Request) -> Result<Response, ApiError> {
     let path = request.route().trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = request.method.as_str();
+    let open = matches!(segments.as_slice(), ["band"] | ["values", ..]);
+    if !open {
+        require_practice_role()?;
+    }
     match (method, segments.as_slice()) {
         ("GET", ["patients", id, "facts"]) => get_facts(id),
         ("PUT", ["patients", id, "facts"]) => put_facts(id, request),

@@ -121,6 +121,13 @@ pub fn run(claim: &ClaimFields, ctx: &Context<'_>) -> Outcome {
         }
     }
 
+    if claim.form == Form::Gos6 && !ctx.facts.housebound && !blank(&claim.patient_id) {
+        out.problems.push(
+            "GOS 6 is for patients who cannot leave home unaccompanied, and the patient's facts do not say so: \
+             use GOS 1, or record them as housebound."
+                .into(),
+        );
+    }
     if claim.form.is_sight_test() {
         sight_test(claim, ctx, judged.as_ref().map(|e| e.age), &mut out);
     } else {

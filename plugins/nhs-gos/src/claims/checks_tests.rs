@@ -359,9 +359,23 @@ fn a_missing_fee_empties_the_claim_value() {
     );
     let mut dom = gos1();
     dom.form = Form::Gos6;
+    let housebound =
+        Case { facts: PatientFacts { housebound: true, ..Default::default() }, ..Case::adult75() };
     assert_eq!(
-        Case::adult75().problems(&dom),
+        housebound.problems(&dom),
         ["The claim value is empty: value for the domiciliary sight test fee in 2025-26 not entered yet."]
+    );
+}
+
+#[test]
+fn gos6_is_only_for_housebound_patients() {
+    let mut c = gos1();
+    c.form = Form::Gos6;
+    let p = Case::adult75().problems(&c);
+    assert_eq!(
+        p[0],
+        "GOS 6 is for patients who cannot leave home unaccompanied, and the patient's facts do not say so: use GOS \
+         1, or record them as housebound."
     );
 }
 

@@ -1,9 +1,8 @@
 //! Claim routes: CRUD, transitions, checks, proposals and the monthly summary.
 
 use ils_plugin_sdk::{Request, Response};
-use serde::Serialize;
 
-use crate::api::{self, body, caller_id, query};
+use crate::api::{self, body, caller_id, json, query};
 use crate::claims::checks::{self, Outcome};
 use crate::claims::{
     Change, Claim, ClaimFields, ClaimId, Form, Status, Transition, refuse_move, store, summary,
@@ -12,14 +11,6 @@ use crate::date::{Date, today};
 use crate::error::ApiError;
 use crate::facts;
 use crate::values;
-
-fn json<T: Serialize>(status: u16, value: &T) -> Response {
-    let mut r = Response::json(value);
-    if r.status == 200 {
-        r.status = status;
-    }
-    r
-}
 
 /// The most claims one listing returns; narrow it with `month`, `status`, `form`, `patient_id`.
 pub const PAGE: usize = 200;

@@ -160,3 +160,28 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn lab_and_supplier_staff_get_the_band_and_values_but_no_patient_data() {
+    let mock = practice();
+    for role in ["lab_tech", "engineer", "supplier"] {
+        mock.set_caller("u-lab", &[role]);
+        for (method, path) in
+            [("GET", "/patients/p-old/facts"), ("GET", "/claims"), ("GET", "/summary"), ("GET", "/proposals")]
+        {
+            let (status, body) = call(method, path, None);
+            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{role} {path}");
+        }
+        assert_eq!(call("GET", "/values/2024-25", None).0, 200);
+        assert_eq!(
+            call("POST", "/band", Some(json!({"right": {"sphere": 1}, "left": {"sphere": 1}}))).0,
+            200
+        );
+    }
+    mock.set_caller("api-key:k1", &[]);
+    assert_eq!(call("GET", "/claims", None).0, 403, "an API key carries no role the plugin can see");
+    mock.set_caller("u-admin", &["company-admin"]);
+    assert_eq!(call("GET", "/claims", None).0, 200, "the WIT docs' spelling of the role");
+    let (status, _) = call("PUT", "/values/2024-25", Some(json!({"items": {}})));
+    assert_eq!(status, 200);
+}
