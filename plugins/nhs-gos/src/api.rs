@@ -11,7 +11,7 @@ use crate::claims;
 use crate::date::{Date, FinancialYear, today};
 use crate::eligibility::{self, PatientFacts};
 use crate::error::ApiError;
-use crate::facts;
+use crate::facts::{self, PatientId};
 use crate::interval;
 use crate::values::{self, ValueUpdate};
 
@@ -79,9 +79,8 @@ fn require_admin() -> Result<(), ApiError> {
 }
 
 /// A patient's date of birth from ILS (an audited read).
-pub fn date_of_birth(patient_id: &str) -> Result<Date, ApiError> {
-    facts::patient_key(patient_id)?;
-    let patient = clinical::patient(patient_id).map_err(|e| match e {
+pub fn date_of_birth(patient_id: &PatientId) -> Result<Date, ApiError> {
+    let patient = clinical::patient(patient_id.as_str()).map_err(|e| match e {
         HostError::NotFound => ApiError::NotFound(format!("no patient {patient_id} in ILS")),
         other => ApiError::Host(other),
     })?;
@@ -115,8 +114,8 @@ fn route(request: &Request) -> Result<Response, ApiError> {
         require_practice_role()?;
     }
     match (method, segments.as_slice()) {
-        ("GET", ["patients", id, "facts"]) => get_facts(id),
-        ("PUT", ["patients", id, "facts"]) => put_facts(id, request),
+        ("GET", ["patients", id, "facts"]) => get_facts(PatientId::parse(id)?),
+        ("PUT", ["patients", id, "facts"]) => put_facts(PatientId::parse(id)?, request),
         ("POST", ["eligibility"]) => check_eligibility(request),
         ("POST", ["band"]) => calculate_band(request),
         ("GET", ["values"]) => Ok(json(200, &serde_json::json!({ "years": values::years()? }))),
@@ -149,30 +148,30 @@ fn year_of(text: &str) -> Result<FinancialYear, ApiError> {
 
 #[derive(Serialize)]
 struct FactsView {
-    patient_id: String,
+    patient_id: PatientId,
     recorded: bool,
     facts: PatientFacts,
 }
 
-fn get_facts(id: &str) -> Result<Response, ApiError> {
-    let stored = facts::get(id)?;
+fn get_facts(id: PatientId) -> Result<Response, ApiError> {
+    let stored = facts::get(&id)?;
     Ok(json(
         200,
-        &FactsView { patient_id: id.into(), recorded: stored.is_some(), facts: stored.unwrap_or_default() },
+        &FactsView { patient_id: id, recorded: stored.is_some(), facts: stored.unwrap_or_default() },
     ))
 }
 
-fn put_facts(id: &str, request: &Request) -> Result<Response, ApiError> {
+fn put_facts(id: PatientId, request: &Request) -> Result<Response, ApiError> {
     let new: PatientFacts = body(request)?;
-    date_of_birth(id)?; // the patient must exist in ILS
-    facts::put(id, &new)?;
-    Ok(json(200, &FactsView { patient_id: id.into(), recorded: true, facts: new }))
+    date_of_birth(&id)?; // the patient must exist in ILS
+    facts::put(&id, &new)?;
+    Ok(json(200, &FactsView { patient_id: id, recorded: true, facts: new }))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EligibilityRequest {
-    patient_id: String,
+    patient_id: PatientId,
     /// The test date; today when left out.
     #[serde(default)]
     on: Option<Date>,
@@ -183,7 +182,7 @@ struct EligibilityRequest {
 
 #[derive(Serialize)]
 struct EligibilityAnswer {
-    patient_id: String,
+    patient_id: PatientId,
     facts_recorded: bool,
     #[serde(flatten)]
     eligibility: eligibility::Eligibility,

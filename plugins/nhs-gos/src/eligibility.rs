@@ -443,23 +443,23 @@ mod tests {
     }
 
     #[test]
-    fn a_29_february_child_turns_16_on_1_march() {
+    fn a_29_february_birthday_is_the_29th_in_leap_years_and_1_march_otherwise() {
         let facts = PatientFacts::default();
+        // 16th birthdays of leap-day children fall in leap years: on the 29th itself.
         let born = d("2008-02-29");
-        let eve = evaluate(&facts, born, d("2024-02-28")).unwrap();
-        assert_eq!(test_cats(&eve), [Category::Under16]);
-        let leap_day = evaluate(&facts, born, d("2024-02-29")).unwrap();
-        assert!(!leap_day.sight_test.eligible, "16 on 29 Feb in a leap year");
-        // A child born 29 Feb 2012 is still 15 on 28 Feb 2027 and 16 on 1 March 2027.
-        let born = d("2012-02-29");
-        assert!(evaluate(&facts, born, d("2028-02-28")).unwrap().sight_test.eligible);
-        assert_eq!(evaluate(&facts, born, d("2027-02-28")).unwrap().age, 14);
-        assert_eq!(evaluate(&facts, d("2011-02-28"), d("2027-02-28")).unwrap().age, 16);
-        let b = d("2011-03-01");
-        assert_eq!(evaluate(&facts, b, d("2027-02-28")).unwrap().age, 15);
-        let leapling = d("2008-02-29");
-        assert_eq!(evaluate(&facts, leapling, d("2023-02-28")).unwrap().age, 14);
-        assert_eq!(evaluate(&facts, leapling, d("2023-03-01")).unwrap().age, 15);
+        assert_eq!(test_cats(&evaluate(&facts, born, d("2024-02-28")).unwrap()), [Category::Under16]);
+        assert!(!evaluate(&facts, born, d("2024-02-29")).unwrap().sight_test.eligible);
+        // …except across 2100, which is not a leap year: 16 on 1 March 2100.
+        let born = d("2084-02-29");
+        assert!(evaluate(&facts, born, d("2100-02-28")).unwrap().sight_test.eligible);
+        assert!(!evaluate(&facts, born, d("2100-03-01")).unwrap().sight_test.eligible);
+        // The 19th birthday (full-time education) falls in a common year: 1 March.
+        let fte = PatientFacts { full_time_education: true, ..PatientFacts::default() };
+        let born = d("2008-02-29");
+        let eve = evaluate(&fte, born, d("2027-02-28")).unwrap();
+        assert_eq!((eve.age, test_cats(&eve)), (18, vec![Category::Under19FullTimeEducation]));
+        let day = evaluate(&fte, born, d("2027-03-01")).unwrap();
+        assert_eq!((day.age, day.sight_test.eligible), (19, false));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::claims::{ClaimFields, Form, LastTest, store};
 use crate::date::{Date, today};
 use crate::eligibility;
 use crate::error::ApiError;
-use crate::facts;
+use crate::facts::{self, PatientId};
 
 /// `examination.finalised`.
 #[derive(Debug, Deserialize)]
@@ -30,7 +30,7 @@ pub struct ExaminationFinalised {
     /// The examination.
     pub examination_id: String,
     /// The patient.
-    pub patient_id: String,
+    pub patient_id: PatientId,
     /// Whether it recorded a refraction.
     #[serde(default)]
     pub has_refraction: bool,
@@ -126,12 +126,12 @@ fn examination(e: ExaminationFinalised, on: Date, source: &str) -> Result<(), Ap
     Ok(())
 }
 
-fn last_test_key(patient_id: &str) -> String {
+fn last_test_key(patient_id: &PatientId) -> String {
     format!("last-test/{patient_id}")
 }
 
 /// The latest sight test date proposed for the patient, if any.
-fn last_proposed_test(patient_id: &str) -> Result<Option<Date>, ApiError> {
+fn last_proposed_test(patient_id: &PatientId) -> Result<Option<Date>, ApiError> {
     Ok(kv::get(&last_test_key(patient_id))?
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| Date::parse(&s).ok()))

@@ -50,7 +50,7 @@ pub fn run(claim: &ClaimFields, ctx: &Context<'_>) -> Outcome {
     let p = &mut out.problems;
     let form = claim.form.name();
 
-    if blank(&claim.patient_id) {
+    if claim.patient_id.is_none() {
         p.push("No patient is linked to the claim.".into());
     }
     if blank(&claim.contractor_number) {
@@ -81,7 +81,7 @@ pub fn run(claim: &ClaimFields, ctx: &Context<'_>) -> Outcome {
                 None
             }
         },
-        (None, _) if !blank(&claim.patient_id) => {
+        (None, _) if claim.patient_id.is_some() => {
             p.push("The patient's date of birth could not be read from ILS.".into());
             None
         }
@@ -121,7 +121,7 @@ pub fn run(claim: &ClaimFields, ctx: &Context<'_>) -> Outcome {
         }
     }
 
-    if claim.form == Form::Gos6 && !ctx.facts.housebound && !blank(&claim.patient_id) {
+    if claim.form == Form::Gos6 && !ctx.facts.housebound && claim.patient_id.is_some() {
         out.problems.push(
             "GOS 6 is for patients who cannot leave home unaccompanied, and the patient's facts do not say so: \
              use GOS 1, or record them as housebound."

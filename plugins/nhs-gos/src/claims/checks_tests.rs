@@ -6,6 +6,7 @@ use super::*;
 use crate::claims::{PatientSignature, Signatures, StaffSignature};
 use crate::date::FinancialYear;
 use crate::eligibility::{Certificate, PatientFacts};
+use crate::facts::PatientId;
 use crate::interval::EarlyReason;
 
 fn d(s: &str) -> Date {
@@ -31,7 +32,7 @@ fn signed() -> Signatures {
 /// A GOS 1 that passes: a 75-year-old tested on 10 May 2025, last tested 1 May 2024.
 fn gos1() -> ClaimFields {
     let mut c = ClaimFields::new(Form::Gos1);
-    c.patient_id = Some("p-1".into());
+    c.patient_id = Some(PatientId::parse("p-1").unwrap());
     c.contractor_number = Some("C123".into());
     c.performer_number = Some("P456".into());
     c.test_date = Some(d("2025-05-10"));
@@ -43,7 +44,7 @@ fn gos1() -> ClaimFields {
 /// A GOS 3 that passes in 2023-24 (band A single vision, £41.70) for a 10-year-old.
 fn gos3() -> ClaimFields {
     let mut c = ClaimFields::new(Form::Gos3);
-    c.patient_id = Some("p-2".into());
+    c.patient_id = Some(PatientId::parse("p-2").unwrap());
     c.contractor_number = Some("C123".into());
     c.prescription_date = Some(d("2024-01-05"));
     c.supply_date = Some(d("2024-01-20"));

@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::band::BandRequest;
 use crate::date::Date;
 use crate::eligibility::Category;
+use crate::facts::PatientId;
 use crate::interval::EarlyReason;
 use crate::values::Pence;
 
@@ -255,7 +256,7 @@ pub struct ClaimFields {
     pub form: Form,
     /// The patient (ILS id).
     #[serde(default)]
-    pub patient_id: Option<String>,
+    pub patient_id: Option<PatientId>,
     /// The examination it comes from (GOS 1/6).
     #[serde(default)]
     pub examination_id: Option<String>,

@@ -9,7 +9,7 @@ use crate::claims::{
 };
 use crate::date::{Date, today};
 use crate::error::ApiError;
-use crate::facts;
+use crate::facts::{self, PatientId};
 use crate::values;
 
 /// The most claims one listing returns; narrow it with `month`, `status`, `form`, `patient_id`.
@@ -71,7 +71,7 @@ fn list(request: &Request) -> Result<Response, ApiError> {
         .into_iter()
         .filter(|c| status.is_none_or(|s| c.status == s))
         .filter(|c| form.is_none_or(|f| c.fields.form == f))
-        .filter(|c| patient.is_none_or(|p| c.fields.patient_id.as_deref() == Some(p)))
+        .filter(|c| patient.is_none_or(|p| c.fields.patient_id.as_ref().map(PatientId::as_str) == Some(p)))
         .collect();
     // ILS caps a plugin's response at 1 MiB: a page of claims fits, a year of them may not.
     let truncated = claims.len() > PAGE;
