@@ -31,6 +31,10 @@ pub struct Config {
     /// The contractor also performs the tests (a sole trader): claims need both signatures.
     #[serde(default)]
     pub contractor_is_performer: bool,
+    /// Propose a GOS 3 draft for every new order (default yes). A practice with few NHS voucher
+    /// patients turns it off: the order event cannot tell which patient the order is for.
+    #[serde(default)]
+    pub voucher_proposals_from_orders: Option<bool>,
 }
 
 /// The configuration, or defaults when unreadable (ILS validated it already).

@@ -138,6 +138,9 @@ fn last_proposed_test(patient_id: &PatientId) -> Result<Option<Date>, ApiError> 
 }
 
 fn order(o: OrderCreated, on: Date, source: &str) -> Result<(), ApiError> {
+    if api::config().voucher_proposals_from_orders == Some(false) {
+        return Ok(());
+    }
     let reason = o.reason.as_deref().unwrap_or("new");
     if reason != "new" {
         log::info(&format!(

@@ -95,6 +95,11 @@ fn a_new_order_proposes_a_gos3_and_a_remake_does_not() {
     assert_eq!(list[0]["fields"]["order_id"], "o-1");
     assert_eq!(list[0]["fields"]["patient_id"], json!(null));
     assert!(list[0]["proposal_note"].as_str().unwrap().contains("J000001"));
+
+    mock.set_config(json!({"voucher_proposals_from_orders": false}));
+    mock.add_order("o-5", "pending");
+    NhsGos::handle_event(created("ev-o5", "o-5", "new")).unwrap();
+    assert_eq!(proposals().len(), 1, "turned off in the configuration");
 }
 
 #[test]
