@@ -106,17 +106,20 @@ pub fn run(claim: &ClaimFields, ctx: &Context<'_>) -> Outcome {
                     )
                 }
             )),
-            None if applies.is_empty() => p.push(format!(
-                "The patient is not eligible for {} on {} (age {}) by the facts recorded{}.",
-                if claim.form.is_sight_test() { "an NHS sight test" } else { "a voucher" },
-                e.on,
-                e.age,
+            None if applies.is_empty() => {
+                let what = if claim.form.is_sight_test() { "an NHS sight test" } else { "a voucher" };
+                let mut m = format!(
+                    "The patient is not eligible for {what} on {} (age {}) by the facts recorded",
+                    e.on, e.age
+                );
                 if decision.notes.is_empty() {
-                    String::new()
+                    m.push('.');
                 } else {
-                    format!(": {}", decision.notes.join(" "))
+                    m.push_str(": ");
+                    m.push_str(&decision.notes.join(" "));
                 }
-            )),
+                p.push(m);
+            }
             None => out.eligibility = applies.first().copied(),
         }
     }

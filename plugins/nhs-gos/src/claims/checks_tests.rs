@@ -263,6 +263,12 @@ fn the_claimed_category_must_apply_on_the_test_date() {
         adult.problems(&c),
         ["The patient is not eligible for an NHS sight test on 2025-05-10 (age 35) by the facts recorded."]
     );
+    let student = Case { facts: PatientFacts { full_time_education: true, ..Default::default() }, ..adult };
+    assert_eq!(
+        student.problems(&c),
+        ["The patient is not eligible for an NHS sight test on 2025-05-10 (age 35) by the facts recorded: \
+          Full-time education counts only under 19; the patient is 35."]
+    );
 }
 
 #[test]
