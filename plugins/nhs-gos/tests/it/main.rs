@@ -5,6 +5,7 @@
 
 mod claims;
 mod events;
+mod readme;
 mod routes;
 
 use ils_plugin_sdk::host::clinical::Patient;
