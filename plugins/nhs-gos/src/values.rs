@@ -261,11 +261,27 @@ impl ValueTable {
     }
 }
 
+/// One line of a value: what, and how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// What it is for, such as `Band A` or `Prism supplement × 2`.
+    pub what: String,
+    /// The amount.
+    pub pence: Pence,
+}
+
+impl Line {
+    /// A line.
+    pub fn new(what: impl Into<String>, pence: Pence) -> Self {
+        Self { what: what.into(), pence }
+    }
+}
+
 /// A voucher's value, line by line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoucherValue {
     /// Each line: what, how much.
-    pub lines: Vec<(String, Pence)>,
+    pub lines: Vec<Line>,
     /// What the patient pays (HC3).
     pub patient_pays: Pence,
     /// The voucher's value after the patient's contribution.
@@ -294,14 +310,14 @@ pub fn voucher_value(
         });
     } else {
         match table.get(base) {
-            Ok(p) => lines.push((format!("Band {}", band.band), p)),
+            Ok(p) => lines.push(Line::new(format!("Band {}", band.band), p)),
             Err(m) => missing.push(m),
         }
     }
     if band.prism_lenses > 0 {
         let item = if band.band.is_single_vision() { Item::PrismSingleVision } else { Item::PrismOther };
         match table.get(item) {
-            Ok(p) => lines.push((
+            Ok(p) => lines.push(Line::new(
                 format!("Prism supplement × {}", band.prism_lenses),
                 Pence(p.0.saturating_mul(u32::from(band.prism_lenses))),
             )),
@@ -310,14 +326,14 @@ pub fn voucher_value(
     }
     if band.tint {
         match table.get(Item::Tint) {
-            Ok(p) => lines.push(("Tint supplement".into(), p)),
+            Ok(p) => lines.push(Line::new("Tint supplement", p)),
             Err(m) => missing.push(m),
         }
     }
     if !missing.is_empty() {
         return Err(missing);
     }
-    let gross = lines.iter().fold(0u32, |sum, (_, p)| sum.saturating_add(p.0));
+    let gross = lines.iter().fold(0u32, |sum, l| sum.saturating_add(l.pence.0));
     let pays = patient_pays.unwrap_or(0).min(gross);
     Ok(VoucherValue { lines, patient_pays: Pence(pays), total: Pence(gross - pays) })
 }

@@ -8,7 +8,7 @@ use crate::claims::{ClaimFields, ClaimValue, Form, LastTest, Signer};
 use crate::date::Date;
 use crate::eligibility::{self, Category, PatientFacts};
 use crate::interval;
-use crate::values::{self, Item, Pence, ValueTable};
+use crate::values::{self, Item, Line, Pence, ValueTable};
 
 /// What the checks need besides the claim.
 #[derive(Debug, Clone, Copy)]
@@ -219,7 +219,7 @@ fn sight_test(claim: &ClaimFields, ctx: &Context<'_>, age: Option<u32>, out: &mu
             Ok(fee) => {
                 out.value = Some(ClaimValue {
                     year: table.year.clone(),
-                    lines: vec![(capitalise(&item.words()), fee)],
+                    lines: vec![Line::new(capitalise(&item.words()), fee)],
                     total: fee,
                 })
             }
@@ -288,11 +288,11 @@ fn voucher(
         Ok(v) => {
             let mut lines = v.lines;
             if v.patient_pays.0 > 0 {
-                lines.push(("Less HC3 contribution".into(), v.patient_pays));
+                lines.push(Line::new("Less HC3 contribution", v.patient_pays));
             }
             let total = match retail {
                 Some(r) if r < v.total.0 => {
-                    lines.push(("Limited to the retail price".into(), Pence(r)));
+                    lines.push(Line::new("Limited to the retail price", Pence(r)));
                     Pence(r)
                 }
                 _ => v.total,

@@ -97,7 +97,7 @@ fn a_complete_gos1_passes_with_its_fee_and_category() {
     assert_eq!(out.eligibility, Some(Category::Aged60OrOver));
     let value = out.value.unwrap();
     assert_eq!((value.year.as_str(), value.total), ("2025-26", Pence(2413)));
-    assert_eq!(value.lines[0].0, "The NHS sight test fee");
+    assert_eq!(value.lines[0].what, "The NHS sight test fee");
 }
 
 #[test]
@@ -332,7 +332,7 @@ fn the_voucher_is_capped_at_the_retail_price_and_less_hc3() {
     c.retail_price_pence = Some(3000);
     let v = Case::child10().run(&c).value.unwrap();
     assert_eq!(v.total, Pence(3000));
-    assert_eq!(v.lines.last().unwrap().0, "Limited to the retail price");
+    assert_eq!(v.lines.last().unwrap().what, "Limited to the retail price");
 
     let hc3 = Case {
         born: d("1990-01-01"),

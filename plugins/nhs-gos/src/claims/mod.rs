@@ -20,7 +20,7 @@ use crate::date::Date;
 use crate::eligibility::Category;
 use crate::facts::PatientId;
 use crate::interval::EarlyReason;
-use crate::values::Pence;
+use crate::values::{Line, Pence};
 
 /// A claim's id (`c000042`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -349,7 +349,7 @@ pub struct ClaimValue {
     /// The financial year whose values were used.
     pub year: String,
     /// Each line.
-    pub lines: Vec<(String, Pence)>,
+    pub lines: Vec<Line>,
     /// The total claimed.
     pub total: Pence,
 }

@@ -43,6 +43,7 @@ fn a_claim_goes_from_draft_to_paid_through_a_rejection() {
     assert_eq!(status, 200, "{c}");
     assert_eq!(c["fields"]["eligibility"], "aged_60_or_over");
     assert_eq!(c["value"]["total"], 2413);
+    assert_eq!(c["value"]["lines"], json!([{"what": "The NHS sight test fee", "pence": 2413}]));
     let (status, c) = to(&id, json!({"to": "submitted"}));
     assert_eq!((status, c["submitted_on"].clone()), (200, json!(today_text())));
 
