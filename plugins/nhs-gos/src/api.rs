@@ -113,7 +113,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
     let path = request.route().trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = request.method.as_str();
-    let open = matches!(segments.as_slice(), ["band"] | ["values", ..]);
+    let open = matches!(segments.as_slice(), ["band"] | ["values"] | ["values", _]);
     if !open {
         require_practice_role()?;
     }
@@ -137,7 +137,8 @@ fn route(request: &Request) -> Result<Response, ApiError> {
             ["patients", _, "facts"]
             | ["eligibility"]
             | ["band"]
-            | ["values", ..]
+            | ["values"]
+            | ["values", _]
             | ["summary"]
             | ["proposals"],
         ) => Err(ApiError::Method(format!("{method} is not allowed on {path}"))),
@@ -146,8 +147,10 @@ fn route(request: &Request) -> Result<Response, ApiError> {
 }
 
 fn year_of(text: &str) -> Result<FinancialYear, ApiError> {
-    FinancialYear::parse(text)
-        .ok_or_else(|| ApiError::Invalid(format!("{text:?} is not a financial year; write it as 2024-25")))
+    FinancialYear::parse(text).ok_or_else(|| {
+        let shown: String = text.chars().take(20).collect();
+        ApiError::Invalid(format!("{shown:?} is not a financial year; write it as 2024-25"))
+    })
 }
 
 #[derive(Serialize)]

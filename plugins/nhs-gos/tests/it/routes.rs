@@ -130,6 +130,7 @@ fn unknown_routes_and_methods_answer_404_and_405() {
     assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
     assert_eq!(call("PUT", "/claims", Some(json!({}))).0, 405);
     assert_eq!(call("GET", "/claims/c000001/nope", None).0, 404);
+    assert_eq!(call("GET", "/values/2024-25/band_a", None).0, 404);
 }
 
 #[test]
