@@ -6,6 +6,7 @@
 mod claims;
 mod events;
 mod readme;
+mod robust;
 mod routes;
 
 use ils_plugin_sdk::host::clinical::Patient;
