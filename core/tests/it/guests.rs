@@ -19,6 +19,9 @@ pub const DCS_DRIVER: &str = include_str!("../../../plugins/dcs-driver/ils-plugi
 /// The Nidek driver's manifest, as shipped.
 pub const NIDEK: &str = include_str!("../../../plugins/nidek-rs232/ils-plugin.toml");
 
+/// The NHS GOS plugin's manifest, as shipped.
+pub const NHS_GOS: &str = include_str!("../../../plugins/nhs-gos/ils-plugin.toml");
+
 /// The probe (host-api/tests/guests/probe) with every capability it imports.
 pub const PROBE: &str = r#"
 id = "probe"
@@ -54,7 +57,18 @@ fn guests_dir() -> &'static Path {
             .current_dir(workspace())
             .env("CARGO_TARGET_DIR", &target)
             .args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "plugin"])
-            .args(["-p", "ils-probe-guest", "-p", "order-notes", "-p", "dcs-driver", "-p", "nidek-rs232"])
+            .args([
+                "-p",
+                "ils-probe-guest",
+                "-p",
+                "order-notes",
+                "-p",
+                "dcs-driver",
+                "-p",
+                "nidek-rs232",
+                "-p",
+                "nhs-gos",
+            ])
             .status()
             .expect("run cargo to build the guest components");
         assert!(

@@ -13,6 +13,7 @@ mod bad_input;
 mod cross_tenant;
 mod devices;
 mod events;
+mod nhs_gos;
 mod operations;
 mod orders;
 mod patients;
