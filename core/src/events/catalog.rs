@@ -221,6 +221,11 @@ pub struct ExaminationFinalised {
     pub patient_id: crate::ids::PatientId,
     /// Whether it recorded a refraction (a prescription can follow).
     pub has_refraction: bool,
+    /// When it took place (YYYY-MM-DD): the sight-test date.
+    #[schema(value_type = String, format = Date)]
+    pub examined_on: jiff::civil::Date,
+    /// Who examined (the performer), when recorded.
+    pub examined_by: Option<crate::ids::UserId>,
 }
 impl DomainEvent for ExaminationFinalised {
     const TYPE: &'static str = "examination.finalised";
@@ -243,6 +248,10 @@ pub struct OrderCreated {
     /// Due date (YYYY-MM-DD).
     #[schema(value_type = String, format = Date)]
     pub due_on: jiff::civil::Date,
+    /// The patient (absent on a lab's copy of a practice's order).
+    pub patient_id: Option<crate::ids::PatientId>,
+    /// The prescription it is made to (absent on a lab's copy).
+    pub prescription_id: Option<crate::ids::PrescriptionId>,
 }
 impl DomainEvent for OrderCreated {
     const TYPE: &'static str = "order.created";

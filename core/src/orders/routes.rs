@@ -193,6 +193,8 @@ async fn record_created(tx: &mut crate::db::TenantTx, ctx: &TenantCtx, order: &O
         original_order_id: order.original_order_id,
         priority: order.priority,
         due_on: order.due_on,
+        patient_id: order.patient_id,
+        prescription_id: order.prescription_id,
     };
     events::emit(tx, &created).await?;
     Ok(())

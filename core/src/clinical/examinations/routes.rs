@@ -243,6 +243,8 @@ async fn finalise_examination(
         examination_id: id,
         patient_id: exam.patient_id,
         has_refraction: exam.refraction.is_some(),
+        examined_on: exam.examined_on,
+        examined_by: exam.examined_by,
     };
     events::emit(&mut tx, &finalised).await?;
     tx.commit().await?;
