@@ -225,7 +225,7 @@ pub struct ExaminationFinalised {
     #[schema(value_type = String, format = Date)]
     pub examined_on: jiff::civil::Date,
     /// Who examined (the performer), when recorded.
-    pub examined_by: Option<crate::ids::UserId>,
+    pub examined_by: Option<UserId>,
 }
 impl DomainEvent for ExaminationFinalised {
     const TYPE: &'static str = "examination.finalised";
