@@ -17,6 +17,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use crate::host::clinical::Prescription;
+use crate::host::orders::{Order, OrderStatus};
 use crate::{HostError, Request, Response};
 
 type HttpHandler = Rc<dyn Fn(&OutboundRequest) -> Result<Response, HostError>>;
@@ -48,7 +50,11 @@ pub(crate) struct State {
     pub(crate) http: Option<HttpHandler>,
     pub(crate) patients: BTreeMap<String, crate::host::clinical::Patient>,
     pub(crate) caller: Option<(String, Vec<String>)>,
-    pub(crate) orders: BTreeMap<String, String>,
+    pub(crate) prescriptions: BTreeMap<String, Prescription>,
+    pub(crate) orders: BTreeMap<String, Order>,
+    /// For an order on hold, the status it resumes to.
+    pub(crate) held_from: BTreeMap<String, OrderStatus>,
+    pub(crate) transitions: Vec<(String, OrderStatus, String)>,
     pub(crate) notes: Vec<(String, String)>,
     pub(crate) stock: Vec<crate::host::inventory::StockLevel>,
 }
@@ -126,10 +132,40 @@ impl MockHost {
         self
     }
 
-    /// Adds an order with its status (`pending`, `in-production`, …).
-    pub fn add_order(&self, id: &str, status: &str) -> &Self {
-        with(|s| s.orders.insert(id.into(), status.into()));
+    /// Adds a prescription the plugin may read (`host::clinical::prescription`).
+    pub fn add_prescription(&self, prescription: Prescription) -> &Self {
+        with(|s| s.prescriptions.insert(prescription.id.clone(), prescription));
         self
+    }
+
+    /// Adds an order with its status (`pending`, `in_production` or `in-production`, …) and
+    /// nothing else ([`Order::new`]); an order already there keeps its other fields. Use
+    /// [`MockHost::add_full_order`] to seed its reference, tenants and details.
+    ///
+    /// # Panics
+    ///
+    /// When `status` is not an order status: a mistake in the test itself.
+    pub fn add_order(&self, id: &str, status: &str) -> &Self {
+        let status: OrderStatus = status.parse().unwrap_or_else(|e| panic!("MockHost::add_order: {e}"));
+        with(|s| s.orders.entry(id.into()).or_insert_with(|| Order::new(id, status)).status = status);
+        self
+    }
+
+    /// Adds (or replaces) an order with every field, for `host::orders::get`, `list` and
+    /// `transition`.
+    pub fn add_full_order(&self, order: Order) -> &Self {
+        with(|s| s.orders.insert(order.id.clone(), order));
+        self
+    }
+
+    /// An order as it now is (after the plugin's transitions).
+    pub fn order(&self, id: &str) -> Option<Order> {
+        with(|s| s.orders.get(id).cloned())
+    }
+
+    /// Transitions the plugin made: (order id, new status, reason).
+    pub fn order_transitions(&self) -> Vec<(String, OrderStatus, String)> {
+        with(|s| s.transitions.clone())
     }
 
     /// Notes the plugin added to orders: (order id, note).
@@ -182,6 +218,43 @@ impl MockHost {
     pub fn get(path: &str) -> Request {
         Request { method: "GET".into(), path: path.into(), ..Request::default() }
     }
+}
+
+/// `host::orders::transition` against the mock: the lifecycle ILS enforces (an order on hold
+/// resumes only where it was; sending one back from quality check needs the issue found), but
+/// not who may make which move, which depends on the caller's role in ILS.
+pub(crate) fn transition_order(id: &str, to: OrderStatus, reason: &str) -> Result<Order, HostError> {
+    use OrderStatus::*;
+    with(|s| {
+        s.check("orders-transition")?;
+        let from = s.orders.get(id).ok_or(HostError::NotFound)?.status;
+        let held = s.held_from.get(id).copied();
+        let allowed = match from {
+            Pending => matches!(to, InProduction | OnHold | Cancelled),
+            InProduction => matches!(to, QualityCheck | OnHold | Cancelled),
+            QualityCheck => matches!(to, Shipped | InProduction | OnHold),
+            Shipped => to == Completed,
+            OnHold => to == Cancelled || held == Some(to),
+            Completed | Cancelled => false,
+        };
+        if !allowed {
+            return Err(HostError::Invalid(format!("an order cannot go from {from} to {to}")));
+        }
+        if from == QualityCheck && to == InProduction && reason.trim().is_empty() {
+            return Err(HostError::Invalid(
+                "sending an order back from quality check needs the quality issue found".into(),
+            ));
+        }
+        if to == OnHold {
+            s.held_from.insert(id.into(), from);
+        } else {
+            s.held_from.remove(id);
+        }
+        s.transitions.push((id.into(), to, reason.into()));
+        let order = s.orders.get_mut(id).ok_or(HostError::NotFound)?;
+        order.status = to;
+        Ok(order.clone())
+    })
 }
 
 pub(crate) fn send(request: OutboundRequest) -> Result<Response, HostError> {

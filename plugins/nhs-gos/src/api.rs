@@ -32,7 +32,7 @@ pub struct Config {
     #[serde(default)]
     pub contractor_is_performer: bool,
     /// Propose a GOS 3 draft for every new order (default yes). A practice with few NHS voucher
-    /// patients turns it off: the order event cannot tell which patient the order is for.
+    /// patients turns it off: neither the event nor the order says whether it is an NHS supply.
     #[serde(default)]
     pub voucher_proposals_from_orders: Option<bool>,
 }

@@ -11,6 +11,7 @@
 //! - [`claims`]: claims, their status cycle and their pre-submission checks.
 //!
 //! The plugin glue on top: [`api`] (HTTP routes), [`proposals`] (draft claims from events),
+//! [`claims::prefill`] (voucher claims filled from the order and prescription in ILS),
 //! [`facts`] (patient facts in kv). Decisions on the points DOMAIN.md leaves open are listed in
 //! the README, each with the test at its edge.
 //!

@@ -5,20 +5,22 @@
 //!   facts say the patient is housebound. Not eligible: nothing is proposed (most adults are
 //!   private patients; a practice can still create a claim by hand).
 //! - `order.created` with reason `new`: a GOS 3 draft linked to the order, unless the order is
-//!   already cancelled. The event carries no patient and the SDK cannot read an order's
-//!   prescription, so the draft says what to fill in. Remakes, returns and non-adapts are not a
-//!   new supply and propose nothing.
+//!   already cancelled, filled from ILS ([`prefill`]): the patient and prescription from the
+//!   event when it carries them, else from the order; the powers and lens type from the order;
+//!   the prescription date from the prescription. The draft's note says what was filled and what
+//!   is left. Remakes, returns and non-adapts are not a new supply and propose nothing.
 //!
 //! Each event is handled once (`seen/{event id}`), and each examination or order gets at most
 //! one proposal.
 
-use ils_plugin_sdk::host::{kv, log, orders};
-use ils_plugin_sdk::{Error, Event, HostError};
+use ils_plugin_sdk::host::orders::OrderStatus;
+use ils_plugin_sdk::host::{kv, log};
+use ils_plugin_sdk::{Error, Event};
 use serde::Deserialize;
 
 use crate::api;
 use crate::claims::routes::new_draft;
-use crate::claims::{ClaimFields, Form, LastTest, store};
+use crate::claims::{ClaimFields, Form, LastTest, prefill, store};
 use crate::date::{Date, today};
 use crate::eligibility;
 use crate::error::ApiError;
@@ -47,6 +49,12 @@ pub struct OrderCreated {
     /// `new`, `remake`, `return`, `non_adapt`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The patient, when the event carries it (absent on a lab's copy).
+    #[serde(default)]
+    pub patient_id: Option<String>,
+    /// The prescription the job was made from, when the event carries it.
+    #[serde(default)]
+    pub prescription_id: Option<String>,
 }
 
 fn to_error(e: ApiError) -> Error {
@@ -153,20 +161,60 @@ fn order(o: OrderCreated, on: Date, source: &str) -> Result<(), ApiError> {
     if store::proposed_for(&record)?.is_some() {
         return Ok(());
     }
-    match orders::status(&o.order_id) {
-        Ok(status) if status == "cancelled" => return Ok(()),
-        Ok(_) => {}
-        Err(HostError::NotFound) => return Ok(()),
-        Err(other) => return Err(other.into()),
-    }
+    let order = match prefill::read_order(&o.order_id) {
+        Ok(order) if order.status == OrderStatus::Cancelled => return Ok(()),
+        Ok(order) => order,
+        Err(ApiError::NotFound(_)) => return Ok(()),
+        Err(other) => return Err(other),
+    };
     let mut fields = ClaimFields::new(Form::Gos3);
     fields.order_id = Some(o.order_id);
-    let note = format!(
-        "Proposed from new order {}: if the patient is eligible for a voucher, link the patient and enter the \
-         prescription date, powers, supply date and retail price (the order event carries neither patient nor \
-         prescription). Use GOS 4 instead if this replaces lost or damaged glasses.",
-        o.number.as_deref().unwrap_or("(no job number)")
-    );
-    let claim = new_draft(fields, Some(source.into()), Some(note), on)?;
+    // The event's links first; the order's details fill what it leaves out.
+    fields.patient_id = o.patient_id.as_deref().and_then(|p| PatientId::parse(p).ok());
+    fields.prescription_id = o.prescription_id.filter(|p| !p.trim().is_empty());
+    let job = o.number.as_deref().unwrap_or(&order.reference).to_string();
+    let mut attempt = fields.clone();
+    let filled = match prefill::fill(&mut attempt, Some(&order)) {
+        Ok(filled) => {
+            fields = attempt;
+            filled
+        }
+        // A stale or mismatched prescription must not stop the proposal: say so instead.
+        Err(e @ (ApiError::NotFound(_) | ApiError::Invalid(_))) => {
+            fields.prescription_id = None;
+            let mut again = prefill::fill(&mut fields, Some(&order))?;
+            again.problems.push(e.to_string());
+            again
+        }
+        Err(other) => return Err(other),
+    };
+    let claim = new_draft(fields.clone(), Some(source.into()), Some(order_note(&job, &fields, &filled)), on)?;
     store::remember_proposal(&record, &claim.id)
+}
+
+/// What the proposal from an order filled in, and what is left to do.
+fn order_note(job: &str, fields: &ClaimFields, filled: &prefill::Filled) -> String {
+    let mut note = format!("Proposed from new order {job}.");
+    if !filled.filled.is_empty() {
+        note.push_str(&format!(" Filled in from ILS: {}.", filled.filled.join("; ")));
+    }
+    if !filled.problems.is_empty() {
+        note.push_str(&format!(" Could not fill in: {}.", filled.problems.join("; ")));
+    }
+    let mut todo = Vec::new();
+    if fields.patient_id.is_none() {
+        todo.push("link the patient");
+    }
+    if fields.prescription_date.is_none() {
+        todo.push("enter the prescription date");
+    }
+    if fields.glasses.is_none() {
+        todo.push("enter the powers and lens type");
+    }
+    todo.extend(["enter the supply date and retail price", "add any prism or tint supplements", "sign"]);
+    note.push_str(&format!(
+        " If the patient is eligible for a voucher: {}. Use GOS 4 instead if this replaces lost or damaged glasses.",
+        todo.join(", ")
+    ));
+    note
 }

@@ -7,6 +7,7 @@
 //! and lists each problem in plain words.
 
 pub mod checks;
+pub mod prefill;
 pub mod routes;
 pub mod store;
 pub mod summary;
@@ -287,6 +288,10 @@ pub struct ClaimFields {
     /// The contractor is also the performer (must sign both parts).
     #[serde(default)]
     pub contractor_is_performer: bool,
+    /// The ILS prescription the glasses were made to (GOS 3/4): its issue date, and its powers
+    /// when the order gives none, fill the claim.
+    #[serde(default)]
+    pub prescription_id: Option<String>,
     /// The prescription's date (GOS 3/4).
     #[serde(default)]
     pub prescription_date: Option<Date>,
@@ -326,6 +331,7 @@ impl ClaimFields {
             performer_number: None,
             contractor_number: None,
             contractor_is_performer: false,
+            prescription_id: None,
             prescription_date: None,
             glasses: None,
             supply_date: None,

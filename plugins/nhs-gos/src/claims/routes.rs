@@ -5,7 +5,7 @@ use ils_plugin_sdk::{Request, Response};
 use crate::api::{self, body, caller_id, json, query};
 use crate::claims::checks::{self, Outcome};
 use crate::claims::{
-    Change, Claim, ClaimFields, ClaimId, Form, Status, Transition, refuse_move, store, summary,
+    Change, Claim, ClaimFields, ClaimId, Form, Status, Transition, prefill, refuse_move, store, summary,
 };
 use crate::date::{Date, today};
 use crate::error::ApiError;
@@ -150,8 +150,34 @@ pub fn new_draft(
     Ok(claim)
 }
 
+/// Fills a voucher claim's empty fields from its order and prescription in ILS; reads the order
+/// only when something it gives is still empty. An unknown order or prescription is a mistake in
+/// the request (400).
+fn prefill_from_ils(fields: &mut ClaimFields) -> Result<(), ApiError> {
+    if fields.form.is_sight_test() {
+        return Ok(());
+    }
+    let not_found_is_invalid = |e| match e {
+        ApiError::NotFound(m) => ApiError::Invalid(m),
+        other => other,
+    };
+    let order = match &fields.order_id {
+        Some(id)
+            if fields.glasses.is_none()
+                || fields.patient_id.is_none()
+                || fields.prescription_id.is_none() =>
+        {
+            Some(prefill::read_order(id).map_err(not_found_is_invalid)?)
+        }
+        _ => None,
+    };
+    prefill::fill(fields, order.as_ref()).map_err(not_found_is_invalid)?;
+    Ok(())
+}
+
 fn create(request: &Request) -> Result<Response, ApiError> {
-    let fields: ClaimFields = body(request)?;
+    let mut fields: ClaimFields = body(request)?;
+    prefill_from_ils(&mut fields)?;
     check_patient(&fields)?;
     Ok(json(201, &new_draft(fields, None, None, today())?))
 }
@@ -165,10 +191,21 @@ fn edit(id: &ClaimId, request: &Request) -> Result<Response, ApiError> {
         )));
     }
     let patch: serde_json::Value = body(request)?;
+    let sets = |key: &str| patch.get(key).is_some_and(|v| !v.is_null());
+    let sets_rx_date = sets("prescription_date");
     let mut current = serde_json::to_value(&claim.fields).map_err(|e| ApiError::Internal(e.to_string()))?;
     merge_patch(&mut current, patch);
-    let fields: ClaimFields = serde_json::from_value(current)
+    let mut fields: ClaimFields = serde_json::from_value(current)
         .map_err(|e| ApiError::Invalid(format!("the edited claim is not valid: {e}")))?;
+    // Another prescription has its own date (powers stay: they may have been typed; send
+    // `"glasses": null` to fill them again).
+    if fields.prescription_id.is_some()
+        && fields.prescription_id != claim.fields.prescription_id
+        && !sets_rx_date
+    {
+        fields.prescription_date = None;
+    }
+    prefill_from_ils(&mut fields)?;
     check_patient(&fields)?;
     claim.fields = fields;
     store::put(&claim)?;

@@ -5,6 +5,7 @@
 
 mod claims;
 mod events;
+mod from_ils;
 mod readme;
 mod robust;
 mod routes;
