@@ -255,7 +255,8 @@ fn split_values(text: &str, line: usize, label: &str) -> Result<(Vec<String>, bo
                 }
                 value.push(c);
             }
-            value.truncate(value.trim_end().len());
+            // Spaces and tabs only, as `quote` writes them: other Unicode spaces are data.
+            value.truncate(value.trim_end_matches([' ', '\t']).len());
         }
         values.push(value);
         if !separated {
@@ -359,5 +360,17 @@ mod tests {
         assert_eq!(parse(&bytes).unwrap(), [r]);
         assert!(Record::new("LNAM", vec!["two\r\nlines".into()]).is_err());
         assert!(Record::new("L-NAM", vec![]).is_err());
+    }
+
+    #[test]
+    fn only_spaces_and_tabs_are_trimmed_so_other_unicode_spaces_read_back() {
+        // Found by the `records` fuzz target: a quoted U+3000 was written unquoted (only spaces and
+        // tabs need quotes) and then trimmed away as whitespace when read back.
+        let input = "M=\"Var;xumfax\"\"\";\"\u{3000}\"\n";
+        let records = parse(input.as_bytes()).unwrap();
+        assert_eq!(records[0].values(), ["Var;xumfax\"", "\u{3000}"]);
+        assert_eq!(parse(&emit(&records)).unwrap(), records);
+        assert_eq!(values("A=x\u{a0} ;\u{85}\r\n"), [["x\u{a0}", "\u{85}"]], "NBSP and NEL are kept");
+        assert_eq!(values("A= x \t;\ty\t\r\n"), [["x", "y"]], "spaces and tabs are trimmed");
     }
 }

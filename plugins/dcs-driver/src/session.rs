@@ -14,8 +14,9 @@
 //!
 //! Rules chosen (README, "Handshake"):
 //! - The device identifies itself (DEV, VEN, MODEL) in its INI request; each is optional.
-//! - The host picks one of the TRCFMT records the INI offers: format 1 only, equiangular before
-//!   angles, the preferred point count first, else the first offer. No format 1 offered: refused.
+//! - The host picks one of the TRCFMT records the INI offers: well-formed format 1 only (a count
+//!   3–10000, `E`/`U`, `R`/`L`/`B`, `F`/`P`/`D`), equiangular before angles, the preferred point
+//!   count first, else the first offer. None such offered: refused.
 //!   ZFMT is never asked for (3-D sag is not read).
 //! - A shape may come in its own message after `ANS=TRC`, or inside the `REQ=TRC` message itself.
 //! - Refusals answer `ANS=<request>`, `STATUS=1` (DOMAIN.md defines only 0 = ok); a TRC before
@@ -27,7 +28,7 @@
 use crate::error::{Error, ErrorKind};
 use crate::frame::{Link, LinkConfig, LinkEvent};
 use crate::record::{Document, Record};
-use crate::trace::{Trace, read_traces};
+use crate::trace::{Trace, check_format, read_traces};
 
 /// The status sent when the host refuses a request.
 pub const STATUS_REFUSED: &str = "1";
@@ -257,8 +258,8 @@ impl TracerSession {
     }
 
     fn ini(&mut self, doc: &Document) -> (Option<Document>, Option<SessionEvent>) {
-        let offers: Vec<&Record> =
-            doc.all("TRCFMT").filter(|r| r.values().len() == 5 && r.value() == "1").collect();
+        // Only offers this driver reads: the one picked is echoed back to the device as it was sent.
+        let offers: Vec<&Record> = doc.all("TRCFMT").filter(|r| check_format(r).is_ok()).collect();
         let score = |r: &&&Record| {
             let v = r.values();
             (
@@ -267,7 +268,8 @@ impl TracerSession {
             )
         };
         let Some(picked) = offers.iter().min_by_key(score) else {
-            let e = Error::in_label("TRCFMT", ErrorKind::Unsupported("no format 1 offered".into()));
+            let e =
+                Error::in_label("TRCFMT", ErrorKind::Unsupported("no well-formed format 1 offered".into()));
             self.state = State::AwaitIni;
             return Self::refuse("INI", None, e);
         };
@@ -337,6 +339,27 @@ mod tests {
         let out = s.on_bytes(&frame("REQ=INI\r\nTRCFMT=2;400;E;B;F\r\n"));
         assert!(sent_text(&out)[1].contains("ANS=INI\r\nSTATUS=1\r\n"));
         assert_eq!(s.state(), &State::AwaitIni);
+    }
+
+    #[test]
+    fn malformed_offers_are_neither_picked_nor_echoed() {
+        // Found by the `session` fuzz target (minimised): an offer with a C1 control (U+0085) for
+        // its count was picked and echoed back as a trusted record: a debug assertion, and in a
+        // release build a control character sent to the device.
+        let mut s = TracerSession::new(SessionConfig::default());
+        let out = s.on_bytes(&frame("REQ=INI\nTRCFMT=1;\u{85};;;"));
+        assert!(sent_text(&out)[1].contains("ANS=INI\r\nSTATUS=1\r\n"), "{out:?}");
+        assert!(
+            matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().contains("no well-formed format 1"))
+        );
+        assert_eq!(s.state(), &State::AwaitIni);
+        // Offers the driver could not read are passed over for one it can.
+        let mut s = TracerSession::new(SessionConfig::default());
+        let out = s.on_bytes(&frame(
+            "REQ=INI\r\nTRCFMT=1;400;e;B;F\r\nTRCFMT=1;4x0;E;B;F\r\nTRCFMT=1;2;E;B;F\r\nTRCFMT=1;1000;U;B;F\r\n",
+        ));
+        assert!(sent_text(&out)[1].contains("ANS=INI\r\nSTATUS=0\r\nTRCFMT=1;1000;U;B;F\r\n"), "{out:?}");
+        assert_eq!(s.state(), &State::AwaitTrcRequest);
     }
 
     #[test]

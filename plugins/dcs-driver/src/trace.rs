@@ -247,6 +247,12 @@ struct Block<'a> {
     first_a: Option<&'a Record>,
 }
 
+/// Checks a TRCFMT record as a shape's header: format 1, a count 3–10000, `E`/`U`, `R`/`L`/`B`
+/// and `F`/`P`/`D` (what [`parse`] reads).
+pub(crate) fn check_format(fmt: &Record) -> Result<()> {
+    start_block(fmt).map(|_| ())
+}
+
 fn start_block(fmt: &Record) -> Result<Block<'_>> {
     let v = fmt.values();
     if v.len() != 5 {
