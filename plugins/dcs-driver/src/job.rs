@@ -250,6 +250,15 @@ impl EyeJob {
         if prisms.into_iter().flatten().any(|a| !(0.0..=30.0).contains(&a)) {
             return Err(job_error(format!("rx.{eye}: a prism amount must be 0–30 Δ")));
         }
+        // DCS carries the resultant (PRVM), which the reader holds to 0–30 Δ too: refuse here a
+        // job that could not be read back.
+        if let Some((magnitude, _)) = self.prism_polar(true)
+            && magnitude > 30.0 + 1e-9
+        {
+            return Err(job_error(format!(
+                "rx.{eye}: the combined prism is {magnitude:.2} Δ; DCS carries at most 30 Δ"
+            )));
+        }
         Ok(())
     }
 
@@ -591,6 +600,19 @@ mod tests {
         let mut out_left = eye("+1.00");
         out_left.prism_horizontal = Some(PrismPart { amount: 1.0, base: HorizontalBase::Out });
         assert_eq!(out_left.prism_polar(false), Some((1.0, 0.0)), "base out on the left is 0°");
+    }
+
+    #[test]
+    fn a_combined_prism_over_30_is_refused_as_dcs_cannot_carry_it() {
+        let mut e = eye("+1.00");
+        e.prism_horizontal = Some(PrismPart { amount: 30.0, base: HorizontalBase::In });
+        assert!(e.check("right").is_ok(), "30 Δ alone is the edge");
+        e.prism_vertical = Some(PrismPart { amount: 0.25, base: VerticalBase::Up });
+        let err = e.check("right").unwrap_err().to_string();
+        assert!(err.contains("combined prism is 30.00") && err.contains("at most 30"), "{err}");
+        e.prism_horizontal = Some(PrismPart { amount: 18.0, base: HorizontalBase::In });
+        e.prism_vertical = Some(PrismPart { amount: 24.0, base: VerticalBase::Up });
+        assert!(e.check("right").is_ok(), "18 and 24 make exactly 30");
     }
 
     #[test]
