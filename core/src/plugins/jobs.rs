@@ -107,6 +107,7 @@ pub(crate) async fn deliver(
     job: Job<DeliverPluginEvent>,
 ) -> std::result::Result<WorkOutcome, BoxError> {
     let args = &job.args;
+    let _turn = state.plugins.turn(args.tenant_id, &args.plugin_id).await;
     // Disabled since the event was dispatched: nothing to deliver.
     let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
         return Ok(WorkOutcome::Complete);
@@ -140,6 +141,7 @@ pub(crate) async fn run_job(
     job: Job<RunPluginJob>,
 ) -> std::result::Result<WorkOutcome, BoxError> {
     let args = &job.args;
+    let _turn = state.plugins.turn(args.tenant_id, &args.plugin_id).await;
     let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
         return Ok(WorkOutcome::Complete);
     };

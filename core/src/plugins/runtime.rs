@@ -111,6 +111,9 @@ pub(crate) fn counts_against_plugin(e: &InvokeError) -> bool {
     matches!(e, InvokeError::Trap(_) | InvokeError::LimitExceeded(_) | InvokeError::Plugin { .. })
 }
 
+/// One (tenant, plugin)'s turn to handle an event or a scheduled job.
+type Turn = Arc<Mutex<()>>;
+
 /// Plugins for this process.
 pub struct Plugins {
     config: PluginsConfig,
@@ -122,6 +125,7 @@ pub struct Plugins {
     loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
     compiling: Mutex<()>,
     manifests: std::sync::Mutex<HashMap<(String, String), Arc<Manifest>>>,
+    turns: std::sync::Mutex<HashMap<(TenantId, String), Turn>>,
 }
 
 impl std::fmt::Debug for Plugins {
@@ -152,6 +156,7 @@ impl Plugins {
             loaded: std::sync::Mutex::new(HashMap::new()),
             compiling: Mutex::new(()),
             manifests: std::sync::Mutex::new(HashMap::new()),
+            turns: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -249,6 +254,20 @@ impl Plugins {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(key, manifest.clone());
         Ok(Some(manifest))
+    }
+
+    /// Waits for this (tenant, plugin)'s turn: event deliveries and scheduled jobs of one tenant's
+    /// plugin run one at a time on a node, so a plugin updating kv from events does not race
+    /// itself (kv has no compare-and-set yet: wit/PENDING.md). Routes are not serialised.
+    pub(crate) async fn turn(&self, tenant: TenantId, plugin: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .turns
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((tenant, plugin.to_owned()))
+            .or_default()
+            .clone();
+        lock.lock_owned().await
     }
 
     fn loaded_version(&self, key: &(String, String)) -> Option<PluginVersion> {

@@ -80,6 +80,33 @@ db_test!(
         app.get(&gos(&format!("/claims/{id}")), &other.admin.token).await.ok(404);
         let their_facts = app.put(&gos(&format!("/patients/{patient}/facts")), &other.admin.token, json!({})).await;
         assert_eq!(their_facts.status, 404, "another practice's patient: {}", their_facts.body);
-        let _ = Value::Null;
+
+        // Events that make a claim likely propose drafts: a finalised examination (GOS 1, the
+        // patient being eligible that day) and a new order (GOS 3, filled from the order).
+        let exam = app.post(&format!("/api/v1/patients/{patient}/examinations"), Some(&optom.token), json!({ "examined_on": test_date })).await;
+        let exam = exam.ok(201)["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/examinations/{exam}/finalise"), Some(&optom.token), json!({})).await.ok(200);
+        let rx = json!({ "kind": "spectacles", "issued_on": test_date, "prescriber": "O. Optom",
+            "right": { "sphere": "+7.00", "cylinder": "-1.00", "axis": 90 }, "left": { "sphere": "+6.50" }, "pd_right_mm": 32, "pd_left_mm": 31.5 });
+        let rx = app.post(&format!("/api/v1/patients/{patient}/prescriptions"), Some(&optom.token), rx).await;
+        let rx = rx.ok(201)["id"].as_str().unwrap().to_owned();
+        let order = json!({ "patient_id": patient, "prescription_id": rx,
+            "lens": { "type": "single_vision", "material": "plastic", "index": 1.5, "coatings": [], "tint": null },
+            "frame": { "description": "Round 48-20" }, "due_on": "2099-01-15", "price": { "amount_minor": 9900, "currency": "GBP" } });
+        app.post("/api/v1/orders", Some(&optom.token), order).await.ok(201);
+        let proposals = TestApp::eventually(30, || async {
+            let body = app.get(&gos("/proposals"), &optom.token).await.ok(200).clone();
+            let forms: Vec<Value> = body["proposals"].as_array().unwrap().iter().map(|c| c["fields"]["form"].clone()).collect();
+            (forms.contains(&json!("gos1")) && forms.contains(&json!("gos3"))).then_some(body)
+        })
+        .await;
+        let proposals = proposals["proposals"].as_array().unwrap();
+        assert_eq!(proposals.len(), 2, "{proposals:?}");
+        assert!(proposals.iter().all(|c| c["fields"]["patient_id"] == patient.as_str() && c["status"] == "draft"), "{proposals:?}");
+        let gos3 = proposals.iter().find(|c| c["fields"]["form"] == "gos3").unwrap();
+        assert_eq!(gos3["fields"]["prescription_id"], rx.as_str(), "filled from the order event: {gos3}");
+        assert_eq!(gos3["fields"]["glasses"]["right"]["sphere"], "+7.00", "powers from the order: {gos3}");
+        let theirs = app.get(&gos("/proposals"), &other.admin.token).await;
+        assert_eq!(theirs.ok(200)["proposals"], json!([]));
     }
 );
