@@ -2,7 +2,7 @@
 //! tenant the version it enabled (with the capabilities a tenant admin consented to), its
 //! configuration (validated against the manifest's schema), its secrets (sealed at rest, never
 //! returned), its key-value data, and a circuit breaker. Plugins run in [`ils_host_api`]; this
-//! module gives them the host's services backed by the database ([`services`]), delivers the
+//! module gives them the host's services backed by the database, delivers the
 //! events they subscribe to through the job queue, runs their schedules, and mounts their routes
 //! under `/api/v1/plugins/{plugin}/…` and their inbound webhooks under
 //! `/api/v1/hooks/{tenant}/{plugin}/…`. See docs/adr/011-plugins-per-tenant.md.
