@@ -90,6 +90,9 @@ struct ServeArgs {
     /// and closed networks only).
     #[arg(long, env = "ILS_PLUGINS_ALLOW_PRIVATE")]
     plugins_allow_private: bool,
+    /// Calls per minute each tenant's inbound plugin webhook takes (per node); more answer 429.
+    #[arg(long, env = "ILS_PLUGIN_HOOKS_PER_MINUTE", default_value_t = 600)]
+    plugin_hooks_per_minute: u32,
 }
 
 impl std::fmt::Debug for DbArgs {
@@ -124,6 +127,7 @@ impl ServeArgs {
         config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(2));
         config.plugins = self.db.plugins();
         config.plugins.allow_private_networks = self.plugins_allow_private;
+        config.plugins.hooks_per_minute = self.plugin_hooks_per_minute.max(1);
         // A delivery must be able to finish inside its job's time.
         config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);
         config

@@ -558,6 +558,7 @@ async fn hook_call(
     let plugin = catalogue::plugin_id(plugin).map_err(|_| gone())?;
     let tenant_id: TenantId = crate::tenants::active_by_slug(&state.db, &slug).await?.ok_or_else(gone)?;
     let target = state.plugins.target(tenant_id, plugin.as_str()).await?.ok_or_else(gone)?;
+    state.plugins.hook_call(tenant_id, plugin.as_str())?;
     serve(&state, target, None, rest, incoming).await
 }
 

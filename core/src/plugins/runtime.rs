@@ -41,6 +41,10 @@ pub struct PluginsConfig {
     pub breaker_cooldown: Duration,
     /// Plugin instances alive at once in this process.
     pub max_instances: u32,
+    /// Calls per minute one tenant's inbound webhook receiver (`/hooks/{tenant}/{plugin}`) takes
+    /// on this node; more answer 429 with `Retry-After`. The receiver is public: this bounds the
+    /// plugin work anyone on the internet can cause.
+    pub hooks_per_minute: u32,
 }
 
 impl Default for PluginsConfig {
@@ -52,6 +56,7 @@ impl Default for PluginsConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(300),
             max_instances: 128,
+            hooks_per_minute: 600,
         }
     }
 }
@@ -126,6 +131,7 @@ pub struct Plugins {
     compiling: Mutex<()>,
     manifests: std::sync::Mutex<HashMap<(String, String), Arc<Manifest>>>,
     turns: std::sync::Mutex<HashMap<(TenantId, String), Turn>>,
+    hooks: governor::DefaultKeyedRateLimiter<(TenantId, String)>,
 }
 
 impl std::fmt::Debug for Plugins {
@@ -147,7 +153,6 @@ impl Plugins {
     pub fn new(db: Db, sealer: Sealer, metrics: Arc<Metrics>, config: PluginsConfig) -> Self {
         let services = super::services::host_services(db.clone(), sealer);
         Self {
-            config,
             db,
             services,
             metrics,
@@ -157,6 +162,10 @@ impl Plugins {
             compiling: Mutex::new(()),
             manifests: std::sync::Mutex::new(HashMap::new()),
             turns: std::sync::Mutex::new(HashMap::new()),
+            hooks: governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(config.hooks_per_minute).unwrap_or(std::num::NonZeroU32::MIN),
+            )),
+            config,
         }
     }
 
@@ -268,6 +277,19 @@ impl Plugins {
             .or_default()
             .clone();
         lock.lock_owned().await
+    }
+
+    /// Takes one call for the inbound webhook receiver of `tenant`'s `plugin`.
+    pub(crate) fn hook_call(&self, tenant: TenantId, plugin: &str) -> Result<()> {
+        use governor::clock::{Clock as _, DefaultClock};
+        if self.hooks.len() > 100_000 {
+            self.hooks.retain_recent();
+        }
+        self.hooks.check_key(&(tenant, plugin.to_owned())).map_err(|not_until| Error::RateLimited {
+            code: "rate_limited",
+            message: "Too many calls to this webhook receiver; slow down and retry.".to_owned(),
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1),
+        })
     }
 
     fn loaded_version(&self, key: &(String, String)) -> Option<PluginVersion> {

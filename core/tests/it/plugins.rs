@@ -276,7 +276,7 @@ db_test!(
 
 db_test!(
     async fn inbound_webhooks_reach_the_named_tenants_plugin_without_a_caller(backend) {
-        let app = TestApp::spawn(backend).await;
+        let app = TestApp::spawn_with(backend, |c| c.plugins.hooks_per_minute = 3).await;
         install(&app, "probe", PROBE, Plan::Free).await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
@@ -288,7 +288,15 @@ db_test!(
         hook("/api/v1/hooks/beta/probe/config").await.problem(404, "not_found");
         hook("/api/v1/hooks/nobody/probe/config").await.problem(404, "not_found");
         hook("/api/v1/hooks/alpha/order-notes/config").await.problem(404, "not_found");
-        let _ = b;
+
+        // The receiver is public: each takes a bounded number of calls a minute.
+        enable_probe(&app, &b).await;
+        hook("/api/v1/hooks/alpha/probe/config").await.ok(200);
+        hook("/api/v1/hooks/alpha/probe/config").await.ok(200);
+        let limited = hook("/api/v1/hooks/alpha/probe/config").await;
+        limited.problem(429, "rate_limited");
+        assert!(limited.headers.get("retry-after").is_some());
+        hook("/api/v1/hooks/beta/probe/config").await.ok(200);
     }
 );
 
