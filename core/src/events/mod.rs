@@ -58,14 +58,7 @@ pub(crate) async fn emit_raw(
     version: u16,
     data: serde_json::Value,
 ) -> Result<EventId> {
-    let envelope = Envelope {
-        id: EventId::new(),
-        type_,
-        version,
-        tenant_id: tx.tenant_id(),
-        timestamp: Timestamp::now(),
-        data,
-    };
+    let envelope = new_envelope(tx.tenant_id(), type_, version, data);
     let (conn, jobs) = tx.with_jobs();
     record(conn, jobs, envelope).await
 }
@@ -82,13 +75,12 @@ async fn record(
 }
 
 fn envelope<E: DomainEvent>(tenant: TenantId, event: &E) -> Result<Envelope> {
-    Ok(Envelope {
-        id: EventId::new(),
-        type_: E::TYPE.to_owned(),
-        version: E::VERSION,
-        tenant_id: tenant,
-        timestamp: Timestamp::now(),
-        data: serde_json::to_value(event)
-            .map_err(|e| crate::Error::Internal(format!("event payload: {e}")))?,
-    })
+    let data =
+        serde_json::to_value(event).map_err(|e| crate::Error::Internal(format!("event payload: {e}")))?;
+    Ok(new_envelope(tenant, E::TYPE.to_owned(), E::VERSION, data))
+}
+
+/// A new event, happening now.
+fn new_envelope(tenant: TenantId, type_: String, version: u16, data: serde_json::Value) -> Envelope {
+    Envelope { id: EventId::new(), type_, version, tenant_id: tenant, timestamp: Timestamp::now(), data }
 }

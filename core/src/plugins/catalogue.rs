@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use ils_registry::store::{COMPONENT_FILE, MANIFEST_FILE};
 use ils_registry::{Manifest, PluginId, RegistryError};
 use semver::Version;
 use serde::Serialize;
@@ -47,12 +48,18 @@ fn invalid_package(message: impl Into<String>) -> Error {
 /// version with other content is refused.
 pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Result<Added> {
     let registry = plugins.registry().await?;
-    let manifest_text = std::fs::read_to_string(dir.join("ils-plugin.toml"))
-        .map_err(|e| invalid_package(format!("{}: {e}", dir.join("ils-plugin.toml").display())))?;
+    // Each file is read once: the registry stores these bytes and the host checks the same ones.
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| invalid_package(format!("{}: {e}", path.display())))
+    };
+    let manifest_text = String::from_utf8(read(MANIFEST_FILE)?)
+        .map_err(|_| invalid_package(format!("{MANIFEST_FILE} is not UTF-8")))?;
+    let bytes = read(COMPONENT_FILE)?;
     let manifest =
-        Manifest::from_toml(&manifest_text).map_err(|e| invalid_package(format!("ils-plugin.toml: {e}")))?;
+        Manifest::from_toml(&manifest_text).map_err(|e| invalid_package(format!("{MANIFEST_FILE}: {e}")))?;
     let existed = registry.get(&manifest.id, &manifest.version).is_ok();
-    let package = registry.install_from_path(dir).map_err(|e| match e {
+    let package = registry.install(&manifest_text, &bytes).map_err(|e| match e {
         RegistryError::VersionConflict { id, version } => Error::conflict(
             "version_exists",
             format!(
@@ -61,7 +68,6 @@ pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Resu
         ),
         other => invalid_package(other.to_string()),
     })?;
-    let bytes = registry.component(&package).map_err(|e| invalid_package(e.to_string()))?;
     let checked = plugins.host().await?.install(&bytes, package.manifest.clone()).await;
     if let Err(e) = checked {
         if !existed {
@@ -124,7 +130,7 @@ pub(crate) fn enablement_view(row: &EnablementRow) -> Enablement {
         enabled_at: row.enabled_at,
         updated_at: row.updated_at,
         breaker: Breaker {
-            state: Breaker::at(Timestamp::now(), failures, row.tripped_until),
+            state: Breaker::at(Timestamp::now(), row.tripped_until),
             failures,
             open_until: row.tripped_until,
             last_error: row.last_error.clone(),

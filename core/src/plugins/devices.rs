@@ -104,10 +104,6 @@ fn driver_id(plugin: &str) -> Result<String> {
     Ok(catalogue::plugin_id(plugin)?.as_str().to_owned())
 }
 
-fn caller(principal: &Principal, ctx: &crate::auth::TenantCtx) -> ils_host_api::Caller {
-    super::routes::caller(principal, ctx)
-}
-
 /// Read device output with a driver: the measurements it holds.
 #[utoipa::path(post, path = "/devices/{plugin}/decode", tag = "plugins", security(("bearer" = [])),
     params(("plugin" = String, Path, description = "The driver plugin")), request_body = DeviceOutput,
@@ -124,13 +120,22 @@ async fn decode(
     let ctx = principal.tenant(Action::PluginsUse)?;
     let plugin = driver_id(&plugin)?;
     let data = req.encoding.bytes(req.data)?;
-    let caller = caller(&principal, &ctx);
-    match state
-        .plugins
-        .invoke(ctx.tenant_id, &plugin, Some(caller), Call::Decode { device: req.device, data })
-        .await?
-    {
-        Reply::Measurements { measurements } => Ok(Json(Decoded { measurements })),
+    let measurements = decode_with(&state, &principal, &ctx, &plugin, req.device, data).await?;
+    Ok(Json(Decoded { measurements }))
+}
+
+/// Device output read by the tenant's driver `plugin`, on behalf of the caller.
+async fn decode_with(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &crate::auth::TenantCtx,
+    plugin: &str,
+    device: String,
+    data: Vec<u8>,
+) -> Result<Vec<MeasurementView>> {
+    let caller = super::routes::caller(principal, ctx);
+    match state.plugins.invoke(ctx.tenant_id, plugin, Some(caller), Call::Decode { device, data }).await? {
+        Reply::Measurements { measurements } => Ok(measurements),
         _ => Err(Error::Internal("unexpected reply to decode".into())),
     }
 }
@@ -184,7 +189,7 @@ async fn send_job(
     let order = crate::orders::store::get(&mut tx, order_id).await?;
     tx.commit().await?;
     let job = serde_json::to_string(&order).map_err(|e| Error::Internal(e.to_string()))?;
-    let caller = caller(&principal, &ctx);
+    let caller = super::routes::caller(&principal, &ctx);
     let call = Call::EncodeJob { device: device.clone(), job };
     let Reply::Bytes { bytes } = state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
     else {
@@ -248,13 +253,7 @@ async fn read_refraction(
     crate::clinical::examinations::get(&mut tx, id).await?;
     tx.commit().await?;
     let data = req.encoding.bytes(req.data)?;
-    let caller = caller(&principal, &ctx);
-    let call = Call::Decode { device: req.device.clone(), data };
-    let Reply::Measurements { measurements } =
-        state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
-    else {
-        return Err(Error::Internal("unexpected reply to decode".into()));
-    };
+    let measurements = decode_with(&state, &principal, &ctx, &plugin, req.device.clone(), data).await?;
     let refraction = refraction(&measurements)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let source = serde_json::json!({ "plugin": plugin, "device": req.device });

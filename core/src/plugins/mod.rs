@@ -138,11 +138,10 @@ pub enum BreakerState {
 }
 
 impl Breaker {
-    fn at(now: Timestamp, failures: u32, open_until: Option<Timestamp>) -> BreakerState {
+    fn at(now: Timestamp, open_until: Option<Timestamp>) -> BreakerState {
         match open_until {
             Some(until) if until > now => BreakerState::Open,
             Some(_) => BreakerState::HalfOpen,
-            None if failures > 0 => BreakerState::Closed,
             None => BreakerState::Closed,
         }
     }

@@ -317,17 +317,10 @@ impl Plugins {
     /// The tenant's enabled plugin `plugin`, loaded; `None` when it is not enabled.
     pub(crate) async fn target(&self, tenant: TenantId, plugin: &str) -> Result<Option<Target>> {
         let mut tx = self.db.tenant_read(tenant).await?;
-        let Some(row) = store::enablement(&mut tx, plugin).await?.filter(|r| r.enabled) else {
-            tx.commit().await?;
-            return Ok(None);
-        };
-        let plan = super::catalogue::tenant_plan(&mut tx).await?;
-        let entry =
-            store::catalogue_of(tx.conn(), plugin).await?.into_iter().find(|c| c.version == row.version);
+        let found = store::enabled_target(&mut tx, plugin).await?;
         tx.commit().await?;
-        let entry =
-            entry.ok_or_else(|| Error::Internal(format!("{plugin} {} left the catalogue", row.version)))?;
-        let version = self.load(plugin, &row.version, &entry.digest).await?;
+        let Some(store::TargetRow { enablement: row, digest, plan }) = found else { return Ok(None) };
+        let version = self.load(plugin, &row.version, &digest).await?;
         Ok(Some(Target { tenant, plan, row, version }))
     }
 

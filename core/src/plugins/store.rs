@@ -82,6 +82,30 @@ pub(crate) async fn enablements(tx: &mut TenantTx) -> Result<Vec<EnablementRow>>
     Ok(query!(tx, query_as, fetch_all, sql, tenant)?)
 }
 
+/// A tenant's enabled plugin with what running it takes: its version's package digest and the
+/// tenant's plan.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct TargetRow {
+    #[sqlx(flatten)]
+    pub enablement: EnablementRow,
+    pub digest: String,
+    pub plan: Plan,
+}
+
+/// The enabled plugin `plugin` of the transaction's tenant, in one query (every plugin call
+/// starts here).
+pub(crate) async fn enabled_target(tx: &mut TenantTx, plugin: &str) -> Result<Option<TargetRow>> {
+    const SQL: &str = "SELECT tp.tenant_id, tp.plugin_id, tp.version, tp.enabled, tp.capabilities, tp.config,
+            tp.enabled_at, tp.updated_at, tp.failures, tp.tripped_until, tp.last_error, tp.last_error_at,
+            c.digest, t.plan
+        FROM tenant_plugins tp
+        JOIN plugin_catalogue c ON c.plugin_id = tp.plugin_id AND c.version = tp.version
+        JOIN tenants t ON t.id = tp.tenant_id
+        WHERE tp.tenant_id = $1 AND tp.plugin_id = $2 AND tp.enabled";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_optional, SQL, tenant, plugin)?)
+}
+
 /// Every enabled plugin of every tenant (platform scope: schedules).
 pub(crate) async fn enabled_everywhere(conn: &mut Conn) -> Result<Vec<EnablementRow>> {
     let sql = format!("{ENABLEMENT} WHERE enabled ORDER BY tenant_id, plugin_id");
