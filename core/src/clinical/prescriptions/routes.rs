@@ -52,7 +52,8 @@ impl EyeInput {
             self.prism_horizontal.as_ref().map(|p| (p.amount, p.base)),
             self.prism_vertical.as_ref().map(|p| (p.amount, p.base)),
         )?;
-        EyeRx::new(eye, &self.sphere, self.cylinder.as_deref(), self.axis, self.add.as_deref(), prism, steps)
+        let (cylinder, add) = (self.cylinder.as_deref(), self.add.as_deref());
+        Ok(EyeRx::new(eye, &self.sphere, cylinder, self.axis, add, prism, steps)?)
     }
 }
 
