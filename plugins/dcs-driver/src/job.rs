@@ -18,33 +18,14 @@
 //! - A job for one eye (`DO=R` or `L`) writes the other eye's side of every pair empty, PDs
 //!   and heights included.
 
+pub use ils_optics::{HorizontalBase, Power, VerticalBase};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
-pub use crate::power::Power;
+use crate::power;
 use crate::record::{Document, Record};
 use crate::trace::{Trace, read_traces};
 use crate::values::{Eyes, decimal_at, pair_of};
-
-/// Horizontal prism base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HorizontalBase {
-    /// Towards the nose.
-    In,
-    /// Away from the nose.
-    Out,
-}
-
-/// Vertical prism base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VerticalBase {
-    /// Up.
-    Up,
-    /// Down.
-    Down,
-}
 
 /// A prism component, as core writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,15 +40,16 @@ pub struct PrismPart<B> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EyeJob {
     /// Sphere.
+    #[serde(with = "power")]
     pub sphere: Power,
     /// Cylinder, in the form the order is written in.
-    #[serde(default)]
+    #[serde(default, with = "power::option")]
     pub cylinder: Option<Power>,
     /// Axis 1–180 (0 is read as 180); required with a cylinder.
     #[serde(default)]
     pub axis: Option<u16>,
     /// Reading addition.
-    #[serde(default)]
+    #[serde(default, with = "power::option")]
     pub add: Option<Power>,
     /// Horizontal prism.
     #[serde(default)]
@@ -262,21 +244,16 @@ impl EyeJob {
         Ok(())
     }
 
-    /// The prism as (magnitude Δ, base angle 0–360°), seen from the front.
+    /// The prism as (magnitude Δ, base angle 0–360°), seen from the front; an angle that would
+    /// be written `360.00` is 0°.
     fn prism_polar(&self, right_eye: bool) -> Option<(f64, f64)> {
-        if self.prism_horizontal.is_none() && self.prism_vertical.is_none() {
-            return None;
-        }
-        let h = self.prism_horizontal.map_or(0.0, |p| match (p.base, right_eye) {
-            (HorizontalBase::In, true) | (HorizontalBase::Out, false) => p.amount,
-            _ => -p.amount,
-        });
-        let v = self.prism_vertical.map_or(0.0, |p| match p.base {
-            VerticalBase::Up => p.amount,
-            VerticalBase::Down => -p.amount,
-        });
-        let angle = v.atan2(h).to_degrees().rem_euclid(360.0);
-        Some((h.hypot(v), if angle >= 359.995 { 0.0 } else { angle }))
+        let eye = if right_eye { ils_optics::Eye::Right } else { ils_optics::Eye::Left };
+        let (magnitude, angle) = ils_optics::resultant(
+            eye,
+            self.prism_horizontal.map(|p| (p.amount, p.base)),
+            self.prism_vertical.map(|p| (p.amount, p.base)),
+        )?;
+        Some((magnitude, if angle >= 359.995 { 0.0 } else { angle }))
     }
 
     fn set_prism_polar(&mut self, magnitude: f64, angle: f64, right_eye: bool) {
@@ -374,9 +351,9 @@ impl Job {
         let mut doc = Document::default();
         doc.push(rec("JOB", vec![self.number.clone()])?);
         doc.push(rec("DO", vec![self.eyes().letter().into()])?);
-        doc.push(rec("SPH", both(rx, |e, _| Some(e.sphere), Power::dcs))?);
+        doc.push(rec("SPH", both(rx, |e, _| Some(e.sphere), power::to_dcs))?);
         let cyl = |e: &EyeJob| e.cylinder.filter(|c| !c.is_zero());
-        doc.push(rec("CYL", both(rx, |e, _| Some(cyl(e).unwrap_or_default()), Power::dcs))?);
+        doc.push(rec("CYL", both(rx, |e, _| Some(cyl(e).unwrap_or_default()), power::to_dcs))?);
         doc.push(rec(
             "AX",
             both(
@@ -387,7 +364,7 @@ impl Job {
         )?);
         let eyes = || rx.right.iter().chain(rx.left.iter());
         if eyes().any(|e| e.add.is_some()) {
-            doc.push(rec("ADD", both(rx, |e, _| e.add, Power::dcs))?);
+            doc.push(rec("ADD", both(rx, |e, _| e.add, power::to_dcs))?);
         }
         if eyes().any(|e| e.prism_horizontal.is_some() || e.prism_vertical.is_some()) {
             let polar = |e: &EyeJob, right| Some(e.prism_polar(right).unwrap_or((0.0, 0.0)));
@@ -484,8 +461,8 @@ impl Job {
         in_range("AX", ax, 180.0, "an axis 0–180")?;
         in_range("PRVA", prva, 360.0, "a prism base 0–360°")?;
         in_range("PRVM", prvm, 30.0, "a prism 0–30 Δ")?;
-        let power = |label: &str, v: f64| {
-            Power::from_dioptres(v).ok_or_else(|| {
+        let read_power = |label: &str, v: f64| {
+            power::from_dioptres(v).ok_or_else(|| {
                 let r = doc.get(label);
                 Error {
                     line: r.map(Record::line),
@@ -497,13 +474,13 @@ impl Job {
         let eye = |sph: Option<f64>, i: usize| -> Result<Option<EyeJob>> {
             let Some(sph) = sph else { return Ok(None) };
             let pick = |p: (Option<f64>, Option<f64>)| if i == 0 { p.0 } else { p.1 };
-            let cylinder = pick(cyl).map(|c| power("CYL", c)).transpose()?.filter(|c| !c.is_zero());
+            let cylinder = pick(cyl).map(|c| read_power("CYL", c)).transpose()?.filter(|c| !c.is_zero());
             let axis = cylinder.and(pick(ax)).map(|a| if a == 0.0 { 180 } else { a as u16 });
             let mut e = EyeJob {
-                sphere: power("SPH", sph)?,
+                sphere: read_power("SPH", sph)?,
                 cylinder,
                 axis,
-                add: pick(add).map(|a| power("ADD", a)).transpose()?,
+                add: pick(add).map(|a| read_power("ADD", a)).transpose()?,
                 prism_horizontal: None,
                 prism_vertical: None,
             };
@@ -576,7 +553,7 @@ mod tests {
 
     fn eye(sph: &str) -> EyeJob {
         EyeJob {
-            sphere: Power::parse(sph).unwrap(),
+            sphere: power::parse(sph).unwrap(),
             cylinder: None,
             axis: None,
             add: None,
@@ -671,7 +648,7 @@ mod tests {
         e.axis = Some(90);
         assert!(e.check("right").unwrap_err().to_string().contains("an axis without a cylinder"));
         e.axis = None;
-        e.cylinder = Power::parse("-0.50");
+        e.cylinder = power::parse("-0.50");
         assert!(e.check("right").unwrap_err().to_string().contains("needs an axis"));
         e.axis = Some(181);
         assert!(e.check("right").unwrap_err().to_string().contains("outside 1–180"));

@@ -5,7 +5,7 @@
 //! - [`frame`]: `FS … RS CRC=… GS` frames with CRC-16/XMODEM, and the ACK/NAK [`frame::Link`].
 //! - [`session`]: the tracer handshake (INI, TRC) as a state machine the host drives.
 //! - [`trace`]: TRCFMT 1 shapes, with their box and circumference.
-//! - [`power`]: lens powers, parsed from orders and written as DCS writes them.
+//! - [`power`]: lens powers ([`ils_optics::Power`]), parsed from orders and written as DCS writes them.
 //! - [`job`]: a lab order (JSON) written as a DCS job, and read back.
 //! - [`measure`]: device output to measurements.
 //!

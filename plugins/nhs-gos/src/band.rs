@@ -18,75 +18,65 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// A lens power in hundredths of a dioptre (`-125` is −1.25 D), as ILS stores them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Power(i32);
+pub use ils_optics::Power;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// The largest power magnitude accepted (a lab refuses implausible powers).
-const MAX_POWER: i32 = 4000;
+const MAX_POWER: Power = Power::from_eighths(40 * 8);
 
-impl Power {
-    /// A power from hundredths of a dioptre, if plausible (|P| ≤ 40.00 D).
-    pub fn from_hundredths(h: i32) -> Option<Self> {
-        (h.abs() <= MAX_POWER).then_some(Self(h))
-    }
-
-    /// Hundredths of a dioptre.
-    pub fn hundredths(self) -> i32 {
-        self.0
-    }
-
-    fn from_dioptres(d: f64) -> Option<Self> {
-        if !d.is_finite() || d.abs() > f64::from(MAX_POWER) / 100.0 {
-            return None;
-        }
-        let h = (d * 100.0).round();
-        // Quarter steps, or the eighth steps some labs accept, written .12/.37/.62/.87.
-        if (d * 100.0 - h).abs() > 1e-6
-            || ![0.0, 12.0, 25.0, 37.0, 50.0, 62.0, 75.0, 87.0].contains(&(h.abs() % 100.0))
-        {
-            return None;
-        }
-        // `h` is within ±4000 here, so the cast cannot truncate.
-        #[allow(clippy::cast_possible_truncation)]
-        Self::from_hundredths(h as i32)
-    }
+/// `power` if it is plausible (|P| ≤ 40.00 D), else `None`.
+pub fn plausible(power: Power) -> Option<Power> {
+    (power.abs() <= MAX_POWER).then_some(power)
 }
 
-impl fmt::Display for Power {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { '-' } else { '+' };
-        write!(f, "{sign}{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
+/// A power from JSON dioptres, as a number or signed text: at most two decimals, in quarter
+/// steps or the eighth steps some labs accept (written .12/.37/.62/.87), within ±40.00.
+fn from_dioptres(d: f64) -> Option<Power> {
+    if !d.is_finite() || d.abs() > 40.0 {
+        return None;
     }
+    let h = (d * 100.0).round();
+    if (d * 100.0 - h).abs() > 1e-6
+        || ![0.0, 12.0, 25.0, 37.0, 50.0, 62.0, 75.0, 87.0].contains(&(h.abs() % 100.0))
+    {
+        return None;
+    }
+    // `h` is within ±4000 here, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    Power::from_hundredths(h as i32).and_then(plausible)
 }
 
-impl Serialize for Power {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+/// Reads a power as [`from_dioptres`] does: `-1.25`, `"-1.25"`, `"+0.12"`.
+fn read_power<'de, D: Deserializer<'de>>(d: D) -> Result<Power, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(f64),
+        Text(String),
     }
+    let value = match Raw::deserialize(d)? {
+        Raw::Number(n) => Some(n),
+        Raw::Text(t) => t.trim().replace('−', "-").parse::<f64>().ok(),
+    };
+    value.and_then(from_dioptres).ok_or_else(|| {
+        serde::de::Error::custom(
+            "a power is dioptres with at most two decimals, within ±40.00, such as -1.25",
+        )
+    })
 }
 
-impl<'de> Deserialize<'de> for Power {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f64),
-            Text(String),
-        }
-        let value = match Raw::deserialize(d)? {
-            Raw::Number(n) => Some(n),
-            Raw::Text(t) => t.trim().replace('−', "-").parse::<f64>().ok(),
-        };
-        value.and_then(Power::from_dioptres).ok_or_else(|| {
-            serde::de::Error::custom(
-                "a power is dioptres with at most two decimals, within ±40.00, such as -1.25",
-            )
-        })
-    }
+/// [`read_power`] for an optional power (`null` is none).
+fn read_optional_power<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Power>, D::Error> {
+    #[derive(Deserialize)]
+    struct Read(#[serde(deserialize_with = "read_power")] Power);
+    Ok(Option::<Read>::deserialize(d)?.map(|Read(p)| p))
 }
+
+/// Powers where the bands change.
+const TWO: Power = Power::from_eighths(2 * 8);
+const SIX: Power = Power::from_eighths(6 * 8);
+const TEN: Power = Power::from_eighths(10 * 8);
+const FOURTEEN: Power = Power::from_eighths(14 * 8);
 
 /// One eye of a spectacle prescription, as far as bands need it. Deserialising checks it: a
 /// cylinder needs an axis 1–180 (an entered 0 becomes 180), an axis needs a cylinder.
@@ -112,21 +102,22 @@ pub struct Eye {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEye {
+    #[serde(deserialize_with = "read_power")]
     sphere: Power,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "read_power")]
     cylinder: Power,
     #[serde(default)]
     axis: Option<u16>,
     #[serde(default)]
     prism: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "read_optional_power")]
     add: Option<Power>,
 }
 
 impl TryFrom<RawEye> for Eye {
     type Error = String;
     fn try_from(raw: RawEye) -> Result<Self, String> {
-        let axis = match (raw.cylinder.0, raw.axis) {
+        let axis = match (raw.cylinder.eighths(), raw.axis) {
             (0, Some(_)) => {
                 return Err("an axis without a cylinder: enter the cylinder, or remove the axis".into());
             }
@@ -146,16 +137,14 @@ impl TryFrom<RawEye> for Eye {
 }
 
 impl Eye {
-    /// The sphere as read for banding: the meridian of greatest magnitude, in hundredths.
-    pub fn sphere_read(&self) -> i32 {
-        let s = self.sphere.0;
-        let other = s + self.cylinder.0;
-        s.abs().max(other.abs())
+    /// The sphere as read for banding: the magnitude of the meridian of greatest magnitude.
+    pub fn sphere_read(&self) -> Power {
+        self.sphere.abs().max((self.sphere + self.cylinder).abs())
     }
 
-    /// The cylinder magnitude, in hundredths.
-    pub fn cylinder_read(&self) -> i32 {
-        self.cylinder.0.abs()
+    /// The cylinder magnitude.
+    pub fn cylinder_read(&self) -> Power {
+        self.cylinder.abs()
     }
 
     /// Whether the lens has prism.
@@ -166,11 +155,11 @@ impl Eye {
     /// The single-vision band of this lens.
     pub fn band(&self) -> Band {
         let (sph, cyl) = (self.sphere_read(), self.cylinder_read());
-        if sph > 1400 || cyl > 600 {
+        if sph > FOURTEEN || cyl > SIX {
             Band::D
-        } else if sph >= 1000 {
+        } else if sph >= TEN {
             Band::C
-        } else if sph <= 600 && cyl <= 200 {
+        } else if sph <= SIX && cyl <= TWO {
             Band::A
         } else {
             Band::B
@@ -179,7 +168,7 @@ impl Eye {
 
     /// Whether this lens is complex: 10.00 D or more in any meridian.
     pub fn is_complex(&self) -> bool {
-        self.sphere_read() >= 1000
+        self.sphere_read() >= TEN
     }
 }
 
@@ -290,8 +279,10 @@ pub struct BandRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EyeReading {
     /// The sphere read (magnitude of the strongest meridian).
+    #[serde(deserialize_with = "read_power")]
     pub sphere: Power,
     /// The cylinder read (magnitude).
+    #[serde(deserialize_with = "read_power")]
     pub cylinder: Power,
     /// This lens's band.
     pub band: Band,
@@ -319,7 +310,7 @@ pub struct BandResult {
 }
 
 fn reading(eye: &Eye) -> EyeReading {
-    EyeReading { sphere: Power(eye.sphere_read()), cylinder: Power(eye.cylinder_read()), band: eye.band() }
+    EyeReading { sphere: eye.sphere_read(), cylinder: eye.cylinder_read(), band: eye.band() }
 }
 
 /// The band of a pair of glasses.
@@ -340,11 +331,11 @@ pub fn calculate(req: &BandRequest) -> BandResult {
         format!(
             "Right reads sphere {} cylinder {} (band {}), left sphere {} cylinder {} (band {}); the higher \
              is {single}{}.",
-            right.sphere.abs_text(),
-            right.cylinder.abs_text(),
+            magnitude(right.sphere),
+            magnitude(right.cylinder),
             right.band,
-            left.sphere.abs_text(),
-            left.cylinder.abs_text(),
+            magnitude(left.sphere),
+            magnitude(left.cylinder),
             left.band,
             if multifocal { format!(", which for bifocals and varifocals is {band}") } else { String::new() }
         )
@@ -361,18 +352,19 @@ pub fn calculate(req: &BandRequest) -> BandResult {
     }
 }
 
-impl Power {
-    fn abs_text(self) -> String {
-        format!("{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
-    }
+/// A power's magnitude without its sign: `7.00`.
+fn magnitude(p: Power) -> String {
+    p.abs().to_string().trim_start_matches('+').to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// An eye from hundredths of a dioptre, as the rules are written.
     fn eye(sph: i32, cyl: i32) -> Eye {
-        Eye { sphere: Power(sph), cylinder: Power(cyl), ..Eye::default() }
+        let p = |h| Power::from_hundredths(h).unwrap();
+        Eye { sphere: p(sph), cylinder: p(cyl), ..Eye::default() }
     }
 
     fn band(sph: i32, cyl: i32) -> Band {
@@ -467,18 +459,21 @@ mod tests {
     fn powers_parse_from_numbers_and_signed_text() {
         let e: Eye = serde_json::from_str(r#"{"sphere": "-1.25", "cylinder": -0.5, "axis": 90}"#).unwrap();
         assert_eq!((e.sphere.hundredths(), e.cylinder.hundredths()), (-125, -50));
-        let e: Eye = serde_json::from_str(r#"{"sphere": "+0.12"}"#).unwrap();
-        assert_eq!(e.sphere.hundredths(), 12);
+        let e: Eye = serde_json::from_str(r#"{"sphere": "+0.12", "add": "+2.00"}"#).unwrap();
+        assert_eq!((e.sphere, e.add), (Power::from_eighths(1), Some(Power::from_eighths(16))));
         for bad in [
             r#"{"sphere": 50}"#,
             r#"{"sphere": "abc"}"#,
             r#"{"sphere": 1.125}"#,
             r#"{"sphere": 1e308}"#,
             r#"{"sphere": 1, "x": 1}"#,
+            r#"{"sphere": "+0.13"}"#,
+            r#"{"sphere": 40.25}"#,
+            r#"{"sphere": 1, "add": "x"}"#,
         ] {
             assert!(serde_json::from_str::<Eye>(bad).is_err(), "{bad}");
         }
-        assert_eq!(Power(-125).to_string(), "-1.25");
+        assert_eq!(serde_json::to_value(e).unwrap()["sphere"], "+0.12");
     }
 
     #[test]

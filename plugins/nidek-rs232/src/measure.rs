@@ -78,11 +78,10 @@ pub fn prescription_measurements(draft: &PrescriptionDraft) -> Vec<Measurement> 
     for (eye, s, pd) in
         [(&draft.right, Side::Right, draft.pd_right_mm), (&draft.left, Side::Left, draft.pd_left_mm)]
     {
-        let dioptres = |t: &str| t.parse::<f64>().ok();
-        out.extend(dioptres(&eye.sphere).map(|v| m("sphere".into(), v, "D", s)));
-        out.extend(eye.cylinder.as_deref().and_then(dioptres).map(|v| m("cylinder".into(), v, "D", s)));
+        out.push(m("sphere".into(), eye.sphere.dioptres(), "D", s));
+        out.extend(eye.cylinder.map(|v| m("cylinder".into(), v.dioptres(), "D", s)));
         out.extend(eye.axis.map(|v| m("axis".into(), f64::from(v), "deg", s)));
-        out.extend(eye.add.as_deref().and_then(dioptres).map(|v| m("add".into(), v, "D", s)));
+        out.extend(eye.add.map(|v| m("add".into(), v.dioptres(), "D", s)));
         out.extend(pd.map(|v| m("pd".into(), v, "mm", s)));
     }
     out

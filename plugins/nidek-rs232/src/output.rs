@@ -7,7 +7,9 @@
 //! - Text is 7-bit ASCII; any other byte, or a control byte inside a line, makes the line corrupt.
 //! - A refraction line is code (2), sphere (6), cylinder (6), axis (3). Fields missing at the end
 //!   of the line, or all blank, are absent; text after the axis is an error.
-//! - A power field is a sign (`+`/`-`, or a space for zero) then `d.dd` or `dd.dd` right-aligned.
+//! - A power field is a sign (`+`/`-`, or a space for zero) then `d.dd` or `dd.dd` right-aligned,
+//!   on a 0.125 D step: an eighth may be written `.12` or `.13` (`.37`/`.38`, …); a value between
+//!   steps (`+1.10`) is an error. Powers are [`ils_optics::Power`], exact eighths.
 //!   A zero cylinder means no cylinder, and its axis is dropped; an axis of 0 with a cylinder is 180.
 //! - Codes: ` R`/` L` lensmeter (in `@LM`), `O` objective, `f`/`F` far subjective/final,
 //!   `n`/`N` near, `a`/`A` add, `v`/`V` corrected acuity and `u`/`U` uncorrected acuity (lower
@@ -16,6 +18,8 @@
 //!   monocular, in mm. `WD` working distance in cm. `TT` is known and skipped. Any other code
 //!   is an error: a parity-damaged line must not pass as data.
 //! - Acuity is decimal (`1.0`, `0.8`) or a Snellen fraction (`6/6`, `20/40`), read as decimal.
+
+use ils_optics::Power;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -81,24 +85,6 @@ pub enum RefractionKind {
     Near(Stage),
 }
 
-/// A power in hundredths of a dioptre, as the device writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Hundredths(pub i32);
-
-impl Hundredths {
-    /// Dioptres.
-    pub fn dioptres(self) -> f64 {
-        f64::from(self.0) / 100.0
-    }
-
-    /// With its sign and two decimals, as core reads powers: `+10.00`, `-5.00`, `+0.00`.
-    pub fn signed(self) -> String {
-        let sign = if self.0 < 0 { '-' } else { '+' };
-        let abs = self.0.unsigned_abs();
-        format!("{sign}{}.{:02}", abs / 100, abs % 100)
-    }
-}
-
 /// One line of data.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reading {
@@ -109,9 +95,9 @@ pub enum Reading {
         /// The eye.
         eye: Eye,
         /// Sphere (absent when the field was blank).
-        sphere: Option<Hundredths>,
+        sphere: Option<Power>,
         /// Cylinder (absent when blank or zero).
-        cylinder: Option<Hundredths>,
+        cylinder: Option<Power>,
         /// Axis 1–180 (only with a cylinder).
         axis: Option<u16>,
     },
@@ -122,7 +108,7 @@ pub enum Reading {
         /// The eye.
         eye: Eye,
         /// The addition.
-        add: Hundredths,
+        add: Power,
     },
     /// Visual acuity, decimal.
     Acuity {
@@ -326,8 +312,8 @@ fn reading(text: &str, instrument: Instrument) -> std::result::Result<Option<Rea
                 return Err(ErrorKind::Field("add".into(), format!("text after it: {:?}", &rest[6..])));
             }
             match power(field, "add")? {
-                Some(add) if add.0 > 0 => Ok(Some(Reading::Add { stage: stage(c0), eye: e, add })),
-                Some(add) => Err(ErrorKind::Field("add".into(), format!("{} is not positive", add.signed()))),
+                Some(add) if add > Power::PLANO => Ok(Some(Reading::Add { stage: stage(c0), eye: e, add })),
+                Some(add) => Err(ErrorKind::Field("add".into(), format!("{add} is not positive"))),
                 None => Ok(None),
             }
         }
@@ -345,7 +331,7 @@ fn reading(text: &str, instrument: Instrument) -> std::result::Result<Option<Rea
     }
 }
 
-type Sca = (Option<Hundredths>, Option<Hundredths>, Option<u16>);
+type Sca = (Option<Power>, Option<Power>, Option<u16>);
 
 /// Sphere (6), cylinder (6), axis (3), fields missing at the end absent.
 fn sca(rest: &str) -> std::result::Result<Sca, ErrorKind> {
@@ -354,7 +340,7 @@ fn sca(rest: &str) -> std::result::Result<Sca, ErrorKind> {
         return Err(ErrorKind::Field("axis".into(), format!("text after it: {:?}", &rest[15..])));
     }
     let sphere = power(field(0, 6), "sphere")?;
-    let cylinder = power(field(6, 12), "cylinder")?.filter(|c| c.0 != 0);
+    let cylinder = power(field(6, 12), "cylinder")?.filter(|c| !c.is_zero());
     let axis_text = field(12, 15).trim();
     let axis = if axis_text.is_empty() {
         None
@@ -372,8 +358,9 @@ fn sca(rest: &str) -> std::result::Result<Sca, ErrorKind> {
     Ok((sphere, cylinder, cylinder.and(axis)))
 }
 
-/// A 6-character power field: sign (`+`, `-`, or space for zero) and `d.dd`/`dd.dd`.
-fn power(field: &str, what: &str) -> std::result::Result<Option<Hundredths>, ErrorKind> {
+/// A 6-character power field: sign (`+`, `-`, or space for zero) and `d.dd`/`dd.dd`, on an
+/// eighth step.
+fn power(field: &str, what: &str) -> std::result::Result<Option<Power>, ErrorKind> {
     if field.trim().is_empty() {
         return Ok(None);
     }
@@ -391,10 +378,12 @@ fn power(field: &str, what: &str) -> std::result::Result<Option<Hundredths>, Err
     }
     let value =
         whole.parse::<i32>().map_err(|_| bad())? * 100 + fraction.parse::<i32>().map_err(|_| bad())?;
+    let value = Power::from_hundredths(value)
+        .ok_or_else(|| ErrorKind::Field(what.into(), format!("{field:?} is not in 0.125 D steps")))?;
     match sign {
-        b'+' => Ok(Some(Hundredths(value))),
-        b'-' => Ok(Some(Hundredths(-value))),
-        b' ' if value == 0 => Ok(Some(Hundredths(0))),
+        b'+' => Ok(Some(value)),
+        b'-' => Ok(Some(-value)),
+        b' ' if value.is_zero() => Ok(Some(value)),
         b' ' => Err(ErrorKind::Field(what.into(), format!("{field:?} has no sign"))),
         _ => Err(bad()),
     }
@@ -448,6 +437,11 @@ mod tests {
         reading(line, Instrument::Refractor)
     }
 
+    /// A power from hundredths of a dioptre, as the device writes it.
+    fn p(hundredths: i32) -> Power {
+        Power::from_hundredths(hundredths).unwrap()
+    }
+
     #[test]
     fn fixed_width_refraction_lines() {
         assert_eq!(
@@ -455,8 +449,8 @@ mod tests {
             Some(Reading::Refraction {
                 kind: RefractionKind::Far(Stage::Final),
                 eye: Eye::Right,
-                sphere: Some(Hundredths(1000)),
-                cylinder: Some(Hundredths(-500)),
+                sphere: Some(p(1000)),
+                cylinder: Some(p(-500)),
                 axis: Some(90),
             })
         );
@@ -464,17 +458,13 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(
-            (sphere, cylinder, axis),
-            (Some(Hundredths(-25)), None, None),
-            "zero cylinder drops the axis"
-        );
+        assert_eq!((sphere, cylinder, axis), (Some(p(-25)), None, None), "zero cylinder drops the axis");
         let Some(Reading::Refraction { cylinder, axis, .. }) = one("OR+ 1.00- 0.50  0").unwrap() else {
             panic!()
         };
-        assert_eq!((cylinder, axis), (Some(Hundredths(-50)), Some(180)), "axis 0 is 180");
+        assert_eq!((cylinder, axis), (Some(p(-50)), Some(180)), "axis 0 is 180");
         let Some(Reading::Refraction { sphere, cylinder, .. }) = one("NR+ 2.50").unwrap() else { panic!() };
-        assert_eq!((sphere, cylinder), (Some(Hundredths(250)), None), "missing fields at the end are absent");
+        assert_eq!((sphere, cylinder), (Some(p(250)), None), "missing fields at the end are absent");
     }
 
     #[test]
@@ -491,8 +481,21 @@ mod tests {
         assert_eq!(err("QR+10.00"), "code: unknown code \"QR\"");
         assert_eq!(err("FR 1.00"), "sphere: \" 1.00\" has no sign");
         assert_eq!(err("AR- 1.00"), "add: -1.00 is not positive");
+        assert_eq!(err("FR+ 1.10"), "sphere: \"+ 1.10\" is not in 0.125 D steps");
         assert_eq!(err("VR 6/x"), "acuity: \"6/x\" is not decimal (1.0) or Snellen (6/6)");
         assert_eq!(err("PD64.0 32.0"), "PD: a right PD without a left one");
+    }
+
+    #[test]
+    fn an_eighth_step_reads_as_written_two_ways() {
+        for line in ["FR+ 1.12- 0.37 90", "FR+ 1.13- 0.38 90"] {
+            let Some(Reading::Refraction { sphere, cylinder, .. }) = one(line).unwrap() else { panic!() };
+            assert_eq!(
+                (sphere, cylinder),
+                (Some(Power::from_eighths(9)), Some(Power::from_eighths(-3))),
+                "{line}"
+            );
+        }
     }
 
     #[test]

@@ -11,22 +11,24 @@
 //! - `issued_on` is the header's date when it has one, else left out; `prescriber` is empty:
 //!   the clinician completes and signs the draft. Powers keep the device's cylinder form.
 
+use ils_optics::Power;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::output::{Eye, Hundredths, Instrument, Reading, RefractionKind, Stage, Transmission};
+use crate::output::{Eye, Instrument, Reading, RefractionKind, Stage, Transmission};
 
-/// One eye, as core's `EyeInput`.
+/// One eye, as core's `EyeInput`; powers are written with their sign and two decimals
+/// (`+10.00`, `+0.12` for an eighth).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EyeDraft {
-    /// Sphere with its sign, such as `+10.00`.
-    pub sphere: String,
-    /// Cylinder with its sign, absent for none.
-    pub cylinder: Option<String>,
+    /// Sphere, in the device's cylinder form.
+    pub sphere: Power,
+    /// Cylinder, absent for none.
+    pub cylinder: Option<Power>,
     /// Axis 1–180, with a cylinder.
     pub axis: Option<u16>,
     /// Reading addition.
-    pub add: Option<String>,
+    pub add: Option<Power>,
 }
 
 /// A prescription to be completed by the clinician, as core's `PrescriptionInput`.
@@ -53,9 +55,9 @@ pub struct PrescriptionDraft {
 
 #[derive(Default)]
 struct Finals {
-    far: Option<(Option<Hundredths>, Option<Hundredths>, Option<u16>)>,
-    near: Option<Hundredths>,
-    add: Option<Hundredths>,
+    far: Option<(Option<Power>, Option<Power>, Option<u16>)>,
+    near: Option<Power>,
+    add: Option<Power>,
 }
 
 fn sides(eye: Eye) -> &'static [usize] {
@@ -107,13 +109,8 @@ pub fn draft(transmission: &Transmission) -> Result<PrescriptionDraft> {
                 "no final far sphere for the {name} eye"
             ))));
         };
-        let add = finals.add.or_else(|| finals.near.map(|n| Hundredths(n.0 - sphere.0)).filter(|a| a.0 > 0));
-        Ok(EyeDraft {
-            sphere: sphere.signed(),
-            cylinder: cylinder.map(Hundredths::signed),
-            axis: cylinder.and(axis),
-            add: add.map(Hundredths::signed),
-        })
+        let add = finals.add.or_else(|| finals.near.map(|n| n - sphere).filter(|a| *a > Power::PLANO));
+        Ok(EyeDraft { sphere, cylinder, axis: cylinder.and(axis), add })
     };
     let (right, left) = (eye(right, "right")?, eye(left, "left")?);
     let model =

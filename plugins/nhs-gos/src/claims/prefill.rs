@@ -14,7 +14,7 @@ use ils_plugin_sdk::host::orders::{self, Order};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::band::{BandRequest, Eye, LensType, Power};
+use crate::band::{BandRequest, Eye, LensType, Power, plausible};
 use crate::claims::ClaimFields;
 use crate::date::Date;
 use crate::error::ApiError;
@@ -169,16 +169,18 @@ pub fn eyes_of(rx: &Prescription) -> Option<(Eye, Eye)> {
             (Some(_), Some(a @ 1..=180)) => Some(a),
             (Some(_), _) => return None,
         };
+        // ILS gives hundredths, an eighth rounded (0.125 D is 13): read back as the eighth.
+        let power = |h: i32| Power::from_hundredths(h).and_then(plausible);
         Some(Eye {
-            sphere: Power::from_hundredths(e.sphere)?,
+            sphere: power(e.sphere)?,
             cylinder: match cylinder {
-                Some(c) => Power::from_hundredths(c)?,
-                None => Power::default(),
+                Some(c) => power(c)?,
+                None => Power::PLANO,
             },
             axis,
             prism: None,
             add: match e.add {
-                Some(a) => Some(Power::from_hundredths(a)?),
+                Some(a) => Some(power(a)?),
                 None => None,
             },
         })
