@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ils_host_api::memory::InMemory;
+use ils_host_api::fakes::FakeServices;
 use ils_host_api::{
     EngineConfig, Event, Grants, HostConfig, InvocationContext, PluginEngine, PluginHost, TenantId,
 };
@@ -62,6 +62,16 @@ fn probe_component() -> Vec<u8> {
     std::fs::read(target.join("wasm32-wasip2/plugin/probe.wasm")).expect("probe.wasm")
 }
 
+/// Tenant `i` of a run: the same number is the same tenant.
+fn tenant(i: usize) -> TenantId {
+    TenantId::from(uuid::Uuid::from_u128(i as u128 + 1))
+}
+
+/// A context for tenant `i`, granting every capability the manifest declares.
+fn ctx(i: usize) -> InvocationContext {
+    InvocationContext::new(tenant(i)).with_grants(Grants::all())
+}
+
 fn event(what: &str, payload: &str) -> Event {
     Event { id: "bench".into(), kind: format!("probe.{what}"), occurred_at_ms: 0, payload: payload.into() }
 }
@@ -94,7 +104,7 @@ async fn main() {
     let engine =
         PluginEngine::new(EngineConfig { max_instances: 64, ..EngineConfig::default() }).expect("engine");
     let cache = std::env::temp_dir().join("ils-host-api-bench-cache");
-    let services = InMemory::new();
+    let services = FakeServices::new();
     let host = PluginHost::new(
         engine.clone(),
         services.services(),
@@ -103,16 +113,15 @@ async fn main() {
     .expect("host");
     let plugin =
         host.install(&bytes, Manifest::from_toml(MANIFEST).expect("manifest")).await.expect("install");
-    let ctx = |tenant: &str| InvocationContext::new(TenantId::new(tenant)).with_grants(Grants::all());
 
     // (a) no-op: the host against bare wasmtime, same engine, same component.
     let n = 2_000;
     for _ in 0..100 {
-        host.invoke_event(&plugin, ctx("t"), event("noop", "")).await.expect("warm-up");
+        host.invoke_event(&plugin, ctx(0), event("noop", "")).await.expect("warm-up");
     }
     let started = Instant::now();
     for _ in 0..n {
-        host.invoke_event(&plugin, ctx("t"), event("noop", "")).await.expect("noop");
+        host.invoke_event(&plugin, ctx(0), event("noop", "")).await.expect("noop");
     }
     let ils = per_call(started.elapsed(), n);
 
@@ -173,9 +182,7 @@ async fn main() {
     let mut native = Duration::MAX;
     for _ in 0..5 {
         let started = Instant::now();
-        host.invoke_event(&plugin, ctx("t"), event("compute", &iterations.to_string()))
-            .await
-            .expect("compute");
+        host.invoke_event(&plugin, ctx(0), event("compute", &iterations.to_string())).await.expect("compute");
         wasm = wasm.min(started.elapsed());
         let started = Instant::now();
         std::hint::black_box(probe::compute(std::hint::black_box(iterations)));
@@ -187,8 +194,7 @@ async fn main() {
     let mut rates = Vec::new();
     for tenants in [1usize, 100, 10_000] {
         for i in 0..tenants {
-            let t = TenantId::new(format!("tenant-{i}"));
-            services.set_config(&t, &id, serde_json::json!({ "n": i }));
+            services.set_config(&tenant(i), &id, serde_json::json!({ "n": i }));
         }
         let calls = 4_000usize;
         let workers = 8;
@@ -198,9 +204,7 @@ async fn main() {
             let (host, plugin) = (host.clone(), plugin.clone());
             tasks.push(tokio::spawn(async move {
                 for c in (w..calls).step_by(workers) {
-                    let tenant = format!("tenant-{}", c % tenants);
-                    let ctx = InvocationContext::new(TenantId::new(&tenant)).with_grants(Grants::all());
-                    host.invoke_event(&plugin, ctx, event("noop", "")).await.expect("invoke");
+                    host.invoke_event(&plugin, ctx(c % tenants), event("noop", "")).await.expect("invoke");
                 }
             }));
         }

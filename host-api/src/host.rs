@@ -6,6 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use ils_records::{
+    Caller, Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, TenantId,
+};
 use ils_registry::{ExtensionPoint, Manifest};
 use semver::Version;
 use tracing::Instrument;
@@ -20,11 +23,10 @@ use crate::cache::CompileCache;
 use crate::cap;
 use crate::engine::PluginEngine;
 use crate::error::{Breach, HostError, InstallError, InvokeError};
-use crate::extension::*;
-use crate::ids::{Caller, Scope, TenantId};
 use crate::inspect::inspect;
 use crate::limits::{Limit, Limits};
 use crate::metrics::{InvocationReport, MetricsSink, NoMetrics};
+use crate::scope::Scope;
 use crate::services::HostServices;
 use crate::state::{Grants, Invocation, Limiter, StoreState};
 
@@ -42,10 +44,11 @@ pub struct HostConfig {
     pub allow_private_networks: bool,
 }
 
-/// Who an invocation runs for and what it may do; built by the embedder for every call.
+/// Who an invocation runs for and what it may do, in typed values: built by the embedder for
+/// every call; the host derives the invocation's [`Scope`] from it once.
 #[derive(Debug, Clone)]
 pub struct InvocationContext {
-    /// The tenant.
+    /// The tenant the plugin runs for.
     pub tenant: TenantId,
     /// Capabilities the tenant granted (declared ∩ consented ∩ plan).
     pub grants: Grants,
@@ -386,7 +389,7 @@ impl PluginHost {
         let span = tracing::info_span!("plugin.invoke", tenant = %ctx.tenant, plugin = %manifest.id,
             version = %manifest.version, export);
         let started = Instant::now();
-        let tenant = ctx.tenant.clone();
+        let tenant = ctx.tenant;
         let (result, usage) = self.run(plugin, ctx, limits, call).instrument(span.clone()).await;
         let outcome = match &result {
             Ok(_) => "ok",

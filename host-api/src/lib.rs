@@ -12,22 +12,26 @@
 //!   bounded input and output. A denied capability is an error the plugin sees; a breached
 //!   limit stops the plugin ([`InvokeError::LimitExceeded`]); neither affects the host.
 //! - The embedder (ILS core) provides the capabilities through the traits in [`services`]
-//!   (no database types here); [`memory::InMemory`] implements them all for tests.
+//!   (no database types here); [`fakes::FakeServices`] fakes them all for tests.
+//! - What crosses the boundary is typed, and defined once for host and plugins in
+//!   [`ils_records`]: the tenant is a [`TenantId`] (a UUID), the plugin a registry `PluginId`,
+//!   its version a `semver::Version`; the host builds each invocation's [`Scope`] from them once,
+//!   so a service never parses text to learn who is calling.
 //!
 //! ```no_run
-//! use ils_host_api::memory::InMemory;
+//! use ils_host_api::fakes::FakeServices;
 //! use ils_host_api::{Event, Grants, HostConfig, InvocationContext, PluginEngine, PluginHost, TenantId};
 //! use ils_registry::Manifest;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = PluginEngine::new(Default::default())?;
 //! let config = HostConfig { cache_dir: "/var/cache/ils/plugins".into(), allow_private_networks: false };
-//! let host = PluginHost::new(engine, InMemory::new().services(), config)?;
+//! let host = PluginHost::new(engine, FakeServices::new().services(), config)?;
 //!
 //! let manifest = Manifest::from_toml(&std::fs::read_to_string("ils-plugin.toml")?)?;
 //! let plugin = host.install(&std::fs::read("order_notes.wasm")?, manifest).await?;
 //!
-//! let ctx = InvocationContext::new(TenantId::new("bright-eyes")).with_grants(Grants::all());
+//! let ctx = InvocationContext::new(TenantId::new()).with_grants(Grants::all());
 //! let event = Event { id: "ev-1".into(), kind: "order.created".into(), occurred_at_ms: 0,
 //!                     payload: r#"{"order_id":"o-1"}"#.into() };
 //! host.invoke_event(&plugin, ctx, event).await?;
@@ -39,21 +43,22 @@ mod cache;
 mod cap;
 pub mod engine;
 pub mod error;
-pub mod extension;
+pub mod fakes;
 pub mod host;
-pub mod ids;
 mod inspect;
 pub mod limits;
-pub mod memory;
 pub mod metrics;
+mod scope;
 pub mod services;
 mod state;
 
 pub use engine::{EngineConfig, PluginEngine};
 pub use error::{GuestError, HostError, InstallError, InvokeError};
-pub use extension::{Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side};
 pub use host::{HostConfig, InvocationContext, PluginHost, PluginVersion};
-pub use ids::{Caller, Scope, TenantId};
+pub use ils_records::{
+    Caller, Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side, TenantId,
+};
 pub use inspect::SDK_STAMP_SECTION;
 pub use limits::{Limit, Limits};
+pub use scope::Scope;
 pub use state::Grants;

@@ -3,18 +3,17 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use ils_records::TenantId;
 use ils_registry::PluginId;
-
-use crate::ids::TenantId;
 
 /// One invocation, measured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationReport {
-    /// Tenant.
+    /// The tenant the plugin ran for.
     pub tenant: TenantId,
-    /// Plugin.
+    /// The plugin, as its manifest names it.
     pub plugin: PluginId,
-    /// Plugin version.
+    /// The plugin's version.
     pub version: semver::Version,
     /// Extension point, such as `event-handler.handle`.
     pub export: &'static str,

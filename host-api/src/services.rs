@@ -1,14 +1,18 @@
 //! What the embedder (ILS core) provides: one trait per capability, with no database types.
 //! Every method receives the invocation's [`Scope`]; implementations must confine reads and
-//! writes to `scope.tenant` (and, for kv, `scope.plugin`). In-memory implementations for tests
-//! are in [`crate::memory`].
+//! writes to `scope.tenant` (and, for kv, `scope.plugin`). Test fakes of every trait are in
+//! [`crate::fakes`].
+//!
+//! The records the services exchange are `ils-records`' (re-exported here), the same types the
+//! plugin SDK gives plugins.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use ils_records::{Eye, Order, OrderStatus, Patient, Prescription, PublishedEvent, StockLevel};
 use serde_json::Value;
 
-use crate::ids::Scope;
+use crate::scope::Scope;
 
 /// Why a service call failed. The host turns these into guest-visible errors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,60 +58,11 @@ pub trait KvStore: Send + Sync {
     async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>>;
 }
 
-/// An event a plugin publishes; the embedder stores it with the invocation's outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedEvent {
-    /// `plugin.<plugin-id>.<kind>`.
-    pub kind: String,
-    /// JSON payload.
-    pub payload: Value,
-}
-
 /// Where published events go (core: the transactional outbox).
 #[async_trait]
 pub trait EventSink: Send + Sync {
     /// Publishes one event for `scope.tenant`.
     async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()>;
-}
-
-/// Lifecycle status of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Placed, not started.
-    Pending,
-    /// Being made.
-    InProduction,
-    /// Being checked.
-    QualityCheck,
-    /// Sent.
-    Shipped,
-    /// Closed.
-    Completed,
-    /// Paused.
-    OnHold,
-    /// Cancelled.
-    Cancelled,
-}
-
-/// An order as plugins see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Order {
-    /// Id.
-    pub id: String,
-    /// Human reference.
-    pub reference: String,
-    /// Status.
-    pub status: OrderStatus,
-    /// Ordering practice (tenant id).
-    pub practice_id: String,
-    /// Lab (tenant id).
-    pub lab_id: String,
-    /// Placed at, ms since the epoch.
-    pub created_at_ms: i64,
-    /// Due date, `YYYY-MM-DD`.
-    pub due_date: Option<String>,
-    /// Details as JSON.
-    pub details: Value,
 }
 
 /// Orders of a tenant.
@@ -134,51 +89,6 @@ pub trait OrdersService: Send + Sync {
     ) -> ServiceResult<Order>;
 }
 
-/// A patient as plugins see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Patient {
-    /// Id.
-    pub id: String,
-    /// Given name.
-    pub given_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// `YYYY-MM-DD`.
-    pub date_of_birth: String,
-    /// NHS number.
-    pub nhs_number: Option<String>,
-}
-
-/// One eye of a prescription, powers in hundredths of a dioptre.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct EyeRx {
-    /// Sphere.
-    pub sphere: i32,
-    /// Cylinder (minus form).
-    pub cylinder: Option<i32>,
-    /// Axis, degrees.
-    pub axis: Option<u16>,
-    /// Reading addition.
-    pub add: Option<i32>,
-}
-
-/// A prescription as plugins see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prescription {
-    /// Id.
-    pub id: String,
-    /// Patient id.
-    pub patient_id: String,
-    /// `YYYY-MM-DD`.
-    pub issued_on: String,
-    /// `YYYY-MM-DD`.
-    pub expires_on: Option<String>,
-    /// Right eye.
-    pub right: EyeRx,
-    /// Left eye.
-    pub left: EyeRx,
-}
-
 /// Read access to clinical records. **Implementations must audit every successful read**
 /// (the reader is `scope.plugin`, on behalf of `scope.caller` when there is one).
 #[async_trait]
@@ -187,19 +97,6 @@ pub trait ClinicalReader: Send + Sync {
     async fn patient(&self, scope: &Scope, id: &str) -> ServiceResult<Patient>;
     /// One prescription.
     async fn prescription(&self, scope: &Scope, id: &str) -> ServiceResult<Prescription>;
-}
-
-/// Stock of one item at one location.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StockLevel {
-    /// Item id.
-    pub item_id: String,
-    /// SKU.
-    pub sku: String,
-    /// Location id.
-    pub location_id: String,
-    /// Units on hand.
-    pub on_hand: i64,
 }
 
 /// Read access to stock.
@@ -212,19 +109,19 @@ pub trait InventoryReader: Send + Sync {
 /// Everything the embedder provides, as shared trait objects.
 #[derive(Clone)]
 pub struct HostServices {
-    /// Tenant configuration.
+    /// The tenant's configuration of each plugin (`config`).
     pub config: Arc<dyn ConfigSource>,
-    /// Tenant secrets.
+    /// The tenant's secrets for each plugin (`secrets`).
     pub secrets: Arc<dyn SecretStore>,
-    /// Key-value storage.
+    /// Key-value storage per tenant and plugin (`kv`).
     pub kv: Arc<dyn KvStore>,
-    /// Event publishing.
+    /// Where published events go (`events`).
     pub events: Arc<dyn EventSink>,
-    /// Orders.
+    /// The tenant's orders: read, annotate, transition (`orders`).
     pub orders: Arc<dyn OrdersService>,
-    /// Clinical records (audited).
+    /// Patients and prescriptions, every read audited (`clinical`).
     pub clinical: Arc<dyn ClinicalReader>,
-    /// Stock.
+    /// Stock levels (`inventory`).
     pub inventory: Arc<dyn InventoryReader>,
 }
 

@@ -14,8 +14,8 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::cap;
 use crate::error::Breach;
-use crate::ids::Scope;
 use crate::limits::{Limit, Limits};
+use crate::scope::Scope;
 
 /// Capabilities a tenant granted a plugin: declared in the manifest, consented to by a tenant
 /// admin and allowed by the tenant's plan. The embedder computes it; the host also intersects

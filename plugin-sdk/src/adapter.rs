@@ -8,76 +8,38 @@ use crate::__bindings::ils::platform::types::PluginError;
 use crate::__bindings::wasi::http::types::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use crate::{Error, Event, Plugin, ReportFormat, Request, Side};
+use crate::{Plugin, Request};
 
 /// Implements every export for `T`.
 #[doc(hidden)]
 pub struct Adapter<T>(PhantomData<T>);
 
-fn wit_err(e: Error) -> PluginError {
-    PluginError { message: e.message, retryable: e.retryable }
-}
-
 impl<T: Plugin> x::event_handler::Guest for Adapter<T> {
     fn handle(event: x::event_handler::Event) -> Result<(), PluginError> {
-        let event = Event {
-            id: event.id,
-            kind: event.kind,
-            occurred_at_ms: event.occurred_at,
-            payload: event.payload,
-        };
-        T::handle_event(event).map_err(wit_err)
+        T::handle_event(event.into()).map_err(Into::into)
     }
 }
 
 impl<T: Plugin> x::scheduled::Guest for Adapter<T> {
     fn run(job: String, scheduled_at: i64) -> Result<(), PluginError> {
-        T::run_job(&job, scheduled_at).map_err(wit_err)
+        T::run_job(&job, scheduled_at).map_err(Into::into)
     }
 }
 
 impl<T: Plugin> x::equipment_driver::Guest for Adapter<T> {
     fn decode(device: String, data: Vec<u8>) -> Result<Vec<x::equipment_driver::Measurement>, PluginError> {
-        let list = T::decode(&device, &data).map_err(wit_err)?;
-        Ok(list
-            .into_iter()
-            .map(|m| x::equipment_driver::Measurement {
-                name: m.name,
-                value: m.value,
-                unit: m.unit,
-                side: match m.side {
-                    Side::Right => x::equipment_driver::Side::Right,
-                    Side::Left => x::equipment_driver::Side::Left,
-                    Side::Both => x::equipment_driver::Side::Both,
-                },
-            })
-            .collect())
+        let list = T::decode(&device, &data)?;
+        Ok(list.into_iter().map(Into::into).collect())
     }
 
     fn encode_job(device: String, job: String) -> Result<Vec<u8>, PluginError> {
-        T::encode_job(&device, &job).map_err(wit_err)
-    }
-}
-
-fn format_to_wit(f: ReportFormat) -> x::report_provider::ReportFormat {
-    match f {
-        ReportFormat::Csv => x::report_provider::ReportFormat::Csv,
-        ReportFormat::Html => x::report_provider::ReportFormat::Html,
-        ReportFormat::Pdf => x::report_provider::ReportFormat::Pdf,
+        T::encode_job(&device, &job).map_err(Into::into)
     }
 }
 
 impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
     fn list_reports() -> Vec<x::report_provider::ReportInfo> {
-        T::list_reports()
-            .into_iter()
-            .map(|r| x::report_provider::ReportInfo {
-                id: r.id,
-                title: r.title,
-                description: r.description,
-                formats: r.formats.into_iter().map(format_to_wit).collect(),
-            })
-            .collect()
+        T::list_reports().into_iter().map(Into::into).collect()
     }
 
     fn render(
@@ -85,31 +47,13 @@ impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
         params: String,
         format: x::report_provider::ReportFormat,
     ) -> Result<x::report_provider::RenderedReport, PluginError> {
-        let format = match format {
-            x::report_provider::ReportFormat::Csv => ReportFormat::Csv,
-            x::report_provider::ReportFormat::Html => ReportFormat::Html,
-            x::report_provider::ReportFormat::Pdf => ReportFormat::Pdf,
-        };
-        let r = T::render_report(&id, &params, format).map_err(wit_err)?;
-        Ok(x::report_provider::RenderedReport {
-            content_type: r.content_type,
-            file_name: r.file_name,
-            body: r.body,
-        })
+        Ok(T::render_report(&id, &params, format.into())?.into())
     }
 }
 
 impl<T: Plugin> x::recommender::Guest for Adapter<T> {
     fn recommend(kind: String, input: String) -> Result<Vec<x::recommender::Recommendation>, PluginError> {
-        let list = T::recommend(&kind, &input).map_err(wit_err)?;
-        Ok(list
-            .into_iter()
-            .map(|r| x::recommender::Recommendation {
-                subject: r.subject,
-                score: r.score,
-                explanation: r.explanation,
-            })
-            .collect())
+        Ok(T::recommend(&kind, &input)?.into_iter().map(Into::into).collect())
     }
 }
 

@@ -6,19 +6,6 @@ use crate::HostError;
 #[cfg(target_arch = "wasm32")]
 use crate::__bindings::ils::platform as wit;
 
-#[cfg(target_arch = "wasm32")]
-impl From<wit::types::Error> for HostError {
-    fn from(e: wit::types::Error) -> Self {
-        match e {
-            wit::types::Error::Denied(m) => Self::Denied(m),
-            wit::types::Error::NotFound => Self::NotFound,
-            wit::types::Error::Invalid(m) => Self::Invalid(m),
-            wit::types::Error::TooLarge => Self::TooLarge,
-            wit::types::Error::Unavailable(m) => Self::Unavailable(m),
-        }
-    }
-}
-
 /// Key-value storage private to this plugin and tenant (capability `kv`).
 pub mod kv {
     use super::*;
@@ -125,7 +112,9 @@ pub mod events {
 
 /// Who the plugin runs for.
 pub mod context {
-    /// The tenant's id.
+    pub use ils_records::Caller;
+
+    /// The tenant's id in ILS (a UUID as text; opaque to plugins: compare it, don't parse it).
     pub fn tenant_id() -> String {
         #[cfg(target_arch = "wasm32")]
         return super::wit::context::tenant_id();
@@ -133,7 +122,7 @@ pub mod context {
         crate::testing::with(|s| s.tenant.clone())
     }
 
-    /// The plugin's id.
+    /// The plugin's id, as in its manifest.
     pub fn plugin_id() -> String {
         #[cfg(target_arch = "wasm32")]
         return super::wit::context::plugin_id();
@@ -141,53 +130,34 @@ pub mod context {
         crate::testing::with(|s| s.plugin.clone())
     }
 
-    /// The signed-in user's id and roles, for HTTP routes.
-    pub fn caller() -> Option<(String, Vec<String>)> {
+    /// The signed-in user on whose behalf a route runs; none for events and jobs.
+    pub fn caller() -> Option<Caller> {
         #[cfg(target_arch = "wasm32")]
-        return super::wit::context::current_caller().map(|c| (c.user_id, c.roles));
+        return super::wit::context::current_caller().map(Into::into);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| s.caller.clone())
     }
 }
 
-/// Logging into the host's logs.
+/// Logging into the host's logs, tagged with tenant and plugin (always available; lines past
+/// the per-invocation budget are dropped).
 pub mod log {
-    /// Severity.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Level {
-        /// Debug detail.
-        Debug,
-        /// Normal operation.
-        Info,
-        /// Something unexpected.
-        Warn,
-        /// A failure.
-        Error,
-    }
+    pub use ils_records::log::Level;
 
     /// Writes a log line.
     pub fn log(level: Level, message: &str) {
         #[cfg(target_arch = "wasm32")]
-        {
-            use super::wit::log::Level as L;
-            let l = match level {
-                Level::Debug => L::Debug,
-                Level::Info => L::Info,
-                Level::Warn => L::Warn,
-                Level::Error => L::Error,
-            };
-            super::wit::log::log(l, message);
-        }
+        super::wit::log::log(level.into(), message);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| s.logs.push(format!("{level:?} {message}")));
     }
 
-    /// Info line.
+    /// Writes a line at [`Level::Info`].
     pub fn info(message: &str) {
         log(Level::Info, message)
     }
 
-    /// Warning line.
+    /// Writes a line at [`Level::Warn`].
     pub fn warn(message: &str) {
         log(Level::Warn, message)
     }
@@ -198,36 +168,15 @@ pub mod orders;
 
 /// Stock of the tenant, read only (capability `inventory-read`).
 pub mod inventory {
-    use super::*;
+    pub use ils_records::StockLevel;
 
-    /// Units on hand of one item at one location.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct StockLevel {
-        /// Item id.
-        pub item_id: String,
-        /// SKU.
-        pub sku: String,
-        /// Location id.
-        pub location_id: String,
-        /// Units on hand.
-        pub on_hand: i64,
-    }
+    use super::*;
 
     /// Stock of the item with `sku` at every location.
     pub fn stock_by_sku(sku: &str) -> Result<Vec<StockLevel>, HostError> {
         #[cfg(target_arch = "wasm32")]
         return wit::inventory::stock_by_sku(sku)
-            .map(|levels| {
-                levels
-                    .into_iter()
-                    .map(|l| StockLevel {
-                        item_id: l.item_id,
-                        sku: l.sku,
-                        location_id: l.location_id,
-                        on_hand: l.on_hand,
-                    })
-                    .collect()
-            })
+            .map(|levels| levels.into_iter().map(Into::into).collect())
             .map_err(Into::into);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {

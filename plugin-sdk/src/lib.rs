@@ -7,6 +7,10 @@
 //! compiled for your machine instead of wasm, they talk to a [`testing::MockHost`], so
 //! `cargo test` exercises your logic without wasm or ILS.
 //!
+//! The records plugins and ILS exchange ([`Event`], [`Measurement`], orders, prescriptions…)
+//! are the `ils-records` types the host uses too; prescription powers are
+//! [`ils_optics::Power`]s, exact eighths of a dioptre.
+//!
 //! ```
 //! use ils_plugin_sdk::{export_plugin, host::kv, Error, Event, OrderEvent, Plugin, Request, Response};
 //!
@@ -46,6 +50,7 @@
 #[path = "bindings.rs"]
 pub mod __bindings;
 mod adapter;
+mod convert;
 mod error;
 pub mod host;
 pub mod http;
@@ -54,6 +59,7 @@ pub mod testing;
 mod types;
 
 pub use error::{Error, HostError};
+pub use ils_records::{Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side};
 pub use types::*;
 
 #[doc(hidden)]

@@ -26,13 +26,13 @@ type HttpHandler = Rc<dyn Fn(&OutboundRequest) -> Result<Response, HostError>>;
 /// An outbound request the plugin sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundRequest {
-    /// Method.
+    /// `GET`, `POST`…
     pub method: String,
-    /// Full URL.
+    /// The full URL, scheme and host included.
     pub url: String,
-    /// Headers.
+    /// Header names and values, in the order the plugin set them.
     pub headers: Vec<(String, String)>,
-    /// Body.
+    /// The request body, as sent.
     pub body: Vec<u8>,
 }
 
@@ -49,7 +49,7 @@ pub(crate) struct State {
     pub(crate) sent: Vec<OutboundRequest>,
     pub(crate) http: Option<HttpHandler>,
     pub(crate) patients: BTreeMap<String, crate::host::clinical::Patient>,
-    pub(crate) caller: Option<(String, Vec<String>)>,
+    pub(crate) caller: Option<crate::host::context::Caller>,
     pub(crate) prescriptions: BTreeMap<String, Prescription>,
     pub(crate) orders: BTreeMap<String, Order>,
     /// For an order on hold, the status it resumes to.
@@ -181,7 +181,8 @@ impl MockHost {
 
     /// Sets the signed-in user routes see (`host::context::caller`).
     pub fn set_caller(&self, user_id: &str, roles: &[&str]) -> &Self {
-        with(|s| s.caller = Some((user_id.into(), roles.iter().map(|r| r.to_string()).collect())));
+        let roles = roles.iter().map(|r| r.to_string()).collect();
+        with(|s| s.caller = Some(crate::host::context::Caller { user_id: user_id.into(), roles }));
         self
     }
 
@@ -288,7 +289,10 @@ mod tests {
         assert_eq!(secrets::get("token").unwrap().as_deref(), Some("s3cret"));
         assert_eq!(secrets::get("other").unwrap(), None);
         assert_eq!(context::tenant_id(), "bright-eyes");
-        assert_eq!(context::caller(), Some(("u-1".to_string(), vec!["ecp".to_string()])));
+        assert_eq!(
+            context::caller(),
+            Some(context::Caller { user_id: "u-1".to_string(), roles: vec!["ecp".to_string()] })
+        );
         assert_eq!(clinical::patient("p-1").unwrap().family_name, "Smith");
         assert_eq!(clinical::patient("p-2"), Err(HostError::NotFound));
         events::publish("done", &serde_json::json!({"n": 1})).unwrap();

@@ -1,31 +1,10 @@
-//! Inputs and outputs of the extension points, and typed events.
+//! The SDK's own types: typed event payloads and the HTTP request and response a plugin's routes
+//! see. The records of the extension points (events, measurements, reports…) are
+//! `ils-records`', re-exported at the crate root.
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
-use crate::Error;
-
-/// An event the plugin subscribed to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    /// Stable id: the same on redelivery (use it to make handling idempotent).
-    pub id: String,
-    /// Kind, such as `order.created`.
-    pub kind: String,
-    /// When it happened, ms since the Unix epoch.
-    pub occurred_at_ms: i64,
-    /// The JSON payload.
-    pub payload: String,
-}
-
-impl Event {
-    /// The payload as a typed value, such as [`OrderEvent`].
-    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        Ok(serde_json::from_str(&self.payload)?)
-    }
-}
-
-/// The payload of `order.*` events.
+/// The payload of `order.*` events ([`crate::Event::payload_as`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct OrderEvent {
     /// The order's id.
@@ -67,11 +46,11 @@ impl Request {
 /// An HTTP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// Status code.
+    /// The HTTP status code.
     pub status: u16,
-    /// Headers.
+    /// Header names and values (`content-type` set by [`Response::json`] and [`Response::text`]).
     pub headers: Vec<(String, String)>,
-    /// Body.
+    /// The response body.
     pub body: Vec<u8>,
 }
 
@@ -99,74 +78,4 @@ impl Response {
     pub fn not_found() -> Self {
         Self::text(404, "not found")
     }
-}
-
-/// Which eye a measurement belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// Right (OD).
-    Right,
-    /// Left (OS).
-    Left,
-    /// Both, or not eye specific.
-    Both,
-}
-
-/// A value decoded from device output.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measurement {
-    /// What was measured.
-    pub name: String,
-    /// The value.
-    pub value: f64,
-    /// Its unit.
-    pub unit: String,
-    /// The eye.
-    pub side: Side,
-}
-
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// CSV.
-    Csv,
-    /// HTML.
-    Html,
-    /// PDF.
-    Pdf,
-}
-
-/// A report the plugin offers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportInfo {
-    /// Stable id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// One sentence.
-    pub description: String,
-    /// Formats.
-    pub formats: Vec<ReportFormat>,
-}
-
-/// A rendered report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedReport {
-    /// Media type.
-    pub content_type: String,
-    /// File name.
-    pub file_name: String,
-    /// Content.
-    pub body: Vec<u8>,
-}
-
-/// A recommendation, with its reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recommendation {
-    /// What is suggested.
-    pub subject: String,
-    /// 0 to 1.
-    pub score: f32,
-    /// Why.
-    pub explanation: String,
 }

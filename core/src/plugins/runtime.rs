@@ -333,7 +333,7 @@ impl Plugins {
             .split_whitespace()
             .filter_map(|name| Capability::ALL.into_iter().find(|c| c.as_str() == name))
             .collect();
-        let ctx = InvocationContext::new(HostTenant::new(target.tenant.to_string()))
+        let ctx = InvocationContext::new(HostTenant::from(target.tenant.as_uuid()))
             .with_grants(grants)
             .with_limits(plan_limits(target.plan));
         match caller {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use ils_host_api::Scope;
 use ils_host_api::services::{
-    ClinicalReader, ConfigSource, EventSink, EyeRx, HostServices, InventoryReader, KvStore, Order,
-    OrderStatus, OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError,
-    ServiceResult, StockLevel,
+    ClinicalReader, ConfigSource, EventSink, Eye, HostServices, InventoryReader, KvStore, Order, OrderStatus,
+    OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError, ServiceResult,
+    StockLevel,
 };
 use serde_json::Value;
 
@@ -59,8 +59,9 @@ fn service_error(e: Error) -> ServiceError {
     }
 }
 
-fn tenant_of(scope: &Scope) -> ServiceResult<TenantId> {
-    scope.tenant.as_str().parse().map_err(|_| ServiceError::Invalid("unknown tenant".into()))
+/// The invocation's tenant as core's id (the host carries the same UUID, typed).
+fn tenant_of(scope: &Scope) -> TenantId {
+    TenantId::from(scope.tenant.as_uuid())
 }
 
 fn id<T: std::str::FromStr>(text: &str) -> ServiceResult<T> {
@@ -79,7 +80,7 @@ fn actor(scope: &Scope) -> AuditCtx {
 
 impl DbServices {
     async fn tx(&self, scope: &Scope) -> ServiceResult<TenantTx> {
-        self.db.tenant(tenant_of(scope)?).await.map_err(unavailable)
+        self.db.tenant(tenant_of(scope)).await.map_err(unavailable)
     }
 
     async fn finish<T>(&self, tx: TenantTx, result: Result<T, Error>) -> ServiceResult<T> {
@@ -222,7 +223,7 @@ fn plugin_ctx(tenant: TenantId, scope: &Scope) -> TenantCtx {
 #[async_trait]
 impl OrdersService for DbServices {
     async fn get(&self, scope: &Scope, order: &str) -> ServiceResult<Order> {
-        let tenant = tenant_of(scope)?;
+        let tenant = tenant_of(scope);
         let mut tx = self.tx(scope).await?;
         let found = crate::orders::store::get(&mut tx, id::<OrderId>(order)?).await;
         Ok(order_to_host(tenant, &self.finish(tx, found).await?))
@@ -234,7 +235,7 @@ impl OrdersService for DbServices {
         status: Option<OrderStatus>,
         limit: usize,
     ) -> ServiceResult<Vec<Order>> {
-        let tenant = tenant_of(scope)?;
+        let tenant = tenant_of(scope);
         let mut tx = self.tx(scope).await?;
         let limit = i64::try_from(limit.min(500)).unwrap_or(500);
         let found = crate::orders::store::newest(&mut tx, status.map(status_from_host), limit).await;
@@ -242,7 +243,7 @@ impl OrdersService for DbServices {
     }
 
     async fn annotate(&self, scope: &Scope, order: &str, note: &str) -> ServiceResult<()> {
-        let tenant = tenant_of(scope)?;
+        let tenant = tenant_of(scope);
         let order = id::<OrderId>(order)?;
         let mut tx = self.tx(scope).await?;
         let ctx = plugin_ctx(tenant, scope);
@@ -258,7 +259,7 @@ impl OrdersService for DbServices {
         to: OrderStatus,
         reason: &str,
     ) -> ServiceResult<Order> {
-        let tenant = tenant_of(scope)?;
+        let tenant = tenant_of(scope);
         let order = id::<OrderId>(order)?;
         let mut tx = self.tx(scope).await?;
         let ctx = plugin_ctx(tenant, scope);
@@ -275,19 +276,13 @@ impl OrdersService for DbServices {
     }
 }
 
-/// Hundredths of a dioptre from eighths (an eighth step, 0.125 D, rounds half away from zero;
-/// the WIT's unit — see wit/PENDING.md).
-fn hundredths(eighths: i32) -> i32 {
-    let x = eighths * 25;
-    if x >= 0 { (x + 1) / 2 } else { (x - 1) / 2 }
-}
-
-fn eye_to_host(eye: &crate::clinical::rx::EyeRx) -> EyeRx {
-    EyeRx {
-        sphere: hundredths(eye.sphere().eighths()),
-        cylinder: eye.cylinder().map(|(c, _)| hundredths(c.eighths())),
+/// One eye as plugins see it: the exact powers (stored in minus-cylinder form), no prism.
+fn eye_to_host(eye: &crate::clinical::rx::EyeRx) -> Eye {
+    Eye {
+        sphere: eye.sphere(),
+        cylinder: eye.cylinder().map(|(c, _)| c),
         axis: eye.cylinder().map(|(_, a)| a.degrees()),
-        add: eye.add().map(|a| hundredths(a.eighths())),
+        add: eye.add(),
     }
 }
 
@@ -353,7 +348,7 @@ impl InventoryReader for DbServices {
         const SQL: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
             JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
             WHERE l.tenant_id = $1 AND i.sku = $2 ORDER BY l.location_id";
-        let tenant = tenant_of(scope)?;
+        let tenant = tenant_of(scope);
         let mut tx = self.tx(scope).await?;
         let rows: Result<Vec<LevelRow>, Error> =
             query!(tx, query_as, fetch_all, SQL, tenant, sku).map_err(|e| Error::Db(e.into()));
@@ -373,14 +368,6 @@ impl InventoryReader for DbServices {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn eighths_become_hundredths_rounding_half_away_from_zero() {
-        for (eighths, hundredths_) in [(0, 0), (2, 25), (-2, -25), (1, 13), (-1, -13), (9, 113), (-20, -250)]
-        {
-            assert_eq!(hundredths(eighths), hundredths_, "{eighths}/8 D");
-        }
-    }
 
     #[test]
     fn plugin_event_types_fit_the_outbox() {

@@ -1,5 +1,6 @@
-//! Generated bindings, one module per `ils:platform` version the host links. Private: the rest
-//! of the crate converts to its own types in `convert.rs` of each version.
+//! Generated bindings, one module per `ils:platform` version the host links. Private: each
+//! version's `convert.rs` converts them to the shared records (`ils-records`) and the host's own
+//! types, and nothing else sees them.
 
 pub(crate) mod v0_1_0;
 

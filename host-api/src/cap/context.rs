@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::ids::Caller;
 use crate::state::Invocation;
+use ils_records::Caller;
 
 pub(crate) struct ContextCap {
     pub(crate) inv: Arc<Invocation>,

@@ -3,19 +3,11 @@
 
 use std::sync::Arc;
 
+use ils_records::log::Level;
+
 use crate::state::Invocation;
 
 const MAX_LINE: usize = 2048;
-
-/// Severity, independent of WIT versions.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Level {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
 
 pub(crate) struct LogCap {
     pub(crate) inv: Arc<Invocation>,

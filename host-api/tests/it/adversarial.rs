@@ -123,7 +123,7 @@ async fn an_ungranted_capability_is_a_denial_the_plugin_sees() {
     let err = t.host.invoke_event(&plugin, only_kv(), probe_event("publish", "")).await.unwrap_err();
     let InvokeError::Plugin { message, retryable: false } = &err else { panic!("{err}") };
     assert!(message.contains("events-publish is not granted"), "{message}");
-    assert!(t.services.published(&"a".into()).is_empty());
+    assert!(t.services.published(&tenant("a")).is_empty());
     // The granted one works in the same plugin.
     assert_eq!(t.host.handle_http(&plugin, only_kv(), get("/kv/x")).await.unwrap().status(), 200);
 }
@@ -132,7 +132,7 @@ async fn an_ungranted_capability_is_a_denial_the_plugin_sees() {
 async fn another_tenants_data_cannot_be_read() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
-    let a = ils_host_api::TenantId::new("tenant-a");
+    let a = tenant("tenant-a");
     t.services.add_patient(
         &a,
         ils_host_api::services::Patient {
@@ -168,7 +168,7 @@ async fn another_tenants_data_cannot_be_read() {
 
     // Only the successful read was audited, against tenant A.
     assert_eq!(t.services.audit_log(&a).len(), 1);
-    assert!(t.services.audit_log(&"tenant-b".into()).is_empty());
+    assert!(t.services.audit_log(&tenant("tenant-b")).is_empty());
 }
 
 #[tokio::test]
@@ -214,7 +214,7 @@ async fn outbound_http_reaches_only_allowed_hosts() {
 async fn loopback_is_refused_unless_the_operator_allows_it() {
     let upstream = Upstream::start("private").await;
     let cache = tempfile::tempdir().unwrap();
-    let services = ils_host_api::memory::InMemory::new();
+    let services = ils_host_api::fakes::FakeServices::new();
     let config = ils_host_api::HostConfig { cache_dir: cache.path().into(), allow_private_networks: false };
     let host = ils_host_api::PluginHost::new(engine(), services.services(), config).unwrap();
     let caps = PROBE_CAPS.to_vec();
@@ -292,7 +292,7 @@ async fn host_allocations_are_capped_per_invocation() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
     let id = ils_registry::PluginId::new("probe").unwrap();
-    t.services.set_config(&"a".into(), &id, serde_json::json!({ "notes": "n".repeat(4096) }));
+    t.services.set_config(&tenant("a"), &id, serde_json::json!({ "notes": "n".repeat(4096) }));
     let small = Limits { host_bytes: 1024, ..Limits::default() };
     let err = t.host.handle_http(&plugin, ctx("a").with_limits(small), get("/config")).await.unwrap_err();
     assert!(matches!(err, InvokeError::LimitExceeded(Limit::HostBytes)), "{err}");
@@ -309,5 +309,8 @@ async fn an_oversized_kv_value_is_an_error_the_plugin_sees() {
     let err = t.host.invoke_event(&plugin, ctx("a"), probe_event("kv-set", &payload)).await.unwrap_err();
     let InvokeError::Plugin { message, .. } = &err else { panic!("{err}") };
     assert_eq!(message, "too large");
-    assert_eq!(t.services.kv_value(&"a".into(), &ils_registry::PluginId::new("probe").unwrap(), "big"), None);
+    assert_eq!(
+        t.services.kv_value(&tenant("a"), &ils_registry::PluginId::new("probe").unwrap(), "big"),
+        None
+    );
 }

@@ -1,6 +1,6 @@
 //! The example plugin (`examples/order-notes`) through the real host.
 
-use ils_host_api::{Event, InvokeError, TenantId};
+use ils_host_api::{Event, InvokeError};
 use ils_registry::{Manifest, PluginId};
 use serde_json::json;
 
@@ -26,7 +26,7 @@ async fn order_events_are_stored_served_and_forwarded_for_their_tenant_only() {
     let t = host();
     let hook = Upstream::start("ok").await;
     let plugin = t.host.install(&guest("order_notes"), manifest()).await.unwrap();
-    let (a, id) = (TenantId::new("practice-a"), PluginId::new("order-notes").unwrap());
+    let (a, id) = (tenant("practice-a"), PluginId::new("order-notes").unwrap());
     t.services.set_config(
         &a,
         &id,
@@ -88,8 +88,8 @@ async fn every_invocation_is_measured() {
     t.host.handle_http(&plugin, ctx("a"), get("/orders")).await.unwrap();
     let report = t.metrics.reports().pop().unwrap();
     assert_eq!(
-        (report.tenant.as_str(), report.plugin.as_str(), report.export, report.outcome),
-        ("a", "order-notes", "incoming-handler.handle", "ok")
+        (report.tenant, report.plugin.as_str(), report.export, report.outcome),
+        (tenant("a"), "order-notes", "incoming-handler.handle", "ok")
     );
     assert!(report.peak_memory_bytes > 0);
 }

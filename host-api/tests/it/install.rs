@@ -46,7 +46,7 @@ async fn garbage_is_not_installed() {
 #[tokio::test]
 async fn compiled_code_is_cached_on_disk_by_content() {
     let cache = tempfile::tempdir().unwrap();
-    let services = ils_host_api::memory::InMemory::new();
+    let services = ils_host_api::fakes::FakeServices::new();
     let config = HostConfig { cache_dir: cache.path().into(), allow_private_networks: false };
     let host = PluginHost::new(engine(), services.services(), config).unwrap();
     let cached = || -> Vec<_> {

@@ -1,6 +1,5 @@
 //! One plugin version, two tenants: config, secrets, kv and events never cross.
 
-use ils_host_api::TenantId;
 use ils_registry::PluginId;
 use serde_json::json;
 
@@ -11,7 +10,7 @@ async fn config_secrets_kv_and_events_stay_with_their_tenant() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
     let id = PluginId::new("probe").unwrap();
-    let (a, b) = (TenantId::new("tenant-a"), TenantId::new("tenant-b"));
+    let (a, b) = (tenant("tenant-a"), tenant("tenant-b"));
     t.services.set_config(&a, &id, json!({"greeting": "hello from A"}));
     t.services.set_secret(&a, &id, "token", "A-token");
 
@@ -41,7 +40,7 @@ async fn config_secrets_kv_and_events_stay_with_their_tenant() {
     let published = t.services.published(&a);
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].kind, "plugin.probe.done");
-    assert_eq!(published[0].payload, json!({"tenant": "tenant-a"}));
+    assert_eq!(published[0].payload, json!({"tenant": a.to_string()}), "the tenant id the plugin sees");
     assert!(t.services.published(&b).is_empty());
 }
 
@@ -59,7 +58,7 @@ async fn orders_and_stock_are_read_per_tenant_and_writes_need_their_own_grant() 
 
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
-    let a = TenantId::new("lab-a");
+    let a = tenant("lab-a");
     t.services.add_order(
         &a,
         Order {

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use ils_host_api::memory::InMemory;
+use ils_host_api::fakes::FakeServices;
 use ils_host_api::metrics::MetricsRecorder;
 use ils_host_api::{
     EngineConfig, Grants, HostConfig, InvocationContext, PluginEngine, PluginHost, PluginVersion, TenantId,
@@ -97,14 +97,14 @@ pub const PROBE_CAPS: &[&str] = &[
 /// A host over fresh in-memory services, sharing the engine and the compile cache.
 pub struct TestHost {
     pub host: PluginHost,
-    pub services: InMemory,
+    pub services: FakeServices,
     pub metrics: Arc<MetricsRecorder>,
 }
 
 pub fn host() -> TestHost {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     let cache = CACHE.get_or_init(|| tempfile::tempdir().expect("cache dir"));
-    let services = InMemory::new();
+    let services = FakeServices::new();
     let metrics = Arc::new(MetricsRecorder::default());
     let config = HostConfig { cache_dir: cache.path().to_path_buf(), allow_private_networks: true };
     let host =
@@ -118,14 +118,23 @@ impl TestHost {
     }
 }
 
-/// A context granting every capability the manifest declares.
-pub fn ctx(tenant: &str) -> InvocationContext {
-    InvocationContext::new(TenantId::new(tenant)).with_grants(Grants::all())
+/// The tenant a test names: the same name is always the same tenant (a UUID made from the name).
+pub fn tenant(name: &str) -> TenantId {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(name.as_bytes());
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&hash[..16]);
+    TenantId::from(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
 
-/// A context granting only `caps`.
-pub fn ctx_with(tenant: &str, caps: &[Capability]) -> InvocationContext {
-    InvocationContext::new(TenantId::new(tenant)).with_grants(caps.iter().copied().collect())
+/// A context for the tenant named `name`, granting every capability the manifest declares.
+pub fn ctx(name: &str) -> InvocationContext {
+    InvocationContext::new(tenant(name)).with_grants(Grants::all())
+}
+
+/// A context for the tenant named `name`, granting only `caps`.
+pub fn ctx_with(name: &str, caps: &[Capability]) -> InvocationContext {
+    InvocationContext::new(tenant(name)).with_grants(caps.iter().copied().collect())
 }
 
 /// A loopback HTTP server answering every request with 200 and `body`, counting requests.

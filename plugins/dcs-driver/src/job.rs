@@ -39,7 +39,7 @@ pub struct PrismPart<B> {
 /// One eye of the order (core's `EyeView`/`EyeInput`, minus `written` and the compound prism).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EyeJob {
-    /// Sphere.
+    /// Sphere, in the form the order is written in.
     #[serde(with = "power")]
     pub sphere: Power,
     /// Cylinder, in the form the order is written in.
@@ -186,14 +186,14 @@ pub struct JobMeasurements {
 pub struct Job {
     /// Job number (`JOB`).
     pub number: String,
-    /// Prescription.
+    /// Both eyes' powers and prism (`SPH`, `CYL`, `AX`, `ADD`, `PRVM`/`PRVA`).
     pub rx: JobRx,
-    /// Lenses.
+    /// Lens design, material and index (`LTYP`, `LMATTYPE`, `LIND`).
     pub lens: JobLens,
-    /// Frame.
+    /// Frame box and type (`HBOX`, `VBOX`, `DBL`, `FTYP`, `ETYP`).
     #[serde(default)]
     pub frame: JobFrame,
-    /// Centration.
+    /// Centration: PDs and fitting heights (`IPD`, `NPD`, `SEGHT`/`OCHT`).
     #[serde(default)]
     pub measurements: JobMeasurements,
     /// The frame shape, when traced.

@@ -59,7 +59,7 @@ pub fn query<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 
 /// Who is calling, for the claim history (`unknown` when ILS passed no caller).
 pub fn caller_id() -> String {
-    context::caller().map(|(id, _)| id).filter(|id| !id.is_empty()).unwrap_or_else(|| "unknown".into())
+    context::caller().map(|c| c.user_id).filter(|id| !id.is_empty()).unwrap_or_else(|| "unknown".into())
 }
 
 /// Roles that work with patients (ILS's practice roles); lab, engineer and supplier staff use
@@ -68,7 +68,7 @@ pub const PRACTICE_ROLES: [&str; 4] = ["company_admin", "company-admin", "ecp", 
 
 fn require_practice_role() -> Result<(), ApiError> {
     match context::caller() {
-        Some((_, roles)) if roles.iter().any(|r| PRACTICE_ROLES.contains(&r.as_str())) => Ok(()),
+        Some(c) if c.roles.iter().any(|r| PRACTICE_ROLES.contains(&r.as_str())) => Ok(()),
         _ => Err(ApiError::Forbidden(
             "patients' GOS facts and claims are for practice staff (company admins, optometrists, dispensers)".into(),
         )),
@@ -77,7 +77,7 @@ fn require_practice_role() -> Result<(), ApiError> {
 
 fn require_admin() -> Result<(), ApiError> {
     match context::caller() {
-        Some((_, roles)) if roles.iter().any(|r| ADMIN_ROLES.contains(&r.as_str())) => Ok(()),
+        Some(c) if c.roles.iter().any(|r| ADMIN_ROLES.contains(&r.as_str())) => Ok(()),
         _ => Err(ApiError::Forbidden("only a company admin may change voucher values and fees".into())),
     }
 }

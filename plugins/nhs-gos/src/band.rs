@@ -179,7 +179,7 @@ pub enum LensType {
     /// Single vision (also contact lenses).
     #[default]
     SingleVision,
-    /// Bifocal.
+    /// Bifocal (also trifocal): bands E–H.
     Bifocal,
     /// Varifocal: counts as bifocal.
     Varifocal,

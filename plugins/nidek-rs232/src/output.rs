@@ -103,7 +103,7 @@ pub enum Reading {
     },
     /// Reading addition.
     Add {
-        /// Stage.
+        /// Subjective (`a`) or final (`A`).
         stage: Stage,
         /// The eye.
         eye: Eye,
@@ -112,7 +112,7 @@ pub enum Reading {
     },
     /// Visual acuity, decimal.
     Acuity {
-        /// Stage.
+        /// Subjective (`v`/`u`) or final (`V`/`U`).
         stage: Stage,
         /// With correction (`v`/`V`) or without (`u`/`U`).
         corrected: bool,
@@ -123,9 +123,9 @@ pub enum Reading {
     },
     /// Pupillary distance, mm.
     Pd {
-        /// Stage.
+        /// Subjective (`pD`) or final (`PD`).
         stage: Stage,
-        /// Binocular.
+        /// Binocular PD, when sent.
         binocular: Option<f64>,
         /// Right monocular.
         right: Option<f64>,

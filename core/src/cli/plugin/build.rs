@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use clap::Args;
-use ils_host_api::memory::InMemory;
+use ils_host_api::fakes::FakeServices;
 use ils_host_api::{EngineConfig, HostConfig, PluginEngine, PluginHost, PluginVersion};
 use ils_registry::store::{COMPONENT_FILE, MANIFEST_FILE};
 use ils_registry::{Digest, Manifest, Registry};
@@ -97,7 +97,7 @@ pub async fn build(path: &Path, out: Option<&Path>, local: &LocalHost) -> Result
     cargo_build(&crate_dir)?;
     let component = output.read()?;
     let installed = local
-        .host(&InMemory::new())?
+        .host(&FakeServices::new())?
         .install(&component, manifest.clone())
         .await
         .map_err(|e| CliError::usage(format!("the plugin host refuses the component: {e}")))?;
@@ -358,7 +358,7 @@ impl LocalHost {
     }
 
     /// A host over `services`, with private networks closed as in production.
-    pub fn host(&self, services: &InMemory) -> Result<PluginHost, CliError> {
+    pub fn host(&self, services: &FakeServices) -> Result<PluginHost, CliError> {
         let config =
             HostConfig { cache_dir: self.scratch.path().join("cache"), allow_private_networks: false };
         PluginHost::new(self.engine.clone(), services.services(), config)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use ils_host_api::memory::InMemory;
+use ils_host_api::fakes::FakeServices;
 use ils_host_api::{Caller, Event, Grants, InvocationContext, PluginHost, PluginVersion, TenantId};
 use ils_registry::PluginId;
 use serde_json::Value;
@@ -121,7 +121,7 @@ async fn run_scenario(
     let file = scenario.file.canonicalize().unwrap_or_else(|_| scenario.file.clone());
     let file = file.strip_prefix(&built.crate_dir).unwrap_or(&scenario.file);
     println!("\nscenario {} ({})", scenario.name, file.display());
-    let services = InMemory::new();
+    let services = FakeServices::new();
     let host = local.host(&services)?;
     // Compiled once by the build; this install loads it from the cache.
     let plugin = host
@@ -132,7 +132,7 @@ async fn run_scenario(
         host,
         plugin,
         services,
-        tenant: TenantId::new(&scenario.tenant),
+        tenant: scenario_tenant(&scenario.tenant),
         plugin_id: built.manifest.id.clone(),
         scenario,
     };
@@ -177,11 +177,22 @@ async fn run_scenario(
     Ok(())
 }
 
+/// The tenant a scenario names, as the host carries it: the UUID it is, or one made from the
+/// name (the same name is the same tenant), which is what the plugin sees as its tenant id.
+fn scenario_tenant(name: &str) -> TenantId {
+    name.parse().unwrap_or_else(|_| {
+        use sha2::Digest as _;
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&sha2::Sha256::digest(name.as_bytes())[..16]);
+        TenantId::from(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+    })
+}
+
 /// A scenario in progress.
 struct Run<'a> {
     host: PluginHost,
     plugin: PluginVersion,
-    services: InMemory,
+    services: FakeServices,
     tenant: TenantId,
     plugin_id: PluginId,
     scenario: &'a Scenario,
@@ -189,7 +200,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn ctx(&self) -> InvocationContext {
-        InvocationContext::new(self.tenant.clone()).with_grants(Grants::all())
+        InvocationContext::new(self.tenant).with_grants(Grants::all())
     }
 
     /// Runs one step; what went wrong, if anything.

@@ -1,11 +1,11 @@
-//! Conversions between 0.1.0's generated types and the host's own, all in one place.
+//! Conversions between 0.1.0's generated types and the records (`ils-records`, shared with the
+//! plugin SDK) and the host's own types, all in one place.
+
+use ils_records as r;
 
 use super::exports::ils::platform as x;
 use super::ils::platform as p;
-use crate::cap::log::Level;
 use crate::error::{GuestError, InvokeError};
-use crate::extension as e;
-use crate::services as s;
 
 impl From<GuestError> for p::types::Error {
     fn from(err: GuestError) -> Self {
@@ -22,18 +22,6 @@ impl From<GuestError> for p::types::Error {
 impl From<p::types::PluginError> for InvokeError {
     fn from(err: p::types::PluginError) -> Self {
         Self::Plugin { message: err.message, retryable: err.retryable }
-    }
-}
-
-impl From<p::log::Level> for Level {
-    fn from(level: p::log::Level) -> Self {
-        match level {
-            p::log::Level::Trace => Self::Trace,
-            p::log::Level::Debug => Self::Debug,
-            p::log::Level::Info => Self::Info,
-            p::log::Level::Warn => Self::Warn,
-            p::log::Level::Error => Self::Error,
-        }
     }
 }
 
@@ -56,14 +44,21 @@ macro_rules! same_enum {
 
 same_enum!(
     p::orders::OrderStatus,
-    s::OrderStatus,
+    r::OrderStatus,
     [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]
 );
-same_enum!(x::equipment_driver::Side, e::Side, [Right, Left, Both]);
-same_enum!(x::report_provider::ReportFormat, e::ReportFormat, [Csv, Html, Pdf]);
+same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
+same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
+same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
 
-impl From<s::Order> for p::orders::Order {
-    fn from(o: s::Order) -> Self {
+impl From<r::Caller> for p::context::Caller {
+    fn from(c: r::Caller) -> Self {
+        Self { user_id: c.user_id, roles: c.roles }
+    }
+}
+
+impl From<r::Order> for p::orders::Order {
+    fn from(o: r::Order) -> Self {
         Self {
             id: o.id,
             reference: o.reference,
@@ -77,8 +72,8 @@ impl From<s::Order> for p::orders::Order {
     }
 }
 
-impl From<s::Patient> for p::clinical::Patient {
-    fn from(x: s::Patient) -> Self {
+impl From<r::Patient> for p::clinical::Patient {
+    fn from(x: r::Patient) -> Self {
         Self {
             id: x.id,
             given_name: x.given_name,
@@ -89,14 +84,21 @@ impl From<s::Patient> for p::clinical::Patient {
     }
 }
 
-impl From<s::EyeRx> for p::clinical::Eye {
-    fn from(x: s::EyeRx) -> Self {
-        Self { sphere: x.sphere, cylinder: x.cylinder, axis: x.axis, add: x.add }
+/// Powers go as hundredths of a dioptre, an eighth rounded half away from zero (0.125 D is 13):
+/// 0.1.0's unit (see `wit/PENDING.md`).
+impl From<r::Eye> for p::clinical::Eye {
+    fn from(x: r::Eye) -> Self {
+        Self {
+            sphere: x.sphere.hundredths(),
+            cylinder: x.cylinder.map(|c| c.hundredths()),
+            axis: x.axis,
+            add: x.add.map(|a| a.hundredths()),
+        }
     }
 }
 
-impl From<s::Prescription> for p::clinical::Prescription {
-    fn from(x: s::Prescription) -> Self {
+impl From<r::Prescription> for p::clinical::Prescription {
+    fn from(x: r::Prescription) -> Self {
         Self {
             id: x.id,
             patient_id: x.patient_id,
@@ -108,25 +110,25 @@ impl From<s::Prescription> for p::clinical::Prescription {
     }
 }
 
-impl From<s::StockLevel> for p::inventory::StockLevel {
-    fn from(x: s::StockLevel) -> Self {
+impl From<r::StockLevel> for p::inventory::StockLevel {
+    fn from(x: r::StockLevel) -> Self {
         Self { item_id: x.item_id, sku: x.sku, location_id: x.location_id, on_hand: x.on_hand }
     }
 }
 
-impl From<e::Event> for x::event_handler::Event {
-    fn from(ev: e::Event) -> Self {
+impl From<r::Event> for x::event_handler::Event {
+    fn from(ev: r::Event) -> Self {
         Self { id: ev.id, kind: ev.kind, occurred_at: ev.occurred_at_ms, payload: ev.payload }
     }
 }
 
-impl From<x::equipment_driver::Measurement> for e::Measurement {
+impl From<x::equipment_driver::Measurement> for r::Measurement {
     fn from(m: x::equipment_driver::Measurement) -> Self {
         Self { name: m.name, value: m.value, unit: m.unit, side: m.side.into() }
     }
 }
 
-impl From<x::report_provider::ReportInfo> for e::ReportInfo {
+impl From<x::report_provider::ReportInfo> for r::ReportInfo {
     fn from(r: x::report_provider::ReportInfo) -> Self {
         Self {
             id: r.id,
@@ -137,14 +139,33 @@ impl From<x::report_provider::ReportInfo> for e::ReportInfo {
     }
 }
 
-impl From<x::report_provider::RenderedReport> for e::RenderedReport {
+impl From<x::report_provider::RenderedReport> for r::RenderedReport {
     fn from(r: x::report_provider::RenderedReport) -> Self {
         Self { content_type: r.content_type, file_name: r.file_name, body: r.body }
     }
 }
 
-impl From<x::recommender::Recommendation> for e::Recommendation {
+impl From<x::recommender::Recommendation> for r::Recommendation {
     fn from(r: x::recommender::Recommendation) -> Self {
         Self { subject: r.subject, score: r.score, explanation: r.explanation }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ils_optics::Power;
+
+    use super::*;
+
+    #[test]
+    fn powers_cross_as_hundredths_with_an_eighth_rounded_away_from_zero() {
+        let eye = r::Eye {
+            sphere: Power::from_eighths(-9),
+            cylinder: Some(Power::from_eighths(-2)),
+            axis: Some(90),
+            add: Some(Power::from_eighths(17)),
+        };
+        let wit = p::clinical::Eye::from(eye);
+        assert_eq!((wit.sphere, wit.cylinder, wit.axis, wit.add), (-113, Some(-25), Some(90), Some(213)));
     }
 }

@@ -16,7 +16,7 @@ impl p::context::Host for context::ContextCap {
         Ok(context::ContextCap::plugin_id(self))
     }
     async fn current_caller(&mut self) -> wasmtime::Result<Option<p::context::Caller>> {
-        Ok(self.caller().map(|c| p::context::Caller { user_id: c.user_id, roles: c.roles }))
+        Ok(self.caller().map(Into::into))
     }
 }
 

@@ -162,25 +162,23 @@ pub fn from_details(details: &Value) -> FromOrder {
 /// beyond what GOS accepts or a cylinder has no axis.
 pub fn eyes_of(rx: &Prescription) -> Option<(Eye, Eye)> {
     fn eye(e: &clinical::Eye) -> Option<Eye> {
-        let cylinder = e.cylinder.filter(|c| *c != 0);
+        let cylinder = e.cylinder.filter(|c| !c.is_zero());
         let axis = match (cylinder, e.axis) {
             (None, _) => None,
             (Some(_), Some(0)) => Some(180),
             (Some(_), Some(a @ 1..=180)) => Some(a),
             (Some(_), _) => return None,
         };
-        // ILS gives hundredths, an eighth rounded (0.125 D is 13): read back as the eighth.
-        let power = |h: i32| Power::from_hundredths(h).and_then(plausible);
         Some(Eye {
-            sphere: power(e.sphere)?,
+            sphere: plausible(e.sphere)?,
             cylinder: match cylinder {
-                Some(c) => power(c)?,
+                Some(c) => plausible(c)?,
                 None => Power::PLANO,
             },
             axis,
             prism: None,
             add: match e.add {
-                Some(a) => Some(power(a)?),
+                Some(a) => Some(plausible(a)?),
                 None => None,
             },
         })
@@ -387,6 +385,11 @@ mod tests {
         assert_eq!(from_details(&d).glasses.unwrap().left.axis, None);
     }
 
+    /// A power from hundredths of a dioptre.
+    fn p(hundredths: i32) -> Power {
+        Power::from_hundredths(hundredths).unwrap()
+    }
+
     #[test]
     fn a_prescriptions_eyes_become_band_eyes() {
         let rx = Prescription {
@@ -394,16 +397,17 @@ mod tests {
             patient_id: "p-1".into(),
             issued_on: "2025-04-01".into(),
             expires_on: None,
-            right: clinical::Eye { sphere: -625, cylinder: Some(-50), axis: Some(0), add: None },
-            left: clinical::Eye { sphere: 100, cylinder: Some(0), axis: Some(90), add: None },
+            right: clinical::Eye { sphere: p(-625), cylinder: Some(p(-50)), axis: Some(0), add: None },
+            left: clinical::Eye { sphere: p(100), cylinder: Some(p(0)), axis: Some(90), add: None },
         };
         let (r, l) = eyes_of(&rx).unwrap();
         assert_eq!((r.sphere.hundredths(), r.cylinder.hundredths(), r.axis), (-625, -50, Some(180)));
         assert_eq!((l.cylinder.hundredths(), l.axis), (0, None));
-        let far = Prescription { right: clinical::Eye { sphere: 4500, ..Default::default() }, ..rx.clone() };
+        let far =
+            Prescription { right: clinical::Eye { sphere: p(4500), ..Default::default() }, ..rx.clone() };
         assert_eq!(eyes_of(&far), None);
         let no_axis = Prescription {
-            right: clinical::Eye { sphere: 0, cylinder: Some(-100), axis: None, add: None },
+            right: clinical::Eye { sphere: p(0), cylinder: Some(p(-100)), axis: None, add: None },
             ..rx
         };
         assert_eq!(eyes_of(&no_axis), None);

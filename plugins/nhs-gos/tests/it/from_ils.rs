@@ -1,5 +1,6 @@
 //! Voucher claims filled from ILS: the order's powers and lens type, the prescription's date.
 
+use ils_optics::Power;
 use ils_plugin_sdk::host::clinical::{Eye, Prescription};
 use ils_plugin_sdk::host::kv;
 use ils_plugin_sdk::host::orders::{Order, OrderStatus};
@@ -41,9 +42,14 @@ fn prescription(id: &str, patient: &str) -> Prescription {
         patient_id: patient.into(),
         issued_on: days_ago(20).to_string(),
         expires_on: None,
-        right: Eye { sphere: -700, ..Eye::default() },
-        left: Eye { sphere: -100, cylinder: Some(-50), axis: Some(90), add: None },
+        right: Eye { sphere: d("-7.00"), ..Eye::default() },
+        left: Eye { sphere: d("-1.00"), cylinder: Some(d("-0.50")), axis: Some(90), add: None },
     }
+}
+
+/// A power as written.
+fn d(text: &str) -> Power {
+    Power::parse("power", text, ils_optics::Steps::Eighth).unwrap()
 }
 
 /// A GOS 3 for `p-child` supplied 3 days ago, signed, with `extra` fields; no powers typed.
@@ -134,7 +140,7 @@ fn a_named_prescription_fills_the_prescription_date_and_powers() {
 
     // With an add and no order, the lens type is not guessed.
     let mut reading = prescription("rx-3", "p-child");
-    reading.right.add = Some(200);
+    reading.right.add = Some(d("+2.00"));
     mock.add_prescription(reading);
     let (status, c) = call("POST", "/claims", Some(gos3(json!({"prescription_id": "rx-3"}))));
     assert_eq!(status, 201, "{c}");

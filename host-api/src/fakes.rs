@@ -1,5 +1,7 @@
-//! In-memory implementations of every service trait, for tests and local runs. Everything is
-//! keyed by tenant (and plugin, for kv, config and secrets), the same way core's storage is.
+//! Test fakes of every service trait, in memory: for the host's tests, `ils plugin test` and
+//! local runs. Everything is keyed by tenant (and plugin, for kv, config and secrets), the same
+//! way core's storage is, and clinical reads are audited, so a test can check isolation and
+//! auditing as it would against core.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,10 +10,12 @@ use async_trait::async_trait;
 use ils_registry::PluginId;
 use serde_json::Value;
 
-use crate::ids::{Scope, TenantId};
+use ils_records::TenantId;
+
+use crate::scope::Scope;
 use crate::services::*;
 
-/// A read of a clinical record, as the in-memory audit log keeps it.
+/// A read of a clinical record, as the fakes' audit log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     /// The tenant whose record was read.
@@ -38,18 +42,18 @@ struct Data {
     audit: Vec<AuditEntry>,
 }
 
-/// All services in memory. Cheap to clone (shared state).
+/// Every service, faked in memory. Cheap to clone (the clones share their data).
 #[derive(Clone, Default)]
-pub struct InMemory(Arc<Mutex<Data>>);
+pub struct FakeServices(Arc<Mutex<Data>>);
 
-impl std::fmt::Debug for InMemory {
+impl std::fmt::Debug for FakeServices {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InMemory").finish_non_exhaustive()
+        f.debug_struct("FakeServices").finish_non_exhaustive()
     }
 }
 
-impl InMemory {
-    /// Empty services.
+impl FakeServices {
+    /// Empty services: no tenant has configuration, data or records.
     pub fn new() -> Self {
         Self::default()
     }
@@ -74,17 +78,17 @@ impl InMemory {
 
     /// Sets a tenant's configuration of a plugin.
     pub fn set_config(&self, tenant: &TenantId, plugin: &PluginId, config: Value) {
-        self.data().config.insert((tenant.clone(), plugin.clone()), config);
+        self.data().config.insert((*tenant, plugin.clone()), config);
     }
 
     /// Sets a tenant's secret for a plugin.
     pub fn set_secret(&self, tenant: &TenantId, plugin: &PluginId, name: &str, value: &str) {
-        self.data().secrets.insert((tenant.clone(), plugin.clone(), name.into()), value.into());
+        self.data().secrets.insert((*tenant, plugin.clone(), name.into()), value.into());
     }
 
     /// A kv value, as the plugin stored it for the tenant.
     pub fn kv_value(&self, tenant: &TenantId, plugin: &PluginId, key: &str) -> Option<Vec<u8>> {
-        self.data().kv.get(&(tenant.clone(), plugin.clone())).and_then(|m| m.get(key).cloned())
+        self.data().kv.get(&(*tenant, plugin.clone())).and_then(|m| m.get(key).cloned())
     }
 
     /// Events the plugin published for the tenant.
@@ -94,7 +98,7 @@ impl InMemory {
 
     /// Adds an order to the tenant.
     pub fn add_order(&self, tenant: &TenantId, order: Order) {
-        self.data().orders.insert((tenant.clone(), order.id.clone()), order);
+        self.data().orders.insert((*tenant, order.id.clone()), order);
     }
 
     /// Notes added to orders of the tenant: (order id, note).
@@ -109,17 +113,17 @@ impl InMemory {
 
     /// Adds a patient to the tenant.
     pub fn add_patient(&self, tenant: &TenantId, patient: Patient) {
-        self.data().patients.insert((tenant.clone(), patient.id.clone()), patient);
+        self.data().patients.insert((*tenant, patient.id.clone()), patient);
     }
 
     /// Adds a prescription to the tenant.
     pub fn add_prescription(&self, tenant: &TenantId, rx: Prescription) {
-        self.data().prescriptions.insert((tenant.clone(), rx.id.clone()), rx);
+        self.data().prescriptions.insert((*tenant, rx.id.clone()), rx);
     }
 
     /// Adds a stock level to the tenant.
     pub fn add_stock(&self, tenant: &TenantId, level: StockLevel) {
-        self.data().stock.push((tenant.clone(), level));
+        self.data().stock.push((*tenant, level));
     }
 
     /// Clinical reads of the tenant's records.
@@ -129,25 +133,25 @@ impl InMemory {
 }
 
 fn key(scope: &Scope) -> (TenantId, PluginId) {
-    (scope.tenant.clone(), scope.plugin.clone())
+    (scope.tenant, scope.plugin.clone())
 }
 
 #[async_trait]
-impl ConfigSource for InMemory {
+impl ConfigSource for FakeServices {
     async fn config(&self, scope: &Scope) -> ServiceResult<Value> {
         Ok(self.data().config.get(&key(scope)).cloned().unwrap_or_else(|| Value::Object(Default::default())))
     }
 }
 
 #[async_trait]
-impl SecretStore for InMemory {
+impl SecretStore for FakeServices {
     async fn secret(&self, scope: &Scope, name: &str) -> ServiceResult<Option<String>> {
-        Ok(self.data().secrets.get(&(scope.tenant.clone(), scope.plugin.clone(), name.to_string())).cloned())
+        Ok(self.data().secrets.get(&(scope.tenant, scope.plugin.clone(), name.to_string())).cloned())
     }
 }
 
 #[async_trait]
-impl KvStore for InMemory {
+impl KvStore for FakeServices {
     async fn get(&self, scope: &Scope, key_: &str) -> ServiceResult<Option<Vec<u8>>> {
         Ok(self.data().kv.get(&key(scope)).and_then(|m| m.get(key_).cloned()))
     }
@@ -176,17 +180,17 @@ impl KvStore for InMemory {
 }
 
 #[async_trait]
-impl EventSink for InMemory {
+impl EventSink for FakeServices {
     async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()> {
-        self.data().published.push((scope.tenant.clone(), scope.plugin.clone(), event));
+        self.data().published.push((scope.tenant, scope.plugin.clone(), event));
         Ok(())
     }
 }
 
 #[async_trait]
-impl OrdersService for InMemory {
+impl OrdersService for FakeServices {
     async fn get(&self, scope: &Scope, id: &str) -> ServiceResult<Order> {
-        self.data().orders.get(&(scope.tenant.clone(), id.to_string())).cloned().ok_or(ServiceError::NotFound)
+        self.data().orders.get(&(scope.tenant, id.to_string())).cloned().ok_or(ServiceError::NotFound)
     }
 
     async fn list(
@@ -209,10 +213,10 @@ impl OrdersService for InMemory {
 
     async fn annotate(&self, scope: &Scope, id: &str, note: &str) -> ServiceResult<()> {
         let mut data = self.data();
-        if !data.orders.contains_key(&(scope.tenant.clone(), id.to_string())) {
+        if !data.orders.contains_key(&(scope.tenant, id.to_string())) {
             return Err(ServiceError::NotFound);
         }
-        data.notes.push((scope.tenant.clone(), id.to_string(), note.to_string()));
+        data.notes.push((scope.tenant, id.to_string(), note.to_string()));
         Ok(())
     }
 
@@ -224,22 +228,17 @@ impl OrdersService for InMemory {
         _reason: &str,
     ) -> ServiceResult<Order> {
         let mut data = self.data();
-        let order =
-            data.orders.get_mut(&(scope.tenant.clone(), id.to_string())).ok_or(ServiceError::NotFound)?;
+        let order = data.orders.get_mut(&(scope.tenant, id.to_string())).ok_or(ServiceError::NotFound)?;
         order.status = to;
         Ok(order.clone())
     }
 }
 
 #[async_trait]
-impl ClinicalReader for InMemory {
+impl ClinicalReader for FakeServices {
     async fn patient(&self, scope: &Scope, id: &str) -> ServiceResult<Patient> {
         let mut data = self.data();
-        let p = data
-            .patients
-            .get(&(scope.tenant.clone(), id.to_string()))
-            .cloned()
-            .ok_or(ServiceError::NotFound)?;
+        let p = data.patients.get(&(scope.tenant, id.to_string())).cloned().ok_or(ServiceError::NotFound)?;
         let (tenant, plugin) = key(scope);
         data.audit.push(AuditEntry { tenant, plugin, entity: "patient", id: id.to_string() });
         Ok(p)
@@ -247,11 +246,8 @@ impl ClinicalReader for InMemory {
 
     async fn prescription(&self, scope: &Scope, id: &str) -> ServiceResult<Prescription> {
         let mut data = self.data();
-        let rx = data
-            .prescriptions
-            .get(&(scope.tenant.clone(), id.to_string()))
-            .cloned()
-            .ok_or(ServiceError::NotFound)?;
+        let rx =
+            data.prescriptions.get(&(scope.tenant, id.to_string())).cloned().ok_or(ServiceError::NotFound)?;
         let (tenant, plugin) = key(scope);
         data.audit.push(AuditEntry { tenant, plugin, entity: "prescription", id: id.to_string() });
         Ok(rx)
@@ -259,7 +255,7 @@ impl ClinicalReader for InMemory {
 }
 
 #[async_trait]
-impl InventoryReader for InMemory {
+impl InventoryReader for FakeServices {
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
         Ok(self
             .data()

@@ -1,0 +1,96 @@
+//! Inputs and outputs of the extension points a plugin exports (`extensions.wit`).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A domain event delivered to a plugin that subscribed to its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The same on every redelivery, so a plugin can make handling idempotent.
+    pub id: String,
+    /// The event kind, such as `order.created` or `order.status_changed`.
+    pub kind: String,
+    /// When the change happened, in milliseconds since the Unix epoch.
+    pub occurred_at_ms: i64,
+    /// The JSON payload, as text.
+    pub payload: String,
+}
+
+impl Event {
+    /// The payload as a typed value (declare only the fields you need).
+    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.payload)
+    }
+}
+
+/// Which eye a measurement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Right eye (OD).
+    Right,
+    /// Left eye (OS).
+    Left,
+    /// Both, or not eye specific (a binocular PD, a frame's box).
+    Both,
+}
+
+/// One value an equipment driver read from a device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// What was measured, such as `sphere`, `axis`, `pd` or a driver's `rt.far_final.sphere`.
+    pub name: String,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Such as `D`, `deg`, `mm` or `mmHg`.
+    pub unit: String,
+    /// The eye it belongs to.
+    pub side: Side,
+}
+
+/// A format a report can be rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// Comma-separated values (`text/csv`).
+    Csv,
+    /// An HTML page.
+    Html,
+    /// A PDF document.
+    Pdf,
+}
+
+/// A report a plugin offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportInfo {
+    /// Stable; names the report when rendering it.
+    pub id: String,
+    /// Shown to users.
+    pub title: String,
+    /// One sentence on what it shows.
+    pub description: String,
+    /// The formats it can be rendered in.
+    pub formats: Vec<ReportFormat>,
+}
+
+/// A rendered report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedReport {
+    /// Its media type, such as `text/csv`.
+    pub content_type: String,
+    /// A suggested file name.
+    pub file_name: String,
+    /// The content.
+    pub body: Vec<u8>,
+}
+
+/// One suggestion from a recommender, with the reason for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// What is suggested: an item id, an SKU, an order id…
+    pub subject: String,
+    /// How strongly, from 0.0 to 1.0.
+    pub score: f32,
+    /// Why, in words a practice user understands.
+    pub explanation: String,
+}
