@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-crate::db::types::text_enum! {
+crate::db::text_enum! {
     /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
     #[derive(Default)]
     pub enum Steps {
