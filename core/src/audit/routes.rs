@@ -9,9 +9,9 @@ use utoipa_axum::routes;
 use super::{AuditEntry, AuditFilter, PlatformScope};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
-use crate::error::Result;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ async fn list_audit(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AuditQuery>,
-) -> Result<Json<Page<AuditEntry>>> {
+) -> ApiResult<Json<Page<AuditEntry>>> {
     let ctx = principal.tenant(Action::AuditRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let filter =
@@ -87,7 +87,7 @@ async fn list_platform_audit(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PlatformAuditQuery>,
-) -> Result<Json<Page<AuditEntry>>> {
+) -> ApiResult<Json<Page<AuditEntry>>> {
     principal.platform_admin()?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let scope = match (query.tenant_id, query.platform_only) {

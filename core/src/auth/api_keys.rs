@@ -16,6 +16,7 @@ use crate::db::{TenantTx, execute, on_conn};
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ApiKeyId, UserId};
 use crate::state::AppState;
@@ -133,13 +134,13 @@ async fn create_key(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<NewApiKey>,
-) -> Result<(StatusCode, Json<CreatedApiKey>)> {
+) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     // Keys are created by people, so every key traces back to someone accountable.
     let created_by = principal.user_id()?;
     let name = crate::tenants::parse_name("name", &req.name)?;
     if req.scopes.is_empty() {
-        return Err(Error::invalid_field("scopes", "must name at least one action"));
+        return Err(Error::invalid_field("scopes", "must name at least one action").into());
     }
     let mut scopes = req.scopes.clone();
     scopes.sort_by_key(|a| a.as_str());
@@ -149,7 +150,7 @@ async fn create_key(
         None => None,
         Some(days @ 1..=3650) => Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400))),
         Some(_) => {
-            return Err(Error::invalid_field("expires_in_days", "must be between 1 and 3650"));
+            return Err(Error::invalid_field("expires_in_days", "must be between 1 and 3650").into());
         }
     };
     let secret = secrets::new_token(secrets::API_KEY_PREFIX);
@@ -188,7 +189,7 @@ async fn list_keys(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<ApiKey>>> {
+) -> ApiResult<Json<Page<ApiKey>>> {
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     let page = PageRequest::parse(&query)?;
     let sql = format!(
@@ -218,7 +219,7 @@ async fn revoke_key(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(key_id): ApiPath<ApiKeyId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let tenant = tx.tenant_id();
@@ -230,7 +231,7 @@ async fn revoke_key(
         Timestamp::now()
     )?;
     if done == 0 {
-        return Err(Error::NotFound("api key"));
+        return Err(Error::NotFound("api key").into());
     }
     audit::record(&mut tx, &ctx.audit, Event::new("api_key.revoked", "api_key", key_id)).await?;
     let revoked = crate::events::catalog::ApiKeyRevoked { api_key_id: key_id };

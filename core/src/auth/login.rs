@@ -13,6 +13,7 @@ use crate::audit::{self, ActorKind, Event};
 use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::ApiJson;
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{SessionId, TenantId};
 use crate::state::AppState;
@@ -77,7 +78,7 @@ async fn login(
     meta: RequestMeta,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>> {
+) -> ApiResult<Json<LoginResponse>> {
     state.attempts.check(meta.ip.as_deref())?;
     let email = Email::parse("email", &req.email)?;
     let auth = &state.config.auth;
@@ -97,7 +98,8 @@ async fn login(
             code: "account_locked",
             message: "Too many failed sign-ins: this account is locked for a while.".to_owned(),
             retry_after: u64::try_from(wait.max(1)).unwrap_or(1),
-        });
+        }
+        .into());
     }
 
     let password_ok =
@@ -107,7 +109,7 @@ async fn login(
             .changes(serde_json::json!({ "email": email, "reason": "unknown_email" }));
         audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
-        return Err(invalid_credentials());
+        return Err(invalid_credentials().into());
     };
 
     let failure = |reason: &'static str| {
@@ -142,7 +144,8 @@ async fn login(
                 return Err(Error::unauthorized(
                     "totp_required",
                     "This account has a second factor: send totp_code (or recovery_code) with the password.",
-                ));
+                )
+                .into());
             }
         });
     }
@@ -160,7 +163,7 @@ async fn login(
             audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
         }
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
-        return Err(error);
+        return Err(error.into());
     }
 
     store::reset_failed_logins(&mut tx, creds.id).await.map_err(Error::closed)?;
@@ -227,7 +230,7 @@ pub(super) fn select_tenant<'a>(
         (status = 204, description = "Signed out"),
         (status = 401, description = "Not signed in", body = Problem),
     ))]
-async fn logout(State(state): State<AppState>, principal: Principal) -> Result<StatusCode> {
+async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<StatusCode> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = state.db.system().await?;
     store::revoke_session(&mut tx, user, session).await?;
@@ -276,7 +279,7 @@ async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> Result<(StatusCode, Json<RegisterResponse>)> {
+) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
     state.attempts.check(meta.ip.as_deref())?;
     let email = Email::parse("email", &req.email)?;
     let name = tenants::parse_name("name", &req.name)?;
@@ -292,7 +295,7 @@ async fn register(
                 return Err(Error::conflict(
                     "email_taken",
                     "An account with that e-mail address exists; register with its password to join another tenant.",
-                ));
+                ).into());
             }
             existing.id
         }

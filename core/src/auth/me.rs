@@ -14,6 +14,7 @@ use crate::audit::{self, Event};
 use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{SessionId, TenantId};
 use crate::state::AppState;
@@ -69,7 +70,7 @@ async fn load_me(state: &AppState, principal: &Principal, tenant_id: Option<Tena
     responses((status = 200, description = "The signed-in user", body = Me),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "An API key, not a user", body = Problem)))]
-async fn me(State(state): State<AppState>, principal: Principal) -> Result<Json<Me>> {
+async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
     Ok(Json(load_me(&state, &principal, tenant).await?))
 }
@@ -91,7 +92,7 @@ async fn switch_tenant(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<SwitchTenant>,
-) -> Result<Json<Me>> {
+) -> ApiResult<Json<Me>> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = state.db.system().await?;
     let memberships = users::memberships_of_user(&mut tx, user).await?;
@@ -125,13 +126,13 @@ async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<ChangePassword>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let new = password::Password::parse("new_password", &req.new_password)?;
     let mut tx = state.db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     if !password::verify(&req.current_password, Some(&creds.password_hash)).await? {
-        return Err(Error::forbidden("wrong_password", "The current password is wrong."));
+        return Err(Error::forbidden("wrong_password", "The current password is wrong.").into());
     }
     let hash = password::hash(&new).await?;
     store::set_password(&mut tx, user, &hash).await?;
@@ -151,7 +152,7 @@ async fn change_password(
 async fn list_sessions(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<SessionInfo>>> {
+) -> ApiResult<Json<Vec<SessionInfo>>> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = state.db.system_read().await?;
     let sessions = store::list_sessions(&mut tx, user, session).await?;
@@ -169,11 +170,11 @@ async fn revoke_session(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(session_id): ApiPath<SessionId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let user = principal.user_id()?;
     let mut tx = state.db.system().await?;
     if !store::revoke_session(&mut tx, user, session_id).await? {
-        return Err(Error::NotFound("session"));
+        return Err(Error::NotFound("session").into());
     }
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
     audit::record_system(
@@ -201,7 +202,7 @@ pub struct TotpEnrolment {
     responses((status = 200, description = "Seed to enrol", body = TotpEnrolment),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 409, description = "TOTP is already enabled", body = Problem)))]
-async fn start_totp(State(state): State<AppState>, principal: Principal) -> Result<Json<TotpEnrolment>> {
+async fn start_totp(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TotpEnrolment>> {
     let user = principal.user_id()?;
     let mut tx = state.db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
@@ -209,7 +210,8 @@ async fn start_totp(State(state): State<AppState>, principal: Principal) -> Resu
         return Err(Error::conflict(
             "totp_already_enabled",
             "TOTP is already enabled; disable it first to re-enrol.",
-        ));
+        )
+        .into());
     }
     let secret = totp::new_secret();
     let (base32, url) = totp::enrolment(&secret, &creds.email)?;
@@ -243,7 +245,7 @@ async fn confirm_totp(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<TotpCode>,
-) -> Result<Json<RecoveryCodes>> {
+) -> ApiResult<Json<RecoveryCodes>> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = state.db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
@@ -283,15 +285,15 @@ async fn disable_totp(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<DisableTotp>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let user = principal.user_id()?;
     if principal.is_platform_admin {
-        return Err(Error::conflict("totp_required", "Platform admins must keep a second factor."));
+        return Err(Error::conflict("totp_required", "Platform admins must keep a second factor.").into());
     }
     let mut tx = state.db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
     if !password::verify(&req.password, Some(&creds.password_hash)).await? {
-        return Err(Error::forbidden("wrong_password", "The password is wrong."));
+        return Err(Error::forbidden("wrong_password", "The password is wrong.").into());
     }
     store::disable_totp(&mut tx, user).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);

@@ -9,7 +9,8 @@ pub mod api_keys;
 pub mod login;
 pub mod me;
 pub mod password;
-pub mod permissions;
+pub use ils_kernel::TenantCtx;
+pub use ils_kernel::permissions;
 pub mod rate_limit;
 pub mod secrets;
 mod store;
@@ -21,6 +22,7 @@ use std::net::SocketAddr;
 
 use crate::audit::{ActorKind, AuditCtx};
 use crate::error::{Error, Result};
+use crate::http::problem::ApiError;
 use crate::ids::{ApiKeyId, SessionId, TenantId, UserId};
 use crate::state::AppState;
 use crate::tenants::TenantStatus;
@@ -51,9 +53,9 @@ impl RequestMeta {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string());
         Ok(Self { request_id, ip })
@@ -112,19 +114,6 @@ pub struct Principal {
     pub tenant: Option<TenantAccess>,
     /// Request id and client address.
     pub meta: RequestMeta,
-}
-
-/// What a handler needs to act for a tenant.
-#[derive(Clone, Debug)]
-pub struct TenantCtx {
-    /// The tenant.
-    pub tenant_id: TenantId,
-    /// The acting user, if a user (not an API key).
-    pub user_id: Option<UserId>,
-    /// Who to record in the audit log.
-    pub audit: AuditCtx,
-    /// The acting user's role; `None` for an API key (which acts within its scopes).
-    pub role: Option<Role>,
 }
 
 impl Principal {
@@ -254,9 +243,9 @@ pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 }
 
 impl FromRequestParts<AppState> for Principal {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let meta = RequestMeta::from_request_parts(parts, state).await?;
         let header = parts.headers.get(http::header::AUTHORIZATION).ok_or_else(|| {
             Error::unauthorized("unauthenticated", "Sign in first: send Authorization: Bearer <token>.")

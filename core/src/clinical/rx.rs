@@ -1,13 +1,11 @@
 //! Spectacle and contact-lens prescriptions for one eye: the values (powers, axes, prism, one
 //! eye's prescription and its transposition) are [`ils_optics`]'s, shared with the plugins; this
-//! module adds what is core's own — the tenant's power [`Steps`] setting, stored — and reports
-//! a refused value as an invalid field.
+//! module adds what is core's own: the tenant's power [`Steps`] setting, stored. A refused value
+//! is an invalid field (`ils_kernel::Error` converts [`ils_optics::InvalidValue`]).
 
 pub use ils_optics::{Axis, CylinderForm, Eye, EyeRx, HorizontalBase, Power, Prism, VerticalBase, prentice};
 
-use crate::error::Error;
-
-crate::db::types::text_enum! {
+crate::db::text_enum! {
     /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
     #[derive(Default)]
     pub enum Steps {
@@ -28,15 +26,10 @@ impl From<Steps> for ils_optics::Steps {
     }
 }
 
-impl From<ils_optics::InvalidValue> for Error {
-    fn from(e: ils_optics::InvalidValue) -> Self {
-        Error::invalid_field(&e.field, e.message)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn a_refused_value_is_an_invalid_field_with_the_same_message() {

@@ -8,15 +8,7 @@ use crate::auth::permissions::{Action, Role};
 use crate::ids::{ApiKeyId, TenantId, UserId};
 use crate::tenants::{Plan, TenantStatus};
 
-/// A domain event: a fact about a tenant's data, recorded with the change that caused it.
-pub trait DomainEvent: Serialize {
-    /// `entity.verb`, e.g. `user.approved`.
-    const TYPE: &'static str;
-    /// Payload version; consumers dispatch on `(type, version)`.
-    const VERSION: u16 = 1;
-    /// What a reader must be allowed to do to see this event (live stream, event list).
-    const READ: Action;
-}
+pub use ils_outbox::DomainEvent;
 
 /// Someone registered to join the tenant and waits for approval.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -232,69 +224,7 @@ impl DomainEvent for ExaminationFinalised {
     const READ: Action = Action::PatientsRead;
 }
 
-/// A lab order was placed (a new job, or a remake, return or non-adapt of an earlier one).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct OrderCreated {
-    /// The order.
-    pub order_id: crate::ids::OrderId,
-    /// Its job number.
-    pub number: String,
-    /// Why it was placed.
-    pub reason: crate::orders::OrderReason,
-    /// The order it remakes, returns or replaces.
-    pub original_order_id: Option<crate::ids::OrderId>,
-    /// Priority.
-    pub priority: crate::orders::Priority,
-    /// Due date (YYYY-MM-DD).
-    #[schema(value_type = String, format = Date)]
-    pub due_on: jiff::civil::Date,
-    /// The patient (absent on a lab's copy of a practice's order).
-    pub patient_id: Option<crate::ids::PatientId>,
-    /// The prescription it is made to (absent on a lab's copy).
-    pub prescription_id: Option<crate::ids::PrescriptionId>,
-}
-impl DomainEvent for OrderCreated {
-    const TYPE: &'static str = "order.created";
-    const READ: Action = Action::OrdersRead;
-}
-
-/// A lab order moved in its lifecycle.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct OrderStatusChanged {
-    /// The order.
-    pub order_id: crate::ids::OrderId,
-    /// Its job number.
-    pub number: String,
-    /// Status before.
-    pub from: crate::orders::status::OrderStatus,
-    /// Status after.
-    pub to: crate::orders::status::OrderStatus,
-    /// The quality issue found, when a check failed.
-    pub quality_issue: Option<String>,
-    /// The note given with the move.
-    pub note: Option<String>,
-}
-impl DomainEvent for OrderStatusChanged {
-    const TYPE: &'static str = "order.status_changed";
-    const READ: Action = Action::OrdersRead;
-}
-
-/// A job moved between stations on the lab floor.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct OrderStationChanged {
-    /// The order.
-    pub order_id: crate::ids::OrderId,
-    /// Its job number.
-    pub number: String,
-    /// Station before.
-    pub from: Option<crate::orders::Station>,
-    /// Station after.
-    pub to: crate::orders::Station,
-}
-impl DomainEvent for OrderStationChanged {
-    const TYPE: &'static str = "order.station_changed";
-    const READ: Action = Action::OrdersRead;
-}
+pub use crate::orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 
 /// A change took an item's stock at a location to or below its reorder point (it was above
 /// before). Emitted once per crossing, not again while the stock stays low.

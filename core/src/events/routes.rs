@@ -19,6 +19,7 @@ use crate::auth::permissions::Action;
 use crate::error::{Error, Result};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{EventId, TenantId};
 use crate::state::AppState;
@@ -101,7 +102,7 @@ async fn list_events(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<EventQuery>,
-) -> Result<Json<Page<Envelope>>> {
+) -> ApiResult<Json<Page<Envelope>>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let types = readable_types(&principal, query.type_.as_deref())?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
@@ -122,7 +123,7 @@ async fn stream_events(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let types = readable_types(&principal, None)?;
     let resume = headers

@@ -3,24 +3,25 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 
-use crate::error::Error;
+use crate::error::{Error, Unreadable};
+use crate::http::problem::ApiError;
 
 /// A JSON request body.
 #[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
 /// Path parameters.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(Error))]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
 /// Query parameters.
 #[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(Error))]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
 
-impl From<JsonRejection> for Error {
+impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let status = rejection.status().as_u16();
         let (code, message) = match &rejection {
@@ -39,18 +40,32 @@ impl From<JsonRejection> for Error {
             }
             other => ("invalid_body", other.body_text()),
         };
-        Error::BadRequest { code, message, status }
+        let kind = match status {
+            413 => Unreadable::TooLarge,
+            415 => Unreadable::UnsupportedFormat,
+            422 => Unreadable::WrongShape,
+            _ => Unreadable::Malformed,
+        };
+        ApiError(Error::BadRequest { code, message, kind })
     }
 }
 
-impl From<PathRejection> for Error {
+impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Error::BadRequest { code: "invalid_path", message: rejection.body_text(), status: 400 }
+        ApiError(Error::BadRequest {
+            code: "invalid_path",
+            message: rejection.body_text(),
+            kind: Unreadable::Malformed,
+        })
     }
 }
 
-impl From<QueryRejection> for Error {
+impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Error::BadRequest { code: "invalid_query", message: rejection.body_text(), status: 400 }
+        ApiError(Error::BadRequest {
+            code: "invalid_query",
+            message: rejection.body_text(),
+            kind: Unreadable::Malformed,
+        })
     }
 }

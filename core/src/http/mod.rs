@@ -3,7 +3,7 @@
 pub mod extract;
 mod health;
 pub mod metrics;
-pub mod pagination;
+pub use ils_kernel::page as pagination;
 pub mod problem;
 
 use std::sync::Arc;

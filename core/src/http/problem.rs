@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::db::{DbError, ViolationKind};
-use crate::error::{Error, FieldError};
+use crate::error::{Error, FieldError, PluginFailure, Unreadable};
 
 /// The problem+json body every error response carries.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,11 +65,37 @@ impl IntoResponse for Problem {
     }
 }
 
-impl IntoResponse for Error {
+/// A domain error on its way out as an HTTP response. Handlers return [`ApiResult`]; `?` turns
+/// any domain error into one.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+/// What a handler returns.
+pub type ApiResult<T, E = ApiError> = Result<T, E>;
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        ApiError(error)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        ApiError(error.into())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut retry_after = None;
         let mut www_authenticate = false;
-        let problem = match self {
+        let problem = match self.0 {
             Error::NotFound(what) => {
                 Problem::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
             }
@@ -78,8 +104,14 @@ impl IntoResponse for Error {
                 p.errors = fields;
                 p
             }
-            Error::BadRequest { code, message, status } => {
-                Problem::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), code, message)
+            Error::BadRequest { code, message, kind } => {
+                let status = match kind {
+                    Unreadable::Malformed => StatusCode::BAD_REQUEST,
+                    Unreadable::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                    Unreadable::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    Unreadable::WrongShape => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                Problem::new(status, code, message)
             }
             Error::Conflict { code, message } => Problem::new(StatusCode::CONFLICT, code, message),
             Error::Unauthorized { code, message } => {
@@ -91,9 +123,14 @@ impl IntoResponse for Error {
                 retry_after = Some(secs);
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
             }
-            Error::Plugin { status, code, message, retry_after: secs } => {
+            Error::Plugin { failure, code, message, retry_after: secs } => {
                 retry_after = secs;
-                Problem::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), code, message)
+                let status = match failure {
+                    PluginFailure::Missing => StatusCode::NOT_FOUND,
+                    PluginFailure::Failed => StatusCode::BAD_GATEWAY,
+                    PluginFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                Problem::new(status, code, message)
             }
             Error::Unavailable(why) => {
                 tracing::warn!(%why, "service unavailable");

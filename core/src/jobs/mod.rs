@@ -13,14 +13,12 @@ pub mod routes;
 use std::time::Duration;
 
 use riverqueue::{
-    BoxError, CronSchedule, InsertOpts, Job, JobArgs, JobRow, MaintenanceConfig, PeriodicJob,
-    PeriodicJobOpts, QueueConfig, Retention, RetryPolicy, WorkContext, WorkError, WorkOutcome, Workers,
+    BoxError, CronSchedule, Job, JobArgs, JobRow, MaintenanceConfig, PeriodicJob, PeriodicJobOpts,
+    QueueConfig, Retention, RetryPolicy, WorkContext, WorkError, WorkOutcome, Workers,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db::Conn;
 use crate::error::{Error, Result};
-use crate::events::Envelope;
 use crate::ids::{EventId, TenantId, WebhookEndpointId};
 use crate::state::AppState;
 
@@ -64,16 +62,6 @@ impl Default for JobsConfig {
     }
 }
 
-/// Fan an event out to its consumers.
-#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
-#[river(kind = "dispatch_event", max_attempts = 25, unique(by_args))]
-pub struct DispatchEvent {
-    /// The tenant.
-    pub tenant_id: TenantId,
-    /// The event.
-    pub event_id: EventId,
-}
-
 /// Deliver one event to one webhook endpoint.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "deliver_webhook", unique(by_args))]
@@ -91,41 +79,7 @@ pub struct DeliverWebhook {
 #[river(kind = "purge_sessions")]
 pub struct PurgeSessions {}
 
-fn queue_error(e: riverqueue::Error) -> Error {
-    Error::Db(crate::db::DbError::Jobs(e.to_string()))
-}
-
-/// Queues the dispatch of `event` inside the transaction that records it.
-pub(crate) async fn enqueue_dispatch(
-    conn: &mut Conn,
-    jobs: &riverqueue::Client,
-    event: &Envelope,
-) -> Result<()> {
-    let args = DispatchEvent { tenant_id: event.tenant_id, event_id: event.id };
-    match conn {
-        Conn::Sqlite(tx) => jobs.insert(args).tx(tx).await,
-        Conn::Postgres(tx) => jobs.insert(args).tx(tx).await,
-    }
-    .map_err(queue_error)?;
-    Ok(())
-}
-
-/// Inserts `args` with `opts` inside the transaction behind `conn`. Returns false when a
-/// unique job with the same arguments already exists (pending, running or completed), so
-/// nothing new was queued.
-pub(crate) async fn enqueue<A: JobArgs>(
-    conn: &mut Conn,
-    jobs: &riverqueue::Client,
-    args: A,
-    opts: InsertOpts,
-) -> Result<bool> {
-    let inserted = match conn {
-        Conn::Sqlite(tx) => jobs.insert(args).opts(opts).tx(tx).await,
-        Conn::Postgres(tx) => jobs.insert(args).opts(opts).tx(tx).await,
-    }
-    .map_err(queue_error)?;
-    Ok(!inserted.unique_skipped_as_duplicate)
-}
+pub use ils_outbox::queue::{DispatchEvent, enqueue, queue_error};
 
 /// Exponential backoff with full jitter: attempt n waits a random time between half and all of
 /// `base * 2^(n-1)`, capped at `max`. Jitter spreads retries of many failed deliveries.

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use crate::auth::Principal;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
 
@@ -107,12 +108,12 @@ async fn list_jobs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<JobQuery>,
-) -> Result<Json<Vec<JobView>>> {
+) -> ApiResult<Json<Vec<JobView>>> {
     principal.platform_admin()?;
     let job_state = parse_state(query.state.as_deref().unwrap_or("discarded"))?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(Error::invalid_field("limit", "must be between 1 and 500"));
+        return Err(Error::invalid_field("limit", "must be between 1 and 500").into());
     }
     let mut params = JobListParams::default().states([job_state]).limit(limit.unsigned_abs());
     if let Some(kind) = query.kind {
@@ -133,7 +134,7 @@ async fn get_job(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobView>> {
+) -> ApiResult<Json<JobView>> {
     principal.platform_admin()?;
     let job = state.db.jobs().jobs().get(id).await.map_err(|e| not_found_or(e, "job"))?;
     Ok(Json(job.into()))
@@ -150,7 +151,7 @@ async fn retry_job(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobView>> {
+) -> ApiResult<Json<JobView>> {
     let admin = principal.platform_admin()?;
     let job = state.db.jobs().jobs().retry(id).await.map_err(|e| not_found_or(e, "job"))?;
     let mut tx = state.db.system().await?;

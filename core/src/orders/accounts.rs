@@ -16,6 +16,7 @@ use crate::db::{TenantTx, execute, on_conn, query};
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
 use crate::state::AppState;
@@ -97,7 +98,7 @@ async fn open_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AccountInput>,
-) -> Result<(StatusCode, Json<LabAccount>)> {
+) -> ApiResult<(StatusCode, Json<LabAccount>)> {
     let ctx = principal.tenant(Action::LabAccountsManage)?;
     let account_number = crate::input::required_text("account_number", &req.account_number, 64)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -106,7 +107,8 @@ async fn open_account(
         return Err(Error::conflict(
             "not_a_lab",
             "Only a lab (or a practice with its own lab) opens accounts.",
-        ));
+        )
+        .into());
     }
     let practice = {
         let mut sys = state.db.system_read().await?;
@@ -165,7 +167,7 @@ async fn list_customers(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<LabAccount>>> {
+) -> ApiResult<Json<Page<LabAccount>>> {
     let ctx = principal.tenant(Action::LabAccountsManage)?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -216,7 +218,7 @@ async fn close_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(practice): ApiPath<TenantId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::LabAccountsManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let lab = tx.tenant_id();
@@ -227,7 +229,7 @@ async fn close_account(
         practice
     )?;
     if closed == 0 {
-        return Err(Error::NotFound("account"));
+        return Err(Error::NotFound("account").into());
     }
     audit::record(&mut tx, &ctx.audit, Event::new("lab_account.closed", "tenant", practice)).await?;
     tx.commit().await?;
@@ -244,7 +246,7 @@ async fn list_labs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<LabAccount>>> {
+) -> ApiResult<Json<Page<LabAccount>>> {
     let ctx = principal.tenant(Action::OrdersCreate)?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;

@@ -6,6 +6,9 @@
 //! production. Remakes, returns and non-adapts are new orders linked to the original.
 
 pub mod accounts;
+pub mod events;
+mod moves;
+mod place;
 pub mod routes;
 pub mod status;
 pub(crate) mod store;
@@ -13,11 +16,14 @@ pub(crate) mod store;
 use serde::{Deserialize, Serialize};
 
 use crate::clinical::prescriptions::EyeView;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, PatientId, PrescriptionId, TimelineEntryId, UserId};
 use status::OrderStatus;
 
+pub use moves::{StationMove, Transition, annotate, move_station, transition};
+pub use place::{Centration, FrameOrder, LensOrder, PlaceOrder, place};
 pub use store::{NewOrder, get, insert, next_number};
 
 text_enum! {

@@ -8,7 +8,7 @@
 //! production, hold and resume; company admins may do everything a transition allows.
 
 use crate::auth::permissions::Role;
-use crate::db::types::text_enum;
+use crate::db::text_enum;
 
 text_enum! {
     /// Where an order is in its lifecycle.

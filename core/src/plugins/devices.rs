@@ -17,6 +17,7 @@ use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::OrderId;
 use crate::state::AppState;
@@ -116,7 +117,7 @@ async fn decode(
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
     ApiJson(req): ApiJson<DeviceOutput>,
-) -> Result<Json<Decoded>> {
+) -> ApiResult<Json<Decoded>> {
     let ctx = principal.tenant(Action::PluginsUse)?;
     let plugin = driver_id(&plugin)?;
     let data = req.encoding.bytes(req.data)?;
@@ -178,10 +179,10 @@ async fn send_job(
     principal: Principal,
     ApiPath(order_id): ApiPath<OrderId>,
     ApiJson(req): ApiJson<DeviceJobInput>,
-) -> Result<Json<DevicePacket>> {
+) -> ApiResult<Json<DevicePacket>> {
     let ctx = principal.tenant(Action::OrdersRead)?;
     if !principal.may(Action::PluginsUse) {
-        return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use."));
+        return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use.").into());
     }
     let plugin = driver_id(&req.plugin)?;
     let device = crate::input::required_text("device", &req.device, 100)?;
@@ -193,7 +194,7 @@ async fn send_job(
     let call = Call::EncodeJob { device: device.clone(), job };
     let Reply::Bytes { bytes } = state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
     else {
-        return Err(Error::Internal("unexpected reply to encode".into()));
+        return Err(Error::Internal("unexpected reply to encode".into()).into());
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let event = Event::new("order.sent_to_device", "order", order_id)
@@ -242,10 +243,10 @@ async fn read_refraction(
     principal: Principal,
     ApiPath(id): ApiPath<crate::ids::ExaminationId>,
     ApiJson(req): ApiJson<ReadingInput>,
-) -> Result<Json<crate::clinical::examinations::Examination>> {
+) -> ApiResult<Json<crate::clinical::examinations::Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     if !principal.may(Action::PluginsUse) {
-        return Err(Error::forbidden("forbidden", "Reading devices needs plugins:use."));
+        return Err(Error::forbidden("forbidden", "Reading devices needs plugins:use.").into());
     }
     let plugin = driver_id(&req.plugin)?;
     // The examination must be this tenant's before its data goes to a plugin.

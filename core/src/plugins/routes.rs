@@ -25,8 +25,9 @@ use crate::audit::{self, Event};
 use crate::auth::permissions::Action;
 use crate::auth::{Credential, Grant, Principal, TenantCtx};
 use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Error, PluginFailure, Result};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
 use crate::state::AppState;
@@ -52,7 +53,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 async fn list_plugins(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<Vec<CatalogueEntry>>> {
+) -> ApiResult<Json<Vec<CatalogueEntry>>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let list = entries(&mut tx).await?;
@@ -69,7 +70,7 @@ async fn get_plugin(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
-) -> Result<Json<CatalogueEntry>> {
+) -> ApiResult<Json<CatalogueEntry>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let entry = entry_of(&mut tx, catalogue::plugin_id(&plugin)?.as_str()).await?;
@@ -112,7 +113,7 @@ async fn enable_plugin(
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
     ApiJson(req): ApiJson<EnableInput>,
-) -> Result<Json<Enablement>> {
+) -> ApiResult<Json<Enablement>> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let wanted = catalogue::version(&req.version)?;
@@ -130,7 +131,8 @@ async fn enable_plugin(
                 "{} {} is offered from the {} plan up; this tenant is on the {plan} plan.",
                 offered.manifest.name, offered.manifest.version, offered.row.min_plan
             ),
-        ));
+        )
+        .into());
     }
     let asked: BTreeSet<String> =
         offered.manifest.capabilities.iter().map(|c| c.as_str().to_owned()).collect();
@@ -139,7 +141,8 @@ async fn enable_plugin(
         return Err(Error::invalid_field(
             "consent",
             format!("{unknown:?} is not a capability this version asks for"),
-        ));
+        )
+        .into());
     }
     let missing: Vec<&String> = asked.difference(&given).collect();
     if !missing.is_empty() {
@@ -154,7 +157,8 @@ async fn enable_plugin(
                 field: "consent".into(),
                 message: format!("missing {missing}"),
             }],
-        });
+        }
+        .into());
     }
     let before = store::enablement(&mut tx, plugin.as_str()).await?;
     let config = match (&req.config, &before) {
@@ -195,12 +199,12 @@ async fn disable_plugin(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     if !store::disable(&mut tx, plugin.as_str()).await? {
-        return Err(Error::NotFound("enabled plugin"));
+        return Err(Error::NotFound("enabled plugin").into());
     }
     audit::record(&mut tx, &ctx.audit, Event::new("plugin.disabled", "plugin", plugin.as_str())).await?;
     tx.commit().await?;
@@ -220,7 +224,7 @@ async fn get_config(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
-) -> Result<Json<serde_json::Value>> {
+) -> ApiResult<Json<serde_json::Value>> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -241,7 +245,7 @@ async fn put_config(
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
     ApiJson(config): ApiJson<serde_json::Map<String, serde_json::Value>>,
-) -> Result<Json<serde_json::Value>> {
+) -> ApiResult<Json<serde_json::Value>> {
     let config = serde_json::Value::Object(config);
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
@@ -280,7 +284,7 @@ async fn list_secrets(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
-) -> Result<Json<Vec<SecretInfo>>> {
+) -> ApiResult<Json<Vec<SecretInfo>>> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -316,12 +320,12 @@ async fn put_secret(
     principal: Principal,
     ApiPath((plugin, name)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<SecretInput>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let name = secret_name(&name)?;
     if req.value.is_empty() || req.value.chars().count() > 8192 {
-        return Err(Error::invalid_field("value", "must be 1–8192 characters"));
+        return Err(Error::invalid_field("value", "must be 1–8192 characters").into());
     }
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     enabled_row(&mut tx, plugin.as_str()).await?;
@@ -342,12 +346,12 @@ async fn delete_secret(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((plugin, name)): ApiPath<(String, String)>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     if !store::delete_secret(&mut tx, plugin.as_str(), &name).await? {
-        return Err(Error::NotFound("secret"));
+        return Err(Error::NotFound("secret").into());
     }
     let event = Event::new("plugin.secret_removed", "plugin", plugin.as_str())
         .changes(serde_json::json!({ "name": name }));
@@ -365,12 +369,12 @@ async fn reset_breaker(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
-) -> Result<Json<Enablement>> {
+) -> ApiResult<Json<Enablement>> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     if !store::reset_breaker(&mut tx, plugin.as_str()).await? {
-        return Err(Error::NotFound("enabled plugin"));
+        return Err(Error::NotFound("enabled plugin").into());
     }
     audit::record(&mut tx, &ctx.audit, Event::new("plugin.breaker_reset", "plugin", plugin.as_str())).await?;
     let row = enabled_row(&mut tx, plugin.as_str()).await?;
@@ -405,7 +409,7 @@ const REFUSED_RESPONSE: [HeaderName; 5] = [
 pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
     match e {
         CallError::Tripped { until, last_error } => Error::Plugin {
-            status: 503,
+            failure: PluginFailure::Unavailable,
             code: "plugin_tripped",
             message: format!(
                 "{plugin} kept failing, so it is paused until {until}{}. A company admin can reset it.",
@@ -416,7 +420,7 @@ pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
             ),
         },
         CallError::Failed(InvokeError::Busy) => Error::Plugin {
-            status: 503,
+            failure: PluginFailure::Unavailable,
             code: "plugin_busy",
             message: "The plugin host is at capacity; try again shortly.".into(),
             retry_after: Some(1),
@@ -427,7 +431,7 @@ pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             Error::Plugin {
-                status: 404,
+                failure: PluginFailure::Missing,
                 code: "not_provided",
                 message: format!("{plugin} does not provide {point}."),
                 retry_after: None,
@@ -437,7 +441,7 @@ pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
             Error::Internal(e.to_string())
         }
         CallError::Failed(e) => Error::Plugin {
-            status: 502,
+            failure: PluginFailure::Failed,
             code: "plugin_failed",
             message: format!("{plugin} failed: {e}."),
             retry_after: None,
@@ -460,10 +464,12 @@ async fn serve(
     caller: Option<Caller>,
     rest: Option<&str>,
     incoming: Incoming,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     let plugin = target.row.plugin_id.clone();
     if !target.manifest().provides.contains(&ExtensionPoint::Http) {
-        return Err(plugin_error(&plugin, CallError::Failed(InvokeError::NotProvided(ExtensionPoint::Http))));
+        return Err(
+            plugin_error(&plugin, CallError::Failed(InvokeError::NotProvided(ExtensionPoint::Http))).into()
+        );
     }
     let mut request = http::Request::builder().method(incoming.method).uri(relative(rest, &incoming.uri));
     for (name, value) in incoming.headers.iter().filter(|(n, _)| !HIDDEN_REQUEST.contains(n)) {
@@ -501,7 +507,7 @@ async fn plugin_call(
     plugin: &str,
     rest: Option<&str>,
     incoming: Incoming,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     let ctx = principal.tenant(Action::PluginsUse)?;
     let plugin = catalogue::plugin_id(plugin)?;
     let target = state
@@ -515,7 +521,7 @@ async fn plugin_call(
 
 pub(crate) fn not_enabled(plugin: &str) -> Error {
     Error::Plugin {
-        status: 404,
+        failure: PluginFailure::Missing,
         code: "plugin_not_enabled",
         message: format!("The plugin {plugin} is not enabled for this tenant."),
         retry_after: None,
@@ -530,7 +536,7 @@ async fn plugin_root(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     plugin_call(state, principal, &plugin, None, Incoming { method, uri, headers, body }).await
 }
 
@@ -542,7 +548,7 @@ async fn plugin_route(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     plugin_call(state, principal, &plugin, Some(&rest), Incoming { method, uri, headers, body }).await
 }
 
@@ -552,7 +558,7 @@ async fn hook_call(
     plugin: &str,
     rest: Option<&str>,
     incoming: Incoming,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     let gone = || Error::NotFound("webhook receiver");
     let slug = crate::tenants::Slug::parse(tenant).map_err(|_| gone())?;
     let plugin = catalogue::plugin_id(plugin).map_err(|_| gone())?;
@@ -569,7 +575,7 @@ async fn hook_root(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     hook_call(state, &tenant, &plugin, None, Incoming { method, uri, headers, body }).await
 }
 
@@ -580,6 +586,6 @@ async fn hook_route(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response> {
+) -> ApiResult<Response> {
     hook_call(state, &tenant, &plugin, Some(&rest), Incoming { method, uri, headers, body }).await
 }

@@ -20,6 +20,7 @@ use crate::auth::permissions::Role;
 use crate::auth::secrets::Sealer;
 use crate::db::{Db, TenantTx, query};
 use crate::error::Error;
+use crate::events::UnitOfWork;
 use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
 use crate::orders::Routing;
 use crate::orders::status::OrderStatus as CoreStatus;
@@ -245,11 +246,10 @@ impl OrdersService for DbServices {
     async fn annotate(&self, scope: &Scope, order: &str, note: &str) -> ServiceResult<()> {
         let tenant = tenant_of(scope);
         let order = id::<OrderId>(order)?;
-        let mut tx = self.tx(scope).await?;
-        let ctx = plugin_ctx(tenant, scope);
+        let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
         let note = format!("[{}] {note}", scope.plugin);
-        let done = crate::orders::routes::annotate(&mut tx, &ctx, order, &note).await;
-        self.finish(tx, done).await
+        let done = crate::orders::annotate(&mut uow, order, &note).await;
+        self.finish(uow.into_tx(), done).await
     }
 
     async fn transition(
@@ -261,9 +261,8 @@ impl OrdersService for DbServices {
     ) -> ServiceResult<Order> {
         let tenant = tenant_of(scope);
         let order = id::<OrderId>(order)?;
-        let mut tx = self.tx(scope).await?;
-        let ctx = plugin_ctx(tenant, scope);
-        let req = crate::orders::routes::TransitionInput {
+        let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
+        let req = crate::orders::Transition {
             to: status_from_host(to),
             note: Some(format!("[{}] {reason}", scope.plugin)),
             quality_issue: (to == OrderStatus::InProduction)
@@ -271,8 +270,8 @@ impl OrdersService for DbServices {
                 .filter(|r| !r.is_empty()),
             station: None,
         };
-        let moved = crate::orders::routes::transition(&mut tx, &ctx, order, req).await;
-        Ok(order_to_host(tenant, &self.finish(tx, moved).await?))
+        let moved = crate::orders::transition(&mut uow, order, req).await;
+        Ok(order_to_host(tenant, &self.finish(uow.into_tx(), moved).await?))
     }
 }
 

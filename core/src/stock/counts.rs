@@ -21,12 +21,14 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::query;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ItemId, LocationId, StockCountId};
 use crate::state::AppState;
@@ -158,7 +160,7 @@ async fn start_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<StartCountInput>,
-) -> Result<(StatusCode, Json<StockCountDetail>)> {
+) -> ApiResult<(StatusCode, Json<StockCountDetail>)> {
     let ctx = principal.tenant(Action::StockWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     locations::get(&mut tx, req.location_id).await?;
@@ -218,7 +220,7 @@ async fn list_counts(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<CountQuery>,
-) -> Result<Json<Page<StockCount>>> {
+) -> ApiResult<Json<Page<StockCount>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
     let after: Option<StockCountId> = page.after()?;
@@ -245,7 +247,7 @@ async fn get_stock_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,
-) -> Result<Json<StockCountDetail>> {
+) -> ApiResult<Json<StockCountDetail>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(detail(&mut tx, id).await?))
@@ -275,13 +277,14 @@ async fn record_count(
     principal: Principal,
     ApiPath((id, item_id)): ApiPath<(StockCountId, ItemId)>,
     ApiJson(req): ApiJson<CountInput>,
-) -> Result<Json<StockCountDetail>> {
+) -> ApiResult<Json<StockCountDetail>> {
     let ctx = principal.tenant(Action::StockWrite)?;
     if !(0..=MAX_QUANTITY).contains(&req.counted_quantity) {
         return Err(Error::invalid_field(
             "counted_quantity",
             format!("must be between 0 and {MAX_QUANTITY}"),
-        ));
+        )
+        .into());
     }
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     open_count(&mut tx, id).await?;
@@ -340,7 +343,7 @@ async fn finalise_count(
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,
     ApiJson(req): ApiJson<FinaliseInput>,
-) -> Result<Json<StockCountDetail>> {
+) -> ApiResult<Json<StockCountDetail>> {
     let ctx = principal.tenant(Action::StockWrite)?;
     if req.override_moves {
         principal.tenant(Action::StockOverride)?;
@@ -384,7 +387,7 @@ async fn finalise_count(
                 "Stock of {} moved while the count was open: count again, or a company admin finalises with override.",
                 skus.join(", ")
             ),
-        ));
+        ).into());
     }
     let mut changed = 0;
     for (line, quantity) in counted.iter().zip(current) {
@@ -451,7 +454,7 @@ async fn cancel_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,
-) -> Result<Json<StockCountDetail>> {
+) -> ApiResult<Json<StockCountDetail>> {
     let ctx = principal.tenant(Action::StockWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     open_count(&mut tx, id).await?;

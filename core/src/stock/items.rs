@@ -13,10 +13,12 @@ use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::TenantTx;
 use crate::db::query;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::ItemId;
 use crate::input::{optional_text, required_text};
@@ -213,7 +215,7 @@ async fn create_item(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<ItemInput>,
-) -> Result<(StatusCode, Json<Item>)> {
+) -> ApiResult<(StatusCode, Json<Item>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let details = req.details()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -249,7 +251,7 @@ async fn list_items(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<ItemQuery>,
-) -> Result<Json<Page<Item>>> {
+) -> ApiResult<Json<Page<Item>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let search = Search {
@@ -271,7 +273,7 @@ async fn get_item(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ItemId>,
-) -> Result<Json<Item>> {
+) -> ApiResult<Json<Item>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(get(&mut tx, id).await?))
@@ -291,7 +293,7 @@ async fn update_item(
     principal: Principal,
     ApiPath(id): ApiPath<ItemId>,
     ApiJson(req): ApiJson<ItemInput>,
-) -> Result<Json<Item>> {
+) -> ApiResult<Json<Item>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let details = req.details()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;

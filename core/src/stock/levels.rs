@@ -17,12 +17,14 @@ use super::items::Item;
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::query;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ItemId, LocationId, StockLevelId, StockMovementId};
 use crate::state::AppState;
@@ -228,7 +230,7 @@ async fn list_levels(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<LevelQuery>,
-) -> Result<Json<Page<StockLevel>>> {
+) -> ApiResult<Json<Page<StockLevel>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
     let after: Option<StockLevelId> = page.after()?;
@@ -264,7 +266,7 @@ async fn list_movements(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<MovementQuery>,
-) -> Result<Json<Page<Movement>>> {
+) -> ApiResult<Json<Page<Movement>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
     let after: Option<StockMovementId> = page.after()?;

@@ -16,6 +16,7 @@ use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::LocationId;
 use crate::state::AppState;
@@ -106,7 +107,7 @@ async fn create_location(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<LocationInput>,
-) -> Result<(StatusCode, Json<Location>)> {
+) -> ApiResult<(StatusCode, Json<Location>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let name = crate::input::required_text("name", &req.name, 100)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -128,7 +129,7 @@ async fn list_locations(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Location>>> {
+) -> ApiResult<Json<Page<Location>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -146,7 +147,7 @@ async fn get_location(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<LocationId>,
-) -> Result<Json<Location>> {
+) -> ApiResult<Json<Location>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(get(&mut tx, id).await?))
@@ -166,7 +167,7 @@ async fn update_location(
     principal: Principal,
     ApiPath(id): ApiPath<LocationId>,
     ApiJson(req): ApiJson<LocationInput>,
-) -> Result<Json<Location>> {
+) -> ApiResult<Json<Location>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let name = crate::input::required_text("name", &req.name, 100)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;

@@ -14,9 +14,11 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::db::execute;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::ApiJson;
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ItemId, LocationId, StockAdjustmentId, StockTransferId};
 use crate::input::optional_text;
@@ -95,13 +97,14 @@ async fn adjust(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AdjustmentInput>,
-) -> Result<(StatusCode, Json<Adjustment>)> {
+) -> ApiResult<(StatusCode, Json<Adjustment>)> {
     let ctx = principal.tenant(Action::StockWrite)?;
     if req.quantity == 0 || req.quantity.abs() > MAX_QUANTITY {
         return Err(Error::invalid_field(
             "quantity",
             format!("must not be zero, and at most {MAX_QUANTITY} either way"),
-        ));
+        )
+        .into());
     }
     let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -203,11 +206,11 @@ async fn transfer(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<TransferInput>,
-) -> Result<(StatusCode, Json<Transfer>)> {
+) -> ApiResult<(StatusCode, Json<Transfer>)> {
     let ctx = principal.tenant(Action::StockWrite)?;
     let quantity = positive_quantity("quantity", req.quantity)?;
     if req.from_location_id == req.to_location_id {
-        return Err(Error::invalid_field("to_location_id", "must differ from from_location_id"));
+        return Err(Error::invalid_field("to_location_id", "must differ from from_location_id").into());
     }
     let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
     let mut tx = state.db.tenant(ctx.tenant_id).await?;

@@ -20,6 +20,7 @@ use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::SupplierId;
 use crate::input::{optional_text, required_text};
@@ -154,7 +155,7 @@ async fn add_supplier(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<SupplierInput>,
-) -> Result<(StatusCode, Json<Supplier>)> {
+) -> ApiResult<(StatusCode, Json<Supplier>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let name = required_text("name", &req.name, 200)?;
     let email = match optional_text("email", req.email.as_deref(), 254)? {
@@ -219,7 +220,7 @@ async fn list_suppliers(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<SupplierQuery>,
-) -> Result<Json<Page<Supplier>>> {
+) -> ApiResult<Json<Page<Supplier>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
     let prefix = optional_text("name", q.name.as_deref(), 200)?.map(|n| {
@@ -253,7 +254,7 @@ async fn get_supplier(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<SupplierId>,
-) -> Result<Json<Supplier>> {
+) -> ApiResult<Json<Supplier>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(get(&mut tx, id).await?))
@@ -304,7 +305,7 @@ async fn open_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AccountInput>,
-) -> Result<(StatusCode, Json<SupplierAccount>)> {
+) -> ApiResult<(StatusCode, Json<SupplierAccount>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let supplier_id = req.supplier_id.ok_or_else(|| Error::invalid_field("supplier_id", "is required"))?;
     let d = req.details()?;
@@ -346,7 +347,7 @@ async fn list_accounts(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<PageQuery>,
-) -> Result<Json<Page<SupplierAccount>>> {
+) -> ApiResult<Json<Page<SupplierAccount>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&q)?;
     let after: Option<SupplierId> = page.after()?;
@@ -372,7 +373,7 @@ async fn get_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<SupplierId>,
-) -> Result<Json<SupplierAccount>> {
+) -> ApiResult<Json<SupplierAccount>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(account(&mut tx, id).await?))
@@ -391,10 +392,10 @@ async fn update_account(
     principal: Principal,
     ApiPath(id): ApiPath<SupplierId>,
     ApiJson(req): ApiJson<AccountInput>,
-) -> Result<Json<SupplierAccount>> {
+) -> ApiResult<Json<SupplierAccount>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     if req.supplier_id.is_some_and(|s| s != id) {
-        return Err(Error::invalid_field("supplier_id", "must be absent or the supplier in the path"));
+        return Err(Error::invalid_field("supplier_id", "must be absent or the supplier in the path").into());
     }
     let d = req.details()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;

@@ -5,7 +5,8 @@ mod store;
 
 use serde::Serialize;
 
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
 
@@ -121,7 +122,7 @@ pub async fn active_by_slug(db: &crate::db::Db, slug: &Slug) -> Result<Option<Te
 
 /// Checks a tenant's display name.
 pub fn parse_name(field: &str, value: &str) -> Result<String> {
-    crate::input::required_text(field, value, 200)
+    crate::input::name(field, value)
 }
 
 /// A new tenant's fields.

@@ -12,9 +12,10 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::password::Password;
 use crate::auth::permissions::Action;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
 use crate::state::AppState;
@@ -67,7 +68,7 @@ async fn create_tenant(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<NewTenantRequest>,
-) -> Result<(StatusCode, Json<Tenant>)> {
+) -> ApiResult<(StatusCode, Json<Tenant>)> {
     principal.platform_admin()?;
     let new = NewTenant {
         slug: Slug::parse(&req.slug)?,
@@ -93,7 +94,7 @@ async fn list_tenants(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Tenant>>> {
+) -> ApiResult<Json<Page<Tenant>>> {
     principal.platform_admin()?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.system_read().await?;
@@ -113,7 +114,7 @@ async fn get_tenant(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(tenant_id): ApiPath<TenantId>,
-) -> Result<Json<Tenant>> {
+) -> ApiResult<Json<Tenant>> {
     principal.platform_admin()?;
     let mut tx = state.db.system_read().await?;
     let tenant = super::get(&mut tx, tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
@@ -146,7 +147,7 @@ async fn update_tenant(
     principal: Principal,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(req): ApiJson<TenantPatchRequest>,
-) -> Result<Json<Tenant>> {
+) -> ApiResult<Json<Tenant>> {
     principal.platform_admin()?;
     let patch = TenantPatch {
         name: req.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
@@ -177,7 +178,7 @@ async fn update_tenant(
     responses((status = 200, description = "The current tenant", body = Tenant),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "No tenant selected, or suspended", body = Problem)))]
-async fn own_tenant(State(state): State<AppState>, principal: Principal) -> Result<Json<Tenant>> {
+async fn own_tenant(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Tenant>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let tenant = super::get_own(&mut tx).await?;
@@ -193,7 +194,7 @@ async fn own_tenant(State(state): State<AppState>, principal: Principal) -> Resu
 async fn get_settings(
     State(state): State<AppState>,
     principal: Principal,
-) -> Result<Json<super::TenantSettings>> {
+) -> ApiResult<Json<super::TenantSettings>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let settings = super::settings(&mut tx).await?;
@@ -212,7 +213,7 @@ async fn put_settings(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<super::TenantSettings>,
-) -> Result<Json<super::TenantSettings>> {
+) -> ApiResult<Json<super::TenantSettings>> {
     let ctx = principal.tenant(Action::SettingsManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let before = super::settings(&mut tx).await?;

@@ -6,7 +6,8 @@ mod store;
 use serde::Serialize;
 
 use crate::auth::permissions::Role;
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::ids::{TenantId, UserId};
 
@@ -27,28 +28,7 @@ text_enum! {
     }
 }
 
-/// A normalised e-mail address (trimmed, lower-case). The constructor is the check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(transparent)]
-pub struct Email(String);
-
-impl Email {
-    /// Checks the form loosely (one `@`, something on each side, no spaces, at most 254 bytes).
-    pub fn parse(field: &str, value: &str) -> Result<Self> {
-        let value = value.trim().to_lowercase();
-        let valid = value.len() <= 254
-            && !value.chars().any(char::is_whitespace)
-            && matches!(value.split_once('@'), Some((local, domain))
-                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-                    && !domain.ends_with('.') && !domain.contains('@'));
-        if valid { Ok(Self(value)) } else { Err(Error::invalid_field(field, "must be an e-mail address")) }
-    }
-
-    /// The address.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+pub use ils_kernel::input::Email;
 
 /// A user as other users see them.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -112,19 +92,6 @@ pub fn ensure_not_last_admin(member: &Member, active_admins: i64) -> Result<()> 
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@example.com"] {
-            assert!(Email::parse("e", bad).is_err(), "{bad}");
-        }
-    }
 }
 
 /// What [`bootstrap_platform_admin`] did.

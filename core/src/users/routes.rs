@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::UserId;
 use crate::state::AppState;
@@ -48,7 +49,7 @@ async fn list_users(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<UserListQuery>,
-) -> Result<Json<Page<Member>>> {
+) -> ApiResult<Json<Page<Member>>> {
     let ctx = principal.tenant(Action::UsersRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -68,7 +69,7 @@ async fn get_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
-) -> Result<Json<Member>> {
+) -> ApiResult<Json<Member>> {
     let ctx = principal.tenant(Action::UsersRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let member = super::get_member(&mut tx, user_id).await?;
@@ -97,8 +98,8 @@ async fn approve_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
-) -> Result<Json<Member>> {
-    decide(state, principal, user_id, req.role, MembershipStatus::Active).await
+) -> ApiResult<Json<Member>> {
+    Ok(decide(state, principal, user_id, req.role, MembershipStatus::Active).await?)
 }
 
 /// Reject a pending registration.
@@ -113,8 +114,8 @@ async fn reject_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
-) -> Result<Json<Member>> {
-    decide(state, principal, user_id, Role::Dispenser, MembershipStatus::Rejected).await
+) -> ApiResult<Json<Member>> {
+    Ok(decide(state, principal, user_id, Role::Dispenser, MembershipStatus::Rejected).await?)
 }
 
 async fn decide(
@@ -162,7 +163,7 @@ async fn update_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
-) -> Result<Json<Member>> {
+) -> ApiResult<Json<Member>> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     tx.lock_tenant().await?;
@@ -171,7 +172,8 @@ async fn update_user(
         return Err(Error::conflict(
             "not_active",
             "Only active users' roles can change; approve the registration first.",
-        ));
+        )
+        .into());
     }
     if req.role != Role::CompanyAdmin {
         super::ensure_not_last_admin(&before, super::active_admins(&mut tx).await?)?;
@@ -201,7 +203,7 @@ async fn remove_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     tx.lock_tenant().await?;

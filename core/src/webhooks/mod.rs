@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 
 pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};

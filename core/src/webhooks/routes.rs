@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{EventId, WebhookEndpointId};
 use crate::state::AppState;
@@ -100,7 +101,7 @@ async fn create_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<NewEndpoint>,
-) -> Result<(StatusCode, Json<CreatedEndpoint>)> {
+) -> ApiResult<(StatusCode, Json<CreatedEndpoint>)> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let url = check_url(&state, &req.url).await?;
     let now = Timestamp::now();
@@ -134,7 +135,7 @@ async fn list_endpoints(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Endpoint>>> {
+) -> ApiResult<Json<Page<Endpoint>>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -154,7 +155,7 @@ async fn get_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
-) -> Result<Json<Endpoint>> {
+) -> ApiResult<Json<Endpoint>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let endpoint = store::get_endpoint(&mut tx, id).await?;
@@ -189,7 +190,7 @@ async fn update_endpoint(
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
     ApiJson(req): ApiJson<EndpointPatch>,
-) -> Result<Json<Endpoint>> {
+) -> ApiResult<Json<Endpoint>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let url = match &req.url {
         Some(url) => Some(check_url(&state, url).await?),
@@ -232,7 +233,7 @@ async fn delete_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::delete(&mut tx, id).await?;
@@ -261,7 +262,7 @@ async fn rotate_secret(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
-) -> Result<Json<RotatedSecret>> {
+) -> ApiResult<Json<RotatedSecret>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let secret = SigningSecret::generate();
     let until = Timestamp::now().plus(ROTATION_GRACE);
@@ -284,7 +285,7 @@ async fn list_deliveries(
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
     ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<Json<Page<Delivery>>> {
+) -> ApiResult<Json<Page<Delivery>>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -312,7 +313,7 @@ async fn send_test(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
-) -> Result<(StatusCode, Json<TestSent>)> {
+) -> ApiResult<(StatusCode, Json<TestSent>)> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, id).await?;
@@ -342,7 +343,7 @@ async fn redeliver(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((endpoint_id, event_id)): ApiPath<(WebhookEndpointId, EventId)>,
-) -> Result<(StatusCode, Json<Redelivery>)> {
+) -> ApiResult<(StatusCode, Json<Redelivery>)> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, endpoint_id).await?;
@@ -355,7 +356,8 @@ async fn redeliver(
         return Err(Error::conflict(
             "delivery_not_dead",
             "This event's delivery to the endpoint is still pending or already succeeded.",
-        ));
+        )
+        .into());
     }
     let event = Event::new("webhook.redelivery_requested", "webhook_endpoint", endpoint_id)
         .changes(serde_json::json!({ "event_id": event_id }));

@@ -97,7 +97,7 @@ fn domain(e: Error) -> CliError {
         Error::Invalid { .. } | Error::Conflict { .. } | Error::NotFound(_) | Error::Forbidden { .. } => {
             CliError::usage(e.to_string())
         }
-        Error::Plugin { status: 404, .. } => CliError::usage(e.to_string()),
+        Error::Plugin { failure: ils_kernel::PluginFailure::Missing, .. } => CliError::usage(e.to_string()),
         other => CliError::failed(other.to_string()),
     }
 }

@@ -19,6 +19,7 @@ use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ExaminationId, PatientId, PrescriptionId};
 use crate::state::AppState;
@@ -137,7 +138,7 @@ async fn record_examination(
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
     ApiJson(req): ApiJson<ExaminationInput>,
-) -> Result<(StatusCode, Json<Examination>)> {
+) -> ApiResult<(StatusCode, Json<Examination>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let new = checked(&mut tx, req, patient_id, ctx.user_id).await?;
@@ -162,7 +163,7 @@ async fn list_examinations(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
-) -> Result<Json<Vec<Examination>>> {
+) -> ApiResult<Json<Vec<Examination>>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     crate::clinical::patients::get(&mut tx, patient_id).await?;
@@ -186,7 +187,7 @@ async fn get_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
-) -> Result<Json<Examination>> {
+) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let exam = store::get(&mut tx, id).await?;
@@ -209,7 +210,7 @@ async fn update_examination(
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
     ApiJson(req): ApiJson<ExaminationInput>,
-) -> Result<Json<Examination>> {
+) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let before = store::get(&mut tx, id).await?;
@@ -234,7 +235,7 @@ async fn finalise_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
-) -> Result<Json<Examination>> {
+) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let exam = store::finalise(&mut tx, id).await?;
@@ -281,7 +282,7 @@ async fn prescribe(
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
     ApiJson(req): ApiJson<PrescribeInput>,
-) -> Result<(StatusCode, Json<PrescriptionView>)> {
+) -> ApiResult<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
     let expires_on =
@@ -290,18 +291,21 @@ async fn prescribe(
         return Err(Error::invalid_field(
             "expires_on",
             "a contact lens specification must carry an expiry date",
-        ));
+        )
+        .into());
     }
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let stored = store::get_stored(&mut tx, id).await?;
     if stored.view.finalised_at.is_none() {
-        return Err(Error::conflict("not_finalised", "Finalise the examination before prescribing from it."));
+        return Err(
+            Error::conflict("not_finalised", "Finalise the examination before prescribing from it.").into()
+        );
     }
     let refraction = stored.refraction.ok_or_else(|| {
         Error::conflict("no_refraction", "This examination has no refraction to prescribe from.")
     })?;
     if expires_on.is_some_and(|e| e < stored.view.examined_on) {
-        return Err(Error::invalid_field("expires_on", "is before the examination"));
+        return Err(Error::invalid_field("expires_on", "is before the examination").into());
     }
     let rx = Prescription {
         id: PrescriptionId::new(),

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::PatientId;
 use crate::state::AppState;
@@ -91,7 +92,7 @@ async fn create_patient(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<PatientInput>,
-) -> Result<(StatusCode, Json<Patient>)> {
+) -> ApiResult<(StatusCode, Json<Patient>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let details = req.details()?;
     let given = optional_text("customer_number", req.customer_number.as_deref(), 40)?;
@@ -146,10 +147,10 @@ async fn search_patients(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PatientQuery>,
-) -> Result<Json<Page<Patient>>> {
+) -> ApiResult<Json<Page<Patient>>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     if query.include_deleted && !is_admin(&principal) {
-        return Err(Error::forbidden("forbidden", "Only company admins may search deleted records."));
+        return Err(Error::forbidden("forbidden", "Only company admins may search deleted records.").into());
     }
     let search = Search {
         name: optional_text("name", query.name.as_deref(), 100)?,
@@ -187,12 +188,12 @@ async fn get_patient(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PatientId>,
-) -> Result<Json<Patient>> {
+) -> ApiResult<Json<Patient>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let patient = super::get(&mut tx, id).await?;
     if patient.deleted_at.is_some() && !is_admin(&principal) {
-        return Err(Error::NotFound("patient"));
+        return Err(Error::NotFound("patient").into());
     }
     audit::record(&mut tx, &ctx.audit, Event::new("patient.read", "patient", id)).await?;
     tx.commit().await?;
@@ -213,7 +214,7 @@ async fn update_patient(
     principal: Principal,
     ApiPath(id): ApiPath<PatientId>,
     ApiJson(req): ApiJson<PatientInput>,
-) -> Result<Json<Patient>> {
+) -> ApiResult<Json<Patient>> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let details = req.details()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -261,7 +262,7 @@ async fn delete_patient(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PatientId>,
-) -> Result<StatusCode> {
+) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let patient = super::get(&mut tx, id).await?;

@@ -10,7 +10,8 @@ pub use store::{get, insert};
 use serde::{Deserialize, Serialize};
 
 use super::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Steps, VerticalBase};
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::ids::{PatientId, PrescriptionId, UserId};
 
 text_enum! {

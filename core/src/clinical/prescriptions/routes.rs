@@ -17,6 +17,7 @@ use crate::db::types::Timestamp;
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{PatientId, PrescriptionId};
 use crate::state::AppState;
@@ -124,7 +125,7 @@ async fn record_prescription(
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
     ApiJson(req): ApiJson<PrescriptionInput>,
-) -> Result<(StatusCode, Json<PrescriptionView>)> {
+) -> ApiResult<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let issued_on = parse_past_date("issued_on", &req.issued_on)?;
     let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
@@ -132,10 +133,11 @@ async fn record_prescription(
         return Err(Error::invalid_field(
             "expires_on",
             "a contact lens specification must carry an expiry date",
-        ));
+        )
+        .into());
     }
     if expires_on.is_some_and(|e| e < issued_on) {
-        return Err(Error::invalid_field("expires_on", "is before the issue date"));
+        return Err(Error::invalid_field("expires_on", "is before the issue date").into());
     }
     let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -180,7 +182,7 @@ async fn list_prescriptions(
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
     ApiQuery(query): ApiQuery<FormQuery>,
-) -> Result<Json<Vec<PrescriptionView>>> {
+) -> ApiResult<Json<Vec<PrescriptionView>>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     crate::clinical::patients::get(&mut tx, patient_id).await?;
@@ -206,7 +208,7 @@ async fn get_prescription(
     principal: Principal,
     ApiPath(id): ApiPath<PrescriptionId>,
     ApiQuery(query): ApiQuery<FormQuery>,
-) -> Result<Json<PrescriptionView>> {
+) -> ApiResult<Json<PrescriptionView>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let rx = store::get(&mut tx, id).await?;

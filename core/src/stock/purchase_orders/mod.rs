@@ -11,7 +11,8 @@ mod store;
 
 use serde::Serialize;
 
-use crate::db::types::{Timestamp, text_enum};
+use crate::db::text_enum;
+use crate::db::types::Timestamp;
 use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
 
 pub use store::get;

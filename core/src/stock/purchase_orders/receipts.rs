@@ -22,6 +22,7 @@ use crate::db::{TenantTx, execute};
 use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{GoodsReceiptId, ItemId, PurchaseOrderId, UserId};
 use crate::input::optional_text;
@@ -95,17 +96,17 @@ async fn receive(
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
     ApiJson(req): ApiJson<ReceiptInput>,
-) -> Result<(StatusCode, Json<GoodsReceipt>)> {
+) -> ApiResult<(StatusCode, Json<GoodsReceipt>)> {
     let ctx = principal.tenant(Action::StockWrite)?;
     if req.lines.is_empty() || req.lines.len() > super::routes::MAX_LINES {
-        return Err(Error::invalid_field("lines", "must have at least one line"));
+        return Err(Error::invalid_field("lines", "must have at least one line").into());
     }
     let mut seen = HashSet::new();
     let mut lines = Vec::with_capacity(req.lines.len());
     for (n, line) in req.lines.iter().enumerate() {
         let quantity = positive_quantity(&format!("lines[{n}].quantity"), line.quantity)?;
         if !seen.insert(line.item_id) {
-            return Err(Error::invalid_field(&format!("lines[{n}].item_id"), "appears twice"));
+            return Err(Error::invalid_field(&format!("lines[{n}].item_id"), "appears twice").into());
         }
         lines.push(ReceiptLine { item_id: line.item_id, quantity });
     }
@@ -122,14 +123,16 @@ async fn receive(
                 "Purchase order {} is {}: goods are received only against sent orders.",
                 order.number, order.status
             ),
-        ));
+        )
+        .into());
     }
     for (n, line) in lines.iter().enumerate() {
         let Some(ordered) = order.lines.iter().find(|l| l.item_id == line.item_id) else {
             return Err(Error::invalid_field(
                 &format!("lines[{n}].item_id"),
                 "is not on this purchase order",
-            ));
+            )
+            .into());
         };
         let outstanding = ordered.quantity - ordered.received_quantity;
         if line.quantity > outstanding
@@ -138,7 +141,8 @@ async fn receive(
             return Err(Error::conflict(
                 "over_receipt",
                 format!("Only {outstanding} of {} are outstanding on {}.", ordered.sku, order.number),
-            ));
+            )
+            .into());
         }
     }
     let receipt_id = GoodsReceiptId::new();
@@ -246,7 +250,7 @@ async fn list_receipts(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
-) -> Result<Json<Vec<GoodsReceipt>>> {
+) -> ApiResult<Json<Vec<GoodsReceipt>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let order = store::get(&mut tx, id).await?;

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, catalog};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
+use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId};
 use crate::input::optional_text;
@@ -124,7 +125,7 @@ async fn create_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<PurchaseOrderInput>,
-) -> Result<(StatusCode, Json<PurchaseOrder>)> {
+) -> ApiResult<(StatusCode, Json<PurchaseOrder>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let order = req.order()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -165,7 +166,7 @@ async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<OrderQuery>,
-) -> Result<Json<Page<PurchaseOrder>>> {
+) -> ApiResult<Json<Page<PurchaseOrder>>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
@@ -184,7 +185,7 @@ async fn get_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
-) -> Result<Json<PurchaseOrder>> {
+) -> ApiResult<Json<PurchaseOrder>> {
     let ctx = principal.tenant(Action::StockRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(store::get(&mut tx, id).await?))
@@ -205,7 +206,7 @@ async fn update_order(
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
     ApiJson(req): ApiJson<PurchaseOrderInput>,
-) -> Result<Json<PurchaseOrder>> {
+) -> ApiResult<Json<PurchaseOrder>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let order = req.order()?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
@@ -214,7 +215,8 @@ async fn update_order(
         return Err(Error::conflict(
             "purchase_order_not_editable",
             format!("Purchase order {} is {}: only drafts can be changed.", before.number, before.status),
-        ));
+        )
+        .into());
     }
     resolve(&mut tx, &order).await?;
     store::replace(&mut tx, id, &order).await?;
@@ -282,7 +284,7 @@ async fn send_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
-) -> Result<Json<PurchaseOrder>> {
+) -> ApiResult<Json<PurchaseOrder>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     Ok(Json(transition(&state, &ctx, id, PurchaseOrderStatus::Sent).await?))
 }
@@ -299,7 +301,7 @@ async fn cancel_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
-) -> Result<Json<PurchaseOrder>> {
+) -> ApiResult<Json<PurchaseOrder>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     Ok(Json(transition(&state, &ctx, id, PurchaseOrderStatus::Cancelled).await?))
 }

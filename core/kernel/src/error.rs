@@ -1,10 +1,12 @@
-//! The domain error. Every layer above storage returns [`Error`]; the HTTP layer turns it into
-//! problem+json in one place (`http::problem`).
+//! The domain error. Every layer above storage returns [`Error`]; it says what went wrong in
+//! domain terms, never with a transport's status code. The HTTP layer turns it into problem+json
+//! in one place, the CLI into a message and an exit code.
 
-use crate::db::{DbError, ViolationKind};
+use ils_storage::{DbError, ViolationKind};
 
 /// One invalid field of a request.
-#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field, as a JSON pointer-ish path (`email`, `admin.password`).
     pub field: String,
@@ -35,8 +37,8 @@ pub enum Error {
         code: &'static str,
         /// Explanation.
         message: String,
-        /// HTTP status to use (400, 413, 415, 422).
-        status: u16,
+        /// Why it could not be read.
+        kind: Unreadable,
     },
     /// The change conflicts with the current state (duplicate, invalid transition, last admin).
     #[error("{message}")]
@@ -75,8 +77,8 @@ pub enum Error {
     /// A plugin could not answer: not enabled, paused by its breaker, failed, or busy.
     #[error("{message}")]
     Plugin {
-        /// HTTP status (404, 502, 503).
-        status: u16,
+        /// How it failed.
+        failure: PluginFailure,
         /// Stable code.
         code: &'static str,
         /// Explanation.
@@ -93,6 +95,30 @@ pub enum Error {
     /// A bug or an unexpected failure.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why a request could not be read at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Malformed: not the syntax or the shape expected.
+    Malformed,
+    /// Larger than the operation accepts.
+    TooLarge,
+    /// In a format the operation does not take.
+    UnsupportedFormat,
+    /// Well-formed, but the values have the wrong types for the operation.
+    WrongShape,
+}
+
+/// How a plugin failed to answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PluginFailure {
+    /// The tenant has not enabled it, or it does not provide what was asked.
+    Missing,
+    /// It ran and failed (trap, limit, bad answer).
+    Failed,
+    /// It cannot run now (paused by its breaker, the host at capacity); try again later.
+    Unavailable,
 }
 
 /// Shorthand for results with [`Error`].
@@ -149,6 +175,13 @@ impl Error {
             Error::Db(db) if db.violation() == Some(ViolationKind::Unique) => Error::conflict(code, message),
             _ => self,
         }
+    }
+}
+
+impl From<ils_optics::InvalidValue> for Error {
+    /// A refused optical value (a power, an axis, a prism) is an invalid field, with its message.
+    fn from(e: ils_optics::InvalidValue) -> Self {
+        Error::invalid_field(&e.field, e.message)
     }
 }
 

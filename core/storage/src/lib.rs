@@ -11,6 +11,7 @@
 //! Both backends run the same SQL text: numbered `$1` placeholders work on both, and column types
 //! that differ ([`types::Timestamp`], uuids) encode per backend.
 
+pub mod ids;
 pub mod types;
 
 use std::str::FromStr;
@@ -22,8 +23,8 @@ use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::ids::TenantId;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// Which database engine is behind a [`Db`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,46 +75,48 @@ enum Pool {
 
 /// An open transaction on either backend. Store code matches on it with [`on_conn!`].
 #[derive(Debug)]
-pub(crate) enum Conn {
+pub enum Conn {
+    /// On SQLite.
     Sqlite(Transaction<'static, Sqlite>),
+    /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
 
 /// Runs the same query code against whichever backend a [`Conn`] holds; inside the body the
 /// named binding is `&mut Transaction<'static, DB>` for that backend, so `&mut **c` executes.
+#[macro_export]
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
-            $crate::db::Conn::Sqlite($c) => $body,
-            $crate::db::Conn::Postgres($c) => $body,
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
         }
     };
 }
-pub(crate) use on_conn;
 
 /// Executes one statement with its binds on whichever backend `conn` holds; yields
 /// `Result<u64, sqlx::Error>` with the number of rows affected.
+#[macro_export]
 macro_rules! execute {
     ($conn:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
-        $crate::db::on_conn!($conn, c => sqlx::query($sql)
+        $crate::on_conn!($conn, c => sqlx::query($sql)
             $(.bind($bind))*
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected()))
     };
 }
-pub(crate) use execute;
 
 /// Runs a `query_as` or `query_scalar` with its binds on whichever backend the transaction holds.
+#[macro_export]
 macro_rules! query {
     ($tx:expr, $kind:ident, $fetch:ident, $sql:expr $(, $bind:expr)* $(,)?) => {
-        $crate::db::on_conn!($tx.conn(), c => sqlx::$kind(sqlx::AssertSqlSafe($sql))
+        $crate::on_conn!($tx.conn(), c => sqlx::$kind(sqlx::AssertSqlSafe($sql))
             $(.bind($bind))*
             .$fetch(&mut **c)
             .await)
     };
 }
-pub(crate) use query;
 
 fn jobs_builder(pool: &Pool) -> riverqueue::ClientBuilder {
     match pool {
@@ -346,18 +349,19 @@ impl TenantTx {
         self.tenant
     }
 
-    pub(crate) fn conn(&mut self) -> &mut Conn {
+    /// The open transaction, for store code (`on_conn!`, `execute!`, `query!`).
+    pub fn conn(&mut self) -> &mut Conn {
         &mut self.conn
     }
 
     /// The connection and the job client, to enqueue jobs inside this transaction.
-    pub(crate) fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
+    pub fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
         (&mut self.conn, &self.jobs)
     }
 
     /// The next number of the tenant's sequence `name` (1, 2, 3 …), from a counter row bumped
     /// with an upsert: concurrent transactions queue on the row and never get the same number.
-    pub(crate) async fn next_in(&mut self, name: &'static str) -> Result<i64, DbError> {
+    pub async fn next_in(&mut self, name: &'static str) -> Result<i64, DbError> {
         const SQL: &str = "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ($1, $2, 1)
             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + 1
             RETURNING value";
@@ -370,7 +374,7 @@ impl TenantTx {
     /// Makes the rest of the transaction act for `tenant` instead, returning the tenant it acted
     /// for. Only for the explicit two-tenant flows — a practice's order made by a lab, where both
     /// copies of the job change together — and always switched back before anything else runs.
-    pub(crate) async fn act_for(&mut self, tenant: TenantId) -> Result<TenantId, DbError> {
+    pub async fn act_for(&mut self, tenant: TenantId) -> Result<TenantId, DbError> {
         if let Conn::Postgres(tx) = &mut self.conn {
             sqlx::query("SELECT set_config('ils.tenant_id', $1, true)")
                 .bind(tenant.to_string())
@@ -412,12 +416,13 @@ impl std::fmt::Debug for SystemTx {
 }
 
 impl SystemTx {
-    pub(crate) fn conn(&mut self) -> &mut Conn {
+    /// The open transaction, for store code (`on_conn!`, `execute!`, `query!`).
+    pub fn conn(&mut self) -> &mut Conn {
         &mut self.conn
     }
 
     /// The connection and the job client, to enqueue jobs inside this transaction.
-    pub(crate) fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
+    pub fn with_jobs(&mut self) -> (&mut Conn, &riverqueue::Client) {
         (&mut self.conn, &self.jobs)
     }
 

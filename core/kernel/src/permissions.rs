@@ -1,7 +1,7 @@
 //! The permission matrix: which tenant role may do what. One table, read by every handler
 //! through [`Role::allows`]; API keys carry a subset of the same actions as scopes.
 
-use crate::db::types::text_enum;
+use ils_storage::text_enum;
 
 text_enum! {
     /// A user's role within one tenant.

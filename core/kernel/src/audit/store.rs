@@ -2,11 +2,11 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{ActorKind, AuditCtx, AuditEntry, Event};
-use crate::db::types::Timestamp;
-use crate::db::{Conn, SystemTx, TenantTx, execute, on_conn};
 use crate::error::Result;
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{AuditId, TenantId};
+use crate::page::{Page, PageRequest};
+use ils_storage::ids::{AuditId, TenantId};
+use ils_storage::types::Timestamp;
+use ils_storage::{Conn, SystemTx, TenantTx, execute, on_conn};
 
 pub(super) async fn insert(
     conn: &mut Conn,

@@ -69,6 +69,7 @@ impl fmt::Display for Timestamp {
     }
 }
 
+#[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for Timestamp {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
@@ -77,6 +78,7 @@ impl utoipa::PartialSchema for Timestamp {
             .into()
     }
 }
+#[cfg(feature = "openapi")]
 impl utoipa::ToSchema for Timestamp {}
 
 impl Type<Sqlite> for Timestamp {
@@ -128,6 +130,7 @@ impl<'r> Decode<'r, Postgres> for Timestamp {
 
 /// Declares an enum stored as checked text: serde, OpenAPI, `Display`/`FromStr` and sqlx
 /// encoding for both backends all use the same spelling.
+#[macro_export]
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
@@ -138,8 +141,8 @@ macro_rules! text_enum {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-            utoipa::ToSchema,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )+
         }
@@ -161,11 +164,11 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::db::types::UnknownVariant;
+            type Err = $crate::types::UnknownVariant;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err($crate::db::types::UnknownVariant {
+                    _ => Err($crate::types::UnknownVariant {
                         kind: stringify!($name),
                         value: s.to_owned(),
                     }),
@@ -210,7 +213,6 @@ macro_rules! text_enum {
         }
     };
 }
-pub(crate) use text_enum;
 
 /// A stored or submitted value that names no variant of the enum.
 #[derive(Debug, thiserror::Error)]

@@ -8,11 +8,11 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-            sqlx::Type, utoipa::ToSchema,
+            sqlx::Type,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
         #[serde(transparent)]
         #[sqlx(transparent)]
-        #[schema(value_type = String, format = Uuid)]
         pub struct $name(Uuid);
 
         impl $name {

@@ -46,3 +46,45 @@ pub fn tenths_of_mm(
         )),
     }
 }
+
+/// A normalised e-mail address (trimmed, lower-case). The constructor is the check.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks the form loosely (one `@`, something on each side, no spaces, at most 254 bytes).
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        let value = value.trim().to_lowercase();
+        let valid = value.len() <= 254
+            && !value.chars().any(char::is_whitespace)
+            && matches!(value.split_once('@'), Some((local, domain))
+                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+                    && !domain.ends_with('.') && !domain.contains('@'));
+        if valid { Ok(Self(value)) } else { Err(Error::invalid_field(field, "must be an e-mail address")) }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's or company's name: trimmed, 1 to 200 characters.
+pub fn name(field: &str, value: &str) -> Result<String> {
+    required_text(field, value, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse("e", "  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@example.com"] {
+            assert!(Email::parse("e", bad).is_err(), "{bad}");
+        }
+    }
+}

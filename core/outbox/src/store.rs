@@ -1,10 +1,10 @@
 use sqlx::types::Json;
 
-use super::Envelope;
-use crate::db::types::Timestamp;
-use crate::db::{Conn, TenantTx, execute, on_conn};
-use crate::error::Result;
-use crate::ids::{EventId, TenantId};
+use crate::Envelope;
+use ils_kernel::Result;
+use ils_storage::ids::{EventId, TenantId};
+use ils_storage::types::Timestamp;
+use ils_storage::{Conn, TenantTx, execute, on_conn};
 
 pub(super) async fn insert(conn: &mut Conn, event: &Envelope) -> Result<()> {
     const SQL: &str = "INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)

@@ -1,0 +1,77 @@
+//! The events orders emit. Their payloads are part of the OpenAPI document and of
+//! `docs/events.md`; a change that is not additive bumps the version.
+
+use serde::Serialize;
+
+use super::status::OrderStatus;
+use super::{OrderReason, Priority, Station};
+use crate::auth::permissions::Action;
+use crate::events::DomainEvent;
+use crate::ids::{OrderId, PatientId, PrescriptionId};
+
+/// A lab order was placed (a new job, or a remake, return or non-adapt of an earlier one).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderCreated {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Why it was placed.
+    pub reason: OrderReason,
+    /// The order it remakes, returns or replaces.
+    pub original_order_id: Option<OrderId>,
+    /// Priority.
+    pub priority: Priority,
+    /// Due date (YYYY-MM-DD).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub due_on: jiff::civil::Date,
+    /// The patient (absent on a lab's copy of a practice's order).
+    pub patient_id: Option<PatientId>,
+    /// The prescription it is made to (absent on a lab's copy).
+    pub prescription_id: Option<PrescriptionId>,
+}
+impl DomainEvent for OrderCreated {
+    const TYPE: &'static str = "order.created";
+    const READ: Action = Action::OrdersRead;
+}
+
+/// A lab order moved in its lifecycle.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderStatusChanged {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Status before.
+    pub from: OrderStatus,
+    /// Status after.
+    pub to: OrderStatus,
+    /// The quality issue found, when a check failed.
+    pub quality_issue: Option<String>,
+    /// The note given with the move.
+    pub note: Option<String>,
+}
+impl DomainEvent for OrderStatusChanged {
+    const TYPE: &'static str = "order.status_changed";
+    const READ: Action = Action::OrdersRead;
+}
+
+/// A job moved between stations on the lab floor.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderStationChanged {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its job number.
+    pub number: String,
+    /// Station before.
+    pub from: Option<Station>,
+    /// Station after.
+    pub to: Station,
+}
+impl DomainEvent for OrderStationChanged {
+    const TYPE: &'static str = "order.station_changed";
+    const READ: Action = Action::OrdersRead;
+}
