@@ -5,7 +5,7 @@
 //! [`InvalidValue`] that names the field and the rule broken.
 //!
 //! The crate is pure — no I/O, no database or HTTP types — so it builds for `wasm32-wasip2`
-//! plugins as well as for the host. The optional `utoipa` feature gives the host's OpenAPI
+//! plugins as well as for the host. The optional `openapi` feature gives the host's OpenAPI
 //! schemas for the enums its API shows.
 //!
 //! ```

@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// typed across the plugin boundary; a plugin sees its text (`context.tenant-id`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::Type), sqlx(transparent))]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
 #[serde(transparent)]
 pub struct TenantId(Uuid);
 
@@ -72,7 +72,7 @@ mod tests {
     }
 
     /// Core stores and documents its `TenantId` with these; this one must serve in its place.
-    #[cfg(all(feature = "sqlx", feature = "utoipa"))]
+    #[cfg(all(feature = "sqlx", feature = "openapi"))]
     #[test]
     fn tenant_ids_are_stored_and_documented_as_uuids() {
         fn stored<T>()

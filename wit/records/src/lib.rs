@@ -9,7 +9,7 @@
 //! pass them back but never parse them.
 //!
 //! Pure: serde, no I/O, no wasmtime or wit-bindgen, so it builds for `wasm32-wasip2` guests. The
-//! `sqlx` and `utoipa` features give the host's storage and OpenAPI traits for the ids.
+//! `sqlx` and `openapi` features give the host's storage and OpenAPI traits for the ids.
 //!
 //! ```
 //! use ils_records::{Event, Order, OrderStatus, TenantId};
