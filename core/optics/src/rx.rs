@@ -20,9 +20,9 @@ use crate::prism::Prism;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Eye {
-    /// Right.
+    /// The right eye (OD).
     Right,
-    /// Left.
+    /// The left eye (OS).
     Left,
 }
 

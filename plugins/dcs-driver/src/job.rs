@@ -105,10 +105,10 @@ pub enum Material {
 /// The lenses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobLens {
-    /// Design.
+    /// Lens design (`LTYP`; JSON `type`).
     #[serde(rename = "type")]
     pub lens_type: LensType,
-    /// Material.
+    /// Lens material (`LMATTYPE`).
     pub material: Material,
     /// Refractive index, such as 1.6.
     pub index: f64,
@@ -158,7 +158,7 @@ pub struct JobFrame {
     pub edge: Option<EdgeType>,
 }
 
-/// Centration.
+/// Centration: pupillary distances and fitting heights, mm.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct JobMeasurements {
     /// Right monocular distance PD (`IPD`), mm.

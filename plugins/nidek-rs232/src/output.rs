@@ -55,9 +55,9 @@ impl Instrument {
 /// Which eye a reading is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Eye {
-    /// R.
+    /// `R`: the right eye.
     Right,
-    /// L.
+    /// `L`: the left eye.
     Left,
     /// B: both eyes.
     Both,
