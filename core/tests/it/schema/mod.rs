@@ -165,7 +165,7 @@ async fn a_column_added_to_one_side_only_is_named() {
     migrate(&options).await.expect("migrate");
     let mut conn = sqlx::SqliteConnection::connect(&options.url).await.expect("connect");
     let migrated = ils_tables(sqlite::introspect(&mut conn).await);
-    sqlx::query("ALTER TABLE patients ADD COLUMN nickname TEXT CHECK (length(nickname) <= 40)")
+    sqlx::query("ALTER TABLE patients ADD COLUMN schema_probe TEXT CHECK (length(schema_probe) <= 40)")
         .execute(&mut conn)
         .await
         .expect("add a column");
@@ -176,8 +176,8 @@ async fn a_column_added_to_one_side_only_is_named() {
     assert_eq!(
         lines,
         [
-            "patients: column nickname (TEXT, nullable) only on changed",
-            "patients: check on (nickname) only on changed: length(nickname) <= 40",
+            "patients: column schema_probe (TEXT, nullable) only on changed",
+            "patients: check on (schema_probe) only on changed: length(schema_probe) <= 40",
         ]
     );
 }

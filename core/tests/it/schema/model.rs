@@ -405,8 +405,9 @@ fn diff_table(a: &Table, b: &Table, (l, r): (&'static str, &'static str), push: 
 /// A column's type for a message: the declared type, and for a PostgreSQL family how SQLite is
 /// meant to store it.
 fn describe(column: &Column) -> String {
-    match column.family {
-        Some(family) => format!("{} ({family}: {} on SQLite)", column.declared, column.storage),
-        None => column.declared.clone(),
+    match (column.family, &column.storage) {
+        (Some(family), storage) => format!("{} ({family}: {storage} on SQLite)", column.declared),
+        (None, Storage::Other(other)) => other.clone(),
+        (None, _) => column.declared.clone(),
     }
 }

@@ -63,7 +63,7 @@ async fn read_table(conn: &mut SqliteConnection, name: &str, strict: bool, creat
             "REAL" => Storage::Real,
             "TEXT" => Storage::Text,
             "BLOB" => Storage::Blob,
-            other => Storage::Other(other.to_owned()),
+            _ => Storage::Other(declared.clone()),
         };
         let generated = match hidden {
             2 => Some(Generated::Virtual),
