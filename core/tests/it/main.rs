@@ -22,6 +22,7 @@ mod processes;
 mod purchasing;
 mod rls;
 mod roles;
+mod schema;
 mod stock;
 mod tenants;
 mod users;
