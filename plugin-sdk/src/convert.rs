@@ -27,31 +27,14 @@ impl From<Error> for p::types::PluginError {
     }
 }
 
-macro_rules! same_enum {
-    ($a:path, $b:path, [$($v:ident),*]) => {
-        impl From<$a> for $b {
-            fn from(v: $a) -> Self {
-                use $a as A;
-                match v { $(A::$v => Self::$v),* }
-            }
-        }
-        impl From<$b> for $a {
-            fn from(v: $b) -> Self {
-                use $b as B;
-                match v { $(B::$v => Self::$v),* }
-            }
-        }
-    };
-}
-
-same_enum!(
+ils_records::same_enum!(
     p::orders::OrderStatus,
     r::OrderStatus,
     [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]
 );
-same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
-same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
-same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
+ils_records::same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
+ils_records::same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
+ils_records::same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
 
 impl From<p::context::Caller> for r::Caller {
     fn from(c: p::context::Caller) -> Self {

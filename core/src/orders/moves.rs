@@ -211,7 +211,7 @@ async fn mirror(uow: &mut UnitOfWork, order: &Order, moved: &Moved<'_>) -> Resul
             "The other copy of this job moved meanwhile; reload it and try again.",
         ));
     }
-    Box::pin(apply_and_record(uow, &theirs, moved)).await?;
+    apply_and_record(uow, &theirs, moved).await?;
     uow.tx().act_for(home).await?;
     Ok(())
 }

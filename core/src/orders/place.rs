@@ -89,11 +89,10 @@ fn not_found_as_invalid(field: &'static str, what: &'static str) -> impl Fn(Erro
     }
 }
 
-/// Places `order` for the unit's tenant: checks it against the patient's record, copies the
+/// Places the order `req` for the unit's tenant: checks it against the patient's record, copies the
 /// prescription into it, numbers it, and — for a job sent to a lab — stores the lab's copy in the
 /// lab's tenant in the same transaction. Records `order.created` (audit and event) on each copy.
-pub async fn place(uow: &mut UnitOfWork, order: PlaceOrder) -> Result<Order> {
-    let req = order;
+pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     let reason = req.reason;
     match (reason, req.original_order_id) {
         (OrderReason::New, Some(_)) => {

@@ -44,3 +44,24 @@ pub use events::PublishedEvent;
 pub use extension::{Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side};
 pub use inventory::StockLevel;
 pub use orders::{Order, OrderStatus, UnknownStatus};
+
+/// Converts both ways between a WIT enum as one side's bindings generate it and the record enum
+/// here, variant by variant (the names are the same on both sides). host-api and the SDK each
+/// write one line per enum with it.
+#[macro_export]
+macro_rules! same_enum {
+    ($a:path, $b:path, [$($v:ident),*]) => {
+        impl From<$a> for $b {
+            fn from(v: $a) -> Self {
+                use $a as A;
+                match v { $(A::$v => Self::$v),* }
+            }
+        }
+        impl From<$b> for $a {
+            fn from(v: $b) -> Self {
+                use $b as B;
+                match v { $(B::$v => Self::$v),* }
+            }
+        }
+    };
+}
