@@ -1,30 +1,11 @@
 //! Spectacle and contact-lens prescriptions for one eye: the values (powers, axes, prism, one
 //! eye's prescription and its transposition) are [`ils_optics`]'s, shared with the plugins; this
-//! module adds what is core's own: the tenant's power [`Steps`] setting, stored. A refused value
+//! module re-exports them for core's clinical code. A refused value
 //! is an invalid field (`ils_kernel::Error` converts [`ils_optics::InvalidValue`]).
 
-pub use ils_optics::{Axis, CylinderForm, Eye, EyeRx, HorizontalBase, Power, Prism, VerticalBase, prentice};
-
-crate::db::text_enum! {
-    /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
-    #[derive(Default)]
-    pub enum Steps {
-        /// 0.25 D (the default).
-        #[default]
-        Quarter = "quarter",
-        /// 0.125 D as well (.12, .37, .62, .87).
-        Eighth = "eighth",
-    }
-}
-
-impl From<Steps> for ils_optics::Steps {
-    fn from(steps: Steps) -> Self {
-        match steps {
-            Steps::Quarter => ils_optics::Steps::Quarter,
-            Steps::Eighth => ils_optics::Steps::Eighth,
-        }
-    }
-}
+pub use ils_optics::{
+    Axis, CylinderForm, Eye, EyeRx, HorizontalBase, Power, Prism, Steps, VerticalBase, prentice,
+};
 
 #[cfg(test)]
 mod tests {

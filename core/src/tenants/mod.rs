@@ -18,7 +18,28 @@ pub use store::{by_slug, create, get, get_own, list, set_settings, settings, upd
 pub struct TenantSettings {
     /// Power steps prescriptions are recorded in: `quarter` (0.25 D, the default) or `eighth`
     /// (0.125 D as well, for labs that work in eighths).
-    pub rx_steps: crate::clinical::rx::Steps,
+    pub rx_steps: Steps,
+}
+
+text_enum! {
+    /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
+    #[derive(Default)]
+    pub enum Steps {
+        /// 0.25 D (the default).
+        #[default]
+        Quarter = "quarter",
+        /// 0.125 D as well (.12, .37, .62, .87).
+        Eighth = "eighth",
+    }
+}
+
+impl From<Steps> for ils_optics::Steps {
+    fn from(steps: Steps) -> Self {
+        match steps {
+            Steps::Quarter => ils_optics::Steps::Quarter,
+            Steps::Eighth => ils_optics::Steps::Eighth,
+        }
+    }
 }
 
 text_enum! {

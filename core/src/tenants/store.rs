@@ -88,7 +88,7 @@ pub async fn get_own(tx: &mut TenantTx) -> Result<Tenant> {
 /// The transaction's tenant's settings.
 pub async fn settings(tx: &mut TenantTx) -> Result<super::TenantSettings> {
     let id = tx.tenant_id();
-    let steps: Option<crate::clinical::rx::Steps> = on_conn!(tx.conn(), c => sqlx::query_scalar(
+    let steps: Option<super::Steps> = on_conn!(tx.conn(), c => sqlx::query_scalar(
             "SELECT rx_steps FROM tenants WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **c)

@@ -77,7 +77,7 @@ async fn checked(
             return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
         }
     }
-    let steps = crate::tenants::settings(tx).await?.rx_steps;
+    let steps = crate::tenants::settings(tx).await?.rx_steps.into();
     let refraction = req
         .refraction
         .map(|r| -> Result<Refraction> {
@@ -106,7 +106,7 @@ pub(crate) async fn set_refraction(
     source: serde_json::Value,
 ) -> Result<Examination> {
     let before = store::get(tx, id).await?;
-    let steps = crate::tenants::settings(tx).await?.rx_steps;
+    let steps = crate::tenants::settings(tx).await?.rx_steps.into();
     let checked =
         Refraction::of(&refraction.right.rx(Eye::Right, steps)?, &refraction.left.rx(Eye::Left, steps)?);
     let new = NewExamination {

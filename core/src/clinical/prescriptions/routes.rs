@@ -141,7 +141,7 @@ async fn record_prescription(
     }
     let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let steps = crate::tenants::settings(&mut tx).await?.rx_steps;
+    let steps = crate::tenants::settings(&mut tx).await?.rx_steps.into();
     let rx = Prescription {
         id: PrescriptionId::new(),
         patient_id,
