@@ -24,12 +24,14 @@
 //! assert_eq!(LensCleaned::VERSION, 1);
 //! ```
 
+mod consume;
 pub mod queue;
 mod store;
 mod unit;
 
 use serde::Serialize;
 
+pub use consume::{Consumer, Consumers};
 use ils_kernel::permissions::Action;
 use ils_kernel::{Error, Result};
 use ils_storage::ids::{EventId, TenantId};

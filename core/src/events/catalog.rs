@@ -122,16 +122,7 @@ impl DomainEvent for ApiKeyRevoked {
     const READ: Action = Action::ApiKeysManage;
 }
 
-/// A test message sent to one webhook endpoint on request.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct WebhookTest {
-    /// The endpoint tested.
-    pub endpoint_id: crate::ids::WebhookEndpointId,
-}
-impl DomainEvent for WebhookTest {
-    const TYPE: &'static str = "webhook.test";
-    const READ: Action = Action::WebhooksManage;
-}
+pub use crate::webhooks::WebhookTest;
 
 /// Every event type, with the permission needed to read it. Endpoints and streams may only
 /// subscribe to these.

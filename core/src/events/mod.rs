@@ -4,5 +4,6 @@
 pub mod catalog;
 pub mod routes;
 
-pub use catalog::DomainEvent;
-pub use ils_outbox::{Envelope, UnitOfWork, emit, emit_raw, emit_system, get, list_after};
+pub use ils_outbox::{
+    Consumer, Consumers, DomainEvent, Envelope, UnitOfWork, emit, emit_raw, emit_system, get, list_after,
+};

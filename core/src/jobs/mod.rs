@@ -3,11 +3,10 @@
 //! them, so they exist exactly when the change does, and are worked at least once — by any
 //! `ils serve` process sharing the database.
 //!
-//! Job kinds: `dispatch_event` fans a domain event out to webhook deliveries and e-mails;
-//! `deliver_webhook` POSTs one event to one endpoint; `send_email` sends one message; periodic
-//! maintenance (`purge_sessions`).
+//! Job kinds: `dispatch_event` hands a domain event to the consumers registered here (webhook
+//! endpoints, e-mail, plugins), which queue `deliver_webhook` (one event to one endpoint),
+//! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
 
-mod dispatch;
 pub mod routes;
 
 use std::time::Duration;
@@ -18,8 +17,9 @@ use riverqueue::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::events::Consumers;
+
 use crate::error::{Error, Result};
-use crate::ids::{EventId, TenantId, WebhookEndpointId};
 use crate::state::AppState;
 
 /// Job-queue settings.
@@ -60,18 +60,6 @@ impl Default for JobsConfig {
             session_retention: Duration::from_secs(7 * 86_400),
         }
     }
-}
-
-/// Deliver one event to one webhook endpoint.
-#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
-#[river(kind = "deliver_webhook", unique(by_args))]
-pub struct DeliverWebhook {
-    /// The tenant.
-    pub tenant_id: TenantId,
-    /// The endpoint.
-    pub endpoint_id: WebhookEndpointId,
-    /// The event.
-    pub event_id: EventId,
 }
 
 /// Remove sessions that ended longer ago than the retention.
@@ -127,16 +115,17 @@ impl Runner {
             ));
         }
         let mut workers = Workers::new();
-        let dispatch = state.clone();
+        let consumers = consumers(&state);
+        let db = state.db.clone();
         workers
-            .add_fn(move |ctx: WorkContext, job: Job<DispatchEvent>| {
-                let state = dispatch.clone();
-                async move { dispatch::dispatch(&state, ctx, job).await }
+            .add_fn(move |_: WorkContext, job: Job<DispatchEvent>| {
+                let (consumers, db) = (consumers.clone(), db.clone());
+                async move { consumers.dispatch(&db, &job.args).await }
             })
             .map_err(queue_error)?;
         let deliver = state.clone();
         workers
-            .add_fn(move |_: WorkContext, job: Job<DeliverWebhook>| {
+            .add_fn(move |_: WorkContext, job: Job<crate::webhooks::DeliverWebhook>| {
                 let state = deliver.clone();
                 async move { crate::webhooks::deliver::work(&state, job).await }
             })
@@ -214,6 +203,17 @@ impl Runner {
             tracing::warn!(%error, "job runner stopped with an error");
         }
     }
+}
+
+/// Who reacts to committed events, in order: webhook endpoints, e-mail (when SMTP is configured)
+/// and plugins. The outbox knows none of them; this is where they are registered.
+fn consumers(state: &AppState) -> Consumers {
+    let delivery_attempts = state.config.jobs.delivery_attempts;
+    let mut consumers = Consumers::new().with(crate::webhooks::Dispatch { delivery_attempts });
+    if state.mailer.is_some() {
+        consumers = consumers.with(crate::notify::Notices { delivery_attempts });
+    }
+    consumers.with(crate::plugins::jobs::FanOut { plugins: state.plugins.clone(), delivery_attempts })
 }
 
 async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::permissions::Role;
 use crate::db::TenantTx;
 use crate::error::{Error, Result};
-use crate::events::{DomainEvent, Envelope, catalog};
+use crate::events::{Consumer, DomainEvent, Envelope, catalog};
 use crate::state::AppState;
 use crate::users::MembershipStatus;
 
@@ -81,11 +81,22 @@ pub async fn work(state: &AppState, job: Job<SendEmail>) -> std::result::Result<
     Ok(WorkOutcome::Complete)
 }
 
-/// Queues the e-mails an event calls for (inside the dispatch transaction).
-pub(crate) async fn on_event(state: &AppState, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
-    if state.mailer.is_none() {
-        return Ok(());
+/// Queues the e-mails events call for: a registration tells the tenant's company admins, an
+/// approval tells the person approved. Registered only when SMTP is configured.
+#[derive(Clone, Debug)]
+pub struct Notices {
+    /// Attempts of each e-mail before it becomes a dead job.
+    pub delivery_attempts: u16,
+}
+
+#[async_trait::async_trait]
+impl Consumer for Notices {
+    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+        queue_mails(tx, event, self.delivery_attempts).await
     }
+}
+
+async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16) -> Result<()> {
     let tenant = crate::tenants::get_own(tx).await?;
     let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_owned();
     let mut mails = Vec::new();
@@ -119,10 +130,10 @@ pub(crate) async fn on_event(state: &AppState, tx: &mut TenantTx, event: &Envelo
             ),
         });
     }
-    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
     for mail in mails {
         let (conn, jobs) = tx.with_jobs();
-        crate::jobs::enqueue(conn, jobs, mail, opts.clone()).await?;
+        ils_outbox::queue::enqueue(conn, jobs, mail, opts.clone()).await?;
     }
     Ok(())
 }

@@ -53,19 +53,39 @@ fn own_prefix(plugin: &str) -> String {
     format!("plugin.{}.", plugin.replace('-', "_"))
 }
 
-/// Queues a delivery of `event` to each of the tenant's enabled plugins that subscribes to it,
-/// in the dispatch transaction.
-pub(crate) async fn fan_out(state: &AppState, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+/// Queues a delivery of each event to every enabled plugin of the tenant that subscribes to it
+/// (never a plugin's own events), in the dispatch transaction.
+#[derive(Clone, Debug)]
+pub struct FanOut {
+    /// The runtime, which knows each installed version's manifest.
+    pub plugins: std::sync::Arc<super::Plugins>,
+    /// Attempts of each delivery before it becomes a dead job.
+    pub delivery_attempts: u16,
+}
+
+#[async_trait::async_trait]
+impl crate::events::Consumer for FanOut {
+    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+        fan_out(&self.plugins, self.delivery_attempts, tx, event).await
+    }
+}
+
+async fn fan_out(
+    plugins: &super::Plugins,
+    delivery_attempts: u16,
+    tx: &mut TenantTx,
+    event: &Envelope,
+) -> Result<()> {
     let enabled: Vec<_> = store::enablements(tx).await?.into_iter().filter(|r| r.enabled).collect();
     if enabled.is_empty() {
         return Ok(());
     }
-    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
+    let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
     for row in enabled {
         if event.type_.starts_with(&own_prefix(&row.plugin_id)) {
             continue;
         }
-        let Some(manifest) = state.plugins.manifest(tx.conn(), &row.plugin_id, &row.version).await? else {
+        let Some(manifest) = plugins.manifest(tx.conn(), &row.plugin_id, &row.version).await? else {
             continue;
         };
         if !manifest.subscribes_to(&event.type_) {
@@ -77,7 +97,7 @@ pub(crate) async fn fan_out(state: &AppState, tx: &mut TenantTx, event: &Envelop
             event_id: event.id,
         };
         let (conn, jobs) = tx.with_jobs();
-        crate::jobs::enqueue(conn, jobs, delivery, opts.clone()).await?;
+        ils_outbox::queue::enqueue(conn, jobs, delivery, opts.clone()).await?;
     }
     Ok(())
 }
@@ -197,7 +217,7 @@ pub async fn queue_due(state: &AppState, minute: jiff::Timestamp) -> Result<u32>
                 at: minute.as_second(),
             };
             let (conn, jobs) = tx.with_jobs();
-            queued += u32::from(crate::jobs::enqueue(conn, jobs, run, opts.clone()).await?);
+            queued += u32::from(ils_outbox::queue::enqueue(conn, jobs, run, opts.clone()).await?);
         }
     }
     tx.commit().await?;

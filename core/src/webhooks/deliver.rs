@@ -2,16 +2,57 @@
 
 use std::time::Instant;
 
-use riverqueue::{BoxError, Job, JobCancelError, WorkOutcome};
+use riverqueue::{BoxError, InsertOpts, Job, JobArgs, JobCancelError, WorkOutcome};
+use serde::{Deserialize, Serialize};
 
 use super::signature::signature_header;
 use super::{Delivery, Outcome, guard, store};
 use crate::audit::{self, AuditCtx, Event};
+use crate::db::TenantTx;
 use crate::db::types::Timestamp;
 use crate::error::Error;
-use crate::ids::WebhookDeliveryId;
-use crate::jobs::DeliverWebhook;
+use crate::events::{Consumer, DomainEvent, Envelope};
+use crate::ids::{EventId, TenantId, WebhookDeliveryId, WebhookEndpointId};
 use crate::state::AppState;
+
+/// Deliver one event to one webhook endpoint.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "deliver_webhook", unique(by_args))]
+pub struct DeliverWebhook {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The endpoint.
+    pub endpoint_id: WebhookEndpointId,
+    /// The event.
+    pub event_id: EventId,
+}
+
+/// Queues one `deliver_webhook` job per enabled endpoint that subscribes to an event (a
+/// `webhook.test` event goes only to the endpoint it tests). Deliveries are unique by (tenant,
+/// endpoint, event), so a dispatch run again after a crash queues no duplicates.
+#[derive(Clone, Debug)]
+pub struct Dispatch {
+    /// Attempts of each delivery before it becomes a dead job.
+    pub delivery_attempts: u16,
+}
+
+#[async_trait::async_trait]
+impl Consumer for Dispatch {
+    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> crate::error::Result<()> {
+        let only: Option<WebhookEndpointId> = (event.type_ == super::WebhookTest::TYPE)
+            .then(|| event.data["endpoint_id"].as_str().and_then(|id| id.parse().ok()))
+            .flatten();
+        let endpoints = store::endpoints_for_event(tx, &event.type_, only).await?;
+        let opts = InsertOpts::default().with_max_attempts(i32::from(self.delivery_attempts));
+        for endpoint in endpoints {
+            let delivery =
+                DeliverWebhook { tenant_id: event.tenant_id, endpoint_id: endpoint.id, event_id: event.id };
+            let (conn, jobs) = tx.with_jobs();
+            ils_outbox::queue::enqueue(conn, jobs, delivery, opts.clone()).await?;
+        }
+        Ok(())
+    }
+}
 
 /// What the receiver made of one attempt.
 struct Attempt {

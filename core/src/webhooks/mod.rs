@@ -12,10 +12,24 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::auth::permissions::Action;
 use crate::db::text_enum;
 use crate::db::types::Timestamp;
+use crate::events::DomainEvent;
 use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 
+/// A test message sent to one webhook endpoint on request.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookTest {
+    /// The endpoint tested.
+    pub endpoint_id: WebhookEndpointId,
+}
+impl DomainEvent for WebhookTest {
+    const TYPE: &'static str = "webhook.test";
+    const READ: Action = Action::WebhooksManage;
+}
+
+pub use deliver::{DeliverWebhook, Dispatch};
 pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};
 
 /// How long a replaced secret keeps signing (alongside the new one) after a rotation, so

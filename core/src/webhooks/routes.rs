@@ -317,7 +317,7 @@ async fn send_test(
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, id).await?;
-    let event_id = events::emit(&mut tx, &catalog::WebhookTest { endpoint_id: id }).await?;
+    let event_id = events::emit(&mut tx, &super::WebhookTest { endpoint_id: id }).await?;
     tx.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(TestSent { event_id })))
 }
@@ -348,11 +348,11 @@ async fn redeliver(
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, endpoint_id).await?;
     events::get(&mut tx, event_id).await?.ok_or(Error::NotFound("event"))?;
-    let job = crate::jobs::DeliverWebhook { tenant_id: ctx.tenant_id, endpoint_id, event_id };
+    let job = super::deliver::DeliverWebhook { tenant_id: ctx.tenant_id, endpoint_id, event_id };
     let opts =
         riverqueue::InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
     let (conn, jobs) = tx.with_jobs();
-    if !crate::jobs::enqueue(conn, jobs, job, opts).await? {
+    if !ils_outbox::queue::enqueue(conn, jobs, job, opts).await? {
         return Err(Error::conflict(
             "delivery_not_dead",
             "This event's delivery to the endpoint is still pending or already succeeded.",
