@@ -60,7 +60,7 @@ async fn measure(
     config.webhooks.allow_private_targets = true;
     let sealer = ils_core::config::load_sealer(None, data_dir).unwrap();
     let state = AppState::new(db.clone(), config, sealer).unwrap();
-    ils_core::webhooks::create_endpoint_for_bench(&state, tenant, &url).await.unwrap();
+    ils_core::webhooks::create_endpoint_for_bench(&state.db, &state.sealer, tenant, &url).await.unwrap();
 
     let started = Instant::now();
     for _ in 0..events {

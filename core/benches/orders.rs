@@ -50,7 +50,7 @@ async fn measure(
     let state = AppState::new(db.clone(), AppConfig::new(), sealer).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let app = ils_core::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = ils_core::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let client = reqwest::Client::new();

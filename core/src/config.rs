@@ -1,6 +1,6 @@
 //! Run-time settings of the host, with the defaults a single-machine install wants.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -32,6 +32,107 @@ impl Default for AuthConfig {
     }
 }
 
+/// Webhook settings of the host.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
+    pub allow_private_targets: bool,
+    /// How long to wait for a receiver's answer.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
+    }
+}
+
+/// Job-queue settings.
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// First retry delay; each further retry doubles it (with jitter), up to `retry_max`.
+    pub retry_base: Duration,
+    /// Longest delay between two attempts.
+    pub retry_max: Duration,
+    /// Attempts of a webhook delivery or e-mail before it becomes a dead (discarded) job.
+    pub delivery_attempts: u16,
+    /// Jobs worked at once by this process (deliveries mostly wait on the network).
+    pub workers: usize,
+    /// Shortest pause between two fetches of available jobs.
+    pub fetch_cooldown: Duration,
+    /// A job running longer than this is cancelled (and retried).
+    pub job_timeout: Duration,
+    /// A job still marked running after this long is presumed lost with its process and run
+    /// again. Longer than `job_timeout`, so a live job is never run twice.
+    pub rescue_after: Duration,
+    /// When host maintenance runs (cron syntax, e.g. `@hourly` or `0 * * * *`).
+    pub maintenance_schedule: String,
+    /// How long ended sessions are kept before maintenance deletes them.
+    pub session_retention: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            retry_base: Duration::from_secs(5),
+            retry_max: Duration::from_secs(6 * 3600),
+            delivery_attempts: 12,
+            workers: 100,
+            fetch_cooldown: Duration::from_millis(20),
+            job_timeout: Duration::from_secs(60),
+            rescue_after: Duration::from_secs(120),
+            maintenance_schedule: "@hourly".to_owned(),
+            session_retention: Duration::from_secs(7 * 86_400),
+        }
+    }
+}
+
+/// SMTP settings.
+#[derive(Clone, Debug, Default)]
+pub struct EmailConfig {
+    /// `smtp://host:port` (STARTTLS when offered… see lettre), `smtps://host:port`, with
+    /// optional `user:password@`. No URL: no e-mail is sent.
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `ILS <noreply@example.com>`.
+    pub from: String,
+}
+
+/// Plugin settings.
+#[derive(Clone, Debug)]
+pub struct PluginsConfig {
+    /// The registry: where installed packages are kept (content-addressed). Nodes sharing a
+    /// database must share this directory.
+    pub dir: PathBuf,
+    /// Where compiled components are cached (per node).
+    pub cache_dir: PathBuf,
+    /// Let plugins call private and loopback addresses (development and tests only).
+    pub allow_private_networks: bool,
+    /// Consecutive failed invocations that open a plugin's circuit breaker for a tenant.
+    pub breaker_threshold: u32,
+    /// How long an open breaker refuses calls before one trial call is let through.
+    pub breaker_cooldown: Duration,
+    /// Plugin instances alive at once in this process.
+    pub max_instances: u32,
+    /// Calls per minute one tenant's inbound webhook receiver (`/hooks/{tenant}/{plugin}`) takes
+    /// on this node; more answer 429 with `Retry-After`. The receiver is public: this bounds the
+    /// plugin work anyone on the internet can cause.
+    pub hooks_per_minute: u32,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("ils-data/plugins"),
+            cache_dir: PathBuf::from("ils-data/plugin-cache"),
+            allow_private_networks: false,
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_secs(300),
+            max_instances: 128,
+            hooks_per_minute: 600,
+        }
+    }
+}
+
 /// Everything the host needs besides the database.
 #[derive(Clone, Debug, Default)]
 pub struct AppConfig {
@@ -40,13 +141,13 @@ pub struct AppConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Outbound webhooks.
-    pub webhooks: crate::webhooks::WebhookConfig,
+    pub webhooks: WebhookConfig,
     /// The job queue.
-    pub jobs: crate::jobs::JobsConfig,
+    pub jobs: JobsConfig,
     /// E-mail.
-    pub email: crate::notify::EmailConfig,
+    pub email: EmailConfig,
     /// Plugins.
-    pub plugins: crate::plugins::PluginsConfig,
+    pub plugins: PluginsConfig,
 }
 
 impl AppConfig {
@@ -57,7 +158,7 @@ impl AppConfig {
             max_body_bytes: 1024 * 1024,
             webhooks: Default::default(),
             jobs: Default::default(),
-            email: crate::notify::EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
+            email: EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
             plugins: Default::default(),
         }
     }

@@ -39,6 +39,7 @@ pub mod jobs;
 pub mod notify;
 pub mod orders;
 pub mod plugins;
+pub mod router;
 pub mod server;
 pub mod state;
 pub mod stock;
@@ -48,11 +49,6 @@ pub mod webhooks;
 
 pub use config::AppConfig;
 
-/// Installs the process-wide TLS provider (ring) that sqlx, reqwest and lettre share. Safe to
-/// call more than once; [`AppState::new`] calls it.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
 pub use error::{Error, Result};
-pub use http::{app, openapi};
-pub use state::AppState;
+pub use router::{app, openapi};
+pub use state::{AppState, install_tls_provider};

@@ -10,6 +10,12 @@ use crate::error::Result;
 use crate::http::metrics::Metrics;
 use crate::notify::Mailer;
 
+/// Installs the process-wide TLS provider (ring) that sqlx, reqwest and lettre share. Safe to
+/// call more than once; [`AppState::new`] calls it.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Shared, cheaply cloned application state.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -35,7 +41,7 @@ impl AppState {
     /// State over `db` with `config`. Fails on settings that cannot work (an SMTP URL that does
     /// not parse).
     pub fn new(db: Db, config: AppConfig, sealer: Sealer) -> Result<Self> {
-        crate::install_tls_provider();
+        install_tls_provider();
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
         let webhooks = &config.webhooks;
         let http = crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;

@@ -22,51 +22,12 @@ use crate::events::Consumers;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
-/// Job-queue settings.
-#[derive(Clone, Debug)]
-pub struct JobsConfig {
-    /// First retry delay; each further retry doubles it (with jitter), up to `retry_max`.
-    pub retry_base: Duration,
-    /// Longest delay between two attempts.
-    pub retry_max: Duration,
-    /// Attempts of a webhook delivery or e-mail before it becomes a dead (discarded) job.
-    pub delivery_attempts: u16,
-    /// Jobs worked at once by this process (deliveries mostly wait on the network).
-    pub workers: usize,
-    /// Shortest pause between two fetches of available jobs.
-    pub fetch_cooldown: Duration,
-    /// A job running longer than this is cancelled (and retried).
-    pub job_timeout: Duration,
-    /// A job still marked running after this long is presumed lost with its process and run
-    /// again. Longer than `job_timeout`, so a live job is never run twice.
-    pub rescue_after: Duration,
-    /// When host maintenance runs (cron syntax, e.g. `@hourly` or `0 * * * *`).
-    pub maintenance_schedule: String,
-    /// How long ended sessions are kept before maintenance deletes them.
-    pub session_retention: Duration,
-}
-
-impl Default for JobsConfig {
-    fn default() -> Self {
-        Self {
-            retry_base: Duration::from_secs(5),
-            retry_max: Duration::from_secs(6 * 3600),
-            delivery_attempts: 12,
-            workers: 100,
-            fetch_cooldown: Duration::from_millis(20),
-            job_timeout: Duration::from_secs(60),
-            rescue_after: Duration::from_secs(120),
-            maintenance_schedule: "@hourly".to_owned(),
-            session_retention: Duration::from_secs(7 * 86_400),
-        }
-    }
-}
-
 /// Remove sessions that ended longer ago than the retention.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "purge_sessions")]
 pub struct PurgeSessions {}
 
+pub use crate::config::JobsConfig;
 pub use ils_outbox::queue::{DispatchEvent, enqueue, queue_error};
 
 /// Exponential backoff with full jitter: attempt n waits a random time between half and all of
@@ -134,7 +95,7 @@ impl Runner {
         workers
             .add_fn(move |_: WorkContext, job: Job<crate::notify::SendEmail>| {
                 let state = mail.clone();
-                async move { crate::notify::work(&state, job).await }
+                async move { crate::notify::work(state.mailer.as_ref(), job).await }
             })
             .map_err(queue_error)?;
         let plugin_events = state.clone();

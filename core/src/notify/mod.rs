@@ -11,18 +11,9 @@ use crate::auth::permissions::Role;
 use crate::db::TenantTx;
 use crate::error::{Error, Result};
 use crate::events::{Consumer, DomainEvent, Envelope, catalog};
-use crate::state::AppState;
 use crate::users::MembershipStatus;
 
-/// SMTP settings.
-#[derive(Clone, Debug, Default)]
-pub struct EmailConfig {
-    /// `smtp://host:port` (STARTTLS when offered… see lettre), `smtps://host:port`, with
-    /// optional `user:password@`. No URL: no e-mail is sent.
-    pub smtp_url: Option<String>,
-    /// The sender, e.g. `ILS <noreply@example.com>`.
-    pub from: String,
-}
+pub use crate::config::EmailConfig;
 
 /// One e-mail to send.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
@@ -65,8 +56,11 @@ impl Mailer {
 }
 
 /// Works one `send_email` job; an SMTP failure fails the attempt and the queue retries.
-pub async fn work(state: &AppState, job: Job<SendEmail>) -> std::result::Result<WorkOutcome, BoxError> {
-    let Some(mailer) = &state.mailer else {
+pub async fn work(
+    mailer: Option<&Mailer>,
+    job: Job<SendEmail>,
+) -> std::result::Result<WorkOutcome, BoxError> {
+    let Some(mailer) = mailer else {
         return Err(riverqueue::JobCancelError::new("no SMTP server is configured").into());
     };
     let to: Mailbox =

@@ -29,27 +29,13 @@ impl DomainEvent for WebhookTest {
     const READ: Action = Action::WebhooksManage;
 }
 
+pub use crate::config::WebhookConfig;
 pub use deliver::{DeliverWebhook, Dispatch};
 pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};
 
 /// How long a replaced secret keeps signing (alongside the new one) after a rotation, so
 /// receivers can switch without losing messages.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
-
-/// Webhook settings of the host.
-#[derive(Clone, Debug)]
-pub struct WebhookConfig {
-    /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
-    pub allow_private_targets: bool,
-    /// How long to wait for a receiver's answer.
-    pub timeout: Duration,
-}
-
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
-    }
-}
 
 /// A tenant's webhook endpoint.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -121,7 +107,8 @@ pub struct Delivery {
 /// Adds an endpoint receiving every event, for benchmarks and tools that run without HTTP.
 #[doc(hidden)]
 pub async fn create_endpoint_for_bench(
-    state: &crate::state::AppState,
+    db: &crate::db::Db,
+    sealer: &crate::auth::secrets::Sealer,
     tenant: crate::ids::TenantId,
     url: &str,
 ) -> crate::error::Result<()> {
@@ -138,8 +125,8 @@ pub async fn create_endpoint_for_bench(
         updated_at: now,
     };
     let secret = signature::SigningSecret::generate();
-    let mut tx = state.db.tenant(tenant).await?;
-    store::insert(&mut tx, &endpoint, &state.sealer.seal(secret.as_bytes())).await?;
+    let mut tx = db.tenant(tenant).await?;
+    store::insert(&mut tx, &endpoint, &sealer.seal(secret.as_bytes())).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,202 @@
+//! The HTTP application: every domain's routes under `/api/v1`, the OpenAPI document, and the
+//! middleware every request passes (request ids, metrics and logs, security headers, body limit,
+//! panics as problem+json).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi as _;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::http::problem::{Problem, REQUEST_ID};
+use crate::http::{health, metrics};
+use crate::state::AppState;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "ILS API",
+        description = "The ILS platform for optical practices and labs: tenancy, users, auth and audit.",
+        license(name = "Proprietary"),
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(
+        crate::events::catalog::UserRegistered,
+        crate::events::catalog::UserApproved,
+        crate::events::catalog::UserRejected,
+        crate::events::catalog::UserRoleChanged,
+        crate::events::catalog::UserRemoved,
+        crate::events::catalog::TenantUpdated,
+        crate::events::catalog::ApiKeyCreated,
+        crate::events::catalog::ApiKeyRevoked,
+        crate::events::catalog::WebhookTest,
+        crate::events::catalog::PatientCreated,
+        crate::events::catalog::PatientUpdated,
+        crate::events::catalog::PrescriptionCreated,
+        crate::events::catalog::ExaminationFinalised,
+        crate::events::catalog::OrderCreated,
+        crate::events::catalog::OrderStatusChanged,
+        crate::events::catalog::OrderStationChanged,
+        crate::events::catalog::StockLow,
+        crate::events::catalog::GoodsReceived,
+        crate::events::catalog::PurchaseOrderStatusChanged,
+        crate::events::catalog::StockCountFinalised,
+    )),
+    tags(
+        (name = "auth", description = "Signing in and out, registration"),
+        (name = "me", description = "The signed-in user's own account"),
+        (name = "users", description = "A tenant's users and their roles"),
+        (name = "tenants", description = "Tenants (platform admins) and the current tenant"),
+        (name = "api-keys", description = "A tenant's API keys for integrations"),
+        (name = "audit", description = "The tenant's audit log"),
+        (name = "events", description = "Domain events: list and live stream"),
+        (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
+        (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
+        (name = "patients", description = "Patients' records (every read is audited)"),
+        (name = "orders", description = "Lab orders, their timelines and the production queue"),
+        (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
+        (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
+        (name = "operations", description = "Health, readiness, metrics, this document"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A session token (`ils_s_…`) from POST /api/v1/auth/login, or an API key (`ils_k_…`)."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every API route with its documentation, before state is attached.
+fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .merge(crate::auth::login::router())
+        .merge(crate::auth::me::router())
+        .merge(crate::auth::api_keys::router())
+        .merge(crate::users::routes::router())
+        .merge(crate::tenants::routes::router())
+        .merge(crate::audit::routes::router())
+        .merge(crate::events::routes::router())
+        .merge(crate::webhooks::routes::router())
+        .merge(crate::jobs::routes::router())
+        .merge(crate::clinical::patients::routes::router())
+        .merge(crate::clinical::prescriptions::routes::router())
+        .merge(crate::clinical::examinations::routes::router())
+        .merge(crate::orders::routes::router())
+        .merge(crate::orders::accounts::router())
+        .merge(crate::stock::router())
+        .merge(crate::plugins::routes::router())
+        .merge(crate::plugins::devices::router())
+        .merge(health::api_router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
+}
+
+/// The OpenAPI document of every route [`app`] serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    versioned(routes().into_openapi())
+}
+
+fn versioned(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState) -> Router {
+    let (router, doc) = routes().split_for_parts();
+    let doc = Arc::new(serde_json::to_value(versioned(doc)).unwrap_or_default());
+    let body_limit = state.config.max_body_bytes;
+    let x_request_id = HeaderName::from_static("x-request-id");
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(doc))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("handler panicked");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "An internal error occurred.")
+                .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Logs and measures each request, and makes its id available to problem bodies.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let request_id =
+        request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let response = REQUEST_ID.scope(request_id.clone(), next.run(request)).await;
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    state.metrics.observe_request(
+        &metrics::RequestLabels { method: method.clone(), route: route.clone(), status },
+        elapsed.as_secs_f64(),
+    );
+    tracing::info!(
+        request_id = %request_id, %method, %path, %route, status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "There is no such endpoint.")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This endpoint does not accept that method.",
+    )
+}
