@@ -25,11 +25,13 @@
 //! ```
 
 mod error;
+mod eye;
 mod power;
 mod prism;
 mod rx;
 
 pub use error::InvalidValue;
+pub use eye::Eye;
 pub use power::{Power, Steps};
 pub use prism::{HorizontalBase, Prism, VerticalBase, prentice, resultant};
-pub use rx::{Axis, CylinderForm, Eye, EyeRx};
+pub use rx::{Axis, CylinderForm, EyeRx};

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidValue;
+use crate::eye::Eye;
 use crate::power::Power;
-use crate::rx::Eye;
 
 /// Horizontal prism base.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -12,19 +12,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidValue;
+use crate::eye::Eye;
 use crate::power::{Power, Steps};
 use crate::prism::Prism;
-
-/// Which eye.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Eye {
-    /// The right eye (OD).
-    Right,
-    /// The left eye (OS).
-    Left,
-}
 
 /// A cylinder axis, 1–180°.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
