@@ -110,8 +110,8 @@ impl Plugins {
         caller: Option<Caller>,
         call: Call,
     ) -> Result<Reply> {
-        let target = self.target(tenant, plugin).await?.ok_or_else(|| super::routes::not_enabled(plugin))?;
-        let fail = |e: CallError| super::routes::plugin_error(plugin, e);
+        let target = self.target(tenant, plugin).await?.ok_or_else(|| super::runtime::not_enabled(plugin))?;
+        let fail = |e: CallError| super::runtime::plugin_error(plugin, e);
         match call {
             Call::Event { kind, payload } => {
                 let event = ils_host_api::Event {

@@ -19,13 +19,14 @@ use utoipa_axum::routes;
 
 use super::catalogue::{self, enablement_view, entries, entry_of, tenant_plan, versions_of};
 use super::runtime::{CallError, Target};
+use super::runtime::{not_enabled, plugin_error};
 use super::store;
 use super::{CatalogueEntry, Enablement, plan_rank};
 use crate::audit::{self, Event};
 use crate::auth::permissions::Action;
 use crate::auth::{Credential, Grant, Principal, TenantCtx};
 use crate::db::types::Timestamp;
-use crate::error::{Error, PluginFailure, Result};
+use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
@@ -406,50 +407,6 @@ const REFUSED_RESPONSE: [HeaderName; 5] = [
     header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
 ];
 
-pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
-    match e {
-        CallError::Tripped { until, last_error } => Error::Plugin {
-            failure: PluginFailure::Unavailable,
-            code: "plugin_tripped",
-            message: format!(
-                "{plugin} kept failing, so it is paused until {until}{}. A company admin can reset it.",
-                last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
-            ),
-            retry_after: Some(
-                u64::try_from(until.unix_seconds() - Timestamp::now().unix_seconds()).unwrap_or(1).max(1),
-            ),
-        },
-        CallError::Failed(InvokeError::Busy) => Error::Plugin {
-            failure: PluginFailure::Unavailable,
-            code: "plugin_busy",
-            message: "The plugin host is at capacity; try again shortly.".into(),
-            retry_after: Some(1),
-        },
-        CallError::Failed(InvokeError::NotProvided(point)) => {
-            let point = serde_json::to_value(point)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            Error::Plugin {
-                failure: PluginFailure::Missing,
-                code: "not_provided",
-                message: format!("{plugin} does not provide {point}."),
-                retry_after: None,
-            }
-        }
-        CallError::Failed(e @ (InvokeError::Host(_) | InvokeError::NotSubscribed(_))) => {
-            Error::Internal(e.to_string())
-        }
-        CallError::Failed(e) => Error::Plugin {
-            failure: PluginFailure::Failed,
-            code: "plugin_failed",
-            message: format!("{plugin} failed: {e}."),
-            retry_after: None,
-        },
-        CallError::Host(e) => e,
-    }
-}
-
 /// A request to a plugin, as received.
 struct Incoming {
     method: Method,
@@ -517,15 +474,6 @@ async fn plugin_call(
         .ok_or_else(|| not_enabled(plugin.as_str()))?;
     let caller = caller(&principal, &ctx);
     serve(&state, target, Some(caller), rest, incoming).await
-}
-
-pub(crate) fn not_enabled(plugin: &str) -> Error {
-    Error::Plugin {
-        failure: PluginFailure::Missing,
-        code: "plugin_not_enabled",
-        message: format!("The plugin {plugin} is not enabled for this tenant."),
-        retry_after: None,
-    }
 }
 
 async fn plugin_root(

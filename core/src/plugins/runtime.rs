@@ -19,7 +19,7 @@ use super::store::{self, EnablementRow};
 use crate::auth::secrets::Sealer;
 use crate::db::Db;
 use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
+use crate::error::{Error, PluginFailure, Result};
 use crate::http::metrics::Metrics;
 use crate::ids::TenantId;
 use crate::tenants::Plan;
@@ -345,5 +345,61 @@ impl Plugins {
             _ => {}
         }
         outcome.map_err(CallError::Failed)
+    }
+}
+
+/// The domain error for a failed call of `plugin`: paused by its breaker, the host at capacity,
+/// not provided, or the plugin's own failure (each a `PluginFailure` the HTTP layer maps).
+pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
+    match e {
+        CallError::Tripped { until, last_error } => Error::Plugin {
+            failure: PluginFailure::Unavailable,
+            code: "plugin_tripped",
+            message: format!(
+                "{plugin} kept failing, so it is paused until {until}{}. A company admin can reset it.",
+                last_error.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+            ),
+            retry_after: Some(
+                u64::try_from(until.unix_seconds() - Timestamp::now().unix_seconds()).unwrap_or(1).max(1),
+            ),
+        },
+        CallError::Failed(InvokeError::Busy) => Error::Plugin {
+            failure: PluginFailure::Unavailable,
+            code: "plugin_busy",
+            message: "The plugin host is at capacity; try again shortly.".into(),
+            retry_after: Some(1),
+        },
+        CallError::Failed(InvokeError::NotProvided(point)) => {
+            let point = serde_json::to_value(point)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            Error::Plugin {
+                failure: PluginFailure::Missing,
+                code: "not_provided",
+                message: format!("{plugin} does not provide {point}."),
+                retry_after: None,
+            }
+        }
+        CallError::Failed(e @ (InvokeError::Host(_) | InvokeError::NotSubscribed(_))) => {
+            Error::Internal(e.to_string())
+        }
+        CallError::Failed(e) => Error::Plugin {
+            failure: PluginFailure::Failed,
+            code: "plugin_failed",
+            message: format!("{plugin} failed: {e}."),
+            retry_after: None,
+        },
+        CallError::Host(e) => e,
+    }
+}
+
+/// The error for a plugin the tenant has not enabled (a 404 over HTTP).
+pub(crate) fn not_enabled(plugin: &str) -> Error {
+    Error::Plugin {
+        failure: PluginFailure::Missing,
+        code: "plugin_not_enabled",
+        message: format!("The plugin {plugin} is not enabled for this tenant."),
+        retry_after: None,
     }
 }
