@@ -36,10 +36,10 @@ pub mod http;
 pub use ils_kernel::input;
 pub use ils_storage::ids;
 pub mod jobs;
+pub mod metrics;
 pub mod notify;
 pub mod orders;
 pub mod plugins;
-pub mod router;
 pub mod server;
 pub mod state;
 pub mod stock;
@@ -50,5 +50,5 @@ pub mod webhooks;
 pub use config::AppConfig;
 
 pub use error::{Error, Result};
-pub use router::{app, openapi};
+pub use http::router::{app, openapi};
 pub use state::{AppState, install_tls_provider};

@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 
 use crate::state::AppState;
 
-/// Serves [`crate::router::app`] on `listener` until `shutdown` completes, then drains in-flight
+/// Serves [`crate::http::router::app`] on `listener` until `shutdown` completes, then drains in-flight
 /// requests.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = crate::router::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = crate::http::router::app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 

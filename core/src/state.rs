@@ -7,7 +7,7 @@ use crate::auth::secrets::Sealer;
 use crate::config::AppConfig;
 use crate::db::Db;
 use crate::error::Result;
-use crate::http::metrics::Metrics;
+use crate::metrics::Metrics;
 use crate::notify::Mailer;
 
 /// Installs the process-wide TLS provider (ring) that sqlx, reqwest and lettre share. Safe to

@@ -1,5 +1,3 @@
 //! The audit log (kept in `ils-kernel`) and its HTTP routes.
 
-pub mod routes;
-
 pub use ils_kernel::audit::*;

@@ -2,7 +2,6 @@
 //! routes that list and stream them.
 
 pub mod catalog;
-pub mod routes;
 
 pub use ils_outbox::{
     Consumer, Consumers, DomainEvent, Envelope, UnitOfWork, emit, emit_raw, emit_system, get, list_after,

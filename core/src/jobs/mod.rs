@@ -7,7 +7,7 @@
 //! endpoints, e-mail, plugins), which queue `deliver_webhook` (one event to one endpoint),
 //! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
 
-pub mod routes;
+pub mod plugins;
 
 use std::time::Duration;
 
@@ -84,7 +84,12 @@ impl Runner {
                 async move { consumers.dispatch(&db, &job.args).await }
             })
             .map_err(queue_error)?;
-        let deliver = state.clone();
+        let deliver = crate::webhooks::deliver::Deliverer {
+            db: state.db.clone(),
+            sealer: state.sealer.clone(),
+            http: state.http.clone(),
+            allow_private_targets: state.config.webhooks.allow_private_targets,
+        };
         workers
             .add_fn(move |_: WorkContext, job: Job<crate::webhooks::DeliverWebhook>| {
                 let state = deliver.clone();
@@ -100,23 +105,23 @@ impl Runner {
             .map_err(queue_error)?;
         let plugin_events = state.clone();
         workers
-            .add_fn(move |_: WorkContext, job: Job<crate::plugins::jobs::DeliverPluginEvent>| {
+            .add_fn(move |_: WorkContext, job: Job<plugins::DeliverPluginEvent>| {
                 let state = plugin_events.clone();
-                async move { crate::plugins::jobs::deliver(&state, job).await }
+                async move { plugins::deliver(&state, job).await }
             })
             .map_err(queue_error)?;
         let plugin_jobs = state.clone();
         workers
-            .add_fn(move |_: WorkContext, job: Job<crate::plugins::jobs::RunPluginJob>| {
+            .add_fn(move |_: WorkContext, job: Job<plugins::RunPluginJob>| {
                 let state = plugin_jobs.clone();
-                async move { crate::plugins::jobs::run_job(&state, job).await }
+                async move { plugins::run_job(&state, job).await }
             })
             .map_err(queue_error)?;
         let plugin_schedules = state.clone();
         workers
-            .add_fn(move |_: WorkContext, _: Job<crate::plugins::jobs::PluginSchedules>| {
+            .add_fn(move |_: WorkContext, _: Job<plugins::PluginSchedules>| {
                 let state = plugin_schedules.clone();
-                async move { crate::plugins::jobs::schedules(&state).await }
+                async move { plugins::schedules(&state).await }
             })
             .map_err(queue_error)?;
         let purge = state.clone();
@@ -149,7 +154,7 @@ impl Runner {
             ))
             .periodic_job(PeriodicJob::with_options(
                 CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
-                || crate::plugins::jobs::PluginSchedules {},
+                || plugins::PluginSchedules {},
                 PeriodicJobOpts::new().with_id("plugin_schedules"),
             ))
             .build()
@@ -174,7 +179,7 @@ fn consumers(state: &AppState) -> Consumers {
     if state.mailer.is_some() {
         consumers = consumers.with(crate::notify::Notices { delivery_attempts });
     }
-    consumers.with(crate::plugins::jobs::FanOut { plugins: state.plugins.clone(), delivery_attempts })
+    consumers.with(plugins::FanOut { plugins: state.plugins.clone(), delivery_attempts })
 }
 
 async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {

@@ -9,7 +9,6 @@ pub mod accounts;
 pub mod events;
 mod moves;
 mod place;
-pub mod routes;
 pub mod status;
 pub(crate) mod store;
 

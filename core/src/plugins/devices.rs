@@ -134,7 +134,7 @@ async fn decode_with(
     device: String,
     data: Vec<u8>,
 ) -> Result<Vec<MeasurementView>> {
-    let caller = super::routes::caller(principal, ctx);
+    let caller = crate::http::plugins::caller(principal, ctx);
     match state.plugins.invoke(ctx.tenant_id, plugin, Some(caller), Call::Decode { device, data }).await? {
         Reply::Measurements { measurements } => Ok(measurements),
         _ => Err(Error::Internal("unexpected reply to decode".into())),
@@ -190,7 +190,7 @@ async fn send_job(
     let order = crate::orders::store::get(&mut tx, order_id).await?;
     tx.commit().await?;
     let job = serde_json::to_string(&order).map_err(|e| Error::Internal(e.to_string()))?;
-    let caller = super::routes::caller(&principal, &ctx);
+    let caller = crate::http::plugins::caller(&principal, &ctx);
     let call = Call::EncodeJob { device: device.clone(), job };
     let Reply::Bytes { bytes } = state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
     else {

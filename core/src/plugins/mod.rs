@@ -10,11 +10,9 @@
 pub mod catalogue;
 pub mod devices;
 pub mod invoke;
-pub mod jobs;
-pub mod routes;
 pub mod runtime;
 mod services;
-mod store;
+pub(crate) mod store;
 
 use std::collections::BTreeSet;
 

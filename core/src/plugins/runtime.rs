@@ -20,8 +20,8 @@ use crate::auth::secrets::Sealer;
 use crate::db::Db;
 use crate::db::types::Timestamp;
 use crate::error::{Error, PluginFailure, Result};
-use crate::http::metrics::Metrics;
 use crate::ids::TenantId;
+use crate::metrics::Metrics;
 use crate::tenants::Plan;
 
 pub use crate::config::PluginsConfig;

@@ -13,7 +13,6 @@ use crate::db::types::Timestamp;
 use crate::error::Error;
 use crate::events::{Consumer, DomainEvent, Envelope};
 use crate::ids::{EventId, TenantId, WebhookDeliveryId, WebhookEndpointId};
-use crate::state::AppState;
 
 /// Deliver one event to one webhook endpoint.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
@@ -61,10 +60,24 @@ struct Attempt {
     error: Option<String>,
 }
 
+/// What a delivery needs: the database (endpoints, events, the delivery log), the key that opens
+/// signing secrets, and the outbound client behind the address guard.
+#[derive(Clone, Debug)]
+pub struct Deliverer {
+    /// The database.
+    pub db: crate::db::Db,
+    /// Opens the endpoints' signing secrets.
+    pub sealer: crate::auth::secrets::Sealer,
+    /// The outbound client ([`guard::http_client`]), which re-checks every resolved address.
+    pub http: reqwest::Client,
+    /// Whether `http://` and private addresses are allowed (tests and closed networks only).
+    pub allow_private_targets: bool,
+}
+
 /// Works one `deliver_webhook` job: 2xx completes it; 410 Gone disables the endpoint; a refused
 /// address cancels it; anything else fails the attempt, and the queue retries with backoff
 /// until the job is dead (discarded).
-pub async fn work(state: &AppState, job: Job<DeliverWebhook>) -> Result<WorkOutcome, BoxError> {
+pub async fn work(state: &Deliverer, job: Job<DeliverWebhook>) -> Result<WorkOutcome, BoxError> {
     let args = &job.args;
     let mut tx = state.db.tenant_read(args.tenant_id).await?;
     let (endpoint, secrets) =
@@ -116,7 +129,7 @@ pub async fn work(state: &AppState, job: Job<DeliverWebhook>) -> Result<WorkOutc
 }
 
 async fn send(
-    state: &AppState,
+    state: &Deliverer,
     url: &str,
     id: &str,
     secrets: &[super::signature::SigningSecret],
@@ -126,7 +139,7 @@ async fn send(
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return failed(Outcome::Refused, format!("{url:?} is not a URL"));
     };
-    if let Err(blocked) = guard::check_literal(&parsed, state.config.webhooks.allow_private_targets) {
+    if let Err(blocked) = guard::check_literal(&parsed, state.allow_private_targets) {
         return failed(Outcome::Refused, blocked.to_string());
     }
     let timestamp = Timestamp::now().unix_seconds();

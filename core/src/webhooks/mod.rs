@@ -4,9 +4,8 @@
 
 pub mod deliver;
 pub mod guard;
-pub mod routes;
 pub mod signature;
-mod store;
+pub(crate) mod store;
 
 use std::time::Duration;
 

@@ -40,7 +40,7 @@ impl From<Row> for Endpoint {
     }
 }
 
-pub(super) async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret: &[u8]) -> Result<()> {
+pub(crate) async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret: &[u8]) -> Result<()> {
     const SQL: &str = "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, secret,
             enabled, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
@@ -72,7 +72,7 @@ pub async fn get_endpoint(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<En
     row.map(Into::into).ok_or(Error::NotFound("webhook endpoint"))
 }
 
-pub(super) async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Endpoint>> {
+pub(crate) async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Endpoint>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
     );
@@ -105,7 +105,7 @@ pub async fn endpoints_for_event(
     Ok(rows.into_iter().map(Endpoint::from).filter(|e| only.is_some() || e.wants(event_type)).collect())
 }
 
-pub(super) async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()> {
+pub(crate) async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()> {
     const SQL: &str =
         "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6,
             disabled_reason = $7, updated_at = $8
@@ -134,7 +134,7 @@ pub async fn disable(tx: &mut TenantTx, id: WebhookEndpointId, reason: &str) -> 
     update(tx, &endpoint).await
 }
 
-pub(super) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<()> {
+pub(crate) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<()> {
     let tenant = tx.tenant_id();
     let done =
         execute!(tx.conn(), "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", tenant, id)?;
@@ -145,7 +145,7 @@ pub(super) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(
 }
 
 /// Makes `new` the signing secret; the current one keeps signing until `grace_until`.
-pub(super) async fn rotate_secret(
+pub(crate) async fn rotate_secret(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
     sealed_new: &[u8],
@@ -222,7 +222,7 @@ pub async fn record_delivery(tx: &mut TenantTx, delivery: &Delivery) -> Result<(
     Ok(())
 }
 
-pub(super) async fn deliveries(
+pub(crate) async fn deliveries(
     tx: &mut TenantTx,
     endpoint: WebhookEndpointId,
     page: &PageRequest,

@@ -413,9 +413,9 @@ db_test!(
 
         let due: jiff::Timestamp = "2026-11-21T02:30:00Z".parse().unwrap();
         let not_due: jiff::Timestamp = "2026-11-21T02:31:00Z".parse().unwrap();
-        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, not_due).await.unwrap(), 0);
-        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, due).await.unwrap(), 2, "alpha and beta");
-        assert_eq!(ils_core::plugins::jobs::queue_due(&app.state, due).await.unwrap(), 0, "that minute is queued already");
+        assert_eq!(ils_core::jobs::plugins::queue_due(&app.state, not_due).await.unwrap(), 0);
+        assert_eq!(ils_core::jobs::plugins::queue_due(&app.state, due).await.unwrap(), 2, "alpha and beta");
+        assert_eq!(ils_core::jobs::plugins::queue_due(&app.state, due).await.unwrap(), 0, "that minute is queued already");
         let at = due.as_millisecond().to_string();
         for tenant in [&a, &b] {
             let ran = TestApp::eventually(30, || async {

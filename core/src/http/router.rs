@@ -17,8 +17,9 @@ use utoipa::OpenApi as _;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::http::health;
 use crate::http::problem::{Problem, REQUEST_ID};
-use crate::http::{health, metrics};
+use crate::metrics;
 use crate::state::AppState;
 
 #[derive(utoipa::OpenApi)]
@@ -95,17 +96,17 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::auth::api_keys::router())
         .merge(crate::users::routes::router())
         .merge(crate::tenants::routes::router())
-        .merge(crate::audit::routes::router())
-        .merge(crate::events::routes::router())
-        .merge(crate::webhooks::routes::router())
-        .merge(crate::jobs::routes::router())
+        .merge(super::audit::router())
+        .merge(super::events::router())
+        .merge(super::webhooks::router())
+        .merge(super::jobs::router())
         .merge(crate::clinical::patients::routes::router())
         .merge(crate::clinical::prescriptions::routes::router())
         .merge(crate::clinical::examinations::routes::router())
-        .merge(crate::orders::routes::router())
+        .merge(super::orders::router())
         .merge(crate::orders::accounts::router())
         .merge(crate::stock::router())
-        .merge(crate::plugins::routes::router())
+        .merge(super::plugins::router())
         .merge(crate::plugins::devices::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Envelope, catalog};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::{Error, Result};
+use crate::events::{Envelope, catalog};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
@@ -107,7 +107,7 @@ async fn list_events(
     let types = readable_types(&principal, query.type_.as_deref())?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let events = super::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
+    let events = crate::events::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
     tx.commit().await?;
     Ok(Json(page.finish(events, |e| e.id.as_uuid())))
 }
@@ -169,7 +169,7 @@ async fn read_settled(
     let Ok(mut tx) = state.db.tenant_read(tenant).await else {
         return Vec::new();
     };
-    let events = super::list_after(&mut tx, Some(after), types, 100).await.unwrap_or_default();
+    let events = crate::events::list_after(&mut tx, Some(after), types, 100).await.unwrap_or_default();
     let _ = tx.commit().await;
     let horizon = crate::db::types::Timestamp::now().minus(SETTLE);
     events.into_iter().take_while(|e| e.timestamp <= horizon).collect()

@@ -8,13 +8,13 @@ use std::time::Duration;
 use riverqueue::{BoxError, CronSchedule, InsertOpts, Job, JobArgs, PeriodicSchedule, WorkOutcome};
 use serde::{Deserialize, Serialize};
 
-use super::runtime::CallError;
-use super::store;
 use crate::db::TenantTx;
 use crate::db::types::Timestamp;
 use crate::error::Result;
 use crate::events::Envelope;
 use crate::ids::{EventId, TenantId};
+use crate::plugins::runtime::CallError;
+use crate::plugins::store;
 use crate::state::AppState;
 
 /// Deliver one event to one tenant's plugin.
@@ -58,7 +58,7 @@ fn own_prefix(plugin: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct FanOut {
     /// The runtime, which knows each installed version's manifest.
-    pub plugins: std::sync::Arc<super::Plugins>,
+    pub plugins: std::sync::Arc<crate::plugins::Plugins>,
     /// Attempts of each delivery before it becomes a dead job.
     pub delivery_attempts: u16,
 }
@@ -71,7 +71,7 @@ impl crate::events::Consumer for FanOut {
 }
 
 async fn fan_out(
-    plugins: &super::Plugins,
+    plugins: &crate::plugins::Plugins,
     delivery_attempts: u16,
     tx: &mut TenantTx,
     event: &Envelope,

@@ -8,12 +8,6 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::status::OrderStatus;
-use super::store::{self, Filter};
-use super::{
-    Centration, Coating, FrameOrder, LensOrder, LensType, Material, Money, Order, OrderReason, PlaceOrder,
-    Priority, Station, StationMove, TimelineEntry, Transition,
-};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::error::Result;
@@ -23,6 +17,12 @@ use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
 use crate::ids::{OrderId, PatientId, PrescriptionId};
 use crate::orders;
+use crate::orders::status::OrderStatus;
+use crate::orders::store::{self, Filter};
+use crate::orders::{
+    Centration, Coating, FrameOrder, LensOrder, LensType, Material, Money, Order, OrderReason, PlaceOrder,
+    Priority, Station, StationMove, TimelineEntry, Transition,
+};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {

@@ -17,11 +17,6 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::catalogue::{self, enablement_view, entries, entry_of, tenant_plan, versions_of};
-use super::runtime::{CallError, Target};
-use super::runtime::{not_enabled, plugin_error};
-use super::store;
-use super::{CatalogueEntry, Enablement, plan_rank};
 use crate::audit::{self, Event};
 use crate::auth::permissions::Action;
 use crate::auth::{Credential, Grant, Principal, TenantCtx};
@@ -31,6 +26,11 @@ use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::TenantId;
+use crate::plugins::catalogue::{self, enablement_view, entries, entry_of, tenant_plan, versions_of};
+use crate::plugins::runtime::{CallError, Target};
+use crate::plugins::runtime::{not_enabled, plugin_error};
+use crate::plugins::store;
+use crate::plugins::{CatalogueEntry, Enablement, plan_rank};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {

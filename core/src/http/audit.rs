@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AuditEntry, AuditFilter, PlatformScope};
+use crate::audit::{AuditEntry, AuditFilter, PlatformScope};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::http::extract::ApiQuery;
@@ -51,7 +51,7 @@ async fn list_audit(
     let filter =
         AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let entries = super::list(&mut tx, &filter, &page).await?;
+    let entries = crate::audit::list(&mut tx, &filter, &page).await?;
     tx.commit().await?;
     Ok(Json(entries))
 }
@@ -98,7 +98,7 @@ async fn list_platform_audit(
     let filter =
         AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.system_read().await?;
-    let entries = super::list_platform(&mut tx, scope, &filter, &page).await?;
+    let entries = crate::audit::list_platform(&mut tx, scope, &filter, &page).await?;
     tx.commit().await?;
     Ok(Json(entries))
 }
