@@ -63,7 +63,11 @@ pub struct LoginResponse {
 /// The sign-in rules' settings from the host's configuration.
 pub(crate) fn settings(state: &AppState) -> AuthSettings {
     let auth = &state.config.auth;
-    AuthSettings { session_ttl: auth.session_ttl, max_failed_logins: auth.max_failed_logins, lockout: auth.lockout }
+    AuthSettings {
+        session_ttl: auth.session_ttl,
+        max_failed_logins: auth.max_failed_logins,
+        lockout: auth.lockout,
+    }
 }
 
 /// Sign in with e-mail and password (and a TOTP or recovery code when enrolled).

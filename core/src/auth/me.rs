@@ -85,7 +85,8 @@ async fn change_password(
     // An API key is refused before the new password is looked at.
     principal.session_id()?;
     let new = password::Password::parse("new_password", &req.new_password)?;
-    account::change_password(&state.db, &principal, NewPassword { current: req.current_password, new }).await?;
+    account::change_password(&state.db, &principal, NewPassword { current: req.current_password, new })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -12,8 +12,8 @@ pub mod me;
 pub use ils_kernel::TenantCtx;
 pub use ils_kernel::{permissions, secrets};
 pub use ils_tenancy::auth::{
-    Credential, Grant, NewSession, Principal, RequestMeta, SessionInfo, TenantAccess, create_session, password,
-    rate_limit, resolve, totp,
+    Credential, Grant, NewSession, Principal, RequestMeta, SessionInfo, TenantAccess, create_session,
+    password, rate_limit, resolve, totp,
 };
 
 use axum::extract::{ConnectInfo, FromRequestParts};

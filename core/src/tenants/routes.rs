@@ -8,7 +8,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant, parse_name,
+    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
+    parse_name,
 };
 use crate::auth::Principal;
 use crate::auth::password::Password;
@@ -156,7 +157,8 @@ async fn update_tenant(
         status: req.status,
         plan: req.plan,
     };
-    let tenant = super::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch }).await?;
+    let tenant =
+        super::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch }).await?;
     Ok(Json(tenant))
 }
 

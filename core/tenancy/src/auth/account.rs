@@ -14,7 +14,7 @@ use super::store::{self, SessionInfo};
 use super::{Principal, login, password, totp};
 use crate::users::{self, MembershipSummary, User};
 
-/// The signed-in user with their memberships, as they see themselves.
+/// The signed-in user.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
@@ -168,7 +168,12 @@ pub struct RecoveryCodes {
 
 /// Turns TOTP on once `code` proves the authenticator has the pending seed; the session counts
 /// as having passed the second factor. Returns fresh recovery codes.
-pub async fn confirm_totp(db: &Db, sealer: &Sealer, principal: &Principal, code: &str) -> Result<RecoveryCodes> {
+pub async fn confirm_totp(
+    db: &Db,
+    sealer: &Sealer,
+    principal: &Principal,
+    code: &str,
+) -> Result<RecoveryCodes> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;

@@ -18,7 +18,7 @@ use crate::events::{ApiKeyCreated, ApiKeyRevoked};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
-    /// The key's id, to revoke it.
+    /// Id.
     pub id: ApiKeyId,
     /// What it is for.
     pub name: String,
@@ -28,7 +28,7 @@ pub struct ApiKey {
     pub scopes: Vec<Action>,
     /// Who created it.
     pub created_by: UserId,
-    /// When it was created.
+    /// Created.
     pub created_at: Timestamp,
     /// Stops working at.
     pub expires_at: Option<Timestamp>,

@@ -46,7 +46,10 @@ pub struct SignIn {
 
 impl std::fmt::Debug for SignIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignIn").field("email", &self.email).field("tenant", &self.tenant).finish_non_exhaustive()
+        f.debug_struct("SignIn")
+            .field("email", &self.email)
+            .field("tenant", &self.tenant)
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,9 +150,10 @@ pub async fn sign_in(
     let failed = if !password_ok { Some(invalid_credentials()) } else { second_factor.and_then(Result::err) };
     if let Some(error) = failed {
         let reason = if password_ok { "second_factor" } else { "wrong_password" };
-        let locked = store::record_failed_login(&mut tx, creds.id, settings.max_failed_logins, settings.lockout)
-            .await
-            .map_err(Error::closed)?;
+        let locked =
+            store::record_failed_login(&mut tx, creds.id, settings.max_failed_logins, settings.lockout)
+                .await
+                .map_err(Error::closed)?;
         audit::record_system(&mut tx, None, &anonymous, failure(reason)).await.map_err(Error::closed)?;
         if let Some(until) = locked {
             let event = Event::new("auth.account_locked", "user", creds.id)
@@ -281,8 +285,12 @@ pub async fn register(db: &Db, meta: &RequestMeta, cmd: Register) -> Result<Tena
     let event = Event::new("membership.requested", "user", user_id)
         .changes(serde_json::json!({ "email": email, "requested_role": role }));
     audit::record_system(&mut tx, Some(tenant.id), &actor, event).await?;
-    let registered =
-        UserRegistered { user_id, email: email.as_str().to_owned(), name: name.clone(), requested_role: role };
+    let registered = UserRegistered {
+        user_id,
+        email: email.as_str().to_owned(),
+        name: name.clone(),
+        requested_role: role,
+    };
     ils_outbox::emit_system(&mut tx, tenant.id, &registered).await?;
     tx.commit().await?;
     Ok(tenant.id)

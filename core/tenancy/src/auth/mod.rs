@@ -221,4 +221,3 @@ pub async fn resolve(db: &Db, token: &str) -> Result<Option<Principal>> {
         Ok(None)
     }
 }
-

@@ -15,7 +15,12 @@ use crate::users::{self, MembershipStatus};
 
 /// Creates a tenant and its first company admin in one transaction (HTTP and CLI share this).
 /// An existing account named as admin keeps its password; a new one needs `admin.password`.
-pub async fn create_with_admin(db: &Db, actor: &AuditCtx, new: &NewTenant, admin: &FirstAdmin) -> Result<Tenant> {
+pub async fn create_with_admin(
+    db: &Db,
+    actor: &AuditCtx,
+    new: &NewTenant,
+    admin: &FirstAdmin,
+) -> Result<Tenant> {
     let mut tx = db.system().await?;
     let tenant = store::create(&mut tx, new).await?;
     let user = match users::user_by_email(&mut tx, &admin.email).await? {
@@ -62,7 +67,8 @@ pub async fn update_tenant(db: &Db, actor: &AuditCtx, cmd: UpdateTenant) -> Resu
         "plan": { "from": before.plan, "to": after.plan },
     }));
     audit::record_system(&mut tx, Some(tenant_id), actor, event).await?;
-    let updated = TenantUpdated { tenant_id, name: after.name.clone(), status: after.status, plan: after.plan };
+    let updated =
+        TenantUpdated { tenant_id, name: after.name.clone(), status: after.status, plan: after.plan };
     emit_system(&mut tx, tenant_id, &updated).await?;
     tx.commit().await?;
     Ok(after)

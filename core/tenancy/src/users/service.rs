@@ -7,7 +7,10 @@ use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::UserId;
 
-use super::{Member, MembershipStatus, active_admins, delete_membership, ensure_not_last_admin, get_member, set_membership};
+use super::{
+    Member, MembershipStatus, active_admins, delete_membership, ensure_not_last_admin, get_member,
+    set_membership,
+};
 use crate::events::{UserApproved, UserRejected, UserRemoved, UserRoleChanged};
 
 /// An admin's answer to a pending registration.
