@@ -2,7 +2,8 @@
 //!
 //! What every domain of the ILS host shares and nothing else: the domain [`Error`] (no transport
 //! status in it), the checks on free text ([`input`]), cursor pages ([`page`]), the permission
-//! matrix of roles and actions ([`permissions`]) and the append-only audit log ([`audit`]).
+//! matrix of roles and actions ([`permissions`]), the append-only audit log ([`audit`]) and
+//! random credentials and sealed secrets ([`secrets`]).
 //! It sits on [`ils_storage`] and below every domain crate; it knows no HTTP.
 //!
 //! ```
@@ -23,6 +24,7 @@ pub mod error;
 pub mod input;
 pub mod page;
 pub mod permissions;
+pub mod secrets;
 
 pub use context::TenantCtx;
 pub use error::{Error, FieldError, PluginFailure, Result, Unreadable};

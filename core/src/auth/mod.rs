@@ -1,5 +1,6 @@
-//! Authentication and authorisation: passwords, sessions, TOTP, API keys, the permission
-//! matrix, and the [`Principal`] every protected handler starts from.
+//! Authentication over HTTP: the sign-in, account and API-key routes, and the extractors that
+//! turn a request into a [`Principal`] or a [`RequestMeta`]. The domain — passwords, sessions,
+//! TOTP, API keys, the principal and its checks — is `ils_tenancy::auth`, re-exported here.
 //!
 //! A request carries `Authorization: Bearer <token>`: a session token (`ils_s_…`, from sign-in)
 //! or an API key (`ils_k_…`). The principal is resolved from the database on every request, so
@@ -8,232 +9,30 @@
 pub mod api_keys;
 pub mod login;
 pub mod me;
-pub mod password;
 pub use ils_kernel::TenantCtx;
-pub use ils_kernel::permissions;
-pub mod rate_limit;
-pub mod secrets;
-mod store;
-pub mod totp;
+pub use ils_kernel::{permissions, secrets};
+pub use ils_tenancy::auth::{
+    Credential, Grant, NewSession, Principal, RequestMeta, SessionInfo, TenantAccess, create_session,
+    password, rate_limit, resolve, totp,
+};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
 
-use crate::audit::{ActorKind, AuditCtx};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::problem::ApiError;
-use crate::ids::{ApiKeyId, SessionId, TenantId, UserId};
 use crate::state::AppState;
-use crate::tenants::TenantStatus;
-use crate::users::MembershipStatus;
-use permissions::{Action, Role};
 
-pub use store::create_session;
-
-/// Where a request came from: its id and the client address.
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
-    /// The `x-request-id` the server assigned or accepted.
-    pub request_id: Option<String>,
-    /// The peer address.
-    pub ip: Option<String>,
-}
-
-impl RequestMeta {
-    /// An anonymous actor for this request.
-    pub fn anonymous(&self) -> AuditCtx {
-        AuditCtx {
-            actor_kind: ActorKind::Anonymous,
-            actor_id: None,
-            request_id: self.request_id.clone(),
-            ip: self.ip.clone(),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+// Both extractors are for `AppState` only: the types live in ils-tenancy and the trait in axum,
+// so the orphan rule needs a local type in the impl.
+impl FromRequestParts<AppState> for RequestMeta {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, ApiError> {
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip().to_string());
         Ok(Self { request_id, ip })
-    }
-}
-
-/// How the caller authenticated.
-#[derive(Clone, Debug)]
-pub enum Credential {
-    /// A user's sign-in session.
-    Session {
-        /// The session.
-        session_id: SessionId,
-        /// The user.
-        user_id: UserId,
-    },
-    /// A tenant's API key.
-    ApiKey {
-        /// The key.
-        key_id: ApiKeyId,
-    },
-}
-
-/// What the caller may do in their current tenant.
-#[derive(Clone, Debug)]
-pub enum Grant {
-    /// A user's role.
-    Role(Role),
-    /// An API key's scopes.
-    Scopes(Vec<Action>),
-}
-
-/// The tenant the caller acts in, as resolved for this request.
-#[derive(Clone, Debug)]
-pub struct TenantAccess {
-    /// The tenant.
-    pub tenant_id: TenantId,
-    /// Its status.
-    pub tenant_status: TenantStatus,
-    /// The caller's membership status (always active for API keys).
-    pub membership: MembershipStatus,
-    /// What the caller may do.
-    pub grant: Grant,
-}
-
-/// The authenticated caller.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    /// How they authenticated.
-    pub credential: Credential,
-    /// Whether the user administers the platform.
-    pub is_platform_admin: bool,
-    /// False for a platform admin who has not completed TOTP: they may only enrol.
-    pub mfa_satisfied: bool,
-    /// The current tenant, if one is selected.
-    pub tenant: Option<TenantAccess>,
-    /// Request id and client address.
-    pub meta: RequestMeta,
-}
-
-impl Principal {
-    /// The signed-in user (API keys are refused).
-    pub fn user_id(&self) -> Result<UserId> {
-        match self.credential {
-            Credential::Session { user_id, .. } => Ok(user_id),
-            Credential::ApiKey { .. } => Err(Error::forbidden(
-                "user_required",
-                "This endpoint needs a signed-in user, not an API key.",
-            )),
-        }
-    }
-
-    /// The session, for a signed-in user.
-    pub fn session_id(&self) -> Result<SessionId> {
-        match self.credential {
-            Credential::Session { session_id, .. } => Ok(session_id),
-            Credential::ApiKey { .. } => Err(Error::forbidden(
-                "user_required",
-                "This endpoint needs a signed-in user, not an API key.",
-            )),
-        }
-    }
-
-    /// Who to record in the audit log.
-    pub fn audit(&self) -> AuditCtx {
-        let (kind, id) = match self.credential {
-            Credential::Session { user_id, .. } => (ActorKind::User, user_id.as_uuid()),
-            Credential::ApiKey { key_id } => (ActorKind::ApiKey, key_id.as_uuid()),
-        };
-        AuditCtx {
-            actor_kind: kind,
-            actor_id: Some(id),
-            request_id: self.meta.request_id.clone(),
-            ip: self.meta.ip.clone(),
-        }
-    }
-
-    fn require_mfa(&self) -> Result<()> {
-        if self.mfa_satisfied {
-            Ok(())
-        } else {
-            Err(Error::forbidden(
-                "totp_enrolment_required",
-                "Platform admins must enrol a TOTP second factor before doing anything else: POST /api/v1/me/totp.",
-            ))
-        }
-    }
-
-    /// Checks that the caller may perform `action` in their current tenant.
-    pub fn tenant(&self, action: Action) -> Result<TenantCtx> {
-        self.require_mfa()?;
-        let access = self.tenant.as_ref().ok_or_else(|| {
-            Error::forbidden(
-                "no_tenant_selected",
-                "No tenant selected: sign in with a tenant or POST /api/v1/me/tenant.",
-            )
-        })?;
-        match access.tenant_status {
-            TenantStatus::Active => {}
-            TenantStatus::Suspended => {
-                return Err(Error::forbidden(
-                    "tenant_suspended",
-                    "This tenant is suspended; contact the platform operator.",
-                ));
-            }
-            TenantStatus::Pending => {
-                return Err(Error::forbidden("tenant_pending", "This tenant is not active yet."));
-            }
-        }
-        if access.membership != MembershipStatus::Active {
-            return Err(Error::forbidden(
-                "membership_not_active",
-                "Your membership of this tenant is not active.",
-            ));
-        }
-        if !self.may(action) {
-            let who = match &access.grant {
-                Grant::Role(role) => format!("The {role} role"),
-                Grant::Scopes(_) => "This API key".to_owned(),
-            };
-            return Err(Error::forbidden("forbidden", format!("{who} may not {action}.")));
-        }
-        let role = match access.grant {
-            Grant::Role(role) => Some(role),
-            Grant::Scopes(_) => None,
-        };
-        Ok(TenantCtx { tenant_id: access.tenant_id, user_id: self.user_id().ok(), audit: self.audit(), role })
-    }
-
-    /// Whether the caller's grant in their current tenant includes `action` (no other checks).
-    pub fn may(&self, action: Action) -> bool {
-        match self.tenant.as_ref().map(|t| &t.grant) {
-            Some(Grant::Role(role)) => role.allows(action),
-            Some(Grant::Scopes(scopes)) => scopes.contains(&action),
-            None => false,
-        }
-    }
-
-    /// Checks that the caller is a platform admin who has passed the second factor.
-    pub fn platform_admin(&self) -> Result<UserId> {
-        let user = self.user_id()?;
-        if !self.is_platform_admin {
-            return Err(Error::forbidden("platform_admin_required", "Only platform admins may do this."));
-        }
-        self.require_mfa()?;
-        Ok(user)
-    }
-}
-
-/// The caller a bearer token stands for right now, if it is valid. Long-lived responses (the
-/// event stream) call this again to stop serving a revoked session or key.
-pub async fn resolve(db: &crate::db::Db, token: &str) -> Result<Option<Principal>> {
-    if token.starts_with(secrets::SESSION_PREFIX) {
-        store::resolve_session(db, token).await
-    } else if token.starts_with(secrets::API_KEY_PREFIX) {
-        store::resolve_api_key(db, token).await
-    } else {
-        Ok(None)
     }
 }
 

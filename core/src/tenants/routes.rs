@@ -7,12 +7,15 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, parse_name};
-use crate::audit::{self, Event};
+use super::{
+    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
+    parse_name,
+};
 use crate::auth::Principal;
 use crate::auth::password::Password;
 use crate::auth::permissions::Action;
 use crate::error::Error;
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
@@ -154,23 +157,9 @@ async fn update_tenant(
         status: req.status,
         plan: req.plan,
     };
-    let mut tx = state.db.system().await?;
-    let (before, after) = super::update(&mut tx, tenant_id, &patch).await?;
-    let event = Event::new("tenant.updated", "tenant", tenant_id).changes(serde_json::json!({
-        "name": { "from": before.name, "to": after.name },
-        "status": { "from": before.status, "to": after.status },
-        "plan": { "from": before.plan, "to": after.plan },
-    }));
-    audit::record_system(&mut tx, Some(tenant_id), &principal.audit(), event).await?;
-    let updated = crate::events::catalog::TenantUpdated {
-        tenant_id,
-        name: after.name.clone(),
-        status: after.status,
-        plan: after.plan,
-    };
-    crate::events::emit_system(&mut tx, tenant_id, &updated).await?;
-    tx.commit().await?;
-    Ok(Json(after))
+    let tenant =
+        super::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch }).await?;
+    Ok(Json(tenant))
 }
 
 /// The caller's current tenant.
@@ -215,12 +204,8 @@ async fn put_settings(
     ApiJson(req): ApiJson<super::TenantSettings>,
 ) -> ApiResult<Json<super::TenantSettings>> {
     let ctx = principal.tenant(Action::SettingsManage)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let before = super::settings(&mut tx).await?;
-    super::set_settings(&mut tx, &req).await?;
-    let event = Event::new("tenant.settings_changed", "tenant", ctx.tenant_id)
-        .changes(serde_json::json!({ "rx_steps": { "from": before.rx_steps, "to": req.rx_steps } }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
-    Ok(Json(req))
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let settings = super::change_settings(&mut uow, req).await?;
+    uow.commit().await?;
+    Ok(Json(settings))
 }

@@ -7,12 +7,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Member, MembershipStatus};
-use crate::audit::{self, Event};
+use super::{ChangeRole, Decision, Member, MembershipStatus};
 use crate::auth::Principal;
 use crate::auth::permissions::{Action, Role};
-use crate::error::{Error, Result};
-use crate::events::{self, catalog};
+use crate::error::Result;
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
@@ -99,7 +98,7 @@ async fn approve_user(
     ApiPath(user_id): ApiPath<UserId>,
     ApiJson(req): ApiJson<RoleChange>,
 ) -> ApiResult<Json<Member>> {
-    Ok(decide(state, principal, user_id, req.role, MembershipStatus::Active).await?)
+    Ok(Json(decide(&state, &principal, user_id, Decision::Approve(req.role)).await?))
 }
 
 /// Reject a pending registration.
@@ -115,39 +114,20 @@ async fn reject_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> ApiResult<Json<Member>> {
-    Ok(decide(state, principal, user_id, Role::Dispenser, MembershipStatus::Rejected).await?)
+    Ok(Json(decide(&state, &principal, user_id, Decision::Reject).await?))
 }
 
 async fn decide(
-    state: AppState,
-    principal: Principal,
+    state: &AppState,
+    principal: &Principal,
     user_id: UserId,
-    role: Role,
-    outcome: MembershipStatus,
-) -> Result<Json<Member>> {
+    decision: Decision,
+) -> Result<Member> {
     let ctx = principal.tenant(Action::UsersManage)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let before = super::get_member(&mut tx, user_id).await?;
-    if before.status != MembershipStatus::Pending {
-        return Err(Error::conflict(
-            "not_pending",
-            format!("This registration was already {}.", before.status),
-        ));
-    }
-    let role = if outcome == MembershipStatus::Rejected { before.role } else { role };
-    let after = super::set_membership(&mut tx, user_id, role, outcome, ctx.user_id).await?;
-    if outcome == MembershipStatus::Active {
-        let event = catalog::UserApproved { user_id, email: after.email.clone(), role: after.role };
-        events::emit(&mut tx, &event).await?;
-    } else {
-        events::emit(&mut tx, &catalog::UserRejected { user_id }).await?;
-    }
-    let action = if outcome == MembershipStatus::Active { "user.approved" } else { "user.rejected" };
-    let event = Event::new(action, "user", user_id)
-        .changes(serde_json::json!({ "role": after.role, "status": after.status }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
-    Ok(Json(after))
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let member = super::decide(&mut uow, user_id, decision).await?;
+    uow.commit().await?;
+    Ok(member)
 }
 
 /// Change an active user's role. The tenant's last company admin cannot be demoted.
@@ -165,30 +145,10 @@ async fn update_user(
     ApiJson(req): ApiJson<RoleChange>,
 ) -> ApiResult<Json<Member>> {
     let ctx = principal.tenant(Action::UsersManage)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    tx.lock_tenant().await?;
-    let before = super::get_member(&mut tx, user_id).await?;
-    if before.status != MembershipStatus::Active {
-        return Err(Error::conflict(
-            "not_active",
-            "Only active users' roles can change; approve the registration first.",
-        )
-        .into());
-    }
-    if req.role != Role::CompanyAdmin {
-        super::ensure_not_last_admin(&before, super::active_admins(&mut tx).await?)?;
-    }
-    let after =
-        super::set_membership(&mut tx, user_id, req.role, MembershipStatus::Active, ctx.user_id).await?;
-    if before.role != after.role {
-        let event = catalog::UserRoleChanged { user_id, from: before.role, to: after.role };
-        events::emit(&mut tx, &event).await?;
-    }
-    let event = Event::new("user.role_changed", "user", user_id)
-        .changes(serde_json::json!({ "role": { "from": before.role, "to": after.role } }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
-    Ok(Json(after))
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let member = super::change_role(&mut uow, ChangeRole { user_id, role: req.role }).await?;
+    uow.commit().await?;
+    Ok(Json(member))
 }
 
 /// Remove a user from the tenant. The tenant's last company admin cannot be removed.
@@ -205,15 +165,8 @@ async fn remove_user(
     ApiPath(user_id): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::UsersManage)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    tx.lock_tenant().await?;
-    let member = super::get_member(&mut tx, user_id).await?;
-    super::ensure_not_last_admin(&member, super::active_admins(&mut tx).await?)?;
-    super::delete_membership(&mut tx, user_id).await?;
-    events::emit(&mut tx, &catalog::UserRemoved { user_id }).await?;
-    let event = Event::new("user.removed", "user", user_id)
-        .changes(serde_json::json!({ "role": member.role, "status": member.status }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    super::remove(&mut uow, user_id).await?;
+    uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,21 +2,22 @@
 
 use std::time::Duration;
 
+use ils_kernel::permissions::{Action, Role};
+use ils_kernel::secrets;
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{ApiKeyId, SessionId, TenantId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{Db, SystemTx, execute, on_conn};
 use serde::Serialize;
 
-use super::permissions::{Action, Role};
-use super::{Credential, Grant, Principal, RequestMeta, TenantAccess, secrets};
-use crate::db::types::Timestamp;
-use crate::db::{Db, SystemTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::ids::{ApiKeyId, SessionId, TenantId, UserId};
+use super::{Credential, Grant, Principal, RequestMeta, TenantAccess};
 use crate::tenants::TenantStatus;
 use crate::users::MembershipStatus;
 
 /// How often `last_seen_at` / `last_used_at` is refreshed, at most.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
-pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Principal>> {
+pub(crate) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Principal>> {
     const SQL: &str = "SELECT s.id, s.user_id, s.tenant_id, s.mfa_verified, s.last_seen_at,
             u.is_platform_admin, m.role, m.status AS membership_status, t.status AS tenant_status
         FROM sessions s
@@ -67,7 +68,7 @@ pub(super) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
     }))
 }
 
-pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Principal>> {
+pub(crate) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Principal>> {
     const SQL: &str = "SELECT k.id, k.tenant_id, k.scopes, k.last_used_at, t.status AS tenant_status
         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)";
@@ -117,14 +118,14 @@ pub(super) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
 
 /// Stored scopes are space-separated action names; unknown ones (from a newer version) are
 /// ignored rather than granted.
-pub(super) fn parse_scopes(stored: &str) -> Vec<Action> {
+pub(crate) fn parse_scopes(stored: &str) -> Vec<Action> {
     stored.split_whitespace().filter_map(|s| s.parse().ok()).collect()
 }
 
 /// A new session's token, shown once.
 #[derive(Debug)]
 pub struct NewSession {
-    /// Id.
+    /// The session, to list or revoke it later.
     pub id: SessionId,
     /// The bearer token.
     pub token: String,
@@ -170,7 +171,8 @@ pub async fn create_session(
 }
 
 /// A session as its owner sees it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// Id.
     pub id: SessionId,
@@ -191,7 +193,7 @@ pub struct SessionInfo {
 }
 
 /// The user's live sessions.
-pub(super) async fn list_sessions(
+pub(crate) async fn list_sessions(
     tx: &mut SystemTx,
     user: UserId,
     current: SessionId,
@@ -230,7 +232,7 @@ pub(super) async fn list_sessions(
 }
 
 /// Revokes one of the user's sessions; false if there was no such live session.
-pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
+pub(crate) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
     const SQL: &str =
         "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
     let done = execute!(tx.conn(), SQL, session, user, Timestamp::now())?;
@@ -238,7 +240,7 @@ pub(super) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: Ses
 }
 
 /// Revokes every session of the user except `keep`; returns how many.
-pub(super) async fn revoke_other_sessions(
+pub(crate) async fn revoke_other_sessions(
     tx: &mut SystemTx,
     user: UserId,
     keep: Option<SessionId>,
@@ -250,7 +252,7 @@ pub(super) async fn revoke_other_sessions(
 }
 
 /// Selects the tenant a session acts in.
-pub(super) async fn set_session_tenant(
+pub(crate) async fn set_session_tenant(
     tx: &mut SystemTx,
     session: SessionId,
     tenant: TenantId,
@@ -260,14 +262,14 @@ pub(super) async fn set_session_tenant(
 }
 
 /// Marks a session as having passed the second factor.
-pub(super) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> Result<()> {
+pub(crate) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> Result<()> {
     execute!(tx.conn(), "UPDATE sessions SET mfa_verified = $2 WHERE id = $1", session, true)?;
     Ok(())
 }
 
 /// Counts a failed sign-in; locks the account for `lockout` after `max` in a row.
 /// Returns the lock's end if this failure locked it.
-pub(super) async fn record_failed_login(
+pub(crate) async fn record_failed_login(
     tx: &mut SystemTx,
     user: UserId,
     max: u32,
@@ -287,13 +289,13 @@ pub(super) async fn record_failed_login(
 }
 
 /// Clears failed sign-ins after a success.
-pub(super) async fn reset_failed_logins(tx: &mut SystemTx, user: UserId) -> Result<()> {
+pub(crate) async fn reset_failed_logins(tx: &mut SystemTx, user: UserId) -> Result<()> {
     execute!(tx.conn(), "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user)?;
     Ok(())
 }
 
 /// Replaces the password hash.
-pub(super) async fn set_password(tx: &mut SystemTx, user: UserId, hash: &str) -> Result<()> {
+pub(crate) async fn set_password(tx: &mut SystemTx, user: UserId, hash: &str) -> Result<()> {
     let now = Timestamp::now();
     execute!(
         tx.conn(),
@@ -306,13 +308,13 @@ pub(super) async fn set_password(tx: &mut SystemTx, user: UserId, hash: &str) ->
 }
 
 /// Stores a sealed TOTP seed awaiting confirmation.
-pub(super) async fn set_pending_totp(tx: &mut SystemTx, user: UserId, sealed: &[u8]) -> Result<()> {
+pub(crate) async fn set_pending_totp(tx: &mut SystemTx, user: UserId, sealed: &[u8]) -> Result<()> {
     execute!(tx.conn(), "UPDATE users SET totp_pending_secret = $2 WHERE id = $1", user, sealed)?;
     Ok(())
 }
 
 /// Turns the pending seed into the active one, at time step `step`.
-pub(super) async fn enable_totp(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
+pub(crate) async fn enable_totp(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
     execute!(
         tx.conn(),
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $2
@@ -324,7 +326,7 @@ pub(super) async fn enable_totp(tx: &mut SystemTx, user: UserId, step: i64) -> R
 }
 
 /// Removes the second factor and its recovery codes.
-pub(super) async fn disable_totp(tx: &mut SystemTx, user: UserId) -> Result<()> {
+pub(crate) async fn disable_totp(tx: &mut SystemTx, user: UserId) -> Result<()> {
     execute!(
         tx.conn(),
         "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1",
@@ -335,13 +337,13 @@ pub(super) async fn disable_totp(tx: &mut SystemTx, user: UserId) -> Result<()> 
 }
 
 /// Records the TOTP step just used, so the code cannot be replayed.
-pub(super) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
+pub(crate) async fn set_totp_step(tx: &mut SystemTx, user: UserId, step: i64) -> Result<()> {
     execute!(tx.conn(), "UPDATE users SET totp_last_step = $2 WHERE id = $1", user, step)?;
     Ok(())
 }
 
 /// Replaces the user's recovery codes with these (hashed).
-pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
+pub(crate) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, codes: &[String]) -> Result<()> {
     execute!(tx.conn(), "DELETE FROM recovery_codes WHERE user_id = $1", user)?;
     for code in codes {
         let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
@@ -351,7 +353,7 @@ pub(super) async fn replace_recovery_codes(tx: &mut SystemTx, user: UserId, code
 }
 
 /// Uses up a recovery code; false if it is unknown or already used.
-pub(super) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
+pub(crate) async fn consume_recovery_code(tx: &mut SystemTx, user: UserId, code: &str) -> Result<bool> {
     let hash = secrets::token_hash(&super::totp::normalise_recovery_code(code));
     let done = execute!(
         tx.conn(),

@@ -1,10 +1,13 @@
+//! The `users` and `memberships` tables.
+
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::permissions::Role;
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{TenantId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{SystemTx, TenantTx, execute, on_conn};
+
 use super::{Email, Member, MembershipStatus, MembershipSummary, User};
-use crate::auth::permissions::Role;
-use crate::db::types::Timestamp;
-use crate::db::{SystemTx, TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{TenantId, UserId};
 
 const USER_COLUMNS: &str = "id, email, name, is_platform_admin, created_at";
 

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::error::{Error, Result};
+use ils_kernel::{Error, Result};
 
 /// Limits attempts per client address.
 pub struct AttemptLimiter {

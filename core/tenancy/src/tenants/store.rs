@@ -1,9 +1,12 @@
+//! The `tenants` table: every query on it, in the platform scope or the tenant's own.
+
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_storage::ids::TenantId;
+use ils_storage::types::Timestamp;
+use ils_storage::{SystemTx, TenantTx, execute, on_conn};
+
 use super::{NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus};
-use crate::db::types::Timestamp;
-use crate::db::{SystemTx, TenantTx, on_conn};
-use crate::error::{Error, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::TenantId;
 
 const COLUMNS: &str = "id, slug, name, kind, status, plan, created_at, updated_at";
 
@@ -99,7 +102,7 @@ pub async fn settings(tx: &mut TenantTx) -> Result<super::TenantSettings> {
 /// Replaces the transaction's tenant's settings.
 pub async fn set_settings(tx: &mut TenantTx, settings: &super::TenantSettings) -> Result<()> {
     let id = tx.tenant_id();
-    crate::db::execute!(
+    execute!(
         tx.conn(),
         "UPDATE tenants SET rx_steps = $2, updated_at = $3 WHERE id = $1",
         id,

@@ -4,7 +4,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::{Error, Result};
+use ils_kernel::{Error, Result};
 
 /// Shortest password accepted.
 pub const MIN_LEN: usize = 12;
@@ -53,7 +53,7 @@ fn argon2() -> Argon2<'static> {
 pub async fn hash(password: &Password) -> Result<String> {
     let password = password.0.clone();
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&crate::auth::secrets::random_bytes::<16>())
+        let salt = SaltString::encode_b64(&ils_kernel::secrets::random_bytes::<16>())
             .map_err(|e| Error::Internal(format!("salt: {e}")))?;
         argon2()
             .hash_password(password.as_bytes(), &salt)

@@ -3,7 +3,7 @@
 
 use totp_rs::{Algorithm, TOTP};
 
-use crate::error::{Error, Result};
+use ils_kernel::{Error, Result};
 
 const STEP: u64 = 30;
 const DIGITS: usize = 6;
@@ -19,7 +19,7 @@ fn totp(secret: &[u8], account: &str) -> Result<TOTP> {
 
 /// A new 160-bit TOTP seed.
 pub fn new_secret() -> [u8; 20] {
-    crate::auth::secrets::random_bytes::<20>()
+    ils_kernel::secrets::random_bytes::<20>()
 }
 
 /// The base32 seed and `otpauth://` URL an authenticator app enrols from.
@@ -62,7 +62,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// A fresh recovery code, `xxxxx-xxxxx` from an alphabet without look-alike characters.
 pub fn new_recovery_code() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let bytes = crate::auth::secrets::random_bytes::<10>();
+    let bytes = ils_kernel::secrets::random_bytes::<10>();
     let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
     format!("{}-{}", &chars[..5], &chars[5..])
 }

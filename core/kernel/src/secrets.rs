@@ -1,4 +1,5 @@
-//! Random credentials, their stored hashes, and sealing of secrets kept at rest.
+//! Random credentials, their stored hashes, and sealing of secrets kept at rest. Sessions, API
+//! keys, webhook signing secrets and plugin secrets all use these, so they sit below every domain.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +37,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 ///
 /// XChaCha20-Poly1305 with a random 192-bit nonce per value; the stored form is
 /// `nonce || ciphertext`. The key comes from `ILS_SECRET_KEY` or a key file in the data
-/// directory (see [`crate::config`]).
+/// directory (the host's configuration loads it).
 #[derive(Clone)]
 pub struct Sealer {
     cipher: XChaCha20Poly1305,

@@ -1,0 +1,184 @@
+//! Tenants: the companies on the platform (practices, labs, suppliers), their status and plan.
+
+mod service;
+mod store;
+
+use ils_kernel::{Error, Result};
+use ils_storage::ids::TenantId;
+use ils_storage::text_enum;
+use ils_storage::types::Timestamp;
+use serde::Serialize;
+
+pub use service::{UpdateTenant, change_settings, create_with_admin, update_tenant};
+pub use store::{by_slug, create, get, get_own, list, set_settings, settings, update};
+
+/// A tenant's own settings (company admins change them).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// Power steps prescriptions are recorded in: `quarter` (0.25 D, the default) or `eighth`
+    /// (0.125 D as well, for labs that work in eighths).
+    pub rx_steps: Steps,
+}
+
+text_enum! {
+    /// Which power steps a tenant records (a per-lab setting: some labs also work in eighths).
+    #[derive(Default)]
+    pub enum Steps {
+        /// 0.25 D (the default).
+        #[default]
+        Quarter = "quarter",
+        /// 0.125 D as well (.12, .37, .62, .87).
+        Eighth = "eighth",
+    }
+}
+
+impl From<Steps> for ils_optics::Steps {
+    fn from(steps: Steps) -> Self {
+        match steps {
+            Steps::Quarter => ils_optics::Steps::Quarter,
+            Steps::Eighth => ils_optics::Steps::Eighth,
+        }
+    }
+}
+
+text_enum! {
+    /// What kind of company a tenant is.
+    pub enum TenantKind {
+        /// An eye-care practice.
+        Ecp = "ecp",
+        /// A spectacle lens laboratory.
+        Lab = "lab",
+        /// A supplier of frames, lenses or consumables.
+        Supplier = "supplier",
+        /// A practice with its own lab.
+        Hybrid = "hybrid",
+    }
+}
+
+text_enum! {
+    /// Whether a tenant may operate.
+    pub enum TenantStatus {
+        /// Created, not yet active.
+        Pending = "pending",
+        /// Operating.
+        Active = "active",
+        /// Stopped by the platform: its users cannot act.
+        Suspended = "suspended",
+    }
+}
+
+text_enum! {
+    /// The subscription plan, which decides the features a tenant may enable.
+    pub enum Plan {
+        /// Free tier.
+        Free = "free",
+        /// Pro tier.
+        Pro = "pro",
+        /// Premium tier.
+        Premium = "premium",
+        /// Enterprise tier.
+        Enterprise = "enterprise",
+    }
+}
+
+/// A tenant's short unique handle, used to register into it: 2–63 characters of `a-z`, `0-9`
+/// and `-`, not starting with `-`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Checks the form.
+    pub fn parse(value: &str) -> Result<Self> {
+        let ok = (2..=63).contains(&value.len())
+            && !value.starts_with('-')
+            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::invalid_field(
+                "slug",
+                "must be 2–63 characters of lowercase letters, digits and '-', not starting with '-'",
+            ))
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tenant.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tenant {
+    /// Id.
+    pub id: TenantId,
+    /// Unique handle.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// Kind of company.
+    pub kind: TenantKind,
+    /// Status.
+    pub status: TenantStatus,
+    /// Subscription plan.
+    pub plan: Plan,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// The id of the active tenant with `slug` (public endpoints that name a tenant).
+pub async fn active_by_slug(db: &ils_storage::Db, slug: &Slug) -> Result<Option<TenantId>> {
+    let mut tx = db.system_read().await?;
+    let tenant = by_slug(&mut tx, slug.as_str()).await?;
+    tx.commit().await?;
+    Ok(tenant.filter(|t| t.status == TenantStatus::Active).map(|t| t.id))
+}
+
+/// Checks a display name (a tenant's, a user's, an API key's): trimmed, 1–200 characters.
+pub fn parse_name(field: &str, value: &str) -> Result<String> {
+    ils_kernel::input::name(field, value)
+}
+
+/// A new tenant's fields.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    /// Handle.
+    pub slug: Slug,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: TenantKind,
+    /// Plan.
+    pub plan: Plan,
+}
+
+/// Changes to a tenant; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TenantPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New status.
+    pub status: Option<TenantStatus>,
+    /// New plan.
+    pub plan: Option<Plan>,
+}
+
+/// A tenant's first administrator.
+#[derive(Clone, Debug)]
+pub struct FirstAdmin {
+    /// E-mail address. An existing account is made admin and keeps its password.
+    pub email: crate::users::Email,
+    /// Display name (for a new account).
+    pub name: String,
+    /// Password (for a new account).
+    pub password: Option<crate::auth::password::Password>,
+}
