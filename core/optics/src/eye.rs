@@ -13,3 +13,13 @@ pub enum Eye {
     /// The left eye (OS).
     Left,
 }
+
+impl Eye {
+    /// `right` or `left`, as field names in errors begin.
+    pub(crate) fn side(self) -> &'static str {
+        match self {
+            Eye::Right => "right",
+            Eye::Left => "left",
+        }
+    }
+}

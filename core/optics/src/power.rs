@@ -79,6 +79,20 @@ impl Power {
         Ok(Power(sign * whole.saturating_mul(8).saturating_add(eighths)))
     }
 
+    /// The step check [`Power::parse`] makes, for a power that is already a number (a device
+    /// reading): an eighth step is refused where `steps` takes quarters only. The error quotes the
+    /// power with three decimals (`"+1.125"`), as a reading would be written exactly.
+    pub fn in_steps(self, field: &str, steps: impl Into<Steps>) -> Result<Self, InvalidValue> {
+        if self.0 % 2 != 0 && steps.into() == Steps::Quarter {
+            let written = format!("{:+.3}", self.dioptres());
+            return Err(InvalidValue::new(
+                field,
+                format!("{written:?} is in 0.125 D steps; this lab takes 0.25 D steps"),
+            ));
+        }
+        Ok(self)
+    }
+
     /// From a number of dioptres that is an exact multiple of 0.125 (device output, tests).
     pub fn from_dioptres(dioptres: f64) -> Option<Self> {
         let eighths = dioptres * 8.0;

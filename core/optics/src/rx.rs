@@ -16,6 +16,34 @@ use crate::eye::Eye;
 use crate::power::{Power, Steps};
 use crate::prism::Prism;
 
+fn sphere_in_range(field: &str, sphere: Power) -> Result<Power, InvalidValue> {
+    if sphere.abs() > Power::from_eighths(30 * 8) {
+        return Err(InvalidValue::new(field, format!("{sphere} D is beyond ±30.00 D; a lab cannot make it")));
+    }
+    Ok(sphere)
+}
+
+fn cylinder_in_range(field: &str, cyl: Power) -> Result<Power, InvalidValue> {
+    if cyl.abs() > Power::from_eighths(12 * 8) {
+        return Err(InvalidValue::new(field, format!("{cyl} D is beyond ±12.00 D")));
+    }
+    Ok(cyl)
+}
+
+fn no_axis(field: &str, has_axis: bool) -> Result<(), InvalidValue> {
+    if has_axis {
+        return Err(InvalidValue::new(field, "an axis without a cylinder is meaningless"));
+    }
+    Ok(())
+}
+
+fn add_in_range(field: &str, add: Power) -> Result<Power, InvalidValue> {
+    if !(Power::from_eighths(2)..=Power::from_eighths(40)).contains(&add) {
+        return Err(InvalidValue::new(field, format!("an add of {add} D is outside +0.25 to +5.00 D")));
+    }
+    Ok(add)
+}
+
 /// A cylinder axis, 1–180°.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Axis(u16);
@@ -80,51 +108,56 @@ impl EyeRx {
         steps: impl Into<Steps>,
     ) -> Result<Self, InvalidValue> {
         let steps = steps.into();
-        let side = match eye {
-            Eye::Right => "right",
-            Eye::Left => "left",
-        };
-        let field = |name: &str| format!("{side}.{name}");
-        let sphere = Power::parse(&field("sphere"), sphere, steps)?;
-        if sphere.abs() > Power::from_eighths(30 * 8) {
-            return Err(InvalidValue::new(
-                &field("sphere"),
-                format!("{sphere} D is beyond ±30.00 D; a lab cannot make it"),
-            ));
-        }
+        let field = |name: &str| format!("{}.{name}", eye.side());
+        let sphere = sphere_in_range(&field("sphere"), Power::parse(&field("sphere"), sphere, steps)?)?;
         let cylinder = match cylinder.map(|c| Power::parse(&field("cylinder"), c, steps)).transpose()? {
             Some(cyl) if !cyl.is_zero() => {
-                if cyl.abs() > Power::from_eighths(12 * 8) {
-                    return Err(InvalidValue::new(&field("cylinder"), format!("{cyl} D is beyond ±12.00 D")));
-                }
+                let cyl = cylinder_in_range(&field("cylinder"), cyl)?;
                 let axis =
                     axis.ok_or_else(|| InvalidValue::new(&field("axis"), "a cylinder needs an axis"))?;
                 Some((cyl, Axis::new(&field("axis"), axis)?))
             }
             _ => {
-                if axis.is_some() {
-                    return Err(InvalidValue::new(
-                        &field("axis"),
-                        "an axis without a cylinder is meaningless",
-                    ));
-                }
+                no_axis(&field("axis"), axis.is_some())?;
                 None
             }
         };
         let add = add.map(|a| Power::parse(&field("add"), a, Steps::Quarter)).transpose()?;
-        if let Some(add) = add
-            && !(Power::from_eighths(2)..=Power::from_eighths(40)).contains(&add)
-        {
-            return Err(InvalidValue::new(
-                &field("add"),
-                format!("an add of {add} D is outside +0.25 to +5.00 D"),
-            ));
-        }
-        let rx = EyeRx { sphere, cylinder, add, prism };
-        Ok(match rx.cylinder {
-            Some((cyl, _)) if cyl > Power::PLANO => rx.transposed(),
-            _ => rx,
-        })
+        let add = add.map(|a| add_in_range(&field("add"), a)).transpose()?;
+        Ok(EyeRx { sphere, cylinder, add, prism }.in_form(CylinderForm::Minus))
+    }
+
+    /// Checks one eye's values given as numbers (a refractor's reading) by the rules
+    /// [`EyeRx::new`] applies to text: the tenant's `steps`, the plausible ranges, a cylinder with
+    /// its axis; a plano cylinder counts as none. Field names in errors are as for `new`.
+    pub fn measured(
+        eye: Eye,
+        sphere: Power,
+        cylinder: Option<(Power, Option<Axis>)>,
+        add: Option<Power>,
+        prism: Prism,
+        steps: impl Into<Steps>,
+    ) -> Result<Self, InvalidValue> {
+        let steps = steps.into();
+        let field = |name: &str| format!("{}.{name}", eye.side());
+        let sphere = sphere_in_range(&field("sphere"), sphere.in_steps(&field("sphere"), steps)?)?;
+        let cylinder = match cylinder {
+            Some((cyl, axis)) if !cyl.is_zero() => {
+                let cyl = cylinder_in_range(&field("cylinder"), cyl.in_steps(&field("cylinder"), steps)?)?;
+                let axis =
+                    axis.ok_or_else(|| InvalidValue::new(&field("axis"), "a cylinder needs an axis"))?;
+                Some((cyl, axis))
+            }
+            Some((_, axis)) => {
+                no_axis(&field("axis"), axis.is_some())?;
+                None
+            }
+            None => None,
+        };
+        let add = add
+            .map(|a| add_in_range(&field("add"), a.in_steps(&field("add"), Steps::Quarter)?))
+            .transpose()?;
+        Ok(EyeRx { sphere, cylinder, add, prism }.in_form(CylinderForm::Minus))
     }
 
     /// The same prescription with the cylinder written the other way: sphere + cylinder,
@@ -274,5 +307,35 @@ mod tests {
         assert!(with_add("+5.25").is_err());
         assert!(with_add("-1.00").is_err());
         assert!(with_add("+0.00").is_err());
+    }
+
+    #[test]
+    fn a_measured_eye_is_checked_like_one_typed_in() {
+        let d = |dioptres: f64| Power::from_dioptres(dioptres).unwrap();
+        let axis = |deg: i64| Axis::new("axis", deg).unwrap();
+        let measured = |sph: f64, cyl: Option<(f64, Option<i64>)>, steps: Steps| {
+            EyeRx::measured(
+                Eye::Left,
+                d(sph),
+                cyl.map(|(c, a)| (d(c), a.map(axis))),
+                None,
+                Prism::default(),
+                steps,
+            )
+        };
+        let typed =
+            EyeRx::new(Eye::Left, "+2.00", Some("+1.00"), Some(180), None, Prism::default(), Steps::Quarter);
+        assert_eq!(measured(2.0, Some((1.0, Some(180))), Steps::Quarter), typed);
+        let eighth = measured(1.125, None, Steps::Quarter).unwrap_err();
+        assert_eq!(
+            eighth.to_string(),
+            r#"left.sphere: "+1.125" is in 0.125 D steps; this lab takes 0.25 D steps"#
+        );
+        assert!(measured(1.125, None, Steps::Eighth).is_ok());
+        assert_eq!(measured(31.0, None, Steps::Quarter).unwrap_err().field, "left.sphere");
+        assert_eq!(measured(1.0, Some((-1.0, None)), Steps::Quarter).unwrap_err().field, "left.axis");
+        assert_eq!(measured(1.0, Some((0.0, Some(90))), Steps::Quarter).unwrap_err().field, "left.axis");
+        let add = EyeRx::measured(Eye::Right, d(1.0), None, Some(d(0.125)), Prism::default(), Steps::Eighth);
+        assert_eq!(add.unwrap_err().field, "right.add");
     }
 }

@@ -1,30 +1,19 @@
-//! Clinical records: patients (with NHS numbers), prescriptions and examinations.
-//!
+//! Clinical records over HTTP: patients (with NHS numbers), prescriptions and examinations. The
+//! records, their rules, stores and services are [`ils_clinical`]'s, re-exported here under their
+//! old paths; this module keeps the handlers and the request bodies they read.
 
 pub mod examinations;
-pub mod nhs_number;
 pub mod patients;
 pub mod prescriptions;
-pub mod retention;
-pub mod rx;
 
-use crate::error::{Error, Result};
+pub use ils_clinical::{events, nhs_number, parse_date, parse_past_date, retention, rx, today};
 
-/// Today's date, in the server's time zone.
-pub fn today() -> jiff::civil::Date {
-    jiff::Zoned::now().date()
-}
-
-/// A `YYYY-MM-DD` date.
-pub fn parse_date(field: &str, text: &str) -> Result<jiff::civil::Date> {
-    text.trim().parse().map_err(|_| Error::invalid_field(field, "must be a date, YYYY-MM-DD"))
-}
-
-/// A `YYYY-MM-DD` date that is not in the future (an event that has happened).
-pub fn parse_past_date(field: &str, text: &str) -> Result<jiff::civil::Date> {
-    let date = parse_date(field, text)?;
-    if date > today() {
-        return Err(Error::invalid_field(field, "is in the future"));
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_catalogue_lists_every_clinical_event_in_order() {
+        let all = crate::events::catalog::ALL;
+        let start = all.iter().position(|e| *e == ils_clinical::events::EVENTS[0]).expect("listed");
+        assert_eq!(&all[start..start + ils_clinical::events::EVENTS.len()], ils_clinical::events::EVENTS);
     }
-    Ok(date)
 }

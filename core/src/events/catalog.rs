@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::auth::permissions::Action;
-use crate::ids::UserId;
 
 pub use ils_outbox::DomainEvent;
 pub use ils_tenancy::events::{
@@ -45,66 +44,7 @@ pub fn read_action(event_type: &str) -> Option<Action> {
     ALL.iter().find(|(t, _)| *t == event_type).map(|(_, a)| *a)
 }
 
-/// A patient was registered. Carries identifiers only: details are read (and audited) in ILS.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PatientCreated {
-    /// The patient.
-    pub patient_id: crate::ids::PatientId,
-    /// The practice's customer number.
-    pub customer_number: String,
-}
-impl DomainEvent for PatientCreated {
-    const TYPE: &'static str = "patient.created";
-    const READ: Action = Action::PatientsRead;
-}
-
-/// A patient's record changed (or was deleted, i.e. restricted for retention).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PatientUpdated {
-    /// The patient.
-    pub patient_id: crate::ids::PatientId,
-    /// Whether the record is now deleted (kept, restricted, until its retention date).
-    pub deleted: bool,
-}
-impl DomainEvent for PatientUpdated {
-    const TYPE: &'static str = "patient.updated";
-    const READ: Action = Action::PatientsRead;
-}
-
-/// A prescription was recorded for a patient.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct PrescriptionCreated {
-    /// The prescription.
-    pub prescription_id: crate::ids::PrescriptionId,
-    /// The patient.
-    pub patient_id: crate::ids::PatientId,
-    /// Spectacles or contact lenses.
-    pub kind: crate::clinical::prescriptions::RxKind,
-}
-impl DomainEvent for PrescriptionCreated {
-    const TYPE: &'static str = "prescription.created";
-    const READ: Action = Action::PatientsRead;
-}
-
-/// An examination was finalised (the NHS claims plugin proposes a sight-test claim from it).
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct ExaminationFinalised {
-    /// The examination.
-    pub examination_id: crate::ids::ExaminationId,
-    /// The patient.
-    pub patient_id: crate::ids::PatientId,
-    /// Whether it recorded a refraction (a prescription can follow).
-    pub has_refraction: bool,
-    /// When it took place (YYYY-MM-DD): the sight-test date.
-    #[schema(value_type = String, format = Date)]
-    pub examined_on: jiff::civil::Date,
-    /// Who examined (the performer), when recorded.
-    pub examined_by: Option<UserId>,
-}
-impl DomainEvent for ExaminationFinalised {
-    const TYPE: &'static str = "examination.finalised";
-    const READ: Action = Action::PatientsRead;
-}
+pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
 
 pub use crate::orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 

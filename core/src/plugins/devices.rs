@@ -15,7 +15,10 @@ use super::invoke::{Call, MeasurementView, Reply};
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
+use crate::clinical::examinations::{self, Examination, MeasuredEye, RecordRefraction};
+use crate::clinical::rx::{Axis, Power};
 use crate::error::{Error, Result};
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
@@ -57,36 +60,40 @@ pub struct Decoded {
     pub measurements: Vec<MeasurementView>,
 }
 
-/// A power in dioptres as the prescription input writes it (`+1.25`, `-0.125`).
-fn power(dioptres: f64) -> String {
+/// A reading as written in an error: with a sign, two decimals, or three for what is not a
+/// quarter step (`+1.25`, `-0.125`).
+fn written(dioptres: f64) -> String {
     if (dioptres * 4.0).fract() == 0.0 { format!("{dioptres:+.2}") } else { format!("{dioptres:+.3}") }
 }
 
-/// The refraction in a driver's measurements: `sphere`, `cylinder`, `axis`, `add` per eye.
-fn refraction(
-    measurements: &[MeasurementView],
-) -> Result<crate::clinical::examinations::routes::RefractionInput> {
-    let eye = |side: &str| -> Result<crate::clinical::prescriptions::routes::EyeInput> {
-        let value =
-            |name: &str| measurements.iter().find(|m| m.name == name && m.side == side).map(|m| m.value);
-        let sphere = value("sphere").ok_or_else(|| {
-            Error::invalid_field(
-                "data",
-                format!("the device output holds no {side} sphere (a final refraction)"),
-            )
-        })?;
-        let cylinder = value("cylinder").filter(|c| *c != 0.0);
-        Ok(crate::clinical::prescriptions::routes::EyeInput {
-            sphere: power(sphere),
-            cylinder: cylinder.map(power),
-            #[allow(clippy::cast_possible_truncation)]
-            axis: cylinder.and(value("axis")).map(|a| a.round() as i64),
-            add: value("add").filter(|a| *a > 0.0).map(power),
-            prism_horizontal: None,
-            prism_vertical: None,
-        })
+/// A reading as a power; one that is not a power (not a multiple of 0.125 D) is an invalid
+/// `field`, worded as for a power typed in.
+fn power(field: &str, dioptres: f64) -> Result<Power> {
+    Power::from_dioptres(dioptres)
+        .ok_or_else(|| Error::invalid_field(field, format!("{:?} is not in 0.25 D steps", written(dioptres))))
+}
+
+/// One eye of the refraction in a driver's measurements: `sphere`, `cylinder`, `axis`, `add`
+/// for `side`, as typed values (checked against the tenant's steps by the service).
+fn measured_eye(measurements: &[MeasurementView], side: &str) -> Result<MeasuredEye> {
+    let value = |name: &str| measurements.iter().find(|m| m.name == name && m.side == side).map(|m| m.value);
+    let field = |name: &str| format!("{side}.{name}");
+    let sphere = value("sphere").ok_or_else(|| {
+        Error::invalid_field("data", format!("the device output holds no {side} sphere (a final refraction)"))
+    })?;
+    let cylinder = match value("cylinder").filter(|c| *c != 0.0) {
+        #[allow(clippy::cast_possible_truncation)]
+        Some(cyl) => Some((
+            power(&field("cylinder"), cyl)?,
+            value("axis").map(|a| Axis::new(&field("axis"), a.round() as i64)).transpose()?,
+        )),
+        None => None,
     };
-    Ok(crate::clinical::examinations::routes::RefractionInput { right: eye("right")?, left: eye("left")? })
+    Ok(MeasuredEye {
+        sphere: power(&field("sphere"), sphere)?,
+        cylinder,
+        add: value("add").filter(|a| *a > 0.0).map(|a| power(&field("add"), a)).transpose()?,
+    })
 }
 
 impl Encoding {
@@ -232,7 +239,7 @@ pub struct ReadingInput {
 #[utoipa::path(post, path = "/examinations/{examination_id}/device-readings", tag = "plugins", security(("bearer" = [])),
     params(("examination_id" = crate::ids::ExaminationId, Path, description = "The examination")),
     request_body = ReadingInput,
-    responses((status = 200, description = "The examination with the refraction", body = crate::clinical::examinations::Examination),
+    responses((status = 200, description = "The examination with the refraction", body = Examination),
               (status = 403, description = "Not allowed to record examinations", body = Problem),
               (status = 404, description = "No such examination, or the driver is not enabled", body = Problem),
               (status = 409, description = "Already finalised", body = Problem),
@@ -243,7 +250,7 @@ async fn read_refraction(
     principal: Principal,
     ApiPath(id): ApiPath<crate::ids::ExaminationId>,
     ApiJson(req): ApiJson<ReadingInput>,
-) -> ApiResult<Json<crate::clinical::examinations::Examination>> {
+) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     if !principal.may(Action::PluginsUse) {
         return Err(Error::forbidden("forbidden", "Reading devices needs plugins:use.").into());
@@ -251,15 +258,16 @@ async fn read_refraction(
     let plugin = driver_id(&req.plugin)?;
     // The examination must be this tenant's before its data goes to a plugin.
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    crate::clinical::examinations::get(&mut tx, id).await?;
+    examinations::get(&mut tx, id).await?;
     tx.commit().await?;
     let data = req.encoding.bytes(req.data)?;
     let measurements = decode_with(&state, &principal, &ctx, &plugin, req.device.clone(), data).await?;
-    let refraction = refraction(&measurements)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let (right, left) = (measured_eye(&measurements, "right")?, measured_eye(&measurements, "left")?);
     let source = serde_json::json!({ "plugin": plugin, "device": req.device });
-    let exam =
-        crate::clinical::examinations::routes::set_refraction(&mut tx, &ctx, id, refraction, source).await?;
-    tx.commit().await?;
+    let cmd = RecordRefraction { examination_id: id, right, left, source };
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let exam = examinations::record_refraction(&mut uow, cmd, steps).await?;
+    uow.commit().await?;
     Ok(Json(exam))
 }

@@ -7,21 +7,19 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::store::{self, NewExamination, Refraction};
-use super::{Examination, Pair, parse_acuity};
-use crate::audit::{self, Event};
+use super::{Examination, ExaminationValues, Pair, Prescribe};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
-use crate::clinical::prescriptions::routes::{EyeInput, pd};
-use crate::clinical::prescriptions::{Prescription, PrescriptionView, RxKind};
+use crate::clinical::prescriptions::routes::EyeInput;
+use crate::clinical::prescriptions::{PrescriptionView, RxKind};
 use crate::clinical::rx::{CylinderForm, Eye, Steps};
-use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
-use crate::events::{self, catalog};
+use crate::clinical::{examinations, parse_date, parse_past_date, today};
+use crate::error::Result;
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{ExaminationId, PatientId, PrescriptionId};
+use crate::ids::{ExaminationId, PatientId};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -58,71 +56,23 @@ pub struct RefractionInput {
     pub left: EyeInput,
 }
 
-/// An examination as entered, checked (refraction in the tenant's power steps).
-async fn checked(
-    tx: &mut crate::db::TenantTx,
-    req: ExaminationInput,
-    patient_id: PatientId,
-    examined_by: Option<crate::ids::UserId>,
-) -> Result<NewExamination> {
-    let examined_on = crate::clinical::parse_past_date("examined_on", &req.examined_on)?;
-    let va = req.visual_acuity.unwrap_or_default();
-    let visual_acuity = Pair {
-        right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,
-        left: va.left.as_deref().map(|v| parse_acuity("visual_acuity.left", v)).transpose()?,
-    };
-    let iop = req.iop_mmhg.unwrap_or_default();
-    for (field, value) in [("iop_mmhg.right", iop.right), ("iop_mmhg.left", iop.left)] {
-        if value.is_some_and(|v| !(1..=80).contains(&v)) {
-            return Err(Error::invalid_field(field, "must be 1–80 mmHg"));
-        }
-    }
-    let steps = crate::tenants::settings(tx).await?.rx_steps.into();
-    let refraction = req
-        .refraction
-        .map(|r| -> Result<Refraction> {
-            Ok(Refraction::of(&r.right.rx(Eye::Right, steps)?, &r.left.rx(Eye::Left, steps)?))
+impl ExaminationInput {
+    /// The values to record, the date and the refraction checked (the refraction in the tenant's
+    /// power `steps`); the rest is checked by the service.
+    fn values(self, steps: Steps) -> Result<ExaminationValues> {
+        let examined_on = parse_past_date("examined_on", &self.examined_on)?;
+        let refraction = self
+            .refraction
+            .map(|r| Ok::<_, crate::Error>((r.right.rx(Eye::Right, steps)?, r.left.rx(Eye::Left, steps)?)))
+            .transpose()?;
+        Ok(ExaminationValues {
+            examined_on,
+            visual_acuity: self.visual_acuity.unwrap_or_default(),
+            iop_mmhg: self.iop_mmhg.unwrap_or_default(),
+            refraction,
+            notes: self.notes,
         })
-        .transpose()?;
-    Ok(NewExamination {
-        patient_id,
-        examined_on,
-        visual_acuity,
-        iop,
-        refraction,
-        notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 10_000)?
-            .unwrap_or_default(),
-        examined_by,
-    })
-}
-
-/// Replaces a draft examination's refraction (read from a refractor by a driver plugin), keeping
-/// everything else; checked like one typed in. 409 once finalised.
-pub(crate) async fn set_refraction(
-    tx: &mut crate::db::TenantTx,
-    ctx: &crate::auth::TenantCtx,
-    id: ExaminationId,
-    refraction: RefractionInput,
-    source: serde_json::Value,
-) -> Result<Examination> {
-    let before = store::get(tx, id).await?;
-    let steps = crate::tenants::settings(tx).await?.rx_steps.into();
-    let checked =
-        Refraction::of(&refraction.right.rx(Eye::Right, steps)?, &refraction.left.rx(Eye::Left, steps)?);
-    let new = NewExamination {
-        patient_id: before.patient_id,
-        examined_on: before.examined_on,
-        visual_acuity: before.visual_acuity,
-        iop: before.iop_mmhg,
-        refraction: Some(checked),
-        notes: before.notes,
-        examined_by: before.examined_by.or(ctx.user_id),
-    };
-    let exam = store::update_draft(tx, id, &new).await?;
-    let event = Event::new("examination.updated", "examination", id)
-        .changes(serde_json::json!({ "patient_id": before.patient_id, "refraction_from": source }));
-    audit::record(tx, &ctx.audit, event).await?;
-    Ok(exam)
+    }
 }
 
 /// Record an examination (a draft until finalised).
@@ -140,15 +90,10 @@ async fn record_examination(
     ApiJson(req): ApiJson<ExaminationInput>,
 ) -> ApiResult<(StatusCode, Json<Examination>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let new = checked(&mut tx, req, patient_id, ctx.user_id).await?;
-    crate::clinical::patients::get_active(&mut tx, patient_id).await?;
-    let id = store::insert(&mut tx, &new).await?;
-    let exam = store::get(&mut tx, id).await?;
-    let event = Event::new("examination.recorded", "examination", id)
-        .changes(serde_json::json!({ "patient_id": patient_id }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let exam = examinations::record(&mut uow, patient_id, req.values(steps)?).await?;
+    uow.commit().await?;
     Ok((StatusCode::CREATED, Json(exam)))
 }
 
@@ -165,14 +110,9 @@ async fn list_examinations(
     ApiPath(patient_id): ApiPath<PatientId>,
 ) -> ApiResult<Json<Vec<Examination>>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    crate::clinical::patients::get(&mut tx, patient_id).await?;
-    let exams = store::for_patient(&mut tx, patient_id).await?;
-    let ids: Vec<String> = exams.iter().map(|e| e.id.to_string()).collect();
-    let event = Event::new("examination.listed", "patient", patient_id)
-        .changes(serde_json::json!({ "returned": ids }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let exams = examinations::list_for_patient(&mut uow, patient_id).await?;
+    uow.commit().await?;
     Ok(Json(exams))
 }
 
@@ -189,10 +129,9 @@ async fn get_examination(
     ApiPath(id): ApiPath<ExaminationId>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let exam = store::get(&mut tx, id).await?;
-    audit::record(&mut tx, &ctx.audit, Event::new("examination.read", "examination", id)).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let exam = examinations::read(&mut uow, id).await?;
+    uow.commit().await?;
     Ok(Json(exam))
 }
 
@@ -212,14 +151,10 @@ async fn update_examination(
     ApiJson(req): ApiJson<ExaminationInput>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let before = store::get(&mut tx, id).await?;
-    let new = checked(&mut tx, req, before.patient_id, ctx.user_id).await?;
-    let exam = store::update_draft(&mut tx, id, &new).await?;
-    let event = Event::new("examination.updated", "examination", id)
-        .changes(serde_json::json!({ "patient_id": before.patient_id }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let exam = examinations::update(&mut uow, id, req.values(steps)?).await?;
+    uow.commit().await?;
     Ok(Json(exam))
 }
 
@@ -237,18 +172,9 @@ async fn finalise_examination(
     ApiPath(id): ApiPath<ExaminationId>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let exam = store::finalise(&mut tx, id).await?;
-    audit::record(&mut tx, &ctx.audit, Event::new("examination.finalised", "examination", id)).await?;
-    let finalised = catalog::ExaminationFinalised {
-        examination_id: id,
-        patient_id: exam.patient_id,
-        has_refraction: exam.refraction.is_some(),
-        examined_on: exam.examined_on,
-        examined_by: exam.examined_by,
-    };
-    events::emit(&mut tx, &finalised).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let exam = examinations::finalise(&mut uow, id).await?;
+    uow.commit().await?;
     Ok(Json(exam))
 }
 
@@ -284,51 +210,17 @@ async fn prescribe(
     ApiJson(req): ApiJson<PrescribeInput>,
 ) -> ApiResult<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
-    let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
-    let expires_on =
-        req.expires_on.as_deref().map(|d| crate::clinical::parse_date("expires_on", d)).transpose()?;
-    if req.kind == RxKind::ContactLenses && expires_on.is_none() {
-        return Err(Error::invalid_field(
-            "expires_on",
-            "a contact lens specification must carry an expiry date",
-        )
-        .into());
-    }
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let stored = store::get_stored(&mut tx, id).await?;
-    if stored.view.finalised_at.is_none() {
-        return Err(
-            Error::conflict("not_finalised", "Finalise the examination before prescribing from it.").into()
-        );
-    }
-    let refraction = stored.refraction.ok_or_else(|| {
-        Error::conflict("no_refraction", "This examination has no refraction to prescribe from.")
-    })?;
-    if expires_on.is_some_and(|e| e < stored.view.examined_on) {
-        return Err(Error::invalid_field("expires_on", "is before the examination").into());
-    }
-    let rx = Prescription {
-        id: PrescriptionId::new(),
-        patient_id: stored.view.patient_id,
+    let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
+    let cmd = Prescribe {
+        examination_id: id,
         kind: req.kind,
-        right: refraction.right.rx(Eye::Right, Steps::Eighth)?,
-        left: refraction.left.rx(Eye::Left, Steps::Eighth)?,
-        pd: (pd("pd_right_mm", req.pd_right_mm)?, pd("pd_left_mm", req.pd_left_mm)?),
-        issued_on: stored.view.examined_on,
+        prescriber: req.prescriber,
         expires_on,
-        prescriber,
-        notes: String::new(),
-        examination_id: Some(id),
-        created_by: ctx.user_id,
-        created_at: Timestamp::now(),
+        pd_right_mm: req.pd_right_mm,
+        pd_left_mm: req.pd_left_mm,
     };
-    crate::clinical::prescriptions::insert(&mut tx, &rx).await?;
-    let event = Event::new("prescription.created", "prescription", rx.id)
-        .changes(serde_json::json!({ "patient_id": rx.patient_id, "examination_id": id, "kind": rx.kind }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let created =
-        catalog::PrescriptionCreated { prescription_id: rx.id, patient_id: rx.patient_id, kind: rx.kind };
-    events::emit(&mut tx, &created).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, crate::clinical::today()))))
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let rx = examinations::prescribe(&mut uow, cmd).await?;
+    uow.commit().await?;
+    Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, today()))))
 }

@@ -7,20 +7,20 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Details, Patient, Search, optional_text, parse_date_of_birth, parse_name};
-use crate::audit::{self, Event};
+use super::{CreatePatient, Details, Patient, Search, optional_text, parse_date_of_birth, parse_name};
 use crate::auth::Principal;
 use crate::auth::permissions::{Action, Role};
 use crate::clinical::nhs_number::NhsNumber;
+use crate::clinical::patients;
 use crate::error::{Error, Result};
-use crate::events::{self, catalog};
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::PatientId;
+use crate::input::Email;
 use crate::state::AppState;
-use crate::users::Email;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_patient, search_patients)).routes(routes!(
@@ -94,21 +94,10 @@ async fn create_patient(
     ApiJson(req): ApiJson<PatientInput>,
 ) -> ApiResult<(StatusCode, Json<Patient>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
-    let details = req.details()?;
-    let given = optional_text("customer_number", req.customer_number.as_deref(), 40)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let customer_number = match given {
-        Some(number) => number,
-        None => super::next_customer_number(&mut tx).await?,
-    };
-    let patient = super::insert(&mut tx, &customer_number, &details).await?;
-    let event = Event::new("patient.created", "patient", patient.id)
-        .changes(serde_json::json!({ "customer_number": patient.customer_number }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let created =
-        catalog::PatientCreated { patient_id: patient.id, customer_number: patient.customer_number.clone() };
-    events::emit(&mut tx, &created).await?;
-    tx.commit().await?;
+    let cmd = CreatePatient { details: req.details()?, customer_number: req.customer_number };
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let patient = patients::create(&mut uow, cmd).await?;
+    uow.commit().await?;
     Ok((StatusCode::CREATED, Json(patient)))
 }
 
@@ -160,20 +149,9 @@ async fn search_patients(
         include_deleted: query.include_deleted,
     };
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let found = super::search(&mut tx, &search, &page).await?;
-    let ids: Vec<String> = found.items.iter().map(|p| p.id.to_string()).collect();
-    let event = Event {
-        action: "patient.searched",
-        entity_type: "patient",
-        entity_id: None,
-        changes: serde_json::json!({
-            "name": search.name, "date_of_birth": query.date_of_birth, "nhs_number": search.nhs_number.map(|n| n.digits()),
-            "customer_number": search.customer_number, "returned": ids,
-        }),
-    };
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let found = patients::find(&mut uow, &search, &page).await?;
+    uow.commit().await?;
     Ok(Json(found))
 }
 
@@ -190,13 +168,9 @@ async fn get_patient(
     ApiPath(id): ApiPath<PatientId>,
 ) -> ApiResult<Json<Patient>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let patient = super::get(&mut tx, id).await?;
-    if patient.deleted_at.is_some() && !is_admin(&principal) {
-        return Err(Error::NotFound("patient").into());
-    }
-    audit::record(&mut tx, &ctx.audit, Event::new("patient.read", "patient", id)).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let patient = patients::read(&mut uow, id, is_admin(&principal)).await?;
+    uow.commit().await?;
     Ok(Json(patient))
 }
 
@@ -217,37 +191,10 @@ async fn update_patient(
 ) -> ApiResult<Json<Patient>> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let details = req.details()?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let before = super::get_active(&mut tx, id).await?;
-    let after = super::update(&mut tx, id, &details, false).await?;
-    let event = Event::new("patient.updated", "patient", id).changes(changes(&before, &after));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    events::emit(&mut tx, &catalog::PatientUpdated { patient_id: id, deleted: false }).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let after = patients::update(&mut uow, id, details).await?;
+    uow.commit().await?;
     Ok(Json(after))
-}
-
-/// The fields that changed, as `{field: {from, to}}`.
-fn changes(before: &Patient, after: &Patient) -> serde_json::Value {
-    let (b, a) =
-        (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
-    let mut out = serde_json::Map::new();
-    for key in [
-        "first_name",
-        "last_name",
-        "date_of_birth",
-        "nhs_number",
-        "email",
-        "phone",
-        "address",
-        "postcode",
-        "medical_notes",
-    ] {
-        if b[key] != a[key] {
-            out.insert(key.to_owned(), serde_json::json!({ "from": b[key], "to": a[key] }));
-        }
-    }
-    serde_json::Value::Object(out)
 }
 
 /// Delete a patient: the record is restricted (hidden, read-only, company admins only) and kept
@@ -264,14 +211,8 @@ async fn delete_patient(
     ApiPath(id): ApiPath<PatientId>,
 ) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let patient = super::get(&mut tx, id).await?;
-    if patient.deleted_at.is_none() {
-        let details = patient.details();
-        super::update(&mut tx, id, &details, true).await?;
-        audit::record(&mut tx, &ctx.audit, Event::new("patient.deleted", "patient", id)).await?;
-        events::emit(&mut tx, &catalog::PatientUpdated { patient_id: id, deleted: true }).await?;
-    }
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    patients::delete(&mut uow, id).await?;
+    uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,20 +7,21 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Prescription, PrescriptionView, PrismPart, RxKind, store};
-use crate::audit::{self, Event};
+use super::{PrescriptionView, PrismPart, RecordPrescription, RxKind};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
 use crate::clinical::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
-use crate::clinical::{parse_date, parse_past_date, today};
-use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
-use crate::events::{self, catalog};
+use crate::clinical::{parse_date, parse_past_date, prescriptions, today};
+use crate::error::Result;
+use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::{PatientId, PrescriptionId};
 use crate::state::AppState;
+
+/// The PD rule is the domain's; kept here under its old path for callers of `routes::pd`.
+pub use super::pd;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,7 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One eye as entered.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EyeInput {
     /// Sphere with its sign, e.g. `+2.00`, `-1.75`, or `plano`.
@@ -82,28 +83,6 @@ pub struct PrescriptionInput {
     pub notes: Option<String>,
 }
 
-/// A monocular PD in mm, checked, as tenths of a millimetre.
-pub fn pd(field: &str, mm: Option<f64>) -> Result<Option<u16>> {
-    crate::input::tenths_of_mm(field, mm, 20.0..=45.0)
-}
-
-impl EyeInput {
-    /// The checked eye written back as input (minus-cylinder form), for storing.
-    pub fn from_rx(rx: &EyeRx) -> Self {
-        let prism = rx.prism();
-        EyeInput {
-            sphere: rx.sphere().to_string(),
-            cylinder: rx.cylinder().map(|(c, _)| c.to_string()),
-            axis: rx.cylinder().map(|(_, a)| i64::from(a.degrees())),
-            add: rx.add().map(|a| a.to_string()),
-            prism_horizontal: prism
-                .horizontal
-                .map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
-            prism_vertical: prism.vertical.map(|(v, base)| PrismPart { amount: f64::from(v) / 100.0, base }),
-        }
-    }
-}
-
 /// Cylinder form to show.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -129,44 +108,22 @@ async fn record_prescription(
     let ctx = principal.tenant(Action::PatientsWrite)?;
     let issued_on = parse_past_date("issued_on", &req.issued_on)?;
     let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
-    if req.kind == RxKind::ContactLenses && expires_on.is_none() {
-        return Err(Error::invalid_field(
-            "expires_on",
-            "a contact lens specification must carry an expiry date",
-        )
-        .into());
-    }
-    if expires_on.is_some_and(|e| e < issued_on) {
-        return Err(Error::invalid_field("expires_on", "is before the issue date").into());
-    }
-    let prescriber = crate::tenants::parse_name("prescriber", &req.prescriber)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let steps = crate::tenants::settings(&mut tx).await?.rx_steps.into();
-    let rx = Prescription {
-        id: PrescriptionId::new(),
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let cmd = RecordPrescription {
         patient_id,
         kind: req.kind,
         right: req.right.rx(Eye::Right, steps)?,
         left: req.left.rx(Eye::Left, steps)?,
-        pd: (pd("pd_right_mm", req.pd_right_mm)?, pd("pd_left_mm", req.pd_left_mm)?),
+        pd_right_mm: req.pd_right_mm,
+        pd_left_mm: req.pd_left_mm,
         issued_on,
         expires_on,
-        prescriber,
-        notes: crate::clinical::patients::optional_text("notes", req.notes.as_deref(), 2000)?
-            .unwrap_or_default(),
-        examination_id: None,
-        created_by: ctx.user_id,
-        created_at: Timestamp::now(),
+        prescriber: req.prescriber,
+        notes: req.notes,
     };
-    crate::clinical::patients::get_active(&mut tx, patient_id).await?;
-    store::insert(&mut tx, &rx).await?;
-    let event = Event::new("prescription.created", "prescription", rx.id).changes(serde_json::json!({
-        "patient_id": patient_id, "kind": rx.kind, "right": rx.right.to_string(), "left": rx.left.to_string(),
-    }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    let created = catalog::PrescriptionCreated { prescription_id: rx.id, patient_id, kind: rx.kind };
-    events::emit(&mut tx, &created).await?;
-    tx.commit().await?;
+    let rx = prescriptions::record(&mut uow, cmd).await?;
+    uow.commit().await?;
     Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, today()))))
 }
 
@@ -184,14 +141,9 @@ async fn list_prescriptions(
     ApiQuery(query): ApiQuery<FormQuery>,
 ) -> ApiResult<Json<Vec<PrescriptionView>>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    crate::clinical::patients::get(&mut tx, patient_id).await?;
-    let all = store::for_patient(&mut tx, patient_id).await?;
-    let ids: Vec<String> = all.iter().map(|p| p.id.to_string()).collect();
-    let event = Event::new("prescription.listed", "patient", patient_id)
-        .changes(serde_json::json!({ "returned": ids }));
-    audit::record(&mut tx, &ctx.audit, event).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let all = prescriptions::list_for_patient(&mut uow, patient_id).await?;
+    uow.commit().await?;
     let form = query.cylinder_form.unwrap_or_default();
     Ok(Json(all.iter().map(|p| p.view(form, today())).collect()))
 }
@@ -210,9 +162,8 @@ async fn get_prescription(
     ApiQuery(query): ApiQuery<FormQuery>,
 ) -> ApiResult<Json<PrescriptionView>> {
     let ctx = principal.tenant(Action::PatientsRead)?;
-    let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let rx = store::get(&mut tx, id).await?;
-    audit::record(&mut tx, &ctx.audit, Event::new("prescription.read", "prescription", id)).await?;
-    tx.commit().await?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let rx = prescriptions::read(&mut uow, id).await?;
+    uow.commit().await?;
     Ok(Json(rx.view(query.cylinder_form.unwrap_or_default(), today())))
 }

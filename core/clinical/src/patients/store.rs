@@ -1,10 +1,14 @@
+//! Patients in the database. The last visit and the retention date are derived when a record is
+//! read, never stored.
+
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_storage::ids::PatientId;
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, on_conn};
+
 use super::{Details, Patient};
-use crate::clinical::nhs_number::NhsNumber;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::PatientId;
+use crate::nhs_number::NhsNumber;
 
 const COLUMNS: &str = "id, customer_number, first_name, last_name, date_of_birth, nhs_number, email, phone,
     address, postcode, medical_notes, created_at, updated_at, deleted_at";
@@ -49,7 +53,7 @@ impl TryFrom<Row> for Patient {
             id: r.id,
             date_of_birth,
             last_visit_on,
-            retain_until: crate::clinical::retention::retain_until(
+            retain_until: crate::retention::retain_until(
                 date_of_birth,
                 last_visit_on.unwrap_or(registered_on),
             ),
@@ -88,12 +92,13 @@ fn on_duplicate(error: Error) -> Error {
         )
 }
 
-/// The next customer number, `P000001` style.
+/// The next free customer number of the tenant, `P000001` style.
 pub async fn next_customer_number(tx: &mut TenantTx) -> Result<String> {
     Ok(format!("P{:06}", tx.next_in("patients").await?))
 }
 
-/// Registers a patient.
+/// Registers a patient under `customer_number` (a duplicate NHS or customer number is a
+/// conflict).
 pub async fn insert(tx: &mut TenantTx, customer_number: &str, details: &Details) -> Result<Patient> {
     let sql = format!(
         "INSERT INTO patients (tenant_id, id, customer_number, first_name, last_name, date_of_birth, nhs_number,
@@ -145,7 +150,7 @@ pub async fn get_active(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
     Ok(patient)
 }
 
-/// Replaces the editable details, or marks the record deleted.
+/// Replaces the editable details, or marks the record deleted (keeping the first deletion time).
 pub async fn update(tx: &mut TenantTx, id: PatientId, details: &Details, deleted: bool) -> Result<Patient> {
     const SQL: &str =
         "UPDATE patients SET first_name = $3, last_name = $4, date_of_birth = $5, nhs_number = $6,

@@ -1,6 +1,6 @@
 //! Spectacle and contact-lens prescriptions for one eye: the values (powers, axes, prism, one
 //! eye's prescription and its transposition) are [`ils_optics`]'s, shared with the plugins; this
-//! module re-exports them for core's clinical code. A refused value
+//! module re-exports them for the clinical code. A refused value
 //! is an invalid field (`ils_kernel::Error` converts [`ils_optics::InvalidValue`]).
 
 pub use ils_optics::{
@@ -10,7 +10,7 @@ pub use ils_optics::{
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use ils_kernel::Error;
 
     #[test]
     fn a_refused_value_is_an_invalid_field_with_the_same_message() {

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::{Error, Result};
+use ils_kernel::{Error, Result};
 
 /// A valid NHS number. The constructor is the check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

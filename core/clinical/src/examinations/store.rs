@@ -1,27 +1,30 @@
-use super::{Examination, Pair};
-pub(crate) use crate::clinical::prescriptions::StoredEyes as Refraction;
-use crate::clinical::rx::CylinderForm;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::ids::{ExaminationId, PatientId, UserId};
+//! Examinations in the database; the refraction is kept as JSON in the shape it was entered in.
 
-/// A new examination's values.
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{ExaminationId, PatientId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, on_conn};
+
+use super::{Examination, Pair};
+pub(crate) use crate::prescriptions::StoredEyes as Refraction;
+use crate::rx::CylinderForm;
+
+/// A new examination's values, as stored.
 #[derive(Clone, Debug)]
 pub struct NewExamination {
     /// The patient.
     pub patient_id: PatientId,
-    /// When.
+    /// When it took place.
     pub examined_on: jiff::civil::Date,
-    /// Acuity.
+    /// Visual acuity per eye, as checked by [`super::parse_acuity`].
     pub visual_acuity: Pair<String>,
-    /// IOP.
+    /// Intra-ocular pressure per eye, mmHg.
     pub iop: Pair<i32>,
     /// Refraction (checked).
     pub(crate) refraction: Option<Refraction>,
-    /// Notes.
+    /// Notes; empty when none.
     pub notes: String,
-    /// Examiner.
+    /// Who examined.
     pub examined_by: Option<UserId>,
 }
 
@@ -113,12 +116,9 @@ pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<Examinati
     Ok(id)
 }
 
-/// Replaces a draft's values; a finalised examination is an `already_finalised` conflict.
-pub(crate) async fn update_draft(
-    tx: &mut TenantTx,
-    id: ExaminationId,
-    new: &NewExamination,
-) -> Result<Examination> {
+/// Replaces a draft's values (the patient stays); a finalised examination is an
+/// `already_finalised` conflict.
+pub async fn update_draft(tx: &mut TenantTx, id: ExaminationId, new: &NewExamination) -> Result<Examination> {
     let tenant = tx.tenant_id();
     let refraction = refraction_json(new)?;
     let done = execute!(
@@ -165,13 +165,13 @@ pub(crate) async fn get_stored(tx: &mut TenantTx, id: ExaminationId) -> Result<S
     row.ok_or(Error::NotFound("examination"))?.try_into()
 }
 
-/// One examination of the tenant.
+/// One examination of the tenant; another tenant's is not found.
 pub async fn get(tx: &mut TenantTx, id: ExaminationId) -> Result<Examination> {
     Ok(get_stored(tx, id).await?.view)
 }
 
 /// A patient's examinations, newest first.
-pub(crate) async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Examination>> {
+pub async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Examination>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM examinations WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id DESC LIMIT 500"
     );
@@ -184,7 +184,7 @@ pub(crate) async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result
     rows.into_iter().map(|r| Stored::try_from(r).map(|s| s.view)).collect()
 }
 
-/// Finalises a draft; a finalised examination is a `finalised` conflict.
+/// Finalises a draft; a finalised examination is an `already_finalised` conflict.
 pub async fn finalise(tx: &mut TenantTx, id: ExaminationId) -> Result<Examination> {
     let tenant = tx.tenant_id();
     let now = Timestamp::now();

@@ -1,9 +1,13 @@
+//! Prescriptions in the database: each eye in its own columns (powers in eighths, prism in
+//! hundredths of a prism dioptre), in minus-cylinder form.
+
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{ExaminationId, PatientId, PrescriptionId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, on_conn};
+
 use super::{Prescription, RxKind};
-use crate::clinical::rx::{Axis, EyeRx, HorizontalBase, Power, Prism, VerticalBase};
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::ids::{PatientId, PrescriptionId, UserId};
+use crate::rx::{Axis, EyeRx, HorizontalBase, Power, Prism, VerticalBase};
 
 const EYE: [&str; 8] =
     ["sphere", "cylinder", "axis", "add", "prism_h", "prism_h_base", "prism_v", "prism_v_base"];
@@ -47,7 +51,7 @@ struct Row {
     notes: String,
     created_by: Option<UserId>,
     created_at: Timestamp,
-    examination_id: Option<crate::ids::ExaminationId>,
+    examination_id: Option<ExaminationId>,
 }
 
 /// One eye's stored columns.
@@ -188,7 +192,7 @@ pub async fn insert(tx: &mut TenantTx, rx: &Prescription) -> Result<()> {
     Ok(())
 }
 
-/// One prescription of the tenant.
+/// One prescription of the tenant; another tenant's is not found.
 pub async fn get(tx: &mut TenantTx, id: PrescriptionId) -> Result<Prescription> {
     let sql = format!("SELECT {} FROM prescriptions WHERE tenant_id = $1 AND id = $2", columns());
     let tenant = tx.tenant_id();
@@ -200,7 +204,7 @@ pub async fn get(tx: &mut TenantTx, id: PrescriptionId) -> Result<Prescription> 
     row.ok_or(Error::NotFound("prescription"))?.try_into()
 }
 
-/// A patient's prescriptions, newest first.
+/// A patient's prescriptions, newest first (at most 500).
 pub async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Prescription>> {
     let sql = format!(
         "SELECT {} FROM prescriptions WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id DESC LIMIT 500",
