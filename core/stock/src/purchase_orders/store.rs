@@ -1,11 +1,13 @@
+//! Purchase orders in the database: headers, lines, numbering and the guarded status updates.
+
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, query};
+
 use super::{PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus};
-use crate::db::query;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute};
-use crate::error::{Error, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
-use crate::stock::row_lock;
+use crate::row_lock;
 
 /// A checked order: header and lines (one line per item).
 #[derive(Clone, Debug)]
@@ -228,19 +230,17 @@ pub(crate) async fn receive_line(
     Ok(updated == 1)
 }
 
-/// Which orders to list.
+/// Which purchase orders to list; every filter left out matches all.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Filter {
-    pub(crate) status: Option<PurchaseOrderStatus>,
-    pub(crate) supplier_id: Option<SupplierId>,
+pub struct Filter {
+    /// Only orders in this status.
+    pub status: Option<PurchaseOrderStatus>,
+    /// Only orders to this supplier.
+    pub supplier_id: Option<SupplierId>,
 }
 
-/// Orders matching `filter`, a page at a time, oldest first.
-pub(crate) async fn list(
-    tx: &mut TenantTx,
-    filter: &Filter,
-    page: &PageRequest,
-) -> Result<Page<PurchaseOrder>> {
+/// The tenant's purchase orders matching `filter`, a page at a time, oldest first.
+pub async fn list(tx: &mut TenantTx, filter: &Filter, page: &PageRequest) -> Result<Page<PurchaseOrder>> {
     let tenant = tx.tenant_id();
     let after: Option<PurchaseOrderId> = page.after()?;
     let sql = format!(

@@ -5,17 +5,19 @@
 //! `partially_received` or `received` by what they bring, atomically with the stock they add.
 //! Cancelling a partially received order closes it short: what arrived stays in stock.
 
+mod lifecycle;
 pub mod receipts;
-pub mod routes;
 mod store;
 
 use serde::Serialize;
 
-use crate::db::text_enum;
-use crate::db::types::Timestamp;
-use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+use ils_storage::text_enum;
+use ils_storage::types::Timestamp;
 
-pub use store::get;
+pub use lifecycle::{DraftLine, DraftOrder, MAX_LINES, MAX_UNIT_PRICE_MINOR, raise, revise, transition};
+pub use receipts::{GoodsReceipt, ReceiptLine, ReceiveGoods, receive};
+pub use store::{Filter, get, list};
 
 text_enum! {
     /// Where a purchase order is in its lifecycle.
@@ -67,7 +69,8 @@ impl PurchaseOrderStatus {
 }
 
 /// A purchase order with its lines.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchaseOrder {
     /// Id.
     pub id: PurchaseOrderId,
@@ -100,7 +103,8 @@ pub struct PurchaseOrder {
 }
 
 /// One line of a purchase order.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchaseOrderLine {
     /// Position on the order, from 1.
     pub line_no: i32,

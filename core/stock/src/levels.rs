@@ -6,28 +6,17 @@
 //! the same stock at once can neither drive it negative nor lose each other's change; SQLite
 //! write transactions are serial. The `stock_never_negative` constraint backs it.
 
-use axum::Json;
-use axum::extract::State;
-use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use serde::Serialize;
 use uuid::Uuid;
 
-use super::items::Item;
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::db::query;
-use crate::db::text_enum;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute};
-use crate::error::{Error, Result};
-use crate::events::{self, catalog};
-use crate::http::extract::ApiQuery;
-use crate::http::pagination::{Page, PageQuery, PageRequest};
-use crate::http::problem::ApiResult;
-use crate::http::problem::Problem;
-use crate::ids::{ItemId, LocationId, StockLevelId, StockMovementId};
-use crate::state::AppState;
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{ItemId, LocationId, StockLevelId, StockMovementId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, query, text_enum};
+
+use crate::events::StockLow;
+use crate::items::Item;
 
 text_enum! {
     /// What caused a stock movement.
@@ -46,7 +35,8 @@ text_enum! {
 }
 
 /// The stock of one item at one location.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockLevel {
     /// Id.
     pub id: StockLevelId,
@@ -67,7 +57,8 @@ pub struct StockLevel {
 }
 
 /// One change of a stock level.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Movement {
     /// Id (time-ordered).
     pub id: StockMovementId,
@@ -87,6 +78,26 @@ pub struct Movement {
     pub actor_id: Option<Uuid>,
     /// When.
     pub created_at: Timestamp,
+}
+
+/// Which stock levels to list; every filter left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct LevelFilter {
+    /// Only this item.
+    pub item_id: Option<ItemId>,
+    /// Only this location.
+    pub location_id: Option<LocationId>,
+    /// Only levels at or below the item's reorder point.
+    pub low: bool,
+}
+
+/// Which ledger rows to list; every filter left out matches all.
+#[derive(Clone, Debug, Default)]
+pub struct MovementFilter {
+    /// Only this item.
+    pub item_id: Option<ItemId>,
+    /// Only this location.
+    pub location_id: Option<LocationId>,
 }
 
 /// A change to make: `delta` units of `item` at `location`, because of `reference`.
@@ -158,14 +169,14 @@ pub(crate) async fn apply(tx: &mut TenantTx, change: Change<'_>) -> Result<i64> 
     )?;
     let before = after - change.delta;
     if before > item.reorder_point && after <= item.reorder_point {
-        let low = catalog::StockLow {
+        let low = StockLow {
             item_id: item.id,
             sku: item.sku.clone(),
             location_id: change.location,
             quantity: after,
             reorder_point: item.reorder_point,
         };
-        events::emit(tx, &low).await?;
+        ils_outbox::emit(tx, &low).await?;
     }
     Ok(after)
 }
@@ -185,56 +196,9 @@ pub async fn quantity(tx: &mut TenantTx, item: ItemId, location: LocationId) -> 
     Ok(q.unwrap_or(0))
 }
 
-/// Which levels to list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LevelQuery {
-    /// Only this item.
-    pub item_id: Option<ItemId>,
-    /// Only this location.
-    pub location_id: Option<LocationId>,
-    /// Only levels at or below the item's reorder point.
-    #[serde(default)]
-    pub low: bool,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u32>,
-}
-
-/// Which movements to list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MovementQuery {
-    /// Only this item.
-    pub item_id: Option<ItemId>,
-    /// Only this location.
-    pub location_id: Option<LocationId>,
-    /// `next_cursor` from the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<u32>,
-}
-
-pub(crate) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_levels)).routes(routes!(list_movements))
-}
-
-/// Stock levels, by item and location.
-#[utoipa::path(get, path = "/stock/levels", tag = "stock", security(("bearer" = [])), params(LevelQuery),
-    responses((status = 200, description = "Stock levels", body = Page<StockLevel>),
-              (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not allowed", body = Problem),
-              (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_levels(
-    State(state): State<AppState>,
-    principal: Principal,
-    ApiQuery(q): ApiQuery<LevelQuery>,
-) -> ApiResult<Json<Page<StockLevel>>> {
-    let ctx = principal.tenant(Action::StockRead)?;
-    let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
+/// Stock levels matching `filter`, by item and location, a page at a time.
+pub async fn list(tx: &mut TenantTx, filter: &LevelFilter, page: &PageRequest) -> Result<Page<StockLevel>> {
     let after: Option<StockLevelId> = page.after()?;
-    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let tenant = tx.tenant_id();
     let rows: Vec<StockLevel> = query!(
         tx,
@@ -248,29 +212,21 @@ async fn list_levels(
          ORDER BY l.id LIMIT $6",
         tenant,
         after,
-        q.item_id,
-        q.location_id,
-        q.low,
+        filter.item_id,
+        filter.location_id,
+        filter.low,
         page.fetch_limit()
     )?;
-    Ok(Json(page.finish(rows, |l| l.id.as_uuid())))
+    Ok(page.finish(rows, |l| l.id.as_uuid()))
 }
 
-/// The stock ledger: every change, oldest first.
-#[utoipa::path(get, path = "/stock/movements", tag = "stock", security(("bearer" = [])), params(MovementQuery),
-    responses((status = 200, description = "Movements", body = Page<Movement>),
-              (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not allowed", body = Problem),
-              (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_movements(
-    State(state): State<AppState>,
-    principal: Principal,
-    ApiQuery(q): ApiQuery<MovementQuery>,
-) -> ApiResult<Json<Page<Movement>>> {
-    let ctx = principal.tenant(Action::StockRead)?;
-    let page = PageRequest::parse(&PageQuery { cursor: q.cursor, limit: q.limit })?;
+/// The stock ledger rows matching `filter`, oldest first, a page at a time.
+pub async fn movements(
+    tx: &mut TenantTx,
+    filter: &MovementFilter,
+    page: &PageRequest,
+) -> Result<Page<Movement>> {
     let after: Option<StockMovementId> = page.after()?;
-    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let tenant = tx.tenant_id();
     let rows: Vec<Movement> = query!(
         tx,
@@ -283,9 +239,9 @@ async fn list_movements(
          ORDER BY id LIMIT $5",
         tenant,
         after,
-        q.item_id,
-        q.location_id,
+        filter.item_id,
+        filter.location_id,
         page.fetch_limit()
     )?;
-    Ok(Json(page.finish(rows, |m| m.id.as_uuid())))
+    Ok(page.finish(rows, |m| m.id.as_uuid()))
 }

@@ -1,0 +1,213 @@
+//! The tenant's item catalogue: what it stocks, by SKU and barcode, in which unit, and the
+//! reorder point below which it wants to hear (`stock.low`).
+
+use serde::Serialize;
+
+use ils_kernel::audit::Event;
+use ils_kernel::input::{optional_text, required_text};
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_outbox::UnitOfWork;
+use ils_storage::TenantTx;
+use ils_storage::ids::ItemId;
+use ils_storage::types::Timestamp;
+use ils_storage::{query, text_enum};
+
+use crate::MAX_QUANTITY;
+
+text_enum! {
+    /// The unit an item is counted in; quantities are whole units.
+    pub enum Unit {
+        /// A single piece (a frame, a lens blank).
+        Each = "each",
+        /// A pair (finished lenses).
+        Pair = "pair",
+        /// A box (contact lenses).
+        Box = "box",
+        /// A pack (cleaning cloths).
+        Pack = "pack",
+        /// A bottle (solutions).
+        Bottle = "bottle",
+    }
+}
+
+/// An item of the catalogue.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Item {
+    /// Id.
+    pub id: ItemId,
+    /// Stock-keeping unit, unique within the tenant.
+    pub sku: String,
+    /// Barcode (EAN/UPC/GTIN or the tenant's own), unique within the tenant.
+    pub barcode: Option<String>,
+    /// Name.
+    pub name: String,
+    /// The unit quantities count.
+    pub unit: Unit,
+    /// At or below this quantity at a location, the item is low there.
+    pub reorder_point: i64,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// An item's details as the caller gives them, for a new item or a full replacement; checked by
+/// [`create`] and [`update`].
+#[derive(Clone, Debug)]
+pub struct ItemDetails {
+    /// Stock-keeping unit: 1–60 characters without spaces, unique within the tenant.
+    pub sku: String,
+    /// Barcode: 1–64 characters without spaces, unique within the tenant; blank means none.
+    pub barcode: Option<String>,
+    /// Name, 1–200 characters.
+    pub name: String,
+    /// The unit quantities count.
+    pub unit: Unit,
+    /// At or below this quantity at a location the item is low there (0 to [`MAX_QUANTITY`]).
+    pub reorder_point: i64,
+}
+
+/// Which items to find: an exact SKU, an exact barcode (a scan), or all of them.
+#[derive(Clone, Debug, Default)]
+pub struct ItemSearch {
+    /// Exact SKU (blank means any).
+    pub sku: Option<String>,
+    /// Exact barcode (blank means any).
+    pub barcode: Option<String>,
+}
+
+const COLUMNS: &str = "id, sku, barcode, name, unit, reorder_point, created_at, updated_at";
+
+fn on_duplicate(error: Error) -> Error {
+    error.on_duplicate_of("sku", "sku_taken", "Another item of this tenant has that SKU.").on_duplicate_of(
+        "barcode",
+        "barcode_taken",
+        "Another item of this tenant has that barcode.",
+    )
+}
+
+fn code(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = required_text(field, value, max)?;
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_field(field, "must not contain spaces"));
+    }
+    Ok(value)
+}
+
+impl ItemDetails {
+    /// The details with text trimmed and every rule checked.
+    fn checked(self) -> Result<Self> {
+        if !(0..=MAX_QUANTITY).contains(&self.reorder_point) {
+            return Err(Error::invalid_field(
+                "reorder_point",
+                format!("must be between 0 and {MAX_QUANTITY}"),
+            ));
+        }
+        Ok(Self {
+            sku: code("sku", &self.sku, 60)?,
+            barcode: match optional_text("barcode", self.barcode.as_deref(), 64)? {
+                Some(b) => Some(code("barcode", &b, 64)?),
+                None => None,
+            },
+            name: required_text("name", &self.name, 200)?,
+            unit: self.unit,
+            reorder_point: self.reorder_point,
+        })
+    }
+}
+
+/// One item of the tenant.
+pub async fn get(tx: &mut TenantTx, id: ItemId) -> Result<Item> {
+    let tenant = tx.tenant_id();
+    let sql = format!("SELECT {COLUMNS} FROM items WHERE tenant_id = $1 AND id = $2");
+    let row: Option<Item> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
+    row.ok_or(Error::NotFound("item"))
+}
+
+/// The catalogue, or the items with a SKU or barcode, oldest first.
+pub async fn search(tx: &mut TenantTx, q: &ItemSearch, page: &PageRequest) -> Result<Page<Item>> {
+    let sku = optional_text("sku", q.sku.as_deref(), 60)?;
+    let barcode = optional_text("barcode", q.barcode.as_deref(), 64)?;
+    let tenant = tx.tenant_id();
+    let after: Option<ItemId> = page.after()?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2)
+           AND ($3 IS NULL OR sku = $3) AND ($4 IS NULL OR barcode = $4)
+         ORDER BY id LIMIT $5"
+    );
+    let rows: Vec<Item> =
+        query!(tx, query_as, fetch_all, sql, tenant, after, &sku, &barcode, page.fetch_limit())?;
+    Ok(page.finish(rows, |i| i.id.as_uuid()))
+}
+
+/// Adds an item to the unit's tenant's catalogue; records `item.created`. A SKU or barcode
+/// already used answers `sku_taken` or `barcode_taken`.
+pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> {
+    let d = details.checked()?;
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "INSERT INTO items (tenant_id, id, sku, barcode, name, unit, reorder_point, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+    );
+    let item: Item = query!(
+        tx,
+        query_as,
+        fetch_one,
+        sql,
+        tenant,
+        ItemId::new(),
+        &d.sku,
+        &d.barcode,
+        &d.name,
+        d.unit,
+        d.reorder_point,
+        Timestamp::now()
+    )
+    .map_err(|e| on_duplicate(e.into()))?;
+    let event =
+        Event::new("item.created", "item", item.id).changes(serde_json::to_value(&item).unwrap_or_default());
+    uow.audit(event).await?;
+    Ok(item)
+}
+
+/// Replaces an item's details; records `item.updated` with the fields that changed.
+pub async fn update(uow: &mut UnitOfWork, id: ItemId, details: ItemDetails) -> Result<Item> {
+    let d = details.checked()?;
+    let tx = uow.tx();
+    let before = get(tx, id).await?;
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "UPDATE items SET sku = $3, barcode = $4, name = $5, unit = $6, reorder_point = $7, updated_at = $8
+         WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
+    );
+    let row: Option<Item> = query!(
+        tx,
+        query_as,
+        fetch_optional,
+        sql,
+        tenant,
+        id,
+        &d.sku,
+        &d.barcode,
+        &d.name,
+        d.unit,
+        d.reorder_point,
+        Timestamp::now()
+    )
+    .map_err(|e| on_duplicate(e.into()))?;
+    let after = row.ok_or(Error::NotFound("item"))?;
+    let (b, a) =
+        (serde_json::to_value(&before).unwrap_or_default(), serde_json::to_value(&after).unwrap_or_default());
+    let mut changes = serde_json::Map::new();
+    for key in ["sku", "barcode", "name", "unit", "reorder_point"] {
+        if b[key] != a[key] {
+            changes.insert(key.to_owned(), serde_json::json!({ "from": b[key], "to": a[key] }));
+        }
+    }
+    let event = Event::new("item.updated", "item", id).changes(serde_json::Value::Object(changes));
+    uow.audit(event).await?;
+    Ok(after)
+}

@@ -1,0 +1,230 @@
+//! Moving stock by hand: adjustments (never zero, always with a reason) and transfers between
+//! two different locations. Each is one unit of work with its ledger rows, audit row and events.
+
+use serde::Serialize;
+
+use ils_kernel::audit::Event;
+use ils_kernel::input::optional_text;
+use ils_kernel::{Error, Result};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{ItemId, LocationId, StockAdjustmentId, StockTransferId};
+use ils_storage::types::Timestamp;
+use ils_storage::{execute, text_enum};
+
+use crate::levels::{self, Change, MovementKind};
+use crate::{MAX_QUANTITY, items, locations, positive_quantity};
+
+text_enum! {
+    /// Why stock was adjusted.
+    pub enum AdjustmentReason {
+        /// Stock on hand when the tenant started using ILS.
+        OpeningBalance = "opening_balance",
+        /// Found (more than the books said).
+        Found = "found",
+        /// Damaged and written off.
+        Damaged = "damaged",
+        /// Lost or stolen.
+        Lost = "lost",
+        /// Used up (consumables, in production).
+        Used = "used",
+        /// Sent back to the supplier outside a purchase order.
+        ReturnedToSupplier = "returned_to_supplier",
+        /// Correcting a mistake.
+        Correction = "correction",
+    }
+}
+
+/// A recorded adjustment.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Adjustment {
+    /// Id.
+    pub id: StockAdjustmentId,
+    /// The item.
+    pub item_id: ItemId,
+    /// The location.
+    pub location_id: LocationId,
+    /// Units added (positive) or removed (negative).
+    pub quantity: i64,
+    /// Why.
+    pub reason: AdjustmentReason,
+    /// Details.
+    pub note: String,
+    /// The stock at the location afterwards.
+    pub quantity_after: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A recorded transfer.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transfer {
+    /// Id.
+    pub id: StockTransferId,
+    /// The item.
+    pub item_id: ItemId,
+    /// Where the stock left.
+    pub from_location_id: LocationId,
+    /// Where it arrived.
+    pub to_location_id: LocationId,
+    /// Units moved.
+    pub quantity: i64,
+    /// Details.
+    pub note: String,
+    /// The stock left at the sending location.
+    pub from_quantity_after: i64,
+    /// The stock at the receiving location afterwards.
+    pub to_quantity_after: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// An adjustment to make, checked by [`adjust`].
+#[derive(Clone, Debug)]
+pub struct AdjustStock {
+    /// The item.
+    pub item_id: ItemId,
+    /// The location.
+    pub location_id: LocationId,
+    /// Units to add (positive) or remove (negative): never zero, at most [`MAX_QUANTITY`] either way.
+    pub quantity: i64,
+    /// Why.
+    pub reason: AdjustmentReason,
+    /// Details, up to 500 characters.
+    pub note: Option<String>,
+}
+
+/// A transfer to make, checked by [`transfer`].
+#[derive(Clone, Debug)]
+pub struct TransferStock {
+    /// The item.
+    pub item_id: ItemId,
+    /// Where the stock leaves.
+    pub from_location_id: LocationId,
+    /// Where it arrives; must be another location.
+    pub to_location_id: LocationId,
+    /// Units moved, 1 to [`MAX_QUANTITY`].
+    pub quantity: i64,
+    /// Details, up to 500 characters.
+    pub note: Option<String>,
+}
+
+/// Adjusts the stock of an item at a location through the ledger; records `stock.adjusted`.
+/// Taking away more than is there answers `insufficient_stock`.
+pub async fn adjust(uow: &mut UnitOfWork, req: AdjustStock) -> Result<Adjustment> {
+    if req.quantity == 0 || req.quantity.abs() > MAX_QUANTITY {
+        return Err(Error::invalid_field(
+            "quantity",
+            format!("must not be zero, and at most {MAX_QUANTITY} either way"),
+        ));
+    }
+    let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
+    let actor = uow.actor().actor_id;
+    let tx = uow.tx();
+    let item = items::get(tx, req.item_id).await?;
+    locations::get(tx, req.location_id).await?;
+    let id = StockAdjustmentId::new();
+    let now = Timestamp::now();
+    let tenant = tx.tenant_id();
+    execute!(
+        tx.conn(),
+        "INSERT INTO stock_adjustments (tenant_id, id, item_id, location_id, quantity, reason, note, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        tenant,
+        id,
+        item.id,
+        req.location_id,
+        req.quantity,
+        req.reason,
+        &note,
+        actor,
+        now
+    )?;
+    let change = Change {
+        item: &item,
+        location: req.location_id,
+        delta: req.quantity,
+        kind: MovementKind::Adjustment,
+        reference: id.as_uuid(),
+        actor,
+    };
+    let quantity_after = levels::apply(tx, change).await?;
+    let event = Event::new("stock.adjusted", "stock_adjustment", id).changes(serde_json::json!({
+        "item_id": item.id, "location_id": req.location_id, "quantity": req.quantity,
+        "reason": req.reason, "note": note, "quantity_after": quantity_after,
+    }));
+    uow.audit(event).await?;
+    Ok(Adjustment {
+        id,
+        item_id: item.id,
+        location_id: req.location_id,
+        quantity: req.quantity,
+        reason: req.reason,
+        note,
+        quantity_after,
+        created_at: now,
+    })
+}
+
+/// Moves stock of an item from one location to another through the ledger; records
+/// `stock.transferred`. Not enough stock at the sending location answers `insufficient_stock`.
+pub async fn transfer(uow: &mut UnitOfWork, req: TransferStock) -> Result<Transfer> {
+    let quantity = positive_quantity("quantity", req.quantity)?;
+    if req.from_location_id == req.to_location_id {
+        return Err(Error::invalid_field("to_location_id", "must differ from from_location_id"));
+    }
+    let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
+    let actor = uow.actor().actor_id;
+    let tx = uow.tx();
+    let item = items::get(tx, req.item_id).await?;
+    locations::get(tx, req.from_location_id).await?;
+    locations::get(tx, req.to_location_id).await?;
+    let id = StockTransferId::new();
+    let now = Timestamp::now();
+    let tenant = tx.tenant_id();
+    execute!(
+        tx.conn(),
+        "INSERT INTO stock_transfers (tenant_id, id, item_id, from_location_id, to_location_id, quantity, note,
+            created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        tenant,
+        id,
+        item.id,
+        req.from_location_id,
+        req.to_location_id,
+        quantity,
+        &note,
+        actor,
+        now
+    )?;
+    let leg =
+        |location, delta, kind| Change { item: &item, location, delta, kind, reference: id.as_uuid(), actor };
+    let out = leg(req.from_location_id, -quantity, MovementKind::TransferOut);
+    let into = leg(req.to_location_id, quantity, MovementKind::TransferIn);
+    // Rows are locked in one global order (item, then location) so that two transfers in
+    // opposite directions cannot deadlock on PostgreSQL.
+    let (from_after, to_after) = if req.from_location_id < req.to_location_id {
+        let from_after = levels::apply(tx, out).await?;
+        (from_after, levels::apply(tx, into).await?)
+    } else {
+        let to_after = levels::apply(tx, into).await?;
+        (levels::apply(tx, out).await?, to_after)
+    };
+    let event = Event::new("stock.transferred", "stock_transfer", id).changes(serde_json::json!({
+        "item_id": item.id, "from_location_id": req.from_location_id, "to_location_id": req.to_location_id,
+        "quantity": quantity, "note": note,
+    }));
+    uow.audit(event).await?;
+    Ok(Transfer {
+        id,
+        item_id: item.id,
+        from_location_id: req.from_location_id,
+        to_location_id: req.to_location_id,
+        quantity,
+        note,
+        from_quantity_after: from_after,
+        to_quantity_after: to_after,
+        created_at: now,
+    })
+}
