@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::auth::secrets::Sealer;
+use ils_kernel::secrets::Sealer;
 
 /// Authentication settings.
 #[derive(Clone, Debug)]
@@ -195,7 +195,7 @@ pub fn load_sealer(env_key: Option<&str>, data_dir: &Path) -> Result<Sealer, Key
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Sealer::new(decode(&text)?)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = crate::auth::secrets::random_bytes::<32>();
+            let key = ils_kernel::secrets::random_bytes::<32>();
             write_private(&path, STANDARD.encode(key).as_bytes()).map_err(io)?;
             Ok(Sealer::new(key))
         }

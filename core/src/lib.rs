@@ -25,16 +25,9 @@
 //! # Ok(()) }
 //! ```
 
-pub mod audit;
-pub mod auth;
-pub mod clinical;
 pub mod config;
-pub use ils_kernel::error;
-pub use ils_storage as db;
 pub mod events;
 pub mod http;
-pub use ils_kernel::input;
-pub use ils_storage::ids;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
@@ -42,10 +35,23 @@ pub mod orders;
 pub mod plugins;
 pub mod server;
 pub mod state;
-pub mod stock;
-pub mod tenants;
-pub mod users;
 pub mod webhooks;
+
+// The layers below, under the paths tools, benches and tests name them by. Code in this crate
+// imports those crates directly, so nothing here is imported from inside.
+pub use ils_clinical as clinical;
+pub use ils_kernel::{audit, error, input};
+pub use ils_stock as stock;
+pub use ils_storage as db;
+pub use ils_storage::ids;
+pub use ils_tenancy::{tenants, users};
+
+/// Authentication: the domain ([`ils_tenancy::auth`]) with the permission matrix and secrets of
+/// [`ils_kernel`]; the extractors are in [`http::auth`].
+pub mod auth {
+    pub use ils_kernel::{TenantCtx, permissions, secrets};
+    pub use ils_tenancy::auth::*;
+}
 
 pub use config::AppConfig;
 

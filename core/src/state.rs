@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::auth::rate_limit::AttemptLimiter;
-use crate::auth::secrets::Sealer;
 use crate::config::AppConfig;
-use crate::db::Db;
-use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::notify::Mailer;
+use ils_kernel::error::Result;
+use ils_kernel::secrets::Sealer;
+use ils_storage::Db;
+use ils_tenancy::auth::rate_limit::AttemptLimiter;
 
 /// Installs the process-wide TLS provider (ring) that sqlx, reqwest and lettre share. Safe to
 /// call more than once; [`AppState::new`] calls it.

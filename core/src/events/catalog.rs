@@ -2,7 +2,7 @@
 //! Payload schemas are part of the OpenAPI document (`components.schemas`) and of
 //! `docs/events.md`. A payload change that is not additive bumps the version.
 
-use crate::auth::permissions::Action;
+use ils_kernel::permissions::Action;
 
 pub use ils_outbox::DomainEvent;
 pub use ils_tenancy::events::{

@@ -6,15 +6,15 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{AuditEntry, AuditFilter, PlatformScope};
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::TenantId;
 use crate::state::AppState;
+use ils_kernel::audit::{AuditEntry, AuditFilter, PlatformScope};
+use ils_kernel::permissions::Action;
+use ils_storage::ids::TenantId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit)).routes(routes!(list_platform_audit))
@@ -51,7 +51,7 @@ async fn list_audit(
     let filter =
         AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let entries = crate::audit::list(&mut tx, &filter, &page).await?;
+    let entries = ils_kernel::audit::list(&mut tx, &filter, &page).await?;
     tx.commit().await?;
     Ok(Json(entries))
 }
@@ -98,7 +98,7 @@ async fn list_platform_audit(
     let filter =
         AuditFilter { action: query.action, entity_type: query.entity_type, entity_id: query.entity_id };
     let mut tx = state.db.system_read().await?;
-    let entries = crate::audit::list_platform(&mut tx, scope, &filter, &page).await?;
+    let entries = ils_kernel::audit::list_platform(&mut tx, scope, &filter, &page).await?;
     tx.commit().await?;
     Ok(Json(entries))
 }

@@ -13,16 +13,17 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::error::{Error, Result};
-use crate::events::{Envelope, catalog};
+use crate::events::catalog;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{EventId, TenantId};
 use crate::state::AppState;
+use ils_kernel::error::{Error, Result};
+use ils_kernel::permissions::Action;
+use ils_outbox::Envelope;
+use ils_storage::ids::{EventId, TenantId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(stream_events))
@@ -46,7 +47,7 @@ struct Watch {
 
 impl Watch {
     async fn still_allowed(&self, state: &AppState) -> bool {
-        match crate::auth::resolve(&state.db, &self.token).await {
+        match ils_tenancy::auth::resolve(&state.db, &self.token).await {
             Ok(Some(principal)) => {
                 principal.tenant(Action::TenantRead).is_ok_and(|ctx| ctx.tenant_id == self.tenant)
             }
@@ -107,7 +108,7 @@ async fn list_events(
     let types = readable_types(&principal, query.type_.as_deref())?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let events = crate::events::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
+    let events = ils_outbox::list_after(&mut tx, page.after()?, &types, page.fetch_limit()).await?;
     tx.commit().await?;
     Ok(Json(page.finish(events, |e| e.id.as_uuid())))
 }
@@ -135,7 +136,7 @@ async fn stream_events(
         .transpose()?;
     // Without a resume point, start from now: ids are time-ordered.
     let cursor = resume.unwrap_or_default();
-    let token = crate::auth::bearer(&headers).unwrap_or_default().to_owned();
+    let token = crate::http::auth::bearer(&headers).unwrap_or_default().to_owned();
     let watch = Watch { token, tenant: ctx.tenant_id, checked: std::time::Instant::now() };
     let stream = futures_util::stream::unfold(
         (state, watch, types, cursor, Vec::<Envelope>::new()),
@@ -169,9 +170,9 @@ async fn read_settled(
     let Ok(mut tx) = state.db.tenant_read(tenant).await else {
         return Vec::new();
     };
-    let events = crate::events::list_after(&mut tx, Some(after), types, 100).await.unwrap_or_default();
+    let events = ils_outbox::list_after(&mut tx, Some(after), types, 100).await.unwrap_or_default();
     let _ = tx.commit().await;
-    let horizon = crate::db::types::Timestamp::now().minus(SETTLE);
+    let horizon = ils_storage::types::Timestamp::now().minus(SETTLE);
     events.into_iter().take_while(|e| e.timestamp <= horizon).collect()
 }
 

@@ -3,8 +3,8 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 
-use crate::error::{Error, Unreadable};
 use crate::http::problem::ApiError;
+use ils_kernel::error::{Error, Unreadable};
 
 /// A JSON request body.
 #[derive(Debug, FromRequest)]

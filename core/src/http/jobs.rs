@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::error::{Error, Result};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
+use ils_kernel::error::{Error, Result};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_jobs)).routes(routes!(get_job)).routes(routes!(retry_job))
@@ -95,7 +95,7 @@ fn parse_state(text: &str) -> Result<JobState> {
 }
 
 fn queue(e: riverqueue::Error) -> Error {
-    Error::Db(crate::db::DbError::Jobs(e.to_string()))
+    Error::Db(ils_storage::DbError::Jobs(e.to_string()))
 }
 
 /// Jobs in one state, newest first; by default the dead (discarded) ones.
@@ -155,9 +155,9 @@ async fn retry_job(
     let admin = principal.platform_admin()?;
     let job = state.db.jobs().jobs().retry(id).await.map_err(|e| not_found_or(e, "job"))?;
     let mut tx = state.db.system().await?;
-    let event = crate::audit::Event::new("job.retried", "job", id)
+    let event = ils_kernel::audit::Event::new("job.retried", "job", id)
         .changes(serde_json::json!({ "kind": job.kind, "by": admin }));
-    crate::audit::record_system(&mut tx, None, &principal.audit(), event).await?;
+    ils_kernel::audit::record_system(&mut tx, None, &principal.audit(), event).await?;
     tx.commit().await?;
     Ok(Json(job.into()))
 }

@@ -2,6 +2,9 @@
 //! cursor pages. The application that mounts the routes is [`crate::router`].
 
 pub mod audit;
+pub mod auth;
+pub mod clinical;
+pub mod devices;
 pub mod events;
 pub mod extract;
 pub mod health;
@@ -12,4 +15,7 @@ pub use ils_kernel::page as pagination;
 pub mod plugins;
 pub mod problem;
 pub mod router;
+pub mod stock;
+pub mod tenants;
+pub mod users;
 pub mod webhooks;

@@ -17,21 +17,22 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Event};
-use crate::auth::permissions::Action;
-use crate::auth::{Credential, Grant, Principal, TenantCtx};
-use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::TenantId;
 use crate::plugins::catalogue::{self, enablement_view, entries, entry_of, tenant_plan, versions_of};
 use crate::plugins::runtime::{CallError, Target};
 use crate::plugins::runtime::{not_enabled, plugin_error};
 use crate::plugins::store;
 use crate::plugins::{CatalogueEntry, Enablement, plan_rank};
 use crate::state::AppState;
+use ils_kernel::TenantCtx;
+use ils_kernel::audit::{self, Event};
+use ils_kernel::error::{Error, Result};
+use ils_kernel::permissions::Action;
+use ils_storage::ids::TenantId;
+use ils_storage::types::Timestamp;
+use ils_tenancy::auth::{Credential, Grant, Principal};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -154,7 +155,7 @@ async fn enable_plugin(
                 "Enabling {} needs consent to every capability it asks for; missing: {missing}.",
                 offered.manifest.name
             ),
-            fields: vec![crate::error::FieldError {
+            fields: vec![ils_kernel::error::FieldError {
                 field: "consent".into(),
                 message: format!("missing {missing}"),
             }],
@@ -212,7 +213,7 @@ async fn disable_plugin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn enabled_row(tx: &mut crate::db::TenantTx, plugin: &str) -> Result<store::EnablementRow> {
+async fn enabled_row(tx: &mut ils_storage::TenantTx, plugin: &str) -> Result<store::EnablementRow> {
     store::enablement(tx, plugin).await?.ok_or(Error::NotFound("enabled plugin"))
 }
 
@@ -508,9 +509,10 @@ async fn hook_call(
     incoming: Incoming,
 ) -> ApiResult<Response> {
     let gone = || Error::NotFound("webhook receiver");
-    let slug = crate::tenants::Slug::parse(tenant).map_err(|_| gone())?;
+    let slug = ils_tenancy::tenants::Slug::parse(tenant).map_err(|_| gone())?;
     let plugin = catalogue::plugin_id(plugin).map_err(|_| gone())?;
-    let tenant_id: TenantId = crate::tenants::active_by_slug(&state.db, &slug).await?.ok_or_else(gone)?;
+    let tenant_id: TenantId =
+        ils_tenancy::tenants::active_by_slug(&state.db, &slug).await?.ok_or_else(gone)?;
     let target = state.plugins.target(tenant_id, plugin.as_str()).await?.ok_or_else(gone)?;
     state.plugins.hook_call(tenant_id, plugin.as_str())?;
     serve(&state, target, None, rest, incoming).await

@@ -4,8 +4,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::db::{DbError, ViolationKind};
-use crate::error::{Error, FieldError, PluginFailure, Unreadable};
+use ils_kernel::error::{Error, FieldError, PluginFailure, Unreadable};
+use ils_storage::{DbError, ViolationKind};
 
 /// The problem+json body every error response carries.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -7,20 +7,21 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Event};
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
-use crate::events::{self, catalog};
+use crate::events::catalog;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{EventId, WebhookEndpointId};
 use crate::state::AppState;
 use crate::webhooks::signature::SigningSecret;
 use crate::webhooks::{Delivery, Endpoint, ROTATION_GRACE, store};
+use ils_kernel::audit::{self, Event};
+use ils_kernel::error::{Error, Result};
+use ils_kernel::permissions::Action;
+use ils_outbox as events;
+use ils_storage::ids::{EventId, WebhookEndpointId};
+use ils_storage::types::Timestamp;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

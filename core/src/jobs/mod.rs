@@ -17,10 +17,10 @@ use riverqueue::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::events::Consumers;
+use ils_outbox::Consumers;
 
-use crate::error::{Error, Result};
 use crate::state::AppState;
+use ils_kernel::error::{Error, Result};
 
 /// Remove sessions that ended longer ago than the retention.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
@@ -183,9 +183,9 @@ fn consumers(state: &AppState) -> Consumers {
 }
 
 async fn purge_sessions(state: &AppState) -> Result<WorkOutcome, BoxError> {
-    let cutoff = crate::db::types::Timestamp::now().minus(state.config.jobs.session_retention);
+    let cutoff = ils_storage::types::Timestamp::now().minus(state.config.jobs.session_retention);
     let mut tx = state.db.system().await?;
-    let removed = crate::db::execute!(tx.conn(), "DELETE FROM sessions WHERE expires_at < $1", cutoff)?;
+    let removed = ils_storage::execute!(tx.conn(), "DELETE FROM sessions WHERE expires_at < $1", cutoff)?;
     tx.commit().await?;
     tracing::info!(removed, "purged old sessions");
     Ok(WorkOutcome::Complete)

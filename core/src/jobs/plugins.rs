@@ -8,14 +8,14 @@ use std::time::Duration;
 use riverqueue::{BoxError, CronSchedule, InsertOpts, Job, JobArgs, PeriodicSchedule, WorkOutcome};
 use serde::{Deserialize, Serialize};
 
-use crate::db::TenantTx;
-use crate::db::types::Timestamp;
-use crate::error::Result;
-use crate::events::Envelope;
-use crate::ids::{EventId, TenantId};
 use crate::plugins::runtime::CallError;
 use crate::plugins::store;
 use crate::state::AppState;
+use ils_kernel::error::Result;
+use ils_outbox::Envelope;
+use ils_storage::TenantTx;
+use ils_storage::ids::{EventId, TenantId};
+use ils_storage::types::Timestamp;
 
 /// Deliver one event to one tenant's plugin.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
@@ -64,7 +64,7 @@ pub struct FanOut {
 }
 
 #[async_trait::async_trait]
-impl crate::events::Consumer for FanOut {
+impl ils_outbox::Consumer for FanOut {
     async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
         fan_out(&self.plugins, self.delivery_attempts, tx, event).await
     }
@@ -133,7 +133,7 @@ pub(crate) async fn deliver(
         return Ok(WorkOutcome::Complete);
     };
     let mut tx = state.db.tenant_read(args.tenant_id).await?;
-    let event = crate::events::get(&mut tx, args.event_id).await?;
+    let event = ils_outbox::get(&mut tx, args.event_id).await?;
     tx.commit().await?;
     let Some(event) = event else {
         return Err(riverqueue::JobCancelError::new(format!("event {} does not exist", args.event_id)).into());

@@ -7,11 +7,12 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use riverqueue::{BoxError, InsertOpts, Job, JobArgs, WorkOutcome};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::permissions::Role;
-use crate::db::TenantTx;
-use crate::error::{Error, Result};
-use crate::events::{Consumer, DomainEvent, Envelope, catalog};
-use crate::users::MembershipStatus;
+use ils_kernel::error::{Error, Result};
+use ils_kernel::permissions::Role;
+use ils_outbox::{Consumer, DomainEvent, Envelope};
+use ils_storage::TenantTx;
+use ils_tenancy::events as catalog;
+use ils_tenancy::users::MembershipStatus;
 
 pub use crate::config::EmailConfig;
 
@@ -91,7 +92,7 @@ impl Consumer for Notices {
 }
 
 async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16) -> Result<()> {
-    let tenant = crate::tenants::get_own(tx).await?;
+    let tenant = ils_tenancy::tenants::get_own(tx).await?;
     let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_owned();
     let mut mails = Vec::new();
     if event.type_ == catalog::UserRegistered::TYPE {
@@ -99,7 +100,7 @@ async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16
             cursor: None,
             limit: Some(crate::http::pagination::MAX_LIMIT),
         })?;
-        let members = crate::users::list_members(tx, Some(MembershipStatus::Active), &page).await?;
+        let members = ils_tenancy::users::list_members(tx, Some(MembershipStatus::Active), &page).await?;
         for admin in members.items.iter().filter(|m| m.role == Role::CompanyAdmin) {
             mails.push(SendEmail {
                 to: admin.email.clone(),

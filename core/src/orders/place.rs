@@ -135,8 +135,8 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
         tenths_of_mm("frame.dbl_mm", req.frame.dbl_mm, 10.0..=30.0)?,
     );
     let m = req.measurements;
-    let pd_in = (prescriptions::routes::pd("measurements.pd_right_mm", m.pd_right_mm)?, {
-        prescriptions::routes::pd("measurements.pd_left_mm", m.pd_left_mm)?
+    let pd_in = (prescriptions::pd("measurements.pd_right_mm", m.pd_right_mm)?, {
+        prescriptions::pd("measurements.pd_left_mm", m.pd_left_mm)?
     });
     let heights = (
         tenths_of_mm("measurements.height_right_mm", m.height_right_mm, 8.0..=45.0)?,

@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::store::{self, CatalogueRow, EnablementRow};
 use super::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
-use crate::db::types::Timestamp;
-use crate::db::{Db, TenantTx, query};
-use crate::error::{Error, Result};
-use crate::tenants::Plan;
+use ils_kernel::error::{Error, Result};
+use ils_storage::types::Timestamp;
+use ils_storage::{Db, TenantTx, query};
+use ils_tenancy::tenants::Plan;
 
 /// The plan of the transaction's tenant.
 pub(crate) async fn tenant_plan(tx: &mut TenantTx) -> Result<Plan> {

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::Plugins;
 use super::runtime::CallError;
-use crate::error::{Error, Result};
-use crate::ids::{EventId, TenantId};
+use ils_kernel::error::{Error, Result};
+use ils_storage::ids::{EventId, TenantId};
 
 /// An extension point call.
 #[derive(Clone, Debug)]

@@ -8,7 +8,6 @@
 //! `/api/v1/hooks/{tenant}/{plugin}/…`. See docs/adr/011-plugins-per-tenant.md.
 
 pub mod catalogue;
-pub mod devices;
 pub mod invoke;
 pub mod runtime;
 mod services;
@@ -19,8 +18,8 @@ use std::collections::BTreeSet;
 use ils_registry::{Capability, Manifest};
 use serde::Serialize;
 
-use crate::db::types::Timestamp;
-use crate::tenants::Plan;
+use ils_storage::types::Timestamp;
+use ils_tenancy::tenants::Plan;
 
 pub use runtime::{Plugins, PluginsConfig};
 

@@ -16,13 +16,13 @@ use semver::Version;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::store::{self, EnablementRow};
-use crate::auth::secrets::Sealer;
-use crate::db::Db;
-use crate::db::types::Timestamp;
-use crate::error::{Error, PluginFailure, Result};
-use crate::ids::TenantId;
 use crate::metrics::Metrics;
-use crate::tenants::Plan;
+use ils_kernel::error::{Error, PluginFailure, Result};
+use ils_kernel::secrets::Sealer;
+use ils_storage::Db;
+use ils_storage::ids::TenantId;
+use ils_storage::types::Timestamp;
+use ils_tenancy::tenants::Plan;
 
 pub use crate::config::PluginsConfig;
 
@@ -70,8 +70,8 @@ impl From<Error> for CallError {
     }
 }
 
-impl From<crate::db::DbError> for CallError {
-    fn from(e: crate::db::DbError) -> Self {
+impl From<ils_storage::DbError> for CallError {
+    fn from(e: ils_storage::DbError) -> Self {
         Self::Host(e.into())
     }
 }
@@ -207,7 +207,7 @@ impl Plugins {
     /// is not in the catalogue.
     pub(crate) async fn manifest(
         &self,
-        conn: &mut crate::db::Conn,
+        conn: &mut ils_storage::Conn,
         plugin: &str,
         version: &str,
     ) -> Result<Option<Arc<Manifest>>> {

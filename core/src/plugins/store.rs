@@ -1,11 +1,11 @@
 //! Plugin rows: the catalogue (platform), and per tenant the enablement with its breaker, the
 //! sealed secrets and the key-value data.
 
-use crate::db::types::Timestamp;
-use crate::db::{Conn, TenantTx, execute, on_conn, query};
-use crate::error::Result;
-use crate::ids::{TenantId, UserId};
-use crate::tenants::Plan;
+use ils_kernel::error::Result;
+use ils_storage::ids::{TenantId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{Conn, TenantTx, execute, on_conn, query};
+use ils_tenancy::tenants::Plan;
 
 /// A catalogue row.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::signature::signature_header;
 use super::{Delivery, Outcome, guard, store};
-use crate::audit::{self, AuditCtx, Event};
-use crate::db::TenantTx;
-use crate::db::types::Timestamp;
-use crate::error::Error;
-use crate::events::{Consumer, DomainEvent, Envelope};
-use crate::ids::{EventId, TenantId, WebhookDeliveryId, WebhookEndpointId};
+use ils_kernel::audit::{self, AuditCtx, Event};
+use ils_kernel::error::Error;
+use ils_outbox::{Consumer, DomainEvent, Envelope};
+use ils_storage::TenantTx;
+use ils_storage::ids::{EventId, TenantId, WebhookDeliveryId, WebhookEndpointId};
+use ils_storage::types::Timestamp;
 
 /// Deliver one event to one webhook endpoint.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
@@ -37,7 +37,7 @@ pub struct Dispatch {
 
 #[async_trait::async_trait]
 impl Consumer for Dispatch {
-    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> crate::error::Result<()> {
+    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> ils_kernel::error::Result<()> {
         let only: Option<WebhookEndpointId> = (event.type_ == super::WebhookTest::TYPE)
             .then(|| event.data["endpoint_id"].as_str().and_then(|id| id.parse().ok()))
             .flatten();
@@ -65,9 +65,9 @@ struct Attempt {
 #[derive(Clone, Debug)]
 pub struct Deliverer {
     /// The database.
-    pub db: crate::db::Db,
+    pub db: ils_storage::Db,
     /// Opens the endpoints' signing secrets.
-    pub sealer: crate::auth::secrets::Sealer,
+    pub sealer: ils_kernel::secrets::Sealer,
     /// The outbound client ([`guard::http_client`]), which re-checks every resolved address.
     pub http: reqwest::Client,
     /// Whether `http://` and private addresses are allowed (tests and closed networks only).
@@ -90,7 +90,7 @@ pub async fn work(state: &Deliverer, job: Job<DeliverWebhook>) -> Result<WorkOut
     if !endpoint.enabled {
         return Ok(WorkOutcome::Complete);
     }
-    let event = crate::events::get(&mut tx, args.event_id)
+    let event = ils_outbox::get(&mut tx, args.event_id)
         .await?
         .ok_or_else(|| Error::Internal(format!("event {} is missing", args.event_id)))?;
     tx.commit().await?;

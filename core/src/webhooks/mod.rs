@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::auth::permissions::Action;
-use crate::db::text_enum;
-use crate::db::types::Timestamp;
-use crate::events::DomainEvent;
-use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
+use ils_kernel::permissions::Action;
+use ils_outbox::DomainEvent;
+use ils_storage::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
+use ils_storage::text_enum;
+use ils_storage::types::Timestamp;
 
 /// A test message sent to one webhook endpoint on request.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -106,11 +106,11 @@ pub struct Delivery {
 /// Adds an endpoint receiving every event, for benchmarks and tools that run without HTTP.
 #[doc(hidden)]
 pub async fn create_endpoint_for_bench(
-    db: &crate::db::Db,
-    sealer: &crate::auth::secrets::Sealer,
-    tenant: crate::ids::TenantId,
+    db: &ils_storage::Db,
+    sealer: &ils_kernel::secrets::Sealer,
+    tenant: ils_storage::ids::TenantId,
     url: &str,
-) -> crate::error::Result<()> {
+) -> ils_kernel::error::Result<()> {
     let now = Timestamp::now();
     let endpoint = Endpoint {
         id: WebhookEndpointId::new(),

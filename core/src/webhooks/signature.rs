@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::error::{Error, Result};
+use ils_kernel::error::{Error, Result};
 
 const SECRET_PREFIX: &str = "whsec_";
 
@@ -24,7 +24,7 @@ impl std::fmt::Debug for SigningSecret {
 impl SigningSecret {
     /// A fresh 192-bit secret.
     pub fn generate() -> Self {
-        Self(crate::auth::secrets::random_bytes::<24>().to_vec())
+        Self(ils_kernel::secrets::random_bytes::<24>().to_vec())
     }
 
     /// From the raw bytes (as stored, after unsealing).

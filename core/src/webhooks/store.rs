@@ -1,11 +1,11 @@
 use super::signature::SigningSecret;
 use super::{Delivery, Endpoint, Outcome};
-use crate::auth::secrets::Sealer;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
 use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
+use ils_kernel::error::{Error, Result};
+use ils_kernel::secrets::Sealer;
+use ils_storage::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, on_conn};
 
 const COLUMNS: &str =
     "id, url, description, event_types, enabled, disabled_reason, previous_secret_expires_at,

@@ -13,13 +13,13 @@ pub use ils_tenancy::auth::api_keys::{ApiKey, CreatedApiKey};
 
 use super::Principal;
 use super::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::ApiKeyId;
 use crate::state::AppState;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::ApiKeyId;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_key, list_keys)).routes(routes!(revoke_key))
@@ -51,7 +51,7 @@ async fn create_key(
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     let cmd = CreateApiKey {
         created_by: principal.user_id()?,
-        name: crate::tenants::parse_name("name", &req.name)?,
+        name: ils_tenancy::tenants::parse_name("name", &req.name)?,
         scopes: req.scopes,
         expires_in_days: req.expires_in_days,
     };

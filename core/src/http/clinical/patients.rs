@@ -7,20 +7,22 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{CreatePatient, Details, Patient, Search, optional_text, parse_date_of_birth, parse_name};
-use crate::auth::Principal;
-use crate::auth::permissions::{Action, Role};
-use crate::clinical::nhs_number::NhsNumber;
-use crate::clinical::patients;
-use crate::error::{Error, Result};
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::PatientId;
-use crate::input::Email;
 use crate::state::AppState;
+use ils_clinical::nhs_number::NhsNumber;
+use ils_clinical::patients;
+use ils_clinical::patients::{
+    CreatePatient, Details, Patient, Search, optional_text, parse_date_of_birth, parse_name,
+};
+use ils_kernel::error::{Error, Result};
+use ils_kernel::input::Email;
+use ils_kernel::permissions::{Action, Role};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::PatientId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_patient, search_patients)).routes(routes!(
@@ -123,7 +125,10 @@ pub struct PatientQuery {
 }
 
 fn is_admin(principal: &Principal) -> bool {
-    matches!(principal.tenant.as_ref().map(|t| &t.grant), Some(crate::auth::Grant::Role(Role::CompanyAdmin)))
+    matches!(
+        principal.tenant.as_ref().map(|t| &t.grant),
+        Some(ils_tenancy::auth::Grant::Role(Role::CompanyAdmin))
+    )
 }
 
 /// Find patients by name, date of birth, NHS number or customer number.

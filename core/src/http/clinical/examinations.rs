@@ -7,20 +7,20 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Examination, ExaminationValues, Pair, Prescribe};
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::clinical::prescriptions::routes::EyeInput;
-use crate::clinical::prescriptions::{PrescriptionView, RxKind};
-use crate::clinical::rx::{CylinderForm, Eye, Steps};
-use crate::clinical::{examinations, parse_date, parse_past_date, today};
-use crate::error::Result;
-use crate::events::UnitOfWork;
+use super::prescriptions::EyeInput;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{ExaminationId, PatientId};
 use crate::state::AppState;
+use ils_clinical::examinations::{Examination, ExaminationValues, Pair, Prescribe};
+use ils_clinical::prescriptions::{PrescriptionView, RxKind};
+use ils_clinical::rx::{CylinderForm, Eye, Steps};
+use ils_clinical::{examinations, parse_date, parse_past_date, today};
+use ils_kernel::error::Result;
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{ExaminationId, PatientId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -91,7 +91,7 @@ async fn record_examination(
 ) -> ApiResult<(StatusCode, Json<Examination>)> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
     let exam = examinations::record(&mut uow, patient_id, req.values(steps)?).await?;
     uow.commit().await?;
     Ok((StatusCode::CREATED, Json(exam)))
@@ -152,7 +152,7 @@ async fn update_examination(
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
     let exam = examinations::update(&mut uow, id, req.values(steps)?).await?;
     uow.commit().await?;
     Ok(Json(exam))

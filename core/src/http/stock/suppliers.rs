@@ -7,16 +7,16 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::error::Error;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::SupplierId;
 use crate::state::AppState;
-use crate::stock::suppliers::{self, AccountTerms, NewSupplier, OpenAccount, Supplier, SupplierAccount};
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::suppliers::{self, AccountTerms, NewSupplier, OpenAccount, Supplier, SupplierAccount};
+use ils_storage::ids::SupplierId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -8,17 +8,15 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId};
 use crate::state::AppState;
-use crate::stock::purchase_orders::{
-    self, DraftLine, DraftOrder, Filter, PurchaseOrder, PurchaseOrderStatus,
-};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::purchase_orders::{self, DraftLine, DraftOrder, Filter, PurchaseOrder, PurchaseOrderStatus};
+use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,14 +12,14 @@ use ils_tenancy::auth::login::{self, AuthSettings, Register, SignIn};
 
 use super::permissions::Role;
 use super::{Principal, RequestMeta};
-use crate::db::types::Timestamp;
 use crate::http::extract::ApiJson;
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{SessionId, TenantId};
 use crate::state::AppState;
-use crate::tenants;
-use crate::users::{Email, MembershipStatus, User};
+use ils_storage::ids::{SessionId, TenantId};
+use ils_storage::types::Timestamp;
+use ils_tenancy::tenants;
+use ils_tenancy::users::{Email, MembershipStatus, User};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(register))

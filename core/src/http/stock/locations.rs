@@ -7,15 +7,15 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::LocationId;
 use crate::state::AppState;
-use crate::stock::locations::{self, Location, LocationDetails};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::locations::{self, Location, LocationDetails};
+use ils_storage::ids::LocationId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -7,14 +7,14 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{ItemId, LocationId};
 use crate::state::AppState;
-use crate::stock::levels::{self, LevelFilter, Movement, MovementFilter, StockLevel};
+use ils_kernel::permissions::Action;
+use ils_stock::levels::{self, LevelFilter, Movement, MovementFilter, StockLevel};
+use ils_storage::ids::{ItemId, LocationId};
+use ils_tenancy::auth::Principal;
 
 /// Which levels to list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

@@ -15,8 +15,8 @@ use super::{Principal, SessionInfo, password};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{SessionId, TenantId};
 use crate::state::AppState;
+use ils_storage::ids::{SessionId, TenantId};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

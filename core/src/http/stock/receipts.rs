@@ -7,14 +7,14 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{ItemId, PurchaseOrderId};
 use crate::state::AppState;
-use crate::stock::purchase_orders::receipts::{self, GoodsReceipt, ReceiptLine, ReceiveGoods};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::purchase_orders::receipts::{self, GoodsReceipt, ReceiptLine, ReceiveGoods};
+use ils_storage::ids::{ItemId, PurchaseOrderId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(receive, list_receipts))

@@ -7,17 +7,17 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ChangeRole, Decision, Member, MembershipStatus};
-use crate::auth::Principal;
-use crate::auth::permissions::{Action, Role};
-use crate::error::Result;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::UserId;
 use crate::state::AppState;
+use ils_kernel::error::Result;
+use ils_kernel::permissions::{Action, Role};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::UserId;
+use ils_tenancy::auth::Principal;
+use ils_tenancy::users::{ChangeRole, Decision, Member, MembershipStatus};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,7 +52,7 @@ async fn list_users(
     let ctx = principal.tenant(Action::UsersRead)?;
     let page = PageRequest::parse(&PageQuery { cursor: query.cursor, limit: query.limit })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let members = super::list_members(&mut tx, query.status, &page).await?;
+    let members = ils_tenancy::users::list_members(&mut tx, query.status, &page).await?;
     tx.commit().await?;
     Ok(Json(members))
 }
@@ -71,7 +71,7 @@ async fn get_user(
 ) -> ApiResult<Json<Member>> {
     let ctx = principal.tenant(Action::UsersRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let member = super::get_member(&mut tx, user_id).await?;
+    let member = ils_tenancy::users::get_member(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(Json(member))
 }
@@ -125,7 +125,7 @@ async fn decide(
 ) -> Result<Member> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let member = super::decide(&mut uow, user_id, decision).await?;
+    let member = ils_tenancy::users::decide(&mut uow, user_id, decision).await?;
     uow.commit().await?;
     Ok(member)
 }
@@ -146,7 +146,7 @@ async fn update_user(
 ) -> ApiResult<Json<Member>> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let member = super::change_role(&mut uow, ChangeRole { user_id, role: req.role }).await?;
+    let member = ils_tenancy::users::change_role(&mut uow, ChangeRole { user_id, role: req.role }).await?;
     uow.commit().await?;
     Ok(Json(member))
 }
@@ -166,7 +166,7 @@ async fn remove_user(
 ) -> ApiResult<StatusCode> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    super::remove(&mut uow, user_id).await?;
+    ils_tenancy::users::remove(&mut uow, user_id).await?;
     uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,21 +7,21 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{PrescriptionView, PrismPart, RecordPrescription, RxKind};
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::clinical::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
-use crate::clinical::{parse_date, parse_past_date, prescriptions, today};
-use crate::error::Result;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::{PatientId, PrescriptionId};
 use crate::state::AppState;
+use ils_clinical::prescriptions::{PrescriptionView, PrismPart, RecordPrescription, RxKind};
+use ils_clinical::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
+use ils_clinical::{parse_date, parse_past_date, prescriptions, today};
+use ils_kernel::error::Result;
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{PatientId, PrescriptionId};
+use ils_tenancy::auth::Principal;
 
 /// The PD rule is the domain's; kept here under its old path for callers of `routes::pd`.
-pub use super::pd;
+pub use ils_clinical::prescriptions::pd;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -109,7 +109,7 @@ async fn record_prescription(
     let issued_on = parse_past_date("issued_on", &req.issued_on)?;
     let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
     let cmd = RecordPrescription {
         patient_id,
         kind: req.kind,

@@ -7,22 +7,22 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
-    parse_name,
-};
-use crate::auth::Principal;
-use crate::auth::password::Password;
-use crate::auth::permissions::Action;
-use crate::error::Error;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::TenantId;
 use crate::state::AppState;
-use crate::users::Email;
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::TenantId;
+use ils_tenancy::auth::Principal;
+use ils_tenancy::auth::password::Password;
+use ils_tenancy::tenants::{
+    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
+    parse_name,
+};
+use ils_tenancy::users::Email;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -84,7 +84,7 @@ async fn create_tenant(
         name: parse_name("admin.name", &req.admin.name)?,
         password: req.admin.password.as_deref().map(|p| Password::parse("admin.password", p)).transpose()?,
     };
-    let tenant = super::create_with_admin(&state.db, &principal.audit(), &new, &admin).await?;
+    let tenant = ils_tenancy::tenants::create_with_admin(&state.db, &principal.audit(), &new, &admin).await?;
     Ok((StatusCode::CREATED, Json(tenant)))
 }
 
@@ -101,7 +101,7 @@ async fn list_tenants(
     principal.platform_admin()?;
     let page = PageRequest::parse(&query)?;
     let mut tx = state.db.system_read().await?;
-    let tenants = super::list(&mut tx, &page).await?;
+    let tenants = ils_tenancy::tenants::list(&mut tx, &page).await?;
     tx.commit().await?;
     Ok(Json(tenants))
 }
@@ -120,7 +120,7 @@ async fn get_tenant(
 ) -> ApiResult<Json<Tenant>> {
     principal.platform_admin()?;
     let mut tx = state.db.system_read().await?;
-    let tenant = super::get(&mut tx, tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
+    let tenant = ils_tenancy::tenants::get(&mut tx, tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
     tx.commit().await?;
     Ok(Json(tenant))
 }
@@ -158,7 +158,8 @@ async fn update_tenant(
         plan: req.plan,
     };
     let tenant =
-        super::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch }).await?;
+        ils_tenancy::tenants::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch })
+            .await?;
     Ok(Json(tenant))
 }
 
@@ -170,42 +171,42 @@ async fn update_tenant(
 async fn own_tenant(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Tenant>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let tenant = super::get_own(&mut tx).await?;
+    let tenant = ils_tenancy::tenants::get_own(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(tenant))
 }
 
 /// The current tenant's settings.
 #[utoipa::path(get, path = "/tenant/settings", tag = "tenants", security(("bearer" = [])),
-    responses((status = 200, description = "The settings", body = super::TenantSettings),
+    responses((status = 200, description = "The settings", body = ils_tenancy::tenants::TenantSettings),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
 async fn get_settings(
     State(state): State<AppState>,
     principal: Principal,
-) -> ApiResult<Json<super::TenantSettings>> {
+) -> ApiResult<Json<ils_tenancy::tenants::TenantSettings>> {
     let ctx = principal.tenant(Action::TenantRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let settings = super::settings(&mut tx).await?;
+    let settings = ils_tenancy::tenants::settings(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(settings))
 }
 
 /// Change the current tenant's settings (company admins).
 #[utoipa::path(put, path = "/tenant/settings", tag = "tenants", security(("bearer" = [])),
-    request_body = super::TenantSettings,
-    responses((status = 200, description = "The new settings", body = super::TenantSettings),
+    request_body = ils_tenancy::tenants::TenantSettings,
+    responses((status = 200, description = "The new settings", body = ils_tenancy::tenants::TenantSettings),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed (company admins)", body = Problem),
               (status = 422, description = "Invalid settings", body = Problem)))]
 async fn put_settings(
     State(state): State<AppState>,
     principal: Principal,
-    ApiJson(req): ApiJson<super::TenantSettings>,
-) -> ApiResult<Json<super::TenantSettings>> {
+    ApiJson(req): ApiJson<ils_tenancy::tenants::TenantSettings>,
+) -> ApiResult<Json<ils_tenancy::tenants::TenantSettings>> {
     let ctx = principal.tenant(Action::SettingsManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let settings = super::change_settings(&mut uow, req).await?;
+    let settings = ils_tenancy::tenants::change_settings(&mut uow, req).await?;
     uow.commit().await?;
     Ok(Json(settings))
 }

@@ -7,17 +7,17 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{ItemId, LocationId, StockCountId};
 use crate::state::AppState;
-use crate::stock::counts::{
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::counts::{
     self, CountFilter, FinaliseCount, RecordCount, StartCount, StockCount, StockCountDetail, StockCountStatus,
 };
+use ils_storage::ids::{ItemId, LocationId, StockCountId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

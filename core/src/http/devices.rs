@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::catalogue;
-use super::invoke::{Call, MeasurementView, Reply};
 use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::auth::permissions::Action;
@@ -23,6 +21,8 @@ use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::ids::OrderId;
+use crate::plugins::catalogue;
+use crate::plugins::invoke::{Call, MeasurementView, Reply};
 use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {

@@ -20,9 +20,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
 
-use crate::error::Error;
 use crate::http::problem::ApiError;
 use crate::state::AppState;
+use ils_kernel::error::Error;
 
 // Both extractors are for `AppState` only: the types live in ils-tenancy and the trait in axum,
 // so the orphan rule needs a local type in the impl.

@@ -1,12 +1,9 @@
-//! Clinical records over HTTP: patients (with NHS numbers), prescriptions and examinations. The
-//! records, their rules, stores and services are [`ils_clinical`]'s, re-exported here under their
-//! old paths; this module keeps the handlers and the request bodies they read.
+//! Clinical records over HTTP: patients, prescriptions and examinations. The records, their rules,
+//! stores and services are [`ils_clinical`]'s; these handlers turn requests into its commands.
 
 pub mod examinations;
 pub mod patients;
 pub mod prescriptions;
-
-pub use ils_clinical::{events, nhs_number, parse_date, parse_past_date, retention, rx, today};
 
 #[cfg(test)]
 mod tests {

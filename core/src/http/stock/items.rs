@@ -7,15 +7,15 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::ItemId;
 use crate::state::AppState;
-use crate::stock::items::{self, Item, ItemDetails, ItemSearch, Unit};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::items::{self, Item, ItemDetails, ItemSearch, Unit};
+use ils_storage::ids::ItemId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_item, list_items)).routes(routes!(get_item, update_item))

@@ -7,14 +7,14 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::events::UnitOfWork;
 use crate::http::extract::ApiJson;
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{ItemId, LocationId};
 use crate::state::AppState;
-use crate::stock::movements::{self, AdjustStock, Adjustment, AdjustmentReason, Transfer, TransferStock};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_stock::movements::{self, AdjustStock, Adjustment, AdjustmentReason, Transfer, TransferStock};
+use ils_storage::ids::{ItemId, LocationId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(adjust)).routes(routes!(transfer))
