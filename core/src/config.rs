@@ -32,21 +32,6 @@ impl Default for AuthConfig {
     }
 }
 
-/// Webhook settings of the host.
-#[derive(Clone, Debug)]
-pub struct WebhookConfig {
-    /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
-    pub allow_private_targets: bool,
-    /// How long to wait for a receiver's answer.
-    pub timeout: Duration,
-}
-
-impl Default for WebhookConfig {
-    fn default() -> Self {
-        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
-    }
-}
-
 /// Job-queue settings.
 #[derive(Clone, Debug)]
 pub struct JobsConfig {
@@ -141,7 +126,7 @@ pub struct AppConfig {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Outbound webhooks.
-    pub webhooks: WebhookConfig,
+    pub webhooks: ils_webhooks::WebhookConfig,
     /// The job queue.
     pub jobs: JobsConfig,
     /// E-mail.

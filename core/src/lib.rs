@@ -32,10 +32,10 @@ pub mod jobs;
 pub mod metrics;
 pub mod notify;
 pub mod orders;
+pub mod outbound;
 pub mod plugins;
 pub mod server;
 pub mod state;
-pub mod webhooks;
 
 // The layers below, under the paths tools, benches and tests name them by. Code in this crate
 // imports those crates directly, so nothing here is imported from inside.
@@ -45,6 +45,7 @@ pub use ils_stock as stock;
 pub use ils_storage as db;
 pub use ils_storage::ids;
 pub use ils_tenancy::{tenants, users};
+pub use ils_webhooks as webhooks;
 
 /// Authentication: the domain ([`ils_tenancy::auth`]) with the permission matrix and secrets of
 /// [`ils_kernel`]; the extractors are in [`http::auth`].

@@ -44,7 +44,7 @@ impl AppState {
         install_tls_provider();
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
         let webhooks = &config.webhooks;
-        let http = crate::webhooks::guard::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
+        let http = crate::outbound::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
         let mailer = Mailer::new(&config.email)?;
         let metrics = Arc::new(Metrics::new());
         let plugins = Arc::new(crate::plugins::Plugins::new(

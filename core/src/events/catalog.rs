@@ -10,7 +10,7 @@ pub use ils_tenancy::events::{
     UserRoleChanged,
 };
 
-pub use crate::webhooks::WebhookTest;
+pub use ils_webhooks::WebhookTest;
 
 /// Every event type, with the permission needed to read it. Endpoints and streams may only
 /// subscribe to these.

@@ -13,8 +13,6 @@ use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
-use crate::webhooks::signature::SigningSecret;
-use crate::webhooks::{Delivery, Endpoint, ROTATION_GRACE, store};
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
@@ -22,6 +20,8 @@ use ils_outbox as events;
 use ils_storage::ids::{EventId, WebhookEndpointId};
 use ils_storage::types::Timestamp;
 use ils_tenancy::auth::Principal;
+use ils_webhooks::signature::SigningSecret;
+use ils_webhooks::{Delivery, Endpoint, ROTATION_GRACE, store};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,7 +61,7 @@ async fn check_url(state: &AppState, url: &str) -> Result<String> {
     if parsed.scheme() != "https" && !(allow_private && parsed.scheme() == "http") {
         return Err(Error::invalid_field("url", "must be an https URL"));
     }
-    crate::webhooks::guard::check_literal(&parsed, allow_private)
+    ils_webhooks::guard::check_literal(&parsed, allow_private)
         .map_err(|e| Error::invalid_field("url", e.to_string()))?;
     // A name that resolves to a private address now is refused at once. One that does not
     // resolve yet is accepted: deliveries retry, and the guard checks every connection anyway.
@@ -71,7 +71,7 @@ async fn check_url(state: &AppState, url: &str) -> Result<String> {
             tokio::net::lookup_host((host, parsed.port_or_known_default().unwrap_or(443))).await
     {
         for addr in addrs {
-            if !crate::webhooks::guard::is_public(addr.ip()) {
+            if !ils_webhooks::guard::is_public(addr.ip()) {
                 return Err(Error::invalid_field(
                     "url",
                     format!("{host} resolves to {}, a private, loopback or reserved address", addr.ip()),
@@ -318,7 +318,7 @@ async fn send_test(
     let ctx = principal.tenant(Action::WebhooksManage)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, id).await?;
-    let event_id = events::emit(&mut tx, &crate::webhooks::WebhookTest { endpoint_id: id }).await?;
+    let event_id = events::emit(&mut tx, &ils_webhooks::WebhookTest { endpoint_id: id }).await?;
     tx.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(TestSent { event_id })))
 }
@@ -349,7 +349,7 @@ async fn redeliver(
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     store::get_endpoint(&mut tx, endpoint_id).await?;
     events::get(&mut tx, event_id).await?.ok_or(Error::NotFound("event"))?;
-    let job = crate::webhooks::deliver::DeliverWebhook { tenant_id: ctx.tenant_id, endpoint_id, event_id };
+    let job = ils_webhooks::DeliverWebhook { tenant_id: ctx.tenant_id, endpoint_id, event_id };
     let opts =
         riverqueue::InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
     let (conn, jobs) = tx.with_jobs();

@@ -8,6 +8,7 @@
 //! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
 
 pub mod plugins;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -84,16 +85,16 @@ impl Runner {
                 async move { consumers.dispatch(&db, &job.args).await }
             })
             .map_err(queue_error)?;
-        let deliver = crate::webhooks::deliver::Deliverer {
+        let deliver = webhooks::Deliverer {
             db: state.db.clone(),
             sealer: state.sealer.clone(),
             http: state.http.clone(),
             allow_private_targets: state.config.webhooks.allow_private_targets,
         };
         workers
-            .add_fn(move |_: WorkContext, job: Job<crate::webhooks::DeliverWebhook>| {
+            .add_fn(move |_: WorkContext, job: Job<ils_webhooks::DeliverWebhook>| {
                 let state = deliver.clone();
-                async move { crate::webhooks::deliver::work(&state, job).await }
+                async move { webhooks::work(&state, job).await }
             })
             .map_err(queue_error)?;
         let mail = state.clone();
@@ -175,7 +176,7 @@ impl Runner {
 /// and plugins. The outbox knows none of them; this is where they are registered.
 fn consumers(state: &AppState) -> Consumers {
     let delivery_attempts = state.config.jobs.delivery_attempts;
-    let mut consumers = Consumers::new().with(crate::webhooks::Dispatch { delivery_attempts });
+    let mut consumers = Consumers::new().with(ils_webhooks::Dispatch { delivery_attempts });
     if state.mailer.is_some() {
         consumers = consumers.with(crate::notify::Notices { delivery_attempts });
     }

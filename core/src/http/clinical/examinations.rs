@@ -63,7 +63,9 @@ impl ExaminationInput {
         let examined_on = parse_past_date("examined_on", &self.examined_on)?;
         let refraction = self
             .refraction
-            .map(|r| Ok::<_, ils_kernel::Error>((r.right.rx(Eye::Right, steps)?, r.left.rx(Eye::Left, steps)?)))
+            .map(|r| {
+                Ok::<_, ils_kernel::Error>((r.right.rx(Eye::Right, steps)?, r.left.rx(Eye::Left, steps)?))
+            })
             .transpose()?;
         Ok(ExaminationValues {
             examined_on,

@@ -1,57 +1,16 @@
-//! Delivering one event to one endpoint: the `deliver_webhook` job.
+//! Working `deliver_webhook` jobs: signing and POSTing one event to one endpoint over the guarded
+//! outbound client, and recording the attempt in the endpoint's delivery log.
 
 use std::time::Instant;
 
-use riverqueue::{BoxError, InsertOpts, Job, JobArgs, JobCancelError, WorkOutcome};
-use serde::{Deserialize, Serialize};
+use riverqueue::{BoxError, Job, JobCancelError, WorkOutcome};
 
-use super::signature::signature_header;
-use super::{Delivery, Outcome, guard, store};
 use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::error::Error;
-use ils_outbox::{Consumer, DomainEvent, Envelope};
-use ils_storage::TenantTx;
-use ils_storage::ids::{EventId, TenantId, WebhookDeliveryId, WebhookEndpointId};
+use ils_storage::ids::WebhookDeliveryId;
 use ils_storage::types::Timestamp;
-
-/// Deliver one event to one webhook endpoint.
-#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
-#[river(kind = "deliver_webhook", unique(by_args))]
-pub struct DeliverWebhook {
-    /// The tenant.
-    pub tenant_id: TenantId,
-    /// The endpoint.
-    pub endpoint_id: WebhookEndpointId,
-    /// The event.
-    pub event_id: EventId,
-}
-
-/// Queues one `deliver_webhook` job per enabled endpoint that subscribes to an event (a
-/// `webhook.test` event goes only to the endpoint it tests). Deliveries are unique by (tenant,
-/// endpoint, event), so a dispatch run again after a crash queues no duplicates.
-#[derive(Clone, Debug)]
-pub struct Dispatch {
-    /// Attempts of each delivery before it becomes a dead job.
-    pub delivery_attempts: u16,
-}
-
-#[async_trait::async_trait]
-impl Consumer for Dispatch {
-    async fn on_event(&self, tx: &mut TenantTx, event: &Envelope) -> ils_kernel::error::Result<()> {
-        let only: Option<WebhookEndpointId> = (event.type_ == super::WebhookTest::TYPE)
-            .then(|| event.data["endpoint_id"].as_str().and_then(|id| id.parse().ok()))
-            .flatten();
-        let endpoints = store::endpoints_for_event(tx, &event.type_, only).await?;
-        let opts = InsertOpts::default().with_max_attempts(i32::from(self.delivery_attempts));
-        for endpoint in endpoints {
-            let delivery =
-                DeliverWebhook { tenant_id: event.tenant_id, endpoint_id: endpoint.id, event_id: event.id };
-            let (conn, jobs) = tx.with_jobs();
-            ils_outbox::queue::enqueue(conn, jobs, delivery, opts.clone()).await?;
-        }
-        Ok(())
-    }
-}
+use ils_webhooks::signature::signature_header;
+use ils_webhooks::{DeliverWebhook, Delivery, Outcome, guard, store};
 
 /// What the receiver made of one attempt.
 struct Attempt {
@@ -68,7 +27,7 @@ pub struct Deliverer {
     pub db: ils_storage::Db,
     /// Opens the endpoints' signing secrets.
     pub sealer: ils_kernel::secrets::Sealer,
-    /// The outbound client ([`guard::http_client`]), which re-checks every resolved address.
+    /// The outbound client ([`crate::outbound::http_client`]), which re-checks every resolved address.
     pub http: reqwest::Client,
     /// Whether `http://` and private addresses are allowed (tests and closed networks only).
     pub allow_private_targets: bool,
@@ -132,7 +91,7 @@ async fn send(
     state: &Deliverer,
     url: &str,
     id: &str,
-    secrets: &[super::signature::SigningSecret],
+    secrets: &[ils_webhooks::signature::SigningSecret],
     body: Vec<u8>,
 ) -> Attempt {
     let failed = |outcome, error: String| Attempt { outcome, status_code: None, error: Some(error) };

@@ -2,10 +2,11 @@
 //! event filters, delivery through the job queue with retries, a delivery log per endpoint,
 //! secret rotation, and an address guard against requests into private networks.
 
-pub mod deliver;
+pub mod dispatch;
 pub mod guard;
 pub mod signature;
-pub(crate) mod store;
+/// Endpoints and deliveries in the database (the HTTP handlers call these directly).
+pub mod store;
 
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 
 /// A test message sent to one webhook endpoint on request.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookTest {
     /// The endpoint tested.
     pub endpoint_id: WebhookEndpointId,
@@ -28,16 +30,31 @@ impl DomainEvent for WebhookTest {
     const READ: Action = Action::WebhooksManage;
 }
 
-pub use crate::config::WebhookConfig;
-pub use deliver::{DeliverWebhook, Dispatch};
+pub use dispatch::{DeliverWebhook, Dispatch};
 pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};
 
 /// How long a replaced secret keeps signing (alongside the new one) after a rotation, so
 /// receivers can switch without losing messages.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
 
+/// Webhook settings of the host.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
+    pub allow_private_targets: bool,
+    /// How long to wait for a receiver's answer.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
+    }
+}
+
 /// A tenant's webhook endpoint.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Endpoint {
     /// Id.
     pub id: WebhookEndpointId,
@@ -81,7 +98,8 @@ text_enum! {
 }
 
 /// One delivery attempt, for the endpoint's log.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     /// Id.
     pub id: WebhookDeliveryId,

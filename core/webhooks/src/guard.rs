@@ -1,11 +1,10 @@
 //! Where outbound requests may go. Webhook URLs are chosen by tenants, so without a guard they
 //! could reach the operator's internal network (SSRF). Targets are resolved once, every address
 //! is checked by the resolver the HTTP client connects through, so the check and the connection use
-//! the same answer (no DNS rebinding in between).
+//! the same answer (no DNS rebinding in between); the resolver and client are the host's
+//! (`outbound`), this module holds the address rules.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-
-use ils_kernel::error::{Error, Result};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether `ip` is a public unicast address.
 pub fn is_public(ip: IpAddr) -> bool {
@@ -51,6 +50,13 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 #[error("{0}")]
 pub struct BlockedAddress(String);
 
+impl BlockedAddress {
+    /// A refusal that says which address was refused and why.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}
+
 /// Whether a request failed because its target address is not allowed.
 pub fn is_blocked(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -64,7 +70,7 @@ pub fn is_blocked(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Checks a URL whose host is an IP literal (the resolver never sees those).
-pub fn check_literal(url: &reqwest::Url, allow_private: bool) -> std::result::Result<(), BlockedAddress> {
+pub fn check_literal(url: &url::Url, allow_private: bool) -> Result<(), BlockedAddress> {
     let ip = match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
@@ -75,43 +81,6 @@ pub fn check_literal(url: &reqwest::Url, allow_private: bool) -> std::result::Re
     } else {
         Err(BlockedAddress(format!("{ip} is a private, loopback or reserved address")))
     }
-}
-
-/// A DNS resolver for outbound HTTP that refuses names resolving to non-public addresses, so
-/// the check and the connection use the same answer (no DNS rebinding in between).
-#[derive(Clone, Debug)]
-pub struct GuardedResolver {
-    /// Allow private targets (tests, closed networks).
-    pub allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                let error = BlockedAddress(format!(
-                    "{host} resolves to {}, a private, loopback or reserved address",
-                    bad.ip()
-                ));
-                return Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>);
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// The HTTP client for outbound deliveries: guarded resolver, no redirects, a timeout.
-pub fn http_client(allow_private: bool, timeout: std::time::Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .dns_resolver(std::sync::Arc::new(GuardedResolver { allow_private }))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .user_agent(concat!("ILS-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Internal(format!("http client: {e}")))
 }
 
 #[cfg(test)]
@@ -146,23 +115,12 @@ mod tests {
 
     #[test]
     fn literal_private_targets_are_refused_unless_allowed() {
-        let url = reqwest::Url::parse("http://127.0.0.1:9/hook").unwrap();
+        let url = url::Url::parse("http://127.0.0.1:9/hook").unwrap();
         assert!(check_literal(&url, false).is_err());
         assert!(check_literal(&url, true).is_ok());
-        let v6 = reqwest::Url::parse("https://[::1]/hook").unwrap();
+        let v6 = url::Url::parse("https://[::1]/hook").unwrap();
         assert!(check_literal(&v6, false).is_err());
-        let name = reqwest::Url::parse("https://example.com/hook").unwrap();
+        let name = url::Url::parse("https://example.com/hook").unwrap();
         assert!(check_literal(&name, false).is_ok(), "names are checked by the resolver");
-    }
-
-    #[tokio::test]
-    async fn the_resolver_refuses_names_of_private_addresses() {
-        use reqwest::dns::Resolve as _;
-        let name: reqwest::dns::Name = "localhost".parse().unwrap();
-        let refused = GuardedResolver { allow_private: false }.resolve(name).await;
-        let error = refused.err().expect("localhost is loopback");
-        assert!(is_blocked(error.as_ref()));
-        let name: reqwest::dns::Name = "localhost".parse().unwrap();
-        assert!(GuardedResolver { allow_private: true }.resolve(name).await.is_ok());
     }
 }

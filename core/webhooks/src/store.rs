@@ -1,7 +1,7 @@
 use super::signature::SigningSecret;
 use super::{Delivery, Endpoint, Outcome};
-use crate::http::pagination::{Page, PageRequest};
 use ils_kernel::error::{Error, Result};
+use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::secrets::Sealer;
 use ils_storage::ids::{EventId, WebhookDeliveryId, WebhookEndpointId};
 use ils_storage::types::Timestamp;
@@ -40,7 +40,8 @@ impl From<Row> for Endpoint {
     }
 }
 
-pub(crate) async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret: &[u8]) -> Result<()> {
+/// Stores a new endpoint with its signing secret, sealed by the caller.
+pub async fn insert(tx: &mut TenantTx, endpoint: &Endpoint, sealed_secret: &[u8]) -> Result<()> {
     const SQL: &str = "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, secret,
             enabled, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
@@ -72,7 +73,8 @@ pub async fn get_endpoint(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<En
     row.map(Into::into).ok_or(Error::NotFound("webhook endpoint"))
 }
 
-pub(crate) async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Endpoint>> {
+/// One page of the tenant's endpoints, oldest first.
+pub async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Endpoint>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
     );
@@ -105,7 +107,8 @@ pub async fn endpoints_for_event(
     Ok(rows.into_iter().map(Endpoint::from).filter(|e| only.is_some() || e.wants(event_type)).collect())
 }
 
-pub(crate) async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()> {
+/// Writes an endpoint's URL, description, filters and enabled state back.
+pub async fn update(tx: &mut TenantTx, endpoint: &Endpoint) -> Result<()> {
     const SQL: &str =
         "UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6,
             disabled_reason = $7, updated_at = $8
@@ -134,7 +137,8 @@ pub async fn disable(tx: &mut TenantTx, id: WebhookEndpointId, reason: &str) -> 
     update(tx, &endpoint).await
 }
 
-pub(crate) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<()> {
+/// Deletes an endpoint with its delivery log (`NotFound` when it is not the tenant's).
+pub async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<()> {
     let tenant = tx.tenant_id();
     let done =
         execute!(tx.conn(), "DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2", tenant, id)?;
@@ -145,7 +149,7 @@ pub(crate) async fn delete(tx: &mut TenantTx, id: WebhookEndpointId) -> Result<(
 }
 
 /// Makes `new` the signing secret; the current one keeps signing until `grace_until`.
-pub(crate) async fn rotate_secret(
+pub async fn rotate_secret(
     tx: &mut TenantTx,
     id: WebhookEndpointId,
     sealed_new: &[u8],
@@ -222,7 +226,8 @@ pub async fn record_delivery(tx: &mut TenantTx, delivery: &Delivery) -> Result<(
     Ok(())
 }
 
-pub(crate) async fn deliveries(
+/// One page of an endpoint's delivery attempts, newest first.
+pub async fn deliveries(
     tx: &mut TenantTx,
     endpoint: WebhookEndpointId,
     page: &PageRequest,
