@@ -96,9 +96,9 @@ async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16
     let text = |key: &str| event.data[key].as_str().unwrap_or_default().to_owned();
     let mut mails = Vec::new();
     if event.type_ == catalog::UserRegistered::TYPE {
-        let page = crate::http::pagination::PageRequest::parse(&crate::http::pagination::PageQuery {
+        let page = ils_kernel::page::PageRequest::parse(&ils_kernel::page::PageQuery {
             cursor: None,
-            limit: Some(crate::http::pagination::MAX_LIMIT),
+            limit: Some(ils_kernel::page::MAX_LIMIT),
         })?;
         let members = ils_tenancy::users::list_members(tx, Some(MembershipStatus::Active), &page).await?;
         for admin in members.items.iter().filter(|m| m.role == Role::CompanyAdmin) {
