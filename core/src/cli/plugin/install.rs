@@ -12,9 +12,8 @@ use ils_core::plugins::catalogue;
 use ils_core::plugins::invoke::{Call, Reply};
 use ils_core::tenants::{Plan, Slug};
 use ils_host_api::Caller;
-
-use super::CliError;
-use super::build::{self, LocalHost};
+use ils_plugin_cli::CliError;
+use ils_plugin_cli::build::{self, LocalHost};
 
 /// `ils plugin install`.
 #[derive(Debug, Args)]

@@ -51,11 +51,11 @@ pub const DEFAULT_TENANT: &str = "test-tenant";
 /// A scenario file, parsed and checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
-    /// Its name.
+    /// What the runner calls it: `name` in the file, else the file's stem.
     pub name: String,
-    /// The file it came from.
+    /// The file it came from, named in every message about the scenario.
     pub file: PathBuf,
-    /// The tenant it runs for.
+    /// The tenant it runs for: a UUID, or a name the runner turns into a stable one.
     pub tenant: String,
     /// The tenant's configuration before the first step.
     pub config: Option<Value>,
@@ -70,9 +70,9 @@ pub struct Scenario {
 /// One step: what it does, then what it expects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// Given, or derived from the action.
+    /// Shown in the runner's output: given, else [`Action::describe`].
     pub name: String,
-    /// What it does.
+    /// The one thing the step does before its checks.
     pub action: Action,
     /// What it checks afterwards.
     pub expect: Expect,
@@ -94,13 +94,13 @@ pub enum Action {
     },
     /// Calls one of the plugin's routes.
     Request {
-        /// Method.
+        /// The method, the first word of `request = "METHOD PATH"`.
         method: http::Method,
         /// Path (and query) relative to the plugin's mount point.
         path: String,
-        /// Headers.
+        /// Request headers, names lowercased; a `json` body adds `content-type: application/json`.
         headers: Vec<(String, String)>,
-        /// Body.
+        /// The request body: `json` serialised, or `body` as text, or empty.
         body: Vec<u8>,
         /// The signed-in user: id and roles.
         caller: Option<(String, Vec<String>)>,
@@ -119,7 +119,7 @@ pub enum Action {
         /// Secrets to set.
         secrets: BTreeMap<String, String>,
     },
-    /// Only checks.
+    /// Does nothing, so the step only checks kv (`expect_kv`, `expect_kv_missing`).
     Check,
 }
 
@@ -134,7 +134,7 @@ pub struct Expect {
     pub body_contains: Option<String>,
     /// The call fails with this in its message (events and jobs; empty: any failure).
     pub error: Option<String>,
-    /// kv values afterwards.
+    /// kv values afterwards, compared as UTF-8 text (a TOML number or boolean as written).
     pub kv: BTreeMap<String, String>,
     /// kv keys that must not exist afterwards.
     pub kv_missing: Vec<String>,

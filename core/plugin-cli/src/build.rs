@@ -3,7 +3,7 @@
 //! 1. `ils-plugin.toml` must be a valid manifest for an `ils:platform` this host runs.
 //! 2. `cargo build --target wasm32-wasip2 --profile plugin --lib` in the crate (the target is
 //!    added with rustup when missing); `cargo metadata` says where the `.wasm` lands, so
-//!    `CARGO_TARGET_DIR` and workspaces are honoured (and see [`Output`] for a shared one).
+//!    `CARGO_TARGET_DIR` and workspaces are honoured (`Output`, in the source, explains a shared one).
 //! 3. The real [`PluginHost`] installs the component with the manifest: an import the manifest
 //!    does not declare, or a platform the host does not run, fails the build.
 //! 4. The package directory (`ils-plugin.toml` + `plugin.wasm`) is written and installed into a
@@ -19,14 +19,14 @@ use ils_registry::store::{COMPONENT_FILE, MANIFEST_FILE};
 use ils_registry::{Digest, Manifest, Registry};
 use serde::Deserialize;
 
-use super::CliError;
+use crate::CliError;
 
 /// The target plugins are built for.
 pub const WASM_TARGET: &str = "wasm32-wasip2";
 /// The cargo profile plugins are built with (the generated crate defines it).
 pub const PROFILE: &str = "plugin";
 
-/// `ils plugin build`.
+/// What `ils plugin build` takes (the command's own help is on its variant in `ils-core`'s tree).
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// The plugin crate: the directory holding Cargo.toml and ils-plugin.toml.
@@ -37,7 +37,7 @@ pub struct BuildArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Runs `ils plugin build`.
+/// Runs `ils plugin build`: [`build`], then prints the summary and where the package is.
 #[allow(clippy::print_stdout)]
 pub async fn run(args: BuildArgs) -> Result<(), CliError> {
     let local = LocalHost::new()?;
@@ -50,13 +50,13 @@ pub async fn run(args: BuildArgs) -> Result<(), CliError> {
 /// A built, checked and packaged plugin.
 #[derive(Debug)]
 pub struct Built {
-    /// The crate directory (absolute).
+    /// The crate directory, canonical, so scenario paths can be shown relative to it.
     pub crate_dir: PathBuf,
-    /// The checked manifest.
+    /// The manifest, checked for a platform this host runs.
     pub manifest: Manifest,
-    /// The component's bytes.
+    /// The component's bytes, as written to the package's `plugin.wasm`.
     pub component: Vec<u8>,
-    /// The package directory written.
+    /// Where `ils-plugin.toml` and `plugin.wasm` were written: what `ils plugin install` takes.
     pub package_dir: PathBuf,
     /// What the host made of it (platform, SDK stamp).
     pub installed: PluginVersion,

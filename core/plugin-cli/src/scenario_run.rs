@@ -1,4 +1,4 @@
-//! `ils plugin test [PATH]`: builds the plugin, then runs its scenarios ([`super::scenario`])
+//! `ils plugin test [PATH]`: builds the plugin, then runs its scenarios ([`crate::scenario`])
 //! through the real plugin host, printing each step like a test runner.
 //!
 //! Each scenario gets fresh in-memory services and a host sharing one engine and one compile
@@ -16,16 +16,16 @@ use serde_json::Value;
 use tracing::instrument::WithSubscriber as _;
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
-use super::CliError;
-use super::build::{self, Built, LocalHost};
-use super::scenario::{Action, Expect, Scenario, Step};
+use crate::CliError;
+use crate::build::{self, Built, LocalHost};
+use crate::scenario::{Action, Expect, Scenario, Step};
 
 /// Where scenarios live in a plugin crate.
 pub const SCENARIO_DIR: &str = "tests/host";
 /// Response bodies shown in a failure are cut to this many bytes.
 const SHOWN_BODY: usize = 400;
 
-/// `ils plugin test`.
+/// What `ils plugin test` takes (the command's own help is on its variant in `ils-core`'s tree).
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// The plugin crate: the directory holding Cargo.toml and ils-plugin.toml.
@@ -39,7 +39,8 @@ pub struct TestArgs {
     pub show_logs: bool,
 }
 
-/// Runs `ils plugin test`.
+/// Runs `ils plugin test`: checks the scenario files before the build, then runs each scenario;
+/// a failed step is an [`EXIT_FAILED`](crate::EXIT_FAILED) error.
 #[allow(clippy::print_stdout)]
 pub async fn run(args: TestArgs) -> Result<(), CliError> {
     // Scenario mistakes show before a possibly long build.

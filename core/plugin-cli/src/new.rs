@@ -13,9 +13,9 @@ use clap::Args;
 use ils_host_api::PluginHost;
 use ils_registry::PluginId;
 
-use super::CliError;
+use crate::CliError;
 
-/// `ils plugin new`.
+/// What `ils plugin new` takes (the command's own help is on its variant in `ils-core`'s tree).
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// The plugin's id, also its crate name: 2–63 lowercase letters, digits and single dashes,
@@ -31,7 +31,7 @@ pub struct NewArgs {
 }
 
 /// The SDK beside this crate in the checkout `ils` was built from.
-const DEFAULT_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugin-sdk");
+const DEFAULT_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugin-sdk");
 
 /// The generated crate's files: (path inside the crate, template).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -90,7 +90,7 @@ fn capitalise(word: &str) -> String {
     }
 }
 
-/// Runs `ils plugin new`.
+/// Runs `ils plugin new`: writes the crate, seeds its `Cargo.lock`, and prints the next steps.
 #[allow(clippy::print_stdout)]
 pub fn run(args: NewArgs) -> Result<(), CliError> {
     let names = Names::parse(&args.name)?;
@@ -232,7 +232,7 @@ mod tests {
     fn bad_names_are_refused_with_the_rule() {
         for bad in ["Demo", "a", "x-", "a--b", "a_b", "9lives", "../evil"] {
             let err = Names::parse(bad).unwrap_err();
-            assert_eq!(err.code, super::super::EXIT_USAGE);
+            assert_eq!(err.code, crate::EXIT_USAGE);
             assert!(err.message.contains("lowercase letters"), "{bad}: {err}");
         }
         assert!(Names::parse("test").unwrap_err().message.contains("keyword"));
