@@ -44,7 +44,7 @@ pub fn read_action(event_type: &str) -> Option<Action> {
 
 pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
 
-pub use crate::orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
+pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 
 pub use ils_stock::events::{
     GoodsReceived, PurchaseOrderStatusChanged, ReceivedLine, StockCountFinalised, StockLow,

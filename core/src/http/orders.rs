@@ -16,14 +16,14 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
 use crate::ids::{OrderId, PatientId, PrescriptionId};
-use crate::orders;
-use crate::orders::status::OrderStatus;
-use crate::orders::store::{self, Filter};
-use crate::orders::{
+use crate::state::AppState;
+use ils_orders as orders;
+use ils_orders::status::OrderStatus;
+use ils_orders::store::{self, Filter};
+use ils_orders::{
     Centration, Coating, FrameOrder, LensOrder, LensType, Material, Money, Order, OrderReason, PlaceOrder,
     Priority, Station, StationMove, TimelineEntry, Transition,
 };
-use crate::state::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -104,7 +104,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(crate::clinical::prescriptions::routes::router())
         .merge(crate::clinical::examinations::routes::router())
         .merge(super::orders::router())
-        .merge(crate::orders::accounts::router())
+        .merge(super::accounts::router())
         .merge(crate::stock::router())
         .merge(super::plugins::router())
         .merge(crate::plugins::devices::router())
