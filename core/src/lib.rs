@@ -31,7 +31,6 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
-pub mod orders;
 pub mod outbound;
 pub mod plugins;
 pub mod server;
@@ -41,6 +40,7 @@ pub mod state;
 // imports those crates directly, so nothing here is imported from inside.
 pub use ils_clinical as clinical;
 pub use ils_kernel::{audit, error, input};
+pub use ils_orders as orders;
 pub use ils_stock as stock;
 pub use ils_storage as db;
 pub use ils_storage::ids;

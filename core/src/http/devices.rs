@@ -10,20 +10,20 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::{self, Event};
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::clinical::examinations::{self, Examination, MeasuredEye, RecordRefraction};
-use crate::clinical::rx::{Axis, Power};
-use crate::error::{Error, Result};
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::ids::OrderId;
 use crate::plugins::catalogue;
 use crate::plugins::invoke::{Call, MeasurementView, Reply};
 use crate::state::AppState;
+use ils_clinical::examinations::{self, Examination, MeasuredEye, RecordRefraction};
+use ils_clinical::rx::{Axis, Power};
+use ils_kernel::audit::{self, Event};
+use ils_kernel::error::{Error, Result};
+use ils_kernel::permissions::Action;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::OrderId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(decode)).routes(routes!(send_job)).routes(routes!(read_refraction))
@@ -136,7 +136,7 @@ async fn decode(
 async fn decode_with(
     state: &AppState,
     principal: &Principal,
-    ctx: &crate::auth::TenantCtx,
+    ctx: &ils_kernel::TenantCtx,
     plugin: &str,
     device: String,
     data: Vec<u8>,
@@ -192,9 +192,9 @@ async fn send_job(
         return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use.").into());
     }
     let plugin = driver_id(&req.plugin)?;
-    let device = crate::input::required_text("device", &req.device, 100)?;
+    let device = ils_kernel::input::required_text("device", &req.device, 100)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
-    let order = crate::orders::store::get(&mut tx, order_id).await?;
+    let order = ils_orders::store::get(&mut tx, order_id).await?;
     tx.commit().await?;
     let job = serde_json::to_string(&order).map_err(|e| Error::Internal(e.to_string()))?;
     let caller = crate::http::plugins::caller(&principal, &ctx);
@@ -237,7 +237,7 @@ pub struct ReadingInput {
 /// (sphere, cylinder, axis and add per eye; checked like one typed in). The examination stays a
 /// draft for the optometrist to check and finalise.
 #[utoipa::path(post, path = "/examinations/{examination_id}/device-readings", tag = "plugins", security(("bearer" = [])),
-    params(("examination_id" = crate::ids::ExaminationId, Path, description = "The examination")),
+    params(("examination_id" = ils_storage::ids::ExaminationId, Path, description = "The examination")),
     request_body = ReadingInput,
     responses((status = 200, description = "The examination with the refraction", body = Examination),
               (status = 403, description = "Not allowed to record examinations", body = Problem),
@@ -248,7 +248,7 @@ pub struct ReadingInput {
 async fn read_refraction(
     State(state): State<AppState>,
     principal: Principal,
-    ApiPath(id): ApiPath<crate::ids::ExaminationId>,
+    ApiPath(id): ApiPath<ils_storage::ids::ExaminationId>,
     ApiJson(req): ApiJson<ReadingInput>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
@@ -266,7 +266,7 @@ async fn read_refraction(
     let source = serde_json::json!({ "plugin": plugin, "device": req.device });
     let cmd = RecordRefraction { examination_id: id, right, left, source };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let steps = crate::tenants::settings(uow.tx()).await?.rx_steps.into();
+    let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
     let exam = examinations::record_refraction(&mut uow, cmd, steps).await?;
     uow.commit().await?;
     Ok(Json(exam))

@@ -1,6 +1,7 @@
 //! Shared HTTP pieces: request extractors, problem+json errors, metrics, health checks and
 //! cursor pages. The application that mounts the routes is [`crate::router`].
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod clinical;

@@ -8,22 +8,22 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Principal;
-use crate::auth::permissions::Action;
-use crate::error::Result;
-use crate::events::UnitOfWork;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::{ApiResult, Problem};
-use crate::ids::{OrderId, PatientId, PrescriptionId};
-use crate::orders;
-use crate::orders::status::OrderStatus;
-use crate::orders::store::{self, Filter};
-use crate::orders::{
+use crate::state::AppState;
+use ils_kernel::error::Result;
+use ils_kernel::permissions::Action;
+use ils_orders as orders;
+use ils_orders::status::OrderStatus;
+use ils_orders::store::{self, Filter};
+use ils_orders::{
     Centration, Coating, FrameOrder, LensOrder, LensType, Material, Money, Order, OrderReason, PlaceOrder,
     Priority, Station, StationMove, TimelineEntry, Transition,
 };
-use crate::state::AppState;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId};
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

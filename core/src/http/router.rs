@@ -104,7 +104,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::clinical::prescriptions::router())
         .merge(super::clinical::examinations::router())
         .merge(super::orders::router())
-        .merge(crate::orders::accounts::router())
+        .merge(super::accounts::router())
         .merge(super::stock::router())
         .merge(super::plugins::router())
         .merge(super::devices::router())

@@ -14,16 +14,16 @@ use ils_host_api::services::{
 use serde_json::Value;
 
 use super::store;
-use crate::audit::{self, ActorKind, AuditCtx, Event};
-use crate::auth::TenantCtx;
-use crate::auth::permissions::Role;
-use crate::auth::secrets::Sealer;
-use crate::db::{Db, TenantTx, query};
-use crate::error::Error;
-use crate::events::UnitOfWork;
-use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
-use crate::orders::Routing;
-use crate::orders::status::OrderStatus as CoreStatus;
+use ils_kernel::TenantCtx;
+use ils_kernel::audit::{self, ActorKind, AuditCtx, Event};
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Role;
+use ils_kernel::secrets::Sealer;
+use ils_orders::Routing;
+use ils_orders::status::OrderStatus as CoreStatus;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
+use ils_storage::{Db, TenantTx, query};
 
 /// Every service, over `db`.
 pub(crate) fn host_services(db: Db, sealer: Sealer) -> HostServices {
@@ -165,7 +165,7 @@ impl EventSink for DbServices {
     async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()> {
         let type_ = event_type(&event.kind)?;
         let mut tx = self.tx(scope).await?;
-        let done = crate::events::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| ());
+        let done = ils_outbox::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| ());
         self.finish(tx, done).await
     }
 }
@@ -194,7 +194,7 @@ fn status_from_host(s: OrderStatus) -> CoreStatus {
     }
 }
 
-fn order_to_host(tenant: TenantId, o: &crate::orders::Order) -> Order {
+fn order_to_host(tenant: TenantId, o: &ils_orders::Order) -> Order {
     let other = o.counterpart.as_ref().map(|c| c.tenant_id).unwrap_or(tenant);
     let (practice, lab) = match o.routing {
         Routing::InHouse => (tenant, tenant),
@@ -226,7 +226,7 @@ impl OrdersService for DbServices {
     async fn get(&self, scope: &Scope, order: &str) -> ServiceResult<Order> {
         let tenant = tenant_of(scope);
         let mut tx = self.tx(scope).await?;
-        let found = crate::orders::store::get(&mut tx, id::<OrderId>(order)?).await;
+        let found = ils_orders::store::get(&mut tx, id::<OrderId>(order)?).await;
         Ok(order_to_host(tenant, &self.finish(tx, found).await?))
     }
 
@@ -239,7 +239,7 @@ impl OrdersService for DbServices {
         let tenant = tenant_of(scope);
         let mut tx = self.tx(scope).await?;
         let limit = i64::try_from(limit.min(500)).unwrap_or(500);
-        let found = crate::orders::store::newest(&mut tx, status.map(status_from_host), limit).await;
+        let found = ils_orders::store::newest(&mut tx, status.map(status_from_host), limit).await;
         Ok(self.finish(tx, found).await?.iter().map(|o| order_to_host(tenant, o)).collect())
     }
 
@@ -248,7 +248,7 @@ impl OrdersService for DbServices {
         let order = id::<OrderId>(order)?;
         let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
         let note = format!("[{}] {note}", scope.plugin);
-        let done = crate::orders::annotate(&mut uow, order, &note).await;
+        let done = ils_orders::annotate(&mut uow, order, &note).await;
         self.finish(uow.into_tx(), done).await
     }
 
@@ -262,7 +262,7 @@ impl OrdersService for DbServices {
         let tenant = tenant_of(scope);
         let order = id::<OrderId>(order)?;
         let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
-        let req = crate::orders::Transition {
+        let req = ils_orders::Transition {
             to: status_from_host(to),
             note: Some(format!("[{}] {reason}", scope.plugin)),
             quality_issue: (to == OrderStatus::InProduction)
@@ -270,13 +270,13 @@ impl OrdersService for DbServices {
                 .filter(|r| !r.is_empty()),
             station: None,
         };
-        let moved = crate::orders::transition(&mut uow, order, req).await;
+        let moved = ils_orders::transition(&mut uow, order, req).await;
         Ok(order_to_host(tenant, &self.finish(uow.into_tx(), moved).await?))
     }
 }
 
 /// One eye as plugins see it: the exact powers (stored in minus-cylinder form), no prism.
-fn eye_to_host(eye: &crate::clinical::rx::EyeRx) -> Eye {
+fn eye_to_host(eye: &ils_clinical::rx::EyeRx) -> Eye {
     Eye {
         sphere: eye.sphere(),
         cylinder: eye.cylinder().map(|(c, _)| c),
@@ -291,7 +291,7 @@ impl ClinicalReader for DbServices {
         let patient = id::<PatientId>(patient)?;
         let mut tx = self.tx(scope).await?;
         let read = async {
-            let p = crate::clinical::patients::get_active(&mut tx, patient).await?;
+            let p = ils_clinical::patients::get_active(&mut tx, patient).await?;
             let event = Event::new("patient.read", "patient", p.id).changes(
                 serde_json::json!({ "plugin": scope.plugin.as_str(), "version": scope.version.to_string() }),
             );
@@ -313,7 +313,7 @@ impl ClinicalReader for DbServices {
         let rx = id::<PrescriptionId>(rx)?;
         let mut tx = self.tx(scope).await?;
         let read = async {
-            let p = crate::clinical::prescriptions::get(&mut tx, rx).await?;
+            let p = ils_clinical::prescriptions::get(&mut tx, rx).await?;
             let event = Event::new("prescription.read", "prescription", p.id).changes(serde_json::json!({
                 "patient_id": p.patient_id, "plugin": scope.plugin.as_str(), "version": scope.version.to_string()
             }));
@@ -335,9 +335,9 @@ impl ClinicalReader for DbServices {
 
 #[derive(sqlx::FromRow)]
 struct LevelRow {
-    item_id: crate::ids::ItemId,
+    item_id: ils_storage::ids::ItemId,
     sku: String,
-    location_id: crate::ids::LocationId,
+    location_id: ils_storage::ids::LocationId,
     quantity: i64,
 }
 

@@ -5,12 +5,12 @@
 use super::status::{OrderStatus, Side, TransitionError};
 use super::store::{self, Change};
 use super::{Order, Routing, Station, events};
-use crate::audit::Event;
-use crate::auth::TenantCtx;
-use crate::auth::permissions::Role;
-use crate::error::{Error, Result};
-use crate::events::UnitOfWork;
-use crate::ids::OrderId;
+use ils_kernel::TenantCtx;
+use ils_kernel::audit::Event;
+use ils_kernel::permissions::Role;
+use ils_kernel::{Error, Result};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::OrderId;
 
 /// A move in an order's lifecycle.
 #[derive(Clone, Debug)]
@@ -43,8 +43,9 @@ fn acting_role(ctx: &TenantCtx) -> Role {
 /// exist are conflicts (`invalid_transition`); moves of the other side (practice or lab) are
 /// refused (`not_your_transition`, `made_by_lab`, `practice_move`).
 pub async fn transition(uow: &mut UnitOfWork, id: OrderId, req: Transition) -> Result<Order> {
-    let note = crate::input::optional_text("note", req.note.as_deref(), 2_000)?;
-    let quality_issue = crate::input::optional_text("quality_issue", req.quality_issue.as_deref(), 2_000)?;
+    let note = ils_kernel::input::optional_text("note", req.note.as_deref(), 2_000)?;
+    let quality_issue =
+        ils_kernel::input::optional_text("quality_issue", req.quality_issue.as_deref(), 2_000)?;
     let order = store::get(uow.tx(), id).await?;
     let from = order.status;
     from.transition(req.to, acting_role(uow.ctx()), order.held_from, quality_issue.as_deref()).map_err(
@@ -104,7 +105,7 @@ pub async fn transition(uow: &mut UnitOfWork, id: OrderId, req: Transition) -> R
 
 /// Moves a job in production to another station (lab staff).
 pub async fn move_station(uow: &mut UnitOfWork, id: OrderId, req: StationMove) -> Result<Order> {
-    let note = crate::input::optional_text("note", req.note.as_deref(), 2_000)?;
+    let note = ils_kernel::input::optional_text("note", req.note.as_deref(), 2_000)?;
     let order = store::get(uow.tx(), id).await?;
     if order.routing == Routing::ToLab {
         let lab = order.counterpart.as_ref().map_or("the lab", |c| c.name.as_str());
@@ -138,7 +139,7 @@ pub async fn move_station(uow: &mut UnitOfWork, id: OrderId, req: StationMove) -
 
 /// Adds a note to an order's timeline without moving it (plugins annotate orders this way).
 pub async fn annotate(uow: &mut UnitOfWork, id: OrderId, note: &str) -> Result<()> {
-    let note = crate::input::required_text("note", note, 2_000)?;
+    let note = ils_kernel::input::required_text("note", note, 2_000)?;
     let order = store::get(uow.tx(), id).await?;
     let change = Change {
         from: Some(order.status),

@@ -5,12 +5,12 @@ use super::store::{self, NewOrder};
 use super::{
     Coating, Counterpart, LensType, Material, Money, Order, OrderReason, Priority, Routing, accounts, events,
 };
-use crate::audit::Event;
-use crate::clinical::prescriptions::{self, RxKind, StoredEyes};
-use crate::error::{Error, Result};
-use crate::events::UnitOfWork;
-use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId};
-use crate::input::tenths_of_mm;
+use ils_clinical::prescriptions::{self, RxKind, StoredEyes};
+use ils_kernel::audit::Event;
+use ils_kernel::input::tenths_of_mm;
+use ils_kernel::{Error, Result};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId};
 
 /// The lenses asked for, as the caller gave them (checked by [`place`]).
 #[derive(Clone, Debug)]
@@ -127,8 +127,8 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     if let Some(dup) = coatings.iter().enumerate().find(|(i, c)| coatings[..*i].contains(c)) {
         return Err(Error::invalid_field("lens.coatings", format!("{} is listed twice", dup.1)));
     }
-    let tint = crate::input::optional_text("lens.tint", req.lens.tint.as_deref(), 60)?;
-    let frame = crate::input::required_text("frame.description", &req.frame.description, 200)?;
+    let tint = ils_kernel::input::optional_text("lens.tint", req.lens.tint.as_deref(), 60)?;
+    let frame = ils_kernel::input::required_text("frame.description", &req.frame.description, 200)?;
     let boxing = (
         tenths_of_mm("frame.a_mm", req.frame.a_mm, 30.0..=80.0)?,
         tenths_of_mm("frame.b_mm", req.frame.b_mm, 15.0..=70.0)?,
@@ -148,16 +148,16 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
             format!("{} lenses need fitting heights for both eyes", req.lens.lens_type),
         ));
     }
-    let due_on = crate::clinical::parse_date("due_on", &req.due_on)?;
-    let today = crate::clinical::today();
+    let due_on = ils_clinical::parse_date("due_on", &req.due_on)?;
+    let today = ils_clinical::today();
     if due_on < today {
         return Err(Error::invalid_field("due_on", "is in the past"));
     }
     let price = req.price.checked("price")?;
-    let notes = crate::input::optional_text("notes", req.notes.as_deref(), 2_000)?.unwrap_or_default();
+    let notes = ils_kernel::input::optional_text("notes", req.notes.as_deref(), 2_000)?.unwrap_or_default();
 
     let tx = uow.tx();
-    let patient = crate::clinical::patients::get_active(tx, req.patient_id)
+    let patient = ils_clinical::patients::get_active(tx, req.patient_id)
         .await
         .map_err(not_found_as_invalid("patient_id", "active patient"))?;
     let rx = prescriptions::get(tx, req.prescription_id)
@@ -172,7 +172,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
             "is a contact lens specification, not for spectacles",
         ));
     }
-    let view = rx.view(crate::clinical::rx::CylinderForm::Minus, today);
+    let view = rx.view(ils_clinical::rx::CylinderForm::Minus, today);
     if reason == OrderReason::New && view.restricted_for_sale {
         return Err(Error::invalid_field(
             "prescription_id",
@@ -279,7 +279,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
 /// The lab account an order goes through: the one named, or for a remake, return or non-adapt
 /// the original's lab (naming another is refused); none for a job made in house.
 async fn lab_account(
-    tx: &mut crate::db::TenantTx,
+    tx: &mut ils_storage::TenantTx,
     lab: Option<&str>,
     original: Option<&Order>,
 ) -> Result<Option<accounts::LabAccount>> {

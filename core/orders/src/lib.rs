@@ -1,24 +1,50 @@
+//! # ILS lab orders
+//!
 //! Lab orders (spectacle jobs) and their production: what is ordered, the lifecycle as an explicit
-//! state machine ([`status`]), a timeline row for every change, and the production queue.
+//! state machine ([`status`]), a timeline row for every change, and the production queue; and the
+//! lab [`accounts`] through which a practice sends jobs to another tenant's lab.
 //!
 //! An order carries a copy of the prescription it is made to, so lab staff work from the order
 //! without reading the patient's record, and a newer prescription never changes a job already in
 //! production. Remakes, returns and non-adapts are new orders linked to the original.
+//!
+//! The services ([`place`], [`transition`], [`move_station`], [`annotate`], and
+//! [`accounts::open`]/[`accounts::close`]) take a command of plain values and a
+//! [`UnitOfWork`](ils_outbox::UnitOfWork): they write the rows, the audit entries and the
+//! [`events`] through the unit, and the caller commits. Reads ([`store`], [`accounts::list`])
+//! take the tenant's transaction. The crate knows no HTTP: the API's handlers live in `ils-core`.
+//!
+//! ```
+//! use ils_orders::status::OrderStatus;
+//! use ils_orders::{LensType, Money, Order};
+//! use ils_kernel::permissions::Role;
+//! use jiff::civil::date;
+//!
+//! // Lab staff start production; a practice's dispenser may not.
+//! assert!(OrderStatus::Pending.transition(OrderStatus::InProduction, Role::LabTech, None, None).is_ok());
+//! assert!(OrderStatus::Pending.transition(OrderStatus::InProduction, Role::Dispenser, None, None).is_err());
+//! // A job due yesterday and still in production is overdue.
+//! assert!(Order::is_overdue(OrderStatus::InProduction, date(2026, 11, 20), date(2026, 11, 21)));
+//! assert!(LensType::Progressive.is_multifocal());
+//! let price = Money { amount_minor: 12950, currency: "gbp".into() }.checked("price")?;
+//! assert_eq!(price.currency, "GBP");
+//! # Ok::<(), ils_kernel::Error>(())
+//! ```
 
 pub mod accounts;
 pub mod events;
 mod moves;
 mod place;
 pub mod status;
-pub(crate) mod store;
+pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clinical::prescriptions::EyeView;
-use crate::db::text_enum;
-use crate::db::types::Timestamp;
-use crate::error::{Error, Result};
-use crate::ids::{OrderId, PatientId, PrescriptionId, TimelineEntryId, UserId};
+use ils_clinical::prescriptions::EyeView;
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
+use ils_storage::text_enum;
+use ils_storage::types::Timestamp;
 use status::OrderStatus;
 
 pub use moves::{StationMove, Transition, annotate, move_station, transition};
@@ -156,10 +182,11 @@ text_enum! {
 }
 
 /// The other tenant's copy of a job sent from a practice to a lab.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counterpart {
     /// The other tenant (the lab, or the practice).
-    pub tenant_id: crate::ids::TenantId,
+    pub tenant_id: TenantId,
     /// Its name.
     pub name: String,
     /// Its copy of the order.
@@ -169,7 +196,8 @@ pub struct Counterpart {
 }
 
 /// An amount of money in minor units (pence, cents) and its ISO 4217 currency.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// Amount in minor units, e.g. `12950` for £129.50.
@@ -184,14 +212,17 @@ impl Money {
         if self.amount_minor < 0 {
             return Err(Error::invalid_field(&format!("{field}.amount_minor"), "must not be negative"));
         }
-        let currency =
-            crate::input::currency_code(&format!("{field}.currency"), &self.currency.to_ascii_uppercase())?;
+        let currency = ils_kernel::input::currency_code(
+            &format!("{field}.currency"),
+            &self.currency.to_ascii_uppercase(),
+        )?;
         Ok(Money { amount_minor: self.amount_minor, currency })
     }
 }
 
 /// The lenses ordered.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lens {
     /// Design.
     #[serde(rename = "type")]
@@ -207,7 +238,8 @@ pub struct Lens {
 }
 
 /// The frame the lenses go into.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Frame {
     /// Brand, model, colour and size as written on the frame.
     pub description: String,
@@ -220,7 +252,8 @@ pub struct Frame {
 }
 
 /// Centration measurements taken at dispensing.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measurements {
     /// Right monocular PD, mm.
     pub pd_right_mm: f64,
@@ -233,7 +266,8 @@ pub struct Measurements {
 }
 
 /// The prescription a job is made to, minus-cylinder form.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderRx {
     /// Right eye.
     pub right: EyeView,
@@ -242,7 +276,8 @@ pub struct OrderRx {
 }
 
 /// A lab order as the API shows it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     /// Id.
     pub id: OrderId,
@@ -271,7 +306,7 @@ pub struct Order {
     /// Measurements.
     pub measurements: Measurements,
     /// Due at the practice (YYYY-MM-DD).
-    #[schema(value_type = String, format = Date)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub due_on: jiff::civil::Date,
     /// Priority.
     pub priority: Priority,
@@ -312,7 +347,8 @@ impl Order {
 }
 
 /// One row of an order's timeline: a status or station change.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     /// Id (time-ordered).
     pub id: TimelineEntryId,
@@ -329,7 +365,7 @@ pub struct TimelineEntry {
     /// The quality issue found, for a failed check.
     pub quality_issue: Option<String>,
     /// Who: `user` or `api_key`.
-    pub actor_kind: crate::audit::ActorKind,
+    pub actor_kind: ils_kernel::audit::ActorKind,
     /// The user or API key.
     pub actor_id: Option<uuid::Uuid>,
     /// When.
@@ -339,7 +375,7 @@ pub struct TimelineEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::tenths_of_mm;
+    use ils_kernel::input::tenths_of_mm;
 
     #[test]
     fn overdue_means_late_and_not_yet_shipped() {

@@ -1,13 +1,14 @@
 //! The events orders emit. Their payloads are part of the OpenAPI document and of
-//! `docs/events.md`; a change that is not additive bumps the version.
+//! `docs/events.md`; a change that is not additive bumps the version. [`EVENTS`] lists them for
+//! the host's catalogue.
 
 use serde::Serialize;
 
 use super::status::OrderStatus;
 use super::{OrderReason, Priority, Station};
-use crate::auth::permissions::Action;
-use crate::events::DomainEvent;
-use crate::ids::{OrderId, PatientId, PrescriptionId};
+use ils_kernel::permissions::Action;
+use ils_outbox::DomainEvent;
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId};
 
 /// A lab order was placed (a new job, or a remake, return or non-adapt of an earlier one).
 #[derive(Clone, Debug, Serialize)]
@@ -75,3 +76,11 @@ impl DomainEvent for OrderStationChanged {
     const TYPE: &'static str = "order.station_changed";
     const READ: Action = Action::OrdersRead;
 }
+
+/// Every event type this crate emits with the permission needed to read it, in the order the
+/// host's catalogue lists them.
+pub const EVENTS: &[(&str, Action)] = &[
+    (OrderCreated::TYPE, OrderCreated::READ),
+    (OrderStatusChanged::TYPE, OrderStatusChanged::READ),
+    (OrderStationChanged::TYPE, OrderStationChanged::READ),
+];

@@ -1,16 +1,19 @@
+//! The order store: the SQL for lab orders and their timelines (insert, read, list, the production
+//! queue, and guarded status/station changes). Services call it through their unit of work.
+
 use super::status::OrderStatus;
 use super::{
     Coating, Counterpart, Frame, Lens, LensType, Material, Measurements, Money, Order, OrderReason, OrderRx,
     Priority, Routing, Station, TimelineEntry,
 };
-use crate::audit::{ActorKind, AuditCtx};
-use crate::clinical::prescriptions::StoredEyes;
-use crate::clinical::rx::CylinderForm;
-use crate::db::types::Timestamp;
-use crate::db::{TenantTx, execute, on_conn};
-use crate::error::{Error, Result};
-use crate::http::pagination::{Page, PageRequest};
-use crate::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
+use ils_clinical::prescriptions::StoredEyes;
+use ils_clinical::rx::CylinderForm;
+use ils_kernel::audit::{ActorKind, AuditCtx};
+use ils_kernel::page::{Page, PageRequest};
+use ils_kernel::{Error, Result};
+use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, on_conn};
 
 /// A checked new order, ready to store.
 #[derive(Clone, Debug)]
@@ -180,7 +183,7 @@ impl Row {
 }
 
 fn orders(rows: Vec<Row>) -> Result<Vec<Order>> {
-    let today = crate::clinical::today();
+    let today = ils_clinical::today();
     rows.into_iter().map(|r| r.into_order(today)).collect()
 }
 
@@ -263,7 +266,7 @@ pub async fn get(tx: &mut TenantTx, id: OrderId) -> Result<Order> {
         .bind(id)
         .fetch_optional(&mut **c)
         .await)?;
-    row.ok_or(Error::NotFound("order"))?.into_order(crate::clinical::today())
+    row.ok_or(Error::NotFound("order"))?.into_order(ils_clinical::today())
 }
 
 /// Which orders to list; every given filter must match.

@@ -7,8 +7,8 @@
 //! starts, and confirm receipt (`shipped → completed`); lab staff (lab technician, engineer) move
 //! production, hold and resume; company admins may do everything a transition allows.
 
-use crate::auth::permissions::Role;
-use crate::db::text_enum;
+use ils_kernel::permissions::Role;
+use ils_storage::text_enum;
 
 text_enum! {
     /// Where an order is in its lifecycle.
