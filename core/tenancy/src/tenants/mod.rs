@@ -151,24 +151,24 @@ pub fn parse_name(field: &str, value: &str) -> Result<String> {
 /// A new tenant's fields.
 #[derive(Clone, Debug)]
 pub struct NewTenant {
-    /// Handle.
+    /// Its unique handle; a taken one is a `slug_taken` conflict.
     pub slug: Slug,
-    /// Name.
+    /// Display name, already checked with [`parse_name`].
     pub name: String,
-    /// Kind.
+    /// What kind of company it is (decides, e.g., whether it takes lab orders).
     pub kind: TenantKind,
-    /// Plan.
+    /// The plan it starts on.
     pub plan: Plan,
 }
 
 /// Changes to a tenant; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
 pub struct TenantPatch {
-    /// New name.
+    /// New display name, already checked with [`parse_name`].
     pub name: Option<String>,
-    /// New status.
+    /// New status: `suspended` stops the tenant's users and keys at once.
     pub status: Option<TenantStatus>,
-    /// New plan.
+    /// New plan, which decides the features the tenant may enable.
     pub plan: Option<Plan>,
 }
 

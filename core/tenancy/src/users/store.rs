@@ -73,15 +73,15 @@ pub async fn user_by_email(tx: &mut SystemTx, email: &Email) -> Result<Option<Us
 /// What authentication needs to know about a user.
 #[derive(Clone, sqlx::FromRow)]
 pub struct Credentials {
-    /// Id.
+    /// The user.
     pub id: UserId,
-    /// E-mail.
+    /// Sign-in name; also the account name shown in authenticator apps.
     pub email: String,
-    /// Name.
+    /// Display name.
     pub name: String,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// Platform admin.
+    /// Platform admins must pass TOTP before anything else.
     pub is_platform_admin: bool,
     /// Sealed TOTP seed, once enabled.
     pub totp_secret: Option<Vec<u8>>,
@@ -93,7 +93,7 @@ pub struct Credentials {
     pub failed_logins: i32,
     /// Locked until this time after too many failures.
     pub locked_until: Option<Timestamp>,
-    /// Created.
+    /// When the account was created (shown in [`User`]).
     pub created_at: Timestamp,
 }
 
