@@ -1,15 +1,12 @@
 //! # ILS host
 //!
-//! The host of the ILS platform for optical practices and labs: tenancy, users and auth, the
-//! audit log, storage on SQLite or PostgreSQL, the HTTP API under `/api/v1`, and the domain the
-//! host owns: clinical records, lab orders and production, purchasing and stock. The `ils`
-//! binary (`src/main.rs`) wraps it in a CLI.
-//!
-//! The pieces, each a module with its types, storage and routes together:
-//! [`tenants`], [`users`], [`auth`], [`audit`], [`events`], [`webhooks`], [`notify`],
-//! [`clinical`], [`orders`], [`stock`];
-//! [`db`] is the storage layer, [`jobs`] the durable job queue and [`http`] the router and its
-//! middleware.
+//! The host of the ILS platform for optical practices and labs, composed from the crates below it:
+//! the domains ([`tenants`], [`users`] and [`auth`] from `ils-tenancy`; [`clinical`], [`orders`],
+//! [`stock`], [`webhooks`]), the outbox and the kernel ([`audit`], [`error`], [`input`]) and
+//! storage ([`db`]) — re-exported here under the paths tools and tests use. This crate adds what
+//! needs all of them: the HTTP API under `/api/v1` ([`http`]), the plugin runtime ([`plugins`]),
+//! the job runner that registers the event consumers ([`jobs`]), settings, state, and the `ils`
+//! binary (`src/main.rs`).
 //!
 //! Running the whole application over HTTP, as the tests do:
 //!

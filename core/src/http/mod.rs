@@ -1,5 +1,6 @@
-//! Shared HTTP pieces: request extractors, problem+json errors, metrics, health checks and
-//! cursor pages. The application that mounts the routes is [`crate::router`].
+//! The HTTP API: every domain's handlers (thin: extract, authorise, call the domain's service, map
+//! the result), the [`router`] that mounts them under `/api/v1` with the OpenAPI document and the
+//! middleware, and the shared pieces — extractors, problem+json errors, health checks, cursor pages.
 
 pub mod accounts;
 pub mod audit;

@@ -192,6 +192,14 @@ async fn get_settings(
     Ok(Json(settings))
 }
 
+/// The body of `PUT /tenant/settings`: every setting, unknown ones refused. The document shows it
+/// as `TenantSettings`, the same shape the service takes and returns.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsInput {
+    rx_steps: ils_tenancy::tenants::Steps,
+}
+
 /// Change the current tenant's settings (company admins).
 #[utoipa::path(put, path = "/tenant/settings", tag = "tenants", security(("bearer" = [])),
     request_body = ils_tenancy::tenants::TenantSettings,
@@ -202,11 +210,12 @@ async fn get_settings(
 async fn put_settings(
     State(state): State<AppState>,
     principal: Principal,
-    ApiJson(req): ApiJson<ils_tenancy::tenants::TenantSettings>,
+    ApiJson(req): ApiJson<SettingsInput>,
 ) -> ApiResult<Json<ils_tenancy::tenants::TenantSettings>> {
     let ctx = principal.tenant(Action::SettingsManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let settings = ils_tenancy::tenants::change_settings(&mut uow, req).await?;
+    let new = ils_tenancy::tenants::TenantSettings { rx_steps: req.rx_steps };
+    let settings = ils_tenancy::tenants::change_settings(&mut uow, new).await?;
     uow.commit().await?;
     Ok(Json(settings))
 }

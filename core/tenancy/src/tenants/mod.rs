@@ -12,8 +12,9 @@ use serde::Serialize;
 pub use service::{UpdateTenant, change_settings, create_with_admin, update_tenant};
 pub use store::{by_slug, create, get, get_own, list, set_settings, settings, update};
 
-/// A tenant's own settings (company admins change them).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+/// A tenant's own settings (company admins change them). The API reads a change into a request
+/// type of its own and builds this from it.
+#[derive(Clone, Debug, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TenantSettings {
