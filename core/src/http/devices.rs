@@ -81,6 +81,7 @@ fn measured_eye(measurements: &[MeasurementView], side: &str) -> Result<Measured
     let sphere = value("sphere").ok_or_else(|| {
         Error::invalid_field("data", format!("the device output holds no {side} sphere (a final refraction)"))
     })?;
+    let sphere = power(&field("sphere"), sphere)?;
     let cylinder = match value("cylinder").filter(|c| *c != 0.0) {
         #[allow(clippy::cast_possible_truncation)]
         Some(cyl) => Some((
@@ -90,7 +91,7 @@ fn measured_eye(measurements: &[MeasurementView], side: &str) -> Result<Measured
         None => None,
     };
     Ok(MeasuredEye {
-        sphere: power(&field("sphere"), sphere)?,
+        sphere,
         cylinder,
         add: value("add").filter(|a| *a > 0.0).map(|a| power(&field("add"), a)).transpose()?,
     })
@@ -270,4 +271,39 @@ async fn read_refraction(
     let exam = examinations::record_refraction(&mut uow, cmd, steps).await?;
     uow.commit().await?;
     Ok(Json(exam))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(name: &str, side: &str, value: f64) -> MeasurementView {
+        MeasurementView { name: name.into(), side: side.into(), value, unit: "D".into() }
+    }
+
+    #[test]
+    fn a_reading_becomes_typed_powers_without_a_text_round_trip() {
+        let measurements = [
+            reading("sphere", "right", -2.25),
+            reading("cylinder", "right", -0.5),
+            reading("axis", "right", 89.6),
+            reading("add", "right", 0.0),
+            reading("sphere", "left", 1.125),
+        ];
+        let right = measured_eye(&measurements, "right").unwrap();
+        assert_eq!(right.sphere, Power::from_eighths(-18));
+        let (cylinder, axis) = right.cylinder.unwrap();
+        assert_eq!((cylinder, axis.map(Axis::degrees)), (Power::from_eighths(-4), Some(90)));
+        assert_eq!(right.add, None);
+        assert_eq!(measured_eye(&measurements, "left").unwrap().sphere, Power::from_eighths(9));
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_power_is_an_invalid_field_as_before() {
+        let err = measured_eye(&[reading("sphere", "left", 1.1)], "left").unwrap_err();
+        assert_eq!(err.to_string(), r#"left.sphere: "+1.100" is not in 0.25 D steps"#);
+        let missing = measured_eye(&[reading("sphere", "left", 1.0)], "right").unwrap_err();
+        let Error::Invalid { fields, .. } = missing else { panic!("not invalid: {missing:?}") };
+        assert_eq!(fields[0].field, "data");
+    }
 }

@@ -6,7 +6,7 @@ use ils_kernel::audit::Event;
 use ils_kernel::input::optional_text;
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::{ExaminationId, PatientId, PrescriptionId};
+use ils_storage::ids::{ExaminationId, PatientId, PrescriptionId, UserId};
 use ils_storage::types::Timestamp;
 
 use super::store::{self, NewExamination, Refraction};
@@ -34,11 +34,7 @@ pub struct ExaminationValues {
 
 impl ExaminationValues {
     /// The values checked, as stored for `patient_id`, examined by `examined_by`.
-    fn checked(
-        self,
-        patient_id: PatientId,
-        examined_by: Option<ils_storage::ids::UserId>,
-    ) -> Result<NewExamination> {
+    fn checked(self, patient_id: PatientId, examined_by: Option<UserId>) -> Result<NewExamination> {
         let va = self.visual_acuity;
         let visual_acuity = Pair {
             right: va.right.as_deref().map(|v| parse_acuity("visual_acuity.right", v)).transpose()?,

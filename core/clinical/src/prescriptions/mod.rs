@@ -106,25 +106,25 @@ pub struct Prescription {
     pub patient_id: PatientId,
     /// Spectacles or contact lenses.
     pub kind: RxKind,
-    /// Right eye.
+    /// Right eye, in minus-cylinder form.
     pub right: EyeRx,
-    /// Left eye.
+    /// Left eye, in minus-cylinder form.
     pub left: EyeRx,
-    /// Monocular pupillary distances, in tenths of a millimetre.
+    /// Monocular pupillary distances (right, left), in tenths of a millimetre.
     pub pd: (Option<u16>, Option<u16>),
-    /// Issued.
+    /// The day it was issued; spectacle prescriptions over two years old restrict sales.
     pub issued_on: jiff::civil::Date,
-    /// Expires (required for contact lenses).
+    /// The day it expires (required for contact lenses).
     pub expires_on: Option<jiff::civil::Date>,
-    /// Who prescribed it.
+    /// Who prescribed it (name, and registration number where known).
     pub prescriber: String,
     /// Notes; empty when none.
     pub notes: String,
-    /// The examination it came from, if any.
+    /// The examination it was issued from, if any.
     pub examination_id: Option<ExaminationId>,
-    /// Who recorded it.
+    /// The user who recorded it (none for an API key).
     pub created_by: Option<UserId>,
-    /// Recorded.
+    /// When it was recorded.
     pub created_at: Timestamp,
 }
 
