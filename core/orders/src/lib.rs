@@ -212,8 +212,10 @@ impl Money {
         if self.amount_minor < 0 {
             return Err(Error::invalid_field(&format!("{field}.amount_minor"), "must not be negative"));
         }
-        let currency =
-            ils_kernel::input::currency_code(&format!("{field}.currency"), &self.currency.to_ascii_uppercase())?;
+        let currency = ils_kernel::input::currency_code(
+            &format!("{field}.currency"),
+            &self.currency.to_ascii_uppercase(),
+        )?;
         Ok(Money { amount_minor: self.amount_minor, currency })
     }
 }

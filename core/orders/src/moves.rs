@@ -44,7 +44,8 @@ fn acting_role(ctx: &TenantCtx) -> Role {
 /// refused (`not_your_transition`, `made_by_lab`, `practice_move`).
 pub async fn transition(uow: &mut UnitOfWork, id: OrderId, req: Transition) -> Result<Order> {
     let note = ils_kernel::input::optional_text("note", req.note.as_deref(), 2_000)?;
-    let quality_issue = ils_kernel::input::optional_text("quality_issue", req.quality_issue.as_deref(), 2_000)?;
+    let quality_issue =
+        ils_kernel::input::optional_text("quality_issue", req.quality_issue.as_deref(), 2_000)?;
     let order = store::get(uow.tx(), id).await?;
     let from = order.status;
     from.transition(req.to, acting_role(uow.ctx()), order.held_from, quality_issue.as_deref()).map_err(
