@@ -131,7 +131,7 @@ pub struct AppConfig {
     pub jobs: JobsConfig,
     /// E-mail.
     pub email: EmailConfig,
-    /// Plugins.
+    /// Plugin settings: where packages and compiled components are kept, and the limits plugins run under.
     pub plugins: PluginsConfig,
 }
 
@@ -158,9 +158,9 @@ pub enum KeyError {
     /// The key file could not be read or written.
     #[error("secret key file {path}: {source}")]
     Io {
-        /// The file.
+        /// The key file's path.
         path: String,
-        /// Why.
+        /// Why reading or writing it failed.
         source: std::io::Error,
     },
 }

@@ -31,7 +31,7 @@ enum Command {
     /// Platform administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Tenants.
+    /// Tenants: create one with its first company admin.
     #[command(subcommand)]
     Tenant(TenantCommand),
     /// Plugins: create, build and test them.

@@ -19,9 +19,9 @@ pub fn install_tls_provider() {
 /// Shared, cheaply cloned application state.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The database.
+    /// The database pool (PostgreSQL or SQLite).
     pub db: Db,
-    /// Settings.
+    /// Run-time settings, shared by every clone of the state.
     pub config: Arc<AppConfig>,
     /// Seals secrets at rest.
     pub sealer: Sealer,

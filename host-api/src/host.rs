@@ -252,7 +252,7 @@ impl PluginHost {
         bindings::supported()
     }
 
-    /// The engine.
+    /// The shared engine every component is compiled and run on.
     pub fn engine(&self) -> &PluginEngine {
         &self.inner.engine
     }

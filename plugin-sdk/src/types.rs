@@ -27,7 +27,7 @@ pub struct Request {
     pub path: String,
     /// Headers, names lowercase.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body as raw bytes; empty when the request has none.
     pub body: Vec<u8>,
 }
 

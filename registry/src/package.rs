@@ -105,7 +105,7 @@ pub struct Signature {
 /// A package as the registry stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageRecord {
-    /// The descriptor.
+    /// What the package is made of; `digest` is computed from it.
     pub descriptor: Descriptor,
     /// `descriptor.digest()`, kept for lookups and checked on every read.
     pub digest: Digest,

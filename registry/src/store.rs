@@ -48,7 +48,7 @@ pub enum RegistryError {
     VersionConflict {
         /// Plugin id.
         id: PluginId,
-        /// Version.
+        /// The version, already installed with different content.
         version: Version,
     },
     /// No such package.

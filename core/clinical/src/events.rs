@@ -14,7 +14,7 @@ use crate::prescriptions::RxKind;
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatientCreated {
-    /// The patient.
+    /// The new patient's id; read the details with `GET /patients/{patient_id}`, where the read is audited.
     pub patient_id: PatientId,
     /// The practice's customer number.
     pub customer_number: String,
@@ -28,7 +28,7 @@ impl DomainEvent for PatientCreated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatientUpdated {
-    /// The patient.
+    /// The patient's id; read the record with `GET /patients/{patient_id}`, where the read is audited.
     pub patient_id: PatientId,
     /// Whether the record is now deleted (kept, restricted, until its retention date).
     pub deleted: bool,
@@ -42,9 +42,9 @@ impl DomainEvent for PatientUpdated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrescriptionCreated {
-    /// The prescription.
+    /// The new prescription's id (`GET /prescriptions/{prescription_id}`).
     pub prescription_id: PrescriptionId,
-    /// The patient.
+    /// The id of the patient it was issued to.
     pub patient_id: PatientId,
     /// Spectacles or contact lenses.
     pub kind: RxKind,
@@ -58,9 +58,9 @@ impl DomainEvent for PrescriptionCreated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExaminationFinalised {
-    /// The examination.
+    /// The finalised examination's id (`GET /examinations/{examination_id}`).
     pub examination_id: ExaminationId,
-    /// The patient.
+    /// The id of the patient examined.
     pub patient_id: PatientId,
     /// Whether it recorded a refraction (a prescription can follow).
     pub has_refraction: bool,

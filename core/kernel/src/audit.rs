@@ -87,7 +87,7 @@ pub struct AuditEntry {
     pub id: AuditId,
     /// The tenant it concerns; none for platform events.
     pub tenant_id: Option<TenantId>,
-    /// When.
+    /// When the event was recorded (UTC).
     pub at: Timestamp,
     /// Who: kind.
     pub actor_kind: ActorKind,
@@ -99,7 +99,7 @@ pub struct AuditEntry {
     pub entity_type: String,
     /// To which one.
     pub entity_id: Option<String>,
-    /// The change.
+    /// The change: new values, or before/after pairs; `{}` when none. Never secrets.
     pub changes: serde_json::Value,
     /// The request that caused it.
     pub request_id: Option<String>,

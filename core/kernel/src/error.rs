@@ -25,7 +25,7 @@ pub enum Error {
     Invalid {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// What is wrong, in words a user understands; the problem's `detail` over HTTP.
         message: String,
         /// Field-level details, if any.
         fields: Vec<FieldError>,
@@ -35,7 +35,7 @@ pub enum Error {
     BadRequest {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// What could not be read, in words a user understands; the problem's `detail` over HTTP.
         message: String,
         /// Why it could not be read.
         kind: Unreadable,
@@ -45,7 +45,7 @@ pub enum Error {
     Conflict {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// What it conflicts with, in words a user understands; the problem's `detail` over HTTP.
         message: String,
     },
     /// No valid credentials.
@@ -53,7 +53,7 @@ pub enum Error {
     Unauthorized {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// Why the credentials were refused, in words a user understands; the problem's `detail` over HTTP.
         message: String,
     },
     /// Authenticated, but not allowed to do this.
@@ -61,7 +61,7 @@ pub enum Error {
     Forbidden {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// Why it is not allowed, in words a user understands; the problem's `detail` over HTTP.
         message: String,
     },
     /// Too many attempts; try again later.
@@ -69,7 +69,7 @@ pub enum Error {
     RateLimited {
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// What was limited, in words a user understands; the problem's `detail` over HTTP.
         message: String,
         /// Seconds until a retry may succeed.
         retry_after: u64,
@@ -81,7 +81,7 @@ pub enum Error {
         failure: PluginFailure,
         /// Stable code.
         code: &'static str,
-        /// Explanation.
+        /// Why the plugin could not answer, in words a user understands; the problem's `detail` over HTTP.
         message: String,
         /// Seconds until a retry may succeed.
         retry_after: Option<u64>,

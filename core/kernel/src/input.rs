@@ -65,7 +65,7 @@ impl Email {
         if valid { Ok(Self(value)) } else { Err(Error::invalid_field(field, "must be an e-mail address")) }
     }
 
-    /// The address.
+    /// The address, trimmed and lower-case.
     pub fn as_str(&self) -> &str {
         &self.0
     }

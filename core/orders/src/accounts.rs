@@ -18,14 +18,14 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabAccount {
-    /// The lab.
+    /// The lab's tenant id; the account belongs to the lab.
     #[sqlx(rename = "tenant_id")]
     pub lab_tenant_id: TenantId,
     /// The lab's handle (what a practice names when ordering).
     pub lab_slug: String,
     /// The lab's name.
     pub lab_name: String,
-    /// The practice.
+    /// The practice's tenant id: the tenant this account lets send the lab orders.
     pub practice_tenant_id: TenantId,
     /// The practice's handle.
     pub practice_slug: String,
@@ -33,7 +33,7 @@ pub struct LabAccount {
     pub practice_name: String,
     /// The practice's account number at the lab.
     pub account_number: String,
-    /// Opened.
+    /// When the lab opened the account (UTC). Closing an account deletes it.
     pub created_at: Timestamp,
 }
 

@@ -14,7 +14,7 @@ use ils_storage::ids::{OrderId, PatientId, PrescriptionId};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderCreated {
-    /// The order.
+    /// The order's id, in the tenant that receives the event (a lab's copy has its own id).
     pub order_id: OrderId,
     /// Its job number.
     pub number: String,
@@ -22,7 +22,7 @@ pub struct OrderCreated {
     pub reason: OrderReason,
     /// The order it remakes, returns or replaces.
     pub original_order_id: Option<OrderId>,
-    /// Priority.
+    /// How urgent: the lab's production queue takes jobs by priority, then due date.
     pub priority: Priority,
     /// Due date (YYYY-MM-DD).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
@@ -41,7 +41,7 @@ impl DomainEvent for OrderCreated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderStatusChanged {
-    /// The order.
+    /// The order's id, in the tenant that receives the event.
     pub order_id: OrderId,
     /// Its job number.
     pub number: String,
@@ -63,7 +63,7 @@ impl DomainEvent for OrderStatusChanged {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderStationChanged {
-    /// The order.
+    /// The order's id, in the tenant that receives the event.
     pub order_id: OrderId,
     /// Its job number.
     pub number: String,

@@ -79,9 +79,9 @@ text_enum! {
     pub enum Material {
         /// Standard plastic (CR-39 and similar).
         Plastic = "plastic",
-        /// Polycarbonate.
+        /// Polycarbonate, made in index 1.59.
         Polycarbonate = "polycarbonate",
-        /// Trivex.
+        /// Trivex, made in index 1.53.
         Trivex = "trivex",
         /// Mineral glass.
         Glass = "glass",
@@ -128,7 +128,7 @@ text_enum! {
         Urgent = "urgent",
         /// Ahead of routine work.
         High = "high",
-        /// Routine.
+        /// Routine work; the priority of an order that names none.
         Normal = "normal",
         /// When there is capacity.
         Low = "low",
@@ -156,7 +156,7 @@ text_enum! {
         Surfacing = "surfacing",
         /// Hard coat and anti-reflection coating.
         Coating = "coating",
-        /// Tinting.
+        /// Dyeing the lenses to the order's `tint`.
         Tinting = "tinting",
         /// Edging the lenses to the frame shape.
         Edging = "edging",
@@ -224,10 +224,10 @@ impl Money {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lens {
-    /// Design.
+    /// The lens design, `type` in JSON; a multifocal design comes with fitting heights.
     #[serde(rename = "type")]
     pub lens_type: LensType,
-    /// Material.
+    /// The lens material; `index` is one the material is made in.
     pub material: Material,
     /// Refractive index, e.g. `1.67`.
     pub index: f64,
@@ -279,7 +279,8 @@ pub struct OrderRx {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
-    /// Id.
+    /// The order's id (UUIDv7, so ids sort by creation time). A lab's copy of a practice's order has its own
+    /// id; `counterpart` links the two.
     pub id: OrderId,
     /// The job number (`J000123`), unique in the tenant.
     pub number: String,
@@ -299,16 +300,16 @@ pub struct Order {
     pub original_order_id: Option<OrderId>,
     /// The prescription values the job is made to.
     pub rx: OrderRx,
-    /// Lenses.
+    /// The lenses, the same design, material and index for both eyes.
     pub lens: Lens,
-    /// Frame.
+    /// The frame the lenses are fitted into, with its boxed size where known.
     pub frame: Frame,
-    /// Measurements.
+    /// Centration: monocular PDs (given with the order, or else the prescription's) and fitting heights.
     pub measurements: Measurements,
     /// Due at the practice (YYYY-MM-DD).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub due_on: jiff::civil::Date,
-    /// Priority.
+    /// How urgent: the production queue takes jobs by priority, then due date.
     pub priority: Priority,
     /// Price charged for the job.
     pub price: Money,
@@ -326,7 +327,7 @@ pub struct Order {
     pub notes: String,
     /// Who placed it.
     pub created_by: Option<UserId>,
-    /// Placed.
+    /// When the order was placed (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
@@ -368,7 +369,7 @@ pub struct TimelineEntry {
     pub actor_kind: ils_kernel::audit::ActorKind,
     /// The user or API key.
     pub actor_id: Option<uuid::Uuid>,
-    /// When.
+    /// When the change was made (UTC); a timeline lists its entries oldest first.
     pub at: Timestamp,
 }
 

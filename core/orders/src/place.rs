@@ -15,9 +15,10 @@ use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId};
 /// The lenses asked for, as the caller gave them (checked by [`place`]).
 #[derive(Clone, Debug)]
 pub struct LensOrder {
-    /// The design.
+    /// The lens design; a multifocal one needs fitting heights and a reading addition in the prescription for
+    /// both eyes.
     pub lens_type: LensType,
-    /// The material.
+    /// The lens material; it decides which `index` values are accepted.
     pub material: Material,
     /// The refractive index; must be one the material is made in.
     pub index: f64,
@@ -58,7 +59,7 @@ pub struct Centration {
 pub struct PlaceOrder {
     /// The lab's handle, for a job sent to a lab (a remake goes where the original was made).
     pub lab: Option<String>,
-    /// The patient.
+    /// The patient the job is for: an active (not deleted) patient of the practice.
     pub patient_id: PatientId,
     /// The patient's current spectacle prescription the job is made to.
     pub prescription_id: PrescriptionId,
@@ -66,9 +67,9 @@ pub struct PlaceOrder {
     pub reason: OrderReason,
     /// The shipped or completed original of a remake, return or non-adapt.
     pub original_order_id: Option<OrderId>,
-    /// The lenses.
+    /// The lenses, the same design, material and index for both eyes.
     pub lens: LensOrder,
-    /// The frame.
+    /// The frame: its description (1–200 characters) and boxed size where known.
     pub frame: FrameOrder,
     /// Centration measurements.
     pub measurements: Centration,

@@ -44,7 +44,7 @@ pub enum TransitionError {
     /// The move exists, but not for this role (HTTP 403).
     #[error("the {role} role may not move an order from {from} to {to}")]
     NotForRole {
-        /// The role.
+        /// The caller's role, which may not make this move.
         role: Role,
         /// Current status.
         from: OrderStatus,
@@ -63,7 +63,7 @@ pub enum Side {
     Practice,
     /// The lab (making).
     Lab,
-    /// Either.
+    /// Either side: the practice or the lab may make the move.
     Both,
 }
 

@@ -28,21 +28,21 @@ pub struct NewOrder {
     pub routing: Routing,
     /// The other tenant's copy.
     pub counterpart: Option<Counterpart>,
-    /// Why.
+    /// Why the job is made: new, remake, return or non-adapt.
     pub reason: OrderReason,
     /// The original, for remakes, returns and non-adapts.
     pub original_order_id: Option<OrderId>,
     /// The prescription values copied from the prescription.
     pub rx: StoredEyes,
-    /// Design.
+    /// The lens design (DCS `LTYP`).
     pub lens_type: LensType,
-    /// Material.
+    /// The lens material; `lens_index` is one it is made in.
     pub material: Material,
     /// Index in thousandths.
     pub lens_index: u16,
-    /// Coatings.
+    /// Coatings and treatments, each at most once.
     pub coatings: Vec<Coating>,
-    /// Tint.
+    /// The tint as the lab writes it (up to 60 characters); none when untinted.
     pub tint: Option<String>,
     /// Frame description.
     pub frame: String,
@@ -54,11 +54,11 @@ pub struct NewOrder {
     pub heights: (Option<u16>, Option<u16>),
     /// Due date.
     pub due_on: jiff::civil::Date,
-    /// Priority.
+    /// How urgent: the production queue takes jobs by priority, then due date.
     pub priority: Priority,
-    /// Price.
+    /// The price of the job: not negative, with an ISO 4217 currency.
     pub price: Money,
-    /// Notes.
+    /// Notes for the lab (up to 2,000 characters); empty when none.
     pub notes: String,
     /// Who placed it.
     pub created_by: Option<UserId>,

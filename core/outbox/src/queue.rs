@@ -16,9 +16,10 @@ use crate::Envelope;
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "dispatch_event", max_attempts = 25, unique(by_args))]
 pub struct DispatchEvent {
-    /// The tenant.
+    /// The tenant the event belongs to.
     pub tenant_id: TenantId,
-    /// The event.
+    /// The outbox event to fan out. The job is unique by its arguments, so queueing the same event twice
+    /// makes one job.
     pub event_id: EventId,
 }
 

@@ -162,9 +162,9 @@ pub struct DeviceJobInput {
 /// A job encoded for a device.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DevicePacket {
-    /// The driver.
+    /// The driver plugin that encoded the job (the request's `plugin`).
     pub plugin: String,
-    /// The device.
+    /// The device the packet is for (the request's `device`), as the driver names it.
     pub device: String,
     /// The packet, base64.
     pub packet_base64: String,

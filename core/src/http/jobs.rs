@@ -22,7 +22,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// A job as platform admins see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
-    /// Id.
+    /// The job's id in the queue: a number, not a UUID (`/platform/jobs/{job_id}`).
     pub id: i64,
     /// Kind (`deliver_webhook`, `send_email`, …).
     pub kind: String,

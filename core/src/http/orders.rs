@@ -39,10 +39,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LensInput {
-    /// Design.
+    /// The lens design; a multifocal one needs fitting heights and a reading addition in the prescription for
+    /// both eyes.
     #[serde(rename = "type")]
     pub lens_type: LensType,
-    /// Material.
+    /// The lens material; it decides which `index` values are accepted.
     pub material: Material,
     /// Refractive index, one the material is made in (plastic 1.50/1.56, polycarbonate 1.59,
     /// Trivex 1.53, glass 1.523/1.6/1.7/1.8/1.9, high-index 1.6/1.67/1.74).
@@ -89,7 +90,7 @@ pub struct OrderInput {
     /// The lab to send the job to (its handle; see `GET /labs`); absent to make it in house.
     /// A remake, return or non-adapt goes where the original was made.
     pub lab: Option<String>,
-    /// The patient.
+    /// The patient the job is for: an active (not deleted) patient of the practice.
     pub patient_id: PatientId,
     /// The patient's spectacle prescription to make the job to.
     pub prescription_id: PrescriptionId,
@@ -97,11 +98,11 @@ pub struct OrderInput {
     pub reason: Option<OrderReason>,
     /// For a remake, return or non-adapt: the original order (shipped or completed).
     pub original_order_id: Option<OrderId>,
-    /// Lenses.
+    /// The lenses, the same design, material and index for both eyes.
     pub lens: LensInput,
-    /// Frame.
+    /// The frame: its description and boxed size where known.
     pub frame: FrameInput,
-    /// Measurements.
+    /// Centration measurements; PDs left out come from the prescription.
     pub measurements: Option<MeasurementsInput>,
     /// Due at the practice, YYYY-MM-DD (today or later).
     pub due_on: String,

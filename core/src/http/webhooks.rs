@@ -48,7 +48,7 @@ pub struct NewEndpoint {
 /// A created endpoint with its signing secret, shown this once.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedEndpoint {
-    /// The endpoint.
+    /// The endpoint; in JSON its fields sit at the top level, beside `secret`.
     #[serde(flatten)]
     pub endpoint: Endpoint,
     /// `whsec_…`: verify `webhook-signature` with it.

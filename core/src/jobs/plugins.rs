@@ -21,11 +21,11 @@ use ils_storage::types::Timestamp;
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "deliver_plugin_event", unique(by_args))]
 pub struct DeliverPluginEvent {
-    /// The tenant.
+    /// The tenant whose plugin receives the event.
     pub tenant_id: TenantId,
-    /// The plugin.
+    /// The plugin's id, as in its manifest.
     pub plugin_id: String,
-    /// The event.
+    /// The event to deliver. The job is unique by its arguments: one job per event and plugin.
     pub event_id: EventId,
 }
 
@@ -33,9 +33,9 @@ pub struct DeliverPluginEvent {
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "run_plugin_job", unique(by_args))]
 pub struct RunPluginJob {
-    /// The tenant.
+    /// The tenant whose plugin runs the job.
     pub tenant_id: TenantId,
-    /// The plugin.
+    /// The plugin's id, as in its manifest.
     pub plugin_id: String,
     /// The schedule's name.
     pub job: String,

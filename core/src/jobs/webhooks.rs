@@ -23,7 +23,7 @@ struct Attempt {
 /// signing secrets, and the outbound client behind the address guard.
 #[derive(Clone, Debug)]
 pub struct Deliverer {
-    /// The database.
+    /// The database the deliveries read endpoints and events from and log their attempts to.
     pub db: ils_storage::Db,
     /// Opens the endpoints' signing secrets.
     pub sealer: ils_kernel::secrets::Sealer,

@@ -38,17 +38,17 @@ text_enum! {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockCount {
-    /// Id.
+    /// The count's id (UUIDv7, so ids sort by when counts were opened).
     pub id: StockCountId,
     /// The location counted.
     pub location_id: LocationId,
-    /// Status.
+    /// Open while counting; finalised or cancelled once closed, and then final.
     pub status: StockCountStatus,
     /// Whether a company admin finalised it although stock moved during the count.
     pub overridden: bool,
     /// Who opened it (user or API key).
     pub started_by: Option<uuid::Uuid>,
-    /// Opened.
+    /// When the count was opened (UTC): the expected quantities are the stock on record then.
     pub started_at: Timestamp,
     /// Who finalised or cancelled it.
     pub closed_by: Option<uuid::Uuid>,
@@ -60,7 +60,7 @@ pub struct StockCount {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockCountDetail {
-    /// The count.
+    /// The count itself; its fields sit at the top level of the JSON, beside `lines`.
     #[serde(flatten)]
     pub count: StockCount,
     /// One line per item stocked at the location when the count opened, plus any item counted.
@@ -71,7 +71,7 @@ pub struct StockCountDetail {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CountLine {
-    /// The item.
+    /// The item counted; `sku` repeats its SKU.
     pub item_id: ItemId,
     /// Its SKU.
     pub sku: String,

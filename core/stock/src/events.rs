@@ -23,11 +23,11 @@ pub const EVENTS: &[(&str, Action)] = &[
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockLow {
-    /// The item.
+    /// The item now low (`GET /items/{item_id}`).
     pub item_id: ItemId,
     /// Its SKU.
     pub sku: String,
-    /// The location.
+    /// The location where it is low.
     pub location_id: LocationId,
     /// The stock there now.
     pub quantity: i64,
@@ -43,11 +43,11 @@ impl DomainEvent for StockLow {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoodsReceived {
-    /// The receipt.
+    /// The new receipt's id (listed by `GET /purchase-orders/{purchase_order_id}/receipts`).
     pub goods_receipt_id: GoodsReceiptId,
     /// The purchase order.
     pub purchase_order_id: PurchaseOrderId,
-    /// The supplier.
+    /// The supplier the order was placed with.
     pub supplier_id: SupplierId,
     /// Where the goods went.
     pub location_id: LocationId,
@@ -63,7 +63,7 @@ impl DomainEvent for GoodsReceived {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceivedLine {
-    /// The item.
+    /// The item received; one line per item.
     pub item_id: ItemId,
     /// How many units arrived.
     pub quantity: i64,
@@ -91,7 +91,7 @@ impl DomainEvent for PurchaseOrderStatusChanged {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockCountFinalised {
-    /// The count.
+    /// The finalised count's id (`GET /stock-counts/{stock_count_id}`).
     pub stock_count_id: StockCountId,
     /// The location counted.
     pub location_id: LocationId,

@@ -35,19 +35,19 @@ text_enum! {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Item {
-    /// Id.
+    /// The item's id (UUIDv7, so ids sort by creation time).
     pub id: ItemId,
     /// Stock-keeping unit, unique within the tenant.
     pub sku: String,
     /// Barcode (EAN/UPC/GTIN or the tenant's own), unique within the tenant.
     pub barcode: Option<String>,
-    /// Name.
+    /// The name shown to people, 1–200 characters; unlike the SKU, not unique.
     pub name: String,
     /// The unit quantities count.
     pub unit: Unit,
     /// At or below this quantity at a location, the item is low there.
     pub reorder_point: i64,
-    /// Created.
+    /// When the item was added to the catalogue (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,

@@ -38,13 +38,13 @@ text_enum! {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockLevel {
-    /// Id.
+    /// The level's id (UUIDv7). There is one level per item and location, made by the first movement there.
     pub id: StockLevelId,
-    /// The item.
+    /// The item stocked; `sku` repeats its SKU so that a list reads without a lookup.
     pub item_id: ItemId,
     /// The item's SKU.
     pub sku: String,
-    /// The location.
+    /// The location where the stock is kept.
     pub location_id: LocationId,
     /// Units in stock (never negative).
     pub quantity: i64,
@@ -62,9 +62,9 @@ pub struct StockLevel {
 pub struct Movement {
     /// Id (time-ordered).
     pub id: StockMovementId,
-    /// The item.
+    /// The item whose stock changed.
     pub item_id: ItemId,
-    /// The location.
+    /// The location where the stock changed.
     pub location_id: LocationId,
     /// Units added (positive) or removed (negative); never zero.
     pub delta: i64,
@@ -76,7 +76,7 @@ pub struct Movement {
     pub reference_id: Uuid,
     /// The user or API key that made it.
     pub actor_id: Option<Uuid>,
-    /// When.
+    /// When the change was made (UTC).
     pub created_at: Timestamp,
 }
 

@@ -16,11 +16,11 @@ use ils_storage::types::Timestamp;
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
-    /// Id.
+    /// The location's id (UUIDv7, so ids sort by creation time).
     pub id: LocationId,
     /// Name, unique within the tenant.
     pub name: String,
-    /// Created.
+    /// When the location was created (UTC); a rename changes `updated_at` only.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,

@@ -38,21 +38,21 @@ text_enum! {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adjustment {
-    /// Id.
+    /// The adjustment's id (UUIDv7); the ledger movement it made carries it as `reference_id`.
     pub id: StockAdjustmentId,
-    /// The item.
+    /// The item adjusted; with `location_id` it names the stock level that changed.
     pub item_id: ItemId,
-    /// The location.
+    /// The location where the stock was adjusted.
     pub location_id: LocationId,
     /// Units added (positive) or removed (negative).
     pub quantity: i64,
-    /// Why.
+    /// Why the stock was adjusted.
     pub reason: AdjustmentReason,
-    /// Details.
+    /// Free-text details (up to 500 characters); empty when none.
     pub note: String,
     /// The stock at the location afterwards.
     pub quantity_after: i64,
-    /// When.
+    /// When the adjustment was made (UTC).
     pub created_at: Timestamp,
 }
 
@@ -60,9 +60,9 @@ pub struct Adjustment {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transfer {
-    /// Id.
+    /// The transfer's id (UUIDv7); its two ledger movements carry it as `reference_id`.
     pub id: StockTransferId,
-    /// The item.
+    /// The item moved from one location to the other.
     pub item_id: ItemId,
     /// Where the stock left.
     pub from_location_id: LocationId,
@@ -70,26 +70,26 @@ pub struct Transfer {
     pub to_location_id: LocationId,
     /// Units moved.
     pub quantity: i64,
-    /// Details.
+    /// Free-text details (up to 500 characters); empty when none.
     pub note: String,
     /// The stock left at the sending location.
     pub from_quantity_after: i64,
     /// The stock at the receiving location afterwards.
     pub to_quantity_after: i64,
-    /// When.
+    /// When the transfer was made (UTC).
     pub created_at: Timestamp,
 }
 
 /// An adjustment to make, checked by [`adjust`].
 #[derive(Clone, Debug)]
 pub struct AdjustStock {
-    /// The item.
+    /// The item to adjust; it must be in the tenant's catalogue.
     pub item_id: ItemId,
-    /// The location.
+    /// The location to adjust the stock at; it must be one of the tenant's.
     pub location_id: LocationId,
     /// Units to add (positive) or remove (negative): never zero, at most [`MAX_QUANTITY`] either way.
     pub quantity: i64,
-    /// Why.
+    /// Why the stock is adjusted; required.
     pub reason: AdjustmentReason,
     /// Details, up to 500 characters.
     pub note: Option<String>,
@@ -98,7 +98,7 @@ pub struct AdjustStock {
 /// A transfer to make, checked by [`transfer`].
 #[derive(Clone, Debug)]
 pub struct TransferStock {
-    /// The item.
+    /// The item to move; it must be in the tenant's catalogue.
     pub item_id: ItemId,
     /// Where the stock leaves.
     pub from_location_id: LocationId,

@@ -19,7 +19,7 @@ use ils_storage::{TenantTx, execute, query};
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Supplier {
-    /// Id.
+    /// The supplier's id (UUIDv7). The directory is shared by every tenant.
     pub id: SupplierId,
     /// Company name, unique in the directory (ignoring case and spacing).
     pub name: String,
@@ -37,7 +37,7 @@ pub struct Supplier {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupplierAccount {
-    /// The supplier.
+    /// The supplier's entry in the directory, shared by every tenant.
     pub supplier: Supplier,
     /// The tenant's account number with the supplier.
     pub account_number: Option<String>,
@@ -45,7 +45,7 @@ pub struct SupplierAccount {
     pub payment_terms_days: i32,
     /// Notes (contact person, ordering days, minimum order).
     pub notes: String,
-    /// Linked.
+    /// When the tenant opened its account with the supplier (UTC).
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
@@ -79,7 +79,7 @@ pub struct AccountTerms {
 /// An account to open with a supplier of the directory.
 #[derive(Clone, Debug)]
 pub struct OpenAccount {
-    /// The supplier.
+    /// The supplier to open an account with; it must be in the directory.
     pub supplier_id: SupplierId,
     /// The account's terms.
     pub terms: AccountTerms,

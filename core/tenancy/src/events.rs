@@ -13,7 +13,7 @@ use crate::tenants::{Plan, TenantStatus};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRegistered {
-    /// The user.
+    /// The id of the user waiting for approval.
     pub user_id: UserId,
     /// Their e-mail address.
     pub email: String,
@@ -31,7 +31,7 @@ impl DomainEvent for UserRegistered {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserApproved {
-    /// The user.
+    /// The id of the user, now an active member.
     pub user_id: UserId,
     /// Their e-mail address.
     pub email: String,
@@ -47,7 +47,7 @@ impl DomainEvent for UserApproved {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRejected {
-    /// The user.
+    /// The id of the user refused.
     pub user_id: UserId,
 }
 impl DomainEvent for UserRejected {
@@ -59,7 +59,7 @@ impl DomainEvent for UserRejected {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRoleChanged {
-    /// The user.
+    /// The id of the member whose role changed.
     pub user_id: UserId,
     /// The role before.
     pub from: Role,
@@ -75,7 +75,7 @@ impl DomainEvent for UserRoleChanged {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRemoved {
-    /// The user.
+    /// The id of the user, no longer a member of the tenant.
     pub user_id: UserId,
 }
 impl DomainEvent for UserRemoved {
@@ -87,7 +87,7 @@ impl DomainEvent for UserRemoved {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantUpdated {
-    /// The tenant.
+    /// The tenant's id: the tenant the event is delivered to.
     pub tenant_id: TenantId,
     /// Its name now.
     pub name: String,
@@ -105,7 +105,7 @@ impl DomainEvent for TenantUpdated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyCreated {
-    /// The key.
+    /// The new key's id.
     pub api_key_id: ApiKeyId,
     /// Its name.
     pub name: String,
@@ -121,7 +121,7 @@ impl DomainEvent for ApiKeyCreated {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyRevoked {
-    /// The key.
+    /// The revoked key's id; calls with the key fail from now on.
     pub api_key_id: ApiKeyId,
 }
 impl DomainEvent for ApiKeyRevoked {

@@ -13,11 +13,11 @@ use ils_storage::ids::{EventId, TenantId, WebhookEndpointId};
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "deliver_webhook", unique(by_args))]
 pub struct DeliverWebhook {
-    /// The tenant.
+    /// The tenant whose event and endpoint these are.
     pub tenant_id: TenantId,
-    /// The endpoint.
+    /// The endpoint to deliver to; the job does nothing if it was disabled or deleted meanwhile.
     pub endpoint_id: WebhookEndpointId,
-    /// The event.
+    /// The event to deliver. The job is unique by its arguments: one job per event and endpoint.
     pub event_id: EventId,
 }
 

@@ -56,7 +56,7 @@ impl Default for WebhookConfig {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Endpoint {
-    /// Id.
+    /// The endpoint's id (UUIDv7, so ids sort by creation time).
     pub id: WebhookEndpointId,
     /// Where events are POSTed.
     pub url: String,
@@ -70,7 +70,7 @@ pub struct Endpoint {
     pub disabled_reason: Option<String>,
     /// Until when the previous secret still signs too, after a rotation.
     pub previous_secret_expires_at: Option<Timestamp>,
-    /// Created.
+    /// When the endpoint was created (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
@@ -101,9 +101,9 @@ text_enum! {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
-    /// Id.
+    /// The attempt's id (UUIDv7, so an endpoint's log sorts by time).
     pub id: WebhookDeliveryId,
-    /// The endpoint.
+    /// The endpoint the attempt was made to.
     pub endpoint_id: WebhookEndpointId,
     /// The event (its `webhook-id`).
     pub event_id: EventId,
@@ -117,7 +117,7 @@ pub struct Delivery {
     pub error: Option<String>,
     /// How long it took.
     pub duration_ms: i32,
-    /// When.
+    /// When the attempt ended (UTC); it began `duration_ms` earlier.
     pub at: Timestamp,
 }
 

@@ -80,7 +80,7 @@ pub struct RenderedReport {
     pub content_type: String,
     /// A suggested file name.
     pub file_name: String,
-    /// The content.
+    /// The report's bytes, in `content_type`.
     pub body: Vec<u8>,
 }
 

@@ -14,6 +14,6 @@ pub enum Level {
     Info,
     /// Something unexpected that the plugin handled.
     Warn,
-    /// A failure.
+    /// A failure, written at `tracing`'s error level.
     Error,
 }

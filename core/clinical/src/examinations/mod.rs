@@ -54,9 +54,9 @@ pub struct Pair<T> {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Examination {
-    /// Id.
+    /// The examination's id (UUIDv7, so ids sort by the time it was recorded).
     pub id: ExaminationId,
-    /// The patient.
+    /// The id of the patient examined.
     pub patient_id: PatientId,
     /// When (YYYY-MM-DD).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
@@ -67,12 +67,12 @@ pub struct Examination {
     pub iop_mmhg: Pair<i32>,
     /// Final refraction per eye (minus-cylinder form), if measured.
     pub refraction: Option<Pair<EyeView>>,
-    /// Notes.
+    /// Free-text notes (up to 10,000 characters); empty when none.
     pub notes: String,
     /// Who examined.
     pub examined_by: Option<UserId>,
     /// Finalised at (then it never changes).
     pub finalised_at: Option<Timestamp>,
-    /// Recorded.
+    /// When the examination was first recorded (UTC); a draft's later edits do not change it.
     pub created_at: Timestamp,
 }

@@ -94,7 +94,7 @@ pub async fn update(
 /// One eye of a refraction measured by a device, in numbers.
 #[derive(Clone, Copy, Debug)]
 pub struct MeasuredEye {
-    /// Sphere.
+    /// Sphere as the device gave it; checked against the tenant's power steps when recorded.
     pub sphere: Power,
     /// Cylinder (minus or plus form) with its axis, if the device gave a non-plano one.
     pub cylinder: Option<(Power, Option<Axis>)>,

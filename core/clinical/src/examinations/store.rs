@@ -12,7 +12,7 @@ use crate::rx::CylinderForm;
 /// A new examination's values, as stored.
 #[derive(Clone, Debug)]
 pub struct NewExamination {
-    /// The patient.
+    /// The id of the patient examined.
     pub patient_id: PatientId,
     /// When it took place.
     pub examined_on: jiff::civil::Date,

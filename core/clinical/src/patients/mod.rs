@@ -20,7 +20,7 @@ pub use store::{Search, get, get_active, insert, next_customer_number, search};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Patient {
-    /// Id.
+    /// The patient's id (UUIDv7, so ids sort by registration time).
     pub id: PatientId,
     /// The practice's own number for the patient.
     pub customer_number: String,
@@ -40,11 +40,11 @@ pub struct Patient {
     pub phone: Option<String>,
     /// Postal address.
     pub address: Option<String>,
-    /// Postcode.
+    /// Postcode, stored upper case (up to 10 characters); absent when not given.
     pub postcode: Option<String>,
     /// Medical notes (conditions, medication, history relevant to eye care).
     pub medical_notes: String,
-    /// Registered.
+    /// When the patient was registered (UTC); never changes. Without a visit, retention counts from it.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,

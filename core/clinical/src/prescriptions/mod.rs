@@ -102,7 +102,7 @@ impl StoredEyes {
 pub struct Prescription {
     /// Its id, assigned when recorded.
     pub id: PrescriptionId,
-    /// The patient.
+    /// The patient it was issued to.
     pub patient_id: PatientId,
     /// Spectacles or contact lenses.
     pub kind: RxKind,
@@ -112,7 +112,7 @@ pub struct Prescription {
     pub left: EyeRx,
     /// Monocular pupillary distances (right, left), in tenths of a millimetre.
     pub pd: (Option<u16>, Option<u16>),
-    /// The day it was issued; spectacle prescriptions over two years old restrict sales.
+    /// The date it was issued (not in the future); spectacle sales are restricted two years after it.
     pub issued_on: jiff::civil::Date,
     /// The day it expires (required for contact lenses).
     pub expires_on: Option<jiff::civil::Date>,
@@ -124,7 +124,7 @@ pub struct Prescription {
     pub examination_id: Option<ExaminationId>,
     /// The user who recorded it (none for an API key).
     pub created_by: Option<UserId>,
-    /// When it was recorded.
+    /// When it was recorded in ILS (UTC). A prescription is never edited afterwards.
     pub created_at: Timestamp,
 }
 
@@ -186,9 +186,9 @@ impl EyeView {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrescriptionView {
-    /// Id.
+    /// The prescription's id (UUIDv7, so ids sort by the time it was recorded).
     pub id: PrescriptionId,
-    /// The patient.
+    /// The patient it was issued to.
     pub patient_id: PatientId,
     /// Spectacles or contact lenses.
     pub kind: RxKind,
@@ -213,13 +213,13 @@ pub struct PrescriptionView {
     pub restricted_for_sale: bool,
     /// Who prescribed it.
     pub prescriber: String,
-    /// Notes.
+    /// Free-text notes (up to 2,000 characters); empty when none.
     pub notes: String,
     /// The examination it came from, if any.
     pub examination_id: Option<ExaminationId>,
     /// Who recorded it.
     pub created_by: Option<UserId>,
-    /// Recorded.
+    /// When it was recorded in ILS (UTC). A prescription is never edited afterwards.
     pub created_at: Timestamp,
 }
 

@@ -58,7 +58,7 @@ pub enum InvokeCall {
     },
     /// Send a request to the plugin's routes: `http GET /orders`.
     Http {
-        /// Method.
+        /// HTTP method, in any case (`get`, `POST`).
         method: String,
         /// Path (and query) relative to the plugin.
         path: String,
@@ -75,7 +75,7 @@ pub enum InvokeCall {
     Decode {
         /// The device, as the driver names it.
         device: String,
-        /// The file.
+        /// File of raw device output; `-` reads standard input.
         file: PathBuf,
     },
     /// Encode a job (JSON) for a device.

@@ -31,7 +31,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 pub struct LoginRequest {
     /// E-mail address.
     pub email: String,
-    /// Password.
+    /// The password, checked against the account's Argon2id hash.
     pub password: String,
     /// Tenant to act in (id or slug). Optional when the user belongs to exactly one.
     pub tenant: Option<String>,
@@ -137,7 +137,7 @@ pub struct RegisterRequest {
 /// Registration received.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegisterResponse {
-    /// The tenant.
+    /// The tenant's id; the request names it by slug.
     pub tenant_id: TenantId,
     /// Always `pending`: a tenant admin must approve.
     pub status: MembershipStatus,

@@ -42,7 +42,7 @@ pub struct ExaminationInput {
     pub iop_mmhg: Option<Pair<i32>>,
     /// Final (subjective) refraction per eye.
     pub refraction: Option<RefractionInput>,
-    /// Notes.
+    /// Free-text notes, up to 10,000 characters.
     pub notes: Option<String>,
 }
 

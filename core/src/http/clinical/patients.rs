@@ -52,7 +52,7 @@ pub struct PatientInput {
     pub phone: Option<String>,
     /// Postal address.
     pub address: Option<String>,
-    /// Postcode.
+    /// Postcode, up to 10 characters, stored upper case.
     pub postcode: Option<String>,
     /// Medical notes.
     pub medical_notes: Option<String>,

@@ -79,7 +79,7 @@ pub struct PrescriptionInput {
     pub expires_on: Option<String>,
     /// Who prescribed it (name, and registration number where known).
     pub prescriber: String,
-    /// Notes.
+    /// Free-text notes, up to 2,000 characters.
     pub notes: Option<String>,
 }
 

@@ -24,13 +24,13 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentInput {
-    /// The item.
+    /// The item to adjust; it must be in the tenant's catalogue.
     pub item_id: ItemId,
-    /// The location.
+    /// The location to adjust the stock at; it must be one of the tenant's.
     pub location_id: LocationId,
     /// Units to add (positive) or remove (negative); never zero.
     pub quantity: i64,
-    /// Why.
+    /// Why the stock is adjusted.
     pub reason: AdjustmentReason,
     /// Details (up to 500 characters).
     pub note: Option<String>,
@@ -67,7 +67,7 @@ async fn adjust(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
-    /// The item.
+    /// The item to move; it must be in the tenant's catalogue.
     pub item_id: ItemId,
     /// Where the stock leaves.
     pub from_location_id: LocationId,

@@ -47,7 +47,7 @@ pub struct PurchaseOrderInput {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
-    /// The item.
+    /// The item to order: one of the tenant's catalogue, at most one line per item.
     pub item_id: ItemId,
     /// Units to order (positive).
     pub quantity: i64,

@@ -39,7 +39,7 @@ pub struct DraftOrder {
 /// One line of a [`DraftOrder`].
 #[derive(Clone, Copy, Debug)]
 pub struct DraftLine {
-    /// The item.
+    /// The item to order, at most one line per item.
     pub item_id: ItemId,
     /// Units to order, 1 to [`crate::MAX_QUANTITY`].
     pub quantity: i64,

@@ -72,7 +72,7 @@ impl PurchaseOrderStatus {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PurchaseOrder {
-    /// Id.
+    /// The purchase order's id (UUIDv7, so ids sort by creation time); people quote `number`.
     pub id: PurchaseOrderId,
     /// The tenant's number for it (`PO-000123`).
     pub number: String,
@@ -80,19 +80,19 @@ pub struct PurchaseOrder {
     pub supplier_id: SupplierId,
     /// Where the goods are to be delivered and stocked.
     pub location_id: LocationId,
-    /// Status.
+    /// Where the order is in its lifecycle; only a draft may be edited, and receipts move it on from `sent`.
     pub status: PurchaseOrderStatus,
     /// ISO 4217 currency of the prices.
     pub currency: String,
     /// Notes to the supplier.
     pub notes: String,
-    /// The lines.
+    /// The lines in `line_no` order, one per item.
     pub lines: Vec<PurchaseOrderLine>,
     /// The order's value in minor units of `currency` (sum of the lines).
     pub total_minor: i64,
     /// Who raised it.
     pub created_by: Option<UserId>,
-    /// Raised.
+    /// When the order was raised as a draft (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
@@ -108,7 +108,7 @@ pub struct PurchaseOrder {
 pub struct PurchaseOrderLine {
     /// Position on the order, from 1.
     pub line_no: i32,
-    /// The item.
+    /// The item ordered; `sku` repeats its SKU.
     pub item_id: ItemId,
     /// The item's SKU.
     pub sku: String,

@@ -25,17 +25,17 @@ use crate::{items, positive_quantity};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoodsReceipt {
-    /// Id.
+    /// The receipt's id (UUIDv7, so a purchase order's receipts sort by arrival).
     pub id: GoodsReceiptId,
     /// The purchase order.
     pub purchase_order_id: PurchaseOrderId,
     /// What arrived.
     pub lines: Vec<ReceiptLine>,
-    /// Note.
+    /// Delivery note number, damage, anything worth keeping (up to 500 characters); empty when none.
     pub note: String,
     /// Who received it.
     pub received_by: Option<UserId>,
-    /// When.
+    /// When the goods were recorded as received (UTC).
     pub received_at: Timestamp,
     /// The purchase order's status as this answer was given.
     pub purchase_order_status: PurchaseOrderStatus,
@@ -45,7 +45,7 @@ pub struct GoodsReceipt {
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiptLine {
-    /// The item.
+    /// The item received, one line per item.
     pub item_id: ItemId,
     /// Units that arrived.
     pub quantity: i64,

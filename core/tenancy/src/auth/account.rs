@@ -18,7 +18,7 @@ use crate::users::{self, MembershipSummary, User};
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
-    /// The user.
+    /// The user's account, the same whichever tenant the session acts in.
     pub user: User,
     /// The tenant this session acts in.
     pub tenant_id: Option<TenantId>,

@@ -18,7 +18,7 @@ use crate::events::{ApiKeyCreated, ApiKeyRevoked};
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKey {
-    /// Id.
+    /// The key's id; `DELETE /api-keys/{key_id}` revokes it.
     pub id: ApiKeyId,
     /// What it is for.
     pub name: String,
@@ -28,7 +28,7 @@ pub struct ApiKey {
     pub scopes: Vec<Action>,
     /// Who created it.
     pub created_by: UserId,
-    /// Created.
+    /// When the key was created (UTC); an expiry given in days counts from then.
     pub created_at: Timestamp,
     /// Stops working at.
     pub expires_at: Option<Timestamp>,
@@ -42,7 +42,7 @@ pub struct ApiKey {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
-    /// The key.
+    /// The key's details; in JSON its fields sit at the top level, beside `secret`.
     #[serde(flatten)]
     pub key: ApiKey,
     /// The secret to send as `Authorization: Bearer …`. Not retrievable later.

@@ -52,14 +52,14 @@ impl RequestMeta {
 pub enum Credential {
     /// A user's sign-in session.
     Session {
-        /// The session.
+        /// The session's id; `DELETE /me/sessions/{session_id}` ends it.
         session_id: SessionId,
-        /// The user.
+        /// The signed-in user the session belongs to.
         user_id: UserId,
     },
     /// A tenant's API key.
     ApiKey {
-        /// The key.
+        /// The key's id. An API key belongs to a tenant, not to a user.
         key_id: ApiKeyId,
     },
 }
@@ -76,7 +76,7 @@ pub enum Grant {
 /// The tenant the caller acts in, as resolved for this request.
 #[derive(Clone, Debug)]
 pub struct TenantAccess {
-    /// The tenant.
+    /// The tenant the request acts in: the session's selected tenant, or the API key's.
     pub tenant_id: TenantId,
     /// Its status.
     pub tenant_status: TenantStatus,

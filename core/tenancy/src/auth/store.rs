@@ -174,7 +174,7 @@ pub async fn create_session(
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
-    /// Id.
+    /// The session's id; `DELETE /me/sessions/{session_id}` ends it.
     pub id: SessionId,
     /// Tenant selected in it.
     pub tenant_id: Option<TenantId>,
@@ -182,11 +182,12 @@ pub struct SessionInfo {
     pub ip: Option<String>,
     /// Client at sign-in.
     pub user_agent: Option<String>,
-    /// Started.
+    /// When the user signed in (UTC).
     pub created_at: Timestamp,
     /// Last used (to the minute).
     pub last_seen_at: Timestamp,
-    /// Ends.
+    /// When the session stops working (UTC): a fixed time after sign-in (12 hours by default), however much
+    /// it is used.
     pub expires_at: Timestamp,
     /// Whether this is the session making the request.
     pub current: bool,

@@ -63,7 +63,7 @@ text_enum! {
     pub enum TenantStatus {
         /// Created, not yet active.
         Pending = "pending",
-        /// Operating.
+        /// Active: its members act in it with their roles.
         Active = "active",
         /// Stopped by the platform: its users cannot act.
         Suspended = "suspended",
@@ -108,17 +108,17 @@ impl Slug {
         }
     }
 
-    /// The text.
+    /// The handle as written, e.g. `acme-optics`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
 
-/// A tenant.
+/// A tenant: one company (practice, lab, supplier or hybrid), whose data no other tenant sees.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
-    /// Id.
+    /// The tenant's id (UUIDv7, so ids sort by creation time).
     pub id: TenantId,
     /// Unique handle.
     pub slug: Slug,
@@ -126,11 +126,11 @@ pub struct Tenant {
     pub name: String,
     /// Kind of company.
     pub kind: TenantKind,
-    /// Status.
+    /// Whether the tenant may operate; the platform sets it.
     pub status: TenantStatus,
     /// Subscription plan.
     pub plan: Plan,
-    /// Created.
+    /// When the tenant was created (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,

@@ -36,7 +36,7 @@ pub use ils_kernel::input::Email;
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
-    /// Id.
+    /// The user's id (UUIDv7); one user may be a member of several tenants.
     pub id: UserId,
     /// E-mail address, also the sign-in name.
     pub email: String,
@@ -44,7 +44,7 @@ pub struct User {
     pub name: String,
     /// Whether the user administers the platform.
     pub is_platform_admin: bool,
-    /// Created.
+    /// When the account was created (UTC); never changes.
     pub created_at: Timestamp,
 }
 
@@ -52,9 +52,9 @@ pub struct User {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
-    /// The user.
+    /// The member's user id.
     pub user_id: UserId,
-    /// The tenant.
+    /// The tenant the membership is in.
     pub tenant_id: TenantId,
     /// E-mail address.
     pub email: String,
@@ -66,9 +66,11 @@ pub struct Member {
     pub status: MembershipStatus,
     /// Who approved or rejected it.
     pub decided_by: Option<UserId>,
-    /// When.
+    /// When a tenant admin approved or rejected the membership (UTC); none while pending, and none for a
+    /// tenant's first admin, who starts active.
     pub decided_at: Option<Timestamp>,
-    /// Registered.
+    /// When the membership began (UTC): the user's registration, or, for a tenant's first admin, the
+    /// tenant's creation.
     pub created_at: Timestamp,
 }
 
@@ -76,7 +78,7 @@ pub struct Member {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipSummary {
-    /// The tenant.
+    /// The tenant's id; once the membership is active, `POST /me/tenant` switches a session to it.
     pub tenant_id: TenantId,
     /// Its name.
     pub tenant_name: String,

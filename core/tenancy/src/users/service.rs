@@ -53,7 +53,7 @@ pub async fn decide(uow: &mut UnitOfWork, user_id: UserId, decision: Decision) -
 /// A new role for an active member.
 #[derive(Clone, Copy, Debug)]
 pub struct ChangeRole {
-    /// The member.
+    /// The member's user id; the membership must be active.
     pub user_id: UserId,
     /// Their role from now on.
     pub role: Role,

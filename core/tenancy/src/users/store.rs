@@ -73,7 +73,7 @@ pub async fn user_by_email(tx: &mut SystemTx, email: &Email) -> Result<Option<Us
 /// What authentication needs to know about a user.
 #[derive(Clone, sqlx::FromRow)]
 pub struct Credentials {
-    /// The user.
+    /// The user's id, which a session opened with these credentials carries.
     pub id: UserId,
     /// Sign-in name; also the account name shown in authenticator apps.
     pub email: String,
