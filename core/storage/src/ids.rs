@@ -54,10 +54,10 @@ macro_rules! id_type {
     };
 }
 
-id_type!(
-    /// A tenant: one company (practice, lab, supplier or both).
-    TenantId
-);
+/// A tenant: one company (practice, lab, supplier or both). The same type the plugin boundary
+/// carries (`ils_records::TenantId`), so a tenant id reaches a plugin and comes back without being
+/// turned into text and parsed again.
+pub use ils_records::TenantId;
 id_type!(
     /// A person who can sign in; may belong to several tenants.
     UserId
