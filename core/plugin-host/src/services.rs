@@ -13,7 +13,7 @@ use ils_host_api::services::{
 };
 use serde_json::Value;
 
-use super::store;
+use crate::store;
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, ActorKind, AuditCtx, Event};
 use ils_kernel::error::Error;
