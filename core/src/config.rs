@@ -1,12 +1,13 @@
 //! Run-time settings of the host, with the defaults a single-machine install wants.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use ils_kernel::secrets::Sealer;
+pub use ils_plugin_host::PluginsConfig;
 
 /// Authentication settings.
 #[derive(Clone, Debug)]
@@ -80,42 +81,6 @@ pub struct EmailConfig {
     pub smtp_url: Option<String>,
     /// The sender, e.g. `ILS <noreply@example.com>`.
     pub from: String,
-}
-
-/// Plugin settings.
-#[derive(Clone, Debug)]
-pub struct PluginsConfig {
-    /// The registry: where installed packages are kept (content-addressed). Nodes sharing a
-    /// database must share this directory.
-    pub dir: PathBuf,
-    /// Where compiled components are cached (per node).
-    pub cache_dir: PathBuf,
-    /// Let plugins call private and loopback addresses (development and tests only).
-    pub allow_private_networks: bool,
-    /// Consecutive failed invocations that open a plugin's circuit breaker for a tenant.
-    pub breaker_threshold: u32,
-    /// How long an open breaker refuses calls before one trial call is let through.
-    pub breaker_cooldown: Duration,
-    /// Plugin instances alive at once in this process.
-    pub max_instances: u32,
-    /// Calls per minute one tenant's inbound webhook receiver (`/hooks/{tenant}/{plugin}`) takes
-    /// on this node; more answer 429 with `Retry-After`. The receiver is public: this bounds the
-    /// plugin work anyone on the internet can cause.
-    pub hooks_per_minute: u32,
-}
-
-impl Default for PluginsConfig {
-    fn default() -> Self {
-        Self {
-            dir: PathBuf::from("ils-data/plugins"),
-            cache_dir: PathBuf::from("ils-data/plugin-cache"),
-            allow_private_networks: false,
-            breaker_threshold: 5,
-            breaker_cooldown: Duration::from_secs(300),
-            max_instances: 128,
-            hooks_per_minute: 600,
-        }
-    }
 }
 
 /// Everything the host needs besides the database.

@@ -29,7 +29,6 @@ pub mod jobs;
 pub mod metrics;
 pub mod notify;
 pub mod outbound;
-pub mod plugins;
 pub mod server;
 pub mod state;
 
@@ -38,6 +37,7 @@ pub mod state;
 pub use ils_clinical as clinical;
 pub use ils_kernel::{audit, error, input};
 pub use ils_orders as orders;
+pub use ils_plugin_host as plugins;
 pub use ils_stock as stock;
 pub use ils_storage as db;
 pub use ils_storage::ids;

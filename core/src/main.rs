@@ -105,8 +105,8 @@ impl std::fmt::Debug for DbArgs {
 impl DbArgs {
     /// Plugin settings for this data directory: the registry in `DATA_DIR/plugins`, compiled
     /// components in `DATA_DIR/plugin-cache`.
-    fn plugins(&self) -> ils_core::plugins::PluginsConfig {
-        ils_core::plugins::PluginsConfig {
+    fn plugins(&self) -> ils_plugin_host::PluginsConfig {
+        ils_plugin_host::PluginsConfig {
             dir: self.data_dir.join("plugins"),
             cache_dir: self.data_dir.join("plugin-cache"),
             ..Default::default()

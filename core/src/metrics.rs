@@ -1,5 +1,6 @@
 //! Prometheus metrics for the HTTP layer.
 
+use ils_host_api::metrics::{InvocationReport, MetricsSink};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -85,8 +86,8 @@ impl Metrics {
         Self { registry, requests, latency, plugin_calls, plugin_latency, plugin_memory }
     }
 
-    /// Records one plugin invocation.
-    pub fn observe_plugin(&self, report: &ils_host_api::metrics::InvocationReport) {
+    /// Records one plugin invocation (the plugin host reports each through [`MetricsSink`]).
+    pub fn observe_plugin(&self, report: &InvocationReport) {
         let labels = PluginLabels {
             plugin: report.plugin.to_string(),
             export: report.export.to_owned(),
@@ -110,5 +111,11 @@ impl Metrics {
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+impl MetricsSink for Metrics {
+    fn record(&self, report: InvocationReport) {
+        self.observe_plugin(&report);
     }
 }

@@ -34,7 +34,7 @@ pub struct AppState {
     /// SMTP, when configured.
     pub mailer: Option<Mailer>,
     /// The plugin runtime.
-    pub plugins: Arc<crate::plugins::Plugins>,
+    pub plugins: Arc<ils_plugin_host::Plugins>,
 }
 
 impl AppState {
@@ -47,7 +47,7 @@ impl AppState {
         let http = crate::outbound::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
         let mailer = Mailer::new(&config.email)?;
         let metrics = Arc::new(Metrics::new());
-        let plugins = Arc::new(crate::plugins::Plugins::new(
+        let plugins = Arc::new(ils_plugin_host::Plugins::new(
             db.clone(),
             sealer.clone(),
             metrics.clone(),

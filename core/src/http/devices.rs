@@ -13,8 +13,6 @@ use utoipa_axum::routes;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::plugins::catalogue;
-use crate::plugins::invoke::{Call, MeasurementView, Reply};
 use crate::state::AppState;
 use ils_clinical::examinations::{self, Examination, MeasuredEye, RecordRefraction};
 use ils_clinical::rx::{Axis, Power};
@@ -22,6 +20,8 @@ use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
+use ils_plugin_host::catalogue;
+use ils_plugin_host::invoke::{Call, MeasurementView, Reply};
 use ils_storage::ids::OrderId;
 use ils_tenancy::auth::Principal;
 

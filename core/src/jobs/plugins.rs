@@ -8,11 +8,11 @@ use std::time::Duration;
 use riverqueue::{BoxError, CronSchedule, InsertOpts, Job, JobArgs, PeriodicSchedule, WorkOutcome};
 use serde::{Deserialize, Serialize};
 
-use crate::plugins::runtime::CallError;
-use crate::plugins::store;
 use crate::state::AppState;
 use ils_kernel::error::Result;
 use ils_outbox::Envelope;
+use ils_plugin_host::runtime::CallError;
+use ils_plugin_host::store;
 use ils_storage::TenantTx;
 use ils_storage::ids::{EventId, TenantId};
 use ils_storage::types::Timestamp;
@@ -58,7 +58,7 @@ fn own_prefix(plugin: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct FanOut {
     /// The runtime, which knows each installed version's manifest.
-    pub plugins: std::sync::Arc<crate::plugins::Plugins>,
+    pub plugins: std::sync::Arc<ils_plugin_host::Plugins>,
     /// Attempts of each delivery before it becomes a dead job.
     pub delivery_attempts: u16,
 }
@@ -71,7 +71,7 @@ impl ils_outbox::Consumer for FanOut {
 }
 
 async fn fan_out(
-    plugins: &crate::plugins::Plugins,
+    plugins: &ils_plugin_host::Plugins,
     delivery_attempts: u16,
     tx: &mut TenantTx,
     event: &Envelope,

@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use ils_core::Error;
-use ils_core::plugins::Plugins;
-use ils_core::plugins::catalogue;
-use ils_core::plugins::invoke::{Call, Reply};
 use ils_core::tenants::{Plan, Slug};
 use ils_host_api::Caller;
 use ils_plugin_cli::CliError;
 use ils_plugin_cli::build::{self, LocalHost};
+use ils_plugin_host::Plugins;
+use ils_plugin_host::catalogue;
+use ils_plugin_host::invoke::{Call, Reply};
 
 /// `ils plugin install`.
 #[derive(Debug, Args)]

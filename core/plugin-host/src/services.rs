@@ -13,7 +13,7 @@ use ils_host_api::services::{
 };
 use serde_json::Value;
 
-use super::store;
+use crate::store;
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, ActorKind, AuditCtx, Event};
 use ils_kernel::error::Error;
@@ -60,11 +60,6 @@ fn service_error(e: Error) -> ServiceError {
     }
 }
 
-/// The invocation's tenant as core's id (the host carries the same UUID, typed).
-fn tenant_of(scope: &Scope) -> TenantId {
-    TenantId::from(scope.tenant.as_uuid())
-}
-
 fn id<T: std::str::FromStr>(text: &str) -> ServiceResult<T> {
     text.parse().map_err(|_| ServiceError::NotFound)
 }
@@ -81,7 +76,7 @@ fn actor(scope: &Scope) -> AuditCtx {
 
 impl DbServices {
     async fn tx(&self, scope: &Scope) -> ServiceResult<TenantTx> {
-        self.db.tenant(tenant_of(scope)).await.map_err(unavailable)
+        self.db.tenant(scope.tenant).await.map_err(unavailable)
     }
 
     async fn finish<T>(&self, tx: TenantTx, result: Result<T, Error>) -> ServiceResult<T> {
@@ -224,7 +219,7 @@ fn plugin_ctx(tenant: TenantId, scope: &Scope) -> TenantCtx {
 #[async_trait]
 impl OrdersService for DbServices {
     async fn get(&self, scope: &Scope, order: &str) -> ServiceResult<Order> {
-        let tenant = tenant_of(scope);
+        let tenant = scope.tenant;
         let mut tx = self.tx(scope).await?;
         let found = ils_orders::store::get(&mut tx, id::<OrderId>(order)?).await;
         Ok(order_to_host(tenant, &self.finish(tx, found).await?))
@@ -236,7 +231,7 @@ impl OrdersService for DbServices {
         status: Option<OrderStatus>,
         limit: usize,
     ) -> ServiceResult<Vec<Order>> {
-        let tenant = tenant_of(scope);
+        let tenant = scope.tenant;
         let mut tx = self.tx(scope).await?;
         let limit = i64::try_from(limit.min(500)).unwrap_or(500);
         let found = ils_orders::store::newest(&mut tx, status.map(status_from_host), limit).await;
@@ -244,7 +239,7 @@ impl OrdersService for DbServices {
     }
 
     async fn annotate(&self, scope: &Scope, order: &str, note: &str) -> ServiceResult<()> {
-        let tenant = tenant_of(scope);
+        let tenant = scope.tenant;
         let order = id::<OrderId>(order)?;
         let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
         let note = format!("[{}] {note}", scope.plugin);
@@ -259,7 +254,7 @@ impl OrdersService for DbServices {
         to: OrderStatus,
         reason: &str,
     ) -> ServiceResult<Order> {
-        let tenant = tenant_of(scope);
+        let tenant = scope.tenant;
         let order = id::<OrderId>(order)?;
         let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(tenant, scope));
         let req = ils_orders::Transition {
@@ -347,7 +342,7 @@ impl InventoryReader for DbServices {
         const SQL: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
             JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
             WHERE l.tenant_id = $1 AND i.sku = $2 ORDER BY l.location_id";
-        let tenant = tenant_of(scope);
+        let tenant = scope.tenant;
         let mut tx = self.tx(scope).await?;
         let rows: Result<Vec<LevelRow>, Error> =
             query!(tx, query_as, fetch_all, SQL, tenant, sku).map_err(|e| Error::Db(e.into()));

@@ -1,17 +1,38 @@
-//! Plugins per tenant: the catalogue of plugin versions this installation offers, and for each
-//! tenant the version it enabled (with the capabilities a tenant admin consented to), its
-//! configuration (validated against the manifest's schema), its secrets (sealed at rest, never
-//! returned), its key-value data, and a circuit breaker. Plugins run in [`ils_host_api`]; this
-//! module gives them the host's services backed by the database, delivers the
-//! events they subscribe to through the job queue, runs their schedules, and mounts their routes
-//! under `/api/v1/plugins/{plugin}/…` and their inbound webhooks under
-//! `/api/v1/hooks/{tenant}/{plugin}/…`. See docs/adr/011-plugins-per-tenant.md.
+//! # ILS plugins per tenant
+//!
+//! The catalogue of plugin versions this installation offers, and for each tenant the version it
+//! enabled (with the capabilities a tenant admin consented to), its configuration (validated
+//! against the manifest's schema), its secrets (sealed at rest, never returned), its key-value
+//! data, and a circuit breaker. Plugins run in [`ils_host_api`]; this crate is the host's side of
+//! it: [`Plugins`] loads packages from the registry, gives them the host's services backed by the
+//! database, and calls them through their breaker ([`invoke`]); [`catalogue`] adds packages and
+//! shows the catalogue to a tenant; [`store`] holds the rows.
+//!
+//! The crate knows no HTTP: `ils-core` mounts a plugin's routes under `/api/v1/plugins/{plugin}/…`
+//! and its inbound webhooks under `/api/v1/hooks/{tenant}/{plugin}/…`, delivers the events plugins
+//! subscribe to through the job queue and runs their schedules, calling the functions here. See
+//! docs/adr/011-plugins-per-tenant.md.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ils_plugin_host::plan_rank;
+//! use ils_plugin_host::runtime::plan_limits;
+//! use ils_tenancy::tenants::Plan;
+//!
+//! // A plugin offered from Pro is open to Premium tenants, not to Free ones.
+//! assert!(plan_rank(Plan::Premium) >= plan_rank(Plan::Pro));
+//! assert!(plan_rank(Plan::Free) < plan_rank(Plan::Pro));
+//! // Higher plans let a plugin run longer.
+//! assert!(plan_limits(Plan::Premium).timeout > plan_limits(Plan::Free).timeout);
+//! assert_eq!(plan_limits(Plan::Pro).timeout, Duration::from_secs(10));
+//! ```
 
 pub mod catalogue;
+mod config;
 pub mod invoke;
 pub mod runtime;
 mod services;
-pub(crate) mod store;
+pub mod store;
 
 use std::collections::BTreeSet;
 
@@ -21,7 +42,8 @@ use serde::Serialize;
 use ils_storage::types::Timestamp;
 use ils_tenancy::tenants::Plan;
 
-pub use runtime::{Plugins, PluginsConfig};
+pub use config::PluginsConfig;
+pub use runtime::Plugins;
 
 /// The rank of a plan: a plugin offered from one plan is open to every plan above it.
 pub fn plan_rank(plan: Plan) -> u8 {
@@ -34,7 +56,8 @@ pub fn plan_rank(plan: Plan) -> u8 {
 }
 
 /// One version of a plugin in the catalogue, as tenants see it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionInfo {
     /// Semantic version.
     pub version: String,
@@ -50,7 +73,7 @@ pub struct VersionInfo {
     /// Its scheduled jobs: name and cron expression.
     pub schedules: Vec<ScheduleInfo>,
     /// The JSON Schema of its tenant configuration.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub config_schema: serde_json::Value,
     /// The lowest plan it is offered on.
     pub min_plan: Plan,
@@ -59,7 +82,8 @@ pub struct VersionInfo {
 }
 
 /// A scheduled job a plugin declares.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScheduleInfo {
     /// Its name.
     pub name: String,
@@ -68,7 +92,8 @@ pub struct ScheduleInfo {
 }
 
 /// A plugin in the catalogue, with the tenant's enablement of it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogueEntry {
     /// The plugin's id.
     pub id: String,
@@ -87,7 +112,8 @@ pub struct CatalogueEntry {
 }
 
 /// A tenant's enablement of a plugin.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enablement {
     /// The plugin.
     pub plugin_id: String,
@@ -107,7 +133,8 @@ pub struct Enablement {
 
 /// The circuit breaker of one (tenant, plugin): after repeated failures the host stops calling
 /// the plugin for a while, then tries once more.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Breaker {
     /// `closed` (calls go through), `open` (calls refused until `open_until`) or `half_open`
     /// (the next call is a trial: success closes it, failure opens it again).
@@ -123,7 +150,8 @@ pub struct Breaker {
 }
 
 /// A circuit breaker's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     /// Calls go through.

@@ -11,15 +11,15 @@ use ils_registry::{Manifest, PluginId, RegistryError};
 use semver::Version;
 use serde::Serialize;
 
-use super::store::{self, CatalogueRow, EnablementRow};
-use super::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
+use crate::store::{self, CatalogueRow, EnablementRow};
+use crate::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
 use ils_kernel::error::{Error, Result};
 use ils_storage::types::Timestamp;
 use ils_storage::{Db, TenantTx, query};
 use ils_tenancy::tenants::Plan;
 
-/// The plan of the transaction's tenant.
-pub(crate) async fn tenant_plan(tx: &mut TenantTx) -> Result<Plan> {
+/// The plan of the transaction's tenant, which decides the versions it may enable.
+pub async fn tenant_plan(tx: &mut TenantTx) -> Result<Plan> {
     const SQL: &str = "SELECT plan FROM tenants WHERE id = $1";
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_scalar, fetch_one, SQL, tenant)?)
@@ -94,13 +94,17 @@ pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Resu
 }
 
 /// One catalogue version, parsed.
-pub(crate) struct Offered {
+#[derive(Debug)]
+pub struct Offered {
+    /// The catalogue row.
     pub row: CatalogueRow,
+    /// Its manifest, parsed.
     pub manifest: Manifest,
 }
 
-/// The versions of `plugin` in the catalogue, newest first.
-pub(crate) async fn versions_of(tx: &mut TenantTx, plugin: &str) -> Result<Vec<Offered>> {
+/// The versions of `plugin` in the catalogue, newest first; one whose manifest no longer parses
+/// is logged and left out.
+pub async fn versions_of(tx: &mut TenantTx, plugin: &str) -> Result<Vec<Offered>> {
     let rows = store::catalogue_of(tx.conn(), plugin).await?;
     Ok(parse_sorted(rows))
 }
@@ -120,7 +124,8 @@ fn parse_sorted(rows: Vec<CatalogueRow>) -> Vec<Offered> {
     out
 }
 
-pub(crate) fn enablement_view(row: &EnablementRow) -> Enablement {
+/// An enablement as a tenant sees it, its breaker's state read at this moment.
+pub fn enablement_view(row: &EnablementRow) -> Enablement {
     let failures = u32::try_from(row.failures).unwrap_or(0);
     Enablement {
         plugin_id: row.plugin_id.clone(),
@@ -158,7 +163,7 @@ fn entry(
 }
 
 /// The catalogue as the transaction's tenant sees it.
-pub(crate) async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
+pub async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
     let plan = tenant_plan(tx).await?;
     let rows = store::catalogue_all(tx.conn()).await?;
     let enabled: HashMap<String, EnablementRow> =
@@ -173,21 +178,22 @@ pub(crate) async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
         .collect())
 }
 
-/// One catalogue entry as the transaction's tenant sees it.
-pub(crate) async fn entry_of(tx: &mut TenantTx, plugin: &str) -> Result<CatalogueEntry> {
+/// One catalogue entry as the transaction's tenant sees it; `not_found` when the catalogue has
+/// no version of `plugin`.
+pub async fn entry_of(tx: &mut TenantTx, plugin: &str) -> Result<CatalogueEntry> {
     let plan = tenant_plan(tx).await?;
     let versions = versions_of(tx, plugin).await?;
     let enablement = store::enablement(tx, plugin).await?;
     entry(plugin, &versions, plan, enablement.as_ref()).ok_or(Error::NotFound("plugin"))
 }
 
-/// Checks a plugin id from a path.
-pub(crate) fn plugin_id(text: &str) -> Result<PluginId> {
+/// Checks a plugin id from a path; an id that cannot exist is `not_found`, like an unknown one.
+pub fn plugin_id(text: &str) -> Result<PluginId> {
     PluginId::new(text).map_err(|_| Error::NotFound("plugin"))
 }
 
-/// Checks a version from a request.
-pub(crate) fn version(text: &str) -> Result<Version> {
+/// Checks a version from a request (`version` is the field an error names).
+pub fn version(text: &str) -> Result<Version> {
     Version::parse(text)
         .map_err(|e| Error::invalid_field("version", format!("is not a semantic version: {e}")))
 }

@@ -7,13 +7,18 @@ use ils_storage::types::Timestamp;
 use ils_storage::{Conn, TenantTx, execute, on_conn, query};
 use ils_tenancy::tenants::Plan;
 
-/// A catalogue row.
+/// A catalogue row: one plugin version this installation offers.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub(crate) struct CatalogueRow {
+pub struct CatalogueRow {
+    /// The plugin.
     pub plugin_id: String,
+    /// Its version (semantic).
     pub version: String,
+    /// SHA-256 of the package; loading refuses a registry package with other content.
     pub digest: String,
+    /// The manifest, as TOML text.
     pub manifest: String,
+    /// The lowest plan it is offered on.
     pub min_plan: Plan,
 }
 
@@ -50,33 +55,48 @@ pub(crate) async fn catalogue_of(conn: &mut Conn, plugin: &str) -> Result<Vec<Ca
     Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(plugin).fetch_all(&mut **c).await)?)
 }
 
-/// A tenant's enablement row.
+/// A tenant's enablement row: the version it runs, what it consented to, its configuration and
+/// its breaker. Kept when the plugin is disabled, for a re-enable.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub(crate) struct EnablementRow {
+pub struct EnablementRow {
+    /// The tenant.
     pub tenant_id: TenantId,
+    /// The plugin.
     pub plugin_id: String,
+    /// The version the tenant runs.
     pub version: String,
+    /// False once disabled.
     pub enabled: bool,
+    /// The consented capabilities' names, space-separated.
     pub capabilities: String,
+    /// The tenant's configuration, as JSON text.
     pub config: String,
+    /// When it was (last) enabled.
     pub enabled_at: Timestamp,
+    /// Last change.
     pub updated_at: Timestamp,
+    /// Consecutive failed invocations.
     pub failures: i32,
+    /// Until when the breaker refuses calls; `None` while it is closed.
     pub tripped_until: Option<Timestamp>,
+    /// The last failure, in words.
     pub last_error: Option<String>,
+    /// When it happened.
     pub last_error_at: Option<Timestamp>,
 }
 
 const ENABLEMENT: &str = "SELECT tenant_id, plugin_id, version, enabled, capabilities, config, enabled_at,
     updated_at, failures, tripped_until, last_error, last_error_at FROM tenant_plugins";
 
-pub(crate) async fn enablement(tx: &mut TenantTx, plugin: &str) -> Result<Option<EnablementRow>> {
+/// The transaction's tenant's enablement of `plugin`, enabled or not.
+pub async fn enablement(tx: &mut TenantTx, plugin: &str) -> Result<Option<EnablementRow>> {
     let sql = format!("{ENABLEMENT} WHERE tenant_id = $1 AND plugin_id = $2");
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_as, fetch_optional, sql, tenant, plugin)?)
 }
 
-pub(crate) async fn enablements(tx: &mut TenantTx) -> Result<Vec<EnablementRow>> {
+/// Every enablement of the transaction's tenant, enabled or not, by plugin id.
+pub async fn enablements(tx: &mut TenantTx) -> Result<Vec<EnablementRow>> {
     let sql = format!("{ENABLEMENT} WHERE tenant_id = $1 ORDER BY plugin_id");
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_as, fetch_all, sql, tenant)?)
@@ -107,22 +127,28 @@ pub(crate) async fn enabled_target(tx: &mut TenantTx, plugin: &str) -> Result<Op
 }
 
 /// Every enabled plugin of every tenant (platform scope: schedules).
-pub(crate) async fn enabled_everywhere(conn: &mut Conn) -> Result<Vec<EnablementRow>> {
+pub async fn enabled_everywhere(conn: &mut Conn) -> Result<Vec<EnablementRow>> {
     let sql = format!("{ENABLEMENT} WHERE enabled ORDER BY tenant_id, plugin_id");
     Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **c).await)?)
 }
 
 /// What enabling writes.
-pub(crate) struct Enable<'a> {
+#[derive(Debug)]
+pub struct Enable<'a> {
+    /// The plugin.
     pub plugin: &'a str,
+    /// The catalogue version to run.
     pub version: &'a str,
+    /// The consented capabilities' names, space-separated.
     pub capabilities: String,
+    /// The configuration, as JSON text, already checked against the manifest's schema.
     pub config: String,
+    /// The admin who enabled it.
     pub by: Option<UserId>,
 }
 
 /// Enables (or re-enables, or moves to another version) a plugin; the breaker starts closed.
-pub(crate) async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
+pub async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
     const SQL: &str = "INSERT INTO tenant_plugins (tenant_id, plugin_id, version, enabled, capabilities,
             config, enabled_by, enabled_at, updated_at, failures)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)
@@ -147,14 +173,15 @@ pub(crate) async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
 }
 
 /// Disables a plugin; returns false when it was not enabled.
-pub(crate) async fn disable(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
+pub async fn disable(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
     const SQL: &str = "UPDATE tenant_plugins SET enabled = $3, updated_at = $4
         WHERE tenant_id = $1 AND plugin_id = $2 AND enabled";
     let tenant = tx.tenant_id();
     Ok(execute!(tx.conn(), SQL, tenant, plugin, false, Timestamp::now())? == 1)
 }
 
-pub(crate) async fn set_config(tx: &mut TenantTx, plugin: &str, config: &str) -> Result<()> {
+/// Replaces the configuration (JSON text, already checked against the manifest's schema).
+pub async fn set_config(tx: &mut TenantTx, plugin: &str, config: &str) -> Result<()> {
     const SQL: &str =
         "UPDATE tenant_plugins SET config = $3, updated_at = $4 WHERE tenant_id = $1 AND plugin_id = $2";
     let tenant = tx.tenant_id();
@@ -191,14 +218,15 @@ pub(crate) async fn record_success(tx: &mut TenantTx, plugin: &str) -> Result<()
 }
 
 /// A tenant admin's reset: the breaker closes and the count starts again.
-pub(crate) async fn reset_breaker(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
+pub async fn reset_breaker(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
     const SQL: &str = "UPDATE tenant_plugins SET failures = 0, tripped_until = NULL, updated_at = $3
         WHERE tenant_id = $1 AND plugin_id = $2";
     let tenant = tx.tenant_id();
     Ok(execute!(tx.conn(), SQL, tenant, plugin, Timestamp::now())? == 1)
 }
 
-pub(crate) async fn put_secret(tx: &mut TenantTx, plugin: &str, name: &str, sealed: &[u8]) -> Result<()> {
+/// Stores a secret, sealed by the caller; replaces one of the same name.
+pub async fn put_secret(tx: &mut TenantTx, plugin: &str, name: &str, sealed: &[u8]) -> Result<()> {
     const SQL: &str = "INSERT INTO plugin_secrets (tenant_id, plugin_id, name, sealed, updated_at)
         VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (tenant_id, plugin_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at";
@@ -207,13 +235,15 @@ pub(crate) async fn put_secret(tx: &mut TenantTx, plugin: &str, name: &str, seal
     Ok(())
 }
 
-pub(crate) async fn delete_secret(tx: &mut TenantTx, plugin: &str, name: &str) -> Result<bool> {
+/// Deletes a secret; returns false when there was none of that name.
+pub async fn delete_secret(tx: &mut TenantTx, plugin: &str, name: &str) -> Result<bool> {
     const SQL: &str = "DELETE FROM plugin_secrets WHERE tenant_id = $1 AND plugin_id = $2 AND name = $3";
     let tenant = tx.tenant_id();
     Ok(execute!(tx.conn(), SQL, tenant, plugin, name)? == 1)
 }
 
-pub(crate) async fn secret_names(tx: &mut TenantTx, plugin: &str) -> Result<Vec<(String, Timestamp)>> {
+/// The names of a plugin's secrets with when each was set; the values never leave the host.
+pub async fn secret_names(tx: &mut TenantTx, plugin: &str) -> Result<Vec<(String, Timestamp)>> {
     const SQL: &str =
         "SELECT name, updated_at FROM plugin_secrets WHERE tenant_id = $1 AND plugin_id = $2 ORDER BY name";
     let tenant = tx.tenant_id();

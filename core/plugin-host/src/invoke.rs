@@ -5,8 +5,8 @@
 use ils_host_api::{Caller, Measurement};
 use serde::Serialize;
 
-use super::Plugins;
-use super::runtime::CallError;
+use crate::Plugins;
+use crate::runtime::{CallError, not_enabled, plugin_error};
 use ils_kernel::error::{Error, Result};
 use ils_storage::ids::{EventId, TenantId};
 
@@ -76,7 +76,8 @@ pub enum Reply {
 }
 
 /// One measurement, as JSON.
-#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeasurementView {
     /// What was measured (`sphere`, `pd`, `trace_hbox`…).
     pub name: String,
@@ -110,8 +111,8 @@ impl Plugins {
         caller: Option<Caller>,
         call: Call,
     ) -> Result<Reply> {
-        let target = self.target(tenant, plugin).await?.ok_or_else(|| super::runtime::not_enabled(plugin))?;
-        let fail = |e: CallError| super::runtime::plugin_error(plugin, e);
+        let target = self.target(tenant, plugin).await?.ok_or_else(|| not_enabled(plugin))?;
+        let fail = |e: CallError| plugin_error(plugin, e);
         match call {
             Call::Event { kind, payload } => {
                 let event = ils_host_api::Event {
@@ -129,7 +130,7 @@ impl Plugins {
                 let request = http::Request::builder()
                     .method(method)
                     .uri(path)
-                    .body(axum::body::Bytes::from(body))
+                    .body(bytes::Bytes::from(body))
                     .map_err(|e| Error::invalid_field("path", e.to_string()))?;
                 let response = self
                     .call(&target, caller, |h, v, ctx| async move { h.handle_http(&v, ctx, request).await })

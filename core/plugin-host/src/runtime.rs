@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ils_host_api::metrics::{InvocationReport, MetricsSink};
+use ils_host_api::metrics::MetricsSink;
 use ils_host_api::{
     Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, Limits, PluginEngine,
     PluginHost, PluginVersion, TenantId as HostTenant,
@@ -15,16 +15,14 @@ use ils_registry::{Capability, Manifest, PluginId, Registry};
 use semver::Version;
 use tokio::sync::{Mutex, OnceCell};
 
-use super::store::{self, EnablementRow};
-use crate::metrics::Metrics;
+use crate::PluginsConfig;
+use crate::store::{self, EnablementRow};
 use ils_kernel::error::{Error, PluginFailure, Result};
 use ils_kernel::secrets::Sealer;
 use ils_storage::Db;
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
 use ils_tenancy::tenants::Plan;
-
-pub use crate::config::PluginsConfig;
 
 /// The limits of a plan; a plugin's manifest may tighten them (docs/adr/011).
 pub fn plan_limits(plan: Plan) -> Limits {
@@ -38,26 +36,40 @@ pub fn plan_limits(plan: Plan) -> Limits {
     }
 }
 
-/// A tenant's enabled plugin, loaded and ready to call.
+/// A tenant's enabled plugin, loaded and ready to call: what [`Plugins::target`] finds and
+/// [`Plugins::call`] calls.
 #[derive(Clone, Debug)]
-pub(crate) struct Target {
+pub struct Target {
+    /// The tenant it runs for.
     pub tenant: TenantId,
+    /// The tenant's plan, which sets the limits of each call ([`plan_limits`]).
     pub plan: Plan,
+    /// The tenant's enablement: version, consented capabilities, configuration and breaker.
     pub row: EnablementRow,
+    /// The compiled plugin version.
     pub version: PluginVersion,
 }
 
 impl Target {
+    /// The manifest of the enabled version: what the plugin provides, subscribes to and runs
+    /// on a schedule.
     pub fn manifest(&self) -> &Manifest {
         self.version.manifest()
     }
 }
 
-/// Why a call to a plugin did not return a result.
+/// Why a call to a plugin did not return a result. The job runner tells them apart (a tripped
+/// breaker snoozes a delivery, a retryable failure retries it); [`plugin_error`] turns one into
+/// the domain error a request answers with.
 #[derive(Debug)]
-pub(crate) enum CallError {
+pub enum CallError {
     /// The breaker is open.
-    Tripped { until: Timestamp, last_error: Option<String> },
+    Tripped {
+        /// When the breaker lets a trial call through.
+        until: Timestamp,
+        /// The failure that opened it, in words.
+        last_error: Option<String>,
+    },
     /// The invocation failed.
     Failed(InvokeError),
     /// The host's own storage failed.
@@ -77,7 +89,7 @@ impl From<ils_storage::DbError> for CallError {
 }
 
 /// Whether a failure is the plugin's fault (and counts towards its breaker).
-pub(crate) fn counts_against_plugin(e: &InvokeError) -> bool {
+fn counts_against_plugin(e: &InvokeError) -> bool {
     matches!(e, InvokeError::Trap(_) | InvokeError::LimitExceeded(_) | InvokeError::Plugin { .. })
 }
 
@@ -89,7 +101,7 @@ pub struct Plugins {
     config: PluginsConfig,
     db: Db,
     services: ils_host_api::services::HostServices,
-    metrics: Arc<Metrics>,
+    metrics: Arc<dyn MetricsSink>,
     host: OnceCell<PluginHost>,
     registry: OnceCell<Registry>,
     loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
@@ -105,18 +117,11 @@ impl std::fmt::Debug for Plugins {
     }
 }
 
-struct PromSink(Arc<Metrics>);
-
-impl MetricsSink for PromSink {
-    fn record(&self, report: InvocationReport) {
-        self.0.observe_plugin(&report);
-    }
-}
-
 impl Plugins {
-    /// Plugins over `db`; secrets are opened with `sealer`, invocations measured in `metrics`.
-    pub fn new(db: Db, sealer: Sealer, metrics: Arc<Metrics>, config: PluginsConfig) -> Self {
-        let services = super::services::host_services(db.clone(), sealer);
+    /// Plugins over `db`; secrets are opened with `sealer`, and a report of every invocation
+    /// goes to `metrics`.
+    pub fn new(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink>, config: PluginsConfig) -> Self {
+        let services = crate::services::host_services(db.clone(), sealer);
         Self {
             db,
             services,
@@ -154,7 +159,7 @@ impl Plugins {
                 };
                 let host = PluginHost::new(engine, self.services.clone(), config)
                     .map_err(|e| Error::Internal(e.to_string()))?;
-                Ok(host.with_metrics(Arc::new(PromSink(self.metrics.clone()))))
+                Ok(host.with_metrics(self.metrics.clone()))
             })
             .await
     }
@@ -172,7 +177,9 @@ impl Plugins {
 
     /// A plugin version from the registry, compiled and pre-linked (once per process). Refuses a
     /// package whose content is not the catalogue's (`digest`).
-    pub(crate) async fn load(&self, plugin: &str, version: &str, digest: &str) -> Result<PluginVersion> {
+    ///
+    /// Enabling a plugin loads it first, so a version this node cannot run is refused then.
+    pub async fn load(&self, plugin: &str, version: &str, digest: &str) -> Result<PluginVersion> {
         let key = (plugin.to_owned(), version.to_owned());
         if let Some(v) = self.loaded_version(&key) {
             return Ok(v);
@@ -205,7 +212,7 @@ impl Plugins {
 
     /// The manifest of a catalogue version (parsed once per process); `None` when the version
     /// is not in the catalogue.
-    pub(crate) async fn manifest(
+    pub async fn manifest(
         &self,
         conn: &mut ils_storage::Conn,
         plugin: &str,
@@ -233,7 +240,7 @@ impl Plugins {
     /// Waits for this (tenant, plugin)'s turn: event deliveries and scheduled jobs of one tenant's
     /// plugin run one at a time on a node, so a plugin updating kv from events does not race
     /// itself (kv has no compare-and-set yet: wit/PENDING.md). Routes are not serialised.
-    pub(crate) async fn turn(&self, tenant: TenantId, plugin: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    pub async fn turn(&self, tenant: TenantId, plugin: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = self
             .turns
             .lock()
@@ -244,8 +251,10 @@ impl Plugins {
         lock.lock_owned().await
     }
 
-    /// Takes one call for the inbound webhook receiver of `tenant`'s `plugin`.
-    pub(crate) fn hook_call(&self, tenant: TenantId, plugin: &str) -> Result<()> {
+    /// Takes one call for the inbound webhook receiver of `tenant`'s `plugin`, or refuses it
+    /// (`rate_limited`, with the seconds to wait) beyond
+    /// [`hooks_per_minute`](PluginsConfig::hooks_per_minute) on this node.
+    pub fn hook_call(&self, tenant: TenantId, plugin: &str) -> Result<()> {
         use governor::clock::{Clock as _, DefaultClock};
         if self.hooks.len() > 100_000 {
             self.hooks.retain_recent();
@@ -280,7 +289,7 @@ impl Plugins {
     }
 
     /// The tenant's enabled plugin `plugin`, loaded; `None` when it is not enabled.
-    pub(crate) async fn target(&self, tenant: TenantId, plugin: &str) -> Result<Option<Target>> {
+    pub async fn target(&self, tenant: TenantId, plugin: &str) -> Result<Option<Target>> {
         let mut tx = self.db.tenant_read(tenant).await?;
         let found = store::enabled_target(&mut tx, plugin).await?;
         tx.commit().await?;
@@ -291,7 +300,7 @@ impl Plugins {
 
     /// Who a call runs for and what it may do: the consented capabilities (the host also keeps
     /// them within the manifest's), the plan's limits, and the caller.
-    pub(crate) fn context(&self, target: &Target, caller: Option<Caller>) -> InvocationContext {
+    fn context(&self, target: &Target, caller: Option<Caller>) -> InvocationContext {
         let grants: Grants = target
             .row
             .capabilities
@@ -310,12 +319,7 @@ impl Plugins {
     /// Calls the plugin through its breaker: refused while the breaker is open; a failure that
     /// is the plugin's fault is counted (and opens the breaker at the threshold); a success
     /// closes it.
-    pub(crate) async fn call<T, F, Fut>(
-        &self,
-        target: &Target,
-        caller: Option<Caller>,
-        f: F,
-    ) -> Result<T, CallError>
+    pub async fn call<T, F, Fut>(&self, target: &Target, caller: Option<Caller>, f: F) -> Result<T, CallError>
     where
         F: FnOnce(PluginHost, PluginVersion, InvocationContext) -> Fut,
         Fut: Future<Output = Result<T, InvokeError>>,
@@ -350,7 +354,7 @@ impl Plugins {
 
 /// The domain error for a failed call of `plugin`: paused by its breaker, the host at capacity,
 /// not provided, or the plugin's own failure (each a `PluginFailure` the HTTP layer maps).
-pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
+pub fn plugin_error(plugin: &str, e: CallError) -> Error {
     match e {
         CallError::Tripped { until, last_error } => Error::Plugin {
             failure: PluginFailure::Unavailable,
@@ -395,7 +399,7 @@ pub(crate) fn plugin_error(plugin: &str, e: CallError) -> Error {
 }
 
 /// The error for a plugin the tenant has not enabled (a 404 over HTTP).
-pub(crate) fn not_enabled(plugin: &str) -> Error {
+pub fn not_enabled(plugin: &str) -> Error {
     Error::Plugin {
         failure: PluginFailure::Missing,
         code: "plugin_not_enabled",
