@@ -30,6 +30,9 @@ impl DomainEvent for WebhookTest {
     const READ: Action = Action::WebhooksManage;
 }
 
+/// The events webhooks declare, with the permission needed to read each.
+pub const EVENTS: &[(&str, Action)] = &[(WebhookTest::TYPE, WebhookTest::READ)];
+
 pub use dispatch::{DeliverWebhook, Dispatch};
 pub use store::{endpoint_with_secrets, endpoints_for_event, get_endpoint, record_delivery};
 

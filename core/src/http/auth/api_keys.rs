@@ -11,15 +11,15 @@ use utoipa_axum::routes;
 use ils_tenancy::auth::api_keys::{self, CreateApiKey};
 pub use ils_tenancy::auth::api_keys::{ApiKey, CreatedApiKey};
 
-use super::Principal;
-use super::permissions::Action;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
+use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::ApiKeyId;
+use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_key, list_keys)).routes(routes!(revoke_key))

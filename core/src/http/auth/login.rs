@@ -10,14 +10,14 @@ use utoipa_axum::routes;
 
 use ils_tenancy::auth::login::{self, AuthSettings, Register, SignIn};
 
-use super::permissions::Role;
-use super::{Principal, RequestMeta};
 use crate::http::extract::ApiJson;
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
+use ils_kernel::permissions::Role;
 use ils_storage::ids::{SessionId, TenantId};
 use ils_storage::types::Timestamp;
+use ils_tenancy::auth::{Principal, RequestMeta};
 use ils_tenancy::tenants;
 use ils_tenancy::users::{Email, MembershipStatus, User};
 

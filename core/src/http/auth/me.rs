@@ -11,12 +11,12 @@ use utoipa_axum::routes;
 use ils_tenancy::auth::account::{self, NewPassword};
 pub use ils_tenancy::auth::account::{Me, RecoveryCodes, TotpEnrolment};
 
-use super::{Principal, SessionInfo, password};
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
 use ils_storage::ids::{SessionId, TenantId};
+use ils_tenancy::auth::{Principal, SessionInfo, password};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,6 +1,6 @@
 //! Authentication over HTTP: the sign-in, account and API-key routes, and the extractors that
 //! turn a request into a [`Principal`] or a [`RequestMeta`]. The domain — passwords, sessions,
-//! TOTP, API keys, the principal and its checks — is `ils_tenancy::auth`, re-exported here.
+//! TOTP, API keys, the principal and its checks — is `ils_tenancy::auth`.
 //!
 //! A request carries `Authorization: Bearer <token>`: a session token (`ils_s_…`, from sign-in)
 //! or an API key (`ils_k_…`). The principal is resolved from the database on every request, so
@@ -9,12 +9,6 @@
 pub mod api_keys;
 pub mod login;
 pub mod me;
-pub use ils_kernel::TenantCtx;
-pub use ils_kernel::{permissions, secrets};
-pub use ils_tenancy::auth::{
-    Credential, Grant, NewSession, Principal, RequestMeta, SessionInfo, TenantAccess, create_session,
-    password, rate_limit, resolve, totp,
-};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -23,6 +17,7 @@ use std::net::SocketAddr;
 use crate::http::problem::ApiError;
 use crate::state::AppState;
 use ils_kernel::error::Error;
+use ils_tenancy::auth::{Principal, RequestMeta, resolve};
 
 // Both extractors are for `AppState` only: the types live in ils-tenancy and the trait in axum,
 // so the orphan rule needs a local type in the impl.
