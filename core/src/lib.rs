@@ -23,6 +23,7 @@
 //! ```
 
 pub mod config;
+mod console;
 pub mod events;
 pub mod http;
 pub mod jobs;

@@ -318,6 +318,24 @@ pub async fn newest(tx: &mut TenantTx, status: Option<OrderStatus>, limit: i64) 
     orders(rows)
 }
 
+/// The tenant's open orders (not completed or cancelled) due on or before `date`, soonest first,
+/// at most `limit`: what a practice or lab must chase today.
+pub async fn due_by(tx: &mut TenantTx, date: jiff::civil::Date, limit: i64) -> Result<Vec<Order>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM lab_orders
+         WHERE tenant_id = $1 AND status NOT IN ('completed', 'cancelled') AND due_on <= $2
+         ORDER BY due_on, id LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(date.to_string())
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+    orders(rows)
+}
+
 /// The production queue: open orders (not shipped, completed or cancelled) by priority, then
 /// due date, then age; a page continues after the order named by the cursor.
 pub async fn queue(tx: &mut TenantTx, filter: &Filter, page: &PageRequest) -> Result<Page<Order>> {

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -75,7 +75,7 @@ pub struct EventQuery {
 /// plugins.
 const PLUGIN_EVENTS: &str = "plugin.*";
 
-fn readable_types(principal: &Principal, only: Option<&str>) -> Result<Vec<&'static str>> {
+pub(crate) fn readable_types(principal: &Principal, only: Option<&str>) -> Result<Vec<&'static str>> {
     let mut types: Vec<&'static str> = catalog::ALL
         .iter()
         .filter(|(t, action)| principal.may(*action) && only.is_none_or(|o| o == *t))
@@ -137,15 +137,28 @@ async fn stream_events(
     // Without a resume point, start from now: ids are time-ordered.
     let cursor = resume.unwrap_or_default();
     let token = crate::http::auth::bearer(&headers).unwrap_or_default().to_owned();
-    let watch = Watch { token, tenant: ctx.tenant_id, checked: std::time::Instant::now() };
-    let stream = futures_util::stream::unfold(
+    let events = follow(state, ctx.tenant_id, types, token, cursor);
+    Ok(Sse::new(events.map(|event| Ok(sse_message(&event)))).keep_alive(KeepAlive::default()))
+}
+
+/// The events of `tenant` after `cursor` of the given `types`, as they settle, until the
+/// credential `token` no longer allows reading the tenant (signed out, revoked, suspended).
+/// The API's event stream and the console's live views both follow events this way.
+pub(crate) fn follow(
+    state: AppState,
+    tenant: TenantId,
+    types: Vec<&'static str>,
+    token: String,
+    cursor: EventId,
+) -> impl Stream<Item = Envelope> {
+    let watch = Watch { token, tenant, checked: std::time::Instant::now() };
+    futures_util::stream::unfold(
         (state, watch, types, cursor, Vec::<Envelope>::new()),
         |(state, mut watch, types, mut cursor, mut pending)| async move {
             loop {
                 if let Some(event) = (!pending.is_empty()).then(|| pending.remove(0)) {
                     cursor = event.id;
-                    let message = sse_message(&event);
-                    return Some((Ok(message), (state, watch, types, cursor, pending)));
+                    return Some((event, (state, watch, types, cursor, pending)));
                 }
                 tokio::time::sleep(POLL).await;
                 if watch.checked.elapsed() >= RECHECK {
@@ -157,8 +170,7 @@ async fn stream_events(
                 pending = read_settled(&state, watch.tenant, cursor, &types).await;
             }
         },
-    );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    )
 }
 
 async fn read_settled(

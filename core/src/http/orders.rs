@@ -120,7 +120,7 @@ pub struct OrderInput {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed (practice staff place orders)", body = Problem),
               (status = 422, description = "Invalid order", body = Problem)))]
-async fn create_order(
+pub(crate) async fn create_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<OrderInput>,
@@ -192,7 +192,7 @@ impl OrderQuery {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid filter or cursor", body = Problem)))]
-async fn list_orders(
+pub(crate) async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<OrderQuery>,
@@ -212,7 +212,7 @@ async fn list_orders(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid filter or cursor", body = Problem)))]
-async fn production_queue(
+pub(crate) async fn production_queue(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<OrderQuery>,
@@ -232,7 +232,7 @@ async fn production_queue(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such order in this tenant", body = Problem)))]
-async fn get_order(
+pub(crate) async fn get_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<OrderId>,
@@ -251,7 +251,7 @@ async fn get_order(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such order in this tenant", body = Problem)))]
-async fn order_timeline(
+pub(crate) async fn order_timeline(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<OrderId>,
@@ -288,7 +288,7 @@ pub struct TransitionInput {
               (status = 404, description = "No such order in this tenant", body = Problem),
               (status = 409, description = "No such move from the order's status, or moved meanwhile", body = Problem),
               (status = 422, description = "Invalid input (a failed check must name its issue)", body = Problem)))]
-async fn transition_order(
+pub(crate) async fn transition_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<OrderId>,
@@ -322,7 +322,7 @@ pub struct StationInput {
               (status = 404, description = "No such order in this tenant", body = Problem),
               (status = 409, description = "Not in production, already there, or moved meanwhile", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn move_station(
+pub(crate) async fn move_station(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<OrderId>,

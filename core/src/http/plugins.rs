@@ -52,7 +52,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/tenant/plugins", tag = "plugins", security(("bearer" = [])),
     responses((status = 200, description = "The catalogue", body = [CatalogueEntry]),
               (status = 401, description = "Not signed in", body = Problem)))]
-async fn list_plugins(
+pub(crate) async fn list_plugins(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Json<Vec<CatalogueEntry>>> {
@@ -68,7 +68,7 @@ async fn list_plugins(
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "The plugin", body = CatalogueEntry),
               (status = 404, description = "No such plugin", body = Problem)))]
-async fn get_plugin(
+pub(crate) async fn get_plugin(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
@@ -110,7 +110,7 @@ fn invalid_config(e: ils_registry::ManifestError) -> Error {
               (status = 403, description = "Not a company admin, or the plan does not include it", body = Problem),
               (status = 404, description = "No such plugin version", body = Problem),
               (status = 422, description = "Consent missing, or configuration invalid", body = Problem)))]
-async fn enable_plugin(
+pub(crate) async fn enable_plugin(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
@@ -197,7 +197,7 @@ async fn enable_plugin(
     responses((status = 204, description = "Disabled"),
               (status = 403, description = "Not a company admin", body = Problem),
               (status = 404, description = "Not enabled", body = Problem)))]
-async fn disable_plugin(
+pub(crate) async fn disable_plugin(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
@@ -222,7 +222,7 @@ async fn enabled_row(tx: &mut ils_storage::TenantTx, plugin: &str) -> Result<sto
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "The configuration", body = Object),
               (status = 404, description = "Never enabled", body = Problem)))]
-async fn get_config(
+pub(crate) async fn get_config(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
@@ -242,7 +242,7 @@ async fn get_config(
     responses((status = 200, description = "The new configuration", body = Object),
               (status = 404, description = "Never enabled", body = Problem),
               (status = 422, description = "Does not fit the plugin's schema", body = Problem)))]
-async fn put_config(
+pub(crate) async fn put_config(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,

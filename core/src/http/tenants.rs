@@ -93,7 +93,7 @@ async fn create_tenant(
     responses((status = 200, description = "Tenants", body = Page<Tenant>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem)))]
-async fn list_tenants(
+pub(crate) async fn list_tenants(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -145,7 +145,7 @@ pub struct TenantPatchRequest {
               (status = 403, description = "Not a platform admin", body = Problem),
               (status = 404, description = "No such tenant", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn update_tenant(
+pub(crate) async fn update_tenant(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(tenant_id): ApiPath<TenantId>,

@@ -44,7 +44,7 @@ pub struct UserListQuery {
     responses((status = 200, description = "Users", body = Page<Member>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
-async fn list_users(
+pub(crate) async fn list_users(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<UserListQuery>,
@@ -92,7 +92,7 @@ pub struct RoleChange {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "Not a user of this tenant", body = Problem),
               (status = 409, description = "Not pending", body = Problem)))]
-async fn approve_user(
+pub(crate) async fn approve_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
@@ -109,7 +109,7 @@ async fn approve_user(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "Not a user of this tenant", body = Problem),
               (status = 409, description = "Not pending", body = Problem)))]
-async fn reject_user(
+pub(crate) async fn reject_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,

@@ -34,7 +34,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, description = "The signed-in user", body = Me),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "An API key, not a user", body = Problem)))]
-async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
+pub(crate) async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
     Ok(Json(account::profile(&state.db, &principal, tenant).await?))
 }
@@ -121,7 +121,7 @@ async fn revoke_session(
     responses((status = 200, description = "Seed to enrol", body = TotpEnrolment),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 409, description = "TOTP is already enabled", body = Problem)))]
-async fn start_totp(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TotpEnrolment>> {
+pub(crate) async fn start_totp(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TotpEnrolment>> {
     Ok(Json(account::start_totp(&state.db, &state.sealer, &principal).await?))
 }
 
@@ -139,7 +139,7 @@ pub struct TotpCode {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 409, description = "No enrolment in progress", body = Problem),
               (status = 422, description = "Wrong code", body = Problem)))]
-async fn confirm_totp(
+pub(crate) async fn confirm_totp(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<TotpCode>,

@@ -106,7 +106,7 @@ async fn record_examination(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such patient in this practice", body = Problem)))]
-async fn list_examinations(
+pub(crate) async fn list_examinations(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,

@@ -90,7 +90,7 @@ impl PatientInput {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 409, description = "NHS or customer number already used", body = Problem),
               (status = 422, description = "Invalid input, e.g. an NHS number with a wrong check digit", body = Problem)))]
-async fn create_patient(
+pub(crate) async fn create_patient(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<PatientInput>,
@@ -137,7 +137,7 @@ fn is_admin(principal: &Principal) -> bool {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid search", body = Problem)))]
-async fn search_patients(
+pub(crate) async fn search_patients(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PatientQuery>,
@@ -167,7 +167,7 @@ async fn search_patients(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such patient in this practice", body = Problem)))]
-async fn get_patient(
+pub(crate) async fn get_patient(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PatientId>,

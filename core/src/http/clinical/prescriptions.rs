@@ -99,7 +99,7 @@ pub struct FormQuery {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such patient in this practice", body = Problem),
               (status = 422, description = "Invalid prescription, with the field and the rule broken", body = Problem)))]
-async fn record_prescription(
+pub(crate) async fn record_prescription(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
@@ -134,7 +134,7 @@ async fn record_prescription(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such patient in this practice", body = Problem)))]
-async fn list_prescriptions(
+pub(crate) async fn list_prescriptions(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,

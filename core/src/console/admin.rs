@@ -1,0 +1,47 @@
+//! Platform administration: the tenants, their plans and status (suspend, reactivate).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use super::form::CsrfForm;
+use super::page::{Chrome, PageResult, render};
+use super::session::Viewer;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::tenants::{TenantPatchRequest, list_tenants, update_tenant};
+use crate::state::AppState;
+use ils_kernel::page::PageQuery;
+use ils_storage::ids::TenantId;
+use ils_tenancy::tenants::{Tenant, TenantStatus};
+
+#[derive(Template)]
+#[template(path = "console/tenants.html")]
+struct Tenants {
+    chrome: Chrome,
+    tenants: Vec<Tenant>,
+}
+
+/// `GET /admin/tenants`.
+pub(crate) async fn tenants(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let query = PageQuery { cursor: None, limit: Some(200) };
+    let tenants = list_tenants(State(state), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
+    Ok(render(&Tenants { chrome: viewer.chrome.at("/admin/tenants"), tenants }))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct StatusForm {
+    status: TenantStatus,
+}
+
+/// `POST /admin/tenants/{id}/status`: suspends or reactivates a tenant.
+pub(crate) async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(tenant): Path<TenantId>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> PageResult {
+    let patch = TenantPatchRequest { name: None, status: Some(form.status), plan: None };
+    let _changed = update_tenant(State(state), viewer.principal, ApiPath(tenant), ApiJson(patch)).await?;
+    Ok(Redirect::to("/admin/tenants").into_response())
+}

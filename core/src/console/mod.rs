@@ -1,0 +1,82 @@
+//! The web console: server-rendered pages for practices, labs and platform admins, served by
+//! `ils serve` at `/` beside the API (ADR 014).
+//!
+//! A page handler takes a [`Viewer`] (the signed-in user, from the `ils_session` cookie), calls
+//! the same operation the JSON API calls — usually the API's handler function itself, with the
+//! form decoded into the API's input type — and renders an askama template. A problem's field
+//! list becomes inline errors on the form that caused it. State changes are POSTs carrying the
+//! viewer's CSRF token ([`form::Csrf`]).
+
+mod account;
+mod admin;
+mod assets;
+mod form;
+mod home;
+mod live;
+mod orders;
+mod page;
+mod patients;
+mod plugins;
+mod session;
+mod users;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub(crate) use page::ConsoleError;
+
+/// The Content-Security-Policy of every console page: scripts and styles only from our own
+/// `/assets/`, no inline code, no framing.
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The console's routes.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/sign-in", get(session::sign_in_page).post(session::sign_in))
+        .route("/sign-in/code", get(session::code_page).post(session::code))
+        .route("/sign-out", post(session::sign_out))
+        .route("/assets/{file}", get(assets::serve))
+        .route("/live", get(live::stream))
+        .route("/account", get(account::page))
+        .route("/account/totp", post(account::start_totp_page))
+        .route("/account/totp/confirm", post(account::confirm_totp_page))
+        .route("/patients", get(patients::list).post(patients::create))
+        .route("/patients/new", get(patients::new_form))
+        .route("/patients/{patient}", get(patients::record))
+        .route("/patients/{patient}/prescriptions", post(patients::add_prescription))
+        .route("/patients/{patient}/prescriptions/new", get(patients::prescription_form))
+        .route("/orders", get(orders::list).post(orders::create))
+        .route("/orders/new", get(orders::new_form))
+        .route("/orders/{order}", get(orders::show))
+        .route("/orders/{order}/transitions", post(orders::transition))
+        .route("/production", get(orders::board))
+        .route("/users", get(users::list))
+        .route("/users/{user}/approve", post(users::approve))
+        .route("/users/{user}/reject", post(users::reject))
+        .route("/plugins", get(plugins::catalogue))
+        .route("/plugins/{plugin}", get(plugins::show))
+        .route("/plugins/{plugin}/enable", post(plugins::enable))
+        .route("/plugins/{plugin}/disable", post(plugins::disable))
+        .route("/plugins/{plugin}/config", post(plugins::configure))
+        .route("/admin/tenants", get(admin::tenants))
+        .route("/admin/tenants/{tenant}/status", post(admin::set_status))
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// The console's own security headers; the API's defaults (`default-src 'none'`) stay for
+/// everything else.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}

@@ -1,0 +1,340 @@
+//! Orders: the practice's list, the order form (lab, lens, frame, measurements) with every field
+//! error inline, an order's page with its timeline and the moves the viewer's side may make
+//! (live: it refreshes when the other side moves the job), and the lab's production board.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use super::form::CsrfForm;
+use super::page::{Chrome, FieldErrors, PageResult, render};
+use super::patients::{given, refused};
+use super::session::Viewer;
+use crate::http::clinical::patients::get_patient;
+use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::orders::{
+    FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, TransitionInput, create_order, get_order,
+    order_timeline, production_queue, transition_order,
+};
+use crate::state::AppState;
+use ils_clinical::patients::Patient;
+use ils_clinical::prescriptions::PrescriptionView;
+use ils_clinical::rx::CylinderForm;
+use ils_kernel::error::Error;
+use ils_kernel::page::{PageQuery, PageRequest};
+use ils_kernel::permissions::Action;
+use ils_orders::accounts::LabAccount;
+use ils_orders::status::{OrderStatus, Side};
+use ils_orders::{Coating, LensType, Material, Money, Order, Priority, Routing, TimelineEntry};
+use ils_storage::ids::{OrderId, PatientId};
+
+#[derive(Template)]
+#[template(path = "console/orders.html")]
+struct List {
+    chrome: Chrome,
+    status: Option<OrderStatus>,
+    orders: Vec<Order>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    status: Option<OrderStatus>,
+}
+
+/// `GET /orders`: the tenant's newest orders, optionally in one status.
+pub(crate) async fn list(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+    let ctx = viewer.tenant(Action::OrdersRead)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let orders = ils_orders::store::newest(&mut tx, query.status, 100).await?;
+    tx.commit().await?;
+    Ok(render(&List { chrome: viewer.chrome.at("/orders"), status: query.status, orders }))
+}
+
+/// The order form's fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OrderForm {
+    #[serde(default)]
+    patient_id: String,
+    #[serde(default)]
+    prescription_id: String,
+    #[serde(default)]
+    lab: String,
+    #[serde(default, rename = "lens.type")]
+    lens_type: String,
+    #[serde(default, rename = "lens.material")]
+    material: String,
+    #[serde(default, rename = "lens.index")]
+    index: String,
+    #[serde(default, rename = "lens.coatings")]
+    coatings: Vec<String>,
+    #[serde(default, rename = "lens.tint")]
+    tint: String,
+    #[serde(default, rename = "frame.description")]
+    frame: String,
+    #[serde(default, rename = "frame.a_mm")]
+    a_mm: String,
+    #[serde(default, rename = "frame.b_mm")]
+    b_mm: String,
+    #[serde(default, rename = "frame.dbl_mm")]
+    dbl_mm: String,
+    #[serde(default, rename = "measurements.pd_right_mm")]
+    pd_right_mm: String,
+    #[serde(default, rename = "measurements.pd_left_mm")]
+    pd_left_mm: String,
+    #[serde(default, rename = "measurements.height_right_mm")]
+    height_right_mm: String,
+    #[serde(default, rename = "measurements.height_left_mm")]
+    height_left_mm: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    notes: String,
+}
+
+fn number(field: &str, value: &str, what: &str) -> Result<Option<f64>, Error> {
+    given(value).map(|v| v.parse::<f64>().map_err(|_| Error::invalid_field(field, format!("must be {what}")))).transpose()
+}
+
+fn choice<T: Copy>(field: &str, value: &str, all: &[T], name: impl Fn(&T) -> &'static str) -> Result<T, Error> {
+    all.iter().find(|v| name(v) == value).copied().ok_or_else(|| Error::invalid_field(field, "choose one of the options"))
+}
+
+/// Pounds and pence as typed (`129.50`) in minor units.
+fn pence(value: &str) -> Result<i64, Error> {
+    let invalid = || Error::invalid_field("price", "must be an amount in pounds, e.g. 129.50");
+    let value = value.trim().trim_start_matches('£');
+    let (pounds, pennies) = value.split_once('.').unwrap_or((value, "0"));
+    if pounds.is_empty() || pennies.len() > 2 || !pounds.bytes().chain(pennies.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let pennies = if pennies.len() == 1 { format!("{pennies}0") } else { pennies.to_owned() };
+    let pounds: i64 = pounds.parse().map_err(|_| invalid())?;
+    let pennies: i64 = pennies.parse().map_err(|_| invalid())?;
+    pounds.checked_mul(100).and_then(|p| p.checked_add(pennies)).ok_or_else(invalid)
+}
+
+fn parse_id<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, Error> {
+    value.trim().parse().map_err(|_| Error::invalid_field(field, "choose one of the options"))
+}
+
+impl OrderForm {
+    fn input(&self) -> Result<OrderInput, Error> {
+        let coatings = self
+            .coatings
+            .iter()
+            .map(|c| choice("lens.coatings", c, Coating::ALL, Coating::as_str))
+            .collect::<Result<Vec<_>, _>>()?;
+        let priority = given(&self.priority)
+            .map(|p| choice("priority", &p, Priority::ALL, Priority::as_str))
+            .transpose()?;
+        let mm = "a number of millimetres";
+        Ok(OrderInput {
+            lab: given(&self.lab),
+            patient_id: parse_id("patient_id", &self.patient_id)?,
+            prescription_id: parse_id("prescription_id", &self.prescription_id)?,
+            reason: None,
+            original_order_id: None,
+            lens: LensInput {
+                lens_type: choice("lens.type", &self.lens_type, LensType::ALL, LensType::as_str)?,
+                material: choice("lens.material", &self.material, Material::ALL, Material::as_str)?,
+                index: number("lens.index", &self.index, "a refractive index, e.g. 1.67")?
+                    .ok_or_else(|| Error::invalid_field("lens.index", "choose the refractive index"))?,
+                coatings: Some(coatings),
+                tint: given(&self.tint),
+            },
+            frame: FrameInput {
+                description: self.frame.trim().to_owned(),
+                a_mm: number("frame.a_mm", &self.a_mm, mm)?,
+                b_mm: number("frame.b_mm", &self.b_mm, mm)?,
+                dbl_mm: number("frame.dbl_mm", &self.dbl_mm, mm)?,
+            },
+            measurements: Some(MeasurementsInput {
+                pd_right_mm: number("measurements.pd_right_mm", &self.pd_right_mm, mm)?,
+                pd_left_mm: number("measurements.pd_left_mm", &self.pd_left_mm, mm)?,
+                height_right_mm: number("measurements.height_right_mm", &self.height_right_mm, mm)?,
+                height_left_mm: number("measurements.height_left_mm", &self.height_left_mm, mm)?,
+            }),
+            due_on: self.due_on.trim().to_owned(),
+            priority,
+            price: Money { amount_minor: pence(&self.price)?, currency: "GBP".to_owned() },
+            notes: given(&self.notes),
+        })
+    }
+
+    fn has_coating(&self, coating: &Coating) -> bool {
+        self.coatings.iter().any(|c| c == coating.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/order_new.html")]
+struct NewOrder {
+    chrome: Chrome,
+    patient: Patient,
+    prescriptions: Vec<PrescriptionView>,
+    labs: Vec<LabAccount>,
+    form: OrderForm,
+    errors: FieldErrors,
+}
+
+impl NewOrder {
+    fn lens_types(&self) -> &'static [LensType] {
+        LensType::ALL
+    }
+    fn materials(&self) -> &'static [Material] {
+        Material::ALL
+    }
+    fn coatings(&self) -> &'static [Coating] {
+        Coating::ALL
+    }
+    fn priorities(&self) -> &'static [Priority] {
+        Priority::ALL
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct NewQuery {
+    patient: Option<PatientId>,
+}
+
+async fn order_page(
+    state: &AppState,
+    viewer: &Viewer,
+    patient_id: PatientId,
+    form: OrderForm,
+    errors: FieldErrors,
+) -> Result<NewOrder, super::ConsoleError> {
+    let principal = viewer.principal.clone();
+    let patient = get_patient(State(state.clone()), principal.clone(), ApiPath(patient_id)).await?.0;
+    let minus = FormQuery { cylinder_form: Some(CylinderForm::Minus) };
+    let prescriptions =
+        list_prescriptions(State(state.clone()), principal, ApiPath(patient_id), ApiQuery(minus)).await?.0;
+    let ctx = viewer.tenant(Action::OrdersRead)?;
+    let page = PageRequest::parse(&PageQuery { cursor: None, limit: Some(200) })?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let labs = ils_orders::accounts::list(&mut tx, ils_orders::accounts::Side::Practice, &page).await?.items;
+    tx.commit().await?;
+    Ok(NewOrder { chrome: viewer.chrome.at("/orders"), patient, prescriptions, labs, form, errors })
+}
+
+/// `GET /orders/new?patient=`: the order form for one of the patient's prescriptions.
+pub(crate) async fn new_form(State(state): State<AppState>, viewer: Viewer, Query(query): Query<NewQuery>) -> PageResult {
+    let Some(patient_id) = query.patient else {
+        return Ok(Redirect::to("/patients").into_response());
+    };
+    let form = OrderForm {
+        patient_id: patient_id.to_string(),
+        lens_type: LensType::SingleVision.as_str().to_owned(),
+        material: Material::Plastic.as_str().to_owned(),
+        index: "1.5".to_owned(),
+        priority: Priority::Normal.as_str().to_owned(),
+        due_on: ils_clinical::today().saturating_add(jiff::Span::new().days(10)).to_string(),
+        ..OrderForm::default()
+    };
+    Ok(render(&order_page(&state, &viewer, patient_id, form, FieldErrors::default()).await?))
+}
+
+/// `POST /orders`: places the order and shows it; errors go back to the form, field by field.
+pub(crate) async fn create(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<OrderForm>) -> PageResult {
+    let outcome = match form.input() {
+        Ok(input) => create_order(State(state.clone()), viewer.principal.clone(), ApiJson(input)).await.map(|o| o.1.0),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
+        Err(error) => {
+            let patient_id: PatientId = form.patient_id.trim().parse().map_err(|_| Error::NotFound("patient"))?;
+            let page = order_page(&state, &viewer, patient_id, form, FieldErrors::default()).await?;
+            refused(error, |errors| NewOrder { errors, ..page })
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/order.html")]
+struct Show {
+    chrome: Chrome,
+    order: Order,
+    timeline: Vec<TimelineEntry>,
+    moves: Vec<OrderStatus>,
+    errors: FieldErrors,
+}
+
+/// The moves the viewer's side of this copy of the order may offer.
+fn moves_for(order: &Order) -> Vec<OrderStatus> {
+    let ours = |side: Side| match order.routing {
+        Routing::InHouse => true,
+        Routing::ToLab => matches!(side, Side::Practice | Side::Both),
+        Routing::FromPractice => matches!(side, Side::Lab | Side::Both),
+    };
+    OrderStatus::ALL
+        .iter()
+        .copied()
+        .filter(|to| order.status.side(*to, order.held_from).is_some_and(ours))
+        .collect()
+}
+
+async fn show_page(state: &AppState, viewer: &Viewer, id: OrderId, errors: FieldErrors) -> Result<Show, super::ConsoleError> {
+    let order = get_order(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
+    let timeline = order_timeline(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
+    let moves = moves_for(&order);
+    let here = if viewer.chrome.is_practice() { "/orders" } else { "/production" };
+    Ok(Show { chrome: viewer.chrome.at(here), order, timeline, moves, errors })
+}
+
+/// `GET /orders/{id}`: the order, its timeline and its next moves.
+pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<OrderId>) -> PageResult {
+    Ok(render(&show_page(&state, &viewer, id, FieldErrors::default()).await?))
+}
+
+/// A move as submitted from the order's page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MoveForm {
+    to: OrderStatus,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    quality_issue: String,
+}
+
+/// `POST /orders/{id}/transitions`: makes the move and shows the order again.
+pub(crate) async fn transition(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> PageResult {
+    let input = TransitionInput { to: form.to, note: given(&form.note), quality_issue: given(&form.quality_issue), station: None };
+    match transition_order(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
+            refused(error, |errors| Show { errors, ..page })
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/board.html")]
+struct Board {
+    chrome: Chrome,
+    columns: Vec<(OrderStatus, Vec<Order>)>,
+}
+
+/// `GET /production`: the lab's open jobs as a board by status, in queue order; live.
+pub(crate) async fn board(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let query = OrderQuery { limit: Some(200), ..OrderQuery::default() };
+    let queue = production_queue(State(state), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
+    let columns = [OrderStatus::Pending, OrderStatus::InProduction, OrderStatus::QualityCheck, OrderStatus::OnHold]
+        .into_iter()
+        .map(|status| (status, queue.iter().filter(|o| o.status == status).cloned().collect()))
+        .collect();
+    Ok(render(&Board { chrome: viewer.chrome.at("/production"), columns }))
+}
+

@@ -1,0 +1,241 @@
+//! What every page shares: the frame around it (who is signed in, where, the navigation), the
+//! rendering of a template, inline field errors, and error pages.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::http::problem::ApiError;
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Role;
+use ils_tenancy::tenants::TenantKind;
+
+/// The frame of a signed-in page.
+#[derive(Clone, Debug)]
+pub(crate) struct Chrome {
+    /// The user's display name.
+    pub user_name: String,
+    /// The tenant the session acts in, if any.
+    pub tenant_name: Option<String>,
+    /// What kind of tenant it is.
+    pub kind: Option<TenantKind>,
+    /// The user's role there.
+    pub role: Option<Role>,
+    /// Whether the user administers the platform.
+    pub platform_admin: bool,
+    /// The CSRF token every form carries.
+    pub csrf: String,
+    /// Which navigation entry is current (its href).
+    pub current: &'static str,
+}
+
+/// One entry of the navigation.
+pub(crate) struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+impl Chrome {
+    /// This page's frame with `href` marked as the current entry.
+    pub fn at(&self, href: &'static str) -> Self {
+        Self { current: href, ..self.clone() }
+    }
+
+    /// Whether the tenant makes lab jobs.
+    pub fn is_lab(&self) -> bool {
+        matches!(self.kind, Some(TenantKind::Lab | TenantKind::Hybrid))
+    }
+
+    /// Whether the tenant sees patients and orders from a lab.
+    pub fn is_practice(&self) -> bool {
+        matches!(self.kind, Some(TenantKind::Ecp | TenantKind::Hybrid))
+    }
+
+    /// Whether the user administers the tenant.
+    pub fn is_admin(&self) -> bool {
+        self.role == Some(Role::CompanyAdmin)
+    }
+
+    /// The navigation for this user and tenant.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items = Vec::new();
+        if self.tenant_name.is_some() {
+            items.push(NavItem { href: "/", label: "Today" });
+        }
+        if self.is_practice() {
+            items.push(NavItem { href: "/patients", label: "Patients" });
+            items.push(NavItem { href: "/orders", label: "Orders" });
+        }
+        if self.is_lab() {
+            items.push(NavItem { href: "/production", label: "Production" });
+        }
+        if self.is_admin() {
+            items.push(NavItem { href: "/users", label: "Users" });
+            items.push(NavItem { href: "/plugins", label: "Plugins" });
+        }
+        if self.platform_admin {
+            items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
+        }
+        items.push(NavItem { href: "/account", label: "Account" });
+        items
+    }
+
+    /// Whether `href` is the current entry (for `aria-current`).
+    pub fn is_current(&self, href: &str) -> bool {
+        self.current == href
+    }
+}
+
+/// Renders a template as an HTML page.
+pub(crate) fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "rendering a console page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be rendered.").into_response()
+        }
+    }
+}
+
+/// Renders a template with a status other than 200 (a form shown again with its errors: 422).
+pub(crate) fn render_with(status: StatusCode, page: &impl Template) -> Response {
+    let mut response = render(page);
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+/// A form's errors: one message per field, and one for the form as a whole.
+#[derive(Debug, Default)]
+pub(crate) struct FieldErrors {
+    /// The problem's detail, shown above the form.
+    pub summary: Option<String>,
+    fields: BTreeMap<String, String>,
+}
+
+impl FieldErrors {
+    /// The errors of a refused operation: its field list, or its message alone.
+    pub fn from_error(error: &Error) -> Self {
+        let mut errors = Self { summary: Some(error.to_string()), fields: BTreeMap::new() };
+        if let Error::Invalid { fields, .. } = error {
+            for field in fields {
+                errors.fields.entry(field.field.clone()).or_insert_with(|| field.message.clone());
+            }
+        }
+        errors
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str)
+    }
+
+    /// Whether `field` is in error (for `aria-invalid`).
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field)
+    }
+
+    /// Field errors whose field the form does not show, so none is lost.
+    pub fn others<'s>(&self, shown: impl AsRef<[&'s str]>) -> Vec<(&str, &str)> {
+        let shown = shown.as_ref();
+        self.fields
+            .iter()
+            .filter(|(f, _)| !shown.contains(&f.as_str()))
+            .map(|(f, m)| (f.as_str(), m.as_str()))
+            .collect()
+    }
+}
+
+/// Why a console request did not produce its page.
+#[derive(Debug)]
+pub(crate) enum ConsoleError {
+    /// Not signed in (or the session ended): go to the sign-in page, then back to `next`.
+    SignIn { next: String },
+    /// A platform admin who must enrol a second factor first.
+    EnrolTotp,
+    /// The CSRF token is missing or wrong, or the request came from another site.
+    Csrf,
+    /// A domain error: shown as a page with the matching status.
+    Domain(Error),
+}
+
+impl From<Error> for ConsoleError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Unauthorized { .. } => Self::SignIn { next: "/".to_owned() },
+            other => Self::Domain(other),
+        }
+    }
+}
+
+impl From<ils_storage::DbError> for ConsoleError {
+    fn from(error: ils_storage::DbError) -> Self {
+        Error::from(error).into()
+    }
+}
+
+impl From<ApiError> for ConsoleError {
+    fn from(error: ApiError) -> Self {
+        error.0.into()
+    }
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            Self::SignIn { next } => {
+                let to = format!("/sign-in?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                return Redirect::to(&to).into_response();
+            }
+            Self::EnrolTotp => return Redirect::to("/account").into_response(),
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form could not be accepted: it came from another site or an old page. Go back, reload the page and try again.".to_owned(),
+            ),
+            Self::Domain(error) => {
+                let said = error.to_string();
+                let status = ApiError(error).into_response().status();
+                match status {
+                    StatusCode::NOT_FOUND => (
+                        status,
+                        "Not found",
+                        "There is nothing here, or it belongs to another account.".to_owned(),
+                    ),
+                    StatusCode::FORBIDDEN => (status, "Not allowed", said),
+                    StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+                        (status, "Not done", said)
+                    }
+                    StatusCode::TOO_MANY_REQUESTS => (status, "Too many attempts", said),
+                    _ => (status, "Something went wrong", error_detail(status)),
+                }
+            }
+        };
+        let page = ErrorPage { status: status.as_u16(), title, message };
+        let mut response = render_with(status, &page);
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+fn error_detail(status: StatusCode) -> String {
+    match status {
+        StatusCode::SERVICE_UNAVAILABLE => "ILS cannot reach its database just now. Try again in a moment.".to_owned(),
+        _ => "The request could not be completed. Try again; if it keeps failing, tell your administrator.".to_owned(),
+    }
+}
+
+/// A page handler's result.
+pub(crate) type PageResult = Result<Response, ConsoleError>;

@@ -1,0 +1,326 @@
+//! Patients: search, registration, the record (details, prescriptions in either cylinder form,
+//! examinations, orders) and recording a prescription. Every read goes through the API's
+//! handler, so it is audited exactly as an API read is.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use super::form::CsrfForm;
+use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with};
+use super::session::Viewer;
+use crate::http::clinical::patients::{PatientInput, PatientQuery, create_patient, get_patient, search_patients};
+use crate::http::clinical::prescriptions::{
+    EyeInput, FormQuery, PrescriptionInput, list_prescriptions, record_prescription,
+};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::orders::{OrderQuery, list_orders};
+use crate::state::AppState;
+use ils_clinical::examinations::Examination;
+use ils_clinical::patients::Patient;
+use ils_clinical::prescriptions::{PrescriptionView, RxKind};
+use ils_clinical::rx::CylinderForm;
+use ils_orders::Order;
+use ils_storage::ids::PatientId;
+
+/// Blank text is "not given".
+pub(crate) fn given(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+#[derive(Template)]
+#[template(path = "console/patients.html")]
+struct List {
+    chrome: Chrome,
+    q: String,
+    patients: Vec<Patient>,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchForm {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /patients?q=`: search by the start of a name (the newest 50 without one).
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(search): Query<SearchForm>,
+) -> PageResult {
+    let query = PatientQuery { name: given(&search.q), limit: Some(50), ..PatientQuery::default() };
+    let chrome = viewer.chrome.at("/patients");
+    match search_patients(State(state), viewer.principal, ApiQuery(query)).await {
+        Ok(found) => Ok(render(&List { chrome, q: search.q, patients: found.0.items, errors: FieldErrors::default() })),
+        Err(error) if matches!(error.0, ils_kernel::error::Error::Invalid { .. }) => {
+            let errors = FieldErrors::from_error(&error.0);
+            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &List { chrome, q: search.q, patients: Vec::new(), errors }))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The registration form's fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PatientForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    date_of_birth: String,
+    #[serde(default)]
+    nhs_number: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    medical_notes: String,
+}
+
+impl PatientForm {
+    fn input(&self) -> PatientInput {
+        PatientInput {
+            customer_number: None,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            date_of_birth: self.date_of_birth.clone(),
+            nhs_number: given(&self.nhs_number),
+            email: given(&self.email),
+            phone: given(&self.phone),
+            address: given(&self.address),
+            postcode: given(&self.postcode),
+            medical_notes: given(&self.medical_notes),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/patient_new.html")]
+struct NewPatient {
+    chrome: Chrome,
+    form: PatientForm,
+    errors: FieldErrors,
+}
+
+/// `GET /patients/new`.
+pub(crate) async fn new_form(viewer: Viewer) -> PageResult {
+    let chrome = viewer.chrome.at("/patients");
+    Ok(render(&NewPatient { chrome, form: PatientForm::default(), errors: FieldErrors::default() }))
+}
+
+/// `POST /patients`: registers the patient and shows the record; errors go back to the form.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<PatientForm>,
+) -> PageResult {
+    let chrome = viewer.chrome.at("/patients");
+    match create_patient(State(state), viewer.principal, ApiJson(form.input())).await {
+        Ok((_, patient)) => Ok(Redirect::to(&format!("/patients/{}", patient.0.id)).into_response()),
+        Err(error) => refused(error, |errors| NewPatient { chrome, form, errors }),
+    }
+}
+
+/// A form shown again with the errors of its refused operation (422, 409 …) and the API's status
+/// for them; errors that are not about the form's content become error pages.
+pub(crate) fn refused<T: Template>(
+    error: crate::http::problem::ApiError,
+    page: impl FnOnce(FieldErrors) -> T,
+) -> PageResult {
+    use ils_kernel::error::Error;
+    match &error.0 {
+        Error::Invalid { .. } | Error::Conflict { .. } | Error::BadRequest { .. } => {
+            let errors = FieldErrors::from_error(&error.0);
+            Ok(render_with(error.into_response().status(), &page(errors)))
+        }
+        _ => Err(ConsoleError::from(error)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/patient.html")]
+struct Record {
+    chrome: Chrome,
+    patient: Patient,
+    form: CylinderForm,
+    prescriptions: Vec<PrescriptionView>,
+    examinations: Vec<Examination>,
+    orders: Vec<Order>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RecordQuery {
+    cylinder_form: Option<CylinderForm>,
+}
+
+/// `GET /patients/{id}`: the record, read (and audited) through the API's handlers.
+pub(crate) async fn record(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+    Query(query): Query<RecordQuery>,
+) -> PageResult {
+    let form = query.cylinder_form.unwrap_or_default();
+    let principal = viewer.principal;
+    let patient = get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
+    let rx_query = FormQuery { cylinder_form: Some(form) };
+    let prescriptions =
+        list_prescriptions(State(state.clone()), principal.clone(), ApiPath(id), ApiQuery(rx_query)).await?.0;
+    let examinations =
+        crate::http::clinical::examinations::list_examinations(State(state.clone()), principal.clone(), ApiPath(id))
+            .await?
+            .0;
+    let order_query = OrderQuery { patient_id: Some(id), limit: Some(50), ..OrderQuery::default() };
+    let orders = list_orders(State(state), principal, ApiQuery(order_query)).await?.0.items;
+    let chrome = viewer.chrome.at("/patients");
+    Ok(render(&Record { chrome, patient, form, prescriptions, examinations, orders }))
+}
+
+/// One eye as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EyeForm {
+    #[serde(default)]
+    sphere: String,
+    #[serde(default)]
+    cylinder: String,
+    #[serde(default)]
+    axis: String,
+    #[serde(default)]
+    add: String,
+}
+
+impl EyeForm {
+    fn input(&self, eye: &str) -> Result<EyeInput, ils_kernel::error::Error> {
+        let axis = match given(&self.axis) {
+            None => None,
+            Some(a) => Some(a.parse::<i64>().map_err(|_| {
+                ils_kernel::error::Error::invalid_field(&format!("{eye}.axis"), "must be a whole number of degrees, 1–180")
+            })?),
+        };
+        Ok(EyeInput {
+            sphere: self.sphere.trim().to_owned(),
+            cylinder: given(&self.cylinder),
+            axis,
+            add: given(&self.add),
+            prism_horizontal: None,
+            prism_vertical: None,
+        })
+    }
+}
+
+/// The prescription form's fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PrescriptionForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    issued_on: String,
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    prescriber: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default, rename = "right.sphere")]
+    right_sphere: String,
+    #[serde(default, rename = "right.cylinder")]
+    right_cylinder: String,
+    #[serde(default, rename = "right.axis")]
+    right_axis: String,
+    #[serde(default, rename = "right.add")]
+    right_add: String,
+    #[serde(default, rename = "left.sphere")]
+    left_sphere: String,
+    #[serde(default, rename = "left.cylinder")]
+    left_cylinder: String,
+    #[serde(default, rename = "left.axis")]
+    left_axis: String,
+    #[serde(default, rename = "left.add")]
+    left_add: String,
+    #[serde(default)]
+    pd_right_mm: String,
+    #[serde(default)]
+    pd_left_mm: String,
+}
+
+fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::error::Error> {
+    given(value)
+        .map(|v| {
+            v.parse::<f64>()
+                .map_err(|_| ils_kernel::error::Error::invalid_field(field, "must be a number of millimetres, e.g. 31.5"))
+        })
+        .transpose()
+}
+
+impl PrescriptionForm {
+    fn input(&self) -> Result<PrescriptionInput, ils_kernel::error::Error> {
+        let eye = |sphere: &str, cylinder: &str, axis: &str, add: &str| EyeForm {
+            sphere: sphere.to_owned(),
+            cylinder: cylinder.to_owned(),
+            axis: axis.to_owned(),
+            add: add.to_owned(),
+        };
+        let kind = if self.kind == "contact_lenses" { RxKind::ContactLenses } else { RxKind::Spectacles };
+        Ok(PrescriptionInput {
+            kind,
+            right: eye(&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add).input("right")?,
+            left: eye(&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add).input("left")?,
+            pd_right_mm: millimetres("pd_right_mm", &self.pd_right_mm)?,
+            pd_left_mm: millimetres("pd_left_mm", &self.pd_left_mm)?,
+            issued_on: self.issued_on.trim().to_owned(),
+            expires_on: given(&self.expires_on),
+            prescriber: self.prescriber.trim().to_owned(),
+            notes: given(&self.notes),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/prescription_new.html")]
+struct NewPrescription {
+    chrome: Chrome,
+    patient: Patient,
+    form: PrescriptionForm,
+    errors: FieldErrors,
+}
+
+/// `GET /patients/{id}/prescriptions/new`.
+pub(crate) async fn prescription_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<PatientId>) -> PageResult {
+    let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
+    let form = PrescriptionForm { issued_on: ils_clinical::today().to_string(), ..PrescriptionForm::default() };
+    let chrome = viewer.chrome.at("/patients");
+    Ok(render(&NewPrescription { chrome, patient, form, errors: FieldErrors::default() }))
+}
+
+/// `POST /patients/{id}/prescriptions`: records it and goes back to the record.
+pub(crate) async fn add_prescription(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+    CsrfForm(form): CsrfForm<PrescriptionForm>,
+) -> PageResult {
+    let chrome = viewer.chrome.at("/patients");
+    let outcome = match form.input() {
+        Ok(input) => record_prescription(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/patients/{id}")).into_response()),
+        Err(error) => {
+            let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
+            refused(error, |errors| NewPrescription { chrome, patient, form, errors })
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Plugins for the tenant: the catalogue with what each version asks for, enabling with consent
+//! to each capability, and its configuration as a form generated from the plugin's JSON Schema.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::form::{Csrf, CsrfForm};
+use super::page::{Chrome, FieldErrors, PageResult, render};
+use super::patients::{given, refused};
+use super::session::Viewer;
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::plugins::{EnableInput, disable_plugin, enable_plugin, get_config, get_plugin, list_plugins, put_config};
+use crate::state::AppState;
+use ils_kernel::error::Error;
+use ils_plugin_host::{BreakerState, CatalogueEntry};
+
+#[derive(Template)]
+#[template(path = "console/plugins.html")]
+struct Catalogue {
+    chrome: Chrome,
+    plugins: Vec<CatalogueEntry>,
+}
+
+/// `GET /plugins`.
+pub(crate) async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let plugins = list_plugins(State(state), viewer.principal.clone()).await?.0;
+    Ok(render(&Catalogue { chrome: viewer.chrome.at("/plugins"), plugins }))
+}
+
+/// One configuration field, from one property of the schema.
+pub(crate) struct ConfigField {
+    pub name: String,
+    pub label: String,
+    pub description: String,
+    /// `text`, `number`, `checkbox` or `select`.
+    pub kind: &'static str,
+    pub options: Vec<String>,
+    pub value: String,
+    pub required: bool,
+}
+
+/// The form fields of an object schema's properties, filled from `current`.
+fn config_fields(schema: &Value, current: &Map<String, Value>) -> Vec<ConfigField> {
+    let required: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let text = |key: &str| property.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let options: Vec<String> = property
+                .get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect();
+            let kind = match property.get("type").and_then(Value::as_str) {
+                _ if !options.is_empty() => "select",
+                Some("integer" | "number") => "number",
+                Some("boolean") => "checkbox",
+                _ => "text",
+            };
+            let value = match current.get(name).or_else(|| property.get("default")) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            };
+            let title = text("title");
+            ConfigField {
+                name: name.clone(),
+                label: if title.is_empty() { name.replace('_', " ") } else { title },
+                description: text("description"),
+                kind,
+                options,
+                value,
+                required: required.contains(&name.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// The configuration typed into a generated form, as JSON of the schema's types. A blank
+/// optional field is left out; a value that is not of its type is an error on that field.
+fn config_from_form(schema: &Value, form: &[(String, String)]) -> Result<Map<String, Value>, Error> {
+    let mut config = Map::new();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Ok(config);
+    };
+    let typed = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    for (name, property) in properties {
+        let kind = property.get("type").and_then(Value::as_str);
+        if kind == Some("boolean") {
+            config.insert(name.clone(), Value::Bool(typed(name).is_some()));
+            continue;
+        }
+        let Some(value) = typed(name).and_then(given) else { continue };
+        let value = match kind {
+            Some("integer") => Value::from(
+                value.parse::<i64>().map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a whole number"))?,
+            ),
+            Some("number") => Value::from(
+                value.parse::<f64>().map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a number"))?,
+            ),
+            _ => Value::String(value),
+        };
+        config.insert(name.clone(), value);
+    }
+    Ok(config)
+}
+
+#[derive(Template)]
+#[template(path = "console/plugin.html")]
+struct Plugin {
+    chrome: Chrome,
+    plugin: CatalogueEntry,
+    fields: Vec<ConfigField>,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+impl Plugin {
+    /// The breaker's state in words.
+    fn breaker(&self, state: &BreakerState) -> &'static str {
+        match state {
+            BreakerState::Closed => "closed (calls go through)",
+            BreakerState::Open => "open (calls are paused after repeated failures)",
+            BreakerState::HalfOpen => "half open (the next call is a trial)",
+        }
+    }
+
+    /// Whether the tenant has it enabled.
+    fn enabled(&self) -> bool {
+        self.plugin.enablement.as_ref().is_some_and(|e| e.enabled)
+    }
+
+    /// The error shown at a config field (jsonschema names fields by JSON pointer).
+    fn field_error(&self, name: &str) -> Option<&str> {
+        self.errors.get(&format!("/{name}")).or_else(|| self.errors.get(name))
+    }
+}
+
+async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plugin, super::ConsoleError> {
+    let plugin = get_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0;
+    let enabled = plugin.enablement.as_ref().is_some_and(|e| e.enabled);
+    let current = if enabled {
+        match get_config(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0 {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    } else {
+        Map::new()
+    };
+    let schema = plugin
+        .enablement
+        .as_ref()
+        .and_then(|e| plugin.versions.iter().find(|v| v.version == e.version))
+        .or_else(|| plugin.versions.first())
+        .map(|v| v.config_schema.clone())
+        .unwrap_or_default();
+    let fields = config_fields(&schema, &current);
+    Ok(Plugin { chrome: viewer.chrome.at("/plugins"), plugin, fields, errors: FieldErrors::default(), saved: false })
+}
+
+/// `GET /plugins/{id}`.
+pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+    Ok(render(&plugin_page(&state, &viewer, &id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EnableForm {
+    version: String,
+    #[serde(default)]
+    consent: Vec<String>,
+}
+
+/// `POST /plugins/{id}/enable`: enables the version with the capabilities consented to.
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EnableForm>,
+) -> PageResult {
+    let input = EnableInput { version: form.version, consent: form.consent, config: None };
+    match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
+        Err(error) => {
+            let page = plugin_page(&state, &viewer, &id).await?;
+            refused(error, |errors| Plugin { errors, ..page })
+        }
+    }
+}
+
+/// `POST /plugins/{id}/disable`.
+pub(crate) async fn disable(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, _: Csrf) -> PageResult {
+    disable_plugin(State(state), viewer.principal, ApiPath(id.clone())).await?;
+    Ok(Redirect::to(&format!("/plugins/{id}")).into_response())
+}
+
+/// `POST /plugins/{id}/config`: the generated form, typed by the schema and checked by the API.
+pub(crate) async fn configure(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let page = plugin_page(&state, &viewer, &id).await?;
+    let schema = page
+        .plugin
+        .enablement
+        .as_ref()
+        .and_then(|e| page.plugin.versions.iter().find(|v| v.version == e.version))
+        .map(|v| v.config_schema.clone())
+        .unwrap_or_default();
+    let outcome = match config_from_form(&schema, &form) {
+        Ok(config) => put_config(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(config))
+            .await
+            .map(|_| ()),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(()) => {
+            let page = plugin_page(&state, &viewer, &id).await?;
+            Ok(render(&Plugin { saved: true, ..page }))
+        }
+        Err(error) => {
+            // Show what was typed, not what is stored.
+            let typed: Map<String, Value> =
+                form.iter().filter(|(k, _)| k != "_csrf").map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let fields = config_fields(&schema, &typed);
+            refused(error, |errors| Plugin { errors, fields, ..page })
+        }
+    }
+}
