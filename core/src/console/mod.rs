@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 mod assets;
+mod customers;
 mod form;
 mod home;
 mod live;
@@ -43,6 +44,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sign-in", get(session::sign_in_page).post(session::sign_in))
         .route("/sign-in/code", get(session::code_page).post(session::code))
         .route("/sign-out", post(session::sign_out))
+        .route("/register", get(session::register_page).post(session::register))
         .route("/assets/{file}", get(assets::serve))
         .route("/live", get(live::stream))
         .route("/account", get(account::page))
@@ -58,6 +60,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{order}", get(orders::show))
         .route("/orders/{order}/transitions", post(orders::transition))
         .route("/production", get(orders::board))
+        .route("/customers", get(customers::list).post(customers::open))
         .route("/users", get(users::list))
         .route("/users/{user}/approve", post(users::approve))
         .route("/users/{user}/reject", post(users::reject))

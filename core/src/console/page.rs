@@ -70,6 +70,9 @@ impl Chrome {
         }
         if self.is_lab() {
             items.push(NavItem { href: "/production", label: "Production" });
+            if self.is_admin() {
+                items.push(NavItem { href: "/customers", label: "Customers" });
+            }
         }
         if self.is_admin() {
             items.push(NavItem { href: "/users", label: "Users" });

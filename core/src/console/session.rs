@@ -314,3 +314,53 @@ pub(crate) async fn sign_out(State(state): State<AppState>, viewer: Viewer, _csr
     login::sign_out(&state.db, &viewer.principal).await?;
     Ok(with_cookies(Redirect::to("/sign-in").into_response(), &[removal(SESSION_COOKIE)]))
 }
+
+#[derive(Template)]
+#[template(path = "console/register.html")]
+struct RegisterPage {
+    form: RegisterForm,
+    errors: FieldErrors,
+    done: bool,
+}
+
+/// The registration form's fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RegisterForm {
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `GET /register`: asking to join a practice or lab.
+pub(crate) async fn register_page() -> Response {
+    render(&RegisterPage { form: RegisterForm::default(), errors: FieldErrors::default(), done: false })
+}
+
+/// `POST /register`: the API's registration; a company admin of the tenant then approves.
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    PlainForm(form): PlainForm<RegisterForm>,
+) -> PageResult {
+    if !same_origin(&headers) {
+        return Err(ConsoleError::Csrf);
+    }
+    let request = crate::http::auth::login::RegisterRequest {
+        tenant: form.tenant.trim().to_owned(),
+        email: form.email.clone(),
+        name: form.name.clone(),
+        password: form.password.clone(),
+        role: None,
+    };
+    let form = RegisterForm { password: String::new(), ..form };
+    match crate::http::auth::login::register(State(state), meta, crate::http::extract::ApiJson(request)).await {
+        Ok(_) => Ok(render(&RegisterPage { form, errors: FieldErrors::default(), done: true })),
+        Err(error) => super::patients::refused(error, |errors| RegisterPage { form, errors, done: false }),
+    }
+}

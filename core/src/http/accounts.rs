@@ -43,7 +43,7 @@ pub struct AccountInput {
               (status = 403, description = "Not allowed (company admins)", body = Problem),
               (status = 409, description = "This tenant is not a lab, or the account exists", body = Problem),
               (status = 422, description = "No such practice", body = Problem)))]
-async fn open_account(
+pub(crate) async fn open_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AccountInput>,
@@ -62,7 +62,7 @@ async fn open_account(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_customers(
+pub(crate) async fn list_customers(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,

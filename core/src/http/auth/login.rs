@@ -152,7 +152,7 @@ pub struct RegisterResponse {
         (status = 422, description = "Invalid input", body = Problem),
         (status = 429, description = "Too many attempts", body = Problem),
     ))]
-async fn register(
+pub(crate) async fn register(
     State(state): State<AppState>,
     meta: RequestMeta,
     ApiJson(req): ApiJson<RegisterRequest>,

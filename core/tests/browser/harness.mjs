@@ -1,0 +1,152 @@
+// The browser tests' harness: a real `ils serve` on SQLite in a temporary folder, the tenants of
+// the README's story made with the real CLI, Debian's Chromium driven by Playwright, and axe-core
+// run on every page a test visits.
+//
+// Environment (scripts/browser-test sets it):
+//   ILS_BIN          the `ils` binary to test
+//   ILS_PLUGIN_WASM  the order-notes component (order_notes.wasm), for the plugin steps
+//   CHROMIUM         the browser (default /usr/bin/chromium)
+//   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
+
+import { spawn, execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, "../../..");
+const AXE = readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+
+export const ROOT = { email: "root@example.com", password: "a long root password" };
+export const ANN = { email: "ann@brighteyes.example", password: "admin password 123" };
+export const LEE = { email: "lee@lensworks.example", password: "lab admin pass 1" };
+export const DAN = { email: "dan@brighteyes.example", password: "dispenser pass 1", name: "Dan" };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ils(dataDir, args, env = {}) {
+  const bin = process.env.ILS_BIN;
+  assert.ok(bin, "ILS_BIN must name the ils binary (scripts/browser-test sets it)");
+  return execFileSync(bin, [...args, "--data-dir", dataDir], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+}
+
+async function waitReady(base, server) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`ils serve exited with ${server.exitCode}`);
+    try {
+      const response = await fetch(`${base}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("ils serve did not become ready in 30 s");
+}
+
+/** Starts ILS with the README's tenants (and the example plugin in the catalogue). */
+export async function startIls() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ils-browser-"));
+  ils(dataDir, ["migrate"]);
+  ils(dataDir, ["tenant", "create", "--name", "Bright Eyes Opticians", "--slug", "bright-eyes", "--kind", "ecp",
+    "--plan", "pro", "--admin-email", ANN.email, "--admin-name", "Ann Admin"], { ILS_ADMIN_PASSWORD: ANN.password });
+  ils(dataDir, ["tenant", "create", "--name", "Lensworks", "--slug", "lensworks", "--kind", "lab",
+    "--plan", "pro", "--admin-email", LEE.email, "--admin-name", "Lee Lab"], { ILS_ADMIN_PASSWORD: LEE.password });
+  if (process.env.ILS_PLUGIN_WASM) {
+    const pkg = path.join(dataDir, "order-notes-package");
+    mkdirSync(pkg);
+    copyFileSync(path.join(repo, "examples/order-notes/ils-plugin.toml"), path.join(pkg, "ils-plugin.toml"));
+    copyFileSync(process.env.ILS_PLUGIN_WASM, path.join(pkg, "plugin.wasm"));
+    ils(dataDir, ["plugin", "install", pkg]);
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.env.ILS_BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+    env: { ...process.env, ILS_BOOTSTRAP_EMAIL: ROOT.email, ILS_BOOTSTRAP_PASSWORD: ROOT.password, ILS_LOG: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitReady(base, server);
+  return {
+    base,
+    async stop() {
+      server.kill("SIGTERM");
+      await new Promise((r) => (server.exitCode !== null ? r() : server.once("exit", r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with the network features this machine has no use for off. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+}
+
+/** axe-core on the page as it is now: no serious or critical finding. */
+export async function accessible(page, label) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, [], `accessibility findings on ${label} (${page.url()})`);
+}
+
+/** Saves a screenshot of the page, when ILS_SCREENSHOTS names a folder. */
+export async function screenshot(page, name) {
+  const dir = process.env.ILS_SCREENSHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
+
+/** Signs in through the form and waits for the page it leads to. */
+export async function signIn(page, base, who) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("E-mail address").fill(who.email);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForLoadState("load");
+}
+
+/** The current TOTP code (RFC 6238: SHA-1, 30 s, 6 digits) of a base32 secret, as an app shows it. */
+export function totp(secret, at = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    assert.ok(v >= 0, `not base32: ${c}`);
+    bits += v.toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, "0");
+}

@@ -1,0 +1,209 @@
+// The README's story, walked through the console in a real browser: a practice admin approves a
+// dispenser, who registers a patient, records a prescription and orders from a lab; the lab makes
+// and ships the job while the practice's page updates by itself; the practice completes it; the
+// admin enables and configures a plugin; a platform admin enrols TOTP and suspends a tenant.
+// axe-core checks every page on the way.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startIls, launch, accessible, screenshot, signIn, totp, ROOT, ANN, LEE, DAN } from "./harness.mjs";
+
+let ils;
+let browser;
+
+before(async () => {
+  ils = await startIls();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await ils?.stop();
+});
+
+/** A fresh browser profile (its own cookies) at desktop width. */
+async function person() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  return context.newPage();
+}
+
+async function step(page, label) {
+  await page.waitForLoadState("load");
+  await accessible(page, label);
+}
+
+test("the README story through the console", async () => {
+  const { base } = ils;
+
+  // Dan asks to join Bright Eyes.
+  const dan = await person();
+  await dan.goto(`${base}/register`);
+  await step(dan, "register");
+  await dan.getByLabel("Workplace short name").fill("bright-eyes");
+  await dan.getByLabel("Your name").fill(DAN.name);
+  await dan.getByLabel("E-mail address").fill(DAN.email);
+  await dan.getByLabel("Password").fill(DAN.password);
+  await dan.getByRole("button", { name: "Ask to join" }).click();
+  await dan.getByText("An administrator of bright-eyes will approve your request").waitFor();
+  await step(dan, "registered");
+
+  // Ann signs in and approves him as a dispenser.
+  const ann = await person();
+  await signIn(ann, base, ANN);
+  await ann.getByRole("heading", { level: 1, name: /^Today/ }).waitFor();
+  await step(ann, "practice home");
+  await screenshot(ann, "practice-home");
+  await ann.getByRole("link", { name: "1 waiting for approval" }).click();
+  await step(ann, "users");
+  await ann.getByLabel("Role for Dan").selectOption("dispenser");
+  await ann.getByRole("button", { name: "Approve Dan" }).click();
+  await ann.getByRole("cell", { name: DAN.email }).waitFor();
+  await step(ann, "users after approval");
+
+  // The lab opens an account for the practice.
+  const lee = await person();
+  await signIn(lee, base, LEE);
+  await lee.getByRole("link", { name: "Customers" }).click();
+  await step(lee, "lab customers");
+  await lee.getByLabel("Practice short name").fill("bright-eyes");
+  await lee.getByLabel("Account number").fill("BE-0001");
+  await lee.getByRole("button", { name: "Open account" }).click();
+  await lee.getByRole("cell", { name: "BE-0001" }).waitFor();
+
+  // Dan registers Ann Smith and records her prescription in plus-cylinder form.
+  await signIn(dan, base, DAN);
+  await dan.getByRole("link", { name: "Patients" }).click();
+  await step(dan, "patients");
+  await dan.getByRole("link", { name: "Register a patient" }).click();
+  await step(dan, "new patient");
+  await dan.getByLabel("First name").fill("Ann");
+  await dan.getByLabel("Last name").fill("Smith");
+  await dan.getByLabel("Date of birth").fill("1980-02-29");
+  await dan.getByLabel("NHS number (optional)").fill("943 476 5919");
+  await dan.getByRole("button", { name: "Register" }).click();
+  await dan.getByRole("heading", { level: 1, name: "Ann Smith" }).waitFor();
+  await step(dan, "patient record");
+  await dan.getByRole("link", { name: "Record a prescription" }).click();
+  await step(dan, "new prescription");
+  const right = dan.getByRole("group", { name: "Right eye" });
+  const left = dan.getByRole("group", { name: "Left eye" });
+  await right.getByLabel("Sphere").fill("+2.00");
+  await right.getByLabel("Cylinder").fill("+1.00");
+  await right.getByLabel("Axis").fill("180");
+  await left.getByLabel("Sphere").fill("-1.50");
+  await left.getByLabel("Cylinder").fill("-0.75");
+  await left.getByLabel("Axis").fill("45");
+  await dan.getByLabel("Issued on").fill("2026-01-10");
+  await dan.getByLabel("Prescriber").fill("O. Optom");
+  await dan.getByRole("button", { name: "Record" }).click();
+  await dan.getByRole("cell", { name: "+3.00/-1.00×90" }).waitFor();
+  await dan.getByRole("cell", { name: "-1.50/-0.75×45" }).waitFor();
+  await step(dan, "record with prescription");
+  await screenshot(dan, "patient-record");
+
+  // He orders from Lensworks; a wrong measurement is shown at its field, and nothing is lost.
+  await dan.getByRole("link", { name: "Order from a lab" }).click();
+  await step(dan, "order form");
+  await dan.getByLabel("Lab", { exact: true }).selectOption({ label: "Lensworks (account BE-0001)" });
+  await dan.getByLabel("Material").selectOption("high_index");
+  await dan.getByLabel("Index").fill("1.67");
+  await dan.getByLabel("hard_coat").check();
+  await dan.getByLabel("anti_reflective").check();
+  await dan.getByLabel("Frame", { exact: true }).fill("Ray-Ban RB5154 51-21 black");
+  await dan.getByLabel("Right PD, mm").fill("99");
+  await dan.getByLabel("Left PD, mm").fill("31.5");
+  await dan.getByLabel("Due on").fill("2099-01-15");
+  await dan.getByLabel("Price, £").fill("129.50");
+  await dan.getByRole("button", { name: "Place order" }).click();
+  await dan.getByRole("alert").waitFor();
+  assert.equal(await dan.getByLabel("Right PD, mm").getAttribute("aria-invalid"), "true");
+  assert.equal(await dan.getByLabel("Frame", { exact: true }).inputValue(), "Ray-Ban RB5154 51-21 black");
+  assert.equal(await dan.getByLabel("anti_reflective").isChecked(), true);
+  await step(dan, "order form with an error");
+  await screenshot(dan, "order-form-error");
+  await dan.getByLabel("Right PD, mm").fill("32");
+  await dan.getByRole("button", { name: "Place order" }).click();
+  await dan.getByRole("heading", { level: 1, name: /^Order / }).waitFor();
+  assert.equal(await dan.locator("#order-status").textContent(), "pending");
+  await step(dan, "order page");
+
+  // The lab makes it, fails one quality check, and ships it; Dan's page follows without a reload.
+  await dan.evaluate(() => { window.__samePage = true; });
+  await lee.getByRole("link", { name: "Production" }).click();
+  await step(lee, "production board");
+  await lee.locator("#board a").first().click();
+  await step(lee, "lab job");
+  await lee.getByRole("button", { name: "Mark in_production" }).click();
+  await lee.getByRole("button", { name: "Mark quality_check" }).click();
+  await lee.getByLabel("Quality issue found").fill("coating scratch");
+  await lee.getByRole("button", { name: "Back to production" }).click();
+  await lee.getByRole("button", { name: "Mark quality_check" }).click();
+  await lee.getByRole("button", { name: "Mark shipped" }).click();
+  await lee.locator("#order-status", { hasText: "shipped" }).waitFor();
+  await screenshot(lee, "lab-job");
+  await dan.locator("#order-status", { hasText: "shipped" }).waitFor({ timeout: 20_000 });
+  assert.equal(await dan.evaluate(() => window.__samePage), true, "the practice's page was reloaded");
+  await dan.getByText("coating scratch").first().waitFor();
+
+  // Dan confirms receipt.
+  await dan.getByRole("button", { name: "Mark completed" }).click();
+  await dan.locator("#order-status", { hasText: "completed" }).waitFor();
+  await step(dan, "order completed");
+  await screenshot(dan, "order-timeline");
+
+  // Ann enables the example plugin, consenting to each capability, and configures it.
+  await ann.getByRole("link", { name: "Plugins" }).click();
+  await step(ann, "plugin catalogue");
+  await ann.getByRole("link", { name: "Order notes" }).click();
+  await step(ann, "plugin page");
+  await ann.getByLabel("I consent to kv").check();
+  await ann.getByLabel("I consent to http-outbound").check();
+  await ann.getByRole("button", { name: "Enable" }).click();
+  await ann.getByText("yes, version 0.1.0").waitFor();
+  await ann.getByLabel("notify host (optional)").fill("hooks.example.com");
+  await ann.getByLabel("notify scheme (optional)").selectOption("https");
+  await ann.getByRole("button", { name: "Save configuration" }).click();
+  await ann.getByText("Configuration saved.").waitFor();
+  assert.equal(await ann.getByLabel("notify host (optional)").inputValue(), "hooks.example.com");
+  await step(ann, "plugin configured");
+  await screenshot(ann, "plugin-configured");
+
+  // A platform admin must enrol TOTP first, then suspends Bright Eyes.
+  const root = await person();
+  await signIn(root, base, ROOT);
+  await root.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
+  await step(root, "account before enrolment");
+  await root.getByRole("button", { name: "Set up an authenticator app" }).click();
+  const secret = (await root.locator("#totp-secret").textContent()).trim();
+  await step(root, "totp enrolment");
+  await root.getByLabel("Code from the app").fill(totp(secret));
+  await root.getByRole("button", { name: "Turn on" }).click();
+  await root.locator("#recovery-codes").waitFor();
+  await step(root, "recovery codes");
+  await root.getByRole("link", { name: "Tenants" }).click();
+  await step(root, "tenants");
+  await root.getByRole("button", { name: "Suspend Bright Eyes Opticians" }).click();
+  await root.locator("#status-bright-eyes", { hasText: "suspended" }).waitFor();
+  await screenshot(root, "platform-tenants");
+
+  // Bright Eyes' staff can no longer work in it.
+  await ann.goto(`${base}/patients`);
+  assert.notEqual(await ann.getByRole("heading", { level: 1 }).textContent(), "Patients");
+});
+
+test("free text is shown as text, never run", async () => {
+  const { base } = ils;
+  const page = await person();
+  const dialogs = [];
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await signIn(page, base, LEE);
+  await page.goto(`${base}/customers`);
+  const script = "<script>alert('x')</script>";
+  await page.getByLabel("Practice short name").fill(script);
+  await page.getByLabel("Account number").fill(`<img src=x onerror=alert('y')>`);
+  await page.getByRole("button", { name: "Open account" }).click();
+  await page.getByRole("alert").waitFor();
+  assert.equal(await page.getByLabel("Practice short name").inputValue(), script);
+  assert.deepEqual(dialogs, []);
+  assert.equal(await page.locator("img[src=x]").count(), 0);
+});
