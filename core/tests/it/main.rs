@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod bad_input;
+mod console;
 mod cross_tenant;
 mod devices;
 mod events;
