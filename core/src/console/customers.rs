@@ -33,9 +33,14 @@ pub(crate) struct AccountForm {
     account_number: String,
 }
 
-async fn page(state: &AppState, viewer: &Viewer, form: AccountForm) -> Result<Customers, super::ConsoleError> {
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: AccountForm,
+) -> Result<Customers, super::ConsoleError> {
     let query = PageQuery { cursor: None, limit: Some(200) };
-    let accounts = list_customers(State(state.clone()), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
+    let accounts =
+        list_customers(State(state.clone()), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
     Ok(Customers { chrome: viewer.chrome.at("/customers"), accounts, form, errors: FieldErrors::default() })
 }
 
@@ -45,8 +50,15 @@ pub(crate) async fn list(State(state): State<AppState>, viewer: Viewer) -> PageR
 }
 
 /// `POST /customers`: opens an account for a practice.
-pub(crate) async fn open(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<AccountForm>) -> PageResult {
-    let input = AccountInput { practice: form.practice.trim().to_owned(), account_number: form.account_number.trim().to_owned() };
+pub(crate) async fn open(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AccountForm>,
+) -> PageResult {
+    let input = AccountInput {
+        practice: form.practice.trim().to_owned(),
+        account_number: form.account_number.trim().to_owned(),
+    };
     match open_account(State(state.clone()), viewer.principal.clone(), ApiJson(input)).await {
         Ok(_) => Ok(Redirect::to("/customers").into_response()),
         Err(error) => {

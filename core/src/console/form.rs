@@ -88,7 +88,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
             .map(|c| c.value().to_owned())
             .ok_or(ConsoleError::Csrf)?;
         let given: Token = decode(&bytes)?;
-        if !same_origin(&headers) || !constant_time_eq(given.csrf.as_bytes(), csrf_token(&session).as_bytes()) {
+        if !same_origin(&headers) || !constant_time_eq(given.csrf.as_bytes(), csrf_token(&session).as_bytes())
+        {
             return Err(ConsoleError::Csrf);
         }
         Ok(Self(decode(&bytes)?))

@@ -15,8 +15,8 @@ use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::orders::{
-    FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, TransitionInput, create_order, get_order,
-    order_timeline, production_queue, transition_order,
+    FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, TransitionInput, create_order,
+    get_order, order_timeline, production_queue, transition_order,
 };
 use crate::state::AppState;
 use ils_clinical::patients::Patient;
@@ -44,7 +44,11 @@ pub(crate) struct ListQuery {
 }
 
 /// `GET /orders`: the tenant's newest orders, optionally in one status.
-pub(crate) async fn list(State(state): State<AppState>, viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
     let ctx = viewer.tenant(Action::OrdersRead)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let orders = ils_orders::store::newest(&mut tx, query.status, 100).await?;
@@ -98,11 +102,21 @@ pub(crate) struct OrderForm {
 }
 
 fn number(field: &str, value: &str, what: &str) -> Result<Option<f64>, Error> {
-    given(value).map(|v| v.parse::<f64>().map_err(|_| Error::invalid_field(field, format!("must be {what}")))).transpose()
+    given(value)
+        .map(|v| v.parse::<f64>().map_err(|_| Error::invalid_field(field, format!("must be {what}"))))
+        .transpose()
 }
 
-fn choice<T: Copy>(field: &str, value: &str, all: &[T], name: impl Fn(&T) -> &'static str) -> Result<T, Error> {
-    all.iter().find(|v| name(v) == value).copied().ok_or_else(|| Error::invalid_field(field, "choose one of the options"))
+fn choice<T: Copy>(
+    field: &str,
+    value: &str,
+    all: &[T],
+    name: impl Fn(&T) -> &'static str,
+) -> Result<T, Error> {
+    all.iter()
+        .find(|v| name(v) == value)
+        .copied()
+        .ok_or_else(|| Error::invalid_field(field, "choose one of the options"))
 }
 
 /// Pounds and pence as typed (`129.50`) in minor units.
@@ -110,7 +124,10 @@ fn pence(value: &str) -> Result<i64, Error> {
     let invalid = || Error::invalid_field("price", "must be an amount in pounds, e.g. 129.50");
     let value = value.trim().trim_start_matches('£');
     let (pounds, pennies) = value.split_once('.').unwrap_or((value, "0"));
-    if pounds.is_empty() || pennies.len() > 2 || !pounds.bytes().chain(pennies.bytes()).all(|b| b.is_ascii_digit()) {
+    if pounds.is_empty()
+        || pennies.len() > 2
+        || !pounds.bytes().chain(pennies.bytes()).all(|b| b.is_ascii_digit())
+    {
         return Err(invalid());
     }
     let pennies = if pennies.len() == 1 { format!("{pennies}0") } else { pennies.to_owned() };
@@ -224,7 +241,11 @@ async fn order_page(
 }
 
 /// `GET /orders/new?patient=`: the order form for one of the patient's prescriptions.
-pub(crate) async fn new_form(State(state): State<AppState>, viewer: Viewer, Query(query): Query<NewQuery>) -> PageResult {
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<NewQuery>,
+) -> PageResult {
     let Some(patient_id) = query.patient else {
         return Ok(Redirect::to("/patients").into_response());
     };
@@ -241,15 +262,22 @@ pub(crate) async fn new_form(State(state): State<AppState>, viewer: Viewer, Quer
 }
 
 /// `POST /orders`: places the order and shows it; errors go back to the form, field by field.
-pub(crate) async fn create(State(state): State<AppState>, viewer: Viewer, CsrfForm(form): CsrfForm<OrderForm>) -> PageResult {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<OrderForm>,
+) -> PageResult {
     let outcome = match form.input() {
-        Ok(input) => create_order(State(state.clone()), viewer.principal.clone(), ApiJson(input)).await.map(|o| o.1.0),
+        Ok(input) => {
+            create_order(State(state.clone()), viewer.principal.clone(), ApiJson(input)).await.map(|o| o.1.0)
+        }
         Err(error) => Err(error.into()),
     };
     match outcome {
         Ok(order) => Ok(Redirect::to(&format!("/orders/{}", order.id)).into_response()),
         Err(error) => {
-            let patient_id: PatientId = form.patient_id.trim().parse().map_err(|_| Error::NotFound("patient"))?;
+            let patient_id: PatientId =
+                form.patient_id.trim().parse().map_err(|_| Error::NotFound("patient"))?;
             let page = order_page(&state, &viewer, patient_id, form, FieldErrors::default()).await?;
             refused(error, |errors| NewOrder { errors, ..page })
         }
@@ -280,7 +308,12 @@ fn moves_for(order: &Order) -> Vec<OrderStatus> {
         .collect()
 }
 
-async fn show_page(state: &AppState, viewer: &Viewer, id: OrderId, errors: FieldErrors) -> Result<Show, super::ConsoleError> {
+async fn show_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: OrderId,
+    errors: FieldErrors,
+) -> Result<Show, super::ConsoleError> {
     let order = get_order(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
     let timeline = order_timeline(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
     let moves = moves_for(&order);
@@ -289,7 +322,11 @@ async fn show_page(state: &AppState, viewer: &Viewer, id: OrderId, errors: Field
 }
 
 /// `GET /orders/{id}`: the order, its timeline and its next moves.
-pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<OrderId>) -> PageResult {
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+) -> PageResult {
     Ok(render(&show_page(&state, &viewer, id, FieldErrors::default()).await?))
 }
 
@@ -310,8 +347,14 @@ pub(crate) async fn transition(
     Path(id): Path<OrderId>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> PageResult {
-    let input = TransitionInput { to: form.to, note: given(&form.note), quality_issue: given(&form.quality_issue), station: None };
-    match transition_order(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+    let input = TransitionInput {
+        to: form.to,
+        note: given(&form.note),
+        quality_issue: given(&form.quality_issue),
+        station: None,
+    };
+    match transition_order(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
         Err(error) => {
             let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
@@ -331,10 +374,10 @@ struct Board {
 pub(crate) async fn board(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let query = OrderQuery { limit: Some(200), ..OrderQuery::default() };
     let queue = production_queue(State(state), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
-    let columns = [OrderStatus::Pending, OrderStatus::InProduction, OrderStatus::QualityCheck, OrderStatus::OnHold]
-        .into_iter()
-        .map(|status| (status, queue.iter().filter(|o| o.status == status).cloned().collect()))
-        .collect();
+    let columns =
+        [OrderStatus::Pending, OrderStatus::InProduction, OrderStatus::QualityCheck, OrderStatus::OnHold]
+            .into_iter()
+            .map(|status| (status, queue.iter().filter(|o| o.status == status).cloned().collect()))
+            .collect();
     Ok(render(&Board { chrome: viewer.chrome.at("/production"), columns }))
 }
-

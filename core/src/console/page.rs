@@ -235,10 +235,19 @@ impl IntoResponse for ConsoleError {
 
 fn error_detail(status: StatusCode) -> String {
     match status {
-        StatusCode::SERVICE_UNAVAILABLE => "ILS cannot reach its database just now. Try again in a moment.".to_owned(),
-        _ => "The request could not be completed. Try again; if it keeps failing, tell your administrator.".to_owned(),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "ILS cannot reach its database just now. Try again in a moment.".to_owned()
+        }
+        _ => "The request could not be completed. Try again; if it keeps failing, tell your administrator."
+            .to_owned(),
     }
 }
 
 /// A page handler's result.
 pub(crate) type PageResult = Result<Response, ConsoleError>;
+
+/// A moment as people read it: `4 Dec 2026, 15:47 UTC`. The `datetime` attribute keeps the exact
+/// value for machines.
+pub(crate) fn when(at: &ils_storage::types::Timestamp) -> String {
+    at.as_jiff().strftime("%-d %b %Y, %H:%M UTC").to_string()
+}

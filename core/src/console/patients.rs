@@ -11,7 +11,9 @@ use serde::Deserialize;
 use super::form::CsrfForm;
 use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with};
 use super::session::Viewer;
-use crate::http::clinical::patients::{PatientInput, PatientQuery, create_patient, get_patient, search_patients};
+use crate::http::clinical::patients::{
+    PatientInput, PatientQuery, create_patient, get_patient, search_patients,
+};
 use crate::http::clinical::prescriptions::{
     EyeInput, FormQuery, PrescriptionInput, list_prescriptions, record_prescription,
 };
@@ -55,10 +57,15 @@ pub(crate) async fn list(
     let query = PatientQuery { name: given(&search.q), limit: Some(50), ..PatientQuery::default() };
     let chrome = viewer.chrome.at("/patients");
     match search_patients(State(state), viewer.principal, ApiQuery(query)).await {
-        Ok(found) => Ok(render(&List { chrome, q: search.q, patients: found.0.items, errors: FieldErrors::default() })),
+        Ok(found) => {
+            Ok(render(&List { chrome, q: search.q, patients: found.0.items, errors: FieldErrors::default() }))
+        }
         Err(error) if matches!(error.0, ils_kernel::error::Error::Invalid { .. }) => {
             let errors = FieldErrors::from_error(&error.0);
-            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &List { chrome, q: search.q, patients: Vec::new(), errors }))
+            Ok(render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &List { chrome, q: search.q, patients: Vec::new(), errors },
+            ))
         }
         Err(error) => Err(error.into()),
     }
@@ -176,10 +183,13 @@ pub(crate) async fn record(
     let rx_query = FormQuery { cylinder_form: Some(form) };
     let prescriptions =
         list_prescriptions(State(state.clone()), principal.clone(), ApiPath(id), ApiQuery(rx_query)).await?.0;
-    let examinations =
-        crate::http::clinical::examinations::list_examinations(State(state.clone()), principal.clone(), ApiPath(id))
-            .await?
-            .0;
+    let examinations = crate::http::clinical::examinations::list_examinations(
+        State(state.clone()),
+        principal.clone(),
+        ApiPath(id),
+    )
+    .await?
+    .0;
     let order_query = OrderQuery { patient_id: Some(id), limit: Some(50), ..OrderQuery::default() };
     let orders = list_orders(State(state), principal, ApiQuery(order_query)).await?.0.items;
     let chrome = viewer.chrome.at("/patients");
@@ -204,7 +214,10 @@ impl EyeForm {
         let axis = match given(&self.axis) {
             None => None,
             Some(a) => Some(a.parse::<i64>().map_err(|_| {
-                ils_kernel::error::Error::invalid_field(&format!("{eye}.axis"), "must be a whole number of degrees, 1–180")
+                ils_kernel::error::Error::invalid_field(
+                    &format!("{eye}.axis"),
+                    "must be a whole number of degrees, 1–180",
+                )
             })?),
         };
         Ok(EyeInput {
@@ -256,8 +269,9 @@ pub(crate) struct PrescriptionForm {
 fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::error::Error> {
     given(value)
         .map(|v| {
-            v.parse::<f64>()
-                .map_err(|_| ils_kernel::error::Error::invalid_field(field, "must be a number of millimetres, e.g. 31.5"))
+            v.parse::<f64>().map_err(|_| {
+                ils_kernel::error::Error::invalid_field(field, "must be a number of millimetres, e.g. 31.5")
+            })
         })
         .transpose()
 }
@@ -273,8 +287,10 @@ impl PrescriptionForm {
         let kind = if self.kind == "contact_lenses" { RxKind::ContactLenses } else { RxKind::Spectacles };
         Ok(PrescriptionInput {
             kind,
-            right: eye(&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add).input("right")?,
-            left: eye(&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add).input("left")?,
+            right: eye(&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add)
+                .input("right")?,
+            left: eye(&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add)
+                .input("left")?,
             pd_right_mm: millimetres("pd_right_mm", &self.pd_right_mm)?,
             pd_left_mm: millimetres("pd_left_mm", &self.pd_left_mm)?,
             issued_on: self.issued_on.trim().to_owned(),
@@ -295,9 +311,14 @@ struct NewPrescription {
 }
 
 /// `GET /patients/{id}/prescriptions/new`.
-pub(crate) async fn prescription_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<PatientId>) -> PageResult {
+pub(crate) async fn prescription_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+) -> PageResult {
     let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
-    let form = PrescriptionForm { issued_on: ils_clinical::today().to_string(), ..PrescriptionForm::default() };
+    let form =
+        PrescriptionForm { issued_on: ils_clinical::today().to_string(), ..PrescriptionForm::default() };
     let chrome = viewer.chrome.at("/patients");
     Ok(render(&NewPrescription { chrome, patient, form, errors: FieldErrors::default() }))
 }
@@ -311,9 +332,11 @@ pub(crate) async fn add_prescription(
 ) -> PageResult {
     let chrome = viewer.chrome.at("/patients");
     let outcome = match form.input() {
-        Ok(input) => record_prescription(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
-            .await
-            .map(|_| ()),
+        Ok(input) => {
+            record_prescription(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
+                .await
+                .map(|_| ())
+        }
         Err(error) => Err(error.into()),
     };
     match outcome {

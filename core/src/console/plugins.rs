@@ -12,7 +12,9 @@ use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::patients::{given, refused};
 use super::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath};
-use crate::http::plugins::{EnableInput, disable_plugin, enable_plugin, get_config, get_plugin, list_plugins, put_config};
+use crate::http::plugins::{
+    EnableInput, disable_plugin, enable_plugin, get_config, get_plugin, list_plugins, put_config,
+};
 use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_plugin_host::{BreakerState, CatalogueEntry};
@@ -44,8 +46,13 @@ pub(crate) struct ConfigField {
 
 /// The form fields of an object schema's properties, filled from `current`.
 fn config_fields(schema: &Value, current: &Map<String, Value>) -> Vec<ConfigField> {
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };
@@ -102,10 +109,14 @@ fn config_from_form(schema: &Value, form: &[(String, String)]) -> Result<Map<Str
         let Some(value) = typed(name).and_then(given) else { continue };
         let value = match kind {
             Some("integer") => Value::from(
-                value.parse::<i64>().map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a whole number"))?,
+                value
+                    .parse::<i64>()
+                    .map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a whole number"))?,
             ),
             Some("number") => Value::from(
-                value.parse::<f64>().map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a number"))?,
+                value
+                    .parse::<f64>()
+                    .map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a number"))?,
             ),
             _ => Value::String(value),
         };
@@ -164,11 +175,21 @@ async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plug
         .map(|v| v.config_schema.clone())
         .unwrap_or_default();
     let fields = config_fields(&schema, &current);
-    Ok(Plugin { chrome: viewer.chrome.at("/plugins"), plugin, fields, errors: FieldErrors::default(), saved: false })
+    Ok(Plugin {
+        chrome: viewer.chrome.at("/plugins"),
+        plugin,
+        fields,
+        errors: FieldErrors::default(),
+        saved: false,
+    })
 }
 
 /// `GET /plugins/{id}`.
-pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> PageResult {
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
     Ok(render(&plugin_page(&state, &viewer, &id).await?))
 }
 
@@ -187,7 +208,9 @@ pub(crate) async fn enable(
     CsrfForm(form): CsrfForm<EnableForm>,
 ) -> PageResult {
     let input = EnableInput { version: form.version, consent: form.consent, config: None };
-    match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input)).await {
+    match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
         Err(error) => {
             let page = plugin_page(&state, &viewer, &id).await?;
@@ -197,7 +220,12 @@ pub(crate) async fn enable(
 }
 
 /// `POST /plugins/{id}/disable`.
-pub(crate) async fn disable(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, _: Csrf) -> PageResult {
+pub(crate) async fn disable(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    _: Csrf,
+) -> PageResult {
     disable_plugin(State(state), viewer.principal, ApiPath(id.clone())).await?;
     Ok(Redirect::to(&format!("/plugins/{id}")).into_response())
 }
@@ -218,9 +246,11 @@ pub(crate) async fn configure(
         .map(|v| v.config_schema.clone())
         .unwrap_or_default();
     let outcome = match config_from_form(&schema, &form) {
-        Ok(config) => put_config(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(config))
-            .await
-            .map(|_| ()),
+        Ok(config) => {
+            put_config(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(config))
+                .await
+                .map(|_| ())
+        }
         Err(error) => Err(error.into()),
     };
     match outcome {
@@ -230,8 +260,11 @@ pub(crate) async fn configure(
         }
         Err(error) => {
             // Show what was typed, not what is stored.
-            let typed: Map<String, Value> =
-                form.iter().filter(|(k, _)| k != "_csrf").map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let typed: Map<String, Value> = form
+                .iter()
+                .filter(|(k, _)| k != "_csrf")
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
             let fields = config_fields(&schema, &typed);
             refused(error, |errors| Plugin { errors, fields, ..page })
         }

@@ -42,7 +42,10 @@ pub(crate) struct Viewer {
 
 impl Viewer {
     /// The viewer's tenant context for `action`, as the API checks it.
-    pub fn tenant(&self, action: ils_kernel::permissions::Action) -> Result<ils_kernel::TenantCtx, ConsoleError> {
+    pub fn tenant(
+        &self,
+        action: ils_kernel::permissions::Action,
+    ) -> Result<ils_kernel::TenantCtx, ConsoleError> {
         Ok(self.principal.tenant(action)?)
     }
 }
@@ -78,11 +81,14 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ConsoleError> {
         let next = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let sign_in = || ConsoleError::SignIn { next: next.clone() };
-        let token = cookie_value(&parts.headers, SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(sign_in)?;
-        let meta = RequestMeta::from_request_parts(parts, state).await.map_err(|e| ConsoleError::Domain(e.0))?;
+        let token =
+            cookie_value(&parts.headers, SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(sign_in)?;
+        let meta =
+            RequestMeta::from_request_parts(parts, state).await.map_err(|e| ConsoleError::Domain(e.0))?;
         let mut principal = resolve(&state.db, &token).await?.ok_or_else(sign_in)?;
         principal.meta = meta;
-        let allowed_before_enrolment = parts.uri.path().starts_with("/account") || parts.uri.path() == "/sign-out";
+        let allowed_before_enrolment =
+            parts.uri.path().starts_with("/account") || parts.uri.path() == "/sign-out";
         if !principal.mfa_satisfied && !allowed_before_enrolment {
             return Err(ConsoleError::EnrolTotp);
         }
@@ -175,7 +181,12 @@ fn session_cookie(token: String, expires_at: Timestamp, secure: bool) -> Cookie<
 }
 
 fn removal(name: &'static str) -> Cookie<'static> {
-    Cookie::build((name, "")).http_only(true).same_site(SameSite::Lax).path("/").max_age(cookie::time::Duration::ZERO).build()
+    Cookie::build((name, ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
 }
 
 fn with_cookies(mut response: Response, cookies: &[Cookie<'_>]) -> Response {
@@ -229,7 +240,8 @@ pub(crate) async fn sign_in(
         Ok(signed) => Ok(signed_in(signed, &form.next, secure)),
         Err(Error::Unauthorized { code: "totp_required", .. }) => {
             let expires = Timestamp::now().unix_seconds() + PENDING_SECONDS;
-            let sealed = state.sealer.seal(&serde_json::to_vec(&Pending { form, expires }).unwrap_or_default());
+            let sealed =
+                state.sealer.seal(&serde_json::to_vec(&Pending { form, expires }).unwrap_or_default());
             let pending = Cookie::build((PENDING_COOKIE, hex::encode(sealed)))
                 .http_only(true)
                 .same_site(SameSite::Strict)
@@ -359,7 +371,8 @@ pub(crate) async fn register(
         role: None,
     };
     let form = RegisterForm { password: String::new(), ..form };
-    match crate::http::auth::login::register(State(state), meta, crate::http::extract::ApiJson(request)).await {
+    match crate::http::auth::login::register(State(state), meta, crate::http::extract::ApiJson(request)).await
+    {
         Ok(_) => Ok(render(&RegisterPage { form, errors: FieldErrors::default(), done: true })),
         Err(error) => super::patients::refused(error, |errors| RegisterPage { form, errors, done: false }),
     }

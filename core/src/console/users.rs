@@ -29,7 +29,11 @@ impl Users {
     }
 }
 
-async fn members(state: &AppState, viewer: &Viewer, status: MembershipStatus) -> Result<Vec<Member>, super::ConsoleError> {
+async fn members(
+    state: &AppState,
+    viewer: &Viewer,
+    status: MembershipStatus,
+) -> Result<Vec<Member>, super::ConsoleError> {
     let query = UserListQuery { status: Some(status), cursor: None, limit: Some(200) };
     Ok(list_users(State(state.clone()), viewer.principal.clone(), ApiQuery(query)).await?.0.items)
 }
@@ -53,12 +57,19 @@ pub(crate) async fn approve(
     Path(user): Path<UserId>,
     CsrfForm(form): CsrfForm<ApproveForm>,
 ) -> PageResult {
-    let _changed = approve_user(State(state), viewer.principal, ApiPath(user), ApiJson(RoleChange { role: form.role })).await?;
+    let _changed =
+        approve_user(State(state), viewer.principal, ApiPath(user), ApiJson(RoleChange { role: form.role }))
+            .await?;
     Ok(Redirect::to("/users").into_response())
 }
 
 /// `POST /users/{id}/reject`.
-pub(crate) async fn reject(State(state): State<AppState>, viewer: Viewer, Path(user): Path<UserId>, _: Csrf) -> PageResult {
+pub(crate) async fn reject(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(user): Path<UserId>,
+    _: Csrf,
+) -> PageResult {
     let _changed = reject_user(State(state), viewer.principal, ApiPath(user)).await?;
     Ok(Redirect::to("/users").into_response())
 }

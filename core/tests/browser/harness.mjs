@@ -116,12 +116,31 @@ export async function accessible(page, label) {
   assert.deepEqual(violations, [], `accessibility findings on ${label} (${page.url()})`);
 }
 
-/** Saves a screenshot of the page, when ILS_SCREENSHOTS names a folder. */
+/** The widths the console must work at: a desktop and a phone. */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * The page reflows at phone width: nothing but a table's own scrolling region is wider than the
+ * screen, and axe finds nothing serious there either. The desktop width is restored after.
+ */
+export async function reflows(page, label) {
+  await page.setViewportSize(PHONE);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${label} is ${overflow}px wider than a 390px screen`);
+  await accessible(page, `${label} at 390px`);
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Saves desktop and phone screenshots of the page, when ILS_SCREENSHOTS names a folder. */
 export async function screenshot(page, name) {
   const dir = process.env.ILS_SCREENSHOTS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: path.join(dir, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(DESKTOP);
 }
 
 /** Signs in through the form and waits for the page it leads to. */

@@ -6,7 +6,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startIls, launch, accessible, screenshot, signIn, totp, ROOT, ANN, LEE, DAN } from "./harness.mjs";
+import { startIls, launch, accessible, reflows, screenshot, signIn, totp, DESKTOP, ROOT, ANN, LEE, DAN } from "./harness.mjs";
 
 let ils;
 let browser;
@@ -23,13 +23,14 @@ after(async () => {
 
 /** A fresh browser profile (its own cookies) at desktop width. */
 async function person() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: DESKTOP });
   return context.newPage();
 }
 
 async function step(page, label) {
   await page.waitForLoadState("load");
   await accessible(page, label);
+  await reflows(page, label);
 }
 
 test("the README story through the console", async () => {
@@ -206,4 +207,38 @@ test("free text is shown as text, never run", async () => {
   assert.equal(await page.getByLabel("Practice short name").inputValue(), script);
   assert.deepEqual(dialogs, []);
   assert.equal(await page.locator("img[src=x]").count(), 0);
+});
+
+test("the console works by keyboard alone", async () => {
+  const { base } = ils;
+  const page = await person();
+  await page.goto(`${base}/sign-in`);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "email");
+  await page.keyboard.type(LEE.email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(LEE.password);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: /^Today/ }).waitFor();
+  // Skip the navigation, then reach the production board's link from the keyboard.
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main");
+  await page.getByRole("link", { name: "Production" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: "Production" }).waitFor();
+});
+
+test("text zoomed to 200% still fits the screen", async () => {
+  const { base } = ils;
+  const page = await person();
+  await signIn(page, base, LEE);
+  await page.goto(`${base}/production`);
+  // Browser text zoom scales the root font size; the console sizes everything in rem.
+  await page.evaluate(() => { document.documentElement.style.fontSize = "200%"; });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the production board is ${overflow}px too wide at 200% text`);
+  await accessible(page, "production at 200% text");
 });

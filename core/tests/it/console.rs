@@ -31,7 +31,8 @@ async fn get(app: &TestApp, path: &str, session: Option<&str>) -> Page {
 }
 
 async fn post(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)], origin: Option<&str>) -> Page {
-    let request = browser().post(format!("{}{path}", app.base)).header(COOKIE, format!("ils_session={session}"));
+    let request =
+        browser().post(format!("{}{path}", app.base)).header(COOKIE, format!("ils_session={session}"));
     let mut request = with_form(request, form);
     if let Some(origin) = origin {
         request = request.header("origin", origin);
@@ -40,7 +41,8 @@ async fn post(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)], o
 }
 
 async fn read(response: reqwest::Response) -> Page {
-    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let header =
+        |name| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let (content_type, csp) = (header(CONTENT_TYPE), header(CONTENT_SECURITY_POLICY));
     let location = response.headers().get(LOCATION).map(|v| v.to_str().expect("location").to_owned());
     let status = response.status().as_u16();

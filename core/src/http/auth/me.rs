@@ -121,7 +121,10 @@ async fn revoke_session(
     responses((status = 200, description = "Seed to enrol", body = TotpEnrolment),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 409, description = "TOTP is already enabled", body = Problem)))]
-pub(crate) async fn start_totp(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<TotpEnrolment>> {
+pub(crate) async fn start_totp(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<TotpEnrolment>> {
     Ok(Json(account::start_totp(&state.db, &state.sealer, &principal).await?))
 }
 
