@@ -156,6 +156,19 @@ pub struct ManifestLimits {
     pub memory_mib: Option<u64>,
 }
 
+/// A page the plugin contributes to the console: one of its routes, shown in a sandboxed frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Its title in the console.
+    pub title: String,
+    /// The plugin route that renders it (HTML), from `/`.
+    pub path: String,
+    /// The roles that see it (role names as the API spells them); empty for all staff.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
 /// The on-disk shape, before the checks that make a [`Manifest`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -176,6 +189,8 @@ struct RawManifest {
     events: Vec<String>,
     #[serde(default)]
     schedules: Vec<Schedule>,
+    #[serde(default)]
+    pages: Vec<Page>,
     #[serde(default)]
     limits: ManifestLimits,
     #[serde(default)]
@@ -213,6 +228,8 @@ pub struct Manifest {
     pub events: Vec<String>,
     /// Scheduled jobs.
     pub schedules: Vec<Schedule>,
+    /// Pages for the console.
+    pub pages: Vec<Page>,
     /// Requested limits.
     pub limits: ManifestLimits,
     /// JSON Schema of the tenant configuration (`{"type":"object"}` when absent).
@@ -285,6 +302,13 @@ impl Manifest {
         if let Some(dup) = raw.schedules.iter().find(|s| !names.insert(&s.name)) {
             return invalid(format!("schedule {:?} is declared twice", dup.name));
         }
+        if !raw.pages.is_empty() && !raw.provides.contains(&ExtensionPoint::Http) {
+            return invalid("pages are rendered by the plugin's routes: they need provides http".into());
+        }
+        let mut paths = BTreeSet::new();
+        if let Some(dup) = raw.pages.iter().find(|p| !paths.insert(&p.path)) {
+            return invalid(format!("page {:?} is declared twice", dup.path));
+        }
         if let Some(h) = hosts.iter().flat_map(|h| h.config_keys()).find(|_| raw.config_schema.is_none()) {
             return invalid(format!("outbound host uses {{config.{h}}} but there is no config_schema"));
         }
@@ -311,6 +335,7 @@ impl Manifest {
             outbound_hosts: hosts,
             events: raw.events,
             schedules: raw.schedules,
+            pages: raw.pages,
             limits: raw.limits,
             config_schema,
         })

@@ -72,6 +72,8 @@ pub struct VersionInfo {
     pub events: Vec<String>,
     /// Its scheduled jobs: name and cron expression.
     pub schedules: Vec<ScheduleInfo>,
+    /// The pages it adds to the console.
+    pub pages: Vec<PageInfo>,
     /// The JSON Schema of its tenant configuration.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub config_schema: serde_json::Value,
@@ -79,6 +81,18 @@ pub struct VersionInfo {
     pub min_plan: Plan,
     /// SHA-256 of the package (its descriptor), as the registry names it.
     pub digest: String,
+}
+
+/// A page a plugin adds to the console, rendered by one of its routes in a sandboxed frame.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageInfo {
+    /// Its title.
+    pub title: String,
+    /// The plugin route that renders it, from `/`.
+    pub path: String,
+    /// The roles that see it; empty for all of the tenant's staff.
+    pub roles: Vec<String>,
 }
 
 /// A scheduled job a plugin declares.
@@ -193,6 +207,11 @@ fn version_info(manifest: &Manifest, min_plan: Plan, digest: &str) -> VersionInf
             .schedules
             .iter()
             .map(|s| ScheduleInfo { name: s.name.clone(), cron: s.cron.clone() })
+            .collect(),
+        pages: manifest
+            .pages
+            .iter()
+            .map(|p| PageInfo { title: p.title.clone(), path: p.path.clone(), roles: p.roles.clone() })
             .collect(),
         config_schema: manifest.config_schema.clone(),
         min_plan,
