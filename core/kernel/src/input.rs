@@ -179,7 +179,15 @@ mod tests {
     fn names_are_one_visible_line_without_bidi_overrides() {
         assert_eq!(name("name", "  Zoë O’Brien ").unwrap(), "Zoë O’Brien");
         assert_eq!(name("name", "عبد الله").unwrap(), "عبد الله");
-        for bad in ["Ann\nSmith", "Ann\tSmith", "Ann\u{202E}htimS", "a\u{2066}b", "\u{200B}\u{200D}", "\u{FEFF}", "\u{3164}"] {
+        for bad in [
+            "Ann\nSmith",
+            "Ann\tSmith",
+            "Ann\u{202E}htimS",
+            "a\u{2066}b",
+            "\u{200B}\u{200D}",
+            "\u{FEFF}",
+            "\u{3164}",
+        ] {
             assert!(name("name", bad).is_err(), "{bad:?}");
         }
     }

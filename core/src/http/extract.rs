@@ -37,7 +37,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // its text, then type it as axum would (so a wrong shape names the field that is wrong).
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
         check_value(&mut String::new(), &value)?;
-        let bytes = serde_json::to_vec(&value).map_err(|e| Error::Internal(format!("re-encoding a body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(&value).map_err(|e| Error::Internal(format!("re-encoding a body: {e}")))?;
         let axum::Json(typed) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(ApiJson(typed))
     }
@@ -206,8 +207,12 @@ mod tests {
     #[test]
     fn every_string_of_a_body_is_checked_and_the_field_named() {
         assert!(check(serde_json::json!({ "notes": "line 1\r\n\tline 2", "n": [1, null, true] })).is_ok());
-        let err = check(serde_json::json!({ "lines": [{ "note": "ok" }, { "note": "a\u{0}b" }] })).unwrap_err();
-        assert!(err.starts_with("lines[1].note: must not contain control characters (found U+0000)"), "{err}");
+        let err =
+            check(serde_json::json!({ "lines": [{ "note": "ok" }, { "note": "a\u{0}b" }] })).unwrap_err();
+        assert!(
+            err.starts_with("lines[1].note: must not contain control characters (found U+0000)"),
+            "{err}"
+        );
         assert!(check(serde_json::json!({ "a\u{1b}": 1 })).unwrap_err().starts_with("a\u{1b}: must not"));
         assert!(check(serde_json::json!("\u{7}")).unwrap_err().starts_with("body: must not"));
     }
@@ -215,12 +220,25 @@ mod tests {
     #[test]
     fn ids_must_be_canonical_uuids() {
         let id = "01900000-0000-7000-8000-000000000000";
-        assert!(check(serde_json::json!({ "item_id": id, "id": id.to_uppercase(), "tag_ids": [id] })).is_ok());
-        for other in ["{01900000-0000-7000-8000-000000000000}", "urn:uuid:01900000-0000-7000-8000-000000000000", "01900000000070008000000000000000"] {
+        assert!(
+            check(serde_json::json!({ "item_id": id, "id": id.to_uppercase(), "tag_ids": [id] })).is_ok()
+        );
+        for other in [
+            "{01900000-0000-7000-8000-000000000000}",
+            "urn:uuid:01900000-0000-7000-8000-000000000000",
+            "01900000000070008000000000000000",
+        ] {
             let err = check(serde_json::json!({ "lines": [{ "item_id": other }] })).unwrap_err();
             assert!(err.starts_with("lines[0].item_id: must be a UUID in its hyphenated form"), "{err}");
-            assert!(check(serde_json::json!({ "user_ids": [id, other] })).unwrap_err().starts_with("user_ids[1]:"));
-            assert!(check(serde_json::json!({ "reference": other })).is_ok(), "only ids are held to the form");
+            assert!(
+                check(serde_json::json!({ "user_ids": [id, other] }))
+                    .unwrap_err()
+                    .starts_with("user_ids[1]:")
+            );
+            assert!(
+                check(serde_json::json!({ "reference": other })).is_ok(),
+                "only ids are held to the form"
+            );
             assert!(check_param("patient_id", other).is_err());
         }
         assert!(check(serde_json::json!({ "item_id": "not a uuid" })).is_ok(), "the type refuses it");

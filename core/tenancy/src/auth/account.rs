@@ -6,12 +6,12 @@ use ils_kernel::permissions::Role;
 use ils_kernel::secrets::Sealer;
 use ils_kernel::{Error, Result};
 use ils_storage::ids::{SessionId, TenantId};
-use ils_storage::{Db, SystemTx};
 use ils_storage::types::Timestamp;
+use ils_storage::{Db, SystemTx};
 use serde::Serialize;
 
-use super::store::{self, SessionInfo};
 use super::login::{self, AuthSettings};
+use super::store::{self, SessionInfo};
 use super::{Principal, password, totp};
 use crate::users::{self, MembershipSummary, User};
 
@@ -95,7 +95,8 @@ pub async fn change_password(
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
-    if let Some(refused) = refuse_current_password(&mut tx, settings, principal, &creds, &cmd.current).await? {
+    if let Some(refused) = refuse_current_password(&mut tx, settings, principal, &creds, &cmd.current).await?
+    {
         tx.commit().await?;
         return Err(refused);
     }
@@ -129,7 +130,8 @@ async fn refuse_current_password(
         store::clear_failures(tx, &creds.email).await?;
         return Ok(None);
     }
-    login::count_failure(tx, settings, &creds.email, Some(creds.id), "wrong_current_password", &actor).await?;
+    login::count_failure(tx, settings, &creds.email, Some(creds.id), "wrong_current_password", &actor)
+        .await?;
     Ok(Some(Error::forbidden("wrong_password", "The current password is wrong.")))
 }
 
@@ -241,7 +243,9 @@ pub async fn disable_totp(
     }
     let mut tx = db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
-    if let Some(refused) = refuse_current_password(&mut tx, settings, principal, &creds, given_password).await? {
+    if let Some(refused) =
+        refuse_current_password(&mut tx, settings, principal, &creds, given_password).await?
+    {
         tx.commit().await?;
         return Err(refused);
     }

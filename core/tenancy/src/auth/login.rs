@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
+use ils_kernel::audit::AuditCtx;
 use ils_kernel::audit::{self, ActorKind, Event};
 use ils_kernel::permissions::Role;
 use ils_kernel::secrets::Sealer;
 use ils_kernel::{Error, Result};
-use ils_kernel::audit::AuditCtx;
 use ils_storage::ids::{TenantId, UserId};
-use ils_storage::{Db, SystemTx};
 use ils_storage::types::Timestamp;
+use ils_storage::{Db, SystemTx};
 
 use super::{NewSession, Principal, RequestMeta, password, store, totp};
 use crate::events::UserRegistered;
@@ -75,7 +75,8 @@ fn locked(until: Timestamp) -> Error {
     let wait = until.unix_seconds() - Timestamp::now().unix_seconds();
     Error::RateLimited {
         code: "account_locked",
-        message: "Too many failed attempts: sign-ins with this e-mail address are locked for a while.".to_owned(),
+        message: "Too many failed attempts: sign-ins with this e-mail address are locked for a while."
+            .to_owned(),
         retry_after: u64::try_from(wait.max(1)).unwrap_or(1),
     }
 }
@@ -139,7 +140,9 @@ pub async fn sign_in(
     let anonymous = meta.anonymous();
     let user = creds.as_ref().map(|c| c.id);
 
-    if let Some(error) = lock_in_force(&mut tx, email.as_str(), user, &anonymous).await.map_err(Error::closed)? {
+    if let Some(error) =
+        lock_in_force(&mut tx, email.as_str(), user, &anonymous).await.map_err(Error::closed)?
+    {
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(error);
     }
@@ -320,7 +323,12 @@ impl std::fmt::Debug for Register {
 /// is refused while it is locked) like a sign-in. The password policy applies to every
 /// registration first, so a weak password is refused the same way whether or not the address has
 /// an account.
-pub async fn register(db: &Db, settings: &AuthSettings, meta: &RequestMeta, cmd: Register) -> Result<TenantId> {
+pub async fn register(
+    db: &Db,
+    settings: &AuthSettings,
+    meta: &RequestMeta,
+    cmd: Register,
+) -> Result<TenantId> {
     let Register { tenant, email, name, password: given, role } = cmd;
     let given = password::Password::parse_for("password", &given, &[email.as_str(), &name])?;
     let mut tx = db.system().await?;
@@ -330,7 +338,9 @@ pub async fn register(db: &Db, settings: &AuthSettings, meta: &RequestMeta, cmd:
         .ok_or(Error::NotFound("tenant"))?;
     let anonymous = meta.anonymous();
     let existing = users::credentials_by_email(&mut tx, &email).await?;
-    if let Some(error) = lock_in_force(&mut tx, email.as_str(), existing.as_ref().map(|c| c.id), &anonymous).await? {
+    if let Some(error) =
+        lock_in_force(&mut tx, email.as_str(), existing.as_ref().map(|c| c.id), &anonymous).await?
+    {
         tx.commit().await?;
         return Err(error);
     }
@@ -338,7 +348,8 @@ pub async fn register(db: &Db, settings: &AuthSettings, meta: &RequestMeta, cmd:
         Some(existing) => {
             if !password::verify(given.expose(), Some(&existing.password_hash)).await? {
                 let reason = "registration_wrong_password";
-                count_failure(&mut tx, settings, email.as_str(), Some(existing.id), reason, &anonymous).await?;
+                count_failure(&mut tx, settings, email.as_str(), Some(existing.id), reason, &anonymous)
+                    .await?;
                 tx.commit().await?;
                 return Ok(tenant.id);
             }

@@ -129,15 +129,31 @@ mod tests {
 
     #[test]
     fn policy_refuses_common_and_guessable_passwords() {
-        for common in ["password1234", "qwertyuiop123", "123456789012", "aaaaaaaaaaaa", "iloveyou1234", "Passw0rd1234!", "trustno1trustno1"] {
+        for common in [
+            "password1234",
+            "qwertyuiop123",
+            "123456789012",
+            "aaaaaaaaaaaa",
+            "iloveyou1234",
+            "Passw0rd1234!",
+            "trustno1trustno1",
+        ] {
             let err = Password::parse("password", common).unwrap_err().to_string();
             assert!(err.starts_with("password: is too common or too easy to guess"), "{common}: {err}");
         }
-        let own = Password::parse_for("password", "ann.smith@example.com", &["ann.smith@example.com", "Ann Smith"]);
+        let own =
+            Password::parse_for("password", "ann.smith@example.com", &["ann.smith@example.com", "Ann Smith"]);
         assert!(own.is_err(), "the account's own e-mail address");
         // The passwords the documentation and the tests use pass.
-        for fine in ["correct horse battery staple", "a new password 42", "admin password 123", "dispenser pass 1",
-            "lab admin pass 1", "a long root password", "bench password 1"] {
+        for fine in [
+            "correct horse battery staple",
+            "a new password 42",
+            "admin password 123",
+            "dispenser pass 1",
+            "lab admin pass 1",
+            "a long root password",
+            "bench password 1",
+        ] {
             assert!(Password::parse("password", fine).is_ok(), "{fine}");
         }
     }

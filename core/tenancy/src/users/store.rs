@@ -157,7 +157,8 @@ pub async fn insert_membership(
 
 /// Every membership of a user, with tenant names.
 pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<MembershipSummary>> {
-    const SQL: &str = "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, t.status AS tenant_status,
+    const SQL: &str =
+        "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, t.status AS tenant_status,
             m.role, m.status
         FROM memberships m JOIN tenants t ON t.id = m.tenant_id
         WHERE m.user_id = $1 ORDER BY t.name";
