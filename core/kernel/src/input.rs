@@ -1,9 +1,10 @@
 //! Checks on free text from requests and the command line, shared by every domain.
 //!
-//! Every string that enters over HTTP passes [`check_chars`] once, in the host's extractors, so
-//! no control character (NUL above all: PostgreSQL cannot store it) reaches a domain. The
-//! helpers here check again, for input that arrives another way (the command line, plugins),
-//! and names get the stricter [`name`] rules.
+//! Every string that enters over HTTP is refused in the host's extractors if it holds a NUL
+//! (PostgreSQL cannot store it); query parameters and path segments may hold no control
+//! character at all. Free text is checked here, whichever way it arrives (HTTP, the command
+//! line, plugins): no control characters but tab and line breaks, and names get the stricter
+//! [`name`] rules.
 
 use crate::error::{Error, Result};
 
@@ -27,6 +28,15 @@ pub fn check_chars(field: &str, value: &str, multiline: bool) -> Result<()> {
             format!("must not contain control characters (found U+{:04X})", u32::from(c)),
         )),
     }
+}
+
+/// Refuses NUL, the one character no text column can hold; for input that is not (yet) known to
+/// be text, such as a device's raw output. The message is [`check_chars`]'s.
+pub fn check_no_nul(field: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::invalid_field(field, "must not contain control characters (found U+0000)"));
+    }
+    Ok(())
 }
 
 /// Required text: trimmed, 1 to `max` characters, no control characters but tab and line breaks.

@@ -1,11 +1,16 @@
 //! Extractors whose rejections are problem+json with stable codes, never axum's plain text.
 //!
-//! They are also where text enters the API, so they hold two rules for every string of every
-//! body, query and path, whatever the handler: no control characters but tab and line breaks
-//! (a NUL would reach PostgreSQL, which cannot store it; an escape sequence would reach a
-//! terminal), and ids — fields named `id` or `…_id`, and the items of `…_ids` — written as
-//! UUIDs in their canonical hyphenated form (`0190…-…`), not braced, `urn:uuid:` or simple.
-//! Stricter rules for single-line text and names are the domains' (`ils_kernel::input`).
+//! They are also where text enters the API, so they hold rules for every string of every body,
+//! query and path, whatever the handler:
+//!
+//! - no NUL anywhere (PostgreSQL cannot store it, so it used to surface as a 500), and in query
+//!   parameters and path segments no control character at all. Other control characters in a
+//!   body are the domains' to refuse: every stored free-text field goes through
+//!   `ils_kernel::input` (no control characters but tab and line breaks; names stricter still),
+//!   while a device's raw output (`POST /devices/…/decode`) legitimately carries RS-232 framing
+//!   (SOH, STX, ETX…);
+//! - ids — fields named `id` or `…_id`, and the items of `…_ids` — written as UUIDs in their
+//!   canonical hyphenated form (`0190…-…`, either case), not braced, `urn:uuid:` or simple.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, RawPathParamsRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -15,7 +20,7 @@ use serde_json::Value;
 
 use crate::http::problem::ApiError;
 use ils_kernel::error::{Error, Unreadable};
-use ils_kernel::input::check_chars;
+use ils_kernel::input::{check_chars, check_no_nul};
 
 /// A JSON request body, checked by the rules above before it is typed.
 #[derive(Debug)]
@@ -102,7 +107,7 @@ fn check_value(path: &mut String, value: &Value) -> Result<(), Error> {
     let field = |path: &str| if path.is_empty() { "body".to_owned() } else { path.to_owned() };
     match value {
         Value::String(text) => {
-            check_chars(&field(path), text, true)?;
+            check_no_nul(&field(path), text)?;
             // `…_id` fields, and the items of `…_ids` lists.
             let is_id = match path.strip_suffix(']').and_then(|p| p.rsplit_once('[')) {
                 Some((list, _)) => list.ends_with("_ids"),
@@ -207,6 +212,10 @@ mod tests {
     #[test]
     fn every_string_of_a_body_is_checked_and_the_field_named() {
         assert!(check(serde_json::json!({ "notes": "line 1\r\n\tline 2", "n": [1, null, true] })).is_ok());
+        assert!(
+            check(serde_json::json!({ "data": "\u{1}0A\u{2}" })).is_ok(),
+            "device framing is the domain's to judge"
+        );
         let err =
             check(serde_json::json!({ "lines": [{ "note": "ok" }, { "note": "a\u{0}b" }] })).unwrap_err();
         assert!(
@@ -214,7 +223,7 @@ mod tests {
             "{err}"
         );
         assert!(check(serde_json::json!({ "a\u{1b}": 1 })).unwrap_err().starts_with("a\u{1b}: must not"));
-        assert!(check(serde_json::json!("\u{7}")).unwrap_err().starts_with("body: must not"));
+        assert!(check(serde_json::json!("\u{0}")).unwrap_err().starts_with("body: must not"));
     }
 
     #[test]
