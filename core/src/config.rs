@@ -33,6 +33,21 @@ impl Default for AuthConfig {
     }
 }
 
+/// Live event stream settings.
+#[derive(Clone, Debug)]
+pub struct EventsConfig {
+    /// Event streams (`GET /events/stream`) one caller — a user, whatever their sessions, or an
+    /// API key — may hold open at once in this process; more answer 429.
+    pub streams_per_caller: usize,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        // A few browser tabs and an integration; each stream polls the database.
+        Self { streams_per_caller: 5 }
+    }
+}
+
 /// Job-queue settings.
 #[derive(Clone, Debug)]
 pub struct JobsConfig {
@@ -94,6 +109,8 @@ pub struct AppConfig {
     pub webhooks: ils_webhooks::WebhookConfig,
     /// The job queue.
     pub jobs: JobsConfig,
+    /// Live event streams.
+    pub events: EventsConfig,
     /// E-mail.
     pub email: EmailConfig,
     /// Plugin settings: where packages and compiled components are kept, and the limits plugins run under.
@@ -108,6 +125,7 @@ impl AppConfig {
             max_body_bytes: 1024 * 1024,
             webhooks: Default::default(),
             jobs: Default::default(),
+            events: Default::default(),
             email: EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
             plugins: Default::default(),
         }

@@ -45,11 +45,15 @@ pub fn parse_date(field: &str, text: &str) -> Result<jiff::civil::Date> {
     text.trim().parse().map_err(|_| Error::invalid_field(field, "must be a date, YYYY-MM-DD"))
 }
 
-/// A `YYYY-MM-DD` date that is not in the future (an event that has happened).
+/// A `YYYY-MM-DD` date that is not in the future (an event that has happened) and not before
+/// 1900 (no clinical record or living patient is older).
 pub fn parse_past_date(field: &str, text: &str) -> Result<jiff::civil::Date> {
     let date = parse_date(field, text)?;
     if date > today() {
         return Err(Error::invalid_field(field, "is in the future"));
+    }
+    if date.year() < 1900 {
+        return Err(Error::invalid_field(field, "is before 1900"));
     }
     Ok(date)
 }

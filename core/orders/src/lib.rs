@@ -41,7 +41,7 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 
 use ils_clinical::prescriptions::EyeView;
-use ils_kernel::{Error, Result};
+use ils_kernel::Result;
 use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
 use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
@@ -207,11 +207,9 @@ pub struct Money {
 }
 
 impl Money {
-    /// Checks a price: not negative, a three-letter currency code.
+    /// Checks a price: 0 to [`ils_kernel::input::MAX_AMOUNT_MINOR`], an ISO 4217 currency.
     pub fn checked(self, field: &str) -> Result<Money> {
-        if self.amount_minor < 0 {
-            return Err(Error::invalid_field(&format!("{field}.amount_minor"), "must not be negative"));
-        }
+        ils_kernel::input::amount_minor(&format!("{field}.amount_minor"), self.amount_minor)?;
         let currency = ils_kernel::input::currency_code(
             &format!("{field}.currency"),
             &self.currency.to_ascii_uppercase(),
@@ -395,6 +393,8 @@ mod tests {
         assert_eq!(ok.currency, "GBP");
         assert!(Money { amount_minor: -1, currency: "GBP".into() }.checked("price").is_err());
         assert!(Money { amount_minor: 1, currency: "POUND".into() }.checked("price").is_err());
+        assert!(Money { amount_minor: 1, currency: "XYZ".into() }.checked("price").is_err());
+        assert!(Money { amount_minor: i64::MAX, currency: "GBP".into() }.checked("price").is_err());
         assert_eq!(tenths_of_mm("h", Some(22.5), 8.0..=45.0).unwrap(), Some(225));
         assert!(tenths_of_mm("h", Some(22.3), 8.0..=45.0).is_err());
         assert!(tenths_of_mm("h", Some(60.0), 8.0..=45.0).is_err());

@@ -12,6 +12,10 @@ use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId};
 
+/// The furthest ahead a due date may be: a bound against typos (`2926` for `2026`), not a
+/// business rule.
+const MAX_YEARS_AHEAD: i64 = 100;
+
 /// The lenses asked for, as the caller gave them (checked by [`place`]).
 #[derive(Clone, Debug)]
 pub struct LensOrder {
@@ -153,6 +157,9 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     let today = ils_clinical::today();
     if due_on < today {
         return Err(Error::invalid_field("due_on", "is in the past"));
+    }
+    if due_on > today.saturating_add(jiff::Span::new().years(MAX_YEARS_AHEAD)) {
+        return Err(Error::invalid_field("due_on", format!("is more than {MAX_YEARS_AHEAD} years ahead")));
     }
     let price = req.price.checked("price")?;
     let notes = ils_kernel::input::optional_text("notes", req.notes.as_deref(), 2_000)?.unwrap_or_default();

@@ -23,7 +23,7 @@ pub(crate) async fn stream(
     let ctx = viewer.tenant(Action::TenantRead)?;
     let types = readable_types(&viewer.principal, None)?;
     // From now on: ids are time-ordered.
-    let events = follow(state, ctx.tenant_id, types, viewer.token, EventId::default());
+    let events = follow(state, &viewer.principal, ctx.tenant_id, types, viewer.token, EventId::default())?;
     Ok(Sse::new(events.map(|event| Ok(Event::default().event("changed").data(event.type_))))
         .keep_alive(KeepAlive::default()))
 }

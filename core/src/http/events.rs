@@ -1,7 +1,9 @@
 //! Reading events: a list to catch up, and a live server-sent-events stream per tenant.
 //! Both show only the event types the caller's role or API key may read.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -23,7 +25,8 @@ use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
 use ils_outbox::Envelope;
 use ils_storage::ids::{EventId, TenantId};
-use ils_tenancy::auth::Principal;
+use ils_tenancy::auth::{Credential, Principal};
+use uuid::Uuid;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_events)).routes(routes!(stream_events))
@@ -37,9 +40,49 @@ const POLL: Duration = Duration::from_millis(250);
 /// How often an open stream checks that its session or key is still valid for the tenant.
 const RECHECK: Duration = Duration::from_secs(5);
 
+/// Open streams per caller (a user's id, or an API key's), in this process. Ids are unique, so
+/// one map serves every app in the process.
+static OPEN_STREAMS: LazyLock<Mutex<HashMap<Uuid, usize>>> = LazyLock::new(Default::default);
+
+/// One of a caller's open streams; dropping it (the stream ended or the client went away) frees
+/// the slot.
+struct StreamSlot(Uuid);
+
+impl StreamSlot {
+    /// Takes a slot for `caller` if fewer than `cap` are taken.
+    fn take(caller: Uuid, cap: usize) -> Result<Self> {
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = open.entry(caller).or_default();
+        if *count >= cap {
+            return Err(Error::RateLimited {
+                code: "too_many_streams",
+                message: format!(
+                    "{cap} event streams are open for this caller already; close one before opening another."
+                ),
+                retry_after: RECHECK.as_secs(),
+            });
+        }
+        *count += 1;
+        Ok(Self(caller))
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = OPEN_STREAMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.0) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.0);
+            }
+        }
+    }
+}
+
 /// The credential behind an open stream, re-checked so that signing out, revoking a key or
 /// suspending the tenant also ends the stream.
 struct Watch {
+    _slot: StreamSlot,
     token: String,
     tenant: TenantId,
     checked: std::time::Instant,
@@ -114,12 +157,15 @@ async fn list_events(
 }
 
 /// A live stream of the tenant's events (`text/event-stream`). Each message's `id` is the event
-/// id and its `event` the type; reconnect with `Last-Event-ID` to resume without gaps.
+/// id and its `event` the type; reconnect with `Last-Event-ID` to resume without gaps. A user
+/// (across all their sessions) or an API key may hold a few streams open at once (5 by default);
+/// closing one frees its place.
 #[utoipa::path(get, path = "/events/stream", tag = "events", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
     responses((status = 200, description = "Server-sent events, one per domain event", content_type = "text/event-stream", body = Envelope),
               (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "No tenant, or suspended", body = Problem)))]
+              (status = 403, description = "No tenant, or suspended", body = Problem),
+              (status = 429, description = "Too many streams open for this user or key (`too_many_streams`)", body = Problem)))]
 async fn stream_events(
     State(state): State<AppState>,
     principal: Principal,
@@ -137,22 +183,29 @@ async fn stream_events(
     // Without a resume point, start from now: ids are time-ordered.
     let cursor = resume.unwrap_or_default();
     let token = crate::http::auth::bearer(&headers).unwrap_or_default().to_owned();
-    let events = follow(state, ctx.tenant_id, types, token, cursor);
+    let events = follow(state, &principal, ctx.tenant_id, types, token, cursor)?;
     Ok(Sse::new(events.map(|event| Ok(sse_message(&event)))).keep_alive(KeepAlive::default()))
 }
 
 /// The events of `tenant` after `cursor` of the given `types`, as they settle, until the
 /// credential `token` no longer allows reading the tenant (signed out, revoked, suspended).
-/// The API's event stream and the console's live views both follow events this way.
+/// Each open follower holds one of the caller's stream slots (`events.streams_per_caller`) until
+/// it ends. The API's event stream and the console's live views both follow events this way.
 pub(crate) fn follow(
     state: AppState,
+    principal: &Principal,
     tenant: TenantId,
     types: Vec<&'static str>,
     token: String,
     cursor: EventId,
-) -> impl Stream<Item = Envelope> {
-    let watch = Watch { token, tenant, checked: std::time::Instant::now() };
-    futures_util::stream::unfold(
+) -> Result<impl Stream<Item = Envelope> + use<>> {
+    let caller = match principal.credential {
+        Credential::Session { user_id, .. } => user_id.as_uuid(),
+        Credential::ApiKey { key_id } => key_id.as_uuid(),
+    };
+    let slot = StreamSlot::take(caller, state.config.events.streams_per_caller)?;
+    let watch = Watch { _slot: slot, token, tenant, checked: std::time::Instant::now() };
+    Ok(futures_util::stream::unfold(
         (state, watch, types, cursor, Vec::<Envelope>::new()),
         |(state, mut watch, types, mut cursor, mut pending)| async move {
             loop {
@@ -170,7 +223,7 @@ pub(crate) fn follow(
                 pending = read_settled(&state, watch.tenant, cursor, &types).await;
             }
         },
-    )
+    ))
 }
 
 async fn read_settled(

@@ -79,11 +79,16 @@ async fn create_tenant(
         kind: req.kind,
         plan: req.plan.unwrap_or(Plan::Free),
     };
-    let admin = FirstAdmin {
-        email: Email::parse("admin.email", &req.admin.email)?,
-        name: parse_name("admin.name", &req.admin.name)?,
-        password: req.admin.password.as_deref().map(|p| Password::parse("admin.password", p)).transpose()?,
-    };
+    let (email, name) =
+        (Email::parse("admin.email", &req.admin.email)?, parse_name("admin.name", &req.admin.name)?);
+    let account = [email.as_str(), name.as_str()];
+    let password = req
+        .admin
+        .password
+        .as_deref()
+        .map(|p| Password::parse_for("admin.password", p, &account))
+        .transpose()?;
+    let admin = FirstAdmin { email, name, password };
     let tenant = ils_tenancy::tenants::create_with_admin(&state.db, &principal.audit(), &new, &admin).await?;
     Ok((StatusCode::CREATED, Json(tenant)))
 }

@@ -111,7 +111,7 @@ impl ItemDetails {
                 Some(b) => Some(code("barcode", &b, 64)?),
                 None => None,
             },
-            name: required_text("name", &self.name, 200)?,
+            name: ils_kernel::input::name("name", &self.name)?,
             unit: self.unit,
             reorder_point: self.reorder_point,
         })

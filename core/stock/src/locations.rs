@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::required_text;
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
@@ -61,7 +60,7 @@ pub async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Location
 
 /// Adds a stock location; records `location.created`.
 pub async fn create(uow: &mut UnitOfWork, details: LocationDetails) -> Result<Location> {
-    let name = required_text("name", &details.name, 100)?;
+    let name = ils_kernel::input::name_up_to("name", &details.name, 100)?;
     let tx = uow.tx();
     let tenant = tx.tenant_id();
     let sql = format!(
@@ -79,7 +78,7 @@ pub async fn create(uow: &mut UnitOfWork, details: LocationDetails) -> Result<Lo
 
 /// Renames a stock location; records `location.updated` with the old and new name.
 pub async fn rename(uow: &mut UnitOfWork, id: LocationId, details: LocationDetails) -> Result<Location> {
-    let name = required_text("name", &details.name, 100)?;
+    let name = ils_kernel::input::name_up_to("name", &details.name, 100)?;
     let tx = uow.tx();
     let before = get(tx, id).await?;
     let tenant = tx.tenant_id();

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::{Email, optional_text, required_text};
+use ils_kernel::input::{Email, optional_text};
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
@@ -204,7 +204,7 @@ pub async fn accounts(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Supp
 /// Adds a supplier to the global directory on behalf of the unit's tenant; records
 /// `supplier.created`. A name the directory has already answers `supplier_exists`.
 pub async fn add(uow: &mut UnitOfWork, req: NewSupplier) -> Result<Supplier> {
-    let name = required_text("name", &req.name, 200)?;
+    let name = ils_kernel::input::name("name", &req.name)?;
     let email = match optional_text("email", req.email.as_deref(), 254)? {
         Some(email) => Some(Email::parse("email", &email)?.as_str().to_owned()),
         None => None,

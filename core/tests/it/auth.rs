@@ -214,3 +214,122 @@ db_test!(
         ils_core::users::bootstrap_platform_admin(&app.db, &email, "Ops", &password).await.unwrap();
     }
 );
+
+/// A problem body without its request id, to compare two answers.
+fn answer(resp: &crate::harness::Resp) -> (u16, serde_json::Value) {
+    let mut body = resp.body.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.remove("request_id");
+    }
+    (resp.status, body)
+}
+
+db_test!(
+    async fn registration_does_not_tell_whether_an_accounts_password_is_right(backend) {
+        let app = TestApp::spawn(backend).await;
+        let acme = app.tenant("acme").await;
+        let beta = app.tenant("beta").await;
+        let join = |password: &str| json!({ "tenant": "beta", "email": acme.admin.email, "name": "A", "password": password });
+        let wrong = app.post("/api/v1/auth/register", None, join("a wrong but strong passphrase")).await;
+        let right = app.post("/api/v1/auth/register", None, join(PASSWORD)).await;
+        assert_eq!(answer(&wrong), answer(&right), "the same answer whether the password is right or not");
+        assert_eq!(right.status, 202);
+        // Only the right password joined.
+        let users = app.get("/api/v1/users?status=pending", &beta.admin.token).await;
+        assert_eq!(users.ok(200)["items"].as_array().unwrap().len(), 1);
+        let audit = app.get("/api/v1/audit?action=membership.requested", &beta.admin.token).await;
+        assert_eq!(audit.ok(200)["items"].as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn wrong_passwords_at_registration_count_towards_the_lock_and_the_lock_holds_there(backend) {
+        let app = TestApp::spawn(backend).await;
+        let acme = app.tenant("acme").await;
+        app.tenant("beta").await;
+        let join = |password: &str| json!({ "tenant": "beta", "email": acme.admin.email, "name": "A", "password": password });
+        for _ in 0..5 {
+            app.post("/api/v1/auth/register", None, join("a wrong but strong passphrase")).await.ok(202);
+        }
+        // Locked: sign-in and registration alike, even with the right password.
+        let login = json!({ "email": acme.admin.email, "password": PASSWORD });
+        app.post("/api/v1/auth/login", None, login).await.problem(429, "account_locked");
+        let wrong = app.post("/api/v1/auth/register", None, join("a wrong but strong passphrase")).await;
+        let right = app.post("/api/v1/auth/register", None, join(PASSWORD)).await;
+        right.problem(429, "account_locked");
+        assert_eq!(answer(&wrong), answer(&right));
+    }
+);
+
+db_test!(
+    async fn the_lockout_answers_unknown_addresses_as_it_answers_known_ones(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let known = json!({ "email": tenant.admin.email, "password": "not the password at all" });
+        let unknown = json!({ "email": "nobody@acme.example", "password": "not the password at all" });
+        for attempt in 0..6 {
+            let a = app.post("/api/v1/auth/login", None, known.clone()).await;
+            let b = app.post("/api/v1/auth/login", None, unknown.clone()).await;
+            let expected = if attempt < 5 { (401, "invalid_credentials") } else { (429, "account_locked") };
+            a.problem(expected.0, expected.1);
+            b.problem(expected.0, expected.1);
+            assert_eq!(answer(&a), answer(&b), "attempt {attempt}");
+            assert_eq!(a.headers.contains_key("retry-after"), b.headers.contains_key("retry-after"));
+        }
+        // Registering the locked unknown address is refused the same way.
+        let register = json!({ "tenant": "acme", "email": "nobody@acme.example", "name": "N", "password": PASSWORD });
+        app.post("/api/v1/auth/register", None, register).await.problem(429, "account_locked");
+    }
+);
+
+db_test!(
+    async fn wrong_current_passwords_count_towards_the_lock_and_are_rate_limited(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = Some(tenant.admin.token.as_str());
+        let change = |current: &str| json!({ "current_password": current, "new_password": "a fresh passphrase 42" });
+        for _ in 0..5 {
+            app.post("/api/v1/me/password", token, change("not the password at all")).await.problem(403, "wrong_password");
+        }
+        app.post("/api/v1/me/password", token, change(PASSWORD)).await.problem(429, "account_locked");
+        app.post("/api/v1/auth/login", None, json!({ "email": tenant.admin.email, "password": PASSWORD }))
+            .await
+            .problem(429, "account_locked");
+        app.get("/api/v1/me", &tenant.admin.token).await.ok(200);
+
+        let limited = TestApp::spawn_with(backend, |c| c.auth.attempts_per_minute = 2).await;
+        let other = limited.tenant("acme").await;
+        let token = Some(other.admin.token.as_str());
+        // The sign-in above took one of the two attempts this minute.
+        limited.post("/api/v1/me/password", token, change("not the password at all")).await.problem(403, "wrong_password");
+        limited.post("/api/v1/me/password", token, change(PASSWORD)).await.problem(429, "rate_limited");
+    }
+);
+
+db_test!(
+    async fn common_and_guessable_passwords_are_refused_wherever_a_password_is_set(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (root, _) = app.platform_admin().await;
+        let tenant = app.tenant("acme").await;
+        let own = json!({ "tenant": "acme", "email": "dan.smith@acme.example", "name": "Dan Smith", "password": "dan.smith@acme.example" });
+        app.post("/api/v1/auth/register", None, own).await.problem(422, "invalid_input");
+        for weak in ["password1234", "qwertyuiop123", "Passw0rd1234!"] {
+            let register = json!({ "tenant": "acme", "email": "dan@acme.example", "name": "Dan", "password": weak });
+            let resp = app.post("/api/v1/auth/register", None, register).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], "password");
+            assert!(resp.body["detail"].as_str().unwrap().contains("too common or too easy to guess"), "{}", resp.body);
+            let change = json!({ "current_password": PASSWORD, "new_password": weak });
+            let resp = app.post("/api/v1/me/password", Some(&tenant.admin.token), change).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], "new_password");
+        }
+        let new_tenant = json!({ "slug": "beta", "name": "Beta", "kind": "lab",
+            "admin": { "email": "bea@beta.example", "name": "Bea", "password": "iloveyou1234" } });
+        let resp = app.post("/api/v1/tenants", Some(&root.token), new_tenant).await;
+        resp.problem(422, "invalid_input");
+        assert_eq!(resp.body["errors"][0]["field"], "admin.password");
+        // The old password still works: nothing was changed.
+        app.login(&tenant.admin.email, PASSWORD, None).await;
+    }
+);

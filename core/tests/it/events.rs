@@ -195,3 +195,33 @@ db_test!(
         assert_eq!(other.status(), 200);
     }
 );
+
+db_test!(
+    async fn open_event_streams_are_capped_per_caller_and_a_closed_one_frees_its_place(backend) {
+        let app = TestApp::spawn_with(backend, |c| c.events.streams_per_caller = 2).await;
+        let tenant = app.tenant("acme").await;
+        let first = open_stream(&app, &tenant.admin.token, None).await;
+        let second = open_stream(&app, &tenant.admin.token, None).await;
+        assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+        // A third, even from another session of the same user, is refused.
+        let again = app.login(&tenant.admin.email, PASSWORD, None).await;
+        for token in [&tenant.admin.token, &again.token] {
+            let refused = TestApp::read(open_stream(&app, token, None).await).await;
+            refused.problem(429, "too_many_streams");
+            assert!(refused.headers.contains_key("retry-after"));
+        }
+        // Another caller (an API key) has places of its own.
+        let key = app.post("/api/v1/api-keys", Some(&tenant.admin.token), json!({ "name": "erp", "scopes": ["tenant:read"] })).await;
+        let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
+        let keyed = open_stream(&app, &key, None).await;
+        assert_eq!(keyed.status(), 200);
+        // Closing a stream frees its place.
+        drop(first);
+        let reopened = TestApp::eventually(30, || async {
+            let resp = open_stream(&app, &again.token, None).await;
+            (resp.status() == 200).then_some(resp)
+        })
+        .await;
+        drop((second, reopened, keyed));
+    }
+);

@@ -198,6 +198,21 @@ db_test!(
         let mut bad_pd = rx(plain.clone(), plain.clone());
         bad_pd["pd_left_mm"] = json!(60);
         app.post(&path, Some(&token), bad_pd).await.problem(422, "invalid_input");
+        // Dates within sane bounds: nothing issued in the future, nothing before 1900.
+        for (date, words) in [("1850-06-01", "before 1900"), ("0001-01-01", "before 1900"), ("2999-01-01", "in the future")] {
+            let mut dated = rx(plain.clone(), plain.clone());
+            dated["issued_on"] = json!(date);
+            let resp = app.post(&path, Some(&token), dated).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], "issued_on");
+            assert!(resp.body["detail"].as_str().unwrap().contains(words), "{}", resp.body);
+        }
+        // Prescribers are names: one visible line, no direction overrides.
+        let mut prescriber = rx(plain.clone(), plain.clone());
+        prescriber["prescriber"] = json!("O. \u{202E}motpO");
+        let resp = app.post(&path, Some(&token), prescriber).await;
+        resp.problem(422, "invalid_input");
+        assert_eq!(resp.body["errors"][0]["field"], "prescriber");
     }
 );
 

@@ -190,6 +190,14 @@ db_test!(
             (order_body(&supplier, &store, &[(&blank, 1), (&blank, 2)]), "lines[1].item_id"),
             ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["currency"] = json!("pounds"); b }, "currency"),
             ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["lines"][0]["unit_price_minor"] = json!(-1); b }, "lines[0].unit_price_minor"),
+            // Three letters are not enough: the code must be one ISO 4217 lists.
+            ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["currency"] = json!("XYZ"); b }, "currency"),
+            ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["lines"][0]["unit_price_minor"] = json!(i64::MAX); b }, "lines[0].unit_price_minor"),
+            // Ids are written in their canonical form.
+            ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["location_id"] = json!(store.replace('-', "")); b }, "location_id"),
+            ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["lines"][0]["item_id"] = json!(format!("{{{blank}}}")); b }, "lines[0].item_id"),
+            // Control characters in free text, named by field.
+            ({ let mut b = order_body(&supplier, &store, &[(&blank, 1)]); b["notes"] = json!("deliver\u{0}to the back"); b }, "notes"),
         ];
         for (body, field) in cases {
             let resp = app.post("/api/v1/purchase-orders", Some(admin), body).await;

@@ -62,3 +62,29 @@ db_test!(
         app.patch(&path, &root.token, json!({ "status": "dormant" })).await.problem(422, "invalid_body");
     }
 );
+
+db_test!(
+    async fn a_suspended_tenants_users_cannot_sign_in(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (root, _) = app.platform_admin().await;
+        let tenant = app.tenant("acme").await;
+        let path = format!("/api/v1/tenants/{}", tenant.id);
+        app.patch(&path, &root.token, json!({ "status": "suspended" })).await.ok(200);
+        for body in [
+            json!({ "email": tenant.admin.email, "password": PASSWORD }),
+            json!({ "email": tenant.admin.email, "password": PASSWORD, "tenant": "acme" }),
+        ] {
+            let resp = app.post("/api/v1/auth/login", None, body).await;
+            resp.problem(403, "tenant_suspended");
+            assert!(resp.body.get("token").is_none());
+        }
+        let sessions = app.get("/api/v1/me/sessions", &tenant.admin.token).await;
+        assert_eq!(sessions.ok(200).as_array().unwrap().len(), 1, "no session was issued");
+        // A wrong password still says only that.
+        app.post("/api/v1/auth/login", None, json!({ "email": tenant.admin.email, "password": "not the password at all" }))
+            .await
+            .problem(401, "invalid_credentials");
+        app.patch(&path, &root.token, json!({ "status": "active" })).await.ok(200);
+        app.login(&tenant.admin.email, PASSWORD, None).await;
+    }
+);

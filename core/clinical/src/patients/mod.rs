@@ -5,7 +5,7 @@
 mod service;
 pub mod store;
 
-use ils_kernel::{Error, Result};
+use ils_kernel::Result;
 use ils_storage::ids::PatientId;
 use ils_storage::types::Timestamp;
 use serde::Serialize;
@@ -101,14 +101,10 @@ pub struct Details {
 
 /// A name part: trimmed, 1–100 characters.
 pub fn parse_name(field: &str, value: &str) -> Result<String> {
-    ils_kernel::input::required_text(field, value, 100)
+    ils_kernel::input::name_up_to(field, value, 100)
 }
 
 /// A date of birth: `YYYY-MM-DD`, not in the future, not before 1900.
 pub fn parse_date_of_birth(value: &str) -> Result<jiff::civil::Date> {
-    let date = crate::parse_past_date("date_of_birth", value)?;
-    if date.year() < 1900 {
-        return Err(Error::invalid_field("date_of_birth", "is before 1900"));
-    }
-    Ok(date)
+    crate::parse_past_date("date_of_birth", value)
 }

@@ -75,9 +75,10 @@ pub(crate) fn settings(state: &AppState) -> AuthSettings {
     responses(
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 401, description = "Wrong credentials, or a second factor is needed (`totp_required`)", body = Problem),
+        (status = 403, description = "The tenant asked for, or every tenant of the user, is suspended (`tenant_suspended`); no session is issued", body = Problem),
         (status = 404, description = "Not an active member of the requested tenant", body = Problem),
         (status = 422, description = "Invalid input", body = Problem),
-        (status = 429, description = "Too many attempts, or the account is locked", body = Problem),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`), or sign-ins with this e-mail address are locked (`account_locked`), known or not", body = Problem),
         (status = 503, description = "Database unavailable; sign-in refused", body = Problem),
     ))]
 async fn login(
@@ -128,7 +129,8 @@ pub struct RegisterRequest {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Password: at least 12 characters. For an existing account, its current password.
+    /// Password: at least 12 characters, not common or easy to guess. For an existing account,
+    /// its current password.
     pub password: String,
     /// The role asked for; the approving admin decides. Default `dispenser`.
     pub role: Option<Role>,
@@ -144,13 +146,17 @@ pub struct RegisterResponse {
 }
 
 /// Register to join a tenant; a tenant admin then approves or rejects.
+///
+/// An e-mail address that has an account joins with that account's password. The answer does
+/// not say whether that password was right: with a wrong one nothing is joined, the answer is
+/// the same 202, and the attempt counts towards the address's sign-in lockout.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterRequest,
     responses(
-        (status = 202, description = "Registered; waiting for approval", body = RegisterResponse),
+        (status = 202, description = "Received; a new or rightly authenticated account waits for approval", body = RegisterResponse),
         (status = 404, description = "No active tenant with that slug", body = Problem),
-        (status = 409, description = "Already a member, or the e-mail has an account with another password", body = Problem),
-        (status = 422, description = "Invalid input", body = Problem),
-        (status = 429, description = "Too many attempts", body = Problem),
+        (status = 409, description = "Already a member of this tenant (`already_member`, with the account's right password)", body = Problem),
+        (status = 422, description = "Invalid input, or a password that is too short, common or easy to guess", body = Problem),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`), or sign-ins with this e-mail address are locked (`account_locked`)", body = Problem),
     ))]
 pub(crate) async fn register(
     State(state): State<AppState>,
@@ -162,6 +168,6 @@ pub(crate) async fn register(
     let name = tenants::parse_name("name", &req.name)?;
     let role = req.role.unwrap_or(Role::Dispenser);
     let cmd = Register { tenant: req.tenant, email, name, password: req.password, role };
-    let tenant_id = login::register(&state.db, &meta, cmd).await?;
+    let tenant_id = login::register(&state.db, &settings(&state), &meta, cmd).await?;
     Ok((StatusCode::ACCEPTED, Json(RegisterResponse { tenant_id, status: MembershipStatus::Pending })))
 }

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use ils_tenancy::auth::account::{self, NewPassword};
 pub use ils_tenancy::auth::account::{Me, RecoveryCodes, TotpEnrolment};
 
+use crate::http::auth::login::settings;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
@@ -67,16 +68,18 @@ async fn switch_tenant(
 pub struct ChangePassword {
     /// The current password.
     pub current_password: String,
-    /// The new password, at least 12 characters.
+    /// The new password: at least 12 characters, not common or easy to guess.
     pub new_password: String,
 }
 
-/// Change the password; every other session of the user is signed out.
+/// Change the password; every other session of the user is signed out. Wrong current passwords
+/// count towards the sign-in lockout, and attempts are rate limited per address like sign-ins.
 #[utoipa::path(post, path = "/me/password", tag = "me", security(("bearer" = [])), request_body = ChangePassword,
     responses((status = 204, description = "Changed; other sessions revoked"),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "The current password is wrong", body = Problem),
-              (status = 422, description = "The new password is not acceptable", body = Problem)))]
+              (status = 422, description = "The new password is too short, common or easy to guess", body = Problem),
+              (status = 429, description = "Too many attempts (`rate_limited`), or locked after wrong passwords (`account_locked`)", body = Problem)))]
 async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
@@ -84,9 +87,10 @@ async fn change_password(
 ) -> ApiResult<StatusCode> {
     // An API key is refused before the new password is looked at.
     principal.session_id()?;
+    state.attempts.check(principal.meta.ip.as_deref())?;
     let new = password::Password::parse("new_password", &req.new_password)?;
-    account::change_password(&state.db, &principal, NewPassword { current: req.current_password, new })
-        .await?;
+    let cmd = NewPassword { current: req.current_password, new };
+    account::change_password(&state.db, &settings(&state), &principal, cmd).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,12 +167,14 @@ pub struct DisableTotp {
     responses((status = 204, description = "Disabled"),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Wrong password", body = Problem),
-              (status = 409, description = "Platform admins must keep TOTP", body = Problem)))]
+              (status = 409, description = "Platform admins must keep TOTP", body = Problem),
+              (status = 429, description = "Too many attempts (`rate_limited`), or locked after wrong passwords (`account_locked`)", body = Problem)))]
 async fn disable_totp(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<DisableTotp>,
 ) -> ApiResult<StatusCode> {
-    account::disable_totp(&state.db, &principal, &req.password).await?;
+    state.attempts.check(principal.meta.ip.as_deref())?;
+    account::disable_totp(&state.db, &settings(&state), &principal, &req.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

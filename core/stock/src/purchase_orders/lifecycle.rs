@@ -18,7 +18,7 @@ use crate::{items, locations, positive_quantity, suppliers};
 /// The most lines one order may have.
 pub const MAX_LINES: usize = 500;
 /// The highest unit price, in minor units.
-pub const MAX_UNIT_PRICE_MINOR: i64 = 1_000_000_000;
+pub const MAX_UNIT_PRICE_MINOR: i64 = ils_kernel::input::MAX_AMOUNT_MINOR;
 
 /// A purchase order as the caller gives it, for a new draft or a full replacement of one;
 /// checked by [`raise`] and [`revise`].

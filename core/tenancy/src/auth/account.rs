@@ -5,13 +5,14 @@ use ils_kernel::audit::{self, Event};
 use ils_kernel::permissions::Role;
 use ils_kernel::secrets::Sealer;
 use ils_kernel::{Error, Result};
-use ils_storage::Db;
 use ils_storage::ids::{SessionId, TenantId};
 use ils_storage::types::Timestamp;
+use ils_storage::{Db, SystemTx};
 use serde::Serialize;
 
+use super::login::{self, AuthSettings};
 use super::store::{self, SessionInfo};
-use super::{Principal, login, password, totp};
+use super::{Principal, password, totp};
 use crate::users::{self, MembershipSummary, User};
 
 /// The signed-in user.
@@ -82,15 +83,25 @@ impl std::fmt::Debug for NewPassword {
     }
 }
 
-/// Changes the principal's password and signs out every other session of theirs.
-pub async fn change_password(db: &Db, principal: &Principal, cmd: NewPassword) -> Result<()> {
+/// Changes the principal's password and signs out every other session of theirs. The current
+/// password is an attempt like a sign-in: a wrong one counts towards the address's lockout, and
+/// while it is locked the change is refused (`account_locked`).
+pub async fn change_password(
+    db: &Db,
+    settings: &AuthSettings,
+    principal: &Principal,
+    cmd: NewPassword,
+) -> Result<()> {
     let (user, session) = (principal.user_id()?, principal.session_id()?);
     let mut tx = db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
-    if !password::verify(&cmd.current, Some(&creds.password_hash)).await? {
-        return Err(Error::forbidden("wrong_password", "The current password is wrong."));
+    if let Some(refused) = refuse_current_password(&mut tx, settings, principal, &creds, &cmd.current).await?
+    {
+        tx.commit().await?;
+        return Err(refused);
     }
-    let hash = password::hash(&cmd.new).await?;
+    let new = password::Password::parse_for("new_password", cmd.new.expose(), &[&creds.email, &creds.name])?;
+    let hash = password::hash(&new).await?;
     store::set_password(&mut tx, user, &hash).await?;
     let revoked = store::revoke_other_sessions(&mut tx, user, Some(session)).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);
@@ -99,6 +110,29 @@ pub async fn change_password(db: &Db, principal: &Principal, cmd: NewPassword) -
     audit::record_system(&mut tx, tenant, &principal.audit(), event).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Checks the password a signed-in user typed to confirm a change, under the sign-in lockout.
+/// Returns the refusal, if any — the address is locked (`account_locked`), or the password is
+/// wrong (`wrong_password`, counted towards the lock) — for the caller to commit and answer.
+async fn refuse_current_password(
+    tx: &mut SystemTx,
+    settings: &AuthSettings,
+    principal: &Principal,
+    creds: &users::Credentials,
+    given: &str,
+) -> Result<Option<Error>> {
+    let actor = principal.audit();
+    if let Some(locked) = login::lock_in_force(tx, &creds.email, Some(creds.id), &actor).await? {
+        return Ok(Some(locked));
+    }
+    if password::verify(given, Some(&creds.password_hash)).await? {
+        store::clear_failures(tx, &creds.email).await?;
+        return Ok(None);
+    }
+    login::count_failure(tx, settings, &creds.email, Some(creds.id), "wrong_current_password", &actor)
+        .await?;
+    Ok(Some(Error::forbidden("wrong_password", "The current password is wrong.")))
 }
 
 /// The principal's live sessions, the current one marked.
@@ -195,16 +229,25 @@ pub async fn confirm_totp(
     Ok(RecoveryCodes { recovery_codes: codes })
 }
 
-/// Turns TOTP off after checking the password; platform admins must keep it (`totp_required`).
-pub async fn disable_totp(db: &Db, principal: &Principal, given_password: &str) -> Result<()> {
+/// Turns TOTP off after checking the password (under the sign-in lockout, as
+/// [`change_password`] does); platform admins must keep it (`totp_required`).
+pub async fn disable_totp(
+    db: &Db,
+    settings: &AuthSettings,
+    principal: &Principal,
+    given_password: &str,
+) -> Result<()> {
     let user = principal.user_id()?;
     if principal.is_platform_admin {
         return Err(Error::conflict("totp_required", "Platform admins must keep a second factor."));
     }
     let mut tx = db.system().await?;
     let creds = users::credentials_by_id(&mut tx, user).await?.ok_or(Error::NotFound("user"))?;
-    if !password::verify(given_password, Some(&creds.password_hash)).await? {
-        return Err(Error::forbidden("wrong_password", "The password is wrong."));
+    if let Some(refused) =
+        refuse_current_password(&mut tx, settings, principal, &creds, given_password).await?
+    {
+        tx.commit().await?;
+        return Err(refused);
     }
     store::disable_totp(&mut tx, user).await?;
     let tenant = principal.tenant.as_ref().map(|t| t.tenant_id);

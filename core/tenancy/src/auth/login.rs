@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use ils_kernel::audit::AuditCtx;
 use ils_kernel::audit::{self, ActorKind, Event};
 use ils_kernel::permissions::Role;
 use ils_kernel::secrets::Sealer;
 use ils_kernel::{Error, Result};
-use ils_storage::Db;
-use ils_storage::ids::TenantId;
+use ils_storage::ids::{TenantId, UserId};
 use ils_storage::types::Timestamp;
+use ils_storage::{Db, SystemTx};
 
 use super::{NewSession, Principal, RequestMeta, password, store, totp};
 use crate::events::UserRegistered;
@@ -70,8 +71,61 @@ fn invalid_credentials() -> Error {
     Error::unauthorized("invalid_credentials", "The e-mail address or password is wrong.")
 }
 
+fn locked(until: Timestamp) -> Error {
+    let wait = until.unix_seconds() - Timestamp::now().unix_seconds();
+    Error::RateLimited {
+        code: "account_locked",
+        message: "Too many failed attempts: sign-ins with this e-mail address are locked for a while."
+            .to_owned(),
+        retry_after: u64::try_from(wait.max(1)).unwrap_or(1),
+    }
+}
+
+/// The audit entity of an attempt: the account, or the address when no account has it.
+fn entity(email: &str, user: Option<UserId>) -> String {
+    user.map_or_else(|| email.to_owned(), |id| id.to_string())
+}
+
+/// The lock on `email`'s password attempts, audited (`auth.login_locked`) and returned as the
+/// error to answer with, if one is in force. The caller commits and answers with it.
+pub(crate) async fn lock_in_force(
+    tx: &mut SystemTx,
+    email: &str,
+    user: Option<UserId>,
+    actor: &AuditCtx,
+) -> Result<Option<Error>> {
+    let Some(until) = store::locked_until(tx, email).await? else { return Ok(None) };
+    let event = Event::new("auth.login_locked", "user", entity(email, user))
+        .changes(serde_json::json!({ "email": email }));
+    audit::record_system(tx, None, actor, event).await?;
+    Ok(Some(locked(until)))
+}
+
+/// Counts a failed password or second-factor attempt against `email`'s lockout and audits it
+/// (`auth.login_failed` with `reason`, and `auth.account_locked` when this one locked it).
+pub(crate) async fn count_failure(
+    tx: &mut SystemTx,
+    settings: &AuthSettings,
+    email: &str,
+    user: Option<UserId>,
+    reason: &str,
+    actor: &AuditCtx,
+) -> Result<()> {
+    let locked = store::record_failure(tx, email, settings.max_failed_logins, settings.lockout).await?;
+    let event = Event::new("auth.login_failed", "user", entity(email, user))
+        .changes(serde_json::json!({ "email": email, "reason": reason }));
+    audit::record_system(tx, None, actor, event).await?;
+    if let Some(until) = locked {
+        let event = Event::new("auth.account_locked", "user", entity(email, user))
+            .changes(serde_json::json!({ "email": email, "until": until }));
+        audit::record_system(tx, None, actor, event).await?;
+    }
+    Ok(())
+}
+
 /// Signs a user in and starts a session. Every failure is audited; wrong passwords and second
-/// factors count towards the account's lockout. Storage failures refuse the sign-in
+/// factors count towards the address's lockout, known or not, so neither the answers nor the
+/// work done tell whether an account exists. Storage failures refuse the sign-in
 /// ([`Error::closed`]) rather than let anyone through.
 pub async fn sign_in(
     db: &Db,
@@ -84,36 +138,25 @@ pub async fn sign_in(
     let mut tx = db.system().await.map_err(|e| Error::from(e).closed())?;
     let creds = users::credentials_by_email(&mut tx, email).await.map_err(Error::closed)?;
     let anonymous = meta.anonymous();
+    let user = creds.as_ref().map(|c| c.id);
 
-    if let Some(c) = &creds
-        && let Some(until) = c.locked_until.filter(|until| *until > Timestamp::now())
+    if let Some(error) =
+        lock_in_force(&mut tx, email.as_str(), user, &anonymous).await.map_err(Error::closed)?
     {
-        let event =
-            Event::new("auth.login_locked", "user", c.id).changes(serde_json::json!({ "email": email }));
-        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
-        let wait = until.unix_seconds() - Timestamp::now().unix_seconds();
-        return Err(Error::RateLimited {
-            code: "account_locked",
-            message: "Too many failed sign-ins: this account is locked for a while.".to_owned(),
-            retry_after: u64::try_from(wait.max(1)).unwrap_or(1),
-        });
+        return Err(error);
     }
 
     let password_ok =
         password::verify(&cmd.password, creds.as_ref().map(|c| c.password_hash.as_str())).await?;
     let Some(creds) = creds else {
-        let event = Event::new("auth.login_failed", "user", email.as_str())
-            .changes(serde_json::json!({ "email": email, "reason": "unknown_email" }));
-        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
+        count_failure(&mut tx, settings, email.as_str(), None, "unknown_email", &anonymous)
+            .await
+            .map_err(Error::closed)?;
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(invalid_credentials());
     };
 
-    let failure = |reason: &'static str| {
-        Event::new("auth.login_failed", "user", creds.id)
-            .changes(serde_json::json!({ "email": email, "reason": reason }))
-    };
     let mut second_factor: Option<Result<()>> = None;
     if password_ok && let Some(sealed) = &creds.totp_secret {
         let secret = sealer.open(sealed).map_err(|e| Error::Internal(e.to_string()))?;
@@ -150,23 +193,23 @@ pub async fn sign_in(
     let failed = if !password_ok { Some(invalid_credentials()) } else { second_factor.and_then(Result::err) };
     if let Some(error) = failed {
         let reason = if password_ok { "second_factor" } else { "wrong_password" };
-        let locked =
-            store::record_failed_login(&mut tx, creds.id, settings.max_failed_logins, settings.lockout)
-                .await
-                .map_err(Error::closed)?;
-        audit::record_system(&mut tx, None, &anonymous, failure(reason)).await.map_err(Error::closed)?;
-        if let Some(until) = locked {
-            let event = Event::new("auth.account_locked", "user", creds.id)
-                .changes(serde_json::json!({ "until": until }));
-            audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
-        }
+        count_failure(&mut tx, settings, email.as_str(), user, reason, &anonymous)
+            .await
+            .map_err(Error::closed)?;
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(error);
     }
 
-    store::reset_failed_logins(&mut tx, creds.id).await.map_err(Error::closed)?;
+    store::clear_failures(&mut tx, email.as_str()).await.map_err(Error::closed)?;
     let memberships = users::memberships_of_user(&mut tx, creds.id).await.map_err(Error::closed)?;
     let selected = select_tenant(&memberships, cmd.tenant.as_deref())?;
+    if selected.is_none() && !creds.is_platform_admin && only_suspended(&memberships) {
+        let event = Event::new("auth.login_failed", "user", creds.id)
+            .changes(serde_json::json!({ "email": email, "reason": "tenant_suspended" }));
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
+        tx.commit().await.map_err(|e| Error::from(e).closed())?;
+        return Err(tenant_suspended());
+    }
     let mfa_verified = creds.totp_secret.is_some();
     let session = store::create_session(
         &mut tx,
@@ -196,21 +239,38 @@ pub async fn sign_in(
     })
 }
 
-/// The active membership to start in: the one asked for (by tenant id or slug), or the only one.
-/// A tenant the user is not an active member of is "not found", like any other tenant's data.
+fn tenant_suspended() -> Error {
+    Error::forbidden("tenant_suspended", "This tenant is suspended; contact the platform operator.")
+}
+
+/// Whether every active membership is in a suspended tenant (and there is one): such a user has
+/// nowhere to act, so signing in is refused rather than left to fail on every request.
+fn only_suspended(memberships: &[MembershipSummary]) -> bool {
+    let mut active = memberships.iter().filter(|m| m.status == MembershipStatus::Active).peekable();
+    active.peek().is_some() && active.all(|m| m.tenant_status == TenantStatus::Suspended)
+}
+
+/// The active membership to start in: the one asked for (by tenant id or slug), or the only one
+/// in a tenant that is not suspended. A tenant the user is not an active member of is "not
+/// found", like any other tenant's data; a suspended one is `tenant_suspended`.
 pub fn select_tenant<'a>(
     memberships: &'a [MembershipSummary],
     wanted: Option<&str>,
 ) -> Result<Option<&'a MembershipSummary>> {
     let active = || memberships.iter().filter(|m| m.status == MembershipStatus::Active);
     match wanted {
-        Some(wanted) => active()
-            .find(|m| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted)
-            .map(Some)
-            .ok_or(Error::NotFound("tenant")),
+        Some(wanted) => {
+            let found = active()
+                .find(|m| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted)
+                .ok_or(Error::NotFound("tenant"))?;
+            if found.tenant_status == TenantStatus::Suspended {
+                return Err(tenant_suspended());
+            }
+            Ok(Some(found))
+        }
         None => {
-            let mut all = active();
-            match (all.next(), all.next()) {
+            let mut open = active().filter(|m| m.tenant_status != TenantStatus::Suspended);
+            match (open.next(), open.next()) {
                 (Some(only), None) => Ok(Some(only)),
                 _ => Ok(None),
             }
@@ -255,28 +315,49 @@ impl std::fmt::Debug for Register {
     }
 }
 
-/// Registers a user (new, or existing with the right password) as a pending member of an
-/// active tenant; emits [`UserRegistered`] to that tenant. Returns the tenant's id.
-pub async fn register(db: &Db, meta: &RequestMeta, cmd: Register) -> Result<TenantId> {
+/// Registers a user as a pending member of an active tenant and emits [`UserRegistered`] to it;
+/// returns the tenant's id. An address that has an account joins with that account's password.
+///
+/// The answer never tells whether that password was right: with a wrong one nothing is joined,
+/// yet the caller gets the same answer, and the attempt counts towards the address's lockout (and
+/// is refused while it is locked) like a sign-in. The password policy applies to every
+/// registration first, so a weak password is refused the same way whether or not the address has
+/// an account.
+pub async fn register(
+    db: &Db,
+    settings: &AuthSettings,
+    meta: &RequestMeta,
+    cmd: Register,
+) -> Result<TenantId> {
     let Register { tenant, email, name, password: given, role } = cmd;
+    let given = password::Password::parse_for("password", &given, &[email.as_str(), &name])?;
     let mut tx = db.system().await?;
     let tenant = tenants::by_slug(&mut tx, &tenant)
         .await?
         .filter(|t| t.status == TenantStatus::Active)
         .ok_or(Error::NotFound("tenant"))?;
-    let user_id = match users::credentials_by_email(&mut tx, &email).await? {
+    let anonymous = meta.anonymous();
+    let existing = users::credentials_by_email(&mut tx, &email).await?;
+    if let Some(error) =
+        lock_in_force(&mut tx, email.as_str(), existing.as_ref().map(|c| c.id), &anonymous).await?
+    {
+        tx.commit().await?;
+        return Err(error);
+    }
+    let user_id = match existing {
         Some(existing) => {
-            if !password::verify(&given, Some(&existing.password_hash)).await? {
-                return Err(Error::conflict(
-                    "email_taken",
-                    "An account with that e-mail address exists; register with its password to join another tenant.",
-                ));
+            if !password::verify(given.expose(), Some(&existing.password_hash)).await? {
+                let reason = "registration_wrong_password";
+                count_failure(&mut tx, settings, email.as_str(), Some(existing.id), reason, &anonymous)
+                    .await?;
+                tx.commit().await?;
+                return Ok(tenant.id);
             }
+            store::clear_failures(&mut tx, email.as_str()).await?;
             existing.id
         }
         None => {
-            let password = password::Password::parse("password", &given)?;
-            let hash = password::hash(&password).await?;
+            let hash = password::hash(&given).await?;
             users::create_user(&mut tx, &email, &name, &hash, false).await?.id
         }
     };

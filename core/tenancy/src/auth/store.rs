@@ -268,30 +268,62 @@ pub(crate) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> R
     Ok(())
 }
 
-/// Counts a failed sign-in; locks the account for `lockout` after `max` in a row.
-/// Returns the lock's end if this failure locked it.
-pub(crate) async fn record_failed_login(
+/// How long a failure counts towards a lock: an address's failures older than this (with no lock
+/// in force) are forgotten, so the table holds only recent attempts.
+const FAILURES_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// The end of the lock on sign-ins for `email`, if one is in force. Known or unknown addresses
+/// alike: the lock is the address's, not the account's.
+pub(crate) async fn locked_until(tx: &mut SystemTx, email: &str) -> Result<Option<Timestamp>> {
+    const SQL: &str = "SELECT locked_until FROM sign_in_failures WHERE email = $1 AND locked_until > $2";
+    let until: Option<Option<Timestamp>> = on_conn!(tx.conn(), c => sqlx::query_scalar(SQL)
+        .bind(email)
+        .bind(Timestamp::now())
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(until.flatten())
+}
+
+/// Counts a failed attempt (a wrong password or second factor) for `email`, whether or not an
+/// account has it; locks the address for `lockout` after `max` in a row. Returns the lock's end
+/// if this failure locked it.
+pub(crate) async fn record_failure(
     tx: &mut SystemTx,
-    user: UserId,
+    email: &str,
     max: u32,
     lockout: Duration,
 ) -> Result<Option<Timestamp>> {
+    let now = Timestamp::now();
+    execute!(
+        tx.conn(),
+        "DELETE FROM sign_in_failures WHERE last_failed_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        now.minus(FAILURES_KEPT),
+        now
+    )?;
     let failures: i32 = on_conn!(tx.conn(), c => sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
-        .bind(user)
+            "INSERT INTO sign_in_failures (email, failures, last_failed_at) VALUES ($1, 1, $2)
+             ON CONFLICT (email) DO UPDATE SET failures = sign_in_failures.failures + 1, last_failed_at = $2
+             RETURNING failures")
+        .bind(email)
+        .bind(now)
         .fetch_one(&mut **c)
         .await)?;
     if u32::try_from(failures).unwrap_or(u32::MAX) < max {
         return Ok(None);
     }
-    let until = Timestamp::now().plus(lockout);
-    execute!(tx.conn(), "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1", user, until)?;
+    let until = now.plus(lockout);
+    execute!(
+        tx.conn(),
+        "UPDATE sign_in_failures SET failures = 0, locked_until = $2 WHERE email = $1",
+        email,
+        until
+    )?;
     Ok(Some(until))
 }
 
-/// Clears failed sign-ins after a success.
-pub(crate) async fn reset_failed_logins(tx: &mut SystemTx, user: UserId) -> Result<()> {
-    execute!(tx.conn(), "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1", user)?;
+/// Clears the failures counted for `email` after a success.
+pub(crate) async fn clear_failures(tx: &mut SystemTx, email: &str) -> Result<()> {
+    execute!(tx.conn(), "DELETE FROM sign_in_failures WHERE email = $1", email)?;
     Ok(())
 }
 

@@ -84,6 +84,8 @@ pub struct MembershipSummary {
     pub tenant_name: String,
     /// Its slug.
     pub tenant_slug: String,
+    /// Its status: no one signs in to a suspended tenant.
+    pub tenant_status: crate::tenants::TenantStatus,
     /// Role there.
     pub role: Role,
     /// Status of the membership.

@@ -41,9 +41,9 @@ pub async fn create_user(
     is_platform_admin: bool,
 ) -> Result<User> {
     let sql = format!(
-        "INSERT INTO users (id, email, name, password_hash, is_platform_admin, failed_logins,
+        "INSERT INTO users (id, email, name, password_hash, is_platform_admin,
             password_changed_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $6) RETURNING {USER_COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING {USER_COLUMNS}"
     );
     let row: UserRow = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(UserId::new())
@@ -89,10 +89,6 @@ pub struct Credentials {
     pub totp_pending_secret: Option<Vec<u8>>,
     /// Last TOTP time step used (replay protection).
     pub totp_last_step: Option<i64>,
-    /// Consecutive failed sign-ins.
-    pub failed_logins: i32,
-    /// Locked until this time after too many failures.
-    pub locked_until: Option<Timestamp>,
     /// When the account was created (shown in [`User`]).
     pub created_at: Timestamp,
 }
@@ -120,7 +116,7 @@ impl Credentials {
 }
 
 const CREDENTIAL_COLUMNS: &str = "id, email, name, password_hash, is_platform_admin, totp_secret,
-    totp_pending_secret, totp_last_step, failed_logins, locked_until, created_at";
+    totp_pending_secret, totp_last_step, created_at";
 
 /// Credentials by e-mail address.
 pub async fn credentials_by_email(tx: &mut SystemTx, email: &Email) -> Result<Option<Credentials>> {
@@ -161,7 +157,9 @@ pub async fn insert_membership(
 
 /// Every membership of a user, with tenant names.
 pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<MembershipSummary>> {
-    const SQL: &str = "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, m.role, m.status
+    const SQL: &str =
+        "SELECT m.tenant_id, t.name AS tenant_name, t.slug AS tenant_slug, t.status AS tenant_status,
+            m.role, m.status
         FROM memberships m JOIN tenants t ON t.id = m.tenant_id
         WHERE m.user_id = $1 ORDER BY t.name";
     #[derive(sqlx::FromRow)]
@@ -169,6 +167,7 @@ pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<
         tenant_id: TenantId,
         tenant_name: String,
         tenant_slug: String,
+        tenant_status: crate::tenants::TenantStatus,
         role: Role,
         status: MembershipStatus,
     }
@@ -182,6 +181,7 @@ pub async fn memberships_of_user(tx: &mut SystemTx, user: UserId) -> Result<Vec<
             tenant_id: r.tenant_id,
             tenant_name: r.tenant_name,
             tenant_slug: r.tenant_slug,
+            tenant_status: r.tenant_status,
             role: r.role,
             status: r.status,
         })
