@@ -93,6 +93,10 @@ struct ServeArgs {
     /// Calls per minute each tenant's inbound plugin webhook takes (per node); more answer 429.
     #[arg(long, env = "ILS_PLUGIN_HOOKS_PER_MINUTE", default_value_t = 600)]
     plugin_hooks_per_minute: u32,
+    /// Live event streams each user (all their sessions and console tabs) or API key may hold
+    /// open; more answer 429.
+    #[arg(long, env = "ILS_EVENT_STREAMS_PER_CALLER", default_value_t = 5)]
+    event_streams_per_caller: usize,
 }
 
 impl std::fmt::Debug for DbArgs {
@@ -128,6 +132,7 @@ impl ServeArgs {
         config.plugins = self.db.plugins();
         config.plugins.allow_private_networks = self.plugins_allow_private;
         config.plugins.hooks_per_minute = self.plugin_hooks_per_minute.max(1);
+        config.events.streams_per_caller = self.event_streams_per_caller.max(1);
         // A delivery must be able to finish inside its job's time.
         config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);
         config

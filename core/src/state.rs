@@ -35,6 +35,8 @@ pub struct AppState {
     pub mailer: Option<Mailer>,
     /// The plugin runtime.
     pub plugins: Arc<ils_plugin_host::Plugins>,
+    /// Live event streams open on this node, per caller (for the per-caller cap).
+    pub streams: Arc<crate::http::events::OpenStreams>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             metrics.clone(),
             config.plugins.clone(),
         ));
-        Ok(Self { db, config: Arc::new(config), sealer, attempts, metrics, http, mailer, plugins })
+        let streams = Arc::default();
+        Ok(Self { db, config: Arc::new(config), sealer, attempts, metrics, http, mailer, plugins, streams })
     }
 }

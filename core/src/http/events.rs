@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -40,18 +40,19 @@ const POLL: Duration = Duration::from_millis(250);
 /// How often an open stream checks that its session or key is still valid for the tenant.
 const RECHECK: Duration = Duration::from_secs(5);
 
-/// Open streams per caller (a user's id, or an API key's), in this process. Ids are unique, so
-/// one map serves every app in the process.
-static OPEN_STREAMS: LazyLock<Mutex<HashMap<Uuid, usize>>> = LazyLock::new(Default::default);
+/// Open event streams per caller (a user's id, or an API key's) on this node; part of the
+/// app's state.
+#[derive(Debug, Default)]
+pub struct OpenStreams(Mutex<HashMap<Uuid, usize>>);
 
 /// One of a caller's open streams; dropping it (the stream ended or the client went away) frees
 /// the slot.
-struct StreamSlot(Uuid);
+struct StreamSlot(Arc<OpenStreams>, Uuid);
 
 impl StreamSlot {
     /// Takes a slot for `caller` if fewer than `cap` are taken.
-    fn take(caller: Uuid, cap: usize) -> Result<Self> {
-        let mut open = OPEN_STREAMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn take(streams: &Arc<OpenStreams>, caller: Uuid, cap: usize) -> Result<Self> {
+        let mut open = streams.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let count = open.entry(caller).or_default();
         if *count >= cap {
             return Err(Error::RateLimited {
@@ -63,17 +64,17 @@ impl StreamSlot {
             });
         }
         *count += 1;
-        Ok(Self(caller))
+        Ok(Self(streams.clone(), caller))
     }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut open = OPEN_STREAMS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.0) {
+        let mut open = self.0.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.1) {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                open.remove(&self.0);
+                open.remove(&self.1);
             }
         }
     }
@@ -203,7 +204,7 @@ pub(crate) fn follow(
         Credential::Session { user_id, .. } => user_id.as_uuid(),
         Credential::ApiKey { key_id } => key_id.as_uuid(),
     };
-    let slot = StreamSlot::take(caller, state.config.events.streams_per_caller)?;
+    let slot = StreamSlot::take(&state.streams, caller, state.config.events.streams_per_caller)?;
     let watch = Watch { _slot: slot, token, tenant, checked: std::time::Instant::now() };
     Ok(futures_util::stream::unfold(
         (state, watch, types, cursor, Vec::<Envelope>::new()),
