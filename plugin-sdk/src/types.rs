@@ -74,8 +74,47 @@ impl Response {
         }
     }
 
+    /// An HTML page (a console page's frame, or any route a browser reads). Escape every value
+    /// with [`escape_html`].
+    pub fn html(status: u16, html: &str) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "text/html; charset=utf-8".into())],
+            body: html.as_bytes().to_vec(),
+        }
+    }
+
     /// 404.
     pub fn not_found() -> Self {
         Self::text(404, "not found")
+    }
+}
+
+/// `text` made safe to put in HTML text or a quoted attribute value: `& < > " '` escaped.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::escape_html;
+
+    #[test]
+    fn markup_in_text_is_escaped() {
+        assert_eq!(
+            escape_html(r#"<script>alert('x')</script> & "q""#),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
     }
 }

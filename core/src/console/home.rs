@@ -24,6 +24,7 @@ struct Home {
     due: Vec<Order>,
     low_stock: Vec<StockLevel>,
     pending_users: usize,
+    plugin_pages: Vec<super::plugin_pages::PluginPage>,
 }
 
 /// Today's page: orders due or late, stock at or below its reorder point, people waiting for
@@ -55,5 +56,6 @@ pub(crate) async fn home(State(state): State<AppState>, viewer: Viewer) -> PageR
         0
     };
     tx.commit().await?;
-    Ok(render(&Home { chrome: viewer.chrome.at("/"), today, due, low_stock, pending_users }))
+    let plugin_pages = super::plugin_pages::pages(&state, &viewer).await?;
+    Ok(render(&Home { chrome: viewer.chrome.at("/"), today, due, low_stock, pending_users, plugin_pages }))
 }

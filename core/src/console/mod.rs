@@ -17,6 +17,7 @@ mod live;
 mod orders;
 mod page;
 mod patients;
+mod plugin_pages;
 mod plugins;
 mod session;
 mod users;
@@ -35,7 +36,7 @@ pub(crate) use page::ConsoleError;
 /// The Content-Security-Policy of every console page: scripts and styles only from our own
 /// `/assets/`, no inline code, no framing.
 pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The console's routes.
 pub(crate) fn router() -> Router<AppState> {
@@ -69,17 +70,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plugins/{plugin}/enable", post(plugins::enable))
         .route("/plugins/{plugin}/disable", post(plugins::disable))
         .route("/plugins/{plugin}/config", post(plugins::configure))
+        .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
+        .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
         .layer(middleware::from_fn(security_headers))
 }
 
-/// The console's own security headers; the API's defaults (`default-src 'none'`) stay for
-/// everything else.
+/// The console's own security headers (a page that sets its own policy — a plugin page's frame —
+/// keeps it); the API's defaults (`default-src 'none'`) stay for everything else.
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
 }

@@ -409,11 +409,11 @@ const REFUSED_RESPONSE: [HeaderName; 5] = [
 ];
 
 /// A request to a plugin, as received.
-struct Incoming {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Incoming {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 async fn serve(
@@ -459,7 +459,9 @@ fn relative(rest: Option<&str>, uri: &Uri) -> String {
     }
 }
 
-async fn plugin_call(
+/// A call of `plugin`'s route `rest` by a signed-in caller (the API's plugin routes, and the
+/// console's plugin pages).
+pub(crate) async fn plugin_call(
     state: AppState,
     principal: Principal,
     plugin: &str,

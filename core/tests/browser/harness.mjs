@@ -4,7 +4,7 @@
 //
 // Environment (scripts/browser-test sets it):
 //   ILS_BIN          the `ils` binary to test
-//   ILS_PLUGIN_WASM  the order-notes component (order_notes.wasm), for the plugin steps
+//   ILS_PLUGIN_DIR   the folder of the built plugin components (order_notes.wasm, nhs_gos.wasm)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
@@ -71,11 +71,13 @@ export async function startIls() {
     "--plan", "pro", "--admin-email", ANN.email, "--admin-name", "Ann Admin"], { ILS_ADMIN_PASSWORD: ANN.password });
   ils(dataDir, ["tenant", "create", "--name", "Lensworks", "--slug", "lensworks", "--kind", "lab",
     "--plan", "pro", "--admin-email", LEE.email, "--admin-name", "Lee Lab"], { ILS_ADMIN_PASSWORD: LEE.password });
-  if (process.env.ILS_PLUGIN_WASM) {
-    const pkg = path.join(dataDir, "order-notes-package");
+  const components = process.env.ILS_PLUGIN_DIR;
+  assert.ok(components, "ILS_PLUGIN_DIR must name the built plugin components (scripts/browser-test sets it)");
+  for (const [crate, wasm] of [["examples/order-notes", "order_notes.wasm"], ["plugins/nhs-gos", "nhs_gos.wasm"]]) {
+    const pkg = path.join(dataDir, `${wasm}-package`);
     mkdirSync(pkg);
-    copyFileSync(path.join(repo, "examples/order-notes/ils-plugin.toml"), path.join(pkg, "ils-plugin.toml"));
-    copyFileSync(process.env.ILS_PLUGIN_WASM, path.join(pkg, "plugin.wasm"));
+    copyFileSync(path.join(repo, crate, "ils-plugin.toml"), path.join(pkg, "ils-plugin.toml"));
+    copyFileSync(path.join(components, wasm), path.join(pkg, "plugin.wasm"));
     ils(dataDir, ["plugin", "install", pkg]);
   }
   const port = await freePort();

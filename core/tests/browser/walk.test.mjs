@@ -187,9 +187,13 @@ test("the README story through the console", async () => {
   await root.locator("#status-bright-eyes", { hasText: "suspended" }).waitFor();
   await screenshot(root, "platform-tenants");
 
-  // Bright Eyes' staff can no longer work in it.
+  // Bright Eyes' staff can no longer work in it, until the platform admin reactivates it.
   await ann.goto(`${base}/patients`);
   assert.notEqual(await ann.getByRole("heading", { level: 1 }).textContent(), "Patients");
+  await root.getByRole("button", { name: "Reactivate Bright Eyes Opticians" }).click();
+  await root.locator("#status-bright-eyes", { hasText: "active" }).waitFor();
+  await ann.goto(`${base}/patients`);
+  await ann.getByRole("heading", { level: 1, name: "Patients" }).waitFor();
 });
 
 test("free text is shown as text, never run", async () => {
@@ -241,4 +245,47 @@ test("text zoomed to 200% still fits the screen", async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the production board is ${overflow}px too wide at 200% text`);
   await accessible(page, "production at 200% text");
+});
+
+test("a plugin's page is framed in a sandbox that cannot reach the console", async () => {
+  const { base } = ils;
+  const ann = await person();
+  await signIn(ann, base, ANN);
+  await ann.goto(`${base}/plugins/nhs-gos`);
+  for (const capability of ["kv", "clinical-read", "orders-read"]) {
+    await ann.getByLabel(`I consent to ${capability}`).check();
+  }
+  await ann.getByRole("button", { name: "Enable" }).click();
+  await ann.getByText("yes, version 0.1.0").waitFor();
+  await ann.getByRole("link", { name: "Today" }).click();
+  await ann.getByRole("link", { name: "NHS claims" }).click();
+  await ann.getByRole("heading", { level: 1, name: "NHS claims" }).waitFor();
+  await step(ann, "plugin page");
+  await screenshot(ann, "plugin-page");
+  const frame = ann.frameLocator("iframe.plugin-frame");
+  await frame.getByRole("heading", { name: /Claims to submit/ }).waitFor();
+
+  // Inside the frame: an opaque origin, no way to the console's cookies, DOM or pages.
+  const inside = ann.frames().find((f) => f.url().includes("/frames/nhs-gos/"));
+  assert.ok(inside, "the plugin's frame");
+  const probe = () => inside.evaluate(async () => {
+    const attempt = async (f) => { try { return String(await f()); } catch (e) { return `blocked: ${e.name}`; } };
+    return {
+      origin: window.origin,
+      cookie: await attempt(() => document.cookie),
+      parentDom: await attempt(() => window.parent.document.title),
+      consolePage: await attempt(async () => (await fetch("/patients", { credentials: "include" })).text()),
+    };
+  });
+  const seen = await probe();
+  assert.equal(seen.origin, "null");
+  assert.match(seen.cookie, /^blocked/);
+  assert.match(seen.parentDom, /^blocked/);
+  assert.match(seen.consolePage, /^blocked/);
+
+  // Opened on its own, the frame's document is sandboxed by its own policy all the same.
+  const direct = await ann.context().newPage();
+  await direct.goto(`${base}/frames/nhs-gos/pages/claims`);
+  assert.equal(await direct.evaluate(() => window.origin), "null");
+  assert.match(await direct.evaluate(() => { try { return document.cookie; } catch (e) { return `blocked: ${e.name}`; } }), /^blocked/);
 });

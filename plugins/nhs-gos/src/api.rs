@@ -130,6 +130,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
             Ok(json(200, &values::replace(year_of(year)?, update)?))
         }
         ("GET", ["summary"]) => claims::routes::summary(request),
+        ("GET", ["pages", "claims"]) => claims::page::claims(),
         ("GET", ["proposals"]) => claims::routes::proposals(),
         (_, ["claims", ..]) => claims::routes::route(method, &segments[1..], request),
         (
@@ -140,6 +141,7 @@ fn route(request: &Request) -> Result<Response, ApiError> {
             | ["values"]
             | ["values", _]
             | ["summary"]
+            | ["pages", "claims"]
             | ["proposals"],
         ) => Err(ApiError::Method(format!("{method} is not allowed on {path}"))),
         _ => Err(ApiError::NotFound(format!("no route {path}"))),

@@ -7,6 +7,7 @@
 //! and lists each problem in plain words.
 
 pub mod checks;
+pub mod page;
 pub mod prefill;
 pub mod routes;
 pub mod store;
