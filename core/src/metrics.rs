@@ -6,6 +6,8 @@
 //! `unmatched`), a job kind is one the code defines.
 
 use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use ils_host_api::metrics::{InvocationReport, MetricsSink};
 use ils_webhooks::Outcome;
@@ -59,6 +61,10 @@ pub struct DeliveryLabels {
     pub outcome: &'static str,
 }
 
+/// How long job-queue counts are reused: `/metrics` is public, so scrapes must not become a way
+/// to load the database.
+const JOBS_REFRESH: Duration = Duration::from_secs(1);
+
 /// The methods counted under their own name.
 const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
@@ -80,6 +86,9 @@ pub struct Metrics {
     pool_size: Gauge<u64, AtomicU64>,
     pool_idle: Gauge<u64, AtomicU64>,
     pool_max: Gauge<u64, AtomicU64>,
+    /// When the job-queue gauges were last read; held while they are replaced or rendered, so
+    /// a scrape never shows them half-replaced.
+    jobs_read: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -152,6 +161,7 @@ impl Metrics {
             pool_size,
             pool_idle,
             pool_max,
+            jobs_read: Mutex::new(None),
         }
     }
 
@@ -187,9 +197,26 @@ impl Metrics {
         self.deliveries.get_or_create(&DeliveryLabels { outcome: outcome.as_str() }).inc();
     }
 
+    fn jobs_lock(&self) -> MutexGuard<'_, Option<Instant>> {
+        self.jobs_read.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the job-queue gauges are due to be read again (at most once a second); a `true`
+    /// answer claims the read.
+    pub fn jobs_due(&self) -> bool {
+        let mut read = self.jobs_lock();
+        let now = Instant::now();
+        if read.is_some_and(|at| now.duration_since(at) < JOBS_REFRESH) {
+            return false;
+        }
+        *read = Some(now);
+        true
+    }
+
     /// Replaces the job-queue gauges with `counts` (a kind and state absent from them is gone
     /// from the queue, so its series goes too).
     pub fn set_jobs(&self, counts: &[JobCount]) {
+        let _replacing = self.jobs_lock();
         self.jobs.clear();
         for count in counts {
             let labels = JobLabels { kind: count.kind.clone(), state: count.state.as_str() };
@@ -206,6 +233,7 @@ impl Metrics {
 
     /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
+        let _whole = self.jobs_lock();
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -241,5 +269,12 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("PROPFIND") && !text.contains("FOO"), "{text}");
+    }
+
+    #[test]
+    fn the_job_queue_is_read_at_most_once_a_second() {
+        let metrics = Metrics::new();
+        assert!(metrics.jobs_due(), "the first scrape reads the queue");
+        assert!(!metrics.jobs_due(), "a scrape right after reuses the counts");
     }
 }
