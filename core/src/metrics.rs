@@ -1,16 +1,31 @@
-//! Prometheus metrics for the HTTP layer.
+//! Prometheus metrics: HTTP requests, plugin invocations, webhook deliveries, and — read when
+//! scraped — the job queue and the database pool.
+//!
+//! Every label takes values from a bounded set, so no request can create series at will: a
+//! method outside the standard ones is counted as `other`, a route is its template (or
+//! `unmatched`), a job kind is one the code defines.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use ils_host_api::metrics::{InvocationReport, MetricsSink};
+use ils_webhooks::Outcome;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+use ils_storage::PoolStats;
+
+use crate::jobs::stats::JobCount;
 
 /// Labels of a request metric.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// HTTP method.
+    /// HTTP method; one outside the standard methods is recorded as `other`.
     pub method: String,
     /// The matched route template (`/api/v1/users/{user_id}`), or `unmatched`.
     pub route: String,
@@ -29,6 +44,35 @@ pub struct PluginLabels {
     pub outcome: String,
 }
 
+/// Labels of a job-queue gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    /// The job kind (`deliver_webhook`, `dispatch_event`, …).
+    pub kind: String,
+    /// `queued` (waiting for its time or a worker), `running`, `retryable` (failed, to be tried
+    /// again) or `dead` (out of attempts; see `/api/v1/platform/jobs`).
+    pub state: &'static str,
+}
+
+/// Labels of a webhook delivery counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// `delivered`, `failed` (retried), `gone` (410: endpoint disabled) or `refused` (address not allowed).
+    pub outcome: &'static str,
+}
+
+/// How long job-queue counts are reused: `/metrics` is public, so scrapes must not become a way
+/// to load the database.
+const JOBS_REFRESH: Duration = Duration::from_secs(1);
+
+/// The methods counted under their own name.
+const METHODS: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+/// `method` if it is a standard method, else `other`.
+fn method_label(method: &str) -> &str {
+    if METHODS.contains(&method) { method } else { "other" }
+}
+
 /// The metrics registry and the instruments the host updates.
 pub struct Metrics {
     registry: Registry,
@@ -37,6 +81,14 @@ pub struct Metrics {
     plugin_calls: Family<PluginLabels, Counter>,
     plugin_latency: Family<PluginLabels, Histogram>,
     plugin_memory: Family<PluginLabels, Histogram>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    jobs: Family<JobLabels, Gauge>,
+    pool_size: Gauge<u64, AtomicU64>,
+    pool_idle: Gauge<u64, AtomicU64>,
+    pool_max: Gauge<u64, AtomicU64>,
+    /// When the job-queue gauges were last read; held while they are replaced or rendered, so
+    /// a scrape never shows them half-replaced.
+    jobs_read: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -83,7 +135,34 @@ impl Metrics {
             "Peak linear memory of a plugin invocation in bytes",
             plugin_memory.clone(),
         );
-        Self { registry, requests, latency, plugin_calls, plugin_latency, plugin_memory }
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register("webhook_deliveries", "Webhook delivery attempts by outcome", deliveries.clone());
+        let jobs = Family::<JobLabels, Gauge>::default();
+        registry.register("jobs", "Jobs in the queue by kind and state, read when scraped", jobs.clone());
+        let pool_size = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "db_pool_connections",
+            "Open database connections, in use or idle",
+            pool_size.clone(),
+        );
+        let pool_idle = Gauge::<u64, AtomicU64>::default();
+        registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
+        let pool_max = Gauge::<u64, AtomicU64>::default();
+        registry.register("db_pool_max_connections", "The database pool's size limit", pool_max.clone());
+        Self {
+            registry,
+            requests,
+            latency,
+            plugin_calls,
+            plugin_latency,
+            plugin_memory,
+            deliveries,
+            jobs,
+            pool_size,
+            pool_idle,
+            pool_max,
+            jobs_read: Mutex::new(None),
+        }
     }
 
     /// Records one plugin invocation (the plugin host reports each through [`MetricsSink`]).
@@ -101,12 +180,60 @@ impl Metrics {
 
     /// Records one served request.
     pub fn observe_request(&self, labels: &RequestLabels, seconds: f64) {
+        let method = method_label(&labels.method);
+        let owned;
+        let labels = if method == labels.method {
+            labels
+        } else {
+            owned = RequestLabels { method: method.to_owned(), ..labels.clone() };
+            &owned
+        };
         self.requests.get_or_create(labels).inc();
         self.latency.get_or_create(labels).observe(seconds);
     }
 
+    /// Records one webhook delivery attempt.
+    pub fn observe_delivery(&self, outcome: Outcome) {
+        self.deliveries.get_or_create(&DeliveryLabels { outcome: outcome.as_str() }).inc();
+    }
+
+    fn jobs_lock(&self) -> MutexGuard<'_, Option<Instant>> {
+        self.jobs_read.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the job-queue gauges are due to be read again (at most once a second); a `true`
+    /// answer claims the read.
+    pub fn jobs_due(&self) -> bool {
+        let mut read = self.jobs_lock();
+        let now = Instant::now();
+        if read.is_some_and(|at| now.duration_since(at) < JOBS_REFRESH) {
+            return false;
+        }
+        *read = Some(now);
+        true
+    }
+
+    /// Replaces the job-queue gauges with `counts` (a kind and state absent from them is gone
+    /// from the queue, so its series goes too).
+    pub fn set_jobs(&self, counts: &[JobCount]) {
+        let _replacing = self.jobs_lock();
+        self.jobs.clear();
+        for count in counts {
+            let labels = JobLabels { kind: count.kind.clone(), state: count.state.as_str() };
+            self.jobs.get_or_create(&labels).set(count.jobs);
+        }
+    }
+
+    /// Sets the database pool gauges.
+    pub fn set_pool(&self, pool: PoolStats) {
+        self.pool_size.set(u64::from(pool.size));
+        self.pool_idle.set(u64::try_from(pool.idle).unwrap_or(u64::MAX));
+        self.pool_max.set(u64::from(pool.max));
+    }
+
     /// The OpenMetrics text exposition.
     pub fn render(&self) -> String {
+        let _whole = self.jobs_lock();
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
@@ -117,5 +244,37 @@ impl Metrics {
 impl MetricsSink for Metrics {
     fn record(&self, report: InvocationReport) {
         self.observe_plugin(&report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        let metrics = Metrics::new();
+        for method in ["GET", "FOO", "PROPFIND", "get", "BREW"] {
+            let labels =
+                RequestLabels { method: method.to_owned(), route: "unmatched".to_owned(), status: 404 };
+            metrics.observe_request(&labels, 0.001);
+        }
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"ils_http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"ils_http_requests_total{method="other",route="unmatched",status="404"} 4"#),
+            "{text}"
+        );
+        assert!(!text.contains("PROPFIND") && !text.contains("FOO"), "{text}");
+    }
+
+    #[test]
+    fn the_job_queue_is_read_at_most_once_a_second() {
+        let metrics = Metrics::new();
+        assert!(metrics.jobs_due(), "the first scrape reads the queue");
+        assert!(!metrics.jobs_due(), "a scrape right after reuses the counts");
     }
 }

@@ -1,34 +1,56 @@
-//! The host's outbound HTTP client (webhook deliveries): a DNS resolver that refuses names of
-//! private, loopback and reserved addresses — the check and the connection use the same answer,
-//! so DNS rebinding cannot slip in between — no redirects, and a timeout.
+//! The host's outbound HTTP client (webhook deliveries): a DNS resolver that drops private,
+//! loopback and reserved addresses from every answer — the client connects only to what is left,
+//! so the check and the connection use the same answer and DNS rebinding cannot slip in between —
+//! no redirects, and a timeout. (Plugins' outbound HTTP has its own sender in `ils-host-api`,
+//! with the same address rules.)
 
 use std::net::SocketAddr;
 
 use ils_kernel::error::{Error, Result};
 use ils_webhooks::guard::{BlockedAddress, is_public};
 
-/// A DNS resolver for outbound HTTP that refuses names resolving to non-public addresses, so
-/// the check and the connection use the same answer (no DNS rebinding in between).
+/// A DNS resolver for outbound HTTP that hands the client only the addresses the guard allows,
+/// and refuses a name with none (no DNS rebinding between the check and the connection).
 #[derive(Clone, Debug)]
 pub struct GuardedResolver {
     /// Allow private targets (tests, closed networks).
     pub allow_private: bool,
 }
 
+impl GuardedResolver {
+    /// The addresses among `found` (the answer for `host`) that may be connected to.
+    fn allowed(
+        &self,
+        host: &str,
+        found: Vec<SocketAddr>,
+    ) -> std::result::Result<Vec<SocketAddr>, BlockedAddress> {
+        if self.allow_private {
+            return Ok(found);
+        }
+        let Some(first) = found.first().copied() else {
+            return Err(BlockedAddress::new(format!("{host} resolves to no address")));
+        };
+        let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| is_public(a.ip())).collect();
+        if allowed.is_empty() {
+            return Err(BlockedAddress::new(format!(
+                "{host} resolves to {}, a private, loopback or reserved address",
+                first.ip()
+            )));
+        }
+        Ok(allowed)
+    }
+}
+
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
+        let resolver = self.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                let error = BlockedAddress::new(format!(
-                    "{host} resolves to {}, a private, loopback or reserved address",
-                    bad.ip()
-                ));
-                return Err(Box::new(error) as Box<dyn std::error::Error + Send + Sync>);
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            match resolver.allowed(&host, found) {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                Err(blocked) => Err(Box::new(blocked) as Box<dyn std::error::Error + Send + Sync>),
             }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }
@@ -57,6 +79,69 @@ mod tests {
         let error = refused.err().expect("localhost is loopback");
         assert!(is_blocked(error.as_ref()));
         let name: reqwest::dns::Name = "localhost".parse().unwrap();
-        assert!(GuardedResolver { allow_private: true }.resolve(name).await.is_ok());
+        let addrs: Vec<SocketAddr> =
+            GuardedResolver { allow_private: true }.resolve(name).await.unwrap().collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
+    }
+
+    #[test]
+    fn the_client_gets_only_the_allowed_addresses_of_a_mixed_answer() {
+        let found: Vec<SocketAddr> = ["127.0.0.1:0", "93.184.216.34:0", "[fd00::1]:0", "[2606:4700::1111]:0"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let guarded = GuardedResolver { allow_private: false };
+        let allowed = guarded.allowed("rebind.example", found.clone()).unwrap();
+        let expected: Vec<SocketAddr> =
+            vec!["93.184.216.34:0".parse().unwrap(), "[2606:4700::1111]:0".parse().unwrap()];
+        assert_eq!(allowed, expected);
+        assert_eq!(
+            GuardedResolver { allow_private: true }.allowed("rebind.example", found.clone()).unwrap(),
+            found
+        );
+        let private: Vec<SocketAddr> = vec!["10.0.0.1:0".parse().unwrap()];
+        assert!(guarded.allowed("inside.example", private).is_err());
+        assert!(guarded.allowed("nowhere.example", Vec::new()).is_err());
+    }
+
+    /// Plugins' outbound HTTP (ils-host-api) keeps its own copy of the address rules; they must
+    /// not drift apart from the webhook guard's.
+    #[test]
+    fn plugins_and_webhooks_refuse_the_same_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "100.127.255.255",
+            "100.128.0.1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.18.0.1",
+            "198.51.100.1",
+            "203.0.113.9",
+            "224.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "8.8.8.8",
+            "93.184.216.34",
+            "::",
+            "::1",
+            "fe80::1",
+            "fec0::1",
+            "fd00::1",
+            "ff02::1",
+            "2001:db8::1",
+            "64:ff9b::1",
+            "::ffff:127.0.0.1",
+            "::ffff:8.8.8.8",
+            "2606:4700:4700::1111",
+        ] {
+            let ip = ip.parse().unwrap();
+            assert_eq!(is_public(ip), ils_host_api::net::is_public(ip), "{ip}");
+        }
     }
 }

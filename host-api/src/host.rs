@@ -202,6 +202,7 @@ fn linker(engine: &PluginEngine) -> wasmtime::Result<Linker<StoreState>> {
     let mut linker = Linker::new(&engine.engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::answer::add_to_linker(&mut linker)?;
     v0_1_0::add_to_linker(&mut linker)?;
     Ok(linker)
 }
@@ -485,6 +486,7 @@ impl PluginHost {
             limiter: Limiter::new(&limits),
             stderr,
             timed_out: false,
+            refused_status: None,
             context: cap::context::ContextCap { inv: inv.clone() },
             log: cap::log::LogCap { inv: inv.clone(), written: 0, dropped: 0 },
             config: cap::config::ConfigCap { inv: inv.clone(), json: config.to_string() },

@@ -38,6 +38,7 @@
 //! # Ok(()) }
 //! ```
 
+mod answer;
 mod bindings;
 mod cache;
 mod cap;
@@ -48,6 +49,7 @@ pub mod host;
 mod inspect;
 pub mod limits;
 pub mod metrics;
+pub mod net;
 mod scope;
 pub mod services;
 mod state;

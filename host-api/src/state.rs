@@ -150,6 +150,8 @@ pub(crate) struct StoreState {
     pub(crate) limiter: Limiter,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) timed_out: bool,
+    /// The first HTTP status the guest tried to answer with and the host refused.
+    pub(crate) refused_status: Option<u16>,
     pub(crate) context: cap::context::ContextCap,
     pub(crate) log: cap::log::LogCap,
     pub(crate) config: cap::config::ConfigCap,

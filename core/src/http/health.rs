@@ -71,10 +71,19 @@ async fn readyz(State(state): State<AppState>) -> axum::response::Response {
     }
 }
 
-/// Prometheus metrics (OpenMetrics text).
+/// Prometheus metrics (OpenMetrics text). The pool gauges are read now, the job-queue gauges
+/// at most once a second.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    state.metrics.set_pool(state.db.pool_stats());
+    if state.metrics.jobs_due() {
+        match crate::jobs::stats::queue_counts(&state.db).await {
+            Ok(counts) => state.metrics.set_jobs(&counts),
+            // The rest is still worth serving; the job gauges keep their last values.
+            Err(error) => tracing::warn!(%error, "metrics: the job queue could not be read"),
+        }
+    }
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
         state.metrics.render(),

@@ -8,6 +8,7 @@
 //! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
 
 pub mod plugins;
+pub mod stats;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -90,6 +91,7 @@ impl Runner {
             sealer: state.sealer.clone(),
             http: state.http.clone(),
             allow_private_targets: state.config.webhooks.allow_private_targets,
+            metrics: state.metrics.clone(),
         };
         workers
             .add_fn(move |_: WorkContext, job: Job<ils_webhooks::DeliverWebhook>| {

@@ -31,6 +31,8 @@ pub struct Deliverer {
     pub http: reqwest::Client,
     /// Whether `http://` and private addresses are allowed (tests and closed networks only).
     pub allow_private_targets: bool,
+    /// Counts the attempts by outcome.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Works one `deliver_webhook` job: 2xx completes it; 410 Gone disables the endpoint; a refused
@@ -79,6 +81,7 @@ pub async fn work(state: &Deliverer, job: Job<DeliverWebhook>) -> Result<WorkOut
         audit::record(&mut tx, &AuditCtx::system(), event).await?;
     }
     tx.commit().await?;
+    state.metrics.observe_delivery(attempt.outcome);
 
     match attempt.outcome {
         Outcome::Delivered | Outcome::Gone => Ok(WorkOutcome::Complete),

@@ -67,6 +67,17 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// A moment's view of the connection pool ([`Db::pool_stats`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, in use or idle.
+    pub size: u32,
+    /// Open connections waiting for work.
+    pub idle: usize,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
 #[derive(Clone, Debug)]
 enum Pool {
     Sqlite(SqlitePool),
@@ -277,6 +288,15 @@ impl Db {
             Pool::Postgres(pool) => (sqlx::query_scalar(SQL).fetch_all(pool).await?, &POSTGRES_MIGRATIONS),
         };
         Ok(known.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    /// How many connections the pool holds now, how many of them are idle, and its limit.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle, max) = match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Pool::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        PoolStats { size, idle, max }
     }
 
     /// Closes every pooled connection.

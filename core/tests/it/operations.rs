@@ -1,9 +1,11 @@
-//! Health, readiness, metrics and the OpenAPI document.
+//! Health, readiness, metrics (bounded label sets, the job queue, the pool, webhook deliveries)
+//! and the OpenAPI document.
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::harness::{TestApp, db_test, fill_path};
+use crate::fakes::Receiver;
+use crate::harness::{PASSWORD, TestApp, db_test, fill_path};
 
 db_test!(
     async fn health_and_readiness_answer(backend) {
@@ -33,6 +35,81 @@ db_test!(
         assert!(text.contains(r#"ils_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{text}");
         assert!(text.contains(r#"route="/api/v1/me",status="401""#), "{text}");
         assert!(text.contains("ils_http_request_duration_seconds_bucket"), "{text}");
+    }
+);
+
+async fn scrape(app: &TestApp) -> String {
+    app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap()
+}
+
+/// The label sets of the request counter.
+fn request_series(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("ils_http_requests_total{"))
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+/// The value of one sample (`name{labels}`), if it is exposed.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+db_test!(
+    async fn odd_methods_and_paths_add_no_metric_series(backend) {
+        let app = TestApp::spawn(backend).await;
+        let odd = async |method: &str, path: String| {
+            app.call(Method::from_bytes(method.as_bytes()).unwrap(), &format!("/{path}"), None, None).await
+        };
+        // One odd request of each kind (an unknown path, a known route), and two scrapes: the
+        // series these map to exist from now on.
+        assert_eq!(odd("FOO", "x".into()).await.status, 404);
+        assert_eq!(odd("FOO", "api/v1/me".into()).await.status, 405);
+        scrape(&app).await;
+        let before = request_series(&scrape(&app).await);
+        assert!(before.iter().any(|s| s.contains(r#"method="other""#)), "{before:?}");
+
+        for (i, method) in ["PROPFIND", "BREW", "MKCOL", "X-CUSTOM-1", "QUUX"].into_iter().enumerate() {
+            odd(method, format!("x/{i}/{method}")).await;
+            odd(method, format!("no/such/path/{i}")).await;
+            odd(method, "api/v1/me".into()).await;
+        }
+        let after = request_series(&scrape(&app).await);
+        assert_eq!(after, before, "odd methods and raw paths must not create series");
+    }
+);
+
+db_test!(
+    async fn metrics_show_the_job_queue_the_database_pool_and_webhook_deliveries(backend) {
+        let app = TestApp::spawn(backend).await;
+        let failing = Receiver::start().await;
+        failing.script(&[], Some(503));
+        let working = Receiver::start().await;
+        for (slug, receiver) in [("acme", &failing), ("brill", &working)] {
+            let tenant = app.tenant(slug).await;
+            let endpoint = json!({ "url": receiver.url, "event_types": ["user.registered"] });
+            app.post("/api/v1/webhooks", Some(&tenant.admin.token), endpoint).await.ok(201);
+            let user = json!({ "tenant": slug, "email": format!("dan@{slug}.example"), "name": "Dan", "password": PASSWORD });
+            app.post("/api/v1/auth/register", None, user).await.ok(202);
+        }
+
+        // Three failed attempts make a dead delivery job; the other endpoint got its event.
+        let text = TestApp::eventually(30, || async {
+            let text = scrape(&app).await;
+            let dead = sample(&text, r#"ils_jobs{kind="deliver_webhook",state="dead"}"#);
+            let delivered = sample(&text, r#"ils_webhook_deliveries_total{outcome="delivered"}"#);
+            (dead == Some(1.0) && delivered == Some(1.0)).then_some(text)
+        })
+        .await;
+        assert_eq!(sample(&text, r#"ils_webhook_deliveries_total{outcome="failed"}"#), Some(3.0), "{text}");
+        for state in ["queued", "running", "retryable"] {
+            let series = format!(r#"ils_jobs{{kind="deliver_webhook",state="{state}"}}"#);
+            assert_eq!(sample(&text, &series), Some(0.0), "{series}: {text}");
+        }
+        let size = sample(&text, "ils_db_pool_connections").unwrap();
+        let idle = sample(&text, "ils_db_pool_idle_connections").unwrap();
+        let max = sample(&text, "ils_db_pool_max_connections").unwrap();
+        assert!(size >= 1.0 && idle <= size && size <= max && max >= 1.0, "pool {size}/{idle}/{max}: {text}");
     }
 );
 

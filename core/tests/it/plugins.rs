@@ -70,23 +70,24 @@ db_test!(
         let (_, order) = patient_and_order(&app, &ecp).await;
 
         // order.created reaches the plugin through the queue; its route shows what it stored. The
-        // plugin counts an event last, after storing the order, and a route call may run while a
-        // delivery is half-way: wait for the count, then everything before it is there too.
-        let summary = TestApp::eventually(30, || async {
-            let body = app.get("/api/v1/plugins/order-notes/orders", &tech.token).await.ok(200).clone();
-            (body["events"] != 0).then_some(body)
-        })
-        .await;
-        assert_eq!(summary["events"], 1);
-        assert_eq!(summary["orders"][&order], "created");
+        // plugin records each event in one kv write, so its summary is whole at every moment:
+        // wait for exactly the state asserted (a retried delivery would show as a second event).
+        let summary = |events: u64, status: &'static str| {
+            let (app, tech, order) = (&app, &tech, &order);
+            TestApp::eventually(30, move || async move {
+                let body = app.get("/api/v1/plugins/order-notes/orders", &tech.token).await.ok(200).clone();
+                (body["events"] == events && body["orders"][order] == status).then_some(body)
+            })
+        };
+        let seen = summary(1, "created").await;
+        assert_eq!(seen, json!({ "events": 1, "orders": { order.clone(): "created" } }));
         app.post(&format!("/api/v1/orders/{order}/transitions"), Some(&tech.token), json!({ "to": "in_production" }))
             .await
             .ok(200);
-        TestApp::eventually(30, || async {
-            let body = app.get(&format!("/api/v1/plugins/order-notes/orders/{order}"), &ecp.token).await;
-            (body.status == 200 && body.body["status"] == "in_production").then_some(())
-        })
-        .await;
+        let seen = summary(2, "in_production").await;
+        assert_eq!(seen, json!({ "events": 2, "orders": { order.clone(): "in_production" } }));
+        let one = app.get(&format!("/api/v1/plugins/order-notes/orders/{order}"), &ecp.token).await;
+        assert_eq!(one.ok(200), &json!({ "order_id": order, "status": "in_production" }));
 
         // The other tenant, on the same plugin version, sees none of it.
         let theirs = app.get("/api/v1/plugins/order-notes/orders", &b.admin.token).await;
@@ -429,5 +430,53 @@ db_test!(
             assert_eq!(ran, Value::from(at.parse::<i64>().unwrap()), "{}", tenant.slug);
         }
         app.get("/api/v1/plugins/probe/kv/job/nightly", &c.admin.token).await.problem(404, "plugin_not_enabled");
+    }
+);
+
+db_test!(
+    async fn a_plugin_answer_outside_200_to_599_is_a_bad_gateway_with_the_reason(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "probe", PROBE, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        enable_probe(&app, &a).await;
+        let status = async |code: &str| app.get(&format!("/api/v1/plugins/probe/status/{code}"), &a.admin.token).await;
+
+        for passed in [200, 404, 599] {
+            assert_eq!(status(&passed.to_string()).await.ok(passed), "the status asked for");
+        }
+        // 101 would hand the connection over; 99 and 1000 are not statuses (wasi:http refuses
+        // them to the plugin, which may go on to answer 200 all the same); 1xx and 6xx are not
+        // final answers a caller can use.
+        for refused in ["101", "99", "1000", "199", "600"] {
+            let answer = status(refused).await;
+            answer.problem(502, "plugin_failed");
+            let detail = answer.body["detail"].as_str().unwrap();
+            assert!(detail.contains(&format!("HTTP status {refused}")) && detail.contains("200 to 599"), "{detail}");
+            if refused == "199" {
+                // A good answer in between keeps the breaker closed.
+                status("204").await.ok(204);
+            }
+        }
+        assert_eq!(status("201").await.ok(201), "the status asked for");
+    }
+);
+
+db_test!(
+    async fn a_control_character_in_a_kv_key_is_invalid_input_on_every_backend(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "probe", PROBE, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        enable_probe(&app, &a).await;
+        let set = async |key: &str| app.get(&format!("/api/v1/plugins/probe/kv-set?{key}"), &a.admin.token).await;
+
+        // The probe answers 400 for the host's "invalid" (final) and 503 for "unavailable"
+        // (worth a retry): a NUL must be the former on PostgreSQL too, not a database error.
+        for (key, found) in [("a%00b", "U+0000"), ("line%0Abreak", "U+000A"), ("del%7F", "U+007F")] {
+            let answer = set(key).await;
+            let detail = answer.ok(400).as_str().unwrap().to_owned();
+            assert!(detail.starts_with("invalid: keys may not contain control characters"), "{detail}");
+            assert!(detail.contains(found), "{detail}");
+        }
+        set("plain%20key%2Fwith%25").await.ok(204);
     }
 );

@@ -1,7 +1,12 @@
 //! Order notes — an example ILS plugin.
 //!
-//! - On every `order.*` event it stores the order's latest status in kv and counts the events.
-//! - `GET /orders` returns what it stored, as JSON; `GET /orders/{id}` one order's status.
+//! - On every `order.*` event it records the event with the status it gave the order, in one kv
+//!   write: the key `event/{order}/{time}/{event}` holds the status. One write per event keeps
+//!   the stored state whole at every moment (kv calls are separate transactions, so a second
+//!   write — a counter, a "seen" mark — could be read half-done or lost to a crash between the
+//!   two), and a repeated delivery writes the same key again, so it counts once.
+//! - `GET /orders` returns the events counted and each order's latest status, as JSON;
+//!   `GET /orders/{id}` one order's status.
 //! - When the tenant configured `notify_host`, it posts each change to
 //!   `https://{notify_host}/order-events`.
 
@@ -29,8 +34,24 @@ pub struct Summary {
     pub orders: BTreeMap<String, String>,
 }
 
-const ORDER_PREFIX: &str = "order/";
-const SEEN_PREFIX: &str = "seen/";
+const EVENT_PREFIX: &str = "event/";
+/// The most events `GET /orders` reads (one kv listing).
+const MAX_EVENTS: u32 = 1000;
+
+/// Where one handled event is kept: `event/{order}/{time}/{event}`. The time is zero-padded
+/// milliseconds, so within one order a later key is a later event (ILS event ids are
+/// time-ordered too, which settles events of the same millisecond).
+fn event_key(order_id: &str, event: &Event) -> String {
+    format!("{EVENT_PREFIX}{order_id}/{:019}/{}", event.occurred_at_ms.max(0), event.id)
+}
+
+/// The order id and the `{time}/{event}` part of an event key.
+fn split_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(EVENT_PREFIX)?;
+    let mut parts = rest.rsplitn(3, '/');
+    let (_event, _time, order) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((order, &rest[order.len() + 1..]))
+}
 
 /// The plugin.
 pub struct OrderNotes;
@@ -40,35 +61,48 @@ impl OrderNotes {
         order.status.clone().unwrap_or_else(|| event.kind.trim_start_matches("order.").to_string())
     }
 
-    fn summary() -> Result<Summary, Error> {
-        let events = kv::get("events")?
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut orders = BTreeMap::new();
-        for key in kv::list_keys(ORDER_PREFIX, 1000)? {
-            if let Some(status) = kv::get(&key)? {
-                orders.insert(
-                    key[ORDER_PREFIX.len()..].to_string(),
-                    String::from_utf8_lossy(&status).into_owned(),
-                );
+    /// The key of the latest event of each order among `keys`.
+    fn latest(keys: &[String]) -> BTreeMap<String, &str> {
+        let mut latest: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+        for key in keys {
+            let Some((order, when)) = split_key(key) else { continue };
+            let newer = latest.get(order).is_none_or(|(seen, _)| when > *seen);
+            if newer {
+                latest.insert(order.to_string(), (when, key.as_str()));
             }
         }
-        Ok(Summary { events, orders })
+        latest.into_iter().map(|(order, (_, key))| (order, key)).collect()
+    }
+
+    fn status_at(key: &str) -> Result<Option<String>, Error> {
+        Ok(kv::get(key)?.map(|status| String::from_utf8_lossy(&status).into_owned()))
+    }
+
+    fn summary() -> Result<Summary, Error> {
+        // One listing: the count and the orders come from the same moment.
+        let keys = kv::list_keys(EVENT_PREFIX, MAX_EVENTS)?;
+        let mut orders = BTreeMap::new();
+        for (order, key) in Self::latest(&keys) {
+            if let Some(status) = Self::status_at(key)? {
+                orders.insert(order, status);
+            }
+        }
+        Ok(Summary { events: keys.len() as u64, orders })
+    }
+
+    fn order_status(order_id: &str) -> Result<Option<String>, Error> {
+        let keys = kv::list_keys(&format!("{EVENT_PREFIX}{order_id}/"), MAX_EVENTS)?;
+        match Self::latest(&keys).get(order_id) {
+            Some(key) => Self::status_at(key),
+            None => Ok(None),
+        }
     }
 }
 
 impl Plugin for OrderNotes {
     fn handle_event(event: Event) -> Result<(), Error> {
-        // ILS delivers each event at least once (a retried delivery may repeat one): an event
-        // seen before changes nothing.
-        let seen = format!("{SEEN_PREFIX}{}", event.id);
-        if kv::get(&seen)?.is_some() {
-            return Ok(());
-        }
         let order: OrderEvent = event.payload_as()?;
         let status = Self::status_of(&event, &order);
-        kv::set(&format!("{ORDER_PREFIX}{}", order.order_id), status.as_bytes())?;
 
         let config: Config = config::get()?;
         if let Some(host) = config.notify_host {
@@ -81,10 +115,9 @@ impl Plugin for OrderNotes {
             }
             log::info(&format!("notified {host}: {}", response.status));
         }
-        // Counted once the event is fully handled (a failed notification is retried first).
-        let events = Self::summary()?.events + 1;
-        kv::set("events", events.to_string().as_bytes())?;
-        kv::set(&seen, b"1")?;
+        // Recorded once the event is fully handled (a failed notification is retried first), in
+        // one write: ILS delivers each event at least once, and a repeat rewrites the same key.
+        kv::set(&event_key(&order.order_id, &event), status.as_bytes())?;
         Ok(())
     }
 
@@ -99,12 +132,12 @@ impl Plugin for OrderNotes {
                 Err(e) => Response::text(500, &e.message),
             },
             _ => match route.strip_prefix("/orders/") {
-                Some(id) => match kv::get(&format!("{ORDER_PREFIX}{id}")) {
-                    Ok(Some(status)) => Response::json(
-                        &serde_json::json!({ "order_id": id, "status": String::from_utf8_lossy(&status) }),
-                    ),
+                Some(id) => match Self::order_status(id) {
+                    Ok(Some(status)) => {
+                        Response::json(&serde_json::json!({ "order_id": id, "status": status }))
+                    }
                     Ok(None) => Response::not_found(),
-                    Err(e) => Response::text(500, &e.to_string()),
+                    Err(e) => Response::text(500, &e.message),
                 },
                 None => Response::not_found(),
             },
@@ -116,18 +149,45 @@ export_plugin!(OrderNotes);
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
     use ils_plugin_sdk::HostError;
     use ils_plugin_sdk::testing::MockHost;
 
     use super::*;
 
+    /// An event that occurred after every event made before it (ILS events carry their time).
     fn event(kind: &str, payload: &str) -> Event {
+        static CLOCK: AtomicI64 = AtomicI64::new(1_700_000_000_000);
         Event {
             id: format!("ev-{kind}-{payload}"),
             kind: kind.into(),
-            occurred_at_ms: 0,
+            occurred_at_ms: CLOCK.fetch_add(1, Ordering::Relaxed),
             payload: payload.into(),
         }
+    }
+
+    #[test]
+    fn an_event_is_one_kv_write_holding_the_whole_state() {
+        let mock = MockHost::install();
+        let created = event("order.created", r#"{"order_id":"o-1"}"#);
+        OrderNotes::handle_event(created.clone()).unwrap();
+        // Nothing else was written that a reader could see without this, or this without it.
+        assert_eq!(kv::list_keys("", 10).unwrap(), vec![event_key("o-1", &created)]);
+        assert_eq!(mock.kv(&event_key("o-1", &created)).as_deref(), Some(&b"created"[..]));
+    }
+
+    #[test]
+    fn the_latest_event_of_an_order_wins_whatever_order_the_keys_are_listed_in() {
+        let _mock = MockHost::install();
+        let mut early = event("order.status_changed", r#"{"order_id":"o-1","status":"shipped"}"#);
+        early.occurred_at_ms = 5;
+        let mut late = event("order.status_changed", r#"{"order_id":"o-1","status":"completed"}"#);
+        late.occurred_at_ms = 10;
+        OrderNotes::handle_event(late).unwrap();
+        OrderNotes::handle_event(early).unwrap();
+        let one = OrderNotes::handle_http(MockHost::get("/orders/o-1"));
+        assert_eq!(String::from_utf8(one.body).unwrap(), r#"{"order_id":"o-1","status":"completed"}"#);
     }
 
     #[test]

@@ -17,13 +17,26 @@ pub(crate) struct KvCap {
     pub(crate) store: Arc<dyn KvStore>,
 }
 
+/// Refuses text that cannot be a key: control characters (NUL above all, which PostgreSQL
+/// cannot store in text) are checked here, so the plugin gets a clear, final "invalid" instead
+/// of a database error it would take for a passing outage.
+fn printable(text: &str, what: &str) -> Result<(), GuestError> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(GuestError::Invalid(format!(
+            "{what} may not contain control characters (found U+{:04X})",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl KvCap {
     fn check(&self, key: &str) -> Result<(), GuestError> {
         require(&self.inv, Capability::Kv)?;
         if key.is_empty() || key.len() > MAX_KEY {
             return Err(GuestError::Invalid(format!("keys are 1 to {MAX_KEY} bytes")));
         }
-        Ok(())
+        printable(key, "keys")
     }
 
     pub(crate) async fn get(&self, key: String) -> CapResult<Option<Vec<u8>>> {
@@ -57,7 +70,7 @@ impl KvCap {
     }
 
     pub(crate) async fn list_keys(&self, prefix: String, limit: u32) -> CapResult<Vec<String>> {
-        if let Err(e) = require(&self.inv, Capability::Kv) {
+        if let Err(e) = require(&self.inv, Capability::Kv).and_then(|()| printable(&prefix, "prefixes")) {
             return Ok(Err(e));
         }
         let limit = limit.min(MAX_LIST) as usize;
@@ -67,6 +80,21 @@ impl KvCap {
                 Ok(Ok(keys))
             }
             Err(e) => Ok(Err(e.into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_with_control_characters_are_invalid() {
+        for key in ["a\0b", "line\nbreak", "tab\t", "del\u{7f}", "c1\u{85}"] {
+            assert!(matches!(printable(key, "keys"), Err(GuestError::Invalid(_))), "{key:?}");
+        }
+        for key in ["order/1", "naïve key", "emoji 🦀", "%00"] {
+            assert_eq!(printable(key, "keys"), Ok(()), "{key:?}");
         }
     }
 }

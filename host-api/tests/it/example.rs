@@ -50,7 +50,9 @@ async fn order_events_are_stored_served_and_forwarded_for_their_tenant_only() {
         .await
         .unwrap();
 
-    assert_eq!(t.services.kv_value(&a, &id, "order/o-1").as_deref(), Some(&b"shipped"[..]));
+    // One kv entry per event, holding the status it gave the order.
+    let key = "event/o-1/0000000000000000001/e2";
+    assert_eq!(t.services.kv_value(&a, &id, key).as_deref(), Some(&b"shipped"[..]));
     assert_eq!(hook.hits(), 2);
     assert!(hook.last_request.lock().unwrap().contains(r#""status":"shipped""#));
 

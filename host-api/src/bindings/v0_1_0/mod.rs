@@ -146,53 +146,61 @@ mod http {
         let req = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;
         let plugin = pre.instantiate_async(&mut *store).await?;
-        let call = plugin.wasi_http_incoming_handler().call_handle(&mut *store, req, out);
-        let read = async {
-            let response = match receiver.await {
-                Ok(Ok(response)) => response,
-                Ok(Err(code)) => {
-                    return Err(InvokeError::Plugin {
-                        message: format!("HTTP handler failed: {code:?}"),
+        // The call borrows the store until it is dropped, at the end of this block.
+        let response = {
+            let call = plugin.wasi_http_incoming_handler().call_handle(&mut *store, req, out);
+            let read = async {
+                let response = match receiver.await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(code)) => {
+                        return Err(InvokeError::Plugin {
+                            message: format!("HTTP handler failed: {code:?}"),
+                            retryable: false,
+                        });
+                    }
+                    Err(_) => {
+                        return Err(InvokeError::Plugin {
+                            message: "HTTP handler set no response".into(),
+                            retryable: false,
+                        });
+                    }
+                };
+                let (parts, body) = response.into_parts();
+                match Limited::new(body, max_out).collect().await {
+                    Ok(body) => Ok(http::Response::from_parts(parts, body.to_bytes())),
+                    Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                        Err(InvokeError::LimitExceeded(Limit::Output))
+                    }
+                    Err(e) => Err(InvokeError::Plugin {
+                        message: format!("HTTP response body: {e}"),
                         retryable: false,
-                    });
-                }
-                Err(_) => {
-                    return Err(InvokeError::Plugin {
-                        message: "HTTP handler set no response".into(),
-                        retryable: false,
-                    });
+                    }),
                 }
             };
-            let (parts, body) = response.into_parts();
-            match Limited::new(body, max_out).collect().await {
-                Ok(body) => Ok(http::Response::from_parts(parts, body.to_bytes())),
-                Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                    Err(InvokeError::LimitExceeded(Limit::Output))
+            tokio::pin!(call, read);
+            // Read the response while the guest writes it. A trap ends the wait at once: the
+            // response sender lives in the store, so the reader alone would never finish.
+            let mut returned = false;
+            let response = loop {
+                tokio::select! {
+                    called = &mut call, if !returned => {
+                        called?;
+                        returned = true;
+                    }
+                    response = &mut read => break response,
                 }
-                Err(e) => {
-                    Err(InvokeError::Plugin { message: format!("HTTP response body: {e}"), retryable: false })
-                }
+            };
+            // An over-long body is reported as such even if the guest then trips over the closed stream.
+            if let Err(InvokeError::LimitExceeded(l)) = response {
+                return Ok(Err(InvokeError::LimitExceeded(l)));
             }
-        };
-        tokio::pin!(call, read);
-        // Read the response while the guest writes it. A trap ends the wait at once: the
-        // response sender lives in the store, so the reader alone would never finish.
-        let mut returned = false;
-        let response = loop {
-            tokio::select! {
-                called = &mut call, if !returned => {
-                    called?;
-                    returned = true;
-                }
-                response = &mut read => break response,
+            if !returned {
+                call.await?;
             }
+            response
         };
-        // An over-long body is reported as such even if the guest then trips over the closed stream.
-        if let Err(InvokeError::LimitExceeded(l)) = response {
-            return Ok(Err(InvokeError::LimitExceeded(l)));
-        }
-        if !returned {
-            call.await?;
+        if let Some(status) = store.data().refused_status {
+            return Ok(Err(crate::answer::refused(status)));
         }
         Ok(response.map(Reply::Http))
     }

@@ -5,7 +5,9 @@
 //! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
 //! Scheduled jobs: each run stores its time at `job/NAME`.
 //! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
-//! `/order/ID`, `/annotate/ID`, `/stock/SKU`.
+//! `/order/ID`, `/annotate/ID`, `/stock/SKU`, `/status/CODE` (answers with that status),
+//! `/kv-set?KEY` (KEY percent-encoded; answers 204, or the host's error: 400 invalid, 503
+//! unavailable, 403 otherwise).
 
 use std::hint::black_box;
 
@@ -29,6 +31,30 @@ pub fn compute(iterations: u64) -> u64 {
 /// shadow stack in linear memory) is what runs out.
 fn recurse(depth: u64) -> u64 {
     if black_box(depth) == u64::MAX { 0 } else { recurse(depth + 1).wrapping_add(black_box(depth)) }
+}
+
+/// `%XX` escapes decoded (the probe's test keys are ASCII, so bytes are chars).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(char::from(byte));
+                i += 3;
+            }
+            None => {
+                out.push(char::from(bytes[i]));
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The probe plugin.
@@ -123,6 +149,18 @@ impl Plugin for Probe {
             ),
             "panic" => panic!("probe route asked to panic"),
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
+            "status" => Response::text(arg.parse().unwrap_or(500), "the status asked for"),
+            "kv-set" => match kv::set(&percent_decode(&arg), b"probe") {
+                Ok(()) => Response { status: 204, headers: vec![], body: vec![] },
+                Err(e) => {
+                    let status = match e {
+                        ils_plugin_sdk::HostError::Invalid(_) => 400,
+                        ils_plugin_sdk::HostError::Unavailable(_) => 503,
+                        _ => 403,
+                    };
+                    Response::text(status, &e.to_string())
+                }
+            },
             _ => Response::not_found(),
         }
     }

@@ -1,10 +1,12 @@
 //! Outbound HTTP (`wasi:http/outgoing-handler`): only to the origins the manifest allows, with
 //! the tenant's configuration filled in; private and loopback addresses refused unless the
-//! operator allows them. Capability `http-outbound`. A refusal is the guest-visible
-//! `error-code.HTTP-request-denied` (or `destination-IP-prohibited`), never a trap.
+//! operator allows them, and the connection made to the very addresses checked (`send`).
+//! Capability `http-outbound`. A refusal is the guest-visible `error-code.HTTP-request-denied`
+//! (or `destination-IP-prohibited`), never a trap.
+
+mod send;
 
 use std::future::Future;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 use crate::state::Invocation;
 
-type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
+use send::IoFuture;
 type SendFuture = Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>;
 
 pub(crate) struct OutboundPolicy {
@@ -46,39 +48,6 @@ impl OutboundPolicy {
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
-                // 100.64.0.0/10 carrier-grade NAT
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// Refuses hosts that are, or resolve to, private addresses.
-async fn public_only(host: &str, port: u16) -> Result<(), HttpError> {
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| HttpError::DnsError { rcode: Some("lookup failed".into()), info_code: None })?
-            .map(|a| a.ip())
-            .collect(),
-    };
-    if addrs.iter().any(|ip| is_private(*ip)) {
-        return Err(HttpError::DestinationIpProhibited);
-    }
-    Ok(())
-}
-
 impl WasiHttpHooks for OutboundPolicy {
     fn send_request(
         &mut self,
@@ -91,10 +60,22 @@ impl WasiHttpHooks for OutboundPolicy {
         let timeout = self.inv.limits.timeout;
         let max_body = self.inv.limits.host_bytes;
         Box::new(async move {
-            let (host, port) = checked?;
-            if !allow_private {
-                public_only(&host, port).await?;
-            }
+            let target = match checked {
+                Ok((host, port)) => {
+                    send::resolve(&host, port, allow_private).await.map(|addrs| (host, addrs))
+                }
+                Err(e) => Err(e),
+            };
+            let (host, addrs) = match target {
+                Ok(target) => target,
+                Err(refusal) => {
+                    // Take the body the guest is writing (and drop it): the guest then learns the
+                    // refusal from the response, not as a stream closed under its write.
+                    let mut body = request.into_body();
+                    while let Some(Ok(_)) = body.frame().await {}
+                    return Err(refusal);
+                }
+            };
             let clamp = |d: Option<Duration>| Some(d.map_or(timeout, |d| d.min(timeout)));
             let options = options.unwrap_or_default();
             let options = RequestOptions {
@@ -102,43 +83,18 @@ impl WasiHttpHooks for OutboundPolicy {
                 first_byte_timeout: clamp(options.first_byte_timeout),
                 between_bytes_timeout: clamp(options.between_bytes_timeout),
             };
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let (response, io) = send::send(request, &addrs, &host, options).await?;
             // Response bodies count against the invocation's host allocation budget.
             let response = response.map(|body| {
                 http_body_util::Limited::new(body, max_body)
                     .map_err(|_| HttpError::HttpResponseBodySize(None))
                     .boxed_unsync()
             });
-            Ok((response, Box::new(io) as IoFuture))
+            Ok((response, io))
         })
     }
 
     fn is_supported_scheme(&mut self, scheme: &http::uri::Scheme) -> bool {
         *scheme == http::uri::Scheme::HTTPS || *scheme == http::uri::Scheme::HTTP
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn private_ranges_are_recognised() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.5",
-            "169.254.1.1",
-            "100.64.0.1",
-            "::1",
-            "fd00::1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(is_private(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "2606:4700::1111", "100.128.0.1"] {
-            assert!(!is_private(ip.parse().unwrap()), "{ip}");
-        }
     }
 }
