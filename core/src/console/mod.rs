@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod assets;
 mod customers;
+mod examinations;
 mod form;
 mod home;
 mod live;
@@ -56,6 +57,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/patients/{patient}", get(patients::record))
         .route("/patients/{patient}/prescriptions", post(patients::add_prescription))
         .route("/patients/{patient}/prescriptions/new", get(patients::prescription_form))
+        .route("/patients/{patient}/examinations", post(examinations::create))
+        .route("/patients/{patient}/examinations/new", get(examinations::new_form))
+        .route("/examinations/{examination}", get(examinations::show))
+        .route("/examinations/{examination}/device-readings", post(examinations::import))
+        .route("/examinations/{examination}/finalise", post(examinations::finalise))
+        .route("/examinations/{examination}/prescribe", post(examinations::prescribe_from))
+        .route("/check/eye", get(examinations::check_eye))
         .route("/orders", get(orders::list).post(orders::create))
         .route("/orders/new", get(orders::new_form))
         .route("/orders/{order}", get(orders::show))

@@ -210,7 +210,23 @@ pub(crate) struct EyeForm {
 }
 
 impl EyeForm {
-    fn input(&self, eye: &str) -> Result<EyeInput, ils_kernel::error::Error> {
+    /// One eye's fields as typed.
+    pub(crate) fn new(sphere: &str, cylinder: &str, axis: &str, add: &str) -> Self {
+        Self {
+            sphere: sphere.to_owned(),
+            cylinder: cylinder.to_owned(),
+            axis: axis.to_owned(),
+            add: add.to_owned(),
+        }
+    }
+
+    /// Whether nothing was typed for the eye.
+    pub(crate) fn is_blank(&self) -> bool {
+        [&self.sphere, &self.cylinder, &self.axis, &self.add].iter().all(|v| v.trim().is_empty())
+    }
+
+    /// The API's input for the eye (`right` or `left`, naming its fields).
+    pub(crate) fn input(&self, eye: &str) -> Result<EyeInput, ils_kernel::error::Error> {
         let axis = match given(&self.axis) {
             None => None,
             Some(a) => Some(a.parse::<i64>().map_err(|_| {
@@ -244,29 +260,15 @@ pub(crate) struct PrescriptionForm {
     prescriber: String,
     #[serde(default)]
     notes: String,
-    #[serde(default, rename = "right.sphere")]
-    right_sphere: String,
-    #[serde(default, rename = "right.cylinder")]
-    right_cylinder: String,
-    #[serde(default, rename = "right.axis")]
-    right_axis: String,
-    #[serde(default, rename = "right.add")]
-    right_add: String,
-    #[serde(default, rename = "left.sphere")]
-    left_sphere: String,
-    #[serde(default, rename = "left.cylinder")]
-    left_cylinder: String,
-    #[serde(default, rename = "left.axis")]
-    left_axis: String,
-    #[serde(default, rename = "left.add")]
-    left_add: String,
+    #[serde(flatten)]
+    eyes: super::examinations::Eyes,
     #[serde(default)]
     pd_right_mm: String,
     #[serde(default)]
     pd_left_mm: String,
 }
 
-fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::error::Error> {
+pub(crate) fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::error::Error> {
     given(value)
         .map(|v| {
             v.parse::<f64>().map_err(|_| {
@@ -278,19 +280,12 @@ fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::erro
 
 impl PrescriptionForm {
     fn input(&self) -> Result<PrescriptionInput, ils_kernel::error::Error> {
-        let eye = |sphere: &str, cylinder: &str, axis: &str, add: &str| EyeForm {
-            sphere: sphere.to_owned(),
-            cylinder: cylinder.to_owned(),
-            axis: axis.to_owned(),
-            add: add.to_owned(),
-        };
+        use ils_clinical::rx::Eye;
         let kind = if self.kind == "contact_lenses" { RxKind::ContactLenses } else { RxKind::Spectacles };
         Ok(PrescriptionInput {
             kind,
-            right: eye(&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add)
-                .input("right")?,
-            left: eye(&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add)
-                .input("left")?,
+            right: self.eyes.eye(Eye::Right).input("right")?,
+            left: self.eyes.eye(Eye::Left).input("left")?,
             pd_right_mm: millimetres("pd_right_mm", &self.pd_right_mm)?,
             pd_left_mm: millimetres("pd_left_mm", &self.pd_left_mm)?,
             issued_on: self.issued_on.trim().to_owned(),

@@ -246,7 +246,7 @@ pub struct ReadingInput {
               (status = 409, description = "Already finalised", body = Problem),
               (status = 422, description = "No refraction in the output, or values out of range", body = Problem),
               (status = 502, description = "The driver refused the data (its reason) or failed", body = Problem)))]
-async fn read_refraction(
+pub(crate) async fn read_refraction(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ils_storage::ids::ExaminationId>,

@@ -4,7 +4,7 @@
 //
 // Environment (scripts/browser-test sets it):
 //   ILS_BIN          the `ils` binary to test
-//   ILS_PLUGIN_DIR   the folder of the built plugin components (order_notes.wasm, nhs_gos.wasm)
+//   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
@@ -73,7 +73,12 @@ export async function startIls() {
     "--plan", "pro", "--admin-email", LEE.email, "--admin-name", "Lee Lab"], { ILS_ADMIN_PASSWORD: LEE.password });
   const components = process.env.ILS_PLUGIN_DIR;
   assert.ok(components, "ILS_PLUGIN_DIR must name the built plugin components (scripts/browser-test sets it)");
-  for (const [crate, wasm] of [["examples/order-notes", "order_notes.wasm"], ["plugins/nhs-gos", "nhs_gos.wasm"]]) {
+  const plugins = [
+    ["examples/order-notes", "order_notes.wasm"],
+    ["plugins/nhs-gos", "nhs_gos.wasm"],
+    ["plugins/nidek-rs232", "nidek_rs232.wasm"],
+  ];
+  for (const [crate, wasm] of plugins) {
     const pkg = path.join(dataDir, `${wasm}-package`);
     mkdirSync(pkg);
     copyFileSync(path.join(repo, crate, "ils-plugin.toml"), path.join(pkg, "ils-plugin.toml"));

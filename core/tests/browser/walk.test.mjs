@@ -6,7 +6,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startIls, launch, accessible, reflows, screenshot, signIn, totp, DESKTOP, ROOT, ANN, LEE, DAN } from "./harness.mjs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { startIls, launch, accessible, reflows, screenshot, signIn, totp, repo, DESKTOP, ROOT, ANN, LEE, DAN } from "./harness.mjs";
 
 let ils;
 let browser;
@@ -288,4 +290,53 @@ test("a plugin's page is framed in a sandbox that cannot reach the console", asy
   await direct.goto(`${base}/frames/nhs-gos/pages/claims`);
   assert.equal(await direct.evaluate(() => window.origin), "null");
   assert.match(await direct.evaluate(() => { try { return document.cookie; } catch (e) { return `blocked: ${e.name}`; } }), /^blocked/);
+});
+
+test("an examination: the refraction checked as typed, imported from a refractor, prescribed", async () => {
+  const { base } = ils;
+  const ann = await person();
+  await signIn(ann, base, ANN);
+  await ann.goto(`${base}/plugins/nidek-rs232`);
+  await ann.getByRole("button", { name: "Enable" }).click();
+  await ann.getByText("yes, version 0.1.0").waitFor();
+
+  await ann.goto(`${base}/patients/new`);
+  await ann.getByLabel("First name").fill("Oli");
+  await ann.getByLabel("Last name").fill("Examined");
+  await ann.getByLabel("Date of birth").fill("1961-04-02");
+  await ann.getByRole("button", { name: "Register" }).click();
+  await ann.getByRole("link", { name: "Record an examination" }).click();
+  await step(ann, "examination form");
+  await ann.getByLabel("Right VA").fill("6/6");
+  const right = ann.getByRole("group", { name: "Right eye refraction" });
+  await right.getByLabel("Sphere").fill("+2.00");
+  await right.getByLabel("Cylinder").fill("+1.00");
+  await right.getByLabel("Axis").fill("200");
+  await right.getByLabel("Axis").blur();
+  await ann.locator("#right-check", { hasText: /axis/i }).waitFor();
+  await right.getByLabel("Axis").fill("180");
+  await right.getByLabel("Axis").blur();
+  await ann.locator("#right-check", { hasText: "Reads +3.00/-1.00×90" }).waitFor();
+  const left = ann.getByRole("group", { name: "Left eye refraction" });
+  await left.getByLabel("Sphere").fill("plano");
+  await left.getByLabel("Sphere").blur();
+  await ann.locator("#left-check", { hasText: "Reads" }).waitFor();
+  await step(ann, "examination form checked as typed");
+  await ann.getByRole("button", { name: "Save draft" }).click();
+  await ann.locator("#refraction", { hasText: "R +3.00/-1.00×90" }).waitFor();
+  await step(ann, "draft examination");
+
+  const output = readFileSync(path.join(repo, "plugins/nidek-rs232/tests/data/rt5100-full.txt"), "utf8");
+  await ann.getByLabel("Driver").selectOption({ label: "Nidek RS-232 driver" });
+  await ann.getByLabel("Device", { exact: true }).fill("rt-5100/prescription");
+  await ann.getByLabel("What the device sent").fill(output);
+  await ann.getByRole("button", { name: "Import" }).click();
+  await ann.locator("#refraction", { hasText: "R +10.00/-5.00×90" }).waitFor();
+  await ann.getByRole("button", { name: "Finalise" }).click();
+  await ann.locator("#exam-state", { hasText: "final" }).waitFor();
+  await step(ann, "final examination");
+  await screenshot(ann, "examination");
+  await ann.getByLabel("Prescriber").fill("O. Optom");
+  await ann.getByRole("button", { name: "Prescribe" }).click();
+  await ann.getByRole("cell", { name: "+10.00/-5.00×90" }).waitFor();
 });

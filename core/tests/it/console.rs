@@ -205,8 +205,18 @@ db_test!(
             )
             .await;
         let id = created.ok(201)["id"].as_str().expect("id").to_owned();
+        let exam = app
+            .post(
+                &format!("/api/v1/patients/{id}/examinations"),
+                Some(&theirs.admin.token),
+                json!({ "examined_on": "2026-11-01", "notes": "Private notes" }),
+            )
+            .await;
+        let exam = exam.ok(201)["id"].as_str().expect("exam id").to_owned();
 
         for path in [
+            format!("/examinations/{exam}"),
+            format!("/patients/{id}/examinations/new"),
             format!("/patients/{id}"),
             format!("/patients/{id}/prescriptions/new"),
             format!("/orders/new?patient={id}"),
@@ -225,5 +235,9 @@ db_test!(
         assert_eq!(written.status, 404, "{}", written.body);
         let theirs_rx = app.get(&format!("/api/v1/patients/{id}/prescriptions"), &theirs.admin.token).await;
         assert_eq!(theirs_rx.ok(200).as_array().expect("list").len(), 0);
+        let finalised = post(&app, &format!("/examinations/{exam}/finalise"), &mine.admin.token, &rx[..1], None).await;
+        assert_eq!(finalised.status, 404, "{}", finalised.body);
+        let still = app.get(&format!("/api/v1/examinations/{exam}"), &theirs.admin.token).await;
+        assert_eq!(still.ok(200)["finalised_at"], serde_json::Value::Null, "another tenant finalised the examination");
     }
 );

@@ -85,7 +85,7 @@ impl ExaminationInput {
               (status = 403, description = "Not allowed (optometrists examine)", body = Problem),
               (status = 404, description = "No such patient in this practice", body = Problem),
               (status = 422, description = "Invalid values", body = Problem)))]
-async fn record_examination(
+pub(crate) async fn record_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(patient_id): ApiPath<PatientId>,
@@ -125,7 +125,7 @@ pub(crate) async fn list_examinations(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such examination in this practice", body = Problem)))]
-async fn get_examination(
+pub(crate) async fn get_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
@@ -168,7 +168,7 @@ async fn update_examination(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such examination in this practice", body = Problem),
               (status = 409, description = "Already finalised", body = Problem)))]
-async fn finalise_examination(
+pub(crate) async fn finalise_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
@@ -205,7 +205,7 @@ pub struct PrescribeInput {
               (status = 404, description = "No such examination in this practice", body = Problem),
               (status = 409, description = "Not finalised, or no refraction recorded", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn prescribe(
+pub(crate) async fn prescribe(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,

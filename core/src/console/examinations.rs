@@ -1,0 +1,369 @@
+//! Examinations: entry with the refraction checked as it is typed, the examination's page,
+//! import of the refraction from a device driver, finalising, and prescribing from it.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::form::{Csrf, CsrfForm};
+use super::page::{Chrome, FieldErrors, PageResult, render};
+use super::patients::{EyeForm, given, millimetres, refused};
+use super::session::Viewer;
+use crate::http::clinical::examinations::{
+    ExaminationInput, PrescribeInput, RefractionInput, finalise_examination, get_examination, prescribe,
+    record_examination,
+};
+use crate::http::clinical::patients::get_patient;
+use crate::http::devices::{Encoding, ReadingInput, read_refraction};
+use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::plugins::list_plugins;
+use crate::state::AppState;
+use ils_clinical::examinations::{Examination, Pair};
+use ils_clinical::patients::Patient;
+use ils_clinical::prescriptions::{EyeView, RxKind};
+use ils_clinical::rx::{CylinderForm, Eye};
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Action;
+use ils_storage::ids::{ExaminationId, PatientId};
+
+/// The examination form's fields, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ExaminationForm {
+    #[serde(default)]
+    examined_on: String,
+    #[serde(default, rename = "visual_acuity.right")]
+    va_right: String,
+    #[serde(default, rename = "visual_acuity.left")]
+    va_left: String,
+    #[serde(default, rename = "iop_mmhg.right")]
+    iop_right: String,
+    #[serde(default, rename = "iop_mmhg.left")]
+    iop_left: String,
+    #[serde(flatten)]
+    eyes: Eyes,
+    #[serde(default)]
+    notes: String,
+}
+
+/// Both eyes' refraction fields (`right.sphere`, …), shared by the form and the as-typed check.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Eyes {
+    #[serde(default, rename = "right.sphere")]
+    pub right_sphere: String,
+    #[serde(default, rename = "right.cylinder")]
+    pub right_cylinder: String,
+    #[serde(default, rename = "right.axis")]
+    pub right_axis: String,
+    #[serde(default, rename = "right.add")]
+    pub right_add: String,
+    #[serde(default, rename = "left.sphere")]
+    pub left_sphere: String,
+    #[serde(default, rename = "left.cylinder")]
+    pub left_cylinder: String,
+    #[serde(default, rename = "left.axis")]
+    pub left_axis: String,
+    #[serde(default, rename = "left.add")]
+    pub left_add: String,
+}
+
+impl Eyes {
+    /// One eye's fields.
+    pub fn eye(&self, eye: Eye) -> EyeForm {
+        let (sphere, cylinder, axis, add) = match eye {
+            Eye::Right => (&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add),
+            Eye::Left => (&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add),
+        };
+        EyeForm::new(sphere, cylinder, axis, add)
+    }
+
+    fn is_blank(&self) -> bool {
+        [&self.right_sphere, &self.left_sphere, &self.right_cylinder, &self.left_cylinder]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    }
+}
+
+fn pair<T>(right: Option<T>, left: Option<T>) -> Option<Pair<T>> {
+    (right.is_some() || left.is_some()).then_some(Pair { right, left })
+}
+
+fn whole(field: &str, value: &str) -> Result<Option<i32>, Error> {
+    given(value)
+        .map(|v| v.parse().map_err(|_| Error::invalid_field(field, "must be a whole number of mmHg")))
+        .transpose()
+}
+
+impl ExaminationForm {
+    fn input(&self) -> Result<ExaminationInput, Error> {
+        let refraction = if self.eyes.is_blank() {
+            None
+        } else {
+            Some(RefractionInput {
+                right: self.eyes.eye(Eye::Right).input("right")?,
+                left: self.eyes.eye(Eye::Left).input("left")?,
+            })
+        };
+        Ok(ExaminationInput {
+            examined_on: self.examined_on.trim().to_owned(),
+            visual_acuity: pair(given(&self.va_right), given(&self.va_left)),
+            iop_mmhg: pair(
+                whole("iop_mmhg.right", &self.iop_right)?,
+                whole("iop_mmhg.left", &self.iop_left)?,
+            ),
+            refraction,
+            notes: given(&self.notes),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/examination_new.html")]
+struct NewExamination {
+    chrome: Chrome,
+    patient: Patient,
+    form: ExaminationForm,
+    errors: FieldErrors,
+}
+
+/// `GET /patients/{id}/examinations/new`.
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+) -> PageResult {
+    viewer.tenant(Action::ExaminationsWrite)?;
+    let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
+    let form =
+        ExaminationForm { examined_on: ils_clinical::today().to_string(), ..ExaminationForm::default() };
+    Ok(render(&NewExamination {
+        chrome: viewer.chrome.at("/patients"),
+        patient,
+        form,
+        errors: FieldErrors::default(),
+    }))
+}
+
+/// `POST /patients/{id}/examinations`: records the draft and shows it.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+    CsrfForm(form): CsrfForm<ExaminationForm>,
+) -> PageResult {
+    let outcome = match form.input() {
+        Ok(input) => {
+            record_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
+                .await
+                .map(|(_, exam)| exam.0)
+        }
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(exam) => Ok(Redirect::to(&format!("/examinations/{}", exam.id)).into_response()),
+        Err(error) => {
+            let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
+            let chrome = viewer.chrome.at("/patients");
+            refused(error, |errors| NewExamination { chrome, patient, form, errors })
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CheckQuery {
+    side: String,
+}
+
+/// `GET /check/eye?side=right&right.sphere=…`: one eye's refraction checked as it is typed, as an
+/// HTML fragment that replaces the eye's status line (htmx). Reads and changes nothing.
+pub(crate) async fn check_eye(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(side): Query<CheckQuery>,
+    Query(eyes): Query<Eyes>,
+) -> Result<Response, super::ConsoleError> {
+    let ctx = viewer.tenant(Action::PatientsRead)?;
+    let (eye, name) = if side.side == "left" { (Eye::Left, "left") } else { (Eye::Right, "right") };
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let steps = ils_tenancy::tenants::settings(&mut tx).await?.rx_steps.into();
+    tx.commit().await?;
+    let typed = eyes.eye(eye);
+    let line = if typed.is_blank() {
+        "Not entered yet.".to_owned()
+    } else {
+        match typed.input(name).and_then(|input| input.rx(eye, steps)) {
+            Ok(rx) => format!("Reads {}", EyeView::of(&rx, eye, CylinderForm::Minus).written),
+            Err(error) => FieldErrors::from_error(&error).summary.unwrap_or_default(),
+        }
+    };
+    let fragment = CheckLine { name, line };
+    Ok(Html(fragment.render().map_err(|e| Error::Internal(e.to_string()))?).into_response())
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<p id="{{ name }}-check" class="hint" role="status" aria-live="polite">{{ line }}</p>"#,
+    ext = "html"
+)]
+struct CheckLine<'a> {
+    name: &'a str,
+    line: String,
+}
+
+/// An enabled equipment driver the examination may import from.
+pub(crate) struct Driver {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/examination.html")]
+struct Show {
+    chrome: Chrome,
+    exam: Examination,
+    drivers: Vec<Driver>,
+    import: ImportForm,
+    prescription: PrescribeForm,
+    errors: FieldErrors,
+}
+
+async fn drivers(state: &AppState, viewer: &Viewer) -> Result<Vec<Driver>, super::ConsoleError> {
+    if !viewer.principal.may(Action::PluginsUse) {
+        return Ok(Vec::new());
+    }
+    let catalogue = list_plugins(State(state.clone()), viewer.principal.clone()).await?.0;
+    Ok(catalogue
+        .into_iter()
+        .filter(|entry| {
+            entry.enablement.as_ref().is_some_and(|e| {
+                e.enabled
+                    && entry
+                        .versions
+                        .iter()
+                        .any(|v| v.version == e.version && v.provides.iter().any(|p| p == "equipment-driver"))
+            })
+        })
+        .map(|entry| Driver { id: entry.id, name: entry.name })
+        .collect())
+}
+
+async fn show_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: ExaminationId,
+) -> Result<Show, super::ConsoleError> {
+    let exam = get_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
+    Ok(Show {
+        chrome: viewer.chrome.at("/patients"),
+        exam,
+        drivers: drivers(state, viewer).await?,
+        import: ImportForm::default(),
+        prescription: PrescribeForm::default(),
+        errors: FieldErrors::default(),
+    })
+}
+
+/// `GET /examinations/{id}`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<ExaminationId>,
+) -> PageResult {
+    Ok(render(&show_page(&state, &viewer, id).await?))
+}
+
+/// A device's output to import, as pasted or typed.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ImportForm {
+    #[serde(default)]
+    plugin: String,
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    data: String,
+}
+
+/// `POST /examinations/{id}/device-readings`: the driver decodes the output; its refraction
+/// becomes the examination's.
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<ExaminationId>,
+    CsrfForm(form): CsrfForm<ImportForm>,
+) -> PageResult {
+    let input = ReadingInput {
+        plugin: form.plugin.trim().to_owned(),
+        device: form.device.trim().to_owned(),
+        data: form.data.clone(),
+        encoding: Encoding::Text,
+    };
+    match read_refraction(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/examinations/{id}")).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id).await?;
+            refused(error, |errors| Show { errors, import: form, ..page })
+        }
+    }
+}
+
+/// `POST /examinations/{id}/finalise`.
+pub(crate) async fn finalise(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<ExaminationId>,
+    _: Csrf,
+) -> PageResult {
+    match finalise_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/examinations/{id}")).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id).await?;
+            refused(error, |errors| Show { errors, ..page })
+        }
+    }
+}
+
+/// Prescribing from a final examination.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PrescribeForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    prescriber: String,
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    pd_right_mm: String,
+    #[serde(default)]
+    pd_left_mm: String,
+}
+
+/// `POST /examinations/{id}/prescribe`: the refraction becomes a prescription on the record.
+pub(crate) async fn prescribe_from(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<ExaminationId>,
+    CsrfForm(form): CsrfForm<PrescribeForm>,
+) -> PageResult {
+    let input = (|| {
+        Ok::<_, Error>(PrescribeInput {
+            kind: if form.kind == "contact_lenses" { RxKind::ContactLenses } else { RxKind::Spectacles },
+            prescriber: form.prescriber.trim().to_owned(),
+            expires_on: given(&form.expires_on),
+            pd_right_mm: millimetres("pd_right_mm", &form.pd_right_mm)?,
+            pd_left_mm: millimetres("pd_left_mm", &form.pd_left_mm)?,
+        })
+    })();
+    let outcome = match input {
+        Ok(input) => prescribe(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
+            .await
+            .map(|(_, rx)| rx.0),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(rx) => Ok(Redirect::to(&format!("/patients/{}", rx.patient_id)).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id).await?;
+            refused(error, |errors| Show { errors, prescription: form, ..page })
+        }
+    }
+}
