@@ -227,7 +227,13 @@ struct Show {
     errors: FieldErrors,
 }
 
-async fn drivers(state: &AppState, viewer: &Viewer) -> Result<Vec<Driver>, super::ConsoleError> {
+/// The tenant's enabled plugins that provide `point` (`equipment-driver`), if the viewer may use
+/// plugins.
+pub(crate) async fn drivers(
+    state: &AppState,
+    viewer: &Viewer,
+    point: &str,
+) -> Result<Vec<Driver>, super::ConsoleError> {
     if !viewer.principal.may(Action::PluginsUse) {
         return Ok(Vec::new());
     }
@@ -240,7 +246,7 @@ async fn drivers(state: &AppState, viewer: &Viewer) -> Result<Vec<Driver>, super
                     && entry
                         .versions
                         .iter()
-                        .any(|v| v.version == e.version && v.provides.iter().any(|p| p == "equipment-driver"))
+                        .any(|v| v.version == e.version && v.provides.iter().any(|p| p == point))
             })
         })
         .map(|entry| Driver { id: entry.id, name: entry.name })
@@ -256,7 +262,7 @@ async fn show_page(
     Ok(Show {
         chrome: viewer.chrome.at("/patients"),
         exam,
-        drivers: drivers(state, viewer).await?,
+        drivers: drivers(state, viewer, "equipment-driver").await?,
         import: ImportForm::default(),
         prescription: PrescribeForm::default(),
         errors: FieldErrors::default(),

@@ -68,6 +68,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/new", get(orders::new_form))
         .route("/orders/{order}", get(orders::show))
         .route("/orders/{order}/transitions", post(orders::transition))
+        .route("/orders/{order}/station", post(orders::station))
+        .route("/orders/{order}/device-packet", post(orders::device_packet))
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
         .route("/users", get(users::list))

@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
@@ -13,10 +14,11 @@ use super::patients::{given, refused};
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
+use crate::http::devices::{DeviceJobInput, send_job};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::orders::{
-    FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, TransitionInput, create_order,
-    get_order, order_timeline, production_queue, transition_order,
+    FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, StationInput, TransitionInput,
+    create_order, get_order, move_station, order_timeline, production_queue, transition_order,
 };
 use crate::state::AppState;
 use ils_clinical::patients::Patient;
@@ -27,7 +29,9 @@ use ils_kernel::page::{PageQuery, PageRequest};
 use ils_kernel::permissions::Action;
 use ils_orders::accounts::LabAccount;
 use ils_orders::status::{OrderStatus, Side};
-use ils_orders::{Coating, LensType, Material, Money, Order, Priority, Routing, TimelineEntry};
+use ils_orders::{
+    Coating, LensType, Material, Money, Order, OrderReason, Priority, Routing, Station, TimelineEntry,
+};
 use ils_storage::ids::{OrderId, PatientId};
 
 #[derive(Template)]
@@ -61,6 +65,10 @@ pub(crate) async fn list(
 pub(crate) struct OrderForm {
     #[serde(default)]
     patient_id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    original_order_id: String,
     #[serde(default)]
     prescription_id: String,
     #[serde(default)]
@@ -155,8 +163,12 @@ impl OrderForm {
             lab: given(&self.lab),
             patient_id: parse_id("patient_id", &self.patient_id)?,
             prescription_id: parse_id("prescription_id", &self.prescription_id)?,
-            reason: None,
-            original_order_id: None,
+            reason: given(&self.reason)
+                .map(|r| choice("reason", &r, OrderReason::ALL, OrderReason::as_str))
+                .transpose()?,
+            original_order_id: given(&self.original_order_id)
+                .map(|id| parse_id("original_order_id", &id))
+                .transpose()?,
             lens: LensInput {
                 lens_type: choice("lens.type", &self.lens_type, LensType::ALL, LensType::as_str)?,
                 material: choice("lens.material", &self.material, Material::ALL, Material::as_str)?,
@@ -182,6 +194,31 @@ impl OrderForm {
             price: Money { amount_minor: pence(&self.price)?, currency: "GBP".to_owned() },
             notes: given(&self.notes),
         })
+    }
+
+    /// The form for a remake of `order`: its lenses, frame and measurements, and the reason.
+    fn remaking(order: &Order, blank: OrderForm) -> OrderForm {
+        let mm = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+        OrderForm {
+            reason: OrderReason::Remake.as_str().to_owned(),
+            original_order_id: order.id.to_string(),
+            prescription_id: order.prescription_id.map(|p| p.to_string()).unwrap_or_default(),
+            lens_type: order.lens.lens_type.as_str().to_owned(),
+            material: order.lens.material.as_str().to_owned(),
+            index: order.lens.index.to_string(),
+            coatings: order.lens.coatings.iter().map(|c| c.as_str().to_owned()).collect(),
+            tint: order.lens.tint.clone().unwrap_or_default(),
+            frame: order.frame.description.clone(),
+            a_mm: mm(order.frame.a_mm),
+            b_mm: mm(order.frame.b_mm),
+            dbl_mm: mm(order.frame.dbl_mm),
+            pd_right_mm: order.measurements.pd_right_mm.to_string(),
+            pd_left_mm: order.measurements.pd_left_mm.to_string(),
+            height_right_mm: mm(order.measurements.height_right_mm),
+            height_left_mm: mm(order.measurements.height_left_mm),
+            priority: order.priority.as_str().to_owned(),
+            ..blank
+        }
     }
 
     fn has_coating(&self, coating: &Coating) -> bool {
@@ -213,11 +250,16 @@ impl NewOrder {
     fn priorities(&self) -> &'static [Priority] {
         Priority::ALL
     }
+    fn reasons(&self) -> &'static [OrderReason] {
+        OrderReason::ALL
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NewQuery {
     patient: Option<PatientId>,
+    /// A remake, return or non-adapt of this order.
+    original: Option<OrderId>,
 }
 
 async fn order_page(
@@ -249,7 +291,7 @@ pub(crate) async fn new_form(
     let Some(patient_id) = query.patient else {
         return Ok(Redirect::to("/patients").into_response());
     };
-    let form = OrderForm {
+    let mut form = OrderForm {
         patient_id: patient_id.to_string(),
         lens_type: LensType::SingleVision.as_str().to_owned(),
         material: Material::Plastic.as_str().to_owned(),
@@ -258,6 +300,11 @@ pub(crate) async fn new_form(
         due_on: ils_clinical::today().saturating_add(jiff::Span::new().days(10)).to_string(),
         ..OrderForm::default()
     };
+    if let Some(original) = query.original {
+        // A remake, return or non-adapt starts as a copy of the original job.
+        let order = get_order(State(state.clone()), viewer.principal.clone(), ApiPath(original)).await?.0;
+        form = OrderForm::remaking(&order, form);
+    }
     Ok(render(&order_page(&state, &viewer, patient_id, form, FieldErrors::default()).await?))
 }
 
@@ -291,7 +338,18 @@ struct Show {
     order: Order,
     timeline: Vec<TimelineEntry>,
     moves: Vec<OrderStatus>,
+    /// Whether this side makes the job (station moves, device packets).
+    making: bool,
+    /// Whether this side ordered it (remakes).
+    ordering: bool,
+    drivers: Vec<super::examinations::Driver>,
     errors: FieldErrors,
+}
+
+impl Show {
+    fn stations(&self) -> &'static [Station] {
+        Station::ALL
+    }
 }
 
 /// The moves the viewer's side of this copy of the order may offer.
@@ -318,7 +376,14 @@ async fn show_page(
     let timeline = order_timeline(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
     let moves = moves_for(&order);
     let here = if viewer.chrome.is_practice() { "/orders" } else { "/production" };
-    Ok(Show { chrome: viewer.chrome.at(here), order, timeline, moves, errors })
+    let making = matches!(order.routing, Routing::InHouse | Routing::FromPractice);
+    let ordering = matches!(order.routing, Routing::InHouse | Routing::ToLab);
+    let drivers = if making {
+        super::examinations::drivers(state, viewer, "equipment-driver").await?
+    } else {
+        Vec::new()
+    };
+    Ok(Show { chrome: viewer.chrome.at(here), order, timeline, moves, making, ordering, drivers, errors })
 }
 
 /// `GET /orders/{id}`: the order, its timeline and its next moves.
@@ -356,6 +421,77 @@ pub(crate) async fn transition(
     match transition_order(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await
     {
         Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
+            refused(error, |errors| Show { errors, ..page })
+        }
+    }
+}
+
+/// A station move as submitted from the job's page.
+#[derive(Debug, Deserialize)]
+pub(crate) struct StationForm {
+    station: Station,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /orders/{id}/station`: moves a job in production to another station.
+pub(crate) async fn station(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+    CsrfForm(form): CsrfForm<StationForm>,
+) -> PageResult {
+    let input = StationInput { station: form.station, note: given(&form.note) };
+    match move_station(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        Err(error) => {
+            let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
+            refused(error, |errors| Show { errors, ..page })
+        }
+    }
+}
+
+/// The device to make a job packet for.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PacketForm {
+    plugin: String,
+    #[serde(default)]
+    device: String,
+}
+
+/// `POST /orders/{id}/device-packet`: the driver encodes the job (a DCS job packet for the
+/// dcs-driver) and the browser downloads it; the API audits it as `order.sent_to_device`.
+pub(crate) async fn device_packet(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+    CsrfForm(form): CsrfForm<PacketForm>,
+) -> PageResult {
+    let input =
+        DeviceJobInput { plugin: form.plugin.trim().to_owned(), device: form.device.trim().to_owned() };
+    match send_job(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+        Ok(packet) => {
+            let order = get_order(State(state), viewer.principal, ApiPath(id)).await?.0;
+            let bytes =
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &packet.0.packet_base64)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+            let name = format!(
+                "attachment; filename=\"{}-{}.dcs\"",
+                order.number,
+                packet.0.device.replace(['"', '/', '\\'], "-")
+            );
+            let disposition = HeaderValue::from_str(&name).map_err(|e| Error::Internal(e.to_string()))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
         Err(error) => {
             let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
             refused(error, |errors| Show { errors, ..page })

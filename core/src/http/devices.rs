@@ -182,7 +182,7 @@ pub struct DevicePacket {
               (status = 403, description = "Not allowed to read orders", body = Problem),
               (status = 404, description = "No such order, or the driver is not enabled", body = Problem),
               (status = 502, description = "The driver refused the order (its reason) or failed", body = Problem)))]
-async fn send_job(
+pub(crate) async fn send_job(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(order_id): ApiPath<OrderId>,

@@ -340,3 +340,44 @@ test("an examination: the refraction checked as typed, imported from a refractor
   await ann.getByRole("button", { name: "Prescribe" }).click();
   await ann.getByRole("cell", { name: "+10.00/-5.00×90" }).waitFor();
 });
+
+test("the practice orders a remake; the lab moves it between stations and downloads its DCS job packet", async () => {
+  const { base } = ils;
+  const dan = await person();
+  await signIn(dan, base, DAN);
+  await dan.goto(`${base}/orders?status=completed`);
+  await dan.locator("#order-list a").first().click();
+  await dan.getByRole("link", { name: "Order a remake, return or non-adapt" }).click();
+  await step(dan, "remake form");
+  await dan.getByLabel("Why it is made again").selectOption("remake");
+  // The remake starts as a copy of the original job.
+  assert.equal(await dan.getByLabel("Frame", { exact: true }).inputValue(), "Ray-Ban RB5154 51-21 black");
+  assert.equal(await dan.getByLabel("Right PD, mm").inputValue(), "32");
+  await dan.getByLabel("Price, £").fill("0");
+  await dan.getByRole("button", { name: "Place order" }).click();
+  await dan.waitForLoadState("load");
+  const problem = dan.getByRole("alert");
+  assert.equal(await problem.count(), 0, await problem.first().textContent().catch(() => ""));
+  assert.equal(await dan.locator("#order-status").textContent(), "pending");
+
+  const lee = await person();
+  await signIn(lee, base, LEE);
+  await lee.goto(`${base}/plugins/dcs-driver`);
+  await lee.getByRole("button", { name: "Enable" }).click();
+  await lee.getByText("yes, version 0.1.0").waitFor();
+  await lee.goto(`${base}/production`);
+  await lee.locator("#board a").first().click();
+  await lee.getByRole("button", { name: "Mark in_production" }).click();
+  await lee.getByLabel("Move the job to").selectOption("edging");
+  await lee.getByRole("button", { name: "Move", exact: true }).click();
+  await lee.getByText(/at edging/).first().waitFor();
+  await step(lee, "job at a station");
+  await lee.getByLabel("Device").fill("edger-1");
+  const [download] = await Promise.all([
+    lee.waitForEvent("download"),
+    lee.getByRole("button", { name: "Download the job packet" }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^J\d+-edger-1\.dcs$/);
+  const packet = readFileSync(await download.path(), "latin1");
+  assert.match(packet, /JOB=/, "a DCS job packet names its job");
+});
