@@ -1,4 +1,4 @@
-//! Platform administration: the tenants, their plans and status (suspend, reactivate).
+//! Platform administration: the tenants, their plans (changing one) and status (suspend, reactivate).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,13 +13,19 @@ use crate::http::tenants::{TenantPatchRequest, list_tenants, update_tenant};
 use crate::state::AppState;
 use ils_kernel::page::PageQuery;
 use ils_storage::ids::TenantId;
-use ils_tenancy::tenants::{Tenant, TenantStatus};
+use ils_tenancy::tenants::{Plan, Tenant, TenantStatus};
 
 #[derive(Template)]
 #[template(path = "console/tenants.html")]
 struct Tenants {
     chrome: Chrome,
     tenants: Vec<Tenant>,
+}
+
+impl Tenants {
+    fn plans(&self) -> &'static [Plan] {
+        Plan::ALL
+    }
 }
 
 /// `GET /admin/tenants`.
@@ -42,6 +48,23 @@ pub(crate) async fn set_status(
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> PageResult {
     let patch = TenantPatchRequest { name: None, status: Some(form.status), plan: None };
+    let _changed = update_tenant(State(state), viewer.principal, ApiPath(tenant), ApiJson(patch)).await?;
+    Ok(Redirect::to("/admin/tenants").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PlanForm {
+    plan: Plan,
+}
+
+/// `POST /admin/tenants/{id}/plan`: moves a tenant to another plan.
+pub(crate) async fn set_plan(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(tenant): Path<TenantId>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> PageResult {
+    let patch = TenantPatchRequest { name: None, status: None, plan: Some(form.plan) };
     let _changed = update_tenant(State(state), viewer.principal, ApiPath(tenant), ApiJson(patch)).await?;
     Ok(Redirect::to("/admin/tenants").into_response())
 }

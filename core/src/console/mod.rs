@@ -10,10 +10,13 @@
 mod account;
 mod admin;
 mod assets;
+mod audit;
 mod customers;
 mod examinations;
 mod form;
 mod home;
+mod jobs;
+mod keys;
 mod live;
 mod orders;
 mod page;
@@ -21,7 +24,9 @@ mod patients;
 mod plugin_pages;
 mod plugins;
 mod session;
+mod settings;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::Request;
@@ -75,15 +80,34 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users", get(users::list))
         .route("/users/{user}/approve", post(users::approve))
         .route("/users/{user}/reject", post(users::reject))
+        .route("/users/{user}/role", post(users::change_role))
+        .route("/users/{user}/remove", post(users::remove))
+        .route("/settings", get(settings::page))
+        .route("/api-keys", get(keys::list).post(keys::create))
+        .route("/api-keys/{key}/revoke", post(keys::revoke))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{endpoint}", get(webhooks::show))
+        .route("/webhooks/{endpoint}/test", post(webhooks::test))
+        .route("/webhooks/{endpoint}/rotate-secret", post(webhooks::rotate))
+        .route("/webhooks/{endpoint}/delete", post(webhooks::delete))
+        .route("/audit", get(audit::tenant_log))
         .route("/plugins", get(plugins::catalogue))
         .route("/plugins/{plugin}", get(plugins::show))
         .route("/plugins/{plugin}/enable", post(plugins::enable))
         .route("/plugins/{plugin}/disable", post(plugins::disable))
         .route("/plugins/{plugin}/config", post(plugins::configure))
+        .route("/plugins/{plugin}/secrets", post(plugins::set_secret))
+        .route("/plugins/{plugin}/secrets/{name}/delete", post(plugins::remove_secret))
+        .route("/plugins/{plugin}/breaker/reset", post(plugins::reset))
         .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
+        .route("/admin/tenants/{tenant}/plan", post(admin::set_plan))
+        .route("/admin/jobs", get(jobs::list))
+        .route("/admin/jobs/{job}", get(jobs::show))
+        .route("/admin/jobs/{job}/retry", post(jobs::retry))
+        .route("/admin/audit", get(audit::platform_log))
         .layer(middleware::from_fn(security_headers))
 }
 

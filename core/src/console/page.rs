@@ -75,11 +75,13 @@ impl Chrome {
             }
         }
         if self.is_admin() {
-            items.push(NavItem { href: "/users", label: "Users" });
             items.push(NavItem { href: "/plugins", label: "Plugins" });
+            items.push(NavItem { href: "/settings", label: "Settings" });
         }
         if self.platform_admin {
             items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
+            items.push(NavItem { href: "/admin/jobs", label: "Jobs" });
+            items.push(NavItem { href: "/admin/audit", label: "Platform audit" });
         }
         items.push(NavItem { href: "/account", label: "Account" });
         items

@@ -1,5 +1,6 @@
 //! Plugins for the tenant: the catalogue with what each version asks for, enabling with consent
-//! to each capability, and its configuration as a form generated from the plugin's JSON Schema.
+//! to each capability, its configuration as a form generated from the plugin's JSON Schema, its
+//! secrets (names listed, values write-only) and resetting its open circuit breaker.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,7 +14,8 @@ use super::patients::{given, refused};
 use super::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::plugins::{
-    EnableInput, disable_plugin, enable_plugin, get_config, get_plugin, list_plugins, put_config,
+    EnableInput, SecretInfo, SecretInput, delete_secret, disable_plugin, enable_plugin, get_config,
+    get_plugin, list_plugins, list_secrets, put_config, put_secret, reset_breaker,
 };
 use crate::state::AppState;
 use ils_kernel::error::Error;
@@ -133,6 +135,10 @@ struct Plugin {
     fields: Vec<ConfigField>,
     errors: FieldErrors,
     saved: bool,
+    /// The secrets' names (their values never leave the server).
+    secrets: Vec<SecretInfo>,
+    /// The secret name typed into a refused form.
+    secret_name: String,
 }
 
 impl Plugin {
@@ -143,6 +149,11 @@ impl Plugin {
             BreakerState::Open => "open (calls are paused after repeated failures)",
             BreakerState::HalfOpen => "half open (the next call is a trial)",
         }
+    }
+
+    /// Whether calls are held back by the breaker (open or half open), so resetting it helps.
+    fn breaker_tripped(&self) -> bool {
+        self.plugin.enablement.as_ref().is_some_and(|e| !matches!(e.breaker.state, BreakerState::Closed))
     }
 
     /// Whether the tenant has it enabled.
@@ -175,12 +186,19 @@ async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plug
         .map(|v| v.config_schema.clone())
         .unwrap_or_default();
     let fields = config_fields(&schema, &current);
+    let secrets = if plugin.enablement.is_some() {
+        list_secrets(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0
+    } else {
+        Vec::new()
+    };
     Ok(Plugin {
         chrome: viewer.chrome.at("/plugins"),
         plugin,
         fields,
         errors: FieldErrors::default(),
         saved: false,
+        secrets,
+        secret_name: String::new(),
     })
 }
 
@@ -269,4 +287,59 @@ pub(crate) async fn configure(
             refused(error, |errors| Plugin { errors, fields, ..page })
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SecretForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// `POST /plugins/{id}/secrets`: sets a secret's value (new or replaced); it is never shown again.
+pub(crate) async fn set_secret(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<SecretForm>,
+) -> PageResult {
+    let name = form.name.trim().to_owned();
+    let input = SecretInput { value: form.value };
+    match put_secret(
+        State(state.clone()),
+        viewer.principal.clone(),
+        ApiPath((id.clone(), name.clone())),
+        ApiJson(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
+        Err(error) => {
+            let page = plugin_page(&state, &viewer, &id).await?;
+            refused(error, |errors| Plugin { errors, secret_name: name, ..page })
+        }
+    }
+}
+
+/// `POST /plugins/{id}/secrets/{name}/delete`.
+pub(crate) async fn remove_secret(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, name)): Path<(String, String)>,
+    _: Csrf,
+) -> PageResult {
+    delete_secret(State(state), viewer.principal, ApiPath((id.clone(), name))).await?;
+    Ok(Redirect::to(&format!("/plugins/{id}")).into_response())
+}
+
+/// `POST /plugins/{id}/breaker/reset`: lets calls through again after the cause was fixed.
+pub(crate) async fn reset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    _: Csrf,
+) -> PageResult {
+    let _enablement = reset_breaker(State(state), viewer.principal, ApiPath(id.clone())).await?;
+    Ok(Redirect::to(&format!("/plugins/{id}")).into_response())
 }

@@ -41,7 +41,7 @@ pub struct AuditQuery {
     responses((status = 200, description = "Audit entries", body = Page<AuditEntry>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
-async fn list_audit(
+pub(crate) async fn list_audit(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AuditQuery>,
@@ -83,7 +83,7 @@ pub struct PlatformAuditQuery {
     responses((status = 200, description = "Audit entries", body = Page<AuditEntry>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem)))]
-async fn list_platform_audit(
+pub(crate) async fn list_platform_audit(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PlatformAuditQuery>,

@@ -104,7 +104,7 @@ fn queue(e: riverqueue::Error) -> Error {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem),
               (status = 422, description = "Unknown state", body = Problem)))]
-async fn list_jobs(
+pub(crate) async fn list_jobs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<JobQuery>,
@@ -130,7 +130,7 @@ async fn list_jobs(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem),
               (status = 404, description = "No such job", body = Problem)))]
-async fn get_job(
+pub(crate) async fn get_job(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
@@ -147,7 +147,7 @@ async fn get_job(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem),
               (status = 404, description = "No such job", body = Problem)))]
-async fn retry_job(
+pub(crate) async fn retry_job(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,

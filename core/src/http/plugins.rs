@@ -282,7 +282,7 @@ pub struct SecretInfo {
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "Secret names", body = [SecretInfo]),
               (status = 404, description = "Never enabled", body = Problem)))]
-async fn list_secrets(
+pub(crate) async fn list_secrets(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,
@@ -317,7 +317,7 @@ fn secret_name(name: &str) -> Result<&str> {
     responses((status = 204, description = "Set"),
               (status = 404, description = "Never enabled", body = Problem),
               (status = 422, description = "Invalid name or value", body = Problem)))]
-async fn put_secret(
+pub(crate) async fn put_secret(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((plugin, name)): ApiPath<(String, String)>,
@@ -344,7 +344,7 @@ async fn put_secret(
     params(("plugin" = String, Path, description = "Plugin id"), ("name" = String, Path, description = "Secret name")),
     responses((status = 204, description = "Removed"),
               (status = 404, description = "No such secret", body = Problem)))]
-async fn delete_secret(
+pub(crate) async fn delete_secret(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((plugin, name)): ApiPath<(String, String)>,
@@ -367,7 +367,7 @@ async fn delete_secret(
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "The enablement, breaker closed", body = Enablement),
               (status = 404, description = "Never enabled", body = Problem)))]
-async fn reset_breaker(
+pub(crate) async fn reset_breaker(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(plugin): ApiPath<String>,

@@ -138,7 +138,7 @@ async fn decide(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "Not a user of this tenant", body = Problem),
               (status = 409, description = "Not active, or the last admin", body = Problem)))]
-async fn update_user(
+pub(crate) async fn update_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
@@ -159,7 +159,7 @@ async fn update_user(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "Not a user of this tenant", body = Problem),
               (status = 409, description = "The last admin", body = Problem)))]
-async fn remove_user(
+pub(crate) async fn remove_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,

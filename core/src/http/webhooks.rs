@@ -98,7 +98,7 @@ fn check_types(types: Option<Vec<String>>) -> Result<Vec<String>> {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid URL or event type", body = Problem)))]
-async fn create_endpoint(
+pub(crate) async fn create_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<NewEndpoint>,
@@ -132,7 +132,7 @@ async fn create_endpoint(
     responses((status = 200, description = "Endpoints", body = Page<Endpoint>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
-async fn list_endpoints(
+pub(crate) async fn list_endpoints(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -152,7 +152,7 @@ async fn list_endpoints(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such endpoint in this tenant", body = Problem)))]
-async fn get_endpoint(
+pub(crate) async fn get_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
@@ -230,7 +230,7 @@ async fn update_endpoint(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such endpoint in this tenant", body = Problem)))]
-async fn delete_endpoint(
+pub(crate) async fn delete_endpoint(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
@@ -259,7 +259,7 @@ pub struct RotatedSecret {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such endpoint in this tenant", body = Problem)))]
-async fn rotate_secret(
+pub(crate) async fn rotate_secret(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
@@ -281,7 +281,7 @@ async fn rotate_secret(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such endpoint in this tenant", body = Problem)))]
-async fn list_deliveries(
+pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,
@@ -310,7 +310,7 @@ pub struct TestSent {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such endpoint in this tenant", body = Problem)))]
-async fn send_test(
+pub(crate) async fn send_test(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<WebhookEndpointId>,

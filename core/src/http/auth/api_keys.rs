@@ -43,7 +43,7 @@ pub struct NewApiKey {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn create_key(
+pub(crate) async fn create_key(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<NewApiKey>,
@@ -66,7 +66,7 @@ async fn create_key(
     responses((status = 200, description = "Keys", body = Page<ApiKey>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
-async fn list_keys(
+pub(crate) async fn list_keys(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,
@@ -86,7 +86,7 @@ async fn list_keys(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such live key in this tenant", body = Problem)))]
-async fn revoke_key(
+pub(crate) async fn revoke_key(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(key_id): ApiPath<ApiKeyId>,
