@@ -20,6 +20,7 @@ mod patients;
 mod plugin_pages;
 mod plugins;
 mod session;
+mod stock;
 mod users;
 
 use axum::Router;
@@ -74,6 +75,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
+        .merge(stock::router())
         .layer(middleware::from_fn(security_headers))
 }
 

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod console;
+mod console_stock;
 mod cross_tenant;
 mod devices;
 mod events;
