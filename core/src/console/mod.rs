@@ -25,6 +25,7 @@ mod plugin_pages;
 mod plugins;
 mod session;
 mod settings;
+mod stock;
 mod users;
 mod webhooks;
 
@@ -108,6 +109,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/jobs/{job}", get(jobs::show))
         .route("/admin/jobs/{job}/retry", post(jobs::retry))
         .route("/admin/audit", get(audit::platform_log))
+        .merge(stock::router())
         .layer(middleware::from_fn(security_headers))
 }
 

@@ -74,6 +74,9 @@ impl Chrome {
                 items.push(NavItem { href: "/customers", label: "Customers" });
             }
         }
+        if self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::StockRead)) {
+            items.push(NavItem { href: "/stock", label: "Stock" });
+        }
         if self.is_admin() {
             items.push(NavItem { href: "/plugins", label: "Plugins" });
             items.push(NavItem { href: "/settings", label: "Settings" });

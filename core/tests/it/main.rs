@@ -12,6 +12,7 @@ mod auth;
 mod bad_input;
 mod console;
 mod console_admin;
+mod console_stock;
 mod cross_tenant;
 mod devices;
 mod events;

@@ -43,7 +43,7 @@ pub struct StartCountInput {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such location in this tenant", body = Problem),
               (status = 409, description = "A count of this location is already open (`stock_count_open`)", body = Problem)))]
-async fn start_count(
+pub(crate) async fn start_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<StartCountInput>,
@@ -75,7 +75,7 @@ pub struct CountQuery {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_counts(
+pub(crate) async fn list_counts(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<CountQuery>,
@@ -94,7 +94,7 @@ async fn list_counts(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such stock count in this tenant", body = Problem)))]
-async fn get_stock_count(
+pub(crate) async fn get_stock_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,
@@ -123,7 +123,7 @@ pub struct CountInput {
               (status = 404, description = "No such stock count or item in this tenant", body = Problem),
               (status = 409, description = "The count is finalised or cancelled (`stock_count_closed`)", body = Problem),
               (status = 422, description = "Invalid quantity", body = Problem)))]
-async fn record_count(
+pub(crate) async fn record_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath((id, item_id)): ApiPath<(StockCountId, ItemId)>,
@@ -155,7 +155,7 @@ pub struct FinaliseInput {
               (status = 403, description = "Not allowed (an override needs a company admin)", body = Problem),
               (status = 404, description = "No such stock count in this tenant", body = Problem),
               (status = 409, description = "Stock moved during the count (`stock_moved_during_count`), or the count is closed (`stock_count_closed`)", body = Problem)))]
-async fn finalise_count(
+pub(crate) async fn finalise_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,
@@ -179,7 +179,7 @@ async fn finalise_count(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such stock count in this tenant", body = Problem),
               (status = 409, description = "The count is finalised or cancelled (`stock_count_closed`)", body = Problem)))]
-async fn cancel_count(
+pub(crate) async fn cancel_count(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<StockCountId>,

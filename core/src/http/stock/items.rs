@@ -56,7 +56,7 @@ impl From<ItemInput> for ItemDetails {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 409, description = "SKU or barcode already used", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn create_item(
+pub(crate) async fn create_item(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<ItemInput>,
@@ -88,7 +88,7 @@ pub struct ItemQuery {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_items(
+pub(crate) async fn list_items(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<ItemQuery>,

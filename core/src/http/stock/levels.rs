@@ -57,7 +57,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_levels(
+pub(crate) async fn list_levels(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<LevelQuery>,

@@ -38,7 +38,7 @@ pub struct LocationInput {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 409, description = "Name already used", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn create_location(
+pub(crate) async fn create_location(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<LocationInput>,
@@ -56,7 +56,7 @@ async fn create_location(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_locations(
+pub(crate) async fn list_locations(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PageQuery>,

@@ -44,7 +44,7 @@ pub struct AdjustmentInput {
               (status = 404, description = "No such item or location in this tenant", body = Problem),
               (status = 409, description = "Not enough stock (`insufficient_stock`): stock never goes negative", body = Problem),
               (status = 422, description = "Invalid input, e.g. a zero quantity", body = Problem)))]
-async fn adjust(
+pub(crate) async fn adjust(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AdjustmentInput>,
@@ -87,7 +87,7 @@ pub struct TransferInput {
               (status = 404, description = "No such item or location in this tenant", body = Problem),
               (status = 409, description = "Not enough stock at the sending location (`insufficient_stock`)", body = Problem),
               (status = 422, description = "Invalid input, e.g. the same location twice", body = Problem)))]
-async fn transfer(
+pub(crate) async fn transfer(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<TransferInput>,

@@ -82,7 +82,7 @@ impl From<PurchaseOrderInput> for DraftOrder {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No account with that supplier, or no such location or item in this tenant", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn create_order(
+pub(crate) async fn create_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<PurchaseOrderInput>,
@@ -114,7 +114,7 @@ pub struct OrderQuery {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_orders(
+pub(crate) async fn list_orders(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<OrderQuery>,
@@ -133,7 +133,7 @@ async fn list_orders(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem)))]
-async fn get_order(
+pub(crate) async fn get_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
@@ -188,7 +188,7 @@ async fn transition(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem),
               (status = 409, description = "Not a draft (`invalid_transition`)", body = Problem)))]
-async fn send_order(
+pub(crate) async fn send_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
@@ -204,7 +204,7 @@ async fn send_order(
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem),
               (status = 409, description = "Already received or cancelled (`invalid_transition`)", body = Problem)))]
-async fn cancel_order(
+pub(crate) async fn cancel_order(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,

@@ -49,7 +49,7 @@ pub struct ReceiptLineInput {
               (status = 404, description = "No such purchase order in this tenant", body = Problem),
               (status = 409, description = "The order is not awaiting goods (`purchase_order_not_receivable`), or more than is outstanding (`over_receipt`)", body = Problem),
               (status = 422, description = "Invalid input, e.g. an item not on the order", body = Problem)))]
-async fn receive(
+pub(crate) async fn receive(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
@@ -71,7 +71,7 @@ async fn receive(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem)))]
-async fn list_receipts(
+pub(crate) async fn list_receipts(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,

@@ -47,7 +47,7 @@ pub struct SupplierInput {
               (status = 403, description = "Not allowed", body = Problem),
               (status = 409, description = "The directory already has a supplier of that name (`supplier_exists`)", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn add_supplier(
+pub(crate) async fn add_supplier(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<SupplierInput>,
@@ -78,7 +78,7 @@ pub struct SupplierQuery {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_suppliers(
+pub(crate) async fn list_suppliers(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<SupplierQuery>,
@@ -138,7 +138,7 @@ impl AccountInput {
               (status = 404, description = "No such supplier", body = Problem),
               (status = 409, description = "The tenant already has an account with this supplier", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
-async fn open_account(
+pub(crate) async fn open_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<AccountInput>,
@@ -158,7 +158,7 @@ async fn open_account(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 422, description = "Invalid cursor or limit", body = Problem)))]
-async fn list_accounts(
+pub(crate) async fn list_accounts(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(q): ApiQuery<PageQuery>,
