@@ -197,3 +197,35 @@ pub fn version(text: &str) -> Result<Version> {
     Version::parse(text)
         .map_err(|e| Error::invalid_field("version", format!("is not a semantic version: {e}")))
 }
+
+/// The whole catalogue as the platform sees it: every plugin with its versions and how many
+/// tenants run it.
+pub async fn platform_entries(conn: &mut ils_storage::Conn) -> Result<Vec<crate::PlatformEntry>> {
+    let rows = store::catalogue_all(conn).await?;
+    let mut enabled: HashMap<String, u32> = HashMap::new();
+    for row in store::enabled_everywhere(conn).await? {
+        *enabled.entry(row.plugin_id).or_default() += 1;
+    }
+    let mut by_plugin: BTreeMap<String, Vec<CatalogueRow>> = BTreeMap::new();
+    for row in rows {
+        by_plugin.entry(row.plugin_id.clone()).or_default().push(row);
+    }
+    Ok(by_plugin
+        .into_iter()
+        .filter_map(|(id, rows)| {
+            let versions = parse_sorted(rows);
+            let newest = versions.first()?;
+            Some(crate::PlatformEntry {
+                name: newest.manifest.name.clone(),
+                publisher: newest.manifest.publisher.clone(),
+                description: newest.manifest.description.clone(),
+                versions: versions
+                    .iter()
+                    .map(|v| version_info(&v.manifest, v.row.min_plan, &v.row.digest))
+                    .collect(),
+                tenants_enabled: enabled.get(&id).copied().unwrap_or(0),
+                id,
+            })
+        })
+        .collect())
+}

@@ -105,6 +105,24 @@ pub struct ScheduleInfo {
     pub cron: String,
 }
 
+/// A plugin in the catalogue as platform admins see it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlatformEntry {
+    /// The plugin's id.
+    pub id: String,
+    /// Its name (the newest version's).
+    pub name: String,
+    /// Who publishes it.
+    pub publisher: String,
+    /// What it does.
+    pub description: String,
+    /// Every version in the catalogue, newest first.
+    pub versions: Vec<VersionInfo>,
+    /// How many tenants have it enabled.
+    pub tenants_enabled: u32,
+}
+
 /// A plugin in the catalogue, with the tenant's enablement of it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -68,3 +68,16 @@ pub(crate) async fn set_plan(
     let _changed = update_tenant(State(state), viewer.principal, ApiPath(tenant), ApiJson(patch)).await?;
     Ok(Redirect::to("/admin/tenants").into_response())
 }
+
+#[derive(Template)]
+#[template(path = "console/catalogue.html")]
+struct Catalogue {
+    chrome: Chrome,
+    plugins: Vec<ils_plugin_host::PlatformEntry>,
+}
+
+/// `GET /admin/plugins`: the installation's plugin catalogue.
+pub(crate) async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let plugins = crate::http::plugins::platform_catalogue(State(state), viewer.principal.clone()).await?.0;
+    Ok(render(&Catalogue { chrome: viewer.chrome.at("/admin/plugins"), plugins }))
+}

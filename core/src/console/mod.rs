@@ -103,6 +103,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))
+        .route("/admin/plugins", get(admin::catalogue))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
         .route("/admin/tenants/{tenant}/plan", post(admin::set_plan))
         .route("/admin/jobs", get(jobs::list))

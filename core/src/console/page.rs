@@ -83,6 +83,7 @@ impl Chrome {
         }
         if self.platform_admin {
             items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
+            items.push(NavItem { href: "/admin/plugins", label: "Catalogue" });
             items.push(NavItem { href: "/admin/jobs", label: "Jobs" });
             items.push(NavItem { href: "/admin/audit", label: "Platform audit" });
         }

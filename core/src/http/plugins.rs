@@ -29,7 +29,7 @@ use ils_plugin_host::catalogue::{self, enablement_view, entries, entry_of, tenan
 use ils_plugin_host::runtime::{CallError, Target};
 use ils_plugin_host::runtime::{not_enabled, plugin_error};
 use ils_plugin_host::store;
-use ils_plugin_host::{CatalogueEntry, Enablement, plan_rank};
+use ils_plugin_host::{CatalogueEntry, Enablement, PlatformEntry, plan_rank};
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
 use ils_tenancy::auth::{Credential, Grant, Principal};
@@ -42,10 +42,27 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_secrets))
         .routes(routes!(put_secret, delete_secret))
         .routes(routes!(reset_breaker))
+        .routes(routes!(platform_catalogue))
         .route("/plugins/{plugin}", any(plugin_root))
         .route("/plugins/{plugin}/{*rest}", any(plugin_route))
         .route("/hooks/{tenant}/{plugin}", any(hook_root))
         .route("/hooks/{tenant}/{plugin}/{*rest}", any(hook_route))
+}
+
+/// The whole catalogue: every plugin, its versions and how many tenants run it (platform admins).
+#[utoipa::path(get, path = "/platform/plugins", tag = "plugins", security(("bearer" = [])),
+    responses((status = 200, description = "The catalogue", body = [PlatformEntry]),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not a platform admin", body = Problem)))]
+pub(crate) async fn platform_catalogue(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<Vec<PlatformEntry>>> {
+    principal.platform_admin()?;
+    let mut tx = state.db.system_read().await?;
+    let list = catalogue::platform_entries(tx.conn()).await?;
+    tx.commit().await?;
+    Ok(Json(list))
 }
 
 /// The plugins this installation offers, with the tenant's enablement of each.

@@ -120,6 +120,9 @@ test("a platform admin sees the job queue, changes a plan and finds it in the pl
   await root.getByRole("button", { name: "Turn on" }).click();
   await root.locator("#recovery-codes").waitFor();
 
+  await nav(root, "Catalogue").click();
+  await root.getByRole("heading", { level: 2, name: /Order notes/ }).waitFor();
+  await step(root, "plugin catalogue");
   await nav(root, "Jobs").click();
   await root.getByRole("heading", { level: 1, name: "Jobs" }).waitFor();
   await step(root, "jobs");

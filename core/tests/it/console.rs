@@ -241,3 +241,26 @@ db_test!(
         assert_eq!(still.ok(200)["finalised_at"], serde_json::Value::Null, "another tenant finalised the examination");
     }
 );
+
+db_test!(
+    async fn platform_admins_see_the_whole_catalogue_with_how_many_tenants_run_each_plugin(backend) {
+        use crate::guests::{NHS_GOS, install};
+        let app = TestApp::spawn(backend).await;
+        install(&app, "nhs_gos", NHS_GOS, ils_core::tenants::Plan::Free).await;
+        let practice = app.tenant_of_kind("bright", TenantKind::Ecp).await;
+        let consent = json!({ "version": "0.1.0", "consent": ["kv", "clinical-read", "orders-read"] });
+        app.put("/api/v1/tenant/plugins/nhs-gos", &practice.admin.token, consent).await.ok(200);
+        let (root, _) = app.platform_admin().await;
+
+        let listed = app.get("/api/v1/platform/plugins", &root.token).await;
+        let entry = listed.ok(200).as_array().expect("list").iter().find(|p| p["id"] == "nhs-gos").expect("nhs-gos").clone();
+        assert_eq!(entry["tenants_enabled"], 1, "{entry}");
+        assert_eq!(entry["versions"][0]["pages"][0]["path"], "/pages/claims", "{entry}");
+        app.get("/api/v1/platform/plugins", &practice.admin.token).await.problem(403, "platform_admin_required");
+
+        let page = get(&app, "/admin/plugins", Some(&root.token)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains(r#"id="tenants-nhs-gos">1<"#), "{}", page.body);
+        assert_eq!(get(&app, "/admin/plugins", Some(&practice.admin.token)).await.status, 403);
+    }
+);
