@@ -77,6 +77,26 @@ impl Eyes {
         EyeForm::new(sphere, cylinder, axis, add)
     }
 
+    /// The form field name of `part` of the `side` eye (`right.sphere`).
+    pub fn name(&self, side: &str, part: &str) -> String {
+        format!("{side}.{part}")
+    }
+
+    /// What was typed for `part` of the `side` eye.
+    pub fn value(&self, side: &str, part: &str) -> &str {
+        match (side, part) {
+            ("right", "sphere") => &self.right_sphere,
+            ("right", "cylinder") => &self.right_cylinder,
+            ("right", "axis") => &self.right_axis,
+            ("right", "add") => &self.right_add,
+            ("left", "sphere") => &self.left_sphere,
+            ("left", "cylinder") => &self.left_cylinder,
+            ("left", "axis") => &self.left_axis,
+            ("left", "add") => &self.left_add,
+            _ => "",
+        }
+    }
+
     fn is_blank(&self) -> bool {
         [&self.right_sphere, &self.left_sphere, &self.right_cylinder, &self.left_cylinder]
             .iter()

@@ -4,34 +4,12 @@
 // that change in the platform audit. axe-core checks every page on the way, at desktop and phone
 // widths.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startIls, launch, accessible, reflows, screenshot, signIn, totp, DESKTOP, ROOT, ANN } from "./harness.mjs";
+import { step, session, screenshot, signIn, totp, ROOT, ANN } from "./harness.mjs";
 
-let ils;
-let browser;
-
-before(async () => {
-  ils = await startIls();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await ils?.stop();
-});
-
-/** A fresh browser profile (its own cookies) at desktop width. */
-async function person() {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  return context.newPage();
-}
-
-async function step(page, label) {
-  await page.waitForLoadState("load");
-  await accessible(page, label);
-  await reflows(page, label);
-}
+const app = session();
+const person = () => app.person();
 
 /** The main navigation's link `name` (pages may link to the same place in their text too). */
 function nav(page, name) {
@@ -45,7 +23,7 @@ async function withKey(base, key, path) {
 }
 
 test("a practice admin manages API keys, webhooks and reads the audit log", async () => {
-  const { base } = ils;
+  const { base } = app;
   const ann = await person();
   await signIn(ann, base, ANN);
   await nav(ann, "Settings").click();
@@ -111,7 +89,7 @@ test("a practice admin manages API keys, webhooks and reads the audit log", asyn
 });
 
 test("a platform admin sees the job queue, changes a plan and finds it in the platform audit", async () => {
-  const { base } = ils;
+  const { base } = app;
   const root = await person();
   await signIn(root, base, ROOT);
   await root.getByRole("button", { name: "Set up an authenticator app" }).click();

@@ -9,6 +9,7 @@
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
 import { spawn, execFileSync } from "node:child_process";
+import { before, after } from "node:test";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -176,4 +177,38 @@ export function totp(secret, at = Date.now()) {
   const offset = mac[mac.length - 1] & 0xf;
   const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return String(code).padStart(6, "0");
+}
+
+/**
+ * One ILS and one browser for a test file's tests, started before the first and stopped after the
+ * last. `app.base` is the server's address; `app.person()` a fresh browser profile (its own
+ * cookies) at desktop width.
+ */
+export function session() {
+  let ils;
+  let browser;
+  before(async () => {
+    ils = await startIls();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await ils?.stop();
+  });
+  return {
+    get base() {
+      return ils.base;
+    },
+    async person() {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      return context.newPage();
+    },
+  };
+}
+
+/** A page the test reached: loaded, with no serious accessibility finding, reflowing at 390px. */
+export async function step(page, label) {
+  await page.waitForLoadState("load");
+  await accessible(page, label);
+  await reflows(page, label);
 }

@@ -4,33 +4,12 @@
 // and sends it, the goods are received and the level rises; the start page links to what is low.
 // axe-core checks every page on the way, at desktop and phone widths.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startIls, launch, accessible, reflows, screenshot, signIn, DESKTOP, ANN, DAN } from "./harness.mjs";
+import { step, session, screenshot, signIn, ANN, DAN } from "./harness.mjs";
 
-let ils;
-let browser;
-
-before(async () => {
-  ils = await startIls();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await ils?.stop();
-});
-
-async function person() {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  return context.newPage();
-}
-
-async function step(page, label) {
-  await page.waitForLoadState("load");
-  await accessible(page, label);
-  await reflows(page, label);
-}
+const app = session();
+const person = () => app.person();
 
 const FRAME = "FR-RB5154 · Ray-Ban RB5154";
 
@@ -41,7 +20,7 @@ async function levelAt(page, location) {
 }
 
 test("stock kept, moved, counted, ordered and received through the console", async () => {
-  const { base } = ils;
+  const { base } = app;
 
   // Dan joins Bright Eyes as a dispenser.
   const dan = await person();
