@@ -24,6 +24,8 @@ pub struct Limits {
     pub output_bytes: usize,
     /// Largest kv value.
     pub kv_value_bytes: usize,
+    /// Largest payload of an event the plugin publishes (its JSON text).
+    pub event_bytes: usize,
     /// Log lines kept per invocation (the rest are dropped and counted).
     pub log_lines: usize,
     /// Outbound HTTP requests per invocation.
@@ -42,6 +44,7 @@ impl Default for Limits {
             input_bytes: 1 << 20,
             output_bytes: 1 << 20,
             kv_value_bytes: 64 << 10,
+            event_bytes: 64 << 10,
             log_lines: 100,
             http_requests: 16,
         }

@@ -480,3 +480,27 @@ db_test!(
         set("plain%20key%2Fwith%25").await.ok(204);
     }
 );
+
+db_test!(
+    async fn an_event_larger_than_the_cap_is_refused_to_the_plugin_and_not_stored(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "probe", PROBE, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        enable_probe(&app, &a).await;
+        let publish = async |bytes: usize| app.get(&format!("/api/v1/plugins/probe/publish?{bytes}"), &a.admin.token).await;
+        let stored = async || {
+            let events = app.get("/api/v1/events?type=plugin.*", &a.admin.token).await;
+            events.ok(200)["items"].as_array().unwrap().iter().filter(|e| e["type"] == "plugin.probe.padded").count()
+        };
+
+        assert_eq!(publish(1_000).await.status, 204);
+        // The Free plan's cap is 64 KiB of payload: a 5 MB event (as a probe once stored) and one
+        // just over the cap are refused, as an error the plugin can handle.
+        for over in [5_000_000, 64 << 10] {
+            let refused = publish(over).await;
+            assert_eq!(refused.status, 400, "{}", refused.body);
+            assert!(refused.body.to_string().contains("at most 65536"), "{}", refused.body);
+        }
+        assert_eq!(stored().await, 1, "only the event under the cap was stored");
+    }
+);

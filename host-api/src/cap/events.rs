@@ -38,6 +38,12 @@ impl EventsCap {
         if let Err(e) = self.check(&kind) {
             return Ok(Err(e));
         }
+        let most = self.inv.limits.event_bytes;
+        if payload.len() > most {
+            let refusal =
+                format!("the event payload is {} bytes; at most {most} are accepted", payload.len());
+            return Ok(Err(GuestError::Invalid(refusal)));
+        }
         let Ok(payload) = serde_json::from_str(&payload) else {
             return Ok(Err(GuestError::Invalid("payload is not JSON".into())));
         };

@@ -7,7 +7,8 @@
 //! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
 //! `/order/ID`, `/annotate/ID`, `/stock/SKU`, `/status/CODE` (answers with that status),
 //! `/kv-set?KEY` (KEY percent-encoded; answers 204, or the host's error: 400 invalid, 503
-//! unavailable, 403 otherwise).
+//! unavailable, 403 otherwise), `/publish?BYTES` (publishes `probe.padded` with a payload of
+//! about BYTES; the same answers).
 
 use std::hint::black_box;
 
@@ -150,18 +151,28 @@ impl Plugin for Probe {
             "panic" => panic!("probe route asked to panic"),
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
             "status" => Response::text(arg.parse().unwrap_or(500), "the status asked for"),
-            "kv-set" => match kv::set(&percent_decode(&arg), b"probe") {
-                Ok(()) => Response { status: 204, headers: vec![], body: vec![] },
-                Err(e) => {
-                    let status = match e {
-                        ils_plugin_sdk::HostError::Invalid(_) => 400,
-                        ils_plugin_sdk::HostError::Unavailable(_) => 503,
-                        _ => 403,
-                    };
-                    Response::text(status, &e.to_string())
-                }
-            },
+            "kv-set" => done(kv::set(&percent_decode(&arg), b"probe")),
+            "publish" => {
+                let pad = "x".repeat(arg.parse().unwrap_or(0));
+                done(events::publish("padded", &serde_json::json!({ "pad": pad })))
+            }
             _ => Response::not_found(),
+        }
+    }
+}
+
+/// 204 for a host call that worked, else the host's error: 400 invalid, 503 unavailable, 403
+/// otherwise.
+fn done(result: Result<(), ils_plugin_sdk::HostError>) -> Response {
+    match result {
+        Ok(()) => Response { status: 204, headers: vec![], body: vec![] },
+        Err(e) => {
+            let status = match e {
+                ils_plugin_sdk::HostError::Invalid(_) => 400,
+                ils_plugin_sdk::HostError::Unavailable(_) => 503,
+                _ => 403,
+            };
+            Response::text(status, &e.to_string())
         }
     }
 }
