@@ -97,6 +97,11 @@ impl Chrome {
     }
 }
 
+/// The HTTP status the API answers for `error` (the console answers with the same).
+pub(crate) fn status_of(error: Error) -> StatusCode {
+    ApiError(error).into_response().status()
+}
+
 /// Renders a template as an HTML page.
 pub(crate) fn render(page: &impl Template) -> Response {
     match page.render() {
@@ -216,7 +221,7 @@ impl IntoResponse for ConsoleError {
             ),
             Self::Domain(error) => {
                 let said = error.to_string();
-                let status = ApiError(error).into_response().status();
+                let status = status_of(error);
                 match status {
                     StatusCode::NOT_FOUND => (
                         status,

@@ -148,7 +148,7 @@ pub(crate) fn refused<T: Template>(
     match &error.0 {
         Error::Invalid { .. } | Error::Conflict { .. } | Error::BadRequest { .. } => {
             let errors = FieldErrors::from_error(&error.0);
-            Ok(render_with(error.into_response().status(), &page(errors)))
+            Ok(render_with(super::page::status_of(error.0), &page(errors)))
         }
         _ => Err(ConsoleError::from(error)),
     }

@@ -7,14 +7,14 @@
 use askama::Template;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::form::{Csrf, PlainForm, same_origin};
-use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with};
+use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with, status_of};
 use crate::http::auth::login::settings;
 use crate::state::AppState;
 use ils_kernel::error::Error;
@@ -258,17 +258,8 @@ pub(crate) async fn sign_in(
                 tenant: form.tenant,
                 errors: FieldErrors::from_error(&error),
             };
-            Ok(render_with(ApiStatus::of(error), &page))
+            Ok(render_with(status_of(error), &page))
         }
-    }
-}
-
-/// The HTTP status the API would answer for an error.
-struct ApiStatus;
-
-impl ApiStatus {
-    fn of(error: Error) -> StatusCode {
-        crate::http::problem::ApiError(error).into_response().status()
     }
 }
 
@@ -316,7 +307,7 @@ pub(crate) async fn code(
         Ok(signed) => Ok(signed_in(signed, &pending.form.next, over_tls(&headers, &uri))),
         Err(error) => {
             let page = CodePage { errors: FieldErrors::from_error(&error) };
-            Ok(render_with(ApiStatus::of(error), &page))
+            Ok(render_with(status_of(error), &page))
         }
     }
 }
