@@ -12,7 +12,7 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use ils_storage::{SystemTx, TenantTx};
 
-pub use store::{AuditFilter, PlatformScope, list, list_platform};
+pub use store::{AuditFilter, PlatformScope, count_since, list, list_platform};
 
 text_enum! {
     /// Who acted.

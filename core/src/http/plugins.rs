@@ -379,11 +379,16 @@ pub(crate) async fn delete_secret(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How often a tenant's admins may reset one plugin's breaker in an hour: each reset lets a failing
+/// plugin run again at once, so resets are a remedy, not a way round the breaker.
+const RESETS_PER_HOUR: i64 = 3;
+
 /// Close a plugin's circuit breaker (company admins), after fixing what made it fail.
 #[utoipa::path(post, path = "/tenant/plugins/{plugin}/breaker/reset", tag = "plugins", security(("bearer" = [])),
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "The enablement, breaker closed", body = Enablement),
-              (status = 404, description = "Never enabled", body = Problem)))]
+              (status = 404, description = "Never enabled", body = Problem),
+              (status = 429, description = "Reset 3 times in the last hour already", body = Problem)))]
 pub(crate) async fn reset_breaker(
     State(state): State<AppState>,
     principal: Principal,
@@ -392,6 +397,19 @@ pub(crate) async fn reset_breaker(
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let hour_ago = Timestamp::now().minus(std::time::Duration::from_secs(3600));
+    if audit::count_since(&mut tx, "plugin.breaker_reset", plugin.as_str(), hour_ago).await?
+        >= RESETS_PER_HOUR
+    {
+        return Err(Error::RateLimited {
+            code: "too_many_resets",
+            message: format!(
+                "The breaker of {plugin} was reset {RESETS_PER_HOUR} times in the last hour; let it close by itself, or fix what makes the plugin fail."
+            ),
+            retry_after: 3600,
+        }
+        .into());
+    }
     if !store::reset_breaker(&mut tx, plugin.as_str()).await? {
         return Err(Error::NotFound("enabled plugin").into());
     }

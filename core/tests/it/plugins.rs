@@ -504,3 +504,27 @@ db_test!(
         assert_eq!(stored().await, 1, "only the event under the cap was stored");
     }
 );
+
+db_test!(
+    async fn a_breaker_can_be_reset_three_times_an_hour_then_it_must_close_by_itself(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "probe", PROBE, Plan::Free).await;
+        let a = app.tenant("alpha").await;
+        let b = app.tenant("beta").await;
+        enable_probe(&app, &a).await;
+        enable_probe(&app, &b).await;
+        let reset = async |tenant: &Tenant| {
+            app.post("/api/v1/tenant/plugins/probe/breaker/reset", Some(&tenant.admin.token), json!({})).await
+        };
+        for _ in 0..3 {
+            assert_eq!(reset(&a).await.ok(200)["breaker"]["state"], "closed");
+        }
+        let refused = reset(&a).await;
+        refused.problem(429, "too_many_resets");
+        assert_eq!(refused.headers["retry-after"], "3600");
+        let audited = app.get("/api/v1/audit?action=plugin.breaker_reset", &a.admin.token).await;
+        assert_eq!(audited.ok(200)["items"].as_array().unwrap().len(), 3, "the refused reset is not recorded");
+        // Another tenant's resets are its own.
+        reset(&b).await.ok(200);
+    }
+);

@@ -35,6 +35,17 @@ pub(super) async fn insert(
     Ok(())
 }
 
+/// How many times the transaction's tenant recorded `action` on `entity_id` since `since` (a rate
+/// the audit log itself keeps, the same on every node).
+pub async fn count_since(tx: &mut TenantTx, action: &str, entity_id: &str, since: Timestamp) -> Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM audit_log
+        WHERE tenant_id = $1 AND action = $2 AND entity_id = $3 AND at > $4";
+    let tenant = tx.tenant_id();
+    let (count,): (i64,) =
+        ils_storage::query!(tx, query_as, fetch_one, SQL, tenant, action, entity_id, since)?;
+    Ok(count)
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: AuditId,
