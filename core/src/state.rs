@@ -16,6 +16,11 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Open event streams per caller (a user's id, or an API key's) on this node, for the cap on
+/// streams per caller (`http::events`).
+#[derive(Debug, Default)]
+pub struct OpenStreams(pub(crate) std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>);
+
 /// Shared, cheaply cloned application state.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -36,7 +41,7 @@ pub struct AppState {
     /// The plugin runtime.
     pub plugins: Arc<ils_plugin_host::Plugins>,
     /// Live event streams open on this node, per caller (for the per-caller cap).
-    pub streams: Arc<crate::http::events::OpenStreams>,
+    pub streams: Arc<OpenStreams>,
 }
 
 impl AppState {

@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::State;
 
 use super::form::{Csrf, CsrfForm};
+use super::page::refused;
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::refused;
 use super::session::Viewer;
 use crate::http::auth::me::{TotpCode, confirm_totp, me, start_totp};
 use crate::http::extract::ApiJson;

@@ -9,8 +9,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+use super::page::given;
 use super::page::{Chrome, FieldErrors, PageResult, render, render_with};
-use super::patients::given;
 use super::session::Viewer;
 use crate::http::audit::{AuditQuery, PlatformAuditQuery, list_audit, list_platform_audit};
 use crate::http::extract::ApiQuery;

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::form::CsrfForm;
+use super::page::refused;
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::refused;
 use super::session::Viewer;
 use crate::http::accounts::{AccountInput, list_customers, open_account};
 use crate::http::extract::{ApiJson, ApiQuery};

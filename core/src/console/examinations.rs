@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::form::{Csrf, CsrfForm};
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::{EyeForm, given, millimetres, refused};
+use super::page::{given, millimetres, refused};
+use super::patients::Eyes;
 use super::session::Viewer;
 use crate::http::clinical::examinations::{
     ExaminationInput, PrescribeInput, RefractionInput, finalise_examination, get_examination, prescribe,
@@ -44,64 +45,6 @@ pub(crate) struct ExaminationForm {
     eyes: Eyes,
     #[serde(default)]
     notes: String,
-}
-
-/// Both eyes' refraction fields (`right.sphere`, …), shared by the form and the as-typed check.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Eyes {
-    #[serde(default, rename = "right.sphere")]
-    pub right_sphere: String,
-    #[serde(default, rename = "right.cylinder")]
-    pub right_cylinder: String,
-    #[serde(default, rename = "right.axis")]
-    pub right_axis: String,
-    #[serde(default, rename = "right.add")]
-    pub right_add: String,
-    #[serde(default, rename = "left.sphere")]
-    pub left_sphere: String,
-    #[serde(default, rename = "left.cylinder")]
-    pub left_cylinder: String,
-    #[serde(default, rename = "left.axis")]
-    pub left_axis: String,
-    #[serde(default, rename = "left.add")]
-    pub left_add: String,
-}
-
-impl Eyes {
-    /// One eye's fields.
-    pub fn eye(&self, eye: Eye) -> EyeForm {
-        let (sphere, cylinder, axis, add) = match eye {
-            Eye::Right => (&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add),
-            Eye::Left => (&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add),
-        };
-        EyeForm::new(sphere, cylinder, axis, add)
-    }
-
-    /// The form field name of `part` of the `side` eye (`right.sphere`).
-    pub fn name(&self, side: &str, part: &str) -> String {
-        format!("{side}.{part}")
-    }
-
-    /// What was typed for `part` of the `side` eye.
-    pub fn value(&self, side: &str, part: &str) -> &str {
-        match (side, part) {
-            ("right", "sphere") => &self.right_sphere,
-            ("right", "cylinder") => &self.right_cylinder,
-            ("right", "axis") => &self.right_axis,
-            ("right", "add") => &self.right_add,
-            ("left", "sphere") => &self.left_sphere,
-            ("left", "cylinder") => &self.left_cylinder,
-            ("left", "axis") => &self.left_axis,
-            ("left", "add") => &self.left_add,
-            _ => "",
-        }
-    }
-
-    fn is_blank(&self) -> bool {
-        [&self.right_sphere, &self.left_sphere, &self.right_cylinder, &self.left_cylinder]
-            .iter()
-            .all(|v| v.trim().is_empty())
-    }
 }
 
 fn pair<T>(right: Option<T>, left: Option<T>) -> Option<Pair<T>> {

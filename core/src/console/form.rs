@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use super::page::ConsoleError;
-use super::session::{SESSION_COOKIE, csrf_token};
 use ils_kernel::error::Error;
+use sha2::{Digest, Sha256};
 
 /// False when the browser says the request came from another site. Browsers send
 /// `Sec-Fetch-Site` (and `Origin` on POST); a request without either (curl, tests) is judged by
@@ -102,3 +102,15 @@ pub(crate) struct Button {}
 
 /// A checked button press.
 pub(crate) type Csrf = CsrfForm<Button>;
+
+/// The cookie holding the session token.
+pub(crate) const SESSION_COOKIE: &str = "ils_session";
+
+/// The CSRF token of a session: a digest of its secret token, so it needs no store and dies with
+/// the session.
+pub(crate) fn csrf_token(session_token: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(b"ils-console-csrf\0");
+    digest.update(session_token.as_bytes());
+    hex::encode(digest.finalize())
+}

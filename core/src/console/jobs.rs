@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::form::Csrf;
+use super::page::given;
 use super::page::{Chrome, FieldErrors, PageResult, render, render_with};
-use super::patients::given;
 use super::session::Viewer;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::jobs::{JobQuery, JobView, get_job, list_jobs, retry_job};

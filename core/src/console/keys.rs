@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::form::{Csrf, CsrfForm};
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::{given, refused};
+use super::page::{given, refused};
 use super::session::Viewer;
 use super::settings::no_store;
 use crate::http::auth::api_keys::{ApiKey, CreatedApiKey, NewApiKey, create_key, list_keys, revoke_key};

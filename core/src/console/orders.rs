@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::form::CsrfForm;
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::{given, refused};
+use super::page::{given, refused};
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};

@@ -262,3 +262,30 @@ pub(crate) type PageResult = Result<Response, ConsoleError>;
 pub(crate) fn when(at: &ils_storage::types::Timestamp) -> String {
     at.as_jiff().strftime("%-d %b %Y, %H:%M UTC").to_string()
 }
+
+/// Blank text is "not given".
+pub(crate) fn given(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// A form shown again with the errors of its refused operation (422, 409 …) and the API's status
+/// for them; errors that are not about the form's content become error pages.
+pub(crate) fn refused<T: Template>(error: ApiError, page: impl FnOnce(FieldErrors) -> T) -> PageResult {
+    match &error.0 {
+        Error::Invalid { .. } | Error::Conflict { .. } | Error::BadRequest { .. } => {
+            let errors = FieldErrors::from_error(&error.0);
+            Ok(render_with(status_of(error.0), &page(errors)))
+        }
+        _ => Err(ConsoleError::from(error)),
+    }
+}
+
+pub(crate) fn millimetres(field: &str, value: &str) -> Result<Option<f64>, Error> {
+    given(value)
+        .map(|v| {
+            v.parse::<f64>()
+                .map_err(|_| Error::invalid_field(field, "must be a number of millimetres, e.g. 31.5"))
+        })
+        .transpose()
+}

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::form::CsrfForm;
-use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with};
+use super::page::{Chrome, FieldErrors, PageResult, given, millimetres, refused, render, render_with};
 use super::session::Viewer;
 use crate::http::clinical::patients::{
     PatientInput, PatientQuery, create_patient, get_patient, search_patients,
@@ -23,15 +23,9 @@ use crate::state::AppState;
 use ils_clinical::examinations::Examination;
 use ils_clinical::patients::Patient;
 use ils_clinical::prescriptions::{PrescriptionView, RxKind};
-use ils_clinical::rx::CylinderForm;
+use ils_clinical::rx::{CylinderForm, Eye};
 use ils_orders::Order;
 use ils_storage::ids::PatientId;
-
-/// Blank text is "not given".
-pub(crate) fn given(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_owned())
-}
 
 #[derive(Template)]
 #[template(path = "console/patients.html")]
@@ -135,22 +129,6 @@ pub(crate) async fn create(
     match create_patient(State(state), viewer.principal, ApiJson(form.input())).await {
         Ok((_, patient)) => Ok(Redirect::to(&format!("/patients/{}", patient.0.id)).into_response()),
         Err(error) => refused(error, |errors| NewPatient { chrome, form, errors }),
-    }
-}
-
-/// A form shown again with the errors of its refused operation (422, 409 …) and the API's status
-/// for them; errors that are not about the form's content become error pages.
-pub(crate) fn refused<T: Template>(
-    error: crate::http::problem::ApiError,
-    page: impl FnOnce(FieldErrors) -> T,
-) -> PageResult {
-    use ils_kernel::error::Error;
-    match &error.0 {
-        Error::Invalid { .. } | Error::Conflict { .. } | Error::BadRequest { .. } => {
-            let errors = FieldErrors::from_error(&error.0);
-            Ok(render_with(super::page::status_of(error.0), &page(errors)))
-        }
-        _ => Err(ConsoleError::from(error)),
     }
 }
 
@@ -261,26 +239,15 @@ pub(crate) struct PrescriptionForm {
     #[serde(default)]
     notes: String,
     #[serde(flatten)]
-    eyes: super::examinations::Eyes,
+    eyes: Eyes,
     #[serde(default)]
     pd_right_mm: String,
     #[serde(default)]
     pd_left_mm: String,
 }
 
-pub(crate) fn millimetres(field: &str, value: &str) -> Result<Option<f64>, ils_kernel::error::Error> {
-    given(value)
-        .map(|v| {
-            v.parse::<f64>().map_err(|_| {
-                ils_kernel::error::Error::invalid_field(field, "must be a number of millimetres, e.g. 31.5")
-            })
-        })
-        .transpose()
-}
-
 impl PrescriptionForm {
     fn input(&self) -> Result<PrescriptionInput, ils_kernel::error::Error> {
-        use ils_clinical::rx::Eye;
         let kind = if self.kind == "contact_lenses" { RxKind::ContactLenses } else { RxKind::Spectacles };
         Ok(PrescriptionInput {
             kind,
@@ -340,5 +307,64 @@ pub(crate) async fn add_prescription(
             let patient = get_patient(State(state), viewer.principal, ApiPath(id)).await?.0;
             refused(error, |errors| NewPrescription { chrome, patient, form, errors })
         }
+    }
+}
+
+/// Both eyes' refraction fields (`right.sphere`, …), shared by the form and the as-typed check.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Eyes {
+    #[serde(default, rename = "right.sphere")]
+    pub right_sphere: String,
+    #[serde(default, rename = "right.cylinder")]
+    pub right_cylinder: String,
+    #[serde(default, rename = "right.axis")]
+    pub right_axis: String,
+    #[serde(default, rename = "right.add")]
+    pub right_add: String,
+    #[serde(default, rename = "left.sphere")]
+    pub left_sphere: String,
+    #[serde(default, rename = "left.cylinder")]
+    pub left_cylinder: String,
+    #[serde(default, rename = "left.axis")]
+    pub left_axis: String,
+    #[serde(default, rename = "left.add")]
+    pub left_add: String,
+}
+
+impl Eyes {
+    /// One eye's fields.
+    pub fn eye(&self, eye: Eye) -> EyeForm {
+        let (sphere, cylinder, axis, add) = match eye {
+            Eye::Right => (&self.right_sphere, &self.right_cylinder, &self.right_axis, &self.right_add),
+            Eye::Left => (&self.left_sphere, &self.left_cylinder, &self.left_axis, &self.left_add),
+        };
+        EyeForm::new(sphere, cylinder, axis, add)
+    }
+
+    /// The form field name of `part` of the `side` eye (`right.sphere`).
+    pub fn name(&self, side: &str, part: &str) -> String {
+        format!("{side}.{part}")
+    }
+
+    /// What was typed for `part` of the `side` eye.
+    pub fn value(&self, side: &str, part: &str) -> &str {
+        match (side, part) {
+            ("right", "sphere") => &self.right_sphere,
+            ("right", "cylinder") => &self.right_cylinder,
+            ("right", "axis") => &self.right_axis,
+            ("right", "add") => &self.right_add,
+            ("left", "sphere") => &self.left_sphere,
+            ("left", "cylinder") => &self.left_cylinder,
+            ("left", "axis") => &self.left_axis,
+            ("left", "add") => &self.left_add,
+            _ => "",
+        }
+    }
+
+    /// Whether neither eye has a sphere or cylinder typed.
+    pub(crate) fn is_blank(&self) -> bool {
+        [&self.right_sphere, &self.left_sphere, &self.right_cylinder, &self.left_cylinder]
+            .iter()
+            .all(|v| v.trim().is_empty())
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::form::{Csrf, CsrfForm};
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::{given, refused};
+use super::page::{given, refused};
 use super::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::plugins::{

@@ -11,10 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use super::form::{Csrf, PlainForm, same_origin};
-use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render, render_with, status_of};
+use super::form::{Csrf, PlainForm, SESSION_COOKIE, csrf_token, same_origin};
+use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, refused, render, render_with, status_of};
 use crate::http::auth::login::settings;
 use crate::state::AppState;
 use ils_kernel::error::Error;
@@ -23,8 +22,6 @@ use ils_tenancy::auth::login::{self, SignIn};
 use ils_tenancy::auth::{Principal, RequestMeta, resolve};
 use ils_tenancy::users::Email;
 
-/// The cookie holding the session token.
-pub(crate) const SESSION_COOKIE: &str = "ils_session";
 /// The cookie holding sealed credentials between the password and the second-factor step.
 const PENDING_COOKIE: &str = "ils_pending";
 /// How long the second-factor step may take.
@@ -48,15 +45,6 @@ impl Viewer {
     ) -> Result<ils_kernel::TenantCtx, ConsoleError> {
         Ok(self.principal.tenant(action)?)
     }
-}
-
-/// The CSRF token of a session: a digest of its secret token, so it needs no store and dies with
-/// the session.
-pub(crate) fn csrf_token(session_token: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(b"ils-console-csrf\0");
-    digest.update(session_token.as_bytes());
-    hex::encode(digest.finalize())
 }
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cookie<'a>> {
@@ -365,6 +353,6 @@ pub(crate) async fn register(
     match crate::http::auth::login::register(State(state), meta, crate::http::extract::ApiJson(request)).await
     {
         Ok(_) => Ok(render(&RegisterPage { form, errors: FieldErrors::default(), done: true })),
-        Err(error) => super::patients::refused(error, |errors| RegisterPage { form, errors, done: false }),
+        Err(error) => refused(error, |errors| RegisterPage { form, errors, done: false }),
     }
 }

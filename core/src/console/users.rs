@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::form::{Csrf, CsrfForm};
+use super::page::refused;
 use super::page::{Chrome, FieldErrors, PageResult, render};
-use super::patients::refused;
 use super::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::ApiError;

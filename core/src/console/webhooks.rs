@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::form::{Csrf, CsrfForm};
 use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, render};
-use super::patients::{given, refused};
+use super::page::{given, refused};
 use super::session::Viewer;
 use super::settings::no_store;
 use crate::events::catalog;

@@ -1,9 +1,8 @@
 //! Reading events: a list to catch up, and a live server-sent-events stream per tenant.
 //! Both show only the event types the caller's role or API key may read.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -20,7 +19,7 @@ use crate::http::extract::ApiQuery;
 use crate::http::pagination::{Page, PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
-use crate::state::AppState;
+use crate::state::{AppState, OpenStreams};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
 use ils_outbox::Envelope;
@@ -39,11 +38,6 @@ const SETTLE: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(250);
 /// How often an open stream checks that its session or key is still valid for the tenant.
 const RECHECK: Duration = Duration::from_secs(5);
-
-/// Open event streams per caller (a user's id, or an API key's) on this node; part of the
-/// app's state.
-#[derive(Debug, Default)]
-pub struct OpenStreams(Mutex<HashMap<Uuid, usize>>);
 
 /// One of a caller's open streams; dropping it (the stream ended or the client went away) frees
 /// the slot.

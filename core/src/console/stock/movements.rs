@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{Catalogue, Placing, chosen, refused, whole};
 use crate::console::form::CsrfForm;
+use crate::console::page::given;
 use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render};
-use crate::console::patients::given;
 use crate::console::session::Viewer;
 use crate::http::extract::ApiJson;
 use crate::http::stock::movements::{

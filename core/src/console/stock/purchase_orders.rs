@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::{Catalogue, Placing, chosen, every, invalid_fields, minor_units, money, refused, whole};
 use crate::console::form::{Csrf, CsrfForm};
+use crate::console::page::given;
 use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render};
-use crate::console::patients::given;
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::stock::purchase_orders::{

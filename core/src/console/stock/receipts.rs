@@ -10,7 +10,7 @@ use super::purchase_orders::show_page;
 use super::{Placing, invalid_fields, refused};
 use crate::console::form::CsrfForm;
 use crate::console::page::PageResult;
-use crate::console::patients::given;
+use crate::console::page::given;
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::stock::receipts::{ReceiptInput, ReceiptLineInput, receive as api_receive};

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{Placing, refused, whole};
 use crate::console::form::CsrfForm;
+use crate::console::page::given;
 use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render};
-use crate::console::patients::given;
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::stock::items::{ItemInput, ItemQuery, create_item as api_create_item, list_items};

@@ -177,7 +177,7 @@ pub struct TenantPatch {
 #[derive(Clone, Debug)]
 pub struct FirstAdmin {
     /// E-mail address. An existing account is made admin and keeps its password.
-    pub email: crate::users::Email,
+    pub email: ils_kernel::input::Email,
     /// Display name (for a new account).
     pub name: String,
     /// Password (for a new account).
