@@ -93,6 +93,13 @@ struct ServeArgs {
     /// Calls per minute each tenant's inbound plugin webhook takes (per node); more answer 429.
     #[arg(long, env = "ILS_PLUGIN_HOOKS_PER_MINUTE", default_value_t = 600)]
     plugin_hooks_per_minute: u32,
+    /// Plugin calls one tenant may have running at once on this node (default: a quarter of the
+    /// instance pool); more wait briefly, then answer 503 `plugin_busy`.
+    #[arg(long, env = "ILS_PLUGIN_CALLS_PER_TENANT")]
+    plugin_calls_per_tenant: Option<usize>,
+    /// CPU-bound plugin calls running at once on this node (default: one fewer than the cores).
+    #[arg(long, env = "ILS_PLUGIN_CPU_SLOTS")]
+    plugin_cpu_slots: Option<usize>,
     /// Live event streams each user (all their sessions and console tabs) or API key may hold
     /// open; more answer 429.
     #[arg(long, env = "ILS_EVENT_STREAMS_PER_CALLER", default_value_t = 5)]
@@ -132,6 +139,18 @@ impl ServeArgs {
         config.plugins = self.db.plugins();
         config.plugins.allow_private_networks = self.plugins_allow_private;
         config.plugins.hooks_per_minute = self.plugin_hooks_per_minute.max(1);
+        if self.plugin_calls_per_tenant.is_some() || self.plugin_cpu_slots.is_some() {
+            let mut fair = ils_host_api::FairConfig::for_pool(config.plugins.max_instances);
+            if let Some(calls) = self.plugin_calls_per_tenant {
+                fair.tenant_calls = calls.max(1);
+                fair.plugin_calls = fair.plugin_calls.min(fair.tenant_calls);
+            }
+            if let Some(slots) = self.plugin_cpu_slots {
+                fair.cpu_slots = slots.max(1);
+                fair.tenant_cpu_slots = fair.cpu_slots.div_ceil(2);
+            }
+            config.plugins.fair = Some(fair);
+        }
         config.events.streams_per_caller = self.event_streams_per_caller.max(1);
         // A delivery must be able to finish inside its job's time.
         config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);

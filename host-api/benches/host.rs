@@ -101,8 +101,7 @@ fn per_call(total: Duration, n: u32) -> Duration {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let bytes = probe_component();
-    let engine =
-        PluginEngine::new(EngineConfig { max_instances: 64, ..EngineConfig::default() }).expect("engine");
+    let engine = PluginEngine::new(EngineConfig::with_instances(64)).expect("engine");
     let cache = std::env::temp_dir().join("ils-host-api-bench-cache");
     let services = FakeServices::new();
     let host = PluginHost::new(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::error::HostError;
+use crate::fair::{Fair, FairConfig};
 
 /// How the engine is sized. The pool reserves address space (not memory) up front.
 #[derive(Debug, Clone)]
@@ -16,18 +17,28 @@ pub struct EngineConfig {
     pub max_memory_bytes: usize,
     /// The wasm call-stack size (deep recursion beyond it stops the call).
     pub max_wasm_stack: usize,
-    /// Granularity of wall-clock deadlines.
+    /// Granularity of wall-clock deadlines, and the time slice of a CPU-bound call.
     pub epoch_tick: Duration,
+    /// How the engine is shared between tenants.
+    pub fair: FairConfig,
+}
+
+impl EngineConfig {
+    /// The defaults for a pool of `max_instances`, with the tenant shares sized to it.
+    pub fn with_instances(max_instances: u32) -> Self {
+        Self {
+            max_instances,
+            max_memory_bytes: 256 << 20,
+            max_wasm_stack: 512 << 10,
+            epoch_tick: Duration::from_millis(2),
+            fair: FairConfig::for_pool(max_instances),
+        }
+    }
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self {
-            max_instances: 128,
-            max_memory_bytes: 256 << 20,
-            max_wasm_stack: 512 << 10,
-            epoch_tick: Duration::from_millis(10),
-        }
+        Self::with_instances(128)
     }
 }
 
@@ -36,6 +47,7 @@ impl Default for EngineConfig {
 pub struct PluginEngine {
     pub(crate) engine: Engine,
     pub(crate) config: EngineConfig,
+    pub(crate) fair: Fair,
 }
 
 impl std::fmt::Debug for PluginEngine {
@@ -85,12 +97,18 @@ impl PluginEngine {
                 }
             }
         })?;
-        Ok(Self { engine, config })
+        let fair = Fair::new(config.fair);
+        Ok(Self { engine, config, fair })
     }
 
     /// The wasmtime engine (for embedders that measure or extend it).
     pub fn wasmtime(&self) -> &Engine {
         &self.engine
+    }
+
+    /// CPU slots in use by CPU-bound calls right now.
+    pub fn cpu_slots_in_use(&self) -> usize {
+        self.fair.cpu().in_use()
     }
 
     /// Instances currently alive in the pool.

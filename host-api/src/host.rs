@@ -13,7 +13,7 @@ use ils_registry::{ExtensionPoint, Manifest};
 use semver::Version;
 use tracing::Instrument;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{CallHook, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -23,6 +23,7 @@ use crate::cache::CompileCache;
 use crate::cap;
 use crate::engine::PluginEngine;
 use crate::error::{Breach, HostError, InstallError, InvokeError};
+use crate::fair::{Admission, CpuSlot};
 use crate::inspect::inspect;
 use crate::limits::{Limit, Limits};
 use crate::metrics::{InvocationReport, MetricsSink, NoMetrics};
@@ -56,12 +57,15 @@ pub struct InvocationContext {
     pub limits: Limits,
     /// The signed-in user, for HTTP routes.
     pub caller: Option<Caller>,
+    /// The call's place in its tenant's share, when the embedder took it first
+    /// ([`PluginHost::admit`]); otherwise the host takes one.
+    pub admission: Option<Arc<Admission>>,
 }
 
 impl InvocationContext {
     /// A context for `tenant` with no grants, default limits and no caller.
     pub fn new(tenant: TenantId) -> Self {
-        Self { tenant, grants: Grants::none(), limits: Limits::default(), caller: None }
+        Self { tenant, grants: Grants::none(), limits: Limits::default(), caller: None, admission: None }
     }
 
     /// With these grants.
@@ -79,6 +83,12 @@ impl InvocationContext {
     /// On behalf of this user.
     pub fn with_caller(mut self, caller: Caller) -> Self {
         self.caller = Some(caller);
+        self
+    }
+
+    /// In this place of its tenant's share, taken with [`PluginHost::admit`].
+    pub fn with_admission(mut self, admission: Admission) -> Self {
+        self.admission = Some(Arc::new(admission));
         self
     }
 }
@@ -253,6 +263,13 @@ impl PluginHost {
         bindings::supported()
     }
 
+    /// A place for a call of `tenant`'s `plugin` in their shares of the engine (ADR 018),
+    /// waiting for one up to the queue wait; [`InvokeError::Busy`] when none came free. Every
+    /// call takes one; an embedder takes it itself to look again at its own state after a wait.
+    pub async fn admit(&self, tenant: TenantId, plugin: &str) -> Result<Admission, InvokeError> {
+        self.inner.engine.fair.admit(tenant, plugin).await.ok_or(InvokeError::Busy)
+    }
+
     /// The shared engine every component is compiled and run on.
     pub fn engine(&self) -> &PluginEngine {
         &self.inner.engine
@@ -369,7 +386,7 @@ impl PluginHost {
     async fn invoke(
         &self,
         plugin: &PluginVersion,
-        ctx: InvocationContext,
+        mut ctx: InvocationContext,
         call: Call,
     ) -> Result<Reply, InvokeError> {
         let manifest = &plugin.manifest;
@@ -391,7 +408,14 @@ impl PluginHost {
             version = %manifest.version, export);
         let started = Instant::now();
         let tenant = ctx.tenant;
-        let (result, usage) = self.run(plugin, ctx, limits, call).instrument(span.clone()).await;
+        let admitted = match ctx.admission.take() {
+            Some(admission) => Ok(admission),
+            None => self.admit(tenant, manifest.id.as_str()).await.map(Arc::new),
+        };
+        let (result, usage) = match admitted {
+            Ok(_admission) => self.run(plugin, ctx, limits, call).instrument(span.clone()).await,
+            Err(busy) => (Err(busy), Usage::default()),
+        };
         let outcome = match &result {
             Ok(_) => "ok",
             Err(e) => e.code(),
@@ -484,6 +508,7 @@ impl PluginHost {
                 sent: 0,
             },
             limiter: Limiter::new(&limits),
+            cpu_slot: Arc::default(),
             stderr,
             timed_out: false,
             refused_status: None,
@@ -500,19 +525,44 @@ impl PluginHost {
         };
         let mut store = Store::new(&self.inner.engine.engine, state);
         store.limiter(|s| &mut s.limiter);
+        // Entering the host (a capability, I/O, the epoch check itself) or leaving the guest gives
+        // the CPU slot back: waiting holds no share (ADR 018).
+        store.call_hook(|mut ctx, hook| {
+            if matches!(hook, CallHook::CallingHost | CallHook::ReturningFromWasm) {
+                drop(take_slot(&ctx.data_mut().cpu_slot));
+            }
+            Ok(())
+        });
         let deadline = Instant::now() + limits.timeout;
-        // Deadline 0 would trap at once; check every tick and yield so other calls run too.
+        let cpu = self.inner.engine.fair.cpu().clone();
+        let tenant = ctx.tenant;
+        // Deadline 0 would trap at once; check every tick. A call still running at a tick is
+        // CPU-bound: it runs on only with a CPU slot, taken in turn with other tenants' calls.
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |mut ctx| {
             if Instant::now() >= deadline {
                 ctx.data_mut().timed_out = true;
-                Ok(UpdateDeadline::Interrupt)
-            } else {
-                Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+                return Ok(UpdateDeadline::Interrupt);
             }
+            let cell = ctx.data().cpu_slot.clone();
+            drop(take_slot(&cell));
+            let cpu = cpu.clone();
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    let slot = cpu.acquire(tenant).await;
+                    *cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(slot);
+                    tokio::task::yield_now().await;
+                }),
+            ))
         });
         Ok(store)
     }
+}
+
+/// Takes the CPU slot out of its cell (dropping it gives it back).
+fn take_slot(cell: &std::sync::Mutex<Option<CpuSlot>>) -> Option<CpuSlot> {
+    cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
 }
 
 #[derive(Default)]

@@ -44,6 +44,7 @@ mod cache;
 mod cap;
 pub mod engine;
 pub mod error;
+pub mod fair;
 pub mod fakes;
 pub mod host;
 mod inspect;
@@ -56,6 +57,7 @@ mod state;
 
 pub use engine::{EngineConfig, PluginEngine};
 pub use error::{GuestError, HostError, InstallError, InvokeError};
+pub use fair::{Admission, FairConfig};
 pub use host::{HostConfig, InvocationContext, PluginHost, PluginVersion};
 pub use ils_records::{
     Caller, Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side, TenantId,

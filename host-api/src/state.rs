@@ -148,6 +148,9 @@ pub(crate) struct StoreState {
     pub(crate) http: WasiHttpCtx,
     pub(crate) outbound: cap::http::OutboundPolicy,
     pub(crate) limiter: Limiter,
+    /// The CPU slot a CPU-bound call holds while it runs WebAssembly (ADR 018); shared with the
+    /// future that waits for the next one.
+    pub(crate) cpu_slot: Arc<std::sync::Mutex<Option<crate::fair::CpuSlot>>>,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) timed_out: bool,
     /// The first HTTP status the guest tried to answer with and the host refused.

@@ -348,7 +348,7 @@ pub struct LocalHost {
 impl LocalHost {
     /// A small engine (a few instances; the default per-plugin memory ceiling) and a scratch dir.
     pub fn new() -> Result<Self, CliError> {
-        let engine = PluginEngine::new(EngineConfig { max_instances: 8, ..EngineConfig::default() })
+        let engine = PluginEngine::new(EngineConfig::with_instances(8))
             .map_err(|e| CliError::usage(format!("cannot start the plugin engine: {e}")))?;
         let scratch = tempfile::Builder::new()
             .prefix("ils-plugin-")

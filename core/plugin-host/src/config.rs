@@ -20,6 +20,9 @@ pub struct PluginsConfig {
     pub breaker_cooldown: Duration,
     /// Plugin instances alive at once in this process.
     pub max_instances: u32,
+    /// How the engine is shared between tenants (ADR 018); `None` sizes the shares to
+    /// `max_instances` and this machine's cores.
+    pub fair: Option<ils_host_api::FairConfig>,
     /// Calls per minute one tenant's inbound webhook receiver (`/hooks/{tenant}/{plugin}`) takes
     /// on this node; more answer 429 with `Retry-After`. The receiver is public: this bounds the
     /// plugin work anyone on the internet can cause.
@@ -35,6 +38,7 @@ impl Default for PluginsConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(300),
             max_instances: 128,
+            fair: None,
             hooks_per_minute: 600,
         }
     }

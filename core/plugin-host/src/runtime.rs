@@ -148,11 +148,11 @@ impl Plugins {
     pub async fn host(&self) -> Result<&PluginHost> {
         self.host
             .get_or_try_init(|| async {
-                let engine = PluginEngine::new(EngineConfig {
-                    max_instances: self.config.max_instances,
-                    ..EngineConfig::default()
-                })
-                .map_err(|e| Error::Internal(e.to_string()))?;
+                let mut engine = EngineConfig::with_instances(self.config.max_instances);
+                if let Some(fair) = self.config.fair {
+                    engine.fair = fair;
+                }
+                let engine = PluginEngine::new(engine).map_err(|e| Error::Internal(e.to_string()))?;
                 let config = HostConfig {
                     cache_dir: self.config.cache_dir.clone(),
                     allow_private_networks: self.config.allow_private_networks,
@@ -329,9 +329,27 @@ impl Plugins {
             return Err(CallError::Tripped { until, last_error: target.row.last_error.clone() });
         }
         let host = self.host().await?.clone();
-        let ctx = self.context(target, caller);
-        let outcome = f(host, target.version.clone(), ctx).await;
         let plugin = target.row.plugin_id.as_str();
+        let admission =
+            host.admit(HostTenant::from(target.tenant.as_uuid()), plugin).await.map_err(CallError::Failed)?;
+        if admission.waited() {
+            // Calls that queued for their share look at the breaker again: failures of the calls
+            // they waited for may have opened it (ADR 018).
+            let mut tx = self.db.tenant_read(target.tenant).await?;
+            let row = store::enablement(&mut tx, plugin).await?;
+            tx.commit().await?;
+            if let Some(row) = row
+                && let Some(until) = row.tripped_until.filter(|until| *until > Timestamp::now())
+            {
+                return Err(CallError::Tripped { until, last_error: row.last_error });
+            }
+        }
+        // The place is held until the outcome is recorded, so a call queued behind this one sees
+        // the breaker this one's failure opens.
+        let admission = Arc::new(admission);
+        let mut ctx = self.context(target, caller);
+        ctx.admission = Some(admission.clone());
+        let outcome = f(host, target.version.clone(), ctx).await;
         match &outcome {
             Ok(_) if target.row.failures > 0 || target.row.tripped_until.is_some() => {
                 let mut tx = self.db.tenant(target.tenant).await?;
@@ -348,6 +366,7 @@ impl Plugins {
             }
             _ => {}
         }
+        drop(admission);
         outcome.map_err(CallError::Failed)
     }
 }

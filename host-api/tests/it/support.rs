@@ -18,12 +18,8 @@ pub fn engine() -> PluginEngine {
     static ENGINE: OnceLock<PluginEngine> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
-            PluginEngine::new(EngineConfig {
-                max_instances: 32,
-                max_memory_bytes: 64 << 20,
-                ..EngineConfig::default()
-            })
-            .expect("engine")
+            PluginEngine::new(EngineConfig { max_memory_bytes: 64 << 20, ..EngineConfig::with_instances(32) })
+                .expect("engine")
         })
         .clone()
 }

@@ -149,6 +149,13 @@ impl Plugin for Probe {
                 inventory::stock_by_sku(&arg).map(|l| l.iter().map(|l| l.on_hand).sum::<i64>().to_string()),
             ),
             "panic" => panic!("probe route asked to panic"),
+            "loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = black_box(n.wrapping_add(1));
+                }
+            }
+            "compute" => Response::text(200, &black_box(compute(arg.parse().unwrap_or(0))).to_string()),
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
             "status" => Response::text(arg.parse().unwrap_or(500), "the status asked for"),
             "kv-set" => done(kv::set(&percent_decode(&arg), b"probe")),
