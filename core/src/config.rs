@@ -59,6 +59,10 @@ pub struct JobsConfig {
     pub delivery_attempts: u16,
     /// Jobs worked at once by this process (deliveries mostly wait on the network).
     pub workers: usize,
+    /// Webhook deliveries (and, apart, plugin deliveries and jobs) one tenant may have running at
+    /// once on this process; more are snoozed so other tenants' jobs get the workers. `None`: a
+    /// quarter of `workers` (docs/adr/016-fair-queues.md).
+    pub tenant_share: Option<usize>,
     /// Shortest pause between two fetches of available jobs.
     pub fetch_cooldown: Duration,
     /// A job running longer than this is cancelled (and retried).
@@ -79,6 +83,7 @@ impl Default for JobsConfig {
             retry_max: Duration::from_secs(6 * 3600),
             delivery_attempts: 12,
             workers: 100,
+            tenant_share: None,
             fetch_cooldown: Duration::from_millis(20),
             job_timeout: Duration::from_secs(60),
             rescue_after: Duration::from_secs(120),

@@ -73,6 +73,10 @@ struct ServeArgs {
     /// Jobs this process works at once; 0 runs no workers (an API-only node).
     #[arg(long, env = "ILS_JOB_WORKERS", default_value_t = 100)]
     job_workers: usize,
+    /// Webhook deliveries, and apart plugin deliveries, one tenant may run at once on this
+    /// process (more wait their turn); default a quarter of the job workers.
+    #[arg(long, env = "ILS_JOB_TENANT_SHARE")]
+    job_tenant_share: Option<usize>,
     /// First retry delay of a failed job, in milliseconds (doubling, with jitter).
     #[arg(long, env = "ILS_JOB_RETRY_BASE_MS", default_value_t = 5_000)]
     job_retry_base_ms: u64,
@@ -132,6 +136,7 @@ impl ServeArgs {
         config.email.smtp_url = self.smtp_url.clone().filter(|u| !u.is_empty());
         config.email.from = self.smtp_from.clone();
         config.jobs.workers = self.job_workers;
+        config.jobs.tenant_share = self.job_tenant_share;
         config.jobs.retry_base = Duration::from_millis(self.job_retry_base_ms.max(1));
         config.jobs.delivery_attempts = self.job_delivery_attempts.max(1);
         config.jobs.job_timeout = Duration::from_secs(self.job_timeout_secs.max(1));

@@ -61,6 +61,13 @@ pub struct DeliveryLabels {
     pub outcome: &'static str,
 }
 
+/// Labels of the fair-share snooze counter (no tenant: the label set stays bounded).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FairLabels {
+    /// `webhook` or `plugin` ([`crate::jobs::fair::Work`]).
+    pub work: &'static str,
+}
+
 /// How long job-queue counts are reused: `/metrics` is public, so scrapes must not become a way
 /// to load the database.
 const JOBS_REFRESH: Duration = Duration::from_secs(1);
@@ -82,6 +89,7 @@ pub struct Metrics {
     plugin_latency: Family<PluginLabels, Histogram>,
     plugin_memory: Family<PluginLabels, Histogram>,
     deliveries: Family<DeliveryLabels, Counter>,
+    fair_snoozes: Family<FairLabels, Counter>,
     jobs: Family<JobLabels, Gauge>,
     pool_size: Gauge<u64, AtomicU64>,
     pool_idle: Gauge<u64, AtomicU64>,
@@ -137,6 +145,12 @@ impl Metrics {
         );
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         registry.register("webhook_deliveries", "Webhook delivery attempts by outcome", deliveries.clone());
+        let fair_snoozes = Family::<FairLabels, Counter>::default();
+        registry.register(
+            "job_fair_share_snoozes",
+            "Deliveries put back because their tenant already ran its share of this process's workers",
+            fair_snoozes.clone(),
+        );
         let jobs = Family::<JobLabels, Gauge>::default();
         registry.register("jobs", "Jobs in the queue by kind and state, read when scraped", jobs.clone());
         let pool_size = Gauge::<u64, AtomicU64>::default();
@@ -157,6 +171,7 @@ impl Metrics {
             plugin_latency,
             plugin_memory,
             deliveries,
+            fair_snoozes,
             jobs,
             pool_size,
             pool_idle,
@@ -195,6 +210,11 @@ impl Metrics {
     /// Records one webhook delivery attempt.
     pub fn observe_delivery(&self, outcome: Outcome) {
         self.deliveries.get_or_create(&DeliveryLabels { outcome: outcome.as_str() }).inc();
+    }
+
+    /// Records one delivery put back because its tenant ran its share of the workers.
+    pub fn observe_fair_snooze(&self, work: crate::jobs::fair::Work) {
+        self.fair_snoozes.get_or_create(&FairLabels { work: work.as_str() }).inc();
     }
 
     fn jobs_lock(&self) -> MutexGuard<'_, Option<Instant>> {

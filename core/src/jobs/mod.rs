@@ -7,6 +7,7 @@
 //! endpoints, e-mail, plugins), which queue `deliver_webhook` (one event to one endpoint),
 //! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
 
+pub mod fair;
 pub mod plugins;
 pub mod stats;
 pub mod webhooks;
@@ -77,6 +78,10 @@ impl Runner {
                 "must be longer than the job timeout, or a slow live job would run twice",
             ));
         }
+        let share = fair::FairShare::new(
+            config.workers,
+            fair::FairShare::cap_for(config.workers, config.tenant_share),
+        );
         let mut workers = Workers::new();
         let consumers = consumers(&state);
         let db = state.db.clone();
@@ -92,6 +97,7 @@ impl Runner {
             http: state.http.clone(),
             allow_private_targets: state.config.webhooks.allow_private_targets,
             metrics: state.metrics.clone(),
+            share: share.clone(),
         };
         workers
             .add_fn(move |_: WorkContext, job: Job<ils_webhooks::DeliverWebhook>| {
@@ -106,18 +112,18 @@ impl Runner {
                 async move { crate::notify::work(state.mailer.as_ref(), job).await }
             })
             .map_err(queue_error)?;
-        let plugin_events = state.clone();
+        let plugin_events = (state.clone(), share.clone());
         workers
             .add_fn(move |_: WorkContext, job: Job<plugins::DeliverPluginEvent>| {
-                let state = plugin_events.clone();
-                async move { plugins::deliver(&state, job).await }
+                let (state, share) = plugin_events.clone();
+                async move { plugins::deliver(&state, &share, job).await }
             })
             .map_err(queue_error)?;
-        let plugin_jobs = state.clone();
+        let plugin_jobs = (state.clone(), share);
         workers
             .add_fn(move |_: WorkContext, job: Job<plugins::RunPluginJob>| {
-                let state = plugin_jobs.clone();
-                async move { plugins::run_job(&state, job).await }
+                let (state, share) = plugin_jobs.clone();
+                async move { plugins::run_job(&state, &share, job).await }
             })
             .map_err(queue_error)?;
         let plugin_schedules = state.clone();

@@ -1,13 +1,15 @@
 //! Plugin work on the job queue: delivering events to the plugins that subscribe to them, and
 //! running plugins' schedules per tenant. A delivery is retried when the failure may pass (the
 //! plugin said so, or it ran out of time); a plugin whose breaker is open is not called — its
-//! deliveries wait (snooze) until the breaker lets a trial call through.
+//! deliveries wait (snooze) until the breaker lets a trial call through. A tenant already
+//! running its share of plugin work on this process has its jobs snoozed too ([`super::fair`]).
 
 use std::time::Duration;
 
 use riverqueue::{BoxError, CronSchedule, InsertOpts, Job, JobArgs, PeriodicSchedule, WorkOutcome};
 use serde::{Deserialize, Serialize};
 
+use super::fair::{self, FairShare, Work};
 use crate::state::AppState;
 use ils_kernel::error::Result;
 use ils_outbox::Envelope;
@@ -122,12 +124,31 @@ fn outcome(
     }
 }
 
+/// Waits for the (tenant, plugin)'s turn ([`ils_plugin_host::Plugins::turn`]), at most a
+/// quarter of the job timeout, so the wait and the longest call a plan allows (30 s) fit in the
+/// job's time; `None` when the turn did not come: the job is then snoozed, not timed out (which
+/// would use an attempt).
+async fn wait_turn(
+    state: &AppState,
+    tenant: TenantId,
+    plugin: &str,
+) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    let patience = state.config.jobs.job_timeout / 4;
+    tokio::time::timeout(patience, state.plugins.turn(tenant, plugin)).await.ok()
+}
+
 pub(crate) async fn deliver(
     state: &AppState,
+    share: &FairShare,
     job: Job<DeliverPluginEvent>,
 ) -> std::result::Result<WorkOutcome, BoxError> {
     let args = &job.args;
-    let _turn = state.plugins.turn(args.tenant_id, &args.plugin_id).await;
+    let Some(_slot) = share.try_take(args.tenant_id, Work::Plugin) else {
+        return Ok(fair::turn_away(&job.row, Work::Plugin, &state.metrics));
+    };
+    let Some(_turn) = wait_turn(state, args.tenant_id, &args.plugin_id).await else {
+        return Ok(fair::snooze(&job.row));
+    };
     // Disabled since the event was dispatched: nothing to deliver.
     let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
         return Ok(WorkOutcome::Complete);
@@ -158,10 +179,16 @@ pub(crate) async fn deliver(
 
 pub(crate) async fn run_job(
     state: &AppState,
+    share: &FairShare,
     job: Job<RunPluginJob>,
 ) -> std::result::Result<WorkOutcome, BoxError> {
     let args = &job.args;
-    let _turn = state.plugins.turn(args.tenant_id, &args.plugin_id).await;
+    let Some(_slot) = share.try_take(args.tenant_id, Work::Plugin) else {
+        return Ok(fair::turn_away(&job.row, Work::Plugin, &state.metrics));
+    };
+    let Some(_turn) = wait_turn(state, args.tenant_id, &args.plugin_id).await else {
+        return Ok(fair::snooze(&job.row));
+    };
     let Some(target) = state.plugins.target(args.tenant_id, &args.plugin_id).await? else {
         return Ok(WorkOutcome::Complete);
     };

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use riverqueue::{BoxError, Job, JobCancelError, WorkOutcome};
 
+use super::fair::{self, FairShare, Work};
 use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::error::Error;
 use ils_storage::ids::WebhookDeliveryId;
@@ -33,13 +34,19 @@ pub struct Deliverer {
     pub allow_private_targets: bool,
     /// Counts the attempts by outcome.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Each tenant's share of this process's workers.
+    pub share: FairShare,
 }
 
 /// Works one `deliver_webhook` job: 2xx completes it; 410 Gone disables the endpoint; a refused
 /// address cancels it; anything else fails the attempt, and the queue retries with backoff
-/// until the job is dead (discarded).
+/// until the job is dead (discarded). A tenant already running its share of deliveries on this
+/// process gets its job snoozed instead.
 pub async fn work(state: &Deliverer, job: Job<DeliverWebhook>) -> Result<WorkOutcome, BoxError> {
     let args = &job.args;
+    let Some(_slot) = state.share.try_take(args.tenant_id, Work::Webhook) else {
+        return Ok(fair::turn_away(&job.row, Work::Webhook, &state.metrics));
+    };
     let mut tx = state.db.tenant_read(args.tenant_id).await?;
     let (endpoint, secrets) =
         match store::endpoint_with_secrets(&mut tx, args.endpoint_id, &state.sealer).await {

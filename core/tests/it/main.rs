@@ -16,6 +16,7 @@ mod console_stock;
 mod cross_tenant;
 mod devices;
 mod events;
+mod fair_queues;
 mod fairness;
 mod nhs_gos;
 mod operations;

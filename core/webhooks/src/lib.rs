@@ -45,13 +45,14 @@ pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
 pub struct WebhookConfig {
     /// Allow `http://` and private, loopback and link-local targets (tests, closed networks).
     pub allow_private_targets: bool,
-    /// How long to wait for a receiver's answer.
+    /// How long to wait for a receiver's answer. Short: a receiver that does not answer holds a
+    /// worker meanwhile, and the retry schedule does the waiting instead (docs/adr/016).
     pub timeout: Duration,
 }
 
 impl Default for WebhookConfig {
     fn default() -> Self {
-        Self { allow_private_targets: false, timeout: Duration::from_secs(15) }
+        Self { allow_private_targets: false, timeout: Duration::from_secs(5) }
     }
 }
 
