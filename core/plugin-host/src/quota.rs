@@ -180,7 +180,7 @@ impl Measure {
 
     /// The share of the quota used, in whole per cent (100 when the quota is zero).
     pub fn percent(&self) -> u64 {
-        if self.quota == 0 { 100 } else { (self.used.saturating_mul(100) / self.quota).min(100) }
+        self.used.saturating_mul(100).checked_div(self.quota).map_or(100, |p| p.min(100))
     }
 }
 
