@@ -30,6 +30,7 @@
 pub mod catalogue;
 mod config;
 pub mod invoke;
+pub mod quota;
 pub mod runtime;
 mod services;
 pub mod store;

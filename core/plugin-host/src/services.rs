@@ -13,6 +13,7 @@ use ils_host_api::services::{
 };
 use serde_json::Value;
 
+use crate::quota::{self, Refusal};
 use crate::store;
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, ActorKind, AuditCtx, Event};
@@ -58,6 +59,13 @@ fn service_error(e: Error) -> ServiceError {
         | Error::BadRequest { message, .. } => ServiceError::Invalid(message),
         other => unavailable(other),
     }
+}
+
+/// A write refused for a quota: logged, and final for the plugin (`invalid`, not `unavailable`,
+/// which plugins retry). The refusal was counted in the usage row by the same transaction.
+fn refused(scope: &Scope, refusal: &Refusal) -> ServiceError {
+    tracing::warn!(tenant = %scope.tenant, plugin = %scope.plugin, %refusal, "plugin write refused for a quota");
+    ServiceError::Invalid(refusal.to_string())
 }
 
 fn id<T: std::str::FromStr>(text: &str) -> ServiceResult<T> {
@@ -123,13 +131,13 @@ impl KvStore for DbServices {
             return Err(ServiceError::Invalid("a key is 1 to 512 bytes".into()));
         }
         let mut tx = self.tx(scope).await?;
-        let done = store::kv_set(&mut tx, scope.plugin.as_str(), key, &value).await;
-        self.finish(tx, done).await
+        let done = quota::kv_set(&mut tx, scope.plugin.as_str(), key, &value).await;
+        self.finish(tx, done).await?.map_err(|refusal| refused(scope, &refusal))
     }
 
     async fn delete(&self, scope: &Scope, key: &str) -> ServiceResult<()> {
         let mut tx = self.tx(scope).await?;
-        let done = store::kv_delete(&mut tx, scope.plugin.as_str(), key).await;
+        let done = quota::kv_delete(&mut tx, scope.plugin.as_str(), key).await;
         self.finish(tx, done).await
     }
 
@@ -160,8 +168,11 @@ impl EventSink for DbServices {
     async fn publish(&self, scope: &Scope, event: PublishedEvent) -> ServiceResult<()> {
         let type_ = event_type(&event.kind)?;
         let mut tx = self.tx(scope).await?;
-        let done = ils_outbox::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| ());
-        self.finish(tx, done).await
+        let done = match quota::count_event(&mut tx, scope.plugin.as_str()).await {
+            Ok(Ok(())) => ils_outbox::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| Ok(())),
+            other => other,
+        };
+        self.finish(tx, done).await?.map_err(|refusal| refused(scope, &refusal))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Plugin rows: the catalogue (platform), and per tenant the enablement with its breaker, the
-//! sealed secrets and the key-value data.
+//! sealed secrets, the key-value data and its usage against the quotas (`crate::quota`).
 
 use ils_kernel::error::Result;
 use ils_storage::ids::{TenantId, UserId};
@@ -291,4 +291,79 @@ pub(crate) async fn kv_keys(
         AND substr(key, 1, length($3)) = $3 ORDER BY key LIMIT $4";
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_scalar, fetch_all, SQL, tenant, plugin, prefix, limit)?)
+}
+
+/// The stored length of the value under `key`, if there is one.
+pub(crate) async fn kv_value_len(tx: &mut TenantTx, plugin: &str, key: &str) -> Result<Option<i64>> {
+    const SQL: &str = "SELECT CAST(length(value) AS BIGINT) FROM plugin_kv WHERE tenant_id = $1 AND plugin_id = $2 AND key = $3";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_scalar, fetch_optional, SQL, tenant, plugin, key)?)
+}
+
+/// A (tenant, plugin)'s usage row: what it stores in kv, the events of its latest minute, the
+/// refusals, and any quota a platform operator set in place of the plan's.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub(crate) struct UsageRow {
+    pub kv_bytes: i64,
+    pub kv_keys: i64,
+    /// The minute (since the Unix epoch) `events_in_minute` counts.
+    pub events_minute: i64,
+    pub events_in_minute: i64,
+    pub refusals: i64,
+    pub last_refusal: Option<String>,
+    pub last_refusal_at: Option<Timestamp>,
+    pub kv_bytes_quota: Option<i64>,
+    pub kv_keys_quota: Option<i64>,
+    pub events_per_minute_quota: Option<i64>,
+}
+
+const USAGE_COLUMNS: &str = "kv_bytes, kv_keys, events_minute, events_in_minute, refusals, last_refusal,
+    last_refusal_at, kv_bytes_quota, kv_keys_quota, events_per_minute_quota";
+
+/// The usage row of `plugin`, created when missing and locked until the transaction ends (a
+/// no-op upsert: PostgreSQL locks the row, SQLite's write transaction holds the database), so
+/// concurrent writers of one (tenant, plugin) count one after another.
+pub(crate) async fn usage_lock(tx: &mut TenantTx, plugin: &str) -> Result<UsageRow> {
+    let sql = format!(
+        "INSERT INTO plugin_usage (tenant_id, plugin_id) VALUES ($1, $2)
+        ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET kv_bytes = plugin_usage.kv_bytes
+        RETURNING {USAGE_COLUMNS}"
+    );
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_one, sql, tenant, plugin)?)
+}
+
+/// The usage row of `plugin`, if it ever wrote anything.
+pub(crate) async fn usage(tx: &mut TenantTx, plugin: &str) -> Result<Option<UsageRow>> {
+    let sql = format!("SELECT {USAGE_COLUMNS} FROM plugin_usage WHERE tenant_id = $1 AND plugin_id = $2");
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, plugin)?)
+}
+
+/// Sets what `plugin` stores in kv (under [`usage_lock`]).
+pub(crate) async fn usage_kv(tx: &mut TenantTx, plugin: &str, bytes: i64, keys: i64) -> Result<()> {
+    const SQL: &str =
+        "UPDATE plugin_usage SET kv_bytes = $3, kv_keys = $4 WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, bytes, keys)?;
+    Ok(())
+}
+
+/// Sets how many events `plugin` published in `minute` (under [`usage_lock`]).
+pub(crate) async fn usage_events(tx: &mut TenantTx, plugin: &str, minute: i64, events: i64) -> Result<()> {
+    const SQL: &str = "UPDATE plugin_usage SET events_minute = $3, events_in_minute = $4
+        WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, minute, events)?;
+    Ok(())
+}
+
+/// Counts a write refused for a quota, with why.
+pub(crate) async fn usage_refused(tx: &mut TenantTx, plugin: &str, why: &str, at: Timestamp) -> Result<()> {
+    const SQL: &str =
+        "UPDATE plugin_usage SET refusals = refusals + 1, last_refusal = $3, last_refusal_at = $4
+        WHERE tenant_id = $1 AND plugin_id = $2";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, plugin, why, at)?;
+    Ok(())
 }

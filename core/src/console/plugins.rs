@@ -1,6 +1,7 @@
 //! Plugins for the tenant: the catalogue with what each version asks for, enabling with consent
 //! to each capability, its configuration as a form generated from the plugin's JSON Schema, its
-//! secrets (names listed, values write-only) and resetting its open circuit breaker.
+//! secrets (names listed, values write-only), its usage against the plan's quotas, and resetting
+//! its open circuit breaker.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -15,10 +16,11 @@ use super::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::plugins::{
     EnableInput, SecretInfo, SecretInput, delete_secret, disable_plugin, enable_plugin, get_config,
-    get_plugin, list_plugins, list_secrets, put_config, put_secret, reset_breaker,
+    get_plugin, list_plugins, list_secrets, plugin_usage, put_config, put_secret, reset_breaker,
 };
 use crate::state::AppState;
 use ils_kernel::error::Error;
+use ils_plugin_host::quota::Usage;
 use ils_plugin_host::{BreakerState, CatalogueEntry};
 
 #[derive(Template)]
@@ -139,6 +141,8 @@ struct Plugin {
     secrets: Vec<SecretInfo>,
     /// The secret name typed into a refused form.
     secret_name: String,
+    /// Its usage against the plan's quotas, once it was enabled.
+    usage: Option<Usage>,
 }
 
 impl Plugin {
@@ -154,6 +158,24 @@ impl Plugin {
     /// Whether calls are held back by the breaker (open or half open), so resetting it helps.
     fn breaker_tripped(&self) -> bool {
         self.plugin.enablement.as_ref().is_some_and(|e| !matches!(e.breaker.state, BreakerState::Closed))
+    }
+
+    /// A size in bytes as people read it: `512 bytes`, `1.5 KiB`, `10 MiB`.
+    fn size(&self, bytes: &u64) -> String {
+        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+        if *bytes < 1024 {
+            return format!("{bytes} bytes");
+        }
+        // Precision is not the point here: tenths of a unit.
+        #[allow(clippy::cast_precision_loss)]
+        let mut value = *bytes as f64 / 1024.0;
+        let mut unit = 0;
+        while value >= 1024.0 && unit + 1 < UNITS.len() {
+            value /= 1024.0;
+            unit += 1;
+        }
+        let text = format!("{value:.1}");
+        format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
     }
 
     /// Whether the tenant has it enabled.
@@ -186,10 +208,14 @@ async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plug
         .map(|v| v.config_schema.clone())
         .unwrap_or_default();
     let fields = config_fields(&schema, &current);
-    let secrets = if plugin.enablement.is_some() {
-        list_secrets(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0
+    let (secrets, usage) = if plugin.enablement.is_some() {
+        let secrets =
+            list_secrets(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0;
+        let usage =
+            plugin_usage(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0;
+        (secrets, Some(usage))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     Ok(Plugin {
         chrome: viewer.chrome.at("/plugins"),
@@ -199,6 +225,7 @@ async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plug
         saved: false,
         secrets,
         secret_name: String::new(),
+        usage,
     })
 }
 

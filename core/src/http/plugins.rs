@@ -42,6 +42,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_secrets))
         .routes(routes!(put_secret, delete_secret))
         .routes(routes!(reset_breaker))
+        .routes(routes!(plugin_usage))
         .routes(routes!(platform_catalogue))
         .route("/plugins/{plugin}", any(plugin_root))
         .route("/plugins/{plugin}/{*rest}", any(plugin_route))
@@ -417,6 +418,28 @@ pub(crate) async fn reset_breaker(
     let row = enabled_row(&mut tx, plugin.as_str()).await?;
     tx.commit().await?;
     Ok(Json(enablement_view(&row)))
+}
+
+/// A plugin's usage against its plan's quotas (company admins): bytes and keys kept in kv, events
+/// published this minute, and writes refused for a quota. Never enabled, or another tenant's:
+/// 404.
+#[utoipa::path(get, path = "/tenant/plugins/{plugin}/usage", tag = "plugins", security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id")),
+    responses((status = 200, description = "Usage against quota", body = ils_plugin_host::quota::Usage),
+              (status = 403, description = "Not a company admin", body = Problem),
+              (status = 404, description = "Never enabled", body = Problem)))]
+pub(crate) async fn plugin_usage(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(plugin): ApiPath<String>,
+) -> ApiResult<Json<ils_plugin_host::quota::Usage>> {
+    let ctx = principal.tenant(Action::PluginsManage)?;
+    let plugin = catalogue::plugin_id(&plugin)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    enabled_row(&mut tx, plugin.as_str()).await?;
+    let usage = ils_plugin_host::quota::usage(&mut tx, plugin.as_str()).await?;
+    tx.commit().await?;
+    Ok(Json(usage))
 }
 
 /// The caller as the plugin sees it.

@@ -25,6 +25,7 @@ mod patients;
 mod plugins;
 mod processes;
 mod purchasing;
+mod quotas;
 mod rls;
 mod roles;
 mod schema;

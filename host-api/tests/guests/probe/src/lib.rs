@@ -8,7 +8,10 @@
 //! `/order/ID`, `/annotate/ID`, `/stock/SKU`, `/status/CODE` (answers with that status),
 //! `/kv-set?KEY` (KEY percent-encoded; answers 204, or the host's error: 400 invalid, 503
 //! unavailable, 403 otherwise), `/publish?BYTES` (publishes `probe.padded` with a payload of
-//! about BYTES; the same answers).
+//! about BYTES; the same answers), `/kv-fill?PREFIX&COUNT&BYTES` (stores COUNT values of BYTES
+//! bytes under `PREFIX0`, `PREFIX1`, …) and `/publish-many?COUNT` (publishes COUNT `probe.many`
+//! events): both stop at the first error and answer 200 with `{"done": N, "error": …}`, where
+//! `error` is null or `{"kind": "invalid"|"too-large"|"unavailable"|…, "message": …}`.
 
 use std::hint::black_box;
 
@@ -163,9 +166,43 @@ impl Plugin for Probe {
                 let pad = "x".repeat(arg.parse().unwrap_or(0));
                 done(events::publish("padded", &serde_json::json!({ "pad": pad })))
             }
+            "kv-fill" => {
+                let mut parts = arg.split('&');
+                let prefix = percent_decode(parts.next().unwrap_or_default());
+                let count: usize = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let value = vec![b'v'; parts.next().and_then(|n| n.parse().ok()).unwrap_or(0)];
+                tally((0..count).map(|i| kv::set(&format!("{prefix}{i}"), &value)))
+            }
+            "publish-many" => {
+                let count: usize = arg.parse().unwrap_or(0);
+                tally((0..count).map(|i| events::publish("many", &serde_json::json!({ "n": i }))))
+            }
             _ => Response::not_found(),
         }
     }
+}
+
+/// Runs host calls until one fails: 200 with how many worked and the error that stopped them.
+fn tally(calls: impl Iterator<Item = Result<(), ils_plugin_sdk::HostError>>) -> Response {
+    let mut done = 0;
+    let mut error = serde_json::Value::Null;
+    for call in calls {
+        match call {
+            Ok(()) => done += 1,
+            Err(e) => {
+                let kind = match &e {
+                    ils_plugin_sdk::HostError::Invalid(_) => "invalid",
+                    ils_plugin_sdk::HostError::TooLarge => "too-large",
+                    ils_plugin_sdk::HostError::Unavailable(_) => "unavailable",
+                    ils_plugin_sdk::HostError::NotFound => "not-found",
+                    _ => "denied",
+                };
+                error = serde_json::json!({ "kind": kind, "message": e.to_string() });
+                break;
+            }
+        }
+    }
+    Response::json(&serde_json::json!({ "done": done, "error": error }))
 }
 
 /// 204 for a host call that worked, else the host's error: 400 invalid, 503 unavailable, 403
