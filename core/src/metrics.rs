@@ -64,7 +64,7 @@ pub struct DeliveryLabels {
 /// Labels of the fair-share snooze counter (no tenant: the label set stays bounded).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FairLabels {
-    /// `webhook` or `plugin` ([`crate::jobs::fair::Work`]).
+    /// `webhook` or `plugin`.
     pub work: &'static str,
 }
 
@@ -213,8 +213,9 @@ impl Metrics {
     }
 
     /// Records one delivery put back because its tenant ran its share of the workers.
-    pub fn observe_fair_snooze(&self, work: crate::jobs::fair::Work) {
-        self.fair_snoozes.get_or_create(&FairLabels { work: work.as_str() }).inc();
+    /// `work` is the kind of work: `webhook` or `plugin`.
+    pub fn observe_fair_snooze(&self, work: &'static str) {
+        self.fair_snoozes.get_or_create(&FairLabels { work }).inc();
     }
 
     fn jobs_lock(&self) -> MutexGuard<'_, Option<Instant>> {

@@ -75,7 +75,7 @@ pub fn turn_away(
     work: Work,
     metrics: &crate::metrics::Metrics,
 ) -> riverqueue::WorkOutcome {
-    metrics.observe_fair_snooze(work);
+    metrics.observe_fair_snooze(work.as_str());
     snooze(row)
 }
 

@@ -16,24 +16,8 @@ use ils_host_api::FairConfig;
 use serde_json::json;
 
 use crate::fakes::Receiver;
-use crate::guests::{PROBE, install};
+use crate::guests::{PROBE, enable_probe, install};
 use crate::harness::{Tenant, TestApp, db_test};
-
-const PROBE_CONSENT: [&str; 8] = [
-    "kv",
-    "secrets",
-    "events-publish",
-    "clinical-read",
-    "http-outbound",
-    "orders-read",
-    "orders-annotate",
-    "inventory-read",
-];
-
-async fn enable_probe(app: &TestApp, tenant: &Tenant) {
-    let body = json!({ "version": "1.0.0", "consent": PROBE_CONSENT });
-    app.put("/api/v1/tenant/plugins/probe", &tenant.admin.token, body).await.ok(200);
-}
 
 /// The shares the attack runs against: small, so that a handful of calls reach them.
 fn shares() -> FairConfig {

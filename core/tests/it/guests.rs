@@ -92,3 +92,21 @@ pub async fn install(app: &TestApp, name: &str, manifest: &str, plan: Plan) -> A
     std::fs::copy(component(name), dir.path().join("plugin.wasm")).expect("component");
     catalogue::add(&app.db, &app.state.plugins, dir.path(), plan).await.expect("install the package")
 }
+
+/// Every capability the probe declares: what a tenant admin consents to when enabling it.
+pub const PROBE_CONSENT: [&str; 8] = [
+    "kv",
+    "secrets",
+    "events-publish",
+    "clinical-read",
+    "http-outbound",
+    "orders-read",
+    "orders-annotate",
+    "inventory-read",
+];
+
+/// Enables the probe (installed with [`install`]) for `tenant`, consenting to all it declares.
+pub async fn enable_probe(app: &TestApp, tenant: &crate::harness::Tenant) {
+    let body = serde_json::json!({ "version": "1.0.0", "consent": PROBE_CONSENT });
+    app.put("/api/v1/tenant/plugins/probe", &tenant.admin.token, body).await.ok(200);
+}

@@ -6,7 +6,7 @@
 use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
-use crate::guests::{ORDER_NOTES, PROBE, install};
+use crate::guests::{ORDER_NOTES, PROBE, enable_probe, install};
 use crate::harness::{Actor, Tenant, TestApp, db_test};
 
 async fn enable(app: &TestApp, tenant: &Tenant, plugin: &str, body: Value) -> crate::harness::Resp {
@@ -16,20 +16,6 @@ async fn enable(app: &TestApp, tenant: &Tenant, plugin: &str, body: Value) -> cr
 async fn enable_notes(app: &TestApp, tenant: &Tenant) {
     let body = json!({ "version": "0.1.0", "consent": ["kv", "http-outbound"] });
     enable(app, tenant, "order-notes", body).await.ok(200);
-}
-
-async fn enable_probe(app: &TestApp, tenant: &Tenant) {
-    let consent = [
-        "kv",
-        "secrets",
-        "events-publish",
-        "clinical-read",
-        "http-outbound",
-        "orders-read",
-        "orders-annotate",
-        "inventory-read",
-    ];
-    enable(app, tenant, "probe", json!({ "version": "1.0.0", "consent": consent })).await.ok(200);
 }
 
 /// A patient with a prescription and an order for them, placed by `ecp`; returns (patient, order).

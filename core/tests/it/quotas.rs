@@ -10,23 +10,8 @@ use std::time::Duration;
 use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
-use crate::guests::{PROBE, install};
+use crate::guests::{PROBE, enable_probe, install};
 use crate::harness::{Tenant, TestApp, db_test};
-
-async fn enable_probe(app: &TestApp, tenant: &Tenant) {
-    let consent = [
-        "kv",
-        "secrets",
-        "events-publish",
-        "clinical-read",
-        "http-outbound",
-        "orders-read",
-        "orders-annotate",
-        "inventory-read",
-    ];
-    let body = json!({ "version": "1.0.0", "consent": consent });
-    app.put("/api/v1/tenant/plugins/probe", &tenant.admin.token, body).await.ok(200);
-}
 
 /// Runs `sql` as the database owner (no row-level security); returns the first column of the
 /// first row, if any, as a number.
