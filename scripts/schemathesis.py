@@ -247,7 +247,7 @@ def run_schemathesis(st, server, label, token, report_dir):
         "--url", server.base,
         "--checks", CHECKS,
         "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"),
-        "--max-time", os.environ.get("SCHEMATHESIS_MAX_TIME", "75"),
+        "--max-time", os.environ.get("SCHEMATHESIS_MAX_TIME", "60"),
         "--seed", SEED,
         # One worker: Python 3.11's ast module is not thread-safe (Hypothesis parses sources).
         "--workers", os.environ.get("SCHEMATHESIS_WORKERS", "1"),
