@@ -19,8 +19,10 @@ pub const MAX_LIMIT: u32 = 200;
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
     /// `next_cursor` from the previous page.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 

@@ -37,7 +37,7 @@ pub struct AccountInput {
 }
 
 /// Open an account for a practice, so that it may send this lab orders (lab company admins).
-#[utoipa::path(post, path = "/lab/customers", tag = "orders", security(("bearer" = [])), request_body = AccountInput,
+#[utoipa::path(post, path = "/lab/customers", operation_id = "open_lab_account", tag = "orders", security(("bearer" = [])), request_body = AccountInput,
     responses((status = 201, description = "Opened", body = LabAccount),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed (company admins)", body = Problem),

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod jobs;
 pub use crate::metrics;
+pub mod openapi;
 pub mod orders;
 pub use ils_kernel::page as pagination;
 pub mod plugins;

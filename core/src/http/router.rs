@@ -66,6 +66,7 @@ use crate::state::AppState;
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
         (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
+        (name = "plugins", description = "The plugin catalogue, a tenant's plugins, their routes and inbound webhooks, devices"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -119,6 +120,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 fn versioned(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    super::openapi::finish(&mut doc);
     doc
 }
 

@@ -132,10 +132,12 @@ impl<'r> Decode<'r, Postgres> for Timestamp {
 /// encoding for both backends all use the same spelling.
 #[macro_export]
 macro_rules! text_enum {
+    // `$text` is a `tt`, not a `literal`: utoipa's derive cannot read a `literal` fragment, and
+    // documented the variants' Rust names instead of their spelling.
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt, )+
         }
     ) => {
         $(#[$meta])*

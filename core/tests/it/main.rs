@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod bad_input;
+mod conformance;
 mod console;
 mod console_admin;
 mod console_stock;

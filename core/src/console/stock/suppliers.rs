@@ -176,7 +176,7 @@ pub(crate) async fn add(
         }
     };
     let account = AccountInput {
-        supplier_id: Some(supplier.id),
+        supplier_id: supplier.id,
         account_number: given(&form.account_number),
         payment_terms_days: days,
         notes: None,
@@ -215,7 +215,7 @@ pub(crate) async fn open_account(
 ) -> PageResult {
     let input = || -> Result<AccountInput, Error> {
         Ok(AccountInput {
-            supplier_id: Some(chosen("directory_supplier_id", &form.directory_supplier_id)?),
+            supplier_id: chosen("directory_supplier_id", &form.directory_supplier_id)?,
             account_number: given(&form.directory_account_number),
             payment_terms_days: days("directory_payment_terms_days", &form.directory_payment_terms_days)?,
             notes: None,

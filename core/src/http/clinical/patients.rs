@@ -119,8 +119,10 @@ pub struct PatientQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

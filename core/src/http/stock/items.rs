@@ -77,8 +77,10 @@ pub struct ItemQuery {
     /// Exact barcode (a scan).
     pub barcode: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -28,8 +28,10 @@ pub struct LevelQuery {
     #[serde(default)]
     pub low: bool,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -42,8 +44,10 @@ pub struct MovementQuery {
     /// Only this location.
     pub location_id: Option<LocationId>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -76,7 +76,7 @@ impl From<PurchaseOrderInput> for DraftOrder {
 }
 
 /// Raise a purchase order (a draft).
-#[utoipa::path(post, path = "/purchase-orders", tag = "purchasing", security(("bearer" = [])), request_body = PurchaseOrderInput,
+#[utoipa::path(post, path = "/purchase-orders", operation_id = "create_purchase_order", tag = "purchasing", security(("bearer" = [])), request_body = PurchaseOrderInput,
     responses((status = 201, description = "Raised, as a draft", body = PurchaseOrder),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
@@ -103,13 +103,15 @@ pub struct OrderQuery {
     /// Only orders to this supplier.
     pub supplier_id: Option<SupplierId>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// The tenant's purchase orders, oldest first.
-#[utoipa::path(get, path = "/purchase-orders", tag = "purchasing", security(("bearer" = [])), params(OrderQuery),
+#[utoipa::path(get, path = "/purchase-orders", operation_id = "list_purchase_orders", tag = "purchasing", security(("bearer" = [])), params(OrderQuery),
     responses((status = 200, description = "Purchase orders", body = Page<PurchaseOrder>),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
@@ -127,7 +129,7 @@ pub(crate) async fn list_orders(
 }
 
 /// One purchase order with its lines.
-#[utoipa::path(get, path = "/purchase-orders/{purchase_order_id}", tag = "purchasing", security(("bearer" = [])),
+#[utoipa::path(get, path = "/purchase-orders/{purchase_order_id}", operation_id = "get_purchase_order", tag = "purchasing", security(("bearer" = [])),
     params(("purchase_order_id" = PurchaseOrderId, Path, description = "The purchase order")),
     responses((status = 200, description = "The purchase order", body = PurchaseOrder),
               (status = 401, description = "Not signed in", body = Problem),

@@ -67,8 +67,10 @@ pub struct SupplierQuery {
     /// Start of the name (any case).
     pub name: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -106,11 +108,25 @@ async fn get_supplier(
     Ok(Json(suppliers::get(&mut tx, id).await?))
 }
 
-/// An account with a supplier, as sent by a client.
+/// An account to open with a supplier of the directory.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
-    /// The supplier (from the directory); only when opening the account.
+    /// The supplier (from the directory).
+    pub supplier_id: SupplierId,
+    /// The tenant's account number with the supplier (up to 60 characters).
+    pub account_number: Option<String>,
+    /// Days allowed for payment, 0–365 (0 = payment with order).
+    pub payment_terms_days: i32,
+    /// Notes (up to 2,000 characters).
+    pub notes: Option<String>,
+}
+
+/// An account's new terms. `supplier_id` may be repeated, but only as the supplier in the path.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountTermsInput {
+    /// The supplier in the path, if given at all.
     pub supplier_id: Option<SupplierId>,
     /// The tenant's account number with the supplier (up to 60 characters).
     pub account_number: Option<String>,
@@ -120,7 +136,7 @@ pub struct AccountInput {
     pub notes: Option<String>,
 }
 
-impl AccountInput {
+impl AccountTermsInput {
     fn terms(self) -> AccountTerms {
         AccountTerms {
             account_number: self.account_number,
@@ -131,7 +147,7 @@ impl AccountInput {
 }
 
 /// Open an account with a supplier of the directory.
-#[utoipa::path(post, path = "/supplier-accounts", tag = "purchasing", security(("bearer" = [])), request_body = AccountInput,
+#[utoipa::path(post, path = "/supplier-accounts", operation_id = "open_supplier_account", tag = "purchasing", security(("bearer" = [])), request_body = AccountInput,
     responses((status = 201, description = "Opened", body = SupplierAccount),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
@@ -144,8 +160,12 @@ pub(crate) async fn open_account(
     ApiJson(req): ApiJson<AccountInput>,
 ) -> ApiResult<(StatusCode, Json<SupplierAccount>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
-    let supplier_id = req.supplier_id.ok_or_else(|| Error::invalid_field("supplier_id", "is required"))?;
-    let req = OpenAccount { supplier_id, terms: req.terms() };
+    let terms = AccountTerms {
+        account_number: req.account_number,
+        payment_terms_days: req.payment_terms_days,
+        notes: req.notes,
+    };
+    let req = OpenAccount { supplier_id: req.supplier_id, terms };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let account = suppliers::open_account(&mut uow, req).await?;
     uow.commit().await?;
@@ -188,7 +208,7 @@ async fn get_account(
 
 /// Change the account number, terms or notes of an account.
 #[utoipa::path(put, path = "/supplier-accounts/{supplier_id}", tag = "purchasing", security(("bearer" = [])),
-    params(("supplier_id" = SupplierId, Path, description = "The supplier")), request_body = AccountInput,
+    params(("supplier_id" = SupplierId, Path, description = "The supplier")), request_body = AccountTermsInput,
     responses((status = 200, description = "Updated", body = SupplierAccount),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
@@ -198,7 +218,7 @@ async fn update_account(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<SupplierId>,
-    ApiJson(req): ApiJson<AccountInput>,
+    ApiJson(req): ApiJson<AccountTermsInput>,
 ) -> ApiResult<Json<SupplierAccount>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     if req.supplier_id.is_some_and(|s| s != id) {
