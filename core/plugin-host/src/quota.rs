@@ -1,6 +1,6 @@
 //! Quotas per (tenant, plugin), set by the tenant's plan: how much a plugin keeps in kv (bytes of
 //! keys plus values, and keys) and how many events it publishes a minute. Usage is counted in the
-//! database, in the transaction of each write ([`store::usage_lock`] takes the row first), so the
+//! database, in the transaction of each write (`store::usage_lock` takes the row first), so the
 //! check holds with concurrent calls and on every node, and a refused write stores nothing.
 //! A refusal is an `invalid("quota: …")` error the plugin can handle — never `unavailable`, which
 //! plugins take for a passing outage and retry. See docs/adr/017-plugin-quotas.md.
