@@ -106,11 +106,6 @@ impl PluginEngine {
         &self.engine
     }
 
-    /// CPU slots in use by CPU-bound calls right now.
-    pub fn cpu_slots_in_use(&self) -> usize {
-        self.fair.cpu().in_use()
-    }
-
     /// Instances currently alive in the pool.
     pub fn live_instances(&self) -> u64 {
         self.engine.pooling_allocator_metrics().map_or(0, |m| m.component_instances())

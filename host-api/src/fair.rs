@@ -54,12 +54,6 @@ impl FairConfig {
     }
 }
 
-impl Default for FairConfig {
-    fn default() -> Self {
-        Self::for_pool(crate::EngineConfig::default().max_instances)
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -146,7 +140,6 @@ impl Fair {
 /// The node's CPU slots for CPU-bound calls, handed out round-robin between tenants.
 #[derive(Debug)]
 pub(crate) struct Cpu {
-    slots: usize,
     per_tenant: usize,
     state: Mutex<CpuState>,
 }
@@ -220,7 +213,7 @@ impl Drop for CpuSlot {
 
 impl Cpu {
     fn new(slots: usize, per_tenant: usize) -> Self {
-        Self { slots, per_tenant, state: Mutex::new(CpuState { free: slots, ..CpuState::default() }) }
+        Self { per_tenant, state: Mutex::new(CpuState { free: slots, ..CpuState::default() }) }
     }
 
     /// Whether any call waits for a slot.
@@ -230,8 +223,9 @@ impl Cpu {
     }
 
     /// Slots in use.
+    #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
-        self.slots - lock(&self.state).free
+        lock(&self.state).held.values().sum()
     }
 
     /// A slot for a call of `tenant`: at once when one is free and the tenant is within its

@@ -96,6 +96,19 @@ fn minute(at: Timestamp) -> i64 {
     at.unix_seconds().div_euclid(60)
 }
 
+/// The (tenant, plugin)'s usage row, locked until the transaction ends, and its quotas.
+async fn locked(tx: &mut TenantTx, plugin: &str) -> Result<(UsageRow, Quotas)> {
+    let plan = crate::catalogue::tenant_plan(tx).await?;
+    let usage = store::usage_lock(tx, plugin).await?;
+    let quotas = Quotas::of(plan, &usage);
+    Ok((usage, quotas))
+}
+
+/// Events `usage` counts in the current minute (none when its count is of an earlier one).
+fn events_this_minute(usage: &UsageRow, now: i64) -> i64 {
+    if usage.events_minute == now { usage.events_in_minute } else { 0 }
+}
+
 /// Records `refusal` on the (tenant, plugin)'s usage; the caller commits (nothing else was
 /// written) and hands the refusal to the plugin.
 async fn refuse(tx: &mut TenantTx, plugin: &str, refusal: Refusal) -> Result<Result<(), Refusal>> {
@@ -112,9 +125,7 @@ pub(crate) async fn kv_set(
     key: &str,
     value: &[u8],
 ) -> Result<Result<(), Refusal>> {
-    let plan = crate::catalogue::tenant_plan(tx).await?;
-    let usage = store::usage_lock(tx, plugin).await?;
-    let quotas = Quotas::of(plan, &usage);
+    let (usage, quotas) = locked(tx, plugin).await?;
     let key_bytes = len(key.len());
     let old = store::kv_value_len(tx, plugin, key).await?.map(|v| v + key_bytes);
     let new = key_bytes + len(value.len());
@@ -147,11 +158,9 @@ pub(crate) async fn kv_delete(tx: &mut TenantTx, plugin: &str, key: &str) -> Res
 /// Counts one published event in this minute, or refuses it past the quota; the caller writes
 /// the event in the same transaction.
 pub(crate) async fn count_event(tx: &mut TenantTx, plugin: &str) -> Result<Result<(), Refusal>> {
-    let plan = crate::catalogue::tenant_plan(tx).await?;
-    let usage = store::usage_lock(tx, plugin).await?;
-    let quotas = Quotas::of(plan, &usage);
+    let (usage, quotas) = locked(tx, plugin).await?;
     let now = minute(Timestamp::now());
-    let published = if usage.events_minute == now { usage.events_in_minute } else { 0 };
+    let published = events_this_minute(&usage, now);
     if published >= quotas.events_per_minute {
         return refuse(tx, plugin, Refusal::Events { quota: quotas.events_per_minute }).await;
     }
@@ -211,7 +220,7 @@ pub async fn usage(tx: &mut TenantTx, plugin: &str) -> Result<Usage> {
     let plan = crate::catalogue::tenant_plan(tx).await?;
     let row = store::usage(tx, plugin).await?.unwrap_or_default();
     let quotas = Quotas::of(plan, &row);
-    let published = if row.events_minute == minute(Timestamp::now()) { row.events_in_minute } else { 0 };
+    let published = events_this_minute(&row, minute(Timestamp::now()));
     Ok(Usage {
         plugin_id: plugin.to_owned(),
         plan,
