@@ -105,6 +105,7 @@ pub struct PluginVersion {
     manifest: Arc<Manifest>,
     platform: Version,
     sdk: Option<String>,
+    imports: Arc<[String]>,
     pre: Pre,
 }
 
@@ -133,6 +134,12 @@ impl PluginVersion {
     /// The SDK stamp, when built with `ils-plugin-sdk`.
     pub fn sdk(&self) -> Option<&str> {
         self.sdk.as_deref()
+    }
+
+    /// The interfaces the component really imports, sorted (`ils:platform/kv@0.1.0`,
+    /// `wasi:io/streams@0.2.0`): what a reviewer compares with the manifest's capabilities.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
     }
 }
 
@@ -625,6 +632,12 @@ impl Inner {
             });
         };
         tracing::info!(plugin = %manifest.id, version = %manifest.version, platform = %found.platform, sdk = ?found.sdk, "plugin installed");
-        Ok(PluginVersion { manifest: Arc::new(manifest), platform: found.platform, sdk: found.sdk, pre })
+        Ok(PluginVersion {
+            manifest: Arc::new(manifest),
+            platform: found.platform,
+            sdk: found.sdk,
+            imports: found.imports.into(),
+            pre,
+        })
     }
 }

@@ -21,6 +21,8 @@ pub(crate) struct Inspection {
     pub(crate) platform: Version,
     /// The SDK stamp (`ils-plugin-sdk/0.1.0 ils:platform@0.1.0`), if built with the SDK.
     pub(crate) sdk: Option<String>,
+    /// Every interface it imports, as the component names them (`ils:platform/kv@0.1.0`).
+    pub(crate) imports: Vec<String>,
 }
 
 /// WASI interfaces the Rust standard library may import; they carry no authority here (no
@@ -101,7 +103,9 @@ pub(crate) fn inspect(
     };
 
     let ty = component.component_type();
+    let mut imports = Vec::new();
     for (name, _) in ty.imports(engine) {
+        imports.push(name.to_owned());
         let (interface, version) = split(name);
         if interface.starts_with("ils:platform/") {
             see_platform(name, version)?;
@@ -142,7 +146,8 @@ pub(crate) fn inspect(
         }
     }
     let platform = platform.ok_or_else(|| InstallError::Exports("no ils:platform export".into()))?;
-    Ok(Inspection { platform, sdk })
+    imports.sort();
+    Ok(Inspection { platform, sdk, imports })
 }
 
 /// Whether a host linking `supported` runs a component built against `v`: same minor lane, a

@@ -3,8 +3,9 @@
 //!
 //! A package is a manifest (`ils-plugin.toml`) plus a WebAssembly component, named by the
 //! SHA-256 of a small descriptor that names both (see [`package`]). The [`Registry`] keeps
-//! packages under one directory opened with `cap-std`. Publishing, signatures and review build
-//! on this format later; the plugin host (`ils-host-api`) and the embedding application use
+//! packages under one directory opened with `cap-std`. Publishers sign a package's digest
+//! ([`signing`]); a reviewer reads what a new version asks for beyond the last approved one
+//! ([`diff`]); the plugin host (`ils-host-api`) and the embedding application use
 //! [`Manifest`] to decide what a plugin may do.
 //!
 //! ```
@@ -30,9 +31,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod diff;
 pub mod manifest;
 pub mod outbound;
 pub mod package;
+pub mod signing;
 pub mod store;
 
 pub use manifest::{Capability, ExtensionPoint, Manifest, ManifestError, ManifestLimits, PluginId, Schedule};

@@ -83,6 +83,18 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// The descriptor of a package made of `manifest_text` (which parsed as `manifest`) and
+    /// `component`: what its digest, and so a publisher's signature, covers.
+    pub fn of_package(manifest: &crate::Manifest, manifest_text: &str, component: &[u8]) -> Self {
+        Self {
+            format: FORMAT,
+            id: manifest.id.clone(),
+            version: manifest.version.clone(),
+            manifest: Digest::of(manifest_text.as_bytes()),
+            component: Digest::of(component),
+        }
+    }
+
     /// The package digest: SHA-256 of the canonical JSON of the descriptor.
     pub fn digest(&self) -> Digest {
         // Struct fields serialize in declaration order and serde_json writes no spaces: canonical.
@@ -91,7 +103,7 @@ impl Descriptor {
     }
 }
 
-/// A publisher's signature over a package digest (reserved for the publishing issue).
+/// A publisher's signature over a package digest ([`crate::signing`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     /// Signature algorithm; `ed25519` is the only one planned.

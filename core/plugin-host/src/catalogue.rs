@@ -81,6 +81,8 @@ pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Resu
         digest: package.record.digest.hex(),
         manifest: manifest_text,
         min_plan,
+        yanked_at: None,
+        yank_reason: None,
     };
     let mut tx = db.system().await?;
     if !store::catalogue_put(tx.conn(), &row).await? {
@@ -130,6 +132,7 @@ pub fn enablement_view(row: &EnablementRow) -> Enablement {
     Enablement {
         plugin_id: row.plugin_id.clone(),
         version: row.version.clone(),
+        yanked: row.yank_reason.clone(),
         enabled: row.enabled,
         capabilities: row.capabilities.split_whitespace().map(str::to_owned).collect(),
         enabled_at: row.enabled_at,
@@ -150,14 +153,20 @@ fn entry(
     plan: Plan,
     enablement: Option<&EnablementRow>,
 ) -> Option<CatalogueEntry> {
+    // A yanked version is offered to no one new; the tenant on it still sees it.
+    let on = enablement.map(|e| e.version.as_str());
+    let versions: Vec<&Offered> =
+        versions.iter().filter(|v| v.row.yanked_at.is_none() || on == Some(v.row.version.as_str())).collect();
     let newest = versions.first()?;
     Some(CatalogueEntry {
         id: id.to_owned(),
         name: newest.manifest.name.clone(),
         description: newest.manifest.description.clone(),
         publisher: newest.manifest.publisher.clone(),
-        available: versions.iter().any(|v| plan_rank(plan) >= plan_rank(v.row.min_plan)),
-        versions: versions.iter().map(|v| version_info(&v.manifest, v.row.min_plan, &v.row.digest)).collect(),
+        available: versions
+            .iter()
+            .any(|v| v.row.yanked_at.is_none() && plan_rank(plan) >= plan_rank(v.row.min_plan)),
+        versions: versions.iter().map(|v| version_info(&v.manifest, &v.row)).collect(),
         enablement: enablement.map(enablement_view),
     })
 }
@@ -219,10 +228,7 @@ pub async fn platform_entries(conn: &mut ils_storage::Conn) -> Result<Vec<crate:
                 name: newest.manifest.name.clone(),
                 publisher: newest.manifest.publisher.clone(),
                 description: newest.manifest.description.clone(),
-                versions: versions
-                    .iter()
-                    .map(|v| version_info(&v.manifest, v.row.min_plan, &v.row.digest))
-                    .collect(),
+                versions: versions.iter().map(|v| version_info(&v.manifest, &v.row)).collect(),
                 tenants_enabled: enabled.get(&id).copied().unwrap_or(0),
                 id,
             })

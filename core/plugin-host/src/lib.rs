@@ -82,6 +82,8 @@ pub struct VersionInfo {
     pub min_plan: Plan,
     /// SHA-256 of the package (its descriptor), as the registry names it.
     pub digest: String,
+    /// Why it was yanked, if it was: a yanked version is offered to no one new.
+    pub yanked: Option<String>,
 }
 
 /// A page a plugin adds to the console, rendered by one of its routes in a sandboxed frame.
@@ -152,6 +154,9 @@ pub struct Enablement {
     pub plugin_id: String,
     /// The version the tenant runs.
     pub version: String,
+    /// Why that version was yanked by its publisher or a platform admin, if it was: it keeps
+    /// running, but the tenant should move to another version.
+    pub yanked: Option<String>,
     /// False once disabled (configuration, secrets and data are kept for a re-enable).
     pub enabled: bool,
     /// The capabilities a tenant admin consented to.
@@ -210,7 +215,7 @@ fn capability_names(set: &BTreeSet<Capability>) -> Vec<String> {
     set.iter().map(|c| c.as_str().to_owned()).collect()
 }
 
-fn version_info(manifest: &Manifest, min_plan: Plan, digest: &str) -> VersionInfo {
+fn version_info(manifest: &Manifest, row: &store::CatalogueRow) -> VersionInfo {
     let named = |v: &serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
     VersionInfo {
         version: manifest.version.to_string(),
@@ -233,7 +238,8 @@ fn version_info(manifest: &Manifest, min_plan: Plan, digest: &str) -> VersionInf
             .map(|p| PageInfo { title: p.title.clone(), path: p.path.clone(), roles: p.roles.clone() })
             .collect(),
         config_schema: manifest.config_schema.clone(),
-        min_plan,
-        digest: digest.to_owned(),
+        min_plan: row.min_plan,
+        digest: row.digest.clone(),
+        yanked: row.yanked_at.map(|_| row.yank_reason.clone().unwrap_or_default()),
     }
 }

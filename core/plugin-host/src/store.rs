@@ -20,9 +20,15 @@ pub struct CatalogueRow {
     pub manifest: String,
     /// The lowest plan it is offered on.
     pub min_plan: Plan,
+    /// When it was yanked: offered to no one new, kept by the tenants on it.
+    pub yanked_at: Option<Timestamp>,
+    /// Why it was yanked.
+    pub yank_reason: Option<String>,
 }
 
-const CATALOGUE: &str = "SELECT plugin_id, version, digest, manifest, min_plan FROM plugin_catalogue";
+/// The versions on offer: approved ones (published versions wait for review, `ils-publishing`).
+const CATALOGUE: &str = "SELECT plugin_id, version, digest, manifest, min_plan, yanked_at, yank_reason
+    FROM plugin_catalogue WHERE status = 'approved'";
 
 /// Adds a version, or changes its plan when it is the same package. Returns false when the
 /// version is in the catalogue with other content.
@@ -30,7 +36,7 @@ pub(crate) async fn catalogue_put(conn: &mut Conn, row: &CatalogueRow) -> Result
     const SQL: &str =
         "INSERT INTO plugin_catalogue (plugin_id, version, digest, manifest, min_plan, added_at)
         VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (plugin_id, version) DO UPDATE SET min_plan = excluded.min_plan
+        ON CONFLICT (plugin_id, version) DO UPDATE SET min_plan = excluded.min_plan, status = 'approved'
         WHERE plugin_catalogue.digest = excluded.digest";
     let n = execute!(
         conn,
@@ -51,8 +57,17 @@ pub(crate) async fn catalogue_all(conn: &mut Conn) -> Result<Vec<CatalogueRow>> 
 }
 
 pub(crate) async fn catalogue_of(conn: &mut Conn, plugin: &str) -> Result<Vec<CatalogueRow>> {
-    let sql = format!("{CATALOGUE} WHERE plugin_id = $1 ORDER BY added_at");
+    let sql = format!("{CATALOGUE} AND plugin_id = $1 ORDER BY added_at");
     Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(plugin).fetch_all(&mut **c).await)?)
+}
+
+/// The review state of a version in the registry (`pending`, `approved`, `rejected`), if it
+/// was ever published or installed.
+pub async fn version_status(conn: &mut Conn, plugin: &str, version: &str) -> Result<Option<String>> {
+    const SQL: &str = "SELECT status FROM plugin_catalogue WHERE plugin_id = $1 AND version = $2";
+    Ok(
+        on_conn!(conn, c => sqlx::query_scalar(SQL).bind(plugin).bind(version).fetch_optional(&mut **c).await)?,
+    )
 }
 
 /// A tenant's enablement row: the version it runs, what it consented to, its configuration and
@@ -83,10 +98,17 @@ pub struct EnablementRow {
     pub last_error: Option<String>,
     /// When it happened.
     pub last_error_at: Option<Timestamp>,
+    /// Why the version it runs was yanked, if it was (read where the tenant is shown its
+    /// enablement; `None` elsewhere).
+    #[sqlx(default)]
+    pub yank_reason: Option<String>,
 }
 
 const ENABLEMENT: &str = "SELECT tenant_id, plugin_id, version, enabled, capabilities, config, enabled_at,
-    updated_at, failures, tripped_until, last_error, last_error_at FROM tenant_plugins";
+    updated_at, failures, tripped_until, last_error, last_error_at,
+    (SELECT c.yank_reason FROM plugin_catalogue c WHERE c.plugin_id = tenant_plugins.plugin_id
+        AND c.version = tenant_plugins.version AND c.yanked_at IS NOT NULL) AS yank_reason
+    FROM tenant_plugins";
 
 /// The transaction's tenant's enablement of `plugin`, enabled or not.
 pub async fn enablement(tx: &mut TenantTx, plugin: &str) -> Result<Option<EnablementRow>> {

@@ -9,6 +9,7 @@ use ils_kernel::permissions::Action;
 pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
 pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 pub use ils_outbox::DomainEvent;
+pub use ils_publishing::PluginVersionYanked;
 pub use ils_stock::events::{
     GoodsReceived, PurchaseOrderStatusChanged, ReceivedLine, StockCountFinalised, StockLow,
 };
@@ -28,6 +29,7 @@ pub static ALL: LazyLock<Vec<(&'static str, Action)>> = LazyLock::new(|| {
         ils_clinical::events::EVENTS,
         ils_orders::events::EVENTS,
         ils_stock::events::EVENTS,
+        ils_publishing::EVENTS,
     ]
     .concat()
 });

@@ -17,6 +17,7 @@ pub mod orders;
 pub use ils_kernel::page as pagination;
 pub mod plugins;
 pub mod problem;
+pub mod registry;
 pub mod router;
 pub mod stock;
 pub mod tenants;

@@ -127,6 +127,7 @@ fn invalid_config(e: ils_registry::ManifestError) -> Error {
     responses((status = 200, description = "Enabled", body = Enablement),
               (status = 403, description = "Not a company admin, or the plan does not include it", body = Problem),
               (status = 404, description = "No such plugin version", body = Problem),
+              (status = 409, description = "The version is not approved, or was yanked", body = Problem),
               (status = 422, description = "Consent missing, or configuration invalid", body = Problem)))]
 pub(crate) async fn enable_plugin(
     State(state): State<AppState>,
@@ -138,11 +139,34 @@ pub(crate) async fn enable_plugin(
     let plugin = catalogue::plugin_id(&plugin)?;
     let wanted = catalogue::version(&req.version)?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
-    let offered = versions_of(&mut tx, plugin.as_str())
-        .await?
-        .into_iter()
-        .find(|v| v.manifest.version == wanted)
-        .ok_or(Error::NotFound("plugin version"))?;
+    let offered =
+        versions_of(&mut tx, plugin.as_str()).await?.into_iter().find(|v| v.manifest.version == wanted);
+    let Some(offered) = offered else {
+        // A published version waiting for review (or rejected) is not offered.
+        let status = store::version_status(tx.conn(), plugin.as_str(), &wanted.to_string()).await?;
+        return Err(match status {
+            Some(status) => Error::conflict(
+                "version_not_approved",
+                format!(
+                    "{plugin} {wanted} is {status}: only versions a platform admin approved are offered."
+                ),
+            ),
+            None => Error::NotFound("plugin version"),
+        }
+        .into());
+    };
+    let before = store::enablement(&mut tx, plugin.as_str()).await?;
+    let on_it = before.as_ref().is_some_and(|b| b.version == offered.row.version);
+    if offered.row.yanked_at.is_some() && !on_it {
+        return Err(Error::conflict(
+            "version_yanked",
+            format!(
+                "{plugin} {wanted} was yanked ({}); enable another version.",
+                offered.row.yank_reason.as_deref().unwrap_or("no reason given")
+            ),
+        )
+        .into());
+    }
     let plan = tenant_plan(&mut tx).await?;
     if plan_rank(plan) < plan_rank(offered.row.min_plan) {
         return Err(Error::forbidden(
@@ -180,7 +204,6 @@ pub(crate) async fn enable_plugin(
         }
         .into());
     }
-    let before = store::enablement(&mut tx, plugin.as_str()).await?;
     let config = match (&req.config, &before) {
         (Some(config), _) => config.clone(),
         (None, Some(row)) => serde_json::from_str(&row.config).unwrap_or_else(|_| serde_json::json!({})),

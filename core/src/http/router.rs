@@ -48,6 +48,7 @@ use crate::state::AppState;
         crate::events::catalog::OrderStatusChanged,
         crate::events::catalog::OrderStationChanged,
         crate::events::catalog::StockLow,
+        crate::events::catalog::PluginVersionYanked,
         crate::events::catalog::GoodsReceived,
         crate::events::catalog::PurchaseOrderStatusChanged,
         crate::events::catalog::StockCountFinalised,
@@ -67,6 +68,7 @@ use crate::state::AppState;
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
         (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
         (name = "plugins", description = "The plugin catalogue, a tenant's plugins, their routes and inbound webhooks, devices"),
+        (name = "registry", description = "The plugin registry: publishers, signing keys, publishing tokens, signed packages, review and yanks"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
 )]
@@ -108,6 +110,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::accounts::router())
         .merge(super::stock::router())
         .merge(super::plugins::router())
+        .merge(super::registry::router())
         .merge(super::devices::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())

@@ -146,3 +146,11 @@ id_type!(
     /// A stock count (stocktake) of one location.
     StockCountId
 );
+id_type!(
+    /// A plugin publisher (an account that owns plugin ids).
+    PublisherId
+);
+id_type!(
+    /// A publisher's publishing token.
+    PublisherTokenId
+);

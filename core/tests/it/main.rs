@@ -27,6 +27,7 @@ mod plugins;
 mod processes;
 mod purchasing;
 mod quotas;
+mod registry;
 mod rls;
 mod roles;
 mod schema;

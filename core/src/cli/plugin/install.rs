@@ -10,7 +10,6 @@ use ils_core::Error;
 use ils_core::tenants::{Plan, Slug};
 use ils_host_api::Caller;
 use ils_plugin_cli::CliError;
-use ils_plugin_cli::build::{self, LocalHost};
 use ils_plugin_host::Plugins;
 use ils_plugin_host::catalogue;
 use ils_plugin_host::invoke::{Call, Reply};
@@ -115,16 +114,7 @@ async fn runtime(db_args: &crate::DbArgs) -> Result<(ils_core::db::Db, Plugins),
 /// Runs `ils plugin install`.
 #[allow(clippy::print_stdout)]
 pub async fn install(args: InstallArgs) -> Result<(), CliError> {
-    let dir = if args.path.join("plugin.wasm").is_file() {
-        args.path.clone()
-    } else if args.path.join("Cargo.toml").is_file() {
-        build::build(&args.path, None, &LocalHost::new()?).await?.package_dir
-    } else {
-        return Err(CliError::usage(format!(
-            "{} is neither a package (ils-plugin.toml + plugin.wasm) nor a plugin crate (Cargo.toml)",
-            args.path.display()
-        )));
-    };
+    let dir = super::publish::package_dir(&args.path).await?;
     let (db, plugins) = runtime(&args.db).await?;
     let added = catalogue::add(&db, &plugins, &dir, args.plan).await.map_err(domain)?;
     db.close().await;

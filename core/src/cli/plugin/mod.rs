@@ -11,6 +11,7 @@ use clap::Subcommand;
 use ils_plugin_cli::{CliError, EXIT_STATUS_HELP, build, new, scenario_run};
 
 pub mod install;
+pub mod publish;
 
 /// `ils plugin …`.
 #[derive(Debug, Subcommand)]
@@ -30,6 +31,14 @@ pub enum PluginCommand {
     /// to tenants from a plan up (platform admins).
     #[command(after_help = EXIT_STATUS_HELP)]
     Install(install::InstallArgs),
+    /// Make an ed25519 signing key for publishing; prints the public key to register with
+    /// your publisher.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Keygen(publish::KeygenArgs),
+    /// Sign a package (or a plugin crate, built first) and publish it to a registry, where it
+    /// waits for a platform admin's review.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Publish(publish::PublishArgs),
     /// Call an extension point of a tenant's enabled plugin, with the tenant's real
     /// configuration, secrets and data (local testing).
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -44,6 +53,8 @@ pub async fn run(command: PluginCommand) -> Result<(), CliError> {
         PluginCommand::Test(args) => scenario_run::run(args).await,
         PluginCommand::Install(args) => install::install(args).await,
         PluginCommand::Invoke(args) => install::invoke(args).await,
+        PluginCommand::Keygen(args) => publish::keygen(args),
+        PluginCommand::Publish(args) => publish::publish(args).await,
     }
 }
 
