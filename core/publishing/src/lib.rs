@@ -562,10 +562,10 @@ async fn publishing_publisher(
         }
         (Actor::User { user_id, .. }, None) => {
             let mine = store::publishers_of(tx, *user_id).await?;
-            if let Some(owner) = store::owner(tx, plugin.as_str()).await? {
-                if let Some(row) = mine.iter().find(|p| p.id == owner) {
-                    return Ok(row.clone());
-                }
+            if let Some(owner) = store::owner(tx, plugin.as_str()).await?
+                && let Some(row) = mine.iter().find(|p| p.id == owner)
+            {
+                return Ok(row.clone());
             }
             match <[PublisherRow; 1]>::try_from(mine) {
                 Ok([one]) => Ok(one),
@@ -655,18 +655,19 @@ pub async fn publish(
     let highest = versions
         .iter()
         .filter(|r| r.status != "rejected")
-        .filter_map(|r| parsed(r))
+        .filter_map(parsed)
         .max_by(|a, b| a.version.cmp(&b.version));
-    if let Some(highest) = highest {
-        if highest.platform != manifest.platform && manifest.version <= highest.version {
-            return Err(Error::conflict(
-                "version_not_greater",
-                format!(
-                    "{id} {version_text} targets ils:platform {} where {} targets {}: a change of platform needs a version above {}.",
-                    manifest.platform, highest.version, highest.platform, highest.version
-                ),
-            ));
-        }
+    if let Some(highest) = highest
+        && highest.platform != manifest.platform
+        && manifest.version <= highest.version
+    {
+        return Err(Error::conflict(
+            "version_not_greater",
+            format!(
+                "{id} {version_text} targets ils:platform {} where {} targets {}: a change of platform needs a version above {}.",
+                manifest.platform, highest.version, highest.platform, highest.version
+            ),
+        ));
     }
     // Check the component with the host, and store its package, before the row names it.
     let stored = store_package(plugins, &req.manifest, &req.component).await?;
