@@ -3,7 +3,9 @@
 //! The plugin author's loop, as the `ils` binary runs it — everything of `ils plugin …` that needs
 //! no database and no HTTP server:
 //!
-//! - `new NAME` writes a plugin crate that builds and passes its tests as generated ([`new`]).
+//! - `new NAME` writes a plugin crate that builds and passes its tests as generated ([`new`]),
+//!   with the plugin SDK this binary carries written into it ([`sdk`]).
+//! - `sdk [--out DIR]` writes that SDK out, or replaces an older one ([`sdk`]).
 //! - `build [PATH]` compiles the crate to a `wasm32-wasip2` component, checks its manifest, has
 //!   the real plugin host install it (so an import the manifest does not declare fails here, not
 //!   in production) and writes a package directory that `ils plugin install` and
@@ -44,6 +46,7 @@ pub mod build;
 pub mod new;
 pub mod scenario;
 pub mod scenario_run;
+pub mod sdk;
 
 /// The exit status of a failed scenario step (`ils plugin test`).
 pub const EXIT_FAILED: u8 = 1;

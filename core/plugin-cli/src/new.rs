@@ -1,9 +1,11 @@
 //! `ils plugin new NAME`: a plugin crate that builds, and passes its unit tests and its host
 //! scenario, exactly as generated.
 //!
-//! The crate is standalone (its own empty `[workspace]`, so a workspace it is created inside does
-//! not absorb it) and depends on `ils-plugin-sdk` by absolute path: by default the `plugin-sdk`
-//! of the checkout this `ils` was built from.
+//! The crate is standalone: its own `[workspace]`, so a workspace it is created inside does not
+//! absorb it, and the SDK this `ils` carries written into it as `.ils-sdk/` ([`crate::sdk`]), a
+//! path dependency, with a `Cargo.lock` of the versions that SDK is tested with. It needs nothing
+//! but a Rust toolchain to build, and nothing of the ILS checkout. `--sdk PATH` depends on another
+//! `plugin-sdk` instead, by absolute path (for those working on the SDK itself).
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
@@ -13,7 +15,7 @@ use clap::Args;
 use ils_host_api::PluginHost;
 use ils_registry::PluginId;
 
-use crate::CliError;
+use crate::{CliError, sdk};
 
 /// What `ils plugin new` takes (the command's own help is on its variant in `ils-core`'s tree).
 #[derive(Debug, Args)]
@@ -24,14 +26,42 @@ pub struct NewArgs {
     /// The directory to create the crate in (default: ./NAME). It must not exist, or be empty.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// The plugin SDK crate (the `plugin-sdk` directory) to depend on. Default: the one in the
-    /// ILS checkout this `ils` was built from.
+    /// Depend on this plugin SDK crate (a `plugin-sdk` directory, e.g. of an ILS checkout) by
+    /// absolute path. Default: the SDK this `ils` carries, written into the crate as `.ils-sdk/`.
     #[arg(long, value_name = "PATH")]
     pub sdk: Option<PathBuf>,
 }
 
-/// The SDK beside this crate in the checkout `ils` was built from.
-const DEFAULT_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plugin-sdk");
+/// Where the generated crate's `ils-plugin-sdk` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sdk {
+    /// The SDK this `ils` carries, written into the crate ([`sdk::DEFAULT_DIR`]).
+    Carried,
+    /// A `plugin-sdk` directory given with `--sdk`, canonical.
+    Given(PathBuf),
+}
+
+impl Sdk {
+    /// The `path` of the `ils-plugin-sdk` dependency.
+    fn dependency_path(&self) -> String {
+        match self {
+            Self::Carried => format!("{}/{}", sdk::DEFAULT_DIR, sdk::CRATE_DIR),
+            Self::Given(dir) => dir.to_string_lossy().into_owned(),
+        }
+    }
+
+    /// The comment above the dependency in the generated `Cargo.toml` (after its first `# `).
+    fn note(&self) -> String {
+        match self {
+            Self::Carried => format!(
+                "The plugin SDK, written here by `ils plugin new` (ils {}). Keep it in version control;\n\
+                 # `ils plugin sdk` replaces it with the SDK of the `ils` you run it with.",
+                sdk::VERSION
+            ),
+            Self::Given(_) => "The plugin SDK given to `ils plugin new --sdk`.".to_string(),
+        }
+    }
+}
 
 /// The generated crate's files: (path inside the crate, template).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -94,18 +124,35 @@ fn capitalise(word: &str) -> String {
 #[allow(clippy::print_stdout)]
 pub fn run(args: NewArgs) -> Result<(), CliError> {
     let names = Names::parse(&args.name)?;
-    let sdk = sdk_dir(args.sdk.as_deref())?;
+    let sdk = match args.sdk.as_deref() {
+        Some(given) => Sdk::Given(sdk_dir(given)?),
+        None => Sdk::Carried,
+    };
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(names.id.as_str()));
     refuse_non_empty(&dir)?;
     let platform = platform_range();
     let files = render(&names, &sdk, &platform);
     write_files(&dir, &files)?;
-    let seeded = seed_lockfile(&sdk, &dir);
+    let lock = match &sdk {
+        Sdk::Carried => {
+            sdk::write(&dir.join(sdk::DEFAULT_DIR))?;
+            write_files(&dir, &[("Cargo.lock", sdk::lockfile().to_string())])?;
+            true
+        }
+        Sdk::Given(path) => seed_lockfile(path, &dir),
+    };
 
     println!("created plugin {} in {}", names.id, dir.display());
-    println!("  depends on ils-plugin-sdk at {}", sdk.display());
-    if seeded {
-        println!("  Cargo.lock seeded from the SDK's workspace (the versions the SDK is tested with)");
+    match &sdk {
+        Sdk::Carried => println!(
+            "  with ils-plugin-sdk {} in {}/: the SDK this ils carries (`ils plugin sdk` replaces it)",
+            sdk::VERSION,
+            sdk::DEFAULT_DIR
+        ),
+        Sdk::Given(path) => println!("  depends on ils-plugin-sdk at {}", path.display()),
+    }
+    if lock {
+        println!("  Cargo.lock: the dependency versions the SDK is tested with");
     }
     println!();
     println!("next:");
@@ -116,16 +163,9 @@ pub fn run(args: NewArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The SDK directory, absolute: `--sdk`, else the checkout's `plugin-sdk`.
-fn sdk_dir(given: Option<&Path>) -> Result<PathBuf, CliError> {
-    let (path, hint) = match given {
-        Some(path) => (path.to_path_buf(), "check the --sdk path"),
-        None => (
-            PathBuf::from(DEFAULT_SDK),
-            "this `ils` was built from a checkout that is no longer there; pass --sdk PATH to a \
-             plugin-sdk directory",
-        ),
-    };
+/// The `--sdk` directory, canonical, once it is known to be the plugin SDK crate.
+fn sdk_dir(path: &Path) -> Result<PathBuf, CliError> {
+    let hint = "check the --sdk path, or leave it out to use the SDK this ils carries";
     let dir = path
         .canonicalize()
         .map_err(|e| CliError::usage(format!("plugin SDK not found at {}: {e} ({hint})", path.display())))?;
@@ -168,7 +208,7 @@ fn platform_range() -> String {
 }
 
 /// The files with their placeholders filled.
-fn render(names: &Names, sdk: &Path, platform: &str) -> Vec<(&'static str, String)> {
+fn render(names: &Names, sdk: &Sdk, platform: &str) -> Vec<(&'static str, String)> {
     TEMPLATES
         .iter()
         .map(|(path, template)| {
@@ -177,7 +217,8 @@ fn render(names: &Names, sdk: &Path, platform: &str) -> Vec<(&'static str, Strin
                 .replace("{{type}}", &names.type_name)
                 .replace("{{title}}", &names.title)
                 .replace("{{platform}}", platform)
-                .replace("{{sdk}}", &toml_string(&sdk.to_string_lossy()));
+                .replace("{{sdk_note}}", &sdk.note())
+                .replace("{{sdk}}", &toml_string(&sdk.dependency_path()));
             (*path, text)
         })
         .collect()
@@ -204,7 +245,7 @@ fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Copies the SDK workspace's `Cargo.lock`, so the plugin starts on the dependency versions the
+/// For `--sdk`: copies the SDK workspace's `Cargo.lock`, so the plugin starts on the dependency versions the
 /// SDK is tested with (and builds offline when those are cached). Cargo drops the entries the
 /// plugin does not use on its first build. Best effort: without it cargo resolves afresh.
 fn seed_lockfile(sdk: &Path, dir: &Path) -> bool {
@@ -242,12 +283,19 @@ mod tests {
     #[test]
     fn every_placeholder_is_filled() {
         let names = Names::parse("demo-counter").unwrap();
-        for (path, text) in render(&names, Path::new("/sdk \"quoted\""), "^0.1") {
-            assert!(!text.contains("{{"), "{path} has an unfilled placeholder");
+        let quoted = Sdk::Given(PathBuf::from("/sdk \"quoted\""));
+        for sdk in [Sdk::Carried, quoted] {
+            for (path, text) in render(&names, &sdk, "^0.1") {
+                assert!(!text.contains("{{"), "{path} has an unfilled placeholder");
+            }
         }
-        let files = render(&names, Path::new(r"C:\sdk"), "^0.1");
+        let files = render(&names, &Sdk::Given(PathBuf::from(r"C:\sdk")), "^0.1");
         let cargo = &files.iter().find(|(p, _)| *p == "Cargo.toml").unwrap().1;
         assert!(cargo.contains(r#"path = "C:\\sdk""#), "{cargo}");
+        let files = render(&names, &Sdk::Carried, "^0.1");
+        let cargo: toml::Table = files.iter().find(|(p, _)| *p == "Cargo.toml").unwrap().1.parse().unwrap();
+        assert_eq!(cargo["dependencies"]["ils-plugin-sdk"]["path"].as_str(), Some(".ils-sdk/plugin-sdk"));
+        assert_eq!(cargo["workspace"]["exclude"].as_array().unwrap()[0].as_str(), Some(".ils-sdk"));
         let manifest = &files.iter().find(|(p, _)| *p == "ils-plugin.toml").unwrap().1;
         let manifest = ils_registry::Manifest::from_toml(manifest).unwrap();
         assert_eq!(manifest.id.as_str(), "demo-counter");

@@ -1,6 +1,6 @@
 //! `ils plugin …`: the command tree.
 //!
-//! `new`, `build` and `test` — the plugin author's loop, which needs no database — live in
+//! `new`, `sdk`, `build` and `test` — the plugin author's loop, which needs no database — live in
 //! [`ils_plugin_cli`]; `install` and `invoke` work on this installation's catalogue and tenants,
 //! so they stay here ([`install`]).
 //!
@@ -8,7 +8,7 @@
 //! (a bad name, an invalid manifest or scenario) or a build that failed or was refused.
 
 use clap::Subcommand;
-use ils_plugin_cli::{CliError, EXIT_STATUS_HELP, build, new, scenario_run};
+use ils_plugin_cli::{CliError, EXIT_STATUS_HELP, build, new, scenario_run, sdk};
 
 pub mod install;
 pub mod publish;
@@ -16,9 +16,14 @@ pub mod publish;
 /// `ils plugin …`.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// Create a plugin crate: manifest, code with unit tests, a host test scenario and a README.
+    /// Create a plugin crate: manifest, code with unit tests, a host test scenario, a README, and
+    /// the plugin SDK this ils carries (.ils-sdk/), so it builds with nothing but a Rust toolchain.
     #[command(after_help = EXIT_STATUS_HELP)]
     New(new::NewArgs),
+    /// Write the plugin SDK this ils carries (plugin-sdk, the crates it uses, the ils:platform WIT)
+    /// to a directory; in a plugin crate, replace its .ils-sdk/ with this ils's SDK.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Sdk(sdk::SdkArgs),
     /// Build the component and write an installable package (ils-plugin.toml + plugin.wasm),
     /// after the real plugin host has checked it.
     #[command(after_help = EXIT_STATUS_HELP)]
@@ -49,6 +54,7 @@ pub enum PluginCommand {
 pub async fn run(command: PluginCommand) -> Result<(), CliError> {
     match command {
         PluginCommand::New(args) => new::run(args),
+        PluginCommand::Sdk(args) => sdk::run(args),
         PluginCommand::Build(args) => build::run(args).await,
         PluginCommand::Test(args) => scenario_run::run(args).await,
         PluginCommand::Install(args) => install::install(args).await,
