@@ -306,7 +306,8 @@ fn files_mentioning(dir: &Path, needle: &str) -> Vec<PathBuf> {
 /// Done-when 6 of issue 18 and the README's newcomer path, every step with the real binary: in an
 /// empty directory outside the checkout, scaffold a plugin with the SDK `ils` carries, prove the
 /// crate reaches nothing of the checkout, run its unit tests, build and test it in the real host,
-/// install it into a data directory, serve, enable it for a tenant over HTTP, watch an order event
+/// serve, publish it signed with `ils plugin keygen`'s key (`ils plugin publish`), have a platform
+/// admin approve it, enable it for a tenant over HTTP, watch an order event
 /// arrive through the queue, call the plugin's route as the tenant, and `ils plugin invoke` it.
 ///
 /// Cold (an empty `plugin-cli-tests` target dir) the cargo steps compile the SDK's crates.io
@@ -363,18 +364,11 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
     assert!(stdout(&tested).contains("test result: ok. 7 passed; 0 failed"), "{}", text(&tested));
     let package = plugin_target_dir().join("ils-package").join("hello-counts");
 
-    // Step `ils plugin publish` (issue 18): publishing the package goes here, before it is
-    // installed and enabled below.
-
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("ils-data");
     let data_arg = data.to_str().unwrap();
-    let installed =
-        ils(work.path(), &["plugin", "install", package.to_str().unwrap(), "--data-dir", data_arg]);
-    assert!(installed.status.success(), "{}", text(&installed));
-    assert!(stdout(&installed).contains("installed hello-counts 0.1.0"), "{}", text(&installed));
-    let again = ils(work.path(), &["plugin", "install", "no/such/dir", "--data-dir", data_arg]);
-    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    let wrong = ils(work.path(), &["plugin", "install", "no/such/dir", "--data-dir", data_arg]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
 
     let tenant = Command::new(env!("CARGO_BIN_EXE_ils"))
         .args(["tenant", "create", "--name", "Bright Eyes", "--slug", "bright-eyes", "--kind", "ecp"])
@@ -384,6 +378,22 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
         .output()
         .unwrap();
     assert!(tenant.status.success(), "{}", text(&tenant));
+    let root = Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args([
+            "admin",
+            "create",
+            "--email",
+            "root@platform.example",
+            "--name",
+            "Root",
+            "--data-dir",
+            data_arg,
+        ])
+        .env("ILS_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("ILS_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(root.status.success(), "{}", text(&root));
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let _server = Server(
@@ -394,17 +404,13 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
             .spawn()
             .unwrap(),
     );
-    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let origin = format!("http://127.0.0.1:{port}");
+    let base = format!("{origin}/api/v1");
     ils_core::install_tls_provider();
     let client = reqwest::Client::new();
     let mut ready = false;
     for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if client.get(format!("{origin}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
             ready = true;
             break;
         }
@@ -422,13 +428,88 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
             (status, response.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
-    let login = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({ "email": "owner@bright-eyes.example", "password": "correct horse battery staple", "tenant": "bright-eyes" }))
-        .send()
-        .await
-        .unwrap();
-    let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let sign_in = |email: &str, tenant: Option<&str>| {
+        let mut body = json!({ "email": email, "password": "correct horse battery staple" });
+        if let Some(tenant) = tenant {
+            body["tenant"] = json!(tenant);
+        }
+        let request = client.post(format!("{base}/auth/login")).json(&body);
+        async move {
+            request.send().await.unwrap().json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let token = sign_in("owner@bright-eyes.example", Some("bright-eyes")).await;
+
+    // Publish: the author makes a publisher and a key, and `ils plugin publish` signs and uploads.
+    let (status, body) = call(
+        reqwest::Method::POST,
+        "/registry/publishers",
+        &token,
+        Some(json!({ "slug": "bright-dev", "name": "Bright Dev" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let key_file = home.join("publisher.pem");
+    let keygen = ils(&home, &["plugin", "keygen", "--out", key_file.to_str().unwrap()]);
+    assert!(keygen.status.success(), "{}", text(&keygen));
+    let keygen_out = stdout(&keygen);
+    let public_key = keygen_out
+        .lines()
+        .find_map(|l| l.strip_prefix("public key: "))
+        .unwrap_or_else(|| panic!("keygen prints the public key: {keygen_out}"))
+        .trim()
+        .to_owned();
+    let (status, body) = call(
+        reqwest::Method::POST,
+        "/registry/publishers/bright-dev/keys",
+        &token,
+        Some(json!({ "name": "laptop", "public_key": public_key })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let published = ils(
+        &krate,
+        &[
+            "plugin",
+            "publish",
+            package.to_str().unwrap(),
+            "--registry",
+            &origin,
+            "--token",
+            &token,
+            "--key",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    assert!(published.status.success(), "{}", text(&published));
+    assert!(stdout(&published).contains("published hello-counts 0.1.0"), "{}", text(&published));
+    assert!(stdout(&published).contains("pending"), "{}", text(&published));
+    let (status, body) = call(
+        reqwest::Method::PUT,
+        "/tenant/plugins/hello-counts",
+        &token,
+        Some(json!({ "version": "0.1.0", "consent": ["kv"] })),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("version_not_approved")), "{body}");
+
+    // A platform admin (with TOTP, as platform admins must) approves it.
+    let root = sign_in("root@platform.example", None).await;
+    let (status, enrol) = call(reqwest::Method::POST, "/me/totp", &root, Some(json!({}))).await;
+    assert_eq!(status, 200, "{enrol}");
+    let totp = totp_rs::TOTP::from_url(enrol["otpauth_url"].as_str().unwrap()).unwrap();
+    let code = totp.generate_current().unwrap();
+    let (status, body) =
+        call(reqwest::Method::POST, "/me/totp/confirm", &root, Some(json!({ "code": code }))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        reqwest::Method::POST,
+        "/registry/plugins/hello-counts/versions/0.1.0/approve",
+        &root,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("approved")), "{body}");
 
     let (status, body) = call(
         reqwest::Method::PUT,
