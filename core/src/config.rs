@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use ils_kernel::secrets::Sealer;
-pub use ils_plugin_host::PluginsConfig;
+pub use ils_plugin_host::{PackageStorage, PluginsConfig};
 
 /// Authentication settings.
 #[derive(Clone, Debug)]

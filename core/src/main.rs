@@ -51,6 +51,10 @@ pub(crate) struct DbArgs {
     /// change the schema.
     #[arg(long, env = "ILS_MIGRATE_DATABASE_URL", hide_env_values = true)]
     migrate_database_url: Option<String>,
+    /// Where plugin packages are kept: `database` (every node on the database reads them) or
+    /// `dir:PATH` (a directory; nodes on one database must then share it).
+    #[arg(long, env = "ILS_PLUGIN_STORE", default_value = "database")]
+    plugin_store: ils_plugin_host::PackageStorage,
 }
 
 #[derive(Args)]
@@ -118,10 +122,12 @@ impl std::fmt::Debug for DbArgs {
 }
 
 impl DbArgs {
-    /// Plugin settings for this data directory: the registry in `DATA_DIR/plugins`, compiled
-    /// components in `DATA_DIR/plugin-cache`.
+    /// Plugin settings for this data directory: packages in the chosen store (packages an older
+    /// installation kept in `DATA_DIR/plugins` are imported from there), compiled components in
+    /// `DATA_DIR/plugin-cache`.
     fn plugins(&self) -> ils_plugin_host::PluginsConfig {
         ils_plugin_host::PluginsConfig {
+            store: self.plugin_store.clone(),
             dir: self.data_dir.join("plugins"),
             cache_dir: self.data_dir.join("plugin-cache"),
             ..Default::default()

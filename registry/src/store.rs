@@ -201,7 +201,14 @@ impl Registry {
         Ok(())
     }
 
-    fn blob(&self, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
+    /// The package whose digest is `digest`, if installed. Looks through every record: meant
+    /// for loading a version once per process, not for a hot path.
+    pub fn find(&self, digest: &Digest) -> Result<Option<PackageRecord>, RegistryError> {
+        Ok(self.list()?.into_iter().find(|r| r.digest == *digest))
+    }
+
+    /// A stored blob (a manifest's or a component's bytes), checked against its digest.
+    pub fn blob(&self, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
         let bytes = match self.root.read(format!("blobs/sha256/{}", digest.hex())) {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -330,6 +337,16 @@ provides = ["http"]
         let path = format!("blobs/sha256/{}", pkg.record.descriptor.component.hex());
         reg.root.write(&path, component(b"evil")).unwrap();
         assert!(matches!(reg.component(&pkg), Err(RegistryError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_package_is_found_by_its_digest() {
+        let (_dir, reg) = registry();
+        let pkg = reg.install(MANIFEST, &component(b"one")).unwrap();
+        let found = reg.find(&pkg.record.digest).unwrap().expect("installed");
+        assert_eq!(found, pkg.record);
+        assert_eq!(reg.blob(&found.descriptor.manifest).unwrap(), MANIFEST.as_bytes());
+        assert_eq!(reg.find(&Digest::of(b"another")).unwrap(), None);
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! The catalogue: the plugin versions this installation offers its tenants, each from a lowest
-//! plan up. A platform admin adds a package (`ils plugin install`): it goes into the registry,
-//! is compiled and checked by the host (a component importing anything its manifest does not
-//! declare is refused), and is listed with its plan.
+//! plan up. A platform admin adds a package (`ils plugin install`): it is compiled and checked by
+//! the host (a component importing anything its manifest does not declare is refused), goes into
+//! the package store, and is listed with its plan.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use ils_registry::store::{COMPONENT_FILE, MANIFEST_FILE};
-use ils_registry::{Manifest, PluginId, RegistryError};
+use ils_registry::{Manifest, PluginId};
 use semver::Version;
 use serde::Serialize;
 
+use crate::packages::invalid_package;
 use crate::store::{self, CatalogueRow, EnablementRow};
 use crate::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
 use ils_kernel::error::{Error, Result};
@@ -38,48 +39,24 @@ pub struct Added {
     pub min_plan: Plan,
 }
 
-fn invalid_package(message: impl Into<String>) -> Error {
-    let message = message.into();
-    Error::Invalid { code: "invalid_package", message, fields: Vec::new() }
-}
-
-/// Adds the package in `dir` (`ils-plugin.toml` and `plugin.wasm`) to the registry and offers
-/// it from `min_plan` up. Adding the same package again only changes its plan; the same
-/// version with other content is refused.
+/// Adds the package in `dir` (`ils-plugin.toml` and `plugin.wasm`) to the package store
+/// ([`Plugins::check_and_store`]) and offers it from `min_plan` up. Adding the same package
+/// again only changes its plan; the same version with other content is refused
+/// (`version_exists`).
 pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Result<Added> {
-    let registry = plugins.registry().await?;
-    // Each file is read once: the registry stores these bytes and the host checks the same ones.
+    // Each file is read once: the store keeps these bytes and the host checks the same ones.
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read(&path).map_err(|e| invalid_package(format!("{}: {e}", path.display())))
     };
     let manifest_text = String::from_utf8(read(MANIFEST_FILE)?)
         .map_err(|_| invalid_package(format!("{MANIFEST_FILE} is not UTF-8")))?;
-    let bytes = read(COMPONENT_FILE)?;
-    let manifest =
-        Manifest::from_toml(&manifest_text).map_err(|e| invalid_package(format!("{MANIFEST_FILE}: {e}")))?;
-    let existed = registry.get(&manifest.id, &manifest.version).is_ok();
-    let package = registry.install(&manifest_text, &bytes).map_err(|e| match e {
-        RegistryError::VersionConflict { id, version } => Error::conflict(
-            "version_exists",
-            format!(
-                "{id} {version} is already installed with other content; give the new build a new version"
-            ),
-        ),
-        other => invalid_package(other.to_string()),
-    })?;
-    let checked = plugins.host().await?.install(&bytes, package.manifest.clone()).await;
-    if let Err(e) = checked {
-        if !existed {
-            let _ = registry.remove(&package.manifest.id, &package.manifest.version);
-        }
-        return Err(invalid_package(format!("the plugin host refused the component: {e}")));
-    }
+    let stored = plugins.check_and_store(&manifest_text, &read(COMPONENT_FILE)?).await?;
     let row = CatalogueRow {
-        plugin_id: package.manifest.id.to_string(),
-        version: package.manifest.version.to_string(),
-        digest: package.record.digest.hex(),
-        manifest: manifest_text,
+        plugin_id: stored.manifest.id.to_string(),
+        version: stored.manifest.version.to_string(),
+        digest: stored.record.digest.hex(),
+        manifest: stored.manifest_text,
         min_plan,
         yanked_at: None,
         yank_reason: None,

@@ -3,12 +3,51 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Where plugin packages (manifest and component) are kept: `database` or `dir:PATH` in
+/// `ILS_PLUGIN_STORE` (docs/adr/020-packages-in-the-database.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PackageStorage {
+    /// In the database (`plugin_packages`): every node on the database reads the same packages,
+    /// and a package is written before the catalogue names it.
+    #[default]
+    Database,
+    /// In a content-addressed directory (the registry layout, opened with `cap-std`): for a
+    /// single node that wants packages as files it can inspect or back up apart, or nodes that
+    /// share the directory.
+    Dir(PathBuf),
+}
+
+impl std::str::FromStr for PackageStorage {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.split_once(':') {
+            None if text == "database" => Ok(Self::Database),
+            Some(("dir", path)) if !path.is_empty() => Ok(Self::Dir(PathBuf::from(path))),
+            _ => Err(format!("{text:?} is not a package store: use `database` or `dir:PATH`")),
+        }
+    }
+}
+
+impl std::fmt::Display for PackageStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Database => f.write_str("database"),
+            Self::Dir(path) => write!(f, "dir:{}", path.display()),
+        }
+    }
+}
+
 /// The settings of a process's plugin runtime: where packages and compiled components live,
 /// when a plugin's breaker opens, and how much plugin work one node takes on.
 #[derive(Clone, Debug)]
 pub struct PluginsConfig {
-    /// The registry: where installed packages are kept (content-addressed). Nodes sharing a
-    /// database must share this directory.
+    /// Where packages are kept; every node on one database must name the same store (the
+    /// database, the default, needs nothing shared between nodes).
+    pub store: PackageStorage,
+    /// The registry directory packages were kept in before they moved into the store: a
+    /// package the catalogue names and the store lacks is copied from here when it is first
+    /// loaded (an upgraded installation keeps working). Read only; need not exist.
     pub dir: PathBuf,
     /// Where compiled components are cached (per node).
     pub cache_dir: PathBuf,
@@ -32,6 +71,7 @@ pub struct PluginsConfig {
 impl Default for PluginsConfig {
     fn default() -> Self {
         Self {
+            store: PackageStorage::Database,
             dir: PathBuf::from("ils-data/plugins"),
             cache_dir: PathBuf::from("ils-data/plugin-cache"),
             allow_private_networks: false,
@@ -40,6 +80,23 @@ impl Default for PluginsConfig {
             max_instances: 128,
             fair: None,
             hooks_per_minute: 600,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_store_is_named_database_or_dir_with_a_path() {
+        assert_eq!("database".parse(), Ok(PackageStorage::Database));
+        let dir: PackageStorage = "dir:/var/lib/ils/packages".parse().unwrap();
+        assert_eq!(dir, PackageStorage::Dir("/var/lib/ils/packages".into()));
+        assert_eq!(dir.to_string(), "dir:/var/lib/ils/packages");
+        for bad in ["", "dir:", "s3:bucket", "Database", "directory"] {
+            let err = bad.parse::<PackageStorage>().unwrap_err();
+            assert!(err.contains("database` or `dir:PATH"), "{bad}: {err}");
         }
     }
 }

@@ -4,7 +4,8 @@
 //! enabled (with the capabilities a tenant admin consented to), its configuration (validated
 //! against the manifest's schema), its secrets (sealed at rest, never returned), its key-value
 //! data, and a circuit breaker. Plugins run in [`ils_host_api`]; this crate is the host's side of
-//! it: [`Plugins`] loads packages from the registry, gives them the host's services backed by the
+//! it: [`packages`] keeps the packages (in the database, so every node reads them), [`Plugins`]
+//! checks and stores them, loads them, gives them the host's services backed by the
 //! database, and calls them through their breaker ([`invoke`]); [`catalogue`] adds packages and
 //! shows the catalogue to a tenant; [`store`] holds the rows.
 //!
@@ -30,6 +31,7 @@
 pub mod catalogue;
 mod config;
 pub mod invoke;
+pub mod packages;
 pub mod quota;
 pub mod runtime;
 mod services;
@@ -43,7 +45,8 @@ use serde::Serialize;
 use ils_storage::types::Timestamp;
 use ils_tenancy::tenants::Plan;
 
-pub use config::PluginsConfig;
+pub use config::{PackageStorage, PluginsConfig};
+pub use packages::{PackageStore, Stored};
 pub use runtime::Plugins;
 
 /// The rank of a plan: a plugin offered from one plan is open to every plan above it.

@@ -1,6 +1,7 @@
 //! The plugin runtime of one `ils` process: one [`PluginHost`] (created on first use — the
-//! engine reserves address space for its instance pool), the registry the packages live in, the
-//! plugin versions loaded so far, and calls made through the circuit breaker.
+//! engine reserves address space for its instance pool), the store the packages live in
+//! ([`crate::packages`]), the plugin versions loaded so far, and calls made through the circuit
+//! breaker.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,11 +12,12 @@ use ils_host_api::{
     Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, Limits, PluginEngine,
     PluginHost, PluginVersion, TenantId as HostTenant,
 };
-use ils_registry::{Capability, Manifest, PluginId, Registry};
+use ils_registry::{Capability, Digest, Manifest, PluginId};
 use semver::Version;
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::PluginsConfig;
+use crate::packages::Packages;
 use crate::store::{self, EnablementRow};
 use ils_kernel::error::{Error, PluginFailure, Result};
 use ils_kernel::secrets::Sealer;
@@ -103,7 +105,7 @@ pub struct Plugins {
     services: ils_host_api::services::HostServices,
     metrics: Arc<dyn MetricsSink>,
     host: OnceCell<PluginHost>,
-    registry: OnceCell<Registry>,
+    packages: OnceCell<Packages>,
     loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
     compiling: Mutex<()>,
     manifests: std::sync::Mutex<HashMap<(String, String), Arc<Manifest>>>,
@@ -127,7 +129,7 @@ impl Plugins {
             services,
             metrics,
             host: OnceCell::new(),
-            registry: OnceCell::new(),
+            packages: OnceCell::new(),
             loaded: std::sync::Mutex::new(HashMap::new()),
             compiling: Mutex::new(()),
             manifests: std::sync::Mutex::new(HashMap::new()),
@@ -164,19 +166,14 @@ impl Plugins {
             .await
     }
 
-    /// The package registry.
-    pub async fn registry(&self) -> Result<&Registry> {
-        self.registry
-            .get_or_try_init(|| async {
-                Registry::open(&self.config.dir, &PluginHost::supported_platforms()).map_err(|e| {
-                    Error::Internal(format!("plugin registry at {}: {e}", self.config.dir.display()))
-                })
-            })
-            .await
+    /// The package store, opened on first use.
+    pub(crate) async fn package_source(&self) -> Result<&Packages> {
+        self.packages.get_or_try_init(|| async { Packages::open(&self.db, &self.config) }).await
     }
 
-    /// A plugin version from the registry, compiled and pre-linked (once per process). Refuses a
-    /// package whose content is not the catalogue's (`digest`).
+    /// A plugin version from the package store, compiled into this node's cache and pre-linked
+    /// (once per process). Refuses (`Unavailable`) a package whose bytes are not the ones the
+    /// catalogue names by `digest`.
     ///
     /// Enabling a plugin loads it first, so a version this node cannot run is refused then.
     pub async fn load(&self, plugin: &str, version: &str, digest: &str) -> Result<PluginVersion> {
@@ -194,16 +191,13 @@ impl Plugins {
         };
         let id = PluginId::new(plugin).map_err(|e| unavailable(e.to_string()))?;
         let semver = Version::parse(version).map_err(|e| unavailable(e.to_string()))?;
-        let registry = self.registry().await?;
-        let package = registry.get(&id, &semver).map_err(|e| unavailable(e.to_string()))?;
-        if package.record.digest.hex() != digest {
-            return Err(unavailable("the registry holds other content than the catalogue names".into()));
-        }
-        let bytes = registry.component(&package).map_err(|e| unavailable(e.to_string()))?;
+        let digest = Digest::try_from(format!("sha256:{digest}")).map_err(unavailable)?;
+        let files = self.package_source().await?.fetch(&id, &semver, &digest).await.map_err(unavailable)?;
+        let manifest = Manifest::from_toml(&files.manifest_text).map_err(|e| unavailable(e.to_string()))?;
         let compiled = self
             .host()
             .await?
-            .install(&bytes, package.manifest)
+            .install(&files.component, manifest)
             .await
             .map_err(|e| unavailable(e.to_string()))?;
         self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, compiled.clone());

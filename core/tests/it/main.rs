@@ -22,6 +22,7 @@ mod fairness;
 mod nhs_gos;
 mod operations;
 mod orders;
+mod packages;
 mod patients;
 mod plugins;
 mod processes;

@@ -1,5 +1,6 @@
 //! The real `ils` binary as separate processes: killed with SIGKILL in the middle of a burst and
-//! restarted, and two of them sharing one PostgreSQL database.
+//! restarted, and two of them sharing one PostgreSQL database — its job queue, and its plugins
+//! with no disk in common.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -12,6 +13,9 @@ use serde_json::json;
 use crate::fakes::Receiver;
 use crate::harness::{Backend, PASSWORD, TestApp, db_test, fresh_database, http};
 use ils_core::db::{Db, DbOptions};
+
+/// The key sealing secrets, which every node of one installation shares (README).
+const SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// One `ils serve` process on a free loopback port.
 struct Server {
@@ -36,6 +40,7 @@ impl Server {
             .env("ILS_JOB_TIMEOUT_SECS", "3")
             .env("ILS_JOB_RESCUE_AFTER_SECS", "5")
             .env("ILS_LOG", "warn")
+            .env("ILS_SECRET_KEY", SECRET_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some(owner) = &options.migrate_url {
@@ -228,4 +233,104 @@ async fn two_servers_on_one_postgresql_deliver_each_event_exactly_once() {
         .unwrap();
     let workers: HashSet<String> = jobs.jobs.iter().flat_map(|j| j.attempted_by.iter().cloned()).collect();
     assert!(workers.len() >= 2, "work was shared: {workers:?}");
+}
+
+/// `ils plugin install PACKAGE` run by an operator on the node with `data_dir`.
+fn install_plugin(options: &DbOptions, data_dir: &std::path::Path, package: &std::path::Path) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ils"));
+    command
+        .args(["plugin", "install"])
+        .arg(package)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--database-url", &options.url])
+        .env_remove("DATABASE_URL")
+        .env_remove("ILS_PLUGIN_STORE")
+        .env("ILS_SECRET_KEY", SECRET_KEY);
+    if let Some(owner) = &options.migrate_url {
+        command.args(["--migrate-database-url", owner]);
+    }
+    let output = command.output().expect("run ils plugin install");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(ils_pg), ignore = "PostgreSQL not configured: set ILS_TEST_DATABASE_URL")]
+async fn a_plugin_added_on_one_server_runs_on_another_that_shares_only_the_database() {
+    use crate::guests::{PROBE, PROBE_CONSENT, component};
+    let (_dir, options, _pg) = fresh_database(Backend::Postgres).await;
+    let db = Db::connect_and_migrate(&options).await.unwrap();
+    tenant(&db).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start(&options, dir_a.path()).await;
+    let b = Server::start(&options, dir_b.path()).await;
+
+    // An operator adds the probe on node A, while both serve.
+    let package = tempfile::tempdir().unwrap();
+    std::fs::write(package.path().join("ils-plugin.toml"), PROBE).unwrap();
+    std::fs::copy(component("probe"), package.path().join("plugin.wasm")).unwrap();
+    let said = install_plugin(&options, dir_a.path(), package.path());
+    assert!(said.contains("installed probe 1.0.0"), "{said}");
+
+    // A tenant admin enables it on node B, which never saw the package's files.
+    let client = http(Duration::from_secs(60));
+    let token = login(&b.base, "admin@acme.example").await;
+    let call = |base: &str, method: reqwest::Method, path: &str| {
+        client.request(method, format!("{base}/api/v1{path}")).bearer_auth(&token)
+    };
+    let enabled = call(&b.base, reqwest::Method::PUT, "/tenant/plugins/probe")
+        .json(&json!({ "version": "1.0.0", "consent": PROBE_CONSENT, "config": { "greeting": "hello" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enabled.status(), 200, "{}", enabled.text().await.unwrap());
+
+    // The same tenant's plugin, with its configuration, secrets and data, answers on both nodes.
+    let text = |response: reqwest::Response| async move {
+        let status = response.status();
+        (status.as_u16(), response.text().await.unwrap())
+    };
+    for base in [&b.base, &a.base] {
+        let config =
+            text(call(base, reqwest::Method::GET, "/plugins/probe/config").send().await.unwrap()).await;
+        assert_eq!(config, (200, r#"{"greeting":"hello"}"#.to_owned()), "{base}");
+    }
+    let secret = call(&a.base, reqwest::Method::PUT, "/tenant/plugins/probe/secrets/api_token")
+        .json(&json!({ "value": "s3cret" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(secret.status(), 204);
+    let read =
+        text(call(&b.base, reqwest::Method::GET, "/plugins/probe/secret/api_token").send().await.unwrap())
+            .await;
+    assert_eq!(read, (200, "s3cret".to_owned()));
+    let set = call(&b.base, reqwest::Method::GET, "/plugins/probe/kv-set/greeted").send().await.unwrap();
+    assert_eq!(set.status(), 204);
+    let got =
+        text(call(&a.base, reqwest::Method::GET, "/plugins/probe/kv/greeted").send().await.unwrap()).await;
+    assert_eq!(got, (200, "probe".to_owned()));
+
+    // Both list the same catalogue.
+    let catalogue = |base: String| {
+        let request = call(&base, reqwest::Method::GET, "/tenant/plugins");
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    let (on_a, on_b) = (catalogue(a.base.clone()).await, catalogue(b.base.clone()).await);
+    assert_eq!(on_a, on_b);
+    assert_eq!(on_b[0]["id"], "probe");
+    assert_eq!(on_b[0]["enablement"]["version"], "1.0.0");
+
+    // Neither node keeps the package on disk; each compiled it into its own cache.
+    for dir in [&dir_a, &dir_b] {
+        assert!(!dir.path().join("plugins").exists(), "{}", dir.path().display());
+        let compiled = std::fs::read_dir(dir.path().join("plugin-cache"))
+            .unwrap()
+            .flat_map(|engine| std::fs::read_dir(engine.unwrap().path()).unwrap())
+            .filter(|file| file.as_ref().unwrap().path().extension().is_some_and(|e| e == "cwasm"))
+            .count();
+        assert!(compiled > 0, "{}", dir.path().display());
+    }
 }
