@@ -383,13 +383,22 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let state = AppState::new(db.clone(), args.config(), sealer)?;
     let runner =
         if args.job_workers > 0 { Some(ils_core::jobs::Runner::start(state.clone())?) } else { None };
-    // Compile the catalogue's plugins in the background; a call before that compiles on demand.
+    // Compile the plugin versions tenants run in the background (a call before that compiles on
+    // demand), then, every minute, drop the versions no tenant runs any more (tenants moved on
+    // this node or another).
     let plugins = state.plugins.clone();
     tokio::spawn(async move {
         match plugins.preload().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(plugins = n, "plugins loaded"),
             Err(error) => tracing::warn!(%error, "plugins not loaded"),
+        }
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(error) = plugins.sweep().await {
+                tracing::warn!(%error, "sweeping unused plugin versions failed");
+            }
         }
     });
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -136,6 +136,13 @@ impl PluginVersion {
         self.sdk.as_deref()
     }
 
+    /// How many handles to this compiled version exist (this one included): the runtime's
+    /// cache holds one, and every call in flight holds another. A cache may drop a version it
+    /// holds the only handle to without failing any call.
+    pub fn handles(&self) -> usize {
+        Arc::strong_count(&self.manifest)
+    }
+
     /// The interfaces the component really imports, sorted (`ils:platform/kv@0.1.0`,
     /// `wasi:io/streams@0.2.0`): what a reviewer compares with the manifest's capabilities.
     pub fn imports(&self) -> &[String] {

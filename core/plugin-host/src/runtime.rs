@@ -260,18 +260,49 @@ impl Plugins {
         })
     }
 
+    /// Drops the compiled versions no enabled tenant runs and no call holds (after tenants
+    /// move to another version: a hot swap). A call in flight keeps its version alive until it
+    /// returns, so moving tenants never fails a call; the next sweep drops what is left.
+    /// Returns how many were dropped.
+    pub async fn sweep(&self) -> Result<usize> {
+        let mut tx = self.db.system_read().await?;
+        let in_use: std::collections::HashSet<(String, String)> =
+            store::versions_in_use(tx.conn()).await?.into_iter().collect();
+        tx.commit().await?;
+        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = loaded.len();
+        loaded.retain(|key, version| {
+            let keep = in_use.contains(key) || version.handles() > 1;
+            if !keep {
+                tracing::info!(plugin = %key.0, version = %key.1, "compiled plugin version dropped: no tenant runs it");
+            }
+            keep
+        });
+        Ok(before - loaded.len())
+    }
+
+    /// The versions compiled and kept on this node, as (plugin, version), sorted.
+    pub fn loaded_versions(&self) -> Vec<(String, String)> {
+        let mut out: Vec<_> =
+            self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().cloned().collect();
+        out.sort();
+        out
+    }
+
     fn loaded_version(&self, key: &(String, String)) -> Option<PluginVersion> {
         self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()
     }
 
-    /// Loads every version in the catalogue (start-up), so the first call does not compile.
-    /// Returns how many were loaded; versions that fail are logged and skipped.
+    /// Loads every version an enabled tenant runs (start-up), so their first call does not
+    /// compile. Returns how many were loaded; versions that fail are logged and skipped.
     pub async fn preload(&self) -> Result<usize> {
         let mut tx = self.db.system_read().await?;
+        let in_use: std::collections::HashSet<(String, String)> =
+            store::versions_in_use(tx.conn()).await?.into_iter().collect();
         let rows = store::catalogue_all(tx.conn()).await?;
         tx.commit().await?;
         let mut n = 0;
-        for row in rows {
+        for row in rows.into_iter().filter(|r| in_use.contains(&(r.plugin_id.clone(), r.version.clone()))) {
             match self.load(&row.plugin_id, &row.version, &row.digest).await {
                 Ok(_) => n += 1,
                 Err(error) => {

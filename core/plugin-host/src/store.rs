@@ -61,6 +61,12 @@ pub(crate) async fn catalogue_of(conn: &mut Conn, plugin: &str) -> Result<Vec<Ca
     Ok(on_conn!(conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(plugin).fetch_all(&mut **c).await)?)
 }
 
+/// The (plugin, version) pairs some tenant has enabled: what a node keeps compiled.
+pub(crate) async fn versions_in_use(conn: &mut Conn) -> Result<Vec<(String, String)>> {
+    const SQL: &str = "SELECT DISTINCT plugin_id, version FROM tenant_plugins WHERE enabled";
+    Ok(on_conn!(conn, c => sqlx::query_as(SQL).fetch_all(&mut **c).await)?)
+}
+
 /// The review state of a version in the registry (`pending`, `approved`, `rejected`), if it
 /// was ever published or installed.
 pub async fn version_status(conn: &mut Conn, plugin: &str, version: &str) -> Result<Option<String>> {

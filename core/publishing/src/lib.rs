@@ -669,8 +669,25 @@ pub async fn publish(
             ),
         ));
     }
-    // Check the component with the host, and store its package, before the row names it.
+    // Check the component with the host and store its package (content-addressed, in its own
+    // transaction: SQLite has one writer), then record the version in a new transaction that
+    // checks again what a concurrent publish could have changed.
+    tx.commit().await?;
     let stored = store_package(plugins, &req.manifest, &req.component).await?;
+    let mut tx = db.system().await?;
+    if store::owner(&mut tx, id).await?.is_some_and(|owner| owner != publisher.id) {
+        return Err(Error::forbidden(
+            "foreign_plugin_id",
+            format!("The plugin id {id:?} belongs to another publisher."),
+        ));
+    }
+    let versions = store::versions(&mut tx, id).await?;
+    if versions.iter().any(|r| r.version == version_text) {
+        return Err(Error::conflict(
+            "version_exists",
+            format!("{id} {version_text} was published meanwhile; publish again to see it."),
+        ));
+    }
     let diff = ManifestDiff::between(
         previous_approved(&versions, &manifest.version).map(|(_, m)| m).as_ref(),
         &manifest,
@@ -716,15 +733,8 @@ struct StoredPackage {
 }
 
 async fn store_package(plugins: &Plugins, manifest_text: &str, component: &[u8]) -> Result<StoredPackage> {
-    let registry = plugins.registry().await?;
-    let package = registry.install(manifest_text, component).map_err(|e| invalid_package(e.to_string()))?;
-    let version = plugins
-        .host()
-        .await?
-        .install(component, package.manifest.clone())
-        .await
-        .map_err(|e| invalid_package(format!("the plugin host refused the component: {e}")))?;
-    Ok(StoredPackage { digest: package.record.digest.hex(), imports: version.imports().to_vec() })
+    let stored = plugins.check_and_store(manifest_text, component).await?;
+    Ok(StoredPackage { digest: stored.record.digest.hex(), imports: stored.version.imports().to_vec() })
 }
 
 async fn review_of(tx: &mut ils_storage::SystemTx, row: &VersionRow, all: &[VersionRow]) -> Result<Review> {

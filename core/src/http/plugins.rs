@@ -228,7 +228,18 @@ pub(crate) async fn enable_plugin(
     audit::record(&mut tx, &ctx.audit, event).await?;
     let row = store::enablement(&mut tx, plugin.as_str()).await?.ok_or(Error::NotFound("plugin"))?;
     tx.commit().await?;
+    if before.is_some_and(|b| b.version != row.version) {
+        sweep(&state).await;
+    }
     Ok(Json(enablement_view(&row)))
+}
+
+/// Drops the compiled versions no tenant runs any more, after a tenant moved (a failure only
+/// delays that to the periodic sweep).
+async fn sweep(state: &AppState) {
+    if let Err(error) = state.plugins.sweep().await {
+        tracing::warn!(%error, "sweeping unused plugin versions failed");
+    }
 }
 
 /// Disable a plugin (company admins). Its configuration, secrets and data are kept for a
@@ -251,6 +262,7 @@ pub(crate) async fn disable_plugin(
     }
     audit::record(&mut tx, &ctx.audit, Event::new("plugin.disabled", "plugin", plugin.as_str())).await?;
     tx.commit().await?;
+    sweep(&state).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

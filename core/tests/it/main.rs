@@ -5,6 +5,7 @@
 mod fakes;
 mod guests;
 mod harness;
+mod hot_swap;
 
 mod api_keys;
 mod audit;
