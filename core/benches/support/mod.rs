@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stdout)]
 
+pub mod guests;
+
 use ils_core::db::{Db, DbOptions};
 use ils_core::ids::TenantId;
 use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};

@@ -2,9 +2,7 @@
 //! built for wasm32-wasip2 once per test binary (a no-op when `scripts/test` built them), and
 //! added to a test app's catalogue the way `ils plugin install` adds them.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 use ils_core::plugins::catalogue::{self, Added};
 use ils_core::tenants::Plan;
@@ -40,44 +38,10 @@ properties.greeting = { type = "string", maxLength = 40 }
 additionalProperties = false
 "#;
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root")
-}
+#[path = "../../benches/support/guests.rs"]
+mod build;
 
-fn guests_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join("target"));
-        let target = if target.is_absolute() { target } else { workspace().join(target) };
-        let target = target.join("wasm-guests");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(workspace())
-            .env("CARGO_TARGET_DIR", &target)
-            .args(["build", "--quiet", "--target", "wasm32-wasip2", "--profile", "plugin"])
-            .args([
-                "-p",
-                "ils-probe-guest",
-                "-p",
-                "order-notes",
-                "-p",
-                "dcs-driver",
-                "-p",
-                "nidek-rs232",
-                "-p",
-                "nhs-gos",
-            ])
-            .status()
-            .expect("run cargo to build the guest components");
-        assert!(
-            status.success(),
-            "building guest components failed (scripts/test installs the wasm32-wasip2 target)"
-        );
-        target.join("wasm32-wasip2").join("plugin")
-    })
-}
+use build::guests_dir;
 
 /// The built component `name` (`order_notes`, `probe`, `dcs_driver`, `nidek_rs232`).
 pub fn component(name: &str) -> PathBuf {
