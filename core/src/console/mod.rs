@@ -23,6 +23,8 @@ mod page;
 mod patients;
 mod plugin_pages;
 mod plugins;
+mod publishing;
+mod registry;
 mod session;
 mod settings;
 mod stock;
@@ -106,6 +108,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/plugins", get(admin::catalogue))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
         .route("/admin/tenants/{tenant}/plan", post(admin::set_plan))
+        .route("/publishing", get(publishing::list).post(publishing::create))
+        .route("/publishing/{publisher}", get(publishing::show))
+        .route("/publishing/{publisher}/keys", post(publishing::add_key))
+        .route("/publishing/{publisher}/keys/{key}/revoke", post(publishing::revoke_key))
+        .route("/publishing/{publisher}/tokens", post(publishing::create_token))
+        .route("/publishing/{publisher}/tokens/{token}/revoke", post(publishing::revoke_token))
+        .route("/publishing/{publisher}/versions/{plugin}/{version}/yank", post(publishing::yank))
+        .route("/admin/registry", get(registry::queue))
+        .route("/admin/registry/versions/{plugin}/{version}/approve", post(registry::approve))
+        .route("/admin/registry/versions/{plugin}/{version}/reject", post(registry::reject))
+        .route("/admin/registry/publishers/{publisher}/auto-approve", post(registry::auto_approve))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{job}", get(jobs::show))
         .route("/admin/jobs/{job}/retry", post(jobs::retry))

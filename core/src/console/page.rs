@@ -81,9 +81,11 @@ impl Chrome {
             items.push(NavItem { href: "/plugins", label: "Plugins" });
             items.push(NavItem { href: "/settings", label: "Settings" });
         }
+        items.push(NavItem { href: "/publishing", label: "Publishing" });
         if self.platform_admin {
             items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
             items.push(NavItem { href: "/admin/plugins", label: "Catalogue" });
+            items.push(NavItem { href: "/admin/registry", label: "Review" });
             items.push(NavItem { href: "/admin/jobs", label: "Jobs" });
             items.push(NavItem { href: "/admin/audit", label: "Platform audit" });
         }
@@ -261,6 +263,24 @@ pub(crate) type PageResult = Result<Response, ConsoleError>;
 /// value for machines.
 pub(crate) fn when(at: &ils_storage::types::Timestamp) -> String {
     at.as_jiff().strftime("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// A size in bytes as people read it: `512 bytes`, `1.5 KiB`, `10 MiB`.
+pub(crate) fn bytes(count: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if count < 1024 {
+        return format!("{count} bytes");
+    }
+    // Precision is not the point here: tenths of a unit.
+    #[allow(clippy::cast_precision_loss)]
+    let mut value = count as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
 }
 
 /// Blank text is "not given".

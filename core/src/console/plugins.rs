@@ -21,7 +21,7 @@ use crate::http::plugins::{
 use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_plugin_host::quota::Usage;
-use ils_plugin_host::{BreakerState, CatalogueEntry};
+use ils_plugin_host::{BreakerState, CatalogueEntry, VersionInfo};
 
 #[derive(Template)]
 #[template(path = "console/plugins.html")]
@@ -160,22 +160,24 @@ impl Plugin {
         self.plugin.enablement.as_ref().is_some_and(|e| !matches!(e.breaker.state, BreakerState::Closed))
     }
 
-    /// A size in bytes as people read it: `512 bytes`, `1.5 KiB`, `10 MiB`.
+    /// A size in bytes as people read it.
     fn size(&self, bytes: &u64) -> String {
-        const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-        if *bytes < 1024 {
-            return format!("{bytes} bytes");
-        }
-        // Precision is not the point here: tenths of a unit.
-        #[allow(clippy::cast_precision_loss)]
-        let mut value = *bytes as f64 / 1024.0;
-        let mut unit = 0;
-        while value >= 1024.0 && unit + 1 < UNITS.len() {
-            value /= 1024.0;
-            unit += 1;
-        }
-        let text = format!("{value:.1}");
-        format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
+        super::page::bytes(*bytes)
+    }
+
+    /// Why the version the tenant is on was yanked, if it was.
+    fn yanked(&self) -> Option<&str> {
+        self.plugin.enablement.as_ref().and_then(|e| e.yanked.as_deref())
+    }
+
+    /// The version the tenant is on.
+    fn current_version(&self) -> &str {
+        self.plugin.enablement.as_ref().map_or("", |e| e.version.as_str())
+    }
+
+    /// The versions the tenant may move to or enable: a yanked one is offered to no one new.
+    fn offered(&self) -> Vec<&VersionInfo> {
+        self.plugin.versions.iter().filter(|v| v.yanked.is_none()).collect()
     }
 
     /// Whether the tenant has it enabled.

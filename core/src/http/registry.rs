@@ -50,8 +50,18 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 
 /// The caller of a registry route, with what the audit log records of them.
 pub(crate) struct RegistryCaller {
-    actor: Actor,
-    audit: AuditCtx,
+    pub(crate) actor: Actor,
+    pub(crate) audit: AuditCtx,
+}
+
+impl RegistryCaller {
+    /// A signed-in user (an API caller, or the console's viewer): a platform admin reviews only
+    /// once past their second factor.
+    pub(crate) fn user(principal: &Principal) -> Result<Self, Error> {
+        let user_id = principal.user_id()?;
+        let platform_admin = principal.is_platform_admin && principal.mfa_satisfied;
+        Ok(Self { actor: Actor::User { user_id, platform_admin }, audit: principal.audit() })
+    }
 }
 
 impl FromRequestParts<AppState> for RegistryCaller {
@@ -75,9 +85,7 @@ impl FromRequestParts<AppState> for RegistryCaller {
             return Ok(Self { actor, audit });
         }
         let principal = Principal::from_request_parts(parts, state).await?;
-        let user_id = principal.user_id()?;
-        let platform_admin = principal.is_platform_admin && principal.mfa_satisfied;
-        Ok(Self { actor: Actor::User { user_id, platform_admin }, audit: principal.audit() })
+        Ok(Self::user(&principal)?)
     }
 }
 
