@@ -37,7 +37,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_publishers, create_publisher))
         .routes(routes!(get_publisher, update_publisher))
         .routes(routes!(add_key))
-        .routes(routes!(revoke_key))
+        .routes(routes!(revoke_signing_key))
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(review_queue))
@@ -211,7 +211,7 @@ pub(crate) async fn add_key(
            ("key_id" = String, Path, description = "Key id (16 hex digits)")),
     responses((status = 204, description = "Revoked"),
               (status = 404, description = "No such live key", body = Problem)))]
-pub(crate) async fn revoke_key(
+pub(crate) async fn revoke_signing_key(
     State(state): State<AppState>,
     caller: RegistryCaller,
     ApiPath((publisher, key_id)): ApiPath<(String, String)>,
@@ -342,6 +342,7 @@ pub(crate) async fn get_version(
 
 /// An approval.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Approval {
     /// The lowest plan it is offered on (default: the previous approved version's, else free).
     #[serde(default)]
