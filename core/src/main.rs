@@ -409,9 +409,13 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ils_core::db::Backend::Postgres => "postgres",
     };
     tracing::info!(listen = %listener.local_addr()?, backend, data_dir = %args.db.data_dir.display(), "ILS is serving");
-    ils_core::server::run(listener, state, ils_core::server::shutdown_signal()).await?;
+    ils_core::server::run(listener, state.clone(), ils_core::server::shutdown_signal()).await?;
     if let Some(runner) = runner {
         runner.stop().await;
+        // The jobs' last plugin calls count too.
+        if let Err(error) = state.plugins.metering().flush().await {
+            tracing::warn!(%error, "plugin metering not flushed at shutdown");
+        }
     }
     db.close().await;
     Ok(())

@@ -1,5 +1,5 @@
-//! Prometheus metrics: HTTP requests, plugin invocations, webhook deliveries, and — read when
-//! scraped — the job queue and the database pool.
+//! Prometheus metrics: HTTP requests, plugin invocations (and what they cost, by plugin), quota
+//! refusals, webhook deliveries, and — read when scraped — the job queue and the database pool.
 //!
 //! Every label takes values from a bounded set, so no request can create series at will: a
 //! method outside the standard ones is counted as `other`, a route is its template (or
@@ -42,6 +42,22 @@ pub struct PluginLabels {
     pub export: String,
     /// `ok` or the failure's code (`limit_exceeded`, `trap`, `plugin_error`…).
     pub outcome: String,
+}
+
+/// Labels of the per-plugin usage counters (no tenant: per-tenant usage is in the metering API).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginOnly {
+    /// Plugin id.
+    pub plugin: String,
+}
+
+/// Labels of the quota refusal counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QuotaLabels {
+    /// Plugin id.
+    pub plugin: String,
+    /// The quota: `invocations_per_month`, `kv_bytes`, `kv_keys` or `events_per_minute`.
+    pub quota: &'static str,
 }
 
 /// Labels of a job-queue gauge.
@@ -88,6 +104,11 @@ pub struct Metrics {
     plugin_calls: Family<PluginLabels, Counter>,
     plugin_latency: Family<PluginLabels, Histogram>,
     plugin_memory: Family<PluginLabels, Histogram>,
+    plugin_cpu: Family<PluginOnly, Counter<f64, AtomicU64>>,
+    plugin_outbound_requests: Family<PluginOnly, Counter>,
+    plugin_outbound_bytes: Family<PluginOnly, Counter>,
+    plugin_events: Family<PluginOnly, Counter>,
+    quota_refusals: Family<QuotaLabels, Counter>,
     deliveries: Family<DeliveryLabels, Counter>,
     fair_snoozes: Family<FairLabels, Counter>,
     jobs: Family<JobLabels, Gauge>,
@@ -143,6 +164,32 @@ impl Metrics {
             "Peak linear memory of a plugin invocation in bytes",
             plugin_memory.clone(),
         );
+        let plugin_cpu = Family::<PluginOnly, Counter<f64, AtomicU64>>::default();
+        registry.register(
+            "plugin_cpu_seconds",
+            "Time plugins spent running their own code (host calls and waits excluded), in seconds",
+            plugin_cpu.clone(),
+        );
+        let plugin_outbound_requests = Family::<PluginOnly, Counter>::default();
+        registry.register(
+            "plugin_outbound_requests",
+            "Outbound HTTP requests plugins sent",
+            plugin_outbound_requests.clone(),
+        );
+        let plugin_outbound_bytes = Family::<PluginOnly, Counter>::default();
+        registry.register(
+            "plugin_outbound_bytes",
+            "Outbound HTTP body bytes of plugins, sent and received",
+            plugin_outbound_bytes.clone(),
+        );
+        let plugin_events = Family::<PluginOnly, Counter>::default();
+        registry.register("plugin_events_published", "Events plugins published", plugin_events.clone());
+        let quota_refusals = Family::<QuotaLabels, Counter>::default();
+        registry.register(
+            "plugin_quota_refusals",
+            "Plugin calls and writes refused for a quota of the tenant's plan",
+            quota_refusals.clone(),
+        );
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         registry.register("webhook_deliveries", "Webhook delivery attempts by outcome", deliveries.clone());
         let fair_snoozes = Family::<FairLabels, Counter>::default();
@@ -170,6 +217,11 @@ impl Metrics {
             plugin_calls,
             plugin_latency,
             plugin_memory,
+            plugin_cpu,
+            plugin_outbound_requests,
+            plugin_outbound_bytes,
+            plugin_events,
+            quota_refusals,
             deliveries,
             fair_snoozes,
             jobs,
@@ -191,6 +243,16 @@ impl Metrics {
         self.plugin_latency.get_or_create(&labels).observe(report.duration.as_secs_f64());
         #[allow(clippy::cast_precision_loss)]
         self.plugin_memory.get_or_create(&labels).observe(report.peak_memory_bytes as f64);
+        let plugin = PluginOnly { plugin: labels.plugin };
+        self.plugin_cpu.get_or_create(&plugin).inc_by(report.cpu_time.as_secs_f64());
+        self.plugin_outbound_requests.get_or_create(&plugin).inc_by(u64::from(report.outbound_requests));
+        self.plugin_outbound_bytes.get_or_create(&plugin).inc_by(report.outbound_bytes);
+        self.plugin_events.get_or_create(&plugin).inc_by(u64::from(report.events_published));
+    }
+
+    /// Records a plugin call or write refused for `quota`.
+    pub fn observe_quota_refusal(&self, plugin: &str, quota: &'static str) {
+        self.quota_refusals.get_or_create(&QuotaLabels { plugin: plugin.to_owned(), quota }).inc();
     }
 
     /// Records one served request.
@@ -266,6 +328,10 @@ impl MetricsSink for Metrics {
     fn record(&self, report: InvocationReport) {
         self.observe_plugin(&report);
     }
+
+    fn quota_refused(&self, plugin: &ils_registry::PluginId, quota: &'static str) {
+        self.observe_quota_refusal(plugin.as_str(), quota);
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +356,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("PROPFIND") && !text.contains("FOO"), "{text}");
+    }
+
+    #[test]
+    fn quota_refusals_are_counted_by_plugin_and_quota() {
+        let metrics = Metrics::new();
+        let probe = ils_registry::PluginId::new("probe").unwrap();
+        MetricsSink::quota_refused(&metrics, &probe, "invocations_per_month");
+        MetricsSink::quota_refused(&metrics, &probe, "invocations_per_month");
+        MetricsSink::quota_refused(&metrics, &probe, "kv_bytes");
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                r#"ils_plugin_quota_refusals_total{plugin="probe",quota="invocations_per_month"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"ils_plugin_quota_refusals_total{plugin="probe",quota="kv_bytes"} 1"#),
+            "{text}"
+        );
     }
 
     #[test]

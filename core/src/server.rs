@@ -6,14 +6,21 @@ use std::net::SocketAddr;
 use crate::state::AppState;
 
 /// Serves [`crate::http::router::app`] on `listener` until `shutdown` completes, then drains in-flight
-/// requests.
+/// requests. Meanwhile plugin metering is flushed every few seconds, and once more at the end.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let metering = state.plugins.metering().clone();
+    let flusher = tokio::spawn(metering.clone().run());
     let app = crate::http::router::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    flusher.abort();
+    if let Err(error) = metering.flush().await {
+        tracing::warn!(%error, "plugin metering not flushed at shutdown");
+    }
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -444,10 +444,14 @@ impl PluginHost {
             version: manifest.version.clone(),
             export,
             duration: started.elapsed(),
+            cpu_time: usage.cpu_time,
             outcome,
             peak_memory_bytes: usage.peak_memory,
             host_bytes: usage.host_bytes,
             log_lines_dropped: usage.log_dropped,
+            outbound_requests: usage.outbound_requests,
+            outbound_bytes: usage.outbound_bytes,
+            events_published: usage.events_published,
         });
         result
     }
@@ -474,6 +478,10 @@ impl PluginHost {
             peak_memory: state.limiter.peak_memory,
             host_bytes: state.inv.host_bytes(),
             log_dropped: state.log.dropped,
+            cpu_time: state.guest_clock.total(),
+            outbound_requests: state.outbound.sent,
+            outbound_bytes: state.inv.outbound_bytes(),
+            events_published: u32::try_from(state.events.accepted).unwrap_or(u32::MAX),
         };
         let result = match called {
             Err(_elapsed) => Err(InvokeError::LimitExceeded(Limit::Timeout)),
@@ -523,6 +531,7 @@ impl PluginHost {
             },
             limiter: Limiter::new(&limits),
             cpu_slot: Arc::default(),
+            guest_clock: Arc::default(),
             stderr,
             timed_out: false,
             refused_status: None,
@@ -531,7 +540,12 @@ impl PluginHost {
             config: cap::config::ConfigCap { inv: inv.clone(), json: config.to_string() },
             secrets: cap::secrets::SecretsCap { inv: inv.clone(), store: services.secrets.clone() },
             kv: cap::kv::KvCap { inv: inv.clone(), store: services.kv.clone() },
-            events: cap::events::EventsCap { inv: inv.clone(), sink: services.events.clone(), published: 0 },
+            events: cap::events::EventsCap {
+                inv: inv.clone(),
+                sink: services.events.clone(),
+                published: 0,
+                accepted: 0,
+            },
             orders: cap::orders::OrdersCap { inv: inv.clone(), orders: services.orders.clone() },
             clinical: cap::clinical::ClinicalCap { inv: inv.clone(), reader: services.clinical.clone() },
             inventory: cap::inventory::InventoryCap { inv: inv.clone(), reader: services.inventory.clone() },
@@ -541,9 +555,13 @@ impl PluginHost {
         store.limiter(|s| &mut s.limiter);
         // Entering the host (a capability, I/O, the epoch check itself) or leaving the guest gives
         // the CPU slot back: waiting holds no share (ADR 018).
+        // The guest clock runs while WebAssembly does (metering).
         store.call_hook(|mut ctx, hook| {
             if matches!(hook, CallHook::CallingHost | CallHook::ReturningFromWasm) {
+                ctx.data().guest_clock.stop();
                 drop(take_slot(&ctx.data_mut().cpu_slot));
+            } else {
+                ctx.data().guest_clock.start();
             }
             Ok(())
         });
@@ -559,6 +577,8 @@ impl PluginHost {
                 return Ok(UpdateDeadline::Interrupt);
             }
             let cell = ctx.data().cpu_slot.clone();
+            let clock = ctx.data().guest_clock.clone();
+            clock.stop();
             drop(take_slot(&cell));
             let cpu = cpu.clone();
             Ok(UpdateDeadline::YieldCustom(
@@ -567,6 +587,7 @@ impl PluginHost {
                     let slot = cpu.acquire(tenant).await;
                     *cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(slot);
                     tokio::task::yield_now().await;
+                    clock.start();
                 }),
             ))
         });
@@ -584,6 +605,10 @@ struct Usage {
     peak_memory: usize,
     host_bytes: usize,
     log_dropped: usize,
+    cpu_time: Duration,
+    outbound_requests: u32,
+    outbound_bytes: u64,
+    events_published: u32,
 }
 
 /// Tells limit breaches (the host stopped the plugin) from crashes (a bug in the plugin).

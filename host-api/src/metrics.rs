@@ -19,6 +19,9 @@ pub struct InvocationReport {
     pub export: &'static str,
     /// Wall-clock time, instantiation included.
     pub duration: Duration,
+    /// Time the guest spent running WebAssembly: host calls, waits for I/O and waits for a CPU
+    /// slot excluded. The measure of CPU a plugin used (the engine does not meter fuel).
+    pub cpu_time: Duration,
     /// `ok` or an [`crate::InvokeError::code`].
     pub outcome: &'static str,
     /// Peak linear memory, bytes.
@@ -27,12 +30,25 @@ pub struct InvocationReport {
     pub host_bytes: usize,
     /// Log lines dropped over the per-invocation budget.
     pub log_lines_dropped: usize,
+    /// Outbound HTTP requests the host sent for the plugin (refused ones are not sent).
+    pub outbound_requests: u32,
+    /// Outbound HTTP body bytes: request bodies sent plus response bodies the plugin read.
+    pub outbound_bytes: u64,
+    /// Events the plugin published (accepted by the host).
+    pub events_published: u32,
 }
 
 /// Receives a report after every invocation.
 pub trait MetricsSink: Send + Sync {
     /// Records one invocation. Called on the invoking task: keep it cheap.
     fn record(&self, report: InvocationReport);
+
+    /// Records a call or a write of `plugin` that the embedder refused for one of its quotas
+    /// (`quota` names which, from a fixed set). The host itself never calls it; by default it
+    /// does nothing.
+    fn quota_refused(&self, plugin: &PluginId, quota: &'static str) {
+        let _ = (plugin, quota);
+    }
 }
 
 /// Discards reports.

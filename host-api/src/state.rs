@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use ils_registry::Capability;
 use wasmtime::ResourceLimiter;
@@ -58,11 +59,22 @@ pub(crate) struct Invocation {
     pub(crate) grants: Grants,
     pub(crate) limits: Limits,
     host_bytes: AtomicUsize,
+    /// Outbound HTTP body bytes, both ways (metering).
+    outbound_bytes: AtomicU64,
 }
 
 impl Invocation {
     pub(crate) fn new(scope: Scope, grants: Grants, limits: Limits) -> Self {
-        Self { scope, grants, limits, host_bytes: AtomicUsize::new(0) }
+        Self { scope, grants, limits, host_bytes: AtomicUsize::new(0), outbound_bytes: AtomicU64::new(0) }
+    }
+
+    /// Counts `n` outbound HTTP body bytes, sent or received.
+    pub(crate) fn count_outbound(&self, n: usize) {
+        self.outbound_bytes.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    pub(crate) fn outbound_bytes(&self) -> u64 {
+        self.outbound_bytes.load(Ordering::Relaxed)
     }
 
     /// Counts `n` bytes handed to the guest; breaching the budget stops the invocation.
@@ -76,6 +88,40 @@ impl Invocation {
 
     pub(crate) fn host_bytes(&self) -> usize {
         self.host_bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// The time a guest runs WebAssembly: started when the host enters or returns to the guest,
+/// stopped when the guest calls the host, returns, or yields its CPU slot at an epoch tick. Shared
+/// (behind a lock) with the future that waits for the next CPU slot, which starts it again.
+#[derive(Debug, Default)]
+pub(crate) struct GuestClock(std::sync::Mutex<(Option<Instant>, Duration)>);
+
+impl GuestClock {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<Instant>, Duration)> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The guest runs (again).
+    pub(crate) fn start(&self) {
+        let mut clock = self.lock();
+        if clock.0.is_none() {
+            clock.0 = Some(Instant::now());
+        }
+    }
+
+    /// The guest stopped running.
+    pub(crate) fn stop(&self) {
+        let mut clock = self.lock();
+        if let Some(since) = clock.0.take() {
+            clock.1 += since.elapsed();
+        }
+    }
+
+    /// The time run so far (a run still going counts up to now).
+    pub(crate) fn total(&self) -> Duration {
+        let clock = self.lock();
+        clock.1 + clock.0.map_or(Duration::ZERO, |since| since.elapsed())
     }
 }
 
@@ -151,6 +197,8 @@ pub(crate) struct StoreState {
     /// The CPU slot a CPU-bound call holds while it runs WebAssembly (ADR 018); shared with the
     /// future that waits for the next one.
     pub(crate) cpu_slot: Arc<std::sync::Mutex<Option<crate::fair::CpuSlot>>>,
+    /// How long the guest has run WebAssembly (metering).
+    pub(crate) guest_clock: Arc<GuestClock>,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) timed_out: bool,
     /// The first HTTP status the guest tried to answer with and the host refused.

@@ -74,6 +74,14 @@ pub enum Error {
         /// Seconds until a retry may succeed.
         retry_after: u64,
     },
+    /// A quota of the tenant's plan is used up until `reset_at` (`quota_exceeded`).
+    #[error("{message}")]
+    QuotaExceeded {
+        /// Which quota, in words a user understands; the problem's `detail` over HTTP.
+        message: String,
+        /// When the quota starts again from zero.
+        reset_at: ils_storage::types::Timestamp,
+    },
     /// A plugin could not answer: not enabled, paused by its breaker, failed, or busy.
     #[error("{message}")]
     Plugin {

@@ -7,7 +7,8 @@
 //! it: [`packages`] keeps the packages (in the database, so every node reads them), [`Plugins`]
 //! checks and stores them, loads them, gives them the host's services backed by the
 //! database, and calls them through their breaker ([`invoke`]); [`catalogue`] adds packages and
-//! shows the catalogue to a tenant; [`store`] holds the rows.
+//! shows the catalogue to a tenant; [`quota`] bounds what each tenant's plugin keeps and does,
+//! [`metering`] counts what it costs per day; [`store`] holds the rows.
 //!
 //! The crate knows no HTTP: `ils-core` mounts a plugin's routes under `/api/v1/plugins/{plugin}/…`
 //! and its inbound webhooks under `/api/v1/hooks/{tenant}/{plugin}/…`, delivers the events plugins
@@ -28,9 +29,11 @@
 //! assert_eq!(plan_limits(Plan::Pro).timeout, Duration::from_secs(10));
 //! ```
 
+mod calendar;
 pub mod catalogue;
 mod config;
 pub mod invoke;
+pub mod metering;
 pub mod packages;
 pub mod quota;
 pub mod runtime;

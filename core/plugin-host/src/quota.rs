@@ -25,28 +25,58 @@ pub struct Quotas {
     pub kv_keys: i64,
     /// Events published in one calendar minute (UTC).
     pub events_per_minute: i64,
+    /// Invocations (of any export) in one calendar month (UTC); counted by
+    /// [`metering`](crate::metering), checked before each call.
+    pub invocations_per_month: i64,
 }
 
 /// The quotas of a plan. Each plan keeps about ten times what the one below keeps.
 pub fn plan_quotas(plan: Plan) -> Quotas {
     match plan {
-        Plan::Free => Quotas { kv_bytes: 10 * MIB, kv_keys: 10_000, events_per_minute: 600 },
-        Plan::Pro => Quotas { kv_bytes: 100 * MIB, kv_keys: 100_000, events_per_minute: 3_000 },
-        Plan::Premium => Quotas { kv_bytes: 1024 * MIB, kv_keys: 1_000_000, events_per_minute: 12_000 },
-        Plan::Enterprise => Quotas { kv_bytes: 4096 * MIB, kv_keys: 4_000_000, events_per_minute: 30_000 },
+        Plan::Free => Quotas {
+            kv_bytes: 10 * MIB,
+            kv_keys: 10_000,
+            events_per_minute: 600,
+            invocations_per_month: 10_000,
+        },
+        Plan::Pro => Quotas {
+            kv_bytes: 100 * MIB,
+            kv_keys: 100_000,
+            events_per_minute: 3_000,
+            invocations_per_month: 100_000,
+        },
+        Plan::Premium => Quotas {
+            kv_bytes: 1024 * MIB,
+            kv_keys: 1_000_000,
+            events_per_minute: 12_000,
+            invocations_per_month: 1_000_000,
+        },
+        Plan::Enterprise => Quotas {
+            kv_bytes: 4096 * MIB,
+            kv_keys: 4_000_000,
+            events_per_minute: 30_000,
+            invocations_per_month: 4_000_000,
+        },
     }
 }
 
 impl Quotas {
     /// The plan's quotas with any a platform operator set for this (tenant, plugin) instead.
-    fn of(plan: Plan, row: &UsageRow) -> Self {
+    pub(crate) fn of(plan: Plan, row: &UsageRow) -> Self {
         let plan = plan_quotas(plan);
         Self {
             kv_bytes: row.kv_bytes_quota.unwrap_or(plan.kv_bytes),
             kv_keys: row.kv_keys_quota.unwrap_or(plan.kv_keys),
             events_per_minute: row.events_per_minute_quota.unwrap_or(plan.events_per_minute),
+            invocations_per_month: row.invocations_per_month_quota.unwrap_or(plan.invocations_per_month),
         }
     }
+}
+
+/// The invocations a month of a (tenant, plugin) on `plan`, or `operator`'s figure instead
+/// (`plugin_usage.invocations_per_month_quota`).
+pub(crate) fn invocations_per_month(plan: Plan, operator: Option<i64>) -> i64 {
+    operator.unwrap_or(plan_quotas(plan).invocations_per_month)
 }
 
 /// A write refused because it would pass a quota; its text is what the plugin and the tenant's
@@ -72,6 +102,17 @@ pub enum Refusal {
         /// The quota.
         quota: i64,
     },
+}
+
+impl Refusal {
+    /// Which quota refused: `kv_bytes`, `kv_keys` or `events_per_minute` (a metric label).
+    pub fn quota(&self) -> &'static str {
+        match self {
+            Self::KvBytes { .. } => "kv_bytes",
+            Self::KvKeys { .. } => "kv_keys",
+            Self::Events { .. } => "events_per_minute",
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
@@ -207,6 +248,11 @@ pub struct Usage {
     pub kv_keys: Measure,
     /// Events published in the current minute (UTC).
     pub events_this_minute: Measure,
+    /// Invocations in the current calendar month (UTC), every node's; past the quota calls
+    /// are refused (`quota_exceeded`) until `month_resets_at`.
+    pub invocations_this_month: Measure,
+    /// When the month's count starts again from zero: the first day of next month, 00:00 UTC.
+    pub month_resets_at: Timestamp,
     /// Writes refused for a quota since the plugin was first enabled.
     pub refusals: u64,
     /// The last refusal, in words.
@@ -215,18 +261,25 @@ pub struct Usage {
     pub last_refusal_at: Option<Timestamp>,
 }
 
-/// The usage of the transaction's tenant's `plugin` (all zero before its first write).
+/// The usage of the transaction's tenant's `plugin` (all zero before its first write), as the
+/// database holds it: flush this node's metering first ([`Metering::flush`](crate::metering::Metering::flush))
+/// for its latest calls to count.
 pub async fn usage(tx: &mut TenantTx, plugin: &str) -> Result<Usage> {
     let plan = crate::catalogue::tenant_plan(tx).await?;
     let row = store::usage(tx, plugin).await?.unwrap_or_default();
     let quotas = Quotas::of(plan, &row);
-    let published = events_this_minute(&row, minute(Timestamp::now()));
+    let now = Timestamp::now();
+    let published = events_this_minute(&row, minute(now));
+    let month = crate::calendar::Month::of(now);
+    let invoked = crate::metering::store::month_invocations(tx, plugin, month).await?;
     Ok(Usage {
         plugin_id: plugin.to_owned(),
         plan,
         kv_bytes: Measure::new(row.kv_bytes, quotas.kv_bytes),
         kv_keys: Measure::new(row.kv_keys, quotas.kv_keys),
         events_this_minute: Measure::new(published, quotas.events_per_minute),
+        invocations_this_month: Measure::new(invoked, quotas.invocations_per_month),
+        month_resets_at: month.resets_at(),
         refusals: u64::try_from(row.refusals).unwrap_or(0),
         last_refusal: row.last_refusal,
         last_refusal_at: row.last_refusal_at,
@@ -244,6 +297,7 @@ mod tests {
             assert!(pair[1].kv_bytes > pair[0].kv_bytes);
             assert!(pair[1].kv_keys > pair[0].kv_keys);
             assert!(pair[1].events_per_minute > pair[0].events_per_minute);
+            assert!(pair[1].invocations_per_month > pair[0].invocations_per_month);
         }
         assert_eq!(plan_quotas(Plan::Free).kv_bytes, 10 << 20);
     }

@@ -17,6 +17,7 @@ use semver::Version;
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::PluginsConfig;
+use crate::metering::{Exceeded, Metering};
 use crate::packages::Packages;
 use crate::store::{self, EnablementRow};
 use ils_kernel::error::{Error, PluginFailure, Result};
@@ -74,6 +75,8 @@ pub enum CallError {
     },
     /// The invocation failed.
     Failed(InvokeError),
+    /// The (tenant, plugin) used its invocations of the month; the plugin was not called.
+    QuotaExceeded(Exceeded),
     /// The host's own storage failed.
     Host(Error),
 }
@@ -104,6 +107,7 @@ pub struct Plugins {
     db: Db,
     services: ils_host_api::services::HostServices,
     metrics: Arc<dyn MetricsSink>,
+    metering: Arc<Metering>,
     host: OnceCell<PluginHost>,
     packages: OnceCell<Packages>,
     loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
@@ -121,13 +125,15 @@ impl std::fmt::Debug for Plugins {
 
 impl Plugins {
     /// Plugins over `db`; secrets are opened with `sealer`, and a report of every invocation
-    /// goes to `metrics`.
+    /// goes to `metrics` (and to this node's [`Metering`]).
     pub fn new(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink>, config: PluginsConfig) -> Self {
-        let services = crate::services::host_services(db.clone(), sealer);
+        let services = crate::services::host_services(db.clone(), sealer, metrics.clone());
+        let metering = Arc::new(Metering::new(db.clone(), metrics.clone()));
         Self {
             db,
             services,
             metrics,
+            metering,
             host: OnceCell::new(),
             packages: OnceCell::new(),
             loaded: std::sync::Mutex::new(HashMap::new()),
@@ -146,6 +152,12 @@ impl Plugins {
         &self.config
     }
 
+    /// This node's metering: flush it before reading usage, run it in the background, flush it
+    /// at shutdown.
+    pub fn metering(&self) -> &Arc<Metering> {
+        &self.metering
+    }
+
     /// The plugin host, created on first use.
     pub async fn host(&self) -> Result<&PluginHost> {
         self.host
@@ -161,7 +173,7 @@ impl Plugins {
                 };
                 let host = PluginHost::new(engine, self.services.clone(), config)
                     .map_err(|e| Error::Internal(e.to_string()))?;
-                Ok(host.with_metrics(self.metrics.clone()))
+                Ok(host.with_metrics(self.metering.clone()))
             })
             .await
     }
@@ -341,9 +353,9 @@ impl Plugins {
         }
     }
 
-    /// Calls the plugin through its breaker: refused while the breaker is open; a failure that
-    /// is the plugin's fault is counted (and opens the breaker at the threshold); a success
-    /// closes it.
+    /// Calls the plugin through its breaker: refused while the breaker is open, or when the
+    /// tenant's plugin used its invocations of the month; a failure that is the plugin's fault is
+    /// counted (and opens the breaker at the threshold); a success closes it.
     pub async fn call<T, F, Fut>(&self, target: &Target, caller: Option<Caller>, f: F) -> Result<T, CallError>
     where
         F: FnOnce(PluginHost, PluginVersion, InvocationContext) -> Fut,
@@ -353,8 +365,16 @@ impl Plugins {
         if let Some(until) = target.row.tripped_until.filter(|until| *until > now) {
             return Err(CallError::Tripped { until, last_error: target.row.last_error.clone() });
         }
-        let host = self.host().await?.clone();
         let plugin = target.row.plugin_id.as_str();
+        // Counted as in flight until the call ends, by when its report is recorded.
+        let _reserved = match self.metering.reserve(target.tenant, plugin, target.plan).await? {
+            Ok(reserved) => reserved,
+            Err(exceeded) => {
+                self.metrics.quota_refused(&target.manifest().id, "invocations_per_month");
+                return Err(CallError::QuotaExceeded(exceeded));
+            }
+        };
+        let host = self.host().await?.clone();
         let admission =
             host.admit(HostTenant::from(target.tenant.as_uuid()), plugin).await.map_err(CallError::Failed)?;
         if admission.waited() {
@@ -437,6 +457,13 @@ pub fn plugin_error(plugin: &str, e: CallError) -> Error {
             code: "plugin_failed",
             message: format!("{plugin} failed: {e}."),
             retry_after: None,
+        },
+        CallError::QuotaExceeded(exceeded) => Error::QuotaExceeded {
+            message: format!(
+                "{plugin} was called {} times this month, its quota of {} invocations; calls start again at {}.",
+                exceeded.used, exceeded.quota, exceeded.reset_at
+            ),
+            reset_at: exceeded.reset_at,
         },
         CallError::Host(e) => e,
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use ils_host_api::Scope;
+use ils_host_api::metrics::MetricsSink;
 use ils_host_api::services::{
     ClinicalReader, ConfigSource, EventSink, Eye, HostServices, InventoryReader, KvStore, Order, OrderStatus,
     OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError, ServiceResult,
@@ -27,8 +28,8 @@ use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
 use ils_storage::{Db, TenantTx, query};
 
 /// Every service, over `db`.
-pub(crate) fn host_services(db: Db, sealer: Sealer) -> HostServices {
-    let services = Arc::new(DbServices { db, sealer });
+pub(crate) fn host_services(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink>) -> HostServices {
+    let services = Arc::new(DbServices { db, sealer, metrics });
     HostServices {
         config: services.clone(),
         secrets: services.clone(),
@@ -43,6 +44,8 @@ pub(crate) fn host_services(db: Db, sealer: Sealer) -> HostServices {
 struct DbServices {
     db: Db,
     sealer: Sealer,
+    /// Where quota refusals are counted (Prometheus).
+    metrics: Arc<dyn MetricsSink>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ServiceError {
@@ -63,8 +66,9 @@ fn service_error(e: Error) -> ServiceError {
 
 /// A write refused for a quota: logged, and final for the plugin (`invalid`, not `unavailable`,
 /// which plugins retry). The refusal was counted in the usage row by the same transaction.
-fn refused(scope: &Scope, refusal: &Refusal) -> ServiceError {
+fn refused(metrics: &dyn MetricsSink, scope: &Scope, refusal: &Refusal) -> ServiceError {
     tracing::warn!(tenant = %scope.tenant, plugin = %scope.plugin, %refusal, "plugin write refused for a quota");
+    metrics.quota_refused(&scope.plugin, refusal.quota());
     ServiceError::Invalid(refusal.to_string())
 }
 
@@ -132,7 +136,7 @@ impl KvStore for DbServices {
         }
         let mut tx = self.tx(scope).await?;
         let done = quota::kv_set(&mut tx, scope.plugin.as_str(), key, &value).await;
-        self.finish(tx, done).await?.map_err(|refusal| refused(scope, &refusal))
+        self.finish(tx, done).await?.map_err(|refusal| refused(self.metrics.as_ref(), scope, &refusal))
     }
 
     async fn delete(&self, scope: &Scope, key: &str) -> ServiceResult<()> {
@@ -172,7 +176,7 @@ impl EventSink for DbServices {
             Ok(Ok(())) => ils_outbox::emit_raw(&mut tx, type_, 1, event.payload).await.map(|_| Ok(())),
             other => other,
         };
-        self.finish(tx, done).await?.map_err(|refusal| refused(scope, &refusal))
+        self.finish(tx, done).await?.map_err(|refusal| refused(self.metrics.as_ref(), scope, &refusal))
     }
 }
 

@@ -343,10 +343,11 @@ pub(crate) struct UsageRow {
     pub kv_bytes_quota: Option<i64>,
     pub kv_keys_quota: Option<i64>,
     pub events_per_minute_quota: Option<i64>,
+    pub invocations_per_month_quota: Option<i64>,
 }
 
 const USAGE_COLUMNS: &str = "kv_bytes, kv_keys, events_minute, events_in_minute, refusals, last_refusal,
-    last_refusal_at, kv_bytes_quota, kv_keys_quota, events_per_minute_quota";
+    last_refusal_at, kv_bytes_quota, kv_keys_quota, events_per_minute_quota, invocations_per_month_quota";
 
 /// The usage row of `plugin`, created when missing and locked until the transaction ends (a
 /// no-op upsert: PostgreSQL locks the row, SQLite's write transaction holds the database), so

@@ -22,6 +22,7 @@ use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_plugin_host::quota::Usage;
 use ils_plugin_host::{BreakerState, CatalogueEntry, VersionInfo};
+use ils_storage::types::Timestamp;
 
 #[derive(Template)]
 #[template(path = "console/plugins.html")]
@@ -178,6 +179,11 @@ impl Plugin {
     /// The versions the tenant may move to or enable: a yanked one is offered to no one new.
     fn offered(&self) -> Vec<&VersionInfo> {
         self.plugin.versions.iter().filter(|v| v.yanked.is_none()).collect()
+    }
+
+    /// A day as people read it: `1 Aug 2026`.
+    fn day(&self, at: &Timestamp) -> String {
+        at.as_jiff().strftime("%-d %b %Y").to_string()
     }
 
     /// Whether the tenant has it enabled.

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod health;
 pub mod jobs;
+pub mod metering;
 pub use crate::metrics;
 pub mod openapi;
 pub mod orders;

@@ -149,7 +149,8 @@ fn plugin_operation(method: &str, hook: bool, rest: bool) -> Operation {
             "The plugin answers, with its own status, headers and body; the signed-in caller's \
              identity (user and role) reaches it, the credentials do not. Which routes and methods \
              a plugin serves is the plugin's documentation. A plugin that is not enabled answers \
-             404, one that fails 502, one whose circuit breaker is open 503.",
+             404, one that fails 502, one whose circuit breaker is open 503, one that used its \
+             invocations of the month 429.",
         )
     };
     let mut parameters = Vec::new();
@@ -183,10 +184,15 @@ fn plugin_operation(method: &str, hook: bool, rest: bool) -> Operation {
     if hook {
         operation = operation.response(
             "429",
-            problem("Too many inbound calls for this tenant and plugin (`rate_limited`; with Retry-After)"),
+            problem("Too many inbound calls for this tenant and plugin (`rate_limited`), or the plugin used its invocations of the month (`quota_exceeded`, with `reset_at`); with Retry-After"),
         );
     } else {
-        operation = operation.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        operation = operation
+            .response(
+                "429",
+                problem("The plugin used its invocations of the month (`quota_exceeded`, with `reset_at`; with Retry-After)"),
+            )
+            .security(SecurityRequirement::new("bearer", Vec::<String>::new()));
     }
     operation.build()
 }

@@ -266,7 +266,10 @@ pub(crate) async fn disable_plugin(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn enabled_row(tx: &mut ils_storage::TenantTx, plugin: &str) -> Result<store::EnablementRow> {
+pub(crate) async fn enabled_row(
+    tx: &mut ils_storage::TenantTx,
+    plugin: &str,
+) -> Result<store::EnablementRow> {
     store::enablement(tx, plugin).await?.ok_or(Error::NotFound("enabled plugin"))
 }
 
@@ -456,8 +459,8 @@ pub(crate) async fn reset_breaker(
 }
 
 /// A plugin's usage against its plan's quotas (company admins): bytes and keys kept in kv, events
-/// published this minute, and writes refused for a quota. Never enabled, or another tenant's:
-/// 404.
+/// published this minute, invocations this month (with when that count resets), and writes
+/// refused for a quota. Never enabled, or another tenant's: 404.
 #[utoipa::path(get, path = "/tenant/plugins/{plugin}/usage", tag = "plugins", security(("bearer" = [])),
     params(("plugin" = String, Path, description = "Plugin id")),
     responses((status = 200, description = "Usage against quota", body = ils_plugin_host::quota::Usage),
@@ -470,6 +473,8 @@ pub(crate) async fn plugin_usage(
 ) -> ApiResult<Json<ils_plugin_host::quota::Usage>> {
     let ctx = principal.tenant(Action::PluginsManage)?;
     let plugin = catalogue::plugin_id(&plugin)?;
+    // This node's latest calls count too.
+    state.plugins.metering().flush().await?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     enabled_row(&mut tx, plugin.as_str()).await?;
     let usage = ils_plugin_host::quota::usage(&mut tx, plugin.as_str()).await?;

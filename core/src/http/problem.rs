@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use ils_kernel::error::{Error, FieldError, PluginFailure, Unreadable};
+use ils_storage::types::Timestamp;
 use ils_storage::{DbError, ViolationKind};
 
 /// The problem+json body every error response carries.
@@ -27,6 +28,9 @@ pub struct Problem {
     /// Field-level details for invalid input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `quota_exceeded`: when the quota starts again from zero (also as `Retry-After`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_at: Option<Timestamp>,
 }
 
 tokio::task_local! {
@@ -50,6 +54,7 @@ impl Problem {
             code: code.to_owned(),
             request_id: current_request_id(),
             errors: Vec::new(),
+            reset_at: None,
         }
     }
 }
@@ -122,6 +127,13 @@ impl IntoResponse for ApiError {
             Error::RateLimited { code, message, retry_after: secs } => {
                 retry_after = Some(secs);
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+            }
+            Error::QuotaExceeded { message, reset_at } => {
+                let wait = reset_at.unix_seconds() - Timestamp::now().unix_seconds();
+                retry_after = Some(u64::try_from(wait).unwrap_or(0).max(1));
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", message);
+                p.reset_at = Some(reset_at);
+                p
             }
             Error::Plugin { failure, code, message, retry_after: secs } => {
                 retry_after = secs;

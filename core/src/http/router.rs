@@ -110,6 +110,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::accounts::router())
         .merge(super::stock::router())
         .merge(super::plugins::router())
+        .merge(super::metering::router())
         .merge(super::registry::router())
         .merge(super::devices::router())
         .merge(health::api_router());

@@ -1,8 +1,11 @@
 //! Plugin work on the job queue: delivering events to the plugins that subscribe to them, and
 //! running plugins' schedules per tenant. A delivery is retried when the failure may pass (the
 //! plugin said so, or it ran out of time); a plugin whose breaker is open is not called — its
-//! deliveries wait (snooze) until the breaker lets a trial call through. A tenant already
-//! running its share of plugin work on this process has its jobs snoozed too ([`super::fair`]).
+//! deliveries wait (snooze) until the breaker lets a trial call through. A plugin that used its
+//! invocations of the month is not called either: its deliveries wait, looking again every
+//! hour (an operator may raise the quota) and at the latest when the month resets, and its
+//! scheduled runs are skipped (ADR 023). A tenant already running its share of plugin work on
+//! this process has its jobs snoozed too ([`super::fair`]).
 
 use std::time::Duration;
 
@@ -104,6 +107,9 @@ async fn fan_out(
     Ok(())
 }
 
+/// How often a delivery held back by a monthly quota looks again before the reset.
+const QUOTA_RECHECK: Duration = Duration::from_secs(3600);
+
 /// What a job does with the outcome of a plugin call.
 fn outcome(
     result: std::result::Result<(), CallError>,
@@ -115,6 +121,12 @@ fn outcome(
             let wait = until.as_jiff().duration_since(jiff::Timestamp::now());
             let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO) + Duration::from_secs(1);
             Ok(WorkOutcome::Snooze(wait))
+        }
+        Err(CallError::QuotaExceeded(exceeded)) => {
+            let wait = exceeded.reset_at.as_jiff().duration_since(jiff::Timestamp::now());
+            let wait = Duration::try_from(wait).unwrap_or(Duration::ZERO).min(QUOTA_RECHECK);
+            tracing::debug!(what, %exceeded, "plugin delivery waits for its monthly quota");
+            Ok(WorkOutcome::Snooze(wait + Duration::from_secs(1)))
         }
         Err(CallError::Failed(e)) if e.is_retryable() => Err(format!("{what}: {e}").into()),
         Err(CallError::Failed(e)) => {
@@ -204,6 +216,12 @@ pub(crate) async fn run_job(
                 host.run_job(&version, ctx, &name, at_ms).await
             })
             .await;
+    if let Err(CallError::QuotaExceeded(exceeded)) = &result {
+        // A scheduled run is about its minute: a later run would not be the one scheduled.
+        tracing::info!(tenant = %args.tenant_id, plugin = %args.plugin_id, job = %args.job, %exceeded,
+            "scheduled plugin job skipped: monthly quota used");
+        return Ok(WorkOutcome::Complete);
+    }
     outcome(result, &format!("{} job {}", args.plugin_id, args.job))
 }
 
@@ -272,6 +290,25 @@ mod tests {
         assert!(!fires_at(&nightly, at("2026-11-21T14:30:00Z")));
         let every = CronSchedule::parse("* * * * *").unwrap();
         assert!(fires_at(&every, at("2026-11-21T14:31:00Z")));
+    }
+
+    #[test]
+    fn a_delivery_over_its_monthly_quota_waits_at_most_an_hour_and_is_not_failed() {
+        let exceeded = |secs: u64| {
+            CallError::QuotaExceeded(ils_plugin_host::metering::Exceeded {
+                quota: 10,
+                used: 10,
+                reset_at: Timestamp::now().plus(Duration::from_secs(secs)),
+            })
+        };
+        let Ok(WorkOutcome::Snooze(soon)) = outcome(Err(exceeded(600)), "probe") else {
+            panic!("not a snooze")
+        };
+        assert!(soon > Duration::from_secs(590) && soon <= Duration::from_secs(601), "{soon:?}");
+        let Ok(WorkOutcome::Snooze(later)) = outcome(Err(exceeded(20 * 86_400)), "probe") else {
+            panic!("not a snooze")
+        };
+        assert_eq!(later, QUOTA_RECHECK + Duration::from_secs(1), "looks again within the hour");
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod devices;
 mod events;
 mod fair_queues;
 mod fairness;
+mod metering;
 mod nhs_gos;
 mod operations;
 mod orders;

@@ -14,7 +14,10 @@ const MAX_PER_INVOCATION: usize = 100;
 pub(crate) struct EventsCap {
     pub(crate) inv: Arc<Invocation>,
     pub(crate) sink: Arc<dyn EventSink>,
+    /// Publish calls let through to the sink (the per-invocation cap counts these).
     pub(crate) published: usize,
+    /// Events the sink accepted (metering).
+    pub(crate) accepted: usize,
 }
 
 impl EventsCap {
@@ -49,6 +52,10 @@ impl EventsCap {
         };
         let kind = format!("plugin.{}.{kind}", self.inv.scope.plugin);
         self.published += 1;
-        Ok(self.sink.publish(&self.inv.scope, PublishedEvent { kind, payload }).await.map_err(Into::into))
+        let done = self.sink.publish(&self.inv.scope, PublishedEvent { kind, payload }).await;
+        if done.is_ok() {
+            self.accepted += 1;
+        }
+        Ok(done.map_err(Into::into))
     }
 }

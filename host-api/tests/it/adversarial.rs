@@ -61,6 +61,19 @@ async fn unbounded_memory_growth_is_stopped_at_the_limit() {
 }
 
 #[tokio::test]
+async fn cpu_time_grows_with_the_guests_own_work() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    t.host.invoke_event(&plugin, ctx("a"), probe_event("noop", "")).await.unwrap();
+    let idle = t.metrics.reports().pop().unwrap();
+    t.host.invoke_event(&plugin, ctx("a"), probe_event("compute", "3000000")).await.unwrap();
+    let busy = t.metrics.reports().pop().unwrap();
+    assert!(idle.cpu_time > Duration::ZERO, "{idle:?}");
+    assert!(busy.cpu_time > idle.cpu_time * 10, "busy {:?}, idle {:?}", busy.cpu_time, idle.cpu_time);
+    assert!(busy.cpu_time <= busy.duration, "{busy:?}");
+}
+
+#[tokio::test]
 async fn deep_recursion_is_stopped() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
@@ -186,6 +199,8 @@ async fn outbound_http_reaches_only_allowed_hosts() {
         .await
         .unwrap();
     assert_eq!(text(&ok), "upstream 200: hello");
+    let report = t.metrics.reports().pop().unwrap();
+    assert_eq!((report.outbound_requests, report.outbound_bytes), (1, 5), "one request, 5 bytes back");
 
     let denied = t
         .host
@@ -193,6 +208,8 @@ async fn outbound_http_reaches_only_allowed_hosts() {
         .await
         .unwrap();
     assert_eq!(denied.status(), 502);
+    let report = t.metrics.reports().pop().unwrap();
+    assert_eq!((report.outbound_requests, report.outbound_bytes), (0, 0), "a refused request is not sent");
     assert!(text(&denied).contains("HttpRequestDenied"), "{}", text(&denied));
     let elsewhere = t.host.handle_http(&plugin, ctx("a"), get("/fetch?http://example.com/")).await.unwrap();
     assert!(text(&elsewhere).contains("HttpRequestDenied"), "{}", text(&elsewhere));

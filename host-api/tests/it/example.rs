@@ -94,4 +94,6 @@ async fn every_invocation_is_measured() {
         (tenant("a"), "order-notes", "incoming-handler.handle", "ok")
     );
     assert!(report.peak_memory_bytes > 0);
+    assert!(report.cpu_time > std::time::Duration::ZERO && report.cpu_time <= report.duration, "{report:?}");
+    assert_eq!((report.outbound_requests, report.events_published), (0, 0));
 }

@@ -164,8 +164,12 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
         .map_err(domain)?
         .ok_or_else(|| CliError::usage(format!("no active tenant {:?}", args.tenant)))?;
     let caller = Caller { user_id: "ils-cli".into(), roles: vec![args.role] };
-    let reply = plugins.invoke(tenant, &args.plugin, Some(caller), call).await.map_err(domain)?;
+    let reply = plugins.invoke(tenant, &args.plugin, Some(caller), call).await;
+    // A failed call is metered too.
+    let flushed = plugins.metering().flush().await;
     db.close().await;
+    let reply = reply.map_err(domain)?;
+    flushed.map_err(domain)?;
     match reply {
         Reply::Done => println!("ok"),
         Reply::Http { status, body } => println!("{status}\n{body}"),

@@ -48,6 +48,17 @@ impl OutboundPolicy {
     }
 }
 
+/// `body`, its data bytes counted on the invocation as they pass (metering).
+fn counted(body: WasiBody, inv: Arc<Invocation>) -> WasiBody {
+    body.map_frame(move |frame| {
+        if let Some(data) = frame.data_ref() {
+            inv.count_outbound(data.len());
+        }
+        frame
+    })
+    .boxed_unsync()
+}
+
 impl WasiHttpHooks for OutboundPolicy {
     fn send_request(
         &mut self,
@@ -59,6 +70,7 @@ impl WasiHttpHooks for OutboundPolicy {
         let allow_private = self.allow_private;
         let timeout = self.inv.limits.timeout;
         let max_body = self.inv.limits.host_bytes;
+        let inv = self.inv.clone();
         Box::new(async move {
             let target = match checked {
                 Ok((host, port)) => {
@@ -83,12 +95,15 @@ impl WasiHttpHooks for OutboundPolicy {
                 first_byte_timeout: clamp(options.first_byte_timeout),
                 between_bytes_timeout: clamp(options.between_bytes_timeout),
             };
+            let sent = inv.clone();
+            let request = request.map(|body| counted(body, sent));
             let (response, io) = send::send(request, &addrs, &host, options).await?;
             // Response bodies count against the invocation's host allocation budget.
             let response = response.map(|body| {
-                http_body_util::Limited::new(body, max_body)
+                let limited = http_body_util::Limited::new(body, max_body)
                     .map_err(|_| HttpError::HttpResponseBodySize(None))
-                    .boxed_unsync()
+                    .boxed_unsync();
+                counted(limited, inv)
             });
             Ok((response, io))
         })
