@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use crate::state::AppState;
 
 /// Serves [`crate::http::router::app`] on `listener` until `shutdown` completes, then drains in-flight
-/// requests. Meanwhile plugin metering is flushed every few seconds, and once more at the end.
+/// requests. Meanwhile plugin metering is flushed every few seconds (and once more at the end),
+/// and active plugin roll-outs are judged (`ils_publishing::rollout::watch`).
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -14,9 +15,13 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let metering = state.plugins.metering().clone();
     let flusher = tokio::spawn(metering.clone().run());
+    let every = state.plugins.config().rollout_check_every;
+    let watcher =
+        tokio::spawn(ils_publishing::rollout::watch(state.db.clone(), state.plugins.clone(), every));
     let app = crate::http::router::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     flusher.abort();
+    watcher.abort();
     if let Err(error) = metering.flush().await {
         tracing::warn!(%error, "plugin metering not flushed at shutdown");
     }

@@ -109,6 +109,7 @@ pub fn enablement_view(row: &EnablementRow) -> Enablement {
     Enablement {
         plugin_id: row.plugin_id.clone(),
         version: row.version.clone(),
+        track: row.track.clone(),
         yanked: row.yank_reason.clone(),
         enabled: row.enabled,
         capabilities: row.capabilities.split_whitespace().map(str::to_owned).collect(),
@@ -176,6 +177,16 @@ pub async fn entry_of(tx: &mut TenantTx, plugin: &str) -> Result<CatalogueEntry>
 /// Checks a plugin id from a path; an id that cannot exist is `not_found`, like an unknown one.
 pub fn plugin_id(text: &str) -> Result<PluginId> {
     PluginId::new(text).map_err(|_| Error::NotFound("plugin"))
+}
+
+/// A semver range a tenant follows (`^1.2`, `~1.2.3`, `>=1.2, <2`), containing `version`.
+pub fn track(text: &str, version: &Version) -> Result<semver::VersionReq> {
+    let req = semver::VersionReq::parse(text.trim())
+        .map_err(|e| Error::invalid_field("track", format!("{text:?} is not a semver range: {e}")))?;
+    if !req.matches(version) {
+        return Err(Error::invalid_field("track", format!("{req} does not contain the version {version}")));
+    }
+    Ok(req)
 }
 
 /// Checks a version from a request (`version` is the field an error names).

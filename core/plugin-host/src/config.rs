@@ -66,6 +66,9 @@ pub struct PluginsConfig {
     /// on this node; more answer 429 with `Retry-After`. The receiver is public: this bounds the
     /// plugin work anyone on the internet can cause.
     pub hooks_per_minute: u32,
+    /// How often active roll-outs are judged against the previous version (and rolled back when
+    /// they do worse); a stage change judges first too.
+    pub rollout_check_every: Duration,
 }
 
 impl Default for PluginsConfig {
@@ -80,6 +83,7 @@ impl Default for PluginsConfig {
             max_instances: 128,
             fair: None,
             hooks_per_minute: 600,
+            rollout_check_every: Duration::from_secs(15),
         }
     }
 }

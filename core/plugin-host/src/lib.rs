@@ -160,6 +160,10 @@ pub struct Enablement {
     pub plugin_id: String,
     /// The version the tenant runs.
     pub version: String,
+    /// The semver range it follows (`^1.2`): a platform roll-out of a newer version in the
+    /// range moves it there when the version asks for no capability beyond its consent. `None`:
+    /// pinned to `version`.
+    pub track: Option<String>,
     /// Why that version was yanked by its publisher or a platform admin, if it was: it keeps
     /// running, but the tenant should move to another version.
     pub yanked: Option<String>,

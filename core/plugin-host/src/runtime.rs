@@ -404,9 +404,18 @@ impl Plugins {
             Err(e) if counts_against_plugin(e) => {
                 let until = Timestamp::now().plus(self.config.breaker_cooldown);
                 let mut tx = self.db.tenant(target.tenant).await?;
-                store::record_failure(&mut tx, plugin, &e.to_string(), self.config.breaker_threshold, until)
-                    .await?;
+                let tripped = store::record_failure(
+                    &mut tx,
+                    plugin,
+                    &e.to_string(),
+                    self.config.breaker_threshold,
+                    until,
+                )
+                .await?;
                 tx.commit().await?;
+                if tripped {
+                    self.metering.tripped(plugin, &target.row.version);
+                }
                 tracing::warn!(tenant = %target.tenant, plugin, error = %e, "plugin invocation failed");
             }
             _ => {}

@@ -86,6 +86,9 @@ pub struct EnablementRow {
     pub plugin_id: String,
     /// The version the tenant runs.
     pub version: String,
+    /// The semver range the tenant follows (`^1.2`): a roll-out moves it to a newer version
+    /// in the range that asks for nothing more; `None` keeps it on `version`.
+    pub track: Option<String>,
     /// False once disabled.
     pub enabled: bool,
     /// The consented capabilities' names, space-separated.
@@ -110,7 +113,8 @@ pub struct EnablementRow {
     pub yank_reason: Option<String>,
 }
 
-const ENABLEMENT: &str = "SELECT tenant_id, plugin_id, version, enabled, capabilities, config, enabled_at,
+const ENABLEMENT: &str =
+    "SELECT tenant_id, plugin_id, version, track, enabled, capabilities, config, enabled_at,
     updated_at, failures, tripped_until, last_error, last_error_at,
     (SELECT c.yank_reason FROM plugin_catalogue c WHERE c.plugin_id = tenant_plugins.plugin_id
         AND c.version = tenant_plugins.version AND c.yanked_at IS NOT NULL) AS yank_reason
@@ -143,7 +147,8 @@ pub(crate) struct TargetRow {
 /// The enabled plugin `plugin` of the transaction's tenant, in one query (every plugin call
 /// starts here).
 pub(crate) async fn enabled_target(tx: &mut TenantTx, plugin: &str) -> Result<Option<TargetRow>> {
-    const SQL: &str = "SELECT tp.tenant_id, tp.plugin_id, tp.version, tp.enabled, tp.capabilities, tp.config,
+    const SQL: &str =
+        "SELECT tp.tenant_id, tp.plugin_id, tp.version, tp.track, tp.enabled, tp.capabilities, tp.config,
             tp.enabled_at, tp.updated_at, tp.failures, tp.tripped_until, tp.last_error, tp.last_error_at,
             c.digest, t.plan
         FROM tenant_plugins tp
@@ -167,6 +172,8 @@ pub struct Enable<'a> {
     pub plugin: &'a str,
     /// The catalogue version to run.
     pub version: &'a str,
+    /// The semver range to follow, already checked to contain `version`.
+    pub track: Option<&'a str>,
     /// The consented capabilities' names, space-separated.
     pub capabilities: String,
     /// The configuration, as JSON text, already checked against the manifest's schema.
@@ -177,13 +184,13 @@ pub struct Enable<'a> {
 
 /// Enables (or re-enables, or moves to another version) a plugin; the breaker starts closed.
 pub async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
-    const SQL: &str = "INSERT INTO tenant_plugins (tenant_id, plugin_id, version, enabled, capabilities,
+    const SQL: &str = "INSERT INTO tenant_plugins (tenant_id, plugin_id, version, track, enabled, capabilities,
             config, enabled_by, enabled_at, updated_at, failures)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 0)
-        ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET version = excluded.version, enabled = excluded.enabled,
-            capabilities = excluded.capabilities, config = excluded.config, enabled_by = excluded.enabled_by,
-            enabled_at = excluded.enabled_at, updated_at = excluded.updated_at, failures = 0,
-            tripped_until = NULL";
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 0)
+        ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET version = excluded.version, track = excluded.track,
+            enabled = excluded.enabled, capabilities = excluded.capabilities, config = excluded.config,
+            enabled_by = excluded.enabled_by, enabled_at = excluded.enabled_at, updated_at = excluded.updated_at,
+            failures = 0, tripped_until = NULL";
     let tenant = tx.tenant_id();
     execute!(
         tx.conn(),
@@ -191,6 +198,7 @@ pub async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
         tenant,
         e.plugin,
         e.version,
+        e.track,
         true,
         &e.capabilities,
         &e.config,
@@ -198,6 +206,22 @@ pub async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
         Timestamp::now()
     )?;
     Ok(())
+}
+
+/// Moves `tenant`'s enabled `plugin` from version `from` to `to` (a roll-out, its rollback, or a
+/// platform admin's move), keeping consent, configuration and data; the breaker starts closed.
+/// False when the tenant is no longer on `from` (it moved itself meanwhile) or disabled it.
+pub async fn move_version(
+    conn: &mut Conn,
+    tenant: TenantId,
+    plugin: &str,
+    from: &str,
+    to: &str,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE tenant_plugins SET version = $4, failures = 0, tripped_until = NULL, updated_at = $5
+        WHERE tenant_id = $1 AND plugin_id = $2 AND version = $3 AND enabled";
+    Ok(execute!(conn, SQL, tenant, plugin, from, to, Timestamp::now())? == 1)
 }
 
 /// Disables a plugin; returns false when it was not enabled.
@@ -218,22 +242,34 @@ pub async fn set_config(tx: &mut TenantTx, plugin: &str, config: &str) -> Result
 }
 
 /// Counts a failed invocation; at `threshold` consecutive failures the breaker opens until
-/// `open_until` (and a failed trial call opens it again).
+/// `open_until` (and a failed trial call opens it again). True when this failure opened it.
 pub(crate) async fn record_failure(
     tx: &mut TenantTx,
     plugin: &str,
     error: &str,
     threshold: u32,
     open_until: Timestamp,
-) -> Result<()> {
+) -> Result<bool> {
     const SQL: &str =
         "UPDATE tenant_plugins SET failures = failures + 1, last_error = $3, last_error_at = $4,
             tripped_until = CASE WHEN failures + 1 >= $5 THEN $6 ELSE tripped_until END
-        WHERE tenant_id = $1 AND plugin_id = $2";
+        WHERE tenant_id = $1 AND plugin_id = $2
+        RETURNING failures";
     let tenant = tx.tenant_id();
     let threshold = i32::try_from(threshold).unwrap_or(i32::MAX);
-    execute!(tx.conn(), SQL, tenant, plugin, error, Timestamp::now(), threshold, open_until)?;
-    Ok(())
+    let failures: Option<i32> = query!(
+        tx,
+        query_scalar,
+        fetch_optional,
+        SQL,
+        tenant,
+        plugin,
+        error,
+        Timestamp::now(),
+        threshold,
+        open_until
+    )?;
+    Ok(failures == Some(threshold))
 }
 
 /// A successful invocation closes the breaker.

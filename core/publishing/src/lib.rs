@@ -20,6 +20,7 @@
 //! - A **yanked** version is offered to no one new; tenants on it are told (event
 //!   `plugin.version_yanked`, and the `yanked` field of their enablement) and keep running it.
 
+pub mod rollout;
 mod store;
 
 use std::collections::BTreeSet;
@@ -275,7 +276,10 @@ impl DomainEvent for PluginVersionYanked {
 }
 
 /// The events the registry emits to tenants, with the permission needed to read each.
-pub const EVENTS: &[(&str, Action)] = &[(PluginVersionYanked::TYPE, PluginVersionYanked::READ)];
+pub const EVENTS: &[(&str, Action)] = &[
+    (PluginVersionYanked::TYPE, PluginVersionYanked::READ),
+    (rollout::PluginVersionMoved::TYPE, rollout::PluginVersionMoved::READ),
+];
 
 fn not_member() -> Error {
     Error::forbidden(

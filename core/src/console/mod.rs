@@ -102,6 +102,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plugins/{plugin}/secrets", post(plugins::set_secret))
         .route("/plugins/{plugin}/secrets/{name}/delete", post(plugins::remove_secret))
         .route("/plugins/{plugin}/breaker/reset", post(plugins::reset))
+        .route("/plugins/{plugin}/updates", post(plugins::updates))
         .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))

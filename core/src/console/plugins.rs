@@ -251,6 +251,15 @@ pub(crate) struct EnableForm {
     version: String,
     #[serde(default)]
     consent: Vec<String>,
+    /// `compatible` (follow `^version`) or `pinned`.
+    #[serde(default)]
+    updates: Option<String>,
+}
+
+/// The range a choice of updates means for `version`: `compatible` follows `^version`,
+/// anything else pins it.
+fn track_for(updates: Option<&str>, version: &str) -> Option<String> {
+    Some(if updates == Some("compatible") { format!("^{version}") } else { String::new() })
 }
 
 /// `POST /plugins/{id}/enable`: enables the version with the capabilities consented to.
@@ -260,7 +269,8 @@ pub(crate) async fn enable(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<EnableForm>,
 ) -> PageResult {
-    let input = EnableInput { version: form.version, consent: form.consent, config: None };
+    let track = track_for(form.updates.as_deref(), &form.version);
+    let input = EnableInput { version: form.version, consent: form.consent, config: None, track };
     match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input))
         .await
     {
@@ -366,6 +376,34 @@ pub(crate) async fn remove_secret(
 ) -> PageResult {
     delete_secret(State(state), viewer.principal, ApiPath((id.clone(), name))).await?;
     Ok(Redirect::to(&format!("/plugins/{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdatesForm {
+    updates: String,
+}
+
+/// `POST /plugins/{id}/updates`: follow compatible updates of the version it runs, or pin it.
+pub(crate) async fn updates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<UpdatesForm>,
+) -> PageResult {
+    let page = plugin_page(&state, &viewer, &id).await?;
+    let enablement = page.plugin.enablement.clone().ok_or(Error::NotFound("enabled plugin"))?;
+    let input = EnableInput {
+        track: track_for(Some(&form.updates), &enablement.version),
+        version: enablement.version,
+        consent: enablement.capabilities,
+        config: None,
+    };
+    match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
+        Err(error) => refused(error, |errors| Plugin { errors, ..page }),
+    }
 }
 
 /// `POST /plugins/{id}/breaker/reset`: lets calls through again after the cause was fixed.

@@ -10,6 +10,7 @@ pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpda
 pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 pub use ils_outbox::DomainEvent;
 pub use ils_publishing::PluginVersionYanked;
+pub use ils_publishing::rollout::PluginVersionMoved;
 pub use ils_stock::events::{
     GoodsReceived, PurchaseOrderStatusChanged, ReceivedLine, StockCountFinalised, StockLow,
 };

@@ -110,6 +110,11 @@ pub struct EnableInput {
     /// kept from before, or `{}`.
     #[schema(value_type = Object)]
     pub config: Option<serde_json::Value>,
+    /// A semver range to follow (`^1.2`), which must contain `version`: a platform roll-out of a
+    /// newer version in it moves the tenant when that version asks for nothing beyond this
+    /// consent. `""` pins the tenant to `version`; by default the range kept from before, when
+    /// it still contains `version`.
+    pub track: Option<String>,
 }
 
 fn invalid_config(e: ils_registry::ManifestError) -> Error {
@@ -212,10 +217,17 @@ pub(crate) async fn enable_plugin(
     offered.manifest.validate_config(&config).map_err(invalid_config)?;
     // This node must be able to run it before the tenant relies on it.
     state.plugins.load(plugin.as_str(), &offered.row.version, &offered.row.digest).await?;
+    let track = match (req.track.as_deref().map(str::trim), &before) {
+        (Some(""), _) | (None, None) => None,
+        (Some(text), _) => Some(catalogue::track(text, &wanted)?.to_string()),
+        // The range kept from before, while it contains the version.
+        (None, Some(row)) => row.track.clone().filter(|t| catalogue::track(t, &wanted).is_ok()),
+    };
     let capabilities = asked.iter().cloned().collect::<Vec<_>>().join(" ");
     let enable = store::Enable {
         plugin: plugin.as_str(),
         version: &offered.row.version,
+        track: track.as_deref(),
         capabilities,
         config: config.to_string(),
         by: ctx.user_id,
@@ -224,6 +236,7 @@ pub(crate) async fn enable_plugin(
     let event = Event::new("plugin.enabled", "plugin", plugin.as_str()).changes(serde_json::json!({
         "version": { "from": before.as_ref().filter(|b| b.enabled).map(|b| b.version.clone()), "to": offered.row.version },
         "capabilities": asked,
+        "track": track,
     }));
     audit::record(&mut tx, &ctx.audit, event).await?;
     let row = store::enablement(&mut tx, plugin.as_str()).await?.ok_or(Error::NotFound("plugin"))?;

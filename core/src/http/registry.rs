@@ -10,10 +10,12 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine as _;
+use ils_publishing::rollout::{self, Moved, Rollout, StartRollout};
 use ils_publishing::{
     Actor, CreatedToken, Decision, Publish, PublishedVersion, Publisher, PublisherDetail, Review, SigningKey,
 };
 use ils_storage::ids::PublisherTokenId;
+use ils_storage::ids::TenantId;
 use ils_tenancy::auth::{Principal, RequestMeta};
 use ils_tenancy::tenants::Plan;
 use serde::Deserialize;
@@ -45,6 +47,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(reject))
         .routes(routes!(yank))
+        .routes(routes!(start_rollout, get_rollout, advance_rollout))
+        .routes(routes!(rollback_rollout))
+        .routes(routes!(move_tenants))
         .merge(publish)
 }
 
@@ -421,4 +426,170 @@ pub(crate) async fn yank(
     let yanked =
         ils_publishing::yank(&state.db, &caller.audit, &caller.actor, &plugin, &version, &req.reason).await?;
     Ok(Json(yanked))
+}
+
+/// Starting a roll-out.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewRollout {
+    /// The tenants of the first stage (none: the first stage moves no one until it is widened).
+    #[serde(default)]
+    tenants: Vec<TenantId>,
+    /// How much worse than the previous version it may do before it is rolled back, as a
+    /// fraction (default 0.02: two points of failure rate, or 0.02 breaker trips per tenant).
+    #[serde(default)]
+    margin: Option<f64>,
+    /// Calls it must have run before its failure rate is judged (default 20).
+    #[serde(default)]
+    min_calls: Option<u64>,
+}
+
+/// Roll an approved version out (platform admins): the first stage moves the named tenants that
+/// follow a range containing it, run an older version and consented to all it asks for.
+#[utoipa::path(post, path = "/registry/plugins/{plugin}/versions/{version}/rollout", tag = "registry",
+    security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id"), ("version" = String, Path, description = "Version")),
+    request_body = NewRollout,
+    responses((status = 201, description = "Started", body = Rollout),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No such version", body = Problem),
+              (status = 409, description = "Not approved, yanked, or another roll-out of the plugin is active", body = Problem),
+              (status = 422, description = "An unknown tenant, or a margin or call count out of range", body = Problem)))]
+pub(crate) async fn start_rollout(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath((plugin, version)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<NewRollout>,
+) -> ApiResult<(StatusCode, Json<Rollout>)> {
+    let input = StartRollout { tenants: req.tenants, margin: req.margin, min_calls: req.min_calls };
+    let started =
+        rollout::start(&state.db, &state.plugins, &caller.audit, &caller.actor, &plugin, &version, input)
+            .await?;
+    Ok((StatusCode::CREATED, Json(started)))
+}
+
+/// A roll-out: its stage, the tenants it moved and held, and the two versions' health since it
+/// started (platform admins).
+#[utoipa::path(get, path = "/registry/plugins/{plugin}/versions/{version}/rollout", tag = "registry",
+    security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id"), ("version" = String, Path, description = "Version")),
+    responses((status = 200, description = "The roll-out", body = Rollout),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No roll-out of this version", body = Problem)))]
+pub(crate) async fn get_rollout(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath((plugin, version)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Rollout>> {
+    Ok(Json(rollout::get(&state.db, &state.plugins, &caller.actor, &plugin, &version).await?))
+}
+
+/// A wider stage.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RolloutStage {
+    /// The share of tenants (by a stable hash) the version reaches, 0–100; 100 completes it.
+    percent: u8,
+}
+
+/// Widen a roll-out to a percentage of the tenants (platform admins). It is judged first: a
+/// version doing worse than the previous one is rolled back instead.
+#[utoipa::path(patch, path = "/registry/plugins/{plugin}/versions/{version}/rollout", tag = "registry",
+    security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id"), ("version" = String, Path, description = "Version")),
+    request_body = RolloutStage,
+    responses((status = 200, description = "Widened", body = Rollout),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No roll-out of this version", body = Problem),
+              (status = 409, description = "Not active, or rolled back now (the reason is given)", body = Problem),
+              (status = 422, description = "Narrower than the current stage, or over 100", body = Problem)))]
+pub(crate) async fn advance_rollout(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath((plugin, version)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<RolloutStage>,
+) -> ApiResult<Json<Rollout>> {
+    let out = rollout::advance(
+        &state.db,
+        &state.plugins,
+        &caller.audit,
+        &caller.actor,
+        &plugin,
+        &version,
+        req.percent,
+    )
+    .await?;
+    Ok(Json(out))
+}
+
+/// Roll a roll-out back (platform admins): every tenant it moved goes back to the version it
+/// came from, and is told why.
+#[utoipa::path(post, path = "/registry/plugins/{plugin}/versions/{version}/rollout/rollback", tag = "registry",
+    security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id"), ("version" = String, Path, description = "Version")),
+    request_body = Reason,
+    responses((status = 200, description = "Rolled back", body = Rollout),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No roll-out of this version", body = Problem),
+              (status = 409, description = "Rolled back already", body = Problem),
+              (status = 422, description = "No reason given", body = Problem)))]
+pub(crate) async fn rollback_rollout(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath((plugin, version)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<Reason>,
+) -> ApiResult<Json<Rollout>> {
+    let out = rollout::rollback(
+        &state.db,
+        &state.plugins,
+        &caller.audit,
+        &caller.actor,
+        &plugin,
+        &version,
+        &req.reason,
+    )
+    .await?;
+    Ok(Json(out))
+}
+
+/// Moving every tenant off a version.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MoveTenants {
+    /// The approved, live version to move them to.
+    to: String,
+    /// Why; the tenants moved see it.
+    reason: String,
+}
+
+/// Move every tenant on a version to another (platform admins), whatever range they follow:
+/// the way off a yanked or broken version. Tenants whose consent, plan or configuration does
+/// not allow the new version stay, and are listed.
+#[utoipa::path(post, path = "/registry/plugins/{plugin}/versions/{version}/move", tag = "registry",
+    security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id"), ("version" = String, Path, description = "The version to move tenants off")),
+    request_body = MoveTenants,
+    responses((status = 200, description = "Moved (and held)", body = Moved),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No such version", body = Problem),
+              (status = 409, description = "The target is not approved, or yanked", body = Problem),
+              (status = 422, description = "No reason, or the target is the same version", body = Problem)))]
+pub(crate) async fn move_tenants(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath((plugin, version)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<MoveTenants>,
+) -> ApiResult<Json<Moved>> {
+    let out = rollout::move_tenants(
+        &state.db,
+        &state.plugins,
+        &caller.audit,
+        &caller.actor,
+        &plugin,
+        &version,
+        &req.to,
+        &req.reason,
+    )
+    .await?;
+    Ok(Json(out))
 }

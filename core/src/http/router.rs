@@ -49,6 +49,7 @@ use crate::state::AppState;
         crate::events::catalog::OrderStationChanged,
         crate::events::catalog::StockLow,
         crate::events::catalog::PluginVersionYanked,
+        crate::events::catalog::PluginVersionMoved,
         crate::events::catalog::GoodsReceived,
         crate::events::catalog::PurchaseOrderStatusChanged,
         crate::events::catalog::StockCountFinalised,

@@ -34,6 +34,7 @@ mod quotas;
 mod registry;
 mod rls;
 mod roles;
+mod rollouts;
 mod schema;
 mod stock;
 mod tenants;

@@ -29,12 +29,12 @@ fn order_notes() -> Vec<u8> {
 }
 
 /// A publisher with a registered key, created by `dev` (any signed-in user).
-struct Publishing {
-    key: PrivateKey,
-    dev: Actor,
+pub(crate) struct Publishing {
+    pub(crate) key: PrivateKey,
+    pub(crate) dev: Actor,
 }
 
-async fn publisher(app: &TestApp, dev: &Actor, slug: &str) -> Publishing {
+pub(crate) async fn publisher(app: &TestApp, dev: &Actor, slug: &str) -> Publishing {
     app.post(
         "/api/v1/registry/publishers",
         Some(&dev.token),
@@ -55,7 +55,7 @@ async fn publisher(app: &TestApp, dev: &Actor, slug: &str) -> Publishing {
 }
 
 /// The upload body of a package signed with `key`.
-fn signed(key: &PrivateKey, manifest_text: &str, component: &[u8]) -> Value {
+pub(crate) fn signed(key: &PrivateKey, manifest_text: &str, component: &[u8]) -> Value {
     let parsed = Manifest::from_toml(manifest_text).expect("manifest");
     let digest = Descriptor::of_package(&parsed, manifest_text, component).digest();
     json!({
@@ -66,7 +66,7 @@ fn signed(key: &PrivateKey, manifest_text: &str, component: &[u8]) -> Value {
     })
 }
 
-async fn publish(app: &TestApp, token: &str, body: Value) -> Resp {
+pub(crate) async fn publish(app: &TestApp, token: &str, body: Value) -> Resp {
     app.post("/api/v1/registry/packages", Some(token), body).await
 }
 

@@ -98,9 +98,34 @@ struct Stored {
     read_at: Instant,
 }
 
+/// A plugin version's calls across tenants, as roll-outs judge it: invocations, failures that
+/// are the plugin's fault (a trap, a limit, its own error), and breaker trips.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Invocations.
+    pub invocations: u64,
+    /// Failures that are the plugin's fault.
+    pub failures: u64,
+    /// Times a tenant's breaker opened on it.
+    pub breaker_trips: u64,
+}
+
+impl Health {
+    fn add(&mut self, other: Health) {
+        self.invocations += other.invocations;
+        self.failures += other.failures;
+        self.breaker_trips += other.breaker_trips;
+    }
+}
+
+/// The outcomes that are the plugin's fault (the breaker counts the same).
+const PLUGIN_FAULTS: [&str; 3] = ["trap", "limit_exceeded", "plugin_error"];
+
 #[derive(Debug, Default)]
 struct State {
     pending: HashMap<Key, Figures>,
+    /// Each (plugin, version)'s health not yet flushed.
+    health: HashMap<(String, String), Health>,
     counts: HashMap<(TenantId, String), Count>,
 }
 
@@ -174,7 +199,16 @@ impl Metering {
         let mut state = self.state();
         let key = (report.tenant, plugin.clone(), day, report.export);
         state.pending.entry(key).or_default().add(&Figures::of(report));
+        let failed = u64::from(PLUGIN_FAULTS.contains(&report.outcome));
+        let health = Health { invocations: 1, failures: failed, breaker_trips: 0 };
+        state.health.entry((plugin.clone(), report.version.to_string())).or_default().add(health);
         state.count((report.tenant, plugin), Month::of_day(day)).unflushed += 1;
+    }
+
+    /// Counts a breaker trip of `plugin` `version` (some tenant's breaker opened on it).
+    pub fn tripped(&self, plugin: &str, version: &str) {
+        let trip = Health { invocations: 0, failures: 0, breaker_trips: 1 };
+        self.state().health.entry((plugin.to_owned(), version.to_owned())).or_default().add(trip);
     }
 
     /// Lets a call of `tenant`'s `plugin` (on `plan`) through the monthly invocation quota, or
@@ -253,11 +287,14 @@ impl Metering {
     /// On failure the totals stay in memory for the next flush.
     pub async fn flush(&self) -> Result<()> {
         let _flushing = self.flushing.lock().await;
-        let batch = std::mem::take(&mut self.state().pending);
-        if batch.is_empty() {
+        let (batch, health) = {
+            let mut state = self.state();
+            (std::mem::take(&mut state.pending), std::mem::take(&mut state.health))
+        };
+        if batch.is_empty() && health.is_empty() {
             return Ok(());
         }
-        let written = store::add(&self.db, &batch).await;
+        let written = store::add(&self.db, &batch, &health).await;
         let mut state = self.state();
         match written {
             Ok(()) => {
@@ -274,6 +311,9 @@ impl Metering {
             Err(e) => {
                 for (key, figures) in batch {
                     state.pending.entry(key).or_default().add(&figures);
+                }
+                for (key, h) in health {
+                    state.health.entry(key).or_default().add(h);
                 }
                 Err(e)
             }

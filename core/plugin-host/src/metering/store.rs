@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use jiff::civil::Date;
 
-use super::{Figures, Key, Month};
+use super::{Figures, Health, Key, Month};
 use ils_kernel::error::Result;
 use ils_storage::ids::TenantId;
 use ils_storage::{Conn, Db, TenantTx, execute, on_conn, query};
@@ -68,9 +68,21 @@ fn i64_of(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Adds `batch` to the stored figures (peak memory: the larger), and stores each plugin's kv
-/// usage as the day's snapshot, in one transaction across tenants.
-pub(crate) async fn add(db: &Db, batch: &HashMap<Key, Figures>) -> Result<()> {
+/// Adds `batch` to the stored figures (peak memory: the larger), stores each plugin's kv
+/// usage as the day's snapshot, and adds `health` to each version's, in one transaction across
+/// tenants.
+pub(crate) async fn add(
+    db: &Db,
+    batch: &HashMap<Key, Figures>,
+    health: &HashMap<(String, String), Health>,
+) -> Result<()> {
+    const HEALTH: &str =
+        "INSERT INTO plugin_version_health (plugin_id, version, invocations, failures, breaker_trips)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (plugin_id, version) DO UPDATE SET
+            invocations = plugin_version_health.invocations + excluded.invocations,
+            failures = plugin_version_health.failures + excluded.failures,
+            breaker_trips = plugin_version_health.breaker_trips + excluded.breaker_trips";
     const ADD: &str = "INSERT INTO plugin_metering (tenant_id, plugin_id, day, export, invocations, failures,
             wall_us, cpu_us, peak_memory_bytes, outbound_requests, outbound_bytes, events_published)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -120,6 +132,12 @@ pub(crate) async fn add(db: &Db, batch: &HashMap<Key, Figures>) -> Result<()> {
     }
     for (tenant, plugin, day) in days {
         execute!(tx.conn(), SNAPSHOT, tenant, plugin, day)?;
+    }
+    let mut versions: Vec<_> = health.iter().collect();
+    versions.sort_by(|a, b| a.0.cmp(b.0));
+    for ((plugin, version), h) in versions {
+        let (n, failed, trips) = (i64_of(h.invocations), i64_of(h.failures), i64_of(h.breaker_trips));
+        execute!(tx.conn(), HEALTH, plugin, version, n, failed, trips)?;
     }
     tx.commit().await?;
     Ok(())
@@ -182,4 +200,18 @@ pub(crate) async fn platform_storage(
         WHERE plugin_id = $1 AND day >= $2 AND day <= $3 ORDER BY tenant_id, day";
     let (from, to) = (from.to_string(), to.to_string());
     Ok(on_conn!(conn, c => sqlx::query_as(SQL).bind(plugin).bind(from).bind(to).fetch_all(&mut **c).await)?)
+}
+
+/// `plugin` `version`'s health as every node flushed it (zero when it never ran).
+pub async fn version_health(conn: &mut Conn, plugin: &str, version: &str) -> Result<Health> {
+    const SQL: &str = "SELECT invocations, failures, breaker_trips FROM plugin_version_health
+        WHERE plugin_id = $1 AND version = $2";
+    let row: Option<(i64, i64, i64)> =
+        on_conn!(conn, c => sqlx::query_as(SQL).bind(plugin).bind(version).fetch_optional(&mut **c).await)?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(row.map_or_else(Health::default, |(i, f, t)| Health {
+        invocations: n(i),
+        failures: n(f),
+        breaker_trips: n(t),
+    }))
 }
