@@ -25,6 +25,7 @@ mod plugin_pages;
 mod plugins;
 mod publishing;
 mod registry;
+mod rollouts;
 mod session;
 mod settings;
 mod stock;
@@ -120,6 +121,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/registry/versions/{plugin}/{version}/approve", post(registry::approve))
         .route("/admin/registry/versions/{plugin}/{version}/reject", post(registry::reject))
         .route("/admin/registry/publishers/{publisher}/auto-approve", post(registry::auto_approve))
+        .route("/admin/registry/plugins/{plugin}", get(rollouts::show))
+        .route("/admin/registry/plugins/{plugin}/versions/{version}/rollout", post(rollouts::start))
+        .route("/admin/registry/plugins/{plugin}/versions/{version}/rollout/widen", post(rollouts::widen))
+        .route(
+            "/admin/registry/plugins/{plugin}/versions/{version}/rollout/rollback",
+            post(rollouts::rollback),
+        )
+        .route("/admin/registry/plugins/{plugin}/versions/{version}/move", post(rollouts::move_tenants))
         .route("/admin/jobs", get(jobs::list))
         .route("/admin/jobs/{job}", get(jobs::show))
         .route("/admin/jobs/{job}/retry", post(jobs::retry))

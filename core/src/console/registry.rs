@@ -93,6 +93,7 @@ struct ReviewPage {
     chrome: Chrome,
     queue: Vec<Review>,
     publishers: Vec<Publisher>,
+    plugins: Vec<String>,
     refused: Refused,
     errors: FieldErrors,
 }
@@ -146,10 +147,12 @@ async fn review_page(state: &AppState, viewer: &Viewer) -> Result<ReviewPage, Co
     let caller = RegistryCaller::user(&viewer.principal)?;
     let queue = ils_publishing::review_queue(&state.db, &caller.actor).await?;
     let publishers = ils_publishing::publishers(&state.db, &caller.actor).await?;
+    let plugins = ils_publishing::rollout::plugin_ids(&state.db, &caller.actor).await?;
     Ok(ReviewPage {
         chrome: viewer.chrome.at("/admin/registry"),
         queue,
         publishers,
+        plugins,
         refused: Refused::default(),
         errors: FieldErrors::default(),
     })

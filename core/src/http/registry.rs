@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine as _;
-use ils_publishing::rollout::{self, Moved, Rollout, StartRollout};
+use ils_publishing::rollout::{self, Moved, PluginRollouts, Rollout, StartRollout};
 use ils_publishing::{
     Actor, CreatedToken, Decision, Publish, PublishedVersion, Publisher, PublisherDetail, Review, SigningKey,
 };
@@ -50,6 +50,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_rollout, get_rollout, advance_rollout))
         .routes(routes!(rollback_rollout))
         .routes(routes!(move_tenants))
+        .routes(routes!(plugin_rollouts))
         .merge(publish)
 }
 
@@ -592,4 +593,19 @@ pub(crate) async fn move_tenants(
     )
     .await?;
     Ok(Json(out))
+}
+
+/// A plugin's versions, each with its latest roll-out and the tenants on it, and the tenants
+/// that run the plugin with the range they follow (platform admins).
+#[utoipa::path(get, path = "/registry/plugins/{plugin}/rollouts", tag = "registry", security(("bearer" = [])),
+    params(("plugin" = String, Path, description = "Plugin id")),
+    responses((status = 200, description = "Versions and roll-outs", body = PluginRollouts),
+              (status = 403, description = "Not a platform admin", body = Problem),
+              (status = 404, description = "No such plugin", body = Problem)))]
+pub(crate) async fn plugin_rollouts(
+    State(state): State<AppState>,
+    caller: RegistryCaller,
+    ApiPath(plugin): ApiPath<String>,
+) -> ApiResult<Json<PluginRollouts>> {
+    Ok(Json(rollout::overview(&state.db, &state.plugins, &caller.actor, &plugin).await?))
 }

@@ -3,8 +3,10 @@
 // publishing token in the console, then publishes with the real `ils plugin publish`. A platform
 // admin finds the version in the review queue with what it imports and asks for, and approves
 // it; a practice admin enables it; the developer sees it approved and yanks it with a reason; the
-// practice admin's plugin page then says so. axe-core checks every page, at desktop and phone
-// widths.
+// practice admin's plugin page then says so. The developer publishes 0.1.1; the platform admin
+// rolls it out to the practice (which takes compatible updates), widens it, rolls it back with a
+// reason, and moves everyone off the yanked 0.1.0; the practice admin then pins its version.
+// axe-core checks every page, at desktop and phone widths.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -34,13 +36,15 @@ function ils(args) {
  * The example plugin as a third party's package: order-notes' component and manifest under an id
  * of its own (the installation already has order-notes, installed from disk by the platform).
  */
-function acmePackage(dir) {
-  const pkg = path.join(dir, "acme-notes");
+function acmePackage(dir, version = "0.1.0") {
+  const pkg = path.join(dir, `acme-notes-${version}`);
   mkdirSync(pkg);
   const manifest = readFileSync(path.join(repo, "examples/order-notes/ils-plugin.toml"), "utf8")
     .replace('id = "order-notes"', 'id = "acme-notes"')
-    .replace('name = "Order notes"', 'name = "Acme notes"');
+    .replace('name = "Order notes"', 'name = "Acme notes"')
+    .replace('version = "0.1.0"', `version = "${version}"`);
   assert.match(manifest, /id = "acme-notes"/);
+  assert.match(manifest, new RegExp(`version = "${version}"`));
   writeFileSync(path.join(pkg, "ils-plugin.toml"), manifest);
   copyFileSync(path.join(process.env.ILS_PLUGIN_DIR, "order_notes.wasm"), path.join(pkg, "plugin.wasm"));
   return pkg;
@@ -156,6 +160,62 @@ test("a developer publishes, a platform admin approves, and a yank reaches the p
     await ann.goto(`${base}/plugins`);
     await ann.getByText("version 0.1.0 withdrawn: move to another").waitFor();
     await step(ann, "plugins with a yanked version");
+
+    // 0.1.1 is published and approved; the platform admin rolls it out to Bright Eyes, which
+    // enabled 0.1.0 taking compatible updates.
+    const next = ils(["plugin", "publish", acmePackage(work, "0.1.1"), "--registry", base, "--token", token, "--key", keyFile]);
+    assert.match(next, /published acme-notes 0\.1\.1 .*pending/);
+    await root.goto(`${base}/admin/registry`);
+    await root.getByLabel("Lowest plan offered acme-notes 0.1.1").selectOption("pro");
+    await root.getByRole("button", { name: "Approve acme-notes 0.1.1" }).click();
+    await root.getByText("Nothing is waiting for review.").waitFor();
+    await root.getByRole("list", { name: "Plugins" }).getByRole("link", { name: "acme-notes" }).click();
+    await root.getByRole("heading", { level: 1, name: "acme-notes: versions and roll-outs" }).waitFor();
+    assert.match(await root.locator("#tenant-bright-eyes").textContent(), /0\.1\.0\s*follows \^0\.1\.0/);
+    await step(root, "plugin versions before a roll-out");
+    const v011 = root.getByRole("region", { name: "acme-notes 0.1.1" });
+    await v011.getByLabel(/Bright Eyes Opticians \(bright-eyes, on 0\.1\.0\)/).check();
+    await v011.getByRole("button", { name: "Roll out acme-notes 0.1.1" }).click();
+    await root.locator("#rollout-status-0-1-1", { hasText: "active" }).waitFor();
+    assert.match(await root.locator("#moved-0-1-1").textContent(), /bright-eyes, from 0\.1\.0/);
+    await step(root, "roll-out to a named tenant");
+    await screenshot(root, "registry-rollout");
+
+    await ann.goto(`${base}/plugins/acme-notes`);
+    await ann.getByText("yes, version 0.1.1").waitFor();
+    assert.equal(await ann.locator("#yanked").count(), 0, "off the yanked version");
+    assert.match(await ann.locator("#updates").textContent(), /follows \^0\.1\.0/);
+
+    // Widened to all, then rolled back by hand — a reason is required — and Bright Eyes is back.
+    await root.getByLabel("Widen acme-notes 0.1.1 to this share of tenants (%)").fill("100");
+    await root.getByRole("button", { name: "Widen the roll-out of 0.1.1" }).click();
+    await root.locator("#rollout-status-0-1-1", { hasText: "completed" }).waitFor();
+    await root.getByRole("button", { name: "Roll back 0.1.1" }).click();
+    await root.locator("#form-problem", { hasText: "say why" }).waitFor();
+    await step(root, "rollback refused without a reason");
+    await root.getByLabel("Why roll 0.1.1 back? (required)").fill("Support calls about notes");
+    await root.getByRole("button", { name: "Roll back 0.1.1" }).click();
+    await root.locator("#rollout-status-0-1-1", { hasText: "rolled back" }).waitFor();
+    assert.match(await root.locator("#rollout-reason-0-1-1").textContent(), /Support calls about notes/);
+    await ann.reload();
+    await ann.getByText("yes, version 0.1.0").waitFor();
+    await ann.getByRole("region", { name: "Version 0.1.0 was withdrawn" }).waitFor();
+
+    // Everyone off the yanked 0.1.0, by the platform admin.
+    const v010 = root.getByRole("region", { name: "acme-notes 0.1.0" });
+    await v010.getByLabel("Move every tenant on 0.1.0 to").selectOption("0.1.1");
+    await v010.getByLabel("Why? (required; the tenants read it)").fill("0.1.0 was yanked");
+    await v010.getByRole("button", { name: "Move the tenants on 0.1.0" }).click();
+    await root.locator("#on-0-1-0", { hasText: "0" }).waitFor();
+    await step(root, "tenants moved off a yanked version");
+
+    // Bright Eyes now stays on 0.1.1 until its admin moves it.
+    await ann.reload();
+    await ann.getByText("yes, version 0.1.1").waitFor();
+    await ann.getByLabel("Stay on 0.1.1 until I move").check();
+    await ann.getByRole("button", { name: "Save updates" }).click();
+    await ann.locator("#updates", { hasText: "pinned to version 0.1.1" }).waitFor();
+    await step(ann, "plugin pinned");
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -243,10 +243,17 @@ db_test!(
             ("/admin/registry/versions/order-notes/1.0.0/approve", vec![("min_plan", "free"), ("note", "")]),
             ("/admin/registry/versions/order-notes/1.0.0/reject", vec![("reason", "no")]),
             ("/admin/registry/publishers/mine-pub/auto-approve", vec![("auto_approve", "true")]),
+            ("/admin/registry/plugins/order-notes/versions/1.0.0/rollout", vec![("margin", "2"), ("min_calls", "20")]),
+            ("/admin/registry/plugins/order-notes/versions/1.0.0/rollout/widen", vec![("percent", "100")]),
+            ("/admin/registry/plugins/order-notes/versions/1.0.0/rollout/rollback", vec![("reason", "no")]),
+            ("/admin/registry/plugins/order-notes/versions/1.0.0/move", vec![("to", "1.0.0"), ("reason", "no")]),
         ] {
             let answer = submit(&app, path, &mine, &form).await;
             assert_eq!(answer.status, 403, "{path}: {}", answer.body);
         }
+        let versions = get(&app, "/admin/registry/plugins/order-notes", &mine).await;
+        assert_eq!(versions.status, 403, "{}", versions.body);
+        app.get("/api/v1/registry/plugins/order-notes/rollouts", &mine).await.problem(403, "platform_admin_required");
         let own = get(&app, "/publishing", &mine).await;
         assert!(own.body.contains(r#"href="/publishing""#), "Publishing is in everyone's navigation");
         assert!(!own.body.contains(r#"href="/admin/registry""#), "Review is not in a tenant admin's");

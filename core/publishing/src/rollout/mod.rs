@@ -739,3 +739,102 @@ pub async fn move_tenants(
     }
     Ok(out)
 }
+
+/// A tenant that runs the plugin, as a platform admin choosing a first stage sees it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantOn {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// Its handle.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
+    /// The version it runs.
+    pub version: String,
+    /// The range it follows; `None`: pinned.
+    pub track: Option<String>,
+}
+
+/// One version of a plugin with its roll-out, if it had one.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionRollout {
+    /// The version.
+    pub version: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Why it was yanked, if it was.
+    pub yanked: Option<String>,
+    /// Tenants running it.
+    pub tenants: u64,
+    /// Its latest roll-out.
+    pub rollout: Option<Rollout>,
+}
+
+/// A plugin's versions, roll-outs and tenants (platform admins).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PluginRollouts {
+    /// The plugin.
+    pub plugin_id: String,
+    /// Its versions, newest first.
+    pub versions: Vec<VersionRollout>,
+    /// The tenants that run it.
+    pub tenants: Vec<TenantOn>,
+}
+
+/// Every version of `plugin` with its roll-out, and the tenants that run it (platform admins).
+pub async fn overview(db: &Db, plugins: &Plugins, actor: &Actor, plugin: &str) -> Result<PluginRollouts> {
+    require_platform_admin(actor)?;
+    plugins.metering().flush().await?;
+    let mut tx = db.system().await?;
+    let rows = crate::store::versions(&mut tx, plugin).await?;
+    if rows.is_empty() {
+        return Err(Error::NotFound("plugin"));
+    }
+    let tenants: Vec<TenantOn> = store::tenants_of(&mut tx, plugin)
+        .await?
+        .into_iter()
+        .map(|t| TenantOn {
+            tenant_id: t.tenant_id,
+            slug: t.slug,
+            name: t.name,
+            version: t.version,
+            track: t.track,
+        })
+        .collect();
+    let rollouts = store::rollouts_of(&mut tx, plugin).await?;
+    let mut versions = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let rollout = match rollouts.iter().find(|r| r.version == row.version) {
+            Some(r) => {
+                let held = held_now(&mut tx, r).await?;
+                Some(view(&mut tx, r, held).await?)
+            }
+            None => None,
+        };
+        versions.push(VersionRollout {
+            version: row.version.clone(),
+            status: row.status.clone(),
+            yanked: row.yank_reason.clone().filter(|_| row.yanked_at.is_some()),
+            tenants: tenants.iter().filter(|t| t.version == row.version).count() as u64,
+            rollout,
+        });
+    }
+    tx.commit().await?;
+    versions.sort_by(|a, b| {
+        let v = |s: &str| Version::parse(s).ok();
+        v(&b.version).cmp(&v(&a.version))
+    });
+    Ok(PluginRollouts { plugin_id: plugin.to_owned(), versions, tenants })
+}
+
+/// Every plugin id in the catalogue (platform admins), for the way to its versions.
+pub async fn plugin_ids(db: &Db, actor: &Actor) -> Result<Vec<String>> {
+    require_platform_admin(actor)?;
+    let mut tx = db.system().await?;
+    let ids = store::plugin_ids(&mut tx).await?;
+    tx.commit().await?;
+    Ok(ids)
+}

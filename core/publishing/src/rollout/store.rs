@@ -181,3 +181,32 @@ pub(crate) async fn existing_tenants(tx: &mut SystemTx, ids: &[TenantId]) -> Res
     }
     Ok(out)
 }
+
+pub(crate) async fn rollouts_of(tx: &mut SystemTx, plugin: &str) -> Result<Vec<RolloutRow>> {
+    let sql = format!("{ROLLOUT} WHERE plugin_id = $1 ORDER BY started_at DESC");
+    Ok(query!(tx, query_as, fetch_all, sql, plugin)?)
+}
+
+/// A tenant that enabled the plugin, with its handle.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct TenantOnRow {
+    pub tenant_id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub version: String,
+    pub track: Option<String>,
+}
+
+/// The tenants that run `plugin` (enabled), by handle.
+pub(crate) async fn tenants_of(tx: &mut SystemTx, plugin: &str) -> Result<Vec<TenantOnRow>> {
+    const SQL: &str = "SELECT tp.tenant_id, t.slug, t.name, tp.version, tp.track
+        FROM tenant_plugins tp JOIN tenants t ON t.id = tp.tenant_id
+        WHERE tp.plugin_id = $1 AND tp.enabled ORDER BY t.slug";
+    Ok(query!(tx, query_as, fetch_all, SQL, plugin)?)
+}
+
+/// Every plugin id in the catalogue.
+pub(crate) async fn plugin_ids(tx: &mut SystemTx) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT DISTINCT plugin_id FROM plugin_catalogue ORDER BY plugin_id";
+    Ok(query!(tx, query_scalar, fetch_all, SQL)?)
+}
