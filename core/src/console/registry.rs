@@ -147,7 +147,7 @@ async fn review_page(state: &AppState, viewer: &Viewer) -> Result<ReviewPage, Co
     let caller = RegistryCaller::user(&viewer.principal)?;
     let queue = ils_publishing::review_queue(&state.db, &caller.actor).await?;
     let publishers = ils_publishing::publishers(&state.db, &caller.actor).await?;
-    let plugins = ils_publishing::rollout::plugin_ids(&state.db, &caller.actor).await?;
+    let plugins = caller.rollouts(state).plugin_ids().await?;
     Ok(ReviewPage {
         chrome: viewer.chrome.at("/admin/registry"),
         queue,

@@ -14,7 +14,7 @@ use crate::http::problem::ApiError;
 use crate::http::registry::RegistryCaller;
 use crate::state::AppState;
 use ils_kernel::error::Error;
-use ils_publishing::rollout::{self, PluginRollouts, StartRollout, VersionRollout};
+use ils_publishing::rollout::{PluginRollouts, StartRollout, VersionRollout};
 use ils_storage::ids::TenantId;
 
 #[derive(Template)]
@@ -69,7 +69,7 @@ impl RolloutsPage {
 
 async fn page(state: &AppState, viewer: &Viewer, plugin: &str) -> Result<RolloutsPage, ConsoleError> {
     let caller = RegistryCaller::user(&viewer.principal)?;
-    let plugin = rollout::overview(&state.db, &state.plugins, &caller.actor, plugin).await?;
+    let plugin = caller.rollouts(state).overview(plugin).await?;
     Ok(RolloutsPage { chrome: viewer.chrome.at("/admin/registry"), plugin, errors: FieldErrors::default() })
 }
 
@@ -128,8 +128,7 @@ pub(crate) async fn start(
         let margin = number::<f64>("margin", &form.margin)?.map(|points| points / 100.0);
         let min_calls = number("min_calls", &form.min_calls)?;
         let input = StartRollout { tenants: form.tenants, margin, min_calls };
-        rollout::start(&state.db, &state.plugins, &caller.audit, &caller.actor, &plugin, &version, input)
-            .await
+        caller.rollouts(&state).start(&plugin, &version, input).await
     };
     match started.await {
         Ok(_) => back(&plugin, &version),
@@ -155,8 +154,7 @@ pub(crate) async fn widen(
     let widened = async {
         let percent = number::<u8>("percent", &form.percent)?
             .ok_or_else(|| Error::invalid_field("percent", "say how many tenants in a hundred"))?;
-        rollout::advance(&state.db, &state.plugins, &caller.audit, &caller.actor, &plugin, &version, percent)
-            .await
+        caller.rollouts(&state).advance(&plugin, &version, percent).await
     };
     match widened.await {
         Ok(_) => back(&plugin, &version),
@@ -179,17 +177,7 @@ pub(crate) async fn rollback(
     CsrfForm(form): CsrfForm<RollbackForm>,
 ) -> PageResult {
     let caller = RegistryCaller::user(&viewer.principal)?;
-    match rollout::rollback(
-        &state.db,
-        &state.plugins,
-        &caller.audit,
-        &caller.actor,
-        &plugin,
-        &version,
-        &form.reason,
-    )
-    .await
-    {
+    match caller.rollouts(&state).rollback(&plugin, &version, &form.reason).await {
         Ok(_) => back(&plugin, &version),
         Err(error) => shown_again(&state, &viewer, &plugin, error).await,
     }
@@ -211,19 +199,7 @@ pub(crate) async fn move_tenants(
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> PageResult {
     let caller = RegistryCaller::user(&viewer.principal)?;
-    let (db, plugins) = (&state.db, &state.plugins);
-    match rollout::move_tenants(
-        db,
-        plugins,
-        &caller.audit,
-        &caller.actor,
-        &plugin,
-        &version,
-        &form.to,
-        &form.reason,
-    )
-    .await
-    {
+    match caller.rollouts(&state).move_tenants(&plugin, &version, &form.to, &form.reason).await {
         Ok(_) => back(&plugin, &form.to),
         Err(error) => shown_again(&state, &viewer, &plugin, error).await,
     }

@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine as _;
-use ils_publishing::rollout::{self, Moved, PluginRollouts, Rollout, StartRollout};
+use ils_publishing::rollout::{Moved, PluginRollouts, Rollout, Rollouts, StartRollout};
 use ils_publishing::{
     Actor, CreatedToken, Decision, Publish, PublishedVersion, Publisher, PublisherDetail, Review, SigningKey,
 };
@@ -67,6 +67,13 @@ impl RegistryCaller {
         let user_id = principal.user_id()?;
         let platform_admin = principal.is_platform_admin && principal.mfa_satisfied;
         Ok(Self { actor: Actor::User { user_id, platform_admin }, audit: principal.audit() })
+    }
+}
+
+impl RegistryCaller {
+    /// The caller's roll-out operations.
+    pub(crate) fn rollouts<'a>(&'a self, state: &'a AppState) -> Rollouts<'a> {
+        Rollouts { db: &state.db, plugins: &state.plugins, audit: &self.audit, actor: &self.actor }
     }
 }
 
@@ -463,9 +470,7 @@ pub(crate) async fn start_rollout(
     ApiJson(req): ApiJson<NewRollout>,
 ) -> ApiResult<(StatusCode, Json<Rollout>)> {
     let input = StartRollout { tenants: req.tenants, margin: req.margin, min_calls: req.min_calls };
-    let started =
-        rollout::start(&state.db, &state.plugins, &caller.audit, &caller.actor, &plugin, &version, input)
-            .await?;
+    let started = caller.rollouts(&state).start(&plugin, &version, input).await?;
     Ok((StatusCode::CREATED, Json(started)))
 }
 
@@ -482,7 +487,7 @@ pub(crate) async fn get_rollout(
     caller: RegistryCaller,
     ApiPath((plugin, version)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Rollout>> {
-    Ok(Json(rollout::get(&state.db, &state.plugins, &caller.actor, &plugin, &version).await?))
+    Ok(Json(caller.rollouts(&state).get(&plugin, &version).await?))
 }
 
 /// A wider stage.
@@ -510,16 +515,7 @@ pub(crate) async fn advance_rollout(
     ApiPath((plugin, version)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<RolloutStage>,
 ) -> ApiResult<Json<Rollout>> {
-    let out = rollout::advance(
-        &state.db,
-        &state.plugins,
-        &caller.audit,
-        &caller.actor,
-        &plugin,
-        &version,
-        req.percent,
-    )
-    .await?;
+    let out = caller.rollouts(&state).advance(&plugin, &version, req.percent).await?;
     Ok(Json(out))
 }
 
@@ -540,16 +536,7 @@ pub(crate) async fn rollback_rollout(
     ApiPath((plugin, version)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<Reason>,
 ) -> ApiResult<Json<Rollout>> {
-    let out = rollout::rollback(
-        &state.db,
-        &state.plugins,
-        &caller.audit,
-        &caller.actor,
-        &plugin,
-        &version,
-        &req.reason,
-    )
-    .await?;
+    let out = caller.rollouts(&state).rollback(&plugin, &version, &req.reason).await?;
     Ok(Json(out))
 }
 
@@ -581,17 +568,7 @@ pub(crate) async fn move_tenants(
     ApiPath((plugin, version)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<MoveTenants>,
 ) -> ApiResult<Json<Moved>> {
-    let out = rollout::move_tenants(
-        &state.db,
-        &state.plugins,
-        &caller.audit,
-        &caller.actor,
-        &plugin,
-        &version,
-        &req.to,
-        &req.reason,
-    )
-    .await?;
+    let out = caller.rollouts(&state).move_tenants(&plugin, &version, &req.to, &req.reason).await?;
     Ok(Json(out))
 }
 
@@ -607,5 +584,5 @@ pub(crate) async fn plugin_rollouts(
     caller: RegistryCaller,
     ApiPath(plugin): ApiPath<String>,
 ) -> ApiResult<Json<PluginRollouts>> {
-    Ok(Json(rollout::overview(&state.db, &state.plugins, &caller.actor, &plugin).await?))
+    Ok(Json(caller.rollouts(&state).overview(&plugin).await?))
 }

@@ -412,99 +412,6 @@ async fn rollout_row(tx: &mut SystemTx, plugin: &str, version: &str) -> Result<R
     store::rollout(tx, plugin, version).await?.ok_or(Error::NotFound("rollout"))
 }
 
-/// Starts rolling `version` out (platform admins): its first stage moves the named tenants.
-pub async fn start(
-    db: &Db,
-    plugins: &Plugins,
-    audit_ctx: &AuditCtx,
-    actor: &Actor,
-    plugin: &str,
-    version: &str,
-    input: StartRollout,
-) -> Result<Rollout> {
-    require_platform_admin(actor)?;
-    let user = actor.user()?;
-    let margin = margin_bp(input.margin.unwrap_or(DEFAULT_MARGIN))?;
-    let min_calls = input.min_calls.unwrap_or(DEFAULT_MIN_CALLS);
-    if min_calls == 0 {
-        return Err(Error::invalid_field("min_calls", "must be at least 1"));
-    }
-    // Every node's calls so far are the baseline; this node's unflushed ones too.
-    plugins.metering().flush().await?;
-    let digest = {
-        let mut tx = db.system().await?;
-        let (row, _, _) = live_version(&mut tx, plugin, version).await?;
-        tx.commit().await?;
-        row.digest
-    };
-    // This node must be able to run it before any tenant is moved to it.
-    plugins.load(plugin, version, &digest).await?;
-    let mut tx = db.system().await?;
-    let (row, manifest, all) = live_version(&mut tx, plugin, version).await?;
-    if let Some(active) = store::active_of(&mut tx, plugin).await? {
-        return Err(Error::conflict(
-            "rollout_active",
-            format!("{plugin} {} is being rolled out; complete it or roll it back first.", active.version),
-        ));
-    }
-    let named: Vec<TenantId> = input.tenants.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
-    let known = store::existing_tenants(&mut tx, &named).await?;
-    if let Some(unknown) = named.iter().find(|t| !known.contains(t)) {
-        return Err(Error::invalid_field("tenants", format!("{unknown} is not a tenant")));
-    }
-    let previous = previous_approved(&all, &manifest.version).map(|(r, _)| r.version.clone());
-    let base = version_health(tx.conn(), plugin, version).await?;
-    let before = match &previous {
-        Some(p) => version_health(tx.conn(), plugin, p).await?,
-        None => Health::default(),
-    };
-    let i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let rollout = RolloutRow {
-        plugin_id: plugin.to_owned(),
-        version: version.to_owned(),
-        previous,
-        status: "active".into(),
-        percent: 0,
-        named: serde_json::to_string(&named).map_err(|e| Error::Internal(e.to_string()))?,
-        margin_bp: margin,
-        min_calls: i(min_calls),
-        base_invocations: i(base.invocations),
-        base_failures: i(base.failures),
-        base_trips: i(base.breaker_trips),
-        previous_invocations: i(before.invocations),
-        previous_failures: i(before.failures),
-        previous_trips: i(before.breaker_trips),
-        started_by: Some(user),
-        started_at: Timestamp::now(),
-        updated_at: Timestamp::now(),
-        ended_at: None,
-        reason: None,
-    };
-    store::insert(&mut tx, &rollout).await?;
-    let held = run_stage(&mut tx, audit_ctx, &rollout, &manifest, row.min_plan).await?;
-    let event = Event::new("plugin_rollout.started", "plugin", plugin).changes(serde_json::json!({
-        "version": version, "previous": rollout.previous, "named": named, "margin": f64::from(margin) / 10_000.0,
-        "min_calls": min_calls,
-    }));
-    audit::record_system(&mut tx, None, audit_ctx, event).await?;
-    let rollout = rollout_row(&mut tx, plugin, version).await?;
-    let out = view(&mut tx, &rollout, held).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
-/// A roll-out with its moves, held tenants and health (platform admins).
-pub async fn get(db: &Db, plugins: &Plugins, actor: &Actor, plugin: &str, version: &str) -> Result<Rollout> {
-    require_platform_admin(actor)?;
-    plugins.metering().flush().await?;
-    let mut tx = db.system().await?;
-    let row = rollout_row(&mut tx, plugin, version).await?;
-    let held = held_now(&mut tx, &row).await?;
-    let out = view(&mut tx, &row, held).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
 /// Why the roll-out should be rolled back now, if it should.
 async fn judge(db: &Db, plugin: &str, version: &str) -> Result<Option<String>> {
     let mut tx = db.system().await?;
@@ -519,89 +426,11 @@ async fn judge(db: &Db, plugin: &str, version: &str) -> Result<Option<String>> {
     Ok(verdict(&new, &previous.unwrap_or_default(), margin, min_calls))
 }
 
-/// Widens an active roll-out to `percent` of the tenants (platform admins); 100 completes it.
-/// It is judged first: a version doing worse than the previous one is rolled back instead
-/// (409 `rollout_rolled_back`, with the reason).
-#[allow(clippy::too_many_arguments)]
-pub async fn advance(
-    db: &Db,
-    plugins: &Plugins,
-    audit_ctx: &AuditCtx,
-    actor: &Actor,
-    plugin: &str,
-    version: &str,
-    percent: u8,
-) -> Result<Rollout> {
-    require_platform_admin(actor)?;
-    if percent > 100 {
-        return Err(Error::invalid_field("percent", "must be from 0 to 100"));
-    }
-    plugins.metering().flush().await?;
-    {
-        let mut tx = db.system().await?;
-        let row = rollout_row(&mut tx, plugin, version).await?;
-        tx.commit().await?;
-        if row.status != "active" {
-            return Err(not_active(&row));
-        }
-        if i32::from(percent) < row.percent {
-            return Err(Error::invalid_field(
-                "percent",
-                format!("the roll-out is at {}%; a stage only widens (roll back to narrow it)", row.percent),
-            ));
-        }
-    }
-    if let Some(reason) = judge(db, plugin, version).await? {
-        roll_back(db, plugins, audit_ctx, plugin, version, &reason, true).await?;
-        return Err(Error::conflict(
-            "rollout_rolled_back",
-            format!("{plugin} {version} was rolled back instead: {reason}."),
-        ));
-    }
-    let mut tx = db.system().await?;
-    let (catalogued, manifest, _) = live_version(&mut tx, plugin, version).await?;
-    if !store::set_percent(&mut tx, plugin, version, i32::from(percent)).await? {
-        let row = rollout_row(&mut tx, plugin, version).await?;
-        return Err(not_active(&row));
-    }
-    let row = rollout_row(&mut tx, plugin, version).await?;
-    let held = run_stage(&mut tx, audit_ctx, &row, &manifest, catalogued.min_plan).await?;
-    let event = Event::new(
-        if percent == 100 { "plugin_rollout.completed" } else { "plugin_rollout.advanced" },
-        "plugin",
-        plugin,
-    )
-    .changes(serde_json::json!({ "version": version, "percent": percent }));
-    audit::record_system(&mut tx, None, audit_ctx, event).await?;
-    let out = view(&mut tx, &row, held).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
 fn not_active(row: &RolloutRow) -> Error {
     Error::conflict(
         "rollout_not_active",
         format!("The roll-out of {} {} is {}.", row.plugin_id, row.version, row.status.replace('_', " ")),
     )
-}
-
-/// Rolls a roll-out back by hand (platform admins): every tenant it moved goes back to the
-/// version it came from.
-pub async fn rollback(
-    db: &Db,
-    plugins: &Plugins,
-    audit_ctx: &AuditCtx,
-    actor: &Actor,
-    plugin: &str,
-    version: &str,
-    reason: &str,
-) -> Result<Rollout> {
-    require_platform_admin(actor)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::invalid_field("reason", "say why, for the record"));
-    }
-    roll_back(db, plugins, audit_ctx, plugin, version, reason, false).await
 }
 
 async fn roll_back(
@@ -679,67 +508,6 @@ pub async fn watch_once(db: &Db, plugins: &Plugins) -> Result<Vec<(String, Strin
     Ok(rolled_back)
 }
 
-/// Moves every tenant on `from` to `to` (platform admins), whatever range it follows: the way
-/// off a yanked or broken version. Tenants whose consent, plan or configuration does not allow
-/// `to` stay, and are listed.
-#[allow(clippy::too_many_arguments)]
-pub async fn move_tenants(
-    db: &Db,
-    plugins: &Plugins,
-    audit_ctx: &AuditCtx,
-    actor: &Actor,
-    plugin: &str,
-    from: &str,
-    to: &str,
-    reason: &str,
-) -> Result<Moved> {
-    require_platform_admin(actor)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::invalid_field("reason", "say why, for the tenants moved"));
-    }
-    if from == to {
-        return Err(Error::invalid_field("to", "is the version they run"));
-    }
-    let digest = {
-        let mut tx = db.system().await?;
-        version_row(&mut tx, plugin, from).await?;
-        let (row, _, _) = live_version(&mut tx, plugin, to).await?;
-        tx.commit().await?;
-        row.digest
-    };
-    plugins.load(plugin, to, &digest).await?;
-    let mut tx = db.system().await?;
-    let (row, manifest, _) = live_version(&mut tx, plugin, to).await?;
-    let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
-    let mut out = Moved { moved: Vec::new(), held: Vec::new() };
-    for e in everyone.iter().filter(|e| e.plugin_id == plugin && e.version == from) {
-        if let Some((code, detail)) = blocker(&mut tx, &manifest, row.min_plan, e).await? {
-            out.held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
-            continue;
-        }
-        let moved = PluginVersionMoved {
-            plugin_id: plugin.to_owned(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-            by: "platform_admin".into(),
-            reason: Some(reason.to_owned()),
-        };
-        if move_tenant(&mut tx, audit_ctx, &moved, e.tenant_id).await? {
-            out.moved.push(e.tenant_id);
-        }
-    }
-    let event = Event::new("plugin_version.tenants_moved", "plugin", plugin).changes(serde_json::json!({
-        "from": from, "to": to, "reason": reason, "moved": out.moved.len(), "held": out.held.len(),
-    }));
-    audit::record_system(&mut tx, None, audit_ctx, event).await?;
-    tx.commit().await?;
-    if let Err(error) = plugins.sweep().await {
-        tracing::warn!(%error, "sweeping unused plugin versions failed");
-    }
-    Ok(out)
-}
-
 /// A tenant that runs the plugin, as a platform admin choosing a first stage sees it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -784,57 +552,283 @@ pub struct PluginRollouts {
     pub tenants: Vec<TenantOn>,
 }
 
-/// Every version of `plugin` with its roll-out, and the tenants that run it (platform admins).
-pub async fn overview(db: &Db, plugins: &Plugins, actor: &Actor, plugin: &str) -> Result<PluginRollouts> {
-    require_platform_admin(actor)?;
-    plugins.metering().flush().await?;
-    let mut tx = db.system().await?;
-    let rows = crate::store::versions(&mut tx, plugin).await?;
-    if rows.is_empty() {
-        return Err(Error::NotFound("plugin"));
-    }
-    let tenants: Vec<TenantOn> = store::tenants_of(&mut tx, plugin)
-        .await?
-        .into_iter()
-        .map(|t| TenantOn {
-            tenant_id: t.tenant_id,
-            slug: t.slug,
-            name: t.name,
-            version: t.version,
-            track: t.track,
-        })
-        .collect();
-    let rollouts = store::rollouts_of(&mut tx, plugin).await?;
-    let mut versions = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let rollout = match rollouts.iter().find(|r| r.version == row.version) {
-            Some(r) => {
-                let held = held_now(&mut tx, r).await?;
-                Some(view(&mut tx, r, held).await?)
-            }
-            None => None,
-        };
-        versions.push(VersionRollout {
-            version: row.version.clone(),
-            status: row.status.clone(),
-            yanked: row.yank_reason.clone().filter(|_| row.yanked_at.is_some()),
-            tenants: tenants.iter().filter(|t| t.version == row.version).count() as u64,
-            rollout,
-        });
-    }
-    tx.commit().await?;
-    versions.sort_by(|a, b| {
-        let v = |s: &str| Version::parse(s).ok();
-        v(&b.version).cmp(&v(&a.version))
-    });
-    Ok(PluginRollouts { plugin_id: plugin.to_owned(), versions, tenants })
+/// Platform admins' roll-out operations, for one caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Rollouts<'a> {
+    /// The database.
+    pub db: &'a Db,
+    /// This node's plugins (metering to flush, versions to load and sweep).
+    pub plugins: &'a Plugins,
+    /// What the audit log records of the caller.
+    pub audit: &'a AuditCtx,
+    /// The caller.
+    pub actor: &'a Actor,
 }
 
-/// Every plugin id in the catalogue (platform admins), for the way to its versions.
-pub async fn plugin_ids(db: &Db, actor: &Actor) -> Result<Vec<String>> {
-    require_platform_admin(actor)?;
-    let mut tx = db.system().await?;
-    let ids = store::plugin_ids(&mut tx).await?;
-    tx.commit().await?;
-    Ok(ids)
+impl Rollouts<'_> {
+    /// Starts rolling `version` out (platform admins): its first stage moves the named tenants.
+    pub async fn start(&self, plugin: &str, version: &str, input: StartRollout) -> Result<Rollout> {
+        let (db, plugins, audit_ctx, actor) = (self.db, self.plugins, self.audit, self.actor);
+        require_platform_admin(actor)?;
+        let user = actor.user()?;
+        let margin = margin_bp(input.margin.unwrap_or(DEFAULT_MARGIN))?;
+        let min_calls = input.min_calls.unwrap_or(DEFAULT_MIN_CALLS);
+        if min_calls == 0 {
+            return Err(Error::invalid_field("min_calls", "must be at least 1"));
+        }
+        // Every node's calls so far are the baseline; this node's unflushed ones too.
+        plugins.metering().flush().await?;
+        let digest = {
+            let mut tx = db.system().await?;
+            let (row, _, _) = live_version(&mut tx, plugin, version).await?;
+            tx.commit().await?;
+            row.digest
+        };
+        // This node must be able to run it before any tenant is moved to it.
+        plugins.load(plugin, version, &digest).await?;
+        let mut tx = db.system().await?;
+        let (row, manifest, all) = live_version(&mut tx, plugin, version).await?;
+        if let Some(active) = store::active_of(&mut tx, plugin).await? {
+            return Err(Error::conflict(
+                "rollout_active",
+                format!(
+                    "{plugin} {} is being rolled out; complete it or roll it back first.",
+                    active.version
+                ),
+            ));
+        }
+        let named: Vec<TenantId> =
+            input.tenants.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+        let known = store::existing_tenants(&mut tx, &named).await?;
+        if let Some(unknown) = named.iter().find(|t| !known.contains(t)) {
+            return Err(Error::invalid_field("tenants", format!("{unknown} is not a tenant")));
+        }
+        let previous = previous_approved(&all, &manifest.version).map(|(r, _)| r.version.clone());
+        let base = version_health(tx.conn(), plugin, version).await?;
+        let before = match &previous {
+            Some(p) => version_health(tx.conn(), plugin, p).await?,
+            None => Health::default(),
+        };
+        let i = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let rollout = RolloutRow {
+            plugin_id: plugin.to_owned(),
+            version: version.to_owned(),
+            previous,
+            status: "active".into(),
+            percent: 0,
+            named: serde_json::to_string(&named).map_err(|e| Error::Internal(e.to_string()))?,
+            margin_bp: margin,
+            min_calls: i(min_calls),
+            base_invocations: i(base.invocations),
+            base_failures: i(base.failures),
+            base_trips: i(base.breaker_trips),
+            previous_invocations: i(before.invocations),
+            previous_failures: i(before.failures),
+            previous_trips: i(before.breaker_trips),
+            started_by: Some(user),
+            started_at: Timestamp::now(),
+            updated_at: Timestamp::now(),
+            ended_at: None,
+            reason: None,
+        };
+        store::insert(&mut tx, &rollout).await?;
+        let held = run_stage(&mut tx, audit_ctx, &rollout, &manifest, row.min_plan).await?;
+        let event = Event::new("plugin_rollout.started", "plugin", plugin).changes(serde_json::json!({
+        "version": version, "previous": rollout.previous, "named": named, "margin": f64::from(margin) / 10_000.0,
+        "min_calls": min_calls,
+    }));
+        audit::record_system(&mut tx, None, audit_ctx, event).await?;
+        let rollout = rollout_row(&mut tx, plugin, version).await?;
+        let out = view(&mut tx, &rollout, held).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A roll-out with its moves, held tenants and health (platform admins).
+    pub async fn get(&self, plugin: &str, version: &str) -> Result<Rollout> {
+        let (db, plugins, actor) = (self.db, self.plugins, self.actor);
+        require_platform_admin(actor)?;
+        plugins.metering().flush().await?;
+        let mut tx = db.system().await?;
+        let row = rollout_row(&mut tx, plugin, version).await?;
+        let held = held_now(&mut tx, &row).await?;
+        let out = view(&mut tx, &row, held).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Widens an active roll-out to `percent` of the tenants (platform admins); 100 completes it.
+    /// It is judged first: a version doing worse than the previous one is rolled back instead
+    /// (409 `rollout_rolled_back`, with the reason).
+    pub async fn advance(&self, plugin: &str, version: &str, percent: u8) -> Result<Rollout> {
+        let (db, plugins, audit_ctx, actor) = (self.db, self.plugins, self.audit, self.actor);
+        require_platform_admin(actor)?;
+        if percent > 100 {
+            return Err(Error::invalid_field("percent", "must be from 0 to 100"));
+        }
+        plugins.metering().flush().await?;
+        {
+            let mut tx = db.system().await?;
+            let row = rollout_row(&mut tx, plugin, version).await?;
+            tx.commit().await?;
+            if row.status != "active" {
+                return Err(not_active(&row));
+            }
+            if i32::from(percent) < row.percent {
+                return Err(Error::invalid_field(
+                    "percent",
+                    format!(
+                        "the roll-out is at {}%; a stage only widens (roll back to narrow it)",
+                        row.percent
+                    ),
+                ));
+            }
+        }
+        if let Some(reason) = judge(db, plugin, version).await? {
+            roll_back(db, plugins, audit_ctx, plugin, version, &reason, true).await?;
+            return Err(Error::conflict(
+                "rollout_rolled_back",
+                format!("{plugin} {version} was rolled back instead: {reason}."),
+            ));
+        }
+        let mut tx = db.system().await?;
+        let (catalogued, manifest, _) = live_version(&mut tx, plugin, version).await?;
+        if !store::set_percent(&mut tx, plugin, version, i32::from(percent)).await? {
+            let row = rollout_row(&mut tx, plugin, version).await?;
+            return Err(not_active(&row));
+        }
+        let row = rollout_row(&mut tx, plugin, version).await?;
+        let held = run_stage(&mut tx, audit_ctx, &row, &manifest, catalogued.min_plan).await?;
+        let event = Event::new(
+            if percent == 100 { "plugin_rollout.completed" } else { "plugin_rollout.advanced" },
+            "plugin",
+            plugin,
+        )
+        .changes(serde_json::json!({ "version": version, "percent": percent }));
+        audit::record_system(&mut tx, None, audit_ctx, event).await?;
+        let out = view(&mut tx, &row, held).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Rolls a roll-out back by hand (platform admins): every tenant it moved goes back to the
+    /// version it came from.
+    pub async fn rollback(&self, plugin: &str, version: &str, reason: &str) -> Result<Rollout> {
+        let (db, plugins, audit_ctx, actor) = (self.db, self.plugins, self.audit, self.actor);
+        require_platform_admin(actor)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid_field("reason", "say why, for the record"));
+        }
+        roll_back(db, plugins, audit_ctx, plugin, version, reason, false).await
+    }
+
+    /// Moves every tenant on `from` to `to` (platform admins), whatever range it follows: the way
+    /// off a yanked or broken version. Tenants whose consent, plan or configuration does not allow
+    /// `to` stay, and are listed.
+    pub async fn move_tenants(&self, plugin: &str, from: &str, to: &str, reason: &str) -> Result<Moved> {
+        let (db, plugins, audit_ctx, actor) = (self.db, self.plugins, self.audit, self.actor);
+        require_platform_admin(actor)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::invalid_field("reason", "say why, for the tenants moved"));
+        }
+        if from == to {
+            return Err(Error::invalid_field("to", "is the version they run"));
+        }
+        let digest = {
+            let mut tx = db.system().await?;
+            version_row(&mut tx, plugin, from).await?;
+            let (row, _, _) = live_version(&mut tx, plugin, to).await?;
+            tx.commit().await?;
+            row.digest
+        };
+        plugins.load(plugin, to, &digest).await?;
+        let mut tx = db.system().await?;
+        let (row, manifest, _) = live_version(&mut tx, plugin, to).await?;
+        let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
+        let mut out = Moved { moved: Vec::new(), held: Vec::new() };
+        for e in everyone.iter().filter(|e| e.plugin_id == plugin && e.version == from) {
+            if let Some((code, detail)) = blocker(&mut tx, &manifest, row.min_plan, e).await? {
+                out.held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
+                continue;
+            }
+            let moved = PluginVersionMoved {
+                plugin_id: plugin.to_owned(),
+                from: from.to_owned(),
+                to: to.to_owned(),
+                by: "platform_admin".into(),
+                reason: Some(reason.to_owned()),
+            };
+            if move_tenant(&mut tx, audit_ctx, &moved, e.tenant_id).await? {
+                out.moved.push(e.tenant_id);
+            }
+        }
+        let event = Event::new("plugin_version.tenants_moved", "plugin", plugin).changes(serde_json::json!({
+            "from": from, "to": to, "reason": reason, "moved": out.moved.len(), "held": out.held.len(),
+        }));
+        audit::record_system(&mut tx, None, audit_ctx, event).await?;
+        tx.commit().await?;
+        if let Err(error) = plugins.sweep().await {
+            tracing::warn!(%error, "sweeping unused plugin versions failed");
+        }
+        Ok(out)
+    }
+
+    /// Every version of `plugin` with its roll-out, and the tenants that run it (platform admins).
+    pub async fn overview(&self, plugin: &str) -> Result<PluginRollouts> {
+        let (db, plugins, actor) = (self.db, self.plugins, self.actor);
+        require_platform_admin(actor)?;
+        plugins.metering().flush().await?;
+        let mut tx = db.system().await?;
+        let rows = crate::store::versions(&mut tx, plugin).await?;
+        if rows.is_empty() {
+            return Err(Error::NotFound("plugin"));
+        }
+        let tenants: Vec<TenantOn> = store::tenants_of(&mut tx, plugin)
+            .await?
+            .into_iter()
+            .map(|t| TenantOn {
+                tenant_id: t.tenant_id,
+                slug: t.slug,
+                name: t.name,
+                version: t.version,
+                track: t.track,
+            })
+            .collect();
+        let rollouts = store::rollouts_of(&mut tx, plugin).await?;
+        let mut versions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let rollout = match rollouts.iter().find(|r| r.version == row.version) {
+                Some(r) => {
+                    let held = held_now(&mut tx, r).await?;
+                    Some(view(&mut tx, r, held).await?)
+                }
+                None => None,
+            };
+            versions.push(VersionRollout {
+                version: row.version.clone(),
+                status: row.status.clone(),
+                yanked: row.yank_reason.clone().filter(|_| row.yanked_at.is_some()),
+                tenants: tenants.iter().filter(|t| t.version == row.version).count() as u64,
+                rollout,
+            });
+        }
+        tx.commit().await?;
+        versions.sort_by(|a, b| {
+            let v = |s: &str| Version::parse(s).ok();
+            v(&b.version).cmp(&v(&a.version))
+        });
+        Ok(PluginRollouts { plugin_id: plugin.to_owned(), versions, tenants })
+    }
+
+    /// Every plugin id in the catalogue (platform admins), for the way to its versions.
+    pub async fn plugin_ids(&self) -> Result<Vec<String>> {
+        let (db, actor) = (self.db, self.actor);
+        require_platform_admin(actor)?;
+        let mut tx = db.system().await?;
+        let ids = store::plugin_ids(&mut tx).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
 }
