@@ -90,18 +90,31 @@ fn moved_tenants(rollout: &Value) -> Vec<String> {
     ids
 }
 
+/// A test app configured by `configure`, with a platform admin, a publisher (the `devshop`
+/// tenant's admin's) and probe 1.0.0 published and approved.
+struct World {
+    app: TestApp,
+    root: Actor,
+    devshop: Tenant,
+    acme: Publishing,
+}
+
+async fn world(backend: crate::harness::Backend, configure: impl FnOnce(&mut ils_core::AppConfig)) -> World {
+    let app = TestApp::spawn_with(backend, configure).await;
+    let (root, _totp) = app.platform_admin().await;
+    let devshop = app.tenant("devshop").await;
+    let acme = publisher(&app, &devshop.admin, "acme-plugins").await;
+    release(&app, &root, &acme, &probe("1.0.0", &[], "")).await;
+    World { app, root, devshop, acme }
+}
+
 db_test!(
     async fn a_version_reaches_named_tenants_then_half_then_all_and_a_failing_one_is_rolled_back(backend) {
-        let app = TestApp::spawn_with(backend, |c| {
+        let World { app, root, devshop, acme } = world(backend, |c| {
             // Judged here only by stage changes: the watcher has its own test.
             c.plugins.rollout_check_every = Duration::from_secs(3600);
             c.plugins.breaker_threshold = 3;
-        })
-        .await;
-        let (root, _totp) = app.platform_admin().await;
-        let devshop = app.tenant("devshop").await;
-        let acme = publisher(&app, &devshop.admin, "acme-plugins").await;
-        release(&app, &root, &acme, &probe("1.0.0", &[], "")).await;
+        }).await;
 
         let alpha = app.tenant("alpha").await;
         let pinned = app.tenant("pinned").await;
@@ -208,16 +221,11 @@ db_test!(
 
 db_test!(
     async fn the_watcher_rolls_back_a_version_whose_failure_rate_exceeds_the_previous_ones(backend) {
-        let app = TestApp::spawn_with(backend, |c| {
+        let World { app, root, acme, .. } = world(backend, |c| {
             c.plugins.rollout_check_every = Duration::from_millis(200);
             // No breaker trips: the failure rate alone decides.
             c.plugins.breaker_threshold = 10_000;
-        })
-        .await;
-        let (root, _totp) = app.platform_admin().await;
-        let devshop = app.tenant("devshop").await;
-        let acme = publisher(&app, &devshop.admin, "acme-plugins").await;
-        release(&app, &root, &acme, &probe("1.0.0", &[], "")).await;
+        }).await;
         let alpha = app.tenant("alpha").await;
         let beta = app.tenant("beta").await;
         enable(&app, &alpha, "1.0.0", "^1").await;
@@ -251,11 +259,7 @@ db_test!(
 
 db_test!(
     async fn a_rollout_holds_tenants_its_version_is_not_for_and_admins_roll_back_and_move_by_hand(backend) {
-        let app = TestApp::spawn_with(backend, |c| c.plugins.rollout_check_every = Duration::from_secs(3600)).await;
-        let (root, _totp) = app.platform_admin().await;
-        let devshop = app.tenant("devshop").await;
-        let acme = publisher(&app, &devshop.admin, "acme-plugins").await;
-        release(&app, &root, &acme, &probe("1.0.0", &[], "")).await;
+        let World { app, root, devshop, acme } = world(backend, |c| c.plugins.rollout_check_every = Duration::from_secs(3600)).await;
         let consenting = app.tenant("consenting").await;
         let configured = app.tenant("configured").await;
         let pinned = app.tenant("pinned").await;
