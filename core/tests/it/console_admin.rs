@@ -3,7 +3,6 @@
 //! token, other tenants' records answer the 404 page, and what the console does is what the API
 //! then shows.
 
-use ils_core::tenants::Plan;
 use ils_tenancy::tenants::TenantKind;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::json;
@@ -382,7 +381,7 @@ db_test!(
 db_test!(
     async fn plugin_secrets_are_set_write_only_and_removed_and_the_breaker_reset_from_the_console(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "order_notes", ORDER_NOTES, Plan::Free).await;
+        install(&app, "order_notes", ORDER_NOTES, "free").await;
         let tenant = app.tenant("acme").await;
         let admin = tenant.admin.token.clone();
         let body = json!({ "version": "0.1.0", "consent": ["kv", "http-outbound"] });

@@ -27,6 +27,7 @@ mod operations;
 mod orders;
 mod packages;
 mod patients;
+mod plans;
 mod plugins;
 mod processes;
 mod purchasing;
