@@ -18,6 +18,7 @@
 //! ```
 //! use std::time::Duration;
 //! use ils_plugin_host::plans::{PlanSlug, PlanTerms};
+//! use ils_plugin_host::quota::Quotas;
 //!
 //! // A plan is data (docs/adr/025); its row sets each call's limits and each plugin's quotas.
 //! let pro = PlanTerms {
@@ -30,7 +31,7 @@
 //!     invocations_per_month: 100_000,
 //! };
 //! assert_eq!(pro.limits().timeout, Duration::from_secs(10));
-//! assert_eq!(pro.quotas().invocations_per_month, 100_000);
+//! assert_eq!(Quotas::of_plan(&pro).invocations_per_month, 100_000);
 //! ```
 
 mod calendar;

@@ -30,9 +30,19 @@ pub struct Quotas {
 }
 
 impl Quotas {
+    /// The quotas of one (tenant, plugin) on `plan`, before any operator override.
+    pub fn of_plan(plan: &PlanTerms) -> Self {
+        Self {
+            kv_bytes: plan.kv_bytes,
+            kv_keys: plan.kv_keys,
+            events_per_minute: plan.events_per_minute,
+            invocations_per_month: plan.invocations_per_month,
+        }
+    }
+
     /// The plan's quotas with any a platform operator set for this (tenant, plugin) instead.
     pub(crate) fn of(plan: &PlanTerms, row: &UsageRow) -> Self {
-        let plan = plan.quotas();
+        let plan = Self::of_plan(plan);
         Self {
             kv_bytes: row.kv_bytes_quota.unwrap_or(plan.kv_bytes),
             kv_keys: row.kv_keys_quota.unwrap_or(plan.kv_keys),
@@ -44,7 +54,7 @@ impl Quotas {
 
 /// The invocations a month of a (tenant, plugin) whose plan allows `plan`, or `operator`'s
 /// figure instead (`plugin_usage.invocations_per_month_quota`).
-pub(crate) fn invocations_per_month(plan: i64, operator: Option<i64>) -> i64 {
+pub(crate) fn invocations_quota(plan: i64, operator: Option<i64>) -> i64 {
     operator.unwrap_or(plan)
 }
 
@@ -261,8 +271,8 @@ mod tests {
 
     #[test]
     fn an_operator_figure_replaces_the_plans() {
-        assert_eq!(invocations_per_month(10_000, None), 10_000);
-        assert_eq!(invocations_per_month(10_000, Some(3)), 3);
+        assert_eq!(invocations_quota(10_000, None), 10_000);
+        assert_eq!(invocations_quota(10_000, Some(3)), 3);
     }
 
     #[test]

@@ -33,26 +33,26 @@ fn slug(text: &str) -> Result<PlanSlug> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanInput {
     /// Its handle (2–63 of `a-z0-9-`); never changes.
-    slug: String,
+    pub(crate) slug: String,
     /// Display name.
-    name: String,
+    pub(crate) name: String,
     /// Its place among plans, 0–1,000,000, unique (higher is more).
-    rank: i64,
+    pub(crate) rank: i64,
     /// What it costs, as shown to people; empty or absent for none.
     #[serde(default)]
-    price_label: Option<String>,
+    pub(crate) price_label: Option<String>,
     /// One plugin call's wall-clock budget, 1–60,000 ms.
-    timeout_ms: i64,
+    pub(crate) timeout_ms: i64,
     /// One plugin call's linear memory, 1 MiB–256 MiB, in bytes.
-    memory_bytes: i64,
+    pub(crate) memory_bytes: i64,
     /// Bytes one (tenant, plugin) may keep in kv.
-    kv_bytes: i64,
+    pub(crate) kv_bytes: i64,
     /// Keys one (tenant, plugin) may keep in kv.
-    kv_keys: i64,
+    pub(crate) kv_keys: i64,
     /// Events one (tenant, plugin) may publish a minute.
-    events_per_minute: i64,
+    pub(crate) events_per_minute: i64,
     /// Invocations of one (tenant, plugin) a calendar month.
-    invocations_per_month: i64,
+    pub(crate) invocations_per_month: i64,
 }
 
 impl PlanInput {
@@ -80,31 +80,31 @@ impl PlanInput {
 pub(crate) struct PlanPatchInput {
     /// New display name.
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// New rank (unique).
     #[serde(default)]
-    pub rank: Option<i64>,
+    pub(crate) rank: Option<i64>,
     /// New price label; an empty one clears it.
     #[serde(default)]
-    pub price_label: Option<String>,
+    pub(crate) price_label: Option<String>,
     /// New call timeout, in milliseconds.
     #[serde(default)]
-    pub timeout_ms: Option<i64>,
+    pub(crate) timeout_ms: Option<i64>,
     /// New call memory, in bytes.
     #[serde(default)]
-    pub memory_bytes: Option<i64>,
+    pub(crate) memory_bytes: Option<i64>,
     /// New kv bytes quota.
     #[serde(default)]
-    pub kv_bytes: Option<i64>,
+    pub(crate) kv_bytes: Option<i64>,
     /// New kv keys quota.
     #[serde(default)]
-    pub kv_keys: Option<i64>,
+    pub(crate) kv_keys: Option<i64>,
     /// New events-a-minute quota.
     #[serde(default)]
-    pub events_per_minute: Option<i64>,
+    pub(crate) events_per_minute: Option<i64>,
     /// New invocations-a-month quota.
     #[serde(default)]
-    pub invocations_per_month: Option<i64>,
+    pub(crate) invocations_per_month: Option<i64>,
 }
 
 impl PlanPatchInput {

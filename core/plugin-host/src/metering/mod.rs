@@ -214,7 +214,7 @@ impl Metering {
         let stored =
             count.stored.ok_or_else(|| Error::Internal("the month's invocations were not read".into()))?;
         let used = stored.invocations + count.unflushed + count.flushed_since + count.in_flight;
-        let quota = u64::try_from(crate::quota::invocations_per_month(plan_quota, stored.quota)).unwrap_or(0);
+        let quota = u64::try_from(crate::quota::invocations_quota(plan_quota, stored.quota)).unwrap_or(0);
         if used >= quota {
             let exceeded = Exceeded { quota, used, reset_at: month.resets_at() };
             if count.refusal_logged {

@@ -22,8 +22,6 @@ use ils_storage::{Conn, Db, SystemTx, TenantTx};
 use ils_tenancy::tenants::{self, Tenant, UpdateTenant};
 use serde::Serialize;
 
-use crate::quota::Quotas;
-
 pub use ils_tenancy::tenants::PlanSlug;
 
 /// The longest call a plan may allow: the job runner gives up on a job after 60 s by default,
@@ -74,7 +72,7 @@ pub struct Plan {
 }
 
 /// What a plan allows each plugin call and each (tenant, plugin) of a tenant on it, read with
-/// the call's target in one query.
+/// the call's target in one query ([`crate::quota::Quotas::of_plan`] reads its quotas).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PlanTerms {
     /// The plan.
@@ -100,16 +98,6 @@ impl PlanTerms {
             timeout: Duration::from_millis(u64::try_from(self.timeout_ms).unwrap_or(1)),
             memory_bytes: usize::try_from(self.memory_bytes).unwrap_or(usize::MAX),
             ..Limits::default()
-        }
-    }
-
-    /// The quotas of one (tenant, plugin), before any operator override.
-    pub fn quotas(&self) -> Quotas {
-        Quotas {
-            kv_bytes: self.kv_bytes,
-            kv_keys: self.kv_keys,
-            events_per_minute: self.events_per_minute,
-            invocations_per_month: self.invocations_per_month,
         }
     }
 }
