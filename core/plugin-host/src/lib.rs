@@ -17,12 +17,11 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use ils_plugin_host::plans::{PlanSlug, PlanTerms};
+//! use ils_plugin_host::plans::{Figures, PlanSlug, PlanTerms};
 //! use ils_plugin_host::quota::Quotas;
 //!
 //! // A plan is data (docs/adr/025); its row sets each call's limits and each plugin's quotas.
-//! let pro = PlanTerms {
-//!     plan: PlanSlug::parse("pro").unwrap(),
+//! let figures = Figures {
 //!     timeout_ms: 10_000,
 //!     memory_bytes: 64 << 20,
 //!     kv_bytes: 100 << 20,
@@ -30,6 +29,7 @@
 //!     events_per_minute: 3_000,
 //!     invocations_per_month: 100_000,
 //! };
+//! let pro = PlanTerms { plan: PlanSlug::parse("pro").unwrap(), figures };
 //! assert_eq!(pro.limits().timeout, Duration::from_secs(10));
 //! assert_eq!(Quotas::of_plan(&pro).invocations_per_month, 100_000);
 //! ```

@@ -32,11 +32,12 @@ pub struct Quotas {
 impl Quotas {
     /// The quotas of one (tenant, plugin) on `plan`, before any operator override.
     pub fn of_plan(plan: &PlanTerms) -> Self {
+        let figures = &plan.figures;
         Self {
-            kv_bytes: plan.kv_bytes,
-            kv_keys: plan.kv_keys,
-            events_per_minute: plan.events_per_minute,
-            invocations_per_month: plan.invocations_per_month,
+            kv_bytes: figures.kv_bytes,
+            kv_keys: figures.kv_keys,
+            events_per_minute: figures.events_per_minute,
+            invocations_per_month: figures.invocations_per_month,
         }
     }
 

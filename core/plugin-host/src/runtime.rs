@@ -354,14 +354,17 @@ impl Plugins {
         }
         let plugin = target.row.plugin_id.as_str();
         // Counted as in flight until the call ends, by when its report is recorded.
-        let _reserved =
-            match self.metering.reserve(target.tenant, plugin, target.plan.invocations_per_month).await? {
-                Ok(reserved) => reserved,
-                Err(exceeded) => {
-                    self.metrics.quota_refused(&target.manifest().id, "invocations_per_month");
-                    return Err(CallError::QuotaExceeded(exceeded));
-                }
-            };
+        let _reserved = match self
+            .metering
+            .reserve(target.tenant, plugin, target.plan.figures.invocations_per_month)
+            .await?
+        {
+            Ok(reserved) => reserved,
+            Err(exceeded) => {
+                self.metrics.quota_refused(&target.manifest().id, "invocations_per_month");
+                return Err(CallError::QuotaExceeded(exceeded));
+            }
+        };
         let host = self.host().await?.clone();
         let admission =
             host.admit(HostTenant::from(target.tenant.as_uuid()), plugin).await.map_err(CallError::Failed)?;

@@ -64,12 +64,12 @@ impl PlanForm {
             name: plan.name.clone(),
             rank: plan.rank.to_string(),
             price_label: plan.price_label.clone().unwrap_or_default(),
-            timeout_ms: plan.timeout_ms.to_string(),
-            memory_bytes: plan.memory_bytes.to_string(),
-            kv_bytes: plan.kv_bytes.to_string(),
-            kv_keys: plan.kv_keys.to_string(),
-            events_per_minute: plan.events_per_minute.to_string(),
-            invocations_per_month: plan.invocations_per_month.to_string(),
+            timeout_ms: plan.figures.timeout_ms.to_string(),
+            memory_bytes: plan.figures.memory_bytes.to_string(),
+            kv_bytes: plan.figures.kv_bytes.to_string(),
+            kv_keys: plan.figures.kv_keys.to_string(),
+            events_per_minute: plan.figures.events_per_minute.to_string(),
+            invocations_per_month: plan.figures.invocations_per_month.to_string(),
         }
     }
 
@@ -251,29 +251,21 @@ pub(crate) async fn save(
     }
 }
 
-/// `POST /admin/plans/{plan}/plugins/{plugin}/include`.
-pub(crate) async fn include(
+/// `POST /admin/plans/{plan}/plugins/{plugin}/include` or `…/exclude`: shows the plan with
+/// what the change did to its tenants.
+pub(crate) async fn inclusion(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(at): Path<(String, String)>,
+    Path((plan, plugin, change)): Path<(String, String, String)>,
     _: Csrf,
 ) -> PageResult {
-    let changed =
-        include_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(at.clone())).await?.0;
-    let page = plan_page(&state, &viewer, &at.0).await?;
-    Ok(render(&PlanPage { changed: Some(changed), ..page }))
-}
-
-/// `POST /admin/plans/{plan}/plugins/{plugin}/exclude`.
-pub(crate) async fn exclude(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(at): Path<(String, String)>,
-    _: Csrf,
-) -> PageResult {
-    let changed =
-        exclude_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(at.clone())).await?.0;
-    let page = plan_page(&state, &viewer, &at.0).await?;
+    let (principal, at) = (viewer.principal.clone(), ApiPath((plan.clone(), plugin)));
+    let changed = match change.as_str() {
+        "include" => include_plugin(State(state.clone()), principal, at).await?.0,
+        "exclude" => exclude_plugin(State(state.clone()), principal, at).await?.0,
+        _ => return Err(Error::NotFound("page").into()),
+    };
+    let page = plan_page(&state, &viewer, &plan).await?;
     Ok(render(&PlanPage { changed: Some(changed), ..page }))
 }
 

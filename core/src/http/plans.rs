@@ -39,7 +39,6 @@ pub(crate) struct PlanInput {
     /// Its place among plans, 0–1,000,000, unique (higher is more).
     pub(crate) rank: i64,
     /// What it costs, as shown to people; empty or absent for none.
-    #[serde(default)]
     pub(crate) price_label: Option<String>,
     /// One plugin call's wall-clock budget, 1–60,000 ms.
     pub(crate) timeout_ms: i64,
@@ -62,7 +61,7 @@ impl PlanInput {
             name: plans::name(&self.name)?,
             rank: plans::rank(self.rank)?,
             price_label: plans::price_label(self.price_label.as_deref().unwrap_or(""))?,
-            terms: Figures {
+            figures: Figures {
                 timeout_ms: plans::timeout_ms(self.timeout_ms)?,
                 memory_bytes: plans::memory_bytes(self.memory_bytes)?,
                 kv_bytes: plans::quota("kv_bytes", self.kv_bytes)?,
@@ -75,35 +74,26 @@ impl PlanInput {
 }
 
 /// Changes to a plan; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanPatchInput {
     /// New display name.
-    #[serde(default)]
     pub(crate) name: Option<String>,
     /// New rank (unique).
-    #[serde(default)]
     pub(crate) rank: Option<i64>,
     /// New price label; an empty one clears it.
-    #[serde(default)]
     pub(crate) price_label: Option<String>,
     /// New call timeout, in milliseconds.
-    #[serde(default)]
     pub(crate) timeout_ms: Option<i64>,
     /// New call memory, in bytes.
-    #[serde(default)]
     pub(crate) memory_bytes: Option<i64>,
     /// New kv bytes quota.
-    #[serde(default)]
     pub(crate) kv_bytes: Option<i64>,
     /// New kv keys quota.
-    #[serde(default)]
     pub(crate) kv_keys: Option<i64>,
     /// New events-a-minute quota.
-    #[serde(default)]
     pub(crate) events_per_minute: Option<i64>,
     /// New invocations-a-month quota.
-    #[serde(default)]
     pub(crate) invocations_per_month: Option<i64>,
 }
 

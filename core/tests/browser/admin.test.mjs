@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, screenshot, signIn, totp, ROOT, ANN } from "./harness.mjs";
+import { step, session, screenshot, signIn, totp, enableOrderNotes, ROOT, ANN } from "./harness.mjs";
 
 const app = session();
 const person = () => app.person();
@@ -139,12 +139,7 @@ test("a platform admin sees the job queue, changes a plan and finds it in the pl
   // practice runs excluded from its plan and included again; a plan's figure edited; the
   // practice moved to a plan without the plugin and back, each move saying what it did.
   const ann = await person();
-  await signIn(ann, base, ANN);
-  await ann.goto(`${base}/plugins/order-notes`);
-  await ann.getByLabel("I consent to kv").check();
-  await ann.getByLabel("I consent to http-outbound").check();
-  await ann.getByRole("button", { name: "Enable" }).click();
-  await ann.getByText("yes, version 0.1.0").waitFor();
+  await enableOrderNotes(ann, base);
 
   await nav(root, "Plans").click();
   await root.getByRole("heading", { level: 1, name: "Plans" }).waitFor();

@@ -9,6 +9,8 @@
 
 mod store;
 
+use store::Switch;
+
 use std::time::Duration;
 
 use ils_host_api::Limits;
@@ -47,6 +49,25 @@ pub struct Plan {
     pub rank: i32,
     /// What it costs, as shown to people (`£49 / month`); none when not set.
     pub price_label: Option<String>,
+    /// Its limits and quotas.
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub figures: Figures,
+    /// How many tenants are on it.
+    pub tenants: i64,
+    /// The plugins it includes, by id: the ones its tenants may enable.
+    #[sqlx(skip)]
+    pub plugins: Vec<String>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// The figures of a plan: the limits of one plugin call and the quotas of one (tenant, plugin).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Figures {
     /// Wall-clock budget of one plugin call, in milliseconds (a manifest may ask for less).
     pub timeout_ms: i64,
     /// Linear memory one plugin call may use, in bytes (a manifest may ask for less).
@@ -60,63 +81,28 @@ pub struct Plan {
     /// Invocations of one (tenant, plugin) in a calendar month; past it calls answer 429
     /// `quota_exceeded` until the month resets.
     pub invocations_per_month: i64,
-    /// How many tenants are on it.
-    pub tenants: i64,
-    /// The plugins it includes, by id: the ones its tenants may enable.
-    #[sqlx(skip)]
-    pub plugins: Vec<String>,
-    /// When it was created.
-    pub created_at: Timestamp,
-    /// Last changed.
-    pub updated_at: Timestamp,
 }
 
-/// What a plan allows each plugin call and each (tenant, plugin) of a tenant on it, read with
-/// the call's target in one query ([`crate::quota::Quotas::of_plan`] reads its quotas).
+/// What a tenant's plan allows each plugin call and each of its plugins, read with the call's
+/// target in one query ([`crate::quota::Quotas::of_plan`] reads its quotas).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PlanTerms {
     /// The plan.
     pub plan: PlanSlug,
-    /// See [`Plan::timeout_ms`].
-    pub timeout_ms: i64,
-    /// See [`Plan::memory_bytes`].
-    pub memory_bytes: i64,
-    /// See [`Plan::kv_bytes`].
-    pub kv_bytes: i64,
-    /// See [`Plan::kv_keys`].
-    pub kv_keys: i64,
-    /// See [`Plan::events_per_minute`].
-    pub events_per_minute: i64,
-    /// See [`Plan::invocations_per_month`].
-    pub invocations_per_month: i64,
+    /// Its figures.
+    #[sqlx(flatten)]
+    pub figures: Figures,
 }
 
 impl PlanTerms {
     /// The limits of one call: the plan's timeout and memory, the host's defaults for the rest.
     pub fn limits(&self) -> Limits {
         Limits {
-            timeout: Duration::from_millis(u64::try_from(self.timeout_ms).unwrap_or(1)),
-            memory_bytes: usize::try_from(self.memory_bytes).unwrap_or(usize::MAX),
+            timeout: Duration::from_millis(u64::try_from(self.figures.timeout_ms).unwrap_or(1)),
+            memory_bytes: usize::try_from(self.figures.memory_bytes).unwrap_or(usize::MAX),
             ..Limits::default()
         }
     }
-}
-
-/// The figures of a plan, checked: what creating or editing one sets.
-#[derive(Clone, Copy, Debug)]
-pub struct Figures {
-    /// See [`Plan::timeout_ms`].
-    pub timeout_ms: i64,
-    /// See [`Plan::memory_bytes`].
-    pub memory_bytes: i64,
-    /// See [`Plan::kv_bytes`].
-    pub kv_bytes: i64,
-    /// See [`Plan::kv_keys`].
-    pub kv_keys: i64,
-    /// See [`Plan::events_per_minute`].
-    pub events_per_minute: i64,
-    /// See [`Plan::invocations_per_month`].
-    pub invocations_per_month: i64,
 }
 
 /// A new plan.
@@ -130,8 +116,8 @@ pub struct NewPlan {
     pub rank: i32,
     /// Checked with [`price_label`].
     pub price_label: Option<String>,
-    /// Checked with the `check_…` functions.
-    pub terms: Figures,
+    /// Checked with [`timeout_ms`], [`memory_bytes`] and [`quota`].
+    pub figures: Figures,
 }
 
 /// Changes to a plan; `None` leaves a field as it is (a `price_label` of `Some(None)` clears it).
@@ -298,10 +284,7 @@ pub async fn create(db: &Db, actor: &AuditCtx, new: &NewPlan) -> Result<Plan> {
 
 fn figures_json(plan: &Plan) -> serde_json::Value {
     serde_json::json!({
-        "name": plan.name, "rank": plan.rank, "price_label": plan.price_label,
-        "timeout_ms": plan.timeout_ms, "memory_bytes": plan.memory_bytes, "kv_bytes": plan.kv_bytes,
-        "kv_keys": plan.kv_keys, "events_per_minute": plan.events_per_minute,
-        "invocations_per_month": plan.invocations_per_month,
+        "name": plan.name, "rank": plan.rank, "price_label": plan.price_label, "figures": plan.figures,
     })
 }
 
@@ -384,8 +367,10 @@ pub async fn update_tenant(db: &Db, actor: &AuditCtx, cmd: UpdateTenant) -> Resu
     let (before, after) = tenants::update_tenant_in(&mut tx, actor, cmd).await?;
     let mut effects = PlanEffects::default();
     if before.plan != after.plan {
-        let disabled = store::disable_excluded(&mut tx, &after.plan, Some(after.id), None).await?;
-        let reenabled = store::reenable_included(&mut tx, &after.plan, Some(after.id), None).await?;
+        let disabled =
+            store::switch(&mut tx, Switch::DisableExcluded, &after.plan, Some(after.id), None).await?;
+        let reenabled =
+            store::switch(&mut tx, Switch::ReenableIncluded, &after.plan, Some(after.id), None).await?;
         tell(&mut tx, actor, &after.plan, &disabled, &reenabled).await?;
         effects.plugins_disabled = disabled.into_iter().map(|s| s.plugin_id).collect();
         effects.plugins_reenabled = reenabled.into_iter().map(|s| s.plugin_id).collect();
@@ -457,7 +442,7 @@ async fn include_in(
             .changes(serde_json::json!({ "plugin_id": plugin }));
         audit::record_system(tx, None, actor, event).await?;
     }
-    let reenabled = store::reenable_included(tx, plan, None, Some(plugin)).await?;
+    let reenabled = store::switch(tx, Switch::ReenableIncluded, plan, None, Some(plugin)).await?;
     tell(tx, actor, plan, &[], &reenabled).await?;
     Ok(reenabled.into_iter().map(|s| s.tenant_id).collect())
 }
@@ -483,7 +468,7 @@ pub async fn exclude(db: &Db, actor: &AuditCtx, plan: &PlanSlug, plugin: &str) -
     let event =
         Event::new("plan.plugin_excluded", "plan", plan).changes(serde_json::json!({ "plugin_id": plugin }));
     audit::record_system(&mut tx, None, actor, event).await?;
-    let disabled = store::disable_excluded(&mut tx, plan, None, Some(plugin)).await?;
+    let disabled = store::switch(&mut tx, Switch::DisableExcluded, plan, None, Some(plugin)).await?;
     tell(&mut tx, actor, plan, &disabled, &[]).await?;
     tx.commit().await?;
     Ok(InclusionChange {

@@ -66,12 +66,12 @@ pub(crate) async fn insert(tx: &mut SystemTx, new: &NewPlan) -> Result<()> {
         .bind(&new.name)
         .bind(new.rank)
         .bind(&new.price_label)
-        .bind(new.terms.timeout_ms)
-        .bind(new.terms.memory_bytes)
-        .bind(new.terms.kv_bytes)
-        .bind(new.terms.kv_keys)
-        .bind(new.terms.events_per_minute)
-        .bind(new.terms.invocations_per_month)
+        .bind(new.figures.timeout_ms)
+        .bind(new.figures.memory_bytes)
+        .bind(new.figures.kv_bytes)
+        .bind(new.figures.kv_keys)
+        .bind(new.figures.events_per_minute)
+        .bind(new.figures.invocations_per_month)
         .bind(now)
         .execute(&mut **c)
         .await
@@ -90,12 +90,12 @@ pub(crate) async fn update(tx: &mut SystemTx, before: &Plan, patch: &PlanPatch) 
         .bind(patch.name.as_ref().unwrap_or(&before.name))
         .bind(patch.rank.unwrap_or(before.rank))
         .bind(patch.price_label.as_ref().unwrap_or(&before.price_label))
-        .bind(patch.timeout_ms.unwrap_or(before.timeout_ms))
-        .bind(patch.memory_bytes.unwrap_or(before.memory_bytes))
-        .bind(patch.kv_bytes.unwrap_or(before.kv_bytes))
-        .bind(patch.kv_keys.unwrap_or(before.kv_keys))
-        .bind(patch.events_per_minute.unwrap_or(before.events_per_minute))
-        .bind(patch.invocations_per_month.unwrap_or(before.invocations_per_month))
+        .bind(patch.timeout_ms.unwrap_or(before.figures.timeout_ms))
+        .bind(patch.memory_bytes.unwrap_or(before.figures.memory_bytes))
+        .bind(patch.kv_bytes.unwrap_or(before.figures.kv_bytes))
+        .bind(patch.kv_keys.unwrap_or(before.figures.kv_keys))
+        .bind(patch.events_per_minute.unwrap_or(before.figures.events_per_minute))
+        .bind(patch.invocations_per_month.unwrap_or(before.figures.invocations_per_month))
         .bind(Timestamp::now())
         .execute(&mut **c)
         .await
@@ -162,42 +162,46 @@ pub(crate) struct Switched {
     pub version: String,
 }
 
-/// Disables, for the tenants on `plan` (or only `tenant`), the enabled plugins `plan` does not
-/// include (or only `plugin`), remembering the plan did it.
-pub(crate) async fn disable_excluded(
+/// What a plan change does to an enablement.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Switch {
+    /// Disables, for the tenants on the plan, the enabled plugins it does not include,
+    /// remembering the plan did it.
+    DisableExcluded,
+    /// Enables again, for the tenants on the plan, the plugins a plan disabled that it includes:
+    /// same version, consent and configuration.
+    ReenableIncluded,
+}
+
+/// Applies `switch` for the tenants on `plan` (or only `tenant`), to every plugin (or only
+/// `plugin`); returns what it switched, by tenant and plugin.
+pub(crate) async fn switch(
     tx: &mut SystemTx,
+    switch: Switch,
     plan: &PlanSlug,
     tenant: Option<TenantId>,
     plugin: Option<&str>,
 ) -> Result<Vec<Switched>> {
-    const SQL: &str = "UPDATE tenant_plugins SET enabled = FALSE, disabled_by_plan = TRUE, updated_at = $4
+    const DISABLE: &str =
+        "UPDATE tenant_plugins SET enabled = FALSE, disabled_by_plan = TRUE, updated_at = $4
         WHERE enabled
             AND tenant_id IN (SELECT id FROM tenants WHERE plan = $1 AND ($2 IS NULL OR id = $2))
             AND ($3 IS NULL OR plugin_id = $3)
             AND plugin_id NOT IN (SELECT plugin_id FROM plan_plugins WHERE plan = $1)
         RETURNING tenant_id, plugin_id, version";
-    let mut rows: Vec<Switched> =
-        query!(tx, query_as, fetch_all, SQL, plan, tenant, plugin, Timestamp::now())?;
-    rows.sort_by(|a, b| (a.tenant_id, &a.plugin_id).cmp(&(b.tenant_id, &b.plugin_id)));
-    Ok(rows)
-}
-
-/// Enables again, for the tenants on `plan` (or only `tenant`), the plugins their plan disabled
-/// that `plan` includes (or only `plugin`): same version, consent and configuration.
-pub(crate) async fn reenable_included(
-    tx: &mut SystemTx,
-    plan: &PlanSlug,
-    tenant: Option<TenantId>,
-    plugin: Option<&str>,
-) -> Result<Vec<Switched>> {
-    const SQL: &str = "UPDATE tenant_plugins SET enabled = TRUE, disabled_by_plan = FALSE, updated_at = $4
+    const REENABLE: &str =
+        "UPDATE tenant_plugins SET enabled = TRUE, disabled_by_plan = FALSE, updated_at = $4
         WHERE disabled_by_plan
             AND tenant_id IN (SELECT id FROM tenants WHERE plan = $1 AND ($2 IS NULL OR id = $2))
             AND ($3 IS NULL OR plugin_id = $3)
             AND plugin_id IN (SELECT plugin_id FROM plan_plugins WHERE plan = $1)
         RETURNING tenant_id, plugin_id, version";
+    let sql = match switch {
+        Switch::DisableExcluded => DISABLE,
+        Switch::ReenableIncluded => REENABLE,
+    };
     let mut rows: Vec<Switched> =
-        query!(tx, query_as, fetch_all, SQL, plan, tenant, plugin, Timestamp::now())?;
+        query!(tx, query_as, fetch_all, sql, plan, tenant, plugin, Timestamp::now())?;
     rows.sort_by(|a, b| (a.tenant_id, &a.plugin_id).cmp(&(b.tenant_id, &b.plugin_id)));
     Ok(rows)
 }
