@@ -1,5 +1,5 @@
-//! The catalogue: the plugin versions this installation offers its tenants, each from a lowest
-//! plan up. A platform admin adds a package (`ils plugin install`): it is compiled and checked by
+//! The catalogue: the plugin versions this installation offers its tenants, to the plans that
+//! include each plugin (`crate::plans`). A platform admin adds a package (`ils plugin install`): it is compiled and checked by
 //! the host (a component importing anything its manifest does not declare is refused), goes into
 //! the package store, and is included in the plans from the one named up.
 

@@ -184,6 +184,8 @@ test("a platform admin sees the job queue, changes a plan and finds it in the pl
   await root.locator("#plugins-disabled", { hasText: "order-notes" }).waitFor();
   await step(root, "plan change disabled a plugin");
   await ann.goto(`${base}/plugins/order-notes`);
+  await ann.locator("#disabled-by-plan").waitFor();
+  await step(ann, "plugin disabled by a plan change");
   assert.equal(await ann.getByText("yes, version 0.1.0").count(), 0, "disabled for the practice");
   await root.getByLabel("Plan for Bright Eyes Opticians").selectOption("premium");
   await root.getByRole("button", { name: "Change plan of Bright Eyes Opticians" }).click();

@@ -63,6 +63,8 @@ db_test!(
 
         let moved = submit(&app, &format!("/admin/tenants/{}/plan", tenant.id), &root, &[("plan", "gold")]).await;
         assert!(moved.body.contains(r#"<p id="plugins-disabled">"#) && moved.body.contains("order-notes"), "{}", moved.body);
+        let told = get(&app, "/plugins/order-notes", &tenant.admin.token).await;
+        assert!(told.body.contains(r#"id="disabled-by-plan""#), "the practice's page says why: {}", told.body);
         let back = submit(&app, &format!("/admin/tenants/{}/plan", tenant.id), &root, &[("plan", "pro")]).await;
         assert!(back.body.contains(r#"<p id="plugins-reenabled">"#), "{}", back.body);
         assert_eq!(app.get("/api/v1/tenant/plugins/order-notes", &tenant.admin.token).await.ok(200)["enablement"]["enabled"], true);
