@@ -18,7 +18,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ils_core::db::{Db, DbOptions};
-use ils_core::tenants::{Plan, TenantKind};
+use ils_core::tenants::TenantKind;
 use ils_core::{AppConfig, AppState};
 use serde_json::json;
 
@@ -53,7 +53,14 @@ async fn measure(
         let text = manifest.replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
         std::fs::write(dir.path().join("ils-plugin.toml"), text).unwrap();
         std::fs::copy(&component, dir.path().join("plugin.wasm")).unwrap();
-        ils_core::plugins::catalogue::add(&db, &state.plugins, dir.path(), Plan::Free).await.unwrap();
+        ils_core::plugins::catalogue::add(
+            &db,
+            &state.plugins,
+            dir.path(),
+            &ils_core::tenants::PlanSlug::parse("free").unwrap(),
+        )
+        .await
+        .unwrap();
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}/api/v1", listener.local_addr().unwrap());

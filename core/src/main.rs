@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use ils_core::auth::password::Password;
 use ils_core::db::{Db, DbOptions};
-use ils_core::tenants::{self, FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::tenants::{self, FirstAdmin, NewTenant, PlanSlug, Slug, TenantKind};
 use ils_core::users::{self, Bootstrap, Email};
 use ils_core::{AppConfig, AppState, Error};
 
@@ -198,9 +198,10 @@ enum TenantCommand {
         /// ecp, lab, supplier or hybrid.
         #[arg(long, value_parser = parse_kind)]
         kind: TenantKind,
-        /// free, pro, premium or enterprise.
-        #[arg(long, default_value = "free", value_parser = parse_plan)]
-        plan: Plan,
+        /// The plan's slug (free, pro, premium, enterprise, or one a platform admin created);
+        /// the lowest-ranked plan when absent.
+        #[arg(long, value_parser = parse_plan)]
+        plan: Option<PlanSlug>,
         /// The first admin's e-mail address.
         #[arg(long)]
         admin_email: String,
@@ -216,8 +217,8 @@ fn parse_kind(s: &str) -> Result<TenantKind, String> {
     s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
 }
 
-fn parse_plan(s: &str) -> Result<Plan, String> {
-    s.parse().map_err(|e: ils_core::db::types::UnknownVariant| e.to_string())
+fn parse_plan(s: &str) -> Result<PlanSlug, String> {
+    PlanSlug::parse(s).map_err(|e| e.to_string())
 }
 
 /// A failure to report: the message, and the exit code (1 failure, 2 bad input).

@@ -6,7 +6,7 @@ pub mod guests;
 
 use ils_core::db::{Db, DbOptions};
 use ils_core::ids::TenantId;
-use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::tenants::{FirstAdmin, NewTenant, PlanSlug, Slug, TenantKind};
 
 /// The bench tenant's admin's e-mail address and password.
 pub const ADMIN: (&str, &str) = ("admin@bench.example", "bench password 1");
@@ -72,7 +72,7 @@ pub async fn tenant(db: &Db, kind: TenantKind) -> TenantId {
         slug: Slug::parse("bench").unwrap(),
         name: "Bench Optical".into(),
         kind,
-        plan: Plan::Pro,
+        plan: Some(PlanSlug::parse("pro").unwrap()),
     };
     let admin = FirstAdmin {
         email: ils_core::users::Email::parse("e", ADMIN.0).unwrap(),

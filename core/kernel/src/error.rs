@@ -177,6 +177,18 @@ impl Error {
         }
     }
 
+    /// Maps a foreign-key violation to an invalid `field` (a value naming a row that does not
+    /// exist); other errors pass through. Use it where one reference can fail: SQLite's message
+    /// does not say which.
+    pub fn on_missing_reference(self, field: &str, message: &str) -> Self {
+        match &self {
+            Error::Db(db) if db.violation() == Some(ViolationKind::ForeignKey) => {
+                Error::invalid_field(field, message)
+            }
+            _ => self,
+        }
+    }
+
     /// Maps a unique-key violation to a domain conflict; other errors pass through.
     pub fn on_duplicate(self, code: &'static str, message: &str) -> Self {
         match &self {

@@ -1,7 +1,7 @@
-//! The catalogue: the plugin versions this installation offers its tenants, each from a lowest
-//! plan up. A platform admin adds a package (`ils plugin install`): it is compiled and checked by
+//! The catalogue: the plugin versions this installation offers its tenants, to the plans that
+//! include each plugin (`crate::plans`). A platform admin adds a package (`ils plugin install`): it is compiled and checked by
 //! the host (a component importing anything its manifest does not declare is refused), goes into
-//! the package store, and is listed with its plan.
+//! the package store, and is included in the plans from the one named up.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -13,14 +13,15 @@ use serde::Serialize;
 
 use crate::packages::invalid_package;
 use crate::store::{self, CatalogueRow, EnablementRow};
-use crate::{Breaker, CatalogueEntry, Enablement, Plugins, plan_rank, version_info};
+use crate::{Breaker, CatalogueEntry, Enablement, Plugins, version_info};
+use ils_kernel::audit::AuditCtx;
 use ils_kernel::error::{Error, Result};
 use ils_storage::types::Timestamp;
 use ils_storage::{Db, TenantTx, query};
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 
-/// The plan of the transaction's tenant, which decides the versions it may enable.
-pub async fn tenant_plan(tx: &mut TenantTx) -> Result<Plan> {
+/// The plan of the transaction's tenant, whose plugins it may enable.
+pub async fn tenant_plan(tx: &mut TenantTx) -> Result<PlanSlug> {
     const SQL: &str = "SELECT plan FROM tenants WHERE id = $1";
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_scalar, fetch_one, SQL, tenant)?)
@@ -35,15 +36,16 @@ pub struct Added {
     pub version: String,
     /// SHA-256 of the package.
     pub digest: String,
-    /// The lowest plan it is offered on.
-    pub min_plan: Plan,
+    /// The plan it is offered from: the plugin is included in it and every plan above.
+    pub min_plan: PlanSlug,
 }
 
 /// Adds the package in `dir` (`ils-plugin.toml` and `plugin.wasm`) to the package store
-/// ([`Plugins::check_and_store`]) and offers it from `min_plan` up. Adding the same package
-/// again only changes its plan; the same version with other content is refused
-/// (`version_exists`).
-pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Result<Added> {
+/// ([`Plugins::check_and_store`]) and offers it from `min_plan` up: the plugin is included in
+/// that plan and every plan ranked above it ([`crate::plans::include_from`]). Adding the same
+/// package again only changes its recorded plan (and includes it in more plans, never fewer);
+/// the same version with other content is refused (`version_exists`).
+pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: &PlanSlug) -> Result<Added> {
     // Each file is read once: the store keeps these bytes and the host checks the same ones.
     let read = |name: &str| {
         let path = dir.join(name);
@@ -57,19 +59,21 @@ pub async fn add(db: &Db, plugins: &Plugins, dir: &Path, min_plan: Plan) -> Resu
         version: stored.manifest.version.to_string(),
         digest: stored.record.digest.hex(),
         manifest: stored.manifest_text,
-        min_plan,
+        min_plan: min_plan.clone(),
         yanked_at: None,
         yank_reason: None,
     };
     let mut tx = db.system().await?;
+    crate::plans::require(&mut tx, "plan", min_plan).await?;
     if !store::catalogue_put(tx.conn(), &row).await? {
         return Err(Error::conflict(
             "version_exists",
             format!("{} {} is already in the catalogue with other content", row.plugin_id, row.version),
         ));
     }
+    crate::plans::include_from(&mut tx, &AuditCtx::system(), min_plan, &row.plugin_id).await?;
     tx.commit().await?;
-    Ok(Added { id: row.plugin_id, version: row.version, digest: row.digest, min_plan })
+    Ok(Added { id: row.plugin_id, version: row.version, digest: row.digest, min_plan: row.min_plan })
 }
 
 /// One catalogue version, parsed.
@@ -112,6 +116,7 @@ pub fn enablement_view(row: &EnablementRow) -> Enablement {
         track: row.track.clone(),
         yanked: row.yank_reason.clone(),
         enabled: row.enabled,
+        disabled_by_plan: row.disabled_by_plan,
         capabilities: row.capabilities.split_whitespace().map(str::to_owned).collect(),
         enabled_at: row.enabled_at,
         updated_at: row.updated_at,
@@ -128,7 +133,7 @@ pub fn enablement_view(row: &EnablementRow) -> Enablement {
 fn entry(
     id: &str,
     versions: &[Offered],
-    plan: Plan,
+    included: bool,
     enablement: Option<&EnablementRow>,
 ) -> Option<CatalogueEntry> {
     // A yanked version is offered to no one new; the tenant on it still sees it.
@@ -141,9 +146,7 @@ fn entry(
         name: newest.manifest.name.clone(),
         description: newest.manifest.description.clone(),
         publisher: newest.manifest.publisher.clone(),
-        available: versions
-            .iter()
-            .any(|v| v.row.yanked_at.is_none() && plan_rank(plan) >= plan_rank(v.row.min_plan)),
+        available: included && versions.iter().any(|v| v.row.yanked_at.is_none()),
         versions: versions.iter().map(|v| version_info(&v.manifest, &v.row)).collect(),
         enablement: enablement.map(enablement_view),
     })
@@ -152,6 +155,8 @@ fn entry(
 /// The catalogue as the transaction's tenant sees it.
 pub async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
     let plan = tenant_plan(tx).await?;
+    let included: std::collections::HashSet<String> =
+        crate::plans::plugins_of(tx.conn(), &plan).await?.into_iter().collect();
     let rows = store::catalogue_all(tx.conn()).await?;
     let enabled: HashMap<String, EnablementRow> =
         store::enablements(tx).await?.into_iter().map(|r| (r.plugin_id.clone(), r)).collect();
@@ -161,7 +166,7 @@ pub async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
     }
     Ok(by_plugin
         .into_iter()
-        .filter_map(|(id, rows)| entry(&id, &parse_sorted(rows), plan, enabled.get(&id)))
+        .filter_map(|(id, rows)| entry(&id, &parse_sorted(rows), included.contains(&id), enabled.get(&id)))
         .collect())
 }
 
@@ -169,9 +174,10 @@ pub async fn entries(tx: &mut TenantTx) -> Result<Vec<CatalogueEntry>> {
 /// no version of `plugin`.
 pub async fn entry_of(tx: &mut TenantTx, plugin: &str) -> Result<CatalogueEntry> {
     let plan = tenant_plan(tx).await?;
+    let included = crate::plans::includes(tx.conn(), &plan, plugin).await?;
     let versions = versions_of(tx, plugin).await?;
     let enablement = store::enablement(tx, plugin).await?;
-    entry(plugin, &versions, plan, enablement.as_ref()).ok_or(Error::NotFound("plugin"))
+    entry(plugin, &versions, included, enablement.as_ref()).ok_or(Error::NotFound("plugin"))
 }
 
 /// Checks a plugin id from a path; an id that cannot exist is `not_found`, like an unknown one.

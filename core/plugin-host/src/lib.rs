@@ -17,16 +17,21 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use ils_plugin_host::plan_rank;
-//! use ils_plugin_host::runtime::plan_limits;
-//! use ils_tenancy::tenants::Plan;
+//! use ils_plugin_host::plans::{Figures, PlanSlug, PlanTerms};
+//! use ils_plugin_host::quota::Quotas;
 //!
-//! // A plugin offered from Pro is open to Premium tenants, not to Free ones.
-//! assert!(plan_rank(Plan::Premium) >= plan_rank(Plan::Pro));
-//! assert!(plan_rank(Plan::Free) < plan_rank(Plan::Pro));
-//! // Higher plans let a plugin run longer.
-//! assert!(plan_limits(Plan::Premium).timeout > plan_limits(Plan::Free).timeout);
-//! assert_eq!(plan_limits(Plan::Pro).timeout, Duration::from_secs(10));
+//! // A plan is data (docs/adr/025); its row sets each call's limits and each plugin's quotas.
+//! let figures = Figures {
+//!     timeout_ms: 10_000,
+//!     memory_bytes: 64 << 20,
+//!     kv_bytes: 100 << 20,
+//!     kv_keys: 100_000,
+//!     events_per_minute: 3_000,
+//!     invocations_per_month: 100_000,
+//! };
+//! let pro = PlanTerms { plan: PlanSlug::parse("pro").unwrap(), figures };
+//! assert_eq!(pro.limits().timeout, Duration::from_secs(10));
+//! assert_eq!(Quotas::of_plan(&pro).invocations_per_month, 100_000);
 //! ```
 
 mod calendar;
@@ -35,6 +40,7 @@ mod config;
 pub mod invoke;
 pub mod metering;
 pub mod packages;
+pub mod plans;
 pub mod quota;
 pub mod runtime;
 mod services;
@@ -46,21 +52,11 @@ use ils_registry::{Capability, Manifest};
 use serde::Serialize;
 
 use ils_storage::types::Timestamp;
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 
 pub use config::{PackageStorage, PluginsConfig};
 pub use packages::{PackageStore, Stored};
 pub use runtime::Plugins;
-
-/// The rank of a plan: a plugin offered from one plan is open to every plan above it.
-pub fn plan_rank(plan: Plan) -> u8 {
-    match plan {
-        Plan::Free => 0,
-        Plan::Pro => 1,
-        Plan::Premium => 2,
-        Plan::Enterprise => 3,
-    }
-}
 
 /// One version of a plugin in the catalogue, as tenants see it.
 #[derive(Clone, Debug, Serialize)]
@@ -84,8 +80,10 @@ pub struct VersionInfo {
     /// The JSON Schema of its tenant configuration.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub config_schema: serde_json::Value,
-    /// The lowest plan it is offered on.
-    pub min_plan: Plan,
+    /// The plan a platform admin approved it from (the review's record): approving included the
+    /// plugin in that plan and every plan above it. Whether a tenant may enable it is its
+    /// plan's inclusion of the plugin (`available`), not this.
+    pub min_plan: PlanSlug,
     /// SHA-256 of the package (its descriptor), as the registry names it.
     pub digest: String,
     /// Why it was yanked, if it was: a yanked version is offered to no one new.
@@ -144,7 +142,8 @@ pub struct CatalogueEntry {
     pub description: String,
     /// Who publishes it.
     pub publisher: String,
-    /// Whether the tenant's plan allows at least one of its versions.
+    /// Whether the tenant's plan includes the plugin (and a version is on offer): whether the
+    /// tenant may enable it.
     pub available: bool,
     /// Its versions, newest first.
     pub versions: Vec<VersionInfo>,
@@ -169,6 +168,9 @@ pub struct Enablement {
     pub yanked: Option<String>,
     /// False once disabled (configuration, secrets and data are kept for a re-enable).
     pub enabled: bool,
+    /// True when the tenant's plan stopped including the plugin and disabled it: it is enabled
+    /// again, as it was, when the tenant's plan includes it again.
+    pub disabled_by_plan: bool,
     /// The capabilities a tenant admin consented to.
     pub capabilities: Vec<String>,
     /// When it was (last) enabled.
@@ -248,7 +250,7 @@ fn version_info(manifest: &Manifest, row: &store::CatalogueRow) -> VersionInfo {
             .map(|p| PageInfo { title: p.title.clone(), path: p.path.clone(), roles: p.roles.clone() })
             .collect(),
         config_schema: manifest.config_schema.clone(),
-        min_plan: row.min_plan,
+        min_plan: row.min_plan.clone(),
         digest: row.digest.clone(),
         yanked: row.yanked_at.map(|_| row.yank_reason.clone().unwrap_or_default()),
     }

@@ -1,4 +1,5 @@
-//! Quotas per (tenant, plugin), set by the tenant's plan: how much a plugin keeps in kv (bytes of
+//! Quotas per (tenant, plugin), set by the tenant's plan (a row a platform admin edits,
+//! [`crate::plans`]): how much a plugin keeps in kv (bytes of
 //! keys plus values, and keys) and how many events it publishes a minute. Usage is counted in the
 //! database, in the transaction of each write (`store::usage_lock` takes the row first), so the
 //! check holds with concurrent calls and on every node, and a refused write stores nothing.
@@ -7,13 +8,11 @@
 
 use serde::Serialize;
 
+use crate::plans::{PlanSlug, PlanTerms};
 use crate::store::{self, UsageRow};
 use ils_kernel::error::Result;
 use ils_storage::TenantTx;
 use ils_storage::types::Timestamp;
-use ils_tenancy::tenants::Plan;
-
-const MIB: i64 = 1 << 20;
 
 /// What one tenant's plugin may keep and do, beside the per-call [`Limits`](ils_host_api::Limits)
 /// (which cap a single kv value and a single event).
@@ -30,40 +29,21 @@ pub struct Quotas {
     pub invocations_per_month: i64,
 }
 
-/// The quotas of a plan. Each plan keeps about ten times what the one below keeps.
-pub fn plan_quotas(plan: Plan) -> Quotas {
-    match plan {
-        Plan::Free => Quotas {
-            kv_bytes: 10 * MIB,
-            kv_keys: 10_000,
-            events_per_minute: 600,
-            invocations_per_month: 10_000,
-        },
-        Plan::Pro => Quotas {
-            kv_bytes: 100 * MIB,
-            kv_keys: 100_000,
-            events_per_minute: 3_000,
-            invocations_per_month: 100_000,
-        },
-        Plan::Premium => Quotas {
-            kv_bytes: 1024 * MIB,
-            kv_keys: 1_000_000,
-            events_per_minute: 12_000,
-            invocations_per_month: 1_000_000,
-        },
-        Plan::Enterprise => Quotas {
-            kv_bytes: 4096 * MIB,
-            kv_keys: 4_000_000,
-            events_per_minute: 30_000,
-            invocations_per_month: 4_000_000,
-        },
-    }
-}
-
 impl Quotas {
+    /// The quotas of one (tenant, plugin) on `plan`, before any operator override.
+    pub fn of_plan(plan: &PlanTerms) -> Self {
+        let figures = &plan.figures;
+        Self {
+            kv_bytes: figures.kv_bytes,
+            kv_keys: figures.kv_keys,
+            events_per_minute: figures.events_per_minute,
+            invocations_per_month: figures.invocations_per_month,
+        }
+    }
+
     /// The plan's quotas with any a platform operator set for this (tenant, plugin) instead.
-    pub(crate) fn of(plan: Plan, row: &UsageRow) -> Self {
-        let plan = plan_quotas(plan);
+    pub(crate) fn of(plan: &PlanTerms, row: &UsageRow) -> Self {
+        let plan = Self::of_plan(plan);
         Self {
             kv_bytes: row.kv_bytes_quota.unwrap_or(plan.kv_bytes),
             kv_keys: row.kv_keys_quota.unwrap_or(plan.kv_keys),
@@ -73,10 +53,10 @@ impl Quotas {
     }
 }
 
-/// The invocations a month of a (tenant, plugin) on `plan`, or `operator`'s figure instead
-/// (`plugin_usage.invocations_per_month_quota`).
-pub(crate) fn invocations_per_month(plan: Plan, operator: Option<i64>) -> i64 {
-    operator.unwrap_or(plan_quotas(plan).invocations_per_month)
+/// The invocations a month of a (tenant, plugin) whose plan allows `plan`, or `operator`'s
+/// figure instead (`plugin_usage.invocations_per_month_quota`).
+pub(crate) fn invocations_quota(plan: i64, operator: Option<i64>) -> i64 {
+    operator.unwrap_or(plan)
 }
 
 /// A write refused because it would pass a quota; its text is what the plugin and the tenant's
@@ -139,9 +119,9 @@ fn minute(at: Timestamp) -> i64 {
 
 /// The (tenant, plugin)'s usage row, locked until the transaction ends, and its quotas.
 async fn locked(tx: &mut TenantTx, plugin: &str) -> Result<(UsageRow, Quotas)> {
-    let plan = crate::catalogue::tenant_plan(tx).await?;
+    let plan = crate::plans::terms_of_tenant(tx).await?;
     let usage = store::usage_lock(tx, plugin).await?;
-    let quotas = Quotas::of(plan, &usage);
+    let quotas = Quotas::of(&plan, &usage);
     Ok((usage, quotas))
 }
 
@@ -241,7 +221,7 @@ pub struct Usage {
     /// The plugin.
     pub plugin_id: String,
     /// The tenant's plan, which sets the quotas.
-    pub plan: Plan,
+    pub plan: PlanSlug,
     /// Bytes stored in kv (keys and values).
     pub kv_bytes: Measure,
     /// Keys stored in kv.
@@ -265,16 +245,16 @@ pub struct Usage {
 /// database holds it: flush this node's metering first ([`Metering::flush`](crate::metering::Metering::flush))
 /// for its latest calls to count.
 pub async fn usage(tx: &mut TenantTx, plugin: &str) -> Result<Usage> {
-    let plan = crate::catalogue::tenant_plan(tx).await?;
+    let plan = crate::plans::terms_of_tenant(tx).await?;
     let row = store::usage(tx, plugin).await?.unwrap_or_default();
-    let quotas = Quotas::of(plan, &row);
+    let quotas = Quotas::of(&plan, &row);
     let now = Timestamp::now();
     let published = events_this_minute(&row, minute(now));
     let month = crate::calendar::Month::of(now);
     let invoked = crate::metering::store::month_invocations(tx, plugin, month).await?;
     Ok(Usage {
         plugin_id: plugin.to_owned(),
-        plan,
+        plan: plan.plan,
         kv_bytes: Measure::new(row.kv_bytes, quotas.kv_bytes),
         kv_keys: Measure::new(row.kv_keys, quotas.kv_keys),
         events_this_minute: Measure::new(published, quotas.events_per_minute),
@@ -291,15 +271,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn higher_plans_keep_more() {
-        let plans = [Plan::Free, Plan::Pro, Plan::Premium, Plan::Enterprise].map(plan_quotas);
-        for pair in plans.windows(2) {
-            assert!(pair[1].kv_bytes > pair[0].kv_bytes);
-            assert!(pair[1].kv_keys > pair[0].kv_keys);
-            assert!(pair[1].events_per_minute > pair[0].events_per_minute);
-            assert!(pair[1].invocations_per_month > pair[0].invocations_per_month);
-        }
-        assert_eq!(plan_quotas(Plan::Free).kv_bytes, 10 << 20);
+    fn an_operator_figure_replaces_the_plans() {
+        assert_eq!(invocations_quota(10_000, None), 10_000);
+        assert_eq!(invocations_quota(10_000, Some(3)), 3);
     }
 
     #[test]

@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use ils_host_api::metrics::MetricsSink;
 use ils_host_api::{
-    Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, Limits, PluginEngine,
-    PluginHost, PluginVersion, TenantId as HostTenant,
+    Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, PluginEngine, PluginHost,
+    PluginVersion, TenantId as HostTenant,
 };
 use ils_registry::{Capability, Digest, Manifest, PluginId};
 use semver::Version;
@@ -19,25 +18,13 @@ use tokio::sync::{Mutex, OnceCell};
 use crate::PluginsConfig;
 use crate::metering::{Exceeded, Metering};
 use crate::packages::Packages;
+use crate::plans::PlanTerms;
 use crate::store::{self, EnablementRow};
 use ils_kernel::error::{Error, PluginFailure, Result};
 use ils_kernel::secrets::Sealer;
 use ils_storage::Db;
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
-use ils_tenancy::tenants::Plan;
-
-/// The limits of a plan; a plugin's manifest may tighten them (docs/adr/011).
-pub fn plan_limits(plan: Plan) -> Limits {
-    let free = Limits::default();
-    match plan {
-        Plan::Free => free,
-        Plan::Pro => Limits { timeout: Duration::from_secs(10), memory_bytes: 64 << 20, ..free },
-        Plan::Premium | Plan::Enterprise => {
-            Limits { timeout: Duration::from_secs(30), memory_bytes: 128 << 20, ..free }
-        }
-    }
-}
 
 /// A tenant's enabled plugin, loaded and ready to call: what [`Plugins::target`] finds and
 /// [`Plugins::call`] calls.
@@ -45,8 +32,8 @@ pub fn plan_limits(plan: Plan) -> Limits {
 pub struct Target {
     /// The tenant it runs for.
     pub tenant: TenantId,
-    /// The tenant's plan, which sets the limits of each call ([`plan_limits`]).
-    pub plan: Plan,
+    /// The tenant's plan and what it allows: the limits of each call, the monthly invocations.
+    pub plan: PlanTerms,
     /// The tenant's enablement: version, consented capabilities, configuration and breaker.
     pub row: EnablementRow,
     /// The compiled plugin version.
@@ -346,7 +333,7 @@ impl Plugins {
             .collect();
         let ctx = InvocationContext::new(HostTenant::from(target.tenant.as_uuid()))
             .with_grants(grants)
-            .with_limits(plan_limits(target.plan));
+            .with_limits(target.plan.limits());
         match caller {
             Some(caller) => ctx.with_caller(caller),
             None => ctx,
@@ -367,7 +354,11 @@ impl Plugins {
         }
         let plugin = target.row.plugin_id.as_str();
         // Counted as in flight until the call ends, by when its report is recorded.
-        let _reserved = match self.metering.reserve(target.tenant, plugin, target.plan).await? {
+        let _reserved = match self
+            .metering
+            .reserve(target.tenant, plugin, target.plan.figures.invocations_per_month)
+            .await?
+        {
             Ok(reserved) => reserved,
             Err(exceeded) => {
                 self.metrics.quota_refused(&target.manifest().id, "invocations_per_month");

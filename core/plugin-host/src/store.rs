@@ -1,11 +1,12 @@
 //! Plugin rows: the catalogue (platform), and per tenant the enablement with its breaker, the
 //! sealed secrets, the key-value data and its usage against the quotas (`crate::quota`).
 
+use crate::plans::PlanTerms;
 use ils_kernel::error::Result;
 use ils_storage::ids::{TenantId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{Conn, TenantTx, execute, on_conn, query};
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 
 /// A catalogue row: one plugin version this installation offers.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -18,8 +19,9 @@ pub struct CatalogueRow {
     pub digest: String,
     /// The manifest, as TOML text.
     pub manifest: String,
-    /// The lowest plan it is offered on.
-    pub min_plan: Plan,
+    /// The plan it was approved from (the review's record; `plan_plugins` decides who may
+    /// enable it).
+    pub min_plan: PlanSlug,
     /// When it was yanked: offered to no one new, kept by the tenants on it.
     pub yanked_at: Option<Timestamp>,
     /// Why it was yanked.
@@ -45,7 +47,7 @@ pub(crate) async fn catalogue_put(conn: &mut Conn, row: &CatalogueRow) -> Result
         &row.version,
         &row.digest,
         &row.manifest,
-        row.min_plan,
+        &row.min_plan,
         Timestamp::now()
     )?;
     Ok(n == 1)
@@ -91,6 +93,9 @@ pub struct EnablementRow {
     pub track: Option<String>,
     /// False once disabled.
     pub enabled: bool,
+    /// Disabled because the tenant's plan stopped including the plugin (enabled again when it
+    /// includes it again).
+    pub disabled_by_plan: bool,
     /// The consented capabilities' names, space-separated.
     pub capabilities: String,
     /// The tenant's configuration, as JSON text.
@@ -114,7 +119,7 @@ pub struct EnablementRow {
 }
 
 const ENABLEMENT: &str =
-    "SELECT tenant_id, plugin_id, version, track, enabled, capabilities, config, enabled_at,
+    "SELECT tenant_id, plugin_id, version, track, enabled, disabled_by_plan, capabilities, config, enabled_at,
     updated_at, failures, tripped_until, last_error, last_error_at,
     (SELECT c.yank_reason FROM plugin_catalogue c WHERE c.plugin_id = tenant_plugins.plugin_id
         AND c.version = tenant_plugins.version AND c.yanked_at IS NOT NULL) AS yank_reason
@@ -135,25 +140,28 @@ pub async fn enablements(tx: &mut TenantTx) -> Result<Vec<EnablementRow>> {
 }
 
 /// A tenant's enabled plugin with what running it takes: its version's package digest and the
-/// tenant's plan.
+/// tenant's plan with its limits and quotas.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct TargetRow {
     #[sqlx(flatten)]
     pub enablement: EnablementRow,
     pub digest: String,
-    pub plan: Plan,
+    #[sqlx(flatten)]
+    pub plan: PlanTerms,
 }
 
 /// The enabled plugin `plugin` of the transaction's tenant, in one query (every plugin call
 /// starts here).
 pub(crate) async fn enabled_target(tx: &mut TenantTx, plugin: &str) -> Result<Option<TargetRow>> {
     const SQL: &str =
-        "SELECT tp.tenant_id, tp.plugin_id, tp.version, tp.track, tp.enabled, tp.capabilities, tp.config,
-            tp.enabled_at, tp.updated_at, tp.failures, tp.tripped_until, tp.last_error, tp.last_error_at,
-            c.digest, t.plan
+        "SELECT tp.tenant_id, tp.plugin_id, tp.version, tp.track, tp.enabled, tp.disabled_by_plan,
+            tp.capabilities, tp.config, tp.enabled_at, tp.updated_at, tp.failures, tp.tripped_until,
+            tp.last_error, tp.last_error_at, c.digest, t.plan, p.timeout_ms, p.memory_bytes, p.kv_bytes,
+            p.kv_keys, p.events_per_minute, p.invocations_per_month
         FROM tenant_plugins tp
         JOIN plugin_catalogue c ON c.plugin_id = tp.plugin_id AND c.version = tp.version
         JOIN tenants t ON t.id = tp.tenant_id
+        JOIN plans p ON p.slug = t.plan
         WHERE tp.tenant_id = $1 AND tp.plugin_id = $2 AND tp.enabled";
     let tenant = tx.tenant_id();
     Ok(query!(tx, query_as, fetch_optional, SQL, tenant, plugin)?)
@@ -190,7 +198,7 @@ pub async fn enable(tx: &mut TenantTx, e: &Enable<'_>) -> Result<()> {
         ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET version = excluded.version, track = excluded.track,
             enabled = excluded.enabled, capabilities = excluded.capabilities, config = excluded.config,
             enabled_by = excluded.enabled_by, enabled_at = excluded.enabled_at, updated_at = excluded.updated_at,
-            failures = 0, tripped_until = NULL";
+            failures = 0, tripped_until = NULL, disabled_by_plan = FALSE";
     let tenant = tx.tenant_id();
     execute!(
         tx.conn(),
@@ -224,10 +232,11 @@ pub async fn move_version(
     Ok(execute!(conn, SQL, tenant, plugin, from, to, Timestamp::now())? == 1)
 }
 
-/// Disables a plugin; returns false when it was not enabled.
+/// Disables a plugin; returns false when it was not enabled. A plugin its plan disabled counts
+/// as enabled here: a tenant admin's disable means it does not come back with the plan.
 pub async fn disable(tx: &mut TenantTx, plugin: &str) -> Result<bool> {
-    const SQL: &str = "UPDATE tenant_plugins SET enabled = $3, updated_at = $4
-        WHERE tenant_id = $1 AND plugin_id = $2 AND enabled";
+    const SQL: &str = "UPDATE tenant_plugins SET enabled = $3, disabled_by_plan = FALSE, updated_at = $4
+        WHERE tenant_id = $1 AND plugin_id = $2 AND (enabled OR disabled_by_plan)";
     let tenant = tx.tenant_id();
     Ok(execute!(tx.conn(), SQL, tenant, plugin, false, Timestamp::now())? == 1)
 }

@@ -37,7 +37,7 @@ use ils_registry::{Descriptor, Manifest, PluginId};
 use ils_storage::Db;
 use ils_storage::ids::{PublisherId, PublisherTokenId, UserId};
 use ils_storage::types::Timestamp;
-use ils_tenancy::tenants::{Plan, Slug};
+use ils_tenancy::tenants::{PlanSlug, Slug};
 use semver::Version;
 use serde::Serialize;
 
@@ -193,7 +193,7 @@ pub struct PublishedVersion {
     /// When it was reviewed.
     pub reviewed_at: Option<Timestamp>,
     /// The lowest plan it is offered on, once approved.
-    pub min_plan: Plan,
+    pub min_plan: PlanSlug,
     /// When it was published.
     pub published_at: Timestamp,
     /// When it was yanked, and why.
@@ -211,7 +211,7 @@ impl From<&VersionRow> for PublishedVersion {
             digest: format!("sha256:{}", r.digest),
             review_reason: r.review_reason.clone(),
             reviewed_at: r.reviewed_at,
-            min_plan: r.min_plan,
+            min_plan: r.min_plan.clone(),
             published_at: r.added_at,
             yanked_at: r.yanked_at,
             yank_reason: r.yank_reason.clone(),
@@ -702,9 +702,10 @@ pub async fn publish(
         version: version_text,
         digest: stored.digest,
         manifest: req.manifest.clone(),
-        min_plan: previous_approved(&versions, &manifest.version)
-            .map(|(r, _)| r.min_plan)
-            .unwrap_or(Plan::Free),
+        min_plan: match previous_approved(&versions, &manifest.version) {
+            Some((r, _)) => r.min_plan.clone(),
+            None => ils_plugin_host::plans::lowest(&mut tx).await?,
+        },
         added_at: Timestamp::now(),
         status: if auto { "approved" } else { "pending" }.to_owned(),
         publisher_id: Some(publisher.id),
@@ -812,7 +813,7 @@ pub enum Decision {
     Approve {
         /// The lowest plan it is offered on; by default the previous approved version's
         /// (free for a first version).
-        min_plan: Option<Plan>,
+        min_plan: Option<PlanSlug>,
         /// An optional note to the publisher.
         note: Option<String>,
     },
@@ -837,16 +838,19 @@ pub async fn decide(
     let mut tx = db.system().await?;
     let (row, _) = version_row(&mut tx, plugin, version).await?;
     let (status, min_plan, reason) = match &decision {
-        Decision::Approve { min_plan, note } => ("approved", min_plan.unwrap_or(row.min_plan), note.clone()),
+        Decision::Approve { min_plan, note } => {
+            ("approved", min_plan.clone().unwrap_or_else(|| row.min_plan.clone()), note.clone())
+        }
         Decision::Reject { reason } => {
             let reason = reason.trim();
             if reason.is_empty() {
                 return Err(Error::invalid_field("reason", "say why, for the publisher"));
             }
-            ("rejected", row.min_plan, Some(reason.to_owned()))
+            ("rejected", row.min_plan.clone(), Some(reason.to_owned()))
         }
     };
-    if !store::decide(&mut tx, plugin, version, status, min_plan, reason.as_deref(), user).await? {
+    ils_plugin_host::plans::require(&mut tx, "min_plan", &min_plan).await?;
+    if !store::decide(&mut tx, plugin, version, status, &min_plan, reason.as_deref(), user).await? {
         return Err(Error::conflict(
             "not_pending",
             format!("{plugin} {version} is {}, not waiting for review.", row.status),
@@ -859,6 +863,10 @@ pub async fn decide(
     )
     .changes(serde_json::json!({ "version": version, "min_plan": min_plan, "reason": reason }));
     audit::record_system(&mut tx, None, audit_ctx, event).await?;
+    if status == "approved" {
+        // Approving from a plan includes the plugin in it and every plan above (ADR 025).
+        ils_plugin_host::plans::include_from(&mut tx, audit_ctx, &min_plan, plugin).await?;
+    }
     let (row, all) = version_row(&mut tx, plugin, version).await?;
     let review = review_of(&mut tx, &row, &all).await?;
     tx.commit().await?;

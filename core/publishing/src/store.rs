@@ -6,7 +6,7 @@ use ils_kernel::error::Result;
 use ils_storage::ids::{PublisherId, PublisherTokenId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{SystemTx, execute, query};
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 
 /// A publisher row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -196,7 +196,7 @@ pub(crate) struct VersionRow {
     pub version: String,
     pub digest: String,
     pub manifest: String,
-    pub min_plan: Plan,
+    pub min_plan: PlanSlug,
     pub added_at: Timestamp,
     pub status: String,
     pub publisher_id: Option<PublisherId>,
@@ -243,7 +243,7 @@ pub(crate) async fn insert_version(tx: &mut SystemTx, r: &VersionRow) -> Result<
         &r.version,
         &r.digest,
         &r.manifest,
-        r.min_plan,
+        &r.min_plan,
         r.added_at,
         &r.status,
         r.publisher_id,
@@ -261,7 +261,7 @@ pub(crate) async fn decide(
     plugin: &str,
     version: &str,
     status: &str,
-    min_plan: Plan,
+    min_plan: &PlanSlug,
     reason: Option<&str>,
     by: UserId,
 ) -> Result<bool> {

@@ -1,4 +1,5 @@
-//! Platform administration: the tenants, their plans (changing one) and status (suspend, reactivate).
+//! Platform administration: the tenants, their plans (changing one, and seeing what it did to
+//! their plugins) and status (suspend, reactivate).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,27 +13,31 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::tenants::{TenantPatchRequest, list_tenants, update_tenant};
 use crate::state::AppState;
 use ils_kernel::page::PageQuery;
+use ils_plugin_host::plans::{Plan, PlanEffects, PlanSlug};
 use ils_storage::ids::TenantId;
-use ils_tenancy::tenants::{Plan, Tenant, TenantStatus};
+use ils_tenancy::tenants::{Tenant, TenantStatus};
 
 #[derive(Template)]
 #[template(path = "console/tenants.html")]
 struct Tenants {
     chrome: Chrome,
     tenants: Vec<Tenant>,
+    plans: Vec<Plan>,
+    /// The tenant whose plan just changed, and what that did to its plugins.
+    changed: Option<(Tenant, PlanEffects)>,
 }
 
-impl Tenants {
-    fn plans(&self) -> &'static [Plan] {
-        Plan::ALL
-    }
+async fn tenants_page(state: &AppState, viewer: &Viewer) -> Result<Tenants, super::page::ConsoleError> {
+    let query = PageQuery { cursor: None, limit: Some(200) };
+    let tenants =
+        list_tenants(State(state.clone()), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
+    let plans = crate::http::plans::list_plans(State(state.clone()), viewer.principal.clone()).await?.0;
+    Ok(Tenants { chrome: viewer.chrome.at("/admin/tenants"), tenants, plans, changed: None })
 }
 
 /// `GET /admin/tenants`.
 pub(crate) async fn tenants(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let query = PageQuery { cursor: None, limit: Some(200) };
-    let tenants = list_tenants(State(state), viewer.principal.clone(), ApiQuery(query)).await?.0.items;
-    Ok(render(&Tenants { chrome: viewer.chrome.at("/admin/tenants"), tenants }))
+    Ok(render(&tenants_page(&state, &viewer).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,10 +59,11 @@ pub(crate) async fn set_status(
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct PlanForm {
-    plan: Plan,
+    plan: PlanSlug,
 }
 
-/// `POST /admin/tenants/{id}/plan`: moves a tenant to another plan.
+/// `POST /admin/tenants/{id}/plan`: moves a tenant to another plan, and shows the tenants with
+/// the plugins the move disabled or enabled again.
 pub(crate) async fn set_plan(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -65,8 +71,12 @@ pub(crate) async fn set_plan(
     CsrfForm(form): CsrfForm<PlanForm>,
 ) -> PageResult {
     let patch = TenantPatchRequest { name: None, status: None, plan: Some(form.plan) };
-    let _changed = update_tenant(State(state), viewer.principal, ApiPath(tenant), ApiJson(patch)).await?;
-    Ok(Redirect::to("/admin/tenants").into_response())
+    let changed =
+        update_tenant(State(state.clone()), viewer.principal.clone(), ApiPath(tenant), ApiJson(patch))
+            .await?
+            .0;
+    let page = tenants_page(&state, &viewer).await?;
+    Ok(render(&Tenants { changed: Some((changed.tenant, changed.effects)), ..page }))
 }
 
 #[derive(Template)]

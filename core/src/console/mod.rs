@@ -21,6 +21,7 @@ mod live;
 mod orders;
 mod page;
 mod patients;
+mod plans;
 mod plugin_pages;
 mod plugins;
 mod publishing;
@@ -110,6 +111,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/plugins", get(admin::catalogue))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
         .route("/admin/tenants/{tenant}/plan", post(admin::set_plan))
+        .route("/admin/plans", get(plans::list).post(plans::create))
+        .route("/admin/plans/{plan}", get(plans::show).post(plans::save))
+        .route("/admin/plans/{plan}/delete", post(plans::delete))
+        .route("/admin/plans/{plan}/plugins/{plugin}/{change}", post(plans::inclusion))
         .route("/publishing", get(publishing::list).post(publishing::create))
         .route("/publishing/{publisher}", get(publishing::show))
         .route("/publishing/{publisher}/keys", post(publishing::add_key))

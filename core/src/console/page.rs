@@ -84,6 +84,7 @@ impl Chrome {
         items.push(NavItem { href: "/publishing", label: "Publishing" });
         if self.platform_admin {
             items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
+            items.push(NavItem { href: "/admin/plans", label: "Plans" });
             items.push(NavItem { href: "/admin/plugins", label: "Catalogue" });
             items.push(NavItem { href: "/admin/registry", label: "Review" });
             items.push(NavItem { href: "/admin/jobs", label: "Jobs" });

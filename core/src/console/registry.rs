@@ -15,9 +15,9 @@ use super::session::Viewer;
 use crate::http::problem::ApiError;
 use crate::http::registry::RegistryCaller;
 use crate::state::AppState;
+use ils_plugin_host::plans::{Plan, PlanSlug};
 use ils_publishing::{Decision, Publisher, Review};
 use ils_registry::diff::{Change, ManifestDiff};
-use ils_tenancy::tenants::Plan;
 
 /// One line of a capability diff: what kind of thing, and the items added and removed.
 pub(crate) struct DiffLine {
@@ -96,13 +96,10 @@ struct ReviewPage {
     plugins: Vec<String>,
     refused: Refused,
     errors: FieldErrors,
+    plans: Vec<Plan>,
 }
 
 impl ReviewPage {
-    fn plans(&self) -> &'static [Plan] {
-        Plan::ALL
-    }
-
     fn lines(&self, review: &Review) -> Vec<DiffLine> {
         diff_lines(&review.diff)
     }
@@ -148,6 +145,7 @@ async fn review_page(state: &AppState, viewer: &Viewer) -> Result<ReviewPage, Co
     let queue = ils_publishing::review_queue(&state.db, &caller.actor).await?;
     let publishers = ils_publishing::publishers(&state.db, &caller.actor).await?;
     let plugins = caller.rollouts(state).plugin_ids().await?;
+    let plans = crate::http::plans::list_plans(State(state.clone()), viewer.principal.clone()).await?.0;
     Ok(ReviewPage {
         chrome: viewer.chrome.at("/admin/registry"),
         queue,
@@ -155,6 +153,7 @@ async fn review_page(state: &AppState, viewer: &Viewer) -> Result<ReviewPage, Co
         plugins,
         refused: Refused::default(),
         errors: FieldErrors::default(),
+        plans,
     })
 }
 
@@ -166,7 +165,7 @@ pub(crate) async fn queue(State(state): State<AppState>, viewer: Viewer) -> Page
 /// The approve form.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ApproveForm {
-    min_plan: Plan,
+    min_plan: PlanSlug,
     #[serde(default)]
     note: String,
 }

@@ -31,6 +31,7 @@ pub static ALL: LazyLock<Vec<(&'static str, Action)>> = LazyLock::new(|| {
         ils_orders::events::EVENTS,
         ils_stock::events::EVENTS,
         ils_publishing::EVENTS,
+        ils_plugin_host::plans::EVENTS,
     ]
     .concat()
 });

@@ -15,6 +15,7 @@ pub mod metering;
 pub use crate::metrics;
 pub mod openapi;
 pub mod orders;
+pub mod plans;
 pub use ils_kernel::page as pagination;
 pub mod plugins;
 pub mod problem;

@@ -29,7 +29,7 @@ use ils_plugin_host::catalogue::{self, enablement_view, entries, entry_of, tenan
 use ils_plugin_host::runtime::{CallError, Target};
 use ils_plugin_host::runtime::{not_enabled, plugin_error};
 use ils_plugin_host::store;
-use ils_plugin_host::{CatalogueEntry, Enablement, PlatformEntry, plan_rank};
+use ils_plugin_host::{CatalogueEntry, Enablement, PlatformEntry};
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
 use ils_tenancy::auth::{Credential, Grant, Principal};
@@ -173,13 +173,10 @@ pub(crate) async fn enable_plugin(
         .into());
     }
     let plan = tenant_plan(&mut tx).await?;
-    if plan_rank(plan) < plan_rank(offered.row.min_plan) {
+    if !ils_plugin_host::plans::includes(tx.conn(), &plan, plugin.as_str()).await? {
         return Err(Error::forbidden(
             "plan_required",
-            format!(
-                "{} {} is offered from the {} plan up; this tenant is on the {plan} plan.",
-                offered.manifest.name, offered.manifest.version, offered.row.min_plan
-            ),
+            format!("{} is not included in this tenant's {plan} plan.", offered.manifest.name),
         )
         .into());
     }

@@ -17,7 +17,7 @@ use ils_publishing::{
 use ils_storage::ids::PublisherTokenId;
 use ils_storage::ids::TenantId;
 use ils_tenancy::auth::{Principal, RequestMeta};
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -357,9 +357,10 @@ pub(crate) async fn get_version(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Approval {
-    /// The lowest plan it is offered on (default: the previous approved version's, else free).
+    /// The plan it is offered from: approving includes the plugin in that plan and every plan
+    /// ranked above it (default: the previous approved version's, else the lowest plan).
     #[serde(default)]
-    min_plan: Option<Plan>,
+    min_plan: Option<PlanSlug>,
     /// A note to the publisher.
     #[serde(default)]
     note: Option<String>,

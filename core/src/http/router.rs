@@ -69,6 +69,7 @@ use crate::state::AppState;
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
         (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
         (name = "plugins", description = "The plugin catalogue, a tenant's plugins, their routes and inbound webhooks, devices"),
+        (name = "plans", description = "Plans (platform admins): their limits, quotas and the plugins each includes"),
         (name = "registry", description = "The plugin registry: publishers, signing keys, publishing tokens, signed packages, review and yanks"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
     )
@@ -100,6 +101,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::auth::api_keys::router())
         .merge(super::users::router())
         .merge(super::tenants::router())
+        .merge(super::plans::router())
         .merge(super::audit::router())
         .merge(super::events::router())
         .merge(super::webhooks::router())

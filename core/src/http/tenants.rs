@@ -19,7 +19,7 @@ use ils_storage::ids::TenantId;
 use ils_tenancy::auth::Principal;
 use ils_tenancy::auth::password::Password;
 use ils_tenancy::tenants::{
-    FirstAdmin, NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
+    FirstAdmin, NewTenant, PlanSlug, Slug, Tenant, TenantKind, TenantPatch, TenantStatus, UpdateTenant,
     parse_name,
 };
 use ils_tenancy::users::Email;
@@ -54,8 +54,8 @@ pub struct NewTenantRequest {
     pub slug: String,
     /// Kind of company.
     pub kind: TenantKind,
-    /// Subscription plan (default `free`).
-    pub plan: Option<Plan>,
+    /// Its plan (`GET /platform/plans`); by default the lowest-ranked one.
+    pub plan: Option<PlanSlug>,
     /// Its first company admin.
     pub admin: NewAdminRequest,
 }
@@ -77,7 +77,7 @@ async fn create_tenant(
         slug: Slug::parse(&req.slug)?,
         name: parse_name("name", &req.name)?,
         kind: req.kind,
-        plan: req.plan.unwrap_or(Plan::Free),
+        plan: req.plan,
     };
     let (email, name) =
         (Email::parse("admin.email", &req.admin.email)?, parse_name("admin.name", &req.admin.name)?);
@@ -138,14 +138,26 @@ pub struct TenantPatchRequest {
     pub name: Option<String>,
     /// New status (`suspended` stops its users from acting).
     pub status: Option<TenantStatus>,
-    /// New plan.
-    pub plan: Option<Plan>,
+    /// New plan: plugins it does not include are disabled (data kept), plugins an earlier plan
+    /// disabled that it includes are enabled again.
+    pub plan: Option<PlanSlug>,
+}
+
+/// A tenant after a platform admin's change, with what a plan change did to its plugins.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UpdatedTenant {
+    /// The tenant as it is now.
+    #[serde(flatten)]
+    pub tenant: Tenant,
+    /// What the plan change did to its plugins (both lists empty when the plan did not change).
+    #[serde(flatten)]
+    pub effects: ils_plugin_host::plans::PlanEffects,
 }
 
 /// Rename, suspend, reactivate or change the plan of a tenant.
 #[utoipa::path(patch, path = "/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
     params(("tenant_id" = TenantId, Path, description = "The tenant")), request_body = TenantPatchRequest,
-    responses((status = 200, description = "Updated", body = Tenant),
+    responses((status = 200, description = "Updated, with the plugins a plan change disabled or enabled again", body = UpdatedTenant),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not a platform admin", body = Problem),
               (status = 404, description = "No such tenant", body = Problem),
@@ -155,17 +167,16 @@ pub(crate) async fn update_tenant(
     principal: Principal,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(req): ApiJson<TenantPatchRequest>,
-) -> ApiResult<Json<Tenant>> {
+) -> ApiResult<Json<UpdatedTenant>> {
     principal.platform_admin()?;
     let patch = TenantPatch {
         name: req.name.as_deref().map(|n| parse_name("name", n)).transpose()?,
         status: req.status,
         plan: req.plan,
     };
-    let tenant =
-        ils_tenancy::tenants::update_tenant(&state.db, &principal.audit(), UpdateTenant { tenant_id, patch })
-            .await?;
-    Ok(Json(tenant))
+    let cmd = UpdateTenant { tenant_id, patch };
+    let (tenant, effects) = ils_plugin_host::plans::update_tenant(&state.db, &principal.audit(), cmd).await?;
+    Ok(Json(UpdatedTenant { tenant, effects }))
 }
 
 /// The caller's current tenant.

@@ -7,7 +7,7 @@ use ils_outbox::DomainEvent;
 use ils_storage::ids::{ApiKeyId, TenantId, UserId};
 use serde::Serialize;
 
-use crate::tenants::{Plan, TenantStatus};
+use crate::tenants::{PlanSlug, TenantStatus};
 
 /// Someone registered to join the tenant and waits for approval.
 #[derive(Clone, Debug, Serialize)]
@@ -94,7 +94,7 @@ pub struct TenantUpdated {
     /// Its status now.
     pub status: TenantStatus,
     /// Its plan now.
-    pub plan: Plan,
+    pub plan: PlanSlug,
 }
 impl DomainEvent for TenantUpdated {
     const TYPE: &'static str = "tenant.updated";

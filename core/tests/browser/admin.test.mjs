@@ -1,12 +1,13 @@
 // The administration screens walked in a real browser: a practice admin creates an API key (its
 // secret shown once), uses it, revokes it; adds a webhook and sends it a test; filters the audit
 // log. A platform admin enrols TOTP, looks at the job queue, changes a tenant's plan and finds
-// that change in the platform audit. axe-core checks every page on the way, at desktop and phone
+// that change in the platform audit, then creates and edits plans and sees a plan change disable
+// and re-enable a practice's plugin. axe-core checks every page on the way, at desktop and phone
 // widths.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, screenshot, signIn, totp, ROOT, ANN } from "./harness.mjs";
+import { step, session, screenshot, signIn, totp, enableOrderNotes, ROOT, ANN } from "./harness.mjs";
 
 const app = session();
 const person = () => app.person();
@@ -133,4 +134,69 @@ test("a platform admin sees the job queue, changes a plan and finds it in the pl
   assert.match(await rows.first().textContent(), /premium/);
   await step(root, "platform audit filtered");
   await screenshot(root, "platform-audit");
+
+  // Plans (ADR 025): a new plan, refused first for a figure that is not a number; a plugin the
+  // practice runs excluded from its plan and included again; a plan's figure edited; the
+  // practice moved to a plan without the plugin and back, each move saying what it did.
+  const ann = await person();
+  await enableOrderNotes(ann, base);
+
+  await nav(root, "Plans").click();
+  await root.getByRole("heading", { level: 1, name: "Plans" }).waitFor();
+  await step(root, "plans");
+  const figures = {
+    "Rank (unique; higher is more)": "25", "Call timeout (ms)": "20000", "Call memory (bytes)": "67108864",
+    "kv bytes per plugin": "104857600", "kv keys per plugin": "100000", "Events a minute per plugin": "3000",
+    "Calls a month per plugin": "lots",
+  };
+  await root.getByLabel("Slug").fill("gold");
+  await root.getByLabel("Name").fill("Gold");
+  await root.getByLabel("Price label").fill("£99 / month");
+  for (const [label, value] of Object.entries(figures)) await root.getByLabel(label).fill(value);
+  await root.getByRole("button", { name: "Create plan" }).click();
+  await root.locator("#invocations_per_month-error", { hasText: "must be a whole number" }).waitFor();
+  await step(root, "new plan refused");
+  await root.getByLabel("Calls a month per plugin").fill("200000");
+  await root.getByRole("button", { name: "Create plan" }).click();
+  await root.getByRole("heading", { level: 1, name: /Gold plan/ }).waitFor();
+  await step(root, "new plan");
+
+  await nav(root, "Plans").click();
+  await root.locator("#plan-premium").click();
+  await root.getByRole("heading", { level: 1, name: /Premium plan/ }).waitFor();
+  await root.getByRole("button", { name: "Exclude Order notes" }).click();
+  await root.locator("#inclusion-change", { hasText: "disabled for 1 tenant(s)" }).waitFor();
+  await root.locator("#included-order-notes", { hasText: "not included" }).waitFor();
+  await step(root, "plugin excluded from a plan");
+  await root.getByRole("button", { name: "Include Order notes" }).click();
+  await root.locator("#inclusion-change", { hasText: "enabled again" }).waitFor();
+  await root.getByLabel("Calls a month per plugin").fill("900000");
+  await root.getByRole("button", { name: "Save plan" }).click();
+  await root.locator("#plan-saved").waitFor();
+  await step(root, "plan saved");
+  await screenshot(root, "plan");
+  await nav(root, "Plans").click();
+  await root.locator("#calls-premium", { hasText: "900000" }).waitFor();
+
+  await nav(root, "Tenants").click();
+  await root.getByLabel("Plan for Bright Eyes Opticians").selectOption("gold");
+  await root.getByRole("button", { name: "Change plan of Bright Eyes Opticians" }).click();
+  await root.locator("#plugins-disabled", { hasText: "order-notes" }).waitFor();
+  await step(root, "plan change disabled a plugin");
+  await ann.goto(`${base}/plugins/order-notes`);
+  await ann.locator("#disabled-by-plan").waitFor();
+  await step(ann, "plugin disabled by a plan change");
+  assert.equal(await ann.getByText("yes, version 0.1.0").count(), 0, "disabled for the practice");
+  await root.getByLabel("Plan for Bright Eyes Opticians").selectOption("premium");
+  await root.getByRole("button", { name: "Change plan of Bright Eyes Opticians" }).click();
+  await root.locator("#plugins-reenabled", { hasText: "order-notes" }).waitFor();
+  await step(root, "plan change enabled a plugin again");
+  await ann.goto(`${base}/plugins/order-notes`);
+  await ann.getByText("yes, version 0.1.0").waitFor();
+
+  await nav(root, "Plans").click();
+  await root.locator("#plan-gold").click();
+  await root.getByRole("button", { name: "Delete the Gold plan" }).click();
+  await root.getByRole("heading", { level: 1, name: "Plans" }).waitFor();
+  assert.equal(await root.locator("#plan-gold").count(), 0);
 });

@@ -212,3 +212,13 @@ export async function step(page, label) {
   await accessible(page, label);
   await reflows(page, label);
 }
+
+/** Signs the practice admin in on `page` and enables the example plugin, consenting to all it asks. */
+export async function enableOrderNotes(page, base) {
+  await signIn(page, base, ANN);
+  await page.goto(`${base}/plugins/order-notes`);
+  await page.getByLabel("I consent to kv").check();
+  await page.getByLabel("I consent to http-outbound").check();
+  await page.getByRole("button", { name: "Enable" }).click();
+  await page.getByText("yes, version 0.1.0").waitFor();
+}

@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, signIn, ANN } from "./harness.mjs";
+import { step, session, enableOrderNotes, ANN } from "./harness.mjs";
 
 const app = session();
 
@@ -42,12 +42,7 @@ async function callOrders(base, times) {
 test("a practice admin sees a plugin's usage against its quotas", async () => {
   const { base } = app;
   const ann = await app.person();
-  await signIn(ann, base, ANN);
-  await ann.goto(`${base}/plugins/order-notes`);
-  await ann.getByLabel("I consent to kv").check();
-  await ann.getByLabel("I consent to http-outbound").check();
-  await ann.getByRole("button", { name: "Enable" }).click();
-  await ann.getByText("yes, version 0.1.0").waitFor();
+  await enableOrderNotes(ann, base);
 
   await ann.getByRole("heading", { level: 2, name: "Usage" }).waitFor();
   await step(ann, "plugin usage");

@@ -246,7 +246,7 @@ db_test!(
     async fn platform_admins_see_the_whole_catalogue_with_how_many_tenants_run_each_plugin(backend) {
         use crate::guests::{NHS_GOS, install};
         let app = TestApp::spawn(backend).await;
-        install(&app, "nhs_gos", NHS_GOS, ils_core::tenants::Plan::Free).await;
+        install(&app, "nhs_gos", NHS_GOS, "free").await;
         let practice = app.tenant_of_kind("bright", TenantKind::Ecp).await;
         let consent = json!({ "version": "0.1.0", "consent": ["kv", "clinical-read", "orders-read"] });
         app.put("/api/v1/tenant/plugins/nhs-gos", &practice.admin.token, consent).await.ok(200);

@@ -3,7 +3,6 @@
 //! order encoded into a DCS packet whose values read back as the order's.
 
 use base64::Engine as _;
-use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
 use crate::guests::{DCS_DRIVER, NIDEK, install};
@@ -23,8 +22,8 @@ fn measurement(list: &Value, name: &str, side: &str) -> f64 {
 db_test!(
     async fn device_output_is_decoded_by_the_tenants_driver(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "dcs_driver", DCS_DRIVER, Plan::Free).await;
-        install(&app, "nidek_rs232", NIDEK, Plan::Free).await;
+        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
+        install(&app, "nidek_rs232", NIDEK, "free").await;
         let lab = app.tenant("lensworks").await;
         let other = app.tenant("other-lab").await;
         let tech = app.member(&lab, "tom", "lab_tech").await;
@@ -70,7 +69,7 @@ db_test!(
 db_test!(
     async fn a_lab_order_is_encoded_into_a_dcs_packet_that_reads_back_as_the_order(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "dcs_driver", DCS_DRIVER, Plan::Free).await;
+        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
         let lab = app.tenant("lensworks").await;
         let other = app.tenant("other-lab").await;
         app.put("/api/v1/tenant/plugins/dcs-driver", &lab.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
@@ -133,7 +132,7 @@ db_test!(
 db_test!(
     async fn a_refractors_final_refraction_fills_the_draft_examination(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "nidek_rs232", NIDEK, Plan::Free).await;
+        install(&app, "nidek_rs232", NIDEK, "free").await;
         let practice = app.tenant("bright-eyes").await;
         let other = app.tenant("other").await;
         for tenant in [&practice, &other] {

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ils_core::tenants::Plan;
 use ils_host_api::FairConfig;
 use serde_json::json;
 
@@ -79,7 +78,7 @@ db_test!(
             c.plugins.breaker_threshold = 10_000;
         })
         .await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("attacker").await;
         let b = app.tenant("victim").await;
         enable_probe(&app, &a).await;
@@ -181,7 +180,7 @@ db_test!(
             c.plugins.breaker_threshold = 3;
         })
         .await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
 

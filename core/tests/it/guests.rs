@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use ils_core::plugins::catalogue::{self, Added};
-use ils_core::tenants::Plan;
 
 use crate::harness::TestApp;
 
@@ -49,12 +48,13 @@ pub fn component(name: &str) -> PathBuf {
 }
 
 /// Adds the component `name` (`order_notes`, `probe`) with `manifest` to the app's catalogue,
-/// offered from `plan` up.
-pub async fn install(app: &TestApp, name: &str, manifest: &str, plan: Plan) -> Added {
+/// offered from `plan` (a plan's slug) up.
+pub async fn install(app: &TestApp, name: &str, manifest: &str, plan: &str) -> Added {
     let dir = tempfile::tempdir().expect("package dir");
     std::fs::write(dir.path().join("ils-plugin.toml"), manifest).expect("manifest");
     std::fs::copy(component(name), dir.path().join("plugin.wasm")).expect("component");
-    catalogue::add(&app.db, &app.state.plugins, dir.path(), plan).await.expect("install the package")
+    let plan = ils_core::tenants::PlanSlug::parse(plan).expect("plan");
+    catalogue::add(&app.db, &app.state.plugins, dir.path(), &plan).await.expect("install the package")
 }
 
 /// Every capability the probe declares: what a tenant admin consents to when enabling it.

@@ -14,7 +14,7 @@ use ils_core::audit::AuditCtx;
 use ils_core::auth::password::Password;
 use ils_core::config::AppConfig;
 use ils_core::db::{Db, DbOptions};
-use ils_core::tenants::{self, FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+use ils_core::tenants::{self, FirstAdmin, NewTenant, PlanSlug, Slug, TenantKind};
 use ils_core::users::{self, Email};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -298,7 +298,7 @@ impl TestApp {
             slug: Slug::parse(slug).expect("slug"),
             name: format!("Tenant {slug}"),
             kind,
-            plan: Plan::Pro,
+            plan: Some(PlanSlug::parse("pro").unwrap()),
         };
         let email = format!("admin@{slug}.example");
         let admin = FirstAdmin {

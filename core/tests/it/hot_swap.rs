@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ils_core::tenants::Plan;
 use serde_json::json;
 
 use crate::guests::{ORDER_NOTES, install};
@@ -19,7 +18,7 @@ db_test!(
         let app = TestApp::spawn(backend).await;
         for version in ["1.0.0", "1.1.0"] {
             let manifest = ORDER_NOTES.replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
-            install(&app, "order_notes", &manifest, Plan::Free).await;
+            install(&app, "order_notes", &manifest, "free").await;
         }
         let tenant = app.tenant("swapping").await;
         let enable = |version: &'static str| {

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ils_core::plugins::invoke::Call;
-use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
 use crate::guests::{PROBE, PROBE_CONSENT, install};
@@ -27,7 +26,7 @@ async fn upstream(body: &'static str) -> u16 {
 /// Installs the probe allowed to call `http://127.0.0.1:{port}` and enables it for `tenants`.
 async fn probe_calling(app: &TestApp, port: u16, tenants: &[&Tenant]) {
     let manifest = PROBE.replace("https://api.example.com", &format!("http://127.0.0.1:{port}"));
-    install(app, "probe", &manifest, Plan::Free).await;
+    install(app, "probe", &manifest, "free").await;
     for tenant in tenants {
         let body = json!({ "version": "1.0.0", "consent": PROBE_CONSENT });
         app.put("/api/v1/tenant/plugins/probe", &tenant.admin.token, body).await.ok(200);

@@ -2,7 +2,6 @@
 //! goes from draft to paid over HTTP (refused while a check fails, rejected, corrected and
 //! resubmitted), its eligibility reads the patient from ILS, and another practice sees none of it.
 
-use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
 use crate::guests::{NHS_GOS, install};
@@ -11,7 +10,7 @@ use crate::harness::{TestApp, db_test};
 db_test!(
     async fn a_sight_test_claim_goes_from_draft_to_paid_over_http(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "nhs_gos", NHS_GOS, Plan::Free).await;
+        install(&app, "nhs_gos", NHS_GOS, "free").await;
         let practice = app.tenant("bright-eyes").await;
         let other = app.tenant("other-practice").await;
         let enable = json!({ "version": "0.1.0", "consent": ["kv", "clinical-read", "orders-read"],

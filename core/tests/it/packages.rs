@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use ils_core::plugins::packages::{DatabaseStore, PackageFiles, PackageStore as _};
 use ils_core::plugins::{PackageStorage, Plugins, PluginsConfig};
-use ils_core::tenants::Plan;
 use ils_registry::Digest;
 use serde_json::json;
 
@@ -32,7 +31,7 @@ fn another_runtime(app: &TestApp, config: PluginsConfig, dir: &Path) -> Plugins 
 db_test!(
     async fn a_package_is_kept_in_the_database_and_read_back_by_its_digest(backend) {
         let app = TestApp::spawn(backend).await;
-        let added = install(&app, "probe", PROBE, Plan::Free).await;
+        let added = install(&app, "probe", PROBE, "free").await;
         let stored = app.state.plugins.packages().await.unwrap().get(&digest(&added.digest)).await.unwrap();
         assert_eq!(stored, Some(probe_files()), "the bytes installed are the bytes read");
         assert_eq!(DatabaseStore::new(app.db.clone()).get(&digest(&"0".repeat(64))).await.unwrap(), None);
@@ -49,7 +48,7 @@ db_test!(
 db_test!(
     async fn a_package_whose_stored_bytes_were_changed_is_refused_at_load(backend) {
         let app = TestApp::spawn(backend).await;
-        let added = install(&app, "probe", PROBE, Plan::Free).await;
+        let added = install(&app, "probe", PROBE, "free").await;
         let tamper = match app.db_path() {
             Some(_) => "UPDATE plugin_packages SET component = x'0061736d0d000100'",
             None => "UPDATE plugin_packages SET component = '\\x0061736d0d000100'::bytea",
@@ -116,7 +115,7 @@ db_test!(
         let packages = tempfile::tempdir().unwrap();
         let path = packages.path().to_path_buf();
         let app = TestApp::spawn_with(backend, |c| c.plugins.store = PackageStorage::Dir(path)).await;
-        let added = install(&app, "probe", PROBE, Plan::Free).await;
+        let added = install(&app, "probe", PROBE, "free").await;
         assert!(packages.path().join("packages/probe/1.0.0.json").is_file());
         assert_eq!(DatabaseStore::new(app.db.clone()).get(&digest(&added.digest)).await.unwrap(), None);
         let a = app.tenant("alpha").await;
@@ -151,7 +150,7 @@ db_test!(
             c.plugins.dir = legacy;
         })
         .await;
-        let added = install(&app, "probe", PROBE, Plan::Free).await;
+        let added = install(&app, "probe", PROBE, "free").await;
         let database = DatabaseStore::new(app.db.clone());
         assert_eq!(database.get(&digest(&added.digest)).await.unwrap(), None);
 

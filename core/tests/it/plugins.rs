@@ -3,7 +3,6 @@
 //! through the queue into kv, served by its route to its own tenant only), callers' identity,
 //! audited patient reads, inbound webhooks, and the circuit breaker.
 
-use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
 use crate::guests::{ORDER_NOTES, PROBE, enable_probe, install};
@@ -45,7 +44,7 @@ async fn patient_and_order(app: &TestApp, ecp: &Actor) -> (String, String) {
 db_test!(
     async fn the_example_plugin_gets_order_events_keeps_them_in_kv_and_shows_only_its_tenant(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "order_notes", ORDER_NOTES, Plan::Free).await;
+        install(&app, "order_notes", ORDER_NOTES, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         let c = app.tenant("gamma").await;
@@ -96,7 +95,7 @@ db_test!(
 db_test!(
     async fn enabling_needs_the_plan_an_admin_and_consent_to_every_capability(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "order_notes", ORDER_NOTES, Plan::Premium).await;
+        install(&app, "order_notes", ORDER_NOTES, "premium").await;
         let a = app.tenant("alpha").await;
         let ecp = app.member(&a, "olive", "ecp").await;
 
@@ -143,7 +142,7 @@ db_test!(
 db_test!(
     async fn configuration_and_secrets_are_per_tenant_and_secrets_are_write_only(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -200,7 +199,7 @@ db_test!(
 db_test!(
     async fn management_endpoints_act_only_on_the_callers_tenant(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -229,7 +228,7 @@ db_test!(
 db_test!(
     async fn plugin_routes_serve_the_tenants_roles_and_audit_patient_reads(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -267,7 +266,7 @@ db_test!(
 db_test!(
     async fn inbound_webhooks_reach_the_named_tenants_plugin_without_a_caller(backend) {
         let app = TestApp::spawn_with(backend, |c| c.plugins.hooks_per_minute = 3).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -293,7 +292,7 @@ db_test!(
 db_test!(
     async fn a_plugin_that_keeps_crashing_is_paused_for_its_tenant_and_says_so(backend) {
         let app = TestApp::spawn_with(backend, |c| c.plugins.breaker_threshold = 2).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -333,7 +332,7 @@ db_test!(
             std::fs::write(dir.path().join("ils-plugin.toml"), manifest).unwrap();
             std::fs::copy(crate::guests::component(component), dir.path().join("plugin.wasm")).unwrap();
             let (db, plugins) = (app.db.clone(), app.state.plugins.clone());
-            async move { ils_core::plugins::catalogue::add(&db, &plugins, dir.path(), Plan::Free).await }
+            async move { ils_core::plugins::catalogue::add(&db, &plugins, dir.path(), &ils_core::tenants::PlanSlug::parse("free").unwrap()).await }
         };
         // The probe imports outbound HTTP, clinical reads…: a manifest granting only kv is refused.
         let narrow = PROBE
@@ -361,7 +360,7 @@ db_test!(
     async fn events_a_plugin_publishes_stay_in_its_tenant(backend) {
         use ils_core::plugins::invoke::Call;
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -394,7 +393,7 @@ db_test!(
         let scheduled = PROBE
             .replace(r#"provides = ["event-handler", "http"]"#, r#"provides = ["event-handler", "http", "scheduled"]"#)
             .replace("[outbound]", "[[schedules]]\nname = \"nightly\"\ncron = \"30 2 * * *\"\n\n[outbound]");
-        install(&app, "probe", &scheduled, Plan::Free).await;
+        install(&app, "probe", &scheduled, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         let c = app.tenant("gamma").await;
@@ -422,7 +421,7 @@ db_test!(
 db_test!(
     async fn a_plugin_answer_outside_200_to_599_is_a_bad_gateway_with_the_reason(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         let status = async |code: &str| app.get(&format!("/api/v1/plugins/probe/status/{code}"), &a.admin.token).await;
@@ -450,7 +449,7 @@ db_test!(
 db_test!(
     async fn a_control_character_in_a_kv_key_is_invalid_input_on_every_backend(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         let set = async |key: &str| app.get(&format!("/api/v1/plugins/probe/kv-set?{key}"), &a.admin.token).await;
@@ -470,7 +469,7 @@ db_test!(
 db_test!(
     async fn an_event_larger_than_the_cap_is_refused_to_the_plugin_and_not_stored(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         let publish = async |bytes: usize| app.get(&format!("/api/v1/plugins/probe/publish?{bytes}"), &a.admin.token).await;
@@ -494,7 +493,7 @@ db_test!(
 db_test!(
     async fn a_breaker_can_be_reset_three_times_an_hour_then_it_must_close_by_itself(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;

@@ -95,12 +95,12 @@ async fn subscribe(base: &str, token: &str, url: &str) {
 
 /// Creates a tenant with its admin directly in the database, as `ils tenant create` does.
 async fn tenant(db: &Db) -> ils_core::ids::TenantId {
-    use ils_core::tenants::{FirstAdmin, NewTenant, Plan, Slug, TenantKind};
+    use ils_core::tenants::{FirstAdmin, NewTenant, PlanSlug, Slug, TenantKind};
     let new = NewTenant {
         slug: Slug::parse("acme").unwrap(),
         name: "Acme".into(),
         kind: TenantKind::Lab,
-        plan: Plan::Pro,
+        plan: Some(PlanSlug::parse("pro").unwrap()),
     };
     let admin = FirstAdmin {
         email: ils_core::users::Email::parse("e", "admin@acme.example").unwrap(),

@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use ils_core::tenants::Plan;
 use serde_json::{Value, json};
 
 use crate::guests::{PROBE, enable_probe, install};
@@ -96,7 +95,7 @@ fn assert_quota_refusal(error: &Value, says: &str) {
 db_test!(
     async fn kv_is_refused_at_its_byte_quota_and_nothing_past_it_is_stored(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         set_quota(&app, &a, "kv_bytes", 1000).await;
@@ -133,7 +132,7 @@ db_test!(
 db_test!(
     async fn kv_is_refused_at_its_key_quota_and_the_refused_key_is_absent(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         set_quota(&app, &a, "kv_keys", 5).await;
@@ -156,7 +155,7 @@ db_test!(
 db_test!(
     async fn events_past_the_quota_of_a_minute_are_refused_and_not_stored(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         set_quota(&app, &a, "events_per_minute", 5).await;
@@ -176,7 +175,7 @@ db_test!(
 db_test!(
     async fn concurrent_callers_together_stay_within_the_quotas(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         set_quota(&app, &a, "kv_bytes", 1000).await;
@@ -210,7 +209,7 @@ db_test!(
 db_test!(
     async fn plugin_usage_is_for_the_tenants_admins_only(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         let b = app.tenant("beta").await;
         enable_probe(&app, &a).await;
@@ -234,7 +233,7 @@ db_test!(
 db_test!(
     async fn the_migration_counts_what_plugins_stored_before_quotas(backend) {
         let app = TestApp::spawn(backend).await;
-        install(&app, "probe", PROBE, Plan::Free).await;
+        install(&app, "probe", PROBE, "free").await;
         let a = app.tenant("alpha").await;
         enable_probe(&app, &a).await;
         probe(&app, &a, "kv-fill?old&4&25").await;

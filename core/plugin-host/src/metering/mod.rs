@@ -32,7 +32,6 @@ use ils_kernel::error::{Error, Result};
 use ils_storage::Db;
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
-use ils_tenancy::tenants::Plan;
 
 pub use view::{
     DayFigures, DayRange, ExportFigures, Figures, MAX_DAYS, PlatformMetering, PluginMetering, TenantMetering,
@@ -211,13 +210,13 @@ impl Metering {
         self.state().health.entry((plugin.to_owned(), version.to_owned())).or_default().add(trip);
     }
 
-    /// Lets a call of `tenant`'s `plugin` (on `plan`) through the monthly invocation quota, or
-    /// refuses it. The reservation counts the call as in flight until it is dropped.
+    /// Lets a call of `tenant`'s `plugin` through the monthly invocation quota (its plan's
+    /// `plan_quota`, unless an operator set one for it), or refuses it. The reservation counts the call as in flight until it is dropped.
     pub async fn reserve(
         &self,
         tenant: TenantId,
         plugin: &str,
-        plan: Plan,
+        plan_quota: i64,
     ) -> Result<std::result::Result<Reservation<'_>, Exceeded>> {
         let month = Month::of(Timestamp::now());
         let key = (tenant, plugin.to_owned());
@@ -249,7 +248,7 @@ impl Metering {
         let stored =
             count.stored.ok_or_else(|| Error::Internal("the month's invocations were not read".into()))?;
         let used = stored.invocations + count.unflushed + count.flushed_since + count.in_flight;
-        let quota = u64::try_from(crate::quota::invocations_per_month(plan, stored.quota)).unwrap_or(0);
+        let quota = u64::try_from(crate::quota::invocations_quota(plan_quota, stored.quota)).unwrap_or(0);
         if used >= quota {
             let exceeded = Exceeded { quota, used, reset_at: month.resets_at() };
             if count.refusal_logged {

@@ -25,9 +25,9 @@ use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
 use ils_outbox::{DomainEvent, emit_system};
+use ils_plugin_host::Plugins;
 use ils_plugin_host::metering::{Health, store::version_health};
 use ils_plugin_host::store::EnablementRow;
-use ils_plugin_host::{Plugins, plan_rank};
 use ils_registry::Manifest;
 use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
@@ -238,11 +238,10 @@ async fn observe(tx: &mut SystemTx, row: &RolloutRow) -> Result<(Observed, Optio
     Ok((new, previous))
 }
 
-/// Why a tenant on `row` cannot run `manifest` (offered from `min_plan` up), if it cannot.
+/// Why a tenant on `row` cannot run `manifest`, if it cannot.
 async fn blocker(
     tx: &mut SystemTx,
     manifest: &Manifest,
-    min_plan: ils_tenancy::tenants::Plan,
     row: &EnablementRow,
 ) -> Result<Option<(&'static str, String)>> {
     let consented: BTreeSet<&str> = row.capabilities.split_whitespace().collect();
@@ -259,10 +258,10 @@ async fn blocker(
         )));
     }
     let plan = store::plan_of(tx, row.tenant_id).await?.ok_or(Error::NotFound("tenant"))?;
-    if plan_rank(plan) < plan_rank(min_plan) {
+    if !ils_plugin_host::plans::includes(tx.conn(), &plan, &row.plugin_id).await? {
         return Ok(Some((
             "plan_required",
-            format!("{} is offered from the {min_plan} plan up; the tenant is on {plan}", manifest.version),
+            format!("the tenant's {plan} plan does not include {}", row.plugin_id),
         )));
     }
     let config: serde_json::Value =
@@ -346,12 +345,11 @@ async fn run_stage(
     audit_ctx: &AuditCtx,
     row: &RolloutRow,
     manifest: &Manifest,
-    min_plan: ils_tenancy::tenants::Plan,
 ) -> Result<Vec<Held>> {
     let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
     let mut held = Vec::new();
     for e in reached(&everyone, row, &manifest.version) {
-        if let Some((code, detail)) = blocker(tx, manifest, min_plan, e).await? {
+        if let Some((code, detail)) = blocker(tx, manifest, e).await? {
             held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
             continue;
         }
@@ -397,11 +395,11 @@ async fn held_now(tx: &mut SystemTx, row: &RolloutRow) -> Result<Vec<Held>> {
     if row.status != "active" {
         return Ok(Vec::new());
     }
-    let (version, manifest, _) = live_version(tx, &row.plugin_id, &row.version).await?;
+    let (_, manifest, _) = live_version(tx, &row.plugin_id, &row.version).await?;
     let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
     let mut held = Vec::new();
     for e in reached(&everyone, row, &manifest.version) {
-        if let Some((code, detail)) = blocker(tx, &manifest, version.min_plan, e).await? {
+        if let Some((code, detail)) = blocker(tx, &manifest, e).await? {
             held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
         }
     }
@@ -587,7 +585,7 @@ impl Rollouts<'_> {
         // This node must be able to run it before any tenant is moved to it.
         plugins.load(plugin, version, &digest).await?;
         let mut tx = db.system().await?;
-        let (row, manifest, all) = live_version(&mut tx, plugin, version).await?;
+        let (_, manifest, all) = live_version(&mut tx, plugin, version).await?;
         if let Some(active) = store::active_of(&mut tx, plugin).await? {
             return Err(Error::conflict(
                 "rollout_active",
@@ -632,7 +630,7 @@ impl Rollouts<'_> {
             reason: None,
         };
         store::insert(&mut tx, &rollout).await?;
-        let held = run_stage(&mut tx, audit_ctx, &rollout, &manifest, row.min_plan).await?;
+        let held = run_stage(&mut tx, audit_ctx, &rollout, &manifest).await?;
         let event = Event::new("plugin_rollout.started", "plugin", plugin).changes(serde_json::json!({
         "version": version, "previous": rollout.previous, "named": named, "margin": f64::from(margin) / 10_000.0,
         "min_calls": min_calls,
@@ -692,13 +690,13 @@ impl Rollouts<'_> {
             ));
         }
         let mut tx = db.system().await?;
-        let (catalogued, manifest, _) = live_version(&mut tx, plugin, version).await?;
+        let (_, manifest, _) = live_version(&mut tx, plugin, version).await?;
         if !store::set_percent(&mut tx, plugin, version, i32::from(percent)).await? {
             let row = rollout_row(&mut tx, plugin, version).await?;
             return Err(not_active(&row));
         }
         let row = rollout_row(&mut tx, plugin, version).await?;
-        let held = run_stage(&mut tx, audit_ctx, &row, &manifest, catalogued.min_plan).await?;
+        let held = run_stage(&mut tx, audit_ctx, &row, &manifest).await?;
         let event = Event::new(
             if percent == 100 { "plugin_rollout.completed" } else { "plugin_rollout.advanced" },
             "plugin",
@@ -745,11 +743,11 @@ impl Rollouts<'_> {
         };
         plugins.load(plugin, to, &digest).await?;
         let mut tx = db.system().await?;
-        let (row, manifest, _) = live_version(&mut tx, plugin, to).await?;
+        let (_, manifest, _) = live_version(&mut tx, plugin, to).await?;
         let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
         let mut out = Moved { moved: Vec::new(), held: Vec::new() };
         for e in everyone.iter().filter(|e| e.plugin_id == plugin && e.version == from) {
-            if let Some((code, detail)) = blocker(&mut tx, &manifest, row.min_plan, e).await? {
+            if let Some((code, detail)) = blocker(&mut tx, &manifest, e).await? {
                 out.held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
                 continue;
             }

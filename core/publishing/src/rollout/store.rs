@@ -5,7 +5,7 @@ use ils_kernel::error::Result;
 use ils_storage::ids::{TenantId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{SystemTx, execute, query};
-use ils_tenancy::tenants::Plan;
+use ils_tenancy::tenants::PlanSlug;
 
 /// A roll-out as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -164,7 +164,7 @@ pub(crate) async fn tenants_on(tx: &mut SystemTx, plugin: &str, version: &str) -
 }
 
 /// A tenant's plan.
-pub(crate) async fn plan_of(tx: &mut SystemTx, tenant: TenantId) -> Result<Option<Plan>> {
+pub(crate) async fn plan_of(tx: &mut SystemTx, tenant: TenantId) -> Result<Option<PlanSlug>> {
     const SQL: &str = "SELECT plan FROM tenants WHERE id = $1";
     Ok(query!(tx, query_scalar, fetch_optional, SQL, tenant)?)
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use ils_core::Error;
-use ils_core::tenants::{Plan, Slug};
+use ils_core::tenants::{PlanSlug, Slug};
 use ils_host_api::Caller;
 use ils_plugin_cli::CliError;
 use ils_plugin_host::Plugins;
@@ -20,9 +20,10 @@ pub struct InstallArgs {
     /// A package directory (ils-plugin.toml + plugin.wasm, as `ils plugin build` writes it), or
     /// a plugin crate, which is built first.
     pub path: PathBuf,
-    /// The lowest plan whose tenants may enable it: free, pro, premium or enterprise.
+    /// The plan it is offered from: it is included in that plan and every plan ranked above
+    /// (free, pro, premium, enterprise, or one a platform admin created).
     #[arg(long, default_value = "free", value_parser = crate::parse_plan)]
-    pub plan: Plan,
+    pub plan: PlanSlug,
     #[command(flatten)]
     pub db: crate::DbArgs,
 }
@@ -116,7 +117,7 @@ async fn runtime(db_args: &crate::DbArgs) -> Result<(ils_core::db::Db, Plugins),
 pub async fn install(args: InstallArgs) -> Result<(), CliError> {
     let dir = super::publish::package_dir(&args.path).await?;
     let (db, plugins) = runtime(&args.db).await?;
-    let added = catalogue::add(&db, &plugins, &dir, args.plan).await.map_err(domain)?;
+    let added = catalogue::add(&db, &plugins, &dir, &args.plan).await.map_err(domain)?;
     db.close().await;
     println!(
         "installed {} {} (sha256 {}), offered from the {} plan up",

@@ -9,7 +9,7 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use serde::Serialize;
 
-pub use service::{UpdateTenant, change_settings, create_with_admin, update_tenant};
+pub use service::{UpdateTenant, change_settings, create_with_admin, update_tenant, update_tenant_in};
 pub use store::{by_slug, create, get, get_own, list, set_settings, settings, update};
 
 /// A tenant's own settings (company admins change them). The API reads a change into a request
@@ -70,18 +70,62 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// The subscription plan, which decides the features a tenant may enable.
-    pub enum Plan {
-        /// Free tier.
-        Free = "free",
-        /// Pro tier.
-        Pro = "pro",
-        /// Premium tier.
-        Premium = "premium",
-        /// Enterprise tier.
-        Enterprise = "enterprise",
+/// The handle of a plan (`free`, `pro`, …): the same form as a tenant's slug. Plans are data a
+/// platform admin edits (`plans` table; their figures and plugins are `ils-plugin-host`'s);
+/// a well-formed handle may still name no plan, which the database's foreign key refuses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, sqlx::Type)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct PlanSlug(String);
+
+impl PlanSlug {
+    /// Checks the form (`field` is what an error names).
+    pub fn parse_field(field: &str, value: &str) -> Result<Self> {
+        if slug_form(value) {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::invalid_field(
+                field,
+                "must be 2–63 characters of lowercase letters, digits and '-', not starting with '-'",
+            ))
+        }
     }
+
+    /// Checks the form of a plan's handle.
+    pub fn parse(value: &str) -> Result<Self> {
+        Self::parse_field("plan", value)
+    }
+
+    /// The handle as written, e.g. `pro`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PlanSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PlanSlug {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        if slug_form(&text) {
+            Ok(Self(text))
+        } else {
+            Err(serde::de::Error::custom(
+                "a plan is 2–63 characters of a-z, 0-9 and '-', not starting with '-'",
+            ))
+        }
+    }
+}
+
+fn slug_form(value: &str) -> bool {
+    (2..=63).contains(&value.len())
+        && !value.starts_with('-')
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// A tenant's short unique handle, used to register into it: 2–63 characters of `a-z`, `0-9`
@@ -95,10 +139,7 @@ pub struct Slug(String);
 impl Slug {
     /// Checks the form.
     pub fn parse(value: &str) -> Result<Self> {
-        let ok = (2..=63).contains(&value.len())
-            && !value.starts_with('-')
-            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
+        if slug_form(value) {
             Ok(Self(value.to_owned()))
         } else {
             Err(Error::invalid_field(
@@ -128,8 +169,9 @@ pub struct Tenant {
     pub kind: TenantKind,
     /// Whether the tenant may operate; the platform sets it.
     pub status: TenantStatus,
-    /// Subscription plan.
-    pub plan: Plan,
+    /// Its plan (`GET /platform/plans` lists them), which decides the plugins it may enable and
+    /// their limits and quotas.
+    pub plan: PlanSlug,
     /// When the tenant was created (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
@@ -158,8 +200,9 @@ pub struct NewTenant {
     pub name: String,
     /// What kind of company it is (decides, e.g., whether it takes lab orders).
     pub kind: TenantKind,
-    /// The plan it starts on.
-    pub plan: Plan,
+    /// The plan it starts on; `None` for the lowest-ranked plan. One that does not exist is an
+    /// invalid `plan`.
+    pub plan: Option<PlanSlug>,
 }
 
 /// Changes to a tenant; `None` leaves a field as it is.
@@ -169,8 +212,9 @@ pub struct TenantPatch {
     pub name: Option<String>,
     /// New status: `suspended` stops the tenant's users and keys at once.
     pub status: Option<TenantStatus>,
-    /// New plan, which decides the features the tenant may enable.
-    pub plan: Option<Plan>,
+    /// New plan, which decides the plugins the tenant may enable (the caller applies what the
+    /// change means for its plugins: `ils_plugin_host::plans::update_tenant`).
+    pub plan: Option<PlanSlug>,
 }
 
 /// A tenant's first administrator.

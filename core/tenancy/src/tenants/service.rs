@@ -5,8 +5,8 @@ use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::permissions::Role;
 use ils_kernel::{Error, Result};
 use ils_outbox::{UnitOfWork, emit_system};
-use ils_storage::Db;
 use ils_storage::ids::TenantId;
+use ils_storage::{Db, SystemTx};
 
 use super::{FirstAdmin, NewTenant, Tenant, TenantPatch, TenantSettings, store};
 use crate::auth::password;
@@ -56,22 +56,35 @@ pub struct UpdateTenant {
 }
 
 /// Applies a platform admin's change to a tenant, audits the before/after pairs and tells the
-/// tenant ([`TenantUpdated`]). Returns the tenant as it is now.
+/// tenant ([`TenantUpdated`]). Returns the tenant as it is now. A plan change says nothing to
+/// the tenant's plugins here: the host changes plans with `ils_plugin_host::plans::update_tenant`,
+/// which calls [`update_tenant_in`] and then applies the new plan to the plugins.
 pub async fn update_tenant(db: &Db, actor: &AuditCtx, cmd: UpdateTenant) -> Result<Tenant> {
-    let UpdateTenant { tenant_id, patch } = cmd;
     let mut tx = db.system().await?;
-    let (before, after) = store::update(&mut tx, tenant_id, &patch).await?;
+    let (_, after) = update_tenant_in(&mut tx, actor, cmd).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`update_tenant`] inside the caller's transaction; returns the tenant before and after.
+/// The caller commits.
+pub async fn update_tenant_in(
+    tx: &mut SystemTx,
+    actor: &AuditCtx,
+    cmd: UpdateTenant,
+) -> Result<(Tenant, Tenant)> {
+    let UpdateTenant { tenant_id, patch } = cmd;
+    let (before, after) = store::update(tx, tenant_id, &patch).await?;
     let event = Event::new("tenant.updated", "tenant", tenant_id).changes(serde_json::json!({
         "name": { "from": before.name, "to": after.name },
         "status": { "from": before.status, "to": after.status },
         "plan": { "from": before.plan, "to": after.plan },
     }));
-    audit::record_system(&mut tx, Some(tenant_id), actor, event).await?;
+    audit::record_system(tx, Some(tenant_id), actor, event).await?;
     let updated =
-        TenantUpdated { tenant_id, name: after.name.clone(), status: after.status, plan: after.plan };
-    emit_system(&mut tx, tenant_id, &updated).await?;
-    tx.commit().await?;
-    Ok(after)
+        TenantUpdated { tenant_id, name: after.name.clone(), status: after.status, plan: after.plan.clone() };
+    emit_system(tx, tenant_id, &updated).await?;
+    Ok((before, after))
 }
 
 /// Replaces the unit's tenant's settings and audits what changed; returns the new settings.

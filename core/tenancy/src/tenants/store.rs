@@ -6,7 +6,7 @@ use ils_storage::ids::TenantId;
 use ils_storage::types::Timestamp;
 use ils_storage::{SystemTx, TenantTx, execute, on_conn};
 
-use super::{NewTenant, Plan, Slug, Tenant, TenantKind, TenantPatch, TenantStatus};
+use super::{NewTenant, PlanSlug, Slug, Tenant, TenantKind, TenantPatch, TenantStatus};
 
 const COLUMNS: &str = "id, slug, name, kind, status, plan, created_at, updated_at";
 
@@ -17,7 +17,7 @@ struct Row {
     name: String,
     kind: TenantKind,
     status: TenantStatus,
-    plan: Plan,
+    plan: PlanSlug,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -40,7 +40,9 @@ impl From<Row> for Tenant {
 /// Creates an active tenant. A taken slug is a `slug_taken` conflict.
 pub async fn create(tx: &mut SystemTx, new: &NewTenant) -> Result<Tenant> {
     let sql = format!(
-        "INSERT INTO tenants ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
+        "INSERT INTO tenants ({COLUMNS})
+        VALUES ($1, $2, $3, $4, $5, COALESCE($6, (SELECT slug FROM plans ORDER BY rank LIMIT 1)), $7, $7)
+        RETURNING {COLUMNS}"
     );
     let now = Timestamp::now();
     let row: Row = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -49,11 +51,15 @@ pub async fn create(tx: &mut SystemTx, new: &NewTenant) -> Result<Tenant> {
         .bind(&new.name)
         .bind(new.kind)
         .bind(TenantStatus::Active)
-        .bind(new.plan)
+        .bind(new.plan.as_ref().map(PlanSlug::as_str))
         .bind(now)
         .fetch_one(&mut **c)
         .await)
-    .map_err(|e| Error::from(e).on_duplicate("slug_taken", "A tenant with that slug already exists."))?;
+    .map_err(|e| {
+        Error::from(e)
+            .on_duplicate("slug_taken", "A tenant with that slug already exists.")
+            .on_missing_reference("plan", "is not a plan (GET /api/v1/platform/plans lists them)")
+    })?;
     Ok(row.into())
 }
 
@@ -134,9 +140,12 @@ pub async fn update(tx: &mut SystemTx, id: TenantId, patch: &TenantPatch) -> Res
         .bind(id)
         .bind(patch.name.as_deref().unwrap_or(&before.name))
         .bind(patch.status.unwrap_or(before.status))
-        .bind(patch.plan.unwrap_or(before.plan))
+        .bind(patch.plan.as_ref().unwrap_or(&before.plan))
         .bind(Timestamp::now())
         .fetch_one(&mut **c)
-        .await)?;
+        .await)
+    .map_err(|e| {
+        Error::from(e).on_missing_reference("plan", "is not a plan (GET /api/v1/platform/plans lists them)")
+    })?;
     Ok((before, row.into()))
 }
