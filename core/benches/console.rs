@@ -22,7 +22,6 @@ use ils_core::{AppConfig, AppState};
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::AuditCtx;
 use ils_kernel::permissions::Role;
-use serde_json::json;
 
 const FAMILY: [&str; 10] =
     ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Wright"];
@@ -77,22 +76,9 @@ async fn main() {
         register(&db, tenant, patients).await;
         let sealer = ils_core::config::load_sealer(None, bench.dir.path()).unwrap();
         let state = AppState::new(db.clone(), AppConfig::new(), sealer).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = ils_core::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-
+        let base = support::serve(state).await;
         let client = reqwest::Client::new();
-        let login: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({ "email": support::ADMIN.0, "password": support::ADMIN.1 }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let cookie = format!("ils_session={}", login["token"].as_str().unwrap());
+        let cookie = format!("ils_session={}", support::sign_in(&client, &base).await);
         for (label, path) in [("list", "/patients"), ("search", "/patients?q=Sm")] {
             let mut times = Vec::with_capacity(pages);
             for _ in 0..pages {

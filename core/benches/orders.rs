@@ -48,20 +48,10 @@ async fn measure(
     let tenant = support::tenant(&db, TenantKind::Hybrid).await;
     let sealer = ils_core::config::load_sealer(None, data_dir).unwrap();
     let state = AppState::new(db.clone(), AppConfig::new(), sealer).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let app = ils_core::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
+    let base = support::serve(state).await;
+    let api = format!("{base}/api/v1");
     let client = reqwest::Client::new();
-    let login = call(
-        &client,
-        format!("{api}/auth/login"),
-        None,
-        json!({ "email": support::ADMIN.0, "password": support::ADMIN.1 }),
-    )
-    .await;
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = support::sign_in(&client, &base).await;
     let patient = call(
         &client,
         format!("{api}/patients"),

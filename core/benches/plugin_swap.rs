@@ -62,22 +62,10 @@ async fn measure(
         .await
         .unwrap();
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let app = ils_core::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
+    let base = support::serve(state).await;
+    let api = format!("{base}/api/v1");
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{api}/auth/login"))
-        .json(&json!({ "email": support::ADMIN.0, "password": support::ADMIN.1 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = support::sign_in(&client, &base).await;
     let enable = |version: &str| {
         client
             .put(format!("{api}/tenant/plugins/order-notes"))

@@ -84,3 +84,27 @@ pub async fn tenant(db: &Db, kind: TenantKind) -> TenantId {
         .unwrap()
         .id
 }
+
+/// Serves `state` on a free loopback port until the process ends; returns its base URL
+/// (`http://127.0.0.1:…`).
+pub async fn serve(state: ils_core::AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = ils_core::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+/// Signs the bench tenant's admin in at `base`; returns the session token.
+pub async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["token"].as_str().unwrap().to_owned()
+}

@@ -171,8 +171,8 @@ impl Plugins {
     }
 
     /// A plugin version from the package store, compiled into this node's cache and pre-linked
-    /// (once per process). Refuses (`Unavailable`) a package whose bytes are not the ones the
-    /// catalogue names by `digest`.
+    /// (once per process). Refuses (`plugin_unloadable`, a 503) a package whose bytes are not the
+    /// ones the catalogue names by `digest`, or that this node cannot compile.
     ///
     /// Enabling a plugin loads it first, so a version this node cannot run is refused then.
     pub async fn load(&self, plugin: &str, version: &str, digest: &str) -> Result<PluginVersion> {
@@ -185,8 +185,15 @@ impl Plugins {
         if let Some(v) = self.loaded_version(&key) {
             return Ok(v);
         }
+        // Not the database's fault: its own code, so the answer does not blame the database.
         let unavailable = |why: String| {
-            Error::Unavailable(format!("plugin {plugin} {version} cannot be loaded on this node: {why}"))
+            tracing::error!(plugin, version, %why, "plugin version cannot be loaded");
+            Error::Plugin {
+                failure: PluginFailure::Unavailable,
+                code: "plugin_unloadable",
+                message: format!("{plugin} {version} cannot be loaded on this server: {why}"),
+                retry_after: None,
+            }
         };
         let id = PluginId::new(plugin).map_err(|e| unavailable(e.to_string()))?;
         let semver = Version::parse(version).map_err(|e| unavailable(e.to_string()))?;

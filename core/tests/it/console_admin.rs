@@ -4,72 +4,12 @@
 //! then shows.
 
 use ils_tenancy::tenants::TenantKind;
-use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::json;
 
+use crate::console_client::{get, post, shown_secret, submit};
 use crate::fakes::Receiver;
 use crate::guests::{ORDER_NOTES, install};
 use crate::harness::{PASSWORD, TestApp, db_test};
-
-/// A browser-like client that does not follow redirects, so a test sees where it is sent.
-fn browser() -> reqwest::Client {
-    ils_core::install_tls_provider();
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
-}
-
-pub(crate) struct Page {
-    pub(crate) status: u16,
-    pub(crate) location: Option<String>,
-    cache_control: String,
-    pub(crate) body: String,
-}
-
-async fn read(response: reqwest::Response) -> Page {
-    let location = response.headers().get(LOCATION).map(|v| v.to_str().expect("location").to_owned());
-    let cache_control =
-        response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let status = response.status().as_u16();
-    Page { status, location, cache_control, body: response.text().await.expect("body") }
-}
-
-pub(crate) async fn get(app: &TestApp, path: &str, session: &str) -> Page {
-    let request =
-        browser().get(format!("{}{path}", app.base)).header(COOKIE, format!("ils_session={session}"));
-    read(request.send().await.expect("request")).await
-}
-
-async fn post(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
-    let request = browser()
-        .post(format!("{}{path}", app.base))
-        .header(COOKIE, format!("ils_session={session}"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(serde_html_form::to_string(form).expect("form"));
-    read(request.send().await.expect("request")).await
-}
-
-/// The CSRF token of the session's forms, read from a page as a browser would.
-async fn csrf(app: &TestApp, session: &str) -> String {
-    let page = get(app, "/account", session).await;
-    let marker = r#"name="_csrf" value=""#;
-    let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
-    page.body[start..].split('"').next().expect("token").to_owned()
-}
-
-/// Posts `form` with the session's CSRF token added.
-pub(crate) async fn submit(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
-    let token = csrf(app, session).await;
-    let mut form = form.to_vec();
-    form.push(("_csrf", &token));
-    post(app, path, session, &form).await
-}
-
-/// The secret a page shows once, in `<pre id="new-secret">`.
-fn shown_secret(page: &Page) -> String {
-    let marker = r#"id="new-secret">"#;
-    let start = page.body.find(marker).expect("a secret on the page") + marker.len();
-    let text = page.body[start..].split("</pre>").next().expect("secret").trim();
-    text.replace("&#43;", "+").replace("&#x2f;", "/").replace("&#61;", "=")
-}
 
 db_test!(
     async fn every_administration_form_is_refused_without_its_csrf_token(backend) {

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::console_admin::{get, submit};
+use crate::console_client::{get, submit};
 use crate::guests::{ORDER_NOTES, install};
 use crate::harness::{TestApp, db_test};
 

@@ -7,73 +7,11 @@
 use base64::Engine as _;
 use ils_registry::signing::PrivateKey;
 use ils_registry::{Descriptor, Manifest};
-use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION};
 use serde_json::{Value, json};
 
+use crate::console_client::{get, post, shown_secret, submit, text_of};
 use crate::guests::{ORDER_NOTES, component};
 use crate::harness::{TestApp, db_test};
-
-/// A browser-like client that does not follow redirects, so a test sees where it is sent.
-fn browser() -> reqwest::Client {
-    ils_core::install_tls_provider();
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
-}
-
-struct Page {
-    status: u16,
-    location: Option<String>,
-    cache_control: String,
-    body: String,
-}
-
-async fn read(response: reqwest::Response) -> Page {
-    let location = response.headers().get(LOCATION).map(|v| v.to_str().expect("location").to_owned());
-    let cache_control =
-        response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let status = response.status().as_u16();
-    Page { status, location, cache_control, body: response.text().await.expect("body") }
-}
-
-async fn get(app: &TestApp, path: &str, session: &str) -> Page {
-    let request =
-        browser().get(format!("{}{path}", app.base)).header(COOKIE, format!("ils_session={session}"));
-    read(request.send().await.expect("request")).await
-}
-
-async fn post(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
-    let request = browser()
-        .post(format!("{}{path}", app.base))
-        .header(COOKIE, format!("ils_session={session}"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(serde_html_form::to_string(form).expect("form"));
-    read(request.send().await.expect("request")).await
-}
-
-/// Posts `form` with the session's CSRF token (read from a page, as a browser would).
-async fn submit(app: &TestApp, path: &str, session: &str, form: &[(&str, &str)]) -> Page {
-    let page = get(app, "/account", session).await;
-    let marker = r#"name="_csrf" value=""#;
-    let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
-    let token = page.body[start..].split('"').next().expect("token").to_owned();
-    let mut form = form.to_vec();
-    form.push(("_csrf", &token));
-    post(app, path, session, &form).await
-}
-
-/// The secret a page shows once, in `<pre id="new-secret">`.
-fn shown_secret(page: &Page) -> String {
-    let marker = r#"id="new-secret">"#;
-    let start = page.body.find(marker).expect("a secret on the page") + marker.len();
-    let text = page.body[start..].split("</pre>").next().expect("secret").trim();
-    text.replace("&#43;", "+").replace("&#x2f;", "/").replace("&#61;", "=")
-}
-
-/// The text of the element with `id`, up to its first tag.
-fn text_of<'a>(page: &'a Page, id: &str) -> &'a str {
-    let marker = format!("id=\"{id}\">");
-    let start = page.body.find(&marker).unwrap_or_else(|| panic!("#{id} on the page")) + marker.len();
-    page.body[start..].split('<').next().expect("text").trim()
-}
 
 /// order-notes' manifest at `version`, asking for `capabilities`.
 fn manifest(version: &str, capabilities: &[&str]) -> String {

@@ -14,6 +14,7 @@ mod bad_input;
 mod conformance;
 mod console;
 mod console_admin;
+mod console_client;
 mod console_plans;
 mod console_registry;
 mod console_stock;

@@ -56,13 +56,15 @@ db_test!(
         assert_eq!(app.owner_execute(tamper).await.unwrap(), 1);
 
         let refused = app.state.plugins.load("probe", "1.0.0", &added.digest).await.unwrap_err();
-        let ils_core::Error::Unavailable(why) = &refused else { panic!("{refused:?}") };
+        let ils_core::Error::Plugin { code: "plugin_unloadable", message: why, .. } = &refused else {
+            panic!("{refused:?}")
+        };
         assert!(why.contains("digest") && why.contains("does not match"), "{why}");
         assert!(why.contains(&added.digest), "names the catalogue's digest: {why}");
         // So enabling it is refused, and nothing is enabled.
         let a = app.tenant("alpha").await;
         let body = json!({ "version": "1.0.0", "consent": crate::guests::PROBE_CONSENT });
-        app.put("/api/v1/tenant/plugins/probe", &a.admin.token, body).await.problem(503, "unavailable");
+        app.put("/api/v1/tenant/plugins/probe", &a.admin.token, body).await.problem(503, "plugin_unloadable");
         app.get("/api/v1/plugins/probe/config", &a.admin.token).await.problem(404, "plugin_not_enabled");
     }
 );
@@ -133,7 +135,9 @@ db_test!(
         let scratch = tempfile::tempdir().unwrap();
         let node = another_runtime(&app, app.state.plugins.config().clone(), scratch.path());
         let refused = node.load("probe", "1.0.0", &added.digest).await.unwrap_err();
-        let ils_core::Error::Unavailable(why) = &refused else { panic!("{refused:?}") };
+        let ils_core::Error::Plugin { code: "plugin_unloadable", message: why, .. } = &refused else {
+            panic!("{refused:?}")
+        };
         assert!(why.contains("does not match"), "{why}");
     }
 );
@@ -169,7 +173,9 @@ db_test!(
         };
         let elsewhere = another_runtime(&app, config, old.path());
         let refused = elsewhere.load("probe", "9.9.9", &"a".repeat(64)).await.unwrap_err();
-        let ils_core::Error::Unavailable(why) = &refused else { panic!("{refused:?}") };
+        let ils_core::Error::Plugin { code: "plugin_unloadable", message: why, .. } = &refused else {
+            panic!("{refused:?}")
+        };
         assert!(why.contains("has no package"), "{why}");
     }
 );
