@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod adversarial;
+mod compat;
 mod example;
 mod install;
 mod isolation;
