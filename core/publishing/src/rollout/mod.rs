@@ -339,6 +339,24 @@ fn reached<'a>(rows: &'a [EnablementRow], row: &RolloutRow, version: &Version) -
         .collect()
 }
 
+/// Splits `candidates` into the tenants that can run `manifest` and those held, with why.
+async fn sort_out<'a>(
+    tx: &mut SystemTx,
+    manifest: &Manifest,
+    candidates: impl IntoIterator<Item = &'a EnablementRow>,
+) -> Result<(Vec<&'a EnablementRow>, Vec<Held>)> {
+    let (mut ready, mut held) = (Vec::new(), Vec::new());
+    for e in candidates {
+        match blocker(tx, manifest, e).await? {
+            Some((code, detail)) => {
+                held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
+            }
+            None => ready.push(e),
+        }
+    }
+    Ok((ready, held))
+}
+
 /// Moves the tenants the current stage reaches; returns those it could not move.
 async fn run_stage(
     tx: &mut SystemTx,
@@ -347,12 +365,8 @@ async fn run_stage(
     manifest: &Manifest,
 ) -> Result<Vec<Held>> {
     let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
-    let mut held = Vec::new();
-    for e in reached(&everyone, row, &manifest.version) {
-        if let Some((code, detail)) = blocker(tx, manifest, e).await? {
-            held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
-            continue;
-        }
+    let (ready, held) = sort_out(tx, manifest, reached(&everyone, row, &manifest.version)).await?;
+    for e in ready {
         let moved = PluginVersionMoved {
             plugin_id: row.plugin_id.clone(),
             from: e.version.clone(),
@@ -397,13 +411,7 @@ async fn held_now(tx: &mut SystemTx, row: &RolloutRow) -> Result<Vec<Held>> {
     }
     let (_, manifest, _) = live_version(tx, &row.plugin_id, &row.version).await?;
     let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
-    let mut held = Vec::new();
-    for e in reached(&everyone, row, &manifest.version) {
-        if let Some((code, detail)) = blocker(tx, &manifest, e).await? {
-            held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
-        }
-    }
-    Ok(held)
+    Ok(sort_out(tx, &manifest, reached(&everyone, row, &manifest.version)).await?.1)
 }
 
 async fn rollout_row(tx: &mut SystemTx, plugin: &str, version: &str) -> Result<RolloutRow> {
@@ -745,12 +753,11 @@ impl Rollouts<'_> {
         let mut tx = db.system().await?;
         let (_, manifest, _) = live_version(&mut tx, plugin, to).await?;
         let everyone = ils_plugin_host::store::enabled_everywhere(tx.conn()).await?;
-        let mut out = Moved { moved: Vec::new(), held: Vec::new() };
-        for e in everyone.iter().filter(|e| e.plugin_id == plugin && e.version == from) {
-            if let Some((code, detail)) = blocker(&mut tx, &manifest, e).await? {
-                out.held.push(Held { tenant_id: e.tenant_id, version: e.version.clone(), code, detail });
-                continue;
-            }
+        let on_it: Vec<&EnablementRow> =
+            everyone.iter().filter(|e| e.plugin_id == plugin && e.version == from).collect();
+        let (ready, held) = sort_out(&mut tx, &manifest, on_it).await?;
+        let mut out = Moved { moved: Vec::new(), held };
+        for e in ready {
             let moved = PluginVersionMoved {
                 plugin_id: plugin.to_owned(),
                 from: from.to_owned(),
