@@ -22,7 +22,7 @@ pub struct AuditEntry {
     pub tenant: TenantId,
     /// The reading plugin.
     pub plugin: PluginId,
-    /// `patient` or `prescription`.
+    /// `patient`, `prescription` or `examination`.
     pub entity: &'static str,
     /// The record's id.
     pub id: String,
@@ -39,6 +39,11 @@ struct Data {
     patients: HashMap<(TenantId, String), Patient>,
     prescriptions: HashMap<(TenantId, String), Prescription>,
     stock: Vec<(TenantId, StockLevel)>,
+    examinations: HashMap<(TenantId, String), Examination>,
+    tenants: HashMap<TenantId, Tenant>,
+    report_orders: Vec<(TenantId, OrderRow)>,
+    files: Vec<(TenantId, PluginId, FileInfo, bytes::Bytes)>,
+    emails: Vec<(TenantId, PluginId, Vec<String>, Email)>,
     audit: Vec<AuditEntry>,
 }
 
@@ -68,6 +73,10 @@ impl FakeServices {
             orders: Arc::new(self.clone()),
             clinical: Arc::new(self.clone()),
             inventory: Arc::new(self.clone()),
+            tenants: Arc::new(self.clone()),
+            reports: Arc::new(self.clone()),
+            files: Arc::new(self.clone()),
+            notify: Arc::new(self.clone()),
         }
     }
 
@@ -126,6 +135,41 @@ impl FakeServices {
         self.data().stock.push((*tenant, level));
     }
 
+    /// Adds an examination to the tenant.
+    pub fn add_examination(&self, tenant: &TenantId, exam: Examination) {
+        self.data().examinations.insert((*tenant, exam.id.clone()), exam);
+    }
+
+    /// Names a tenant (unnamed tenants are `Practice <id>` of kind `ecp`).
+    pub fn set_tenant(&self, tenant: Tenant) {
+        self.data().tenants.insert(tenant.id, tenant);
+    }
+
+    /// Adds an order to what the tenant's reports read.
+    pub fn add_report_order(&self, tenant: &TenantId, order: OrderRow) {
+        self.data().report_orders.push((*tenant, order));
+    }
+
+    /// Files plugins stored for the tenant, with their bytes.
+    pub fn files(&self, tenant: &TenantId) -> Vec<(FileInfo, bytes::Bytes)> {
+        self.data()
+            .files
+            .iter()
+            .filter(|(t, ..)| t == tenant)
+            .map(|(_, _, f, b)| (f.clone(), b.clone()))
+            .collect()
+    }
+
+    /// E-mails plugins queued for the tenant: the roles and the message.
+    pub fn emails(&self, tenant: &TenantId) -> Vec<(Vec<String>, Email)> {
+        self.data()
+            .emails
+            .iter()
+            .filter(|(t, ..)| t == tenant)
+            .map(|(_, _, r, e)| (r.clone(), e.clone()))
+            .collect()
+    }
+
     /// Clinical reads of the tenant's records.
     pub fn audit_log(&self, tenant: &TenantId) -> Vec<AuditEntry> {
         self.data().audit.iter().filter(|e| &e.tenant == tenant).cloned().collect()
@@ -168,14 +212,44 @@ impl KvStore for FakeServices {
         Ok(())
     }
 
-    async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>> {
+    async fn list_keys(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> ServiceResult<Vec<String>> {
+        use std::ops::Bound;
         let data = self.data();
         let Some(m) = data.kv.get(&key(scope)) else { return Ok(Vec::new()) };
-        Ok(m.range(prefix.to_string()..)
+        let from = match start_after {
+            Some(after) if after >= prefix => Bound::Excluded(after.to_string()),
+            _ => Bound::Included(prefix.to_string()),
+        };
+        Ok(m.range((from, Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(prefix))
             .take(limit)
             .map(|(k, _)| k.clone())
             .collect())
+    }
+
+    async fn compare_and_set(
+        &self,
+        scope: &Scope,
+        key_: &str,
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> ServiceResult<bool> {
+        let mut data = self.data();
+        let m = data.kv.entry(key(scope)).or_default();
+        if m.get(key_).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        match new {
+            Some(v) => m.insert(key_.to_string(), v),
+            None => m.remove(key_),
+        };
+        Ok(true)
     }
 }
 
@@ -251,6 +325,162 @@ impl ClinicalReader for FakeServices {
         let (tenant, plugin) = key(scope);
         data.audit.push(AuditEntry { tenant, plugin, entity: "prescription", id: id.to_string() });
         Ok(rx)
+    }
+
+    async fn examination(&self, scope: &Scope, id: &str) -> ServiceResult<Examination> {
+        let mut data = self.data();
+        let exam =
+            data.examinations.get(&(scope.tenant, id.to_string())).cloned().ok_or(ServiceError::NotFound)?;
+        let (tenant, plugin) = key(scope);
+        data.audit.push(AuditEntry { tenant, plugin, entity: "examination", id: id.to_string() });
+        Ok(exam)
+    }
+}
+
+#[async_trait]
+impl TenantDirectory for FakeServices {
+    async fn tenant(&self, scope: &Scope) -> ServiceResult<Tenant> {
+        Ok(self.data().tenants.get(&scope.tenant).cloned().unwrap_or_else(|| Tenant {
+            id: scope.tenant,
+            name: format!("Practice {}", scope.tenant),
+            kind: "ecp".into(),
+        }))
+    }
+}
+
+/// One page of `rows` after the cursor (an index, in the fakes).
+fn page_of<T: Clone>(rows: Vec<T>, page: &PageRequest) -> ServiceResult<Page<T>> {
+    let start: usize = match &page.cursor {
+        Some(c) => c.parse().map_err(|_| ServiceError::Invalid("unknown cursor".into()))?,
+        None => 0,
+    };
+    let limit = page.limit.clamp(1, ils_records::reports::MAX_PAGE) as usize;
+    let end = (start + limit).min(rows.len());
+    let next_cursor = (end < rows.len()).then(|| end.to_string());
+    Ok(Page { rows: rows.get(start..end).unwrap_or_default().to_vec(), next_cursor })
+}
+
+fn in_period(at_ms: i64, period: &Period) -> bool {
+    let day = |d: &str| -> Option<i64> {
+        let (y, rest) = d.split_once('-')?;
+        let (m, d) = rest.split_once('-')?;
+        let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        // Days from civil (Howard Hinnant), to milliseconds.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some((era * 146_097 + doe - 719_468) * 86_400_000)
+    };
+    matches!((day(&period.start), day(&period.end)), (Some(s), Some(e)) if s <= at_ms && at_ms < e)
+}
+
+#[async_trait]
+impl ReportsReader for FakeServices {
+    async fn orders(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<OrderRow>> {
+        let rows = self
+            .data()
+            .report_orders
+            .iter()
+            .filter(|(t, o)| *t == scope.tenant && in_period(o.created_at_ms, period))
+            .map(|(_, o)| o.clone())
+            .collect();
+        page_of(rows, page)
+    }
+    async fn quality(&self, _: &Scope, _: &Period, page: &PageRequest) -> ServiceResult<Page<QualityRow>> {
+        page_of(Vec::new(), page)
+    }
+    async fn stock_levels(&self, _: &Scope, page: &PageRequest) -> ServiceResult<Page<StockRow>> {
+        page_of(Vec::new(), page)
+    }
+    async fn stock_movements(
+        &self,
+        _: &Scope,
+        _: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<MovementRow>> {
+        page_of(Vec::new(), page)
+    }
+    async fn purchase_orders(
+        &self,
+        _: &Scope,
+        _: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<PurchaseOrderRow>> {
+        page_of(Vec::new(), page)
+    }
+    async fn aggregate(&self, scope: &Scope, query: &Query) -> ServiceResult<ResultSet> {
+        if ils_records::reports::Dataset::named(&query.dataset).is_none() {
+            return Err(ServiceError::Invalid(format!("no dataset {:?}", query.dataset)));
+        }
+        // The fakes count orders only: enough for the host's tests of the boundary.
+        let count = if query.dataset == "orders" {
+            self.data()
+                .report_orders
+                .iter()
+                .filter(|(t, o)| *t == scope.tenant && in_period(o.created_at_ms, &query.period))
+                .count()
+        } else {
+            0
+        };
+        Ok(ResultSet {
+            columns: vec!["count".into()],
+            rows: vec![vec![ils_records::reports::Value::Int(count as i64)]],
+            truncated: false,
+        })
+    }
+}
+
+#[async_trait]
+impl FileStore for FakeServices {
+    async fn put(
+        &self,
+        scope: &Scope,
+        name: &str,
+        content_type: &str,
+        body: bytes::Bytes,
+    ) -> ServiceResult<FileInfo> {
+        let mut data = self.data();
+        let info = FileInfo {
+            id: format!("file-{}", data.files.len() + 1),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: body.len() as u64,
+            created_at_ms: 0,
+        };
+        data.files.push((scope.tenant, scope.plugin.clone(), info.clone(), body));
+        Ok(info)
+    }
+    async fn list(&self, scope: &Scope, page: &PageRequest) -> ServiceResult<Page<FileInfo>> {
+        let rows = self
+            .data()
+            .files
+            .iter()
+            .rev()
+            .filter(|(t, p, ..)| *t == scope.tenant && *p == scope.plugin)
+            .map(|(_, _, f, _)| f.clone())
+            .collect();
+        page_of(rows, page)
+    }
+    async fn delete(&self, scope: &Scope, id: &str) -> ServiceResult<()> {
+        let mut data = self.data();
+        let before = data.files.len();
+        data.files.retain(|(t, p, f, _)| !(*t == scope.tenant && *p == scope.plugin && f.id == id));
+        if data.files.len() == before { Err(ServiceError::NotFound) } else { Ok(()) }
+    }
+}
+
+#[async_trait]
+impl Notifier for FakeServices {
+    async fn email_roles(&self, scope: &Scope, roles: &[String], email: &Email) -> ServiceResult<u32> {
+        self.data().emails.push((scope.tenant, scope.plugin.clone(), roles.to_vec(), email.clone()));
+        Ok(1)
     }
 }
 

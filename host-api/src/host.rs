@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ils_records::{
-    Caller, Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, TenantId,
+    Caller, Event, Measurement, Recommendation, ReportFormat, ReportInfo, ReportOutput, TenantId,
 };
 use ils_registry::{ExtensionPoint, Manifest};
 use semver::Version;
@@ -18,9 +18,10 @@ use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::bindings::{self, v0_1_0};
+use crate::bindings::{self, v0_1_0, v0_2_0};
 use crate::cache::CompileCache;
 use crate::cap;
+use crate::cap::progress::ProgressSink;
 use crate::engine::PluginEngine;
 use crate::error::{Breach, HostError, InstallError, InvokeError};
 use crate::fair::{Admission, CpuSlot};
@@ -60,12 +61,24 @@ pub struct InvocationContext {
     /// The call's place in its tenant's share, when the embedder took it first
     /// ([`PluginHost::admit`]); otherwise the host takes one.
     pub admission: Option<Arc<Admission>>,
+    /// The invocation's time (`context.now`), when the embedder fixes it; else the clock's.
+    pub now_ms: Option<i64>,
+    /// Where `progress.report` goes, when someone waits for this call.
+    pub progress: Option<ProgressSink>,
 }
 
 impl InvocationContext {
     /// A context for `tenant` with no grants, default limits and no caller.
     pub fn new(tenant: TenantId) -> Self {
-        Self { tenant, grants: Grants::none(), limits: Limits::default(), caller: None, admission: None }
+        Self {
+            tenant,
+            grants: Grants::none(),
+            limits: Limits::default(),
+            caller: None,
+            admission: None,
+            now_ms: None,
+            progress: None,
+        }
     }
 
     /// With these grants.
@@ -86,6 +99,18 @@ impl InvocationContext {
         self
     }
 
+    /// At this time (`context.now`), in milliseconds since the Unix epoch.
+    pub fn at(mut self, now_ms: i64) -> Self {
+        self.now_ms = Some(now_ms);
+        self
+    }
+
+    /// Sending the plugin's progress reports to `sink`.
+    pub fn with_progress(mut self, sink: ProgressSink) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
     /// In this place of its tenant's share, taken with [`PluginHost::admit`].
     pub fn with_admission(mut self, admission: Admission) -> Self {
         self.admission = Some(Arc::new(admission));
@@ -97,6 +122,7 @@ impl InvocationContext {
 #[derive(Clone)]
 enum Pre {
     V0_1_0(v0_1_0::PluginPre<StoreState>),
+    V0_2_0(v0_2_0::PluginPre<StoreState>),
 }
 
 /// An installed plugin version: compiled, checked and pre-linked; shared by every tenant.
@@ -197,13 +223,14 @@ pub(crate) enum Reply {
     Measurements(Vec<Measurement>),
     Bytes(Vec<u8>),
     Reports(Vec<ReportInfo>),
-    Report(RenderedReport),
+    Report(ReportOutput),
     Recommendations(Vec<Recommendation>),
 }
 
 struct Inner {
     engine: PluginEngine,
     linker_v0_1_0: Linker<StoreState>,
+    linker_v0_2_0: Linker<StoreState>,
     cache: CompileCache,
     services: HostServices,
     allow_private: bool,
@@ -222,13 +249,21 @@ impl std::fmt::Debug for PluginHost {
     }
 }
 
-fn linker(engine: &PluginEngine) -> wasmtime::Result<Linker<StoreState>> {
-    let mut linker = Linker::new(&engine.engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    crate::answer::add_to_linker(&mut linker)?;
-    v0_1_0::add_to_linker(&mut linker)?;
-    Ok(linker)
+/// A linker with WASI, wasi:http and one `ils:platform` version: one per version, so a
+/// component links against exactly the version it targets.
+fn linker(
+    engine: &PluginEngine,
+    add_platform: fn(&mut Linker<StoreState>) -> wasmtime::Result<()>,
+) -> Result<Linker<StoreState>, HostError> {
+    let build = || -> wasmtime::Result<Linker<StoreState>> {
+        let mut linker = Linker::new(&engine.engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::answer::add_to_linker(&mut linker)?;
+        add_platform(&mut linker)?;
+        Ok(linker)
+    };
+    build().map_err(|e| HostError::Engine(format!("{e:#}")))
 }
 
 macro_rules! expect_reply {
@@ -243,11 +278,13 @@ macro_rules! expect_reply {
 impl PluginHost {
     /// A host on `engine`, calling `services` for every capability.
     pub fn new(engine: PluginEngine, services: HostServices, config: HostConfig) -> Result<Self, HostError> {
-        let linker_v0_1_0 = linker(&engine).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let linker_v0_1_0 = linker(&engine, v0_1_0::add_to_linker)?;
+        let linker_v0_2_0 = linker(&engine, v0_2_0::add_to_linker)?;
         let cache = CompileCache::new(&config.cache_dir, &engine.engine)?;
         let inner = Inner {
             engine,
             linker_v0_1_0,
+            linker_v0_2_0,
             cache,
             services,
             allow_private: config.allow_private_networks,
@@ -258,17 +295,26 @@ impl PluginHost {
 
     /// Sends a report of every invocation to `sink`.
     pub fn with_metrics(self, sink: Arc<dyn MetricsSink>) -> Self {
-        let Inner { engine, linker_v0_1_0, cache, services, allow_private, .. } = Arc::try_unwrap(self.inner)
-            .unwrap_or_else(|shared| Inner {
+        let Inner { engine, linker_v0_1_0, linker_v0_2_0, cache, services, allow_private, .. } =
+            Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
                 engine: shared.engine.clone(),
                 linker_v0_1_0: shared.linker_v0_1_0.clone(),
+                linker_v0_2_0: shared.linker_v0_2_0.clone(),
                 cache: shared.cache.clone(),
                 services: shared.services.clone(),
                 allow_private: shared.allow_private,
                 metrics: shared.metrics.clone(),
             });
         Self {
-            inner: Arc::new(Inner { engine, linker_v0_1_0, cache, services, allow_private, metrics: sink }),
+            inner: Arc::new(Inner {
+                engine,
+                linker_v0_1_0,
+                linker_v0_2_0,
+                cache,
+                services,
+                allow_private,
+                metrics: sink,
+            }),
         }
     }
 
@@ -372,7 +418,7 @@ impl PluginHost {
         expect_reply!(self.invoke(plugin, ctx, Call::ListReports).await, Reply::Reports(r) => r)
     }
 
-    /// Renders a report.
+    /// Renders a report: its bytes, or a file the plugin stored (0.2.0 plugins, large reports).
     pub async fn render_report(
         &self,
         plugin: &PluginVersion,
@@ -380,7 +426,7 @@ impl PluginHost {
         id: &str,
         params: &str,
         format: ReportFormat,
-    ) -> Result<RenderedReport, InvokeError> {
+    ) -> Result<ReportOutput, InvokeError> {
         let call = Call::Render { id: id.to_string(), params: params.to_string(), format };
         expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Report(r) => r)
     }
@@ -470,6 +516,7 @@ impl PluginHost {
         let called = tokio::time::timeout(limits.timeout + GRACE, async {
             match &plugin.pre {
                 Pre::V0_1_0(pre) => v0_1_0::call(pre, &mut store, call).await,
+                Pre::V0_2_0(pre) => v0_2_0::call(pre, &mut store, call).await,
             }
         })
         .await;
@@ -512,7 +559,13 @@ impl PluginHost {
             .await
             .map_err(|e| InvokeError::Host(format!("tenant configuration: {e}")))?;
         let origins = manifest.outbound_hosts.iter().filter_map(|h| h.resolve(&config)).collect();
-        let inv = Arc::new(Invocation::new(scope, ctx.grants.intersect(&manifest.capabilities), limits));
+        let now_ms = ctx.now_ms.unwrap_or_else(|| {
+            let since =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        });
+        let grants = ctx.grants.intersect(&manifest.capabilities);
+        let inv = Arc::new(Invocation::new(scope, grants, limits, now_ms));
         let stderr = MemoryOutputPipe::new(STDERR_BYTES);
         // No environment, no arguments, no preopened directories, no sockets: WASI gives the
         // guest clocks, randomness and a captured stderr, nothing else.
@@ -535,7 +588,7 @@ impl PluginHost {
             stderr,
             timed_out: false,
             refused_status: None,
-            context: cap::context::ContextCap { inv: inv.clone() },
+            context: cap::context::ContextCap { inv: inv.clone(), tenants: services.tenants.clone() },
             log: cap::log::LogCap { inv: inv.clone(), written: 0, dropped: 0 },
             config: cap::config::ConfigCap { inv: inv.clone(), json: config.to_string() },
             secrets: cap::secrets::SecretsCap { inv: inv.clone(), store: services.secrets.clone() },
@@ -549,6 +602,10 @@ impl PluginHost {
             orders: cap::orders::OrdersCap { inv: inv.clone(), orders: services.orders.clone() },
             clinical: cap::clinical::ClinicalCap { inv: inv.clone(), reader: services.clinical.clone() },
             inventory: cap::inventory::InventoryCap { inv: inv.clone(), reader: services.inventory.clone() },
+            reports: cap::reports::ReportsCap { inv: inv.clone(), reader: services.reports.clone() },
+            files: cap::files::FilesCap { inv: inv.clone(), store: services.files.clone(), stored: 0 },
+            notify: cap::notify::NotifyCap { inv: inv.clone(), sink: services.notify.clone(), sent: 0 },
+            progress: cap::progress::ProgressCap { sink: ctx.progress, reported: 0 },
             inv,
         };
         let mut store = Store::new(&self.inner.engine.engine, state);
@@ -649,19 +706,23 @@ impl Inner {
         let engine = &self.engine.engine;
         let component = self.cache.load_or_compile(engine, bytes)?;
         let found = inspect(engine, &component, bytes, &manifest, &bindings::supported())?;
-        let pre = if found.platform.major == 0 && found.platform.minor == 1 {
-            let instance_pre = self
-                .linker_v0_1_0
-                .instantiate_pre(&component)
-                .map_err(|e| InstallError::Invalid(format!("linking: {e:#}")))?;
-            Pre::V0_1_0(
-                v0_1_0::PluginPre::new(instance_pre).map_err(|e| InstallError::Exports(format!("{e:#}")))?,
-            )
-        } else {
-            return Err(InstallError::UnsupportedVersion {
-                target: format!("ils:platform@{}", found.platform),
-                supported: "0.1.x".into(),
-            });
+        let linking = |e: wasmtime::Error| InstallError::Invalid(format!("linking: {e:#}"));
+        let exports = |e: wasmtime::Error| InstallError::Exports(format!("{e:#}"));
+        let pre = match (found.platform.major, found.platform.minor) {
+            (0, 1) => Pre::V0_1_0(
+                v0_1_0::PluginPre::new(self.linker_v0_1_0.instantiate_pre(&component).map_err(linking)?)
+                    .map_err(exports)?,
+            ),
+            (0, 2) => Pre::V0_2_0(
+                v0_2_0::PluginPre::new(self.linker_v0_2_0.instantiate_pre(&component).map_err(linking)?)
+                    .map_err(exports)?,
+            ),
+            _ => {
+                return Err(InstallError::UnsupportedVersion {
+                    target: format!("ils:platform@{}", found.platform),
+                    supported: bindings::supported_text(),
+                });
+            }
         };
         tracing::info!(plugin = %manifest.id, version = %manifest.version, platform = %found.platform, sdk = ?found.sdk, "plugin installed");
         Ok(PluginVersion {

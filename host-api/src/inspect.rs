@@ -60,13 +60,20 @@ const WASI_PATCH: u64 = 12;
 fn needs(interface: &str) -> Result<Option<&'static [Capability]>, ()> {
     use Capability::*;
     Ok(match interface {
-        "ils:platform/types" | "ils:platform/context" | "ils:platform/log" | "ils:platform/config" => None,
+        "ils:platform/types"
+        | "ils:platform/context"
+        | "ils:platform/log"
+        | "ils:platform/config"
+        | "ils:platform/progress" => None,
         "ils:platform/secrets" => Some(&[Secrets]),
         "ils:platform/kv" => Some(&[Kv]),
         "ils:platform/events" => Some(&[EventsPublish]),
         "ils:platform/orders" => Some(&[OrdersRead, OrdersAnnotate, OrdersTransition]),
         "ils:platform/clinical" => Some(&[ClinicalRead]),
         "ils:platform/inventory" => Some(&[InventoryRead]),
+        "ils:platform/reports" => Some(&[ReportsRead]),
+        "ils:platform/files" => Some(&[FilesWrite]),
+        "ils:platform/notify" => Some(&[NotifyEmail]),
         "wasi:http/outgoing-handler" => Some(&[HttpOutbound]),
         i if WASI_BASELINE.contains(&i) => None,
         _ => return Err(()),
@@ -98,7 +105,16 @@ pub(crate) fn inspect(
         if !runs(&v) || !manifest.platform.matches(&v) {
             return Err(unsupported(format!("{name} (manifest allows ils:platform {})", manifest.platform)));
         }
-        platform.get_or_insert(v);
+        // One version per component: a mix would be linked against neither.
+        match &platform {
+            Some(first) if (first.major, first.minor) != (v.major, v.minor) => {
+                return Err(InstallError::Invalid(format!(
+                    "{name} mixes ils:platform versions: the component also uses {first}; build it against one"
+                )));
+            }
+            Some(_) => {}
+            None => platform = Some(v),
+        }
         Ok(())
     };
 
@@ -140,9 +156,16 @@ pub(crate) fn inspect(
     let sdk = sdk_stamp(bytes)?;
     if let Some(stamp) = &sdk {
         let target = stamp.split_whitespace().find_map(|w| w.strip_prefix("ils:platform@"));
-        match target.and_then(|v| Version::parse(v).ok()) {
-            Some(v) if runs(&v) => {}
+        let stamped = match target.and_then(|v| Version::parse(v).ok()) {
+            Some(v) if runs(&v) => v,
             _ => return Err(unsupported(format!("SDK stamp {stamp:?}"))),
+        };
+        if let Some(p) = &platform
+            && (p.major, p.minor) != (stamped.major, stamped.minor)
+        {
+            return Err(InstallError::Invalid(format!(
+                "the SDK stamp says ils:platform@{stamped} but the component uses {p}"
+            )));
         }
     }
     let platform = platform.ok_or_else(|| InstallError::Exports("no ils:platform export".into()))?;
@@ -183,6 +206,10 @@ mod tests {
         assert_eq!(needs("wasi:io/streams"), Ok(None));
         assert_eq!(needs("ils:platform/kv"), Ok(Some(&[Capability::Kv][..])));
         assert_eq!(needs("wasi:http/outgoing-handler"), Ok(Some(&[Capability::HttpOutbound][..])));
+        assert_eq!(needs("ils:platform/reports"), Ok(Some(&[Capability::ReportsRead][..])));
+        assert_eq!(needs("ils:platform/files"), Ok(Some(&[Capability::FilesWrite][..])));
+        assert_eq!(needs("ils:platform/notify"), Ok(Some(&[Capability::NotifyEmail][..])));
+        assert_eq!(needs("ils:platform/progress"), Ok(None));
         assert_eq!(needs("wasi:sockets/tcp"), Err(()));
         assert_eq!(needs("acme:evil/backdoor"), Err(()));
     }

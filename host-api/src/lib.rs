@@ -55,12 +55,14 @@ mod scope;
 pub mod services;
 mod state;
 
+pub use cap::progress::ProgressSink;
 pub use engine::{EngineConfig, PluginEngine};
 pub use error::{GuestError, HostError, InstallError, InvokeError};
 pub use fair::{Admission, FairConfig};
 pub use host::{HostConfig, InvocationContext, PluginHost, PluginVersion};
 pub use ils_records::{
-    Caller, Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side, TenantId,
+    Caller, Event, FileInfo, Measurement, Progress, Recommendation, RenderedReport, ReportFormat, ReportInfo,
+    ReportOutput, Side, TenantId,
 };
 pub use inspect::SDK_STAMP_SECTION;
 pub use limits::{Limit, Limits};

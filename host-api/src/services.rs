@@ -9,7 +9,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-pub use ils_records::{Eye, Order, OrderStatus, Patient, Prescription, PublishedEvent, StockLevel};
+pub use ils_records::reports::{
+    MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
+    StockRow,
+};
+pub use ils_records::{
+    Email, Examination, Eye, FileInfo, Order, OrderStatus, Patient, Prescription, PublishedEvent, StockLevel,
+    Tenant,
+};
 use serde_json::Value;
 
 use crate::scope::Scope;
@@ -54,8 +61,23 @@ pub trait KvStore: Send + Sync {
     async fn set(&self, scope: &Scope, key: &str, value: Vec<u8>) -> ServiceResult<()>;
     /// Removes a key (missing keys are fine).
     async fn delete(&self, scope: &Scope, key: &str) -> ServiceResult<()>;
-    /// Keys with `prefix`, sorted, at most `limit`.
-    async fn list_keys(&self, scope: &Scope, prefix: &str, limit: usize) -> ServiceResult<Vec<String>>;
+    /// Keys with `prefix` after `start_after` (exclusive), sorted, at most `limit`.
+    async fn list_keys(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> ServiceResult<Vec<String>>;
+    /// Stores `new` (`None` deletes) only if the current value is `expected` (`None`: absent),
+    /// atomically; `false`, changing nothing, when it is not.
+    async fn compare_and_set(
+        &self,
+        scope: &Scope,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> ServiceResult<bool>;
 }
 
 /// Where published events go (core: the transactional outbox).
@@ -97,6 +119,80 @@ pub trait ClinicalReader: Send + Sync {
     async fn patient(&self, scope: &Scope, id: &str) -> ServiceResult<Patient>;
     /// One prescription.
     async fn prescription(&self, scope: &Scope, id: &str) -> ServiceResult<Prescription>;
+    /// One examination, with the date of the patient's previous finalised one.
+    async fn examination(&self, scope: &Scope, id: &str) -> ServiceResult<Examination>;
+}
+
+/// The tenant an invocation runs for.
+#[async_trait]
+pub trait TenantDirectory: Send + Sync {
+    /// `scope.tenant`'s name and kind.
+    async fn tenant(&self, scope: &Scope) -> ServiceResult<Tenant>;
+}
+
+/// Reads for reporting. **Implementations must confine every read to `scope.tenant` and write
+/// each call to the tenant's audit log** (plugin, what was read, the period, rows returned).
+/// Queries are checked against [`ils_records::reports::DATASETS`]; a plugin never sends SQL.
+#[async_trait]
+pub trait ReportsReader: Send + Sync {
+    /// Orders created in `period`, with their timeline and price, oldest first.
+    async fn orders(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<OrderRow>>;
+    /// Quality failures recorded in `period`, and the remakes raised for them.
+    async fn quality(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<QualityRow>>;
+    /// Stock levels now, valued at each item's last received unit price.
+    async fn stock_levels(&self, scope: &Scope, page: &PageRequest) -> ServiceResult<Page<StockRow>>;
+    /// Stock movements in `period`.
+    async fn stock_movements(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<MovementRow>>;
+    /// Purchase orders raised in `period`, with their lines and receipts.
+    async fn purchase_orders(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<PurchaseOrderRow>>;
+    /// An aggregate over one dataset (`Invalid` for an unknown dataset, field or bucket).
+    async fn aggregate(&self, scope: &Scope, query: &Query) -> ServiceResult<ResultSet>;
+}
+
+/// The tenant's file store, as plugins write to it. Implementations keep the bytes behind one
+/// storage trait (a local directory by default) and the file's row with its tenant and plugin.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores a file for `scope.tenant`, written by `scope.plugin`.
+    async fn put(
+        &self,
+        scope: &Scope,
+        name: &str,
+        content_type: &str,
+        body: bytes::Bytes,
+    ) -> ServiceResult<FileInfo>;
+    /// Files `scope.plugin` wrote for the tenant, newest first.
+    async fn list(&self, scope: &Scope, page: &PageRequest) -> ServiceResult<Page<FileInfo>>;
+    /// Removes a file `scope.plugin` wrote (`NotFound` for any other).
+    async fn delete(&self, scope: &Scope, id: &str) -> ServiceResult<()>;
+}
+
+/// E-mail to the tenant's staff through the embedder's mail queue.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Queues `email` to every active member of `scope.tenant` holding one of `roles`, audits it
+    /// (roles and count, no addresses) and returns how many recipients were queued.
+    async fn email_roles(&self, scope: &Scope, roles: &[String], email: &Email) -> ServiceResult<u32>;
 }
 
 /// Read access to stock.
@@ -123,6 +219,14 @@ pub struct HostServices {
     pub clinical: Arc<dyn ClinicalReader>,
     /// Stock levels (`inventory`).
     pub inventory: Arc<dyn InventoryReader>,
+    /// The tenant's name and kind (`context.current-tenant`).
+    pub tenants: Arc<dyn TenantDirectory>,
+    /// Reads for reporting (`reports`).
+    pub reports: Arc<dyn ReportsReader>,
+    /// The tenant's file store (`files`).
+    pub files: Arc<dyn FileStore>,
+    /// E-mail to the tenant's staff (`notify`).
+    pub notify: Arc<dyn Notifier>,
 }
 
 impl std::fmt::Debug for HostServices {

@@ -56,6 +56,8 @@ impl FromIterator<Capability> for Grants {
 #[derive(Debug)]
 pub(crate) struct Invocation {
     pub(crate) scope: Scope,
+    /// The invocation's time (`context.now`), fixed when it starts.
+    pub(crate) now_ms: i64,
     pub(crate) grants: Grants,
     pub(crate) limits: Limits,
     host_bytes: AtomicUsize,
@@ -64,8 +66,15 @@ pub(crate) struct Invocation {
 }
 
 impl Invocation {
-    pub(crate) fn new(scope: Scope, grants: Grants, limits: Limits) -> Self {
-        Self { scope, grants, limits, host_bytes: AtomicUsize::new(0), outbound_bytes: AtomicU64::new(0) }
+    pub(crate) fn new(scope: Scope, grants: Grants, limits: Limits, now_ms: i64) -> Self {
+        Self {
+            scope,
+            now_ms,
+            grants,
+            limits,
+            host_bytes: AtomicUsize::new(0),
+            outbound_bytes: AtomicU64::new(0),
+        }
     }
 
     /// Counts `n` outbound HTTP body bytes, sent or received.
@@ -212,6 +221,10 @@ pub(crate) struct StoreState {
     pub(crate) orders: cap::orders::OrdersCap,
     pub(crate) clinical: cap::clinical::ClinicalCap,
     pub(crate) inventory: cap::inventory::InventoryCap,
+    pub(crate) reports: cap::reports::ReportsCap,
+    pub(crate) files: cap::files::FilesCap,
+    pub(crate) notify: cap::notify::NotifyCap,
+    pub(crate) progress: cap::progress::ProgressCap,
 }
 
 impl WasiView for StoreState {

@@ -100,11 +100,18 @@ pub enum Capability {
     InventoryRead,
     /// Outbound HTTP to the manifest's hosts (`wasi:http/outgoing-handler`).
     HttpOutbound,
+    /// Read orders, quality, stock and purchasing for reports, audited (`ils:platform/reports`,
+    /// platform 0.2).
+    ReportsRead,
+    /// Store files in the tenant's file store (`ils:platform/files`, platform 0.2).
+    FilesWrite,
+    /// E-mail the tenant's staff by role (`ils:platform/notify`, platform 0.2).
+    NotifyEmail,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 12] = [
         Self::Secrets,
         Self::Kv,
         Self::EventsPublish,
@@ -114,6 +121,9 @@ impl Capability {
         Self::ClinicalRead,
         Self::InventoryRead,
         Self::HttpOutbound,
+        Self::ReportsRead,
+        Self::FilesWrite,
+        Self::NotifyEmail,
     ];
 
     /// The name used in manifests and consent screens.
@@ -128,6 +138,9 @@ impl Capability {
             Self::ClinicalRead => "clinical-read",
             Self::InventoryRead => "inventory-read",
             Self::HttpOutbound => "http-outbound",
+            Self::ReportsRead => "reports-read",
+            Self::FilesWrite => "files-write",
+            Self::NotifyEmail => "notify-email",
         }
     }
 }

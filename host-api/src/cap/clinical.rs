@@ -7,7 +7,7 @@ use ils_registry::Capability;
 
 use super::{CapResult, require};
 use crate::error::GuestError;
-use crate::services::{ClinicalReader, Patient, Prescription};
+use crate::services::{ClinicalReader, Examination, Patient, Prescription};
 use crate::state::Invocation;
 
 pub(crate) struct ClinicalCap {
@@ -41,6 +41,19 @@ impl ClinicalCap {
             Ok(rx) => {
                 self.inv.charge(128 + rx.id.len() + rx.patient_id.len())?;
                 Ok(Ok(rx))
+            }
+            Err(e) => Ok(Err(e.into())),
+        }
+    }
+
+    pub(crate) async fn examination(&self, id: String) -> CapResult<Examination> {
+        if let Err(e) = self.check() {
+            return Ok(Err(e));
+        }
+        match self.reader.examination(&self.inv.scope, &id).await {
+            Ok(exam) => {
+                self.inv.charge(192 + exam.id.len() + exam.performer_name.as_ref().map_or(0, String::len))?;
+                Ok(Ok(exam))
             }
             Err(e) => Ok(Err(e.into())),
         }

@@ -69,15 +69,45 @@ impl KvCap {
         Ok(self.store.delete(&self.inv.scope, &key).await.map_err(Into::into))
     }
 
-    pub(crate) async fn list_keys(&self, prefix: String, limit: u32) -> CapResult<Vec<String>> {
-        if let Err(e) = require(&self.inv, Capability::Kv).and_then(|()| printable(&prefix, "prefixes")) {
+    /// Stores `new` only if the value is `expected`; `false` when it was not.
+    pub(crate) async fn compare_and_set(
+        &self,
+        key: String,
+        expected: Option<Vec<u8>>,
+        new: Option<Vec<u8>>,
+    ) -> CapResult<bool> {
+        if let Err(e) = self.check(&key) {
+            return Ok(Err(e));
+        }
+        if new.as_ref().is_some_and(|v| v.len() > self.inv.limits.kv_value_bytes) {
+            return Ok(Err(GuestError::TooLarge));
+        }
+        let done = self.store.compare_and_set(&self.inv.scope, &key, expected.as_deref(), new).await;
+        Ok(done.map_err(Into::into))
+    }
+
+    /// Keys with `prefix` after `start_after`, at most `limit` (capped at 1000), and whether
+    /// more follow.
+    pub(crate) async fn list_keys(
+        &self,
+        prefix: String,
+        start_after: Option<String>,
+        limit: u32,
+    ) -> CapResult<(Vec<String>, bool)> {
+        let checked = require(&self.inv, Capability::Kv)
+            .and_then(|()| printable(&prefix, "prefixes"))
+            .and_then(|()| start_after.as_deref().map_or(Ok(()), |k| printable(k, "keys")));
+        if let Err(e) = checked {
             return Ok(Err(e));
         }
         let limit = limit.min(MAX_LIST) as usize;
-        match self.store.list_keys(&self.inv.scope, &prefix, limit).await {
-            Ok(keys) => {
+        // One more than asked says whether another page follows.
+        match self.store.list_keys(&self.inv.scope, &prefix, start_after.as_deref(), limit + 1).await {
+            Ok(mut keys) => {
+                let more = keys.len() > limit;
+                keys.truncate(limit);
                 self.inv.charge(keys.iter().map(String::len).sum())?;
-                Ok(Ok(keys))
+                Ok(Ok((keys, more)))
             }
             Err(e) => Ok(Err(e.into())),
         }

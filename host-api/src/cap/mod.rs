@@ -6,11 +6,15 @@ pub(crate) mod clinical;
 pub(crate) mod config;
 pub(crate) mod context;
 pub(crate) mod events;
+pub(crate) mod files;
 pub(crate) mod http;
 pub(crate) mod inventory;
 pub(crate) mod kv;
 pub(crate) mod log;
+pub(crate) mod notify;
 pub(crate) mod orders;
+pub(crate) mod progress;
+pub(crate) mod reports;
 pub(crate) mod secrets;
 
 use ils_registry::Capability;

@@ -49,3 +49,29 @@ pub struct Prescription {
     /// Left eye.
     pub left: Eye,
 }
+
+/// A sight test as the NHS GOS plugin reads it to fill a claim (`clinical.get-examination`,
+/// 0.2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Examination {
+    /// The examination's id in ILS.
+    pub id: String,
+    /// The patient examined.
+    pub patient_id: String,
+    /// The day of the test, `YYYY-MM-DD`.
+    pub examined_on: String,
+    /// When it was finalised (milliseconds since the Unix epoch), none while a draft.
+    pub finalised_at_ms: Option<i64>,
+    /// The user who performed it.
+    pub performed_by: Option<String>,
+    /// Their name, as it goes on a claim.
+    pub performer_name: Option<String>,
+    /// The day of the patient's previous finalised examination in this practice, if any.
+    pub last_sight_test_on: Option<String>,
+    /// The refraction found, right eye.
+    pub refraction_right: Option<Eye>,
+    /// The refraction found, left eye.
+    pub refraction_left: Option<Eye>,
+    /// The prescription issued from it, if any.
+    pub prescription_id: Option<String>,
+}

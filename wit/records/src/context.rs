@@ -58,6 +58,20 @@ pub struct Caller {
     pub roles: Vec<String>,
 }
 
+/// The tenant an invocation runs for, as a report prints it (`context.current-tenant`, 0.2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// Its display name (the practice's or lab's name).
+    pub name: String,
+    /// `ecp`, `lab`, `supplier` or `hybrid`.
+    pub kind: String,
+}
+
+/// The role names ILS gives users, exactly as `Caller::roles` carries them.
+pub const ROLES: [&str; 6] = ["ecp", "dispenser", "lab_tech", "engineer", "supplier", "company_admin"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

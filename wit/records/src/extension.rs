@@ -71,6 +71,47 @@ pub struct ReportInfo {
     pub description: String,
     /// The formats it can be rendered in.
     pub formats: Vec<ReportFormat>,
+    /// ILS roles that may list and render it (`company_admin`, `lab_tech`…); empty for every
+    /// role. Platform 0.1.0 plugins cannot say, and their reports are for company admins.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The JSON Schema (2020-12) of its parameters; the host checks them before `render`.
+    /// None: it takes no parameters beyond an optional `period`.
+    #[serde(default)]
+    pub params_schema: Option<String>,
+    /// Whether the host may render it on a schedule and e-mail it.
+    #[serde(default)]
+    pub schedulable: bool,
+}
+
+impl ReportInfo {
+    /// A report with no role restriction, no parameter schema and no schedule.
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        description: impl Into<String>,
+        formats: Vec<ReportFormat>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            description: description.into(),
+            formats,
+            roles: Vec::new(),
+            params_schema: None,
+            schedulable: false,
+        }
+    }
+}
+
+/// What rendering a report produced: the bytes, or a file the plugin stored (large reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportOutput {
+    /// The report itself.
+    Inline(RenderedReport),
+    /// A file in the tenant's file store.
+    Stored(crate::files::FileInfo),
 }
 
 /// A rendered report.
@@ -93,4 +134,15 @@ pub struct Recommendation {
     pub score: f32,
     /// Why, in words a practice user understands.
     pub explanation: String,
+}
+
+/// How far a long invocation has got (`ils:platform/progress`, 0.2.0).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    /// Steps done.
+    pub done: u32,
+    /// Steps in all.
+    pub total: u32,
+    /// What is being done.
+    pub note: String,
 }

@@ -34,14 +34,20 @@ pub mod clinical;
 pub mod context;
 pub mod events;
 pub mod extension;
+pub mod files;
 pub mod inventory;
 pub mod log;
 pub mod orders;
+pub mod reports;
 
-pub use clinical::{Eye, Patient, Prescription};
-pub use context::{Caller, TenantId};
+pub use clinical::{Examination, Eye, Patient, Prescription};
+pub use context::{Caller, ROLES, Tenant, TenantId};
 pub use events::PublishedEvent;
-pub use extension::{Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side};
+pub use extension::{
+    Event, Measurement, Progress, Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput,
+    Side,
+};
+pub use files::{Email, FileInfo};
 pub use inventory::StockLevel;
 pub use orders::{Order, OrderStatus, UnknownStatus};
 

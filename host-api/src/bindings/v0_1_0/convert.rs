@@ -1,20 +1,24 @@
-//! Conversions between 0.1.0's generated types and the records (`ils-records`, shared with the
-//! plugin SDK) and the host's own types, all in one place.
+//! Conversions for 0.1.0: the current version's import types to 0.1.0's (its `Host` impls
+//! delegate to the current version's), and its export types to the records (`ils-records`).
 
+use ils_optics::Power;
 use ils_records as r;
 
 use super::exports::ils::platform as x;
 use super::ils::platform as p;
-use crate::error::{GuestError, InvokeError};
+use crate::bindings::latest::ils::platform as l;
+use crate::error::InvokeError;
 
-impl From<GuestError> for p::types::Error {
-    fn from(err: GuestError) -> Self {
+/// The same cases in both versions.
+impl From<l::types::Error> for p::types::Error {
+    fn from(err: l::types::Error) -> Self {
+        use l::types::Error as E;
         match err {
-            GuestError::Denied(m) => Self::Denied(m),
-            GuestError::NotFound => Self::NotFound,
-            GuestError::Invalid(m) => Self::Invalid(m),
-            GuestError::TooLarge => Self::TooLarge,
-            GuestError::Unavailable(m) => Self::Unavailable(m),
+            E::Denied(m) => Self::Denied(m),
+            E::NotFound => Self::NotFound,
+            E::Invalid(m) => Self::Invalid(m),
+            E::TooLarge => Self::TooLarge,
+            E::Unavailable(m) => Self::Unavailable(m),
         }
     }
 }
@@ -25,38 +29,54 @@ impl From<p::types::PluginError> for InvokeError {
     }
 }
 
-ils_records::same_enum!(
+macro_rules! same_enum_across {
+    ($a:path, $b:path, [$($v:ident),*]) => {
+        impl From<$a> for $b {
+            fn from(v: $a) -> Self {
+                use $a as A;
+                match v { $(A::$v => Self::$v),* }
+            }
+        }
+        impl From<$b> for $a {
+            fn from(v: $b) -> Self {
+                use $b as B;
+                match v { $(B::$v => Self::$v),* }
+            }
+        }
+    };
+}
+same_enum_across!(
     p::orders::OrderStatus,
-    r::OrderStatus,
+    l::orders::OrderStatus,
     [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]
 );
-ils_records::same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
+same_enum_across!(p::log::Level, l::log::Level, [Trace, Debug, Info, Warn, Error]);
 ils_records::same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
 ils_records::same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
 
-impl From<r::Caller> for p::context::Caller {
-    fn from(c: r::Caller) -> Self {
+impl From<l::context::Caller> for p::context::Caller {
+    fn from(c: l::context::Caller) -> Self {
         Self { user_id: c.user_id, roles: c.roles }
     }
 }
 
-impl From<r::Order> for p::orders::Order {
-    fn from(o: r::Order) -> Self {
+impl From<l::orders::Order> for p::orders::Order {
+    fn from(o: l::orders::Order) -> Self {
         Self {
             id: o.id,
             reference: o.reference,
             status: o.status.into(),
             practice_id: o.practice_id,
             lab_id: o.lab_id,
-            created_at: o.created_at_ms,
+            created_at: o.created_at,
             due_date: o.due_date,
-            details: o.details.to_string(),
+            details: o.details,
         }
     }
 }
 
-impl From<r::Patient> for p::clinical::Patient {
-    fn from(x: r::Patient) -> Self {
+impl From<l::clinical::Patient> for p::clinical::Patient {
+    fn from(x: l::clinical::Patient) -> Self {
         Self {
             id: x.id,
             given_name: x.given_name,
@@ -67,21 +87,25 @@ impl From<r::Patient> for p::clinical::Patient {
     }
 }
 
-/// Powers go as hundredths of a dioptre, an eighth rounded half away from zero (0.125 D is 13):
-/// 0.1.0's unit (see `wit/PENDING.md`).
-impl From<r::Eye> for p::clinical::Eye {
-    fn from(x: r::Eye) -> Self {
+/// 0.1.0 carries hundredths of a dioptre: an eighth is rounded half away from zero (0.125 D is
+/// 13), which the 0.1.0 SDK reads back as the eighth.
+fn hundredths(eighths: i32) -> i32 {
+    Power::from_eighths(eighths).hundredths()
+}
+
+impl From<l::clinical::Eye> for p::clinical::Eye {
+    fn from(x: l::clinical::Eye) -> Self {
         Self {
-            sphere: x.sphere.hundredths(),
-            cylinder: x.cylinder.map(|c| c.hundredths()),
+            sphere: hundredths(x.sphere),
+            cylinder: x.cylinder.map(hundredths),
             axis: x.axis,
-            add: x.add.map(|a| a.hundredths()),
+            add: x.add.map(hundredths),
         }
     }
 }
 
-impl From<r::Prescription> for p::clinical::Prescription {
-    fn from(x: r::Prescription) -> Self {
+impl From<l::clinical::Prescription> for p::clinical::Prescription {
+    fn from(x: l::clinical::Prescription) -> Self {
         Self {
             id: x.id,
             patient_id: x.patient_id,
@@ -93,8 +117,8 @@ impl From<r::Prescription> for p::clinical::Prescription {
     }
 }
 
-impl From<r::StockLevel> for p::inventory::StockLevel {
-    fn from(x: r::StockLevel) -> Self {
+impl From<l::inventory::StockLevel> for p::inventory::StockLevel {
+    fn from(x: l::inventory::StockLevel) -> Self {
         Self { item_id: x.item_id, sku: x.sku, location_id: x.location_id, on_hand: x.on_hand }
     }
 }
@@ -118,6 +142,10 @@ impl From<x::report_provider::ReportInfo> for r::ReportInfo {
             title: r.title,
             description: r.description,
             formats: r.formats.into_iter().map(Into::into).collect(),
+            // 0.1.0 cannot say who may run a report, nor its parameters: company admins only.
+            roles: vec!["company_admin".into()],
+            params_schema: None,
+            schedulable: false,
         }
     }
 }
@@ -136,18 +164,11 @@ impl From<x::recommender::Recommendation> for r::Recommendation {
 
 #[cfg(test)]
 mod tests {
-    use ils_optics::Power;
-
     use super::*;
 
     #[test]
     fn powers_cross_as_hundredths_with_an_eighth_rounded_away_from_zero() {
-        let eye = r::Eye {
-            sphere: Power::from_eighths(-9),
-            cylinder: Some(Power::from_eighths(-2)),
-            axis: Some(90),
-            add: Some(Power::from_eighths(17)),
-        };
+        let eye = l::clinical::Eye { sphere: -9, cylinder: Some(-2), axis: Some(90), add: Some(17) };
         let wit = p::clinical::Eye::from(eye);
         assert_eq!((wit.sphere, wit.cylinder, wit.axis, wit.add), (-113, Some(-25), Some(90), Some(213)));
     }

@@ -46,6 +46,23 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
     Ok(())
 }
 
+impl super::http::HttpPlugin for Plugin {
+    type Pre = PluginPre<StoreState>;
+
+    async fn instantiate(pre: &Self::Pre, store: &mut wasmtime::Store<StoreState>) -> wasmtime::Result<Self> {
+        pre.instantiate_async(store).await
+    }
+
+    async fn handle(
+        &self,
+        store: &mut wasmtime::Store<StoreState>,
+        request: wasmtime::component::Resource<wasmtime_wasi_http::p2::types::HostIncomingRequest>,
+        out: wasmtime::component::Resource<wasmtime_wasi_http::p2::types::HostResponseOutparam>,
+    ) -> wasmtime::Result<()> {
+        self.wasi_http_incoming_handler().call_handle(store, request, out).await
+    }
+}
+
 /// Instantiates the plugin in `store` and calls one extension point. `Err` is a trap (or a
 /// host failure); `Ok(Err)` is the plugin's own error or an output over the limit.
 pub(crate) async fn call(
@@ -61,7 +78,7 @@ pub(crate) async fn call(
     let too_big =
         |n: usize| if n > max_out { Err(InvokeError::LimitExceeded(Limit::Output)) } else { Ok(()) };
     if let Call::Http(request) = call {
-        return http::serve(pre, store, request, max_out).await;
+        return super::http::serve::<Plugin>(pre, store, request, max_out).await;
     }
     let plugin = pre.instantiate_async(&mut *store).await?;
     Ok(match call {
@@ -106,7 +123,8 @@ pub(crate) async fn call(
                 .call_render(&mut *store, &id, &params, format.into())
                 .await?;
             match r {
-                Ok(report) => too_big(report.body.len()).map(|()| Reply::Report(report.into())),
+                Ok(report) => too_big(report.body.len())
+                    .map(|()| Reply::Report(ils_records::ReportOutput::Inline(report.into()))),
                 Err(e) => Err(e.into()),
             }
         }
@@ -119,89 +137,4 @@ pub(crate) async fn call(
         }
         Call::Http(_) => unreachable!("handled above"),
     })
-}
-
-mod http {
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full, Limited};
-    use wasmtime_wasi_http::WasiHttpView;
-    use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
-
-    use super::PluginPre;
-    use crate::error::InvokeError;
-    use crate::host::Reply;
-    use crate::limits::Limit;
-    use crate::state::StoreState;
-
-    /// Hands a request to `wasi:http/incoming-handler` and reads the response while the guest
-    /// writes it, stopping at `max_out` bytes.
-    pub(super) async fn serve(
-        pre: &PluginPre<StoreState>,
-        store: &mut wasmtime::Store<StoreState>,
-        request: http::Request<Bytes>,
-        max_out: usize,
-    ) -> wasmtime::Result<Result<Reply, InvokeError>> {
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let request = request.map(|b| Full::new(b).map_err(|never| -> ErrorCode { match never {} }));
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
-        let out = store.data_mut().http().new_response_outparam(sender)?;
-        let plugin = pre.instantiate_async(&mut *store).await?;
-        // The call borrows the store until it is dropped, at the end of this block.
-        let response = {
-            let call = plugin.wasi_http_incoming_handler().call_handle(&mut *store, req, out);
-            let read = async {
-                let response = match receiver.await {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(code)) => {
-                        return Err(InvokeError::Plugin {
-                            message: format!("HTTP handler failed: {code:?}"),
-                            retryable: false,
-                        });
-                    }
-                    Err(_) => {
-                        return Err(InvokeError::Plugin {
-                            message: "HTTP handler set no response".into(),
-                            retryable: false,
-                        });
-                    }
-                };
-                let (parts, body) = response.into_parts();
-                match Limited::new(body, max_out).collect().await {
-                    Ok(body) => Ok(http::Response::from_parts(parts, body.to_bytes())),
-                    Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                        Err(InvokeError::LimitExceeded(Limit::Output))
-                    }
-                    Err(e) => Err(InvokeError::Plugin {
-                        message: format!("HTTP response body: {e}"),
-                        retryable: false,
-                    }),
-                }
-            };
-            tokio::pin!(call, read);
-            // Read the response while the guest writes it. A trap ends the wait at once: the
-            // response sender lives in the store, so the reader alone would never finish.
-            let mut returned = false;
-            let response = loop {
-                tokio::select! {
-                    called = &mut call, if !returned => {
-                        called?;
-                        returned = true;
-                    }
-                    response = &mut read => break response,
-                }
-            };
-            // An over-long body is reported as such even if the guest then trips over the closed stream.
-            if let Err(InvokeError::LimitExceeded(l)) = response {
-                return Ok(Err(InvokeError::LimitExceeded(l)));
-            }
-            if !returned {
-                call.await?;
-            }
-            response
-        };
-        if let Some(status) = store.data().refused_status {
-            return Ok(Err(crate::answer::refused(status)));
-        }
-        Ok(response.map(Reply::Http))
-    }
 }
