@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use ils_records::reports::{
-    MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
+    Money, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
     StockRow,
 };
 pub use ils_records::{

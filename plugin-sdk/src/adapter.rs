@@ -46,8 +46,8 @@ impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
         id: String,
         params: String,
         format: x::report_provider::ReportFormat,
-    ) -> Result<x::report_provider::RenderedReport, PluginError> {
-        Ok(T::render_report(&id, &params, format.into())?.into())
+    ) -> Result<x::report_provider::ReportOutput, PluginError> {
+        Ok(T::render_report_output(&id, &params, format.into())?.into())
     }
 }
 

@@ -1,10 +1,10 @@
-//! The generated guest side of `ils:platform@0.1.0`. Not part of the SDK's API: plugins use the
+//! The generated guest side of `ils:platform@0.2.0`. Not part of the SDK's API: plugins use the
 //! typed wrappers in the crate root, and the export macro.
 
 #![allow(missing_docs, unsafe_code, unused_qualifications, clippy::all)]
 
 wit_bindgen::generate!({
-    path: "../wit/v0.1.0",
+    path: "../wit/v0.2.0",
     world: "ils:platform/plugin",
     pub_export_macro: true,
     export_macro_name: "__export_world",

@@ -1,9 +1,10 @@
-//! Conversions between the generated bindings of `ils:platform@0.1.0` and the records the SDK's
+//! Conversions between the generated bindings of `ils:platform@0.2.0` and the records the SDK's
 //! API uses (`ils-records`, shared with the host), all in one place. They compile on every target
 //! (only the import calls need wasm), so the native tests check them too.
 
 use ils_optics::Power;
 use ils_records as r;
+use ils_records::reports as rr;
 
 use crate::__bindings::exports::ils::platform as x;
 use crate::__bindings::ils::platform as p;
@@ -17,6 +18,148 @@ impl From<p::types::Error> for HostError {
             p::types::Error::Invalid(m) => Self::Invalid(m),
             p::types::Error::TooLarge => Self::TooLarge,
             p::types::Error::Unavailable(m) => Self::Unavailable(m),
+        }
+    }
+}
+
+impl From<rr::Period> for p::types::Period {
+    fn from(x: rr::Period) -> Self {
+        Self { start: x.start, end: x.end }
+    }
+}
+
+impl From<rr::PageRequest> for p::types::PageRequest {
+    fn from(x: rr::PageRequest) -> Self {
+        Self { cursor: x.cursor, limit: x.limit }
+    }
+}
+
+ils_records::same_enum!(p::reports::Op, rr::Op, [Eq, Ne, Lt, Le, Gt, Ge, InList, IsNull, NotNull]);
+
+impl From<rr::Value> for p::reports::Value {
+    fn from(x: rr::Value) -> Self {
+        use rr::Value as V;
+        match x {
+            V::Null => Self::Null,
+            V::Text(t) => Self::Text(t),
+            V::Int(i) => Self::Int(i),
+            V::Float(f) => Self::Float(f),
+            V::Time(t) => Self::Time(t),
+        }
+    }
+}
+
+impl From<p::reports::Value> for rr::Value {
+    fn from(x: p::reports::Value) -> Self {
+        use p::reports::Value as V;
+        match x {
+            V::Null => Self::Null,
+            V::Text(t) => Self::Text(t),
+            V::Int(i) => Self::Int(i),
+            V::Float(f) => Self::Float(f),
+            V::Time(t) => Self::Time(t),
+        }
+    }
+}
+
+impl From<rr::Measure> for p::reports::Measure {
+    fn from(x: rr::Measure) -> Self {
+        use rr::Measure as M;
+        match x {
+            M::Count => Self::Count,
+            M::CountDistinct(f) => Self::CountDistinct(f),
+            M::Sum(f) => Self::Sum(f),
+            M::Avg(f) => Self::Avg(f),
+            M::Min(f) => Self::Min(f),
+            M::Max(f) => Self::Max(f),
+            M::Percentile(f, p) => Self::Percentile((f, p)),
+        }
+    }
+}
+
+impl From<rr::Query> for p::reports::Query {
+    fn from(q: rr::Query) -> Self {
+        Self {
+            dataset: q.dataset,
+            period: q.period.into(),
+            filters: q
+                .filters
+                .into_iter()
+                .map(|f| p::reports::Filter {
+                    field: f.field,
+                    op: f.op.into(),
+                    values: f.values.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            group_by: q.group_by,
+            measures: q.measures.into_iter().map(Into::into).collect(),
+            order_by: q.order_by,
+            limit: q.limit,
+        }
+    }
+}
+
+impl From<p::reports::ResultSet> for rr::ResultSet {
+    fn from(x: p::reports::ResultSet) -> Self {
+        Self {
+            columns: x.columns,
+            rows: x.rows.into_iter().map(|row| row.into_iter().map(Into::into).collect()).collect(),
+            truncated: x.truncated,
+        }
+    }
+}
+
+impl From<p::reports::Money> for rr::Money {
+    fn from(x: p::reports::Money) -> Self {
+        Self { minor: x.minor, currency: x.currency }
+    }
+}
+
+impl From<p::reports::OrderRow> for rr::OrderRow {
+    fn from(x: p::reports::OrderRow) -> Self {
+        Self {
+            id: x.id,
+            number: x.number,
+            reason: x.reason,
+            original_order_id: x.original_order_id,
+            routing: x.routing,
+            counterpart: x.counterpart,
+            lens_type: x.lens_type,
+            material: x.material,
+            coatings: x.coatings,
+            priority: x.priority,
+            status: x.status,
+            created_at_ms: x.created_at,
+            due_on: x.due_on,
+            shipped_at_ms: x.shipped_at,
+            completed_at_ms: x.completed_at,
+            price: x.price.into(),
+            timeline: x
+                .timeline
+                .into_iter()
+                .map(|s| rr::OrderStep {
+                    at_ms: s.at,
+                    from_status: s.from_status,
+                    to_status: s.to_status,
+                    station: s.station,
+                    quality_issue: s.quality_issue,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<p::reports::StockRow> for rr::StockRow {
+    fn from(x: p::reports::StockRow) -> Self {
+        Self {
+            item_id: x.item_id,
+            sku: x.sku,
+            name: x.name,
+            location_id: x.location_id,
+            location_name: x.location_name,
+            on_hand: x.on_hand,
+            reorder_point: x.reorder_point,
+            unit_value: x.unit_value.map(Into::into),
         }
     }
 }
@@ -73,39 +216,45 @@ impl From<p::clinical::Patient> for r::Patient {
     }
 }
 
-/// A power in 0.1.0's hundredths of a dioptre: the eighth step within half a hundredth (ILS sends
-/// 0.125 D as `13`); anything between steps is not a power ILS sends.
-fn power(hundredths: i32) -> Result<Power, HostError> {
-    Power::from_hundredths(hundredths).ok_or_else(|| {
-        HostError::Invalid(format!("{hundredths} hundredths of a dioptre is not a 0.125 D step"))
-    })
-}
-
-impl TryFrom<p::clinical::Eye> for r::Eye {
-    type Error = HostError;
-
-    fn try_from(e: p::clinical::Eye) -> Result<Self, HostError> {
-        Ok(Self {
-            sphere: power(e.sphere)?,
-            cylinder: e.cylinder.map(power).transpose()?,
+/// Powers come as eighths of a dioptre: exact.
+impl From<p::clinical::Eye> for r::Eye {
+    fn from(e: p::clinical::Eye) -> Self {
+        Self {
+            sphere: Power::from_eighths(e.sphere),
+            cylinder: e.cylinder.map(Power::from_eighths),
             axis: e.axis,
-            add: e.add.map(power).transpose()?,
-        })
+            add: e.add.map(Power::from_eighths),
+        }
     }
 }
 
-impl TryFrom<p::clinical::Prescription> for r::Prescription {
-    type Error = HostError;
-
-    fn try_from(p: p::clinical::Prescription) -> Result<Self, HostError> {
-        Ok(Self {
-            right: p.right.try_into()?,
-            left: p.left.try_into()?,
+impl From<p::clinical::Prescription> for r::Prescription {
+    fn from(p: p::clinical::Prescription) -> Self {
+        Self {
+            right: p.right.into(),
+            left: p.left.into(),
             id: p.id,
             patient_id: p.patient_id,
             issued_on: p.issued_on,
             expires_on: p.expires_on,
-        })
+        }
+    }
+}
+
+impl From<p::clinical::Examination> for r::Examination {
+    fn from(x: p::clinical::Examination) -> Self {
+        Self {
+            id: x.id,
+            patient_id: x.patient_id,
+            examined_on: x.examined_on,
+            finalised_at_ms: x.finalised_at,
+            performed_by: x.performed_by,
+            performer_name: x.performer_name,
+            last_sight_test_on: x.last_sight_test_on,
+            refraction_right: x.refraction_right.map(Into::into),
+            refraction_left: x.refraction_left.map(Into::into),
+            prescription_id: x.prescription_id,
+        }
     }
 }
 
@@ -134,6 +283,42 @@ impl From<r::ReportInfo> for x::report_provider::ReportInfo {
             title: r.title,
             description: r.description,
             formats: r.formats.into_iter().map(Into::into).collect(),
+            roles: r.roles,
+            params_schema: r.params_schema,
+            schedulable: r.schedulable,
+        }
+    }
+}
+
+impl From<r::ReportOutput> for x::report_provider::ReportOutput {
+    fn from(o: r::ReportOutput) -> Self {
+        match o {
+            r::ReportOutput::Inline(report) => Self::Inline(report.into()),
+            r::ReportOutput::Stored(id) => Self::Stored(id),
+        }
+    }
+}
+
+impl From<r::FileInfo> for p::files::FileInfo {
+    fn from(f: r::FileInfo) -> Self {
+        Self {
+            id: f.id,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+            created_at: f.created_at_ms,
+        }
+    }
+}
+
+impl From<p::files::FileInfo> for r::FileInfo {
+    fn from(f: p::files::FileInfo) -> Self {
+        Self {
+            id: f.id,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size,
+            created_at_ms: f.created_at,
         }
     }
 }
@@ -159,14 +344,10 @@ mod tests {
     }
 
     #[test]
-    fn hundredths_from_ils_read_back_as_exact_eighths() {
-        let e = r::Eye::try_from(eye(-113, Some(-25))).unwrap();
+    fn eighths_from_ils_read_back_exactly() {
+        let e = r::Eye::from(eye(-9, Some(-2)));
         assert_eq!((e.sphere, e.cylinder), (Power::from_eighths(-9), Some(Power::from_eighths(-2))));
-        assert_eq!(r::Eye::try_from(eye(112, None)).unwrap().sphere, Power::from_eighths(9));
-        assert_eq!(
-            r::Eye::try_from(eye(110, None)),
-            Err(HostError::Invalid("110 hundredths of a dioptre is not a 0.125 D step".into()))
-        );
+        assert_eq!(e.sphere.dioptres(), -1.125);
     }
 
     #[test]

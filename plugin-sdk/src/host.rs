@@ -45,14 +45,88 @@ pub mod kv {
         })
     }
 
-    /// Keys starting with `prefix`, sorted, at most `limit`.
+    /// Keys starting with `prefix`, sorted, at most `limit` (≤ 1000): the first page of
+    /// [`list_keys_after`].
     pub fn list_keys(prefix: &str, limit: u32) -> Result<Vec<String>, HostError> {
+        list_keys_after(prefix, None, limit).map(|page| page.keys)
+    }
+
+    /// A page of keys.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct KeyPage {
+        /// Keys, sorted.
+        pub keys: Vec<String>,
+        /// Pass it as `start_after` for the next page; none after the last.
+        pub next_start_after: Option<String>,
+    }
+
+    /// Keys starting with `prefix` after `start_after` (exclusive), sorted, at most `limit`
+    /// (≤ 1000).
+    ///
+    /// ```
+    /// use ils_plugin_sdk::host::kv;
+    /// let _mock = ils_plugin_sdk::testing::MockHost::install();
+    /// for k in ["job/1", "job/2", "job/3"] { kv::set(k, b"").unwrap(); }
+    /// let first = kv::list_keys_after("job/", None, 2).unwrap();
+    /// assert_eq!(first.keys, ["job/1", "job/2"]);
+    /// let rest = kv::list_keys_after("job/", first.next_start_after.as_deref(), 2).unwrap();
+    /// assert_eq!((rest.keys.as_slice(), rest.next_start_after), (&["job/3".to_string()][..], None));
+    /// ```
+    pub fn list_keys_after(
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: u32,
+    ) -> Result<KeyPage, HostError> {
         #[cfg(target_arch = "wasm32")]
-        return wit::kv::list_keys(prefix, limit).map_err(Into::into);
+        return wit::kv::list_keys(prefix, start_after, limit)
+            .map(|p| KeyPage { keys: p.keys, next_start_after: p.next_start_after })
+            .map_err(Into::into);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("kv")?;
-            Ok(s.kv.keys().filter(|k| k.starts_with(prefix)).take(limit as usize).cloned().collect())
+            let limit = limit.min(1000) as usize;
+            let mut keys: Vec<String> =
+                s.kv.keys()
+                    .filter(|k| k.starts_with(prefix) && start_after.is_none_or(|a| k.as_str() > a))
+                    .take(limit + 1)
+                    .cloned()
+                    .collect();
+            let more = keys.len() > limit;
+            keys.truncate(limit);
+            let next_start_after = if more { keys.last().cloned() } else { None };
+            Ok(KeyPage { keys, next_start_after })
+        })
+    }
+
+    /// Stores `new` under `key` (none removes it) only if the value is `expected` (none: the key
+    /// is absent), atomically; `Ok(false)`, changing nothing, when it was something else.
+    ///
+    /// ```
+    /// use ils_plugin_sdk::host::kv;
+    /// let _mock = ils_plugin_sdk::testing::MockHost::install();
+    /// assert!(kv::compare_and_set("n", None, Some(b"1")).unwrap());
+    /// assert!(!kv::compare_and_set("n", None, Some(b"1")).unwrap(), "already there");
+    /// assert!(kv::compare_and_set("n", Some(b"1"), Some(b"2")).unwrap());
+    /// assert_eq!(kv::get("n").unwrap().as_deref(), Some(&b"2"[..]));
+    /// ```
+    pub fn compare_and_set(
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Result<bool, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::kv::compare_and_set(key, expected, new).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("kv")?;
+            if s.kv.get(key).map(Vec::as_slice) != expected {
+                return Ok(false);
+            }
+            match new {
+                Some(v) => s.kv.insert(key.into(), v.to_vec()),
+                None => s.kv.remove(key),
+            };
+            Ok(true)
         })
     }
 }
@@ -110,9 +184,31 @@ pub mod events {
     }
 }
 
-/// Who the plugin runs for.
+/// Who the plugin runs for, and when.
 pub mod context {
-    pub use ils_records::Caller;
+    pub use ils_records::{Caller, Tenant};
+
+    use crate::HostError;
+
+    /// The tenant's name (the practice or lab name, as a report prints it) and kind.
+    pub fn tenant() -> Result<Tenant, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return super::wit::context::current_tenant().map_err(HostError::from).and_then(|t| {
+            let id = t.id.parse().map_err(|_| HostError::Invalid(format!("tenant id {:?}", t.id)))?;
+            Ok(Tenant { id, name: t.name, kind: t.kind })
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| Ok(s.tenant_record()))
+    }
+
+    /// The invocation's time, milliseconds since the Unix epoch: fixed by the host when the
+    /// invocation starts. Use it instead of the system clock so answers are reproducible.
+    pub fn now_ms() -> i64 {
+        #[cfg(target_arch = "wasm32")]
+        return super::wit::context::now();
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.now_ms)
+    }
 
     /// The tenant's id in ILS (a UUID as text; opaque to plugins: compare it, don't parse it).
     pub fn tenant_id() -> String {
@@ -164,7 +260,9 @@ pub mod log {
 }
 
 pub mod clinical;
+pub mod files;
 pub mod orders;
+pub mod reports;
 
 /// Stock of the tenant, read only (capability `inventory-read`).
 pub mod inventory {
@@ -183,5 +281,47 @@ pub mod inventory {
             s.check("inventory-read")?;
             Ok(s.stock.iter().filter(|l| l.sku == sku).cloned().collect())
         })
+    }
+}
+
+/// E-mail to the tenant's staff by role, through ILS's mail queue (capability `notify-email`).
+pub mod notify {
+    pub use ils_records::Email;
+
+    use super::*;
+
+    /// Queues `email` to every active member of the tenant holding one of `roles` (ILS role
+    /// names: `ecp`, `dispenser`, `lab_tech`, `engineer`, `supplier`, `company_admin`) and
+    /// returns how many it was queued for.
+    pub fn email_roles(roles: &[&str], email: &Email) -> Result<u32, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        {
+            let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+            let message = wit::notify::Email {
+                subject: email.subject.clone(),
+                text: email.text.clone(),
+                html: email.html.clone(),
+                file_links: email.file_links.clone(),
+            };
+            return wit::notify::email_roles(&roles, &message).map_err(Into::into);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("notify-email")?;
+            s.emails.push((roles.iter().map(|r| r.to_string()).collect(), email.clone()));
+            Ok(1)
+        })
+    }
+}
+
+/// Progress of a long invocation (a report rendered as a job), shown to whoever waits for it.
+/// Always available; ignored when nobody waits.
+pub mod progress {
+    /// `done` of `total` steps, and what is being done.
+    pub fn report(done: u32, total: u32, note: &str) {
+        #[cfg(target_arch = "wasm32")]
+        super::wit::progress::report(done, total, note);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| s.progress.push((done, total, note.to_string())));
     }
 }

@@ -59,19 +59,22 @@ pub mod testing;
 mod types;
 
 pub use error::{Error, HostError};
-pub use ils_records::{Event, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, Side};
+pub use ils_records::{
+    Event, FileInfo, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput,
+    Side,
+};
 pub use types::*;
 
 #[doc(hidden)]
 pub use adapter::Adapter as __Adapter;
 
 /// The `ils:platform` version this SDK targets.
-pub const PLATFORM_VERSION: &str = "0.1.0";
+pub const PLATFORM_VERSION: &str = "0.2.0";
 
 /// What [`export_plugin!`] writes into the component's `ils:sdk` custom section.
 #[doc(hidden)]
 pub const __STAMP: &[u8] =
-    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.1.0").as_bytes();
+    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.2.0").as_bytes();
 
 /// A plugin. Implement the methods for the extension points your manifest `provides`; the
 /// defaults answer "not provided".
@@ -115,6 +118,13 @@ pub trait Plugin: 'static {
     fn render_report(id: &str, params: &str, format: ReportFormat) -> Result<RenderedReport, Error> {
         let _ = (id, params, format);
         Err(Error::new("this plugin offers no reports"))
+    }
+
+    /// Renders a report that may be too large to return: store it with [`host::files::put`] and
+    /// return [`ReportOutput::Stored`] with the file's id. By default, [`Plugin::render_report`]'s
+    /// report inline.
+    fn render_report_output(id: &str, params: &str, format: ReportFormat) -> Result<ReportOutput, Error> {
+        Self::render_report(id, params, format).map(ReportOutput::Inline)
     }
 
     /// Recommendations of `kind` for `input` (JSON).

@@ -17,11 +17,15 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::host::clinical::Prescription;
+use ils_records::reports::{OrderRow, Page, PageRequest, Period, Query, ResultSet, StockRow};
+use ils_records::{Email, FileInfo, Tenant};
+
+use crate::host::clinical::{Examination, Prescription};
 use crate::host::orders::{Order, OrderStatus};
 use crate::{HostError, Request, Response};
 
 type HttpHandler = Rc<dyn Fn(&OutboundRequest) -> Result<Response, HostError>>;
+type AggregateHandler = Rc<dyn Fn(&Query) -> Result<ResultSet, HostError>>;
 
 /// An outbound request the plugin sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +61,33 @@ pub(crate) struct State {
     pub(crate) transitions: Vec<(String, OrderStatus, String)>,
     pub(crate) notes: Vec<(String, String)>,
     pub(crate) stock: Vec<crate::host::inventory::StockLevel>,
+    pub(crate) tenant_name: String,
+    pub(crate) now_ms: i64,
+    pub(crate) examinations: BTreeMap<String, Examination>,
+    pub(crate) aggregate: Option<AggregateHandler>,
+    pub(crate) report_orders: Vec<OrderRow>,
+    pub(crate) report_stock: Vec<StockRow>,
+    pub(crate) files: Vec<(FileInfo, Vec<u8>)>,
+    pub(crate) emails: Vec<(Vec<String>, Email)>,
+    pub(crate) progress: Vec<(u32, u32, String)>,
+}
+
+/// One page of `rows` after the cursor (an index, in the mock).
+pub(crate) fn page_of<T: Clone>(rows: Vec<T>, page: &PageRequest) -> Page<T> {
+    let start: usize = page.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let limit = page.limit.clamp(1, ils_records::reports::MAX_PAGE) as usize;
+    let end = (start + limit).min(rows.len());
+    Page {
+        rows: rows.get(start..end).unwrap_or_default().to_vec(),
+        next_cursor: (end < rows.len()).then(|| end.to_string()),
+    }
+}
+
+/// Whether `at_ms` falls in `period` (dates compared as UTC days).
+pub(crate) fn in_period(at_ms: i64, period: &Period) -> bool {
+    let day = jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string());
+    day.is_ok_and(|d| period.start <= d && d < period.end)
 }
 
 thread_local! {
@@ -76,8 +107,21 @@ impl State {
             tenant: "test-tenant".into(),
             plugin: "test-plugin".into(),
             config: "{}".into(),
+            tenant_name: "Test Practice".into(),
+            // 2026-01-15T09:30:00Z: a fixed clock, so date-dependent answers are reproducible.
+            now_ms: 1_768_469_400_000,
             ..Self::default()
         }
+    }
+
+    pub(crate) fn tenant_record(&self) -> Tenant {
+        // The mock's tenant id is any text; a record carries a UUID, derived stably from it.
+        let hash = self
+            .tenant
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let id = uuid::Uuid::from_u128(hash);
+        Tenant { id: id.into(), name: self.tenant_name.clone(), kind: "ecp".into() }
     }
 
     pub(crate) fn check(&self, capability: &str) -> Result<(), HostError> {
@@ -177,6 +221,58 @@ impl MockHost {
     pub fn add_stock(&self, level: crate::host::inventory::StockLevel) -> &Self {
         with(|s| s.stock.push(level));
         self
+    }
+
+    /// Sets the tenant's name (`host::context::tenant`).
+    pub fn set_tenant_name(&self, name: &str) -> &Self {
+        with(|s| s.tenant_name = name.into());
+        self
+    }
+
+    /// Sets the invocation's time (`host::context::now_ms`); the mock starts at
+    /// 2026-01-15T09:30:00Z.
+    pub fn set_now_ms(&self, now_ms: i64) -> &Self {
+        with(|s| s.now_ms = now_ms);
+        self
+    }
+
+    /// Adds an examination (`host::clinical::examination`).
+    pub fn add_examination(&self, exam: Examination) -> &Self {
+        with(|s| s.examinations.insert(exam.id.clone(), exam));
+        self
+    }
+
+    /// Answers `host::reports::aggregate` with `handler`.
+    pub fn on_aggregate(&self, handler: impl Fn(&Query) -> Result<ResultSet, HostError> + 'static) -> &Self {
+        with(|s| s.aggregate = Some(Rc::new(handler)));
+        self
+    }
+
+    /// Adds an order to what `host::reports::orders` reads.
+    pub fn add_report_order(&self, order: OrderRow) -> &Self {
+        with(|s| s.report_orders.push(order));
+        self
+    }
+
+    /// Adds a stock row to what `host::reports::stock_levels` reads.
+    pub fn add_report_stock(&self, row: StockRow) -> &Self {
+        with(|s| s.report_stock.push(row));
+        self
+    }
+
+    /// A stored file and its bytes.
+    pub fn file(&self, id: &str) -> Option<(FileInfo, Vec<u8>)> {
+        with(|s| s.files.iter().find(|(f, _)| f.id == id).cloned())
+    }
+
+    /// E-mails queued: the roles and the message.
+    pub fn emails(&self) -> Vec<(Vec<String>, Email)> {
+        with(|s| s.emails.clone())
+    }
+
+    /// Progress reports: (done, total, note).
+    pub fn progress(&self) -> Vec<(u32, u32, String)> {
+        with(|s| s.progress.clone())
     }
 
     /// Sets the signed-in user routes see (`host::context::caller`).

@@ -9,7 +9,7 @@
 //!     name = "Notes"
 //!     version = "1.0.0"
 //!     publisher = "Example Ltd"
-//!     platform = "^0.1"
+//!     platform = "^0.2"
 //!     provides = ["event-handler"]
 //!     capabilities = ["orders-read"]
 //!     events = ["order.created"]
@@ -19,7 +19,7 @@
 //!     name = "Notes"
 //!     version = "1.1.0"
 //!     publisher = "Example Ltd"
-//!     platform = "^0.1"
+//!     platform = "^0.2"
 //!     provides = ["event-handler"]
 //!     capabilities = ["orders-read", "orders-annotate"]
 //!     events = ["order.created"]
@@ -245,7 +245,7 @@ mod tests {
 
     fn with_events(events: &str, extra: &str) -> Manifest {
         Manifest::from_toml(&format!(
-            "id = \"sync\"\nname = \"Sync\"\nversion = \"1.0.0\"\npublisher = \"P\"\nplatform = \"^0.1\"\n\
+            "id = \"sync\"\nname = \"Sync\"\nversion = \"1.0.0\"\npublisher = \"P\"\nplatform = \"^0.2\"\n\
              provides = [\"http\", \"event-handler\"]\nevents = [{events}]\n{extra}"
         ))
         .unwrap()

@@ -16,7 +16,7 @@
 //!     name = "Hello"
 //!     version = "0.1.0"
 //!     publisher = "Example Ltd"
-//!     platform = "^0.1"
+//!     platform = "^0.2"
 //!     provides = ["http"]
 //! "#;
 //! assert_eq!(Manifest::from_toml(manifest)?.id.as_str(), "hello");

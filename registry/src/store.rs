@@ -268,7 +268,7 @@ id = "demo"
 name = "Demo"
 version = "1.0.0"
 publisher = "Test"
-platform = "^0.1"
+platform = "^0.2"
 provides = ["http"]
 "#;
 
@@ -278,7 +278,7 @@ provides = ["http"]
 
     fn registry() -> (tempfile::TempDir, Registry) {
         let dir = tempfile::tempdir().unwrap();
-        let reg = Registry::open(dir.path(), &[Version::new(0, 1, 0)]).unwrap();
+        let reg = Registry::open(dir.path(), &[Version::new(0, 1, 0), Version::new(0, 2, 0)]).unwrap();
         (dir, reg)
     }
 
@@ -324,8 +324,8 @@ provides = ["http"]
     #[test]
     fn refuses_what_the_host_cannot_run() {
         let (_dir, reg) = registry();
-        let err = reg.install(&MANIFEST.replace("^0.1", "^0.2"), &component(b"x")).unwrap_err();
-        assert!(err.to_string().contains("ils:platform ^0.2"), "{err}");
+        let err = reg.install(&MANIFEST.replace("^0.2", "^0.3"), &component(b"x")).unwrap_err();
+        assert!(err.to_string().contains("ils:platform ^0.3"), "{err}");
         let err = reg.install(MANIFEST, b"\0asm\x01\0\0\0").unwrap_err();
         assert!(matches!(err, RegistryError::NotAComponent));
     }

@@ -203,7 +203,7 @@ fn refuse_non_empty(dir: &Path) -> Result<(), CliError> {
 fn platform_range() -> String {
     match PluginHost::supported_platforms().iter().max() {
         Some(v) => format!("^{}.{}", v.major, v.minor),
-        None => "^0.1".to_string(),
+        None => "^0.2".to_string(),
     }
 }
 
@@ -285,14 +285,14 @@ mod tests {
         let names = Names::parse("demo-counter").unwrap();
         let quoted = Sdk::Given(PathBuf::from("/sdk \"quoted\""));
         for sdk in [Sdk::Carried, quoted] {
-            for (path, text) in render(&names, &sdk, "^0.1") {
+            for (path, text) in render(&names, &sdk, "^0.2") {
                 assert!(!text.contains("{{"), "{path} has an unfilled placeholder");
             }
         }
-        let files = render(&names, &Sdk::Given(PathBuf::from(r"C:\sdk")), "^0.1");
+        let files = render(&names, &Sdk::Given(PathBuf::from(r"C:\sdk")), "^0.2");
         let cargo = &files.iter().find(|(p, _)| *p == "Cargo.toml").unwrap().1;
         assert!(cargo.contains(r#"path = "C:\\sdk""#), "{cargo}");
-        let files = render(&names, &Sdk::Carried, "^0.1");
+        let files = render(&names, &Sdk::Carried, "^0.2");
         let cargo: toml::Table = files.iter().find(|(p, _)| *p == "Cargo.toml").unwrap().1.parse().unwrap();
         assert_eq!(cargo["dependencies"]["ils-plugin-sdk"]["path"].as_str(), Some(".ils-sdk/plugin-sdk"));
         assert_eq!(cargo["workspace"]["exclude"].as_array().unwrap()[0].as_str(), Some(".ils-sdk"));

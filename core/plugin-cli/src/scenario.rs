@@ -547,7 +547,7 @@ id = "demo"
 name = "Demo"
 version = "0.1.0"
 publisher = "Me"
-platform = "^0.1"
+platform = "^0.2"
 provides = ["http"]
 [config_schema]
 type = "object"

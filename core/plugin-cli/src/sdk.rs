@@ -155,8 +155,8 @@ mod tests {
         let manifest: toml::Table = sdk.parse().unwrap();
         assert_eq!(manifest["dependencies"]["ils-records"]["path"].as_str(), Some("../wit/records"));
         assert!(manifest["lints"]["rust"].get("unsafe_code").is_some(), "{sdk}");
-        assert!(file("plugin-sdk/src/bindings.rs").contains("../wit/v0.1.0"));
-        assert!(files().any(|path| path == "wit/v0.1.0/worlds.wit"));
+        assert!(file("plugin-sdk/src/bindings.rs").contains("../wit/v0.2.0"));
+        assert!(files().any(|path| path == "wit/v0.2.0/worlds.wit"));
         for path in files().filter(|path| path.ends_with("Cargo.toml")) {
             assert!(!file(path).contains("workspace = true"), "{path} still inherits from the workspace");
         }

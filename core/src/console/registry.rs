@@ -246,7 +246,7 @@ mod tests {
 
     fn manifest(version: &str, extra: &str) -> Manifest {
         Manifest::from_toml(&format!(
-            "id = \"notes\"\nname = \"Notes\"\nversion = \"{version}\"\npublisher = \"P\"\nplatform = \"^0.1\"\n\
+            "id = \"notes\"\nname = \"Notes\"\nversion = \"{version}\"\npublisher = \"P\"\nplatform = \"^0.2\"\n\
              provides = [\"event-handler\"]\nevents = [\"order.created\"]\n{extra}"
         ))
         .unwrap()

@@ -251,11 +251,11 @@ async fn a_component_importing_an_undeclared_interface_is_refused_at_install() {
     let without_clinical: Vec<&str> = PROBE_CAPS.iter().copied().filter(|c| *c != "clinical-read").collect();
     let err = t.host.install(&guest("probe"), probe_manifest(&without_clinical, "")).await.unwrap_err();
     let InstallError::UndeclaredImport { import, needs } = &err else { panic!("{err}") };
-    assert_eq!(import, "ils:platform/clinical@0.1.0");
+    assert_eq!(import, "ils:platform/clinical@0.2.0");
     assert_eq!(*needs, Some(Capability::ClinicalRead));
     assert_eq!(
         err.to_string(),
-        "component imports ils:platform/clinical@0.1.0, which its manifest does not declare (needs capability clinical-read)"
+        "component imports ils:platform/clinical@0.2.0, which its manifest does not declare (needs capability clinical-read)"
     );
 }
 

@@ -8,4 +8,5 @@ mod compat;
 mod example;
 mod install;
 mod isolation;
+mod platform_0_2;
 mod support;

@@ -56,6 +56,11 @@ pub fn guest(name: &str) -> Vec<u8> {
 
 /// The probe's manifest with these capabilities.
 pub fn probe_manifest(capabilities: &[&str], extra: &str) -> Manifest {
+    probe_manifest_on("^0.2", capabilities, extra)
+}
+
+/// The probe's manifest for a plugin built against the `ils:platform` versions in `platform`.
+pub fn probe_manifest_on(platform: &str, capabilities: &[&str], extra: &str) -> Manifest {
     let caps = capabilities.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
     let extra = if capabilities.contains(&"http-outbound") && !extra.contains("[outbound]") {
         format!("{extra}\n[outbound]\nhosts = [\"https://api.example.com\"]\n")
@@ -68,7 +73,7 @@ id = "probe"
 name = "Probe"
 version = "1.0.0"
 publisher = "ILS tests"
-platform = "^0.1"
+platform = "{platform}"
 provides = ["event-handler", "http"]
 capabilities = [{caps}]
 events = ["probe.*"]
@@ -88,6 +93,9 @@ pub const PROBE_CAPS: &[&str] = &[
     "orders-read",
     "orders-annotate",
     "inventory-read",
+    "reports-read",
+    "files-write",
+    "notify-email",
 ];
 
 /// A host over fresh in-memory services, sharing the engine and the compile cache.

@@ -3,7 +3,7 @@
 //! ILS writes every successful read to the tenant's audit log with the plugin as the reader, so
 //! read what a feature needs, when it needs it.
 
-pub use ils_records::clinical::{Eye, Patient, Prescription};
+pub use ils_records::clinical::{Examination, Eye, Patient, Prescription};
 
 #[cfg(target_arch = "wasm32")]
 use super::wit;
@@ -47,11 +47,23 @@ pub fn patient(id: &str) -> Result<Patient, HostError> {
 /// ```
 pub fn prescription(id: &str) -> Result<Prescription, HostError> {
     #[cfg(target_arch = "wasm32")]
-    return wit::clinical::get_prescription(id).map_err(HostError::from).and_then(Prescription::try_from);
+    return wit::clinical::get_prescription(id).map(Into::into).map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
         s.check("clinical-read")?;
         s.prescriptions.get(id).cloned().ok_or(HostError::NotFound)
+    })
+}
+
+/// One examination of the tenant (audited): the date, who performed it, the patient's previous
+/// sight test, the refraction and the prescription issued from it — what a GOS claim needs.
+pub fn examination(id: &str) -> Result<Examination, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return wit::clinical::get_examination(id).map(Into::into).map_err(Into::into);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::testing::with(|s| {
+        s.check("clinical-read")?;
+        s.examinations.get(id).cloned().ok_or(HostError::NotFound)
     })
 }
 

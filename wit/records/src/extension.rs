@@ -110,8 +110,8 @@ impl ReportInfo {
 pub enum ReportOutput {
     /// The report itself.
     Inline(RenderedReport),
-    /// A file in the tenant's file store.
-    Stored(crate::files::FileInfo),
+    /// The id of a file the plugin stored in the tenant's file store.
+    Stored(String),
 }
 
 /// A rendered report.

@@ -134,7 +134,7 @@ pub(crate) async fn call(
             match r {
                 Ok(O::Inline(report)) => too_big(report.body.len())
                     .map(|()| Reply::Report(ils_records::ReportOutput::Inline(report.into()))),
-                Ok(O::Stored(file)) => Ok(Reply::Report(ils_records::ReportOutput::Stored(file.into()))),
+                Ok(O::Stored(id)) => Ok(Reply::Report(ils_records::ReportOutput::Stored(id))),
                 Err(e) => Err(e.into()),
             }
         }

@@ -12,10 +12,18 @@
 //! bytes under `PREFIX0`, `PREFIX1`, …) and `/publish-many?COUNT` (publishes COUNT `probe.many`
 //! events): both stop at the first error and answer 200 with `{"done": N, "error": …}`, where
 //! `error` is null or `{"kind": "invalid"|"too-large"|"unavailable"|…, "message": …}`.
+//! Platform 0.2 routes: `/now`, `/tenant` (`id name kind`), `/cas?KEY&EXPECTED&NEW` (`-` for
+//! none; answers `true`/`false`), `/keys?PREFIX&AFTER&LIMIT` (`-` for no cursor; answers the keys
+//! and the next cursor as JSON), `/rx/ID` (powers in eighths), `/exam/ID`,
+//! `/orders-count?START&END` (an aggregate), `/file?NAME` (stores `hello` as text/plain; answers
+//! the file's JSON), `/notify?ROLE` (answers how many were queued), `/progress?N` (reports
+//! 1..=N of N).
 
 use std::hint::black_box;
 
-use ils_plugin_sdk::host::{clinical, config, events, inventory, kv, orders, secrets};
+use ils_plugin_sdk::host::{
+    clinical, config, context, events, files, inventory, kv, notify, orders, progress, reports, secrets,
+};
 use ils_plugin_sdk::{Error, Event, Plugin, Request, Response, export_plugin, http};
 
 /// The compute-heavy function of the benchmark, the same code natively and in wasm.
@@ -90,10 +98,7 @@ impl Plugin for Probe {
                 black_box(compute(n));
                 Ok(())
             }
-            "publish" => Ok(events::publish(
-                "done",
-                &serde_json::json!({"tenant": ils_plugin_sdk::host::context::tenant_id()}),
-            )?),
+            "publish" => Ok(events::publish("done", &serde_json::json!({"tenant": context::tenant_id()}))?),
             "kv-set" => {
                 let v: serde_json::Value = serde_json::from_str(&event.payload)?;
                 let key = v["key"].as_str().unwrap_or("k");
@@ -162,6 +167,78 @@ impl Plugin for Probe {
             "big" => Response { status: 200, headers: vec![], body: vec![b'x'; arg.parse().unwrap_or(0)] },
             "status" => Response::text(arg.parse().unwrap_or(500), "the status asked for"),
             "kv-set" => done(kv::set(&percent_decode(&arg), b"probe")),
+            "now" => Response::text(200, &context::now_ms().to_string()),
+            "tenant" => answer(context::tenant().map(|t| format!("{} {} {}", t.id, t.name, t.kind))),
+            "cas" => {
+                let parts: Vec<String> = arg.split('&').map(percent_decode).collect();
+                let opt =
+                    |i: usize| parts.get(i).filter(|p| p.as_str() != "-").map(|p| p.as_bytes().to_vec());
+                let key = parts.first().cloned().unwrap_or_default();
+                answer(kv::compare_and_set(&key, opt(1).as_deref(), opt(2).as_deref()).map(|b| b.to_string()))
+            }
+            "keys" => {
+                let parts: Vec<String> = arg.split('&').map(percent_decode).collect();
+                let after = parts.get(1).filter(|p| p.as_str() != "-").cloned();
+                let limit = parts.get(2).and_then(|n| n.parse().ok()).unwrap_or(10);
+                answer(
+                    kv::list_keys_after(&parts[0], after.as_deref(), limit).map(|p| {
+                        serde_json::json!({ "keys": p.keys, "next": p.next_start_after }).to_string()
+                    }),
+                )
+            }
+            "rx" => answer(clinical::prescription(&arg).map(|rx| {
+                let e = rx.right;
+                format!(
+                    "{} {:?} {:?}",
+                    e.sphere.eighths(),
+                    e.cylinder.map(|c| c.eighths()),
+                    e.add.map(|a| a.eighths())
+                )
+            })),
+            "exam" => answer(clinical::examination(&arg).map(|x| {
+                format!(
+                    "{} {} {}",
+                    x.examined_on,
+                    x.performer_name.unwrap_or_default(),
+                    x.last_sight_test_on.unwrap_or_default()
+                )
+            })),
+            "orders-count" => {
+                let (start, end) = arg.split_once('&').unwrap_or_default();
+                let query = reports::Query {
+                    dataset: "orders".into(),
+                    period: reports::Period::new(start, end),
+                    filters: vec![],
+                    group_by: vec![],
+                    measures: vec![reports::Measure::Count],
+                    order_by: vec![],
+                    limit: 1,
+                };
+                answer(
+                    reports::aggregate(&query)
+                        .map(|r| format!("{:?}", r.rows.first().and_then(|row| row.first()))),
+                )
+            }
+            "file" => answer(
+                files::put(&percent_decode(&arg), "text/plain", b"hello")
+                    .map(|f| serde_json::json!({ "id": f.id, "name": f.name, "size": f.size }).to_string()),
+            ),
+            "notify" => {
+                let email = notify::Email {
+                    subject: "Probe".into(),
+                    text: "From the probe.".into(),
+                    html: None,
+                    file_links: vec![],
+                };
+                answer(notify::email_roles(&[arg.as_str()], &email).map(|n| n.to_string()))
+            }
+            "progress" => {
+                let n: u32 = arg.parse().unwrap_or(0);
+                for i in 1..=n {
+                    progress::report(i, n, "step");
+                }
+                Response::text(200, "reported")
+            }
             "publish" => {
                 let pad = "x".repeat(arg.parse().unwrap_or(0));
                 done(events::publish("padded", &serde_json::json!({ "pad": pad })))
