@@ -40,6 +40,8 @@ pub struct AppState {
     pub mailer: Option<Mailer>,
     /// The plugin runtime.
     pub plugins: Arc<ils_plugin_host::Plugins>,
+    /// Plugins' reports: what they offer, their runs and schedules.
+    pub reports: ils_plugin_host::reports::Reports,
     /// Live event streams open on this node, per caller (for the per-caller cap).
     pub streams: Arc<OpenStreams>,
 }
@@ -60,7 +62,19 @@ impl AppState {
             metrics.clone(),
             config.plugins.clone(),
         ));
+        let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
         let streams = Arc::default();
-        Ok(Self { db, config: Arc::new(config), sealer, attempts, metrics, http, mailer, plugins, streams })
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            sealer,
+            attempts,
+            metrics,
+            http,
+            mailer,
+            plugins,
+            reports,
+            streams,
+        })
     }
 }

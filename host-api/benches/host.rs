@@ -32,7 +32,7 @@ version = "1.0.0"
 publisher = "ILS bench"
 platform = "^0.2"
 provides = ["event-handler", "http"]
-capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]
+capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]
 events = ["probe.*"]
 outbound.hosts = ["https://api.example.com"]
 "#;

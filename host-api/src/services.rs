@@ -14,8 +14,8 @@ pub use ils_records::reports::{
     StockRow,
 };
 pub use ils_records::{
-    Email, Examination, Eye, FileInfo, Order, OrderStatus, Patient, Prescription, PublishedEvent, StockLevel,
-    Tenant,
+    Email, Examination, Eye, FileInfo, Order, OrderStatus, Patient, Prescription, PublishedEvent, ROLES,
+    StockLevel, Tenant,
 };
 use serde_json::Value;
 

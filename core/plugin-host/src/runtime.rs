@@ -134,6 +134,12 @@ impl Plugins {
         }
     }
 
+    /// The services plugins call (the reports' runs store their files and send their mail
+    /// through the same ones).
+    pub fn services(&self) -> &ils_host_api::services::HostServices {
+        &self.services
+    }
+
     /// The settings.
     pub fn config(&self) -> &PluginsConfig {
         &self.config

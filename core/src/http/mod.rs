@@ -20,6 +20,7 @@ pub use ils_kernel::page as pagination;
 pub mod plugins;
 pub mod problem;
 pub mod registry;
+pub mod reports;
 pub mod router;
 pub mod stock;
 pub mod tenants;

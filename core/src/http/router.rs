@@ -115,6 +115,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::plugins::router())
         .merge(super::metering::router())
         .merge(super::registry::router())
+        .merge(super::reports::router())
         .merge(super::devices::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())

@@ -25,6 +25,26 @@ use ils_outbox::Consumers;
 use crate::state::AppState;
 use ils_kernel::error::{Error, Result};
 
+/// Render the report schedules that are due and e-mail their links (docs/adr/028); mark runs
+/// that never ended as failed.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "report_schedules")]
+pub struct ReportSchedules {}
+
+/// A render ends within its plan's time limit (at most a minute, ADR 025); one still `running`
+/// after this long belonged to a process that stopped.
+const ABANDONED_AFTER: Duration = Duration::from_secs(600);
+
+async fn report_schedules(state: &AppState) -> std::result::Result<WorkOutcome, BoxError> {
+    let now = ils_storage::types::Timestamp::now();
+    let abandoned = state.reports.abandon(now.minus(ABANDONED_AFTER)).await?;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "report runs that never ended were marked failed");
+    }
+    state.reports.run_due(now).await?;
+    Ok(WorkOutcome::Complete)
+}
+
 /// Remove sessions that ended longer ago than the retention.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "purge_sessions")]
@@ -133,6 +153,13 @@ impl Runner {
                 async move { plugins::schedules(&state).await }
             })
             .map_err(queue_error)?;
+        let report_runs = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, _: Job<ReportSchedules>| {
+                let state = report_runs.clone();
+                async move { report_schedules(&state).await }
+            })
+            .map_err(queue_error)?;
         let purge = state.clone();
         workers
             .add_fn(move |_: WorkContext, _: Job<PurgeSessions>| {
@@ -165,6 +192,11 @@ impl Runner {
                 CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
                 || plugins::PluginSchedules {},
                 PeriodicJobOpts::new().with_id("plugin_schedules"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
+                || ReportSchedules {},
+                PeriodicJobOpts::new().with_id("report_schedules"),
             ))
             .build()
             .map_err(queue_error)?;

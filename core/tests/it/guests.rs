@@ -26,8 +26,8 @@ name = "Probe"
 version = "1.0.0"
 publisher = "ILS tests"
 platform = "^0.2"
-provides = ["event-handler", "http"]
-capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]
+provides = ["event-handler", "http", "report-provider"]
+capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]
 events = ["probe.*"]
 [outbound]
 hosts = ["https://api.example.com"]
@@ -58,7 +58,7 @@ pub async fn install(app: &TestApp, name: &str, manifest: &str, plan: &str) -> A
 }
 
 /// Every capability the probe declares: what a tenant admin consents to when enabling it.
-pub const PROBE_CONSENT: [&str; 8] = [
+pub const PROBE_CONSENT: [&str; 11] = [
     "kv",
     "secrets",
     "events-publish",
@@ -67,6 +67,9 @@ pub const PROBE_CONSENT: [&str; 8] = [
     "orders-read",
     "orders-annotate",
     "inventory-read",
+    "reports-read",
+    "files-write",
+    "notify-email",
 ];
 
 /// Enables the probe (installed with [`install`]) for `tenant`, consenting to all it declares.

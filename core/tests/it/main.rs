@@ -35,6 +35,7 @@ mod processes;
 mod purchasing;
 mod quotas;
 mod registry;
+mod reports;
 mod rls;
 mod roles;
 mod rollouts;

@@ -96,7 +96,7 @@ db_test!(
 
         // What the host refuses is not stored.
         let narrow = PROBE.replace("version = \"1.0.0\"", "version = \"1.0.1\"").replace(
-            r#"capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]"#,
+            r#"capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]"#,
             r#"capabilities = ["kv"]"#,
         );
         let narrow = narrow.replace("[outbound]\nhosts = [\"https://api.example.com\"]\n", "");

@@ -337,7 +337,7 @@ db_test!(
         // The probe imports outbound HTTP, clinical reads…: a manifest granting only kv is refused.
         let narrow = PROBE
             .replace(
-                r#"capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read"]"#,
+                r#"capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]"#,
                 r#"capabilities = ["kv"]"#,
             )
             .replace("[outbound]\nhosts = [\"https://api.example.com\"]\n", "");

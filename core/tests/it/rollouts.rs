@@ -27,7 +27,7 @@ fn probe(version: &str, more_caps: &[&str], extra: &str) -> String {
     let mut text = PROBE.replace("version = \"1.0.0\"", &format!("version = \"{version}\""));
     if !more_caps.is_empty() {
         let added: String = more_caps.iter().map(|c| format!(", {c:?}")).collect();
-        text = text.replace("\"inventory-read\"]", &format!("\"inventory-read\"{added}]"));
+        text = text.replace("\"notify-email\"]", &format!("\"notify-email\"{added}]"));
     }
     format!("{text}{extra}")
 }

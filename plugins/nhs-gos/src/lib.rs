@@ -11,6 +11,7 @@
 //! - [`claims`]: claims, their status cycle and their pre-submission checks.
 //!
 //! The plugin glue on top: [`api`] (HTTP routes), [`proposals`] (draft claims from events),
+//! [`report`] (claims by month and status, as a report),
 //! [`claims::prefill`] (voucher claims filled from the order and prescription in ILS),
 //! [`facts`] (patient facts in kv). Decisions on the points DOMAIN.md leaves open are listed in
 //! the README, each with the test at its edge.
@@ -34,9 +35,12 @@ pub mod error;
 pub mod facts;
 pub mod interval;
 pub mod proposals;
+pub mod report;
 pub mod values;
 
-use ils_plugin_sdk::{Error, Event, Plugin, Request, Response, export_plugin};
+use ils_plugin_sdk::{
+    Error, Event, Plugin, RenderedReport, ReportFormat, ReportInfo, Request, Response, export_plugin,
+};
 
 /// The plugin.
 pub struct NhsGos;
@@ -48,6 +52,14 @@ impl Plugin for NhsGos {
 
     fn handle_http(request: Request) -> Response {
         api::handle(&request)
+    }
+
+    fn list_reports() -> Vec<ReportInfo> {
+        report::offered()
+    }
+
+    fn render_report(id: &str, params: &str, format: ReportFormat) -> Result<RenderedReport, Error> {
+        report::render(id, params, format)
     }
 }
 

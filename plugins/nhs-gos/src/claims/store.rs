@@ -35,19 +35,23 @@ fn month_index(month: &str, id: &ClaimId) -> String {
     format!("idx/month/{month}/{id}")
 }
 
-/// The next free claim id. kv has no compare-and-set, so an id already holding a claim (two
-/// invocations racing) is skipped rather than overwritten.
+/// The next free claim id: the sequence moves on with compare-and-set, so two invocations
+/// racing never get the same id (the loser reads the new value and tries again); an id that
+/// already holds a claim (a sequence restored from an older copy) is skipped, never overwritten.
 pub fn next_id() -> Result<ClaimId, ApiError> {
-    let mut n = kv::get("claim-seq")?
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or(0);
     loop {
-        n = n.saturating_add(1);
-        let id = ClaimId::from_seq(n);
-        if kv::get(&key(&id))?.is_none() || n == u64::MAX {
-            kv::set("claim-seq", n.to_string().as_bytes())?;
-            return Ok(id);
+        let current = kv::get("claim-seq")?;
+        let n = current
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+            .saturating_add(1);
+        if kv::compare_and_set("claim-seq", current.as_deref(), Some(n.to_string().as_bytes()))? {
+            let id = ClaimId::from_seq(n);
+            if kv::get(&key(&id))?.is_none() || n == u64::MAX {
+                return Ok(id);
+            }
         }
     }
 }

@@ -24,7 +24,10 @@ use std::hint::black_box;
 use ils_plugin_sdk::host::{
     clinical, config, context, events, files, inventory, kv, notify, orders, progress, reports, secrets,
 };
-use ils_plugin_sdk::{Error, Event, Plugin, Request, Response, export_plugin, http};
+use ils_plugin_sdk::{
+    Error, Event, Plugin, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Request, Response,
+    export_plugin, http,
+};
 
 /// The compute-heavy function of the benchmark, the same code natively and in wasm.
 pub fn compute(iterations: u64) -> u64 {
@@ -72,7 +75,80 @@ fn percent_decode(text: &str) -> String {
 /// The probe plugin.
 pub struct Probe;
 
+const PERIOD_SCHEMA: &str = r#"{"type":"object","required":["period"],"additionalProperties":false,
+"properties":{"period":{"type":"object","required":["start","end"],"additionalProperties":false,
+"properties":{"start":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"},"end":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}$"}}}}}"#;
+
+/// The probe's reports (see the crate docs).
+fn reports() -> Vec<ReportInfo> {
+    use ReportFormat::{Csv, Html};
+    let mut summary =
+        ReportInfo::new("kv-summary", "Stored keys", "The plugin's kv keys for the tenant", vec![Csv, Html]);
+    summary.roles = vec!["company_admin".into()];
+    summary.params_schema = Some(PERIOD_SCHEMA.into());
+    summary.schedulable = true;
+    vec![
+        summary,
+        ReportInfo::new("slow", "Slow", "Takes `ms` milliseconds in five steps", vec![Csv]),
+        ReportInfo::new("stored", "Stored", "Stores itself as a file", vec![Csv]),
+        ReportInfo::new("broken", "Broken", "Always fails", vec![Csv]),
+    ]
+}
+
+fn kv_summary(params: &serde_json::Value, format: ReportFormat) -> Result<RenderedReport, Error> {
+    let tenant = context::tenant()?;
+    let keys = kv::list_keys("", 1000)?;
+    let (start, end) =
+        (params["period"]["start"].as_str().unwrap_or(""), params["period"]["end"].as_str().unwrap_or(""));
+    Ok(match format {
+        ReportFormat::Html => RenderedReport {
+            content_type: "text/html; charset=utf-8".into(),
+            file_name: "kv-summary.html".into(),
+            body: format!("<h1>{}</h1><p>{start} to {end}</p><p>{} keys</p>", tenant.name, keys.len())
+                .into_bytes(),
+        },
+        _ => RenderedReport {
+            content_type: "text/csv".into(),
+            file_name: "kv-summary.csv".into(),
+            body: format!("tenant,start,end,keys\n{},{start},{end},{}\n", tenant.name, keys.len())
+                .into_bytes(),
+        },
+    })
+}
+
+fn csv(name: &str, body: String) -> RenderedReport {
+    RenderedReport { content_type: "text/csv".into(), file_name: name.into(), body: body.into_bytes() }
+}
+
 impl Plugin for Probe {
+    fn list_reports() -> Vec<ReportInfo> {
+        reports()
+    }
+
+    fn render_report_output(id: &str, params: &str, format: ReportFormat) -> Result<ReportOutput, Error> {
+        let params: serde_json::Value = serde_json::from_str(params)?;
+        match id {
+            "kv-summary" => kv_summary(&params, format).map(ReportOutput::Inline),
+            "slow" => {
+                let ms = params["ms"].as_u64().unwrap_or(0);
+                for step in 1..=5 {
+                    let until = std::time::Instant::now() + std::time::Duration::from_millis(ms / 5);
+                    while std::time::Instant::now() < until {
+                        black_box(compute(1000));
+                    }
+                    progress::report(step, 5, &format!("step {step}"));
+                }
+                Ok(ReportOutput::Inline(csv("slow.csv", "slept\n".into())))
+            }
+            "stored" => {
+                let file = files::put("stored.csv", "text/csv", b"stored,by,the,plugin\n")?;
+                Ok(ReportOutput::Stored(file.id))
+            }
+            "broken" => Err(Error::new("the broken report always fails")),
+            other => Err(Error::new(format!("no report {other}"))),
+        }
+    }
+
     fn handle_event(event: Event) -> Result<(), Error> {
         match event.kind.trim_start_matches("probe.") {
             "noop" => Ok(()),
