@@ -21,7 +21,7 @@ CREATE TABLE report_runs (
     finished_at   timestamptz,
     PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX report_runs_recent ON report_runs (tenant_id, created_at DESC);
+CREATE INDEX report_runs_recent ON report_runs (tenant_id, created_at);
 
 CREATE TABLE report_schedules (
     tenant_id     uuid NOT NULL REFERENCES tenants (id),

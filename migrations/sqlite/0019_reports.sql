@@ -20,7 +20,7 @@ CREATE TABLE report_runs (
     created_at    TEXT NOT NULL,
     finished_at   TEXT,
     PRIMARY KEY (tenant_id, id)
-);
+) STRICT;
 CREATE INDEX report_runs_recent ON report_runs (tenant_id, created_at);
 
 CREATE TABLE report_schedules (
@@ -37,5 +37,5 @@ CREATE TABLE report_schedules (
     created_by    BLOB REFERENCES users (id),
     created_at    TEXT NOT NULL,
     PRIMARY KEY (tenant_id, id)
-);
+) STRICT;
 CREATE INDEX report_schedules_due ON report_schedules (next_run_at);

@@ -26,6 +26,7 @@ mod plugin_pages;
 mod plugins;
 mod publishing;
 mod registry;
+mod reports;
 mod rollouts;
 mod session;
 mod settings;
@@ -105,6 +106,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plugins/{plugin}/secrets/{name}/delete", post(plugins::remove_secret))
         .route("/plugins/{plugin}/breaker/reset", post(plugins::reset))
         .route("/plugins/{plugin}/updates", post(plugins::updates))
+        .route("/reports", get(reports::list))
+        .route("/reports/{plugin}/{report}", post(reports::render_report))
+        .route("/reports/runs/{id}", get(reports::run))
+        .route("/reports/schedules", post(reports::schedule))
+        .route("/reports/schedules/{id}/delete", post(reports::unschedule))
         .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))

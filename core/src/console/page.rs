@@ -77,6 +77,9 @@ impl Chrome {
         if self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::StockRead)) {
             items.push(NavItem { href: "/stock", label: "Stock" });
         }
+        if self.tenant_name.is_some() {
+            items.push(NavItem { href: "/reports", label: "Reports" });
+        }
         if self.is_admin() {
             items.push(NavItem { href: "/plugins", label: "Plugins" });
             items.push(NavItem { href: "/settings", label: "Settings" });

@@ -391,7 +391,7 @@ db_test!(
     async fn schedules_run_for_each_tenant_that_enabled_the_plugin_once_a_minute_at_most(backend) {
         let app = TestApp::spawn(backend).await;
         let scheduled = PROBE
-            .replace(r#"provides = ["event-handler", "http"]"#, r#"provides = ["event-handler", "http", "scheduled"]"#)
+            .replace(r#"provides = ["event-handler", "http", "report-provider"]"#, r#"provides = ["event-handler", "http", "report-provider", "scheduled"]"#)
             .replace("[outbound]", "[[schedules]]\nname = \"nightly\"\ncron = \"30 2 * * *\"\n\n[outbound]");
         install(&app, "probe", &scheduled, "free").await;
         let a = app.tenant("alpha").await;
