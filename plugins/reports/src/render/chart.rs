@@ -30,8 +30,14 @@ const PALETTE: [RGBColor; 7] = [
     RGBColor(120, 120, 120),
 ];
 
-/// The longest category label written under the axis, in characters.
-const MAX_LABEL: usize = 12;
+/// The plot's width in pixels, about (the SVG less the y label area and margins).
+const PLOT_WIDTH: usize = 620;
+/// Pixels a character of a tick label takes, estimated (plotters cannot measure on wasm).
+const CHAR_WIDTH: usize = 8;
+/// Category labels are cut to between this many characters…
+const MIN_LABEL: usize = 10;
+/// …and this many, as room allows.
+const MAX_LABEL: usize = 24;
 
 /// The chart as an SVG document.
 pub fn svg(chart: &Chart) -> Result<String, ReportError> {
@@ -43,7 +49,9 @@ pub fn svg(chart: &Chart) -> Result<String, ReportError> {
 fn draw(chart: &Chart, out: &mut String) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(out, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
-    let categories = Categories::new(&chart.categories);
+    // As many characters as each category has room for; fewer labels when that is too few.
+    let room = PLOT_WIDTH / chart.categories.len().max(1) / CHAR_WIDTH;
+    let categories = Categories::new(&chart.categories, room.saturating_sub(1).clamp(MIN_LABEL, MAX_LABEL));
     let values = || chart.series.iter().flat_map(|s| s.values.iter().flatten().copied());
     let low = values().fold(0.0_f64, f64::min);
     let high = values().fold(0.0_f64, f64::max);
@@ -56,9 +64,9 @@ fn draw(chart: &Chart, out: &mut String) -> Result<(), Box<dyn std::error::Error
         .caption(&chart.title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(44)
-        .y_label_area_size(64)
+        .y_label_area_size(84)
         .build_cartesian_2d(categories.clone(), low..high)?;
-    let fit = (640 / (MAX_LABEL.min(categories.longest()) * 8 + 16)).max(1);
+    let fit = (PLOT_WIDTH / (categories.longest() * CHAR_WIDTH + 16)).max(1);
     let y_format = |y: &f64| tick(*y, span);
     ctx.configure_mesh()
         .disable_x_mesh()
@@ -153,8 +161,8 @@ struct Categories {
 }
 
 impl Categories {
-    fn new(labels: &[String]) -> Self {
-        Self { labels: labels.iter().map(|l| shorten(l)).collect() }
+    fn new(labels: &[String], max: usize) -> Self {
+        Self { labels: labels.iter().map(|l| shorten(l, max)).collect() }
     }
 
     fn longest(&self) -> usize {
@@ -162,11 +170,11 @@ impl Categories {
     }
 }
 
-fn shorten(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL {
+fn shorten(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
         label.to_string()
     } else {
-        let mut short: String = label.chars().take(MAX_LABEL - 1).collect();
+        let mut short: String = label.chars().take(max - 1).collect();
         short.push('…');
         short
     }
@@ -258,12 +266,13 @@ mod tests {
                 series("Varifocal", &[Some(5.0), None, Some(1.0)]),
             ],
         );
-        c.categories[0] = "A category far too long to fit".into();
+        c.categories[0] = "A category name far too long to fit".into();
         let svg = svg(&c).unwrap();
         // 4 bars + 2 legend swatches + background and legend boxes.
         assert!(svg.matches("<rect").count() >= 6, "{svg}");
-        assert!(svg.contains("A category …"), "{svg}");
-        assert!(!svg.contains("far too long"));
+        // Three categories have room for 24 characters each.
+        assert!(svg.contains("A category name far too…"), "{svg}");
+        assert!(!svg.contains("too long"));
     }
 
     #[test]

@@ -59,9 +59,10 @@ fn generated_at(ms: i64) -> String {
     }
 }
 
-/// `1 order`, `3 orders`: a count and its noun (which takes an `s` in the plural).
+/// `1 order`, `21,255 orders`: a count and its noun (which takes an `s` in the plural).
 pub(crate) fn count(n: i64, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    let number = crate::document::Cell::Int(n).display();
+    if n == 1 { format!("1 {noun}") } else { format!("{number} {noun}s") }
 }
 
 /// An ILS code as people read it: `coating_defect` is `Coating defect`.
@@ -84,6 +85,7 @@ mod tests {
         assert_eq!(humanize(""), "");
         assert_eq!(count(1, "order"), "1 order");
         assert_eq!(count(0, "order"), "0 orders");
+        assert_eq!(count(21_255, "order"), "21,255 orders");
         // 2026-04-01T09:30:59Z
         assert_eq!(generated_at(1_775_035_859_000), "2026-04-01 09:30 UTC");
     }
