@@ -2,7 +2,7 @@
 //! orders, quality checks, stock and purchase orders, each rendered as CSV, HTML or PDF.
 //!
 //! The plugin glue calls three functions: [`catalogue`] (what it lists), [`params_schema`] (what
-//! the host checks parameters against) and [`render`] (one report, one format). Everything
+//! the host checks parameters against) and [`render()`] (one report, one format). Everything
 //! underneath is pure: a report reads aggregates through a [`Source`] and builds a
 //! [`Document`](document::Document); a renderer turns a document into bytes.
 //!
@@ -48,8 +48,6 @@ pub use error::{ReportError, SourceError};
 pub use ils_records::reports as records;
 pub use reports::ReportMeta;
 pub use source::{Context, Source};
-
-use params::PeriodParams;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -173,6 +171,3 @@ pub fn render(
     let file_name = format!("{id}-{}-to-{}.{}", period.start(), period.last_day(), format.extension());
     Ok(Rendered { content_type: format.content_type(), file_name, body })
 }
-
-// Every report takes a period today; a report with other parameters gets its own type.
-const _: fn(PeriodParams) -> reports::turnaround::Params = |p| p;

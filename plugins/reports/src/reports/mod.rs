@@ -1,5 +1,6 @@
 //! The reports: what each reads, computes and shows. One module per report, each with its
-//! [`Params`](turnaround::Params) and a `build` from a [`Source`] to a [`Document`].
+//! [`Params`](turnaround::Params) and a `build` from a [`Source`](crate::Source) to a
+//! [`Document`].
 
 pub mod quality;
 pub mod revenue;

@@ -100,7 +100,7 @@ fn it_reads_only_aggregates_over_the_period() {
     let source = orders();
     csv("turnaround", &params(JANUARY.0, JANUARY.1), &source);
     let queries = source.queries.borrow();
-    assert!(queries.len() <= 6, "{} queries", queries.len());
+    assert!(queries.len() <= 5, "{} queries", queries.len());
     assert!(
         queries
             .iter()

@@ -1,4 +1,4 @@
-//! A report as a PDF: A4 portrait, laid out by [`layout`] and drawn with krilla.
+//! A report as a PDF: A4 portrait, laid out (`layout.rs`) and drawn with krilla.
 //!
 //! Every page has the practice, the report's title and the period at the top and
 //! "Page N of M" at the bottom. Charts are the same SVG the HTML shows, parsed by usvg with only
