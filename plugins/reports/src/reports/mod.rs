@@ -60,6 +60,9 @@ fn generated_at(ms: i64) -> String {
     }
 }
 
+/// The most categories a chart shows; the tables beside it have them all.
+pub(crate) const MAX_BARS: usize = 12;
+
 /// `1 order`, `21,255 orders`: a count and its noun (which takes an `s` in the plural).
 pub(crate) fn count(n: i64, noun: &str) -> String {
     let number = crate::document::Cell::Int(n).display();

@@ -63,15 +63,21 @@ pub fn build(source: &dyn Source, ctx: &Context, params: &Params) -> Result<Docu
             Cell::percent_of(remade, orders, 2, NO_ORDERS).display(),
         )
     };
+    // The most frequent issues (the answer is ordered by count).
+    let charted = &by_issue[..by_issue.len().min(super::MAX_BARS)];
     let chart = Chart {
-        title: "Failures by issue".into(),
+        title: if charted.len() < by_issue.len() {
+            format!("Failures by issue (the {} most frequent)", charted.len())
+        } else {
+            "Failures by issue".into()
+        },
         kind: ChartKind::Bar,
         x_label: "Issue".into(),
         y_label: "% of orders".into(),
-        categories: by_issue.iter().map(|f| super::humanize(&f.group)).collect(),
+        categories: charted.iter().map(|f| label(&f.group)).collect(),
         series: vec![Series {
             name: "Failure rate".into(),
-            values: by_issue
+            values: charted
                 .iter()
                 .map(|f| (orders > 0).then(|| 100.0 * f.failures as f64 / orders as f64))
                 .collect(),
@@ -143,4 +149,8 @@ fn table(title: &str, group: &str, failures: &[Failures], orders: i64) -> Table 
             })
             .collect(),
     }
+}
+
+fn label(group: &str) -> String {
+    if group.is_empty() { "Not recorded".into() } else { super::humanize(group) }
 }

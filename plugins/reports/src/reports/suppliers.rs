@@ -81,15 +81,21 @@ pub fn build(source: &dyn Source, ctx: &Context, params: &Params) -> Result<Docu
         medians.push(lead_median);
         p90s.push(lead_p90);
     }
+    // The suppliers with the most lines (the answer is ordered by lines).
+    let shown = names.len().min(super::MAX_BARS);
     let chart = Chart {
-        title: "Lead time by supplier".into(),
+        title: if shown < names.len() {
+            format!("Lead time by supplier (the {shown} with most lines)")
+        } else {
+            "Lead time by supplier".into()
+        },
         kind: ChartKind::GroupedBar,
         x_label: "Supplier".into(),
         y_label: "Days".into(),
-        categories: names,
+        categories: names[..shown].to_vec(),
         series: vec![
-            Series { name: "Median".into(), values: medians },
-            Series { name: "90th percentile".into(), values: p90s },
+            Series { name: "Median".into(), values: medians[..shown].to_vec() },
+            Series { name: "90th percentile".into(), values: p90s[..shown].to_vec() },
         ],
     };
     let table = Table {

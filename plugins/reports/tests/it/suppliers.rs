@@ -56,3 +56,31 @@ fn the_page_charts_lead_times_and_escapes_supplier_names() {
     assert!(html.contains("Lead time by supplier"));
     assert!(html.contains("<td class=\"num\">90.0%</td>"));
 }
+
+#[test]
+fn the_chart_shows_the_twelve_busiest_suppliers_and_the_table_all_of_them() {
+    let mut m = Memory::default();
+    for s in 0..15 {
+        for l in 0..=s {
+            m.add(
+                "purchase_lines",
+                row(&[
+                    ("created_at", Time(ms("2026-02-10"))),
+                    ("supplier", Text(format!("Supplier {s:02}"))),
+                    ("number", Text(format!("PO-{s}-{l}"))),
+                    ("status", Text("received".into())),
+                    ("ordered", Int(1)),
+                    ("received", Int(1)),
+                    ("lead_time_days", Float(2.0)),
+                ]),
+            );
+        }
+    }
+    let html = html("suppliers", &params("2026-02-01", "2026-03-01"), &m);
+    assert!(html.contains("Lead time by supplier (the 12 with most lines)"));
+    // Twelve median bars and the legend's swatch; suppliers 00–02, with the fewest lines, are in
+    // the table only.
+    let chart = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+    assert_eq!(chart.matches("fill=\"#0072B2\"").count(), 13, "{chart}");
+    assert!(html.contains("<td>Supplier 00</td>") && html.contains("<td>Supplier 14</td>"));
+}
