@@ -36,6 +36,8 @@ pub fn guests_dir() -> &'static Path {
                 "nidek-rs232",
                 "-p",
                 "nhs-gos",
+                "-p",
+                "ils-reports",
             ])
             .status()
             .expect("run cargo to build the guest components");

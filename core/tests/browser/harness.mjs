@@ -4,7 +4,7 @@
 //
 // Environment (scripts/browser-test sets it):
 //   ILS_BIN          the `ils` binary to test
-//   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232, dcs-driver)
+//   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232, dcs-driver, reports)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
@@ -79,6 +79,7 @@ export async function startIls() {
     ["plugins/nhs-gos", "nhs_gos.wasm"],
     ["plugins/nidek-rs232", "nidek_rs232.wasm"],
     ["plugins/dcs-driver", "dcs_driver.wasm"],
+    ["plugins/reports", "ils_reports.wasm"],
   ];
   for (const [crate, wasm] of plugins) {
     const pkg = path.join(dataDir, `${wasm}-package`);

@@ -39,6 +39,7 @@ pub mod document;
 pub mod error;
 mod fonts;
 pub mod params;
+pub mod plugin;
 pub mod render;
 pub mod reports;
 pub mod source;
