@@ -204,3 +204,36 @@ async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_queued_before_html_and_links_still_read() {
+        let old = serde_json::json!({ "to": "a@b.example", "subject": "Hi", "text": "Hello" });
+        let job: SendEmail = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!((job.html.as_deref(), job.links.len()), (None, 0));
+        assert_eq!(serde_json::to_value(&job).unwrap(), old, "a plain message is written as before");
+    }
+
+    #[tokio::test]
+    async fn links_are_absolute_and_go_in_both_parts() {
+        crate::install_tls_provider();
+        let config =
+            EmailConfig { smtp_url: Some("smtp://127.0.0.1:2525".into()), from: "ILS <a@b.example>".into() };
+        let base: url::Url = "https://ils.example.com/".parse().unwrap();
+        let mailer = Mailer::new(&config, &base).unwrap().unwrap();
+        let id = FileId::new();
+        let urls = mailer.file_urls(&[id.to_string(), "../../admin".into()]);
+        assert_eq!(urls, [format!("https://ils.example.com/api/v1/files/{id}")], "ids only");
+        let text = text_with_links("Ready.\n", &urls);
+        assert_eq!(text, format!("Ready.\n\n{LINKS_INTRO}\n{}\n", urls[0]));
+        let html = html_with_links("<html><BODY><p>Ready.</p></BODY></html>", &urls);
+        assert!(
+            html.ends_with(&format!("<li><a href=\"{0}\">{0}</a></li></ul></BODY></html>", urls[0])),
+            "{html}"
+        );
+        assert_eq!(text_with_links("Ready.", &[]), "Ready.");
+    }
+}
