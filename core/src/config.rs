@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+pub use ils_files::FileStorage;
 use ils_kernel::secrets::Sealer;
 pub use ils_plugin_host::{PackageStorage, PluginsConfig};
 
@@ -104,7 +105,7 @@ pub struct EmailConfig {
 }
 
 /// Everything the host needs besides the database.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AppConfig {
     /// Authentication settings.
     pub auth: AuthConfig,
@@ -120,6 +121,22 @@ pub struct AppConfig {
     pub email: EmailConfig,
     /// Plugin settings: where packages and compiled components are kept, and the limits plugins run under.
     pub plugins: PluginsConfig,
+    /// Where the bytes of tenants' files are kept (`ILS_FILE_STORE`, default `DATA_DIR/files`).
+    pub files: FileStorage,
+    /// The address users reach this server at (`ILS_PUBLIC_URL`): links in e-mail point here.
+    /// `ils serve` defaults it to `http://` and the address it listens on.
+    pub public_url: url::Url,
+}
+
+/// The public address when none is configured: the default listen address.
+fn default_public_url() -> url::Url {
+    url::Url::parse("http://127.0.0.1:8080/").expect("a valid URL")
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl AppConfig {
@@ -133,6 +150,8 @@ impl AppConfig {
             events: Default::default(),
             email: EmailConfig { smtp_url: None, from: "ILS <noreply@localhost>".to_owned() },
             plugins: Default::default(),
+            files: Default::default(),
+            public_url: default_public_url(),
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod state;
 // The layers below, under the paths tools, benches and tests name them by. Code in this crate
 // imports those crates directly, so nothing here is imported from inside.
 pub use ils_clinical as clinical;
+pub use ils_files as files;
 pub use ils_kernel::{audit, error, input};
 pub use ils_orders as orders;
 pub use ils_plugin_host as plugins;

@@ -55,6 +55,10 @@ pub(crate) struct DbArgs {
     /// `dir:PATH` (a directory; nodes on one database must then share it).
     #[arg(long, env = "ILS_PLUGIN_STORE", default_value = "database")]
     plugin_store: ils_plugin_host::PackageStorage,
+    /// Where the bytes of tenants' files are kept: `dir:PATH` (default `DATA_DIR/files`); nodes
+    /// on one database must share it.
+    #[arg(long, env = "ILS_FILE_STORE")]
+    file_store: Option<ils_core::config::FileStorage>,
 }
 
 #[derive(Args)]
@@ -112,6 +116,37 @@ struct ServeArgs {
     /// open; more answer 429.
     #[arg(long, env = "ILS_EVENT_STREAMS_PER_CALLER", default_value_t = 5)]
     event_streams_per_caller: usize,
+    /// The address users reach ILS at (`https://ils.example.com`), for links in e-mail; default
+    /// `http://` and the listen address.
+    #[arg(long, env = "ILS_PUBLIC_URL", value_parser = parse_public_url)]
+    public_url: Option<url::Url>,
+}
+
+/// An `http(s)://` URL with nothing after the path.
+fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?}: {e}"))?;
+    let fits = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty();
+    if fits {
+        Ok(url)
+    } else {
+        Err(format!("{text:?} must be an http:// or https:// address, without a query"))
+    }
+}
+
+/// The public address of a server that was given none: `http://` and where it listens (the
+/// loopback name for an unspecified address).
+fn listen_url(listen: SocketAddr) -> url::Url {
+    let host = match listen.ip() {
+        ip if ip.is_unspecified() => "localhost".to_owned(),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    url::Url::parse(&format!("http://{host}:{}/", listen.port()))
+        .unwrap_or_else(|_| AppConfig::new().public_url)
 }
 
 impl std::fmt::Debug for DbArgs {
@@ -133,6 +168,13 @@ impl DbArgs {
             ..Default::default()
         }
     }
+
+    /// Where file bytes are kept: the chosen store, else `DATA_DIR/files`.
+    fn files(&self) -> ils_core::config::FileStorage {
+        self.file_store
+            .clone()
+            .unwrap_or_else(|| ils_core::config::FileStorage::Dir(self.data_dir.join("files")))
+    }
 }
 
 impl ServeArgs {
@@ -148,6 +190,8 @@ impl ServeArgs {
         config.jobs.job_timeout = Duration::from_secs(self.job_timeout_secs.max(1));
         config.jobs.rescue_after = Duration::from_secs(self.job_rescue_after_secs.max(2));
         config.plugins = self.db.plugins();
+        config.files = self.db.files();
+        config.public_url = self.public_url.clone().unwrap_or_else(|| listen_url(self.listen));
         config.plugins.allow_private_networks = self.plugins_allow_private;
         config.plugins.hooks_per_minute = self.plugin_hooks_per_minute.max(1);
         if self.plugin_calls_per_tenant.is_some() || self.plugin_cpu_slots.is_some() {
@@ -410,6 +454,9 @@ async fn serve(args: ServeArgs) -> Result<(), Failure> {
         ils_core::db::Backend::Postgres => "postgres",
     };
     tracing::info!(listen = %listener.local_addr()?, backend, data_dir = %args.db.data_dir.display(), "ILS is serving");
+    if state.mailer.is_some() && args.public_url.is_none() {
+        tracing::warn!(public_url = %state.config.public_url, "ILS_PUBLIC_URL is not set: links in e-mail point at the listen address");
+    }
     ils_core::server::run(listener, state.clone(), ils_core::server::shutdown_signal()).await?;
     if let Some(runner) = runner {
         runner.stop().await;

@@ -7,6 +7,7 @@ use crate::metrics::Metrics;
 use crate::notify::Mailer;
 use ils_kernel::error::Result;
 use ils_kernel::secrets::Sealer;
+use ils_plugin_host::CoreServices;
 use ils_storage::Db;
 use ils_tenancy::auth::rate_limit::AttemptLimiter;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub plugins: Arc<ils_plugin_host::Plugins>,
     /// Plugins' reports: what they offer, their runs and schedules.
     pub reports: ils_plugin_host::reports::Reports,
+    /// The tenants' file store (rows and bytes), which plugins write to and the API serves.
+    pub files: ils_files::Files,
     /// Live event streams open on this node, per caller (for the per-caller cap).
     pub streams: Arc<OpenStreams>,
 }
@@ -54,27 +57,34 @@ impl AppState {
         let attempts = Arc::new(AttemptLimiter::new(config.auth.attempts_per_minute));
         let webhooks = &config.webhooks;
         let http = crate::outbound::http_client(webhooks.allow_private_targets, webhooks.timeout)?;
-        let mailer = Mailer::new(&config.email)?;
+        let mailer = Mailer::new(&config.email, &config.public_url)?;
         let metrics = Arc::new(Metrics::new());
+        let files = ils_files::Files::new(db.clone(), config.files.open());
+        let core = core_services(&db, &files, mailer.is_some(), config.jobs.delivery_attempts);
         let plugins = Arc::new(ils_plugin_host::Plugins::new(
             db.clone(),
             sealer.clone(),
             metrics.clone(),
             config.plugins.clone(),
+            core,
         ));
         let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
         let streams = Arc::default();
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            sealer,
-            attempts,
-            metrics,
-            http,
-            mailer,
-            plugins,
-            reports,
-            streams,
-        })
+        let config = Arc::new(config);
+        Ok(Self { db, config, sealer, attempts, metrics, http, mailer, plugins, reports, files, streams })
     }
+
+    /// The services this process gives plugins besides the database's: for another plugin
+    /// runtime over the same state (a tool, a test playing a second node).
+    pub fn plugin_services(&self) -> CoreServices {
+        core_services(&self.db, &self.files, self.mailer.is_some(), self.config.jobs.delivery_attempts)
+    }
+}
+
+/// Files and e-mail for plugins: the shared file store, and staff e-mail through the mail queue
+/// (refused while no SMTP server is configured, `smtp`; each message tried `delivery_attempts`
+/// times).
+pub fn core_services(db: &Db, files: &ils_files::Files, smtp: bool, delivery_attempts: u16) -> CoreServices {
+    let notify = crate::notify::StaffMail::new(db.clone(), smtp, delivery_attempts);
+    CoreServices { files: files.clone(), notify: Arc::new(notify) }
 }

@@ -68,6 +68,10 @@ text_enum! {
         /// Use the routes of the tenant's enabled plugins (the plugin sees who calls and with
         /// which role, and decides what each role may do).
         PluginsUse = "plugins:use",
+        /// Download one of the tenant's files by its id (the link a report or an e-mail gives).
+        FilesRead = "files:read",
+        /// List every file of the tenant, whichever plugin (or user) stored it.
+        FilesList = "files:list",
     }
 }
 
@@ -88,6 +92,7 @@ impl Role {
                 TenantRead
                     | UsersRead
                     | PluginsUse
+                    | FilesRead
                     | PatientsRead
                     | PatientsWrite
                     | ExaminationsWrite
@@ -101,6 +106,7 @@ impl Role {
                 TenantRead
                     | UsersRead
                     | PluginsUse
+                    | FilesRead
                     | PatientsRead
                     | PatientsWrite
                     | OrdersRead
@@ -115,13 +121,14 @@ impl Role {
                     TenantRead
                         | UsersRead
                         | PluginsUse
+                        | FilesRead
                         | OrdersRead
                         | OrdersTransition
                         | StockRead
                         | StockWrite
                 )
             }
-            Role::Supplier => matches!(action, TenantRead | UsersRead | PluginsUse),
+            Role::Supplier => matches!(action, TenantRead | UsersRead | PluginsUse | FilesRead),
         }
     }
 }
@@ -144,6 +151,8 @@ mod tests {
             assert_eq!(role.allows(Action::SettingsManage), admin, "{role}");
             assert_eq!(role.allows(Action::PluginsManage), admin, "{role}");
             assert!(role.allows(Action::PluginsUse), "{role}");
+            assert!(role.allows(Action::FilesRead), "{role}: any member downloads the files it is sent");
+            assert_eq!(role.allows(Action::FilesList), admin, "{role}");
             let practice = matches!(role, Role::CompanyAdmin | Role::Ecp | Role::Dispenser);
             assert_eq!(role.allows(Action::PatientsRead), practice, "{role}");
             assert_eq!(role.allows(Action::PatientsWrite), practice, "{role}");

@@ -57,7 +57,10 @@ use ils_tenancy::tenants::PlanSlug;
 
 pub use config::{PackageStorage, PluginsConfig};
 pub use packages::{PackageStore, Stored};
-pub use runtime::Plugins;
+pub use runtime::{CoreServices, Plugins};
+/// How a plugin's calls are audited and its services' errors shown to it, for the services the
+/// composition root provides ([`CoreServices`]).
+pub use services::{actor as plugin_audit_actor, service_error};
 
 /// One version of a plugin in the catalogue, as tenants see it.
 #[derive(Clone, Debug, Serialize)]

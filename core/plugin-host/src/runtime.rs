@@ -110,11 +110,34 @@ impl std::fmt::Debug for Plugins {
     }
 }
 
+/// The services plugins call that this crate does not build itself, from the composition root
+/// (`ils-core`): the tenants' file store, shared with the API that serves the files, and e-mail,
+/// whose jobs and worker are the binary's (docs/adr/027).
+#[derive(Clone)]
+pub struct CoreServices {
+    /// The tenants' file store (`files`).
+    pub files: ils_files::Files,
+    /// E-mail to a tenant's staff through the mail queue (`notify`).
+    pub notify: Arc<dyn ils_host_api::services::Notifier>,
+}
+
+impl std::fmt::Debug for CoreServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreServices").field("files", &self.files).finish_non_exhaustive()
+    }
+}
+
 impl Plugins {
-    /// Plugins over `db`; secrets are opened with `sealer`, and a report of every invocation
-    /// goes to `metrics` (and to this node's [`Metering`]).
-    pub fn new(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink>, config: PluginsConfig) -> Self {
-        let services = crate::services::host_services(db.clone(), sealer, metrics.clone());
+    /// Plugins over `db`; secrets are opened with `sealer`, a report of every invocation goes to
+    /// `metrics` (and to this node's [`Metering`]), and `core` provides files and e-mail.
+    pub fn new(
+        db: Db,
+        sealer: Sealer,
+        metrics: Arc<dyn MetricsSink>,
+        config: PluginsConfig,
+        core: CoreServices,
+    ) -> Self {
+        let services = crate::services::host_services(db.clone(), sealer, metrics.clone(), core);
         let metering = Arc::new(Metering::new(db.clone(), metrics.clone()));
         Self {
             db,
@@ -134,15 +157,16 @@ impl Plugins {
         }
     }
 
-    /// The services plugins call (the reports' runs store their files and send their mail
-    /// through the same ones).
-    pub fn services(&self) -> &ils_host_api::services::HostServices {
-        &self.services
-    }
-
     /// The settings.
     pub fn config(&self) -> &PluginsConfig {
         &self.config
+    }
+
+    /// The services plugins call, as the host hands them over: for the reports' runs (which
+    /// store their files and send their mail through them) and for tools and tests that act as
+    /// a plugin would, with a [`ils_host_api::Scope`] of their own.
+    pub fn services(&self) -> &ils_host_api::services::HostServices {
+        &self.services
     }
 
     /// This node's metering: flush it before reading usage, run it in the background, flush it

@@ -43,6 +43,7 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+pub(crate) use form::SESSION_COOKIE;
 pub(crate) use page::ConsoleError;
 
 /// The Content-Security-Policy of every console page: scripts and styles only from our own

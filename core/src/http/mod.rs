@@ -9,6 +9,7 @@ pub mod clinical;
 pub mod devices;
 pub mod events;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod jobs;
 pub mod metering;

@@ -154,3 +154,7 @@ id_type!(
     /// A publisher's publishing token.
     PublisherTokenId
 );
+id_type!(
+    /// A file in a tenant's file store (`ils-files`).
+    FileId
+);

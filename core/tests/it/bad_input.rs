@@ -83,6 +83,9 @@ db_test!(
         app.get("/api/v1/users?limit=5000", token).await.problem(422, "invalid_input");
         app.get("/api/v1/users?status=sleeping", token).await.problem(400, "invalid_query");
         app.get("/api/v1/audit?cursor=%00%01", token).await.problem(422, "invalid_input");
+        app.get("/api/v1/files/not-a-uuid", token).await.problem(400, "invalid_path");
+        app.get("/api/v1/files?limit=0", token).await.problem(422, "invalid_input");
+        app.get("/api/v1/files?cursor=nope", token).await.problem(422, "invalid_input");
         app.call(Method::PUT, "/api/v1/users", Some(token), None).await.problem(405, "method_not_allowed");
         let unknown_field: Value = serde_json::json!({ "email": "a@b.example", "password": "x", "admin": true });
         app.post("/api/v1/auth/login", None, unknown_field).await.problem(422, "invalid_body");

@@ -19,8 +19,18 @@ db_test!(
         let b_key = app.post("/api/v1/api-keys", Some(&b.admin.token), json!({ "name": "b", "scopes": ["users:read"] })).await;
         let b_key_id = b_key.ok(201)["id"].as_str().unwrap().to_owned();
         let b_session = app.get("/api/v1/me/sessions", &b.admin.token).await.ok(200)[0]["id"].as_str().unwrap().to_owned();
-        let a_key = app.post("/api/v1/api-keys", Some(&a.admin.token), json!({ "name": "a", "scopes": ["users:read", "users:manage", "api_keys:manage", "audit:read", "tenant:read"] })).await;
+        let a_key = app.post("/api/v1/api-keys", Some(&a.admin.token), json!({ "name": "a", "scopes": ["users:read", "users:manage", "api_keys:manage", "audit:read", "tenant:read", "files:read", "files:list"] })).await;
         let a_key = a_key.ok(201)["secret"].as_str().unwrap().to_owned();
+        let b_file = {
+            let new = ils_core::files::NewFile {
+                name: ils_core::files::FileName::parse("b.csv").unwrap(),
+                content_type: ils_core::files::MediaType::parse("text/csv").unwrap(),
+                plugin_id: Some("reports".into()),
+                body: b"b".to_vec().into(),
+            };
+            let tenant = b.id.parse().unwrap();
+            app.state.files.put(tenant, &ils_core::audit::AuditCtx::system(), new).await.unwrap().id
+        };
 
         let probes: Vec<(Method, String, Option<serde_json::Value>)> = vec![
             (Method::GET, format!("/api/v1/users/{}", b_member.user_id), None),
@@ -29,6 +39,7 @@ db_test!(
             (Method::POST, format!("/api/v1/users/{b_pending}/approve"), Some(json!({ "role": "ecp" }))),
             (Method::POST, format!("/api/v1/users/{b_pending}/reject"), Some(json!({}))),
             (Method::DELETE, format!("/api/v1/api-keys/{b_key_id}"), None),
+            (Method::GET, format!("/api/v1/files/{b_file}"), None),
         ];
         // A's admin (a session) and A's all-scopes API key.
         for token in [a.admin.token.as_str(), a_key.as_str()] {
@@ -68,6 +79,7 @@ db_test!(
             let keys = keys.ok(200)["items"].as_array().unwrap().clone();
             assert!(keys.iter().all(|k| k["name"] == "a"), "{keys:?}");
             assert_eq!(app.get("/api/v1/tenant", token).await.ok(200)["id"], a.id);
+            assert_eq!(app.get("/api/v1/files", token).await.ok(200)["items"], json!([]));
         }
         let me = app.get("/api/v1/me", &a.admin.token).await;
         let memberships = me.ok(200)["memberships"].as_array().unwrap().clone();

@@ -182,6 +182,7 @@ impl TestApp {
         config.plugins.cache_dir = std::env::temp_dir().join("ils-test-plugin-cache");
         config.plugins.allow_private_networks = true;
         config.plugins.max_instances = 16;
+        config.files = ils_core::config::FileStorage::Dir(dir.path().join("files"));
         configure(&mut config);
         let sealer = ils_core::config::load_sealer(None, dir.path()).expect("sealer");
         let state = AppState::new(db.clone(), config, sealer).expect("state");

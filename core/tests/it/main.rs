@@ -23,6 +23,7 @@ mod devices;
 mod events;
 mod fair_queues;
 mod fairness;
+mod files;
 mod metering;
 mod nhs_gos;
 mod operations;

@@ -256,6 +256,7 @@ db_test!(
             app.state.sealer.clone(),
             metrics,
             app.state.config.plugins.clone(),
+            app.state.plugin_services(),
         );
         let tenant = a.id.parse().unwrap();
         let on_node2 = || Call::Http { method: http::Method::GET, path: "/kv/x".into(), body: Vec::new() };

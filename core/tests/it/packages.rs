@@ -25,7 +25,13 @@ fn digest(hex: &str) -> Digest {
 /// nothing loaded yet.
 fn another_runtime(app: &TestApp, config: PluginsConfig, dir: &Path) -> Plugins {
     let sealer = ils_core::config::load_sealer(None, dir).unwrap();
-    Plugins::new(app.db.clone(), sealer, Arc::new(ils_host_api::metrics::NoMetrics), config)
+    Plugins::new(
+        app.db.clone(),
+        sealer,
+        Arc::new(ils_host_api::metrics::NoMetrics),
+        config,
+        app.state.plugin_services(),
+    )
 }
 
 db_test!(

@@ -76,6 +76,7 @@ db_test!(
                 (Action::UsersRead, "/api/v1/users"),
                 (Action::AuditRead, "/api/v1/audit"),
                 (Action::ApiKeysManage, "/api/v1/api-keys"),
+                (Action::FilesList, "/api/v1/files"),
             ];
             for (needed, path) in reads {
                 let resp = app.get(path, &key).await;

@@ -2,6 +2,7 @@
 //! the invocation's tenant (row-level security on PostgreSQL, tenant-keyed queries on both), so
 //! a plugin reaches only the data of the tenant it runs for. Reads of patient data are audited.
 
+mod files;
 mod pending;
 
 use std::sync::Arc;
@@ -29,8 +30,13 @@ use ils_outbox::UnitOfWork;
 use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
 use ils_storage::{Db, TenantTx, query};
 
-/// Every service, over `db`.
-pub(crate) fn host_services(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink>) -> HostServices {
+/// Every service, over `db`, and those the composition root provides (`core`).
+pub(crate) fn host_services(
+    db: Db,
+    sealer: Sealer,
+    metrics: Arc<dyn MetricsSink>,
+    core: crate::runtime::CoreServices,
+) -> HostServices {
     let services = Arc::new(DbServices { db, sealer, metrics });
     HostServices {
         config: services.clone(),
@@ -42,8 +48,8 @@ pub(crate) fn host_services(db: Db, sealer: Sealer, metrics: Arc<dyn MetricsSink
         inventory: services,
         tenants: Arc::new(pending::Pending),
         reports: Arc::new(pending::Pending),
-        files: Arc::new(pending::Pending),
-        notify: Arc::new(pending::Pending),
+        files: Arc::new(files::PluginFiles::new(core.files)),
+        notify: core.notify,
     }
 }
 
@@ -58,8 +64,8 @@ fn unavailable(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Unavailable(e.to_string())
 }
 
-/// Domain errors as the plugin sees them.
-fn service_error(e: Error) -> ServiceError {
+/// Domain errors as the plugin sees them (also for the services the composition root provides).
+pub fn service_error(e: Error) -> ServiceError {
     match e {
         Error::NotFound(_) => ServiceError::NotFound,
         Error::Invalid { message, .. }
@@ -84,7 +90,7 @@ fn id<T: std::str::FromStr>(text: &str) -> ServiceResult<T> {
 
 /// Who a plugin acts as in the audit log: the signed-in caller, else the platform; the plugin
 /// is named in the request id (`plugin:ID@VERSION`).
-fn actor(scope: &Scope) -> AuditCtx {
+pub fn actor(scope: &Scope) -> AuditCtx {
     let request_id = Some(format!("plugin:{}@{}", scope.plugin, scope.version));
     match scope.caller.as_ref().and_then(|c| c.user_id.parse::<uuid::Uuid>().ok()) {
         Some(user) => AuditCtx { actor_kind: ActorKind::User, actor_id: Some(user), request_id, ip: None },

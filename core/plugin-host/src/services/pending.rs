@@ -4,9 +4,8 @@
 use async_trait::async_trait;
 use ils_host_api::Scope;
 use ils_host_api::services::{
-    Email, Examination, FileInfo, FileStore, MovementRow, Notifier, OrderRow, Page, PageRequest, Period,
-    PurchaseOrderRow, QualityRow, Query, ReportsReader, ResultSet, ServiceError, ServiceResult, StockRow,
-    Tenant, TenantDirectory,
+    Examination, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query,
+    ReportsReader, ResultSet, ServiceError, ServiceResult, StockRow, Tenant, TenantDirectory,
 };
 
 pub(crate) struct Pending;
@@ -60,26 +59,6 @@ impl ReportsReader for Pending {
         pending()
     }
     async fn aggregate(&self, _: &Scope, _: &Query) -> ServiceResult<ResultSet> {
-        pending()
-    }
-}
-
-#[async_trait]
-impl FileStore for Pending {
-    async fn put(&self, _: &Scope, _: &str, _: &str, _: bytes::Bytes) -> ServiceResult<FileInfo> {
-        pending()
-    }
-    async fn list(&self, _: &Scope, _: &PageRequest) -> ServiceResult<Page<FileInfo>> {
-        pending()
-    }
-    async fn delete(&self, _: &Scope, _: &str) -> ServiceResult<()> {
-        pending()
-    }
-}
-
-#[async_trait]
-impl Notifier for Pending {
-    async fn email_roles(&self, _: &Scope, _: &[String], _: &Email) -> ServiceResult<u32> {
         pending()
     }
 }

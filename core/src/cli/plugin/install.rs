@@ -108,7 +108,10 @@ async fn runtime(db_args: &crate::DbArgs) -> Result<(ils_core::db::Db, Plugins),
         ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &db_args.data_dir)
             .map_err(|e| CliError::failed(e.to_string()))?;
     let metrics = Arc::new(ils_core::http::metrics::Metrics::new());
-    let plugins = Plugins::new(db.clone(), sealer, metrics, db_args.plugins());
+    // The CLI sends no e-mail: a plugin asking to is told no mail server is configured.
+    let files = ils_core::files::Files::new(db.clone(), db_args.files().open());
+    let core = ils_core::state::core_services(&db, &files, false, 1);
+    let plugins = Plugins::new(db.clone(), sealer, metrics, db_args.plugins(), core);
     Ok((db, plugins))
 }
 
