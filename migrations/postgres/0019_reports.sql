@@ -48,3 +48,7 @@ ALTER TABLE report_schedules ENABLE ROW LEVEL SECURITY;
 ALTER TABLE report_schedules FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON report_schedules
     USING (tenant_id = ils_current_tenant() OR ils_system_scope());
+
+-- Runs are added and updated (progress, outcome), never deleted; schedules come and go.
+GRANT SELECT, INSERT, UPDATE ON report_runs TO ils_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON report_schedules TO ils_app;

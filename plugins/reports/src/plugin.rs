@@ -23,6 +23,7 @@ impl Source for Host {
             HostError::Invalid(m) => SourceError::Invalid(m),
             HostError::TooLarge => SourceError::TooLarge,
             HostError::Unavailable(m) => SourceError::Unavailable(m),
+            other => SourceError::Unavailable(other.to_string()),
         })
     }
 }
