@@ -145,6 +145,11 @@ impl Plugins {
         &self.metering
     }
 
+    /// The host's services over the database, as plugins reach them (tests call them directly).
+    pub fn services(&self) -> &ils_host_api::services::HostServices {
+        &self.services
+    }
+
     /// The plugin host, created on first use.
     pub async fn host(&self) -> Result<&PluginHost> {
         self.host

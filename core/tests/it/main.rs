@@ -35,6 +35,7 @@ mod processes;
 mod purchasing;
 mod quotas;
 mod registry;
+mod report_reads;
 mod rls;
 mod roles;
 mod rollouts;
