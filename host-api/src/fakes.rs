@@ -361,19 +361,7 @@ fn page_of<T: Clone>(rows: Vec<T>, page: &PageRequest) -> ServiceResult<Page<T>>
 }
 
 fn in_period(at_ms: i64, period: &Period) -> bool {
-    let day = |d: &str| -> Option<i64> {
-        let (y, rest) = d.split_once('-')?;
-        let (m, d) = rest.split_once('-')?;
-        let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-        // Days from civil (Howard Hinnant), to milliseconds.
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Some((era * 146_097 + doe - 719_468) * 86_400_000)
-    };
-    matches!((day(&period.start), day(&period.end)), (Some(s), Some(e)) if s <= at_ms && at_ms < e)
+    period.bounds_ms().is_some_and(|(start, end)| start <= at_ms && at_ms < end)
 }
 
 #[async_trait]
@@ -416,24 +404,22 @@ impl ReportsReader for FakeServices {
         page_of(Vec::new(), page)
     }
     async fn aggregate(&self, scope: &Scope, query: &Query) -> ServiceResult<ResultSet> {
-        if ils_records::reports::Dataset::named(&query.dataset).is_none() {
+        use ils_records::reports::{Dataset, engine};
+        let Some(dataset) = Dataset::named(&query.dataset) else {
             return Err(ServiceError::Invalid(format!("no dataset {:?}", query.dataset)));
-        }
-        // The fakes count orders only: enough for the host's tests of the boundary.
-        let count = if query.dataset == "orders" {
-            self.data()
+        };
+        // The fakes hold orders only: the other datasets are empty.
+        let rows: Vec<_> = match dataset.name {
+            "orders" => self
+                .data()
                 .report_orders
                 .iter()
-                .filter(|(t, o)| *t == scope.tenant && in_period(o.created_at_ms, &query.period))
-                .count()
-        } else {
-            0
+                .filter(|(t, _)| *t == scope.tenant)
+                .map(|(_, o)| engine::order_fields(o))
+                .collect(),
+            _ => Vec::new(),
         };
-        Ok(ResultSet {
-            columns: vec!["count".into()],
-            rows: vec![vec![ils_records::reports::Value::Int(count as i64)]],
-            truncated: false,
-        })
+        engine::aggregate(dataset, rows, query).map_err(|e| ServiceError::Invalid(e.to_string()))
     }
 }
 

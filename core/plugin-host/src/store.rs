@@ -1,9 +1,10 @@
 //! Plugin rows: the catalogue (platform), and per tenant the enablement with its breaker, the
-//! sealed secrets, the key-value data and its usage against the quotas (`crate::quota`).
+//! sealed secrets, the key-value data and its usage against the quotas (`crate::quota`), and the
+//! clinical reads plugins make beside the clinical crate's own.
 
 use crate::plans::PlanTerms;
 use ils_kernel::error::Result;
-use ils_storage::ids::{TenantId, UserId};
+use ils_storage::ids::{ExaminationId, PatientId, PrescriptionId, TenantId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{Conn, TenantTx, execute, on_conn, query};
 use ils_tenancy::tenants::PlanSlug;
@@ -352,18 +353,21 @@ pub(crate) async fn kv_delete(tx: &mut TenantTx, plugin: &str, key: &str) -> Res
     Ok(())
 }
 
-/// Keys starting with `prefix`, sorted, at most `limit`. The prefix is compared as text, not as
-/// a LIKE pattern, so `%` and `_` in it match only themselves.
+/// Keys starting with `prefix` after `start_after` (exclusive), sorted bytewise, at most `limit`.
+/// The prefix is compared as text, not as a LIKE pattern, so `%` and `_` in it match only
+/// themselves. Keys sort bytewise on both backends (PostgreSQL's column is `COLLATE "C"`), so a
+/// cursor continues where the previous page stopped.
 pub(crate) async fn kv_keys(
     tx: &mut TenantTx,
     plugin: &str,
     prefix: &str,
+    start_after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<String>> {
     const SQL: &str = "SELECT key FROM plugin_kv WHERE tenant_id = $1 AND plugin_id = $2
-        AND substr(key, 1, length($3)) = $3 ORDER BY key LIMIT $4";
+        AND substr(key, 1, length($3)) = $3 AND ($4 IS NULL OR key > $4) ORDER BY key LIMIT $5";
     let tenant = tx.tenant_id();
-    Ok(query!(tx, query_scalar, fetch_all, SQL, tenant, plugin, prefix, limit)?)
+    Ok(query!(tx, query_scalar, fetch_all, SQL, tenant, plugin, prefix, start_after, limit)?)
 }
 
 /// The stored length of the value under `key`, if there is one.
@@ -440,4 +444,39 @@ pub(crate) async fn usage_refused(tx: &mut TenantTx, plugin: &str, why: &str, at
     let tenant = tx.tenant_id();
     execute!(tx.conn(), SQL, tenant, plugin, why, at)?;
     Ok(())
+}
+
+/// An examination as plugins read it, with what a claim needs beside it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct ExaminationRow {
+    pub id: ExaminationId,
+    pub patient_id: PatientId,
+    /// `YYYY-MM-DD`.
+    pub examined_on: String,
+    pub finalised_at: Option<Timestamp>,
+    pub examined_by: Option<UserId>,
+    /// The performer's name, while they are a member of the tenant (as row-level security
+    /// shows users on PostgreSQL; the query asks the same on SQLite).
+    pub performer_name: Option<String>,
+    /// The day of the patient's previous finalised examination, strictly before this one's.
+    pub last_sight_test_on: Option<String>,
+    /// The refraction as `ils_clinical` stores it (JSON), if measured.
+    pub refraction: Option<String>,
+    /// The first prescription issued from it.
+    pub prescription_id: Option<PrescriptionId>,
+}
+
+/// One examination of the transaction's tenant.
+pub(crate) async fn examination(tx: &mut TenantTx, id: ExaminationId) -> Result<Option<ExaminationRow>> {
+    const SQL: &str = "SELECT e.id, e.patient_id, e.examined_on, e.finalised_at, e.examined_by, e.refraction,
+            (SELECT u.name FROM users u JOIN memberships m ON m.user_id = u.id AND m.tenant_id = e.tenant_id
+                WHERE u.id = e.examined_by) AS performer_name,
+            (SELECT max(p.examined_on) FROM examinations p
+                WHERE p.tenant_id = e.tenant_id AND p.patient_id = e.patient_id
+                    AND p.finalised_at IS NOT NULL AND p.examined_on < e.examined_on) AS last_sight_test_on,
+            (SELECT r.id FROM prescriptions r WHERE r.tenant_id = e.tenant_id AND r.examination_id = e.id
+                ORDER BY r.id LIMIT 1) AS prescription_id
+        FROM examinations e WHERE e.tenant_id = $1 AND e.id = $2";
+    let tenant = tx.tenant_id();
+    Ok(query!(tx, query_as, fetch_optional, SQL, tenant, id)?)
 }

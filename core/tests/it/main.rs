@@ -36,6 +36,7 @@ mod processes;
 mod purchasing;
 mod quotas;
 mod registry;
+mod report_reads;
 mod reports;
 mod rls;
 mod roles;

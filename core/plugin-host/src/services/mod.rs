@@ -3,7 +3,8 @@
 //! a plugin reaches only the data of the tenant it runs for. Reads of patient data are audited.
 
 mod files;
-mod pending;
+mod reports;
+mod tenants;
 
 use std::sync::Arc;
 
@@ -11,14 +12,15 @@ use async_trait::async_trait;
 use ils_host_api::Scope;
 use ils_host_api::metrics::MetricsSink;
 use ils_host_api::services::{
-    ClinicalReader, ConfigSource, EventSink, Eye, HostServices, InventoryReader, KvStore, Order, OrderStatus,
-    OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError, ServiceResult,
-    StockLevel,
+    ClinicalReader, ConfigSource, EventSink, Examination, Eye, HostServices, InventoryReader, KvStore, Order,
+    OrderStatus, OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError,
+    ServiceResult, StockLevel,
 };
 use serde_json::Value;
 
 use crate::quota::{self, Refusal};
 use crate::store;
+use ils_clinical::prescriptions::StoredEyes;
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, ActorKind, AuditCtx, Event};
 use ils_kernel::error::Error;
@@ -27,7 +29,7 @@ use ils_kernel::secrets::Sealer;
 use ils_orders::Routing;
 use ils_orders::status::OrderStatus as CoreStatus;
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, UserId};
+use ils_storage::ids::{ExaminationId, OrderId, PatientId, PrescriptionId, TenantId, UserId};
 use ils_storage::{Db, TenantTx, query};
 
 /// Every service, over `db`, and those the composition root provides (`core`).
@@ -45,9 +47,9 @@ pub(crate) fn host_services(
         events: services.clone(),
         orders: services.clone(),
         clinical: services.clone(),
-        inventory: services,
-        tenants: Arc::new(pending::Pending),
-        reports: Arc::new(pending::Pending),
+        inventory: services.clone(),
+        tenants: services.clone(),
+        reports: services,
         files: Arc::new(files::PluginFiles::new(core.files)),
         notify: core.notify,
     }
@@ -103,6 +105,12 @@ impl DbServices {
         self.db.tenant(scope.tenant).await.map_err(unavailable)
     }
 
+    /// A transaction that only reads: on SQLite it takes no write lock, so a long read does not
+    /// hold up the tenant's writers.
+    async fn read_tx(&self, scope: &Scope) -> ServiceResult<TenantTx> {
+        self.db.tenant_read(scope.tenant).await.map_err(unavailable)
+    }
+
     async fn finish<T>(&self, tx: TenantTx, result: Result<T, Error>) -> ServiceResult<T> {
         let value = result.map_err(service_error)?;
         tx.commit().await.map_err(unavailable)?;
@@ -143,9 +151,7 @@ impl KvStore for DbServices {
     }
 
     async fn set(&self, scope: &Scope, key: &str, value: Vec<u8>) -> ServiceResult<()> {
-        if key.is_empty() || key.len() > 512 {
-            return Err(ServiceError::Invalid("a key is 1 to 512 bytes".into()));
-        }
+        check_key(key)?;
         let mut tx = self.tx(scope).await?;
         let done = quota::kv_set(&mut tx, scope.plugin.as_str(), key, &value).await;
         self.finish(tx, done).await?.map_err(|refusal| refused(self.metrics.as_ref(), scope, &refusal))
@@ -164,24 +170,45 @@ impl KvStore for DbServices {
         start_after: Option<&str>,
         limit: usize,
     ) -> ServiceResult<Vec<String>> {
-        if start_after.is_some() {
-            return pending::Pending.list_keys_after().await;
-        }
         let mut tx = self.tx(scope).await?;
         let limit = i64::try_from(limit.min(10_000)).unwrap_or(10_000);
-        let keys = store::kv_keys(&mut tx, scope.plugin.as_str(), prefix, limit).await;
+        let keys = store::kv_keys(&mut tx, scope.plugin.as_str(), prefix, start_after, limit).await;
         self.finish(tx, keys).await
     }
 
     async fn compare_and_set(
         &self,
-        _: &Scope,
-        _: &str,
-        _: Option<&[u8]>,
-        _: Option<Vec<u8>>,
+        scope: &Scope,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
     ) -> ServiceResult<bool> {
-        pending::Pending.list_keys_after().await
+        check_key(key)?;
+        let plugin = scope.plugin.as_str();
+        let mut tx = self.tx(scope).await?;
+        let swapped = async {
+            // The usage row's lock orders every kv write of this (tenant, plugin), so the value
+            // read next cannot change before this transaction ends (SQLite: the write lock).
+            store::usage_lock(&mut tx, plugin).await?;
+            if store::kv_get(&mut tx, plugin, key).await?.as_deref() != expected {
+                return Ok(Ok(false));
+            }
+            match &new {
+                Some(value) => Ok(quota::kv_set(&mut tx, plugin, key, value).await?.map(|()| true)),
+                None => quota::kv_delete(&mut tx, plugin, key).await.map(|()| Ok(true)),
+            }
+        }
+        .await;
+        self.finish(tx, swapped).await?.map_err(|refusal| refused(self.metrics.as_ref(), scope, &refusal))
     }
+}
+
+/// A kv key is 1 to 512 bytes.
+fn check_key(key: &str) -> ServiceResult<()> {
+    if key.is_empty() || key.len() > 512 {
+        return Err(ServiceError::Invalid("a key is 1 to 512 bytes".into()));
+    }
+    Ok(())
 }
 
 /// A plugin event's type in the outbox: `plugin.<id>.<kind>` with the id's `-` as `_` (event
@@ -373,13 +400,43 @@ impl ClinicalReader for DbServices {
         })
     }
 
-    async fn examination(
-        &self,
-        scope: &Scope,
-        id: &str,
-    ) -> ServiceResult<ils_host_api::services::Examination> {
-        pending::Pending.examination(scope, id).await
+    async fn examination(&self, scope: &Scope, exam: &str) -> ServiceResult<Examination> {
+        let exam = id::<ExaminationId>(exam)?;
+        let mut tx = self.tx(scope).await?;
+        let read = async {
+            let e = store::examination(&mut tx, exam).await?.ok_or(Error::NotFound("examination"))?;
+            let event = Event::new("examination.read", "examination", e.id).changes(serde_json::json!({
+                "patient_id": e.patient_id, "plugin": scope.plugin.as_str(), "version": scope.version.to_string()
+            }));
+            audit::record(&mut tx, &actor(scope), event).await?;
+            Ok(e)
+        }
+        .await;
+        examination_to_host(self.finish(tx, read).await?)
     }
+}
+
+/// An examination row as plugins see it, its refraction checked again as it is read.
+fn examination_to_host(e: store::ExaminationRow) -> ServiceResult<Examination> {
+    let refraction = match e.refraction.as_deref() {
+        Some(json) => {
+            let stored: StoredEyes = serde_json::from_str(json).map_err(unavailable)?;
+            Some(stored.rx().map_err(service_error)?)
+        }
+        None => None,
+    };
+    Ok(Examination {
+        id: e.id.to_string(),
+        patient_id: e.patient_id.to_string(),
+        examined_on: e.examined_on,
+        finalised_at_ms: e.finalised_at.map(|t| t.as_jiff().as_millisecond()),
+        performed_by: e.examined_by.map(|u| u.to_string()),
+        performer_name: e.performer_name,
+        last_sight_test_on: e.last_sight_test_on,
+        refraction_right: refraction.as_ref().map(|(right, _)| eye_to_host(right)),
+        refraction_left: refraction.as_ref().map(|(_, left)| eye_to_host(left)),
+        prescription_id: e.prescription_id.map(|p| p.to_string()),
+    })
 }
 
 #[derive(sqlx::FromRow)]

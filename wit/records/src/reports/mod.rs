@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod civil;
+pub mod engine;
+
 /// A half-open period of UTC dates, `[start, end)`, each `YYYY-MM-DD`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Period {
@@ -20,6 +23,12 @@ impl Period {
     /// `[start, end)`.
     pub fn new(start: impl Into<String>, end: impl Into<String>) -> Self {
         Self { start: start.into(), end: end.into() }
+    }
+
+    /// `[start, end)` in milliseconds since the Unix epoch (UTC midnights), if both are dates.
+    pub fn bounds_ms(&self) -> Option<(i64, i64)> {
+        let ms = |d: &str| civil::parse_date(d).map(|days| days * civil::DAY_MS);
+        Some((ms(&self.start)?, ms(&self.end)?))
     }
 }
 
@@ -76,7 +85,8 @@ pub struct OrderRow {
     pub id: String,
     /// Its number (`LAB-000123`).
     pub number: String,
-    /// `new`, `remake`, `warranty` or `non_adapt`.
+    /// `new`, `remake`, `return` or `non_adapt`, as ILS spells an order's reason (the WIT's
+    /// documentation of 0.2.0 says `warranty` where ILS has `return`).
     pub reason: String,
     /// The order it remakes, for a remake.
     pub original_order_id: Option<String>,
@@ -394,15 +404,19 @@ use FieldKind::{Float, Int, Text, Time};
 ///
 /// - `orders`: one row per order created in the period. `turnaround_days` is from creation to
 ///   the first `shipped` step (or `completed` when it was never shipped), in days; null while
-///   open. `counterpart` is the lab (for a practice) or practice (for a lab).
+///   open. `counterpart` is the lab (for a practice) or practice (for a lab); `station` is the
+///   order's station now; `routing` is `in_house` or `external`.
 /// - `quality`: one row per failed quality check in the period; `remade` is 1 when a remake
 ///   order was raised for that order.
 /// - `stock_levels`: one row per item and location, now; `value_minor` is `on_hand` at the
 ///   last received unit price; `below_reorder` is 1 when `on_hand` is under the reorder point.
 /// - `stock_movements`: one row per movement in the period.
 /// - `purchase_lines`: one row per line of a purchase order raised in the period.
-///   `lead_time_days` is from the order being sent to its first receipt; `fill_rate` is received
-///   over ordered units (0 to 1).
+///   `lead_time_days` is from the order being sent to the first receipt of the line's item
+///   (`first_receipt_at`); `fill_rate` is received over ordered units (0 to 1).
+/// - `stock_movements` and `stock_levels`: `location` is the location's name.
+///
+/// [`engine::aggregate`] answers a [`Query`] over rows of these fields.
 pub const DATASETS: &[Dataset] = &[
     Dataset {
         name: "orders",
