@@ -446,6 +446,11 @@ impl Reports {
             Err(e) => Err(e.to_string()),
         };
         let mut tx = self.db.tenant(tenant).await?;
+        // The last report the writer had no turn to write down.
+        let last = latest.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(p) = last {
+            store::progress(&mut tx, id, p.done.into(), p.total.into(), &p.note).await?;
+        }
         store::finish(&mut tx, id, outcome.as_ref().copied().map_err(String::as_str)).await?;
         tx.commit().await?;
         outcome.map(|_| ()).map_err(Error::Internal)
