@@ -885,7 +885,7 @@ db_test!(
         let months = reports.aggregate(&scope(&a), &by_month).await.unwrap();
         let by_month_took = started.elapsed();
         assert_eq!(months.rows.len(), 12 * 5);
-        println!(
+        eprintln!(
             "{backend:?}: {n} orders seeded in {seeded:?}; aggregate (median and p90 turnaround by lens type) took {took:?}; by month and lens type {by_month_took:?}"
         );
     }
