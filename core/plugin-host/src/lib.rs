@@ -57,7 +57,8 @@ use ils_tenancy::tenants::PlanSlug;
 
 pub use config::{PackageStorage, PluginsConfig};
 pub use packages::{PackageStore, Stored};
-pub use runtime::{CoreServices, Plugins};
+pub use runtime::Plugins;
+pub use services::CoreServices;
 /// How a plugin's calls are audited and its services' errors shown to it, for the services the
 /// composition root provides ([`CoreServices`]).
 pub use services::{actor as plugin_audit_actor, service_error};

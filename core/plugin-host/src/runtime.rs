@@ -19,6 +19,7 @@ use crate::PluginsConfig;
 use crate::metering::{Exceeded, Metering};
 use crate::packages::Packages;
 use crate::plans::PlanTerms;
+use crate::services::CoreServices;
 use crate::store::{self, EnablementRow};
 use ils_kernel::error::{Error, PluginFailure, Result};
 use ils_kernel::secrets::Sealer;
@@ -107,23 +108,6 @@ pub struct Plugins {
 impl std::fmt::Debug for Plugins {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Plugins").field("config", &self.config).finish_non_exhaustive()
-    }
-}
-
-/// The services plugins call that this crate does not build itself, from the composition root
-/// (`ils-core`): the tenants' file store, shared with the API that serves the files, and e-mail,
-/// whose jobs and worker are the binary's (docs/adr/027).
-#[derive(Clone)]
-pub struct CoreServices {
-    /// The tenants' file store (`files`).
-    pub files: ils_files::Files,
-    /// E-mail to a tenant's staff through the mail queue (`notify`).
-    pub notify: Arc<dyn ils_host_api::services::Notifier>,
-}
-
-impl std::fmt::Debug for CoreServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CoreServices").field("files", &self.files).finish_non_exhaustive()
     }
 }
 

@@ -32,12 +32,29 @@ use ils_outbox::UnitOfWork;
 use ils_storage::ids::{ExaminationId, OrderId, PatientId, PrescriptionId, TenantId, UserId};
 use ils_storage::{Db, TenantTx, query};
 
+/// The services plugins call that this crate does not build itself, from the composition root
+/// (`ils-core`): the tenants' file store, shared with the API that serves the files, and e-mail,
+/// whose jobs and worker are the binary's (docs/adr/027).
+#[derive(Clone)]
+pub struct CoreServices {
+    /// The tenants' file store (`files`).
+    pub files: ils_files::Files,
+    /// E-mail to a tenant's staff through the mail queue (`notify`).
+    pub notify: Arc<dyn ils_host_api::services::Notifier>,
+}
+
+impl std::fmt::Debug for CoreServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreServices").field("files", &self.files).finish_non_exhaustive()
+    }
+}
+
 /// Every service, over `db`, and those the composition root provides (`core`).
 pub(crate) fn host_services(
     db: Db,
     sealer: Sealer,
     metrics: Arc<dyn MetricsSink>,
-    core: crate::runtime::CoreServices,
+    core: CoreServices,
 ) -> HostServices {
     let services = Arc::new(DbServices { db, sealer, metrics });
     HostServices {
