@@ -295,22 +295,25 @@ pub mod notify {
     /// returns how many it was queued for.
     pub fn email_roles(roles: &[&str], email: &Email) -> Result<u32, HostError> {
         #[cfg(target_arch = "wasm32")]
-        {
-            let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-            let message = wit::notify::Email {
-                subject: email.subject.clone(),
-                text: email.text.clone(),
-                html: email.html.clone(),
-                file_links: email.file_links.clone(),
-            };
-            return wit::notify::email_roles(&roles, &message).map_err(Into::into);
-        }
+        return send(roles, email);
         #[cfg(not(target_arch = "wasm32"))]
         crate::testing::with(|s| {
             s.check("notify-email")?;
             s.emails.push((roles.iter().map(|r| r.to_string()).collect(), email.clone()));
             Ok(1)
         })
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn send(roles: &[&str], email: &Email) -> Result<u32, HostError> {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        let message = wit::notify::Email {
+            subject: email.subject.clone(),
+            text: email.text.clone(),
+            html: email.html.clone(),
+            file_links: email.file_links.clone(),
+        };
+        wit::notify::email_roles(&roles, &message).map_err(Into::into)
     }
 }
 
