@@ -223,3 +223,11 @@ export async function enableOrderNotes(page, base) {
   await page.getByRole("button", { name: "Enable" }).click();
   await page.getByText("yes, version 0.1.0").waitFor();
 }
+
+/** Enables plugin `id` from its page, for the admin signed in on `page`, consenting to `capabilities`. */
+export async function enablePlugin(page, base, id, capabilities) {
+  await page.goto(`${base}/plugins/${id}`);
+  for (const capability of capabilities) await page.getByLabel(`I consent to ${capability}`).check();
+  await page.getByRole("button", { name: "Enable" }).click();
+  await page.getByText(/^yes, version /).waitFor();
+}
