@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stdout)]
 
 pub mod guests;
+pub mod seed;
 
 use ils_core::db::{Db, DbOptions};
 use ils_core::ids::TenantId;

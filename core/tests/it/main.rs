@@ -36,12 +36,15 @@ mod processes;
 mod purchasing;
 mod quotas;
 mod registry;
+mod report_plugin;
 mod report_reads;
 mod reports;
 mod rls;
 mod roles;
 mod rollouts;
 mod schema;
+#[path = "../../benches/support/seed.rs"]
+mod seed;
 mod stock;
 mod tenants;
 mod users;

@@ -13,8 +13,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
-use ils_core::db::TenantTx;
-use ils_core::db::types::Timestamp;
 use ils_core::ids::TenantId;
 use ils_host_api::Scope;
 use ils_host_api::services::{HostServices, PageRequest, Period, Query, ResultSet, ServiceError};
@@ -24,12 +22,9 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::harness::{Tenant, TestApp, db_test};
+use crate::seed::{DAY_MS, HOUR_MS, JAN_1, Seeded, plan_orders, plan_year, seed_orders};
 use crate::stock::{adjust, item, location};
 
-const DAY_MS: i64 = 86_400_000;
-const HOUR_MS: i64 = 3_600_000;
-/// 2026-01-01T00:00:00Z.
-const JAN_1: i64 = 20_454 * DAY_MS;
 const PLUGIN: &str = "report-reader";
 
 fn services(app: &TestApp) -> &HostServices {
@@ -45,8 +40,8 @@ fn scope(tenant: &Tenant) -> Scope {
     }
 }
 
-fn at(ms: i64) -> Timestamp {
-    Timestamp::from_jiff(jiff::Timestamp::from_millisecond(ms).unwrap())
+pub(crate) fn tenant_id(tenant: &Tenant) -> TenantId {
+    tenant.id.parse().unwrap()
 }
 
 fn january() -> Period {
@@ -54,7 +49,7 @@ fn january() -> Period {
 }
 
 /// Runs `sql` as the database owner (no row-level security).
-async fn owner(app: &TestApp, sql: String) {
+pub(crate) async fn owner(app: &TestApp, sql: String) {
     use sqlx::Connection as _;
     let url = app.inspect_url();
     if url.starts_with("sqlite:") {
@@ -67,249 +62,13 @@ async fn owner(app: &TestApp, sql: String) {
 }
 
 /// A time as a literal both backends read as the same instant.
-fn literal(ms: i64) -> String {
+pub(crate) fn literal(ms: i64) -> String {
     let t = jiff::Timestamp::from_millisecond(ms).unwrap();
     format!("'{}'", t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
 
-/// A value bound into a seeding insert.
-enum Bind {
-    Id(Uuid),
-    MaybeId(Option<Uuid>),
-    Text(String),
-    MaybeText(Option<String>),
-    Int(i64),
-    At(Timestamp),
-}
-
-/// Inserts `rows` into `into` (`table (columns)`), hundreds per statement.
-async fn insert(tx: &mut TenantTx, into: &str, rows: Vec<Vec<Bind>>) {
-    for chunk in rows.chunks(400) {
-        let width = chunk[0].len();
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let marks: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO {into} VALUES {}", tuples.join(", "));
-        ils_core::db::on_conn!(tx.conn(), c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for b in chunk.iter().flatten() {
-                q = match b {
-                    Bind::Id(v) => q.bind(*v),
-                    Bind::MaybeId(v) => q.bind(*v),
-                    Bind::Text(v) => q.bind(v.clone()),
-                    Bind::MaybeText(v) => q.bind(v.clone()),
-                    Bind::Int(v) => q.bind(*v),
-                    Bind::At(v) => q.bind(*v),
-                };
-            }
-            q.execute(&mut **c).await.unwrap();
-        });
-    }
-}
-
-/// One seeded order: what the test knows about it.
-#[derive(Clone, Debug)]
-struct Seeded {
-    id: Uuid,
-    lens_type: &'static str,
-    created: i64,
-    shipped: Option<i64>,
-    completed: Option<i64>,
-    /// The quality issue its check failed with, and when.
-    failure: Option<(&'static str, i64)>,
-    remade_by: Option<Uuid>,
-}
-
-impl Seeded {
-    fn turnaround_days(&self) -> Option<f64> {
-        self.shipped.or(self.completed).map(|end| (end - self.created) as f64 / DAY_MS as f64)
-    }
-}
-
-/// `n` orders from `start`, three hours apart (every tenth at the same time as the one before,
-/// so pages must break ties by id), with timelines: most ship after 1 to 11 days and some
-/// hours, one in six stays in production, one in seventeen is completed without shipping, a
-/// quarter fail a quality check first (and half of those are remade).
-fn plan_orders(n: usize, start: i64, lenses: &[&'static str]) -> Vec<Seeded> {
-    let mut orders = Vec::with_capacity(n);
-    let mut created = start;
-    for i in 0..n {
-        if i % 10 != 0 || i == 0 {
-            created = start + i as i64 * 3 * HOUR_MS;
-        }
-        let ta = ((i * 7) % 11 + 1) as i64 * DAY_MS + (i % 5) as i64 * HOUR_MS;
-        let open = i % 6 == 5;
-        let collected = i % 17 == 16 && !open;
-        let shipped = (!open && !collected).then_some(created + ta);
-        let completed =
-            if collected { Some(created + ta) } else { shipped.filter(|_| i % 3 == 0).map(|s| s + DAY_MS) };
-        let failure = (i % 4 == 1 && !open)
-            .then(|| (if i % 8 == 1 { "coating_defect" } else { "wrong_power" }, created + ta - 2 * HOUR_MS));
-        let remade_by = (i % 8 == 1 && !open).then(Uuid::now_v7);
-        let lens_type = lenses[i % lenses.len()];
-        orders.push(Seeded {
-            id: Uuid::now_v7(),
-            lens_type,
-            created,
-            shipped,
-            completed,
-            failure,
-            remade_by,
-        });
-    }
-    orders
-}
-
-/// 2027-03-01, when the seed's remakes are placed: outside every period the tests read orders
-/// in, so they count only as remakes.
-const REMAKES_FROM: i64 = 20_878 * DAY_MS;
-
-/// Writes `orders` (and their remakes, from [`REMAKES_FROM`]) into `tenant`.
-async fn seed_orders(app: &TestApp, tenant: &Tenant, orders: &[Seeded]) {
-    let tenant_id: TenantId = tenant.id.parse().unwrap();
-    let mut tx = app.db.tenant(tenant_id).await.unwrap();
-    let practice = Uuid::now_v7();
-    let mut rows = Vec::new();
-    let mut steps = Vec::new();
-    let order_row = |o: &Seeded,
-                     number: String,
-                     original: Option<Uuid>,
-                     created: i64,
-                     status: &str,
-                     station: Option<&str>| {
-        vec![
-            Bind::Id(tenant_id.as_uuid()),
-            Bind::Id(o.id),
-            Bind::Text(number),
-            Bind::Id(practice),
-            Bind::Id(Uuid::now_v7()),
-            Bind::Text(if original.is_some() { "remake" } else { "new" }.into()),
-            Bind::MaybeId(original),
-            Bind::Text(o.lens_type.into()),
-            Bind::Text(status.into()),
-            Bind::MaybeText(station.map(Into::into)),
-            Bind::At(at(created)),
-        ]
-    };
-    for (i, o) in orders.iter().enumerate() {
-        let step = |from: Option<&str>,
-                    to: &str,
-                    from_station: Option<&str>,
-                    to_station: Option<&str>,
-                    issue: Option<&str>,
-                    when: i64| {
-            vec![
-                Bind::Id(tenant_id.as_uuid()),
-                Bind::Id(Uuid::now_v7()),
-                Bind::Id(o.id),
-                Bind::MaybeText(from.map(Into::into)),
-                Bind::Text(to.into()),
-                Bind::MaybeText(from_station.map(Into::into)),
-                Bind::MaybeText(to_station.map(Into::into)),
-                Bind::MaybeText(issue.map(Into::into)),
-                Bind::At(at(when)),
-            ]
-        };
-        let mut mine = vec![
-            step(None, "pending", None, None, None, o.created),
-            step(Some("pending"), "in_production", None, Some("surfacing"), None, o.created + HOUR_MS),
-        ];
-        if let Some((issue, when)) = o.failure {
-            mine.push(step(
-                Some("in_production"),
-                "quality_check",
-                Some("surfacing"),
-                Some("inspection"),
-                None,
-                when - HOUR_MS,
-            ));
-            mine.push(step(
-                Some("quality_check"),
-                "in_production",
-                Some("inspection"),
-                Some("surfacing"),
-                Some(issue),
-                when,
-            ));
-        }
-        if let Some(shipped) = o.shipped {
-            mine.push(step(
-                Some("in_production"),
-                "quality_check",
-                Some("surfacing"),
-                Some("inspection"),
-                None,
-                shipped - HOUR_MS,
-            ));
-            mine.push(step(Some("quality_check"), "shipped", Some("inspection"), None, None, shipped));
-        }
-        if let Some(completed) = o.completed {
-            let from = if o.shipped.is_some() { "shipped" } else { "in_production" };
-            mine.push(step(Some(from), "completed", None, None, None, completed));
-        }
-        let (status, station) = match (o.completed, o.shipped) {
-            (Some(_), _) => ("completed", None),
-            (None, Some(_)) => ("shipped", None),
-            _ => ("in_production", Some("surfacing")),
-        };
-        rows.push(order_row(o, format!("J{:06}", i + 1), None, o.created, status, station));
-        if let Some(remake) = o.remade_by {
-            let copy = Seeded { id: remake, ..o.clone() };
-            let remade_on = REMAKES_FROM + i as i64;
-            rows.push(order_row(&copy, format!("R{:06}", i + 1), Some(o.id), remade_on, "pending", None));
-        }
-        steps.extend(mine);
-    }
-    let orders_into =
-        "lab_orders (tenant_id, id, number, counterpart_tenant_id, counterpart_order_id, reason,
-        original_order_id, lens_type, status, station, created_at, routing, counterpart_name, rx, material,
-        lens_index, coatings, frame, pd_right, pd_left, due_on, priority, price_minor, currency, updated_at)";
-    // The columns every seeded order shares are constants of the statement.
-    let rows = rows
-        .into_iter()
-        .map(|mut r| {
-            let created = match &r[10] {
-                Bind::At(t) => *t,
-                _ => unreachable!(),
-            };
-            r.extend([
-                Bind::Text("from_practice".into()),
-                Bind::Text("Vision Practice".into()),
-                Bind::Text("{}".into()),
-                Bind::Text("plastic".into()),
-                Bind::Int(1500),
-                Bind::Text("[\"hard_coat\"]".into()),
-                Bind::Text("full rim".into()),
-                Bind::Int(320),
-                Bind::Int(315),
-                Bind::Text("2026-12-31".into()),
-                Bind::Text("normal".into()),
-                Bind::Int(4_500),
-                Bind::Text("GBP".into()),
-                Bind::At(created),
-            ]);
-            r
-        })
-        .collect();
-    insert(&mut tx, orders_into, rows).await;
-    let steps_into = "lab_order_timeline (tenant_id, id, order_id, from_status, to_status, from_station,
-        to_station, quality_issue, at, actor_kind)";
-    let steps = steps
-        .into_iter()
-        .map(|mut s| {
-            s.push(Bind::Text("system".into()));
-            s
-        })
-        .collect();
-    insert(&mut tx, steps_into, steps).await;
-    tx.commit().await.unwrap();
-}
-
 /// PostgreSQL's `percentile_cont`, as the test works it out.
-fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
+pub(crate) fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
     let rank = p * (values.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
@@ -365,8 +124,8 @@ db_test!(
         let b = app.tenant("beta-lab").await;
         let ours = plan_orders(40, JAN_1 + 8 * HOUR_MS, &["single_vision", "progressive", "bifocal"]);
         let theirs = plan_orders(9, JAN_1 + 9 * HOUR_MS, &["trifocal"]);
-        seed_orders(&app, &a, &ours).await;
-        seed_orders(&app, &b, &theirs).await;
+        seed_orders(&app.db, tenant_id(&a), &ours).await;
+        seed_orders(&app.db, tenant_id(&b), &theirs).await;
         let reports = &services(&app).reports;
 
         // Seven at a time: every order of January exactly once, oldest first, none of B's.
@@ -396,7 +155,7 @@ db_test!(
         assert_eq!((row.routing.as_str(), row.reason.as_str()), ("external", "new"));
         assert_eq!(row.counterpart.as_deref(), Some("Vision Practice"));
         assert_eq!(row.coatings, ["hard_coat"]);
-        assert_eq!(row.price.minor, 4_500);
+        assert_eq!(row.price.minor, failed.price_minor);
         assert_eq!(row.shipped_at_ms, failed.shipped);
         assert_eq!(row.timeline.first().map(|s| s.to_status.as_str()), Some("pending"));
         assert!(row.timeline.iter().any(|s| s.quality_issue.as_deref() == Some("coating_defect")));
@@ -461,8 +220,8 @@ db_test!(
         let a = app.tenant("alpha-lab").await;
         let b = app.tenant("beta-lab").await;
         let ours = plan_orders(30, JAN_1 + 8 * HOUR_MS, &["single_vision", "progressive"]);
-        seed_orders(&app, &a, &ours).await;
-        seed_orders(&app, &b, &plan_orders(12, JAN_1, &["bifocal"])).await;
+        seed_orders(&app.db, tenant_id(&a), &ours).await;
+        seed_orders(&app.db, tenant_id(&b), &plan_orders(12, JAN_1, &["bifocal"])).await;
         let reports = &services(&app).reports;
         let period = Period::new("2026-01-01", "2026-03-01");
         let failures: Vec<&Seeded> = ours.iter().filter(|o| o.failure.is_some()).collect();
@@ -511,7 +270,7 @@ db_test!(
 );
 
 /// A purchase order of `lines` (item, quantity, unit price) to `supplier`, sent.
-async fn purchase(
+pub(crate) async fn purchase(
     app: &TestApp,
     token: &str,
     supplier: &str,
@@ -531,7 +290,7 @@ async fn purchase(
     id
 }
 
-async fn receive(app: &TestApp, token: &str, order: &str, lines: &[(&str, i64)]) -> String {
+pub(crate) async fn receive(app: &TestApp, token: &str, order: &str, lines: &[(&str, i64)]) -> String {
     let lines: Vec<Json> = lines.iter().map(|(item, q)| json!({ "item_id": item, "quantity": q })).collect();
     let path = format!("/api/v1/purchase-orders/{order}/receipts");
     let receipt = app.post(&path, Some(token), json!({ "lines": lines })).await;
@@ -539,7 +298,14 @@ async fn receive(app: &TestApp, token: &str, order: &str, lines: &[(&str, i64)])
 }
 
 /// Sets when a purchase order was raised and sent, and when a receipt arrived.
-async fn set_times(app: &TestApp, order: &str, created: i64, sent: i64, receipt: &str, received: i64) {
+pub(crate) async fn set_times(
+    app: &TestApp,
+    order: &str,
+    created: i64,
+    sent: i64,
+    receipt: &str,
+    received: i64,
+) {
     let id = |text: &str| -> String {
         let uuid: Uuid = text.parse().unwrap();
         if app.db_path().is_some() { format!("X'{}'", uuid.simple()) } else { format!("'{uuid}'") }
@@ -856,17 +622,9 @@ db_test!(
         let app = TestApp::spawn(backend).await;
         let a = app.tenant("busy-lab").await;
         // Spread over the year: 3 hours apart makes 2,920 a year, so scale the step to `n`.
-        let mut orders = plan_orders(n, JAN_1, &["single_vision", "progressive", "bifocal", "trifocal", "occupational"]);
-        let step = (365 * DAY_MS) / n as i64;
-        for (i, o) in orders.iter_mut().enumerate() {
-            let moved = JAN_1 + i as i64 * step - o.created;
-            o.created += moved;
-            o.shipped = o.shipped.map(|t| t + moved);
-            o.completed = o.completed.map(|t| t + moved);
-            o.failure = o.failure.map(|(issue, t)| (issue, t + moved));
-        }
+        let orders = plan_year(n, &["single_vision", "progressive", "bifocal", "trifocal", "occupational"]);
         let seeding = Instant::now();
-        seed_orders(&app, &a, &orders).await;
+        seed_orders(&app.db, tenant_id(&a), &orders).await;
         let seeded = seeding.elapsed();
         let reports = &services(&app).reports;
         let year = Period::new("2026-01-01", "2027-01-01");

@@ -1,5 +1,5 @@
-//! Stock: what the stock is worth at each location now, the items under their reorder point,
-//! and the period's movements by kind.
+//! Stock: what the stock is worth at each location now, the items under their reorder point
+//! (charted, the largest shortfalls first), and the period's movements by kind.
 //!
 //! Stock is valued at each item's last received unit price (`stock_levels.value_minor`). An item
 //! never received has no price: it is shown as not valued, in its own rows, and never counted
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use ils_records::reports::{Measure, Op, Value};
 
-use crate::document::{Cell, Column, Document, Section, Table};
+use crate::document::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 use crate::error::ReportError;
 use crate::params::PeriodParams;
 use crate::source::{Answer, Ask, Context, Source, int, text};
@@ -76,6 +76,10 @@ pub fn build(source: &dyn Source, ctx: &Context, params: &Params) -> Result<Docu
         sections.push(Section::Text(format!(
             "More than {MAX_REORDER_ROWS} items are under their reorder point; the first {MAX_REORDER_ROWS} by SKU are listed."
         )));
+    }
+    match reorder_chart(&reorder) {
+        Some(chart) => sections.push(Section::Chart(chart)),
+        None => sections.push(Section::Text("No item is under its reorder point.".into())),
     }
     sections.push(Section::Table(reorder));
     sections.push(Section::Table(movements));
@@ -225,6 +229,43 @@ fn reorder_table(
             Column::number("Unit value"),
         ],
         rows,
+    })
+}
+
+/// The items furthest under their reorder point: on hand beside the reorder point, the largest
+/// shortfalls first; none when no item is under.
+fn reorder_chart(reorder: &Table) -> Option<Chart> {
+    let mut items: Vec<(i64, &str, i64, i64)> = reorder
+        .rows
+        .iter()
+        .filter_map(|row| match (&row[0], &row[3], &row[4], &row[5]) {
+            (Cell::Text(sku), Cell::Int(have), Cell::Int(point), Cell::Int(short)) => {
+                Some((*short, sku.as_str(), *have, *point))
+            }
+            _ => None,
+        })
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    items.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let shown = items.len().min(super::MAX_BARS);
+    let title = if shown < items.len() {
+        format!("The {shown} items furthest under their reorder point")
+    } else {
+        "Items under their reorder point".into()
+    };
+    let items = &items[..shown];
+    Some(Chart {
+        title,
+        kind: ChartKind::GroupedBar,
+        x_label: "SKU".into(),
+        y_label: "Units".into(),
+        categories: items.iter().map(|i| i.1.to_string()).collect(),
+        series: vec![
+            Series { name: "On hand".into(), values: items.iter().map(|i| Some(i.2 as f64)).collect() },
+            Series { name: "Reorder point".into(), values: items.iter().map(|i| Some(i.3 as f64)).collect() },
+        ],
     })
 }
 

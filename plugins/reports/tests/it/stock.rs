@@ -93,6 +93,22 @@ fn the_page_says_why_an_item_has_no_value() {
 }
 
 #[test]
+fn items_under_their_reorder_point_are_charted_largest_shortfall_first() {
+    let page = html("stock", &params("2026-03-01", "2026-04-01"), &data());
+    let chart = &page[page.find("<svg").expect("a chart")..page.find("</svg>").expect("its end")];
+    assert!(chart.contains("Items under their reorder point") && chart.contains("Reorder point"), "{chart}");
+    // Shortfalls: A 4, B 3, C 1 — drawn in that order along the x axis.
+    let at = |sku: &str| chart.find(&format!(">\n{sku}\n</text>")).expect(sku);
+    let (a, b, c) = (at("A"), at("B"), at("C"));
+    assert!(a < b && b < c, "{chart}");
+
+    let mut stocked = Memory::default();
+    level(&mut stocked, "A", "Main", 10, 5, Some(250));
+    let page = html("stock", &params("2026-03-01", "2026-04-01"), &stocked);
+    assert!(page.contains("No item is under its reorder point.") && !page.contains("<svg"));
+}
+
+#[test]
 fn a_long_reorder_list_is_cut_at_its_limit_and_says_so() {
     let mut m = Memory::default();
     for i in 0..1001 {
