@@ -37,6 +37,26 @@ outbound.hosts = ["https://api.example.com"]
 }
 
 #[tokio::test]
+async fn a_component_mixing_platform_versions_is_refused() {
+    // What a plugin would be if one of its crates were built against 0.1.0 and another against
+    // 0.2.0: each import would be linked, but against different versions of the same host.
+    let component = wat::parse_str(
+        r#"(component
+            (import "ils:platform/log@0.1.0" (instance (export "info" (func (param "message" string)))))
+            (import "ils:platform/log@0.2.0" (instance (export "info" (func (param "message" string)))))
+        )"#,
+    )
+    .unwrap();
+    let t = host();
+    let err = t.host.install(&component, probe_manifest_on(">=0.1, <0.3", &[], "")).await.unwrap_err();
+    assert!(
+        matches!(&err, InstallError::Invalid(m) if m.contains("mixes ils:platform versions")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("ils:platform/log@0.2.0"), "{err}");
+}
+
+#[tokio::test]
 async fn garbage_is_not_installed() {
     let t = host();
     let err = t.host.install(b"\0asm\x0d\0\x01\0garbage", probe_manifest(PROBE_CAPS, "")).await.unwrap_err();
