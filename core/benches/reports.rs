@@ -126,8 +126,10 @@ async fn measure(db: &support::BenchDb, orders: usize, runs: usize) -> Vec<Measu
                 let url = format!("{base}/api/v1/reports/reports/{report}/render?wait=600");
                 let body = json!({ "format": format, "params": params });
                 let answer = client.post(url).bearer_auth(&token).json(&body).send().await.unwrap();
-                assert_eq!(answer.status(), 200, "{report} as {format}");
-                bytes = answer.bytes().await.unwrap().len();
+                let status = answer.status();
+                let body = answer.bytes().await.unwrap();
+                assert_eq!(status, 200, "{report} as {format}: {}", String::from_utf8_lossy(&body));
+                bytes = body.len();
                 let took = started.elapsed();
 
                 let source = HostSource {

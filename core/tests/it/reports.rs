@@ -81,6 +81,13 @@ db_test!(
         let file = format!("/api/v1/files/{}", done["file_id"].as_str().expect("file"));
         assert_eq!(app.get(&file, &tech.token).await.ok(200).as_str(), Some("slept\n"));
 
+        // A render's budget is the report's, not the plan's per call: with Pro's calls cut to
+        // 300 ms, a report of 1.5 s still ends (the same call as an HTTP route would be stopped).
+        let root = app.platform_admin().await.0.token;
+        app.patch("/api/v1/platform/plans/pro", &root, json!({ "timeout_ms": 300 })).await.ok(200);
+        let long = render(&app, &tech.token, "slow", json!({ "format": "csv", "params": { "ms": 1500 } }), 10).await;
+        assert_eq!((long.status, long.body.as_str()), (200, Some("slept\n")), "{}", long.body);
+
         // A report the plugin stored itself, and one that fails.
         let stored = render(&app, &a.admin.token, "stored", json!({ "format": "csv" }), 10).await;
         assert_eq!(stored.ok(200).as_str(), Some("stored,by,the,plugin\n"));
@@ -90,7 +97,7 @@ db_test!(
 
         // Another tenant finds neither the runs nor their files.
         let runs = app.get("/api/v1/reports/runs", &a.admin.token).await;
-        assert_eq!(runs.ok(200).as_array().unwrap().len(), 4);
+        assert_eq!(runs.ok(200).as_array().unwrap().len(), 5);
         assert!(app.get("/api/v1/reports/runs", &b.admin.token).await.ok(200).as_array().unwrap().is_empty());
         app.get(&location, &b.admin.token).await.problem(404, "not_found");
         app.get(&file, &b.admin.token).await.problem(404, "not_found");

@@ -35,6 +35,13 @@ use crate::runtime::{Plugins, Target, not_enabled, plugin_error};
 /// How often a running render's progress is written down.
 const PROGRESS_EVERY: Duration = Duration::from_millis(400);
 
+/// The wall-clock budget of one render, whatever the plan's per-call budget (5–10 s): a report
+/// over a busy lab's year reads and draws for longer than that (`cargo bench -p ils-core --bench
+/// reports`). A render runs in the background with its progress, the caller waiting at most
+/// `wait`, so the longer budget holds one of the tenant's plugin places, never a request; a run
+/// still going long after it is failed by the `report_schedules` job.
+pub const RENDER_BUDGET: Duration = Duration::from_secs(300);
+
 /// Who asks: the caller the plugin sees, and the user recorded on the run.
 #[derive(Clone, Debug)]
 pub struct Requester {
@@ -416,7 +423,9 @@ impl Reports {
         let rendered = self
             .plugins
             .call(target, Some(caller.clone()), |host, version, ctx| async move {
-                host.render_report(&version, ctx.with_progress(sink), report, params, format).await
+                let mut ctx = ctx.with_progress(sink);
+                ctx.limits.timeout = ctx.limits.timeout.max(RENDER_BUDGET);
+                host.render_report(&version, ctx, report, params, format).await
             })
             .await
             .map_err(|e| plugin_error(&plugin, e));
