@@ -95,9 +95,15 @@ async fn measure(db: &support::BenchDb, orders: usize, runs: usize) -> Vec<Measu
     let version = added.version.clone();
 
     let seeding = Instant::now();
+    let keep = std::env::var_os("ILS_BENCH_STOP_AFTER_SEEDING").is_some();
     let lenses = ["single_vision", "progressive", "bifocal", "trifocal", "occupational"];
     support::seed::seed_orders(&pool, tenant, &support::seed::plan_year(orders, &lenses)).await;
     println!("{}: {orders} orders seeded in {:.1} s", db.backend, seeding.elapsed().as_secs_f64());
+    if keep {
+        // For looking at query plans: the database stays, the bench stops.
+        println!("{}: kept at {}", db.backend, db.options.url);
+        std::process::exit(0);
+    }
 
     let plugins = state.plugins.clone();
     let base = support::serve(state).await;
@@ -126,10 +132,7 @@ async fn measure(db: &support::BenchDb, orders: usize, runs: usize) -> Vec<Measu
                 let url = format!("{base}/api/v1/reports/reports/{report}/render?wait=600");
                 let body = json!({ "format": format, "params": params });
                 let answer = client.post(url).bearer_auth(&token).json(&body).send().await.unwrap();
-                let status = answer.status();
-                let body = answer.bytes().await.unwrap();
-                assert_eq!(status, 200, "{report} as {format}: {}", String::from_utf8_lossy(&body));
-                bytes = body.len();
+                bytes = follow(&client, &base, &token, answer).await.len();
                 let took = started.elapsed();
 
                 let source = HostSource {
@@ -171,6 +174,33 @@ async fn measure(db: &support::BenchDb, orders: usize, runs: usize) -> Vec<Measu
     }
     pool.close().await;
     out
+}
+
+/// The rendered file: the answer's, or (202: a render longer than the longest wait) its run's
+/// once it ends, polled as the console polls it.
+async fn follow(client: &reqwest::Client, base: &str, token: &str, answer: reqwest::Response) -> Vec<u8> {
+    let status = answer.status();
+    let body = answer.bytes().await.unwrap();
+    match status.as_u16() {
+        200 => return body.to_vec(),
+        202 => {}
+        _ => panic!("{status}: {}", String::from_utf8_lossy(&body)),
+    }
+    let run: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let id = run["id"].as_str().unwrap().to_owned();
+    let get = |path: String| client.get(format!("{base}/api/v1/{path}")).bearer_auth(token).send();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let run: serde_json::Value = get(format!("reports/runs/{id}")).await.unwrap().json().await.unwrap();
+        match run["status"].as_str() {
+            Some("running") => continue,
+            Some("done") => {
+                let file = run["file_id"].as_str().unwrap();
+                return get(format!("files/{file}")).await.unwrap().bytes().await.unwrap().to_vec();
+            }
+            _ => panic!("{run}"),
+        }
+    }
 }
 
 fn format_of(name: &str) -> ils_reports::Format {
