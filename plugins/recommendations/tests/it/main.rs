@@ -1,4 +1,6 @@
 //! The recommender's computations as the plugin glue will call them: JSON-shaped values in,
-//! suggestions with their figures out.
+//! suggestions with their figures out. `support` generates data with known structure.
 
+mod forecast;
 mod optics;
+mod support;
