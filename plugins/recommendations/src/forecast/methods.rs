@@ -155,13 +155,13 @@ fn holt_winters(y: &[f64], alpha: f64, beta: Option<f64>, gamma: f64, m: usize, 
 
 fn croston(y: &[f64], alpha: f64, factor: f64, horizon: usize) -> Run {
     let demands: Vec<usize> = (0..y.len()).filter(|&t| y[t] > 0.0).collect();
-    let Some(&first) = demands.first() else {
+    let (Some(&first), Some(&last)) = (demands.first(), demands.last()) else {
         return run(&Method::Zero, y, horizon);
     };
-    // Started from the history's mean size and mean interval rather than its first demand: with
-    // α = 0.1 a single odd first demand would otherwise colour the forecast for dozens of periods.
+    // Started from the history's mean size and mean interval (up to the last demand) rather than
+    // its first demand: with α = 0.1 one odd first demand would colour dozens of forecasts.
     let mut size = demands.iter().map(|&t| y[t]).sum::<f64>() / demands.len() as f64;
-    let mut interval = y.len() as f64 / demands.len() as f64;
+    let mut interval = (last + 1) as f64 / demands.len() as f64;
     let mut since = 1.0;
     let mut errors = Vec::with_capacity(y.len() - first);
     for &actual in &y[first + 1..] {

@@ -23,7 +23,7 @@ enum Scored {
 fn beats_baselines(name: &str, scored: Scored, make: impl Fn(u64) -> DemandHistory) {
     for seed in SEEDS {
         let h = make(seed);
-        let s = backtest(&h, &BacktestSettings::default()).unwrap();
+        let s = backtest(&h, &BacktestSettings::default()).expect("enough history");
         eprintln!(
             "{name} seed {seed}: {} origins; per period MASE chosen {:.3}, naive {:.3}, moving average {:.3}; \
              4-period total MASE chosen {:.3}, naive {:.3}, moving average {:.3}",
