@@ -3,4 +3,5 @@
 
 mod forecast;
 mod optics;
+mod reorder;
 mod support;
