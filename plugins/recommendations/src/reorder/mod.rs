@@ -296,7 +296,7 @@ fn check(q: &ReorderQuery) -> Result<(), RecoError> {
     non_negative("lead_time_days", q.lead_time_days)?;
     non_negative("lead_time_sd_days", q.lead_time_sd_days)?;
     non_negative("review_days", q.review_days)?;
-    if !(q.period_days.is_finite() && q.period_days > 0.0) {
+    if !q.period_days.is_finite() || q.period_days <= 0.0 {
         return Err(RecoError::invalid("period_days", "must be more than zero"));
     }
     if q.pack_size == 0 {
@@ -310,12 +310,12 @@ fn check(q: &ReorderQuery) -> Result<(), RecoError> {
         return Err(RecoError::invalid(field, format!("{level} is outside 0.5 to below 1")));
     }
     if let OrderQuantityRule::Eoq { order_cost, holding_cost_per_period } = q.order_quantity
-        && !(order_cost > 0.0 && holding_cost_per_period > 0.0)
+        && [order_cost, holding_cost_per_period].iter().any(|c| c.is_nan() || *c <= 0.0)
     {
         return Err(RecoError::invalid("order_quantity", "EOQ needs positive ordering and holding costs"));
     }
     if let OrderQuantityRule::Cover { periods } = q.order_quantity
-        && !(periods > 0.0)
+        && (periods.is_nan() || periods <= 0.0)
     {
         return Err(RecoError::invalid("order_quantity.periods", "must be more than zero"));
     }
