@@ -12,7 +12,7 @@
 //!   is (σ_R² + μ_R²)/(2·μ_R), μ_R and σ_R² the mean and variance of demand between reviews
 //!   (Silver, Pyke & Peterson on undershoots). It is added to the reorder point; for lumpy demand
 //!   it is large, for steady demand about half a review period's demand. Its variance,
-//!   μ_R²/3 + σ_R² − E[U]² (from the normal's third moment), is added to σ².
+//!   μ_R²/3 + σ_R² − (mean undershoot)² (from the normal's third moment), is added to σ².
 //! - Safety stock for a cycle service level (the chance of no stock-out in a cycle) α:
 //!   z·σ with Φ(z) = α. For a fill rate β (the share of demand served from the shelf):
 //!   k·σ where G(k) = (1 − β)·Q/σ, G the standard normal loss function. Never below zero.

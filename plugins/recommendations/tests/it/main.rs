@@ -1,6 +1,7 @@
 //! The recommender's computations as the plugin glue will call them: JSON-shaped values in,
 //! suggestions with their figures out. `support` generates data with known structure.
 
+mod anomaly;
 mod forecast;
 mod optics;
 mod reorder;
