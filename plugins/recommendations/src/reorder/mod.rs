@@ -13,13 +13,24 @@
 //!   (Silver, Pyke & Peterson on undershoots). It is added to the reorder point; for lumpy demand
 //!   it is large, for steady demand about half a review period's demand. Its variance,
 //!   μ_R²/3 + σ_R² − (mean undershoot)² (from the normal's third moment), is added to σ².
+//! - The model of lead-time demand (mean μ, spread σ, undershoot included): normal when its
+//!   coefficient of variation σ/μ is below [`GAMMA_FROM_CV`] (0.2), gamma matched to μ and σ
+//!   otherwise ([`Distribution`]). Lumpy or volatile demand over a short lead time is skewed
+//!   to the right, and the normal, symmetric, understates how far it reaches: a simulated lumpy
+//!   item got 96.8 % of a 98 % fill rate from it. The gamma is never negative and has skewness
+//!   2σ/μ; below a CV of 0.2 (skewness 0.4) the two give reorder points a unit or so apart, and
+//!   the normal's z and k are the figures a buyer knows. A caller may fix the model.
 //! - Safety stock for a cycle service level (the chance of no stock-out in a cycle) α:
-//!   z·σ with Φ(z) = α. For a fill rate β (the share of demand served from the shelf):
-//!   k·σ where G(k) = (1 − β)·Q/σ, G the standard normal loss function. Never below zero.
+//!   z·σ with Φ(z) = α (normal), or the gamma's α-quantile less μ. For a fill rate β (the share
+//!   of demand served from the shelf): the stock r whose expected shortage per cycle
+//!   E[(X − r)⁺] is (1 − β)·Q — for the normal r = μ + k·σ with G(k) = (1 − β)·Q/σ, G the
+//!   standard normal loss function; for the gamma by its own loss function,
+//!   aθ(1 − P(a + 1, r/θ)) − r(1 − P(a, r/θ)), solved by bisection. Never below zero.
 //! - Reorder point: mean lead-time demand + safety stock, rounded up to a whole unit.
 //! - Order quantity: the economic order quantity √(2·D·S/H) when ordering and holding costs are
 //!   given, otherwise a cover of 4 periods of demand; rounded up to the pack size.
 
+pub mod gamma;
 mod normal;
 
 use jiff::civil::Date;
@@ -27,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RecoError;
 use crate::explain::Explanation;
+pub use gamma::Gamma;
 pub use normal::{cdf, loss, quantile};
 
 /// Below this many received orders, the lead-time spread is at least [`THIN_HISTORY_SD_SHARE`] of the mean.
@@ -35,6 +47,18 @@ pub const MIN_ORDERS_FOR_SPREAD: usize = 3;
 pub const THIN_HISTORY_SD_SHARE: f64 = 0.25;
 /// Periods of demand one order covers when no costs are given.
 pub const DEFAULT_COVER_PERIODS: f64 = 4.0;
+/// From this coefficient of variation of lead-time demand, the gamma model replaces the normal.
+pub const GAMMA_FROM_CV: f64 = 0.2;
+
+/// How demand over the lead time is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Distribution {
+    /// Normal with the lead-time demand's mean and spread.
+    Normal,
+    /// Gamma with the same mean and spread: never negative, skewed to the right.
+    Gamma,
+}
 
 /// One purchase order of the item, as the stock domain records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +186,9 @@ pub struct ReorderQuery {
     /// Days between stock reviews (default 1: a daily job).
     #[serde(default = "one_day")]
     pub review_days: f64,
+    /// The model of lead-time demand; none lets the rule choose by its coefficient of variation.
+    #[serde(default)]
+    pub distribution: Option<Distribution>,
 }
 
 fn one() -> u32 {
@@ -181,7 +208,9 @@ pub struct ReorderSuggestion {
     pub undershoot: f64,
     /// Its standard deviation.
     pub lead_time_demand_sd: f64,
-    /// The safety factor (z or k).
+    /// The model of lead-time demand used.
+    pub distribution: Distribution,
+    /// The safety stock in standard deviations (z or k for the normal).
     pub safety_factor: f64,
     /// Stock held against demand above the mean.
     pub safety_stock: f64,
@@ -189,7 +218,7 @@ pub struct ReorderSuggestion {
     pub reorder_point: f64,
     /// Units to order.
     pub order_quantity: f64,
-    /// The fill rate the normal model expects at this reorder point and quantity.
+    /// The fill rate the model expects at this reorder point and quantity.
     pub expected_fill_rate: f64,
     /// The figures.
     pub explanation: Explanation,
@@ -246,34 +275,53 @@ pub fn reorder_point(query: &ReorderQuery) -> Result<ReorderSuggestion, RecoErro
         explanation.push(format!("Rounded up to whole packs of {}: {order_quantity}.", query.pack_size));
     }
 
-    let safety_factor = match query.target {
-        ServiceTarget::CycleServiceLevel(alpha) => {
-            let z = quantile(alpha);
-            explanation.push(format!("Cycle service level {:.1} %: z = {z:.3}.", alpha * 100.0));
-            z
+    let cv = if mean > 0.0 { sd / mean } else { 0.0 };
+    let distribution = match query.distribution {
+        Some(d) => {
+            explanation.push(format!("{d:?} model of lead-time demand, as asked."));
+            d
         }
-        ServiceTarget::FillRate(beta) => {
-            let target = if sd > 0.0 { (1.0 - beta) * order_quantity / sd } else { 0.0 };
-            let k = if sd > 0.0 { normal::loss_inverse(target) } else { 0.0 };
+        None if cv >= GAMMA_FROM_CV => {
             explanation.push(format!(
-                "Fill rate {:.1} %: G(k) = (1 − {beta}) × {order_quantity} / {sd:.2} = {target:.4}, k = {k:.3}.",
-                beta * 100.0
+                "Lead-time demand {mean:.1} ± {sd:.2}: CV {cv:.2} ≥ {GAMMA_FROM_CV}, so a gamma model \
+                 (skewness 2 × CV = {:.2}; a normal would understate the right tail).",
+                2.0 * cv
             ));
-            k
+            Distribution::Gamma
+        }
+        None => {
+            explanation.push(format!(
+                "Lead-time demand {mean:.1} ± {sd:.2}: CV {cv:.2} < {GAMMA_FROM_CV}, so a normal model."
+            ));
+            Distribution::Normal
         }
     };
-    let safety_stock = (safety_factor * sd).max(0.0);
+    let gamma =
+        (distribution == Distribution::Gamma && mean > 0.0 && sd > 0.0).then(|| Gamma::matched(mean, sd));
+    let (distribution, stock) = match gamma {
+        Some(g) => (Distribution::Gamma, gamma_stock(g, query.target, order_quantity, &mut explanation)),
+        None => {
+            (Distribution::Normal, normal_stock(mean, sd, query.target, order_quantity, &mut explanation))
+        }
+    };
+    let safety_stock = (stock - mean).max(0.0);
+    let safety_factor = if sd > 0.0 { (stock - mean) / sd } else { 0.0 };
     let reorder_point = (mean + safety_stock).ceil();
     explanation.push(format!(
         "Safety stock {safety_stock:.1}{}; reorder point ⌈{lead_demand:.1} + {undershoot:.2} + {safety_stock:.1}⌉ = {reorder_point}.",
-        if safety_factor < 0.0 { " (never below zero)" } else { "" }
+        if stock < mean { " (never below zero)" } else { "" }
     ));
-    let k_actual = if sd > 0.0 { (reorder_point - mean) / sd } else { f64::INFINITY };
-    let expected_fill_rate = if sd > 0.0 { 1.0 - sd * loss(k_actual) / order_quantity } else { 1.0 };
+    let expected_shortage = match gamma {
+        Some(g) => g.loss(reorder_point),
+        None if sd > 0.0 => sd * loss((reorder_point - mean) / sd),
+        None => 0.0,
+    };
+    let expected_fill_rate = 1.0 - expected_shortage / order_quantity;
     Ok(ReorderSuggestion {
         lead_time_demand: lead_demand,
         undershoot,
         lead_time_demand_sd: sd,
+        distribution,
         safety_factor,
         safety_stock,
         reorder_point,
@@ -281,6 +329,56 @@ pub fn reorder_point(query: &ReorderQuery) -> Result<ReorderSuggestion, RecoErro
         expected_fill_rate,
         explanation,
     })
+}
+
+/// The stock (before rounding) that meets the target under a normal model.
+fn normal_stock(mean: f64, sd: f64, target: ServiceTarget, q: f64, explanation: &mut Explanation) -> f64 {
+    if sd <= 0.0 {
+        explanation.push("No spread: no safety stock.");
+        return mean;
+    }
+    let factor = match target {
+        ServiceTarget::CycleServiceLevel(alpha) => {
+            let z = quantile(alpha);
+            explanation.push(format!("Cycle service level {:.1} %: z = {z:.3}.", alpha * 100.0));
+            z
+        }
+        ServiceTarget::FillRate(beta) => {
+            let target = (1.0 - beta) * q / sd;
+            let k = normal::loss_inverse(target);
+            explanation.push(format!(
+                "Fill rate {:.1} %: G(k) = (1 − {beta}) × {q} / {sd:.2} = {target:.4}, k = {k:.3}.",
+                beta * 100.0
+            ));
+            k
+        }
+    };
+    mean + factor * sd
+}
+
+/// The stock (before rounding) that meets the target under a gamma model.
+fn gamma_stock(g: Gamma, target: ServiceTarget, q: f64, explanation: &mut Explanation) -> f64 {
+    let shape = format!("gamma shape {:.3}, scale {:.3}", g.shape, g.scale);
+    match target {
+        ServiceTarget::CycleServiceLevel(alpha) => {
+            let r = g.quantile(alpha);
+            explanation.push(format!(
+                "Cycle service level {:.1} %: the {shape} reaches F(r) = {alpha} at r = {r:.2}.",
+                alpha * 100.0
+            ));
+            r
+        }
+        ServiceTarget::FillRate(beta) => {
+            let shortage = (1.0 - beta) * q;
+            let r = g.loss_inverse(shortage);
+            explanation.push(format!(
+                "Fill rate {:.1} %: expected shortage per order E[(X − r)⁺] = (1 − {beta}) × {q} = {shortage:.3} \
+                 under the {shape} at r = {r:.2}.",
+                beta * 100.0
+            ));
+            r
+        }
+    }
 }
 
 fn check(q: &ReorderQuery) -> Result<(), RecoError> {

@@ -1,7 +1,7 @@
 use ils_recommendations::forecast::{DemandHistory, forecast};
 use ils_recommendations::reorder::{
-    OrderQuantityRule, PurchaseOrder, ReorderQuery, ReorderSuggestion, ServiceTarget, lead_time,
-    reorder_point,
+    Distribution, OrderQuantityRule, PurchaseOrder, ReorderQuery, ReorderSuggestion, ServiceTarget,
+    lead_time, reorder_point,
 };
 use jiff::civil::{Date, date};
 
@@ -51,6 +51,8 @@ fn a_cycle_service_level_reorder_point_matches_the_textbook_arithmetic() {
         order_quantity: OrderQuantityRule::Eoq { order_cost: 20.0, holding_cost_per_period: 0.1 },
         pack_size: 10,
         review_days: 0.0,
+        // The textbook's normal; left to the rule, this CV of 0.57 would get a gamma.
+        distribution: Some(Distribution::Normal),
     };
     let s = reorder_point(&q).unwrap();
     // Continuous review (R = 0). L = 2 weeks ± 1: mean 20, σ = √(2 × 4² + 10² × 1²) = √132 = 11.49; z(95 %) = 1.645;
@@ -66,6 +68,52 @@ fn a_cycle_service_level_reorder_point_matches_the_textbook_arithmetic() {
     let weekly = reorder_point(&ReorderQuery { review_days: 7.0, ..q }).unwrap();
     assert!((weekly.undershoot - 5.8).abs() < 1e-9);
     assert_eq!(weekly.reorder_point, 46.0, "{}", weekly.explanation);
+}
+
+#[test]
+fn skewed_lead_time_demand_gets_a_gamma_reorder_point_above_the_normal_one_worked_by_hand() {
+    // 10 ± 10 a week over a fixed two-week lead time, reviewed continuously: lead-time demand
+    // 20 ± √(2 × 10²) = 20 ± 14.14, CV 0.71 ≥ 0.2, so gamma with shape (20/14.14)² = 2 and scale
+    // 200/20 = 10 — an Erlang, whose loss is E[(X − r)⁺] = 10 e^(−r/10) (2 + r/10).
+    let q = ReorderQuery {
+        demand_per_period: 10.0,
+        demand_sd_per_period: 10.0,
+        period_days: 7.0,
+        lead_time_days: 14.0,
+        lead_time_sd_days: 0.0,
+        target: ServiceTarget::FillRate(0.98),
+        order_quantity: OrderQuantityRule::Cover { periods: 4.0 },
+        pack_size: 1,
+        review_days: 0.0,
+        distribution: None,
+    };
+    let gamma = reorder_point(&q).unwrap();
+    // Q = 40; shortage per order (1 − 0.98) × 40 = 0.8 = 10 e^(−u) (2 + u) at u = 4.379:
+    // r = 43.79, reorder point 44.
+    assert_eq!(gamma.distribution, Distribution::Gamma, "{}", gamma.explanation);
+    assert_eq!(gamma.reorder_point, 44.0, "{}", gamma.explanation);
+    assert!(gamma.explanation.mentions("CV 0.71 ≥ 0.2"), "{}", gamma.explanation);
+    assert!(
+        gamma.explanation.mentions("gamma shape 2.000, scale 10.000 at r = 43.79"),
+        "{}",
+        gamma.explanation
+    );
+    // At 44: 10 e^(−4.4) × 6.4 = 0.786 short per order of 40, a fill rate of 98.04 %.
+    assert!((gamma.expected_fill_rate - 0.9804).abs() < 1e-4, "{}", gamma.expected_fill_rate);
+
+    // The normal with the same mean and spread: G(k) = 0.8/14.14 = 0.0566, k = 1.18, reorder
+    // point ⌈20 + 16.7⌉ = 37 — seven units less: the gamma expects 10 e^(−3.7) × 5.7 = 1.41 short per order there, 96.5 %.
+    let normal = reorder_point(&ReorderQuery { distribution: Some(Distribution::Normal), ..q }).unwrap();
+    assert_eq!(normal.reorder_point, 37.0, "{}", normal.explanation);
+
+    // Cycle service level 95 %: e^(−u)(1 + u) = 0.05 at u = 4.744, reorder point ⌈47.44⌉ = 48.
+    let csl = reorder_point(&ReorderQuery { target: ServiceTarget::CycleServiceLevel(0.95), ..q }).unwrap();
+    assert_eq!(csl.reorder_point, 48.0, "{}", csl.explanation);
+
+    // Steady demand: 100 ± 10 a week over two weeks is 200 ± 14.1, CV 0.07 — the normal.
+    let steady = reorder_point(&ReorderQuery { demand_per_period: 100.0, ..q }).unwrap();
+    assert_eq!(steady.distribution, Distribution::Normal, "{}", steady.explanation);
+    assert!(steady.explanation.mentions("CV 0.07 < 0.2"), "{}", steady.explanation);
 }
 
 /// An item's daily demand and its supplier's lead times, both random with known shape.
@@ -125,7 +173,9 @@ const ITEMS: [Item; 6] = [
 const TARGET: f64 = 0.98;
 const SEED_BASE: u64 = 100;
 const HISTORY_DAYS: usize = 364;
-const SIMULATED_DAYS: usize = 3650;
+/// A hundred years: over ten, the lumpy item's fill rate at a reorder point of 38 ranged from
+/// 95.7 % to 98.6 % across 20 seeds (a check outside this suite) — more than the margin tested.
+const SIMULATED_DAYS: usize = 36_500;
 
 struct Outcome {
     fill_rate: f64,
@@ -201,6 +251,7 @@ fn suggest(d: f64, sd: f64, lead: (f64, f64)) -> ReorderSuggestion {
         order_quantity: OrderQuantityRule::Cover { periods: 2.0 },
         pack_size: 1,
         review_days: 1.0,
+        distribution: None,
     })
     .expect("a valid query")
 }
@@ -275,8 +326,7 @@ fn report(title: &str, suggested: &[ReorderSuggestion], c: &Comparison) -> (f64,
 }
 
 #[test]
-fn with_the_true_demand_and_lead_times_suggested_reorder_points_reach_the_fill_rate_on_less_stock_than_days_of_cover()
- {
+fn with_the_true_demand_and_lead_times_every_item_reaches_the_fill_rate_on_less_stock_than_days_of_cover() {
     let suggested: Vec<ReorderSuggestion> = ITEMS
         .iter()
         .map(|item| suggest(7.0 * item.daily.0, (7.0 * item.daily.1).sqrt(), item.lead_time()))
@@ -286,19 +336,25 @@ fn with_the_true_demand_and_lead_times_suggested_reorder_points_reach_the_fill_r
     let c = compare(&suggested, &daily, &lead);
     let (ours, thumb) = report("true parameters", &suggested, &c);
     for ((item, o), s) in ITEMS.iter().zip(&c.ours).zip(&suggested) {
-        // The normal model of lead-time demand understates the right tail of skewed demand: the
-        // lumpy and the volatile item fall short of the target (96.1 % and 97.3 % here); the
-        // others reach it.
-        let floor = if ["lumpy", "volatile"].contains(&item.name) { TARGET - 0.02 } else { TARGET };
-        assert!(o.fill_rate >= floor, "{}: {:.4}\n{}", item.name, o.fill_rate, s.explanation);
+        assert!(o.fill_rate >= TARGET, "{}: {:.4}\n{}", item.name, o.fill_rate, s.explanation);
+    }
+    // The skewed items are the ones the gamma model is for.
+    for (item, s) in ITEMS.iter().zip(&suggested) {
+        let expected = if item.name == "fast, steady supplier" || item.name == "medium, steady supplier" {
+            Distribution::Normal
+        } else {
+            Distribution::Gamma
+        };
+        assert_eq!(s.distribution, expected, "{}\n{}", item.name, s.explanation);
     }
     assert!(ours < 0.6 * thumb, "suggested {ours:.1} vs rule of thumb {thumb:.1}");
 }
 
-/// Estimation error costs a little more service: suggestions from one year's estimates are
-/// checked to within 2.5 points of the target (the figures are printed), on less stock.
+/// Estimation error costs a little service: suggestions from one year's estimates (weekly
+/// demand, 26 purchase orders) are checked to within three-quarters of a point of the target
+/// (the figures are printed), on less stock.
 #[test]
-fn with_a_year_of_history_the_suggestions_come_within_two_and_a_half_points_of_the_fill_rate_on_less_stock() {
+fn with_a_year_of_history_every_item_comes_within_three_quarters_of_a_point_of_the_fill_rate_on_less_stock() {
     let mut suggested = Vec::new();
     let (mut daily, mut lead) = (Vec::new(), Vec::new());
     for (i, item) in ITEMS.iter().enumerate() {
@@ -312,7 +368,7 @@ fn with_a_year_of_history_the_suggestions_come_within_two_and_a_half_points_of_t
     let c = compare(&suggested, &daily, &lead);
     let (ours, thumb) = report("estimated from a year", &suggested, &c);
     for ((item, o), s) in ITEMS.iter().zip(&c.ours).zip(&suggested) {
-        assert!(o.fill_rate >= TARGET - 0.025, "{}: {:.4}\n{}", item.name, o.fill_rate, s.explanation);
+        assert!(o.fill_rate >= TARGET - 0.0075, "{}: {:.4}\n{}", item.name, o.fill_rate, s.explanation);
     }
-    assert!(ours < 0.6 * thumb, "suggested {ours:.1} vs rule of thumb {thumb:.1}");
+    assert!(ours < 0.65 * thumb, "suggested {ours:.1} vs rule of thumb {thumb:.1}");
 }
