@@ -14,7 +14,11 @@
 //!   edge of 1.0 mm and the material's minimum centre;
 //! - frame: when the strongest meridian is 4.00 D or more or the decentration exceeds 4 mm, the
 //!   same lens is estimated in a frame one size (4 mm of eye size) smaller.
+//!
+//! [`rank_frames`] goes the other way: from the prescription to the frames the practice stocks,
+//! those the lens suits ranked by what similar prescriptions bought ([`frames`]).
 
+pub mod frames;
 mod material;
 pub mod thickness;
 
@@ -23,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RecoError;
 use crate::explain::Explanation;
+pub use frames::{FrameQuery, FrameRanking, RankedFrame, rank_frames};
 pub use material::{Material, suggest_material};
 pub use thickness::{Geometry, Surfacing, ThicknessEstimate};
 
@@ -146,18 +151,14 @@ pub struct LensSuggestion {
 
 /// Suggests material, design and frame for one eye and estimates the lens thickness.
 pub fn suggest_lens(query: &LensQuery) -> Result<LensSuggestion, RecoError> {
-    let rx = prescription(query)?;
+    let rx = prescription(query.sphere, query.cylinder, query.axis, query.add)?;
     check_frame(query)?;
-    let sphere = rx.sphere().dioptres();
-    let cylinder = rx.cylinder().map_or(0.0, |(c, _)| c.dioptres());
-    let meridians: &[f64] = if cylinder == 0.0 { &[sphere] } else { &[sphere, sphere + cylinder] };
-    let strongest = meridians.iter().fold(0.0_f64, |m, p| m.max(p.abs()));
-    let most_plus = meridians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let Meridians { sphere, cylinder, ref meridians, strongest, most_plus } = Meridians::of(&rx);
+    let meridians = meridians.as_slice();
     let mut explanation = Explanation::default();
-    let listed: Vec<String> = meridians.iter().map(|m| format!("{m:+.2} D")).collect();
     explanation.push(format!(
         "Prescription {rx}: principal meridians {}; strongest {strongest:.2} D.",
-        listed.join(" and ")
+        Meridians::listed(meridians)
     ));
 
     let material = match query.material {
@@ -266,20 +267,54 @@ pub fn geometry(frame: &Frame, pd_mm: f64) -> Geometry {
     }
 }
 
-fn prescription(query: &LensQuery) -> Result<EyeRx, RecoError> {
-    let axis = query.axis.map(|a| Axis::new("axis", i64::from(a))).transpose()?;
+fn prescription(
+    sphere: Power,
+    cylinder: Option<Power>,
+    axis: Option<u16>,
+    add: Option<Power>,
+) -> Result<EyeRx, RecoError> {
+    let axis = axis.map(|a| Axis::new("axis", i64::from(a))).transpose()?;
     let rx = EyeRx::measured(
         Eye::Right,
-        query.sphere,
-        query.cylinder.map(|c| (c, axis)),
-        query.add,
+        sphere,
+        cylinder.map(|c| (c, axis)),
+        add,
         Prism::default(),
         Steps::Eighth,
     )?;
-    if query.cylinder.is_none() && axis.is_some() {
+    if cylinder.is_none() && axis.is_some() {
         return Err(RecoError::invalid("axis", "an axis without a cylinder is meaningless"));
     }
     Ok(rx)
+}
+
+/// A prescription's principal meridians in minus-cylinder form.
+struct Meridians {
+    sphere: f64,
+    cylinder: f64,
+    meridians: Vec<f64>,
+    /// The largest magnitude.
+    strongest: f64,
+    most_plus: f64,
+}
+
+impl Meridians {
+    fn of(rx: &EyeRx) -> Self {
+        let sphere = rx.sphere().dioptres();
+        let cylinder = rx.cylinder().map_or(0.0, |(c, _)| c.dioptres());
+        let meridians = if cylinder == 0.0 { vec![sphere] } else { vec![sphere, sphere + cylinder] };
+        let strongest = meridians.iter().fold(0.0_f64, |m, p| m.max(p.abs()));
+        let most_plus = meridians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Meridians { sphere, cylinder, meridians, strongest, most_plus }
+    }
+
+    fn spherical_equivalent(&self) -> f64 {
+        self.sphere + self.cylinder / 2.0
+    }
+
+    fn listed(meridians: &[f64]) -> String {
+        meridians.iter().map(|m| format!("{m:+.2} D")).collect::<Vec<_>>().join(" and ")
+    }
 }
 
 fn check_frame(query: &LensQuery) -> Result<(), RecoError> {

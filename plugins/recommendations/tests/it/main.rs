@@ -3,6 +3,7 @@
 
 mod anomaly;
 mod forecast;
+mod frames;
 mod optics;
 mod reorder;
 mod support;
