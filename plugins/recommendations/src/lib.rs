@@ -2,12 +2,14 @@
 //! each result carrying an [`Explanation`] that shows the figures it used.
 //!
 //! - [`optics`]: material, design and frame suggestions for a prescription in a frame, with a
-//!   lens thickness estimate from surface sags.
+//!   lens thickness estimate from surface sags; the practice's frames ranked for a prescription
+//!   by that estimate and by what similar prescriptions bought.
 //! - [`forecast`]: demand forecasts (Croston, SBA, TSB for intermittent demand; exponential
 //!   smoothing, Holt and Holt–Winters otherwise), the rule that picks one, and a rolling-origin
 //!   backtest against naive and moving-average baselines.
-//! - [`reorder`]: lead time from purchase-order history, safety stock for a service target,
-//!   reorder point and order quantity.
+//! - [`reorder`]: lead time from purchase-order history, safety stock for a service target on a
+//!   normal or (for skewed demand) gamma model of lead-time demand, reorder point and order
+//!   quantity.
 //! - [`anomaly`]: turnaround and quality-failure series drifting from their normal level.
 //!
 //! The crate does no I/O; the plugin glue reads the tenant's data and passes it in. The rules and
