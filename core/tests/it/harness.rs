@@ -22,7 +22,11 @@ use serde_json::{Value, json};
 /// An HTTP client for tests (after installing the TLS provider the app uses).
 pub fn http(timeout: Duration) -> reqwest::Client {
     ils_core::install_tls_provider();
-    reqwest::Client::builder().timeout(timeout).build().expect("client")
+    // A new connection per request: when the server answers before reading a request's body (a
+    // refused upload), hyper closes that connection after the answer, and a client reusing it
+    // for the next request can lose the race and fail with `IncompleteMessage` (seen once in CI
+    // in `registry::every_refusal_has_its_problem`). Loopback connections cost nothing.
+    reqwest::Client::builder().timeout(timeout).pool_max_idle_per_host(0).build().expect("client")
 }
 
 /// Which database a test runs on.
