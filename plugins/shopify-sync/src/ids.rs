@@ -233,8 +233,7 @@ mod tests {
     #[test]
     fn an_id_reads_the_same_from_a_webhook_number_and_a_graphql_gid() {
         let from_number: VariantId = serde_json::from_str("808950810").unwrap();
-        let from_gid: VariantId =
-            serde_json::from_str("\"gid://shopify/ProductVariant/808950810\"").unwrap();
+        let from_gid: VariantId = serde_json::from_str("\"gid://shopify/ProductVariant/808950810\"").unwrap();
         let from_string: VariantId = serde_json::from_str("\"808950810\"").unwrap();
         assert_eq!(from_number, from_gid);
         assert_eq!(from_number, from_string);
@@ -260,7 +259,8 @@ mod tests {
     #[test]
     fn shop_domains_are_host_names_folded_to_lower_case() {
         assert_eq!(ShopDomain::parse("Shop1.MyShopify.com").unwrap().as_str(), "shop1.myshopify.com");
-        for bad in ["", "shop", "https://shop.myshopify.com", "shop.myshopify.com/admin", "a b.com", ".x.com"] {
+        for bad in ["", "shop", "https://shop.myshopify.com", "shop.myshopify.com/admin", "a b.com", ".x.com"]
+        {
             assert!(ShopDomain::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

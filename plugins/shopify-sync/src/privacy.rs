@@ -7,7 +7,7 @@
 //!
 //! This plugin keeps no customer's name, email, address or phone: order payloads are read for
 //! ids, SKUs and quantities only. What it does keep that names an order is the idempotency key
-//! of each stock movement and the dedupe entries. [`plan`] says what the glue does with each.
+//! of each stock movement and the dedupe entries. The `plan_*` functions say what the glue does with each.
 
 use crate::ids::OrderId;
 use crate::webhook::payload::{CustomersDataRequest, CustomersRedact, ShopRedact};

@@ -46,11 +46,12 @@ impl ThrottleStatus {
     /// read. Rounded up to the millisecond, so the query never arrives a moment early.
     pub fn wait_before(&self, cost: f64, elapsed: Duration) -> Result<Duration, ThrottleError> {
         let usable = |x: f64| x.is_finite() && x >= 0.0;
-        if !usable(cost)
-            || !usable(self.currently_available)
-            || !(self.restore_rate.is_finite() && self.restore_rate > 0.0)
-            || !(self.maximum_available.is_finite() && self.maximum_available > 0.0)
-        {
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        let valid = usable(cost)
+            && usable(self.currently_available)
+            && positive(self.restore_rate)
+            && positive(self.maximum_available);
+        if !valid {
             return Err(ThrottleError::InvalidStatus);
         }
         if cost > self.maximum_available {
@@ -169,7 +170,11 @@ mod tests {
     }
 
     fn throttled(available: f64, requested: f64) -> QueryCost {
-        QueryCost { requested_query_cost: requested, actual_query_cost: None, throttle_status: status(available) }
+        QueryCost {
+            requested_query_cost: requested,
+            actual_query_cost: None,
+            throttle_status: status(available),
+        }
     }
 
     #[test]
@@ -198,7 +203,10 @@ mod tests {
         let p = RetryPolicy::default();
         // Backoff says 0.5 s, but 352 points at 100/s from 100 needs 2.52 s.
         let cost = throttled(100.0, 352.0);
-        assert_eq!(p.after_throttled(1, Some(&cost), 0.0), RetryDecision::RetryAfter(Duration::from_millis(2520)));
+        assert_eq!(
+            p.after_throttled(1, Some(&cost), 0.0),
+            RetryDecision::RetryAfter(Duration::from_millis(2520))
+        );
         // When the backoff is the longer, it wins.
         assert_eq!(p.after_throttled(4, Some(&cost), 1.0), RetryDecision::RetryAfter(Duration::from_secs(8)));
     }

@@ -115,13 +115,18 @@ pub fn parse_products(jsonl: &str) -> Result<Vec<BulkProduct>, BulkError> {
                 let id = VariantId::parse(&wire.id).map_err(bad)?;
                 let parent = wire.parent_id.as_deref().ok_or(BulkError::Orphan { line })?;
                 let parent = ProductId::parse(parent).map_err(|_| BulkError::Orphan { line })?;
-                let inventory_item_id = wire
-                    .inventory_item
-                    .map(|i| i.id)
-                    .ok_or_else(|| BulkError::Json { line, source: serde::de::Error::missing_field("inventoryItem") })?;
+                let inventory_item_id = wire.inventory_item.map(|i| i.id).ok_or_else(|| BulkError::Json {
+                    line,
+                    source: serde::de::Error::missing_field("inventoryItem"),
+                })?;
                 variants.push((line, parent, BulkVariant { id, sku: wire.sku, inventory_item_id }));
             }
-            _ => return Err(BulkError::UnexpectedKind { line, kind: if kind.is_empty() { wire.id } else { kind } }),
+            _ => {
+                return Err(BulkError::UnexpectedKind {
+                    line,
+                    kind: if kind.is_empty() { wire.id } else { kind },
+                });
+            }
         }
     }
     for (line, parent, variant) in variants {
@@ -195,12 +200,19 @@ mod tests {
         let mut lines: Vec<&str> = EXPORT.lines().collect();
         lines.swap(0, 2);
         let products = parse_products(&lines.join("\n")).unwrap();
-        assert_eq!(products, parse_products(EXPORT).unwrap().into_iter().map(|mut p| {
-            if p.id == ProductId(1921569226808) {
-                p.variants.reverse();
-            }
-            p
-        }).collect::<Vec<_>>());
+        assert_eq!(
+            products,
+            parse_products(EXPORT)
+                .unwrap()
+                .into_iter()
+                .map(|mut p| {
+                    if p.id == ProductId(1921569226808) {
+                        p.variants.reverse();
+                    }
+                    p
+                })
+                .collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -212,9 +224,15 @@ mod tests {
     #[test]
     fn orphans_strangers_duplicates_and_junk_are_errors_with_line_numbers() {
         let orphan = r#"{"id":"gid://shopify/ProductVariant/1","sku":"A","inventoryItem":{"id":"gid://shopify/InventoryItem/2"},"__parentId":"gid://shopify/Product/9"}"#;
-        assert_eq!(parse_products(orphan).unwrap_err().to_string(), "line 1 of the bulk result is a variant of a product not in the file");
+        assert_eq!(
+            parse_products(orphan).unwrap_err().to_string(),
+            "line 1 of the bulk result is a variant of a product not in the file"
+        );
         let stranger = "\n{\"id\":\"gid://shopify/Collection/1\"}";
-        assert_eq!(parse_products(stranger).unwrap_err().to_string(), "line 2 of the bulk result is a Collection, not a product or variant");
+        assert_eq!(
+            parse_products(stranger).unwrap_err().to_string(),
+            "line 2 of the bulk result is a Collection, not a product or variant"
+        );
         let twice = "{\"id\":\"gid://shopify/Product/1\"}\n{\"id\":\"gid://shopify/Product/1\"}";
         assert!(matches!(parse_products(twice), Err(BulkError::DuplicateProduct { line: 2, .. })));
         assert!(matches!(parse_products("{not json"), Err(BulkError::Json { line: 1, .. })));

@@ -56,10 +56,7 @@ const VARIANTS_QUERY: &str = "query IlsVariants($first: Int!, $after: String) {
 /// One page of product variants with their SKU, product and inventory item. Start with
 /// `after = None`, then pass the previous page's cursor.
 pub fn variants_page(first: u32, after: Option<&str>) -> Request {
-    Request {
-        query: VARIANTS_QUERY.to_owned(),
-        variables: json!({ "first": page(first), "after": after }),
-    }
+    Request { query: VARIANTS_QUERY.to_owned(), variables: json!({ "first": page(first), "after": after }) }
 }
 
 const LOCATIONS_QUERY: &str = "query IlsLocations($first: Int!, $after: String) {
@@ -71,10 +68,7 @@ const LOCATIONS_QUERY: &str = "query IlsLocations($first: Int!, $after: String) 
 
 /// One page of the shop's locations.
 pub fn locations_page(first: u32, after: Option<&str>) -> Request {
-    Request {
-        query: LOCATIONS_QUERY.to_owned(),
-        variables: json!({ "first": page(first), "after": after }),
-    }
+    Request { query: LOCATIONS_QUERY.to_owned(), variables: json!({ "first": page(first), "after": after }) }
 }
 
 const LEVELS_QUERY: &str = "query IlsInventoryLevels($id: ID!, $first: Int!, $after: String) {
@@ -142,9 +136,11 @@ impl IdempotencyKey {
 /// `gid://ils/StockSync/<run>`.
 pub fn set_available_quantities(sync_run: &str, reference: &str, quantities: &[SetQuantity]) -> Request {
     let mut parts = vec![sync_run.to_owned()];
-    parts.extend(quantities.iter().map(|q| {
-        format!("{}@{}:{}->{}", q.inventory_item, q.location, q.change_from, q.quantity)
-    }));
+    parts.extend(
+        quantities
+            .iter()
+            .map(|q| format!("{}@{}:{}->{}", q.inventory_item, q.location, q.change_from, q.quantity)),
+    );
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let key = IdempotencyKey::derive(&parts);
     let query = format!(

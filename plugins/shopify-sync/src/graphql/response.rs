@@ -390,7 +390,11 @@ struct WireUserError {
 
 impl From<WireUserError> for UserError {
     fn from(e: WireUserError) -> Self {
-        UserError { field: e.field.unwrap_or_default(), message: e.message, code: e.code.map(UserErrorCode::parse) }
+        UserError {
+            field: e.field.unwrap_or_default(),
+            message: e.message,
+            code: e.code.map(UserErrorCode::parse),
+        }
     }
 }
 

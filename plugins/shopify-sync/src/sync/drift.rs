@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn differing_quantities_are_drift_and_equal_ones_are_not() {
-        let locations = LocationMap::new([(LocationId(10), loc("front")), (LocationId(20), loc("lab"))]).unwrap();
+        let locations =
+            LocationMap::new([(LocationId(10), loc("front")), (LocationId(20), loc("lab"))]).unwrap();
         let ils = BTreeMap::from([
             ((IlsItemId("frame".into()), loc("front")), 7),
             ((IlsItemId("frame".into()), loc("lab")), 3),
@@ -141,10 +142,18 @@ mod tests {
         let r = drift(&[m("FR-1", "frame", 1)], &locations, &ils, &shopify);
         assert_eq!(r.drifts.len(), 1);
         let d = &r.drifts[0];
-        assert_eq!((d.location, d.ils_quantity, d.shopify_available, d.difference()), (LocationId(10), 7, 5, 2));
+        assert_eq!(
+            (d.location, d.ils_quantity, d.shopify_available, d.difference()),
+            (LocationId(10), 7, 5, 2)
+        );
         assert_eq!(
             d.fix(),
-            SetQuantity { inventory_item: InventoryItemId(1), location: LocationId(10), quantity: 7, change_from: 5 }
+            SetQuantity {
+                inventory_item: InventoryItemId(1),
+                location: LocationId(10),
+                quantity: 7,
+                change_from: 5
+            }
         );
         assert!(r.not_stocked_in_shopify.is_empty() && r.unmapped_locations.is_empty());
     }
@@ -159,7 +168,8 @@ mod tests {
 
     #[test]
     fn missing_and_untracked_levels_and_unmapped_locations_are_reported_apart() {
-        let locations = LocationMap::new([(LocationId(10), loc("front")), (LocationId(20), loc("lab"))]).unwrap();
+        let locations =
+            LocationMap::new([(LocationId(10), loc("front")), (LocationId(20), loc("lab"))]).unwrap();
         let ils = BTreeMap::from([((IlsItemId("frame".into()), loc("front")), 2)]);
         let shopify = [level(1, 20, None), level(1, 99, Some(8))];
         let r = drift(&[m("FR-1", "frame", 1)], &locations, &ils, &shopify);

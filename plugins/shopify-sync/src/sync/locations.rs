@@ -25,7 +25,9 @@ pub enum LocationMapError {
 
 impl LocationMap {
     /// Builds the map, refusing any location that appears twice on either side.
-    pub fn new(pairs: impl IntoIterator<Item = (LocationId, IlsLocationId)>) -> Result<Self, LocationMapError> {
+    pub fn new(
+        pairs: impl IntoIterator<Item = (LocationId, IlsLocationId)>,
+    ) -> Result<Self, LocationMapError> {
         let mut map = Self::default();
         for (shopify, ils) in pairs {
             if map.to_ils.contains_key(&shopify) {
@@ -66,7 +68,8 @@ mod tests {
 
     #[test]
     fn the_map_answers_both_ways() {
-        let map = LocationMap::new([(LocationId(1), ils("shop-front")), (LocationId(2), ils("lab"))]).unwrap();
+        let map =
+            LocationMap::new([(LocationId(1), ils("shop-front")), (LocationId(2), ils("lab"))]).unwrap();
         assert_eq!(map.ils(LocationId(2)), Some(&ils("lab")));
         assert_eq!(map.shopify(&ils("shop-front")), Some(LocationId(1)));
         assert_eq!(map.ils(LocationId(3)), None);

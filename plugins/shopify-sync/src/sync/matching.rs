@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn skus_on_one_side_only_are_reported_missing_on_the_other() {
-        let r = match_by_sku(&[variant(1, Some("A")), variant(2, Some("B"))], &[item("i1", Some("B")), item("i3", Some("C"))]);
+        let r = match_by_sku(
+            &[variant(1, Some("A")), variant(2, Some("B"))],
+            &[item("i1", Some("B")), item("i3", Some("C"))],
+        );
         assert_eq!(r.matched.len(), 1);
         assert_eq!(r.missing_in_ils, [(sku("A"), VariantId(1))]);
         assert_eq!(r.missing_in_shopify, [(sku("C"), IlsItemId("i3".into()))]);
@@ -210,7 +213,10 @@ mod tests {
 
     #[test]
     fn blank_skus_are_reported_and_never_match_each_other() {
-        let r = match_by_sku(&[variant(1, None), variant(2, Some("  "))], &[item("i1", Some("")), item("i2", None)]);
+        let r = match_by_sku(
+            &[variant(1, None), variant(2, Some("  "))],
+            &[item("i1", Some("")), item("i2", None)],
+        );
         assert!(r.matched.is_empty());
         assert_eq!(r.empty_sku_in_shopify, [VariantId(1), VariantId(2)]);
         assert_eq!(r.empty_sku_in_ils, [IlsItemId("i1".into()), IlsItemId("i2".into())]);

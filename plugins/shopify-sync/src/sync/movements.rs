@@ -104,10 +104,7 @@ impl MovementContext<'_> {
     }
 
     fn location(&self, named: Option<LocationId>) -> IlsLocationId {
-        named
-            .and_then(|l| self.locations.ils(l))
-            .unwrap_or(self.default_location)
-            .clone()
+        named.and_then(|l| self.locations.ils(l)).unwrap_or(self.default_location).clone()
     }
 
     fn line_key(&self, order: OrderId, line: LineItemId) -> String {
@@ -157,9 +154,10 @@ impl MovementContext<'_> {
                 plan.skipped.push(skip(SkipReason::NothingToMove));
                 continue;
             }
-            let line = rli.line_item.as_ref().or_else(|| {
-                order.and_then(|o| o.line_items.iter().find(|l| l.id == rli.line_item_id))
-            });
+            let line = rli
+                .line_item
+                .as_ref()
+                .or_else(|| order.and_then(|o| o.line_items.iter().find(|l| l.id == rli.line_item_id)));
             let Some(line) = line else {
                 plan.skipped.push(skip(SkipReason::UnknownLine));
                 continue;

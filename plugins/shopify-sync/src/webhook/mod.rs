@@ -133,10 +133,7 @@ impl Topic {
     pub fn as_str(&self) -> &str {
         match self {
             Topic::Unknown(text) => text,
-            known => Self::KNOWN
-                .iter()
-                .find(|(_, topic)| topic == known)
-                .map_or("", |(name, _)| name),
+            known => Self::KNOWN.iter().find(|(_, topic)| topic == known).map_or("", |(name, _)| name),
         }
     }
 
@@ -296,12 +293,11 @@ impl Verifier {
         if shop_domain != self.shop {
             return Err(WebhookError::WrongShop { expected: self.shop.clone(), got: shop_domain });
         }
-        let webhook_id = WebhookId::parse(required(WEBHOOK_ID_HEADER)?).ok_or(
-            WebhookError::InvalidHeader {
+        let webhook_id =
+            WebhookId::parse(required(WEBHOOK_ID_HEADER)?).ok_or(WebhookError::InvalidHeader {
                 header: WEBHOOK_ID_HEADER,
                 reason: "not 1-255 letters, digits or -_.:@",
-            },
-        )?;
+            })?;
         Ok(Envelope {
             topic: Topic::parse(required(TOPIC_HEADER)?),
             shop_domain,

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Topic;
 use crate::ids::{
-    CustomerId, InventoryItemId, LineItemId, LocationId, OrderId, ProductId, RefundId,
-    RefundLineItemId, ShopId, VariantId,
+    CustomerId, InventoryItemId, LineItemId, LocationId, OrderId, ProductId, RefundId, RefundLineItemId,
+    ShopId, VariantId,
 };
 
 /// A parsed webhook body.
@@ -381,8 +381,10 @@ mod tests {
     #[test]
     fn only_cancel_return_and_legacy_restock_put_stock_back() {
         use RestockType::*;
-        let back: Vec<_> =
-            [NoRestock, Cancel, Return, LegacyRestock, Unknown].into_iter().filter(|r| r.restocks()).collect();
+        let back: Vec<_> = [NoRestock, Cancel, Return, LegacyRestock, Unknown]
+            .into_iter()
+            .filter(|r| r.restocks())
+            .collect();
         assert_eq!(back, [Cancel, Return, LegacyRestock]);
     }
 }

@@ -80,15 +80,22 @@ fn a_fixture_altered_by_one_byte_after_signing_is_refused() {
 
 #[test]
 fn typed_payloads_carry_what_the_sync_needs() {
-    let Payload::Refund(refund) = Payload::parse(&Topic::RefundsCreate, &fixture("refunds-create.json")).unwrap() else {
+    let Payload::Refund(refund) =
+        Payload::parse(&Topic::RefundsCreate, &fixture("refunds-create.json")).unwrap()
+    else {
         panic!("not a refund")
     };
     assert_eq!(refund.order_id, OrderId(820982911946154508));
     let rli = &refund.refund_line_items[0];
-    assert_eq!((rli.quantity, rli.restock_type, rli.location_id), (1, Some(RestockType::Return), Some(LocationId(24826418))));
+    assert_eq!(
+        (rli.quantity, rli.restock_type, rli.location_id),
+        (1, Some(RestockType::Return), Some(LocationId(24826418)))
+    );
     assert_eq!(rli.line_item.as_ref().unwrap().sku.as_deref(), Some("RB-2140-50"));
 
-    let Payload::Product(product) = Payload::parse(&Topic::ProductsUpdate, &fixture("products-update.json")).unwrap() else {
+    let Payload::Product(product) =
+        Payload::parse(&Topic::ProductsUpdate, &fixture("products-update.json")).unwrap()
+    else {
         panic!("not a product")
     };
     assert_eq!(product.variants[0].inventory_item_id, InventoryItemId(342916));
@@ -99,23 +106,37 @@ fn typed_payloads_carry_what_the_sync_needs() {
     else {
         panic!("not a level")
     };
-    assert_eq!((level.inventory_item_id, level.location_id, level.available), (InventoryItemId(271878346596884015), LocationId(24826418), Some(10)));
+    assert_eq!(
+        (level.inventory_item_id, level.location_id, level.available),
+        (InventoryItemId(271878346596884015), LocationId(24826418), Some(10))
+    );
     // Shopify sends `available: null` for an untracked item.
     let untracked = br#"{"inventory_item_id":1,"location_id":2,"available":null}"#;
-    let Payload::InventoryLevel(level) = Payload::parse(&Topic::InventoryLevelsUpdate, untracked).unwrap() else { panic!() };
+    let Payload::InventoryLevel(level) = Payload::parse(&Topic::InventoryLevelsUpdate, untracked).unwrap()
+    else {
+        panic!()
+    };
     assert_eq!(level.available, None);
 }
 
 #[test]
 fn the_privacy_topics_say_what_to_do() {
     let parse = |topic: Topic, file| Payload::parse(&topic, &fixture(file)).unwrap();
-    let Payload::CustomersDataRequest(request) = parse(Topic::CustomersDataRequest, "customers-data-request.json") else { panic!() };
+    let Payload::CustomersDataRequest(request) =
+        parse(Topic::CustomersDataRequest, "customers-data-request.json")
+    else {
+        panic!()
+    };
     assert_eq!(
         privacy::plan_data_request(&request),
         PrivacyAction::ReportOrders(vec![OrderId(299938), OrderId(280263), OrderId(220458)])
     );
-    let Payload::CustomersRedact(redact) = parse(Topic::CustomersRedact, "customers-redact.json") else { panic!() };
-    assert!(matches!(privacy::plan_customer_redact(&redact), PrivacyAction::NothingToRedact(orders) if orders.len() == 3));
+    let Payload::CustomersRedact(redact) = parse(Topic::CustomersRedact, "customers-redact.json") else {
+        panic!()
+    };
+    assert!(
+        matches!(privacy::plan_customer_redact(&redact), PrivacyAction::NothingToRedact(orders) if orders.len() == 3)
+    );
     let Payload::ShopRedact(shop) = parse(Topic::ShopRedact, "shop-redact.json") else { panic!() };
     assert_eq!(privacy::plan_shop_redact(&shop), PrivacyAction::EraseShop("{shop}.myshopify.com".into()));
 }

@@ -1,9 +1,13 @@
 use std::collections::BTreeMap;
 
-use ils_shopify_sync::ids::{IlsItemId, IlsLocationId, LocationId, ProductId, ShopDomain, VariantId, InventoryItemId};
+use ils_shopify_sync::ids::{
+    IlsItemId, IlsLocationId, InventoryItemId, LocationId, ProductId, ShopDomain, VariantId,
+};
 use ils_shopify_sync::sync::locations::LocationMap;
 use ils_shopify_sync::sync::matching::{Catalog, IlsItem, ShopifyVariant, match_by_sku};
-use ils_shopify_sync::sync::movements::{MovementContext, MovementKind, MovementPlan, SkipReason, StockMovement};
+use ils_shopify_sync::sync::movements::{
+    MovementContext, MovementKind, MovementPlan, SkipReason, StockMovement,
+};
 use ils_shopify_sync::webhook::Topic;
 use ils_shopify_sync::webhook::payload::{Order, Payload, Refund};
 
@@ -35,9 +39,24 @@ impl World {
         // The frame is matched by SKU; the lens cloth too (its order line has no variant, so
         // its SKU is what finds it). "NOT-IN-ILS" is Shopify-only.
         let variants = [
-            ShopifyVariant { id: VariantId(808950810), product_id: ProductId(632910392), sku: Some("RB-2140-50".into()), inventory_item_id: InventoryItemId(342916) },
-            ShopifyVariant { id: VariantId(39072856), product_id: ProductId(1), sku: Some("CLOTH-1".into()), inventory_item_id: InventoryItemId(7) },
-            ShopifyVariant { id: VariantId(457924702), product_id: ProductId(632910392), sku: Some("NOT-IN-ILS".into()), inventory_item_id: InventoryItemId(342917) },
+            ShopifyVariant {
+                id: VariantId(808950810),
+                product_id: ProductId(632910392),
+                sku: Some("RB-2140-50".into()),
+                inventory_item_id: InventoryItemId(342916),
+            },
+            ShopifyVariant {
+                id: VariantId(39072856),
+                product_id: ProductId(1),
+                sku: Some("CLOTH-1".into()),
+                inventory_item_id: InventoryItemId(7),
+            },
+            ShopifyVariant {
+                id: VariantId(457924702),
+                product_id: ProductId(632910392),
+                sku: Some("NOT-IN-ILS".into()),
+                inventory_item_id: InventoryItemId(342917),
+            },
         ];
         let items = [
             IlsItem { id: IlsItemId("frame-rb2140".into()), sku: Some("RB-2140-50".into()) },
@@ -54,7 +73,12 @@ impl World {
     }
 
     fn ctx(&self) -> MovementContext<'_> {
-        MovementContext { shop: &self.shop, catalog: &self.catalog, locations: &self.locations, default_location: &self.default_location }
+        MovementContext {
+            shop: &self.shop,
+            catalog: &self.catalog,
+            locations: &self.locations,
+            default_location: &self.default_location,
+        }
     }
 }
 
@@ -77,8 +101,12 @@ fn stock(ledger: &BTreeMap<String, StockMovement>) -> BTreeMap<(String, String),
 fn an_order_sells_each_matched_line_and_reports_the_unmatched_one() {
     let w = World::new();
     let plan = w.ctx().order(&order("orders-create.json", Topic::OrdersCreate));
-    let moved: Vec<_> = plan.movements.iter().map(|m| (m.kind, m.item.0.as_str(), m.location.0.as_str(), m.delta)).collect();
-    assert_eq!(moved, [(MovementKind::Sale, "frame-rb2140", "web", -2), (MovementKind::Sale, "cloth", "web", -1)]);
+    let moved: Vec<_> =
+        plan.movements.iter().map(|m| (m.kind, m.item.0.as_str(), m.location.0.as_str(), m.delta)).collect();
+    assert_eq!(
+        moved,
+        [(MovementKind::Sale, "frame-rb2140", "web", -2), (MovementKind::Sale, "cloth", "web", -1)]
+    );
     assert_eq!(
         plan.movements[0].key,
         "shopify/lenses.myshopify.com/order/820982911946154508/line/866550311766439020/sale"
@@ -106,7 +134,11 @@ fn create_then_updated_then_refund_webhook_sells_once_and_restocks_once() {
     apply(&mut ledger, &w.ctx().refund(&refund(), None));
     let stock = stock(&ledger);
     assert_eq!(stock[&("frame-rb2140".into(), "web".into())], -2, "sold twice over, counted once");
-    assert_eq!(stock[&("frame-rb2140".into(), "back-room".into())], 1, "the return went to its mapped location");
+    assert_eq!(
+        stock[&("frame-rb2140".into(), "back-room".into())],
+        1,
+        "the return went to its mapped location"
+    );
     assert_eq!(stock[&("cloth".into(), "web".into())], -1, "no_restock puts nothing back");
     assert_eq!(ledger.len(), 3);
 }

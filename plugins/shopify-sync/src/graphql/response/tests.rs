@@ -46,7 +46,10 @@ fn access_denied_is_an_error_that_is_not_throttling() {
 
 #[test]
 fn a_bare_string_error_from_a_bad_token_is_read() {
-    let r = parse(br#"{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}"#).unwrap();
+    let r = parse(
+        br#"{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}"#,
+    )
+    .unwrap();
     assert_eq!(r.errors.len(), 1);
     assert!(r.errors[0].message.starts_with("[API] Invalid API key"));
     assert!(matches!(locations_page(&r), Err(ResponseError::Errors { .. })));
@@ -95,7 +98,10 @@ fn the_last_page_has_no_cursor_even_if_shopify_sends_one() {
         "nodes": [{"id": "gid://shopify/Location/124656943", "name": "Shop front", "isActive": true}]}}}"#;
     let page = locations_page(&parse(body).unwrap()).unwrap();
     assert_eq!(page.next_cursor, None);
-    assert_eq!(page.items[0], Location { id: LocationId(124656943), name: "Shop front".into(), is_active: true });
+    assert_eq!(
+        page.items[0],
+        Location { id: LocationId(124656943), name: "Shop front".into(), is_active: true }
+    );
 }
 
 #[test]
@@ -109,12 +115,23 @@ fn inventory_levels_give_available_per_location_and_a_missing_item_is_not_found(
     assert_eq!(
         page.items,
         [
-            Level { inventory_item: InventoryItemId(30322695), location: LocationId(124656943), available: Some(9) },
-            Level { inventory_item: InventoryItemId(30322695), location: LocationId(346779380), available: None },
+            Level {
+                inventory_item: InventoryItemId(30322695),
+                location: LocationId(124656943),
+                available: Some(9)
+            },
+            Level {
+                inventory_item: InventoryItemId(30322695),
+                location: LocationId(346779380),
+                available: None
+            },
         ]
     );
     let missing = parse(br#"{"data": {"inventoryItem": null}}"#).unwrap();
-    assert_eq!(inventory_levels_page(&missing).unwrap_err().to_string(), "Shopify has no inventory item with that id");
+    assert_eq!(
+        inventory_levels_page(&missing).unwrap_err().to_string(),
+        "Shopify has no inventory item with that id"
+    );
 }
 
 #[test]
@@ -139,13 +156,23 @@ fn an_applied_change_gives_its_adjustment_group_and_other_user_errors_are_not_st
     let bad_location = br#"{"data": {"inventorySetQuantities": {"userErrors": [{"field": null, "message": "x", "code": "INVALID_LOCATION"}]}}}"#;
     let outcome = set_quantities(&parse(bad_location).unwrap()).unwrap();
     assert!(!outcome.is_stale());
-    assert_eq!(outcome, SetQuantitiesOutcome::Rejected(vec![UserError { field: vec![], message: "x".into(), code: Some(UserErrorCode::InvalidLocation) }]));
+    assert_eq!(
+        outcome,
+        SetQuantitiesOutcome::Rejected(vec![UserError {
+            field: vec![],
+            message: "x".into(),
+            code: Some(UserErrorCode::InvalidLocation)
+        }])
+    );
 }
 
 #[test]
 fn a_bulk_start_gives_the_id_or_the_refusal() {
     let started = br#"{"data": {"bulkOperationRunQuery": {"bulkOperation": {"id": "gid://shopify/BulkOperation/720918", "status": "CREATED"}, "userErrors": []}}}"#;
-    assert_eq!(bulk_start(&parse(started).unwrap()).unwrap(), BulkStartOutcome::Started { id: "gid://shopify/BulkOperation/720918".into() });
+    assert_eq!(
+        bulk_start(&parse(started).unwrap()).unwrap(),
+        BulkStartOutcome::Started { id: "gid://shopify/BulkOperation/720918".into() }
+    );
     let busy = br#"{"data": {"bulkOperationRunQuery": {"bulkOperation": null, "userErrors": [{"field": null, "message": "A bulk query operation for this app and shop is already in progress: gid://shopify/BulkOperation/1.", "code": "OPERATION_IN_PROGRESS"}]}}}"#;
     let BulkStartOutcome::Rejected(errors) = bulk_start(&parse(busy).unwrap()).unwrap() else { panic!() };
     assert_eq!(errors[0].code, Some(UserErrorCode::Other("OPERATION_IN_PROGRESS".into())));
@@ -161,5 +188,8 @@ fn a_polled_bulk_operation_reads_its_string_count_and_url() {
     let failed = br#"{"data": {"node": {"id": "x", "status": "FAILED", "errorCode": "ACCESS_DENIED", "objectCount": 0}}}"#;
     let op = bulk_status(&parse(failed).unwrap()).unwrap();
     assert_eq!((op.status, op.error_code.as_deref()), (BulkStatus::Failed, Some("ACCESS_DENIED")));
-    assert!(matches!(bulk_status(&parse(br#"{"data": {"node": null}}"#).unwrap()), Err(ResponseError::NotFound(_))));
+    assert!(matches!(
+        bulk_status(&parse(br#"{"data": {"node": null}}"#).unwrap()),
+        Err(ResponseError::NotFound(_))
+    ));
 }
