@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
                 RetryDecision::RetryAfter(wait) => {
                     let refill = r
                         .cost
-                        .and_then(|c| c.throttle_status.wait_before(c.throttle_status.maximum_available, Duration::ZERO).ok())
+                        .and_then(|c| {
+                            c.throttle_status
+                                .wait_before(c.throttle_status.maximum_available, Duration::ZERO)
+                                .ok()
+                        })
                         .unwrap_or(Duration::ZERO);
                     assert!(wait <= policy.cap.max(refill), "{wait:?} > cap and refill {refill:?}");
                 }

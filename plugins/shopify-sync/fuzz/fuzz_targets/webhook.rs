@@ -10,9 +10,18 @@ use ils_shopify_sync::webhook::{Topic, Verifier, WebhookError, WebhookSecret};
 use libfuzzer_sys::fuzz_target;
 
 const TOPICS: [&str; 12] = [
-    "orders/create", "orders/updated", "orders/cancelled", "refunds/create", "products/update",
-    "products/delete", "inventory_levels/update", "app/uninstalled", "customers/data_request",
-    "customers/redact", "shop/redact", "carts/update",
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "refunds/create",
+    "products/update",
+    "products/delete",
+    "inventory_levels/update",
+    "app/uninstalled",
+    "customers/data_request",
+    "customers/redact",
+    "shop/redact",
+    "carts/update",
 ];
 
 fuzz_target!(|data: &[u8]| {
