@@ -22,7 +22,7 @@
 //! assert_eq!(Manifest::from_toml(manifest)?.id.as_str(), "hello");
 //!
 //! let dir = tempfile::tempdir()?;
-//! let registry = Registry::open(dir.path(), &[semver::Version::new(0, 1, 0)])?;
+//! let registry = Registry::open(dir.path(), &[semver::Version::new(0, 2, 0)])?;
 //! // A component starts with the component-layer header; a real one comes from
 //! // `cargo build --target wasm32-wasip2`.
 //! let component = b"\0asm\x0d\x00\x01\x00";

@@ -404,8 +404,8 @@ properties.notify_host = { type = "string" }
         let m = Manifest::from_toml(EXAMPLE).unwrap();
         assert_eq!(m.id.as_str(), "order-notes");
         assert_eq!(m.version, Version::new(0, 1, 0));
-        assert!(m.platform.matches(&Version::new(0, 1, 3)));
-        assert!(!m.platform.matches(&Version::new(0, 2, 0)));
+        assert!(m.platform.matches(&Version::new(0, 2, 3)));
+        assert!(!m.platform.matches(&Version::new(0, 1, 0)) && !m.platform.matches(&Version::new(0, 3, 0)));
         assert!(m.capabilities.contains(&Capability::Kv));
         assert_eq!(m.outbound_hosts.len(), 2);
         assert_eq!(m.limits.timeout_ms, Some(2000));
