@@ -168,15 +168,12 @@ pub async fn seed_orders(db: &Db, tenant_id: TenantId, orders: &[Seeded]) {
             step(None, "pending", None, None, None, o.created),
             step(Some("pending"), "in_production", None, Some("surfacing"), None, o.created + HOUR_MS),
         ];
+        // Into inspection from surfacing, at `when`.
+        let to_check = |when| {
+            step(Some("in_production"), "quality_check", Some("surfacing"), Some("inspection"), None, when)
+        };
         if let Some((issue, when)) = o.failure {
-            mine.push(step(
-                Some("in_production"),
-                "quality_check",
-                Some("surfacing"),
-                Some("inspection"),
-                None,
-                when - HOUR_MS,
-            ));
+            mine.push(to_check(when - HOUR_MS));
             mine.push(step(
                 Some("quality_check"),
                 "in_production",
@@ -187,14 +184,7 @@ pub async fn seed_orders(db: &Db, tenant_id: TenantId, orders: &[Seeded]) {
             ));
         }
         if let Some(shipped) = o.shipped {
-            mine.push(step(
-                Some("in_production"),
-                "quality_check",
-                Some("surfacing"),
-                Some("inspection"),
-                None,
-                shipped - HOUR_MS,
-            ));
+            mine.push(to_check(shipped - HOUR_MS));
             mine.push(step(Some("quality_check"), "shipped", Some("inspection"), None, None, shipped));
         }
         if let Some(completed) = o.completed {

@@ -22,11 +22,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use ils_optics::Power;
 use serde::{Deserialize, Serialize};
 
 use super::thickness::{self, Surfacing};
-use super::{Frame, Material, Meridians, geometry, prescription, suggest_material};
+use super::{Frame, Material, Meridians, RxInput, geometry, suggest_material};
 use crate::error::RecoError;
 use crate::explain::Explanation;
 
@@ -200,17 +199,9 @@ impl CylBand {
 /// The prescription, the practice's frames and what was bought before.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameQuery {
-    /// Sphere, such as `"-6.00"`.
-    pub sphere: Power,
-    /// Cylinder in either form, if any.
-    #[serde(default)]
-    pub cylinder: Option<Power>,
-    /// Cylinder axis, 1–180.
-    #[serde(default)]
-    pub axis: Option<u16>,
-    /// Reading addition, if any.
-    #[serde(default)]
-    pub add: Option<Power>,
+    /// The prescription (its fields sit at the top level of the JSON).
+    #[serde(flatten)]
+    pub rx: RxInput,
     /// The patient's age in years (for the material).
     pub age_years: u8,
     /// Binocular pupillary distance in mm.
@@ -262,7 +253,7 @@ pub struct FrameRanking {
 
 /// Ranks the stocked frames for a prescription by the rules above.
 pub fn rank_frames(query: &FrameQuery) -> Result<FrameRanking, RecoError> {
-    let rx = prescription(query.sphere, query.cylinder, query.axis, query.add)?;
+    let rx = query.rx.parse()?;
     check(query)?;
     let m = Meridians::of(&rx);
     let se = m.spherical_equivalent();
@@ -285,7 +276,7 @@ pub fn rank_frames(query: &FrameQuery) -> Result<FrameRanking, RecoError> {
     let base_curve = thickness::vogel_base_curve(se);
     explanation.push(format!("Base curve {base_curve:+.2} D by Vogel's rule."));
 
-    let (se_band, cyl_band, has_add) = (SeBand::of(se), CylBand::of(m.cylinder), query.add.is_some());
+    let (se_band, cyl_band, has_add) = (SeBand::of(se), CylBand::of(m.cylinder), query.rx.add.is_some());
     let add_words = if has_add { "with an add" } else { "no add" };
     let mut similar: HashMap<&FrameSku, usize> = HashMap::new();
     let mut all: HashMap<&FrameSku, usize> = HashMap::new();

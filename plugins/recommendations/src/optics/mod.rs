@@ -73,9 +73,9 @@ pub enum Design {
     Occupational,
 }
 
-/// One eye's prescription, the patient and the frame, as the glue passes them.
+/// One eye's prescription as the glue passes it: the fields of a lens or frame query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LensQuery {
+pub struct RxInput {
     /// Sphere, such as `"-6.00"`.
     pub sphere: Power,
     /// Cylinder in either form, if any.
@@ -87,6 +87,33 @@ pub struct LensQuery {
     /// Reading addition, if any.
     #[serde(default)]
     pub add: Option<Power>,
+}
+
+impl RxInput {
+    /// The prescription, checked (an axis needs a cylinder; powers in steps the optics accept).
+    fn parse(&self) -> Result<EyeRx, RecoError> {
+        let axis = self.axis.map(|a| Axis::new("axis", i64::from(a))).transpose()?;
+        let rx = EyeRx::measured(
+            Eye::Right,
+            self.sphere,
+            self.cylinder.map(|c| (c, axis)),
+            self.add,
+            Prism::default(),
+            Steps::Eighth,
+        )?;
+        if self.cylinder.is_none() && axis.is_some() {
+            return Err(RecoError::invalid("axis", "an axis without a cylinder is meaningless"));
+        }
+        Ok(rx)
+    }
+}
+
+/// One eye's prescription, the patient and the frame, as the glue passes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LensQuery {
+    /// The prescription (its fields sit at the top level of the JSON).
+    #[serde(flatten)]
+    pub rx: RxInput,
     /// The patient's age in years.
     pub age_years: u8,
     /// Binocular pupillary distance in mm.
@@ -151,7 +178,7 @@ pub struct LensSuggestion {
 
 /// Suggests material, design and frame for one eye and estimates the lens thickness.
 pub fn suggest_lens(query: &LensQuery) -> Result<LensSuggestion, RecoError> {
-    let rx = prescription(query.sphere, query.cylinder, query.axis, query.add)?;
+    let rx = query.rx.parse()?;
     check_frame(query)?;
     let Meridians { sphere, cylinder, ref meridians, strongest, most_plus } = Meridians::of(&rx);
     let meridians = meridians.as_slice();
@@ -265,27 +292,6 @@ pub fn geometry(frame: &Frame, pd_mm: f64) -> Geometry {
         effective_diameter_mm: frame.effective_diameter_mm.unwrap_or(frame.eye_size_mm + ED_ALLOWANCE_MM),
         decentration_mm: (frame.eye_size_mm + frame.bridge_mm - pd_mm) / 2.0,
     }
-}
-
-fn prescription(
-    sphere: Power,
-    cylinder: Option<Power>,
-    axis: Option<u16>,
-    add: Option<Power>,
-) -> Result<EyeRx, RecoError> {
-    let axis = axis.map(|a| Axis::new("axis", i64::from(a))).transpose()?;
-    let rx = EyeRx::measured(
-        Eye::Right,
-        sphere,
-        cylinder.map(|c| (c, axis)),
-        add,
-        Prism::default(),
-        Steps::Eighth,
-    )?;
-    if cylinder.is_none() && axis.is_some() {
-        return Err(RecoError::invalid("axis", "an axis without a cylinder is meaningless"));
-    }
-    Ok(rx)
 }
 
 /// A prescription's principal meridians in minus-cylinder form.

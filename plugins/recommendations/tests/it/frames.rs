@@ -162,7 +162,7 @@ fn a_high_minus_prescription_excludes_a_large_eye_size_and_says_why() {
     assert!(none.suitable.is_empty());
     assert!(none.unsuitable[0].explanation.mentions("over the 5.5 mm limit for this query"));
     // In a material thick enough to show it, a −20.00 cannot be surfaced at all.
-    strict.sphere = serde_json::from_str(r#""-20.00""#).unwrap();
+    strict.rx.sphere = serde_json::from_str(r#""-20.00""#).unwrap();
     strict.material = Some(Material::Cr39);
     let impossible = rank_frames(&strict).unwrap();
     assert_eq!(impossible.unsuitable[0].thickest_mm, None);

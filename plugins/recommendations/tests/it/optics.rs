@@ -154,7 +154,7 @@ fn a_strong_minus_lens_in_a_wide_frame_is_shown_the_saving_of_a_smaller_one() {
 #[test]
 fn impossible_inputs_are_refused_with_the_field_named() {
     let mut q = rx("-2.00", None, None, 40);
-    q.axis = Some(90);
+    q.rx.axis = Some(90);
     assert!(matches!(suggest_lens(&q), Err(RecoError::Invalid { field, .. }) if field == "axis"));
     let mut q = rx("-2.00", None, None, 40);
     q.frame.eye_size_mm = 120.0;
