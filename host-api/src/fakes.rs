@@ -3,7 +3,7 @@
 //! way core's storage is, and clinical reads are audited, so a test can check isolation and
 //! auditing as it would against core.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -39,6 +39,7 @@ struct Data {
     patients: HashMap<(TenantId, String), Patient>,
     prescriptions: HashMap<(TenantId, String), Prescription>,
     stock: Vec<(TenantId, StockLevel)>,
+    movements: HashMap<(TenantId, String), MovementOutcome>,
     examinations: HashMap<(TenantId, String), Examination>,
     tenants: HashMap<TenantId, Tenant>,
     report_orders: Vec<(TenantId, OrderRow)>,
@@ -471,7 +472,7 @@ impl Notifier for FakeServices {
 }
 
 #[async_trait]
-impl InventoryReader for FakeServices {
+impl InventoryService for FakeServices {
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
         Ok(self
             .data()
@@ -480,5 +481,64 @@ impl InventoryReader for FakeServices {
             .filter(|(t, s)| *t == scope.tenant && s.sku == sku)
             .map(|(_, s)| s.clone())
             .collect())
+    }
+
+    /// The locations the tenant's stock levels name, each once (named after their id).
+    async fn locations(&self, scope: &Scope) -> ServiceResult<Vec<StockLocation>> {
+        let ids: BTreeSet<String> =
+            self.data().stock.iter().filter(|(t, _)| *t == scope.tenant).map(|(_, s)| s.location_id.clone()).collect();
+        Ok(ids.into_iter().map(|id| StockLocation { name: id.clone(), id }).collect())
+    }
+
+    /// The items the tenant's stock levels name, with reorder point 0.
+    async fn items(&self, scope: &Scope, after: Option<&str>, limit: u32) -> ServiceResult<ItemPage> {
+        let mut items: BTreeMap<String, CatalogueItem> = BTreeMap::new();
+        for (_, level) in self.data().stock.iter().filter(|(t, _)| *t == scope.tenant) {
+            let item = items.entry(level.item_id.clone()).or_insert_with(|| CatalogueItem {
+                id: level.item_id.clone(),
+                sku: level.sku.clone(),
+                name: level.sku.clone(),
+                reorder_point: 0,
+                levels: Vec::new(),
+            });
+            item.levels.push(level.clone());
+        }
+        let rest: Vec<CatalogueItem> =
+            items.into_values().filter(|i| after.is_none_or(|a| i.id.as_str() > a)).collect();
+        let more = rest.len() > limit as usize;
+        let items: Vec<CatalogueItem> = rest.into_iter().take(limit as usize).collect();
+        let next_after = if more { items.last().map(|i| i.id.clone()) } else { None };
+        Ok(ItemPage { items, next_after })
+    }
+
+    /// Applies each key once to the tenant's levels; all or none.
+    async fn record_movements(
+        &self,
+        scope: &Scope,
+        movements: &[StockMovement],
+    ) -> ServiceResult<Vec<MovementOutcome>> {
+        let mut data = self.data();
+        let (mut stock, mut seen) = (data.stock.clone(), data.movements.clone());
+        let mut outcomes = Vec::new();
+        for m in movements {
+            if let Some(first) = seen.get(&(scope.tenant, m.key.clone())) {
+                outcomes.push(MovementOutcome { applied: false, ..first.clone() });
+                continue;
+            }
+            let level = stock
+                .iter_mut()
+                .find(|(t, l)| *t == scope.tenant && l.item_id == m.item_id && l.location_id == m.location_id)
+                .map(|(_, l)| l)
+                .ok_or(ServiceError::NotFound)?;
+            if m.delta == 0 || level.on_hand + m.delta < 0 {
+                return Err(ServiceError::Invalid(format!("{}: stock would go below zero", m.key)));
+            }
+            level.on_hand += m.delta;
+            let outcome = MovementOutcome { key: m.key.clone(), applied: true, on_hand_after: level.on_hand };
+            seen.insert((scope.tenant, m.key.clone()), outcome.clone());
+            outcomes.push(outcome);
+        }
+        (data.stock, data.movements) = (stock, seen);
+        Ok(outcomes)
     }
 }

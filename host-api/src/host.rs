@@ -601,7 +601,7 @@ impl PluginHost {
             },
             orders: cap::orders::OrdersCap { inv: inv.clone(), orders: services.orders.clone() },
             clinical: cap::clinical::ClinicalCap { inv: inv.clone(), reader: services.clinical.clone() },
-            inventory: cap::inventory::InventoryCap { inv: inv.clone(), reader: services.inventory.clone() },
+            inventory: cap::inventory::InventoryCap { inv: inv.clone(), service: services.inventory.clone() },
             reports: cap::reports::ReportsCap { inv: inv.clone(), reader: services.reports.clone() },
             files: cap::files::FilesCap { inv: inv.clone(), store: services.files.clone(), stored: 0 },
             notify: cap::notify::NotifyCap { inv: inv.clone(), sink: services.notify.clone(), sent: 0 },

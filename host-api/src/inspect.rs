@@ -70,7 +70,7 @@ fn needs(interface: &str) -> Result<Option<&'static [Capability]>, ()> {
         "ils:platform/events" => Some(&[EventsPublish]),
         "ils:platform/orders" => Some(&[OrdersRead, OrdersAnnotate, OrdersTransition]),
         "ils:platform/clinical" => Some(&[ClinicalRead]),
-        "ils:platform/inventory" => Some(&[InventoryRead]),
+        "ils:platform/inventory" => Some(&[InventoryRead, InventoryWrite]),
         "ils:platform/reports" => Some(&[ReportsRead]),
         "ils:platform/files" => Some(&[FilesWrite]),
         "ils:platform/notify" => Some(&[NotifyEmail]),

@@ -14,8 +14,8 @@ pub use ils_records::reports::{
     StockRow,
 };
 pub use ils_records::{
-    Email, Examination, Eye, FileInfo, Order, OrderStatus, Patient, Prescription, PublishedEvent, ROLES,
-    StockLevel, Tenant,
+    CatalogueItem, Email, Examination, Eye, FileInfo, ItemPage, MovementKind, MovementOutcome, Order, OrderStatus,
+    Patient, Prescription, PublishedEvent, ROLES, StockLevel, StockLocation, StockMovement, Tenant,
 };
 use serde_json::Value;
 
@@ -195,11 +195,22 @@ pub trait Notifier: Send + Sync {
     async fn email_roles(&self, scope: &Scope, roles: &[String], email: &Email) -> ServiceResult<u32>;
 }
 
-/// Read access to stock.
+/// Stock: read, and moved once per idempotency key.
 #[async_trait]
-pub trait InventoryReader: Send + Sync {
+pub trait InventoryService: Send + Sync {
     /// Stock of the item with `sku` at every location.
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>>;
+    /// The tenant's stock locations.
+    async fn locations(&self, scope: &Scope) -> ServiceResult<Vec<StockLocation>>;
+    /// One page of the catalogue in id order, after `after`, at most `limit` items (already
+    /// clamped to [`MAX_ITEM_PAGE`](ils_records::inventory::MAX_ITEM_PAGE)).
+    async fn items(&self, scope: &Scope, after: Option<&str>, limit: u32) -> ServiceResult<ItemPage>;
+    /// Records `movements` for `scope.plugin` in one transaction, each once by key.
+    async fn record_movements(
+        &self,
+        scope: &Scope,
+        movements: &[StockMovement],
+    ) -> ServiceResult<Vec<MovementOutcome>>;
 }
 
 /// Everything the embedder provides, as shared trait objects.
@@ -218,7 +229,7 @@ pub struct HostServices {
     /// Patients and prescriptions, every read audited (`clinical`).
     pub clinical: Arc<dyn ClinicalReader>,
     /// Stock levels (`inventory`).
-    pub inventory: Arc<dyn InventoryReader>,
+    pub inventory: Arc<dyn InventoryService>,
     /// The tenant's name and kind (`context.current-tenant`).
     pub tenants: Arc<dyn TenantDirectory>,
     /// Reads for reporting (`reports`).

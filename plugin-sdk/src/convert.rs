@@ -264,6 +264,52 @@ impl From<p::inventory::StockLevel> for r::StockLevel {
     }
 }
 
+impl From<p::inventory::Location> for r::StockLocation {
+    fn from(l: p::inventory::Location) -> Self {
+        Self { id: l.id, name: l.name }
+    }
+}
+
+impl From<p::inventory::ItemPage> for r::ItemPage {
+    fn from(page: p::inventory::ItemPage) -> Self {
+        Self {
+            items: page
+                .items
+                .into_iter()
+                .map(|i| r::CatalogueItem {
+                    id: i.id,
+                    sku: i.sku,
+                    name: i.name,
+                    reorder_point: i.reorder_point,
+                    levels: i.levels.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            next_after: page.next_after,
+        }
+    }
+}
+
+ils_records::same_enum!(p::inventory::MovementKind, r::MovementKind, [Sale, Return, Adjustment]);
+
+impl From<r::StockMovement> for p::inventory::Movement {
+    fn from(m: r::StockMovement) -> Self {
+        Self {
+            key: m.key,
+            item_id: m.item_id,
+            location_id: m.location_id,
+            delta: m.delta,
+            kind: m.kind.into(),
+            note: m.note,
+        }
+    }
+}
+
+impl From<p::inventory::MovementOutcome> for r::MovementOutcome {
+    fn from(o: p::inventory::MovementOutcome) -> Self {
+        Self { key: o.key, applied: o.applied, on_hand_after: o.on_hand_after }
+    }
+}
+
 impl From<x::event_handler::Event> for r::Event {
     fn from(e: x::event_handler::Event) -> Self {
         Self { id: e.id, kind: e.kind, occurred_at_ms: e.occurred_at, payload: e.payload }
@@ -331,7 +377,25 @@ impl From<r::RenderedReport> for x::report_provider::RenderedReport {
 
 impl From<r::Recommendation> for x::recommender::Recommendation {
     fn from(r: r::Recommendation) -> Self {
-        Self { subject: r.subject, score: r.score, explanation: r.explanation }
+        use x::recommender as w;
+        Self {
+            subject: r.subject,
+            title: r.title,
+            score: r.score,
+            explanation: r.explanation,
+            figures: r.figures.into_iter().map(|f| w::Figure { name: f.name, value: f.value, unit: f.unit }).collect(),
+            action: r.action.map(|a| match a {
+                r::ProposedAction::DraftPurchaseOrder(d) => w::ProposedAction::DraftPurchaseOrder(w::DraftPurchaseOrder {
+                    supplier_id: d.supplier_id,
+                    location_id: d.location_id,
+                    lines: d
+                        .lines
+                        .into_iter()
+                        .map(|l| w::PurchaseLine { item_id: l.item_id, quantity: l.quantity })
+                        .collect(),
+                }),
+            }),
+        }
     }
 }
 

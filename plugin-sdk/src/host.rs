@@ -264,9 +264,13 @@ pub mod files;
 pub mod orders;
 pub mod reports;
 
-/// Stock of the tenant, read only (capability `inventory-read`).
+/// Stock of the tenant: levels, locations and the catalogue (capability `inventory-read`), and
+/// movements recorded once per key (capability `inventory-write`).
 pub mod inventory {
-    pub use ils_records::StockLevel;
+    pub use ils_records::inventory::MAX_ITEM_PAGE;
+    pub use ils_records::{
+        CatalogueItem, ItemPage, MovementKind, MovementOutcome, StockLevel, StockLocation, StockMovement,
+    };
 
     use super::*;
 
@@ -280,6 +284,60 @@ pub mod inventory {
         crate::testing::with(|s| {
             s.check("inventory-read")?;
             Ok(s.stock.iter().filter(|l| l.sku == sku).cloned().collect())
+        })
+    }
+
+    /// The tenant's stock locations.
+    pub fn locations() -> Result<Vec<StockLocation>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::inventory::list_locations()
+            .map(|list| list.into_iter().map(Into::into).collect())
+            .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("inventory-read")?;
+            Ok(s.locations.clone())
+        })
+    }
+
+    /// One page of the catalogue in id order (at most `limit`, clamped to [`MAX_ITEM_PAGE`]),
+    /// after the item id `after`; pass the page's `next_after` for the next.
+    pub fn items(after: Option<&str>, limit: u32) -> Result<ItemPage, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::inventory::list_items(after, limit).map(Into::into).map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("inventory-read")?;
+            Ok(s.item_page(after, limit.clamp(1, MAX_ITEM_PAGE)))
+        })
+    }
+
+    /// Every item of the catalogue, page after page.
+    pub fn all_items() -> Result<Vec<CatalogueItem>, HostError> {
+        let (mut all, mut after) = (Vec::new(), None::<String>);
+        loop {
+            let page = items(after.as_deref(), MAX_ITEM_PAGE)?;
+            all.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Records `movements` in one transaction, each exactly once by its key (a repeated key
+    /// answers `applied: false` and moves nothing); if one is refused, none is recorded.
+    pub fn record_movements(movements: &[StockMovement]) -> Result<Vec<MovementOutcome>, HostError> {
+        #[cfg(target_arch = "wasm32")]
+        return wit::inventory::record_movements(
+            &movements.iter().cloned().map(Into::into).collect::<Vec<wit::inventory::Movement>>(),
+        )
+        .map(|list| list.into_iter().map(Into::into).collect())
+        .map_err(Into::into);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::with(|s| {
+            s.check("inventory-write")?;
+            s.record_movements(movements)
         })
     }
 }

@@ -61,6 +61,9 @@ pub(crate) struct State {
     pub(crate) transitions: Vec<(String, OrderStatus, String)>,
     pub(crate) notes: Vec<(String, String)>,
     pub(crate) stock: Vec<crate::host::inventory::StockLevel>,
+    pub(crate) locations: Vec<crate::host::inventory::StockLocation>,
+    pub(crate) items: Vec<crate::host::inventory::CatalogueItem>,
+    pub(crate) movements: BTreeMap<String, crate::host::inventory::MovementOutcome>,
     pub(crate) tenant_name: String,
     pub(crate) now_ms: i64,
     pub(crate) examinations: BTreeMap<String, Examination>,
@@ -122,6 +125,54 @@ impl State {
             .fold(0xcbf2_9ce4_8422_2325_u128, |h, b| (h ^ u128::from(b)).wrapping_mul(0x0100_0000_01b3));
         let id = uuid::Uuid::from_u128(hash);
         Tenant { id: id.into(), name: self.tenant_name.clone(), kind: "ecp".into() }
+    }
+
+    /// The catalogue's items after `after`, each with its levels from the mock's stock.
+    pub(crate) fn item_page(&self, after: Option<&str>, limit: u32) -> crate::host::inventory::ItemPage {
+        let mut items: Vec<_> = self.items.iter().filter(|i| after.is_none_or(|a| i.id.as_str() > a)).cloned().collect();
+        items.sort_by(|a, b| a.id.cmp(&b.id));
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        for item in &mut items {
+            item.levels = self.stock.iter().filter(|l| l.item_id == item.id).cloned().collect();
+        }
+        let next_after = if more { items.last().map(|i| i.id.clone()) } else { None };
+        crate::host::inventory::ItemPage { items, next_after }
+    }
+
+    /// Applies each key once to the mock's stock, all or none, as the host does.
+    pub(crate) fn record_movements(
+        &mut self,
+        movements: &[crate::host::inventory::StockMovement],
+    ) -> Result<Vec<crate::host::inventory::MovementOutcome>, HostError> {
+        use crate::host::inventory::{MovementOutcome, StockLevel};
+        let (mut stock, mut seen) = (self.stock.clone(), self.movements.clone());
+        let mut outcomes = Vec::new();
+        for m in movements {
+            if let Some(first) = seen.get(&m.key) {
+                outcomes.push(MovementOutcome { applied: false, ..first.clone() });
+                continue;
+            }
+            let sku = self.items.iter().find(|i| i.id == m.item_id).map(|i| i.sku.clone()).ok_or(HostError::NotFound)?;
+            if !self.locations.iter().any(|l| l.id == m.location_id) {
+                return Err(HostError::NotFound);
+            }
+            let at = stock.iter().position(|l| l.item_id == m.item_id && l.location_id == m.location_id);
+            let index = at.unwrap_or_else(|| {
+                stock.push(StockLevel { item_id: m.item_id.clone(), sku, location_id: m.location_id.clone(), on_hand: 0 });
+                stock.len() - 1
+            });
+            let after = stock[index].on_hand + m.delta;
+            if m.delta == 0 || after < 0 {
+                return Err(HostError::Invalid(format!("{}: stock would go below zero", m.key)));
+            }
+            stock[index].on_hand = after;
+            let outcome = MovementOutcome { key: m.key.clone(), applied: true, on_hand_after: after };
+            seen.insert(m.key.clone(), outcome.clone());
+            outcomes.push(outcome);
+        }
+        (self.stock, self.movements) = (stock, seen);
+        Ok(outcomes)
     }
 
     pub(crate) fn check(&self, capability: &str) -> Result<(), HostError> {
@@ -221,6 +272,24 @@ impl MockHost {
     pub fn add_stock(&self, level: crate::host::inventory::StockLevel) -> &Self {
         with(|s| s.stock.push(level));
         self
+    }
+
+    /// Adds a stock location (`host::inventory::locations`).
+    pub fn add_location(&self, location: crate::host::inventory::StockLocation) -> &Self {
+        with(|s| s.locations.push(location));
+        self
+    }
+
+    /// Adds an item to the catalogue (`host::inventory::items`); its levels come from
+    /// [`MockHost::add_stock`] and recorded movements.
+    pub fn add_item(&self, item: crate::host::inventory::CatalogueItem) -> &Self {
+        with(|s| s.items.push(item));
+        self
+    }
+
+    /// The stock levels now, after any recorded movements.
+    pub fn stock(&self) -> Vec<crate::host::inventory::StockLevel> {
+        with(|s| s.stock.clone())
     }
 
     /// Sets the tenant's name (`host::context::tenant`).

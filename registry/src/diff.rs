@@ -177,6 +177,7 @@ impl ManifestDiff {
             events: Vec::new(),
             schedules: Vec::new(),
             pages: Vec::new(),
+            recommendations: Vec::new(),
             limits: ManifestLimits::default(),
             config_schema: Value::Null,
         };

@@ -38,7 +38,9 @@ pub mod package;
 pub mod signing;
 pub mod store;
 
-pub use manifest::{Capability, ExtensionPoint, Manifest, ManifestError, ManifestLimits, PluginId, Schedule};
+pub use manifest::{
+    Capability, ExtensionPoint, Manifest, ManifestError, ManifestLimits, PluginId, RecommendationKind, Schedule,
+};
 pub use outbound::{AllowedOrigin, OutboundHost};
 pub use package::{Descriptor, Digest, PackageRecord};
 pub use store::{Package, Registry, RegistryError};

@@ -98,6 +98,9 @@ pub enum Capability {
     ClinicalRead,
     /// Read stock (`ils:platform/inventory`).
     InventoryRead,
+    /// Move stock, once per idempotency key (`ils:platform/inventory.record-movements`, platform
+    /// 0.2).
+    InventoryWrite,
     /// Outbound HTTP to the manifest's hosts (`wasi:http/outgoing-handler`).
     HttpOutbound,
     /// Read orders, quality, stock and purchasing for reports, audited (`ils:platform/reports`,
@@ -111,7 +114,7 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Self::Secrets,
         Self::Kv,
         Self::EventsPublish,
@@ -120,6 +123,7 @@ impl Capability {
         Self::OrdersTransition,
         Self::ClinicalRead,
         Self::InventoryRead,
+        Self::InventoryWrite,
         Self::HttpOutbound,
         Self::ReportsRead,
         Self::FilesWrite,
@@ -137,6 +141,7 @@ impl Capability {
             Self::OrdersTransition => "orders-transition",
             Self::ClinicalRead => "clinical-read",
             Self::InventoryRead => "inventory-read",
+            Self::InventoryWrite => "inventory-write",
             Self::HttpOutbound => "http-outbound",
             Self::ReportsRead => "reports-read",
             Self::FilesWrite => "files-write",
@@ -182,6 +187,19 @@ pub struct Page {
     pub roles: Vec<String>,
 }
 
+/// A kind of recommendation the plugin gives (`provides recommender`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationKind {
+    /// The kind (`lens`, `reorder`, `anomalies`), passed to `recommender.recommend`.
+    pub kind: String,
+    /// Its title in the console.
+    pub title: String,
+    /// The roles that may ask for it (role names as the API spells them); empty for all staff.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
 /// The on-disk shape, before the checks that make a [`Manifest`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +222,8 @@ struct RawManifest {
     schedules: Vec<Schedule>,
     #[serde(default)]
     pages: Vec<Page>,
+    #[serde(default)]
+    recommendations: Vec<RecommendationKind>,
     #[serde(default)]
     limits: ManifestLimits,
     #[serde(default)]
@@ -243,6 +263,8 @@ pub struct Manifest {
     pub schedules: Vec<Schedule>,
     /// Pages for the console.
     pub pages: Vec<Page>,
+    /// Kinds of recommendation given (non-empty exactly when it provides `recommender`).
+    pub recommendations: Vec<RecommendationKind>,
     /// Requested limits.
     pub limits: ManifestLimits,
     /// JSON Schema of the tenant configuration (`{"type":"object"}` when absent).
@@ -322,6 +344,16 @@ impl Manifest {
         if let Some(dup) = raw.pages.iter().find(|p| !paths.insert(&p.path)) {
             return invalid(format!("page {:?} is declared twice", dup.path));
         }
+        let recommends = raw.provides.contains(&ExtensionPoint::Recommender);
+        if recommends == raw.recommendations.is_empty() {
+            return invalid(
+                "provides recommender needs [[recommendations]] kinds, and kinds need recommender".into(),
+            );
+        }
+        let mut kinds = BTreeSet::new();
+        if let Some(dup) = raw.recommendations.iter().find(|r| !kinds.insert(&r.kind)) {
+            return invalid(format!("recommendation kind {:?} is declared twice", dup.kind));
+        }
         if let Some(h) = hosts.iter().flat_map(|h| h.config_keys()).find(|_| raw.config_schema.is_none()) {
             return invalid(format!("outbound host uses {{config.{h}}} but there is no config_schema"));
         }
@@ -349,6 +381,7 @@ impl Manifest {
             events: raw.events,
             schedules: raw.schedules,
             pages: raw.pages,
+            recommendations: raw.recommendations,
             limits: raw.limits,
             config_schema,
         })

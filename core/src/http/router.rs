@@ -48,6 +48,7 @@ use crate::state::AppState;
         crate::events::catalog::OrderStatusChanged,
         crate::events::catalog::OrderStationChanged,
         crate::events::catalog::StockLow,
+        crate::events::catalog::StockChanged,
         crate::events::catalog::PluginVersionYanked,
         crate::events::catalog::PluginVersionMoved,
         crate::events::catalog::GoodsReceived,

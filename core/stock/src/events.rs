@@ -7,12 +7,14 @@ use ils_kernel::permissions::Action;
 use ils_outbox::DomainEvent;
 use ils_storage::ids::{GoodsReceiptId, ItemId, LocationId, PurchaseOrderId, StockCountId, SupplierId};
 
+use crate::levels::MovementKind;
 use crate::purchase_orders::PurchaseOrderStatus;
 
 /// Every event type this crate emits, with the permission needed to read it, in the order the
 /// host's catalogue lists them.
 pub const EVENTS: &[(&str, Action)] = &[
     (StockLow::TYPE, StockLow::READ),
+    (StockChanged::TYPE, StockChanged::READ),
     (GoodsReceived::TYPE, GoodsReceived::READ),
     (PurchaseOrderStatusChanged::TYPE, PurchaseOrderStatusChanged::READ),
     (StockCountFinalised::TYPE, StockCountFinalised::READ),
@@ -36,6 +38,30 @@ pub struct StockLow {
 }
 impl DomainEvent for StockLow {
     const TYPE: &'static str = "stock.low";
+    const READ: Action = Action::StockRead;
+}
+
+/// The stock of an item at a location changed, for any reason (adjustment, transfer, receipt,
+/// count, a sale or return recorded by a plugin). One event per ledger row, so a subscriber such
+/// as a web shop can keep its own count equal to ILS's.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StockChanged {
+    /// The item (`GET /items/{item_id}`).
+    pub item_id: ItemId,
+    /// Its SKU.
+    pub sku: String,
+    /// The location.
+    pub location_id: LocationId,
+    /// Units added (positive) or removed (negative).
+    pub delta: i64,
+    /// The stock there after the change.
+    pub quantity: i64,
+    /// What caused it: `adjustment`, `transfer_out`, `transfer_in`, `receipt`, `count`, `sale`, `return`.
+    pub kind: MovementKind,
+}
+impl DomainEvent for StockChanged {
+    const TYPE: &'static str = "stock.changed";
     const READ: Action = Action::StockRead;
 }
 

@@ -15,7 +15,7 @@ use ils_storage::ids::{ItemId, LocationId, StockLevelId, StockMovementId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute, query, text_enum};
 
-use crate::events::StockLow;
+use crate::events::{StockChanged, StockLow};
 use crate::items::Item;
 
 text_enum! {
@@ -31,6 +31,10 @@ text_enum! {
         Receipt = "receipt",
         /// A finalised stock count.
         Count = "count",
+        /// A sale, recorded by a plugin (a web shop's order).
+        Sale = "sale",
+        /// A customer's return into stock, recorded by a plugin.
+        Return = "return",
     }
 }
 
@@ -72,7 +76,7 @@ pub struct Movement {
     pub quantity_after: i64,
     /// What caused it.
     pub kind: MovementKind,
-    /// The adjustment, transfer, goods receipt or stock count that caused it.
+    /// The adjustment, transfer, goods receipt, stock count or plugin movement that caused it.
     pub reference_id: Uuid,
     /// The user or API key that made it.
     pub actor_id: Option<Uuid>,
@@ -167,6 +171,15 @@ pub(crate) async fn apply(tx: &mut TenantTx, change: Change<'_>) -> Result<i64> 
         change.actor,
         now
     )?;
+    let changed = StockChanged {
+        item_id: item.id,
+        sku: item.sku.clone(),
+        location_id: change.location,
+        delta: change.delta,
+        quantity: after,
+        kind: change.kind,
+    };
+    ils_outbox::emit(tx, &changed).await?;
     let before = after - change.delta;
     if before > item.reorder_point && after <= item.reorder_point {
         let low = StockLow {

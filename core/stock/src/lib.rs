@@ -32,6 +32,7 @@ pub mod items;
 pub mod levels;
 pub mod locations;
 pub mod movements;
+pub mod plugin_movements;
 pub mod purchase_orders;
 pub mod suppliers;
 

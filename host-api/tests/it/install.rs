@@ -104,6 +104,7 @@ capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbou
 events = ["probe.*"]
 outbound.hosts = ["https://api.example.com"]
 schedules = [{ name = "nightly", cron = "0 2 * * *" }]
+recommendations = [{ kind = "frames", title = "Frames" }]
 "#;
     let plugin = t.host.install(&guest("probe"), Manifest::from_toml(text).unwrap()).await.unwrap();
     let (h, p) = (&t.host, &plugin);

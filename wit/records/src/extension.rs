@@ -128,12 +128,67 @@ pub struct RenderedReport {
 /// One suggestion from a recommender, with the reason for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
-    /// What is suggested: an item id, an SKU, an order id…
+    /// What is suggested: an item id, an SKU, a lens design, a station…
     pub subject: String,
+    /// A short title, such as `1.67 aspheric single vision`.
+    pub title: String,
     /// How strongly, from 0.0 to 1.0.
     pub score: f32,
-    /// Why, in words a practice user understands.
+    /// Why, in words a practice user understands, with the numbers.
     pub explanation: String,
+    /// The numbers behind it.
+    #[serde(default)]
+    pub figures: Vec<Figure>,
+    /// What accepting it does, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<ProposedAction>,
+}
+
+/// A number behind a recommendation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    /// What it is, such as `centre thickness`.
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// Its unit (`mm`, `units`, `days`, `%`), empty for a plain number.
+    pub unit: String,
+}
+
+impl Figure {
+    /// A figure named `name` of `value` in `unit`.
+    pub fn new(name: impl Into<String>, value: f64, unit: impl Into<String>) -> Self {
+        Self { name: name.into(), value, unit: unit.into() }
+    }
+}
+
+/// What a person can do with a recommendation in one step. The host carries it out only when a
+/// person accepts it, as that person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProposedAction {
+    /// Create this draft purchase order (it stays a draft until someone approves it).
+    DraftPurchaseOrder(DraftPurchaseOrder),
+}
+
+/// A proposed draft purchase order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftPurchaseOrder {
+    /// The supplier's id.
+    pub supplier_id: String,
+    /// The location to deliver to.
+    pub location_id: String,
+    /// The lines.
+    pub lines: Vec<PurchaseLine>,
+}
+
+/// One line of a proposed purchase order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseLine {
+    /// The item's id.
+    pub item_id: String,
+    /// Units to order.
+    pub quantity: i64,
 }
 
 /// How far a long invocation has got (`ils:platform/progress`, 0.2.0).

@@ -1,4 +1,4 @@
-//! Stock a plugin reads (`ils:platform/inventory`).
+//! Stock a plugin reads and moves (`ils:platform/inventory`).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,4 +13,80 @@ pub struct StockLevel {
     pub location_id: String,
     /// Never negative.
     pub on_hand: i64,
+}
+
+/// A stock location of the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLocation {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// An item of the tenant's catalogue with its stock at every location that holds any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueItem {
+    /// Its id.
+    pub id: String,
+    /// Its SKU.
+    pub sku: String,
+    /// Its name.
+    pub name: String,
+    /// At or below this quantity at a location, the item is low there.
+    pub reorder_point: i64,
+    /// Units on hand per location.
+    pub levels: Vec<StockLevel>,
+}
+
+/// One page of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ItemPage {
+    /// The items, in id order.
+    pub items: Vec<CatalogueItem>,
+    /// The cursor for the next page; none on the last.
+    pub next_after: Option<String>,
+}
+
+/// The most items one page holds.
+pub const MAX_ITEM_PAGE: u32 = 500;
+
+/// Why a plugin moves stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// Sold (a negative delta).
+    Sale,
+    /// Returned by a customer, back into stock (a positive delta).
+    Return,
+    /// Any other correction.
+    Adjustment,
+}
+
+/// A stock movement a plugin asks for, recorded once per key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMovement {
+    /// Idempotency key, unique per tenant.
+    pub key: String,
+    /// The item's id.
+    pub item_id: String,
+    /// The location's id.
+    pub location_id: String,
+    /// Units added (positive) or taken (negative); never zero.
+    pub delta: i64,
+    /// Why.
+    pub kind: MovementKind,
+    /// Shown in the stock ledger.
+    pub note: String,
+}
+
+/// What became of one movement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementOutcome {
+    /// The movement's key.
+    pub key: String,
+    /// False when the key had been recorded before and nothing moved this time.
+    pub applied: bool,
+    /// Units on hand after the movement (or after its first recording).
+    pub on_hand_after: i64,
 }

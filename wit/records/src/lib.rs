@@ -44,11 +44,13 @@ pub use clinical::{Examination, Eye, Patient, Prescription};
 pub use context::{Caller, ROLES, Tenant, TenantId};
 pub use events::PublishedEvent;
 pub use extension::{
-    Event, Measurement, Progress, Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput,
-    Side,
+    DraftPurchaseOrder, Event, Figure, Measurement, Progress, ProposedAction, PurchaseLine, Recommendation,
+    RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side,
 };
 pub use files::{Email, FileInfo};
-pub use inventory::StockLevel;
+pub use inventory::{
+    CatalogueItem, ItemPage, MovementKind, MovementOutcome, StockLevel, StockLocation, StockMovement,
+};
 pub use orders::{Order, OrderStatus, UnknownStatus};
 
 /// Converts both ways between a WIT enum as one side's bindings generate it and the record enum

@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use ils_host_api::Scope;
 use ils_host_api::metrics::MetricsSink;
 use ils_host_api::services::{
-    ClinicalReader, ConfigSource, EventSink, Examination, Eye, HostServices, InventoryReader, KvStore, Order,
-    OrderStatus, OrdersService, Patient, Prescription, PublishedEvent, SecretStore, ServiceError,
-    ServiceResult, StockLevel,
+    CatalogueItem, ClinicalReader, ConfigSource, EventSink, Examination, Eye, HostServices, InventoryService,
+    ItemPage, KvStore, MovementKind, MovementOutcome, Order, OrderStatus, OrdersService, Patient, Prescription,
+    PublishedEvent, SecretStore, ServiceError, ServiceResult, StockLevel, StockLocation, StockMovement,
 };
 use serde_json::Value;
 
@@ -465,7 +465,7 @@ struct LevelRow {
 }
 
 #[async_trait]
-impl InventoryReader for DbServices {
+impl InventoryService for DbServices {
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
         const SQL: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
             JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
@@ -475,15 +475,103 @@ impl InventoryReader for DbServices {
         let rows: Result<Vec<LevelRow>, Error> =
             query!(tx, query_as, fetch_all, SQL, tenant, sku).map_err(|e| Error::Db(e.into()));
         let rows = self.finish(tx, rows).await?;
-        Ok(rows
+        Ok(rows.into_iter().map(LevelRow::into_host).collect())
+    }
+
+    async fn locations(&self, scope: &Scope) -> ServiceResult<Vec<StockLocation>> {
+        const SQL: &str = "SELECT id, name FROM stock_locations WHERE tenant_id = $1 ORDER BY name, id";
+        let tenant = scope.tenant;
+        let mut tx = self.read_tx(scope).await?;
+        let rows: Result<Vec<(ils_storage::ids::LocationId, String)>, Error> =
+            query!(tx, query_as, fetch_all, SQL, tenant).map_err(|e| Error::Db(e.into()));
+        let rows = self.finish(tx, rows).await?;
+        Ok(rows.into_iter().map(|(id, name)| StockLocation { id: id.to_string(), name }).collect())
+    }
+
+    async fn items(&self, scope: &Scope, after: Option<&str>, limit: u32) -> ServiceResult<ItemPage> {
+        const ITEMS: &str = "SELECT id, sku, name, reorder_point FROM items
+            WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3";
+        // The page's items are every item from its first id to its last: one range read.
+        const LEVELS: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
+            JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
+            WHERE l.tenant_id = $1 AND l.item_id >= $2 AND l.item_id <= $3 ORDER BY l.item_id, l.location_id";
+        let after: Option<ils_storage::ids::ItemId> = match after {
+            Some(a) => Some(id(a)?),
+            None => None,
+        };
+        let tenant = scope.tenant;
+        let fetch = i64::from(limit) + 1;
+        let mut tx = self.read_tx(scope).await?;
+        let read = async {
+            let mut items: Vec<(ils_storage::ids::ItemId, String, String, i64)> =
+                query!(tx, query_as, fetch_all, ITEMS, tenant, after, fetch)?;
+            let more = items.len() > limit as usize;
+            items.truncate(limit as usize);
+            let levels: Vec<LevelRow> = match (items.first(), items.last()) {
+                (Some(first), Some(last)) => query!(tx, query_as, fetch_all, LEVELS, tenant, first.0, last.0)?,
+                _ => Vec::new(),
+            };
+            Ok::<_, sqlx::Error>((items, levels, more))
+        }
+        .await
+        .map_err(|e| Error::Db(e.into()));
+        let (items, levels, more) = self.finish(tx, read).await?;
+        let mut levels = levels.into_iter().peekable();
+        let items: Vec<CatalogueItem> = items
             .into_iter()
-            .map(|r| StockLevel {
-                item_id: r.item_id.to_string(),
-                sku: r.sku,
-                location_id: r.location_id.to_string(),
-                on_hand: r.quantity,
+            .map(|(item_id, sku, name, reorder_point)| {
+                let mut own = Vec::new();
+                while let Some(level) = levels.next_if(|l| l.item_id == item_id) {
+                    own.push(level.into_host());
+                }
+                CatalogueItem { id: item_id.to_string(), sku, name, reorder_point, levels: own }
             })
+            .collect();
+        let next_after = if more { items.last().map(|i| i.id.clone()) } else { None };
+        Ok(ItemPage { items, next_after })
+    }
+
+    async fn record_movements(
+        &self,
+        scope: &Scope,
+        movements: &[StockMovement],
+    ) -> ServiceResult<Vec<MovementOutcome>> {
+        use ils_stock::plugin_movements::{self as pm, PluginMovement, PluginMovementKind};
+        let planned = movements
+            .iter()
+            .map(|m| {
+                Ok(PluginMovement {
+                    key: m.key.clone(),
+                    item_id: id(&m.item_id)?,
+                    location_id: id(&m.location_id)?,
+                    delta: m.delta,
+                    kind: match m.kind {
+                        MovementKind::Sale => PluginMovementKind::Sale,
+                        MovementKind::Return => PluginMovementKind::Return,
+                        MovementKind::Adjustment => PluginMovementKind::Adjustment,
+                    },
+                    note: m.note.clone(),
+                })
+            })
+            .collect::<ServiceResult<Vec<_>>>()?;
+        let mut uow = UnitOfWork::over(self.tx(scope).await?, plugin_ctx(scope.tenant, scope));
+        let done = pm::record(&mut uow, scope.plugin.as_str(), &planned).await;
+        let recorded = self.finish(uow.into_tx(), done).await?;
+        Ok(recorded
+            .into_iter()
+            .map(|r| MovementOutcome { key: r.key, applied: r.applied, on_hand_after: r.quantity_after })
             .collect())
+    }
+}
+
+impl LevelRow {
+    fn into_host(self) -> StockLevel {
+        StockLevel {
+            item_id: self.item_id.to_string(),
+            sku: self.sku,
+            location_id: self.location_id.to_string(),
+            on_hand: self.quantity,
+        }
     }
 }
 

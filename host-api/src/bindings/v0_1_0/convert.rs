@@ -158,7 +158,15 @@ impl From<x::report_provider::RenderedReport> for r::RenderedReport {
 
 impl From<x::recommender::Recommendation> for r::Recommendation {
     fn from(r: x::recommender::Recommendation) -> Self {
-        Self { subject: r.subject, score: r.score, explanation: r.explanation }
+        // 0.1.0 recommendations carry no title, figures or action: the subject stands as the title.
+        Self {
+            title: r.subject.clone(),
+            subject: r.subject,
+            score: r.score,
+            explanation: r.explanation,
+            figures: Vec::new(),
+            action: None,
+        }
     }
 }
 

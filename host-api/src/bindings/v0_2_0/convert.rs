@@ -35,6 +35,7 @@ ils_records::same_enum!(
 ils_records::same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
 ils_records::same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
 ils_records::same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
+ils_records::same_enum!(p::inventory::MovementKind, r::MovementKind, [Sale, Return, Adjustment]);
 ils_records::same_enum!(p::reports::Op, rr::Op, [Eq, Ne, Lt, Le, Gt, Ge, InList, IsNull, NotNull]);
 
 impl From<r::Caller> for p::context::Caller {
@@ -121,6 +122,50 @@ impl From<r::Examination> for p::clinical::Examination {
 impl From<r::StockLevel> for p::inventory::StockLevel {
     fn from(x: r::StockLevel) -> Self {
         Self { item_id: x.item_id, sku: x.sku, location_id: x.location_id, on_hand: x.on_hand }
+    }
+}
+
+impl From<r::StockLocation> for p::inventory::Location {
+    fn from(x: r::StockLocation) -> Self {
+        Self { id: x.id, name: x.name }
+    }
+}
+
+impl From<r::ItemPage> for p::inventory::ItemPage {
+    fn from(x: r::ItemPage) -> Self {
+        Self {
+            items: x
+                .items
+                .into_iter()
+                .map(|i| p::inventory::Item {
+                    id: i.id,
+                    sku: i.sku,
+                    name: i.name,
+                    reorder_point: i.reorder_point,
+                    levels: i.levels.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            next_after: x.next_after,
+        }
+    }
+}
+
+impl From<p::inventory::Movement> for r::StockMovement {
+    fn from(x: p::inventory::Movement) -> Self {
+        Self {
+            key: x.key,
+            item_id: x.item_id,
+            location_id: x.location_id,
+            delta: x.delta,
+            kind: x.kind.into(),
+            note: x.note,
+        }
+    }
+}
+
+impl From<r::MovementOutcome> for p::inventory::MovementOutcome {
+    fn from(x: r::MovementOutcome) -> Self {
+        Self { key: x.key, applied: x.applied, on_hand_after: x.on_hand_after }
     }
 }
 
@@ -412,8 +457,31 @@ impl From<x::report_provider::RenderedReport> for r::RenderedReport {
 }
 
 impl From<x::recommender::Recommendation> for r::Recommendation {
-    fn from(r: x::recommender::Recommendation) -> Self {
-        Self { subject: r.subject, score: r.score, explanation: r.explanation }
+    fn from(x: x::recommender::Recommendation) -> Self {
+        Self {
+            subject: x.subject,
+            title: x.title,
+            score: x.score,
+            explanation: x.explanation,
+            figures: x
+                .figures
+                .into_iter()
+                .map(|f| r::Figure { name: f.name, value: f.value, unit: f.unit })
+                .collect(),
+            action: x.action.map(|a| match a {
+                x::recommender::ProposedAction::DraftPurchaseOrder(d) => {
+                    r::ProposedAction::DraftPurchaseOrder(r::DraftPurchaseOrder {
+                        supplier_id: d.supplier_id,
+                        location_id: d.location_id,
+                        lines: d
+                            .lines
+                            .into_iter()
+                            .map(|l| r::PurchaseLine { item_id: l.item_id, quantity: l.quantity })
+                            .collect(),
+                    })
+                }
+            }),
+        }
     }
 }
 

@@ -142,6 +142,23 @@ impl p::inventory::Host for inventory::InventoryCap {
     ) -> wasmtime::Result<Result<Vec<p::inventory::StockLevel>, Error>> {
         wit_list(inventory::InventoryCap::stock_by_sku(self, sku).await)
     }
+    async fn list_locations(&mut self) -> wasmtime::Result<Result<Vec<p::inventory::Location>, Error>> {
+        wit_list(inventory::InventoryCap::locations(self).await)
+    }
+    async fn list_items(
+        &mut self,
+        after: Option<String>,
+        limit: u32,
+    ) -> wasmtime::Result<Result<p::inventory::ItemPage, Error>> {
+        wit(inventory::InventoryCap::items(self, after, limit).await)
+    }
+    async fn record_movements(
+        &mut self,
+        movements: Vec<p::inventory::Movement>,
+    ) -> wasmtime::Result<Result<Vec<p::inventory::MovementOutcome>, Error>> {
+        let movements = movements.into_iter().map(Into::into).collect();
+        wit_list(inventory::InventoryCap::record_movements(self, movements).await)
+    }
 }
 
 impl p::reports::Host for reports::ReportsCap {
