@@ -234,6 +234,7 @@ struct Inner {
     cache: CompileCache,
     services: HostServices,
     allow_private: bool,
+    routes: Arc<cap::http::Routes>,
     metrics: Arc<dyn MetricsSink>,
 }
 
@@ -288,6 +289,9 @@ impl PluginHost {
             cache,
             services,
             allow_private: config.allow_private_networks,
+            routes: Arc::new(
+                cap::http::Routes::new(cap::http::OutboundOverrides::default()).map_err(HostError::Engine)?,
+            ),
             metrics: Arc::new(NoMetrics),
         };
         Ok(Self { inner: Arc::new(inner) })
@@ -295,7 +299,7 @@ impl PluginHost {
 
     /// Sends a report of every invocation to `sink`.
     pub fn with_metrics(self, sink: Arc<dyn MetricsSink>) -> Self {
-        let Inner { engine, linker_v0_1_0, linker_v0_2_0, cache, services, allow_private, .. } =
+        let Inner { engine, linker_v0_1_0, linker_v0_2_0, cache, services, allow_private, routes, .. } =
             Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
                 engine: shared.engine.clone(),
                 linker_v0_1_0: shared.linker_v0_1_0.clone(),
@@ -303,6 +307,7 @@ impl PluginHost {
                 cache: shared.cache.clone(),
                 services: shared.services.clone(),
                 allow_private: shared.allow_private,
+                routes: shared.routes.clone(),
                 metrics: shared.metrics.clone(),
             });
         Self {
@@ -313,8 +318,22 @@ impl PluginHost {
                 cache,
                 services,
                 allow_private,
+                routes,
                 metrics: sink,
             }),
+        }
+    }
+
+    /// Sends outbound HTTP for `host:port` names to other addresses and trusts extra roots
+    /// ([`OutboundOverrides`](crate::OutboundOverrides)); call it before the host is shared.
+    pub fn with_outbound_overrides(mut self, overrides: crate::OutboundOverrides) -> Result<Self, HostError> {
+        let routes = Arc::new(cap::http::Routes::new(overrides).map_err(HostError::Engine)?);
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => {
+                inner.routes = routes;
+                Ok(self)
+            }
+            None => Err(HostError::Engine("outbound overrides must be set before the host is shared".into())),
         }
     }
 
@@ -581,6 +600,7 @@ impl PluginHost {
                 origins,
                 allow_private: self.inner.allow_private,
                 sent: 0,
+                routes: self.inner.routes.clone(),
             },
             limiter: Limiter::new(&limits),
             cpu_slot: Arc::default(),

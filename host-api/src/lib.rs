@@ -55,6 +55,7 @@ mod scope;
 pub mod services;
 mod state;
 
+pub use cap::http::OutboundOverrides;
 pub use cap::progress::ProgressSink;
 pub use engine::{EngineConfig, PluginEngine};
 pub use error::{GuestError, HostError, InstallError, InvokeError};

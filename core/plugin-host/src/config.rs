@@ -53,6 +53,9 @@ pub struct PluginsConfig {
     pub cache_dir: PathBuf,
     /// Let plugins call private and loopback addresses (development and tests only).
     pub allow_private_networks: bool,
+    /// Names whose outbound HTTP goes to another address, and extra trusted roots (an embedder's
+    /// or a test's; not read from the environment).
+    pub outbound_overrides: ils_host_api::OutboundOverrides,
     /// Consecutive failed invocations that open a plugin's circuit breaker for a tenant.
     pub breaker_threshold: u32,
     /// How long an open breaker refuses calls before one trial call is let through.
@@ -78,6 +81,7 @@ impl Default for PluginsConfig {
             dir: PathBuf::from("ils-data/plugins"),
             cache_dir: PathBuf::from("ils-data/plugin-cache"),
             allow_private_networks: false,
+            outbound_overrides: ils_host_api::OutboundOverrides::default(),
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(300),
             max_instances: 128,

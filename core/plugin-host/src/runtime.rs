@@ -173,6 +173,7 @@ impl Plugins {
                     allow_private_networks: self.config.allow_private_networks,
                 };
                 let host = PluginHost::new(engine, self.services.clone(), config)
+                    .and_then(|h| h.with_outbound_overrides(self.config.outbound_overrides.clone()))
                     .map_err(|e| Error::Internal(e.to_string()))?;
                 Ok(host.with_metrics(self.metering.clone()))
             })

@@ -58,8 +58,10 @@ fn own_prefix(plugin: &str) -> String {
     format!("plugin.{}.", plugin.replace('-', "_"))
 }
 
-/// Queues a delivery of each event to every enabled plugin of the tenant that subscribes to it
-/// (never a plugin's own events), in the dispatch transaction.
+/// Queues a delivery of each event to every enabled plugin of the tenant that subscribes to it,
+/// in the dispatch transaction. A plugin's own events reach it only when its manifest names their
+/// exact type (its work queue, such as `plugin.shopify_sync.webhook_received`); a family pattern
+/// never matches them, so no plugin feeds on its own events by accident (docs/adr/030).
 #[derive(Clone, Debug)]
 pub struct FanOut {
     /// The runtime, which knows each installed version's manifest.
@@ -87,12 +89,13 @@ async fn fan_out(
     }
     let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
     for row in enabled {
-        if event.type_.starts_with(&own_prefix(&row.plugin_id)) {
-            continue;
-        }
         let Some(manifest) = plugins.manifest(tx.conn(), &row.plugin_id, &row.version).await? else {
             continue;
         };
+        let own = event.type_.starts_with(&own_prefix(&row.plugin_id));
+        if own && !manifest.events.iter().any(|e| *e == event.type_) {
+            continue;
+        }
         if !manifest.subscribes_to(&event.type_) {
             continue;
         }

@@ -6,6 +6,8 @@
 
 mod send;
 
+pub use send::OutboundOverrides;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +27,19 @@ pub(crate) struct OutboundPolicy {
     pub(crate) origins: Vec<AllowedOrigin>,
     pub(crate) allow_private: bool,
     pub(crate) sent: u32,
+    pub(crate) routes: Arc<Routes>,
+}
+
+/// The embedder's overrides with their TLS connector, built once per host.
+pub(crate) struct Routes {
+    pub(crate) overrides: OutboundOverrides,
+    pub(crate) tls: tokio_rustls::TlsConnector,
+}
+
+impl Routes {
+    pub(crate) fn new(overrides: OutboundOverrides) -> Result<Self, String> {
+        Ok(Self { tls: overrides.connector()?, overrides })
+    }
 }
 
 impl OutboundPolicy {
@@ -71,11 +86,12 @@ impl WasiHttpHooks for OutboundPolicy {
         let timeout = self.inv.limits.timeout;
         let max_body = self.inv.limits.host_bytes;
         let inv = self.inv.clone();
+        let routes = self.routes.clone();
         Box::new(async move {
             let target = match checked {
-                Ok((host, port)) => {
-                    send::resolve(&host, port, allow_private).await.map(|addrs| (host, addrs))
-                }
+                Ok((host, port)) => send::resolve(&host, port, allow_private, &routes.overrides)
+                    .await
+                    .map(|addrs| (host, addrs)),
                 Err(e) => Err(e),
             };
             let (host, addrs) = match target {
@@ -97,7 +113,7 @@ impl WasiHttpHooks for OutboundPolicy {
             };
             let sent = inv.clone();
             let request = request.map(|body| counted(body, sent));
-            let (response, io) = send::send(request, &addrs, &host, options).await?;
+            let (response, io) = send::send(request, &addrs, &host, options, &routes.tls).await?;
             // Response bodies count against the invocation's host allocation budget.
             let response = response.map(|body| {
                 let limited = http_body_util::Limited::new(body, max_body)

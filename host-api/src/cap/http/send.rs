@@ -3,6 +3,7 @@
 //! answer the check with a public address and the connection with a private one (rebinding).
 //! TLS still verifies the certificate against the name the plugin asked for.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -20,22 +21,62 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
 use crate::net::is_public;
 
-/// The addresses `host` may be reached at: an IP literal as it is, a name resolved once; every
-/// address the rules forbid is dropped. Refused when none is left.
+/// The addresses `host` may be reached at: the embedder's override for `host:port` if it set one,
+/// else an IP literal as it is, else the name resolved once; every address the rules forbid is
+/// dropped (an override too). Refused when none is left.
 pub(crate) async fn resolve(
     host: &str,
     port: u16,
     allow_private: bool,
+    overrides: &OutboundOverrides,
 ) -> Result<Vec<SocketAddr>, HttpError> {
     let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let found: Vec<SocketAddr> = match literal.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| HttpError::DnsError { rcode: Some(e.to_string()), info_code: None })?
-            .collect(),
+    let found: Vec<SocketAddr> = if let Some(addr) = overrides.connect_to.get(&(literal.to_ascii_lowercase(), port)) {
+        vec![*addr]
+    } else {
+        match literal.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => tokio::net::lookup_host((host, port))
+                .await
+                .map_err(|e| HttpError::DnsError { rcode: Some(e.to_string()), info_code: None })?
+                .collect(),
+        }
     };
     allowed(found, allow_private)
+}
+
+/// Where outbound HTTP goes and whom TLS trusts, beyond DNS and Mozilla's roots: for an embedder
+/// that must send a name elsewhere without the plugin knowing — a test's fake of a third-party
+/// API on loopback, a site's own CA. Every check still applies: the manifest must allow the
+/// origin, and an overridden address must be allowed (loopback only with private networks).
+#[derive(Clone, Debug, Default)]
+pub struct OutboundOverrides {
+    /// `(host, port)` → the address to connect to instead of resolving the name (as curl's
+    /// `--connect-to`); the host in lowercase. TLS still verifies the certificate for the name.
+    pub connect_to: HashMap<(String, u16), SocketAddr>,
+    /// Trust anchors (DER certificates) accepted beside Mozilla's roots.
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
+impl OutboundOverrides {
+    /// The TLS connector: Mozilla's roots and the extra ones. Built once per host.
+    pub(crate) fn connector(&self) -> Result<tokio_rustls::TlsConnector, String> {
+        if self.extra_roots.is_empty() {
+            return Ok(tls());
+        }
+        let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+        for der in &self.extra_roots {
+            roots
+                .add(rustls::pki_types::CertificateDer::from(der.clone()))
+                .map_err(|e| format!("an extra root certificate is not usable: {e}"))?;
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+    }
 }
 
 /// The addresses among `found` that the rules allow.
@@ -78,6 +119,7 @@ pub(crate) async fn send(
     addrs: &[SocketAddr],
     host: &str,
     options: RequestOptions,
+    tls: &tokio_rustls::TlsConnector,
 ) -> Result<(http::Response<WasiBody>, IoFuture), HttpError> {
     let limit = |d: Option<Duration>| d.unwrap_or(Duration::from_secs(600));
     let (connect_timeout, first_byte_timeout) =
@@ -94,7 +136,7 @@ pub(crate) async fn send(
             Ok(ip) => ServerName::from(ip),
             Err(_) => ServerName::try_from(literal.to_owned())?,
         };
-        let connect = tls().connect(name, tcp);
+        let connect = tls.connect(name, tcp);
         match tokio::time::timeout(connect_timeout, connect).await {
             Ok(tls) => Box::new(tls.map_err(HttpError::Tls)?),
             Err(_) => return Err(HttpError::ConnectionTimeout),
@@ -202,11 +244,31 @@ mod tests {
 
     #[tokio::test]
     async fn a_name_of_loopback_is_refused_unless_private_networks_are_allowed() {
-        assert!(matches!(resolve("localhost", 80, false).await, Err(HttpError::DestinationIpProhibited)));
-        let found = resolve("localhost", 80, true).await.unwrap();
+        let none = OutboundOverrides::default();
+        assert!(matches!(resolve("localhost", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
+        let found = resolve("localhost", 80, true, &none).await.unwrap();
         assert!(found.iter().all(|a| a.ip().is_loopback() && a.port() == 80), "{found:?}");
-        assert!(matches!(resolve("127.0.0.1", 80, false).await, Err(HttpError::DestinationIpProhibited)));
-        assert!(matches!(resolve("[::1]", 80, false).await, Err(HttpError::DestinationIpProhibited)));
+        assert!(matches!(resolve("127.0.0.1", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
+        assert!(matches!(resolve("[::1]", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
+    }
+
+    /// An override sends one name and port elsewhere, and is held to the same address rules.
+    #[tokio::test]
+    async fn an_override_sends_one_name_and_port_elsewhere_under_the_same_rules() {
+        let fake: SocketAddr = "127.0.0.1:4443".parse().unwrap();
+        let overrides = OutboundOverrides {
+            connect_to: [(("shop.example.com".to_string(), 443), fake)].into_iter().collect(),
+            extra_roots: Vec::new(),
+        };
+        assert_eq!(resolve("Shop.Example.com", 443, true, &overrides).await.unwrap(), [fake]);
+        assert!(matches!(
+            resolve("shop.example.com", 443, false, &overrides).await,
+            Err(HttpError::DestinationIpProhibited)
+        ));
+        // Another port of the name is not overridden (and here resolves nowhere).
+        assert!(resolve("shop.example.invalid", 443, true, &overrides).await.is_err());
+        let junk = OutboundOverrides { extra_roots: vec![b"not a certificate".to_vec()], ..overrides };
+        assert!(junk.connector().is_err());
     }
 
     /// The connection goes to the checked address, never to a second answer for the name: here
@@ -229,7 +291,7 @@ mod tests {
             .body(http_body_util::Empty::new().map_err(|never| match never {}).boxed_unsync())
             .unwrap();
         let (response, io) =
-            send(request, &[checked], "rebound.invalid", RequestOptions::default()).await.unwrap();
+            send(request, &[checked], "rebound.invalid", RequestOptions::default(), &tls()).await.unwrap();
         tokio::spawn(Box::into_pin(io));
         assert_eq!(response.status(), 200);
         let body = response.into_body().collect().await.unwrap().to_bytes();
