@@ -43,6 +43,8 @@ pub struct AppState {
     pub plugins: Arc<ils_plugin_host::Plugins>,
     /// Plugins' reports: what they offer, their runs and schedules.
     pub reports: ils_plugin_host::reports::Reports,
+    /// Plugins' recommendations, gathered per kind.
+    pub recommenders: ils_plugin_host::recommend::Recommenders,
     /// The tenants' file store (rows and bytes), which plugins write to and the API serves.
     pub files: ils_files::Files,
     /// Live event streams open on this node, per caller (for the per-caller cap).
@@ -69,9 +71,23 @@ impl AppState {
             core,
         ));
         let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
+        let recommenders = ils_plugin_host::recommend::Recommenders::new(plugins.clone(), db.clone());
         let streams = Arc::default();
         let config = Arc::new(config);
-        Ok(Self { db, config, sealer, attempts, metrics, http, mailer, plugins, reports, files, streams })
+        Ok(Self {
+            db,
+            config,
+            sealer,
+            attempts,
+            metrics,
+            http,
+            mailer,
+            plugins,
+            reports,
+            recommenders,
+            files,
+            streams,
+        })
     }
 
     /// The services this process gives plugins besides the database's: for another plugin

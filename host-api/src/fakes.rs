@@ -485,8 +485,13 @@ impl InventoryService for FakeServices {
 
     /// The locations the tenant's stock levels name, each once (named after their id).
     async fn locations(&self, scope: &Scope) -> ServiceResult<Vec<StockLocation>> {
-        let ids: BTreeSet<String> =
-            self.data().stock.iter().filter(|(t, _)| *t == scope.tenant).map(|(_, s)| s.location_id.clone()).collect();
+        let ids: BTreeSet<String> = self
+            .data()
+            .stock
+            .iter()
+            .filter(|(t, _)| *t == scope.tenant)
+            .map(|(_, s)| s.location_id.clone())
+            .collect();
         Ok(ids.into_iter().map(|id| StockLocation { name: id.clone(), id }).collect())
     }
 

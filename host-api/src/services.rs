@@ -14,8 +14,9 @@ pub use ils_records::reports::{
     StockRow,
 };
 pub use ils_records::{
-    CatalogueItem, Email, Examination, Eye, FileInfo, ItemPage, MovementKind, MovementOutcome, Order, OrderStatus,
-    Patient, Prescription, PublishedEvent, ROLES, StockLevel, StockLocation, StockMovement, Tenant,
+    CatalogueItem, Email, Examination, Eye, FileInfo, ItemPage, MovementKind, MovementOutcome, Order,
+    OrderStatus, Patient, Prescription, PublishedEvent, ROLES, StockLevel, StockLocation, StockMovement,
+    Tenant,
 };
 use serde_json::Value;
 

@@ -164,6 +164,68 @@ impl From<p::reports::StockRow> for rr::StockRow {
     }
 }
 
+impl From<p::reports::QualityRow> for rr::QualityRow {
+    fn from(x: p::reports::QualityRow) -> Self {
+        Self {
+            order_id: x.order_id,
+            number: x.number,
+            at_ms: x.at,
+            issue: x.issue,
+            station: x.station,
+            lens_type: x.lens_type,
+            remake_order_id: x.remake_order_id,
+        }
+    }
+}
+
+impl From<p::reports::MovementRow> for rr::MovementRow {
+    fn from(x: p::reports::MovementRow) -> Self {
+        Self {
+            at_ms: x.at,
+            item_id: x.item_id,
+            sku: x.sku,
+            location_id: x.location_id,
+            kind: x.kind,
+            delta: x.delta,
+            quantity_after: x.quantity_after,
+            value: x.value.map(Into::into),
+        }
+    }
+}
+
+impl From<p::reports::PurchaseOrderRow> for rr::PurchaseOrderRow {
+    fn from(x: p::reports::PurchaseOrderRow) -> Self {
+        Self {
+            id: x.id,
+            number: x.number,
+            supplier_id: x.supplier_id,
+            supplier_name: x.supplier_name,
+            location_id: x.location_id,
+            status: x.status,
+            currency: x.currency,
+            created_at_ms: x.created_at,
+            sent_at_ms: x.sent_at,
+            closed_at_ms: x.closed_at,
+            lines: x
+                .lines
+                .into_iter()
+                .map(|l| rr::PurchaseLine {
+                    item_id: l.item_id,
+                    sku: l.sku,
+                    quantity: l.quantity,
+                    received: l.received,
+                    unit_price_minor: l.unit_price_minor,
+                })
+                .collect(),
+            receipts: x
+                .receipts
+                .into_iter()
+                .map(|r| rr::Receipt { id: r.id, received_at_ms: r.received_at, lines: r.lines })
+                .collect(),
+        }
+    }
+}
+
 impl From<Error> for p::types::PluginError {
     fn from(e: Error) -> Self {
         Self { message: e.message, retryable: e.retryable }
@@ -383,17 +445,23 @@ impl From<r::Recommendation> for x::recommender::Recommendation {
             title: r.title,
             score: r.score,
             explanation: r.explanation,
-            figures: r.figures.into_iter().map(|f| w::Figure { name: f.name, value: f.value, unit: f.unit }).collect(),
+            figures: r
+                .figures
+                .into_iter()
+                .map(|f| w::Figure { name: f.name, value: f.value, unit: f.unit })
+                .collect(),
             action: r.action.map(|a| match a {
-                r::ProposedAction::DraftPurchaseOrder(d) => w::ProposedAction::DraftPurchaseOrder(w::DraftPurchaseOrder {
-                    supplier_id: d.supplier_id,
-                    location_id: d.location_id,
-                    lines: d
-                        .lines
-                        .into_iter()
-                        .map(|l| w::PurchaseLine { item_id: l.item_id, quantity: l.quantity })
-                        .collect(),
-                }),
+                r::ProposedAction::DraftPurchaseOrder(d) => {
+                    w::ProposedAction::DraftPurchaseOrder(w::DraftPurchaseOrder {
+                        supplier_id: d.supplier_id,
+                        location_id: d.location_id,
+                        lines: d
+                            .lines
+                            .into_iter()
+                            .map(|l| w::PurchaseLine { item_id: l.item_id, quantity: l.quantity })
+                            .collect(),
+                    })
+                }
             }),
         }
     }

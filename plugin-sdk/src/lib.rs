@@ -60,8 +60,8 @@ mod types;
 
 pub use error::{Error, HostError};
 pub use ils_records::{
-    Event, FileInfo, Measurement, Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput,
-    Side,
+    DraftPurchaseOrder, Event, Figure, FileInfo, Measurement, ProposedAction, PurchaseLine, Recommendation,
+    RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side,
 };
 pub use types::*;
 

@@ -17,7 +17,10 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use ils_records::reports::{OrderRow, Page, PageRequest, Period, Query, ResultSet, StockRow};
+use ils_records::reports::{
+    MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
+    StockRow,
+};
 use ils_records::{Email, FileInfo, Tenant};
 
 use crate::host::clinical::{Examination, Prescription};
@@ -70,6 +73,9 @@ pub(crate) struct State {
     pub(crate) aggregate: Option<AggregateHandler>,
     pub(crate) report_orders: Vec<OrderRow>,
     pub(crate) report_stock: Vec<StockRow>,
+    pub(crate) report_quality: Vec<QualityRow>,
+    pub(crate) report_movements: Vec<MovementRow>,
+    pub(crate) report_purchases: Vec<PurchaseOrderRow>,
     pub(crate) files: Vec<(FileInfo, Vec<u8>)>,
     pub(crate) emails: Vec<(Vec<String>, Email)>,
     pub(crate) progress: Vec<(u32, u32, String)>,
@@ -129,7 +135,8 @@ impl State {
 
     /// The catalogue's items after `after`, each with its levels from the mock's stock.
     pub(crate) fn item_page(&self, after: Option<&str>, limit: u32) -> crate::host::inventory::ItemPage {
-        let mut items: Vec<_> = self.items.iter().filter(|i| after.is_none_or(|a| i.id.as_str() > a)).cloned().collect();
+        let mut items: Vec<_> =
+            self.items.iter().filter(|i| after.is_none_or(|a| i.id.as_str() > a)).cloned().collect();
         items.sort_by(|a, b| a.id.cmp(&b.id));
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
@@ -153,13 +160,23 @@ impl State {
                 outcomes.push(MovementOutcome { applied: false, ..first.clone() });
                 continue;
             }
-            let sku = self.items.iter().find(|i| i.id == m.item_id).map(|i| i.sku.clone()).ok_or(HostError::NotFound)?;
+            let sku = self
+                .items
+                .iter()
+                .find(|i| i.id == m.item_id)
+                .map(|i| i.sku.clone())
+                .ok_or(HostError::NotFound)?;
             if !self.locations.iter().any(|l| l.id == m.location_id) {
                 return Err(HostError::NotFound);
             }
             let at = stock.iter().position(|l| l.item_id == m.item_id && l.location_id == m.location_id);
             let index = at.unwrap_or_else(|| {
-                stock.push(StockLevel { item_id: m.item_id.clone(), sku, location_id: m.location_id.clone(), on_hand: 0 });
+                stock.push(StockLevel {
+                    item_id: m.item_id.clone(),
+                    sku,
+                    location_id: m.location_id.clone(),
+                    on_hand: 0,
+                });
                 stock.len() - 1
             });
             let after = stock[index].on_hand + m.delta;
@@ -326,6 +343,24 @@ impl MockHost {
     /// Adds a stock row to what `host::reports::stock_levels` reads.
     pub fn add_report_stock(&self, row: StockRow) -> &Self {
         with(|s| s.report_stock.push(row));
+        self
+    }
+
+    /// Adds a failed quality check to what `host::reports::quality` reads.
+    pub fn add_report_quality(&self, row: QualityRow) -> &Self {
+        with(|s| s.report_quality.push(row));
+        self
+    }
+
+    /// Adds a ledger row to what `host::reports::stock_movements` reads.
+    pub fn add_report_movement(&self, row: MovementRow) -> &Self {
+        with(|s| s.report_movements.push(row));
+        self
+    }
+
+    /// Adds a purchase order to what `host::reports::purchase_orders` reads.
+    pub fn add_report_purchase(&self, row: PurchaseOrderRow) -> &Self {
+        with(|s| s.report_purchases.push(row));
         self
     }
 

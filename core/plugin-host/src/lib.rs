@@ -42,6 +42,7 @@ pub mod metering;
 pub mod packages;
 pub mod plans;
 pub mod quota;
+pub mod recommend;
 pub mod reports;
 pub mod runtime;
 mod services;

@@ -20,6 +20,7 @@ pub mod plans;
 pub use ils_kernel::page as pagination;
 pub mod plugins;
 pub mod problem;
+pub mod recommendations;
 pub mod registry;
 pub mod reports;
 pub mod router;

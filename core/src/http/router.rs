@@ -71,6 +71,7 @@ use crate::state::AppState;
         (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
         (name = "plugins", description = "The plugin catalogue, a tenant's plugins, their routes and inbound webhooks, devices"),
         (name = "plans", description = "Plans (platform admins): their limits, quotas and the plugins each includes"),
+        (name = "recommendations", description = "Recommendations from the tenant's recommender plugins, and accepting a proposed draft purchase order"),
         (name = "files", description = "The tenant's files: reports and exports its plugins stored, downloaded by its members"),
         (name = "registry", description = "The plugin registry: publishers, signing keys, publishing tokens, signed packages, review and yanks"),
         (name = "operations", description = "Health, readiness, metrics, this document"),
@@ -118,6 +119,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::metering::router())
         .merge(super::registry::router())
         .merge(super::reports::router())
+        .merge(super::recommendations::router())
         .merge(super::devices::router())
         .merge(super::files::router())
         .merge(health::api_router());

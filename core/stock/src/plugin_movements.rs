@@ -73,8 +73,14 @@ pub struct Recorded {
 impl PluginMovement {
     fn check(&self, index: usize) -> Result<()> {
         let field = |name: &str| format!("movements[{index}].{name}");
-        if self.key.trim().is_empty() || self.key.chars().count() > MAX_KEY || self.key.chars().any(char::is_control) {
-            return Err(Error::invalid_field(&field("key"), format!("must be 1–{MAX_KEY} printable characters")));
+        if self.key.trim().is_empty()
+            || self.key.chars().count() > MAX_KEY
+            || self.key.chars().any(char::is_control)
+        {
+            return Err(Error::invalid_field(
+                &field("key"),
+                format!("must be 1–{MAX_KEY} printable characters"),
+            ));
         }
         if self.delta == 0 || !(-MAX_QUANTITY..=MAX_QUANTITY).contains(&self.delta) {
             return Err(Error::invalid_field(
@@ -101,7 +107,11 @@ impl PluginMovement {
 }
 
 /// Records `movements` for `plugin`, in order, in the caller's unit of work.
-pub async fn record(uow: &mut UnitOfWork, plugin: &str, movements: &[PluginMovement]) -> Result<Vec<Recorded>> {
+pub async fn record(
+    uow: &mut UnitOfWork,
+    plugin: &str,
+    movements: &[PluginMovement],
+) -> Result<Vec<Recorded>> {
     for (i, m) in movements.iter().enumerate() {
         m.check(i)?;
     }
@@ -152,10 +162,11 @@ pub async fn record(uow: &mut UnitOfWork, plugin: &str, movements: &[PluginMovem
             quantity_after,
             now
         )?;
-        let event = Event::new("stock.moved_by_plugin", "plugin_stock_movement", id).changes(serde_json::json!({
-            "plugin": plugin, "key": m.key, "item_id": item.id, "location_id": m.location_id,
-            "delta": m.delta, "kind": m.kind, "note": m.note, "quantity_after": quantity_after,
-        }));
+        let event =
+            Event::new("stock.moved_by_plugin", "plugin_stock_movement", id).changes(serde_json::json!({
+                "plugin": plugin, "key": m.key, "item_id": item.id, "location_id": m.location_id,
+                "delta": m.delta, "kind": m.kind, "note": m.note, "quantity_after": quantity_after,
+            }));
         uow.audit(event).await?;
         outcomes.push(Recorded { key: m.key.clone(), applied: true, quantity_after });
     }

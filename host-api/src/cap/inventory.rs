@@ -70,7 +70,10 @@ impl InventoryCap {
         }
     }
 
-    pub(crate) async fn record_movements(&self, movements: Vec<StockMovement>) -> CapResult<Vec<MovementOutcome>> {
+    pub(crate) async fn record_movements(
+        &self,
+        movements: Vec<StockMovement>,
+    ) -> CapResult<Vec<MovementOutcome>> {
         if let Err(e) = require(&self.inv, Capability::InventoryWrite) {
             return Ok(Err(e));
         }

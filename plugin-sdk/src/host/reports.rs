@@ -27,9 +27,9 @@
 //! ```
 
 pub use ils_records::reports::{
-    DATASETS, Dataset, FieldKind, Filter, Measure, Money, MovementRow, Op, OrderRow, OrderStep, Page,
-    PageRequest, Period, PurchaseLine, PurchaseOrderRow, QualityRow, Query, Receipt, ResultSet, StockRow,
-    Value,
+    DATASETS, Dataset, FieldKind, Filter, MAX_GROUPS, MAX_PAGE, Measure, Money, MovementRow, Op, OrderRow,
+    OrderStep, Page, PageRequest, Period, PurchaseLine, PurchaseOrderRow, QualityRow, Query, Receipt,
+    ResultSet, StockRow, Value,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -65,6 +65,66 @@ pub fn orders(period: &Period, page: &PageRequest) -> Result<Page<OrderRow>, Hos
             s.report_orders.iter().filter(|o| crate::testing::in_period(o.created_at_ms, period)).cloned();
         Ok(crate::testing::page_of(rows.collect(), page))
     })
+}
+
+/// Quality-check failures found in `period`, oldest first, a page at a time (each remake linked).
+pub fn quality(period: &Period, page: &PageRequest) -> Result<Page<QualityRow>, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return wit::reports::quality(&period.clone().into(), &page.clone().into())
+        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map_err(Into::into);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::testing::with(|s| {
+        s.check("reports-read")?;
+        let rows = s.report_quality.iter().filter(|q| crate::testing::in_period(q.at_ms, period)).cloned();
+        Ok(crate::testing::page_of(rows.collect(), page))
+    })
+}
+
+/// Stock movements (the ledger) in `period`, oldest first, a page at a time.
+pub fn stock_movements(period: &Period, page: &PageRequest) -> Result<Page<MovementRow>, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return wit::reports::stock_movements(&period.clone().into(), &page.clone().into())
+        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map_err(Into::into);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::testing::with(|s| {
+        s.check("reports-read")?;
+        let rows = s.report_movements.iter().filter(|m| crate::testing::in_period(m.at_ms, period)).cloned();
+        Ok(crate::testing::page_of(rows.collect(), page))
+    })
+}
+
+/// Purchase orders raised in `period`, with their lines and receipts, a page at a time.
+pub fn purchase_orders(period: &Period, page: &PageRequest) -> Result<Page<PurchaseOrderRow>, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return wit::reports::purchase_orders(&period.clone().into(), &page.clone().into())
+        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map_err(Into::into);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::testing::with(|s| {
+        s.check("reports-read")?;
+        let rows =
+            s.report_purchases.iter().filter(|o| crate::testing::in_period(o.created_at_ms, period)).cloned();
+        Ok(crate::testing::page_of(rows.collect(), page))
+    })
+}
+
+/// Every row of a paged read, page after page (at most `max_rows`, so a runaway read stops).
+pub fn all_pages<T>(
+    max_rows: usize,
+    mut read: impl FnMut(&PageRequest) -> Result<Page<T>, HostError>,
+) -> Result<Vec<T>, HostError> {
+    let mut rows = Vec::new();
+    let mut page = PageRequest { cursor: None, limit: MAX_PAGE };
+    loop {
+        let got = read(&page)?;
+        rows.extend(got.rows);
+        match got.next_cursor {
+            Some(next) if rows.len() < max_rows => page.cursor = Some(next),
+            _ => return Ok(rows),
+        }
+    }
 }
 
 /// Stock levels now, valued at each item's last received unit price.

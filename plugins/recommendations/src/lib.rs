@@ -12,7 +12,8 @@
 //!   quantity.
 //! - [`anomaly`]: turnaround and quality-failure series drifting from their normal level.
 //!
-//! The crate does no I/O; the plugin glue reads the tenant's data and passes it in. The rules and
+//! The computations do no I/O; the plugin glue ([`plugin`]) reads the tenant's data through
+//! `ils:platform` and passes it in. The rules and
 //! their thresholds are listed in the crate's README with the tests that check them.
 //!
 //! ```
@@ -34,6 +35,7 @@ mod error;
 mod explain;
 pub mod forecast;
 pub mod optics;
+pub mod plugin;
 pub mod reorder;
 
 pub use error::RecoError;

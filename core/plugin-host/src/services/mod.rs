@@ -13,8 +13,9 @@ use ils_host_api::Scope;
 use ils_host_api::metrics::MetricsSink;
 use ils_host_api::services::{
     CatalogueItem, ClinicalReader, ConfigSource, EventSink, Examination, Eye, HostServices, InventoryService,
-    ItemPage, KvStore, MovementKind, MovementOutcome, Order, OrderStatus, OrdersService, Patient, Prescription,
-    PublishedEvent, SecretStore, ServiceError, ServiceResult, StockLevel, StockLocation, StockMovement,
+    ItemPage, KvStore, MovementKind, MovementOutcome, Order, OrderStatus, OrdersService, Patient,
+    Prescription, PublishedEvent, SecretStore, ServiceError, ServiceResult, StockLevel, StockLocation,
+    StockMovement,
 };
 use serde_json::Value;
 
@@ -508,7 +509,9 @@ impl InventoryService for DbServices {
             let more = items.len() > limit as usize;
             items.truncate(limit as usize);
             let levels: Vec<LevelRow> = match (items.first(), items.last()) {
-                (Some(first), Some(last)) => query!(tx, query_as, fetch_all, LEVELS, tenant, first.0, last.0)?,
+                (Some(first), Some(last)) => {
+                    query!(tx, query_as, fetch_all, LEVELS, tenant, first.0, last.0)?
+                }
                 _ => Vec::new(),
             };
             Ok::<_, sqlx::Error>((items, levels, more))

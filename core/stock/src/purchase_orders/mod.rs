@@ -17,7 +17,7 @@ use ils_storage::types::Timestamp;
 
 pub use lifecycle::{DraftLine, DraftOrder, MAX_LINES, MAX_UNIT_PRICE_MINOR, raise, revise, transition};
 pub use receipts::{GoodsReceipt, ReceiptLine, ReceiveGoods, receive};
-pub use store::{Filter, get, list};
+pub use store::{Filter, get, last_terms, list};
 
 text_enum! {
     /// Where a purchase order is in its lifecycle.

@@ -265,3 +265,26 @@ pub async fn list(tx: &mut TenantTx, filter: &Filter, page: &PageRequest) -> Res
     }
     Ok(page.finish(orders, |o| o.id.as_uuid()))
 }
+
+/// What the tenant last paid `supplier` for `item`: the currency and unit price of the newest
+/// purchase order line for it (any status but cancelled), if there is one.
+pub async fn last_terms(
+    tx: &mut TenantTx,
+    supplier: SupplierId,
+    item: ItemId,
+) -> Result<Option<(String, i64)>> {
+    let tenant = tx.tenant_id();
+    let found: Option<(String, i64)> = query!(
+        tx,
+        query_as,
+        fetch_optional,
+        "SELECT o.currency, l.unit_price_minor FROM purchase_order_lines l
+         JOIN purchase_orders o ON o.tenant_id = l.tenant_id AND o.id = l.purchase_order_id
+         WHERE l.tenant_id = $1 AND o.supplier_id = $2 AND l.item_id = $3 AND o.status <> 'cancelled'
+         ORDER BY o.id DESC LIMIT 1",
+        tenant,
+        supplier,
+        item
+    )?;
+    Ok(found)
+}

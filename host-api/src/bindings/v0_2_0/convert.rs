@@ -274,6 +274,7 @@ impl From<rr::PurchaseOrderRow> for p::reports::PurchaseOrderRow {
             number: x.number,
             supplier_id: x.supplier_id,
             supplier_name: x.supplier_name,
+            location_id: x.location_id,
             status: x.status,
             currency: x.currency,
             created_at: x.created_at_ms,

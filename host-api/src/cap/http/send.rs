@@ -31,17 +31,18 @@ pub(crate) async fn resolve(
     overrides: &OutboundOverrides,
 ) -> Result<Vec<SocketAddr>, HttpError> {
     let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let found: Vec<SocketAddr> = if let Some(addr) = overrides.connect_to.get(&(literal.to_ascii_lowercase(), port)) {
-        vec![*addr]
-    } else {
-        match literal.parse::<IpAddr>() {
-            Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| HttpError::DnsError { rcode: Some(e.to_string()), info_code: None })?
-                .collect(),
-        }
-    };
+    let found: Vec<SocketAddr> =
+        if let Some(addr) = overrides.connect_to.get(&(literal.to_ascii_lowercase(), port)) {
+            vec![*addr]
+        } else {
+            match literal.parse::<IpAddr>() {
+                Ok(ip) => vec![SocketAddr::new(ip, port)],
+                Err(_) => tokio::net::lookup_host((host, port))
+                    .await
+                    .map_err(|e| HttpError::DnsError { rcode: Some(e.to_string()), info_code: None })?
+                    .collect(),
+            }
+        };
     allowed(found, allow_private)
 }
 
@@ -70,11 +71,12 @@ impl OutboundOverrides {
                 .add(rustls::pki_types::CertificateDer::from(der.clone()))
                 .map_err(|e| format!("an extra root certificate is not usable: {e}"))?;
         }
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| e.to_string())?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
         Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
     }
 }
@@ -245,10 +247,16 @@ mod tests {
     #[tokio::test]
     async fn a_name_of_loopback_is_refused_unless_private_networks_are_allowed() {
         let none = OutboundOverrides::default();
-        assert!(matches!(resolve("localhost", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
+        assert!(matches!(
+            resolve("localhost", 80, false, &none).await,
+            Err(HttpError::DestinationIpProhibited)
+        ));
         let found = resolve("localhost", 80, true, &none).await.unwrap();
         assert!(found.iter().all(|a| a.ip().is_loopback() && a.port() == 80), "{found:?}");
-        assert!(matches!(resolve("127.0.0.1", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
+        assert!(matches!(
+            resolve("127.0.0.1", 80, false, &none).await,
+            Err(HttpError::DestinationIpProhibited)
+        ));
         assert!(matches!(resolve("[::1]", 80, false, &none).await, Err(HttpError::DestinationIpProhibited)));
     }
 

@@ -169,7 +169,7 @@ pub struct MovementRow {
     pub sku: String,
     /// The location's id.
     pub location_id: String,
-    /// `adjustment`, `transfer_out`, `transfer_in`, `receipt` or `count`.
+    /// `adjustment`, `transfer_out`, `transfer_in`, `receipt`, `count`, `sale` or `return`.
     pub kind: String,
     /// The change in units.
     pub delta: i64,
@@ -216,6 +216,8 @@ pub struct PurchaseOrderRow {
     pub supplier_id: String,
     /// The supplier's name.
     pub supplier_name: String,
+    /// The location the goods are delivered to and stocked at.
+    pub location_id: String,
     /// `draft`, `sent`, `partially_received`, `received` or `cancelled`.
     pub status: String,
     /// Its currency.

@@ -8,7 +8,7 @@ use ils_host_api::services::{Page, PurchaseOrderRow};
 use ils_kernel::error::Error;
 use ils_records::reports::{PurchaseLine, Receipt, Value, engine};
 use ils_storage::TenantTx;
-use ils_storage::ids::{GoodsReceiptId, ItemId, PurchaseOrderId, SupplierId};
+use ils_storage::ids::{GoodsReceiptId, ItemId, LocationId, PurchaseOrderId, SupplierId};
 use ils_storage::types::Timestamp;
 
 use super::{Cursor, Listing, fetch, ms, page_of, time};
@@ -23,7 +23,7 @@ macro_rules! orders_listed {
 }
 
 const ORDERS: &str = concat!(
-    "SELECT p.id, p.number, p.supplier_id, p.status, p.currency, p.created_at,
+    "SELECT p.id, p.number, p.supplier_id, p.location_id, p.status, p.currency, p.created_at,
         p.sent_at, p.closed_at,
         (SELECT s.name FROM suppliers s WHERE s.id = p.supplier_id) AS supplier_name ",
     orders_listed!(),
@@ -55,6 +55,7 @@ struct OrderSql {
     id: PurchaseOrderId,
     number: String,
     supplier_id: SupplierId,
+    location_id: LocationId,
     supplier_name: String,
     status: String,
     currency: String,
@@ -112,6 +113,7 @@ pub(super) async fn page(tx: &mut TenantTx, l: &Listing) -> Result<Page<Purchase
         number: o.number,
         supplier_id: o.supplier_id.to_string(),
         supplier_name: o.supplier_name,
+        location_id: o.location_id.to_string(),
         status: o.status,
         currency: o.currency,
         created_at_ms: ms(o.created_at),

@@ -1,0 +1,57 @@
+//! The plugin: `recommender` on `ils:platform@0.2.0`, three kinds (its manifest,
+//! `ils-plugin.toml`, names them and the roles that may ask):
+//!
+//! - `lens` ([`lens`]): material, design and thickness for a prescription in a frame — pure
+//!   optics on the input, no reads;
+//! - `reorder` ([`reorder`]): reorder points and quantities per item and location from the
+//!   tenant's stock ledger and purchase orders (`reports-read`, `inventory-read`), each due one
+//!   proposing a draft purchase order;
+//! - `anomalies` ([`anomalies`]): turnaround and quality failures drifting from normal, per
+//!   station and lens type, from the tenant's orders and quality checks (`reports-read`).
+//!
+//! Every number comes from this crate's computations on the tenant's own data; each
+//! recommendation carries them as figures, and its explanation in words.
+
+pub mod anomalies;
+pub mod lens;
+pub mod reorder;
+
+use ils_plugin_sdk::{Error, Figure, Plugin, Recommendation};
+
+use crate::{Explanation, RecoError};
+
+/// A refusal the caller can act on (not retryable: the input or the history must change).
+pub(crate) fn refused(e: RecoError) -> Error {
+    Error::new(e.to_string())
+}
+
+/// Reads `input` as `T`, naming what is wrong.
+pub(crate) fn input<T: serde::de::DeserializeOwned>(kind: &str, input: &str) -> Result<T, Error> {
+    serde_json::from_str(input).map_err(|e| Error::new(format!("{kind}: the input does not fit: {e}")))
+}
+
+/// The explanation's lines as one text.
+pub(crate) fn words(explanation: &Explanation) -> String {
+    explanation.lines().join(" ")
+}
+
+/// A figure rounded for people: two decimals.
+pub(crate) fn figure(name: &str, value: f64, unit: &str) -> Figure {
+    Figure::new(name, (value * 100.0).round() / 100.0, unit)
+}
+
+/// The plugin.
+pub struct Recommender;
+
+impl Plugin for Recommender {
+    fn recommend(kind: &str, input: &str) -> Result<Vec<Recommendation>, Error> {
+        match kind {
+            "lens" => lens::recommend(input),
+            "reorder" => reorder::recommend(input),
+            "anomalies" => anomalies::recommend(input),
+            other => Err(Error::new(format!("this plugin gives no recommendations of kind {other:?}"))),
+        }
+    }
+}
+
+ils_plugin_sdk::export_plugin!(Recommender);
