@@ -126,21 +126,17 @@ fn push_entries(trigger: &str, m: &SkuMatch, c: &Converged) -> Vec<Push> {
         .collect()
 }
 
-/// Records one item's push in the status, and the token error if that stopped it.
+/// Records one item's push in the status (an error is reported by whoever runs the run).
 fn record(trigger: &str, m: &SkuMatch, result: &Result<Converged, AdminError>) -> Result<(), GlueError> {
-    match result {
-        Ok(c) => {
-            status::pushes(push_entries(trigger, m, c))?;
-            let set = c.set.len() as u64;
-            if set > 0 {
-                status::count(|n| n.quantities_pushed += set)?;
-            }
-            if let Some(why) = &c.failed {
-                status::error(why);
-            }
+    if let Ok(c) = result {
+        status::pushes(push_entries(trigger, m, c))?;
+        let set = c.set.len() as u64;
+        if set > 0 {
+            status::count(|n| n.quantities_pushed += set)?;
         }
-        // The run stops on it; whoever runs it reports the error once.
-        Err(_) => {}
+        if let Some(why) = &c.failed {
+            status::error(why);
+        }
     }
     Ok(())
 }

@@ -43,7 +43,6 @@ pub type Interceptor = Rc<dyn Fn(&OutboundRequest, &FakeShopify)>;
 
 pub struct Shop {
     pub fake: Rc<FakeShopify>,
-    pub clock: ManualClock,
     pub mock: MockHost,
     pub front: LocationId,
     pub intercept: Rc<Cell<Option<Interceptor>>>,
@@ -94,7 +93,7 @@ pub fn shop_with(bucket: BucketSettings) -> Shop {
         let body = runtime.block_on(axum::body::to_bytes(answer.into_body(), usize::MAX)).unwrap();
         Ok(Response { status, headers: Vec::new(), body: body.to_vec() })
     });
-    Shop { fake, clock, mock, front, intercept, consumed: Cell::new(0), _rt: rt }
+    Shop { fake, mock, front, intercept, consumed: Cell::new(0), _rt: rt }
 }
 
 impl Shop {
