@@ -81,7 +81,7 @@ pub fn converge(
         unmapped: report.unmapped_locations.iter().map(ToString::to_string).collect(),
         ..Converged::default()
     };
-    for _ in 0..=STALE_RETRIES {
+    for attempt in 0..=STALE_RETRIES {
         if report.drifts.is_empty() {
             out.converged = true;
             return Ok(out);
@@ -93,9 +93,10 @@ pub fn converge(
                 out.converged = true;
                 return Ok(out);
             }
-            outcome if outcome.is_stale() => {
+            outcome if outcome.is_stale() && attempt < STALE_RETRIES => {
                 report = drift(std::slice::from_ref(m), locations, ils, &admin.levels(m.inventory_item)?);
             }
+            outcome if outcome.is_stale() => break,
             SetQuantitiesOutcome::Rejected(errors) => {
                 let why: Vec<_> = errors.iter().map(|e| e.message.clone()).collect();
                 out.failed = Some(format!("{}: Shopify refused the quantity: {}", m.sku, why.join("; ")));
@@ -103,7 +104,8 @@ pub fn converge(
             }
         }
     }
-    out.failed = Some(format!("{}: Shopify's quantity kept changing ({STALE_RETRIES} re-reads)", m.sku));
+    out.failed =
+        Some(format!("{}: Shopify's quantity kept changing (stale after {STALE_RETRIES} re-reads)", m.sku));
     Ok(out)
 }
 

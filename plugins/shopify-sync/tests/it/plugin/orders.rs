@@ -103,3 +103,36 @@ fn ils_stock_changes_are_pushed_and_a_sale_racing_the_push_is_not_overwritten() 
     assert_eq!(s.ils(SKU), 13);
     s.assert_agree(&[SKU]);
 }
+
+#[test]
+fn a_push_gives_up_after_three_stale_answers_and_says_so() {
+    let s = shop();
+    s.item(SKU, 9, Some(9));
+    s.sync();
+    // A sale lands before every set: each is stale.
+    let front = s.front;
+    s.intercept.set(Some(Rc::new(move |request: &OutboundRequest, fake: &FakeShopify| {
+        if String::from_utf8_lossy(&request.body).contains("IlsSetQuantities") {
+            fake.sell(SKU, front, 1).unwrap();
+        }
+    })));
+    let before = s.mock.stock();
+    inventory::record_movements(&[inventory::StockMovement {
+        key: "receipt-1".into(),
+        item_id: format!("item-{SKU}"),
+        location_id: super::FRONT.into(),
+        delta: 5,
+        kind: inventory::MovementKind::Adjustment,
+        note: "delivery".into(),
+    }])
+    .unwrap();
+    all_ok(s.stock_changed_since(&before));
+    s.intercept.set(None);
+
+    let sets =
+        s.fake.requests().iter().filter(|r| r.operation.as_deref() == Some("IlsSetQuantities")).count();
+    assert_eq!(sets, 1 + ils_shopify_sync::plugin::sync::STALE_RETRIES as usize);
+    assert_eq!(s.shopify(SKU), Some(5), "four sales, nothing overwritten");
+    let errors = s.status()["recent_errors"].to_string();
+    assert!(errors.contains("kept changing"), "{errors}");
+}
