@@ -1,8 +1,10 @@
-//! The pure core of the ILS Shopify sync plugin: everything the plugin decides, nothing it does.
+//! The ILS Shopify sync plugin: a pure core that decides everything, and the component glue
+//! ([`plugin`]) that does it on `ils:platform@0.2.0`.
 //!
-//! The plugin keeps a tenant's Shopify store and its ILS stock in step. Its glue (WIT bindings,
-//! outbound HTTP, kv, the inbound webhook route) lives elsewhere; this crate holds the rules, so
-//! they are tested natively and fuzzed:
+//! The plugin keeps a tenant's Shopify store and its ILS stock in step. The glue (WIT bindings
+//! through the SDK, outbound HTTP, kv, the inbound webhook route, the work queue) lives in
+//! [`plugin`] and owns no rule; the core modules hold the rules, so they are tested natively and
+//! fuzzed:
 //!
 //! - [`webhook`]: verify a delivery's HMAC on the raw body, read its headers into an
 //!   [`webhook::Envelope`], and its body into a typed [`webhook::payload::Payload`];
@@ -43,6 +45,7 @@
 pub mod dedupe;
 pub mod graphql;
 pub mod ids;
+pub mod plugin;
 pub mod privacy;
 pub mod sync;
 pub mod throttle;

@@ -5,6 +5,7 @@
 
 mod deliveries;
 mod orders;
+mod plugin;
 
 use std::path::Path;
 

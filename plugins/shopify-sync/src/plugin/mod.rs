@@ -1,0 +1,131 @@
+//! The component: `ils:platform@0.2.0` glue around the core. It owns no rule — every decision is
+//! the core's — only the order of calls, the kv layout, and what is reported.
+//!
+//! - [`webhooks`]: the public `POST /webhooks` (verify, dedupe, queue, answer at once);
+//! - [`work`]: the queue's consumer, one topic's work per `plugin.shopify_sync.webhook_received`;
+//! - [`sync`]: full sync, reconciliation, and the push after `stock.changed`;
+//! - [`admin`]: the GraphQL Admin API client (token, throttle, retries);
+//! - [`state`] and [`status`]: what is kept in kv, and what `GET /status` shows;
+//! - [`settings`]: configuration and secrets; [`clock`]: time for pacing.
+//!
+//! Routes with a caller (`/api/v1/plugins/shopify-sync/…`): `GET /status` for any staff,
+//! `POST /sync` and `POST /reconcile` for company admins. The public hook
+//! (`/api/v1/hooks/{tenant}/shopify-sync/webhooks`) has no caller; the HMAC is its check.
+
+pub mod admin;
+pub mod clock;
+pub mod error;
+pub mod settings;
+pub mod state;
+pub mod status;
+pub mod sync;
+pub mod webhooks;
+pub mod work;
+
+use ils_plugin_sdk::host::context;
+use ils_plugin_sdk::{Error, Event, Plugin, Request, Response};
+use serde_json::json;
+
+use self::error::GlueError;
+use self::settings::Settings;
+
+/// The event kind the plugin receives its queue as.
+pub const QUEUE_EVENT: &str = "plugin.shopify_sync.webhook_received";
+/// ILS's stock change event.
+pub const STOCK_CHANGED: &str = "stock.changed";
+/// The nightly job.
+pub const RECONCILE_JOB: &str = "reconcile";
+/// The role that may start a sync or reconciliation.
+pub const ADMIN_ROLE: &str = "company_admin";
+
+/// The Shopify sync plugin.
+pub struct ShopifySync;
+
+/// A problem+json answer.
+pub fn problem(status: u16, title: &str, detail: &str) -> Response {
+    let body = json!({ "type": "about:blank", "title": title, "status": status, "detail": detail });
+    Response {
+        status,
+        headers: vec![("content-type".into(), "application/problem+json".into())],
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+    }
+}
+
+fn failed(e: &GlueError) -> Response {
+    let status = match e {
+        GlueError::Config(_) | GlueError::Invalid(_) => 409,
+        GlueError::Admin(_) => 502,
+        GlueError::Host(_) | GlueError::Conflict(_) => 503,
+    };
+    problem(status, "the Shopify sync did not complete", &e.to_string())
+}
+
+/// Records an error in the status and passes it to the host.
+fn reported(result: Result<(), GlueError>) -> Result<(), Error> {
+    result.map_err(|e| {
+        status::error(&e.to_string());
+        e.into()
+    })
+}
+
+impl Plugin for ShopifySync {
+    fn handle_http(request: Request) -> Response {
+        let route = request.route().trim_end_matches('/');
+        if route == "/webhooks" {
+            return match request.method.as_str() {
+                "POST" => webhooks::receive(&request),
+                _ => problem(405, "method not allowed", "POST a webhook delivery"),
+            };
+        }
+        if !matches!(route, "/status" | "/sync" | "/reconcile") {
+            return Response::not_found();
+        }
+        // The public hook has no caller; only the webhook is served there.
+        let Some(caller) = context::caller() else {
+            return problem(401, "sign in", "this route needs a signed-in user");
+        };
+        match (request.method.as_str(), route) {
+            ("GET", "/status") => match status::document() {
+                Ok(document) => Response::json(&document),
+                Err(e) => failed(&e),
+            },
+            ("POST", "/sync" | "/reconcile") if !caller.roles.iter().any(|r| r == ADMIN_ROLE) => {
+                problem(403, "forbidden", "only a company admin may start a sync")
+            }
+            ("POST", "/sync") => match Settings::load().and_then(|s| sync::full_sync(&s)) {
+                Ok(report) => Response::json(&report),
+                Err(e) => failed(&e),
+            },
+            ("POST", "/reconcile") => {
+                let run = format!("reconcile-{}", context::now_ms());
+                match Settings::load().and_then(|s| sync::reconcile(&s, &run)) {
+                    Ok(report) => Response::json(&report),
+                    Err(e) => failed(&e),
+                }
+            }
+            _ => problem(405, "method not allowed", "GET /status, POST /sync, POST /reconcile"),
+        }
+    }
+
+    fn handle_event(event: Event) -> Result<(), Error> {
+        match event.kind.as_str() {
+            QUEUE_EVENT => reported(work::handle(&event)),
+            STOCK_CHANGED => reported(sync::on_stock_changed(&event)),
+            _ => Ok(()),
+        }
+    }
+
+    fn run_job(name: &str, scheduled_at_ms: i64) -> Result<(), Error> {
+        if name != RECONCILE_JOB {
+            return Err(Error::new(format!("no job {name:?}")));
+        }
+        if state::uninstalled().map_err(Error::from)?.is_some() {
+            return Ok(());
+        }
+        let settings = Settings::load().map_err(Error::from)?;
+        // The report and any error are in the status already.
+        sync::reconcile(&settings, &format!("reconcile-{scheduled_at_ms}")).map(drop).map_err(Error::from)
+    }
+}
+
+ils_plugin_sdk::export_plugin!(ShopifySync);
