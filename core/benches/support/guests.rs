@@ -38,6 +38,10 @@ pub fn guests_dir() -> &'static Path {
                 "nhs-gos",
                 "-p",
                 "ils-reports",
+                "-p",
+                "ils-recommendations",
+                "-p",
+                "ils-shopify-sync",
             ])
             .status()
             .expect("run cargo to build the guest components");

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ils_host_api::{Caller, Recommendation};
+use ils_host_api::{Caller, InvokeError, Recommendation};
 use ils_kernel::Result;
 use ils_kernel::error::Error;
 pub use ils_records::{DraftPurchaseOrder, ProposedAction};
@@ -16,7 +16,7 @@ use ils_storage::ids::TenantId;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::runtime::{Plugins, plugin_error};
+use crate::runtime::{CallError, Plugins, plugin_error};
 
 /// The largest input a recommendation request takes (the plugin's own input limit is the same).
 pub const MAX_INPUT_BYTES: usize = 64 << 10;
@@ -128,7 +128,9 @@ impl Recommenders {
     }
 
     /// Recommendations of `kind` for `input` from every enabled recommender that gives it to
-    /// `who`'s roles. 404 when none gives the kind; 403 when some do, but not to this role.
+    /// `who`'s roles. 404 when none gives the kind; 403 when some do, but not to this role. A
+    /// recommender that fails is listed as unanswered; when all fail, the first failure is the
+    /// answer (422 for a plugin's refusal of the input, its plugin error otherwise).
     pub async fn gather(&self, tenant: TenantId, who: &Caller, kind: &str, input: Value) -> Result<Gathered> {
         if !input.is_object() {
             return Err(Error::invalid_field("input", "must be a JSON object"));
@@ -160,6 +162,8 @@ impl Recommenders {
             });
         }
         let (mut recommendations, mut unanswered) = (Vec::new(), Vec::new());
+        let mut first_failure = None;
+        let asked = giving.len();
         for target in giving {
             let plugin_id = target.row.plugin_id.clone();
             let (k, i) = (kind.to_string(), input.clone());
@@ -176,11 +180,25 @@ impl Recommenders {
                     recommendation: clamp(r),
                 })),
                 Err(e) => {
-                    let detail = plugin_error(&plugin_id, e).to_string();
+                    let error = match e {
+                        // The plugin's own refusal, not to be retried: the input is what to change.
+                        CallError::Failed(InvokeError::Plugin { message, retryable: false }) => {
+                            Error::invalid_field("input", message)
+                        }
+                        other => plugin_error(&plugin_id, other),
+                    };
+                    let detail = error.to_string();
                     tracing::warn!(%tenant, plugin = %plugin_id, %detail, "a recommender did not answer");
                     unanswered.push(Unanswered { plugin_id, detail });
+                    first_failure.get_or_insert(error);
                 }
             }
+        }
+        // When every recommender asked failed, the caller gets the failure, not an empty list.
+        if unanswered.len() == asked
+            && let Some(error) = first_failure
+        {
+            return Err(error);
         }
         recommendations.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
         Ok(Gathered { kind: kind.to_string(), recommendations, unanswered })
