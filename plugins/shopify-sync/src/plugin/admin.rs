@@ -7,16 +7,30 @@
 //! [`RetryPolicy::after_throttled`] (jitter from a generator seeded by the invocation's time),
 //! never beyond the policy's attempts. A 401, or Shopify's bare-string error, means the token is
 //! no longer good: [`AdminError::TokenRejected`] stops the run, and is never retried.
+//!
+//! One client lives for one invocation, inside the host's budget: it sends at most
+//! [`STEP_REQUESTS`] requests and sleeps at most [`STEP_WAIT`] for the bucket or a THROTTLED
+//! backoff. Past either it answers [`AdminError::NextStep`] — stop here, carry on in the next
+//! invocation — after sleeping what it may. What it knows of the bucket and the THROTTLED
+//! attempts so far is handed on as [`Pacing`], in wall-clock time, so the next invocation
+//! neither spends faster than the bucket refills nor starts the retry policy over.
 
 use std::time::Duration;
 
+use ils_plugin_sdk::host::context;
 use ils_plugin_sdk::{HostError, http};
+use serde::{Deserialize, Serialize};
 
 use super::clock;
 use crate::graphql::response::{self, BulkOperation, BulkStartOutcome, Level, Response, ResponseError};
 use crate::graphql::{self, Request, SetQuantity};
 use crate::ids::{InventoryItemId, ShopDomain};
 use crate::throttle::{RetryDecision, RetryPolicy, ThrottleError, ThrottleStatus};
+
+/// Requests one client (one invocation) sends at most; the host allows 16.
+pub const STEP_REQUESTS: u32 = 12;
+/// Time one client sleeps at most for the bucket or a THROTTLED backoff.
+pub const STEP_WAIT: Duration = Duration::from_millis(1500);
 
 /// Levels asked for per page (an item is rarely stocked at more locations than this).
 pub const LEVELS_PAGE: u32 = 25;
@@ -28,6 +42,9 @@ const OBJECT_COST: f64 = 1.0;
 fn connection_cost(first: u32) -> f64 {
     2.0 + f64::from(first)
 }
+
+/// The estimated cost of reading an item's levels (one page) and setting them once.
+pub const ITEM_COST: f64 = OBJECT_COST + 2.0 + LEVELS_PAGE as f64 + MUTATION_COST;
 
 /// Why a call to Shopify failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,13 +70,16 @@ pub enum AdminError {
     /// The bulk export did not complete.
     #[error("the bulk export failed: {0}")]
     Bulk(String),
+    /// This invocation's share of requests or waiting is spent; nothing was sent for the call.
+    #[error("this step has spent its {0}; the work carries on in the next one")]
+    NextStep(&'static str),
 }
 
 impl AdminError {
     /// Whether trying again later may succeed.
     pub fn retryable(&self) -> bool {
         match self {
-            AdminError::Throttled(_) => true,
+            AdminError::Throttled(_) | AdminError::NextStep(_) => true,
             AdminError::Status(status) => *status >= 500 || *status == 429,
             AdminError::Http(e) => !matches!(e, HostError::Denied(_) | HostError::Invalid(_)),
             AdminError::TokenRejected
@@ -70,6 +90,18 @@ impl AdminError {
     }
 }
 
+/// What one invocation's client hands to the next: the bucket as last seen, and the THROTTLED
+/// answers in a row to the request being retried. Times are Unix ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pacing {
+    /// The last `throttleStatus`, and when it was read.
+    pub bucket: Option<(ThrottleStatus, i64)>,
+    /// THROTTLED answers in a row (the retry policy's attempt count).
+    pub throttled: u32,
+    /// No request before this: a THROTTLED backoff that outlasted its invocation.
+    pub not_before_ms: Option<i64>,
+}
+
 /// A client for one shop, for one invocation.
 #[derive(Debug)]
 pub struct Admin {
@@ -77,22 +109,66 @@ pub struct Admin {
     token: String,
     policy: RetryPolicy,
     last: Option<(ThrottleStatus, Duration)>,
+    not_before: Option<Duration>,
+    /// THROTTLED answers in a row.
+    throttled: u32,
     seed: u64,
-    /// THROTTLED answers seen by this client.
-    pub throttled: u32,
+    /// The invocation's wall time (Unix ms) and the clock then: to hand times on as [`Pacing`].
+    origin: (i64, Duration),
+    sent: u32,
+    waited: Duration,
 }
 
 impl Admin {
     /// A client for `shop` with `token`; `seed` drives the retry jitter.
     pub fn new(shop: &ShopDomain, token: String, seed: u64) -> Self {
+        Self::resume(shop, token, seed, &Pacing::default())
+    }
+
+    /// A client that carries on from what an earlier invocation's client saw.
+    pub fn resume(shop: &ShopDomain, token: String, seed: u64, pacing: &Pacing) -> Self {
+        let origin = (context::now_ms(), clock::now());
+        let since = |at_ms: i64| Duration::from_millis(u64::try_from(origin.0 - at_ms).unwrap_or(0));
+        // The bucket as it stands now: refilled for the time since it was read (never more).
+        let last = pacing.bucket.map(|(status, read_ms)| {
+            let refilled = status.restore_rate * since(read_ms).as_secs_f64();
+            let current = (status.currently_available + refilled).min(status.maximum_available);
+            (ThrottleStatus { currently_available: current, ..status }, origin.1)
+        });
+        let not_before = pacing
+            .not_before_ms
+            .map(|at_ms| origin.1 + Duration::from_millis(u64::try_from(at_ms - origin.0).unwrap_or(0)));
         Self {
             endpoint: graphql::endpoint(shop),
             token,
             policy: RetryPolicy::default(),
-            last: None,
+            last,
+            not_before,
+            throttled: pacing.throttled,
             seed: seed | 1,
-            throttled: 0,
+            origin,
+            sent: 0,
+            waited: Duration::ZERO,
         }
+    }
+
+    /// What the next invocation's client needs to carry on.
+    pub fn pacing(&self) -> Pacing {
+        // Rounded up: a later reading refills less, never more than the bucket did.
+        let wall = |at: Duration| {
+            let nanos = at.saturating_sub(self.origin.1).as_nanos();
+            self.origin.0 + i64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(i64::MAX)
+        };
+        Pacing {
+            bucket: self.last.map(|(status, at)| (status, wall(at))),
+            throttled: self.throttled,
+            not_before_ms: self.not_before.map(wall),
+        }
+    }
+
+    /// Requests this client may still send.
+    pub fn requests_left(&self) -> u32 {
+        STEP_REQUESTS.saturating_sub(self.sent)
     }
 
     /// A number in 0..=1 (splitmix64).
@@ -105,27 +181,37 @@ impl Admin {
         (z >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Waits until the bucket, as last seen, admits `cost`.
-    fn pace(&self, cost: f64) -> Result<(), AdminError> {
-        let Some((status, read_at)) = self.last else { return Ok(()) };
-        match status.wait_before(cost, clock::now().saturating_sub(read_at)) {
-            Ok(wait) => {
-                clock::sleep(wait);
-                Ok(())
+    /// Waits until the bucket, as last seen, admits `cost` and any THROTTLED backoff is over;
+    /// or, if that is longer than this invocation may still wait, waits what it may and answers
+    /// [`AdminError::NextStep`].
+    pub fn pace(&mut self, cost: f64) -> Result<(), AdminError> {
+        let now = clock::now();
+        let mut wait = self.not_before.map_or(Duration::ZERO, |at| at.saturating_sub(now));
+        if let Some((status, read_at)) = self.last {
+            match status.wait_before(cost, now.saturating_sub(read_at)) {
+                Ok(bucket) => wait = wait.max(bucket),
+                Err(e @ ThrottleError::TooExpensive { .. }) => return Err(AdminError::TooExpensive(e)),
+                // A status that makes no sense gives no advice; send, and let THROTTLED say.
+                Err(ThrottleError::InvalidStatus) => {}
             }
-            Err(e @ ThrottleError::TooExpensive { .. }) => Err(AdminError::TooExpensive(e)),
-            // A status that makes no sense gives no advice; send, and let THROTTLED say.
-            Err(ThrottleError::InvalidStatus) => Ok(()),
         }
+        let allowed = STEP_WAIT.saturating_sub(self.waited);
+        let (sleep, done) = if wait <= allowed { (wait, true) } else { (allowed, false) };
+        clock::sleep(sleep);
+        self.waited += sleep;
+        if done { Ok(()) } else { Err(AdminError::NextStep("time to wait for Shopify's bucket")) }
     }
 
     /// Sends one request of estimated `cost` and returns its parsed envelope (which may still
     /// carry errors other than THROTTLED, for the typed readers to report).
     pub fn call(&mut self, request: &Request, cost: f64) -> Result<Response, AdminError> {
         let body = request.to_json();
-        let mut attempts = 0;
         loop {
             self.pace(cost)?;
+            if self.sent >= STEP_REQUESTS {
+                return Err(AdminError::NextStep("share of requests"));
+            }
+            self.sent += 1;
             let headers =
                 [("content-type", "application/json"), ("x-shopify-access-token", self.token.as_str())];
             let answer = http::send("POST", &self.endpoint, &headers, &body).map_err(AdminError::Http)?;
@@ -140,14 +226,15 @@ impl Admin {
                 self.last = Some((cost.throttle_status, clock::now()));
             }
             if !parsed.is_throttled() {
+                self.throttled = 0;
+                self.not_before = None;
                 return Ok(parsed);
             }
-            attempts += 1;
             self.throttled += 1;
             let jitter = self.jitter();
-            match self.policy.after_throttled(attempts, parsed.cost.as_ref(), jitter) {
-                RetryDecision::RetryAfter(wait) => clock::sleep(wait),
-                RetryDecision::GiveUp => return Err(AdminError::Throttled(attempts)),
+            match self.policy.after_throttled(self.throttled, parsed.cost.as_ref(), jitter) {
+                RetryDecision::RetryAfter(wait) => self.not_before = Some(clock::now() + wait),
+                RetryDecision::GiveUp => return Err(AdminError::Throttled(self.throttled)),
             }
         }
     }
@@ -226,6 +313,62 @@ mod tests {
             let j = a.jitter();
             assert!((0.0..=1.0).contains(&j));
             assert_eq!(j, b.jitter());
+        }
+    }
+
+    use super::clock::Clock as _;
+
+    /// A clock the test moves: sleeping moves it.
+    #[derive(Clone, Default)]
+    struct TestClock(std::rc::Rc<std::cell::Cell<Duration>>);
+
+    impl clock::Clock for TestClock {
+        fn now(&self) -> Duration {
+            self.0.get()
+        }
+        fn sleep(&self, duration: Duration) {
+            self.0.set(self.0.get() + duration);
+        }
+    }
+
+    #[test]
+    fn throttled_retries_carry_across_invocations_and_none_waits_longer_than_its_share() {
+        let mock = ils_plugin_sdk::testing::MockHost::install();
+        let time = TestClock::default();
+        clock::install(time.clone());
+        let base = 1_768_469_400_000;
+        let sent_at = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let (log, at) = (sent_at.clone(), time.clone());
+        // Always THROTTLED: 752 requested, 352 available, 100/s — the bucket needs 4 s each time.
+        mock.on_http(move |_| {
+            log.borrow_mut().push(at.now());
+            let body = include_bytes!("../../tests/data/graphql-throttled.json").to_vec();
+            Ok(ils_plugin_sdk::Response { status: 200, headers: Vec::new(), body })
+        });
+        let shop = ShopDomain::parse("a.myshopify.com").unwrap();
+        let mut pacing = Pacing::default();
+        let mut invocations = 0;
+        let given_up = loop {
+            invocations += 1;
+            assert!(invocations < 100);
+            mock.set_now_ms(base + i64::try_from(time.now().as_millis()).unwrap());
+            let mut admin = Admin::resume(&shop, "t".into(), 7, &pacing);
+            let started = time.now();
+            let result = admin.call(&graphql::bulk_status("gid://shopify/BulkOperation/1"), 752.0);
+            assert!(time.now() - started <= STEP_WAIT, "one invocation waited {:?}", time.now() - started);
+            match result {
+                Err(AdminError::NextStep(_)) => pacing = admin.pacing(),
+                Err(AdminError::Throttled(attempts)) => break attempts,
+                other => panic!("{other:?}"),
+            }
+        };
+        let policy = RetryPolicy::default();
+        assert_eq!(given_up, policy.max_attempts, "the policy's attempts, counted across invocations");
+        let sent = sent_at.borrow();
+        assert_eq!(sent.len(), policy.max_attempts as usize);
+        assert!(invocations > sent.len(), "the waits spanned invocations");
+        for pair in sent.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_secs(4), "retried after {:?}", pair[1] - pair[0]);
         }
     }
 

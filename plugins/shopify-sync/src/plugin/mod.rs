@@ -3,7 +3,9 @@
 //!
 //! - [`webhooks`]: the public `POST /webhooks` (verify, dedupe, queue, answer at once);
 //! - [`work`]: the queue's consumer, one topic's work per `plugin.shopify_sync.webhook_received`;
-//! - [`sync`]: full sync, reconciliation, and the push after `stock.changed`;
+//! - [`run`] and [`steps`]: a full sync or reconciliation, run in slices, one per `sync_step`
+//!   event, each inside one invocation's budget;
+//! - [`sync`]: pushing one matched item, for the slices and after `stock.changed`;
 //! - [`admin`]: the GraphQL Admin API client (token, throttle, retries);
 //! - [`state`] and [`status`]: what is kept in kv, and what `GET /status` shows;
 //! - [`settings`]: configuration and secrets; [`clock`]: time for pacing.
@@ -15,22 +17,27 @@
 pub mod admin;
 pub mod clock;
 pub mod error;
+pub mod run;
 pub mod settings;
 pub mod state;
 pub mod status;
+pub mod steps;
 pub mod sync;
 pub mod webhooks;
 pub mod work;
 
-use ils_plugin_sdk::host::context;
+use ils_plugin_sdk::host::{context, log};
 use ils_plugin_sdk::{Error, Event, Plugin, Request, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use self::error::GlueError;
+use self::run::{RunKind, Started};
 use self::settings::Settings;
 
 /// The event kind the plugin receives its queue as.
 pub const QUEUE_EVENT: &str = "plugin.shopify_sync.webhook_received";
+/// The event kind the plugin receives its own run's steps as.
+pub const STEP_EVENT: &str = "plugin.shopify_sync.sync_step";
 /// ILS's stock change event.
 pub const STOCK_CHANGED: &str = "stock.changed";
 /// The nightly job.
@@ -43,7 +50,15 @@ pub struct ShopifySync;
 
 /// A problem+json answer.
 pub fn problem(status: u16, title: &str, detail: &str) -> Response {
-    let body = json!({ "type": "about:blank", "title": title, "status": status, "detail": detail });
+    problem_with(status, title, detail, json!({}))
+}
+
+/// A problem+json answer with extension members (`extra` is an object).
+fn problem_with(status: u16, title: &str, detail: &str, extra: Value) -> Response {
+    let mut body = json!({ "type": "about:blank", "title": title, "status": status, "detail": detail });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
     Response {
         status,
         headers: vec![("content-type".into(), "application/problem+json".into())],
@@ -58,6 +73,25 @@ fn failed(e: &GlueError) -> Response {
         GlueError::Host(_) | GlueError::Conflict(_) => 503,
     };
     problem(status, "the Shopify sync did not complete", &e.to_string())
+}
+
+/// `POST /sync`, `POST /reconcile`: 202 with the run started, or 409 with the one running.
+fn begin(kind: RunKind) -> Response {
+    let id = run::id(kind, context::now_ms());
+    match Settings::load().and_then(|_| steps::begin(kind, id)) {
+        Ok(Started::New(run)) => {
+            let mut answer = Response::json(&json!({ "run": run.summary() }));
+            answer.status = 202;
+            answer
+        }
+        Ok(Started::Busy(run)) => problem_with(
+            409,
+            "a run is in progress",
+            "one sync or reconciliation runs at a time; GET /status shows its progress",
+            json!({ "run": run.summary() }),
+        ),
+        Err(e) => failed(&e),
+    }
 }
 
 /// Records an error in the status and passes it to the host.
@@ -92,17 +126,8 @@ impl Plugin for ShopifySync {
             ("POST", "/sync" | "/reconcile") if !caller.roles.iter().any(|r| r == ADMIN_ROLE) => {
                 problem(403, "forbidden", "only a company admin may start a sync")
             }
-            ("POST", "/sync") => match Settings::load().and_then(|s| sync::full_sync(&s)) {
-                Ok(report) => Response::json(&report),
-                Err(e) => failed(&e),
-            },
-            ("POST", "/reconcile") => {
-                let run = format!("reconcile-{}", context::now_ms());
-                match Settings::load().and_then(|s| sync::reconcile(&s, &run)) {
-                    Ok(report) => Response::json(&report),
-                    Err(e) => failed(&e),
-                }
-            }
+            ("POST", "/sync") => begin(RunKind::Sync),
+            ("POST", "/reconcile") => begin(RunKind::Reconcile),
             _ => problem(405, "method not allowed", "GET /status, POST /sync, POST /reconcile"),
         }
     }
@@ -110,6 +135,11 @@ impl Plugin for ShopifySync {
     fn handle_event(event: Event) -> Result<(), Error> {
         match event.kind.as_str() {
             QUEUE_EVENT => reported(work::handle(&event)),
+            // A step that came before its record was stored is only early: not an error to show.
+            STEP_EVENT => match steps::handle(&event) {
+                Err(e @ GlueError::Conflict(_)) => Err(e.into()),
+                other => reported(other),
+            },
             STOCK_CHANGED => reported(sync::on_stock_changed(&event)),
             _ => Ok(()),
         }
@@ -122,9 +152,16 @@ impl Plugin for ShopifySync {
         if state::uninstalled().map_err(Error::from)?.is_some() {
             return Ok(());
         }
-        let settings = Settings::load().map_err(Error::from)?;
-        // The report and any error are in the status already.
-        sync::reconcile(&settings, &format!("reconcile-{scheduled_at_ms}")).map(drop).map_err(Error::from)
+        Settings::load().map_err(Error::from)?;
+        let id = run::id(RunKind::Reconcile, scheduled_at_ms);
+        match steps::begin(RunKind::Reconcile, id) {
+            Ok(Started::New(_)) => Ok(()),
+            Ok(Started::Busy(running)) => {
+                log::info(&format!("nightly reconciliation not started: {} is running", running.id));
+                Ok(())
+            }
+            Err(e) => reported(Err(e)),
+        }
     }
 }
 

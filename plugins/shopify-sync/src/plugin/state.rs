@@ -3,6 +3,7 @@
 //! | key | value |
 //! |---|---|
 //! | `state/uninstalled` | Unix ms when `app/uninstalled` was handled; absent while installed |
+//! | `run/current` | the sync or reconciliation in progress ([`super::run`]) |
 //! | `table/current` | `{"generation", "variant_chunks", "match_chunks", "at_ms"}`: which table is live |
 //! | `table/{generation}/variants/{n}` | the Shopify side at the last sync: `[[variant, product, sku, inventory item]…]` |
 //! | `table/{generation}/matches/{n}` | the SKU matches: `[[sku, ILS item, variant, inventory item]…]` |

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::error::GlueError;
 use super::settings::Settings;
-use super::state;
+use super::{run, state};
 
 const COUNTERS: &str = "status/counters";
 const ERRORS: &str = "status/errors";
@@ -165,6 +165,8 @@ impl Listed {
 pub struct SyncReport {
     /// When it started (Unix ms).
     pub at_ms: i64,
+    /// When it ended (Unix ms).
+    pub finished_at_ms: Option<i64>,
     /// Whether it ran to the end.
     pub completed: bool,
     /// Why it stopped early.
@@ -221,6 +223,8 @@ pub struct DriftLine {
 pub struct ReconcileReport {
     /// When it started (Unix ms).
     pub at_ms: i64,
+    /// When it ended (Unix ms).
+    pub finished_at_ms: Option<i64>,
     /// Whether it ran to the end.
     pub completed: bool,
     /// Why it stopped early.
@@ -298,6 +302,7 @@ pub fn document() -> Result<Value, GlueError> {
         "match_table": table.as_ref().map(|t| json!({
             "at_ms": t.at_ms, "variants": t.variants.len(), "matched": t.matches.len(),
         })),
+        "running": run::current()?.and_then(|s| s.run).map(|run| run.summary()),
         "last_full_sync": stored(SYNC)?,
         "last_reconciliation": reconcile,
         "webhooks": {

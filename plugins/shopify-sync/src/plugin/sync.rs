@@ -1,5 +1,5 @@
-//! Putting ILS's quantities into Shopify: the full sync (bulk export → match → push), the
-//! reconciliation (read levels → drift → fix), and the push after one ILS stock change.
+//! Putting ILS's quantities into Shopify: one matched item at a time, for the slices of a full
+//! sync or reconciliation ([`super::steps`]) and for the push after one ILS stock change.
 //!
 //! Every push is the same loop, [`converge`]: read the item's levels, let the core's
 //! [`drift`] say what differs, set those with `changeFromQuantity` = the value read (the core's
@@ -8,34 +8,27 @@
 //! made in Shopify meanwhile is never overwritten, it comes to ILS as an order.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use ils_plugin_sdk::Event;
 use ils_plugin_sdk::host::{context, inventory};
 use serde::Deserialize;
 
-use super::admin::{self, Admin, AdminError};
-use super::clock;
+use super::admin::{Admin, AdminError, Pacing};
 use super::error::GlueError;
 use super::settings::Settings;
-use super::state::{self, Table};
-use super::status::{self, DriftLine, Listed, Push, ReconcileReport, SyncReport};
-use crate::graphql::bulk;
-use crate::graphql::response::{BulkStartOutcome, BulkStatus, Level, SetQuantitiesOutcome};
+use super::state;
+use super::status::{self, Push};
+use crate::graphql::response::{Level, SetQuantitiesOutcome};
 use crate::ids::{IlsItemId, IlsLocationId};
 use crate::sync::drift::{Drift, drift};
 use crate::sync::locations::LocationMap;
-use crate::sync::matching::{IlsItem, MatchReport, SkuMatch, match_by_sku};
+use crate::sync::matching::SkuMatch;
 
 /// Re-reads after `CHANGE_FROM_QUANTITY_STALE` before giving up on an item.
 pub const STALE_RETRIES: u32 = 3;
-/// Bulk polls before giving up.
-pub const BULK_POLLS: u32 = 30;
-/// Wait between bulk polls.
-pub const BULK_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// ILS quantities by item and location.
-type IlsQuantities = BTreeMap<(IlsItemId, IlsLocationId), i64>;
+pub type IlsQuantities = BTreeMap<(IlsItemId, IlsLocationId), i64>;
 
 /// What [`converge`] did for one item.
 #[derive(Debug, Default)]
@@ -128,181 +121,32 @@ fn push_entries(trigger: &str, m: &SkuMatch, c: &Converged) -> Vec<Push> {
         .collect()
 }
 
-/// Records one item's push in the status (an error is reported by whoever runs the run).
-fn record(trigger: &str, m: &SkuMatch, result: &Result<Converged, AdminError>) -> Result<(), GlueError> {
-    if let Ok(c) = result {
-        status::pushes(push_entries(trigger, m, c))?;
-        let set = c.set.len() as u64;
-        if set > 0 {
-            status::count(|n| n.quantities_pushed += set)?;
-        }
-        if let Some(why) = &c.failed {
-            status::error(why);
-        }
+/// Records one item's push in the status.
+pub fn record(trigger: &str, m: &SkuMatch, c: &Converged) -> Result<(), GlueError> {
+    status::pushes(push_entries(trigger, m, c))?;
+    let set = c.set.len() as u64;
+    if set > 0 {
+        status::count(|n| n.quantities_pushed += set)?;
+    }
+    if let Some(why) = &c.failed {
+        status::error(why);
     }
     Ok(())
 }
 
-fn admin_for(settings: &Settings, salt: &str) -> Result<Admin, GlueError> {
+/// A client for this invocation, carrying on from `pacing`; `salt` varies the retry jitter.
+pub fn admin_for(settings: &Settings, salt: &str, pacing: &Pacing) -> Result<Admin, GlueError> {
     let seed = salt.bytes().fold(context::now_ms() as u64, |h, b| h.rotate_left(5) ^ u64::from(b));
-    Ok(Admin::new(&settings.shop, settings.access_token()?, seed))
+    Ok(Admin::resume(&settings.shop, settings.access_token()?, seed, pacing))
 }
 
-fn quantities(items: &[inventory::CatalogueItem]) -> IlsQuantities {
-    items
-        .iter()
-        .flat_map(|i| i.levels.iter())
-        .map(|l| ((IlsItemId(l.item_id.clone()), IlsLocationId(l.location_id.clone())), l.on_hand))
-        .collect()
-}
-
-fn ils_side(items: &[inventory::CatalogueItem]) -> Vec<IlsItem> {
-    items.iter().map(|i| IlsItem { id: IlsItemId(i.id.clone()), sku: Some(i.sku.clone()) }).collect()
-}
-
-fn fill_match(report: &mut SyncReport, matched: &MatchReport) {
-    report.matched = matched.matched.len();
-    report.missing_in_ils = Listed::of(matched.missing_in_ils.iter().map(|(s, _)| s.to_string()));
-    report.missing_in_shopify = Listed::of(matched.missing_in_shopify.iter().map(|(s, _)| s.to_string()));
-    report.duplicated_in_shopify =
-        Listed::of(matched.duplicated_in_shopify.iter().map(|(s, _)| s.to_string()));
-    report.duplicated_in_ils = Listed::of(matched.duplicated_in_ils.iter().map(|(s, _)| s.to_string()));
-    report.empty_sku_in_shopify = matched.empty_sku_in_shopify.len();
-    report.empty_sku_in_ils = matched.empty_sku_in_ils.len();
-}
-
-/// Runs the bulk products export and returns its JSONL.
-fn export(admin: &mut Admin) -> Result<String, AdminError> {
-    let id = match admin.bulk_start()? {
-        BulkStartOutcome::Started { id } => id,
-        BulkStartOutcome::Rejected(errors) => {
-            let why: Vec<_> = errors.iter().map(|e| e.message.clone()).collect();
-            return Err(AdminError::Bulk(format!("Shopify refused to start it: {}", why.join("; "))));
-        }
-    };
-    for _ in 0..BULK_POLLS {
-        clock::sleep(BULK_POLL_INTERVAL);
-        let operation = admin.bulk_status(&id)?;
-        match operation.status {
-            BulkStatus::Completed => {
-                // A completed export of an empty shop has no file.
-                return match operation.url {
-                    Some(url) => admin::download(&url),
-                    None => Ok(String::new()),
-                };
-            }
-            BulkStatus::Created | BulkStatus::Running => {}
-            other => {
-                let code = operation.error_code.unwrap_or_default();
-                return Err(AdminError::Bulk(format!("it ended {other:?} {code}")));
-            }
-        }
-    }
-    Err(AdminError::Bulk(format!("not completed after {BULK_POLLS} polls")))
-}
-
-/// `POST /sync`: export, match, store the table, push ILS's quantities. The report is stored
-/// whether or not it completes; what was pushed stays pushed.
-pub fn full_sync(settings: &Settings) -> Result<SyncReport, GlueError> {
-    let now = context::now_ms();
-    let run = format!("sync-{now}");
-    let mut report = SyncReport { at_ms: now, ..SyncReport::default() };
-    let result = run_full_sync(settings, &run, &mut report);
-    match &result {
-        Ok(()) => {
-            report.completed = true;
-            state::clear_uninstalled()?;
-        }
-        Err(e) => {
-            report.stopped = Some(e.to_string());
-            status::error(&format!("full sync stopped: {e}"));
-        }
-    }
-    status::save_sync(&report)?;
-    result.map(|()| report)
-}
-
-fn run_full_sync(settings: &Settings, run: &str, report: &mut SyncReport) -> Result<(), GlueError> {
-    let mut admin = admin_for(settings, run)?;
-    let products = bulk::parse_products(&export(&mut admin)?).map_err(|e| AdminError::Bulk(e.to_string()))?;
-    let variants = bulk::variants(&products);
-    let items = inventory::all_items()?;
-    let matched = match_by_sku(&variants, &ils_side(&items));
-    report.shopify_variants = variants.len();
-    report.ils_items = items.len();
-    fill_match(report, &matched);
-    state::save_table(&Table { variants, matches: matched.matched.clone(), at_ms: context::now_ms() })?;
-
-    let ils = quantities(&items);
-    for m in &matched.matched {
-        let result = converge(&mut admin, m, &settings.locations, &ils, run, None);
-        record("full_sync", m, &result)?;
-        let c = result?;
-        report.pushed += c.set.len();
-        report.already_equal += usize::from(c.drift.is_empty());
-        c.not_stocked.into_iter().for_each(|s| report.not_stocked_in_shopify.add(s));
-        c.untracked.into_iter().for_each(|s| report.untracked_in_shopify.add(s));
-        if let Some(why) = c.failed {
-            report.failed.add(why);
-        }
-    }
-    Ok(())
-}
-
-/// `POST /reconcile` and the nightly job: re-match the stored variants against ILS's catalogue,
-/// read Shopify's levels of every matched item, report drift, and fix it.
-pub fn reconcile(settings: &Settings, run: &str) -> Result<ReconcileReport, GlueError> {
-    let mut report = ReconcileReport { at_ms: context::now_ms(), ..ReconcileReport::default() };
-    let result = run_reconcile(settings, run, &mut report);
-    match &result {
-        Ok(()) => report.completed = true,
-        Err(e) => {
-            report.stopped = Some(e.to_string());
-            status::error(&format!("reconciliation stopped: {e}"));
-        }
-    }
-    status::save_reconcile(&report)?;
-    result.map(|()| report)
-}
-
-fn run_reconcile(settings: &Settings, run: &str, report: &mut ReconcileReport) -> Result<(), GlueError> {
-    let table = state::load_table()?
-        .ok_or_else(|| GlueError::Invalid("no match table yet: run a full sync first".into()))?;
-    let items = inventory::all_items()?;
-    let matched = match_by_sku(&table.variants, &ils_side(&items));
-    if matched.matched != table.matches {
-        state::save_table(&Table { matches: matched.matched.clone(), at_ms: context::now_ms(), ..table })?;
-    }
-    let ils = quantities(&items);
-    let mut unmapped = std::collections::BTreeSet::new();
-    let mut admin = admin_for(settings, run)?;
-    for m in &matched.matched {
-        report.checked += 1;
-        let result = converge(&mut admin, m, &settings.locations, &ils, run, None);
-        record("reconcile", m, &result)?;
-        let c = result?;
-        report.drift_count += c.drift.len();
-        for d in &c.drift {
-            if report.drift.len() < status::DRIFT_LINES {
-                report.drift.push(DriftLine {
-                    sku: d.sku.to_string(),
-                    shopify_location_id: d.location.to_string(),
-                    ils_location_id: d.ils_location.0.clone(),
-                    ils_quantity: d.ils_quantity,
-                    shopify_quantity: d.shopify_available,
-                    fixed: c.converged,
-                });
-            }
-        }
-        c.not_stocked.into_iter().for_each(|s| report.not_stocked_in_shopify.add(s));
-        c.untracked.into_iter().for_each(|s| report.untracked_in_shopify.add(s));
-        unmapped.extend(c.unmapped);
-        if let Some(why) = c.failed {
-            report.failed.add(why);
-        }
-    }
-    report.unmapped_locations = unmapped.into_iter().collect();
-    Ok(())
+/// ILS's quantities of one matched item at every location, read now.
+pub fn ils_levels(m: &SkuMatch) -> Result<IlsQuantities, GlueError> {
+    Ok(inventory::stock_by_sku(m.sku.as_str())?
+        .into_iter()
+        .filter(|l| l.item_id == m.ils_item.0)
+        .map(|l| ((m.ils_item.clone(), IlsLocationId(l.location_id)), l.on_hand))
+        .collect())
 }
 
 /// ILS's quantity of one matched item at one location, read now (absent: 0).
@@ -327,11 +171,9 @@ pub fn push_one(
     let single = LocationMap::new([(shopify_location, ils_location.clone())])
         .map_err(|e| GlueError::Invalid(e.to_string()))?;
     let ils = ils_quantity(m, ils_location)?;
-    let mut admin = admin_for(settings, run)?;
-    let result = converge(&mut admin, m, &single, &ils, run, None);
-    record(trigger, m, &result)?;
-    result?;
-    Ok(())
+    let mut admin = admin_for(settings, run, &Pacing::default())?;
+    let c = converge(&mut admin, m, &single, &ils, run, None)?;
+    record(trigger, m, &c)
 }
 
 /// What `stock.changed` carries that the push needs.

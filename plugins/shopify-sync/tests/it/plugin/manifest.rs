@@ -1,14 +1,15 @@
 use ils_registry::Manifest;
-use ils_shopify_sync::plugin::{QUEUE_EVENT, STOCK_CHANGED};
+use ils_shopify_sync::plugin::{QUEUE_EVENT, STEP_EVENT, STOCK_CHANGED};
 use serde_json::json;
 
 const MANIFEST: &str = include_str!("../../../ils-plugin.toml");
 
 #[test]
-fn the_manifest_passes_the_registrys_checks_and_subscribes_to_its_own_queue() {
+fn the_manifest_passes_the_registrys_checks_and_subscribes_to_its_own_queue_and_steps() {
     let manifest = Manifest::from_toml(MANIFEST).unwrap();
     assert_eq!(manifest.id.to_string(), "shopify-sync");
     assert!(manifest.subscribes_to(QUEUE_EVENT) && manifest.subscribes_to(STOCK_CHANGED));
+    assert!(manifest.subscribes_to(STEP_EVENT), "a run's steps come back only if named exactly");
     assert!(
         !manifest.subscribes_to("plugin.shopify_sync.privacy_shop_redact"),
         "its audit events are not work"

@@ -1,6 +1,7 @@
 //! The plugin glue driven natively: `MockHost` is ILS, the fake Shopify's `router()` answers the
 //! plugin's outbound calls in process, and the fake's manual clock is the plugin's clock, so
-//! throttle waits and bulk polls take no real time and every run is the same.
+//! throttle waits and bulk polls take no real time and every run is the same. Each invocation's
+//! time (`context::now_ms`) follows that clock, as the host's would follow real time.
 
 mod manifest;
 mod orders;
@@ -19,11 +20,15 @@ use ils_fake_shopify::{BucketSettings, FakeConfig, FakeShopify, ManualClock, New
 use ils_plugin_sdk::host::inventory::{CatalogueItem, StockLevel, StockLocation};
 use ils_plugin_sdk::testing::{MockHost, OutboundRequest};
 use ils_plugin_sdk::{Error, Event, HostError, Plugin, Request, Response};
-use ils_shopify_sync::plugin::{QUEUE_EVENT, STOCK_CHANGED, ShopifySync, clock};
+use ils_shopify_sync::plugin::{QUEUE_EVENT, STEP_EVENT, STOCK_CHANGED, ShopifySync, clock};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 pub const FRONT: &str = "loc-front";
+/// The mock host's time when the fake's clock is at zero.
+const BASE_MS: i64 = 1_768_469_400_000;
+/// Deliveries `work` makes before it calls a chain endless.
+const MAX_DELIVERIES: usize = 5_000;
 pub const DOMAIN: &str = "lenses.myshopify.com";
 
 /// The fake's clock as the plugin's: sleeping moves it.
@@ -46,7 +51,12 @@ pub struct Shop {
     pub mock: MockHost,
     pub front: LocationId,
     pub intercept: Rc<Cell<Option<Interceptor>>>,
+    pub clock: ManualClock,
     consumed: Cell<usize>,
+    /// The most outbound requests one delivery of an event made.
+    pub most_sent_per_invocation: Cell<usize>,
+    /// The longest one delivery of an event took on the clock (its sleeps).
+    pub longest_invocation: Cell<Duration>,
     _rt: Rc<tokio::runtime::Runtime>,
 }
 
@@ -93,7 +103,17 @@ pub fn shop_with(bucket: BucketSettings) -> Shop {
         let body = runtime.block_on(axum::body::to_bytes(answer.into_body(), usize::MAX)).unwrap();
         Ok(Response { status, headers: Vec::new(), body: body.to_vec() })
     });
-    Shop { fake, mock, front, intercept, consumed: Cell::new(0), _rt: rt }
+    Shop {
+        fake,
+        mock,
+        front,
+        intercept,
+        clock,
+        consumed: Cell::new(0),
+        most_sent_per_invocation: Cell::new(0),
+        longest_invocation: Cell::new(Duration::ZERO),
+        _rt: rt,
+    }
 }
 
 impl Shop {
@@ -135,17 +155,36 @@ impl Shop {
         }
     }
 
+    /// The next invocation's time: the fake's clock, as the host reads real time.
+    pub fn tick(&self) {
+        self.mock.set_now_ms(BASE_MS + i64::try_from(self.clock.now().as_millis()).unwrap());
+    }
+
     pub fn route(&self, method: &str, path: &str) -> (u16, Value) {
+        self.tick();
         self.mock.set_caller("admin-1", &["company_admin"]);
         let request = Request { method: method.into(), path: path.into(), ..Request::default() };
         let answer = ShopifySync::handle_http(request);
         (answer.status, serde_json::from_slice(&answer.body).unwrap_or(Value::Null))
     }
 
+    /// `POST /sync` (202), then its steps delivered until the run ends: the last full sync.
     pub fn sync(&self) -> Value {
-        let (status, report) = self.route("POST", "/sync");
-        assert_eq!(status, 200, "{report}");
-        report
+        self.run("/sync", "last_full_sync")
+    }
+
+    /// `POST /reconcile` (202), then its steps: the last reconciliation.
+    pub fn reconcile(&self) -> Value {
+        self.run("/reconcile", "last_reconciliation")
+    }
+
+    fn run(&self, path: &str, report: &str) -> Value {
+        let (status, answer) = self.route("POST", path);
+        assert_eq!(status, 202, "{answer}");
+        all_ok(self.work());
+        let status = self.status();
+        assert_eq!(status["running"], Value::Null, "the run ended");
+        status[report].clone()
     }
 
     pub fn status(&self) -> Value {
@@ -168,10 +207,12 @@ impl Shop {
         self.deliver(&self.fake.delivery(topic, body))
     }
 
-    /// Works the queue as the host would: each `webhook_received` comes back as the plugin's own
-    /// event, and each ILS stock level it changed as `stock.changed`.
+    /// Works the queue as the host would, until nothing new is published: each `webhook_received`
+    /// and `sync_step` comes back as the plugin's own event, and each ILS stock level a delivery
+    /// changed as `stock.changed`.
     pub fn work(&self) -> Vec<Result<(), Error>> {
         let mut results = Vec::new();
+        let mut deliveries = 0;
         loop {
             let published = self.mock.published();
             let start = self.consumed.get();
@@ -180,16 +221,51 @@ impl Shop {
             }
             self.consumed.set(published.len());
             for (n, (kind, payload)) in published.into_iter().enumerate().skip(start) {
-                if kind != "webhook_received" {
-                    continue;
-                }
+                let kind = match kind.as_str() {
+                    "webhook_received" => QUEUE_EVENT,
+                    "sync_step" => STEP_EVENT,
+                    _ => continue,
+                };
+                deliveries += 1;
+                assert!(deliveries <= MAX_DELIVERIES, "the chain of events does not end");
                 let before = self.mock.stock();
-                let event =
-                    Event { id: format!("ev-{n}"), kind: QUEUE_EVENT.into(), occurred_at_ms: 0, payload };
-                results.push(ShopifySync::handle_event(event));
+                results.push(self.deliver_event(&format!("ev-{n}"), kind, payload));
                 results.extend(self.stock_changed_since(&before));
             }
         }
+    }
+
+    /// Delivers one of the plugin's own events, and notes how many requests it sent.
+    pub fn deliver_event(&self, id: &str, kind: &str, payload: String) -> Result<(), Error> {
+        self.tick();
+        let (sent, started) = (self.mock.sent().len(), self.clock.now());
+        let event = Event { id: id.into(), kind: kind.into(), occurred_at_ms: 0, payload };
+        let result = ShopifySync::handle_event(event);
+        let most = self.most_sent_per_invocation.get().max(self.mock.sent().len() - sent);
+        self.most_sent_per_invocation.set(most);
+        self.longest_invocation.set(self.longest_invocation.get().max(self.clock.now() - started));
+        result
+    }
+
+    /// Delivers the oldest event not yet delivered, if any: its kind and payload, and the result.
+    pub fn work_one(&self) -> Option<(String, String, Result<(), Error>)> {
+        let published = self.mock.published();
+        for (n, (kind, payload)) in published.into_iter().enumerate().skip(self.consumed.get()) {
+            self.consumed.set(n + 1);
+            let kind = match kind.as_str() {
+                "webhook_received" => QUEUE_EVENT,
+                "sync_step" => STEP_EVENT,
+                _ => continue,
+            };
+            let result = self.deliver_event(&format!("ev-{n}"), kind, payload.clone());
+            return Some((kind.to_owned(), payload, result));
+        }
+        None
+    }
+
+    /// Requests Shopify answered for an operation (`IlsSetQuantities`, `IlsBulkRun`…).
+    pub fn requests_for(&self, operation: &str) -> usize {
+        self.fake.requests().iter().filter(|r| r.operation.as_deref() == Some(operation)).count()
     }
 
     /// `stock.changed` for every level that differs from `before`, as ILS emits it.

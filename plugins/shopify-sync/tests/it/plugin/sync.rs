@@ -1,6 +1,8 @@
 use ils_fake_shopify::{BucketSettings, NewVariant, Outcome};
 use ils_plugin_sdk::Plugin;
 use ils_shopify_sync::plugin::ShopifySync;
+use ils_shopify_sync::plugin::admin::STEP_WAIT;
+use ils_shopify_sync::plugin::steps::BULK_POLL_INTERVAL;
 use ils_shopify_sync::throttle::RetryPolicy;
 
 use super::{shop, shop_with};
@@ -59,6 +61,11 @@ fn with_a_small_bucket_the_sync_paces_itself_and_completes() {
     let elapsed = (log.last().unwrap().at - log.first().unwrap().at).as_secs_f64();
     assert!(spent > 60.0 * 2.0, "{spent}");
     assert!(spent <= 60.0 + 10.0 * elapsed, "{spent} points in {elapsed} s");
+    // The waiting was spread over steps: none slept more than its share for the bucket (and a
+    // poll step its second before polling).
+    let longest = s.longest_invocation.get();
+    assert!(longest <= STEP_WAIT + BULK_POLL_INTERVAL, "a step took {longest:?}");
+    assert!(s.most_sent_per_invocation.get() <= 12);
 }
 
 #[test]
@@ -69,9 +76,8 @@ fn a_token_revoked_mid_sync_stops_the_run_and_says_so() {
     }
     // Bulk start and two polls, then a read and a set for each of.
     s.fake.revoke_token_after(3 + 2 * 2);
-    let (status, body) = s.route("POST", "/sync");
-    assert_eq!(status, 502, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("access token rejected by Shopify"));
+    let report = s.sync();
+    assert!(report["stopped"].as_str().unwrap().contains("access token rejected by Shopify"), "{report}");
 
     let requests = s.fake.requests();
     assert_eq!(requests.last().unwrap().outcome, Outcome::Unauthorized);
@@ -104,8 +110,8 @@ fn reconciliation_reports_drift_and_fixes_it_and_the_nightly_job_does_the_same()
     // Someone edits Shopify's stock by hand.
     s.fake.set_available("OAK-9208", s.front, 11).unwrap();
 
-    let (code, report) = s.route("POST", "/reconcile");
-    assert_eq!(code, 200, "{report}");
+    let report = s.reconcile();
+    assert_eq!(report["completed"], true);
     assert_eq!(report["checked"], 2);
     assert_eq!(
         report["drift"],
@@ -122,6 +128,9 @@ fn reconciliation_reports_drift_and_fixes_it_and_the_nightly_job_does_the_same()
 
     s.fake.set_available("RB-2140-50", s.front, 0).unwrap();
     ShopifySync::run_job("reconcile", 1_768_500_000_000).unwrap();
+    super::all_ok(s.work());
+    let report = &s.status()["last_reconciliation"];
+    assert_eq!((report["completed"].as_bool(), report["drift_count"].as_u64()), (Some(true), Some(1)));
     s.assert_agree(&["RB-2140-50", "OAK-9208"]);
 }
 
@@ -158,10 +167,116 @@ fn a_product_update_rematches_its_variants() {
     super::all_ok(s.work());
     assert_eq!(s.status()["match_table"]["matched"], 2);
     // The next reconciliation brings the new match into line.
-    s.route("POST", "/reconcile");
+    s.reconcile();
     s.assert_agree(&["RB-2140-50", "NEW-1"]);
 
     s.send("products/delete", serde_json::json!({ "id": added.id.0 }).to_string().as_bytes());
     super::all_ok(s.work());
     assert_eq!(s.status()["match_table"]["matched"], 1);
+}
+
+#[test]
+fn a_sync_of_forty_items_runs_in_steps_of_at_most_twelve_requests_and_shows_its_progress() {
+    let s = shop();
+    let skus: Vec<String> = (0..40).map(|n| format!("LENS-{n:02}")).collect();
+    for (n, sku) in skus.iter().enumerate() {
+        s.item(sku, 1, Some(2 + n as i64)); // every one differs: a read and a set each
+    }
+    let (code, answer) = s.route("POST", "/sync");
+    assert_eq!(code, 202, "{answer}");
+    assert_eq!(answer["run"]["kind"], "sync");
+    assert_eq!(answer["run"]["phase"], "export");
+    let id = answer["run"]["id"].clone();
+
+    // Step by step until the first slice of pushes: the status shows the run in progress.
+    let mut steps = 0;
+    while s.status()["running"]["progress"]["done"] == 0 {
+        let (kind, _, result) = s.work_one().expect("a next step");
+        assert_eq!(kind, ils_shopify_sync::plugin::STEP_EVENT);
+        result.unwrap();
+        steps += 1;
+    }
+    let running = &s.status()["running"];
+    assert_eq!((running["id"].clone(), running["phase"].as_str()), (id, Some("push")));
+    assert_eq!(running["progress"], serde_json::json!({ "done": 6, "total": 40 }));
+    // Export, two polls, download and match, then six items.
+    assert_eq!(steps, 5);
+
+    super::all_ok(s.work());
+    let status = s.status();
+    let report = &status["last_full_sync"];
+    assert_eq!(status["running"], serde_json::Value::Null);
+    assert_eq!((report["completed"].as_bool(), report["pushed"].as_u64()), (Some(true), Some(40)));
+    assert!(report["finished_at_ms"].as_i64().unwrap() >= report["at_ms"].as_i64().unwrap());
+    let skus: Vec<&str> = skus.iter().map(String::as_str).collect();
+    s.assert_agree(&skus);
+    assert_eq!(s.requests_for("IlsSetQuantities"), 40, "each item set once");
+    let most = s.most_sent_per_invocation.get();
+    assert!((2..=12).contains(&most), "one invocation sent {most} requests");
+}
+
+#[test]
+fn a_redelivered_step_pushes_nothing_twice_and_skips_nothing() {
+    let s = shop();
+    let skus: Vec<String> = (0..9).map(|n| format!("FR-{n}")).collect();
+    for (n, sku) in skus.iter().enumerate() {
+        s.item(sku, 0, Some(1 + n as i64));
+    }
+    s.item("SAME", 4, Some(4));
+    assert_eq!(s.route("POST", "/sync").0, 202);
+
+    // At least once: every step comes twice, the second time after the first was done.
+    let mut deliveries = 0;
+    while let Some((kind, payload, result)) = s.work_one() {
+        result.unwrap();
+        let sent = s.mock.sent().len();
+        s.deliver_event("again", &kind, payload).unwrap();
+        assert_eq!(s.mock.sent().len(), sent, "a step done already sends nothing");
+        deliveries += 1;
+        assert!(deliveries < 100);
+    }
+    let report = &s.status()["last_full_sync"];
+    assert_eq!(report["completed"], true);
+    assert_eq!((report["pushed"].as_u64(), report["already_equal"].as_u64()), (Some(9), Some(1)));
+    assert_eq!(s.requests_for("IlsSetQuantities"), 9);
+    assert_eq!(s.requests_for("IlsInventoryLevels"), 10, "each item read once");
+    assert_eq!(s.requests_for("IlsBulkRun"), 1);
+    let mut all: Vec<&str> = skus.iter().map(String::as_str).collect();
+    all.push("SAME");
+    s.assert_agree(&all);
+    assert_eq!(s.status()["quantities_pushed"], 9, "the status counts each push once");
+}
+
+#[test]
+fn a_second_run_while_one_runs_is_refused_with_the_running_run_until_it_goes_stale() {
+    let s = shop();
+    s.item("RB-2140-50", 4, Some(9));
+    let (code, first) = s.route("POST", "/sync");
+    assert_eq!(code, 202, "{first}");
+
+    for path in ["/sync", "/reconcile"] {
+        let (code, refusal) = s.route("POST", path);
+        assert_eq!(code, 409, "{refusal}");
+        assert_eq!(refusal["run"]["id"], first["run"]["id"]);
+        assert_eq!(refusal["run"]["phase"], "export");
+    }
+    assert_eq!(s.status()["running"]["id"], first["run"]["id"]);
+
+    // Its chain broke (no step delivered) and ten minutes passed: the next start replaces it.
+    s.clock.advance(std::time::Duration::from_secs(11 * 60));
+    let (code, second) = s.route("POST", "/sync");
+    assert_eq!(code, 202, "{second}");
+    assert_ne!(second["run"]["id"], first["run"]["id"]);
+    let replaced = &s.status()["last_full_sync"];
+    assert_eq!(replaced["completed"], false);
+    assert!(replaced["stopped"].as_str().unwrap().contains("no progress"), "{replaced}");
+
+    // The old run's step, delivered late, does nothing; the new run completes.
+    let report = {
+        super::all_ok(s.work());
+        s.status()["last_full_sync"].clone()
+    };
+    assert_eq!((report["completed"].as_bool(), report["pushed"].as_u64()), (Some(true), Some(1)));
+    assert_eq!(s.requests_for("IlsBulkRun"), 1);
+    s.assert_agree(&["RB-2140-50"]);
 }
