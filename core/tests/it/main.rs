@@ -46,6 +46,7 @@ mod rollouts;
 mod schema;
 #[path = "../../benches/support/seed.rs"]
 mod seed;
+mod shopify;
 mod stock;
 mod tenants;
 mod users;

@@ -5,7 +5,7 @@
 use ils_plugin_sdk::{Error, Recommendation};
 
 use super::{figure, input, refused, words};
-use crate::optics::{Design, LensQuery, LensSuggestion, suggest_lens};
+use crate::optics::{Design, LensQuery, LensSuggestion, Material, suggest_lens};
 
 fn design_name(d: Design) -> &'static str {
     match d {
@@ -15,10 +15,23 @@ fn design_name(d: Design) -> &'static str {
     }
 }
 
+/// The material as a dispenser names it on an order: its index, and the resin's name where
+/// the trade uses one.
+pub fn material_name(m: Material) -> &'static str {
+    match m {
+        Material::Cr39 => "1.50 CR-39",
+        Material::Trivex => "1.53 Trivex",
+        Material::Polycarbonate => "1.59 polycarbonate",
+        Material::Index160 => "1.60",
+        Material::Index167 => "1.67",
+        Material::Index174 => "1.74",
+    }
+}
+
 /// The title a dispenser reads: `1.67 aspheric single vision`.
 pub fn title(s: &LensSuggestion) -> String {
     let aspheric = if s.aspheric { " aspheric" } else { "" };
-    format!("{}{aspheric} {}", s.material, design_name(s.design))
+    format!("{}{aspheric} {}", material_name(s.material), design_name(s.design))
 }
 
 /// The recommendations for one query.
@@ -56,7 +69,7 @@ pub fn recommend(text: &str) -> Result<Vec<Recommendation>, Error> {
     if let Some(second) = s.second_pair {
         out.push(Recommendation {
             subject: format!("second-pair|{}", design_name(second)),
-            title: format!("Second pair: {} {}", s.material, design_name(second)),
+            title: format!("Second pair: {} {}", material_name(s.material), design_name(second)),
             score: 0.5,
             explanation: format!(
                 "Worth offering beside the main pair for {}: see the main suggestion's reasons.",

@@ -27,7 +27,12 @@ pub(crate) fn refused(e: RecoError) -> Error {
 
 /// Reads `input` as `T`, naming what is wrong.
 pub(crate) fn input<T: serde::de::DeserializeOwned>(kind: &str, input: &str) -> Result<T, Error> {
-    serde_json::from_str(input).map_err(|e| Error::new(format!("{kind}: the input does not fit: {e}")))
+    let mut reader = serde_json::Deserializer::from_str(input);
+    serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let at = e.path().to_string();
+        let at = if at == "." { String::new() } else { format!(" at {at}") };
+        Error::new(format!("{kind}: the input does not fit{at}: {}", e.inner()))
+    })
 }
 
 /// The explanation's lines as one text.

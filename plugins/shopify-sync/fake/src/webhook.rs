@@ -71,6 +71,8 @@ pub struct Sent {
     pub status: u16,
     /// From sending to the end of the answer's body.
     pub elapsed: Duration,
+    /// The answer's body.
+    pub answer: Vec<u8>,
     /// What was sent, to send again.
     pub delivery: Delivery,
 }
@@ -120,8 +122,8 @@ impl FakeShopify {
         let started = Instant::now();
         let response = request.send().await?;
         let status = response.status().as_u16();
-        response.bytes().await?;
-        Ok(Sent { status, elapsed: started.elapsed(), delivery })
+        let answer = response.bytes().await?.to_vec();
+        Ok(Sent { status, elapsed: started.elapsed(), answer, delivery })
     }
 }
 

@@ -1,0 +1,235 @@
+//! Shopify sync through the real host (issue 14, docs/adr/030): the `shopify-sync` component,
+//! enabled for a practice, against a fake Shopify on loopback that speaks the Admin API's
+//! GraphQL (cost, throttling, bulk JSONL, compare-and-swap quantities) over HTTPS with its own
+//! certificate — the host connects the shop's name to it and trusts that certificate, and checks
+//! everything else as it would for the real shop. Webhooks arrive on the host's public hook path
+//! with Shopify's headers. After every scenario the stock in ILS and in the shop agree.
+
+use std::time::{Duration, Instant};
+
+use ils_fake_shopify::{BucketSettings, FakeConfig, FakeShopify, NewVariant, Restock};
+use serde_json::{Value, json};
+
+use crate::guests::install;
+use crate::harness::{Backend, Tenant, TestApp, db_test};
+use crate::stock::{adjust, item, level, location};
+
+const SHOPIFY: &str = include_str!("../../../plugins/shopify-sync/ils-plugin.toml");
+const CONSENT: [&str; 6] =
+    ["kv", "secrets", "http-outbound", "inventory-read", "inventory-write", "events-publish"];
+const FRAME: &str = "RB-2140-50";
+const LENSES: &str = "CL-DAILY-30";
+
+/// A practice selling online: ILS and a fake shop, each with a shop front stocking two SKUs.
+struct Practice {
+    app: TestApp,
+    fake: FakeShopify,
+    lab: Tenant,
+    store: String,
+    front: ils_fake_shopify::ids::LocationId,
+    items: Vec<(&'static str, String)>,
+}
+
+impl Practice {
+    async fn open(backend: Backend, bucket: BucketSettings) -> Self {
+        let fake =
+            FakeShopify::start(FakeConfig { bucket, ..FakeConfig::default() }).await.expect("fake shop");
+        let (addr, cert) = (fake.addr(), fake.cert_der().to_vec());
+        let domain = fake.domain().to_string();
+        let app = TestApp::spawn_with(backend, move |config| {
+            let o = &mut config.plugins.outbound_overrides;
+            o.connect_to.insert((domain, 443), addr);
+            o.extra_roots.push(cert);
+        })
+        .await;
+        install(&app, "ils_shopify_sync", SHOPIFY, "free").await;
+        let lab = app.tenant("northgate").await;
+        let token = lab.admin.token.clone();
+        let store = location(&app, &token, "Shop front").await;
+        let front = fake.add_location("Shop front");
+        let mut items = Vec::new();
+        for (sku, ils, shop) in [(FRAME, 10, 7), (LENSES, 30, 30)] {
+            let id = item(&app, &token, sku, 2).await;
+            adjust(&app, &token, &id, &store, ils).await.ok(201);
+            fake.add_product(&format!("Product {sku}"), &[NewVariant::sku(sku)]);
+            fake.set_available(sku, front, shop).expect("stock the shop");
+            items.push((sku, id));
+        }
+        // Sold in the shop only: reported, never guessed.
+        fake.add_product("Gift card", &[NewVariant::sku("GIFT-25")]);
+        let config = json!({
+            "shop_domain": fake.domain(),
+            "locations": [{ "shopify_location_id": front.to_string(), "ils_location_id": store }],
+            "default_location_id": store,
+        });
+        let body = json!({ "version": "0.1.0", "consent": CONSENT, "config": config });
+        app.put("/api/v1/tenant/plugins/shopify-sync", &token, body).await.ok(200);
+        for (name, value) in
+            [("access_token", fake.access_token()), ("webhook_secret", fake.webhook_secret())]
+        {
+            let path = format!("/api/v1/tenant/plugins/shopify-sync/secrets/{name}");
+            app.put(&path, &token, json!({ "value": value })).await.ok(204);
+        }
+        Practice { app, fake, lab, store, front, items }
+    }
+
+    fn token(&self) -> &str {
+        &self.lab.admin.token
+    }
+
+    fn hook(&self) -> String {
+        format!("{}/api/v1/hooks/{}/shopify-sync/webhooks", self.app.base, self.lab.slug)
+    }
+
+    async fn status(&self) -> Value {
+        self.app.get("/api/v1/plugins/shopify-sync/status", self.token()).await.ok(200).clone()
+    }
+
+    /// Waits (at most a minute) until `done` holds of the status.
+    async fn until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let status = self.status().await;
+            if done(&status) {
+                return status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "waited a minute for {what}: {status}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until ILS's stock of `sku` is `quantity`.
+    async fn until_ils(&self, sku: &str, quantity: i64) {
+        let id = &self.items.iter().find(|(s, _)| *s == sku).expect("a seeded SKU").1;
+        let start = Instant::now();
+        while level(&self.app, self.token(), id, &self.store).await != quantity {
+            assert!(start.elapsed() < Duration::from_secs(60), "{sku} never reached {quantity} in ILS");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the shop's `available` of `sku` is ILS's.
+    async fn until_agreed(&self, sku: &str) -> i64 {
+        let id = &self.items.iter().find(|(s, _)| *s == sku).expect("a seeded SKU").1;
+        let start = Instant::now();
+        loop {
+            let ils = level(&self.app, self.token(), id, &self.store).await;
+            if self.fake.available(sku, self.front).expect("available") == Some(ils) {
+                return ils;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{sku}: ILS {ils}, shop {:?}",
+                self.fake.available(sku, self.front)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn full_sync(&self) -> Value {
+        let started = self.app.post("/api/v1/plugins/shopify-sync/sync", Some(self.token()), json!({})).await;
+        assert_eq!(started.ok(202)["run"]["kind"], "sync");
+        self.until("the full sync", |s| {
+            s["running"].is_null() && s["last_full_sync"]["finished_at_ms"].is_i64()
+        })
+        .await
+    }
+}
+
+/// Sends a delivery and checks Shopify's 5 s was met.
+async fn deliver(p: &Practice, delivery: ils_fake_shopify::webhook::Delivery) -> (u16, Value) {
+    let sent = p.fake.send(&p.hook(), delivery).await.expect("deliver");
+    assert!(sent.elapsed < Duration::from_secs(5), "answered in {:?}", sent.elapsed);
+    (sent.status, serde_json::from_slice(&sent.answer).unwrap_or(Value::Null))
+}
+
+db_test!(
+    async fn sales_refunds_replays_and_forgeries_leave_one_stock_in_ils_and_the_shop(backend) {
+        let p = Practice::open(backend, BucketSettings::default()).await;
+        let status = p.full_sync().await;
+        let sync = &status["last_full_sync"];
+        assert_eq!(sync["completed"], true, "{status}");
+        assert_eq!(sync["matched"], 2, "{status}");
+        assert!(sync.to_string().contains("GIFT-25"), "the shop's unmatched SKU is reported: {sync}");
+        // ILS is the stock: the shop's 7 frames became ILS's 10.
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+        assert_eq!(p.until_agreed(LENSES).await, 30);
+
+        // A sale in the shop: answered at once, worked from the queue, sold once in ILS.
+        let sale = p.fake.sell(FRAME, p.front, 2).expect("sell");
+        let first = p.fake.delivery("orders/create", &sale.orders_create);
+        assert_eq!(deliver(&p, first.clone()).await, (200, json!({ "queued": true })));
+        p.until_ils(FRAME, 8).await;
+        assert_eq!(p.until_agreed(FRAME).await, 8);
+
+        // Replayed byte for byte (the same webhook id): a duplicate, nothing moves.
+        assert_eq!(deliver(&p, first.clone()).await, (200, json!({ "duplicate": true })));
+        // The same order again as orders/updated (another delivery): its sale is already applied.
+        let again = p.fake.order_payload(sale.order).expect("order");
+        assert_eq!(deliver(&p, p.fake.delivery("orders/updated", &again)).await.0, 200);
+        p.until("the update to be worked", |s| s["movements"]["already_applied"].as_i64() >= Some(1)).await;
+        assert_eq!(p.until_agreed(FRAME).await, 8, "sold once");
+
+        // A forged delivery of an order the shop never took: refused, nothing moves.
+        let mut forged: Value = serde_json::from_slice(&sale.orders_create).unwrap();
+        forged["id"] = json!(5_550_000_001_u64);
+        let forged = p.fake.delivery("orders/create", forged.to_string().as_bytes()).forged();
+        assert_eq!(deliver(&p, forged).await.0, 401);
+        let status = p.status().await;
+        assert_eq!(status["webhooks"]["refused"], 1, "{status}");
+
+        // A refund with a return to stock comes back once.
+        let line = sale.line;
+        let refunded = p.fake.refund(sale.order, line, 1, Restock::Return(p.front)).expect("refund");
+        assert_eq!(deliver(&p, p.fake.delivery("refunds/create", &refunded.refunds_create)).await.0, 200);
+        p.until_ils(FRAME, 9).await;
+        assert_eq!(p.until_agreed(FRAME).await, 9);
+
+        // A change made in ILS reaches the shop, compared and swapped.
+        let frame = &p.items[0].1;
+        adjust(&p.app, p.token(), frame, &p.store, -3).await.ok(201);
+        assert_eq!(p.until_agreed(FRAME).await, 6);
+        assert_eq!(p.until_agreed(LENSES).await, 30);
+
+        // Another practice's hook path does not reach this shop's plugin.
+        let other = p.app.tenant("elsewhere").await;
+        let url = format!("{}/api/v1/hooks/{}/shopify-sync/webhooks", p.app.base, other.slug);
+        let sent = p.fake.send(&url, first).await.expect("deliver");
+        assert_eq!(sent.status, 404);
+        let status = p.app.get("/api/v1/plugins/shopify-sync/status", &other.admin.token).await;
+        status.problem(404, "plugin_not_enabled");
+    }
+);
+
+db_test!(
+    async fn a_throttled_sync_completes_at_the_restore_rate_and_a_revoked_token_stops_the_next(backend) {
+        // A small bucket, emptied: the sync must wait for it rather than be refused.
+        let bucket = BucketSettings { maximum_available: 100.0, restore_rate: 50.0, ..BucketSettings::default() };
+        let p = Practice::open(backend, bucket).await;
+        p.fake.drain_bucket();
+        let status = p.full_sync().await;
+        assert_eq!(status["last_full_sync"]["completed"], true, "{status}");
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+        assert_eq!(p.until_agreed(LENSES).await, 30);
+        // Never faster than the bucket refills: every answered request fit what was available.
+        let log = p.fake.requests();
+        assert!(log.iter().all(|r| r.available_after.is_none_or(|a| a >= -0.001)), "{log:?}");
+
+        // The token is revoked after two more calls: the next sync stops and says why, and what
+        // it had not pushed is left as it was on both sides.
+        let frame = &p.items[0].1;
+        adjust(&p.app, p.token(), frame, &p.store, -1).await.ok(201);
+        assert_eq!(p.until_agreed(FRAME).await, 9);
+        p.fake.revoke_token_after(2);
+        let started = p.app.post("/api/v1/plugins/shopify-sync/sync", Some(p.token()), json!({})).await;
+        started.ok(202);
+        let status = p
+            .until("the sync to stop", |s| {
+                s["running"].is_null() && s["last_full_sync"]["completed"] == json!(false)
+            })
+            .await;
+        assert!(status["recent_errors"].to_string().contains("access token rejected by Shopify"), "{status}");
+        assert_eq!(level(&p.app, p.token(), frame, &p.store).await, 9, "ILS is untouched");
+        assert_eq!(p.fake.available(FRAME, p.front).unwrap(), Some(9));
+    }
+);
