@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ils_host_api::{Caller, InvokeError, Recommendation};
 use ils_kernel::Result;
 use ils_kernel::error::Error;
-pub use ils_records::{DraftPurchaseOrder, ProposedAction};
+pub use ils_records::{DraftPurchaseOrder, ProposedAction, PurchaseLine};
 use ils_registry::ExtensionPoint;
 use ils_storage::Db;
 use ils_storage::ids::TenantId;

@@ -25,6 +25,7 @@ mod plans;
 mod plugin_pages;
 mod plugins;
 mod publishing;
+mod recommendations;
 mod registry;
 mod reports;
 mod rollouts;
@@ -107,6 +108,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plugins/{plugin}/secrets/{name}/delete", post(plugins::remove_secret))
         .route("/plugins/{plugin}/breaker/reset", post(plugins::reset))
         .route("/plugins/{plugin}/updates", post(plugins::updates))
+        .route("/recommendations", get(recommendations::show))
+        .route("/recommendations/lens", post(recommendations::lens))
+        .route("/recommendations/accept", post(recommendations::accept))
         .route("/reports", get(reports::list))
         .route("/reports/{plugin}/{report}", post(reports::render_report))
         .route("/reports/runs/{id}", get(reports::run))

@@ -98,10 +98,21 @@ pub(crate) async fn accept(
     ApiJson(req): ApiJson<Accept>,
 ) -> ApiResult<(StatusCode, Json<PurchaseOrder>)> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
-    let draft = ils_plugin_host::recommend::draft_of(&req.action);
+    let order = raise_proposed(&state, &ctx, &req.action, req.notes).await?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// Raises the draft a proposed action describes, as `ctx`'s actor (the API and the console).
+pub(crate) async fn raise_proposed(
+    state: &AppState,
+    ctx: &ils_kernel::TenantCtx,
+    action: &ProposedAction,
+    notes: Option<String>,
+) -> Result<PurchaseOrder, Error> {
+    let draft = ils_plugin_host::recommend::draft_of(action);
     let supplier: SupplierId = parsed("action.supplier_id", &draft.supplier_id)?;
     let location: LocationId = parsed("action.location_id", &draft.location_id)?;
-    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let mut uow = UnitOfWork::begin(&state.db, ctx).await?;
     let mut currency = None;
     let mut lines = Vec::with_capacity(draft.lines.len());
     for (n, line) in draft.lines.iter().enumerate() {
@@ -117,10 +128,10 @@ pub(crate) async fn accept(
         supplier_id: supplier,
         location_id: location,
         currency: currency.unwrap_or_else(|| DEFAULT_CURRENCY.to_string()),
-        notes: req.notes,
+        notes,
         lines,
     };
     let order = purchase_orders::raise(&mut uow, order).await?;
     uow.commit().await?;
-    Ok((StatusCode::CREATED, Json(order)))
+    Ok(order)
 }

@@ -4,7 +4,8 @@
 //
 // Environment (scripts/browser-test sets it):
 //   ILS_BIN          the `ils` binary to test
-//   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232, dcs-driver, reports)
+//   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232, dcs-driver, reports,
+//                    recommendations)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
@@ -80,6 +81,7 @@ export async function startIls() {
     ["plugins/nidek-rs232", "nidek_rs232.wasm"],
     ["plugins/dcs-driver", "dcs_driver.wasm"],
     ["plugins/reports", "ils_reports.wasm"],
+    ["plugins/recommendations", "ils_recommendations.wasm"],
   ];
   for (const [crate, wasm] of plugins) {
     const pkg = path.join(dataDir, `${wasm}-package`);

@@ -62,7 +62,7 @@ pub fn recommend(text: &str) -> Result<Vec<Recommendation>, Error> {
         ),
         title: title(&s),
         score: 0.9,
-        explanation: format!("{}: {}", s.prescription, words(&s.explanation)),
+        explanation: words(&s.explanation),
         figures,
         action: None,
     }];

@@ -1,0 +1,244 @@
+//! Recommendations in the console (ADR 030): a lens for a prescription in a frame, with the
+//! thickness figures; the reorder suggestions for the tenant's stock, each due one with a button
+//! that raises its draft purchase order (as the person pressing it); and production anomalies.
+//! Everything goes through `Recommenders` and the API's handlers. Linked from the stock page and
+//! the new order form.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::form::CsrfForm;
+use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, given, refused, render};
+use super::session::Viewer;
+use crate::http::problem::ApiError;
+use crate::state::AppState;
+use ils_kernel::error::Error;
+use ils_kernel::permissions::Action;
+use ils_plugin_host::recommend::{DraftPurchaseOrder, Gathered, KindEntry, ProposedAction, PurchaseLine, Suggested};
+
+#[derive(Template)]
+#[template(path = "console/recommendations.html")]
+struct Page {
+    chrome: Chrome,
+    kinds: Vec<KindEntry>,
+    lens: Option<Vec<Suggested>>,
+    reorder: Option<Vec<Suggested>>,
+    anomalies: Option<Vec<Suggested>>,
+    form: LensForm,
+    errors: FieldErrors,
+    can_order: bool,
+}
+
+impl Page {
+    fn gives(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| k.kind == kind)
+    }
+
+    /// A suggestion's figures as people read them: whole numbers without decimals, the unit after.
+    fn figure_rows(&self, s: &Suggested) -> Vec<(String, String)> {
+        let shown = |value: f64, unit: &str| {
+            let number = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") };
+            match unit {
+                "" => number,
+                unit => format!("{number} {unit}"),
+            }
+        };
+        s.recommendation.figures.iter().map(|f| (f.name.clone(), shown(f.value, &f.unit))).collect()
+    }
+
+    /// The prescription's fields: name, label, value sent, an example.
+    fn rx_fields(&self) -> Vec<(&'static str, &'static str, String, &'static str)> {
+        let f = &self.form;
+        vec![
+            ("sphere", "Sphere (D)", f.sphere.clone(), "-6.00"),
+            ("cylinder", "Cylinder (D)", f.cylinder.clone(), "-1.25"),
+            ("axis", "Axis (°)", f.axis.clone(), "90"),
+            ("add", "Add (D)", f.add.clone(), "+2.00"),
+        ]
+    }
+
+    /// The patient's and the frame's fields: name, label, value sent.
+    fn wearer_fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        let f = &self.form;
+        vec![
+            ("age", "Age (years)", f.age.clone()),
+            ("pd", "PD (mm)", f.pd.clone()),
+            ("eye_size", "Eye size (mm)", f.eye_size.clone()),
+            ("bridge", "Bridge (mm)", f.bridge.clone()),
+        ]
+    }
+
+    /// The draft a suggestion proposes, if any.
+    fn draft<'a>(&self, s: &'a Suggested) -> Option<&'a DraftPurchaseOrder> {
+        s.recommendation.action.as_ref().map(ils_plugin_host::recommend::draft_of)
+    }
+}
+
+/// The lens form, as sent (kept to show it again).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct LensForm {
+    #[serde(default)]
+    sphere: String,
+    #[serde(default)]
+    cylinder: String,
+    #[serde(default)]
+    axis: String,
+    #[serde(default)]
+    add: String,
+    #[serde(default)]
+    age: String,
+    #[serde(default)]
+    pd: String,
+    #[serde(default)]
+    eye_size: String,
+    #[serde(default)]
+    bridge: String,
+}
+
+fn number(field: &str, text: &str) -> Result<Option<Value>, Error> {
+    match given(text) {
+        None => Ok(None),
+        Some(t) => t
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| Some(json!(v)))
+            .ok_or_else(|| Error::invalid_field(field, "must be a number")),
+    }
+}
+
+impl LensForm {
+    /// The `lens` input: powers as written (the optics check their steps), numbers as numbers.
+    fn input(&self) -> Result<Value, Error> {
+        let mut input = Map::new();
+        let sphere = given(&self.sphere).ok_or_else(|| Error::invalid_field("sphere", "is needed"))?;
+        input.insert("sphere".into(), json!(sphere));
+        for (name, text) in [("cylinder", &self.cylinder), ("add", &self.add)] {
+            if let Some(power) = given(text) {
+                input.insert(name.into(), json!(power));
+            }
+        }
+        if let Some(axis) = given(&self.axis) {
+            let axis: u16 = axis.parse().map_err(|_| Error::invalid_field("axis", "must be 1–180"))?;
+            input.insert("axis".into(), json!(axis));
+        }
+        let age = given(&self.age).ok_or_else(|| Error::invalid_field("age", "is needed"))?;
+        let age: u8 = age.parse().map_err(|_| Error::invalid_field("age", "must be a whole number of years"))?;
+        input.insert("age_years".into(), json!(age));
+        let pd = number("pd", &self.pd)?.ok_or_else(|| Error::invalid_field("pd", "is needed"))?;
+        input.insert("pd_mm".into(), pd);
+        let eye = number("eye_size", &self.eye_size)?.ok_or_else(|| Error::invalid_field("eye_size", "is needed"))?;
+        let bridge = number("bridge", &self.bridge)?.ok_or_else(|| Error::invalid_field("bridge", "is needed"))?;
+        input.insert("frame".into(), json!({ "eye_size_mm": eye, "bridge_mm": bridge }));
+        Ok(Value::Object(input))
+    }
+}
+
+async fn gather(state: &AppState, viewer: &Viewer, kind: &str, input: Value) -> Result<Gathered, Error> {
+    let ctx = viewer.principal.tenant(Action::PluginsUse)?;
+    let who = crate::http::plugins::caller(&viewer.principal, &ctx);
+    state.recommenders.gather(ctx.tenant_id, &who, kind, input).await
+}
+
+async fn page(state: &AppState, viewer: &Viewer, form: LensForm) -> Result<Page, ConsoleError> {
+    let ctx = viewer.tenant(Action::PluginsUse)?;
+    let who = crate::http::plugins::caller(&viewer.principal, &ctx);
+    let kinds = state.recommenders.kinds(ctx.tenant_id, &who).await?;
+    let gives = |k: &str| kinds.iter().any(|e| e.kind == k);
+    let reorder = if gives("reorder") {
+        Some(gather(state, viewer, "reorder", json!({})).await?.recommendations)
+    } else {
+        None
+    };
+    let anomalies = if gives("anomalies") {
+        Some(gather(state, viewer, "anomalies", json!({})).await?.recommendations)
+    } else {
+        None
+    };
+    Ok(Page {
+        chrome: viewer.chrome.at("/stock"),
+        kinds,
+        lens: None,
+        reorder,
+        anomalies,
+        form,
+        errors: FieldErrors::default(),
+        can_order: viewer.principal.may(Action::PurchasingManage),
+    })
+}
+
+/// `GET /recommendations`.
+pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    Ok(render(&page(&state, &viewer, LensForm::default()).await?))
+}
+
+/// `POST /recommendations/lens`: the page with the lens suggestions for the prescription sent.
+pub(crate) async fn lens(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<LensForm>,
+) -> PageResult {
+    let found = match form.input() {
+        Ok(input) => gather(&state, &viewer, "lens", input).await,
+        Err(e) => Err(e),
+    };
+    let mut shown = page(&state, &viewer, form).await?;
+    match found {
+        Ok(found) => {
+            shown.lens = Some(found.recommendations);
+            Ok(render(&shown))
+        }
+        Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),
+    }
+}
+
+/// The optics name their fields as the API does (`age_years`); the form names them its own way.
+fn lens_field(e: Error) -> Error {
+    match e {
+        Error::Invalid { code, message, fields } => Error::Invalid {
+            code,
+            message,
+            fields: fields
+                .into_iter()
+                .map(|mut f| {
+                    f.field = match f.field.as_str() {
+                        "age_years" => "age".into(),
+                        "pd_mm" => "pd".into(),
+                        other => other.into(),
+                    };
+                    f
+                })
+                .collect(),
+        },
+        other => other,
+    }
+}
+
+/// The proposal a reorder suggestion's button sends back.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AcceptForm {
+    supplier_id: String,
+    location_id: String,
+    item_id: String,
+    quantity: i64,
+}
+
+/// `POST /recommendations/accept`: raises the proposed draft purchase order and shows it.
+pub(crate) async fn accept(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AcceptForm>,
+) -> PageResult {
+    let ctx = viewer.tenant(Action::PurchasingManage)?;
+    let action = ProposedAction::DraftPurchaseOrder(DraftPurchaseOrder {
+        supplier_id: form.supplier_id,
+        location_id: form.location_id,
+        lines: vec![PurchaseLine { item_id: form.item_id, quantity: form.quantity }],
+    });
+    let notes = Some("Raised from a reorder suggestion.".to_string());
+    let order = crate::http::recommendations::raise_proposed(&state, &ctx, &action, notes).await?;
+    Ok(Redirect::to(&format!("/stock/purchase-orders/{}", order.id)).into_response())
+}
