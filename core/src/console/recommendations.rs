@@ -17,7 +17,9 @@ use crate::http::problem::ApiError;
 use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_kernel::permissions::Action;
-use ils_plugin_host::recommend::{DraftPurchaseOrder, Gathered, KindEntry, ProposedAction, PurchaseLine, Suggested};
+use ils_plugin_host::recommend::{
+    DraftPurchaseOrder, Gathered, KindEntry, ProposedAction, PurchaseLine, Suggested,
+};
 
 #[derive(Template)]
 #[template(path = "console/recommendations.html")]
@@ -126,12 +128,15 @@ impl LensForm {
             input.insert("axis".into(), json!(axis));
         }
         let age = given(&self.age).ok_or_else(|| Error::invalid_field("age", "is needed"))?;
-        let age: u8 = age.parse().map_err(|_| Error::invalid_field("age", "must be a whole number of years"))?;
+        let age: u8 =
+            age.parse().map_err(|_| Error::invalid_field("age", "must be a whole number of years"))?;
         input.insert("age_years".into(), json!(age));
         let pd = number("pd", &self.pd)?.ok_or_else(|| Error::invalid_field("pd", "is needed"))?;
         input.insert("pd_mm".into(), pd);
-        let eye = number("eye_size", &self.eye_size)?.ok_or_else(|| Error::invalid_field("eye_size", "is needed"))?;
-        let bridge = number("bridge", &self.bridge)?.ok_or_else(|| Error::invalid_field("bridge", "is needed"))?;
+        let eye = number("eye_size", &self.eye_size)?
+            .ok_or_else(|| Error::invalid_field("eye_size", "is needed"))?;
+        let bridge =
+            number("bridge", &self.bridge)?.ok_or_else(|| Error::invalid_field("bridge", "is needed"))?;
         input.insert("frame".into(), json!({ "eye_size_mm": eye, "bridge_mm": bridge }));
         Ok(Value::Object(input))
     }
