@@ -7,7 +7,7 @@ use ils_kernel::permissions::Action;
 use ils_outbox::DomainEvent;
 use ils_storage::ids::{GoodsReceiptId, ItemId, LocationId, PurchaseOrderId, StockCountId, SupplierId};
 
-use crate::levels::MovementKind;
+use crate::movement_kind::MovementKind;
 use crate::purchase_orders::PurchaseOrderStatus;
 
 /// Every event type this crate emits, with the permission needed to read it, in the order the

@@ -13,30 +13,13 @@ use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_storage::ids::{ItemId, LocationId, StockLevelId, StockMovementId};
 use ils_storage::types::Timestamp;
-use ils_storage::{TenantTx, execute, query, text_enum};
+use ils_storage::{TenantTx, execute, query};
+
+pub use crate::movement_kind::MovementKind;
 
 use crate::events::{StockChanged, StockLow};
 use crate::items::Item;
 
-text_enum! {
-    /// What caused a stock movement.
-    pub enum MovementKind {
-        /// A stock adjustment.
-        Adjustment = "adjustment",
-        /// The sending side of a transfer.
-        TransferOut = "transfer_out",
-        /// The receiving side of a transfer.
-        TransferIn = "transfer_in",
-        /// Goods received against a purchase order.
-        Receipt = "receipt",
-        /// A finalised stock count.
-        Count = "count",
-        /// A sale, recorded by a plugin (a web shop's order).
-        Sale = "sale",
-        /// A customer's return into stock, recorded by a plugin.
-        Return = "return",
-    }
-}
 
 /// The stock of one item at one location.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]

@@ -31,6 +31,7 @@ pub mod events;
 pub mod items;
 pub mod levels;
 pub mod locations;
+pub mod movement_kind;
 pub mod movements;
 pub mod plugin_movements;
 pub mod purchase_orders;
