@@ -93,7 +93,7 @@ async fn fan_out(
             continue;
         };
         let own = event.type_.starts_with(&own_prefix(&row.plugin_id));
-        if own && !manifest.events.iter().any(|e| *e == event.type_) {
+        if own && !manifest.events.contains(&event.type_) {
             continue;
         }
         if !manifest.subscribes_to(&event.type_) {

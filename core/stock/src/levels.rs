@@ -20,7 +20,6 @@ pub use crate::movement_kind::MovementKind;
 use crate::events::{StockChanged, StockLow};
 use crate::items::Item;
 
-
 /// The stock of one item at one location.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
