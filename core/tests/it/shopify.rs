@@ -233,3 +233,72 @@ db_test!(
         assert_eq!(p.fake.available(FRAME, p.front).unwrap(), Some(9));
     }
 );
+
+/// The tenant's plugin events of `kind` (`plugin.shopify_sync.<kind>`), waiting up to a minute
+/// for the first.
+async fn published(p: &Practice, kind: &str) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let events = p.app.get("/api/v1/events?type=plugin.*&limit=200", p.token()).await;
+        let found: Vec<Value> = events.ok(200)["items"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| e["type"] == format!("plugin.shopify_sync.{kind}"))
+            .map(|e| e["data"].clone())
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no {kind} event in a minute");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One of the core's privacy fixtures, for the fake's shop.
+fn privacy_body(fixture: &str, p: &Practice) -> Vec<u8> {
+    fixture.replace("{shop}.myshopify.com", p.fake.domain()).into_bytes()
+}
+
+db_test!(
+    async fn the_privacy_topics_do_what_shopify_requires_and_leave_an_audit_trail(backend) {
+        let p = Practice::open(backend, BucketSettings::default()).await;
+        p.full_sync().await;
+        let sale = p.fake.sell(FRAME, p.front, 2).expect("sell");
+        deliver(&p, p.fake.delivery("orders/create", &sale.orders_create)).await;
+        p.until_ils(FRAME, 8).await;
+
+        // A customer's data request: the shop owner is given what the plugin holds of their
+        // orders — the stock movements, no personal data.
+        let mut request: Value =
+            serde_json::from_slice(&privacy_body(include_str!("../../../plugins/shopify-sync/tests/data/customers-data-request.json"), &p))
+                .unwrap();
+        request["orders_requested"] = json!([sale.order.to_string().parse::<u64>().unwrap()]);
+        let sent = deliver(&p, p.fake.delivery("customers/data_request", request.to_string().as_bytes())).await;
+        assert_eq!(sent, (200, json!({ "queued": true })));
+        let reported = &published(&p, "privacy_data_request").await[0];
+        assert_eq!(reported["personal_data_held"], false);
+        let orders = reported["orders"].to_string();
+        assert!(orders.contains(&sale.order.to_string()) && orders.contains("sale"), "{reported}");
+        assert!(!reported.to_string().contains("john@example.com"), "no personal data is passed on");
+
+        // A customer redaction: nothing personal is held, and the trail says so.
+        let redact = privacy_body(include_str!("../../../plugins/shopify-sync/tests/data/customers-redact.json"), &p);
+        deliver(&p, p.fake.delivery("customers/redact", &redact)).await;
+        assert_eq!(published(&p, "privacy_customer_redact").await[0]["personal_data_held"], false);
+
+        // Uninstalled, then the shop's redaction 48 hours later: the plugin's data is erased and
+        // the sync stops; ILS's stock is the practice's and stays.
+        let uninstalled = json!({ "id": 548380009, "name": "Lenses", "myshopify_domain": p.fake.domain() });
+        deliver(&p, p.fake.delivery("app/uninstalled", uninstalled.to_string().as_bytes())).await;
+        p.until("the uninstall", |s| s["uninstalled_at_ms"].is_i64()).await;
+        let shop = privacy_body(include_str!("../../../plugins/shopify-sync/tests/data/shop-redact.json"), &p);
+        deliver(&p, p.fake.delivery("shop/redact", &shop)).await;
+        let erased = &published(&p, "privacy_shop_redact").await[0];
+        assert!(erased["erased_kv_entries"].as_i64().unwrap() > 0, "{erased}");
+        let status = p.until("the erasure", |s| s["last_full_sync"].is_null()).await;
+        assert!(status["uninstalled_at_ms"].is_i64(), "{status}");
+        assert_eq!(level(&p.app, p.token(), &p.items[0].1, &p.store).await, 8);
+        assert_eq!(p.fake.available(FRAME, p.front).unwrap(), Some(8));
+    }
+);
