@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -57,11 +57,11 @@ pub(crate) async fn recommend(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(kind): ApiPath<String>,
-    ApiJson(input): ApiJson<Value>,
+    ApiJson(input): ApiJson<Map<String, Value>>,
 ) -> ApiResult<Json<Gathered>> {
     let ctx = principal.tenant(Action::PluginsUse)?;
     let who = super::plugins::caller(&principal, &ctx);
-    Ok(Json(state.recommenders.gather(ctx.tenant_id, &who, &kind, input).await?))
+    Ok(Json(state.recommenders.gather(ctx.tenant_id, &who, &kind, Value::Object(input)).await?))
 }
 
 /// A proposed action to carry out.

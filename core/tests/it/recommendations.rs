@@ -124,7 +124,7 @@ db_test!(
         let bad = app.post("/api/v1/recommendations/lens", Some(token), json!({ "sphere": "-6.00" })).await;
         bad.problem(422, "invalid_input");
         assert!(bad.body.to_string().contains("age_years"), "{}", bad.body);
-        app.post("/api/v1/recommendations/lens", Some(token), json!([1])).await.problem(422, "invalid_input");
+        app.post("/api/v1/recommendations/lens", Some(token), json!([1])).await.problem(422, "invalid_body");
 
         // A tenant that has not enabled the plugin has no recommender.
         let other = app.tenant("elsewhere").await;
