@@ -226,6 +226,22 @@ impl From<p::reports::PurchaseOrderRow> for rr::PurchaseOrderRow {
     }
 }
 
+/// One conversion per page type: the rows and the next cursor (host-api has the other way).
+macro_rules! page {
+    ($page:ty => $row:ty) => {
+        impl From<$page> for rr::Page<$row> {
+            fn from(x: $page) -> Self {
+                Self { rows: x.rows.into_iter().map(Into::into).collect(), next_cursor: x.next_cursor }
+            }
+        }
+    };
+}
+page!(p::reports::OrderPage => rr::OrderRow);
+page!(p::reports::QualityPage => rr::QualityRow);
+page!(p::reports::StockPage => rr::StockRow);
+page!(p::reports::MovementPage => rr::MovementRow);
+page!(p::reports::PurchaseOrderPage => rr::PurchaseOrderRow);
+
 impl From<Error> for p::types::PluginError {
     fn from(e: Error) -> Self {
         Self { message: e.message, retryable: e.retryable }

@@ -16,6 +16,7 @@ use ils_storage::ids::TenantId;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::reports::may_run;
 use crate::runtime::{CallError, Plugins, plugin_error};
 
 /// The largest input a recommendation request takes (the plugin's own input limit is the same).
@@ -76,10 +77,6 @@ pub struct Recommenders {
     db: Db,
 }
 
-fn may_ask(roles: &[String], caller: &Caller) -> bool {
-    roles.is_empty() || caller.roles.iter().any(|r| roles.contains(r))
-}
-
 impl std::fmt::Debug for Recommenders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Recommenders").finish_non_exhaustive()
@@ -113,7 +110,7 @@ impl Recommenders {
         let mut kinds: Vec<KindEntry> = Vec::new();
         for target in self.enabled(tenant).await? {
             let manifest = target.manifest();
-            for k in manifest.recommendations.iter().filter(|k| may_ask(&k.roles, who)) {
+            for k in manifest.recommendations.iter().filter(|k| may_run(&k.roles, who)) {
                 match kinds.iter_mut().find(|e| e.kind == k.kind) {
                     Some(entry) => entry.plugins.push(manifest.id.to_string()),
                     None => kinds.push(KindEntry {
@@ -145,7 +142,7 @@ impl Recommenders {
             let Some(declared) = target.manifest().recommendations.iter().find(|k| k.kind == kind) else {
                 continue;
             };
-            if may_ask(&declared.roles, who) {
+            if may_run(&declared.roles, who) {
                 giving.push(target);
             } else {
                 refused = true;

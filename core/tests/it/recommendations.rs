@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::guests::install;
 use crate::harness::{Tenant, TestApp, db_test};
-use crate::report_reads::{literal, owner, purchase, receive, set_times};
+use crate::report_reads::{id_literal, literal, owner, purchase, receive, set_times};
 use crate::stock::{adjust, item, level, location};
 
 const RECOMMENDATIONS: &str = include_str!("../../../plugins/recommendations/ils-plugin.toml");
@@ -34,12 +34,6 @@ fn figure(r: &Value, name: &str) -> f64 {
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
-}
-
-/// A SQL literal of an id, as the backend stores it.
-fn id_literal(app: &TestApp, text: &str) -> String {
-    let uuid: uuid::Uuid = text.parse().expect("an id");
-    if app.db_path().is_some() { format!("X'{}'", uuid.simple()) } else { format!("'{uuid}'") }
 }
 
 /// A year of the ledger: `WEEKLY` units used every week, in the middle of each week before today.

@@ -61,6 +61,12 @@ pub(crate) async fn owner(app: &TestApp, sql: String) {
     }
 }
 
+/// A SQL literal of an id, as the backend stores it.
+pub(crate) fn id_literal(app: &TestApp, text: &str) -> String {
+    let uuid: Uuid = text.parse().expect("an id");
+    if app.db_path().is_some() { format!("X'{}'", uuid.simple()) } else { format!("'{uuid}'") }
+}
+
 /// A time as a literal both backends read as the same instant.
 pub(crate) fn literal(ms: i64) -> String {
     let t = jiff::Timestamp::from_millisecond(ms).unwrap();
@@ -306,10 +312,7 @@ pub(crate) async fn set_times(
     receipt: &str,
     received: i64,
 ) {
-    let id = |text: &str| -> String {
-        let uuid: Uuid = text.parse().unwrap();
-        if app.db_path().is_some() { format!("X'{}'", uuid.simple()) } else { format!("'{uuid}'") }
-    };
+    let id = |text: &str| id_literal(app, text);
     owner(
         app,
         format!(

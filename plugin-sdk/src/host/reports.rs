@@ -56,7 +56,7 @@ pub fn aggregate(query: &Query) -> Result<ResultSet, HostError> {
 pub fn orders(period: &Period, page: &PageRequest) -> Result<Page<OrderRow>, HostError> {
     #[cfg(target_arch = "wasm32")]
     return wit::reports::orders(&period.clone().into(), &page.clone().into())
-        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map(Into::into)
         .map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
@@ -71,7 +71,7 @@ pub fn orders(period: &Period, page: &PageRequest) -> Result<Page<OrderRow>, Hos
 pub fn quality(period: &Period, page: &PageRequest) -> Result<Page<QualityRow>, HostError> {
     #[cfg(target_arch = "wasm32")]
     return wit::reports::quality(&period.clone().into(), &page.clone().into())
-        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map(Into::into)
         .map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
@@ -85,7 +85,7 @@ pub fn quality(period: &Period, page: &PageRequest) -> Result<Page<QualityRow>, 
 pub fn stock_movements(period: &Period, page: &PageRequest) -> Result<Page<MovementRow>, HostError> {
     #[cfg(target_arch = "wasm32")]
     return wit::reports::stock_movements(&period.clone().into(), &page.clone().into())
-        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map(Into::into)
         .map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
@@ -99,7 +99,7 @@ pub fn stock_movements(period: &Period, page: &PageRequest) -> Result<Page<Movem
 pub fn purchase_orders(period: &Period, page: &PageRequest) -> Result<Page<PurchaseOrderRow>, HostError> {
     #[cfg(target_arch = "wasm32")]
     return wit::reports::purchase_orders(&period.clone().into(), &page.clone().into())
-        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
+        .map(Into::into)
         .map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
@@ -130,9 +130,7 @@ pub fn all_pages<T>(
 /// Stock levels now, valued at each item's last received unit price.
 pub fn stock_levels(page: &PageRequest) -> Result<Page<StockRow>, HostError> {
     #[cfg(target_arch = "wasm32")]
-    return wit::reports::stock_levels(&page.clone().into())
-        .map(|p| Page { rows: p.rows.into_iter().map(Into::into).collect(), next_cursor: p.next_cursor })
-        .map_err(Into::into);
+    return wit::reports::stock_levels(&page.clone().into()).map(Into::into).map_err(Into::into);
     #[cfg(not(target_arch = "wasm32"))]
     crate::testing::with(|s| {
         s.check("reports-read")?;

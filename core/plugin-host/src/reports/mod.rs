@@ -216,8 +216,9 @@ impl std::fmt::Debug for Reports {
     }
 }
 
-/// Whether a caller with `roles` may see a report for `allowed` (empty: every role).
-fn may_run(allowed: &[String], caller: &Caller) -> bool {
+/// Whether a caller with `roles` may see what is open to `allowed` (empty: every role): a
+/// report, a kind of recommendation.
+pub(crate) fn may_run(allowed: &[String], caller: &Caller) -> bool {
     allowed.is_empty() || caller.roles.iter().any(|r| allowed.contains(r))
 }
 

@@ -9,17 +9,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ils_plugin_sdk::host::context;
 use ils_plugin_sdk::host::reports::{self, Filter, Measure, Op, Period, Query, ResultSet, Value};
 use ils_plugin_sdk::{Error, HostError, Recommendation};
 use serde::Deserialize;
 
-use super::{figure, input, words};
+use super::{DAY_MS, day_text, figure, history_end, input, words};
 use crate::anomaly::{BASELINE_PERIODS, Finding, FindingKind, Metric, Point, Series, find_anomalies};
 
 /// Weeks read unless the input names a number: a baseline and a quarter after it.
 pub const DEFAULT_WEEKS: u32 = BASELINE_PERIODS as u32 + 13;
-const DAY_MS: i64 = 86_400_000;
 
 /// What the caller may set.
 #[derive(Debug, Default, Deserialize)]
@@ -75,12 +73,8 @@ pub fn recommend(text_in: &str) -> Result<Vec<Recommendation>, Error> {
     let input: Input = input("anomalies", text_in)?;
     let weeks = i64::from(input.weeks.unwrap_or(DEFAULT_WEEKS).clamp(20, 156));
     let baseline = input.baseline_weeks.unwrap_or(BASELINE_PERIODS);
-    let end = (context::now_ms().div_euclid(DAY_MS) + 1) * DAY_MS;
-    let day = |ms: i64| -> Result<String, Error> {
-        let at = jiff::Timestamp::from_millisecond(ms).map_err(|e| Error::new(e.to_string()))?;
-        Ok(at.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
-    };
-    let period = Period { start: day(end - weeks * 7 * DAY_MS)?, end: day(end)? };
+    let end = history_end();
+    let period = Period { start: day_text(end - weeks * 7 * DAY_MS)?, end: day_text(end)? };
 
     // Jobs: the lab's orders per week, and per lens type and week.
     let lab: BTreeMap<String, f64> = count("orders", &period, &["created_at:week"], Vec::new())?

@@ -45,6 +45,27 @@ pub(crate) fn figure(name: &str, value: f64, unit: &str) -> Figure {
     Figure::new(name, (value * 100.0).round() / 100.0, unit)
 }
 
+/// A day in milliseconds.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// The UTC day of an instant.
+pub(crate) fn date_of(ms: i64) -> Result<jiff::civil::Date, Error> {
+    let at =
+        jiff::Timestamp::from_millisecond(ms).map_err(|e| Error::new(format!("a time out of range: {e}")))?;
+    Ok(at.to_zoned(jiff::tz::TimeZone::UTC).date())
+}
+
+/// The UTC day of an instant as a period bound (`2026-12-05`).
+pub(crate) fn day_text(ms: i64) -> Result<String, Error> {
+    Ok(date_of(ms)?.to_string())
+}
+
+/// The start of tomorrow (UTC) from the invocation's clock: where histories end, so that today's
+/// rows count.
+pub(crate) fn history_end() -> i64 {
+    (ils_plugin_sdk::host::context::now_ms().div_euclid(DAY_MS) + 1) * DAY_MS
+}
+
 /// The plugin.
 pub struct Recommender;
 

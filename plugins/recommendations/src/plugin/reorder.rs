@@ -12,12 +12,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ils_plugin_sdk::host::reports::{MovementRow, Period, PurchaseOrderRow};
-use ils_plugin_sdk::host::{context, inventory, reports};
+use ils_plugin_sdk::host::{inventory, reports};
 use ils_plugin_sdk::{DraftPurchaseOrder, Error, ProposedAction, PurchaseLine, Recommendation};
-use jiff::civil::Date;
 use serde::Deserialize;
 
-use super::{figure, input, words};
+use super::{DAY_MS, date_of, day_text, figure, history_end, input, words};
 use crate::forecast::{DemandHistory, forecast};
 use crate::reorder::{
     DEFAULT_COVER_PERIODS, OrderQuantityRule, PurchaseOrder, ReorderQuery, ServiceTarget, lead_time,
@@ -32,7 +31,6 @@ pub const DEFAULT_WEEKS: u32 = 52;
 pub const PURCHASE_HISTORY_DAYS: i64 = 730;
 /// The most ledger or order rows one request reads.
 const MAX_ROWS: usize = 500_000;
-const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// What the caller may narrow or set.
@@ -54,16 +52,6 @@ pub struct Input {
     /// Weeks of history to read, 8–156 (default 52).
     #[serde(default)]
     pub weeks: Option<u32>,
-}
-
-fn date_of(ms: i64) -> Result<Date, Error> {
-    let at =
-        jiff::Timestamp::from_millisecond(ms).map_err(|e| Error::new(format!("a time out of range: {e}")))?;
-    Ok(at.to_zoned(jiff::tz::TimeZone::UTC).date())
-}
-
-fn day_text(ms: i64) -> Result<String, Error> {
-    Ok(date_of(ms)?.to_string())
 }
 
 /// Weekly demand per (item, location), oldest week first, over `weeks` weeks ending at `end_ms`.
@@ -145,9 +133,7 @@ pub fn recommend(text: &str) -> Result<Vec<Recommendation>, Error> {
     }
     let weeks = input.weeks.unwrap_or(DEFAULT_WEEKS).clamp(8, 156) as usize;
 
-    let now_ms = context::now_ms();
-    // The history ends at the start of tomorrow (UTC), so today's movements count.
-    let end_ms = (now_ms.div_euclid(DAY_MS) + 1) * DAY_MS;
+    let end_ms = history_end();
     let ledger = Period { start: day_text(end_ms - weeks as i64 * WEEK_MS)?, end: day_text(end_ms)? };
     let movements = reports::all_pages(MAX_ROWS, |page| reports::stock_movements(&ledger, page))?;
     let purchasing =
