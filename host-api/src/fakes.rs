@@ -385,6 +385,14 @@ impl ReportsReader for FakeServices {
     async fn quality(&self, _: &Scope, _: &Period, page: &PageRequest) -> ServiceResult<Page<QualityRow>> {
         page_of(Vec::new(), page)
     }
+    async fn dispensing(
+        &self,
+        _: &Scope,
+        _: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<DispensingRow>> {
+        page_of(Vec::new(), page)
+    }
     async fn stock_levels(&self, _: &Scope, page: &PageRequest) -> ServiceResult<Page<StockRow>> {
         page_of(Vec::new(), page)
     }
@@ -505,6 +513,7 @@ impl InventoryService for FakeServices {
                 name: level.sku.clone(),
                 reorder_point: 0,
                 levels: Vec::new(),
+                frame: None,
             });
             item.levels.push(level.clone());
         }

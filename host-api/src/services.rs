@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use ils_records::reports::{
-    Money, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
-    StockRow,
+    DispensingRow, Money, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow,
+    Query, ResultSet, StockRow,
 };
 pub use ils_records::{
-    CatalogueItem, Email, Examination, Eye, FileInfo, ItemPage, MovementKind, MovementOutcome, Order,
-    OrderStatus, Patient, Prescription, PublishedEvent, ROLES, StockLevel, StockLocation, StockMovement,
-    Tenant,
+    CatalogueItem, Email, Examination, Eye, FileInfo, FrameSize, ItemPage, MovementKind, MovementOutcome,
+    Order, OrderStatus, Patient, Prescription, PublishedEvent, ROLES, Rim, StockLevel, StockLocation,
+    StockMovement, Tenant,
 };
 use serde_json::Value;
 
@@ -150,6 +150,15 @@ pub trait ReportsReader: Send + Sync {
         period: &Period,
         page: &PageRequest,
     ) -> ServiceResult<Page<QualityRow>>;
+    /// The tenant's own orders created in `period` (not a lab's copies of practices' orders),
+    /// oldest first, with their prescriptions and the stocked frame each named. Audited as a
+    /// clinical read.
+    async fn dispensing(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<DispensingRow>>;
     /// Stock levels now, valued at each item's last received unit price.
     async fn stock_levels(&self, scope: &Scope, page: &PageRequest) -> ServiceResult<Page<StockRow>>;
     /// Stock movements in `period`.

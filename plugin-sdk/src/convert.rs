@@ -149,6 +149,19 @@ impl From<p::reports::OrderRow> for rr::OrderRow {
     }
 }
 
+impl From<p::reports::DispensingRow> for rr::DispensingRow {
+    fn from(x: p::reports::DispensingRow) -> Self {
+        Self {
+            order_id: x.order_id,
+            created_at_ms: x.created_at,
+            frame_item_id: x.frame_item_id,
+            lens_type: x.lens_type,
+            right: x.right.into(),
+            left: x.left.into(),
+        }
+    }
+}
+
 impl From<p::reports::StockRow> for rr::StockRow {
     fn from(x: p::reports::StockRow) -> Self {
         Self {
@@ -238,6 +251,7 @@ macro_rules! page {
 }
 page!(p::reports::OrderPage => rr::OrderRow);
 page!(p::reports::QualityPage => rr::QualityRow);
+page!(p::reports::DispensingPage => rr::DispensingRow);
 page!(p::reports::StockPage => rr::StockRow);
 page!(p::reports::MovementPage => rr::MovementRow);
 page!(p::reports::PurchaseOrderPage => rr::PurchaseOrderRow);
@@ -360,6 +374,11 @@ impl From<p::inventory::ItemPage> for r::ItemPage {
                     name: i.name,
                     reorder_point: i.reorder_point,
                     levels: i.levels.into_iter().map(Into::into).collect(),
+                    frame: i.frame.map(|f| r::FrameSize {
+                        eye_size: f.eye_size,
+                        bridge: f.bridge,
+                        rim: f.rim.map(Into::into),
+                    }),
                 })
                 .collect(),
             next_after: page.next_after,
@@ -368,6 +387,7 @@ impl From<p::inventory::ItemPage> for r::ItemPage {
 }
 
 ils_records::same_enum!(p::inventory::MovementKind, r::MovementKind, [Sale, Return, Adjustment]);
+ils_records::same_enum!(p::inventory::Rim, r::Rim, [Full, SemiRimless, Rimless]);
 
 impl From<r::StockMovement> for p::inventory::Movement {
     fn from(m: r::StockMovement) -> Self {

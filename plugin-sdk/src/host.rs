@@ -269,7 +269,8 @@ pub mod reports;
 pub mod inventory {
     pub use ils_records::inventory::MAX_ITEM_PAGE;
     pub use ils_records::{
-        CatalogueItem, ItemPage, MovementKind, MovementOutcome, StockLevel, StockLocation, StockMovement,
+        CatalogueItem, FrameSize, ItemPage, MovementKind, MovementOutcome, Rim, StockLevel, StockLocation,
+        StockMovement,
     };
 
     use super::*;

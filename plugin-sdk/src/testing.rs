@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use ils_records::reports::{
-    MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ResultSet,
-    StockRow,
+    DispensingRow, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query,
+    ResultSet, StockRow,
 };
 use ils_records::{Email, FileInfo, Tenant};
 
@@ -74,6 +74,7 @@ pub(crate) struct State {
     pub(crate) report_orders: Vec<OrderRow>,
     pub(crate) report_stock: Vec<StockRow>,
     pub(crate) report_quality: Vec<QualityRow>,
+    pub(crate) report_dispensing: Vec<DispensingRow>,
     pub(crate) report_movements: Vec<MovementRow>,
     pub(crate) report_purchases: Vec<PurchaseOrderRow>,
     pub(crate) files: Vec<(FileInfo, Vec<u8>)>,
@@ -349,6 +350,12 @@ impl MockHost {
     /// Adds a failed quality check to what `host::reports::quality` reads.
     pub fn add_report_quality(&self, row: QualityRow) -> &Self {
         with(|s| s.report_quality.push(row));
+        self
+    }
+
+    /// Adds an order's prescription and frame to what `host::reports::dispensing` reads.
+    pub fn add_report_dispensing(&self, row: DispensingRow) -> &Self {
+        with(|s| s.report_dispensing.push(row));
         self
     }
 

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use ils_clinical::prescriptions::EyeView;
 use ils_kernel::Result;
-use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
+use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
 use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use status::OrderStatus;
@@ -247,6 +247,9 @@ pub struct Frame {
     pub b_mm: Option<f64>,
     /// Distance between lenses (DBL), mm.
     pub dbl_mm: Option<f64>,
+    /// The frame item from the practice's stock, when the order named one (on the practice's
+    /// copy only).
+    pub item_id: Option<ItemId>,
 }
 
 /// Centration measurements taken at dispensing.

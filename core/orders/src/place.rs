@@ -10,7 +10,7 @@ use ils_kernel::audit::Event;
 use ils_kernel::input::tenths_of_mm;
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId};
+use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId, TenantId};
 
 /// The furthest ahead a due date may be: a bound against typos (`2926` for `2026`), not a
 /// business rule.
@@ -43,6 +43,9 @@ pub struct FrameOrder {
     pub b_mm: Option<f64>,
     /// Distance between lenses (DBL), 10–30 mm.
     pub dbl_mm: Option<f64>,
+    /// The frame from the practice's stock, when it is one: an item of its catalogue. A and DBL
+    /// not given are taken from the item's recorded size.
+    pub item_id: Option<ItemId>,
 }
 
 /// Centration measurements in mm; PDs absent here come from the prescription.
@@ -226,6 +229,17 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
             Some(original)
         }
     };
+    let mut boxing = boxing;
+    if let Some(item) = req.frame.item_id {
+        let item = ils_stock::items::get(tx, item)
+            .await
+            .map_err(not_found_as_invalid("frame.item_id", "item in the stock"))?;
+        if let Some(size) = item.frame {
+            let tenths = |mm: f64| (mm * 10.0).round() as u16;
+            boxing.0 = boxing.0.or(Some(tenths(size.a_mm)));
+            boxing.2 = boxing.2.or(Some(tenths(size.dbl_mm)));
+        }
+    }
     let account = lab_account(tx, req.lab.as_deref(), original.as_ref()).await?;
     let ctx = uow.ctx().clone();
     let new = NewOrder {
@@ -244,6 +258,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
         tint,
         frame,
         boxing,
+        frame_item_id: req.frame.item_id,
         pd,
         heights,
         due_on,
@@ -271,6 +286,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
                 routing: Routing::FromPractice,
                 counterpart: Some(ours),
                 original_order_id: lab_original,
+                frame_item_id: None,
                 ..new.clone()
             };
             Some(send_to_lab(uow, account.lab_tenant_id, account.lab_name, &copy).await?)

@@ -11,7 +11,7 @@ use ils_clinical::rx::CylinderForm;
 use ils_kernel::audit::{ActorKind, AuditCtx};
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
-use ils_storage::ids::{OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
+use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute, on_conn};
 
@@ -48,6 +48,8 @@ pub struct NewOrder {
     pub frame: String,
     /// Boxing A, B, DBL in tenths of a mm.
     pub boxing: (Option<u16>, Option<u16>, Option<u16>),
+    /// The frame from the tenant's stock (none on a lab's copy: the item is the practice's).
+    pub frame_item_id: Option<ItemId>,
     /// Monocular PDs in tenths of a mm.
     pub pd: (u16, u16),
     /// Fitting heights in tenths of a mm.
@@ -66,7 +68,7 @@ pub struct NewOrder {
 
 const COLUMNS: &str = "id, number, patient_id, prescription_id, patient_ref, routing, counterpart_tenant_id,
     counterpart_order_id, counterpart_name, counterpart_number, reason, original_order_id, rx, lens_type,
-    material, lens_index, coatings, tint, frame, frame_a, frame_b, frame_dbl, pd_right, pd_left,
+    material, lens_index, coatings, tint, frame, frame_a, frame_b, frame_dbl, frame_item_id, pd_right, pd_left,
     height_right, height_left, due_on, priority, price_minor, currency, status, held_from, station,
     quality_issue, notes, created_by, created_at, updated_at";
 
@@ -94,6 +96,7 @@ struct Row {
     frame_a: Option<i32>,
     frame_b: Option<i32>,
     frame_dbl: Option<i32>,
+    frame_item_id: Option<ItemId>,
     pd_right: i32,
     pd_left: i32,
     height_right: Option<i32>,
@@ -159,6 +162,7 @@ impl Row {
                 a_mm: self.frame_a.map(mm),
                 b_mm: self.frame_b.map(mm),
                 dbl_mm: self.frame_dbl.map(mm),
+                item_id: self.frame_item_id,
             },
             measurements: Measurements {
                 pd_right_mm: mm(self.pd_right),
@@ -204,9 +208,9 @@ pub async fn insert(
             original_order_id, rx, lens_type, material, lens_index, coatings, tint, frame, frame_a, frame_b,
             frame_dbl, pd_right, pd_left, height_right, height_left, due_on, priority, price_minor, currency,
             status, notes, created_by, created_at, updated_at, patient_ref, routing, counterpart_tenant_id,
-            counterpart_order_id, counterpart_name, counterpart_number)
+            counterpart_order_id, counterpart_name, counterpart_number, frame_item_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-            $21, $22, $23, $24, $25, $26, $27, $28, $29, $29, $30, $31, $32, $33, $34, $35)";
+            $21, $22, $23, $24, $25, $26, $27, $28, $29, $29, $30, $31, $32, $33, $34, $35, $36)";
     let tenant = tx.tenant_id();
     let counterpart = new.counterpart.as_ref();
     let now = Timestamp::now();
@@ -248,7 +252,8 @@ pub async fn insert(
         counterpart.map(|c| c.tenant_id),
         counterpart.map(|c| c.order_id),
         counterpart.map(|c| c.name.as_str()),
-        counterpart.map(|c| c.number.as_str())
+        counterpart.map(|c| c.number.as_str()),
+        new.frame_item_id
     )
     .map_err(|e| {
         Error::from(e).on_duplicate_of("number", "number_taken", "Another order has that job number.")

@@ -182,6 +182,7 @@ impl OrderForm {
                 a_mm: number("frame.a_mm", &self.a_mm, mm)?,
                 b_mm: number("frame.b_mm", &self.b_mm, mm)?,
                 dbl_mm: number("frame.dbl_mm", &self.dbl_mm, mm)?,
+                item_id: None,
             },
             measurements: Some(MeasurementsInput {
                 pd_right_mm: number("measurements.pd_right_mm", &self.pd_right_mm, mm)?,

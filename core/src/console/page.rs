@@ -293,6 +293,15 @@ pub(crate) fn given(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
+/// A number typed into a form; blank is "not given".
+pub(crate) fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| Error::invalid_field(field, format!("{text:?} is not a number")))
+}
+
 /// A form shown again with the errors of its refused operation (422, 409 …) and the API's status
 /// for them; errors that are not about the form's content become error pages.
 pub(crate) fn refused<T: Template>(error: ApiError, page: impl FnOnce(FieldErrors) -> T) -> PageResult {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::form::CsrfForm;
-use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, refused, render};
+use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, number, refused, render};
 use super::session::Viewer;
 use crate::http::problem::ApiError;
 use crate::http::registry::RegistryCaller;
@@ -106,14 +106,6 @@ pub(crate) struct StartForm {
     margin: String,
     #[serde(default)]
     min_calls: String,
-}
-
-fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Error> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse().map(Some).map_err(|_| Error::invalid_field(field, format!("{text:?} is not a number")))
 }
 
 /// `POST /admin/registry/plugins/{plugin}/versions/{version}/rollout`.

@@ -22,7 +22,7 @@ use ils_orders::{
     Priority, Station, StationMove, TimelineEntry, Transition,
 };
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::{OrderId, PatientId, PrescriptionId};
+use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId};
 use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -66,6 +66,10 @@ pub struct FrameInput {
     pub b_mm: Option<f64>,
     /// Distance between lenses (DBL), 10–30 mm.
     pub dbl_mm: Option<f64>,
+    /// The frame from the practice's stock: an item of its catalogue (`GET /items`). A and DBL
+    /// left out are taken from the item's recorded frame size.
+    #[serde(default)]
+    pub item_id: Option<ItemId>,
 }
 
 /// Centration measurements as taken.
@@ -145,6 +149,7 @@ pub(crate) async fn create_order(
             a_mm: req.frame.a_mm,
             b_mm: req.frame.b_mm,
             dbl_mm: req.frame.dbl_mm,
+            item_id: req.frame.item_id,
         },
         measurements: Centration {
             pd_right_mm: measurements.pd_right_mm,

@@ -1,10 +1,11 @@
 //! The tenant's item catalogue: what it stocks, by SKU and barcode, in which unit, and the
-//! reorder point below which it wants to hear (`stock.low`).
+//! reorder point below which it wants to hear (`stock.low`). A frame also records its boxed size
+//! and rim, which the recommender reads to rank frames for a prescription.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::{optional_text, required_text};
+use ils_kernel::input::{optional_text, required_text, tenths_of_mm};
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
@@ -31,8 +32,34 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a frame holds its lenses.
+    pub enum Rim {
+        /// An eyewire all round.
+        Full = "full",
+        /// A top wire and a nylon cord in a groove along the lower edge.
+        SemiRimless = "semi_rimless",
+        /// Drilled lenses, the edge in full view.
+        Rimless = "rimless",
+    }
+}
+
+/// A frame's boxed size, as the frame is marked (`52□18`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FrameSize {
+    /// Eye size: the boxed lens width A, 30–80 mm in 0.5 mm steps.
+    pub a_mm: f64,
+    /// Bridge: the distance between lenses DBL, 10–30 mm in 0.5 mm steps.
+    pub dbl_mm: f64,
+    /// The rim, when known.
+    #[serde(default)]
+    pub rim: Option<Rim>,
+}
+
 /// An item of the catalogue.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Item {
     /// The item's id (UUIDv7, so ids sort by creation time).
@@ -47,10 +74,49 @@ pub struct Item {
     pub unit: Unit,
     /// At or below this quantity at a location, the item is low there.
     pub reorder_point: i64,
+    /// For a frame: its boxed size and rim.
+    pub frame: Option<FrameSize>,
     /// When the item was added to the catalogue (UTC); never changes.
     pub created_at: Timestamp,
     /// Last changed.
     pub updated_at: Timestamp,
+}
+
+/// An item as stored: the frame's size in tenths of a millimetre.
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: ItemId,
+    sku: String,
+    barcode: Option<String>,
+    name: String,
+    unit: Unit,
+    reorder_point: i64,
+    frame_a: Option<i32>,
+    frame_dbl: Option<i32>,
+    frame_rim: Option<Rim>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<ItemRow> for Item {
+    fn from(r: ItemRow) -> Self {
+        let mm = |tenths: i32| f64::from(tenths) / 10.0;
+        let frame = match (r.frame_a, r.frame_dbl) {
+            (Some(a), Some(dbl)) => Some(FrameSize { a_mm: mm(a), dbl_mm: mm(dbl), rim: r.frame_rim }),
+            _ => None,
+        };
+        Item {
+            id: r.id,
+            sku: r.sku,
+            barcode: r.barcode,
+            name: r.name,
+            unit: r.unit,
+            reorder_point: r.reorder_point,
+            frame,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }
 
 /// An item's details as the caller gives them, for a new item or a full replacement; checked by
@@ -67,7 +133,12 @@ pub struct ItemDetails {
     pub unit: Unit,
     /// At or below this quantity at a location the item is low there (0 to [`MAX_QUANTITY`]).
     pub reorder_point: i64,
+    /// For a frame: its boxed size and rim.
+    pub frame: Option<FrameSize>,
 }
+
+/// A frame's size as stored: A and DBL in tenths of a mm, and the rim.
+type StoredFrame = (Option<i32>, Option<i32>, Option<Rim>);
 
 /// Which items to find: an exact SKU, an exact barcode (a scan), or all of them.
 #[derive(Clone, Debug, Default)]
@@ -78,7 +149,8 @@ pub struct ItemSearch {
     pub barcode: Option<String>,
 }
 
-const COLUMNS: &str = "id, sku, barcode, name, unit, reorder_point, created_at, updated_at";
+const COLUMNS: &str =
+    "id, sku, barcode, name, unit, reorder_point, frame_a, frame_dbl, frame_rim, created_at, updated_at";
 
 fn on_duplicate(error: Error) -> Error {
     error.on_duplicate_of("sku", "sku_taken", "Another item of this tenant has that SKU.").on_duplicate_of(
@@ -94,6 +166,14 @@ fn code(field: &str, value: &str, max: usize) -> Result<String> {
         return Err(Error::invalid_field(field, "must not contain spaces"));
     }
     Ok(value)
+}
+
+/// A frame's size checked and in stored units.
+fn stored_frame(frame: Option<FrameSize>) -> Result<StoredFrame> {
+    let Some(f) = frame else { return Ok((None, None, None)) };
+    let a = tenths_of_mm("frame.a_mm", Some(f.a_mm), 30.0..=80.0)?.map(i32::from);
+    let dbl = tenths_of_mm("frame.dbl_mm", Some(f.dbl_mm), 10.0..=30.0)?.map(i32::from);
+    Ok((a, dbl, f.rim))
 }
 
 impl ItemDetails {
@@ -114,6 +194,7 @@ impl ItemDetails {
             name: ils_kernel::input::name("name", &self.name)?,
             unit: self.unit,
             reorder_point: self.reorder_point,
+            frame: self.frame,
         })
     }
 }
@@ -122,8 +203,8 @@ impl ItemDetails {
 pub async fn get(tx: &mut TenantTx, id: ItemId) -> Result<Item> {
     let tenant = tx.tenant_id();
     let sql = format!("SELECT {COLUMNS} FROM items WHERE tenant_id = $1 AND id = $2");
-    let row: Option<Item> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
-    row.ok_or(Error::NotFound("item"))
+    let row: Option<ItemRow> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
+    row.map(Item::from).ok_or(Error::NotFound("item"))
 }
 
 /// The catalogue, or the items with a SKU or barcode, oldest first.
@@ -137,8 +218,9 @@ pub async fn search(tx: &mut TenantTx, q: &ItemSearch, page: &PageRequest) -> Re
            AND ($3 IS NULL OR sku = $3) AND ($4 IS NULL OR barcode = $4)
          ORDER BY id LIMIT $5"
     );
-    let rows: Vec<Item> =
+    let rows: Vec<ItemRow> =
         query!(tx, query_as, fetch_all, sql, tenant, after, &sku, &barcode, page.fetch_limit())?;
+    let rows: Vec<Item> = rows.into_iter().map(Item::from).collect();
     Ok(page.finish(rows, |i| i.id.as_uuid()))
 }
 
@@ -146,13 +228,15 @@ pub async fn search(tx: &mut TenantTx, q: &ItemSearch, page: &PageRequest) -> Re
 /// already used answers `sku_taken` or `barcode_taken`.
 pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> {
     let d = details.checked()?;
+    let (a, dbl, rim) = stored_frame(d.frame)?;
     let tx = uow.tx();
     let tenant = tx.tenant_id();
     let sql = format!(
-        "INSERT INTO items (tenant_id, id, sku, barcode, name, unit, reorder_point, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+        "INSERT INTO items (tenant_id, id, sku, barcode, name, unit, reorder_point, frame_a, frame_dbl,
+             frame_rim, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {COLUMNS}"
     );
-    let item: Item = query!(
+    let item: ItemRow = query!(
         tx,
         query_as,
         fetch_one,
@@ -164,9 +248,13 @@ pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> 
         &d.name,
         d.unit,
         d.reorder_point,
+        a,
+        dbl,
+        rim,
         Timestamp::now()
     )
     .map_err(|e| on_duplicate(e.into()))?;
+    let item = Item::from(item);
     let event =
         Event::new("item.created", "item", item.id).changes(serde_json::to_value(&item).unwrap_or_default());
     uow.audit(event).await?;
@@ -176,14 +264,16 @@ pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> 
 /// Replaces an item's details; records `item.updated` with the fields that changed.
 pub async fn update(uow: &mut UnitOfWork, id: ItemId, details: ItemDetails) -> Result<Item> {
     let d = details.checked()?;
+    let (a, dbl, rim) = stored_frame(d.frame)?;
     let tx = uow.tx();
     let before = get(tx, id).await?;
     let tenant = tx.tenant_id();
     let sql = format!(
-        "UPDATE items SET sku = $3, barcode = $4, name = $5, unit = $6, reorder_point = $7, updated_at = $8
+        "UPDATE items SET sku = $3, barcode = $4, name = $5, unit = $6, reorder_point = $7, frame_a = $8,
+             frame_dbl = $9, frame_rim = $10, updated_at = $11
          WHERE tenant_id = $1 AND id = $2 RETURNING {COLUMNS}"
     );
-    let row: Option<Item> = query!(
+    let row: Option<ItemRow> = query!(
         tx,
         query_as,
         fetch_optional,
@@ -195,14 +285,17 @@ pub async fn update(uow: &mut UnitOfWork, id: ItemId, details: ItemDetails) -> R
         &d.name,
         d.unit,
         d.reorder_point,
+        a,
+        dbl,
+        rim,
         Timestamp::now()
     )
     .map_err(|e| on_duplicate(e.into()))?;
-    let after = row.ok_or(Error::NotFound("item"))?;
+    let after = row.map(Item::from).ok_or(Error::NotFound("item"))?;
     let (b, a) =
         (serde_json::to_value(&before).unwrap_or_default(), serde_json::to_value(&after).unwrap_or_default());
     let mut changes = serde_json::Map::new();
-    for key in ["sku", "barcode", "name", "unit", "reorder_point"] {
+    for key in ["sku", "barcode", "name", "unit", "reorder_point", "frame"] {
         if b[key] != a[key] {
             changes.insert(key.to_owned(), serde_json::json!({ "from": b[key], "to": a[key] }));
         }

@@ -1,5 +1,5 @@
 //! Recommendations through the real host (docs/adr/030): the `recommendations` component gives
-//! lens, reorder and anomaly recommendations over `POST /api/v1/recommendations/{kind}`, from the
+//! lens, frame, reorder and anomaly recommendations over `POST /api/v1/recommendations/{kind}`, from the
 //! tenant's own data, to the roles its manifest names; a proposed draft purchase order becomes a
 //! draft only when a person accepts it, priced at what the tenant last paid. Both backends.
 
@@ -17,7 +17,7 @@ const WEEK_MS: i64 = 7 * DAY_MS;
 const WEEKLY: i64 = 10;
 
 async fn enable(app: &TestApp, tenant: &Tenant) {
-    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read"] });
+    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read", "clinical-read"] });
     app.put("/api/v1/tenant/plugins/recommendations", &tenant.admin.token, body).await.ok(200);
 }
 
@@ -92,7 +92,7 @@ db_test!(
 
         let kinds = app.get("/api/v1/recommendations", token).await;
         let kinds: Vec<&str> = kinds.ok(200).as_array().unwrap().iter().map(|k| k["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["lens", "reorder", "anomalies"]);
+        assert_eq!(kinds, ["lens", "frames", "reorder", "anomalies"]);
 
         let found = recommend(&app, token, "lens", lens_query()).await;
         let native: ils_recommendations::optics::LensQuery = serde_json::from_value(lens_query()).unwrap();
@@ -113,7 +113,7 @@ db_test!(
         let supplier = app.member(&lab, "sam", "supplier").await;
         let refused = app.post("/api/v1/recommendations/lens", Some(&supplier.token), lens_query()).await;
         refused.problem(403, "recommendation_not_allowed");
-        app.post("/api/v1/recommendations/frames", Some(token), json!({})).await.problem(404, "not_found");
+        app.post("/api/v1/recommendations/sunglasses", Some(token), json!({})).await.problem(404, "not_found");
         // Input the plugin refuses is a 422 naming what is wrong; so is input that is not an object.
         let bad = app.post("/api/v1/recommendations/lens", Some(token), json!({ "sphere": "-6.00" })).await;
         bad.problem(422, "invalid_input");
@@ -207,5 +207,129 @@ db_test!(
         let bad = app.post("/api/v1/recommendations/anomalies", Some(&lab.admin.token), json!({ "weeks": "many" })).await;
         bad.problem(422, "invalid_input");
         assert!(bad.body.to_string().contains("weeks"), "{}", bad.body);
+    }
+);
+
+/// A frame in the catalogue with its marked size, and `on_hand` of it at `store`.
+async fn frame(
+    app: &TestApp,
+    token: &str,
+    store: &str,
+    sku: &str,
+    size: (f64, f64),
+    rim: &str,
+    on_hand: i64,
+) -> String {
+    let body = json!({ "sku": sku, "name": format!("Frame {sku}"), "unit": "each", "reorder_point": 0,
+        "frame": { "a_mm": size.0, "dbl_mm": size.1, "rim": rim } });
+    let id = app.post("/api/v1/items", Some(token), body).await.ok(201)["id"].as_str().unwrap().to_owned();
+    if on_hand > 0 {
+        adjust(app, token, &id, store, on_hand).await.ok(201);
+    }
+    id
+}
+
+/// A patient with a spectacle prescription of `sphere` in both eyes (and `add`, when given).
+async fn patient_with_rx(app: &TestApp, token: &str, sphere: &str, add: Option<&str>) -> (String, String) {
+    let patient = json!({ "first_name": "Pat", "last_name": "Doe", "date_of_birth": "1970-04-02" });
+    let patient =
+        app.post("/api/v1/patients", Some(token), patient).await.ok(201)["id"].as_str().unwrap().to_owned();
+    let eye = json!({ "sphere": sphere, "add": add });
+    let rx = json!({ "kind": "spectacles", "issued_on": "2026-11-10", "prescriber": "O. Optom",
+        "right": eye, "left": eye, "pd_right_mm": 32, "pd_left_mm": 32 });
+    let rx = app.post(&format!("/api/v1/patients/{patient}/prescriptions"), Some(token), rx).await;
+    (patient, rx.ok(201)["id"].as_str().unwrap().to_owned())
+}
+
+/// Places an in-house single-vision order for the patient in the stocked frame `frame_item`.
+async fn dispense(app: &TestApp, token: &str, sphere: &str, add: Option<&str>, frame_item: &str) -> Value {
+    let (patient, rx) = patient_with_rx(app, token, sphere, add).await;
+    let lens_type = if add.is_some() { "progressive" } else { "single_vision" };
+    let body = json!({
+        "patient_id": patient, "prescription_id": rx,
+        "lens": { "type": lens_type, "material": "high_index", "index": 1.6 },
+        "frame": { "description": "From stock", "item_id": frame_item },
+        "measurements": { "height_right_mm": 20, "height_left_mm": 20 },
+        "due_on": "2099-01-15", "priority": "normal",
+        "price": { "amount_minor": 12950, "currency": "GBP" }
+    });
+    app.post("/api/v1/orders", Some(token), body).await.ok(201).clone()
+}
+
+fn frames_query() -> Value {
+    json!({ "sphere": "-4.00", "age_years": 40, "pd_mm": 64 })
+}
+
+db_test!(
+    async fn stocked_frames_are_ranked_by_what_similar_prescriptions_chose_and_thick_ones_left_out(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "ils_recommendations", RECOMMENDATIONS, "free").await;
+        let practice = app.tenant_of_kind("brighteyes", ils_core::tenants::TenantKind::Ecp).await;
+        enable(&app, &practice).await;
+        let token = practice.admin.token.as_str();
+        let store = location(&app, token, "Shop floor").await;
+
+        // Before any frame has a size, the plugin says what to record.
+        let bare = app.post("/api/v1/recommendations/frames", Some(token), frames_query()).await;
+        let bare = bare.problem(422, "invalid_input").body.to_string();
+        assert!(bare.contains("frame size"), "{bare}");
+
+        let classic = frame(&app, token, &store, "CLASSIC-50", (50.0, 20.0), "full", 3).await;
+        let small = frame(&app, token, &store, "SMALL-48", (48.0, 18.0), "full", 2).await;
+        let wide = frame(&app, token, &store, "WIDE-58", (58.0, 16.0), "rimless", 4).await;
+        // Not a frame: no size, never ranked.
+        item(&app, token, "CLOTH", 0).await;
+
+        // An order names its frame from the stock and takes the frame's size from it.
+        let order = dispense(&app, token, "-4.25", None, &classic).await;
+        assert_eq!(order["frame"]["item_id"], classic.as_str());
+        assert_eq!(order["frame"]["a_mm"], 50.0);
+        assert_eq!(order["frame"]["dbl_mm"], 20.0);
+        dispense(&app, token, "-3.50", None, &classic).await;
+        // Readers with an add chose the small frame: not similar to a -4.00 with no add.
+        for _ in 0..3 {
+            dispense(&app, token, "+1.50", Some("+2.00"), &small).await;
+        }
+
+        let found = recommend(&app, token, "frames", frames_query()).await;
+        let titles: Vec<&str> = found.iter().map(|r| r["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Frame CLASSIC-50 (CLASSIC-50)", "Frame SMALL-48 (SMALL-48)"], "{found:?}");
+        assert_eq!(found[0]["subject"], classic.as_str());
+        assert_eq!(figure(&found[0], "similar prescriptions chose it"), 2.0);
+        assert_eq!(figure(&found[1], "similar prescriptions chose it"), 0.0);
+        assert_eq!(figure(&found[1], "all orders that chose it"), 3.0);
+        assert!(figure(&found[0], "thickest point") <= figure(&found[0], "thickness limit"));
+        // The wide rimless frame shows too thick an edge for a -4.00 and is not suggested.
+        assert!(found.iter().all(|r| r["subject"] != wide.as_str()), "{found:?}");
+
+        // The read of prescriptions is audited as the plugin's.
+        let audit = app.get("/api/v1/audit?action=report_data.read&limit=200", token).await;
+        let audit = audit.ok(200).to_string();
+        assert!(audit.contains("dispensing"), "{audit}");
+
+        // Another practice's frames and orders are its own: the same SKUs there have no history,
+        // and an order cannot name this practice's frame.
+        let other = app.tenant_of_kind("elsewhere", ils_core::tenants::TenantKind::Ecp).await;
+        enable(&app, &other).await;
+        let other_token = other.admin.token.as_str();
+        let other_store = location(&app, other_token, "Front").await;
+        frame(&app, other_token, &other_store, "CLASSIC-50", (50.0, 20.0), "full", 1).await;
+        let theirs = recommend(&app, other_token, "frames", frames_query()).await;
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(figure(&theirs[0], "all orders that chose it"), 0.0);
+        let (patient, rx) = patient_with_rx(&app, other_token, "-1.00", None).await;
+        let foreign = app
+            .post(
+                "/api/v1/orders",
+                Some(other_token),
+                json!({ "patient_id": patient, "prescription_id": rx,
+                    "lens": { "type": "single_vision", "material": "plastic", "index": 1.5 },
+                    "frame": { "description": "Theirs", "item_id": classic },
+                    "due_on": "2099-01-15", "priority": "normal",
+                    "price": { "amount_minor": 100, "currency": "GBP" } }),
+            )
+            .await;
+        let foreign = foreign.problem(422, "invalid_input").body.to_string();
+        assert!(foreign.contains("frame.item_id"), "{foreign}");
     }
 );

@@ -105,6 +105,54 @@ db_test!(
 );
 
 db_test!(
+    async fn a_frame_records_its_marked_size_and_rim_checked_like_an_orders(backend) {
+        let app = TestApp::spawn(backend).await;
+        let t = app.tenant("acme").await;
+        let token = &t.admin.token;
+        let body = json!({ "sku": "RB-5154-51", "name": "Clubmaster 51", "unit": "each", "reorder_point": 1,
+            "frame": { "a_mm": 51, "dbl_mm": 21, "rim": "semi_rimless" } });
+        let frame = app.post("/api/v1/items", Some(token), body.clone()).await.ok(201).clone();
+        assert_eq!(frame["frame"], json!({ "a_mm": 51.0, "dbl_mm": 21.0, "rim": "semi_rimless" }));
+        let id = frame["id"].as_str().unwrap();
+        assert_eq!(app.get(&format!("/api/v1/items/{id}"), token).await.ok(200)["frame"], frame["frame"]);
+        // Not a frame: no size.
+        let cloth = app.get(&format!("/api/v1/items/{}", item(&app, token, "CLOTH", 0).await), token).await;
+        assert!(cloth.ok(200)["frame"].is_null());
+
+        for (field, frame) in [
+            ("frame.a_mm", json!({ "a_mm": 90, "dbl_mm": 18 })),
+            ("frame.a_mm", json!({ "a_mm": 51.3, "dbl_mm": 18 })),
+            ("frame.dbl_mm", json!({ "a_mm": 51, "dbl_mm": 5 })),
+        ] {
+            let mut bad = body.clone();
+            bad["sku"] = json!("RB-BAD");
+            bad["frame"] = frame;
+            let resp = app.post("/api/v1/items", Some(token), bad).await;
+            resp.problem(422, "invalid_input");
+            assert_eq!(resp.body["errors"][0]["field"], field, "{}", resp.body);
+        }
+        let mut unknown_rim = body.clone();
+        unknown_rim["sku"] = json!("RB-BAD");
+        unknown_rim["frame"]["rim"] = json!("wire");
+        app.post("/api/v1/items", Some(token), unknown_rim).await.problem(422, "invalid_body");
+
+        // A resize is audited with the sizes before and after; dropping the size makes it no frame.
+        let mut resized = body.clone();
+        resized["frame"] = json!({ "a_mm": 53, "dbl_mm": 21 });
+        let updated = app.call(Method::PUT, &format!("/api/v1/items/{id}"), Some(token), Some(resized)).await;
+        assert_eq!(updated.ok(200)["frame"], json!({ "a_mm": 53.0, "dbl_mm": 21.0, "rim": null }));
+        let audit = app.get(&format!("/api/v1/audit?entity_id={id}&action=item.updated"), token).await;
+        let change = &audit.ok(200)["items"][0]["changes"]["frame"];
+        assert_eq!(change["from"]["a_mm"], 51.0);
+        assert_eq!(change["to"]["a_mm"], 53.0);
+        let mut plain = body.clone();
+        plain.as_object_mut().unwrap().remove("frame");
+        let updated = app.call(Method::PUT, &format!("/api/v1/items/{id}"), Some(token), Some(plain)).await;
+        assert!(updated.ok(200)["frame"].is_null());
+    }
+);
+
+db_test!(
     async fn adjustments_and_transfers_move_stock_through_the_ledger_and_never_below_zero(backend) {
         let app = TestApp::spawn(backend).await;
         let t = app.tenant("acme").await;

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use ils_records::reports::{
-    Dataset, MAX_GROUPS, MAX_PAGE, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow,
-    QualityRow, Query, ResultSet, StockRow, Value,
+    Dataset, DispensingRow, MAX_GROUPS, MAX_PAGE, MovementRow, OrderRow, Page, PageRequest, Period,
+    PurchaseOrderRow, QualityRow, Query, ResultSet, StockRow, Value,
 };
 use ils_registry::Capability;
 
@@ -155,6 +155,21 @@ impl ReportsCap {
         let page = Self::page(page);
         let read = self.reader.quality(&self.inv.scope, &period, &page);
         self.paged(Some(&period), read, |q| 96 + text_len([&q.order_id, &q.number, &q.issue])).await
+    }
+
+    /// The tenant's own orders with their prescriptions and frames: clinical data, so it needs
+    /// `clinical-read` beside `reports-read`.
+    pub(crate) async fn dispensing(
+        &self,
+        period: Period,
+        page: PageRequest,
+    ) -> CapResult<Page<DispensingRow>> {
+        if let Err(e) = require(&self.inv, Capability::ClinicalRead) {
+            return Ok(Err(e));
+        }
+        let page = Self::page(page);
+        let read = self.reader.dispensing(&self.inv.scope, &period, &page);
+        self.paged(Some(&period), read, |d| 128 + d.order_id.len() + d.lens_type.len() + 40).await
     }
 
     pub(crate) async fn stock_levels(&self, page: PageRequest) -> CapResult<Page<StockRow>> {

@@ -27,9 +27,9 @@
 //! ```
 
 pub use ils_records::reports::{
-    DATASETS, Dataset, FieldKind, Filter, MAX_GROUPS, MAX_PAGE, Measure, Money, MovementRow, Op, OrderRow,
-    OrderStep, Page, PageRequest, Period, PurchaseLine, PurchaseOrderRow, QualityRow, Query, Receipt,
-    ResultSet, StockRow, Value,
+    DATASETS, Dataset, DispensingRow, FieldKind, Filter, MAX_GROUPS, MAX_PAGE, Measure, Money, MovementRow,
+    Op, OrderRow, OrderStep, Page, PageRequest, Period, PurchaseLine, PurchaseOrderRow, QualityRow, Query,
+    Receipt, ResultSet, StockRow, Value,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -77,6 +77,26 @@ pub fn quality(period: &Period, page: &PageRequest) -> Result<Page<QualityRow>, 
     crate::testing::with(|s| {
         s.check("reports-read")?;
         let rows = s.report_quality.iter().filter(|q| crate::testing::in_period(q.at_ms, period)).cloned();
+        Ok(crate::testing::page_of(rows.collect(), page))
+    })
+}
+
+/// The tenant's own orders placed in `period`, oldest first, a page at a time: each one's
+/// prescription and the stocked frame it named (capability `clinical-read` as well).
+pub fn dispensing(period: &Period, page: &PageRequest) -> Result<Page<DispensingRow>, HostError> {
+    #[cfg(target_arch = "wasm32")]
+    return wit::reports::dispensing(&period.clone().into(), &page.clone().into())
+        .map(Into::into)
+        .map_err(Into::into);
+    #[cfg(not(target_arch = "wasm32"))]
+    crate::testing::with(|s| {
+        s.check("reports-read")?;
+        s.check("clinical-read")?;
+        let rows = s
+            .report_dispensing
+            .iter()
+            .filter(|d| crate::testing::in_period(d.created_at_ms, period))
+            .cloned();
         Ok(crate::testing::page_of(rows.collect(), page))
     })
 }

@@ -37,6 +37,31 @@ pub struct CatalogueItem {
     pub reorder_point: i64,
     /// Units on hand per location.
     pub levels: Vec<StockLevel>,
+    /// The frame's size, when the item is a frame whose size is recorded.
+    pub frame: Option<FrameSize>,
+}
+
+/// How a frame holds its lenses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rim {
+    /// An eyewire all round.
+    Full,
+    /// A top wire and a nylon cord in a groove along the lower edge.
+    SemiRimless,
+    /// Drilled lenses, the edge in full view.
+    Rimless,
+}
+
+/// A frame's boxed size in tenths of a millimetre: eye size A and bridge DBL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameSize {
+    /// Eye size A, tenths of a mm (`520` is 52.0 mm).
+    pub eye_size: u16,
+    /// Bridge DBL, tenths of a mm.
+    pub bridge: u16,
+    /// The rim, when recorded.
+    pub rim: Option<Rim>,
 }
 
 /// One page of the catalogue.

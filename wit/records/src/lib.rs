@@ -49,7 +49,8 @@ pub use extension::{
 };
 pub use files::{Email, FileInfo};
 pub use inventory::{
-    CatalogueItem, ItemPage, MovementKind, MovementOutcome, StockLevel, StockLocation, StockMovement,
+    CatalogueItem, FrameSize, ItemPage, MovementKind, MovementOutcome, Rim, StockLevel, StockLocation,
+    StockMovement,
 };
 pub use orders::{Order, OrderStatus, UnknownStatus};
 

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use ils_host_api::Scope;
 use ils_host_api::metrics::MetricsSink;
 use ils_host_api::services::{
-    CatalogueItem, ClinicalReader, ConfigSource, EventSink, Examination, Eye, HostServices, InventoryService,
-    ItemPage, KvStore, MovementKind, MovementOutcome, Order, OrderStatus, OrdersService, Patient,
-    Prescription, PublishedEvent, SecretStore, ServiceError, ServiceResult, StockLevel, StockLocation,
-    StockMovement,
+    CatalogueItem, ClinicalReader, ConfigSource, EventSink, Examination, Eye, FrameSize, HostServices,
+    InventoryService, ItemPage, KvStore, MovementKind, MovementOutcome, Order, OrderStatus, OrdersService,
+    Patient, Prescription, PublishedEvent, Rim, SecretStore, ServiceError, ServiceResult, StockLevel,
+    StockLocation, StockMovement,
 };
 use serde_json::Value;
 
@@ -361,8 +361,46 @@ impl OrdersService for DbServices {
     }
 }
 
+/// An item as `list-items` reads it.
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: ils_storage::ids::ItemId,
+    sku: String,
+    name: String,
+    reorder_point: i64,
+    frame_a: Option<i32>,
+    frame_dbl: Option<i32>,
+    frame_rim: Option<ils_stock::items::Rim>,
+}
+
+impl ItemRow {
+    fn into_host(self, levels: Vec<StockLevel>) -> CatalogueItem {
+        let tenths = |v: i32| u16::try_from(v).unwrap_or(u16::MAX);
+        let frame = match (self.frame_a, self.frame_dbl) {
+            (Some(a), Some(dbl)) => Some(FrameSize {
+                eye_size: tenths(a),
+                bridge: tenths(dbl),
+                rim: self.frame_rim.map(|r| match r {
+                    ils_stock::items::Rim::Full => Rim::Full,
+                    ils_stock::items::Rim::SemiRimless => Rim::SemiRimless,
+                    ils_stock::items::Rim::Rimless => Rim::Rimless,
+                }),
+            }),
+            _ => None,
+        };
+        CatalogueItem {
+            id: self.id.to_string(),
+            sku: self.sku,
+            name: self.name,
+            reorder_point: self.reorder_point,
+            levels,
+            frame,
+        }
+    }
+}
+
 /// One eye as plugins see it: the exact powers (stored in minus-cylinder form), no prism.
-fn eye_to_host(eye: &ils_clinical::rx::EyeRx) -> Eye {
+pub(crate) fn eye_to_host(eye: &ils_clinical::rx::EyeRx) -> Eye {
     Eye {
         sphere: eye.sphere(),
         cylinder: eye.cylinder().map(|(c, _)| c),
@@ -490,7 +528,7 @@ impl InventoryService for DbServices {
     }
 
     async fn items(&self, scope: &Scope, after: Option<&str>, limit: u32) -> ServiceResult<ItemPage> {
-        const ITEMS: &str = "SELECT id, sku, name, reorder_point FROM items
+        const ITEMS: &str = "SELECT id, sku, name, reorder_point, frame_a, frame_dbl, frame_rim FROM items
             WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3";
         // The page's items are every item from its first id to its last: one range read.
         const LEVELS: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
@@ -504,13 +542,12 @@ impl InventoryService for DbServices {
         let fetch = i64::from(limit) + 1;
         let mut tx = self.read_tx(scope).await?;
         let read = async {
-            let mut items: Vec<(ils_storage::ids::ItemId, String, String, i64)> =
-                query!(tx, query_as, fetch_all, ITEMS, tenant, after, fetch)?;
+            let mut items: Vec<ItemRow> = query!(tx, query_as, fetch_all, ITEMS, tenant, after, fetch)?;
             let more = items.len() > limit as usize;
             items.truncate(limit as usize);
             let levels: Vec<LevelRow> = match (items.first(), items.last()) {
                 (Some(first), Some(last)) => {
-                    query!(tx, query_as, fetch_all, LEVELS, tenant, first.0, last.0)?
+                    query!(tx, query_as, fetch_all, LEVELS, tenant, first.id, last.id)?
                 }
                 _ => Vec::new(),
             };
@@ -522,12 +559,12 @@ impl InventoryService for DbServices {
         let mut levels = levels.into_iter().peekable();
         let items: Vec<CatalogueItem> = items
             .into_iter()
-            .map(|(item_id, sku, name, reorder_point)| {
+            .map(|item| {
                 let mut own = Vec::new();
-                while let Some(level) = levels.next_if(|l| l.item_id == item_id) {
+                while let Some(level) = levels.next_if(|l| l.item_id == item.id) {
                     own.push(level.into_host());
                 }
-                CatalogueItem { id: item_id.to_string(), sku, name, reorder_point, levels: own }
+                item.into_host(own)
             })
             .collect();
         let next_after = if more { items.last().map(|i| i.id.clone()) } else { None };

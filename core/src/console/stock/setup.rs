@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{Placing, refused, whole};
 use crate::console::form::CsrfForm;
-use crate::console::page::given;
 use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render};
+use crate::console::page::{given, number};
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::stock::items::{ItemInput, ItemQuery, create_item as api_create_item, list_items};
@@ -17,7 +17,7 @@ use crate::http::stock::locations::{LocationInput, create_location as api_create
 use crate::state::AppState;
 use ils_kernel::page::PageQuery;
 use ils_kernel::permissions::Action;
-use ils_stock::items::{Item, Unit};
+use ils_stock::items::{FrameSize, Item, Rim, Unit};
 use ils_stock::locations::Location;
 
 /// A list page's position: `next_cursor` from the page before.
@@ -41,6 +41,23 @@ impl Items {
     fn units(&self) -> &'static [Unit] {
         Unit::ALL
     }
+
+    /// The rims, with the words people use for them.
+    fn rims(&self) -> [(&'static str, &'static str); 3] {
+        [
+            (Rim::Full.as_str(), "full rim"),
+            (Rim::SemiRimless.as_str(), "semi-rimless"),
+            (Rim::Rimless.as_str(), "rimless"),
+        ]
+    }
+
+    /// A frame's size as it is marked on the frame: `52□18`, with the rim.
+    fn frame_size(&self, item: &Item) -> String {
+        let Some(f) = item.frame else { return String::new() };
+        let rim = f.rim.and_then(|r| self.rims().into_iter().find(|(v, _)| *v == r.as_str())).map(|(_, w)| w);
+        let shown = format!("{}□{}", f.a_mm, f.dbl_mm);
+        rim.map_or(shown.clone(), |rim| format!("{shown}, {rim}"))
+    }
 }
 
 /// The item form's fields, as typed.
@@ -56,6 +73,12 @@ pub(crate) struct ItemForm {
     reorder_point: String,
     #[serde(default)]
     barcode: String,
+    #[serde(default, rename = "frame.a_mm")]
+    frame_a: String,
+    #[serde(default, rename = "frame.dbl_mm")]
+    frame_dbl: String,
+    #[serde(default, rename = "frame.rim")]
+    frame_rim: String,
 }
 
 impl Default for ItemForm {
@@ -66,6 +89,9 @@ impl Default for ItemForm {
             unit: Unit::Each.as_str().to_owned(),
             reorder_point: "0".to_owned(),
             barcode: String::new(),
+            frame_a: String::new(),
+            frame_dbl: String::new(),
+            frame_rim: String::new(),
         }
     }
 }
@@ -78,7 +104,30 @@ impl ItemForm {
             name: self.name.clone(),
             unit: super::chosen("unit", &self.unit)?,
             reorder_point: whole("reorder_point", &self.reorder_point, "5")?,
+            frame: self.frame()?,
         })
+    }
+
+    /// The frame's size: both measurements or neither; a rim only with them.
+    fn frame(&self) -> Result<Option<FrameSize>, ils_kernel::error::Error> {
+        let a = number::<f64>("frame.a_mm", &self.frame_a)?;
+        let dbl = number::<f64>("frame.dbl_mm", &self.frame_dbl)?;
+        let rim = match given(&self.frame_rim) {
+            Some(rim) => Some(super::chosen::<Rim>("frame.rim", &rim)?),
+            None => None,
+        };
+        match (a, dbl) {
+            (Some(a_mm), Some(dbl_mm)) => Ok(Some(FrameSize { a_mm, dbl_mm, rim })),
+            (None, None) if rim.is_none() => Ok(None),
+            (None, _) => Err(ils_kernel::error::Error::invalid_field(
+                "frame.a_mm",
+                "a frame needs its eye size as well as its bridge and rim",
+            )),
+            (Some(_), None) => Err(ils_kernel::error::Error::invalid_field(
+                "frame.dbl_mm",
+                "a frame needs its bridge as well as its eye size",
+            )),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::http::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
-use ils_stock::items::{self, Item, ItemDetails, ItemSearch, Unit};
+use ils_stock::items::{self, FrameSize, Item, ItemDetails, ItemSearch, Unit};
 use ils_storage::ids::ItemId;
 use ils_tenancy::auth::Principal;
 
@@ -35,6 +35,10 @@ pub struct ItemInput {
     pub unit: Unit,
     /// At or below this quantity at a location the item is low there (0 or more).
     pub reorder_point: i64,
+    /// For a frame: its boxed size (eye size A 30–80 mm, bridge DBL 10–30 mm, in 0.5 mm steps)
+    /// and rim.
+    #[serde(default)]
+    pub frame: Option<FrameSize>,
 }
 
 impl From<ItemInput> for ItemDetails {
@@ -45,6 +49,7 @@ impl From<ItemInput> for ItemDetails {
             name: i.name,
             unit: i.unit,
             reorder_point: i.reorder_point,
+            frame: i.frame,
         }
     }
 }

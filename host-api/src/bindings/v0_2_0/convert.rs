@@ -33,6 +33,7 @@ ils_records::same_enum!(
     [Pending, InProduction, QualityCheck, Shipped, Completed, OnHold, Cancelled]
 );
 ils_records::same_enum!(p::log::Level, r::log::Level, [Trace, Debug, Info, Warn, Error]);
+ils_records::same_enum!(p::inventory::Rim, r::Rim, [Full, SemiRimless, Rimless]);
 ils_records::same_enum!(x::equipment_driver::Side, r::Side, [Right, Left, Both]);
 ils_records::same_enum!(x::report_provider::ReportFormat, r::ReportFormat, [Csv, Html, Pdf]);
 ils_records::same_enum!(p::inventory::MovementKind, r::MovementKind, [Sale, Return, Adjustment]);
@@ -143,6 +144,11 @@ impl From<r::ItemPage> for p::inventory::ItemPage {
                     name: i.name,
                     reorder_point: i.reorder_point,
                     levels: i.levels.into_iter().map(Into::into).collect(),
+                    frame: i.frame.map(|f| p::inventory::FrameSize {
+                        eye_size: f.eye_size,
+                        bridge: f.bridge,
+                        rim: f.rim.map(Into::into),
+                    }),
                 })
                 .collect(),
             next_after: x.next_after,
@@ -237,6 +243,19 @@ impl From<rr::QualityRow> for p::reports::QualityRow {
     }
 }
 
+impl From<rr::DispensingRow> for p::reports::DispensingRow {
+    fn from(x: rr::DispensingRow) -> Self {
+        Self {
+            order_id: x.order_id,
+            created_at: x.created_at_ms,
+            frame_item_id: x.frame_item_id,
+            lens_type: x.lens_type,
+            right: x.right.into(),
+            left: x.left.into(),
+        }
+    }
+}
+
 impl From<rr::StockRow> for p::reports::StockRow {
     fn from(x: rr::StockRow) -> Self {
         Self {
@@ -312,6 +331,7 @@ macro_rules! page {
 }
 page!(rr::OrderRow => p::reports::OrderPage);
 page!(rr::QualityRow => p::reports::QualityPage);
+page!(rr::DispensingRow => p::reports::DispensingPage);
 page!(rr::StockRow => p::reports::StockPage);
 page!(rr::MovementRow => p::reports::MovementPage);
 page!(rr::PurchaseOrderRow => p::reports::PurchaseOrderPage);

@@ -176,6 +176,13 @@ impl p::reports::Host for reports::ReportsCap {
     ) -> wasmtime::Result<Result<p::reports::QualityPage, Error>> {
         wit(reports::ReportsCap::quality(self, period.into(), page.into()).await)
     }
+    async fn dispensing(
+        &mut self,
+        period: p::types::Period,
+        page: p::types::PageRequest,
+    ) -> wasmtime::Result<Result<p::reports::DispensingPage, Error>> {
+        wit(reports::ReportsCap::dispensing(self, period.into(), page.into()).await)
+    }
     async fn stock_levels(
         &mut self,
         page: p::types::PageRequest,

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::RecoError;
 use crate::explain::Explanation;
-pub use frames::{FrameQuery, FrameRanking, RankedFrame, rank_frames};
+pub use frames::{
+    FrameQuery, FrameRanking, FrameSku, PastOrder, RankedFrame, Rim, StockedFrame, rank_frames,
+};
 pub use material::{Material, suggest_material};
 pub use thickness::{Geometry, Surfacing, ThicknessEstimate};
 

@@ -3,6 +3,9 @@
 //!
 //! - `lens` ([`lens`]): material, design and thickness for a prescription in a frame — pure
 //!   optics on the input, no reads;
+//! - `frames` ([`frames`]): the frames the practice stocks that suit a prescription, ranked by
+//!   what similar prescriptions chose (`inventory-read`; `reports-read` and `clinical-read` for
+//!   the practice's orders with their prescriptions);
 //! - `reorder` ([`reorder`]): reorder points and quantities per item and location from the
 //!   tenant's stock ledger and purchase orders (`reports-read`, `inventory-read`), each due one
 //!   proposing a draft purchase order;
@@ -13,6 +16,7 @@
 //! recommendation carries them as figures, and its explanation in words.
 
 pub mod anomalies;
+pub mod frames;
 pub mod lens;
 pub mod reorder;
 
@@ -73,6 +77,7 @@ impl Plugin for Recommender {
     fn recommend(kind: &str, input: &str) -> Result<Vec<Recommendation>, Error> {
         match kind {
             "lens" => lens::recommend(input),
+            "frames" => frames::recommend(input),
             "reorder" => reorder::recommend(input),
             "anomalies" => anomalies::recommend(input),
             other => Err(Error::new(format!("this plugin gives no recommendations of kind {other:?}"))),

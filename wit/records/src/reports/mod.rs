@@ -137,6 +137,23 @@ pub struct QualityRow {
     pub remake_order_id: Option<String>,
 }
 
+/// What one of the tenant's own orders dispensed: its prescription and the stocked frame chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DispensingRow {
+    /// The order's id.
+    pub order_id: String,
+    /// When it was placed.
+    pub created_at_ms: i64,
+    /// The frame item from the tenant's stock, when the order named one.
+    pub frame_item_id: Option<String>,
+    /// `single_vision`, `bifocal`, `varifocal`…
+    pub lens_type: String,
+    /// The right eye's prescription.
+    pub right: crate::clinical::Eye,
+    /// The left eye's prescription.
+    pub left: crate::clinical::Eye,
+}
+
 /// The stock of one item at one location now, valued at its last received unit price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockRow {

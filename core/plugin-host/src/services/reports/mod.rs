@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt as _;
 use ils_host_api::Scope;
 use ils_host_api::services::{
-    MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query, ReportsReader,
-    ResultSet, ServiceError, ServiceResult, StockRow,
+    DispensingRow, MovementRow, OrderRow, Page, PageRequest, Period, PurchaseOrderRow, QualityRow, Query,
+    ReportsReader, ResultSet, ServiceError, ServiceResult, StockRow,
 };
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::Error;
@@ -260,6 +260,17 @@ impl ReportsReader for DbServices {
         let l = Listing::page(scope.tenant, Some(period), page)?;
         let what = Read::page("quality", Some(period));
         self.report(scope, what, async |tx| orders::quality_page(tx, &l).await, page_rows).await
+    }
+
+    async fn dispensing(
+        &self,
+        scope: &Scope,
+        period: &Period,
+        page: &PageRequest,
+    ) -> ServiceResult<Page<DispensingRow>> {
+        let l = Listing::page(scope.tenant, Some(period), page)?;
+        let what = Read::page("dispensing", Some(period));
+        self.report(scope, what, async |tx| orders::dispensing_page(tx, &l).await, page_rows).await
     }
 
     async fn stock_levels(&self, scope: &Scope, page: &PageRequest) -> ServiceResult<Page<StockRow>> {

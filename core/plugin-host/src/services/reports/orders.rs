@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use ils_host_api::services::{OrderRow, Page, QualityRow};
+use ils_host_api::services::{DispensingRow, OrderRow, Page, QualityRow};
 use ils_kernel::error::Error;
 use ils_records::reports::{Money, OrderStep, Value, engine};
 use ils_storage::TenantTx;
-use ils_storage::ids::{OrderId, TimelineEntryId};
+use ils_storage::ids::{ItemId, OrderId, TimelineEntryId};
 use ils_storage::types::Timestamp;
 
 use super::{Cursor, Listing, fetch, ms, page_of, text, time};
@@ -215,4 +215,52 @@ impl QualitySql {
 pub(super) async fn quality_page(tx: &mut TenantTx, l: &Listing) -> Result<Page<QualityRow>, Error> {
     let rows: Vec<QualitySql> = fetch(tx, QUALITY, l).await?;
     Ok(page_of(rows, l, QualitySql::place, QualitySql::into_row))
+}
+
+/// The tenant's own orders (not a lab's copies of practices' orders: those carry no patient and
+/// no frame of the lab's stock) placed in the period, oldest first, with their prescriptions.
+const DISPENSING: &str = concat!(
+    "SELECT o.id, o.created_at, o.frame_item_id, o.lens_type, o.rx ",
+    orders_listed!(),
+    " AND o.routing <> 'from_practice' ORDER BY o.created_at, o.id LIMIT $6"
+);
+
+#[derive(sqlx::FromRow)]
+struct DispensingSql {
+    id: OrderId,
+    created_at: Timestamp,
+    frame_item_id: Option<ItemId>,
+    lens_type: String,
+    /// JSON: the prescription as stored with the order.
+    rx: String,
+}
+
+impl DispensingSql {
+    fn place(&self) -> Cursor {
+        Cursor { at: Some(self.created_at), id: self.id.as_uuid() }
+    }
+
+    fn into_row(self) -> Result<DispensingRow, Error> {
+        let stored: ils_clinical::prescriptions::StoredEyes =
+            serde_json::from_str(&self.rx).map_err(|e| {
+                Error::Internal(format!("stored order {} has an invalid prescription: {e}", self.id))
+            })?;
+        let (right, left) = stored.rx()?;
+        Ok(DispensingRow {
+            order_id: self.id.to_string(),
+            created_at_ms: ms(self.created_at),
+            frame_item_id: self.frame_item_id.map(|i| i.to_string()),
+            lens_type: self.lens_type,
+            right: super::super::eye_to_host(&right),
+            left: super::super::eye_to_host(&left),
+        })
+    }
+}
+
+/// One page of dispensing rows.
+pub(super) async fn dispensing_page(tx: &mut TenantTx, l: &Listing) -> Result<Page<DispensingRow>, Error> {
+    let rows: Vec<DispensingSql> = fetch(tx, DISPENSING, l).await?;
+    let page = page_of(rows, l, DispensingSql::place, DispensingSql::into_row);
+    let rows = page.rows.into_iter().collect::<Result<_, _>>()?;
+    Ok(Page { rows, next_cursor: page.next_cursor })
 }

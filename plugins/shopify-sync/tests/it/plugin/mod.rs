@@ -136,6 +136,7 @@ impl Shop {
             name: sku.into(),
             reorder_point: 0,
             levels: Vec::new(),
+            frame: None,
         });
         self.mock.add_stock(StockLevel { item_id: id, sku: sku.into(), location_id: FRONT.into(), on_hand });
     }
