@@ -157,6 +157,20 @@ async fn report_reads_see_only_the_tenants_rows_and_need_reports_read() {
 }
 
 #[tokio::test]
+async fn dispensing_is_clinical_data_and_needs_clinical_read_beside_reports_read() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    let read = |tenant_ctx| get_text(&t, &plugin, tenant_ctx, "/dispensing?2026-01-01&2026-02-01");
+    assert_eq!(read(ctx("a")).await, (200, "0".into()));
+    let (status, body) = read(ctx_with("a", &[Capability::ReportsRead])).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("clinical-read"), "{body}");
+    let (status, body) = read(ctx_with("a", &[Capability::ClinicalRead])).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("reports-read"), "{body}");
+}
+
+#[tokio::test]
 async fn files_notify_and_progress_go_to_the_host_for_the_tenant() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;

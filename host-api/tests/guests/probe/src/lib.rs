@@ -295,6 +295,12 @@ impl Plugin for Probe {
                         .map(|r| format!("{:?}", r.rows.first().and_then(|row| row.first()))),
                 )
             }
+            "dispensing" => {
+                let (start, end) = arg.split_once('&').unwrap_or_default();
+                let period = reports::Period::new(start, end);
+                let page = reports::PageRequest { cursor: None, limit: 10 };
+                answer(reports::dispensing(&period, &page).map(|p| p.rows.len().to_string()))
+            }
             "file" => answer(
                 files::put(&percent_decode(&arg), "text/plain", b"hello")
                     .map(|f| serde_json::json!({ "id": f.id, "name": f.name, "size": f.size }).to_string()),
