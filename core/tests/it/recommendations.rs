@@ -17,7 +17,7 @@ const WEEK_MS: i64 = 7 * DAY_MS;
 const WEEKLY: i64 = 10;
 
 async fn enable(app: &TestApp, tenant: &Tenant) {
-    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read"] });
+    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read", "secrets", "http-outbound"] });
     app.put("/api/v1/tenant/plugins/recommendations", &tenant.admin.token, body).await.ok(200);
 }
 
