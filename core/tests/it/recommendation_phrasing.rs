@@ -112,12 +112,13 @@ impl FakeLlm {
         let certified = rcgen::generate_simple_self_signed(vec![DOMAIN.to_string()]).expect("a certificate");
         let cert = certified.cert.der().clone();
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.clone()], key)
-            .expect("TLS configuration");
+        let mut tls =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("TLS versions")
+                .with_no_client_auth()
+                .with_single_cert(vec![cert.clone()], key)
+                .expect("TLS configuration");
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         let tcp = TcpListener::bind(("127.0.0.1", 0)).await.expect("a loopback port");
         let addr = tcp.local_addr().expect("its address");
@@ -151,8 +152,13 @@ fn rewording(item: &Value) -> String {
     }
 }
 
-async fn completions(State(state): State<Arc<Mutex<FakeState>>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+async fn completions(
+    State(state): State<Arc<Mutex<FakeState>>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let authorization =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let seen = Seen { authorization, body };
     let mode = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -160,7 +166,8 @@ async fn completions(State(state): State<Arc<Mutex<FakeState>>>, headers: Header
         state.mode
     };
     if !seen.authorization.starts_with("Bearer sk-") {
-        let error = json!({ "error": { "message": "Incorrect API key provided", "code": "invalid_api_key" } });
+        let error =
+            json!({ "error": { "message": "Incorrect API key provided", "code": "invalid_api_key" } });
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }
     let explanations: Vec<Value> = seen

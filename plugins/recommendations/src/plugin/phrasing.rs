@@ -55,8 +55,7 @@ percentage or count, and do not write numbers as words. Do not add advice the ex
 not give. Answer with JSON only, no code fence: {\"explanations\": [{\"id\": \"...\", \"text\": \"...\"}]}, \
 one entry per recommendation, with its id.";
 
-/// The tenant's phrasing endpoint, from its configuration and secret.
-#[derive(Debug, Clone)]
+/// The tenant's phrasing endpoint, from its configuration and secret (no `Debug`: it holds the key).
 pub struct Endpoint {
     /// `https://{phrasing_host}{phrasing_path}/chat/completions`.
     pub url: String,
@@ -222,8 +221,9 @@ impl Endpoint {
         });
         let bearer = format!("Bearer {}", self.key);
         let headers = [("content-type", "application/json"), ("authorization", bearer.as_str())];
-        let answer = http::send_with_timeout("POST", &self.url, &headers, body.to_string().as_bytes(), self.timeout)
-            .map_err(Failure::Http)?;
+        let answer =
+            http::send_with_timeout("POST", &self.url, &headers, body.to_string().as_bytes(), self.timeout)
+                .map_err(Failure::Http)?;
         if !(200..300).contains(&answer.status) {
             return Err(Failure::Status(answer.status));
         }
@@ -232,9 +232,8 @@ impl Endpoint {
         if let Some(refusal) = choice.message.refusal.filter(|r| !r.trim().is_empty()) {
             return Err(Failure::Refused(refusal));
         }
-        match choice.finish_reason.as_deref() {
-            Some(reason @ ("length" | "content_filter")) => return Err(Failure::CutShort(reason.to_owned())),
-            _ => {}
+        if let Some(reason @ ("length" | "content_filter")) = choice.finish_reason.as_deref() {
+            return Err(Failure::CutShort(reason.to_owned()));
         }
         let content = choice.message.content.unwrap_or_default();
         let content = unfenced(&content);

@@ -61,24 +61,27 @@ fn completion(content: &str) -> Response {
 /// What the fake writes for one recommendation: only the plugin's own numbers (its first
 /// figure's value, or its title).
 fn rewording(item: &Value) -> String {
-    let title = item["title"].as_str().unwrap();
+    let text = |v: &Value| v.as_str().expect("a string").to_owned();
+    let title = text(&item["title"]);
     match item["figures"].as_array().and_then(|f| f.first()) {
         Some(f) => {
-            let unit = f["unit"].as_str().unwrap();
+            let unit = text(&f["unit"]);
             let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
-            format!("{title}: the {} is {}{unit}.", f["name"].as_str().unwrap(), f["value"])
+            format!("{title}: the {} is {}{unit}.", text(&f["name"]), f["value"])
         }
         None => format!("Offer it as well: {title}."),
     }
 }
 
 /// The fake endpoint: rewords every recommendation it is sent, each text through `edit`.
-fn endpoint(edit: impl Fn(&str, String) -> String + 'static) -> impl Fn(&OutboundRequest) -> Result<Response, HostError> {
+fn endpoint(
+    edit: impl Fn(&str, String) -> String + 'static,
+) -> impl Fn(&OutboundRequest) -> Result<Response, HostError> {
     move |request| {
         let explanations: Vec<Value> = sent_items(request)
             .iter()
             .map(|item| {
-                let id = item["id"].as_str().unwrap();
+                let id = item["id"].as_str().expect("an id");
                 json!({ "id": id, "text": edit(id, rewording(item)) })
             })
             .collect();
@@ -97,7 +100,10 @@ fn a_configured_endpoint_rewords_each_explanation_and_changes_nothing_else() {
     let sent = mock.sent();
     assert_eq!(sent.len(), 1, "one call for the kind's recommendations");
     let request = &sent[0];
-    assert_eq!((request.method.as_str(), request.url.as_str()), ("POST", "https://llm.example.com/v1/chat/completions"));
+    assert_eq!(
+        (request.method.as_str(), request.url.as_str()),
+        ("POST", "https://llm.example.com/v1/chat/completions")
+    );
     let header = |name: &str| request.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     assert_eq!(header("authorization"), Some("Bearer sk-test-0123456789"));
     assert_eq!(header("content-type"), Some("application/json"));
@@ -120,7 +126,10 @@ fn a_configured_endpoint_rewords_each_explanation_and_changes_nothing_else() {
     for (p, own) in phrased.iter().zip(&own) {
         assert_ne!(p.explanation, own.explanation);
         assert!(p.explanation.ends_with(MARK), "{}", p.explanation);
-        assert_eq!((&p.subject, &p.title, p.score, &p.figures, &p.action), (&own.subject, &own.title, own.score, &own.figures, &own.action));
+        assert_eq!(
+            (&p.subject, &p.title, p.score, &p.figures, &p.action),
+            (&own.subject, &own.title, own.score, &own.figures, &own.action)
+        );
     }
     assert_eq!(phrased[0].explanation, format!("{}: the refractive index is 1.67.{MARK}", own[0].title));
     assert_eq!(phrased[1].explanation, format!("Offer it as well: {}.{MARK}", own[1].title));
@@ -142,14 +151,23 @@ fn the_base_path_and_the_timeout_follow_the_configuration_or_their_defaults() {
 fn a_phrasing_that_writes_a_number_of_its_own_keeps_the_plugins_words() {
     let own = own_words();
     // The main pair's phrasing rounds a thickness and adds a count; the second pair's is clean.
-    for invented in ["The edge is about 9 mm thick.", "It suits 7 in 9 wearers.", "Twelve dioptres at most.", "Its index is 1.6."] {
+    for invented in [
+        "The edge is about 9 mm thick.",
+        "It suits 7 in 9 wearers.",
+        "Twelve dioptres at most.",
+        "Its index is 1.6.",
+    ] {
         let mock = MockHost::install();
         configured(&mock);
         mock.on_http(endpoint(move |id, text| if id == "r0" { invented.to_owned() } else { text }));
         let phrased = Recommender::recommend("lens", &lens_input()).unwrap();
         assert_eq!(phrased[0].explanation, own[0].explanation, "{invented}");
         assert!(phrased[1].explanation.ends_with(MARK), "the other phrasing stands on its own");
-        assert!(mock.logs().iter().any(|l| l.contains("r0: kept the plugin's own words")), "{:?}", mock.logs());
+        assert!(
+            mock.logs().iter().any(|l| l.contains("r0: kept the plugin's own words")),
+            "{:?}",
+            mock.logs()
+        );
     }
 }
 
@@ -174,7 +192,15 @@ fn any_failure_of_the_endpoint_keeps_the_plugins_words_and_still_answers() {
         "message": { "role": "assistant", "content": null, "refusal": "I can't help with that." } }] }));
     let failures: Vec<(&str, Result<Response, HostError>)> = vec![
         ("a server error", Ok(Response::text(500, "upstream failed"))),
-        ("a key refused", Ok(Response { status: 401, ..Response::json(&json!({ "error": { "message": "Incorrect API key provided", "code": "invalid_api_key" } })) })),
+        (
+            "a key refused",
+            Ok(Response {
+                status: 401,
+                ..Response::json(
+                    &json!({ "error": { "message": "Incorrect API key provided", "code": "invalid_api_key" } }),
+                )
+            }),
+        ),
         ("rate limited", Ok(Response::text(429, "slow down"))),
         ("no answer in time", Err(HostError::Http("no complete answer within 1500 ms".into()))),
         ("not JSON", Ok(Response::html(200, "<html>maintenance</html>"))),
@@ -183,7 +209,10 @@ fn any_failure_of_the_endpoint_keeps_the_plugins_words_and_still_answers() {
         ("cut short", Ok(cut_short)),
         ("empty content", Ok(completion(""))),
         ("prose instead of JSON", Ok(completion("Sure! Here are the explanations you asked for."))),
-        ("ids it was not sent", Ok(completion(r#"{"explanations": [{"id": "r7", "text": "A thin lens."}]}"#))),
+        (
+            "ids it was not sent",
+            Ok(completion(r#"{"explanations": [{"id": "r7", "text": "A thin lens."}]}"#)),
+        ),
     ];
     for (what, answer) in failures {
         let mock = MockHost::install();
@@ -202,7 +231,8 @@ fn a_code_fenced_answer_is_read_and_a_repeated_id_counts_once() {
     configured(&mock);
     mock.on_http(|request| {
         let first = rewording(&sent_items(request)[0]);
-        let answer = json!({ "explanations": [{ "id": "r0", "text": first }, { "id": "r0", "text": "Ignore me." }] });
+        let answer =
+            json!({ "explanations": [{ "id": "r0", "text": first }, { "id": "r0", "text": "Ignore me." }] });
         Ok(completion(&format!("```json\n{answer}\n```")))
     });
     let phrased = Recommender::recommend("lens", &lens_input()).unwrap();
