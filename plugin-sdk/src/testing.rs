@@ -41,6 +41,10 @@ pub struct OutboundRequest {
     pub headers: Vec<(String, String)>,
     /// The request body, as sent.
     pub body: Vec<u8>,
+    /// The time the plugin gave the whole exchange ([`crate::http::send_with_timeout`]); none
+    /// when only the invocation's deadline bounds it. A handler plays a server that took longer
+    /// by answering `Err(HostError::Http(…))`, as the host does.
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Default)]

@@ -14,7 +14,7 @@ test("a practice admin gets a lens suggestion with its thickness, and an empty r
   const { base } = app;
   const ann = await app.person();
   await signIn(ann, base, ANN);
-  await enablePlugin(ann, base, "recommendations", ["reports-read", "inventory-read"]);
+  await enablePlugin(ann, base, "recommendations", ["reports-read", "inventory-read", "clinical-read", "secrets", "http-outbound"]);
 
   await ann.goto(`${base}/stock`);
   await ann.getByRole("link", { name: "Reorder suggestions" }).click();

@@ -35,6 +35,7 @@ mod plugins;
 mod processes;
 mod purchasing;
 mod quotas;
+mod recommendation_phrasing;
 mod recommendations;
 mod registry;
 mod report_plugin;

@@ -11,13 +11,15 @@ use crate::report_reads::{id_literal, literal, owner, purchase, receive, set_tim
 use crate::stock::{adjust, item, level, location};
 
 const RECOMMENDATIONS: &str = include_str!("../../../plugins/recommendations/ils-plugin.toml");
+/// Every capability the manifest asks for.
+pub const CONSENT: [&str; 5] = ["reports-read", "inventory-read", "clinical-read", "secrets", "http-outbound"];
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
 /// Units the seeded ledger takes each week.
 const WEEKLY: i64 = 10;
 
 async fn enable(app: &TestApp, tenant: &Tenant) {
-    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read", "clinical-read"] });
+    let body = json!({ "version": "0.1.0", "consent": CONSENT });
     app.put("/api/v1/tenant/plugins/recommendations", &tenant.admin.token, body).await.ok(200);
 }
 

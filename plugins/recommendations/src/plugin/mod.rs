@@ -13,11 +13,13 @@
 //!   station and lens type, from the tenant's orders and quality checks (`reports-read`).
 //!
 //! Every number comes from this crate's computations on the tenant's own data; each
-//! recommendation carries them as figures, and its explanation in words.
+//! recommendation carries them as figures, and its explanation in words — reworded by the
+//! tenant's own language model when it configured one ([`phrasing`]), its numbers checked.
 
 pub mod anomalies;
 pub mod frames;
 pub mod lens;
+pub mod phrasing;
 pub mod reorder;
 
 use ils_plugin_sdk::{Error, Figure, Plugin, Recommendation};
@@ -75,13 +77,15 @@ pub struct Recommender;
 
 impl Plugin for Recommender {
     fn recommend(kind: &str, input: &str) -> Result<Vec<Recommendation>, Error> {
-        match kind {
+        let mut found = match kind {
             "lens" => lens::recommend(input),
             "frames" => frames::recommend(input),
             "reorder" => reorder::recommend(input),
             "anomalies" => anomalies::recommend(input),
             other => Err(Error::new(format!("this plugin gives no recommendations of kind {other:?}"))),
-        }
+        }?;
+        phrasing::phrase(&mut found);
+        Ok(found)
     }
 }
 

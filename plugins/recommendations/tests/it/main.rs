@@ -5,5 +5,6 @@ mod anomaly;
 mod forecast;
 mod frames;
 mod optics;
+mod phrasing;
 mod reorder;
 mod support;
