@@ -302,3 +302,103 @@ db_test!(
         assert_eq!(p.fake.available(FRAME, p.front).unwrap(), Some(8));
     }
 );
+
+/// Waits until the shop's `available` of `sku` at `location` is `quantity`.
+async fn until_shop(p: &Practice, sku: &str, quantity: i64) {
+    let start = Instant::now();
+    while p.fake.available(sku, p.front).expect("available") != Some(quantity) {
+        assert!(start.elapsed() < Duration::from_secs(60), "{sku} never reached {quantity} in the shop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts a reconciliation and waits for it to end: the status then.
+async fn reconcile(p: &Practice) -> Value {
+    let before = p.status().await["last_reconciliation"]["at_ms"].clone();
+    let started = p.app.post("/api/v1/plugins/shopify-sync/reconcile", Some(p.token()), json!({})).await;
+    assert_eq!(started.ok(202)["run"]["kind"], "reconcile");
+    p.until("the reconciliation", |s| {
+        s["running"].is_null()
+            && s["last_reconciliation"]["finished_at_ms"].is_i64()
+            && s["last_reconciliation"]["at_ms"] != before
+    })
+    .await
+}
+
+db_test!(
+    async fn product_and_level_changes_in_the_shop_are_rematched_or_put_back_to_ils(backend) {
+        let mut p = Practice::open(backend, BucketSettings::default()).await;
+        p.full_sync().await;
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+
+        // products/update: the merchant gives a new variant the SKU of an item ILS already has.
+        // The match table takes it at once; its stock follows ILS at its next change.
+        let sunglasses = item(&p.app, p.token(), "SUN-1", 1).await;
+        adjust(&p.app, p.token(), &sunglasses, &p.store, 5).await.ok(201);
+        p.items.push(("SUN-1", sunglasses.clone()));
+        let added = p.fake.add_product("Sunglasses", &[NewVariant::sku("TEMP-SUN")]);
+        p.fake.set_available("TEMP-SUN", p.front, 2).expect("stock it");
+        p.fake.set_sku(added.variants[0].id, Some("SUN-1")).expect("rename");
+        let update = p.fake.product_payload(added.id).expect("payload");
+        assert_eq!(deliver(&p, p.fake.delivery("products/update", &update)).await, (200, json!({ "queued": true })));
+        let status = p.until("the new match", |s| s["match_table"]["matched"] == 3).await;
+        assert_eq!(status["matching"]["cause"], "products/update", "{status}");
+        assert_eq!(status["matching"]["duplicated_in_shopify"]["count"], 0, "{status}");
+        adjust(&p.app, p.token(), &sunglasses, &p.store, 1).await.ok(201);
+        assert_eq!(p.until_agreed("SUN-1").await, 6, "ILS's 6, pushed on its stock change");
+
+        // products/update giving a second variant the lenses' SKU: reported, never guessed. The
+        // lenses are matched to nothing while it lasts, so an ILS change is not pushed to either.
+        let original = p.fake.inventory_item(LENSES).expect("the lenses' item");
+        let twin = p.fake.add_product("Lenses, trial pack", &[NewVariant::sku("CL-TRIAL")]);
+        p.fake.set_sku(twin.variants[0].id, Some(LENSES)).expect("rename");
+        let update = p.fake.product_payload(twin.id).expect("payload");
+        deliver(&p, p.fake.delivery("products/update", &update)).await;
+        let status = p.until("the duplicate", |s| s["match_table"]["matched"] == 2).await;
+        assert_eq!(status["matching"]["duplicated_in_shopify"], json!({ "count": 1, "first": [LENSES] }));
+        let lenses = p.items[1].1.clone();
+        adjust(&p.app, p.token(), &lenses, &p.store, -4).await.ok(201);
+        p.until_ils(LENSES, 26).await;
+
+        // The merchant gives the twin its own SKU: matched again, and the next reconciliation
+        // finds the shop still at 30 (nothing was pushed while the SKU was on two variants) and
+        // sets it to ILS's 26.
+        p.fake.set_sku(twin.variants[0].id, Some("CL-TRIAL")).expect("rename");
+        let update = p.fake.product_payload(twin.id).expect("payload");
+        deliver(&p, p.fake.delivery("products/update", &update)).await;
+        p.until("the lenses matched again", |s| s["match_table"]["matched"] == 3).await;
+        let status = reconcile(&p).await;
+        let drift = &status["last_reconciliation"]["drift"];
+        assert_eq!(drift[0]["sku"], LENSES, "{status}");
+        assert_eq!((drift[0]["ils_quantity"].as_i64(), drift[0]["shopify_quantity"].as_i64()), (Some(26), Some(30)));
+        assert_eq!(p.fake.available(original, p.front).unwrap(), Some(26));
+
+        // inventory_levels/update: ILS is the stock. A level changed by hand at the mapped
+        // location is put back to ILS's; one at a location not mapped to ILS is left alone.
+        let warehouse = p.fake.add_location("Warehouse");
+        p.fake.set_available(FRAME, warehouse, 50).expect("stock the warehouse");
+        let unmapped = p.fake.inventory_level_payload(FRAME, warehouse).expect("payload");
+        deliver(&p, p.fake.delivery("inventory_levels/update", &unmapped)).await;
+        p.fake.set_available(FRAME, p.front, 3).expect("edit by hand");
+        let mapped = p.fake.inventory_level_payload(FRAME, p.front).expect("payload");
+        assert_eq!(deliver(&p, p.fake.delivery("inventory_levels/update", &mapped)).await.0, 200);
+        until_shop(&p, FRAME, 10).await;
+        let status = p.status().await;
+        let push = &status["recent_pushes"][0];
+        assert_eq!(
+            (push["trigger"].as_str(), push["sku"].as_str(), push["from"].as_i64(), push["to"].as_i64()),
+            (Some("inventory_levels/update"), Some(FRAME), Some(3), Some(10)),
+            "{status}"
+        );
+        let warehouse_id = warehouse.to_string();
+        assert!(
+            status["recent_pushes"].as_array().unwrap().iter().all(|p| p["shopify_location_id"] != warehouse_id),
+            "nothing pushed to an unmapped location: {status}"
+        );
+        assert_eq!(p.fake.available(FRAME, warehouse).unwrap(), Some(50));
+        for sku in [FRAME, LENSES, "SUN-1"] {
+            p.until_agreed(sku).await;
+        }
+        assert_eq!(level(&p.app, p.token(), &p.items[0].1, &p.store).await, 10, "ILS never moved");
+    }
+);

@@ -8,7 +8,7 @@ use ils_plugin_sdk::{Response, escape_html};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::status::{DriftLine, Listed, Push, ReconcileReport, SkippedLine, SyncReport};
+use super::status::{DriftLine, Listed, Matching, Push, ReconcileReport, SkippedLine, SyncReport};
 
 /// The console page's route.
 pub const PATH: &str = "/page";
@@ -65,6 +65,7 @@ pub fn render(document: &Value) -> String {
     html.push_str("<h1>Shopify sync</h1>");
     shop(&mut html, document);
     running(&mut html, &document["running"]);
+    matching(&mut html, document);
     let names = location_names(document);
     full_sync(&mut html, typed::<SyncReport>(&document["last_full_sync"]).as_ref());
     reconciliation(&mut html, typed::<ReconcileReport>(&document["last_reconciliation"]).as_ref(), &names);
@@ -96,15 +97,49 @@ fn shop(html: &mut String, document: &Value) {
         None => html.push_str(" — <span class=\"good\">installed</span>"),
     }
     html.push_str("</p>");
-    match document["match_table"].as_object() {
-        Some(table) => html.push_str(&format!(
-            "<p>Match table of {}: {} Shopify variants, {} SKUs matched to ILS items.</p>",
-            table.get("at_ms").and_then(Value::as_i64).map_or_else(|| "unknown date".to_owned(), time),
-            table.get("variants").map_or(0, count),
-            table.get("matched").map_or(0, count),
-        )),
-        None => html.push_str("<p class=\"muted\">No match table yet: run a full sync.</p>"),
+}
+
+/// The live match table, and what it leaves unmatched as of its last matching.
+fn matching(html: &mut String, document: &Value) {
+    html.push_str("<h2 id=\"matching-heading\">Matching now</h2>");
+    let Some(table) = document["match_table"].as_object() else {
+        html.push_str("<p class=\"muted\" id=\"no-table\">No match table yet: run a full sync.</p>");
+        return;
+    };
+    html.push_str(&format!(
+        "<p id=\"match-table\">{} SKUs matched to ILS items, of {} Shopify variants ({}).</p>",
+        table.get("matched").map_or(0, count),
+        table.get("variants").map_or(0, count),
+        table.get("at_ms").and_then(Value::as_i64).map_or_else(|| "date unknown".to_owned(), time),
+    ));
+    let Some(m) = typed::<Matching>(&document["matching"]) else { return };
+    let lists = [
+        ("unmatched-duplicated-in-shopify", "On several Shopify variants (not matched: give each its own SKU)", &m.duplicated_in_shopify),
+        ("unmatched-duplicated-in-ils", "On several ILS items (not matched: give each its own SKU)", &m.duplicated_in_ils),
+        ("unmatched-in-shopify", "In Shopify only", &m.missing_in_ils),
+        ("unmatched-in-ils", "In ILS only", &m.missing_in_shopify),
+    ];
+    if lists.iter().all(|(_, _, l)| l.count == 0) {
+        return;
     }
+    html.push_str(&format!(
+        "<p>SKUs not matched, as of the last {} ({}):</p><ul id=\"unmatched\">",
+        escape_html(&m.cause),
+        time(m.at_ms)
+    ));
+    for (id, label, listed) in lists.into_iter().filter(|(_, _, l)| l.count > 0) {
+        html.push_str(&format!("<li id=\"{id}\">{label}: {}</li>", named(listed)));
+    }
+    html.push_str("</ul>");
+}
+
+/// A list's count and the SKUs it names.
+fn named(listed: &Listed) -> String {
+    let mut names: Vec<String> = listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
+    if listed.count > listed.first.len() {
+        names.push(format!("and {} more", listed.count - listed.first.len()));
+    }
+    format!("{} ({})", listed.count, names.join(", "))
 }
 
 fn running(html: &mut String, run: &Value) {
@@ -131,15 +166,11 @@ fn ended(completed: bool, stopped: Option<&String>, finished: Option<i64>) -> St
 
 /// One row of figures: a label, a count, and the first SKUs named.
 fn figure_row(html: &mut String, id: &str, label: &str, listed: &Listed) {
-    let named = if listed.first.is_empty() {
-        String::new()
-    } else {
-        let mut names: Vec<String> = listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
-        if listed.count > listed.first.len() {
-            names.push(format!("and {} more", listed.count - listed.first.len()));
-        }
-        names.join(", ")
-    };
+    let mut names: Vec<String> = listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
+    if listed.count > listed.first.len() {
+        names.push(format!("and {} more", listed.count - listed.first.len()));
+    }
+    let named = names.join(", ");
     html.push_str(&format!(
         "<tr id=\"{id}\"><th scope=\"row\">{label}</th><td class=\"n\">{}</td><td>{named}</td></tr>",
         listed.count

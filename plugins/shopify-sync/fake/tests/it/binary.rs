@@ -75,7 +75,7 @@ async fn the_binary_prints_how_to_reach_its_seeded_shop_and_sells_on_request() {
     assert_eq!(body["data"]["locations"]["nodes"][0]["name"], "Shop front", "{body}");
 
     // A sale in the shop: its webhook body is Shopify's, and the shop's stock moved.
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = client(&info); // plain HTTP for the controls; the same client will do
     let sold: Value = http
         .post(format!("{}/sell", info.control))
         .json(&json!({ "sku": "RB-2140-50", "quantity": 2 }))

@@ -24,12 +24,14 @@ fn page(s: &Shop) -> String {
     html
 }
 
-/// The text of the element that opens with `id="{id}"`, up to its row's or list's end, tags
+/// The text of the element with `id="{id}"` (none of these nest in their own kind), tags
 /// dropped and spaces collapsed.
 fn text_of(html: &str, id: &str) -> String {
-    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
-    let rest = &html[start..];
-    let end = ["</tr>", "</ul>", "</p>", "</table>"].iter().filter_map(|t| rest.find(t)).min().unwrap();
+    let at = html.find(&format!(" id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let open = html[..at].rfind('<').unwrap();
+    let tag = html[open + 1..at].split(' ').next().unwrap();
+    let rest = &html[at..];
+    let end = rest.find(&format!("</{tag}>")).unwrap_or_else(|| panic!("#{id} never closes"));
     let mut text = String::new();
     let mut in_tag = true; // the opening tag's remainder
     for c in rest[..end].chars() {
@@ -69,6 +71,9 @@ fn the_page_shows_the_last_sync_with_its_unmatched_and_duplicated_skus_and_its_p
     assert_eq!(text_of(&html, "sync-missing-in-ils"), "Unmatched: in Shopify only 1 GIFT-25");
     assert_eq!(text_of(&html, "sync-missing-in-shopify"), "Unmatched: in ILS only 1 ONLY-ILS");
     assert_eq!(text_of(&html, "sync-duplicated-in-shopify"), "Duplicated in Shopify (not matched) 1 DUP-1");
+    assert!(text_of(&html, "match-table").starts_with("2 SKUs matched to ILS items, of 5 Shopify variants"), "{html}");
+    assert_eq!(text_of(&html, "unmatched-in-shopify"), "In Shopify only: 1 ( GIFT-25 )");
+    assert!(text_of(&html, "unmatched-duplicated-in-shopify").ends_with(": 1 ( DUP-1 )"), "{html}");
     let pushes = text_of(&html, "pushes");
     assert!(pushes.contains("full sync RB-2140-50 Front shop 4 9 set"), "{pushes}");
     assert_eq!(text_of(&html, "no-errors"), "None.");
