@@ -341,7 +341,7 @@ mod tests {
         );
         assert_eq!(parsed.to_string(), "lenses.myshopify.com:443=127.0.0.1:9443,storage.googleapis.com:443=[::1]:9444");
         assert!(parsed.private_target().is_some(), "loopback needs private networks allowed");
-        assert!(ConnectTo::parse("a.example:443=203.0.113.9:443").unwrap().private_target().is_none());
+        assert!(ConnectTo::parse("a.example:443=93.184.215.14:443").unwrap().private_target().is_none());
         assert!(ConnectTo::parse("").unwrap().is_empty());
         assert!(ConnectTo::parse("  ").unwrap().is_empty());
     }
