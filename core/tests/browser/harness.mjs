@@ -230,20 +230,21 @@ export async function startFakeShopify(products) {
 /**
  * One ILS and one browser for a test file's tests, started before the first and stopped after the
  * last. `app.base` is the server's address; `app.person()` a fresh browser profile (its own
- * cookies) at desktop width. `options` are `startIls`'s; `options.env` may be a function, called
- * when ILS starts (after the test file's own `before` hooks registered earlier).
+ * cookies) at desktop width. `options` are `startIls`'s, and: `env` may be an async function,
+ * awaited before ILS starts (to start what ILS is pointed at); `stop`, awaited after ILS stops.
  */
 export function session(options = {}) {
   let ils;
   let browser;
   before(async () => {
-    const env = typeof options.env === "function" ? options.env() : options.env;
+    const env = typeof options.env === "function" ? await options.env() : options.env;
     ils = await startIls({ ...options, env });
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
     await ils?.stop();
+    await options.stop?.();
   });
   return {
     get base() {
