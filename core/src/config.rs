@@ -231,7 +231,8 @@ impl ConnectTo {
             if host.len() > 253 || !host.split('.').all(label_ok) {
                 return Err(bad("the name is not a DNS name"));
             }
-            let port: u16 = port.parse().ok().filter(|p| *p != 0).ok_or_else(|| bad("the port is not 1–65535"))?;
+            let port: u16 =
+                port.parse().ok().filter(|p| *p != 0).ok_or_else(|| bad("the port is not 1–65535"))?;
             let address: SocketAddr =
                 address.trim().parse().map_err(|_| bad("the address is not ip:port"))?;
             if pairs.iter().any(|((h, p), _)| *h == host && *p == port) {
@@ -329,9 +330,10 @@ mod tests {
 
     #[test]
     fn connect_to_reads_comma_separated_names_and_addresses() {
-        let parsed =
-            ConnectTo::parse("Lenses.myshopify.com:443=127.0.0.1:9443, storage.googleapis.com:443=[::1]:9444")
-                .unwrap();
+        let parsed = ConnectTo::parse(
+            "Lenses.myshopify.com:443=127.0.0.1:9443, storage.googleapis.com:443=[::1]:9444",
+        )
+        .unwrap();
         assert_eq!(
             parsed.0,
             vec![
@@ -339,7 +341,10 @@ mod tests {
                 (("storage.googleapis.com".to_owned(), 443), "[::1]:9444".parse().unwrap()),
             ]
         );
-        assert_eq!(parsed.to_string(), "lenses.myshopify.com:443=127.0.0.1:9443,storage.googleapis.com:443=[::1]:9444");
+        assert_eq!(
+            parsed.to_string(),
+            "lenses.myshopify.com:443=127.0.0.1:9443,storage.googleapis.com:443=[::1]:9444"
+        );
         assert!(parsed.private_target().is_some(), "loopback needs private networks allowed");
         assert!(ConnectTo::parse("a.example:443=93.184.215.14:443").unwrap().private_target().is_none());
         assert!(ConnectTo::parse("").unwrap().is_empty());

@@ -442,7 +442,9 @@ fn read_password() -> Result<String, Failure> {
 fn check_outbound_overrides(args: &ServeArgs) -> Result<(), Failure> {
     use ils_core::config::{ConnectTo, ExtraRoots};
     if let Some(connect_to) = args.outbound_connect_to.as_ref().filter(|c| !c.is_empty()) {
-        if let Some(((host, port), addr)) = connect_to.private_target().filter(|_| !args.plugins_allow_private) {
+        if let Some(((host, port), addr)) =
+            connect_to.private_target().filter(|_| !args.plugins_allow_private)
+        {
             return Err(Failure(
                 format!(
                     "{}: {host}:{port} is sent to {addr}, which plugins may reach only with \

@@ -167,8 +167,12 @@ fn page_lines(pages: &[Page]) -> Vec<String> {
     for page in pages {
         lines.push(format!("{} {}", page.title, page.path));
         for action in &page.actions {
-            let roles = if action.roles.is_empty() { "all who see it".to_owned() } else { action.roles.join(", ") };
-            lines.push(format!("{} {}: {} POST {} ({roles})", page.title, page.path, action.label, action.path));
+            let roles =
+                if action.roles.is_empty() { "all who see it".to_owned() } else { action.roles.join(", ") };
+            lines.push(format!(
+                "{} {}: {} POST {} ({roles})",
+                page.title, page.path, action.label, action.path
+            ));
         }
     }
     lines
@@ -301,7 +305,9 @@ mod tests {
     #[test]
     fn a_page_action_added_or_given_to_more_roles_is_listed_for_review() {
         let page = "[[pages]]\ntitle = \"Shop\"\npath = \"/page\"\n";
-        let old = manifest(&format!("{page}actions = [{{ label = \"Sync now\", path = \"/sync\", roles = [\"company_admin\"] }}]\n"));
+        let old = manifest(&format!(
+            "{page}actions = [{{ label = \"Sync now\", path = \"/sync\", roles = [\"company_admin\"] }}]\n"
+        ));
         let new = manifest(&format!(
             "{page}actions = [{{ label = \"Sync now\", path = \"/sync\" }}, {{ label = \"Reconcile now\", path = \"/reconcile\" }}]\n"
         ));

@@ -333,9 +333,7 @@ fn check_actions(page: &Page) -> Result<(), ManifestError> {
         if !paths.insert(&action.path) {
             return invalid(format!("page {:?}: action path {:?} is declared twice", page.path, action.path));
         }
-        if let Some(role) =
-            action.roles.iter().find(|r| !page.roles.is_empty() && !page.roles.contains(r))
-        {
+        if let Some(role) = action.roles.iter().find(|r| !page.roles.is_empty() && !page.roles.contains(r)) {
             return invalid(format!(
                 "page {:?}: action {:?} is for role {role:?}, which does not see the page",
                 page.path, action.label
@@ -562,11 +560,15 @@ actions = [
         assert_eq!(actions.len(), 2);
         assert_eq!(
             actions[0],
-            PageAction { label: "Sync now".into(), path: "/sync".into(), roles: vec!["company_admin".into()] }
+            PageAction {
+                label: "Sync now".into(),
+                path: "/sync".into(),
+                roles: vec!["company_admin".into()]
+            }
         );
         assert!(actions[1].roles.is_empty(), "absent roles: everyone who sees the page");
         let plain = WITH_PAGE.split("actions = [").next().unwrap();
-        assert!(Manifest::from_toml(&plain).unwrap().pages[0].actions.is_empty());
+        assert!(Manifest::from_toml(plain).unwrap().pages[0].actions.is_empty());
     }
 
     #[test]
@@ -584,21 +586,22 @@ actions = [
         assert!(err.contains("1 to 40 characters"), "{err}");
         let six: Vec<String> =
             (0..6).map(|i| format!("{{ label = \"Do {i}\", path = \"/do/{i}\" }}")).collect();
-        let many = WITH_PAGE.replace(
-            "{ label = \"Check\", path = \"/check\" },",
-            &format!("{},", six[1..].join(", ")),
-        );
+        let many = WITH_PAGE
+            .replace("{ label = \"Check\", path = \"/check\" },", &format!("{},", six[1..].join(", ")));
         let err = page_error(&many);
         assert!(err.contains("/pages/0/actions"), "{err}");
         let err = page_error(&WITH_PAGE.replace("\"/check\"", "\"/sync\""));
         assert!(err.contains("declared twice"), "{err}");
-        let err = page_error(&WITH_PAGE.replace("label = \"Check\", path", "label = \"Check\", method = \"GET\", path"));
+        let err = page_error(
+            &WITH_PAGE.replace("label = \"Check\", path", "label = \"Check\", method = \"GET\", path"),
+        );
         assert!(err.contains("method"), "{err}");
     }
 
     #[test]
     fn an_action_is_only_for_roles_that_see_its_page() {
-        let err = page_error(&WITH_PAGE.replace("roles = [\"company_admin\"] }", "roles = [\"optometrist\"] }"));
+        let err =
+            page_error(&WITH_PAGE.replace("roles = [\"company_admin\"] }", "roles = [\"optometrist\"] }"));
         assert!(err.contains("optometrist") && err.contains("does not see the page"), "{err}");
         let open_page = WITH_PAGE.replace("roles = [\"company_admin\", \"dispenser\"]\n", "");
         Manifest::from_toml(&open_page.replace("[\"company_admin\"] }", "[\"optometrist\"] }")).unwrap();

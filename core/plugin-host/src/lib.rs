@@ -274,7 +274,11 @@ fn version_info(manifest: &Manifest, row: &store::CatalogueRow) -> VersionInfo {
                 actions: p
                     .actions
                     .iter()
-                    .map(|a| PageActionInfo { label: a.label.clone(), path: a.path.clone(), roles: a.roles.clone() })
+                    .map(|a| PageActionInfo {
+                        label: a.label.clone(),
+                        path: a.path.clone(),
+                        roles: a.roles.clone(),
+                    })
                     .collect(),
             })
             .collect(),

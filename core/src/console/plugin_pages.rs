@@ -179,11 +179,18 @@ pub(crate) async fn press(
     let page = page(&state, &viewer, &plugin, &format!("/{path}")).await?;
     let action = page.actions.iter().find(|a| a.path == press.action).ok_or(Error::NotFound("action"))?;
     if !action.allowed {
-        return Err(Error::forbidden("action_not_allowed", format!("Your role may not use “{}”.", action.label))
-            .into());
+        return Err(Error::forbidden(
+            "action_not_allowed",
+            format!("Your role may not use “{}”.", action.label),
+        )
+        .into());
     }
-    let incoming =
-        Incoming { method: Method::POST, uri: Uri::from_static("/"), headers: HeaderMap::new(), body: Bytes::new() };
+    let incoming = Incoming {
+        method: Method::POST,
+        uri: Uri::from_static("/"),
+        headers: HeaderMap::new(),
+        body: Bytes::new(),
+    };
     let rest = action.path.trim_start_matches('/').to_owned();
     let outcome = match plugin_call(state, viewer.principal.clone(), &plugin, Some(&rest), incoming).await {
         Ok(answer) => outcome_of(&action.label, answer).await,
@@ -307,9 +314,13 @@ mod tests {
     async fn an_answer_tells_its_status_and_a_problems_title_and_detail() {
         let done = outcome_of("Sync now", answer(202, r#"{"run":{}}"#)).await;
         assert_eq!(done, Outcome { done: true, message: "Sync now: done (202 Accepted).".into() });
-        let busy = r#"{"type":"about:blank","title":"a run is in progress","status":409,"detail":"one at a time"}"#;
+        let busy =
+            r#"{"type":"about:blank","title":"a run is in progress","status":409,"detail":"one at a time"}"#;
         let refused = outcome_of("Sync now", answer(409, busy)).await;
-        assert_eq!(refused.message, "Sync now: not done (409 Conflict): a run is in progress — one at a time");
+        assert_eq!(
+            refused.message,
+            "Sync now: not done (409 Conflict): a run is in progress — one at a time"
+        );
         assert!(!refused.done);
         let bare = outcome_of("Reconcile now", answer(500, "<html>oops</html>")).await;
         assert_eq!(bare.message, "Reconcile now: not done (500 Internal Server Error).");

@@ -402,3 +402,37 @@ db_test!(
         assert_eq!(level(&p.app, p.token(), &p.items[0].1, &p.store).await, 10, "ILS never moved");
     }
 );
+
+#[test]
+fn ils_serve_refuses_a_bad_outbound_setting_naming_it() {
+    let data = tempfile::tempdir().expect("a data directory");
+    let serve = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ils"));
+        command.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data.path());
+        for var in [
+            "ILS_OUTBOUND_CONNECT_TO",
+            "ILS_OUTBOUND_EXTRA_ROOTS",
+            "ILS_PLUGINS_ALLOW_PRIVATE",
+            "DATABASE_URL",
+        ] {
+            command.env_remove(var);
+        }
+        let out = command.envs(env.iter().copied()).output().expect("run ils serve");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, said) = serve(&[("ILS_OUTBOUND_CONNECT_TO", "lenses.myshopify.com:443")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("ILS_OUTBOUND_CONNECT_TO: \"lenses.myshopify.com:443\": no '='"), "{said}");
+    let (code, said) = serve(&[("ILS_OUTBOUND_EXTRA_ROOTS", "/nowhere/shop-cert.pem")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("ILS_OUTBOUND_EXTRA_ROOTS: cannot read /nowhere/shop-cert.pem"), "{said}");
+    // Loopback is refused to plugins unless private networks are allowed: a redirect there could
+    // never be followed, so it is refused at start rather than at the first call.
+    let (code, said) = serve(&[("ILS_OUTBOUND_CONNECT_TO", "lenses.myshopify.com:443=127.0.0.1:9443")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("ILS_OUTBOUND_CONNECT_TO: lenses.myshopify.com:443 is sent to 127.0.0.1:9443"),
+        "{said}"
+    );
+    assert!(said.contains("ILS_PLUGINS_ALLOW_PRIVATE"), "{said}");
+}

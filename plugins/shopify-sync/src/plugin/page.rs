@@ -114,8 +114,16 @@ fn matching(html: &mut String, document: &Value) {
     ));
     let Some(m) = typed::<Matching>(&document["matching"]) else { return };
     let lists = [
-        ("unmatched-duplicated-in-shopify", "On several Shopify variants (not matched: give each its own SKU)", &m.duplicated_in_shopify),
-        ("unmatched-duplicated-in-ils", "On several ILS items (not matched: give each its own SKU)", &m.duplicated_in_ils),
+        (
+            "unmatched-duplicated-in-shopify",
+            "On several Shopify variants (not matched: give each its own SKU)",
+            &m.duplicated_in_shopify,
+        ),
+        (
+            "unmatched-duplicated-in-ils",
+            "On several ILS items (not matched: give each its own SKU)",
+            &m.duplicated_in_ils,
+        ),
         ("unmatched-in-shopify", "In Shopify only", &m.missing_in_ils),
         ("unmatched-in-ils", "In ILS only", &m.missing_in_shopify),
     ];
@@ -135,7 +143,8 @@ fn matching(html: &mut String, document: &Value) {
 
 /// A list's count and the SKUs it names.
 fn named(listed: &Listed) -> String {
-    let mut names: Vec<String> = listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
+    let mut names: Vec<String> =
+        listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
     if listed.count > listed.first.len() {
         names.push(format!("and {} more", listed.count - listed.first.len()));
     }
@@ -166,7 +175,8 @@ fn ended(completed: bool, stopped: Option<&String>, finished: Option<i64>) -> St
 
 /// One row of figures: a label, a count, and the first SKUs named.
 fn figure_row(html: &mut String, id: &str, label: &str, listed: &Listed) {
-    let mut names: Vec<String> = listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
+    let mut names: Vec<String> =
+        listed.first.iter().map(|s| format!("<code>{}</code>", escape_html(s))).collect();
     if listed.count > listed.first.len() {
         names.push(format!("and {} more", listed.count - listed.first.len()));
     }
@@ -203,11 +213,21 @@ fn full_sync(html: &mut String, report: Option<&SyncReport>) {
     plain_row(html, "sync-equal", "Already equal", r.already_equal);
     figure_row(html, "sync-missing-in-ils", "Unmatched: in Shopify only", &r.missing_in_ils);
     figure_row(html, "sync-missing-in-shopify", "Unmatched: in ILS only", &r.missing_in_shopify);
-    figure_row(html, "sync-duplicated-in-shopify", "Duplicated in Shopify (not matched)", &r.duplicated_in_shopify);
+    figure_row(
+        html,
+        "sync-duplicated-in-shopify",
+        "Duplicated in Shopify (not matched)",
+        &r.duplicated_in_shopify,
+    );
     figure_row(html, "sync-duplicated-in-ils", "Duplicated in ILS (not matched)", &r.duplicated_in_ils);
     plain_row(html, "sync-empty-shopify", "Shopify variants without a SKU", r.empty_sku_in_shopify);
     plain_row(html, "sync-empty-ils", "ILS items without a SKU", r.empty_sku_in_ils);
-    figure_row(html, "sync-not-stocked", "Not stocked in Shopify where ILS holds some", &r.not_stocked_in_shopify);
+    figure_row(
+        html,
+        "sync-not-stocked",
+        "Not stocked in Shopify where ILS holds some",
+        &r.not_stocked_in_shopify,
+    );
     figure_row(html, "sync-untracked", "Not tracked by Shopify", &r.untracked_in_shopify);
     figure_row(html, "sync-failed", "Failed", &r.failed);
     html.push_str(&format!(
@@ -297,7 +317,8 @@ fn locations(html: &mut String, locations: &Value) {
          <th scope=\"col\">Drift at the last reconciliation</th></tr></thead><tbody>",
     );
     for l in all {
-        let ils = l["ils_location_name"].as_str().or_else(|| l["ils_location_id"].as_str()).unwrap_or_default();
+        let ils =
+            l["ils_location_name"].as_str().or_else(|| l["ils_location_id"].as_str()).unwrap_or_default();
         let drift = match l["drift_at_last_reconciliation"].as_object() {
             Some(d) => format!(
                 "{} found, {} fixed",
@@ -327,7 +348,10 @@ fn counters(html: &mut String, document: &Value) {
         ("Stock movements ILS already had", &document["movements"]["already_applied"]),
         ("Quantities set in Shopify", &document["quantities_pushed"]),
     ] {
-        html.push_str(&format!("<tr><th scope=\"row\">{label}</th><td class=\"n\">{}</td></tr>", count(value)));
+        html.push_str(&format!(
+            "<tr><th scope=\"row\">{label}</th><td class=\"n\">{}</td></tr>",
+            count(value)
+        ));
     }
     html.push_str("</tbody></table></div>");
 }

@@ -277,7 +277,9 @@ impl Matching {
             matched: report.matched.len(),
             missing_in_ils: Listed::of(report.missing_in_ils.iter().map(|(s, _)| s.to_string())),
             missing_in_shopify: Listed::of(report.missing_in_shopify.iter().map(|(s, _)| s.to_string())),
-            duplicated_in_shopify: Listed::of(report.duplicated_in_shopify.iter().map(|(s, _)| s.to_string())),
+            duplicated_in_shopify: Listed::of(
+                report.duplicated_in_shopify.iter().map(|(s, _)| s.to_string()),
+            ),
             duplicated_in_ils: Listed::of(report.duplicated_in_ils.iter().map(|(s, _)| s.to_string())),
         }
     }

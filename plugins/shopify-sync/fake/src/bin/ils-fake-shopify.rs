@@ -7,6 +7,7 @@
 //! ils-fake-shopify --port 9443 --product RB-2140-50=7 --product CL-DAILY-30=30 --out shop.json
 //! ```
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -37,13 +38,15 @@ struct Args {
 }
 
 fn parse_product(text: &str) -> Result<(String, i64), String> {
-    let (sku, available) =
-        text.rsplit_once('=').ok_or_else(|| format!("{text:?}: expected SKU=AVAILABLE, e.g. RB-2140-50=7"))?;
+    let (sku, available) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{text:?}: expected SKU=AVAILABLE, e.g. RB-2140-50=7"))?;
     let sku = sku.trim();
     if sku.is_empty() {
         return Err(format!("{text:?}: the SKU is empty"));
     }
-    let available = available.trim().parse().map_err(|_| format!("{text:?}: AVAILABLE is not a whole number"))?;
+    let available =
+        available.trim().parse().map_err(|_| format!("{text:?}: AVAILABLE is not a whole number"))?;
     Ok((sku.to_owned(), available))
 }
 
@@ -70,8 +73,16 @@ async fn run(args: Args) -> Result<(), String> {
     let info = seeded.info(&control_url);
     let line = serde_json::to_string(&info).map_err(|e| e.to_string())?;
     match &args.out {
-        Some(path) => std::fs::write(path, format!("{line}\n")).map_err(|e| format!("{}: {e}", path.display()))?,
-        None => println!("{line}"),
+        Some(path) => {
+            std::fs::write(path, format!("{line}\n")).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => {
+            // The one line a harness reads; the server then runs on.
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{line}")
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("standard output: {e}"))?;
+        }
     }
     axum::serve(control, remote::router(seeded, info)).await.map_err(|e| e.to_string())
 }

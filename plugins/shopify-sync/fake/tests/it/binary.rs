@@ -46,7 +46,12 @@ fn client(info: &ShopInfo) -> reqwest::Client {
         .with_root_certificates(roots)
         .with_no_client_auth();
     let addr: SocketAddr = info.address.parse().unwrap();
-    reqwest::Client::builder().tls_backend_preconfigured(tls).resolve(&info.domain, addr).no_proxy().build().unwrap()
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .resolve(&info.domain, addr)
+        .no_proxy()
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -54,10 +59,10 @@ async fn the_binary_prints_how_to_reach_its_seeded_shop_and_sells_on_request() {
     let (_running, info) = start(&["--product", "RB-2140-50=7", "--product", "GIFT-25=3"]);
     assert_eq!(info.domain, "lenses.myshopify.com");
     assert_eq!(info.connect_to, format!("lenses.myshopify.com:443={}", info.address));
-    assert_eq!(info.products.iter().map(|p| (p.sku.as_str(), p.available)).collect::<Vec<_>>(), [
-        ("RB-2140-50", 7),
-        ("GIFT-25", 3)
-    ]);
+    assert_eq!(
+        info.products.iter().map(|p| (p.sku.as_str(), p.available)).collect::<Vec<_>>(),
+        [("RB-2140-50", 7), ("GIFT-25", 3)]
+    );
 
     // The Admin API, over TLS, trusting only the printed certificate.
     let query = json!({
@@ -86,7 +91,8 @@ async fn the_binary_prints_how_to_reach_its_seeded_shop_and_sells_on_request() {
         .await
         .unwrap();
     assert_eq!(sold["topic"], "orders/create");
-    let Payload::Order(order) = Payload::parse(&Topic::OrdersCreate, sold["body"].as_str().unwrap().as_bytes()).unwrap()
+    let Payload::Order(order) =
+        Payload::parse(&Topic::OrdersCreate, sold["body"].as_str().unwrap().as_bytes()).unwrap()
     else {
         panic!("an order: {sold}")
     };
@@ -101,7 +107,8 @@ async fn the_binary_prints_how_to_reach_its_seeded_shop_and_sells_on_request() {
     };
     assert_eq!(available("RB-2140-50").await, (200, json!({ "available": 5 })));
     assert_eq!(available("NO-SUCH").await.0, 422);
-    let shop: ShopInfo = http.get(format!("{}/shop", info.control)).send().await.unwrap().json().await.unwrap();
+    let shop: ShopInfo =
+        http.get(format!("{}/shop", info.control)).send().await.unwrap().json().await.unwrap();
     assert_eq!(shop, info);
 }
 

@@ -26,7 +26,10 @@ fn the_console_page_is_for_all_staff_and_its_buttons_for_company_admins() {
     let actions: Vec<(&str, &str, &[String])> =
         page.actions.iter().map(|a| (a.label.as_str(), a.path.as_str(), a.roles.as_slice())).collect();
     let admins = [ADMIN_ROLE.to_owned()];
-    assert_eq!(actions, vec![("Sync now", "/sync", &admins[..]), ("Reconcile now", "/reconcile", &admins[..])]);
+    assert_eq!(
+        actions,
+        vec![("Sync now", "/sync", &admins[..]), ("Reconcile now", "/reconcile", &admins[..])]
+    );
 }
 
 #[test]

@@ -11,7 +11,11 @@ use super::{FRONT, Shop, shop};
 fn page_as(s: &Shop, roles: &[&str]) -> (u16, String) {
     s.tick();
     s.mock.set_caller("staff-1", roles);
-    let answer = ShopifySync::handle_http(Request { method: "GET".into(), path: "/page".into(), ..Request::default() });
+    let answer = ShopifySync::handle_http(Request {
+        method: "GET".into(),
+        path: "/page".into(),
+        ..Request::default()
+    });
     let html = String::from_utf8(answer.body).unwrap();
     let kind = answer.headers.iter().find(|(n, _)| n == "content-type").map(|(_, v)| v.clone());
     assert_eq!(kind.as_deref(), Some("text/html; charset=utf-8"));
@@ -63,7 +67,10 @@ fn the_page_shows_the_last_sync_with_its_unmatched_and_duplicated_skus_and_its_p
     s.sync();
     let html = page(&s);
     assert!(html.starts_with("<!doctype html><html lang=\"en-GB\">"), "a whole document");
-    assert!(!html.contains("<script") && !html.contains(" src=") && !html.contains("<link"), "self-contained");
+    assert!(
+        !html.contains("<script") && !html.contains(" src=") && !html.contains("<link"),
+        "self-contained"
+    );
     assert_eq!(text_of(&html, "shop"), "lenses.myshopify.com");
     assert!(text_of(&html, "sync-outcome").contains("completed"), "{html}");
     assert_eq!(text_of(&html, "sync-matched"), "SKUs matched 2");
@@ -71,7 +78,10 @@ fn the_page_shows_the_last_sync_with_its_unmatched_and_duplicated_skus_and_its_p
     assert_eq!(text_of(&html, "sync-missing-in-ils"), "Unmatched: in Shopify only 1 GIFT-25");
     assert_eq!(text_of(&html, "sync-missing-in-shopify"), "Unmatched: in ILS only 1 ONLY-ILS");
     assert_eq!(text_of(&html, "sync-duplicated-in-shopify"), "Duplicated in Shopify (not matched) 1 DUP-1");
-    assert!(text_of(&html, "match-table").starts_with("2 SKUs matched to ILS items, of 5 Shopify variants"), "{html}");
+    assert!(
+        text_of(&html, "match-table").starts_with("2 SKUs matched to ILS items, of 5 Shopify variants"),
+        "{html}"
+    );
     assert_eq!(text_of(&html, "unmatched-in-shopify"), "In Shopify only: 1 ( GIFT-25 )");
     assert!(text_of(&html, "unmatched-duplicated-in-shopify").ends_with(": 1 ( DUP-1 )"), "{html}");
     let pushes = text_of(&html, "pushes");
@@ -91,7 +101,10 @@ fn the_page_shows_drift_by_location_and_sku_after_a_reconciliation() {
 
     let html = page(&s);
     let outcome = text_of(&html, "reconcile-outcome");
-    assert!(outcome.contains("completed") && outcome.ends_with("2 matched items checked; 1 differed."), "{outcome}");
+    assert!(
+        outcome.contains("completed") && outcome.ends_with("2 matched items checked; 1 differed."),
+        "{outcome}"
+    );
     let drift = text_of(&html, "drift");
     assert!(drift.contains("Front shop OAK-9208 3 11 yes"), "{drift}");
     assert!(!drift.contains("RB-2140-50"), "only what differed");
