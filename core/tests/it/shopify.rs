@@ -436,3 +436,122 @@ fn ils_serve_refuses_a_bad_outbound_setting_naming_it() {
     );
     assert!(said.contains("ILS_PLUGINS_ALLOW_PRIVATE"), "{said}");
 }
+
+/// A console request as a browser makes it: the session cookie (and `cookies`), no redirects
+/// followed. The answer's status, `Location`, `Set-Cookie` values and body.
+async fn console(
+    p: &Practice,
+    method: reqwest::Method,
+    path: &str,
+    session: &str,
+    cookies: &str,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, Vec<String>, String) {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+    let mut request = crate::console_client::browser()
+        .request(method, format!("{}{path}", p.app.base))
+        .header(COOKIE, format!("ils_session={session}{cookies}"));
+    if !form.is_empty() {
+        request = request
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_html_form::to_string(form).expect("form"));
+    }
+    let answer = request.send().await.expect("the console answers");
+    let header =
+        |name| answer.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
+    let location = header(LOCATION).map(str::to_owned);
+    let set: Vec<String> = answer
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    (answer.status().as_u16(), location, set, answer.text().await.expect("body"))
+}
+
+/// Presses one of the Shopify page's buttons as `session`: status, where it leads, the flash cookie.
+async fn press(p: &Practice, session: &str, action: &str) -> (u16, Option<String>, Option<String>) {
+    let token = crate::console_client::csrf(&p.app, session).await;
+    let form = [("_csrf", token.as_str()), ("action", action)];
+    let (status, location, set, _) =
+        console(p, reqwest::Method::POST, "/apps/shopify-sync/page", session, "", &form).await;
+    let flash = set
+        .iter()
+        .find(|c| c.starts_with("ils_flash="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned());
+    (status, location, flash)
+}
+
+/// The page as `session` sees it, with `cookies`: status, Set-Cookie values, body.
+async fn shopify_page(p: &Practice, session: &str, cookies: &str) -> (u16, Vec<String>, String) {
+    let (status, _, set, body) =
+        console(p, reqwest::Method::GET, "/apps/shopify-sync/page", session, cookies, &[]).await;
+    (status, set, body)
+}
+
+db_test!(
+    async fn the_consoles_shopify_buttons_start_runs_for_admins_only_and_say_what_the_plugin_answered(backend) {
+        let p = Practice::open(backend, BucketSettings::default()).await;
+        let admin = p.token().to_owned();
+        let dispenser = p.app.member(&p.lab, "dan", "dispenser").await.token;
+
+        // The admin sees both buttons above the frame; the dispenser sees the page without them.
+        let (status, _, html) = shopify_page(&p, &admin, "").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains(r#"name="action" value="/sync"><button type="submit">Sync now</button>"#), "{html}");
+        assert!(html.contains(">Reconcile now</button>"), "{html}");
+        assert!(html.contains(r#"src="/frames/shopify-sync/page""#), "{html}");
+        let (status, _, html) = shopify_page(&p, &dispenser, "").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("Sync now") && !html.contains("Reconcile now"), "{html}");
+        // The frame is the plugin's page, for either.
+        let (status, _, _, frame) =
+            console(&p, reqwest::Method::GET, "/frames/shopify-sync/page", &dispenser, "", &[]).await;
+        assert_eq!(status, 200);
+        assert!(frame.contains("No full sync yet."), "{frame}");
+
+        // Pressed by the dispenser anyway: refused, and no run starts.
+        let (status, _, flash) = press(&p, &dispenser, "/sync").await;
+        assert_eq!((status, flash), (403, None));
+        assert!(p.status().await["running"].is_null(), "nothing started");
+        // Not a button of the page, or no CSRF token: refused too.
+        assert_eq!(press(&p, &admin, "/status").await.0, 404);
+        let unsigned = [("action", "/sync")];
+        let (status, ..) = console(&p, reqwest::Method::POST, "/apps/shopify-sync/page", &admin, "", &unsigned).await;
+        assert_eq!(status, 403);
+        assert!(p.status().await["running"].is_null(), "nothing started");
+
+        // The admin presses Sync now: the plugin's route is called as the admin, and the page
+        // says once what it answered.
+        let (status, location, flash) = press(&p, &admin, "/sync").await;
+        assert_eq!((status, location.as_deref()), (303, Some("/apps/shopify-sync/page")));
+        let flash = flash.expect("the outcome rides to the page");
+        let (_, set, html) = shopify_page(&p, &admin, &format!("; {flash}")).await;
+        assert!(html.contains(r#"id="action-outcome">Sync now: done (202 Accepted).</p>"#), "{html}");
+        assert!(set.iter().any(|c| c.starts_with("ils_flash=;") && c.contains("Max-Age=0")), "{set:?}");
+        let (_, _, html) = shopify_page(&p, &admin, "").await;
+        assert!(!html.contains("action-outcome"), "shown once");
+        // Another session cannot be shown it.
+        let (_, _, html) = shopify_page(&p, &dispenser, &format!("; {flash}")).await;
+        assert!(!html.contains("action-outcome"), "{html}");
+
+        // Pressed again while the run goes on (it waits a second for Shopify's export at least):
+        // the plugin's refusal, with its reason.
+        let (_, _, busy) = press(&p, &admin, "/sync").await;
+        let (_, _, html) = shopify_page(&p, &admin, &format!("; {}", busy.expect("an outcome"))).await;
+        assert!(
+            html.contains("Sync now: not done (409 Conflict): a run is in progress — one sync or reconciliation runs at a time"),
+            "{html}"
+        );
+        let status = p.until("the sync", |s| s["running"].is_null() && s["last_full_sync"]["completed"] == true).await;
+        assert_eq!(status["last_full_sync"]["matched"], 2);
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+
+        // Another practice's admin: the plugin is not enabled there, so there is no such page.
+        let other = p.app.tenant("elsewhere").await;
+        let (status, ..) = press(&p, &other.admin.token, "/sync").await;
+        assert_eq!(status, 404);
+        assert_eq!(shopify_page(&p, &other.admin.token, "").await.0, 404);
+    }
+);
