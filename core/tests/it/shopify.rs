@@ -360,18 +360,22 @@ db_test!(
         adjust(&p.app, p.token(), &lenses, &p.store, -4).await.ok(201);
         p.until_ils(LENSES, 26).await;
 
-        // The merchant gives the twin its own SKU: matched again, and the next reconciliation
-        // finds the shop still at 30 (nothing was pushed while the SKU was on two variants) and
-        // sets it to ILS's 26.
+        // The merchant gives the twin its own SKU: matched again. The shop's 30 lenses are set
+        // to ILS's 26 only now — by the stock change if it is worked after the re-match, else by
+        // the next reconciliation — never while the SKU was on two variants.
         p.fake.set_sku(twin.variants[0].id, Some("CL-TRIAL")).expect("rename");
         let update = p.fake.product_payload(twin.id).expect("payload");
         deliver(&p, p.fake.delivery("products/update", &update)).await;
-        p.until("the lenses matched again", |s| s["match_table"]["matched"] == 3).await;
+        let rematched = p.until("the lenses matched again", |s| s["match_table"]["matched"] == 3).await;
+        let rematched_at = rematched["match_table"]["at_ms"].as_i64().expect("when");
         let status = reconcile(&p).await;
-        let drift = &status["last_reconciliation"]["drift"];
-        assert_eq!(drift[0]["sku"], LENSES, "{status}");
-        assert_eq!((drift[0]["ils_quantity"].as_i64(), drift[0]["shopify_quantity"].as_i64()), (Some(26), Some(30)));
         assert_eq!(p.fake.available(original, p.front).unwrap(), Some(26));
+        let lens_pushes: Vec<&Value> =
+            status["recent_pushes"].as_array().unwrap().iter().filter(|p| p["sku"] == LENSES).collect();
+        assert_eq!(lens_pushes.len(), 1, "{status}");
+        let push = lens_pushes[0];
+        assert_eq!((push["from"].as_i64(), push["to"].as_i64()), (Some(30), Some(26)), "{status}");
+        assert!(push["at_ms"].as_i64().unwrap() >= rematched_at, "pushed only once matched again: {status}");
 
         // inventory_levels/update: ILS is the stock. A level changed by hand at the mapped
         // location is put back to ILS's; one at a location not mapped to ILS is left alone.
