@@ -20,7 +20,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;padding:.5re
     h1{font-size:1.3rem;margin:.2rem 0 .6rem}h2{font-size:1.1rem;margin:1.2rem 0 .4rem}\
     table{border-collapse:collapse;width:100%;margin:.3rem 0}caption{text-align:left;font-weight:600;padding:.2rem 0}\
     th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #c9ced6;vertical-align:top}\
-    td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#4f5863}\
+    .n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#4f5863}\
     .bad{color:#a4161a;font-weight:600}.good{color:#1e6b34;font-weight:600}\
     .box{border:2px solid #a4161a;border-radius:.4rem;padding:.3rem .8rem;margin:.5rem 0}\
     .wrap{overflow-x:auto}ul{padding-left:1.2rem}code{overflow-wrap:anywhere}";
@@ -206,7 +206,7 @@ fn full_sync(html: &mut String, report: Option<&SyncReport>) {
     ));
     html.push_str(
         "<div class=\"wrap\"><table aria-labelledby=\"sync-heading\"><thead><tr><th scope=\"col\">What</th>\
-         <th scope=\"col\">How many</th><th scope=\"col\">SKUs</th></tr></thead><tbody>",
+         <th scope=\"col\" class=\"n\">How many</th><th scope=\"col\">SKUs</th></tr></thead><tbody>",
     );
     plain_row(html, "sync-matched", "SKUs matched", r.matched);
     plain_row(html, "sync-pushed", "Quantities set in Shopify to ILS's", r.pushed);
@@ -269,8 +269,8 @@ fn reconciliation(html: &mut String, report: Option<&ReconcileReport>, names: &[
     if !r.drift.is_empty() {
         html.push_str(
             "<div class=\"wrap\"><table id=\"drift\"><caption>Drift by location and SKU</caption><thead><tr>\
-             <th scope=\"col\">Location</th><th scope=\"col\">SKU</th><th scope=\"col\">ILS</th>\
-             <th scope=\"col\">Shopify</th><th scope=\"col\">Fixed</th></tr></thead><tbody>",
+             <th scope=\"col\">Location</th><th scope=\"col\">SKU</th><th scope=\"col\" class=\"n\">ILS</th>\
+             <th scope=\"col\" class=\"n\">Shopify</th><th scope=\"col\">Fixed</th></tr></thead><tbody>",
         );
         for d in &r.drift {
             drift_row(html, d, names);
@@ -383,7 +383,7 @@ fn pushes(html: &mut String, pushes: &[Push], names: &[(String, String)]) {
     html.push_str(
         "<div class=\"wrap\"><table id=\"pushes\" aria-labelledby=\"pushes-heading\"><thead><tr><th scope=\"col\">When</th>\
          <th scope=\"col\">Why</th><th scope=\"col\">SKU</th><th scope=\"col\">Location</th>\
-         <th scope=\"col\">Shopify had</th><th scope=\"col\">Set to</th><th scope=\"col\">Outcome</th></tr></thead><tbody>",
+         <th scope=\"col\" class=\"n\">Shopify had</th><th scope=\"col\" class=\"n\">Set to</th><th scope=\"col\">Outcome</th></tr></thead><tbody>",
     );
     for p in pushes.iter().take(SHOWN) {
         html.push_str(&format!(
