@@ -1,5 +1,6 @@
 //! Run-time settings of the host, with the defaults a single-machine install wants.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -195,6 +196,109 @@ pub fn load_sealer(env_key: Option<&str>, data_dir: &Path) -> Result<Sealer, Key
     }
 }
 
+/// `ILS_OUTBOUND_CONNECT_TO`: where plugins' outbound calls to some `host:port` go instead of
+/// where DNS says (as curl's `--connect-to`), for running the console against a fake of an
+/// outside service. TLS still checks the certificate for the name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectTo(pub Vec<((String, u16), SocketAddr)>);
+
+impl ConnectTo {
+    /// The variable's name, which every error names.
+    pub const VAR: &'static str = "ILS_OUTBOUND_CONNECT_TO";
+
+    /// Reads `host:port=ip:port[,host:port=ip:port…]` (IPv6 as `[::1]:9443`); blank is none.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let var = Self::VAR;
+        let mut pairs: Vec<((String, u16), SocketAddr)> = Vec::new();
+        for (n, entry) in text.split(',').map(str::trim).enumerate() {
+            if entry.is_empty() {
+                if text.trim().is_empty() {
+                    continue;
+                }
+                return Err(format!("{var}: entry {} is empty (entries are separated by one comma)", n + 1));
+            }
+            let bad = |why: &str| format!("{var}: {entry:?}: {why}; expected host:port=ip:port");
+            let (name, address) = entry.split_once('=').ok_or_else(|| bad("no '='"))?;
+            let (host, port) = name.trim().rsplit_once(':').ok_or_else(|| bad("the name has no port"))?;
+            let host = host.to_ascii_lowercase();
+            let label_ok = |l: &str| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            };
+            if host.len() > 253 || !host.split('.').all(label_ok) {
+                return Err(bad("the name is not a DNS name"));
+            }
+            let port: u16 =
+                port.parse().ok().filter(|p| *p != 0).ok_or_else(|| bad("the port is not 1–65535"))?;
+            let address: SocketAddr =
+                address.trim().parse().map_err(|_| bad("the address is not ip:port"))?;
+            if pairs.iter().any(|((h, p), _)| *h == host && *p == port) {
+                return Err(format!("{var}: {host}:{port} is given twice"));
+            }
+            pairs.push(((host, port), address));
+        }
+        Ok(Self(pairs))
+    }
+
+    /// Whether no name is redirected.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The first redirect to an address plugins may reach only with private networks allowed.
+    pub fn private_target(&self) -> Option<&((String, u16), SocketAddr)> {
+        self.0.iter().find(|(_, addr)| !ils_webhooks::guard::is_public(addr.ip()))
+    }
+}
+
+impl std::fmt::Display for ConnectTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries: Vec<String> = self.0.iter().map(|((h, p), a)| format!("{h}:{p}={a}")).collect();
+        f.write_str(&entries.join(","))
+    }
+}
+
+/// `ILS_OUTBOUND_EXTRA_ROOTS`: certificates (DER) plugins' outbound TLS trusts beside Mozilla's
+/// roots, read from a PEM file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExtraRoots {
+    /// The file they came from.
+    pub path: std::path::PathBuf,
+    /// Each certificate, DER.
+    pub certificates: Vec<Vec<u8>>,
+}
+
+impl ExtraRoots {
+    /// The variable's name, which every error names.
+    pub const VAR: &'static str = "ILS_OUTBOUND_EXTRA_ROOTS";
+
+    /// Reads every `CERTIFICATE` of the PEM file at `path`; none, an unreadable file or a
+    /// certificate rustls cannot use as a trust anchor is an error.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let var = Self::VAR;
+        let shown = path.display();
+        let pem = std::fs::read(path).map_err(|e| format!("{var}: cannot read {shown}: {e}"))?;
+        let mut certificates = Vec::new();
+        for (n, certificate) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+            let certificate = certificate
+                .map_err(|e| format!("{var}: {shown}: certificate {} is not readable PEM: {e}", n + 1))?;
+            rustls::RootCertStore::empty().add(certificate.clone()).map_err(|e| {
+                format!("{var}: {shown}: certificate {} cannot be a trust anchor: {e}", n + 1)
+            })?;
+            certificates.push(certificate.to_vec());
+        }
+        if certificates.is_empty() {
+            return Err(format!("{var}: {shown} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+        }
+        Ok(Self { path: path.to_owned(), certificates })
+    }
+}
+
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
@@ -222,5 +326,69 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(matches!(load_sealer(Some("short"), dir.path()), Err(KeyError::Malformed)));
+    }
+
+    #[test]
+    fn connect_to_reads_comma_separated_names_and_addresses() {
+        let parsed = ConnectTo::parse(
+            "Lenses.myshopify.com:443=127.0.0.1:9443, storage.googleapis.com:443=[::1]:9444",
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.0,
+            vec![
+                (("lenses.myshopify.com".to_owned(), 443), "127.0.0.1:9443".parse().unwrap()),
+                (("storage.googleapis.com".to_owned(), 443), "[::1]:9444".parse().unwrap()),
+            ]
+        );
+        assert_eq!(
+            parsed.to_string(),
+            "lenses.myshopify.com:443=127.0.0.1:9443,storage.googleapis.com:443=[::1]:9444"
+        );
+        assert!(parsed.private_target().is_some(), "loopback needs private networks allowed");
+        assert!(ConnectTo::parse("a.example:443=93.184.215.14:443").unwrap().private_target().is_none());
+        assert!(ConnectTo::parse("").unwrap().is_empty());
+        assert!(ConnectTo::parse("  ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_bad_connect_to_names_the_variable_and_the_entry() {
+        for (bad, why) in [
+            ("lenses.myshopify.com:443", "no '='"),
+            ("lenses.myshopify.com=127.0.0.1:9443", "no port"),
+            ("lenses.myshopify.com:0=127.0.0.1:9443", "1–65535"),
+            ("lenses.myshopify.com:https=127.0.0.1:9443", "1–65535"),
+            ("lenses.myshopify.com:443=localhost:9443", "not ip:port"),
+            ("lenses.myshopify.com:443=127.0.0.1", "not ip:port"),
+            ("bad host:443=127.0.0.1:1", "not a DNS name"),
+            ("-x.example:443=127.0.0.1:1", "not a DNS name"),
+            ("a.example:443=127.0.0.1:1,,b.example:443=127.0.0.1:2", "entry 2 is empty"),
+            ("a.example:443=127.0.0.1:1,A.example:443=127.0.0.1:2", "given twice"),
+        ] {
+            let err = ConnectTo::parse(bad).unwrap_err();
+            assert!(err.starts_with("ILS_OUTBOUND_CONNECT_TO: "), "{bad}: {err}");
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn extra_roots_are_read_from_a_pem_file_and_junk_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let certified = rcgen::generate_simple_self_signed(vec!["lenses.myshopify.com".to_owned()]).unwrap();
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(&pem, format!("{}\n{}", certified.cert.pem(), certified.cert.pem())).unwrap();
+        let roots = ExtraRoots::load(&pem).unwrap();
+        assert_eq!(roots.certificates, vec![certified.cert.der().to_vec(); 2]);
+
+        let missing = ExtraRoots::load(&dir.path().join("absent.pem")).unwrap_err();
+        assert!(missing.starts_with("ILS_OUTBOUND_EXTRA_ROOTS: cannot read"), "{missing}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        let err = ExtraRoots::load(&empty).unwrap_err();
+        assert!(err.contains("holds no PEM certificate"), "{err}");
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(&broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        let err = ExtraRoots::load(&broken).unwrap_err();
+        assert!(err.starts_with("ILS_OUTBOUND_EXTRA_ROOTS: ") && err.contains("certificate 1"), "{err}");
     }
 }

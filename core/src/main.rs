@@ -120,6 +120,18 @@ struct ServeArgs {
     /// `http://` and the listen address.
     #[arg(long, env = "ILS_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<url::Url>,
+    /// Testing only: send plugins' outbound calls for `host:port` to another address instead of
+    /// resolving the name, `host:port=ip:port`, comma-separated (TLS still checks the name).
+    #[arg(long, env = "ILS_OUTBOUND_CONNECT_TO", value_parser = ils_core::config::ConnectTo::parse)]
+    outbound_connect_to: Option<ils_core::config::ConnectTo>,
+    /// Testing only: a PEM file of certificates plugins' outbound TLS trusts beside the usual
+    /// roots (a fake service's own).
+    #[arg(long, env = "ILS_OUTBOUND_EXTRA_ROOTS", value_parser = parse_extra_roots)]
+    outbound_extra_roots: Option<ils_core::config::ExtraRoots>,
+}
+
+fn parse_extra_roots(path: &str) -> Result<ils_core::config::ExtraRoots, String> {
+    ils_core::config::ExtraRoots::load(std::path::Path::new(path))
 }
 
 /// An `http(s)://` URL with nothing after the path.
@@ -205,6 +217,12 @@ impl ServeArgs {
                 fair.tenant_cpu_slots = fair.cpu_slots.div_ceil(2);
             }
             config.plugins.fair = Some(fair);
+        }
+        if let Some(connect_to) = &self.outbound_connect_to {
+            config.plugins.outbound_overrides.connect_to.extend(connect_to.0.iter().cloned());
+        }
+        if let Some(roots) = &self.outbound_extra_roots {
+            config.plugins.outbound_overrides.extra_roots.extend(roots.certificates.iter().cloned());
         }
         config.events.streams_per_caller = self.event_streams_per_caller.max(1);
         // A delivery must be able to finish inside its job's time.
@@ -420,7 +438,41 @@ fn read_password() -> Result<String, Failure> {
     Ok(password)
 }
 
+/// Refuses redirects plugins could never follow, and warns that outbound calls are redirected.
+fn check_outbound_overrides(args: &ServeArgs) -> Result<(), Failure> {
+    use ils_core::config::{ConnectTo, ExtraRoots};
+    if let Some(connect_to) = args.outbound_connect_to.as_ref().filter(|c| !c.is_empty()) {
+        if let Some(((host, port), addr)) =
+            connect_to.private_target().filter(|_| !args.plugins_allow_private)
+        {
+            return Err(Failure(
+                format!(
+                    "{}: {host}:{port} is sent to {addr}, which plugins may reach only with \
+                     ILS_PLUGINS_ALLOW_PRIVATE=true",
+                    ConnectTo::VAR
+                ),
+                2,
+            ));
+        }
+        tracing::warn!(
+            connect_to = %connect_to,
+            "{} is set: plugins' outbound calls to these names go to these addresses, not where DNS says (testing only)",
+            ConnectTo::VAR
+        );
+    }
+    if let Some(roots) = &args.outbound_extra_roots {
+        tracing::warn!(
+            file = %roots.path.display(),
+            certificates = roots.certificates.len(),
+            "{} is set: plugins' outbound TLS also trusts these certificates (testing only)",
+            ExtraRoots::VAR
+        );
+    }
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
+    check_outbound_overrides(&args)?;
     let db = args.db.open().await?;
     let sealer =
         ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &args.db.data_dir)?;

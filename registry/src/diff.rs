@@ -35,7 +35,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::manifest::{Manifest, ManifestLimits};
+use crate::manifest::{Manifest, ManifestLimits, Page};
 
 /// Names added and removed between two versions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -103,7 +103,8 @@ pub struct ManifestDiff {
     pub provides: Change,
     /// Scheduled jobs (`name cron`).
     pub schedules: Change,
-    /// Console pages (`title path`).
+    /// Console pages (`title path`) and their actions (`title path: label POST path roles`), so a
+    /// new button, or one offered to more roles, is seen in review.
     pub pages: Change,
     /// Limits raised.
     pub widened_limits: Vec<LimitChange>,
@@ -160,6 +161,23 @@ fn schema(old: &Value, new: &Value) -> SchemaChange {
     }
 }
 
+/// One line per page and one per action of a page.
+fn page_lines(pages: &[Page]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for page in pages {
+        lines.push(format!("{} {}", page.title, page.path));
+        for action in &page.actions {
+            let roles =
+                if action.roles.is_empty() { "all who see it".to_owned() } else { action.roles.join(", ") };
+            lines.push(format!(
+                "{} {}: {} POST {} ({roles})",
+                page.title, page.path, action.label, action.path
+            ));
+        }
+    }
+    lines
+}
+
 impl ManifestDiff {
     /// The diff of `new` against `previous` (the newest approved version before it), or
     /// against nothing for a first version.
@@ -192,10 +210,7 @@ impl ManifestDiff {
                 old.schedules.iter().map(|s| format!("{} {}", s.name, s.cron)),
                 new.schedules.iter().map(|s| format!("{} {}", s.name, s.cron)),
             ),
-            pages: Change::of(
-                old.pages.iter().map(|p| format!("{} {}", p.title, p.path)),
-                new.pages.iter().map(|p| format!("{} {}", p.title, p.path)),
-            ),
+            pages: Change::of(page_lines(&old.pages), page_lines(&new.pages)),
             widened_limits: match previous {
                 Some(old) => limits(&old.limits, &new.limits),
                 None => Vec::new(),
@@ -284,6 +299,27 @@ mod tests {
         assert!(diff.config_schema.changed);
         assert_eq!(diff.config_schema.properties.added, vec!["shop"]);
         assert_eq!(diff.config_schema.required.added, vec!["shop"]);
+        assert!(!diff.adds_nothing());
+    }
+
+    #[test]
+    fn a_page_action_added_or_given_to_more_roles_is_listed_for_review() {
+        let page = "[[pages]]\ntitle = \"Shop\"\npath = \"/page\"\n";
+        let old = manifest(&format!(
+            "{page}actions = [{{ label = \"Sync now\", path = \"/sync\", roles = [\"company_admin\"] }}]\n"
+        ));
+        let new = manifest(&format!(
+            "{page}actions = [{{ label = \"Sync now\", path = \"/sync\" }}, {{ label = \"Reconcile now\", path = \"/reconcile\" }}]\n"
+        ));
+        let diff = ManifestDiff::between(Some(&old), &new);
+        assert_eq!(
+            diff.pages.added,
+            vec![
+                "Shop /page: Reconcile now POST /reconcile (all who see it)",
+                "Shop /page: Sync now POST /sync (all who see it)"
+            ]
+        );
+        assert_eq!(diff.pages.removed, vec!["Shop /page: Sync now POST /sync (company_admin)"]);
         assert!(!diff.adds_nothing());
     }
 

@@ -39,8 +39,8 @@ pub mod signing;
 pub mod store;
 
 pub use manifest::{
-    Capability, ExtensionPoint, Manifest, ManifestError, ManifestLimits, PluginId, RecommendationKind,
-    Schedule,
+    Capability, ExtensionPoint, Manifest, ManifestError, ManifestLimits, Page, PageAction, PluginId,
+    RecommendationKind, Schedule,
 };
 pub use outbound::{AllowedOrigin, OutboundHost};
 pub use package::{Descriptor, Digest, PackageRecord};

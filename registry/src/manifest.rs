@@ -185,6 +185,25 @@ pub struct Page {
     /// The roles that see it (role names as the API spells them); empty for all staff.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Buttons the console shows above the page, each POSTing to one of the plugin's routes as
+    /// the person who pressed it (ADR 031).
+    #[serde(default)]
+    pub actions: Vec<PageAction>,
+}
+
+/// A button on a plugin page: the console renders and checks it, and calls the plugin's route
+/// with POST as the viewer (the page's frame itself cannot post with the person's session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageAction {
+    /// The button's text, 1–40 characters.
+    pub label: String,
+    /// The plugin route it POSTs to, from `/`.
+    pub path: String,
+    /// The roles that see and may press it; empty for everyone who sees the page. Each must be
+    /// one of the page's roles when the page names any.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// A kind of recommendation the plugin gives (`provides recommender`).
@@ -294,6 +313,36 @@ fn manifest_validator() -> &'static jsonschema::Validator {
     })
 }
 
+/// What the schema (at most 5 actions, labels of 1–40 characters, paths from `/`) cannot say of
+/// a page's actions: a label with something to read, each path
+/// once, and no action for a role that cannot see its page.
+fn check_actions(page: &Page) -> Result<(), ManifestError> {
+    let invalid = |m: String| Err(ManifestError::Invalid(m));
+    let mut paths = BTreeSet::new();
+    for action in &page.actions {
+        let chars = action.label.trim().chars().count();
+        if !(1..=40).contains(&chars) || chars != action.label.chars().count() {
+            return invalid(format!(
+                "page {:?}: action label {:?} must be 1 to 40 characters without leading or trailing spaces",
+                page.path, action.label
+            ));
+        }
+        if !action.path.starts_with('/') {
+            return invalid(format!("page {:?}: action path {:?} must start with /", page.path, action.path));
+        }
+        if !paths.insert(&action.path) {
+            return invalid(format!("page {:?}: action path {:?} is declared twice", page.path, action.path));
+        }
+        if let Some(role) = action.roles.iter().find(|r| !page.roles.is_empty() && !page.roles.contains(r)) {
+            return invalid(format!(
+                "page {:?}: action {:?} is for role {role:?}, which does not see the page",
+                page.path, action.label
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Manifest {
     /// Parses and checks a manifest written in TOML.
     pub fn from_toml(text: &str) -> Result<Self, ManifestError> {
@@ -343,6 +392,9 @@ impl Manifest {
         let mut paths = BTreeSet::new();
         if let Some(dup) = raw.pages.iter().find(|p| !paths.insert(&p.path)) {
             return invalid(format!("page {:?} is declared twice", dup.path));
+        }
+        for page in &raw.pages {
+            check_actions(page)?;
         }
         let recommends = raw.provides.contains(&ExtensionPoint::Recommender);
         if recommends == raw.recommendations.is_empty() {
@@ -477,6 +529,82 @@ properties.notify_host = { type = "string" }
         let err = m.validate_config(&serde_json::json!({"notify_host": 7})).unwrap_err();
         assert!(err.to_string().contains("/notify_host"), "{err}");
         assert!(m.validate_config(&serde_json::json!({})).is_err());
+    }
+
+    const WITH_PAGE: &str = r#"
+id = "shop-sync"
+name = "Shop sync"
+version = "0.1.0"
+publisher = "ILS"
+platform = "^0.2"
+provides = ["http"]
+
+[[pages]]
+title = "Shop"
+path = "/page"
+roles = ["company_admin", "dispenser"]
+actions = [
+    { label = "Sync now", path = "/sync", roles = ["company_admin"] },
+    { label = "Check", path = "/check" },
+]
+"#;
+
+    fn page_error(text: &str) -> String {
+        Manifest::from_toml(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_page_declares_its_actions_with_who_may_press_them() {
+        let m = Manifest::from_toml(WITH_PAGE).unwrap();
+        let actions = &m.pages[0].actions;
+        assert_eq!(actions.len(), 2);
+        assert_eq!(
+            actions[0],
+            PageAction {
+                label: "Sync now".into(),
+                path: "/sync".into(),
+                roles: vec!["company_admin".into()]
+            }
+        );
+        assert!(actions[1].roles.is_empty(), "absent roles: everyone who sees the page");
+        let plain = WITH_PAGE.split("actions = [").next().unwrap();
+        assert!(Manifest::from_toml(plain).unwrap().pages[0].actions.is_empty());
+    }
+
+    #[test]
+    fn action_paths_labels_and_counts_are_checked() {
+        let err = page_error(&WITH_PAGE.replace("path = \"/sync\"", "path = \"sync\""));
+        assert!(err.contains("/pages/0/actions/0/path"), "{err}");
+        let err = page_error(&WITH_PAGE.replace("\"Check\"", "\"\""));
+        assert!(err.contains("/pages/0/actions/1/label"), "{err}");
+        let long = "x".repeat(41);
+        let err = page_error(&WITH_PAGE.replace("\"Check\"", &format!("\"{long}\"")));
+        assert!(err.contains("/pages/0/actions/1/label"), "{err}");
+        let forty = "é".repeat(40);
+        Manifest::from_toml(&WITH_PAGE.replace("\"Check\"", &format!("\"{forty}\""))).unwrap();
+        let err = page_error(&WITH_PAGE.replace("\"Check\"", "\"   \""));
+        assert!(err.contains("1 to 40 characters"), "{err}");
+        let six: Vec<String> =
+            (0..6).map(|i| format!("{{ label = \"Do {i}\", path = \"/do/{i}\" }}")).collect();
+        let many = WITH_PAGE
+            .replace("{ label = \"Check\", path = \"/check\" },", &format!("{},", six[1..].join(", ")));
+        let err = page_error(&many);
+        assert!(err.contains("/pages/0/actions"), "{err}");
+        let err = page_error(&WITH_PAGE.replace("\"/check\"", "\"/sync\""));
+        assert!(err.contains("declared twice"), "{err}");
+        let err = page_error(
+            &WITH_PAGE.replace("label = \"Check\", path", "label = \"Check\", method = \"GET\", path"),
+        );
+        assert!(err.contains("method"), "{err}");
+    }
+
+    #[test]
+    fn an_action_is_only_for_roles_that_see_its_page() {
+        let err =
+            page_error(&WITH_PAGE.replace("roles = [\"company_admin\"] }", "roles = [\"optometrist\"] }"));
+        assert!(err.contains("optometrist") && err.contains("does not see the page"), "{err}");
+        let open_page = WITH_PAGE.replace("roles = [\"company_admin\", \"dispenser\"]\n", "");
+        Manifest::from_toml(&open_page.replace("[\"company_admin\"] }", "[\"optometrist\"] }")).unwrap();
     }
 
     #[test]

@@ -106,6 +106,20 @@ pub struct PageInfo {
     pub path: String,
     /// The roles that see it; empty for all of the tenant's staff.
     pub roles: Vec<String>,
+    /// The buttons the console shows above it (ADR 031).
+    pub actions: Vec<PageActionInfo>,
+}
+
+/// A button on a plugin page: the console POSTs to the plugin route as the person pressing it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageActionInfo {
+    /// The button's text.
+    pub label: String,
+    /// The plugin route it POSTs to, from `/`.
+    pub path: String,
+    /// The roles that see and may press it; empty for everyone who sees the page.
+    pub roles: Vec<String>,
 }
 
 /// A scheduled job a plugin declares.
@@ -253,7 +267,20 @@ fn version_info(manifest: &Manifest, row: &store::CatalogueRow) -> VersionInfo {
         pages: manifest
             .pages
             .iter()
-            .map(|p| PageInfo { title: p.title.clone(), path: p.path.clone(), roles: p.roles.clone() })
+            .map(|p| PageInfo {
+                title: p.title.clone(),
+                path: p.path.clone(),
+                roles: p.roles.clone(),
+                actions: p
+                    .actions
+                    .iter()
+                    .map(|a| PageActionInfo {
+                        label: a.label.clone(),
+                        path: a.path.clone(),
+                        roles: a.roles.clone(),
+                    })
+                    .collect(),
+            })
             .collect(),
         config_schema: manifest.config_schema.clone(),
         min_plan: row.min_plan.clone(),

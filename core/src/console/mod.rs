@@ -116,7 +116,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/reports/runs/{id}", get(reports::run))
         .route("/reports/schedules", post(reports::schedule))
         .route("/reports/schedules/{id}/delete", post(reports::unschedule))
-        .route("/apps/{plugin}/{*path}", get(plugin_pages::show))
+        .route("/apps/{plugin}/{*path}", get(plugin_pages::show).post(plugin_pages::press))
         .route("/frames/{plugin}/{*path}", get(plugin_pages::frame))
         .route("/admin/tenants", get(admin::tenants))
         .route("/admin/plugins", get(admin::catalogue))

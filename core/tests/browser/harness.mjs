@@ -5,14 +5,16 @@
 // Environment (scripts/browser-test sets it):
 //   ILS_BIN          the `ils` binary to test
 //   ILS_PLUGIN_DIR   the folder of the built plugin components (order-notes, nhs-gos, nidek-rs232, dcs-driver, reports,
-//                    recommendations)
+//                    recommendations, and shopify-sync for the tests that ask for it)
+//   ILS_FAKE_SHOPIFY_BIN  the fake shop's binary (default: `ils-fake-shopify` beside ILS_BIN)
 //   CHROMIUM         the browser (default /usr/bin/chromium)
 //   ILS_SCREENSHOTS  a folder to save screenshots of the main screens in (optional)
 
 import { spawn, execFileSync } from "node:child_process";
 import { before, after } from "node:test";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -65,8 +67,12 @@ async function waitReady(base, server) {
   throw new Error("ils serve did not become ready in 30 s");
 }
 
-/** Starts ILS with the README's tenants (and the example plugin in the catalogue). */
-export async function startIls() {
+/**
+ * Starts ILS with the README's tenants (and the example plugin in the catalogue). `options.env`
+ * is added to `ils serve`'s environment; `options.plugins` lists more `[crate folder, component]`
+ * to install.
+ */
+export async function startIls(options = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ils-browser-"));
   ils(dataDir, ["migrate"]);
   ils(dataDir, ["tenant", "create", "--name", "Bright Eyes Opticians", "--slug", "bright-eyes", "--kind", "ecp",
@@ -82,6 +88,7 @@ export async function startIls() {
     ["plugins/dcs-driver", "dcs_driver.wasm"],
     ["plugins/reports", "ils_reports.wasm"],
     ["plugins/recommendations", "ils_recommendations.wasm"],
+    ...(options.plugins ?? []),
   ];
   for (const [crate, wasm] of plugins) {
     const pkg = path.join(dataDir, `${wasm}-package`);
@@ -93,7 +100,13 @@ export async function startIls() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(process.env.ILS_BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
-    env: { ...process.env, ILS_BOOTSTRAP_EMAIL: ROOT.email, ILS_BOOTSTRAP_PASSWORD: ROOT.password, ILS_LOG: "warn" },
+    env: {
+      ...process.env,
+      ILS_BOOTSTRAP_EMAIL: ROOT.email,
+      ILS_BOOTSTRAP_PASSWORD: ROOT.password,
+      ILS_LOG: "warn",
+      ...(options.env ?? {}),
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   await waitReady(base, server);
@@ -183,20 +196,55 @@ export function totp(secret, at = Date.now()) {
 }
 
 /**
+ * The fake Shopify shop (`ils-fake-shopify`) on loopback, seeded with `products` (`{ SKU: available }`)
+ * at one location. Resolves to the shop's JSON (`domain`, `address`, `cert_pem`, `access_token`,
+ * `webhook_secret`, `control`, `location_id`, `products`), `env` — what `ils serve` needs to reach
+ * it (ADR 031) — and `stop()`.
+ */
+export async function startFakeShopify(products) {
+  const bin = process.env.ILS_FAKE_SHOPIFY_BIN || path.join(path.dirname(process.env.ILS_BIN ?? ""), "ils-fake-shopify");
+  const args = Object.entries(products).flatMap(([sku, available]) => ["--product", `${sku}=${available}`]);
+  const fake = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((_, reject) => fake.once("exit", (code) => reject(new Error(`${bin} exited with ${code}`))));
+  exited.catch(() => {}); // it exits when stopped, too
+  const lines = createInterface({ input: fake.stdout });
+  const first = new Promise((resolve) => lines.once("line", resolve));
+  const shop = JSON.parse(await Promise.race([first, exited]));
+  lines.close();
+  const dir = mkdtempSync(path.join(tmpdir(), "ils-fake-shopify-"));
+  const roots = path.join(dir, "shop-cert.pem");
+  writeFileSync(roots, shop.cert_pem);
+  return {
+    ...shop,
+    env: { ILS_OUTBOUND_CONNECT_TO: shop.connect_to, ILS_OUTBOUND_EXTRA_ROOTS: roots, ILS_PLUGINS_ALLOW_PRIVATE: "true" },
+    async stop() {
+      if (fake.exitCode === null) {
+        fake.kill("SIGTERM");
+        await new Promise((r) => (fake.exitCode !== null ? r() : fake.once("exit", r)));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
  * One ILS and one browser for a test file's tests, started before the first and stopped after the
  * last. `app.base` is the server's address; `app.person()` a fresh browser profile (its own
- * cookies) at desktop width.
+ * cookies) at desktop width. `options` are `startIls`'s, and: `env` may be an async function,
+ * awaited before ILS starts (to start what ILS is pointed at); `stop`, awaited after ILS stops.
  */
-export function session() {
+export function session(options = {}) {
   let ils;
   let browser;
   before(async () => {
-    ils = await startIls();
+    const env = typeof options.env === "function" ? await options.env() : options.env;
+    ils = await startIls({ ...options, env });
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
     await ils?.stop();
+    await options.stop?.();
   });
   return {
     get base() {

@@ -302,3 +302,260 @@ db_test!(
         assert_eq!(p.fake.available(FRAME, p.front).unwrap(), Some(8));
     }
 );
+
+/// Waits until the shop's `available` of `sku` at `location` is `quantity`.
+async fn until_shop(p: &Practice, sku: &str, quantity: i64) {
+    let start = Instant::now();
+    while p.fake.available(sku, p.front).expect("available") != Some(quantity) {
+        assert!(start.elapsed() < Duration::from_secs(60), "{sku} never reached {quantity} in the shop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts a reconciliation and waits for it to end: the status then.
+async fn reconcile(p: &Practice) -> Value {
+    let before = p.status().await["last_reconciliation"]["at_ms"].clone();
+    let started = p.app.post("/api/v1/plugins/shopify-sync/reconcile", Some(p.token()), json!({})).await;
+    assert_eq!(started.ok(202)["run"]["kind"], "reconcile");
+    p.until("the reconciliation", |s| {
+        s["running"].is_null()
+            && s["last_reconciliation"]["finished_at_ms"].is_i64()
+            && s["last_reconciliation"]["at_ms"] != before
+    })
+    .await
+}
+
+db_test!(
+    async fn product_and_level_changes_in_the_shop_are_rematched_or_put_back_to_ils(backend) {
+        let mut p = Practice::open(backend, BucketSettings::default()).await;
+        p.full_sync().await;
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+
+        // products/update: the merchant gives a new variant the SKU of an item ILS already has.
+        // The match table takes it at once; its stock follows ILS at its next change.
+        let sunglasses = item(&p.app, p.token(), "SUN-1", 1).await;
+        adjust(&p.app, p.token(), &sunglasses, &p.store, 5).await.ok(201);
+        p.items.push(("SUN-1", sunglasses.clone()));
+        let added = p.fake.add_product("Sunglasses", &[NewVariant::sku("TEMP-SUN")]);
+        p.fake.set_available("TEMP-SUN", p.front, 2).expect("stock it");
+        p.fake.set_sku(added.variants[0].id, Some("SUN-1")).expect("rename");
+        let update = p.fake.product_payload(added.id).expect("payload");
+        assert_eq!(deliver(&p, p.fake.delivery("products/update", &update)).await, (200, json!({ "queued": true })));
+        let status = p.until("the new match", |s| s["match_table"]["matched"] == 3).await;
+        assert_eq!(status["matching"]["cause"], "products/update", "{status}");
+        assert_eq!(status["matching"]["duplicated_in_shopify"]["count"], 0, "{status}");
+        adjust(&p.app, p.token(), &sunglasses, &p.store, 1).await.ok(201);
+        assert_eq!(p.until_agreed("SUN-1").await, 6, "ILS's 6, pushed on its stock change");
+
+        // products/update giving a second variant the lenses' SKU: reported, never guessed. The
+        // lenses are matched to nothing while it lasts, so an ILS change is not pushed to either.
+        let original = p.fake.inventory_item(LENSES).expect("the lenses' item");
+        let twin = p.fake.add_product("Lenses, trial pack", &[NewVariant::sku("CL-TRIAL")]);
+        p.fake.set_sku(twin.variants[0].id, Some(LENSES)).expect("rename");
+        let update = p.fake.product_payload(twin.id).expect("payload");
+        deliver(&p, p.fake.delivery("products/update", &update)).await;
+        let status = p.until("the duplicate", |s| s["match_table"]["matched"] == 2).await;
+        assert_eq!(status["matching"]["duplicated_in_shopify"], json!({ "count": 1, "first": [LENSES] }));
+        let lenses = p.items[1].1.clone();
+        adjust(&p.app, p.token(), &lenses, &p.store, -4).await.ok(201);
+        p.until_ils(LENSES, 26).await;
+
+        // The merchant gives the twin its own SKU: matched again. The shop's 30 lenses are set
+        // to ILS's 26 only now — by the stock change if it is worked after the re-match, else by
+        // the next reconciliation — never while the SKU was on two variants.
+        p.fake.set_sku(twin.variants[0].id, Some("CL-TRIAL")).expect("rename");
+        let update = p.fake.product_payload(twin.id).expect("payload");
+        deliver(&p, p.fake.delivery("products/update", &update)).await;
+        let rematched = p.until("the lenses matched again", |s| s["match_table"]["matched"] == 3).await;
+        let rematched_at = rematched["match_table"]["at_ms"].as_i64().expect("when");
+        let status = reconcile(&p).await;
+        assert_eq!(p.fake.available(original, p.front).unwrap(), Some(26));
+        let lens_pushes: Vec<&Value> =
+            status["recent_pushes"].as_array().unwrap().iter().filter(|p| p["sku"] == LENSES).collect();
+        assert_eq!(lens_pushes.len(), 1, "{status}");
+        let push = lens_pushes[0];
+        assert_eq!((push["from"].as_i64(), push["to"].as_i64()), (Some(30), Some(26)), "{status}");
+        assert!(push["at_ms"].as_i64().unwrap() >= rematched_at, "pushed only once matched again: {status}");
+
+        // inventory_levels/update: ILS is the stock. A level changed by hand at the mapped
+        // location is put back to ILS's; one at a location not mapped to ILS is left alone.
+        let warehouse = p.fake.add_location("Warehouse");
+        p.fake.set_available(FRAME, warehouse, 50).expect("stock the warehouse");
+        let unmapped = p.fake.inventory_level_payload(FRAME, warehouse).expect("payload");
+        deliver(&p, p.fake.delivery("inventory_levels/update", &unmapped)).await;
+        p.fake.set_available(FRAME, p.front, 3).expect("edit by hand");
+        let mapped = p.fake.inventory_level_payload(FRAME, p.front).expect("payload");
+        assert_eq!(deliver(&p, p.fake.delivery("inventory_levels/update", &mapped)).await.0, 200);
+        until_shop(&p, FRAME, 10).await;
+        let status = p.status().await;
+        let push = &status["recent_pushes"][0];
+        assert_eq!(
+            (push["trigger"].as_str(), push["sku"].as_str(), push["from"].as_i64(), push["to"].as_i64()),
+            (Some("inventory_levels/update"), Some(FRAME), Some(3), Some(10)),
+            "{status}"
+        );
+        let warehouse_id = warehouse.to_string();
+        assert!(
+            status["recent_pushes"].as_array().unwrap().iter().all(|p| p["shopify_location_id"] != warehouse_id),
+            "nothing pushed to an unmapped location: {status}"
+        );
+        assert_eq!(p.fake.available(FRAME, warehouse).unwrap(), Some(50));
+        for sku in [FRAME, LENSES, "SUN-1"] {
+            p.until_agreed(sku).await;
+        }
+        assert_eq!(level(&p.app, p.token(), &p.items[0].1, &p.store).await, 10, "ILS never moved");
+    }
+);
+
+#[test]
+fn ils_serve_refuses_a_bad_outbound_setting_naming_it() {
+    let data = tempfile::tempdir().expect("a data directory");
+    let serve = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ils"));
+        command.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data.path());
+        for var in [
+            "ILS_OUTBOUND_CONNECT_TO",
+            "ILS_OUTBOUND_EXTRA_ROOTS",
+            "ILS_PLUGINS_ALLOW_PRIVATE",
+            "DATABASE_URL",
+        ] {
+            command.env_remove(var);
+        }
+        let out = command.envs(env.iter().copied()).output().expect("run ils serve");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, said) = serve(&[("ILS_OUTBOUND_CONNECT_TO", "lenses.myshopify.com:443")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("ILS_OUTBOUND_CONNECT_TO: \"lenses.myshopify.com:443\": no '='"), "{said}");
+    let (code, said) = serve(&[("ILS_OUTBOUND_EXTRA_ROOTS", "/nowhere/shop-cert.pem")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("ILS_OUTBOUND_EXTRA_ROOTS: cannot read /nowhere/shop-cert.pem"), "{said}");
+    // Loopback is refused to plugins unless private networks are allowed: a redirect there could
+    // never be followed, so it is refused at start rather than at the first call.
+    let (code, said) = serve(&[("ILS_OUTBOUND_CONNECT_TO", "lenses.myshopify.com:443=127.0.0.1:9443")]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("ILS_OUTBOUND_CONNECT_TO: lenses.myshopify.com:443 is sent to 127.0.0.1:9443"),
+        "{said}"
+    );
+    assert!(said.contains("ILS_PLUGINS_ALLOW_PRIVATE"), "{said}");
+}
+
+/// A console request as a browser makes it: the session cookie (and `cookies`), no redirects
+/// followed. The answer's status, `Location`, `Set-Cookie` values and body.
+async fn console(
+    p: &Practice,
+    method: reqwest::Method,
+    path: &str,
+    session: &str,
+    cookies: &str,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, Vec<String>, String) {
+    use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+    let mut request = crate::console_client::browser()
+        .request(method, format!("{}{path}", p.app.base))
+        .header(COOKIE, format!("ils_session={session}{cookies}"));
+    if !form.is_empty() {
+        request = request
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_html_form::to_string(form).expect("form"));
+    }
+    let answer = request.send().await.expect("the console answers");
+    let header =
+        |name| answer.headers().get(name).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok());
+    let location = header(LOCATION).map(str::to_owned);
+    let set: Vec<String> = answer
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    (answer.status().as_u16(), location, set, answer.text().await.expect("body"))
+}
+
+/// Presses one of the Shopify page's buttons as `session`: status, where it leads, the flash cookie.
+async fn press(p: &Practice, session: &str, action: &str) -> (u16, Option<String>, Option<String>) {
+    let token = crate::console_client::csrf(&p.app, session).await;
+    let form = [("_csrf", token.as_str()), ("action", action)];
+    let (status, location, set, _) =
+        console(p, reqwest::Method::POST, "/apps/shopify-sync/page", session, "", &form).await;
+    let flash = set
+        .iter()
+        .find(|c| c.starts_with("ils_flash="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned());
+    (status, location, flash)
+}
+
+/// The page as `session` sees it, with `cookies`: status, Set-Cookie values, body.
+async fn shopify_page(p: &Practice, session: &str, cookies: &str) -> (u16, Vec<String>, String) {
+    let (status, _, set, body) =
+        console(p, reqwest::Method::GET, "/apps/shopify-sync/page", session, cookies, &[]).await;
+    (status, set, body)
+}
+
+db_test!(
+    async fn the_consoles_shopify_buttons_start_runs_for_admins_only_and_say_what_the_plugin_answered(backend) {
+        let p = Practice::open(backend, BucketSettings::default()).await;
+        let admin = p.token().to_owned();
+        let dispenser = p.app.member(&p.lab, "dan", "dispenser").await.token;
+
+        // The admin sees both buttons above the frame; the dispenser sees the page without them.
+        let (status, _, html) = shopify_page(&p, &admin, "").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains(r#"name="action" value="/sync"><button type="submit">Sync now</button>"#), "{html}");
+        assert!(html.contains(">Reconcile now</button>"), "{html}");
+        assert!(html.contains(r#"src="/frames/shopify-sync/page""#), "{html}");
+        let (status, _, html) = shopify_page(&p, &dispenser, "").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("Sync now") && !html.contains("Reconcile now"), "{html}");
+        // The frame is the plugin's page, for either.
+        let (status, _, _, frame) =
+            console(&p, reqwest::Method::GET, "/frames/shopify-sync/page", &dispenser, "", &[]).await;
+        assert_eq!(status, 200);
+        assert!(frame.contains("No full sync yet."), "{frame}");
+
+        // Pressed by the dispenser anyway: refused, and no run starts.
+        let (status, _, flash) = press(&p, &dispenser, "/sync").await;
+        assert_eq!((status, flash), (403, None));
+        assert!(p.status().await["running"].is_null(), "nothing started");
+        // Not a button of the page, or no CSRF token: refused too.
+        assert_eq!(press(&p, &admin, "/status").await.0, 404);
+        let unsigned = [("action", "/sync")];
+        let (status, ..) = console(&p, reqwest::Method::POST, "/apps/shopify-sync/page", &admin, "", &unsigned).await;
+        assert_eq!(status, 403);
+        assert!(p.status().await["running"].is_null(), "nothing started");
+
+        // The admin presses Sync now: the plugin's route is called as the admin, and the page
+        // says once what it answered.
+        let (status, location, flash) = press(&p, &admin, "/sync").await;
+        assert_eq!((status, location.as_deref()), (303, Some("/apps/shopify-sync/page")));
+        let flash = flash.expect("the outcome rides to the page");
+        let (_, set, html) = shopify_page(&p, &admin, &format!("; {flash}")).await;
+        assert!(html.contains(r#"id="action-outcome">Sync now: done (202 Accepted).</p>"#), "{html}");
+        assert!(set.iter().any(|c| c.starts_with("ils_flash=;") && c.contains("Max-Age=0")), "{set:?}");
+        let (_, _, html) = shopify_page(&p, &admin, "").await;
+        assert!(!html.contains("action-outcome"), "shown once");
+        // Another session cannot be shown it.
+        let (_, _, html) = shopify_page(&p, &dispenser, &format!("; {flash}")).await;
+        assert!(!html.contains("action-outcome"), "{html}");
+
+        // Pressed again while the run goes on (it waits a second for Shopify's export at least):
+        // the plugin's refusal, with its reason.
+        let (_, _, busy) = press(&p, &admin, "/sync").await;
+        let (_, _, html) = shopify_page(&p, &admin, &format!("; {}", busy.expect("an outcome"))).await;
+        assert!(
+            html.contains("Sync now: not done (409 Conflict): a run is in progress — one sync or reconciliation runs at a time"),
+            "{html}"
+        );
+        let status = p.until("the sync", |s| s["running"].is_null() && s["last_full_sync"]["completed"] == true).await;
+        assert_eq!(status["last_full_sync"]["matched"], 2);
+        assert_eq!(p.until_agreed(FRAME).await, 10);
+
+        // Another practice's admin: the plugin is not enabled there, so there is no such page.
+        let other = p.app.tenant("elsewhere").await;
+        let (status, ..) = press(&p, &other.admin.token, "/sync").await;
+        assert_eq!(status, 404);
+        assert_eq!(shopify_page(&p, &other.admin.token, "").await.0, 404);
+    }
+);

@@ -50,6 +50,11 @@ impl FakeShopify {
         lock(&self.state).shop.set_available(item.into(), location, available)
     }
 
+    /// The inventory item of a SKU (on exactly one variant) or a variant.
+    pub fn inventory_item<'a>(&self, item: impl Into<ItemRef<'a>>) -> Result<InventoryItemId, ControlError> {
+        lock(&self.state).shop.item(item.into())
+    }
+
     /// `available` as Shopify reports it: `None` where the item is not stocked or not tracked.
     pub fn available<'a>(
         &self,
@@ -95,6 +100,12 @@ impl FakeShopify {
     /// An order as `orders/create` or `orders/updated` sends it now (with its refunds so far).
     pub fn order_payload(&self, order: OrderId) -> Result<Vec<u8>, ControlError> {
         let value = lock(&self.state).shop.order_json(order)?;
+        Ok(serde_json::to_vec(&value).unwrap_or_default())
+    }
+
+    /// `products/update` for a product, as it stands now.
+    pub fn product_payload(&self, product: ProductId) -> Result<Vec<u8>, ControlError> {
+        let value = lock(&self.state).shop.product_json(product)?;
         Ok(serde_json::to_vec(&value).unwrap_or_default())
     }
 

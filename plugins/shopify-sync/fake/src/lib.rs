@@ -17,7 +17,9 @@
 //! sell, refund, revoke the token, resize the bucket).
 //!
 //! The client under test connects the shop's domain to [`FakeShopify::addr`] and trusts
-//! [`FakeShopify::cert_der`]; [`FakeShopify::client`] is a reqwest client set up so.
+//! [`FakeShopify::cert_der`]; [`FakeShopify::client`] is a reqwest client set up so. A test in
+//! another process starts the `ils-fake-shopify` binary instead, which prints what it needs and
+//! serves the shop's controls over HTTP ([`remote`]).
 //!
 //! ```
 //! use ils_fake_shopify::{FakeConfig, FakeShopify, NewVariant};
@@ -59,6 +61,7 @@ pub mod admin;
 pub mod clock;
 mod controls;
 pub mod ids;
+pub mod remote;
 pub mod requests;
 mod server;
 pub mod shop;

@@ -1,5 +1,6 @@
-//! The fake on the wire: HTTPS on `127.0.0.1:<ephemeral port>` with a self-signed certificate
-//! for the shop's domain, serving the GraphQL endpoint and the bulk exports.
+//! The fake on the wire: HTTPS on `127.0.0.1` (an ephemeral port unless one is asked for) with a
+//! self-signed certificate for the shop's domain, serving the GraphQL endpoint and the bulk
+//! exports.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -37,6 +38,8 @@ pub struct FakeConfig {
     pub bulk: BulkSettings,
     /// The clock the bucket and the request log run on.
     pub clock: Clock,
+    /// The loopback port to listen on; 0 for any free one.
+    pub port: u16,
 }
 
 impl Default for FakeConfig {
@@ -48,6 +51,7 @@ impl Default for FakeConfig {
             bucket: BucketSettings::default(),
             bulk: BulkSettings::default(),
             clock: Clock::real(),
+            port: 0,
         }
     }
 }
@@ -110,7 +114,7 @@ impl FakeShopify {
             .with_single_cert(vec![cert.clone()], key)?;
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let addr = listener.local_addr()?;
         let now = config.clock.now();
         let state = Arc::new(Mutex::new(State {
@@ -127,7 +131,7 @@ impl FakeShopify {
         Ok(Self { state, config, addr, cert_der: cert.to_vec(), http, server })
     }
 
-    /// The address the fake listens on (loopback, ephemeral port).
+    /// The address the fake listens on (loopback; an ephemeral port unless one was asked for).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -140,6 +144,19 @@ impl FakeShopify {
     /// The self-signed certificate (DER) a client must trust to talk to the fake.
     pub fn cert_der(&self) -> &[u8] {
         &self.cert_der
+    }
+
+    /// The same certificate as PEM, for a client in another process (`ILS_OUTBOUND_EXTRA_ROOTS`).
+    pub fn cert_pem(&self) -> String {
+        use base64::Engine as _;
+        let text = base64::engine::general_purpose::STANDARD.encode(&self.cert_der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in text.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        pem
     }
 
     /// The access token the fake accepts (until revoked).

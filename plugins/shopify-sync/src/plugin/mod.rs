@@ -7,16 +7,19 @@
 //!   event, each inside one invocation's budget;
 //! - [`sync`]: pushing one matched item, for the slices and after `stock.changed`;
 //! - [`admin`]: the GraphQL Admin API client (token, throttle, retries);
-//! - [`state`] and [`status`]: what is kept in kv, and what `GET /status` shows;
+//! - [`state`] and [`status`]: what is kept in kv, and what `GET /status` shows; [`page`]: the
+//!   same as the console's status page;
 //! - [`settings`]: configuration and secrets; [`clock`]: time for pacing.
 //!
-//! Routes with a caller (`/api/v1/plugins/shopify-sync/…`): `GET /status` for any staff,
-//! `POST /sync` and `POST /reconcile` for company admins. The public hook
+//! Routes with a caller (`/api/v1/plugins/shopify-sync/…`): `GET /status` and `GET /page` (the
+//! console's page) for any staff, `POST /sync` and `POST /reconcile` for company admins (the
+//! page's "Sync now" and "Reconcile now" buttons). The public hook
 //! (`/api/v1/hooks/{tenant}/shopify-sync/webhooks`) has no caller; the HMAC is its check.
 
 pub mod admin;
 pub mod clock;
 pub mod error;
+pub mod page;
 pub mod run;
 pub mod settings;
 pub mod state;
@@ -111,7 +114,7 @@ impl Plugin for ShopifySync {
                 _ => problem(405, "method not allowed", "POST a webhook delivery"),
             };
         }
-        if !matches!(route, "/status" | "/sync" | "/reconcile") {
+        if !matches!(route, "/status" | "/sync" | "/reconcile" | page::PATH) {
             return Response::not_found();
         }
         // The public hook has no caller; only the webhook is served there.
@@ -123,12 +126,16 @@ impl Plugin for ShopifySync {
                 Ok(document) => Response::json(&document),
                 Err(e) => failed(&e),
             },
+            ("GET", page::PATH) => match status::document() {
+                Ok(document) => page::respond(&document),
+                Err(e) => page::unavailable(&e.to_string()),
+            },
             ("POST", "/sync" | "/reconcile") if !caller.roles.iter().any(|r| r == ADMIN_ROLE) => {
                 problem(403, "forbidden", "only a company admin may start a sync")
             }
             ("POST", "/sync") => begin(RunKind::Sync),
             ("POST", "/reconcile") => begin(RunKind::Reconcile),
-            _ => problem(405, "method not allowed", "GET /status, POST /sync, POST /reconcile"),
+            _ => problem(405, "method not allowed", "GET /status, GET /page, POST /sync, POST /reconcile"),
         }
     }
 

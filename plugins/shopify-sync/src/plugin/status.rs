@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::error::GlueError;
 use super::settings::Settings;
 use super::{run, state};
+use crate::sync::matching::MatchReport;
 
 const COUNTERS: &str = "status/counters";
 const ERRORS: &str = "status/errors";
@@ -18,6 +19,7 @@ const PUSHES: &str = "status/pushes";
 const SKIPPED: &str = "status/skipped";
 const SYNC: &str = "status/sync";
 const RECONCILE: &str = "status/reconcile";
+const MATCHING: &str = "status/matching";
 
 /// Entries kept in each recent list.
 pub const RECENT: usize = 25;
@@ -245,6 +247,50 @@ pub struct ReconcileReport {
     pub failed: Listed,
 }
 
+/// What the live match table leaves unmatched, as of its last matching — a full sync, a product
+/// webhook or a reconciliation. SKUs on several variants or items are reported here, never
+/// guessed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matching {
+    /// When (Unix ms).
+    pub at_ms: i64,
+    /// What matched it: `full sync`, `products/update`, `products/delete`, `reconciliation`.
+    pub cause: String,
+    /// SKUs matched.
+    pub matched: usize,
+    /// SKUs only Shopify has.
+    pub missing_in_ils: Listed,
+    /// SKUs only ILS has.
+    pub missing_in_shopify: Listed,
+    /// SKUs held by several Shopify variants.
+    pub duplicated_in_shopify: Listed,
+    /// SKUs held by several ILS items.
+    pub duplicated_in_ils: Listed,
+}
+
+impl Matching {
+    /// The summary of the core's match report.
+    pub fn of(report: &MatchReport, cause: &str, at_ms: i64) -> Self {
+        Self {
+            at_ms,
+            cause: cause.to_owned(),
+            matched: report.matched.len(),
+            missing_in_ils: Listed::of(report.missing_in_ils.iter().map(|(s, _)| s.to_string())),
+            missing_in_shopify: Listed::of(report.missing_in_shopify.iter().map(|(s, _)| s.to_string())),
+            duplicated_in_shopify: Listed::of(
+                report.duplicated_in_shopify.iter().map(|(s, _)| s.to_string()),
+            ),
+            duplicated_in_ils: Listed::of(report.duplicated_in_ils.iter().map(|(s, _)| s.to_string())),
+        }
+    }
+}
+
+/// Stores what the live match table leaves unmatched.
+pub fn save_matching(matching: &Matching) -> Result<(), GlueError> {
+    let bytes = serde_json::to_vec(matching).map_err(|e| GlueError::Invalid(e.to_string()))?;
+    Ok(kv::set(MATCHING, &bytes)?)
+}
+
 /// Drift lines kept in a report.
 pub const DRIFT_LINES: usize = 200;
 
@@ -302,6 +348,7 @@ pub fn document() -> Result<Value, GlueError> {
         "match_table": table.as_ref().map(|t| json!({
             "at_ms": t.at_ms, "variants": t.variants.len(), "matched": t.matches.len(),
         })),
+        "matching": stored(MATCHING)?,
         "running": run::current()?.and_then(|s| s.run).map(|run| run.summary()),
         "last_full_sync": stored(SYNC)?,
         "last_reconciliation": reconcile,

@@ -24,7 +24,7 @@ use super::error::GlueError;
 use super::run::{self, Phase, Run, RunKind, RunReport, STEP_KIND, Step};
 use super::settings::Settings;
 use super::state::{self, Table};
-use super::status::{self, DriftLine, Listed, SyncReport};
+use super::status::{self, DriftLine, Listed, Matching, SyncReport};
 use super::sync::{self, Converged};
 use crate::graphql::bulk;
 use crate::graphql::response::{BulkStartOutcome, BulkStatus};
@@ -218,7 +218,9 @@ fn match_export(run: &mut Run) -> Result<Flow, GlueError> {
         fill_match(report, &matched);
     }
     run.total = matched.matched.len();
-    state::save_table(&Table { variants, matches: matched.matched, at_ms: context::now_ms() })?;
+    let now = context::now_ms();
+    status::save_matching(&Matching::of(&matched, "full sync", now))?;
+    state::save_table(&Table { variants, matches: matched.matched, at_ms: now })?;
     run.enter(Phase::Push)?;
     Ok(Flow::Continue)
 }
@@ -230,6 +232,7 @@ fn rematch(run: &mut Run) -> Result<Flow, GlueError> {
     let items = inventory::all_items()?;
     let matched = match_by_sku(&table.variants, &ils_side(&items));
     run.total = matched.matched.len();
+    status::save_matching(&Matching::of(&matched, "reconciliation", context::now_ms()))?;
     if matched.matched != table.matches {
         state::save_table(&Table { matches: matched.matched, at_ms: context::now_ms(), ..table })?;
     }

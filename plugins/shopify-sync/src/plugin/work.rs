@@ -16,7 +16,7 @@ use serde_json::json;
 use super::error::GlueError;
 use super::settings::Settings;
 use super::state::{self, LedgerEntry, Table};
-use super::status::{self, SkippedLine};
+use super::status::{self, Matching, SkippedLine};
 use super::sync;
 use super::webhooks::Queued;
 use crate::graphql::response::Level;
@@ -65,9 +65,9 @@ pub fn handle(event: &Event) -> Result<(), GlueError> {
                 sku: v.sku.clone(),
                 inventory_item_id: v.inventory_item_id,
             });
-            rematch(product.id, variants.collect())
+            rematch(product.id, variants.collect(), "products/update")
         }
-        Payload::ProductDeleted(deleted) => rematch(deleted.id, Vec::new()),
+        Payload::ProductDeleted(deleted) => rematch(deleted.id, Vec::new(), "products/delete"),
         Payload::InventoryLevel(level) => level_changed(&settings, &level, &queued.webhook_id),
         Payload::AppUninstalled(_) => state::set_uninstalled(context::now_ms()),
         Payload::CustomersDataRequest(request) => {
@@ -242,8 +242,13 @@ fn apply(plan: &MovementPlan, order: OrderId, order_name: &str) -> Result<(), Gl
     state::add_to_ledger(order, &recorded)
 }
 
-/// Replaces one product's variants in the stored Shopify side and re-matches with the core.
-fn rematch(product: crate::ids::ProductId, variants: Vec<ShopifyVariant>) -> Result<(), GlueError> {
+/// Replaces one product's variants in the stored Shopify side and re-matches with the core; what
+/// is left unmatched (a SKU now on two variants, say) is reported in the status.
+fn rematch(
+    product: crate::ids::ProductId,
+    variants: Vec<ShopifyVariant>,
+    cause: &str,
+) -> Result<(), GlueError> {
     let Some(table) = state::load_table()? else {
         // Nothing matched yet: the first full sync will read the product.
         return Ok(());
@@ -256,7 +261,9 @@ fn rematch(product: crate::ids::ProductId, variants: Vec<ShopifyVariant>) -> Res
         .map(|i| IlsItem { id: IlsItemId(i.id), sku: Some(i.sku) })
         .collect();
     let matched = match_by_sku(&all, &items);
-    state::save_table(&Table { variants: all, matches: matched.matched, at_ms: context::now_ms() })
+    let now = context::now_ms();
+    state::save_table(&Table { variants: all, matches: matched.matched.clone(), at_ms: now })?;
+    status::save_matching(&Matching::of(&matched, cause, now))
 }
 
 /// `inventory_levels/update`: the core's drift for that item and location; any drift is fixed by

@@ -1,6 +1,7 @@
 //! Orders and refunds made in the fake, and the webhook bodies Shopify sends for them
-//! (`orders/create`, `orders/updated`, `refunds/create`, `inventory_levels/update`), written
-//! in the REST resource shapes: `snake_case`, numeric ids, prices as strings.
+//! (`orders/create`, `orders/updated`, `refunds/create`, `inventory_levels/update`,
+//! `products/update`), written in the REST resource shapes: `snake_case`, numeric ids, prices as
+//! strings.
 
 use serde_json::{Value, json};
 
@@ -246,6 +247,43 @@ impl Shop {
             "updated_at": now_text(),
             "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{}?inventory_item_id={}", location.0, item.0),
         })
+    }
+
+    /// `products/update` for a product as it stands: its variants with their SKUs and inventory
+    /// items (`inventory_quantity` is the sum of `available` where stocked).
+    pub(crate) fn product_json(&self, product: ProductId) -> Result<Value, ControlError> {
+        let p = self.products.get(&product).ok_or(ControlError::UnknownProduct(product))?;
+        let variants: Vec<Value> = self
+            .variants
+            .iter()
+            .filter(|(_, v)| v.product == product)
+            .map(|(id, v)| {
+                let tracked = self.tracked(v.item);
+                let quantity: i64 =
+                    self.levels.iter().filter(|((item, _), _)| *item == v.item).map(|(_, n)| n).sum();
+                json!({
+                    "id": id.0,
+                    "admin_graphql_api_id": id.gid(),
+                    "product_id": product.0,
+                    "title": v.title,
+                    "sku": v.sku,
+                    "price": "10.00",
+                    "inventory_item_id": v.item.0,
+                    "inventory_management": if tracked { Some("shopify") } else { None },
+                    "inventory_quantity": if tracked { quantity } else { 0 },
+                })
+            })
+            .collect();
+        let now = now_text();
+        Ok(json!({
+            "id": product.0,
+            "admin_graphql_api_id": product.gid(),
+            "title": p.title,
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+            "variants": variants,
+        }))
     }
 }
 

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod auth;
+mod binary;
 mod bulk;
 mod inventory;
 mod reads;

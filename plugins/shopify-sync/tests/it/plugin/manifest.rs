@@ -1,5 +1,5 @@
 use ils_registry::Manifest;
-use ils_shopify_sync::plugin::{QUEUE_EVENT, STEP_EVENT, STOCK_CHANGED};
+use ils_shopify_sync::plugin::{ADMIN_ROLE, QUEUE_EVENT, STEP_EVENT, STOCK_CHANGED, page};
 use serde_json::json;
 
 const MANIFEST: &str = include_str!("../../../ils-plugin.toml");
@@ -15,6 +15,21 @@ fn the_manifest_passes_the_registrys_checks_and_subscribes_to_its_own_queue_and_
         "its audit events are not work"
     );
     assert_eq!(manifest.schedules[0].name, "reconcile");
+}
+
+#[test]
+fn the_console_page_is_for_all_staff_and_its_buttons_for_company_admins() {
+    let manifest = Manifest::from_toml(MANIFEST).unwrap();
+    let [page] = manifest.pages.as_slice() else { panic!("one page: {:?}", manifest.pages) };
+    assert_eq!((page.title.as_str(), page.path.as_str()), ("Shopify", page::PATH));
+    assert!(page.roles.is_empty(), "every member of staff sees the status");
+    let actions: Vec<(&str, &str, &[String])> =
+        page.actions.iter().map(|a| (a.label.as_str(), a.path.as_str(), a.roles.as_slice())).collect();
+    let admins = [ADMIN_ROLE.to_owned()];
+    assert_eq!(
+        actions,
+        vec![("Sync now", "/sync", &admins[..]), ("Reconcile now", "/reconcile", &admins[..])]
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 mod manifest;
 mod orders;
+mod page;
 mod privacy;
 mod sync;
 mod webhooks;
