@@ -12,7 +12,8 @@ use crate::stock::{adjust, item, level, location};
 
 const RECOMMENDATIONS: &str = include_str!("../../../plugins/recommendations/ils-plugin.toml");
 /// Every capability the manifest asks for.
-pub const CONSENT: [&str; 5] = ["reports-read", "inventory-read", "clinical-read", "secrets", "http-outbound"];
+pub const CONSENT: [&str; 5] =
+    ["reports-read", "inventory-read", "clinical-read", "secrets", "http-outbound"];
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
 /// Units the seeded ledger takes each week.
