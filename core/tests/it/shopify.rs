@@ -341,7 +341,12 @@ db_test!(
         p.fake.set_sku(added.variants[0].id, Some("SUN-1")).expect("rename");
         let update = p.fake.product_payload(added.id).expect("payload");
         assert_eq!(deliver(&p, p.fake.delivery("products/update", &update)).await, (200, json!({ "queued": true })));
-        let status = p.until("the new match", |s| s["match_table"]["matched"] == 3).await;
+        // The match table and the matching report are two records: wait for both.
+        let status = p
+            .until("the new match", |s| {
+                s["match_table"]["matched"] == 3 && s["matching"]["cause"] == "products/update"
+            })
+            .await;
         assert_eq!(status["matching"]["cause"], "products/update", "{status}");
         assert_eq!(status["matching"]["duplicated_in_shopify"]["count"], 0, "{status}");
         adjust(&p.app, p.token(), &sunglasses, &p.store, 1).await.ok(201);
@@ -354,7 +359,11 @@ db_test!(
         p.fake.set_sku(twin.variants[0].id, Some(LENSES)).expect("rename");
         let update = p.fake.product_payload(twin.id).expect("payload");
         deliver(&p, p.fake.delivery("products/update", &update)).await;
-        let status = p.until("the duplicate", |s| s["match_table"]["matched"] == 2).await;
+        let status = p
+            .until("the duplicate", |s| {
+                s["match_table"]["matched"] == 2 && s["matching"]["duplicated_in_shopify"]["count"] == 1
+            })
+            .await;
         assert_eq!(status["matching"]["duplicated_in_shopify"], json!({ "count": 1, "first": [LENSES] }));
         let lenses = p.items[1].1.clone();
         adjust(&p.app, p.token(), &lenses, &p.store, -4).await.ok(201);
