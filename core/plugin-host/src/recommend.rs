@@ -146,7 +146,10 @@ pub struct Enabled {
 impl std::fmt::Debug for Enabled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let plugins: Vec<&str> = self.targets.iter().map(|t| t.row.plugin_id.as_str()).collect();
-        f.debug_struct("Enabled").field("tenant", &self.tenant).field("plugins", &plugins).finish_non_exhaustive()
+        f.debug_struct("Enabled")
+            .field("tenant", &self.tenant)
+            .field("plugins", &plugins)
+            .finish_non_exhaustive()
     }
 }
 

@@ -117,7 +117,7 @@ test("the order form suggests a lens for its prescription and frame, and the ord
   await step(ann, "order form with a lens suggestion");
   await screenshot(ann, "order-form-lens-suggestion");
 
-  await ann.getByRole("button", { name: "Use this: 1.67 aspheric single vision" }).click();
+  await ann.getByRole("button", { name: "Use this lens: 1.67 aspheric single vision" }).click();
   await ann.locator("#lens-used").waitFor();
   assert.equal(await ann.getByLabel("Design").inputValue(), "single_vision");
   assert.equal(await ann.getByLabel("Material").inputValue(), "high_index");
@@ -185,7 +185,7 @@ test("the stock list shows the suggested reorder of an item that sold, and raise
   await step(ann, "stock list with suggested reorders");
   await screenshot(ann, "stock-suggested-reorder");
 
-  await suggested.getByRole("button", { name: /^Raise a draft order: Order \d+ × LN-167 for Lab store$/ }).click();
+  await suggested.getByRole("button", { name: /^Raise a draft order — Order \d+ × LN-167 for Lab store$/ }).click();
   await ann.getByRole("heading", { level: 1, name: /^Purchase order PO-/ }).waitFor();
   assert.equal(await ann.locator("#po-status").textContent(), "draft");
   await ann.getByText("Raised from a reorder suggestion.").waitFor();

@@ -81,7 +81,8 @@ async fn enable(app: &TestApp, tenant: &Tenant) {
 /// (meridians -3.00 and -5.50); PDs 32 and 31.5. Returns the patient and the prescription.
 async fn patient_with_rx(app: &TestApp, token: &str) -> (String, String) {
     let patient = json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1990-03-01" });
-    let patient = app.post("/api/v1/patients", Some(token), patient).await.ok(201)["id"].as_str().unwrap().to_owned();
+    let patient =
+        app.post("/api/v1/patients", Some(token), patient).await.ok(201)["id"].as_str().unwrap().to_owned();
     let rx = json!({ "kind": "spectacles", "issued_on": "2026-01-10", "prescriber": "O. Optom",
         "right": { "sphere": "-5.00" }, "left": { "sphere": "-3.00", "cylinder": "-2.50", "axis": 90 },
         "pd_right_mm": 32, "pd_left_mm": 31.5 });

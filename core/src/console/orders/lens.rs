@@ -98,7 +98,11 @@ fn strongest(rx: &EyeRx) -> (i32, Power) {
     let rx = rx.in_form(CylinderForm::Minus);
     let sphere = rx.sphere();
     let other = rx.cylinder().map_or(sphere, |(c, _)| sphere + c);
-    [sphere, other].into_iter().map(|p| (p.hundredths().abs(), p)).max_by_key(|(h, _)| *h).unwrap_or((0, sphere))
+    [sphere, other]
+        .into_iter()
+        .map(|p| (p.hundredths().abs(), p))
+        .max_by_key(|(h, _)| *h)
+        .unwrap_or((0, sphere))
 }
 
 /// The eye the pair's lens is asked for: the stronger by its strongest meridian, the right on a
@@ -325,13 +329,21 @@ pub(crate) async fn suggest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ils_clinical::rx::{Prism, Steps};
     use ils_clinical::prescriptions::RxKind;
+    use ils_clinical::rx::{Prism, Steps};
     use ils_records::{Figure, Recommendation};
 
     fn eye(eye: Eye, sphere: &str, cylinder: Option<(&str, i64)>) -> EyeRx {
-        EyeRx::new(eye, sphere, cylinder.map(|c| c.0), cylinder.map(|c| c.1), None, Prism::default(), Steps::Quarter)
-            .unwrap()
+        EyeRx::new(
+            eye,
+            sphere,
+            cylinder.map(|c| c.0),
+            cylinder.map(|c| c.1),
+            None,
+            Prism::default(),
+            Steps::Quarter,
+        )
+        .unwrap()
     }
 
     fn suggested(title: &str, index: Option<f64>) -> Suggested {
@@ -353,27 +365,42 @@ mod tests {
     fn the_stronger_eye_by_its_strongest_meridian_decides_and_the_right_wins_a_tie() {
         // Left -4.00/-2.50: meridians -4.00 and -6.50; right -5.00 DS.
         let (right, left) = (eye(Eye::Right, "-5.00", None), eye(Eye::Left, "-4.00", Some(("-2.50", 90))));
-        assert_eq!(deciding_eye(&right, &left), (Eye::Left, Power::parse("p", "-6.50", Steps::Quarter).unwrap()));
+        assert_eq!(
+            deciding_eye(&right, &left),
+            (Eye::Left, Power::parse("p", "-6.50", Steps::Quarter).unwrap())
+        );
         // Written in plus-cylinder form the same eye is just as strong.
         let plus = eye(Eye::Left, "-6.50", Some(("+2.50", 180)));
         assert_eq!(deciding_eye(&right, &plus).0, Eye::Left);
         // A plus eye counts by magnitude; equal magnitudes go to the right.
-        assert_eq!(deciding_eye(&eye(Eye::Right, "+3.00", None), &eye(Eye::Left, "-3.00", None)).0, Eye::Right);
-        assert_eq!(deciding_eye(&eye(Eye::Right, "+1.00", None), &eye(Eye::Left, "-3.00", None)).0, Eye::Left);
+        assert_eq!(
+            deciding_eye(&eye(Eye::Right, "+3.00", None), &eye(Eye::Left, "-3.00", None)).0,
+            Eye::Right
+        );
+        assert_eq!(
+            deciding_eye(&eye(Eye::Right, "+1.00", None), &eye(Eye::Left, "-3.00", None)).0,
+            Eye::Left
+        );
     }
 
     #[test]
     fn a_suggestion_becomes_the_orders_design_material_and_index() {
         let choice = |title: &str, index: f64| LensChoice::of(&suggested(title, Some(index)));
         let high = choice("1.67 aspheric single vision", 1.67).unwrap();
-        assert_eq!(high, LensChoice { lens_type: LensType::SingleVision, material: Material::HighIndex, index: 1.67 });
+        assert_eq!(
+            high,
+            LensChoice { lens_type: LensType::SingleVision, material: Material::HighIndex, index: 1.67 }
+        );
         assert_eq!(choice("1.50 CR-39 progressive", 1.5).unwrap().material, Material::Plastic);
         assert_eq!(choice("1.53 Trivex single vision", 1.53).unwrap().material, Material::Trivex);
         let poly = choice("1.59 polycarbonate occupational (desk) progressive", 1.59).unwrap();
         assert_eq!((poly.material, poly.lens_type), (Material::Polycarbonate, LensType::Occupational));
         assert_eq!(choice("1.60 aspheric progressive", 1.6).unwrap().material, Material::HighIndex);
         // A note without an index, or a design nobody makes, fills in nothing.
-        assert_eq!(LensChoice::of(&suggested("Second pair: 1.67 occupational (desk) progressive", None)), None);
+        assert_eq!(
+            LensChoice::of(&suggested("Second pair: 1.67 occupational (desk) progressive", None)),
+            None
+        );
         assert_eq!(choice("1.67 contact lens", 1.67), None);
         // A resin named in an index it is not made in is not guessed at.
         assert_eq!(choice("1.67 polycarbonate single vision", 1.67), None);
@@ -381,10 +408,17 @@ mod tests {
 
     #[test]
     fn the_use_button_sends_back_exactly_the_choice() {
-        let choice = LensChoice { lens_type: LensType::Progressive, material: Material::HighIndex, index: 1.74 };
+        let choice =
+            LensChoice { lens_type: LensType::Progressive, material: Material::HighIndex, index: 1.74 };
         assert_eq!(choice.token(), "high_index 1.74 progressive");
         assert_eq!(LensChoice::parse(&choice.token()), Some(choice));
-        for bad in ["", "high_index", "resin 1.74 progressive", "high_index x progressive", "high_index 1.74 progressive more"] {
+        for bad in [
+            "",
+            "high_index",
+            "resin 1.74 progressive",
+            "high_index x progressive",
+            "high_index 1.74 progressive more",
+        ] {
             assert_eq!(LensChoice::parse(bad), None, "{bad}");
         }
     }
@@ -401,13 +435,20 @@ mod tests {
             notes: "rush".into(),
             ..OrderForm::default()
         };
-        let choice = LensChoice { lens_type: LensType::SingleVision, material: Material::HighIndex, index: 1.67 };
+        let choice =
+            LensChoice { lens_type: LensType::SingleVision, material: Material::HighIndex, index: 1.67 };
         assert!(!choice.is_in(&form));
         choice.fill(&mut form);
         assert!(choice.is_in(&form));
-        assert_eq!((form.lens_type.as_str(), form.material.as_str(), form.index.as_str()), ("single_vision", "high_index", "1.67"));
+        assert_eq!(
+            (form.lens_type.as_str(), form.material.as_str(), form.index.as_str()),
+            ("single_vision", "high_index", "1.67")
+        );
         assert_eq!(form.coatings, ["hard_coat"]);
-        assert_eq!((form.frame.as_str(), form.a_mm.as_str(), form.notes.as_str()), ("Ray-Ban RB5154 51-21", "51", "rush"));
+        assert_eq!(
+            (form.frame.as_str(), form.a_mm.as_str(), form.notes.as_str()),
+            ("Ray-Ban RB5154 51-21", "51", "rush")
+        );
     }
 
     fn prescription(right: EyeRx, left: EyeRx, pd: (Option<u16>, Option<u16>)) -> Prescription {

@@ -72,7 +72,12 @@ enum Column {
 }
 
 /// One gather of `reorder` for the page, narrowed to its filters.
-async fn column(state: &AppState, viewer: &Viewer, item: Option<ItemId>, location: Option<LocationId>) -> Column {
+async fn column(
+    state: &AppState,
+    viewer: &Viewer,
+    item: Option<ItemId>,
+    location: Option<LocationId>,
+) -> Column {
     let enabled = match enabled(state, viewer).await {
         Ok(enabled) if enabled.gives("reorder") => enabled,
         Ok(_) => return Column::Absent,
