@@ -411,6 +411,23 @@ db_test!(
         after.shows(r#"<th scope="col">Suggested reorder</th>"#);
         after.lacks(r#"<strong class="tag bad">due</strong>"#);
         after.lacks("Raise a draft order");
+
+        // A recommender paused by its breaker: a short notice instead of the column; the levels stay.
+        let until = jiff::Timestamp::now().as_millisecond() + 3_600_000;
+        owner(
+            &app,
+            format!(
+                "UPDATE tenant_plugins SET tripped_until = {} WHERE tenant_id = {} AND plugin_id = 'recommendations'",
+                literal(until),
+                id_literal(&app, &practice.id)
+            ),
+        )
+        .await;
+        let paused = get(&app, "/stock", token).await;
+        assert_eq!(paused.status, 200, "{}", paused.body);
+        paused.shows("Reorder suggestions are unavailable just now: recommendations kept failing, so it is paused");
+        paused.lacks("Suggested reorder");
+        paused.shows(r#"<table id="levels">"#);
     }
 );
 

@@ -118,8 +118,9 @@ pub(crate) type Needed = (&'static str, &'static str);
 /// What the `lens` kind is asked.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Question {
-    /// The eye asked for, and its strongest meridian.
+    /// The eye asked for.
     pub eye: Eye,
+    /// Its strongest principal meridian.
     pub strongest: Power,
     rx: EyeRx,
     age_years: u8,

@@ -23,7 +23,7 @@ use ils_storage::ids::{ItemId, LocationId};
 
 /// The `reorder` kind's suggestion for one item at one location, as the column shows it.
 #[derive(Debug)]
-pub(crate) struct Reorder {
+struct Reorder {
     /// The suggested reorder point (the figure `suggested reorder point`).
     point: Option<i64>,
     /// The suggested order quantity (the figure `order quantity`).
@@ -64,6 +64,7 @@ impl Reorder {
 /// The reorder column: absent without a recommender giving the viewer `reorder`.
 #[derive(Debug)]
 enum Column {
+    /// No recommender gives the viewer `reorder`.
     Absent,
     /// The recommenders did not answer: a short notice instead of the column.
     Unavailable(String),
