@@ -1,5 +1,6 @@
 //! Recommendations (the `recommender` extension point, docs/adr/030): the kinds the tenant's
-//! enabled recommenders give the caller's role, and one kind gathered from every one of them.
+//! enabled recommenders give the caller's role, and one kind gathered from every one of them;
+//! [`Recommenders::enabled`] reads the enablements once for a page that asks for several kinds.
 //! The numbers come from the plugins, computed from the tenant's own data; the host only
 //! gathers, orders and labels them. A proposed action is carried out by the host only when a
 //! person accepts it (`POST /recommendations/accept`), as that person: a draft purchase order someone then approves.
@@ -89,28 +90,76 @@ impl Recommenders {
         Self { plugins, db }
     }
 
-    /// The enabled recommenders of `tenant`, each with its manifest's kinds.
-    async fn enabled(&self, tenant: TenantId) -> Result<Vec<crate::runtime::Target>> {
+    /// The enabled recommenders of `tenant` as `who` sees them, from one read of the tenant's
+    /// enablements: a page that lists the kinds and gathers two or three of them reads once.
+    pub async fn enabled(&self, tenant: TenantId, who: &Caller) -> Result<Enabled> {
         let mut tx = self.db.tenant_read(tenant).await?;
         let rows = crate::store::enablements(&mut tx).await?;
         tx.commit().await?;
-        let mut out = Vec::new();
+        let mut targets = Vec::new();
         for row in rows.into_iter().filter(|r| r.enabled) {
             if let Some(target) = self.plugins.target(tenant, &row.plugin_id).await?
                 && target.manifest().provides.contains(&ExtensionPoint::Recommender)
             {
-                out.push(target);
+                targets.push(target);
             }
         }
-        Ok(out)
+        Ok(Enabled { plugins: Arc::clone(&self.plugins), tenant, who: who.clone(), targets })
     }
 
     /// The kinds `who` may ask for, from every enabled recommender.
     pub async fn kinds(&self, tenant: TenantId, who: &Caller) -> Result<Vec<KindEntry>> {
+        Ok(self.enabled(tenant, who).await?.kinds())
+    }
+
+    /// Recommendations of `kind` for `input` from every enabled recommender that gives it to
+    /// `who`'s roles: [`Enabled::gather`] on a fresh read of the enablements.
+    pub async fn gather(&self, tenant: TenantId, who: &Caller, kind: &str, input: Value) -> Result<Gathered> {
+        let input = checked(input)?;
+        self.enabled(tenant, who).await?.ask(kind, input).await
+    }
+}
+
+/// The input as the plugins get it: a JSON object, at most [`MAX_INPUT_BYTES`].
+fn checked(input: Value) -> Result<String> {
+    if !input.is_object() {
+        return Err(Error::invalid_field("input", "must be a JSON object"));
+    }
+    let input = input.to_string();
+    if input.len() > MAX_INPUT_BYTES {
+        return Err(Error::invalid_field("input", format!("must be at most {MAX_INPUT_BYTES} bytes")));
+    }
+    Ok(input)
+}
+
+/// A tenant's enabled recommenders for one caller, read once ([`Recommenders::enabled`]); asked
+/// for any number of kinds without reading the enablements again. Held for one request: a
+/// plugin enabled or disabled meanwhile is seen by the next one.
+#[derive(Clone)]
+pub struct Enabled {
+    plugins: Arc<Plugins>,
+    tenant: TenantId,
+    who: Caller,
+    targets: Vec<crate::runtime::Target>,
+}
+
+impl std::fmt::Debug for Enabled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plugins: Vec<&str> = self.targets.iter().map(|t| t.row.plugin_id.as_str()).collect();
+        f.debug_struct("Enabled")
+            .field("tenant", &self.tenant)
+            .field("plugins", &plugins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Enabled {
+    /// The kinds the caller may ask for, from every enabled recommender.
+    pub fn kinds(&self) -> Vec<KindEntry> {
         let mut kinds: Vec<KindEntry> = Vec::new();
-        for target in self.enabled(tenant).await? {
+        for target in &self.targets {
             let manifest = target.manifest();
-            for k in manifest.recommendations.iter().filter(|k| may_run(&k.roles, who)) {
+            for k in manifest.recommendations.iter().filter(|k| may_run(&k.roles, &self.who)) {
                 match kinds.iter_mut().find(|e| e.kind == k.kind) {
                     Some(entry) => entry.plugins.push(manifest.id.to_string()),
                     None => kinds.push(KindEntry {
@@ -121,24 +170,30 @@ impl Recommenders {
                 }
             }
         }
-        Ok(kinds)
+        kinds
     }
 
-    /// Recommendations of `kind` for `input` from every enabled recommender that gives it to
-    /// `who`'s roles. 404 when none gives the kind; 403 when some do, but not to this role. A
+    /// Whether some enabled recommender gives `kind` to the caller's roles (what a page asks
+    /// before it offers the kind at all).
+    pub fn gives(&self, kind: &str) -> bool {
+        self.targets.iter().any(|t| {
+            t.manifest().recommendations.iter().any(|k| k.kind == kind && may_run(&k.roles, &self.who))
+        })
+    }
+
+    /// Recommendations of `kind` for `input` from every enabled recommender that gives it to the
+    /// caller's roles. 404 when none gives the kind; 403 when some do, but not to this role. A
     /// recommender that fails is listed as unanswered; when all fail, the first failure is the
     /// answer (422 for a plugin's refusal of the input, its plugin error otherwise).
-    pub async fn gather(&self, tenant: TenantId, who: &Caller, kind: &str, input: Value) -> Result<Gathered> {
-        if !input.is_object() {
-            return Err(Error::invalid_field("input", "must be a JSON object"));
-        }
-        let input = input.to_string();
-        if input.len() > MAX_INPUT_BYTES {
-            return Err(Error::invalid_field("input", format!("must be at most {MAX_INPUT_BYTES} bytes")));
-        }
+    pub async fn gather(&self, kind: &str, input: Value) -> Result<Gathered> {
+        self.ask(kind, checked(input)?).await
+    }
+
+    async fn ask(&self, kind: &str, input: String) -> Result<Gathered> {
+        let (tenant, who) = (self.tenant, &self.who);
         let mut giving = Vec::new();
         let mut refused = false;
-        for target in self.enabled(tenant).await? {
+        for target in &self.targets {
             let Some(declared) = target.manifest().recommendations.iter().find(|k| k.kind == kind) else {
                 continue;
             };
@@ -166,7 +221,7 @@ impl Recommenders {
             let (k, i) = (kind.to_string(), input.clone());
             let answer = self
                 .plugins
-                .call(&target, Some(who.clone()), |host, version, ctx| async move {
+                .call(target, Some(who.clone()), |host, version, ctx| async move {
                     host.recommend(&version, ctx, &k, &i).await
                 })
                 .await;

@@ -79,6 +79,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/check/eye", get(examinations::check_eye))
         .route("/orders", get(orders::list).post(orders::create))
         .route("/orders/new", get(orders::new_form))
+        .route("/orders/new/lens", post(orders::suggest_lens))
         .route("/orders/{order}", get(orders::show))
         .route("/orders/{order}/transitions", post(orders::transition))
         .route("/orders/{order}/station", post(orders::station))

@@ -1,6 +1,9 @@
 //! Orders: the practice's list, the order form (lab, lens, frame, measurements) with every field
-//! error inline, an order's page with its timeline and the moves the viewer's side may make
-//! (live: it refreshes when the other side moves the job), and the lab's production board.
+//! error inline and, when a recommender gives the viewer the `lens` kind, a lens suggestion beside
+//! the lens choice ([`lens`]); an order's page with its timeline and the moves the viewer's side
+//! may make (live: it refreshes when the other side moves the job), and the lab's production board.
+
+mod lens;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -11,6 +14,7 @@ use serde::Deserialize;
 use super::form::CsrfForm;
 use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::page::{given, refused};
+use super::recommendations;
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
@@ -32,6 +36,7 @@ use ils_orders::status::{OrderStatus, Side};
 use ils_orders::{
     Coating, LensType, Material, Money, Order, OrderReason, Priority, Routing, Station, TimelineEntry,
 };
+use ils_plugin_host::recommend::Enabled;
 use ils_storage::ids::{OrderId, PatientId};
 
 #[derive(Template)]
@@ -107,6 +112,9 @@ pub(crate) struct OrderForm {
     price: String,
     #[serde(default)]
     notes: String,
+    /// The lens suggestion whose "Use this" was pressed ([`lens::LensChoice::token`]).
+    #[serde(default)]
+    suggestion: String,
 }
 
 fn number(field: &str, value: &str, what: &str) -> Result<Option<f64>, Error> {
@@ -236,6 +244,12 @@ struct NewOrder {
     labs: Vec<LabAccount>,
     form: OrderForm,
     errors: FieldErrors,
+    /// The lens suggestion beside the lens choice.
+    lens: lens::Panel,
+    /// The suggestion just used, by its title.
+    used: Option<String>,
+    /// The viewer's recommenders, read once for the page.
+    enabled: Option<Enabled>,
 }
 
 impl NewOrder {
@@ -253,6 +267,10 @@ impl NewOrder {
     }
     fn reasons(&self) -> &'static [OrderReason] {
         OrderReason::ALL
+    }
+    /// Whether the form's lens is the one `shown` suggests.
+    fn in_use(&self, shown: &lens::Shown) -> bool {
+        shown.choice.is_some_and(|c| c.is_in(&self.form))
     }
 }
 
@@ -280,7 +298,22 @@ async fn order_page(
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let labs = ils_orders::accounts::list(&mut tx, ils_orders::accounts::Side::Practice, &page).await?.items;
     tx.commit().await?;
-    Ok(NewOrder { chrome: viewer.chrome.at("/orders"), patient, prescriptions, labs, form, errors })
+    // The form works without its suggestion: a failure to read the recommenders only hides it.
+    let enabled = recommendations::enabled(state, viewer)
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "the recommenders could not be read for the order form"))
+        .ok();
+    Ok(NewOrder {
+        chrome: viewer.chrome.at("/orders"),
+        patient,
+        prescriptions,
+        labs,
+        form,
+        errors,
+        lens: lens::offered(enabled.as_ref()),
+        used: None,
+        enabled,
+    })
 }
 
 /// `GET /orders/new?patient=`: the order form for one of the patient's prescriptions.
@@ -330,6 +363,30 @@ pub(crate) async fn create(
             refused(error, |errors| NewOrder { errors, ..page })
         }
     }
+}
+
+/// `POST /orders/new/lens`: the order form again, exactly as typed, with lens suggestions for its
+/// prescription and frame beside the lens choice; when a suggestion's "Use this" was pressed, its
+/// design, material and index filled in first. Nothing is placed.
+pub(crate) async fn suggest_lens(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(mut form): CsrfForm<OrderForm>,
+) -> PageResult {
+    let patient_id: PatientId = form.patient_id.trim().parse().map_err(|_| Error::NotFound("patient"))?;
+    let choice = lens::LensChoice::parse(&form.suggestion);
+    if let Some(choice) = choice {
+        choice.fill(&mut form);
+    }
+    let mut page = order_page(&state, &viewer, patient_id, form, FieldErrors::default()).await?;
+    if let Some(enabled) = &page.enabled {
+        page.lens = lens::suggest(&state, &viewer, enabled, &page.form, &page.patient).await;
+    }
+    page.used = choice.and_then(|c| {
+        let shown = page.lens.shown()?.iter().find(|s| s.choice == Some(c))?;
+        Some(shown.title.clone())
+    });
+    Ok(render(&page))
 }
 
 #[derive(Template)]

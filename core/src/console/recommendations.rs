@@ -1,8 +1,9 @@
 //! Recommendations in the console (ADR 030): a lens for a prescription in a frame, with the
 //! thickness figures; the reorder suggestions for the tenant's stock, each due one with a button
 //! that raises its draft purchase order (as the person pressing it); and production anomalies.
-//! Everything goes through `Recommenders` and the API's handlers. Linked from the stock page and
-//! the new order form.
+//! Everything goes through `Recommenders` (the tenant's enablements read once per page) and the
+//! API's handlers. The stock page's reorder column and the order form's lens suggestion
+//! (docs/adr/032) share its helpers and its accept route.
 
 use askama::Template;
 use axum::extract::State;
@@ -18,7 +19,7 @@ use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_kernel::permissions::Action;
 use ils_plugin_host::recommend::{
-    DraftPurchaseOrder, Gathered, KindEntry, ProposedAction, PurchaseLine, Suggested,
+    DraftPurchaseOrder, Enabled, KindEntry, ProposedAction, PurchaseLine, Suggested,
 };
 
 #[derive(Template)]
@@ -39,16 +40,8 @@ impl Page {
         self.kinds.iter().any(|k| k.kind == kind)
     }
 
-    /// A suggestion's figures as people read them: whole numbers without decimals, the unit after.
     fn figure_rows(&self, s: &Suggested) -> Vec<(String, String)> {
-        let shown = |value: f64, unit: &str| {
-            let number = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") };
-            match unit {
-                "" => number,
-                unit => format!("{number} {unit}"),
-            }
-        };
-        s.recommendation.figures.iter().map(|f| (f.name.clone(), shown(f.value, &f.unit))).collect()
+        figure_rows(s)
     }
 
     /// The prescription's fields: name, label, value sent, an example.
@@ -112,6 +105,48 @@ fn number(field: &str, text: &str) -> Result<Option<Value>, Error> {
     }
 }
 
+/// A suggestion's figures as people read them: whole numbers without decimals, the unit after.
+pub(crate) fn figure_rows(s: &Suggested) -> Vec<(String, String)> {
+    s.recommendation.figures.iter().map(|f| (f.name.clone(), figure_value(f.value, &f.unit))).collect()
+}
+
+/// Why recommenders gave no answer, in a short sentence a person can act on: a refused question's
+/// reasons, a plugin's own words, or "try again" for a failure of ILS itself.
+pub(crate) fn said(error: &Error) -> String {
+    match error {
+        Error::Invalid { fields, message, .. } if !fields.is_empty() => {
+            let reasons: Vec<&str> = fields.iter().map(|f| f.message.as_str()).collect();
+            if reasons.iter().all(|r| r.is_empty()) { message.clone() } else { reasons.join("; ") }
+        }
+        Error::Db(_) | Error::Internal(_) | Error::Unavailable(_) => {
+            "ILS could not ask the recommendation plugins just now; try again in a moment.".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The figure `name` of a suggestion, if it gives one (finite).
+pub(crate) fn figure(s: &Suggested, name: &str) -> Option<f64> {
+    s.recommendation.figures.iter().find(|f| f.name == name).map(|f| f.value).filter(|v| v.is_finite())
+}
+
+/// One figure's value as people read it: `52`, `8.54 mm`.
+pub(crate) fn figure_value(value: f64, unit: &str) -> String {
+    let number = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.2}") };
+    match unit {
+        "" => number,
+        unit => format!("{number} {unit}"),
+    }
+}
+
+/// The viewer's enabled recommenders, read once for the page (every role may use plugins; the
+/// kinds themselves say which roles they serve).
+pub(crate) async fn enabled(state: &AppState, viewer: &Viewer) -> Result<Enabled, Error> {
+    let ctx = viewer.principal.tenant(Action::PluginsUse)?;
+    let who = crate::http::plugins::caller(&viewer.principal, &ctx);
+    state.recommenders.enabled(ctx.tenant_id, &who).await
+}
+
 impl LensForm {
     /// The `lens` input: powers as written (the optics check their steps), numbers as numbers.
     fn input(&self) -> Result<Value, Error> {
@@ -142,42 +177,34 @@ impl LensForm {
     }
 }
 
-async fn gather(state: &AppState, viewer: &Viewer, kind: &str, input: Value) -> Result<Gathered, Error> {
-    let ctx = viewer.principal.tenant(Action::PluginsUse)?;
-    let who = crate::http::plugins::caller(&viewer.principal, &ctx);
-    state.recommenders.gather(ctx.tenant_id, &who, kind, input).await
-}
-
-async fn page(state: &AppState, viewer: &Viewer, form: LensForm) -> Result<Page, ConsoleError> {
-    let ctx = viewer.tenant(Action::PluginsUse)?;
-    let who = crate::http::plugins::caller(&viewer.principal, &ctx);
-    let kinds = state.recommenders.kinds(ctx.tenant_id, &who).await?;
-    let gives = |k: &str| kinds.iter().any(|e| e.kind == k);
-    let reorder = if gives("reorder") {
-        Some(gather(state, viewer, "reorder", json!({})).await?.recommendations)
+async fn page(state: &AppState, viewer: &Viewer, form: LensForm) -> Result<(Page, Enabled), ConsoleError> {
+    let enabled = enabled(state, viewer).await?;
+    let reorder = if enabled.gives("reorder") {
+        Some(enabled.gather("reorder", json!({})).await?.recommendations)
     } else {
         None
     };
-    let anomalies = if gives("anomalies") {
-        Some(gather(state, viewer, "anomalies", json!({})).await?.recommendations)
+    let anomalies = if enabled.gives("anomalies") {
+        Some(enabled.gather("anomalies", json!({})).await?.recommendations)
     } else {
         None
     };
-    Ok(Page {
+    let page = Page {
         chrome: viewer.chrome.at("/stock"),
-        kinds,
+        kinds: enabled.kinds(),
         lens: None,
         reorder,
         anomalies,
         form,
         errors: FieldErrors::default(),
         can_order: viewer.principal.may(Action::PurchasingManage),
-    })
+    };
+    Ok((page, enabled))
 }
 
 /// `GET /recommendations`.
 pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    Ok(render(&page(&state, &viewer, LensForm::default()).await?))
+    Ok(render(&page(&state, &viewer, LensForm::default()).await?.0))
 }
 
 /// `POST /recommendations/lens`: the page with the lens suggestions for the prescription sent.
@@ -186,11 +213,12 @@ pub(crate) async fn lens(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<LensForm>,
 ) -> PageResult {
-    let found = match form.input() {
-        Ok(input) => gather(&state, &viewer, "lens", input).await,
+    let input = form.input();
+    let (mut shown, enabled) = page(&state, &viewer, form).await?;
+    let found = match input {
+        Ok(input) => enabled.gather("lens", input).await,
         Err(e) => Err(e),
     };
-    let mut shown = page(&state, &viewer, form).await?;
     match found {
         Ok(found) => {
             shown.lens = Some(found.recommendations);

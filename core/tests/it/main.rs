@@ -16,6 +16,7 @@ mod console;
 mod console_admin;
 mod console_client;
 mod console_plans;
+mod console_recommendations;
 mod console_registry;
 mod console_stock;
 mod cross_tenant;
