@@ -73,7 +73,7 @@ async fn submit(app: &TestApp, from: &str, path: &str, token: &str, form: &[(&st
 }
 
 async fn enable(app: &TestApp, tenant: &Tenant) {
-    let body = json!({ "version": "0.1.0", "consent": ["reports-read", "inventory-read"] });
+    let body = json!({ "version": "0.1.0", "consent": crate::recommendations::CONSENT });
     app.put("/api/v1/tenant/plugins/recommendations", &tenant.admin.token, body).await.ok(200);
 }
 
@@ -468,13 +468,13 @@ db_test!(
 
         let admin = app.state.recommenders.enabled(tenant, &caller("company_admin")).await.unwrap();
         let kinds: Vec<String> = admin.kinds().into_iter().map(|k| k.kind).collect();
-        assert_eq!(kinds, ["lens", "reorder", "anomalies"]);
-        assert!(admin.gives("lens") && admin.gives("reorder") && !admin.gives("frames"));
+        assert_eq!(kinds, ["lens", "frames", "reorder", "anomalies"]);
+        assert!(admin.gives("lens") && admin.gives("reorder") && !admin.gives("sunglasses"));
         let lens = json!({ "sphere": "-6.00", "age_years": 35, "pd_mm": 64, "frame": { "eye_size_mm": 52, "bridge_mm": 18 } });
         let found = admin.gather("lens", lens.clone()).await.unwrap();
         assert_eq!(found.recommendations[0].recommendation.title, "1.67 aspheric single vision");
         assert!(admin.gather("anomalies", json!({})).await.unwrap().recommendations.is_empty());
-        assert!(matches!(admin.gather("frames", json!({})).await, Err(Error::NotFound(_))));
+        assert!(matches!(admin.gather("sunglasses", json!({})).await, Err(Error::NotFound(_))));
         assert!(matches!(admin.gather("lens", json!([1])).await, Err(Error::Invalid { .. })));
 
         // An engineer is given anomalies only; asking for a lens is refused, as the API refuses it.
