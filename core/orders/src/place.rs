@@ -44,7 +44,7 @@ pub struct FrameOrder {
     /// Distance between lenses (DBL), 10–30 mm.
     pub dbl_mm: Option<f64>,
     /// The frame from the practice's stock, when it is one: an item of its catalogue. A and DBL
-    /// not given are taken from the item's recorded size.
+    /// not given are taken from the item's recorded size, a blank description from its name.
     pub item_id: Option<ItemId>,
 }
 
@@ -136,7 +136,12 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
         return Err(Error::invalid_field("lens.coatings", format!("{} is listed twice", dup.1)));
     }
     let tint = ils_kernel::input::optional_text("lens.tint", req.lens.tint.as_deref(), 60)?;
-    let frame = ils_kernel::input::required_text("frame.description", &req.frame.description, 200)?;
+    let described = !req.frame.description.trim().is_empty();
+    let frame = if described || req.frame.item_id.is_none() {
+        ils_kernel::input::required_text("frame.description", &req.frame.description, 200)?
+    } else {
+        String::new()
+    };
     let boxing = (
         tenths_of_mm("frame.a_mm", req.frame.a_mm, 30.0..=80.0)?,
         tenths_of_mm("frame.b_mm", req.frame.b_mm, 15.0..=70.0)?,
@@ -229,11 +234,14 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
             Some(original)
         }
     };
-    let mut boxing = boxing;
+    let (mut boxing, mut frame) = (boxing, frame);
     if let Some(item) = req.frame.item_id {
         let item = ils_stock::items::get(tx, item)
             .await
             .map_err(not_found_as_invalid("frame.item_id", "item in the stock"))?;
+        if !described {
+            frame = format!("{} ({})", item.name, item.sku);
+        }
         if let Some(size) = item.frame {
             let tenths = |mm: f64| (mm * 10.0).round() as u16;
             boxing.0 = boxing.0.or(Some(tenths(size.a_mm)));

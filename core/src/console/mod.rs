@@ -111,6 +111,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plugins/{plugin}/updates", post(plugins::updates))
         .route("/recommendations", get(recommendations::show))
         .route("/recommendations/lens", post(recommendations::lens))
+        .route("/recommendations/frames", post(recommendations::frames))
         .route("/recommendations/accept", post(recommendations::accept))
         .route("/reports", get(reports::list))
         .route("/reports/{plugin}/{report}", post(reports::render_report))

@@ -88,6 +88,8 @@ pub(crate) struct OrderForm {
     coatings: Vec<String>,
     #[serde(default, rename = "lens.tint")]
     tint: String,
+    #[serde(default, rename = "frame.item_id")]
+    frame_item: String,
     #[serde(default, rename = "frame.description")]
     frame: String,
     #[serde(default, rename = "frame.a_mm")]
@@ -190,7 +192,12 @@ impl OrderForm {
                 a_mm: number("frame.a_mm", &self.a_mm, mm)?,
                 b_mm: number("frame.b_mm", &self.b_mm, mm)?,
                 dbl_mm: number("frame.dbl_mm", &self.dbl_mm, mm)?,
-                item_id: None,
+                item_id: match given(&self.frame_item) {
+                    Some(id) => Some(id.parse().map_err(|_| {
+                        Error::invalid_field("frame.item_id", "choose a frame from the list")
+                    })?),
+                    None => None,
+                },
             },
             measurements: Some(MeasurementsInput {
                 pd_right_mm: number("measurements.pd_right_mm", &self.pd_right_mm, mm)?,
@@ -217,6 +224,7 @@ impl OrderForm {
             index: order.lens.index.to_string(),
             coatings: order.lens.coatings.iter().map(|c| c.as_str().to_owned()).collect(),
             tint: order.lens.tint.clone().unwrap_or_default(),
+            frame_item: order.frame.item_id.map(|i| i.to_string()).unwrap_or_default(),
             frame: order.frame.description.clone(),
             a_mm: mm(order.frame.a_mm),
             b_mm: mm(order.frame.b_mm),
@@ -250,6 +258,8 @@ struct NewOrder {
     used: Option<String>,
     /// The viewer's recommenders, read once for the page.
     enabled: Option<Enabled>,
+    /// The frames in the practice's stock (items with a frame size), for the frame's picker.
+    frames: Vec<ils_stock::items::Item>,
 }
 
 impl NewOrder {
@@ -267,6 +277,13 @@ impl NewOrder {
     }
     fn reasons(&self) -> &'static [OrderReason] {
         OrderReason::ALL
+    }
+    /// A stocked frame as the picker lists it: `Clubmaster 51 (RB-5154-51), 51□21`.
+    fn frame_choice(&self, item: &ils_stock::items::Item) -> String {
+        match item.frame {
+            Some(f) => format!("{} ({}), {}□{}", item.name, item.sku, f.a_mm, f.dbl_mm),
+            None => format!("{} ({})", item.name, item.sku),
+        }
     }
     /// Whether the form's lens is the one `shown` suggests.
     fn in_use(&self, shown: &lens::Shown) -> bool {
@@ -297,6 +314,8 @@ async fn order_page(
     let page = PageRequest::parse(&PageQuery { cursor: None, limit: Some(200) })?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let labs = ils_orders::accounts::list(&mut tx, ils_orders::accounts::Side::Practice, &page).await?.items;
+    let frames =
+        if viewer.principal.may(Action::StockRead) { stocked_frames(&mut tx).await? } else { Vec::new() };
     tx.commit().await?;
     // The form works without its suggestion: a failure to read the recommenders only hides it.
     let enabled = recommendations::enabled(state, viewer)
@@ -313,7 +332,24 @@ async fn order_page(
         lens: lens::offered(enabled.as_ref()),
         used: None,
         enabled,
+        frames,
     })
+}
+
+/// The frames of the tenant's catalogue: items with a frame size, up to a thousand.
+async fn stocked_frames(tx: &mut ils_storage::TenantTx) -> Result<Vec<ils_stock::items::Item>, Error> {
+    let mut frames = Vec::new();
+    let mut cursor = None;
+    for _ in 0..5 {
+        let page = PageRequest::parse(&PageQuery { cursor, limit: Some(200) })?;
+        let items = ils_stock::items::search(tx, &ils_stock::items::ItemSearch::default(), &page).await?;
+        frames.extend(items.items.into_iter().filter(|i| i.frame.is_some()));
+        match items.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    Ok(frames)
 }
 
 /// `GET /orders/new?patient=`: the order form for one of the patient's prescriptions.

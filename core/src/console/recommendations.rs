@@ -28,6 +28,7 @@ struct Page {
     chrome: Chrome,
     kinds: Vec<KindEntry>,
     lens: Option<Vec<Suggested>>,
+    frames: Option<Vec<Suggested>>,
     reorder: Option<Vec<Suggested>>,
     anomalies: Option<Vec<Suggested>>,
     form: LensForm,
@@ -150,6 +151,22 @@ pub(crate) async fn enabled(state: &AppState, viewer: &Viewer) -> Result<Enabled
 impl LensForm {
     /// The `lens` input: powers as written (the optics check their steps), numbers as numbers.
     fn input(&self) -> Result<Value, Error> {
+        let mut input = self.wearer()?;
+        let eye = number("eye_size", &self.eye_size)?
+            .ok_or_else(|| Error::invalid_field("eye_size", "is needed"))?;
+        let bridge =
+            number("bridge", &self.bridge)?.ok_or_else(|| Error::invalid_field("bridge", "is needed"))?;
+        input.insert("frame".into(), json!({ "eye_size_mm": eye, "bridge_mm": bridge }));
+        Ok(Value::Object(input))
+    }
+
+    /// The `frames` input: the prescription, age and PD; the frames are the stocked ones.
+    fn frames_input(&self) -> Result<Value, Error> {
+        Ok(Value::Object(self.wearer()?))
+    }
+
+    /// The prescription, the age and the PD, as both kinds take them.
+    fn wearer(&self) -> Result<Map<String, Value>, Error> {
         let mut input = Map::new();
         let sphere = given(&self.sphere).ok_or_else(|| Error::invalid_field("sphere", "is needed"))?;
         input.insert("sphere".into(), json!(sphere));
@@ -168,12 +185,7 @@ impl LensForm {
         input.insert("age_years".into(), json!(age));
         let pd = number("pd", &self.pd)?.ok_or_else(|| Error::invalid_field("pd", "is needed"))?;
         input.insert("pd_mm".into(), pd);
-        let eye = number("eye_size", &self.eye_size)?
-            .ok_or_else(|| Error::invalid_field("eye_size", "is needed"))?;
-        let bridge =
-            number("bridge", &self.bridge)?.ok_or_else(|| Error::invalid_field("bridge", "is needed"))?;
-        input.insert("frame".into(), json!({ "eye_size_mm": eye, "bridge_mm": bridge }));
-        Ok(Value::Object(input))
+        Ok(input)
     }
 }
 
@@ -193,6 +205,7 @@ async fn page(state: &AppState, viewer: &Viewer, form: LensForm) -> Result<(Page
         chrome: viewer.chrome.at("/stock"),
         kinds: enabled.kinds(),
         lens: None,
+        frames: None,
         reorder,
         anomalies,
         form,
@@ -222,6 +235,27 @@ pub(crate) async fn lens(
     match found {
         Ok(found) => {
             shown.lens = Some(found.recommendations);
+            Ok(render(&shown))
+        }
+        Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),
+    }
+}
+
+/// `POST /recommendations/frames`: the page with the stocked frames ranked for the prescription.
+pub(crate) async fn frames(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<LensForm>,
+) -> PageResult {
+    let input = form.frames_input();
+    let (mut shown, enabled) = page(&state, &viewer, form).await?;
+    let found = match input {
+        Ok(input) => enabled.gather("frames", input).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(found) => {
+            shown.frames = Some(found.recommendations);
             Ok(render(&shown))
         }
         Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),

@@ -58,7 +58,9 @@ pub struct LensInput {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FrameInput {
-    /// Brand, model, colour and size.
+    /// Brand, model, colour and size (1–200 characters); may be left out with `item_id`, when it
+    /// is the stocked frame's name and SKU.
+    #[serde(default)]
     pub description: String,
     /// Boxed lens width (A), 30–80 mm.
     pub a_mm: Option<f64>,
@@ -67,7 +69,7 @@ pub struct FrameInput {
     /// Distance between lenses (DBL), 10–30 mm.
     pub dbl_mm: Option<f64>,
     /// The frame from the practice's stock: an item of its catalogue (`GET /items`). A and DBL
-    /// left out are taken from the item's recorded frame size.
+    /// left out are taken from the item's recorded frame size, a blank description from its name.
     #[serde(default)]
     pub item_id: Option<ItemId>,
 }

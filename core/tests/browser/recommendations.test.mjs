@@ -198,3 +198,63 @@ test("the stock list shows the suggested reorder of an item that sold, and raise
   assert.equal(await after.getByText("due", { exact: true }).count(), 0);
   assert.equal(await after.getByRole("button").count(), 0);
 });
+
+test("a frame recorded with its size is ranked for a prescription and picked from stock on the order form", async () => {
+  const { base } = app;
+  const ann = await annWithRecommendations(base);
+
+  // Stock → Items: a frame with the size marked on it.
+  await ann.goto(`${base}/stock/items`);
+  await ann.getByLabel("SKU").fill("CLASSIC-50");
+  await ann.getByLabel("Name").fill("Classic 50");
+  await ann.getByLabel("Unit").selectOption("each");
+  await ann.getByLabel("Reorder point").fill("0");
+  await ann.getByLabel("Eye size (mm)").fill("50");
+  await ann.getByLabel("Bridge (mm)").fill("20");
+  await ann.getByLabel("Rim").selectOption({ label: "full rim" });
+  await ann.getByRole("button", { name: "Add item" }).click();
+  await ann.getByRole("cell", { name: "50□20, full rim" }).waitFor();
+  await step(ann, "items with a frame size");
+
+  // Recommendations: the stocked frames that suit a -4.00.
+  await ann.goto(`${base}/recommendations`);
+  await ann.getByLabel("Sphere (D)").fill("-4.00");
+  await ann.getByLabel("Age (years)").fill("40");
+  await ann.getByLabel("PD (mm)").fill("64");
+  await ann.getByRole("button", { name: "Rank stocked frames" }).click();
+  const ranked = ann.getByRole("region", { name: "Stocked frames for this prescription" });
+  await ranked.waitFor();
+  assert.equal((await ranked.locator("h4").first().textContent()).trim(), "Classic 50 (CLASSIC-50) — out of stock");
+  const names = (await ranked.locator("dt").allTextContents()).map((t) => t.trim());
+  for (const name of ["thickest point", "thickness limit", "similar prescriptions chose it"]) {
+    assert.ok(names.includes(name), `the figures show ${name}: ${names}`);
+  }
+  await step(ann, "stocked frames ranked for a prescription");
+
+  // The order form: the frame from stock fills the description, A and DBL.
+  await ann.goto(`${base}/patients/new`);
+  await ann.getByLabel("First name").fill("Fay");
+  await ann.getByLabel("Last name").fill("Frame");
+  await ann.getByLabel("Date of birth").fill("1985-06-01");
+  await ann.getByRole("button", { name: "Register" }).click();
+  await ann.getByRole("heading", { level: 1, name: "Fay Frame" }).waitFor();
+  await ann.getByRole("link", { name: "Record a prescription" }).click();
+  await ann.getByRole("group", { name: "Right eye" }).getByLabel("Sphere").fill("-4.00");
+  await ann.getByRole("group", { name: "Left eye" }).getByLabel("Sphere").fill("-3.75");
+  await ann.getByLabel("Issued on").fill("2026-01-10");
+  await ann.getByLabel("Prescriber").fill("O. Optom");
+  await ann.getByRole("button", { name: "Record" }).click();
+  await ann.getByRole("cell", { name: "-3.75" }).first().waitFor();
+  await ann.getByRole("link", { name: "Order from a lab" }).click();
+  await ann.getByLabel("Frame from stock (optional)").selectOption({ label: "Classic 50 (CLASSIC-50), 50□20" });
+  await ann.getByLabel("Right PD, mm").fill("32");
+  await ann.getByLabel("Left PD, mm").fill("32");
+  await ann.getByLabel("Due on").fill("2099-01-15");
+  await ann.getByLabel("Price, £").fill("99.00");
+  await step(ann, "order form with a frame from stock");
+  await ann.getByRole("button", { name: "Place order" }).click();
+  await ann.getByRole("heading", { level: 1, name: /^Order / }).waitFor();
+  const order = await ann.locator("main").textContent();
+  assert.match(order, /Classic 50 \(CLASSIC-50\)/);
+  await step(ann, "order placed with a frame from stock");
+});
