@@ -38,11 +38,12 @@ pub(crate) async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> 
 }
 
 /// One configuration field, from one property of the schema.
+#[derive(Clone)]
 pub(crate) struct ConfigField {
     pub name: String,
     pub label: String,
     pub description: String,
-    /// `text`, `number`, `checkbox` or `select`.
+    /// `text`, `number`, `checkbox`, `select` or `json` (a list or an object, typed as JSON).
     pub kind: &'static str,
     pub options: Vec<String>,
     pub value: String,
@@ -76,11 +77,13 @@ fn config_fields(schema: &Value, current: &Map<String, Value>) -> Vec<ConfigFiel
                 _ if !options.is_empty() => "select",
                 Some("integer" | "number") => "number",
                 Some("boolean") => "checkbox",
+                Some("array" | "object") => "json",
                 _ => "text",
             };
             let value = match current.get(name).or_else(|| property.get("default")) {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Null) | None => String::new(),
+                Some(other) if kind == "json" => serde_json::to_string_pretty(other).unwrap_or_default(),
                 Some(other) => other.to_string(),
             };
             let title = text("title");
@@ -123,6 +126,8 @@ fn config_from_form(schema: &Value, form: &[(String, String)]) -> Result<Map<Str
                     .parse::<f64>()
                     .map_err(|_| Error::invalid_field(&format!("/{name}"), "must be a number"))?,
             ),
+            Some("array" | "object") => serde_json::from_str(&value)
+                .map_err(|e| Error::invalid_field(&format!("/{name}"), format!("must be JSON ({e})")))?,
             _ => Value::String(value),
         };
         config.insert(name.clone(), value);
@@ -208,14 +213,7 @@ async fn plugin_page(state: &AppState, viewer: &Viewer, id: &str) -> Result<Plug
     } else {
         Map::new()
     };
-    let schema = plugin
-        .enablement
-        .as_ref()
-        .and_then(|e| plugin.versions.iter().find(|v| v.version == e.version))
-        .or_else(|| plugin.versions.first())
-        .map(|v| v.config_schema.clone())
-        .unwrap_or_default();
-    let fields = config_fields(&schema, &current);
+    let fields = config_fields(&shown_schema(&plugin), &current);
     let (secrets, usage) = if plugin.enablement.is_some() {
         let secrets =
             list_secrets(State(state.clone()), viewer.principal.clone(), ApiPath(id.to_owned())).await?.0;
@@ -262,24 +260,70 @@ fn track_for(updates: Option<&str>, version: &str) -> Option<String> {
     Some(if updates == Some("compatible") { format!("^{version}") } else { String::new() })
 }
 
-/// `POST /plugins/{id}/enable`: enables the version with the capabilities consented to.
+/// The prefix of the enable form's configuration fields (`config.shop_domain`), apart from its
+/// own fields (`version`, `consent`, `updates`).
+const ENABLE_CONFIG: &str = "config.";
+
+/// `POST /plugins/{id}/enable`: enables the version with the capabilities consented to and, when
+/// the form carries them, its configuration (a plugin whose schema requires a field cannot be
+/// enabled without it).
 pub(crate) async fn enable(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<EnableForm>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
+    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let form = EnableForm {
+        version: one("version").unwrap_or_default(),
+        consent: pairs.iter().filter(|(k, _)| k == "consent").map(|(_, v)| v.clone()).collect(),
+        updates: one("updates"),
+    };
+    let typed: Vec<(String, String)> = pairs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(ENABLE_CONFIG).map(|name| (name.to_owned(), v.clone())))
+        .collect();
+    let page = plugin_page(&state, &viewer, &id).await?;
+    let schema =
+        page.plugin.versions.iter().find(|v| v.version == form.version).map(|v| v.config_schema.clone());
+    let config = match (schema, typed.is_empty()) {
+        (Some(schema), false) => config_from_form(&schema, &typed).map(|c| Some(Value::Object(c))),
+        _ => Ok(None),
+    };
     let track = track_for(form.updates.as_deref(), &form.version);
-    let input = EnableInput { version: form.version, consent: form.consent, config: None, track };
-    match enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
+    let outcome = match config {
+        Ok(config) => {
+            let input = EnableInput { version: form.version, consent: form.consent, config, track };
+            enable_plugin(State(state.clone()), viewer.principal.clone(), ApiPath(id.clone()), ApiJson(input))
+                .await
+                .map(|_| ())
+        }
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/plugins/{id}")).into_response()),
         Err(error) => {
-            let page = plugin_page(&state, &viewer, &id).await?;
-            refused(error, |errors| Plugin { errors, ..page })
+            let typed: Map<String, Value> = typed.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let fields = if typed.is_empty() {
+                page.fields.clone()
+            } else {
+                config_fields(&shown_schema(&page.plugin), &typed)
+            };
+            refused(error, |errors| Plugin { errors, fields, ..page })
         }
     }
+}
+
+/// The schema the page's configuration fields come from: the enabled version's, else the newest
+/// offered.
+fn shown_schema(plugin: &CatalogueEntry) -> Value {
+    plugin
+        .enablement
+        .as_ref()
+        .and_then(|e| plugin.versions.iter().find(|v| v.version == e.version))
+        .or_else(|| plugin.versions.first())
+        .map(|v| v.config_schema.clone())
+        .unwrap_or_default()
 }
 
 /// `POST /plugins/{id}/disable`.

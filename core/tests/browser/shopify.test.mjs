@@ -1,16 +1,14 @@
 // Shopify sync through the console in a real browser, against the fake shop (`ils-fake-shopify`)
 // on loopback: `ils serve` is pointed at it with ILS_OUTBOUND_CONNECT_TO and
-// ILS_OUTBOUND_EXTRA_ROOTS (ADR 031). A practice admin enables the plugin, sets its shop and
+// ILS_OUTBOUND_EXTRA_ROOTS (ADR 031). A practice admin enables the plugin with its shop and
+// locations (the Enable form carries the plugin's configuration; a list is typed as JSON), sets its
 // secrets on the plugin's screen, opens the Shopify page and presses "Sync now": the page shows
 // the SKUs matched, the one only the shop has, and the quantities pushed. A sale in the shop,
 // delivered as Shopify delivers it (signed with the webhook secret), moves ILS's stock on the
 // stock page, and "Reconcile now" finds nothing left to fix. A dispenser sees the page but not its
 // buttons, and the server refuses the button to him too. axe-core checks every page on the way.
-//
-// Enabling and configuring are done over the API with the admin's token: the console's Enable
-// button sends no configuration, and Shopify sync's requires `shop_domain`, so it is refused; and
-// its configuration form has text fields only, which cannot hold `locations` (a list of objects).
-// Everything else — the secrets, the page, its buttons, the stock — is the console's.
+// The stock it starts from is made over the API with the admin's token; everything else is the
+// console's.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -133,19 +131,24 @@ test("a practice syncs its Shopify shop from the console and sees the shop's sal
     assert.equal(adjusted.status, 201);
   }
 
-  // Ann enables Shopify sync with its shop and locations over the API (see the top), then gives
-  // it its token and webhook secret on the plugin's screen.
-  const enabled = await asAnn("PUT", "/tenant/plugins/shopify-sync", {
-    version: "0.1.0",
-    consent: CONSENT,
-    config: {
-      shop_domain: shop.domain,
-      default_location_id: front,
-      locations: [{ shopify_location_id: shop.location_id, ils_location_id: front }],
-    },
-  });
-  assert.equal(enabled.status, 200, JSON.stringify(enabled.body));
+  // Ann enables Shopify sync with its shop and locations on the plugin's screen; a list that is
+  // not JSON is refused at its field and nothing is enabled; then she gives it its token and
+  // webhook secret.
   await ann.goto(`${base}/plugins/shopify-sync`);
+  for (const capability of CONSENT) await ann.getByLabel(`I consent to ${capability}`).check();
+  await ann.getByLabel("shop domain").fill(shop.domain);
+  await ann.getByLabel("default location id (optional)").fill(front);
+  await ann.getByLabel("locations (optional)").fill("shop front → front");
+  await ann.getByRole("button", { name: "Enable" }).click();
+  await ann.locator("#cfg-config\\.locations-error").waitFor();
+  assert.match(await ann.locator("#cfg-config\\.locations-error").textContent(), /must be JSON/);
+  assert.equal(await ann.getByLabel("shop domain").inputValue(), shop.domain, "what was typed is kept");
+  await step(ann, "shopify sync refused a configuration");
+  for (const capability of CONSENT) await ann.getByLabel(`I consent to ${capability}`).check();
+  await ann.getByLabel("locations (optional)").fill(
+    JSON.stringify([{ shopify_location_id: shop.location_id, ils_location_id: front }]),
+  );
+  await ann.getByRole("button", { name: "Enable" }).click();
   await ann.getByText("yes, version 0.1.0").waitFor();
   assert.equal(await ann.getByLabel("shop domain").inputValue(), shop.domain, "the console shows the shop");
   for (const [name, value] of [["access_token", shop.access_token], ["webhook_secret", shop.webhook_secret]]) {
