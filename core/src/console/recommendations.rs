@@ -220,25 +220,47 @@ pub(crate) async fn show(State(state): State<AppState>, viewer: Viewer) -> PageR
     Ok(render(&page(&state, &viewer, LensForm::default()).await?.0))
 }
 
+/// Which of the prescription form's questions was asked.
+#[derive(Clone, Copy)]
+enum Asked {
+    /// `lens`: material, design and thickness in the frame typed.
+    Lens,
+    /// `frames`: the stocked frames for the prescription.
+    Frames,
+}
+
+/// The page with the answer to the prescription form's question `asked`, or the form with what
+/// the plugin refused.
+async fn ask(state: &AppState, viewer: &Viewer, form: LensForm, asked: Asked) -> PageResult {
+    let (kind, input) = match asked {
+        Asked::Lens => ("lens", form.input()),
+        Asked::Frames => ("frames", form.frames_input()),
+    };
+    let (mut shown, enabled) = page(state, viewer, form).await?;
+    let found = match input {
+        Ok(input) => enabled.gather(kind, input).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(found) => {
+            let answer = Some(found.recommendations);
+            match asked {
+                Asked::Lens => shown.lens = answer,
+                Asked::Frames => shown.frames = answer,
+            }
+            Ok(render(&shown))
+        }
+        Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),
+    }
+}
+
 /// `POST /recommendations/lens`: the page with the lens suggestions for the prescription sent.
 pub(crate) async fn lens(
     State(state): State<AppState>,
     viewer: Viewer,
     CsrfForm(form): CsrfForm<LensForm>,
 ) -> PageResult {
-    let input = form.input();
-    let (mut shown, enabled) = page(&state, &viewer, form).await?;
-    let found = match input {
-        Ok(input) => enabled.gather("lens", input).await,
-        Err(e) => Err(e),
-    };
-    match found {
-        Ok(found) => {
-            shown.lens = Some(found.recommendations);
-            Ok(render(&shown))
-        }
-        Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),
-    }
+    ask(&state, &viewer, form, Asked::Lens).await
 }
 
 /// `POST /recommendations/frames`: the page with the stocked frames ranked for the prescription.
@@ -247,19 +269,7 @@ pub(crate) async fn frames(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<LensForm>,
 ) -> PageResult {
-    let input = form.frames_input();
-    let (mut shown, enabled) = page(&state, &viewer, form).await?;
-    let found = match input {
-        Ok(input) => enabled.gather("frames", input).await,
-        Err(e) => Err(e),
-    };
-    match found {
-        Ok(found) => {
-            shown.frames = Some(found.recommendations);
-            Ok(render(&shown))
-        }
-        Err(e) => refused(ApiError(lens_field(e)), |errors| Page { errors, ..shown }),
-    }
+    ask(&state, &viewer, form, Asked::Frames).await
 }
 
 /// The optics name their fields as the API does (`age_years`); the form names them its own way.
