@@ -5,7 +5,7 @@
 --
 -- SQLite cannot add a table constraint or a composite foreign key to an existing table: the
 -- column checks are here, and that size and rim come together, and that the frame item is one
--- of the tenant's, are checked by ils-stock and ils-orders (PostgreSQL enforces both as well).
+-- of the tenant's, are checked by ils-stock and ils-orders (PostgreSQL's 0022 matches this one).
 
 ALTER TABLE items ADD COLUMN frame_a INTEGER CHECK (frame_a BETWEEN 300 AND 800);
 ALTER TABLE items ADD COLUMN frame_dbl INTEGER CHECK (frame_dbl BETWEEN 100 AND 300);
