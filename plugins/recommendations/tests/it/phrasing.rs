@@ -280,7 +280,10 @@ fn a_refused_input_is_refused_before_anything_is_sent() {
 fn the_manifest_allows_an_outbound_origin_only_once_phrasing_is_configured() {
     let manifest = Manifest::from_toml(MANIFEST).unwrap();
     let asked: BTreeSet<&str> = manifest.capabilities.iter().map(|c| c.as_str()).collect();
-    assert_eq!(asked, BTreeSet::from(["http-outbound", "inventory-read", "reports-read", "secrets"]));
+    assert_eq!(
+        asked,
+        BTreeSet::from(["clinical-read", "http-outbound", "inventory-read", "reports-read", "secrets"])
+    );
     let origin = &manifest.outbound_hosts[0];
     assert!(origin.resolve(&json!({})).is_none(), "unconfigured: no origin at all");
     let allowed = origin.resolve(&json!({ "phrasing_host": HOST, "phrasing_model": MODEL })).unwrap();
