@@ -252,14 +252,7 @@ fn open(value: &str, session: &str) -> Option<Outcome> {
 }
 
 fn flash_of(headers: &HeaderMap, session: &str) -> Option<Outcome> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .filter(|c| c.name() == FLASH_COOKIE)
-        .find_map(|c| open(c.value(), session))
+    super::session::cookies_named(headers, FLASH_COOKIE).find_map(|c| open(c.value(), session))
 }
 
 /// The flash cookie for the page at `href`: set (a minute to be read) or removed.

@@ -47,14 +47,19 @@ impl Viewer {
     }
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cookie<'a>> {
+/// Every cookie called `name` the request carries (one per path it was set for).
+pub(crate) fn cookies_named<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = Cookie<'a>> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == name)
+        .filter(move |c| c.name() == name)
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &'a str) -> Option<Cookie<'a>> {
+    cookies_named(headers, name).next()
 }
 
 /// Whether the request reached us over TLS (directly or through a proxy that says so).

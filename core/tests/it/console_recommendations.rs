@@ -10,12 +10,10 @@ use serde_json::{Value, json};
 
 use crate::guests::install;
 use crate::harness::{Tenant, TestApp, db_test};
-use crate::report_reads::{id_literal, literal, owner, purchase, receive, set_times};
+use crate::report_reads::{id_literal, literal, owner};
 use crate::stock::{adjust, item, location};
 
 const RECOMMENDATIONS: &str = include_str!("../../../plugins/recommendations/ils-plugin.toml");
-const DAY_MS: i64 = 86_400_000;
-const WEEK_MS: i64 = 7 * DAY_MS;
 
 /// A browser-like client that does not follow redirects, so a test sees where it is sent.
 fn browser() -> reqwest::Client {
@@ -316,36 +314,8 @@ db_test!(
 /// A year of the ledger, 10 units used a week, and three orders to `supplier` each received in a
 /// week: what the `reorder` kind needs to suggest.
 async fn seed_history(app: &TestApp, tenant: &Tenant, supplier: &str, store: &str, lens: &str) {
-    let token = tenant.admin.token.as_str();
-    let now = jiff::Timestamp::now().as_millisecond();
-    for n in 0..3 {
-        let order = purchase(app, token, supplier, store, &[(lens, 20, 250)]).await;
-        let receipt = receive(app, token, &order, &[(lens, 20)]).await;
-        let sent = now - (30 + 60 * n) * DAY_MS;
-        set_times(app, &order, sent - DAY_MS, sent, &receipt, sent + WEEK_MS).await;
-    }
-    let rows: Vec<String> = (1..=52)
-        .map(|w| {
-            format!(
-                "({}, {}, {}, {}, -10, 100, 'adjustment', {}, NULL, {})",
-                id_literal(app, &tenant.id),
-                id_literal(app, &uuid::Uuid::now_v7().to_string()),
-                id_literal(app, lens),
-                id_literal(app, store),
-                id_literal(app, &uuid::Uuid::now_v7().to_string()),
-                literal(now - w * WEEK_MS + DAY_MS / 2),
-            )
-        })
-        .collect();
-    owner(
-        app,
-        format!(
-            "INSERT INTO stock_movements (tenant_id, id, item_id, location_id, delta, quantity_after, kind,
-                reference_id, actor_id, created_at) VALUES {}",
-            rows.join(", ")
-        ),
-    )
-    .await;
+    crate::recommendations::seed_purchases(app, tenant.admin.token.as_str(), supplier, store, lens).await;
+    crate::recommendations::seed_demand(app, tenant, lens, store).await;
 }
 
 fn figure(r: &Value, name: &str) -> i64 {

@@ -40,7 +40,7 @@ fn now_ms() -> i64 {
 }
 
 /// A year of the ledger: `WEEKLY` units used every week, in the middle of each week before today.
-async fn seed_demand(app: &TestApp, tenant: &Tenant, item: &str, store: &str) {
+pub async fn seed_demand(app: &TestApp, tenant: &Tenant, item: &str, store: &str) {
     let now = now_ms();
     let rows: Vec<String> = (1..=52)
         .map(|w| {
@@ -68,7 +68,7 @@ async fn seed_demand(app: &TestApp, tenant: &Tenant, item: &str, store: &str) {
 }
 
 /// Three orders of 20 lenses to `supplier` at 250p, each received a week after it was sent.
-async fn seed_purchases(app: &TestApp, token: &str, supplier: &str, store: &str, lens: &str) {
+pub async fn seed_purchases(app: &TestApp, token: &str, supplier: &str, store: &str, lens: &str) {
     let now = now_ms();
     for n in 0..3 {
         let order = purchase(app, token, supplier, store, &[(lens, 20, 250)]).await;
