@@ -49,6 +49,8 @@ pub struct AppState {
     pub files: ils_files::Files,
     /// Live event streams open on this node, per caller (for the per-caller cap).
     pub streams: Arc<OpenStreams>,
+    /// Bearer tokens resolved to principals, cached until credentials change.
+    pub principals: Arc<ils_tenancy::auth::Principals>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
         let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
         let recommenders = ils_plugin_host::recommend::Recommenders::new(plugins.clone(), db.clone());
         let streams = Arc::default();
+        let principals = Arc::new(ils_tenancy::auth::Principals::new(db.clone()));
         let config = Arc::new(config);
         Ok(Self {
             db,
@@ -87,6 +90,7 @@ impl AppState {
             recommenders,
             files,
             streams,
+            principals,
         })
     }
 

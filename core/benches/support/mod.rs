@@ -69,14 +69,19 @@ pub async fn databases() -> Vec<BenchDb> {
 
 /// A tenant of `kind` with an admin who signs in with [`ADMIN`].
 pub async fn tenant(db: &Db, kind: TenantKind) -> TenantId {
+    tenant_named(db, kind, "bench", ADMIN.0).await
+}
+
+/// A tenant of `kind` called `slug`, whose admin signs in as `email` with [`ADMIN`]'s password.
+pub async fn tenant_named(db: &Db, kind: TenantKind, slug: &str, email: &str) -> TenantId {
     let new = NewTenant {
-        slug: Slug::parse("bench").unwrap(),
-        name: "Bench Optical".into(),
+        slug: Slug::parse(slug).unwrap(),
+        name: format!("Bench Optical {slug}"),
         kind,
         plan: Some(PlanSlug::parse("pro").unwrap()),
     };
     let admin = FirstAdmin {
-        email: ils_core::users::Email::parse("e", ADMIN.0).unwrap(),
+        email: ils_core::users::Email::parse("e", email).unwrap(),
         name: "Admin".into(),
         password: Some(ils_core::auth::password::Password::parse("p", ADMIN.1).unwrap()),
     };
@@ -98,9 +103,14 @@ pub async fn serve(state: ils_core::AppState) -> String {
 
 /// Signs the bench tenant's admin in at `base`; returns the session token.
 pub async fn sign_in(client: &reqwest::Client, base: &str) -> String {
+    sign_in_as(client, base, ADMIN.0).await
+}
+
+/// Signs `email` in at `base` with [`ADMIN`]'s password; returns the session token.
+pub async fn sign_in_as(client: &reqwest::Client, base: &str, email: &str) -> String {
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
+        .json(&serde_json::json!({ "email": email, "password": ADMIN.1 }))
         .send()
         .await
         .unwrap()

@@ -302,8 +302,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     };
     let new = NewOrder { counterpart, ..new };
     let (tx, ctx) = uow.parts();
-    store::insert(tx, id, &number, &new, &ctx.audit).await?;
-    let order = store::get(uow.tx(), id).await?;
+    let order = store::insert(tx, id, &number, &new, &ctx.audit).await?;
     record_created(uow, &order).await?;
     Ok(order)
 }
@@ -357,8 +356,7 @@ async fn send_to_lab(
     let number = store::next_number(uow.tx()).await?;
     let id = OrderId::new();
     let (tx, ctx) = uow.parts();
-    store::insert(tx, id, &number, copy, &ctx.audit).await?;
-    let order = store::get(uow.tx(), id).await?;
+    let order = store::insert(tx, id, &number, copy, &ctx.audit).await?;
     record_created(uow, &order).await?;
     uow.tx().act_for(practice).await?;
     Ok(Counterpart { tenant_id: lab, name: lab_name, order_id: id, number })

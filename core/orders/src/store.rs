@@ -13,7 +13,7 @@ use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId, TenantId, TimelineEntryId, UserId};
 use ils_storage::types::Timestamp;
-use ils_storage::{TenantTx, execute, on_conn};
+use ils_storage::{TenantTx, execute, on_conn, query};
 
 /// A checked new order, ready to store.
 #[derive(Clone, Debug)]
@@ -193,17 +193,17 @@ fn orders(rows: Vec<Row>) -> Result<Vec<Order>> {
 
 /// The next job number, `J000001` style.
 pub async fn next_number(tx: &mut TenantTx) -> Result<String> {
-    Ok(format!("J{:06}", tx.next_in("lab_orders").await?))
+    Ok(format!("J{:06}", tx.next_unique_in("lab_orders").await?))
 }
 
-/// Stores a new order `id` as `pending` with the first row of its timeline.
+/// Stores a new order `id` as `pending` with the first row of its timeline; the order as stored.
 pub async fn insert(
     tx: &mut TenantTx,
     id: OrderId,
     number: &str,
     new: &NewOrder,
     actor: &AuditCtx,
-) -> Result<()> {
+) -> Result<Order> {
     const SQL: &str = "INSERT INTO lab_orders (tenant_id, id, number, patient_id, prescription_id, reason,
             original_order_id, rx, lens_type, material, lens_index, coatings, tint, frame, frame_a, frame_b,
             frame_dbl, pd_right, pd_left, height_right, height_left, due_on, priority, price_minor, currency,
@@ -211,13 +211,16 @@ pub async fn insert(
             counterpart_order_id, counterpart_name, counterpart_number, frame_item_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
             $21, $22, $23, $24, $25, $26, $27, $28, $29, $29, $30, $31, $32, $33, $34, $35, $36)";
+    let sql = format!("{SQL} RETURNING {COLUMNS}");
     let tenant = tx.tenant_id();
     let counterpart = new.counterpart.as_ref();
     let now = Timestamp::now();
     let (a, b, dbl) = new.boxing;
-    execute!(
-        tx.conn(),
-        SQL,
+    let row: Row = query!(
+        tx,
+        query_as,
+        fetch_one,
+        sql,
         tenant,
         id,
         number,
@@ -259,7 +262,8 @@ pub async fn insert(
         Error::from(e).on_duplicate_of("number", "number_taken", "Another order has that job number.")
     })?;
     let created = Change { from: None, to: OrderStatus::Pending, from_station: None, to_station: None };
-    append_timeline(tx, id, &created, None, None, actor).await
+    append_timeline(tx, id, &created, None, None, actor).await?;
+    row.into_order(ils_clinical::today())
 }
 
 /// One order of the tenant.

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_storage::types::Timestamp;
 use ils_tenancy::auth::login::{self, SignIn};
-use ils_tenancy::auth::{Principal, RequestMeta, resolve};
+use ils_tenancy::auth::{Principal, RequestMeta};
 use ils_tenancy::users::Email;
 
 /// The cookie holding sealed credentials between the password and the second-factor step.
@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Viewer {
             cookie_value(&parts.headers, SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(sign_in)?;
         let meta =
             RequestMeta::from_request_parts(parts, state).await.map_err(|e| ConsoleError::Domain(e.0))?;
-        let mut principal = resolve(&state.db, &token).await?.ok_or_else(sign_in)?;
+        let mut principal = state.principals.resolve(&token).await?.ok_or_else(sign_in)?;
         principal.meta = meta;
         let allowed_before_enrolment =
             parts.uri.path().starts_with("/account") || parts.uri.path() == "/sign-out";

@@ -85,7 +85,7 @@ struct Watch {
 
 impl Watch {
     async fn still_allowed(&self, state: &AppState) -> bool {
-        match ils_tenancy::auth::resolve(&state.db, &self.token).await {
+        match state.principals.resolve(&self.token).await {
             Ok(Some(principal)) => {
                 principal.tenant(Action::TenantRead).is_ok_and(|ctx| ctx.tenant_id == self.tenant)
             }

@@ -20,7 +20,7 @@ use ils_kernel::error::Error;
 use ils_kernel::permissions::Action;
 use ils_kernel::secrets::SESSION_PREFIX;
 use ils_storage::ids::FileId;
-use ils_tenancy::auth::{Principal, RequestMeta, resolve};
+use ils_tenancy::auth::{Principal, RequestMeta};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_files)).routes(routes!(download_file))
@@ -75,7 +75,7 @@ impl FromRequestParts<AppState> for Downloader {
         let token = session_cookie(&parts.headers).ok_or_else(|| {
             Error::unauthorized("unauthenticated", "Sign in first: send Authorization: Bearer <token>.")
         })?;
-        let mut principal = resolve(&state.db, &token).await?.ok_or_else(|| {
+        let mut principal = state.principals.resolve(&token).await?.ok_or_else(|| {
             Error::unauthorized("invalid_token", "The session is unknown, expired or revoked; sign in again.")
         })?;
         principal.meta = RequestMeta::from_request_parts(parts, state).await?;

@@ -11,20 +11,30 @@
 //! Both backends run the same SQL text: numbered `$1` placeholders work on both, and column types
 //! that differ ([`types::Timestamp`], uuids) encode per backend.
 
+pub mod credentials;
 pub mod ids;
+mod numbers;
 pub mod types;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+pub use crate::credentials::CredentialsEpoch;
 use crate::ids::TenantId;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// How long a SQLite writer waits for its turn before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A SQLite write transaction's turn as the one writer, given back when the transaction ends.
+type WriterPermit = tokio::sync::OwnedSemaphorePermit;
 
 /// Which database engine is behind a [`Db`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +69,21 @@ impl DbOptions {
 pub struct Db {
     pool: Pool,
     jobs: riverqueue::Client,
+    shared: Arc<Shared>,
+}
+
+/// What every transaction of a [`Db`] may need besides its connection.
+#[derive(Debug)]
+struct Shared {
+    /// Job-number blocks (PostgreSQL only).
+    blocks: Option<numbers::Blocks>,
+    /// Moves when credentials change.
+    credentials: Arc<CredentialsEpoch>,
+    /// The side connections (PostgreSQL only), closed with the pool.
+    side: Option<PgPool>,
+    /// SQLite's one writer: a write transaction holds the permit from `BEGIN IMMEDIATE` to its
+    /// end, so writers queue here, woken in turn, instead of polling SQLite's busy handler.
+    writer: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -175,7 +200,7 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10));
+                    .busy_timeout(BUSY_TIMEOUT);
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(options.max_connections)
@@ -194,8 +219,37 @@ impl Db {
                 )
             }
         };
+        let shared = match &pool {
+            Pool::Sqlite(_) => Shared {
+                blocks: None,
+                credentials: Arc::new(CredentialsEpoch::new(None)),
+                side: None,
+                writer: Some(Arc::new(tokio::sync::Semaphore::new(1))),
+            },
+            Pool::Postgres(main) => {
+                // A few connections of its own, opened when first needed, for what must not wait
+                // behind (or hold) the main pool's: number blocks and the credentials listener.
+                let side = PgPoolOptions::new()
+                    .max_connections(3)
+                    .min_connections(0)
+                    .idle_timeout(Duration::from_secs(60))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(main.connect_options().as_ref().clone().application_name("ils-side"));
+                Shared {
+                    blocks: Some(numbers::Blocks::new(side.clone())),
+                    credentials: Arc::new(CredentialsEpoch::new(Some(side.clone()))),
+                    side: Some(side),
+                    writer: None,
+                }
+            }
+        };
         let jobs = jobs_builder(&pool).build().map_err(|e| DbError::Jobs(e.to_string()))?;
-        Ok(Self { pool, jobs })
+        Ok(Self { pool, jobs, shared: Arc::new(shared) })
+    }
+
+    /// Counts credential changes, for caches of resolved principals.
+    pub fn credentials(&self) -> &Arc<CredentialsEpoch> {
+        &self.shared.credentials
     }
 
     /// The job queue's client (inserting and administering jobs; workers run elsewhere).
@@ -234,14 +288,19 @@ impl Db {
     }
 
     async fn tenant_tx(&self, tenant: TenantId, write: bool) -> Result<TenantTx, DbError> {
-        let mut conn = self.begin(write).await?;
-        if let Conn::Postgres(tx) = &mut conn {
-            sqlx::query("SELECT set_config('ils.tenant_id', $1, true), set_config('ils.scope', '', true)")
-                .bind(tenant.to_string())
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(TenantTx { conn, tenant, jobs: self.jobs.clone() })
+        // The scope is set in the same round trip as BEGIN (a uuid we made, not caller text).
+        let scope = format!(
+            "SELECT set_config('ils.tenant_id', '{tenant}', true), set_config('ils.scope', '', true)"
+        );
+        let (conn, writer) = self.begin(write, &scope).await?;
+        Ok(TenantTx {
+            conn,
+            tenant,
+            jobs: self.jobs.clone(),
+            shared: self.shared.clone(),
+            credentials_changed: false,
+            _writer: writer,
+        })
     }
 
     /// Opens a transaction for platform work across tenants. Use only for authentication and
@@ -256,18 +315,37 @@ impl Db {
     }
 
     async fn system_tx(&self, write: bool) -> Result<SystemTx, DbError> {
-        let mut conn = self.begin(write).await?;
-        if let Conn::Postgres(tx) = &mut conn {
-            sqlx::query("SELECT set_config('ils.scope', 'system', true)").execute(&mut **tx).await?;
-        }
-        Ok(SystemTx { conn, jobs: self.jobs.clone() })
+        let (conn, writer) = self.begin(write, "SELECT set_config('ils.scope', 'system', true)").await?;
+        Ok(SystemTx {
+            conn,
+            jobs: self.jobs.clone(),
+            shared: self.shared.clone(),
+            credentials_changed: false,
+            _writer: writer,
+        })
     }
 
-    async fn begin(&self, write: bool) -> Result<Conn, DbError> {
+    /// Begins a transaction; on PostgreSQL `scope` (which sets the row-level-security scope)
+    /// runs in the same round trip as `BEGIN`. A SQLite write transaction first waits its turn
+    /// for the writer's permit (as long as SQLite's own busy timeout would have waited).
+    async fn begin(&self, write: bool, scope: &str) -> Result<(Conn, Option<WriterPermit>), DbError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) if write => Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
-            Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+            Pool::Sqlite(pool) if write => {
+                let permit = match &self.shared.writer {
+                    Some(writer) => Some(
+                        tokio::time::timeout(BUSY_TIMEOUT, writer.clone().acquire_owned())
+                            .await
+                            .map_err(|_| DbError::Sqlx(sqlx::Error::PoolTimedOut))?
+                            .map_err(|_| DbError::Sqlx(sqlx::Error::PoolClosed))?,
+                    ),
+                    None => None,
+                };
+                (Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?), permit)
+            }
+            Pool::Sqlite(pool) => (Conn::Sqlite(pool.begin().await?), None),
+            Pool::Postgres(pool) => {
+                (Conn::Postgres(pool.begin_with(AssertSqlSafe(format!("BEGIN; {scope}"))).await?), None)
+            }
         })
     }
 
@@ -301,6 +379,9 @@ impl Db {
 
     /// Closes every pooled connection.
     pub async fn close(&self) {
+        if let Some(side) = &self.shared.side {
+            side.close().await;
+        }
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
@@ -355,6 +436,9 @@ pub struct TenantTx {
     conn: Conn,
     tenant: TenantId,
     jobs: riverqueue::Client,
+    shared: Arc<Shared>,
+    credentials_changed: bool,
+    _writer: Option<WriterPermit>,
 }
 
 impl std::fmt::Debug for TenantTx {
@@ -379,8 +463,26 @@ impl TenantTx {
         (&mut self.conn, &self.jobs)
     }
 
+    /// A number of the tenant's sequence `name` that no other transaction gets, without holding a
+    /// lock until this one commits: on PostgreSQL from a block this node reserved (so numbers may
+    /// skip: docs/adr/034-fast-orders.md); on SQLite as [`next_in`](Self::next_in). For
+    /// numbers that only need to be unique and increasing, such as job numbers.
+    pub async fn next_unique_in(&mut self, name: &'static str) -> Result<i64, DbError> {
+        match &self.shared.blocks {
+            Some(blocks) => blocks.take(self.tenant, name).await,
+            None => self.next_in(name).await,
+        }
+    }
+
+    /// Records that this transaction changes credentials (sessions, API keys, memberships, a
+    /// tenant's status, users): when it commits, cached principals are dropped at once.
+    pub fn credentials_changed(&mut self) {
+        self.credentials_changed = true;
+    }
+
     /// The next number of the tenant's sequence `name` (1, 2, 3 …), from a counter row bumped
-    /// with an upsert: concurrent transactions queue on the row and never get the same number.
+    /// with an upsert: concurrent transactions queue on the row and never get the same number,
+    /// and none is skipped (gap-free, for numbers the law wants so).
     pub async fn next_in(&mut self, name: &'static str) -> Result<i64, DbError> {
         const SQL: &str = "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ($1, $2, 1)
             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + 1
@@ -419,7 +521,7 @@ impl TenantTx {
 
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), DbError> {
-        commit(self.conn).await
+        commit(self.conn, self.credentials_changed.then_some(&self.shared)).await
     }
 }
 
@@ -427,6 +529,9 @@ impl TenantTx {
 pub struct SystemTx {
     conn: Conn,
     jobs: riverqueue::Client,
+    shared: Arc<Shared>,
+    credentials_changed: bool,
+    _writer: Option<WriterPermit>,
 }
 
 impl std::fmt::Debug for SystemTx {
@@ -446,18 +551,28 @@ impl SystemTx {
         (&mut self.conn, &self.jobs)
     }
 
+    /// Records that this transaction changes credentials; see [`TenantTx::credentials_changed`].
+    pub fn credentials_changed(&mut self) {
+        self.credentials_changed = true;
+    }
+
     /// Commits the transaction.
     pub async fn commit(self) -> Result<(), DbError> {
-        commit(self.conn).await
+        commit(self.conn, self.credentials_changed.then_some(&self.shared)).await
     }
 }
 
-async fn commit(conn: Conn) -> Result<(), DbError> {
-    match conn {
-        Conn::Sqlite(tx) => tx.commit().await?,
-        Conn::Postgres(tx) => tx.commit().await?,
+/// Commits; when the transaction changed credentials, moves the epoch before returning (whether
+/// or not the commit went through: an unknown outcome must not leave stale principals cached).
+async fn commit(conn: Conn, credentials_changed: Option<&Arc<Shared>>) -> Result<(), DbError> {
+    let committed = match conn {
+        Conn::Sqlite(tx) => tx.commit().await,
+        Conn::Postgres(tx) => tx.commit().await,
+    };
+    if let Some(shared) = credentials_changed {
+        shared.credentials.bump();
     }
-    Ok(())
+    Ok(committed?)
 }
 
 /// What kind of database rule a write broke.

@@ -199,6 +199,22 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, db, backend, state, pg, _dir: dir }
     }
 
+    /// Starts a second `ils serve` (no job runner) over this app's PostgreSQL database, as
+    /// another node behind the same load balancer; its base URL. `dir` holds its data.
+    pub async fn second_node(&self, dir: &std::path::Path) -> String {
+        let mut options = DbOptions::new(self.service_url().expect("a second node needs PostgreSQL"));
+        options.max_connections = 4;
+        let db = Db::connect(&options).await.expect("second node's pool");
+        let mut config = AppConfig::new();
+        config.auth.attempts_per_minute = 10_000;
+        let sealer = ils_core::config::load_sealer(None, dir).expect("sealer");
+        let state = AppState::new(db, config, sealer).expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(ils_core::server::run(listener, state, std::future::pending()));
+        base
+    }
+
     /// A URL that reads the database without row-level security (the owner), for checks
     /// of what is stored.
     pub fn inspect_url(&self) -> String {

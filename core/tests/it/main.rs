@@ -33,6 +33,7 @@ mod packages;
 mod patients;
 mod plans;
 mod plugins;
+mod principals;
 mod processes;
 mod purchasing;
 mod quotas;

@@ -653,3 +653,38 @@ db_test!(
         assert_eq!(numbers, expected);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(ils_pg), ignore = "PostgreSQL not configured: set ILS_TEST_DATABASE_URL")]
+async fn two_nodes_placing_one_practices_orders_at_once_never_share_a_number() {
+    let app = TestApp::spawn(crate::harness::Backend::Postgres).await;
+    let scratch = tempfile::tempdir().unwrap();
+    let other = app.second_node(scratch.path()).await;
+    let lab = lab(&app, "acme").await;
+    let body = order_body(&lab.patient, &lab.rx);
+    let on = |base: String| {
+        let (client, token, body) = (app.client.clone(), lab.dispenser.token.clone(), body.clone());
+        async move {
+            let response = client
+                .post(format!("{base}/api/v1/orders"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            response.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned()
+        }
+    };
+    let placed = futures_util::future::join_all(
+        (0..24).map(|i| on(if i % 2 == 0 { app.base.clone() } else { other.clone() })),
+    )
+    .await;
+    let mut numbers = placed.clone();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 24, "every order its own number: {placed:?}");
+    assert!(numbers.iter().all(|n| n.len() == 7 && n.starts_with('J')), "{numbers:?}");
+    let listed = app.get("/api/v1/orders?limit=100", &lab.dispenser.token).await;
+    assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 24);
+}

@@ -3,8 +3,9 @@
 //! TOTP, API keys, the principal and its checks — is `ils_tenancy::auth`.
 //!
 //! A request carries `Authorization: Bearer <token>`: a session token (`ils_s_…`, from sign-in)
-//! or an API key (`ils_k_…`). The principal is resolved from the database on every request, so
-//! revocation, role changes and suspension take effect at once.
+//! or an API key (`ils_k_…`). The principal is resolved through [`ils_tenancy::auth::Principals`],
+//! which reads the database whenever credentials changed, so revocation, role changes and
+//! suspension take effect at once.
 
 pub mod api_keys;
 pub mod login;
@@ -17,7 +18,7 @@ use std::net::SocketAddr;
 use crate::http::problem::ApiError;
 use crate::state::AppState;
 use ils_kernel::error::Error;
-use ils_tenancy::auth::{Principal, RequestMeta, resolve};
+use ils_tenancy::auth::{Principal, RequestMeta};
 
 // Both extractors are for `AppState` only: the types live in ils-tenancy and the trait in axum,
 // so the orphan rule needs a local type in the impl.
@@ -48,7 +49,7 @@ impl FromRequestParts<AppState> for Principal {
             header.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
                 Error::unauthorized("invalid_token", "The Authorization header must be 'Bearer <token>'.")
             })?;
-        let mut principal = resolve(&state.db, token).await?.ok_or_else(|| {
+        let mut principal = state.principals.resolve(token).await?.ok_or_else(|| {
             Error::unauthorized("invalid_token", "The token is unknown, expired or revoked; sign in again.")
         })?;
         principal.meta = meta;

@@ -172,6 +172,7 @@ pub async fn list(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<ApiKey>>
 /// [`ApiKeyRevoked`]; an unknown or already revoked key is `NotFound`. The caller commits.
 pub async fn revoke(uow: &mut UnitOfWork, key_id: ApiKeyId) -> Result<()> {
     let tenant = uow.tenant_id();
+    uow.tx().credentials_changed();
     let done = execute!(
         uow.tx().conn(),
         "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",

@@ -2,28 +2,29 @@
 //! [`Principal`] every protected operation starts from.
 //!
 //! A caller presents a bearer token: a session token (`ils_s_…`, from [`login::sign_in`]) or an
-//! API key (`ils_k_…`, from [`api_keys::create`]). [`resolve`] reads the principal from the
-//! database on every request, so revocation, role changes and suspension take effect at once.
+//! API key (`ils_k_…`, from [`api_keys::create`]). [`Principals`] resolves it, reading the
+//! database only when credentials changed since it last did, so revocation, role changes and
+//! suspension take effect at once.
 //! Turning an HTTP request into a token is the HTTP layer's job.
 
 pub mod account;
 pub mod api_keys;
 pub mod login;
 pub mod password;
+mod principals;
 pub mod rate_limit;
 mod store;
 pub mod totp;
 
 use ils_kernel::audit::{ActorKind, AuditCtx};
 use ils_kernel::permissions::{Action, Role};
-use ils_kernel::secrets;
 use ils_kernel::{Error, Result, TenantCtx};
-use ils_storage::Db;
 use ils_storage::ids::{ApiKeyId, SessionId, TenantId, UserId};
 
 use crate::tenants::TenantStatus;
 use crate::users::MembershipStatus;
 
+pub use principals::Principals;
 pub use store::{NewSession, SessionInfo, create_session};
 
 /// Where a request came from: its id and the client address.
@@ -207,17 +208,5 @@ impl Principal {
         }
         self.require_mfa()?;
         Ok(user)
-    }
-}
-
-/// The caller a bearer token stands for right now, if it is valid. Long-lived responses (the
-/// event stream) call this again to stop serving a revoked session or key.
-pub async fn resolve(db: &Db, token: &str) -> Result<Option<Principal>> {
-    if token.starts_with(secrets::SESSION_PREFIX) {
-        store::resolve_session(db, token).await
-    } else if token.starts_with(secrets::API_KEY_PREFIX) {
-        store::resolve_api_key(db, token).await
-    } else {
-        Ok(None)
     }
 }

@@ -17,8 +17,24 @@ use crate::users::MembershipStatus;
 /// How often `last_seen_at` / `last_used_at` is refreshed, at most.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
-pub(crate) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Principal>> {
-    const SQL: &str = "SELECT s.id, s.user_id, s.tenant_id, s.mfa_verified, s.last_seen_at,
+/// A principal as read from the database, with what decides how long it holds.
+pub(crate) struct Resolved {
+    pub principal: Principal,
+    /// When the session or key expires, if it does.
+    pub expires_at: Option<Timestamp>,
+    /// When it was last marked as used.
+    pub touched_at: Option<Timestamp>,
+}
+
+impl Resolved {
+    /// Whether `last_seen_at` / `last_used_at` is due to be refreshed at `now`.
+    pub fn touch_due(&self, now: Timestamp) -> bool {
+        self.touched_at.is_none_or(|at| at.plus(TOUCH_EVERY) < now)
+    }
+}
+
+pub(crate) async fn resolve_session(db: &Db, token_hash: &[u8], now: Timestamp) -> Result<Option<Resolved>> {
+    const SQL: &str = "SELECT s.id, s.user_id, s.tenant_id, s.mfa_verified, s.last_seen_at, s.expires_at,
             u.is_platform_admin, m.role, m.status AS membership_status, t.status AS tenant_status
         FROM sessions s
         JOIN users u ON u.id = s.user_id
@@ -32,44 +48,44 @@ pub(crate) async fn resolve_session(db: &Db, token: &str) -> Result<Option<Princ
         tenant_id: Option<TenantId>,
         mfa_verified: bool,
         last_seen_at: Timestamp,
+        expires_at: Timestamp,
         is_platform_admin: bool,
         role: Option<Role>,
         membership_status: Option<MembershipStatus>,
         tenant_status: Option<TenantStatus>,
     }
-    let now = Timestamp::now();
     // Failing to read credentials fails closed: the request is refused, never let through.
     let mut tx = db.system_read().await.map_err(|e| Error::from(e).closed())?;
     let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
-        .bind(secrets::token_hash(token))
+        .bind(token_hash)
         .bind(now)
         .fetch_optional(&mut **c)
         .await)
     .map_err(|e| Error::from(e).closed())?;
     tx.commit().await.map_err(|e| Error::from(e).closed())?;
     let Some(row) = row else { return Ok(None) };
-    if row.last_seen_at.plus(TOUCH_EVERY) < now {
-        let mut tx = db.system().await?;
-        execute!(tx.conn(), "UPDATE sessions SET last_seen_at = $2 WHERE id = $1", row.id, now)?;
-        tx.commit().await?;
-    }
     let tenant = match (row.tenant_id, row.role, row.membership_status, row.tenant_status) {
         (Some(tenant_id), Some(role), Some(membership), Some(tenant_status)) => {
             Some(TenantAccess { tenant_id, tenant_status, membership, grant: Grant::Role(role) })
         }
         _ => None,
     };
-    Ok(Some(Principal {
-        credential: Credential::Session { session_id: row.id, user_id: row.user_id },
-        is_platform_admin: row.is_platform_admin,
-        mfa_satisfied: !row.is_platform_admin || row.mfa_verified,
-        tenant,
-        meta: RequestMeta::default(),
+    Ok(Some(Resolved {
+        principal: Principal {
+            credential: Credential::Session { session_id: row.id, user_id: row.user_id },
+            is_platform_admin: row.is_platform_admin,
+            mfa_satisfied: !row.is_platform_admin || row.mfa_verified,
+            tenant,
+            meta: RequestMeta::default(),
+        },
+        expires_at: Some(row.expires_at),
+        touched_at: Some(row.last_seen_at),
     }))
 }
 
-pub(crate) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Principal>> {
-    const SQL: &str = "SELECT k.id, k.tenant_id, k.scopes, k.last_used_at, t.status AS tenant_status
+pub(crate) async fn resolve_api_key(db: &Db, token_hash: &[u8], now: Timestamp) -> Result<Option<Resolved>> {
+    const SQL: &str =
+        "SELECT k.id, k.tenant_id, k.scopes, k.last_used_at, k.expires_at, t.status AS tenant_status
         FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
         WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)";
     #[derive(sqlx::FromRow)]
@@ -78,42 +94,57 @@ pub(crate) async fn resolve_api_key(db: &Db, token: &str) -> Result<Option<Princ
         tenant_id: TenantId,
         scopes: String,
         last_used_at: Option<Timestamp>,
+        expires_at: Option<Timestamp>,
         tenant_status: TenantStatus,
     }
-    let now = Timestamp::now();
     let mut tx = db.system_read().await.map_err(|e| Error::from(e).closed())?;
     let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
-        .bind(secrets::token_hash(token))
+        .bind(token_hash)
         .bind(now)
         .fetch_optional(&mut **c)
         .await)
     .map_err(|e| Error::from(e).closed())?;
     tx.commit().await.map_err(|e| Error::from(e).closed())?;
     let Some(row) = row else { return Ok(None) };
-    if row.last_used_at.is_none_or(|at| at.plus(TOUCH_EVERY) < now) {
-        let mut tx = db.system().await?;
-        execute!(
-            tx.conn(),
-            "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
-            row.tenant_id,
-            row.id,
-            now
-        )?;
-        tx.commit().await?;
-    }
     let scopes = parse_scopes(&row.scopes);
-    Ok(Some(Principal {
-        credential: Credential::ApiKey { key_id: row.id },
-        is_platform_admin: false,
-        mfa_satisfied: true,
-        tenant: Some(TenantAccess {
-            tenant_id: row.tenant_id,
-            tenant_status: row.tenant_status,
-            membership: MembershipStatus::Active,
-            grant: Grant::Scopes(scopes),
-        }),
-        meta: RequestMeta::default(),
+    Ok(Some(Resolved {
+        principal: Principal {
+            credential: Credential::ApiKey { key_id: row.id },
+            is_platform_admin: false,
+            mfa_satisfied: true,
+            tenant: Some(TenantAccess {
+                tenant_id: row.tenant_id,
+                tenant_status: row.tenant_status,
+                membership: MembershipStatus::Active,
+                grant: Grant::Scopes(scopes),
+            }),
+            meta: RequestMeta::default(),
+        },
+        expires_at: row.expires_at,
+        touched_at: row.last_used_at,
     }))
+}
+
+/// Marks the session or key of `principal` as used at `now` (`last_seen_at` / `last_used_at`).
+pub(crate) async fn touch(db: &Db, principal: &Principal, now: Timestamp) -> Result<()> {
+    let mut tx = db.system().await?;
+    match (&principal.credential, &principal.tenant) {
+        (Credential::Session { session_id, .. }, _) => {
+            execute!(tx.conn(), "UPDATE sessions SET last_seen_at = $2 WHERE id = $1", *session_id, now)?;
+        }
+        (Credential::ApiKey { key_id }, Some(access)) => {
+            execute!(
+                tx.conn(),
+                "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
+                access.tenant_id,
+                *key_id,
+                now
+            )?;
+        }
+        (Credential::ApiKey { .. }, None) => {}
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Stored scopes are space-separated action names; unknown ones (from a newer version) are
@@ -236,6 +267,7 @@ pub(crate) async fn list_sessions(
 pub(crate) async fn revoke_session(tx: &mut SystemTx, user: UserId, session: SessionId) -> Result<bool> {
     const SQL: &str =
         "UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL";
+    tx.credentials_changed();
     let done = execute!(tx.conn(), SQL, session, user, Timestamp::now())?;
     Ok(done > 0)
 }
@@ -248,6 +280,7 @@ pub(crate) async fn revoke_other_sessions(
 ) -> Result<u64> {
     const SQL: &str = "UPDATE sessions SET revoked_at = $3
         WHERE user_id = $1 AND revoked_at IS NULL AND ($2 IS NULL OR id <> $2)";
+    tx.credentials_changed();
     let done = execute!(tx.conn(), SQL, user, keep, Timestamp::now())?;
     Ok(done)
 }
@@ -258,12 +291,14 @@ pub(crate) async fn set_session_tenant(
     session: SessionId,
     tenant: TenantId,
 ) -> Result<()> {
+    tx.credentials_changed();
     execute!(tx.conn(), "UPDATE sessions SET tenant_id = $2 WHERE id = $1", session, tenant)?;
     Ok(())
 }
 
 /// Marks a session as having passed the second factor.
 pub(crate) async fn mark_session_mfa(tx: &mut SystemTx, session: SessionId) -> Result<()> {
+    tx.credentials_changed();
     execute!(tx.conn(), "UPDATE sessions SET mfa_verified = $2 WHERE id = $1", session, true)?;
     Ok(())
 }

@@ -133,6 +133,7 @@ pub async fn list(tx: &mut SystemTx, page: &PageRequest) -> Result<Page<Tenant>>
 /// Applies `patch`; returns the tenant before and after.
 pub async fn update(tx: &mut SystemTx, id: TenantId, patch: &TenantPatch) -> Result<(Tenant, Tenant)> {
     let before = get(tx, id).await?.ok_or(Error::NotFound("tenant"))?;
+    tx.credentials_changed();
     let sql = format!(
         "UPDATE tenants SET name = $2, status = $3, plan = $4, updated_at = $5 WHERE id = $1 RETURNING {COLUMNS}"
     );

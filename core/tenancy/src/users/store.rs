@@ -146,6 +146,7 @@ pub async fn insert_membership(
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO memberships (tenant_id, user_id, role, status, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $5)";
+    tx.credentials_changed();
     execute!(tx.conn(), SQL, tenant, user, role, status, Timestamp::now()).map_err(|e| {
         Error::from(e).on_duplicate(
             "already_member",
@@ -269,6 +270,7 @@ pub async fn set_membership(
             updated_at = $6
         WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
+    tx.credentials_changed();
     let done = execute!(tx.conn(), SQL, tenant, user, role, status, decided_by, Timestamp::now())?;
     if done == 0 {
         return Err(Error::NotFound("user"));
@@ -280,6 +282,7 @@ pub async fn set_membership(
 pub async fn delete_membership(tx: &mut TenantTx, user: UserId) -> Result<()> {
     const SQL: &str = "DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2";
     let tenant = tx.tenant_id();
+    tx.credentials_changed();
     let done = execute!(tx.conn(), SQL, tenant, user)?;
     if done == 0 {
         return Err(Error::NotFound("user"));

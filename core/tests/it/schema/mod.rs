@@ -66,6 +66,10 @@ static EXCEPTIONS: &[Exception] = &[
         name: "events are append-only by trigger on SQLite, by grants on PostgreSQL",
         covers: events_guard,
     },
+    Exception {
+        name: "credential changes notify other nodes on PostgreSQL; SQLite serves one process",
+        covers: credentials_notify,
+    },
 ];
 
 /// SQLite has no boolean type: the migrations store booleans as INTEGER and some add
@@ -98,6 +102,15 @@ fn stored_generated(difference: &Difference, _: &Schema) -> bool {
 fn events_guard(difference: &Difference, _: &Schema) -> bool {
     matches!(&difference.kind, Kind::Trigger { side: "sqlite", trigger } if trigger == "BEFORE UPDATE")
         && difference.table == "events"
+}
+
+/// PostgreSQL's statement triggers `NOTIFY ils_credentials` so every node drops its cached
+/// principals (0023); SQLite serves one process, which knows its own changes.
+fn credentials_notify(difference: &Difference, _: &Schema) -> bool {
+    const TABLES: [&str; 5] = ["sessions", "api_keys", "memberships", "tenants", "users"];
+    matches!(&difference.kind, Kind::Trigger { side: "postgres", trigger }
+        if trigger.starts_with("AFTER ") && trigger.ends_with(" FOR EACH STATEMENT"))
+        && TABLES.contains(&difference.table.as_str())
 }
 
 /// A fresh database of `backend`, migrated as the app does, and its ILS tables.
