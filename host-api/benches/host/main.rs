@@ -5,7 +5,7 @@
 //!     instantiate-and-call of the same component ([`baseline`]), in interleaved rounds;
 //! (b) a compute-heavy plugin function against the same Rust code compiled natively;
 //! (c) invocations per second with the calls spread over 1, 100 and 10,000 tenants: the same
-//!     number of calls each, interleaved rounds, medians;
+//!     number of calls each, in short rounds whose order rotates, medians;
 //! (d) 1,000 distinct compiled versions installed: memory per version, and the first call of a
 //!     version never called against a warm one ([`versions`]).
 //!
@@ -94,11 +94,12 @@ async fn timed<F: AsyncFnMut()>(calls: u32, mut f: F) -> Duration {
 }
 
 /// Invocations per second of `calls` no-op calls by `workers` tasks, call `c` for tenant
-/// `c % tenants`.
+/// `(first + c) % tenants`.
 async fn throughput(
     host: &PluginHost,
     plugin: &ils_host_api::PluginVersion,
     tenants: usize,
+    first: usize,
     calls: usize,
 ) -> f64 {
     let workers = 8;
@@ -108,7 +109,8 @@ async fn throughput(
         let (host, plugin) = (host.clone(), plugin.clone());
         tasks.push(tokio::spawn(async move {
             for c in (w..calls).step_by(workers) {
-                host.invoke_event(&plugin, ctx(c % tenants), event("noop", "")).await.expect("invoke");
+                let tenant = (first + c) % tenants;
+                host.invoke_event(&plugin, ctx(tenant), event("noop", "")).await.expect("invoke");
             }
         }));
     }
@@ -185,18 +187,26 @@ async fn main() {
         native = native.min(started.elapsed());
     }
 
-    // (c) throughput: the same number of calls spread over 1, 100 or 10,000 tenants, in rounds
-    // that alternate the order; the median round of each.
+    // (c) throughput: the same calls spread over 1, 100 or 10,000 tenants, in short rounds whose
+    // order rotates (so a burst of load on the shared machine hits every count alike); each
+    // count's rounds go on round-robin through its tenants. The median round of each, and the
+    // median of each round's ratio to the 1-tenant round next to it.
     let counts = [1usize, 100, most];
-    let calls = 2 * most;
-    throughput(&host, &plugin, most, calls).await;
+    let (rounds_c, calls) = (30, 2_000);
+    throughput(&host, &plugin, most, 0, most).await;
     let mut rates = vec![Vec::new(); counts.len()];
-    for round in 0..6 {
+    for round in 0..rounds_c {
         for k in 0..counts.len() {
-            let k = if round % 2 == 0 { k } else { counts.len() - 1 - k };
-            rates[k].push(throughput(&host, &plugin, counts[k], calls).await);
+            let k = (k + round) % counts.len();
+            rates[k].push(throughput(&host, &plugin, counts[k], round * calls, calls).await);
         }
     }
+    // Each round's rate against the 1-tenant rate of the same round: a slow change in the
+    // machine's load cancels out of the pair.
+    let ratios: Vec<f64> = rates
+        .iter()
+        .map(|r| median(r.iter().zip(&rates[0]).map(|(rate, one)| rate / one).collect()))
+        .collect();
     let rates: Vec<f64> = rates.into_iter().map(median).collect();
 
     // (d) 1,000 compiled versions.
@@ -225,10 +235,10 @@ async fn main() {
         ms(native),
         ms(wasm) / ms(native)
     );
-    for (tenants, rate) in counts.iter().zip(&rates) {
+    for ((tenants, rate), ratio) in counts.iter().zip(&rates).zip(&ratios) {
         println!(
-            "(c) {calls} calls over {tenants:>6} tenants: {rate:>8.0} invocations/s ({:.2}x of 1 tenant)",
-            rate / rates[0]
+            "(c) calls over {tenants:>6} tenants (median of {rounds_c} rounds of {calls}): {rate:>8.0} \
+             invocations/s; against 1 tenant in the same round: {ratio:.3}x"
         );
     }
     println!(
