@@ -3,10 +3,30 @@
 
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::error::HostError;
 use crate::fair::{Fair, FairConfig};
+
+/// Memory of a freed instance slot kept resident and reset in place, where the kernel can find
+/// the dirty pages (see [`PluginEngine::new`]): at most this much RSS per slot ever used, enough
+/// for a short call's stack and data.
+const KEEP_RESIDENT_MEMORY: usize = 1 << 20;
+/// Table memory of a freed slot kept resident and reset in place.
+const KEEP_RESIDENT_TABLE: usize = 64 << 10;
+
+/// Whether the kernel has the `PAGEMAP_SCAN` ioctl (Linux 6.7 and later).
+fn has_pagemap_scan() -> bool {
+    release_has_pagemap_scan(&std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default())
+}
+
+fn release_has_pagemap_scan(release: &str) -> bool {
+    let mut numbers = release.split(|c: char| !c.is_ascii_digit()).map(|n| n.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (6, 7),
+        _ => false,
+    }
+}
 
 /// How the engine is sized. The pool reserves address space (not memory) up front.
 #[derive(Debug, Clone)]
@@ -72,8 +92,18 @@ impl PluginEngine {
             .max_core_instances_per_component(8)
             .max_memories_per_component(2)
             .max_tables_per_component(4)
-            .max_unused_warm_slots(n.min(32))
-            .linear_memory_keep_resident(0);
+            .max_unused_warm_slots(n.min(32));
+        if has_pagemap_scan() {
+            // A freed slot is reset by rewriting only the pages the call dirtied (found with
+            // `PAGEMAP_SCAN`), up to these sizes, instead of `madvise` returning them to the
+            // kernel: the next call in the slot takes no page faults for them (a no-op call
+            // costs half as much). Without the ioctl wasmtime would `memset` the whole first
+            // megabyte instead, which costs more than it saves. Either way the slot is back to
+            // its initial image; nothing of one call is visible to the next.
+            pool.linear_memory_keep_resident(KEEP_RESIDENT_MEMORY)
+                .table_keep_resident(KEEP_RESIDENT_TABLE)
+                .pagemap_scan(Enabled::Auto);
+        }
         let mut cfg = Config::new();
         cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
             .epoch_interruption(true)
@@ -84,6 +114,9 @@ impl PluginEngine {
             .memory_reservation(config.max_memory_bytes as u64)
             .memory_guard_size(2 << 20)
             .memory_may_move(false)
+            // Linear memory starts as a copy-on-write mapping of the module's data (the
+            // default, said here because instantiation speed depends on it).
+            .memory_init_cow(true)
             .parallel_compilation(true);
         let engine = Engine::new(&cfg).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let weak = engine.weak();
@@ -109,5 +142,17 @@ impl PluginEngine {
     /// Instances currently alive in the pool.
     pub fn live_instances(&self) -> u64 {
         self.engine.pooling_allocator_metrics().map_or(0, |m| m.component_instances())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slots_stay_resident_only_on_kernels_that_find_dirty_pages() {
+        assert!(super::release_has_pagemap_scan("6.18.44-fc-v1252\n"));
+        assert!(super::release_has_pagemap_scan("6.7.0"));
+        assert!(!super::release_has_pagemap_scan("6.6.30-generic"));
+        assert!(!super::release_has_pagemap_scan("5.15.0-91-generic"));
+        assert!(!super::release_has_pagemap_scan(""));
     }
 }

@@ -58,15 +58,26 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One semaphore of places per key.
-type Shares<K> = Arc<Mutex<HashMap<K, Arc<Semaphore>>>>;
+/// A tenant's places on this node: its own share, and one per plugin of it that was called.
+#[derive(Debug)]
+struct TenantShares {
+    calls: Arc<Semaphore>,
+    plugins: HashMap<String, Arc<Semaphore>>,
+}
+
+impl TenantShares {
+    /// Whether no call holds or waits for any of its places (dropping it then loses nothing).
+    fn idle(&self) -> bool {
+        Arc::strong_count(&self.calls) == 1 && self.plugins.values().all(|s| Arc::strong_count(s) == 1)
+    }
+}
 
 /// The engine's shares: admission and CPU slots. One per engine; cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Fair {
     config: FairConfig,
-    tenants: Shares<TenantId>,
-    plugins: Shares<(TenantId, String)>,
+    /// Looked up once per call, by tenant then by plugin name (no key is allocated).
+    tenants: Arc<Mutex<HashMap<TenantId, TenantShares>>>,
     cpu: Arc<Cpu>,
 }
 
@@ -86,30 +97,39 @@ impl Admission {
     }
 }
 
-/// Entries kept before idle ones are pruned.
-const PRUNE_ABOVE: usize = 4096;
-
-fn share<K: std::hash::Hash + Eq + Clone>(
-    map: &Mutex<HashMap<K, Arc<Semaphore>>>,
-    key: &K,
-    size: usize,
-) -> Arc<Semaphore> {
-    let mut map = lock(map);
-    if map.len() > PRUNE_ABOVE {
-        // A semaphore nobody else holds has no permit out: dropping it loses nothing.
-        map.retain(|_, s| Arc::strong_count(s) > 1);
-    }
-    map.entry(key.clone()).or_insert_with(|| Arc::new(Semaphore::new(size))).clone()
-}
+/// Tenants whose shares are kept before idle ones are pruned. A tenant seen again keeps its
+/// entry (no allocation on its calls); pruning walks the map once per this many new tenants, so
+/// it costs O(1) per call, amortised.
+const PRUNE_ABOVE: usize = 16_384;
 
 impl Fair {
     pub(crate) fn new(config: FairConfig) -> Self {
         Self {
             config,
             tenants: Arc::default(),
-            plugins: Arc::default(),
             cpu: Arc::new(Cpu::new(config.cpu_slots.max(1), config.tenant_cpu_slots.max(1))),
         }
+    }
+
+    /// The semaphores of `tenant`'s share and of its `plugin`'s.
+    fn shares(&self, tenant: TenantId, plugin: &str) -> (Arc<Semaphore>, Arc<Semaphore>) {
+        let mut tenants = lock(&self.tenants);
+        if tenants.len() > PRUNE_ABOVE && !tenants.contains_key(&tenant) {
+            tenants.retain(|_, shares| !shares.idle());
+        }
+        let shares = tenants.entry(tenant).or_insert_with(|| TenantShares {
+            calls: Arc::new(Semaphore::new(self.config.tenant_calls.max(1))),
+            plugins: HashMap::new(),
+        });
+        let plugin_share = match shares.plugins.get(plugin) {
+            Some(share) => share.clone(),
+            None => {
+                let share = Arc::new(Semaphore::new(self.config.plugin_calls.max(1)));
+                shares.plugins.insert(plugin.to_owned(), share.clone());
+                share
+            }
+        };
+        (shares.calls.clone(), plugin_share)
     }
 
     pub(crate) fn cpu(&self) -> &Arc<Cpu> {
@@ -119,9 +139,7 @@ impl Fair {
     /// A place for a call of `tenant`'s `plugin`, or `None` when none came free within the
     /// queue wait.
     pub(crate) async fn admit(&self, tenant: TenantId, plugin: &str) -> Option<Admission> {
-        let tenant_share = share(&self.tenants, &tenant, self.config.tenant_calls.max(1));
-        let plugin_share =
-            share(&self.plugins, &(tenant, plugin.to_owned()), self.config.plugin_calls.max(1));
+        let (tenant_share, plugin_share) = self.shares(tenant, plugin);
         if let (Ok(p), Ok(t)) =
             (plugin_share.clone().try_acquire_owned(), tenant_share.clone().try_acquire_owned())
         {

@@ -121,8 +121,8 @@ impl InvocationContext {
 /// The pre-linked component of one supported `ils:platform` version.
 #[derive(Clone)]
 enum Pre {
-    V0_1_0(v0_1_0::PluginPre<StoreState>),
-    V0_2_0(v0_2_0::PluginPre<StoreState>),
+    V0_1_0(v0_1_0::Points),
+    V0_2_0(v0_2_0::Points),
 }
 
 /// An installed plugin version: compiled, checked and pre-linked; shared by every tenant.
@@ -610,7 +610,7 @@ impl PluginHost {
             refused_status: None,
             context: cap::context::ContextCap { inv: inv.clone(), tenants: services.tenants.clone() },
             log: cap::log::LogCap { inv: inv.clone(), written: 0, dropped: 0 },
-            config: cap::config::ConfigCap { inv: inv.clone(), json: config.to_string() },
+            config: cap::config::ConfigCap { inv: inv.clone(), value: config },
             secrets: cap::secrets::SecretsCap { inv: inv.clone(), store: services.secrets.clone() },
             kv: cap::kv::KvCap { inv: inv.clone(), store: services.kv.clone() },
             events: cap::events::EventsCap {
@@ -731,10 +731,12 @@ impl Inner {
         let pre = match (found.platform.major, found.platform.minor) {
             (0, 1) => Pre::V0_1_0(
                 v0_1_0::PluginPre::new(self.linker_v0_1_0.instantiate_pre(&component).map_err(linking)?)
+                    .and_then(v0_1_0::Points::new)
                     .map_err(exports)?,
             ),
             (0, 2) => Pre::V0_2_0(
                 v0_2_0::PluginPre::new(self.linker_v0_2_0.instantiate_pre(&component).map_err(linking)?)
+                    .and_then(v0_2_0::Points::new)
                     .map_err(exports)?,
             ),
             _ => {

@@ -4,7 +4,8 @@
 //! converts its export types to the shared records (`ils-records`).
 
 /// What every version's bindings do the same way, written once: how a plugin is instantiated
-/// for HTTP, and `call`, which instantiates it and calls one extension point (`Err` is a trap or
+/// for HTTP, its extension points' exports found at install (`Points`), and `call`, which
+/// instantiates it and calls one extension point (`Err` is a trap or
 /// a host failure; `Ok(Err)` the plugin's own error or an output over the limit). Expanded in
 /// each version's module, where `Plugin`, `PluginPre` and `exports` are that version's; the
 /// versions differ only in what `render` returns, so each says how its answer becomes a reply:
@@ -32,10 +33,37 @@ macro_rules! glue {
             }
         }
 
+        /// A pre-linked plugin with its extension points' exports found once, at install: a
+        /// call loads (and type-checks) only the interface it calls, where `PluginPre` would
+        /// check every export of the world on every instantiation.
+        #[derive(Clone)]
+        pub(crate) struct Points {
+            pre: PluginPre<StoreState>,
+            event_handler: exports::ils::platform::event_handler::GuestIndices,
+            scheduled: exports::ils::platform::scheduled::GuestIndices,
+            equipment_driver: exports::ils::platform::equipment_driver::GuestIndices,
+            report_provider: exports::ils::platform::report_provider::GuestIndices,
+            recommender: exports::ils::platform::recommender::GuestIndices,
+        }
+
+        impl Points {
+            pub(crate) fn new(pre: PluginPre<StoreState>) -> wasmtime::Result<Self> {
+                let instance = pre.instance_pre();
+                Ok(Self {
+                    event_handler: exports::ils::platform::event_handler::GuestIndices::new(instance)?,
+                    scheduled: exports::ils::platform::scheduled::GuestIndices::new(instance)?,
+                    equipment_driver: exports::ils::platform::equipment_driver::GuestIndices::new(instance)?,
+                    report_provider: exports::ils::platform::report_provider::GuestIndices::new(instance)?,
+                    recommender: exports::ils::platform::recommender::GuestIndices::new(instance)?,
+                    pre,
+                })
+            }
+        }
+
         /// Instantiates the plugin in `store` and calls one extension point. `Err` is a trap (or
         /// a host failure); `Ok(Err)` is the plugin's own error or an output over the limit.
         pub(crate) async fn call(
-            pre: &PluginPre<StoreState>,
+            points: &Points,
             store: &mut wasmtime::Store<StoreState>,
             call: crate::host::Call,
         ) -> wasmtime::Result<Result<crate::host::Reply, crate::error::InvokeError>> {
@@ -47,28 +75,32 @@ macro_rules! glue {
             let $too_big =
                 |n: usize| if n > max_out { Err(InvokeError::LimitExceeded(Limit::Output)) } else { Ok(()) };
             if let Call::Http(request) = call {
-                return super::http::serve::<Plugin>(pre, store, request, max_out).await;
+                return super::http::serve::<Plugin>(&points.pre, store, request, max_out).await;
             }
-            let plugin = pre.instantiate_async(&mut *store).await?;
+            let instance = points.pre.instance_pre().instantiate_async(&mut *store).await?;
+            let instance = &instance;
             Ok(match call {
                 Call::Event(event) => {
                     let event = event.into();
-                    plugin
-                        .ils_platform_event_handler()
+                    points
+                        .event_handler
+                        .load(&mut *store, instance)?
                         .call_handle(&mut *store, &event)
                         .await?
                         .map(|()| Reply::Unit)
                         .map_err(Into::into)
                 }
-                Call::Job { name, at_ms } => plugin
-                    .ils_platform_scheduled()
+                Call::Job { name, at_ms } => points
+                    .scheduled
+                    .load(&mut *store, instance)?
                     .call_run(&mut *store, &name, at_ms)
                     .await?
                     .map(|()| Reply::Unit)
                     .map_err(Into::into),
                 Call::Decode { device, data } => {
-                    let r = plugin
-                        .ils_platform_equipment_driver()
+                    let r = points
+                        .equipment_driver
+                        .load(&mut *store, instance)?
                         .call_decode(&mut *store, &device, &data)
                         .await?;
                     match r {
@@ -78,8 +110,9 @@ macro_rules! glue {
                     }
                 }
                 Call::EncodeJob { device, job } => {
-                    let r = plugin
-                        .ils_platform_equipment_driver()
+                    let r = points
+                        .equipment_driver
+                        .load(&mut *store, instance)?
                         .call_encode_job(&mut *store, &device, &job)
                         .await?;
                     match r {
@@ -88,19 +121,27 @@ macro_rules! glue {
                     }
                 }
                 Call::ListReports => {
-                    let list = plugin.ils_platform_report_provider().call_list_reports(&mut *store).await?;
+                    let list = points
+                        .report_provider
+                        .load(&mut *store, instance)?
+                        .call_list_reports(&mut *store)
+                        .await?;
                     Ok(Reply::Reports(list.into_iter().map(Into::into).collect()))
                 }
                 Call::Render { id, params, format } => {
-                    let $answer = plugin
-                        .ils_platform_report_provider()
+                    let $answer = points
+                        .report_provider
+                        .load(&mut *store, instance)?
                         .call_render(&mut *store, &id, &params, format.into())
                         .await?;
                     $render
                 }
                 Call::Recommend { kind, input } => {
-                    let r =
-                        plugin.ils_platform_recommender().call_recommend(&mut *store, &kind, &input).await?;
+                    let r = points
+                        .recommender
+                        .load(&mut *store, instance)?
+                        .call_recommend(&mut *store, &kind, &input)
+                        .await?;
                     match r {
                         Ok(list) => Ok(Reply::Recommendations(list.into_iter().map(Into::into).collect())),
                         Err(e) => Err(e.into()),

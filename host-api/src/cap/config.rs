@@ -2,16 +2,20 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::state::Invocation;
 
 pub(crate) struct ConfigCap {
     pub(crate) inv: Arc<Invocation>,
-    pub(crate) json: String,
+    /// Serialised when the plugin asks for it: most calls never do.
+    pub(crate) value: Value,
 }
 
 impl ConfigCap {
     pub(crate) fn get(&self) -> wasmtime::Result<String> {
-        self.inv.charge(self.json.len())?;
-        Ok(self.json.clone())
+        let json = self.value.to_string();
+        self.inv.charge(json.len())?;
+        Ok(json)
     }
 }

@@ -1,4 +1,4 @@
-//! One plugin version, two tenants: config, secrets, kv and events never cross.
+//! One plugin version, two tenants: config, secrets, kv, events and memory never cross.
 
 use ils_registry::PluginId;
 use serde_json::json;
@@ -42,6 +42,28 @@ async fn config_secrets_kv_and_events_stay_with_their_tenant() {
     assert_eq!(published[0].kind, "plugin.probe.done");
     assert_eq!(published[0].payload, json!({"tenant": a.to_string()}), "the tenant id the plugin sees");
     assert!(t.services.published(&b).is_empty());
+}
+
+/// Every call gets a fresh instance, whatever its pool slot held before: the few pages a short
+/// call dirties are reset in place, the rest are returned to the kernel.
+#[tokio::test]
+async fn no_call_sees_the_memory_of_an_earlier_one() {
+    let t = host();
+    let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    for i in 0..12 {
+        let tenant = if i % 2 == 0 { "tenant-a" } else { "tenant-b" };
+        // Within the memory a freed slot keeps resident, then well beyond it.
+        let dirty = if i % 3 == 0 {
+            0
+        } else if i % 3 == 1 {
+            64 << 10
+        } else {
+            3 << 20
+        };
+        let result =
+            t.host.invoke_event(&plugin, ctx(tenant), probe_event("remember", &dirty.to_string())).await;
+        assert!(result.is_ok(), "call {i} saw an earlier call's memory: {result:?}");
+    }
 }
 
 async fn futures_join_all<F: Future<Output = ()> + Send + 'static>(futures: impl Iterator<Item = F>) {

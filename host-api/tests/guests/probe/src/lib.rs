@@ -2,7 +2,8 @@
 //!
 //! Events (`probe.<what>`): `noop`, `loop` (forever), `grow` (allocate forever), `recurse`
 //! (without end), `panic`, `compute` (payload: iterations), `publish`, `kv-set` (payload
-//! `{"key":…,"value":…}`), `many-handles` (open resources until refused).
+//! `{"key":…,"value":…}`), `many-handles` (open resources until refused), `remember` (fails if
+//! an earlier call's memory is still there; payload: bytes of memory to dirty for the next call).
 //! Scheduled jobs: each run stores its time at `job/NAME`.
 //! Routes: `/kv/KEY`, `/secret/NAME`, `/config`, `/patient/ID`, `/fetch?URL`, `/big?BYTES`, `/panic`,
 //! `/order/ID`, `/annotate/ID`, `/stock/SKU`, `/status/CODE` (answers with that status),
@@ -172,6 +173,15 @@ impl Plugin for Probe {
             "compute" => {
                 let n: u64 = event.payload.trim().parse().map_err(|_| Error::new("payload: iterations"))?;
                 black_box(compute(n));
+                Ok(())
+            }
+            "remember" => {
+                static SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+                if SEEN.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    return Err(Error::new("an earlier call's memory is still there"));
+                }
+                let n: usize = event.payload.trim().parse().unwrap_or(0);
+                black_box(vec![0xa5u8; n]);
                 Ok(())
             }
             "publish" => Ok(events::publish("done", &serde_json::json!({"tenant": context::tenant_id()}))?),
