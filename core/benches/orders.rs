@@ -191,9 +191,9 @@ async fn bare_inserts(options: &DbOptions, p: &Practice, orders: usize, connecti
     let next = Arc::new(AtomicUsize::new(0));
     // One INSERT per transaction, bound the same way on either backend.
     macro_rules! insert_all {
-        ($conn:expr, $begin:literal) => {
+        ($conn:expr, $next:expr, $begin:literal) => {
             loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
+                let n = $next.fetch_add(1, Ordering::Relaxed);
                 if n >= orders {
                     break;
                 }
@@ -226,10 +226,10 @@ async fn bare_inserts(options: &DbOptions, p: &Practice, orders: usize, connecti
                         .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                         .foreign_keys(true);
                     let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
-                    insert_all!(conn, "BEGIN IMMEDIATE");
+                    insert_all!(conn, next, "BEGIN IMMEDIATE");
                 } else {
                     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                    insert_all!(conn, "BEGIN");
+                    insert_all!(conn, next, "BEGIN");
                 }
             })
         })

@@ -38,11 +38,14 @@ struct Block {
     reserved_at: Option<Instant>,
 }
 
+/// One tenant's block of one sequence, taken in turn by the transactions that need a number.
+type Slot = Arc<tokio::sync::Mutex<Block>>;
+
 /// The blocks this node holds, one per tenant and sequence.
 #[derive(Debug)]
 pub(crate) struct Blocks {
     side: PgPool,
-    open: Mutex<HashMap<(TenantId, &'static str), Arc<tokio::sync::Mutex<Block>>>>,
+    open: Mutex<HashMap<(TenantId, &'static str), Slot>>,
 }
 
 impl Blocks {
