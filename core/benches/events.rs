@@ -91,7 +91,12 @@ async fn tenant(db: &Db, n: usize) -> TenantId {
 
 /// `count` events from each producer, one per unit of work; with a `gap`, producer `p` commits
 /// its `i`-th event at `start + (i × producers + p) × gap`. Returns when each event committed.
-async fn produce(db: &Db, tenants: &[TenantId], count: usize, gap: Option<Duration>) -> HashMap<String, Instant> {
+async fn produce(
+    db: &Db,
+    tenants: &[TenantId],
+    count: usize,
+    gap: Option<Duration>,
+) -> HashMap<String, Instant> {
     let start = tokio::time::Instant::now();
     let producers = tenants.len();
     let tasks: Vec<_> = tenants
@@ -139,7 +144,12 @@ async fn delivered(arrivals: &Arrivals, committed: &HashMap<String, Instant>) {
     }
 }
 
-async fn measure(backend: &'static str, options: DbOptions, data_dir: &std::path::Path, events: usize) -> Measured {
+async fn measure(
+    backend: &'static str,
+    options: DbOptions,
+    data_dir: &std::path::Path,
+    events: usize,
+) -> Measured {
     let producers: usize =
         std::env::var("ILS_BENCH_PRODUCERS").ok().and_then(|n| n.parse().ok()).unwrap_or(8).max(1);
     let db = Db::connect_and_migrate(&options).await.unwrap();
@@ -201,7 +211,15 @@ async fn main() {
     );
     println!(
         "{:<9} {:>11} {:>9} {:>12} {:>9} | {:>9} {:>9} {:>9} {:>9}",
-        "backend", "enqueued/s", "per core", "delivered/s", "per core", "paced/s", "p50 ms", "p99 ms", "max ms"
+        "backend",
+        "enqueued/s",
+        "per core",
+        "delivered/s",
+        "per core",
+        "paced/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms"
     );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     for r in &results {

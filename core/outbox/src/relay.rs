@@ -101,9 +101,7 @@ impl Relay {
             ils_storage::Backend::Postgres => config.concurrency.max(1),
         };
         let worker = Worker { db, consumers, config, bell, relayed: relayed.clone() };
-        let tasks = (0..concurrency)
-            .map(|_| tokio::spawn(worker.clone().run(stopped.clone())))
-            .collect();
+        let tasks = (0..concurrency).map(|_| tokio::spawn(worker.clone().run(stopped.clone()))).collect();
         Self { stop, tasks, relayed }
     }
 
@@ -218,10 +216,11 @@ impl Worker {
 
     async fn any_pending(&self) -> Result<bool> {
         let mut tx = self.db.system_read().await?;
-        let any: Option<i64> = on_conn!(tx.conn(), c => sqlx::query_scalar("SELECT 1 FROM outbox_pending LIMIT 1")
+        let any: Option<i64> =
+            on_conn!(tx.conn(), c => sqlx::query_scalar("SELECT 1 FROM outbox_pending LIMIT 1")
             .fetch_optional(&mut **c)
             .await)
-        .map_err(ils_storage::DbError::from)?;
+            .map_err(ils_storage::DbError::from)?;
         tx.commit().await?;
         Ok(any.is_some())
     }

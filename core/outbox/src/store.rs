@@ -25,7 +25,16 @@ pub(super) async fn insert(conn: &mut Conn, event: &Envelope) -> Result<()> {
         }
         // SQLite has no data-modifying CTE; in process, the second statement costs little.
         Conn::Sqlite(_) => {
-            execute!(conn, EVENT, event.tenant_id, event.id, &event.type_, version, payload, event.timestamp)?;
+            execute!(
+                conn,
+                EVENT,
+                event.tenant_id,
+                event.id,
+                &event.type_,
+                version,
+                payload,
+                event.timestamp
+            )?;
             execute!(conn, PENDING, event.id, event.tenant_id)?;
         }
     }

@@ -241,8 +241,10 @@ async fn two_relays_on_one_postgresql_never_hand_over_an_event_twice() {
     for producer in producers {
         ids.extend(producer.await.unwrap());
     }
-    TestApp::eventually(30, || async { (relays.iter().map(Relay::relayed).sum::<u64>() >= N as u64).then_some(()) })
-        .await;
+    TestApp::eventually(30, || async {
+        (relays.iter().map(Relay::relayed).sum::<u64>() >= N as u64).then_some(())
+    })
+    .await;
     // A second hand-over, if any, has time to happen.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
