@@ -67,6 +67,16 @@ pub struct JobsConfig {
     pub tenant_share: Option<usize>,
     /// Shortest pause between two fetches of available jobs.
     pub fetch_cooldown: Duration,
+    /// Longest wait before looking for available jobs when no insert notification came (the job
+    /// client paces notifications to one per `fetch_cooldown`, so one can be skipped).
+    pub fetch_poll_interval: Duration,
+    /// Most events the outbox relay hands to their consumers in one transaction.
+    pub relay_batch: usize,
+    /// Longest wait of an event nobody woke the relay for: one committed by another process, or
+    /// outside a unit of work (docs/adr/035-outbox-relay.md).
+    pub relay_poll: Duration,
+    /// Batches relayed at once by this process on PostgreSQL (SQLite: always one).
+    pub relay_concurrency: usize,
     /// A job running longer than this is cancelled (and retried).
     pub job_timeout: Duration,
     /// A job still marked running after this long is presumed lost with its process and run
@@ -87,6 +97,10 @@ impl Default for JobsConfig {
             workers: 100,
             tenant_share: None,
             fetch_cooldown: Duration::from_millis(20),
+            fetch_poll_interval: Duration::from_millis(200),
+            relay_batch: 200,
+            relay_poll: Duration::from_millis(100),
+            relay_concurrency: 2,
             job_timeout: Duration::from_secs(60),
             rescue_after: Duration::from_secs(120),
             maintenance_schedule: "@hourly".to_owned(),

@@ -1,9 +1,10 @@
-//! The consumers of committed events and the `dispatch_event` job that hands each event to them.
+//! The consumers of committed events.
 //!
 //! The outbox knows no consumer: the composition root registers them (webhooks, e-mail, plugins)
-//! in a [`Consumers`] list, and the job queue's `dispatch_event` worker calls [`Consumers::dispatch`].
-//! Every consumer queues its own jobs inside one dispatch transaction, so a dispatch that fails
-//! half-way is retried whole, and unique jobs keep a retry from queuing anything twice.
+//! in a [`Consumers`] list, which the relay ([`crate::relay`]) calls for a batch of events in one
+//! transaction, and the job queue's `dispatch_event` worker ([`Consumers::dispatch`]) for one.
+//! Every consumer queues its own jobs inside that transaction, so a hand-over that fails half-way
+//! is retried whole, and unique jobs keep a retry from queuing anything twice.
 
 use std::sync::Arc;
 
@@ -45,9 +46,17 @@ impl Consumers {
         self
     }
 
+    /// Lets every consumer queue its work for `event` in `tx`, in order.
+    pub(crate) async fn run(&self, tx: &mut TenantTx, event: &Envelope) -> Result<()> {
+        for consumer in &self.0 {
+            consumer.on_event(tx, event).await?;
+        }
+        Ok(())
+    }
+
     /// Works one `dispatch_event` job: loads the event and lets every consumer queue its work,
-    /// committing once. A missing event cancels the job (events are only ever inserted with their
-    /// dispatch job, so that is a bug, not something a retry mends).
+    /// committing once. A missing event cancels the job (such a job is only queued for an event
+    /// that exists, so that is a bug, not something a retry mends).
     pub async fn dispatch(
         &self,
         db: &Db,
@@ -57,9 +66,7 @@ impl Consumers {
         let Some(event) = crate::get(&mut tx, args.event_id).await? else {
             return Err(JobCancelError::new(format!("event {} does not exist", args.event_id)).into());
         };
-        for consumer in &self.0 {
-            consumer.on_event(&mut tx, &event).await?;
-        }
+        self.run(&mut tx, &event).await?;
         tx.commit().await?;
         Ok(WorkOutcome::Complete)
     }

@@ -1,9 +1,10 @@
 //! # ILS outbox
 //!
 //! Domain events and the transactional outbox. A change records its events inside the
-//! transaction that makes the change: the event row and the job that dispatches it commit together
-//! with the change and its audit row, or not at all. The job queue ([`queue`]) then hands each
-//! event to whatever consumers the composition root registered — this crate knows none of them.
+//! transaction that makes the change: the event row and its place in the relay's work list commit
+//! together with the change and its audit row, or not at all. The [`relay`] then hands the
+//! committed events, in batches, to whatever consumers the composition root registered — this
+//! crate knows none of them — and they queue their own jobs ([`queue`]).
 //!
 //! Each domain declares its own events: a serialisable payload that implements [`DomainEvent`].
 //! A service records its change through a [`UnitOfWork`], which writes the audit row and the events
@@ -26,6 +27,7 @@
 
 mod consume;
 pub mod queue;
+pub mod relay;
 mod store;
 mod unit;
 
@@ -69,19 +71,17 @@ pub struct Envelope {
     pub data: serde_json::Value,
 }
 
-/// Records `event` in the transaction's tenant and queues its dispatch, atomically with the
-/// rest of the transaction.
+/// Records `event` in the transaction's tenant, for the relay to hand to the consumers once the
+/// transaction commits.
 pub async fn emit<E: DomainEvent>(tx: &mut TenantTx, event: &E) -> Result<EventId> {
     let envelope = envelope(tx.tenant_id(), event)?;
-    let (conn, jobs) = tx.with_jobs();
-    record(conn, jobs, envelope).await
+    record(tx.conn(), envelope).await
 }
 
 /// [`emit`] from platform-scope work (registration, tenant administration) for `tenant`.
 pub async fn emit_system<E: DomainEvent>(tx: &mut SystemTx, tenant: TenantId, event: &E) -> Result<EventId> {
     let envelope = envelope(tenant, event)?;
-    let (conn, jobs) = tx.with_jobs();
-    record(conn, jobs, envelope).await
+    record(tx.conn(), envelope).await
 }
 
 /// Records an event whose type is only known at run time (a plugin's `plugin.<id>.<kind>`).
@@ -92,14 +92,12 @@ pub async fn emit_raw(
     data: serde_json::Value,
 ) -> Result<EventId> {
     let envelope = new_envelope(tx.tenant_id(), type_, version, data);
-    let (conn, jobs) = tx.with_jobs();
-    record(conn, jobs, envelope).await
+    record(tx.conn(), envelope).await
 }
 
-/// The outbox write: the event row and its dispatch job, in the caller's transaction.
-async fn record(conn: &mut Conn, jobs: &riverqueue::Client, envelope: Envelope) -> Result<EventId> {
+/// The outbox write: the event row and its pending row, in the caller's transaction.
+async fn record(conn: &mut Conn, envelope: Envelope) -> Result<EventId> {
     store::insert(conn, &envelope).await?;
-    queue::enqueue_dispatch(conn, jobs, &envelope).await?;
     Ok(envelope.id)
 }
 

@@ -1,6 +1,6 @@
 //! The durable job queue's side of the outbox (River, on the same database: see
-//! docs/adr/006-job-queue.md). Jobs are inserted in the transaction of the change that causes
-//! them, so they exist exactly when the change does. Which workers run them is the composition
+//! docs/adr/006-job-queue.md). Consumers insert their jobs in the relay's transaction, so they
+//! exist exactly when the event was handed over. Which workers run them is the composition
 //! root's business; this module only queues.
 
 use riverqueue::{InsertOpts, JobArgs};
@@ -10,9 +10,10 @@ use ils_kernel::{Error, Result};
 use ils_storage::ids::{EventId, TenantId};
 use ils_storage::{Conn, DbError};
 
-use crate::Envelope;
-
-/// Fan an event out to its consumers.
+/// Fan one event out to its consumers. The outbox relay (`crate::relay`) does this for batches of
+/// events; this job remains for an event that failed on its own in the relay (the queue then
+/// retries it with backoff and keeps it as a dead job in the end) and for jobs queued by a
+/// version before the relay.
 #[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
 #[river(kind = "dispatch_event", max_attempts = 25, unique(by_args))]
 pub struct DispatchEvent {
@@ -28,13 +29,14 @@ pub fn queue_error(e: riverqueue::Error) -> Error {
     Error::Db(DbError::Jobs(e.to_string()))
 }
 
-/// Queues the dispatch of `event` inside the transaction that records it.
+/// Queues the dispatch of one event as a job, inside the transaction behind `conn`.
 pub(crate) async fn enqueue_dispatch(
     conn: &mut Conn,
     jobs: &riverqueue::Client,
-    event: &Envelope,
+    tenant_id: TenantId,
+    event_id: EventId,
 ) -> Result<()> {
-    let args = DispatchEvent { tenant_id: event.tenant_id, event_id: event.id };
+    let args = DispatchEvent { tenant_id, event_id };
     match conn {
         Conn::Sqlite(tx) => jobs.insert(args).tx(tx).await,
         Conn::Postgres(tx) => jobs.insert(args).tx(tx).await,

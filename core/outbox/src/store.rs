@@ -6,19 +6,38 @@ use ils_storage::ids::{EventId, TenantId};
 use ils_storage::types::Timestamp;
 use ils_storage::{Conn, TenantTx, execute, on_conn};
 
+/// Writes the event and its row in the relay's work list (`outbox_pending`), in the caller's
+/// transaction. On PostgreSQL both go in one statement, so an event costs one round trip.
 pub(super) async fn insert(conn: &mut Conn, event: &Envelope) -> Result<()> {
-    const SQL: &str = "INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)
+    const EVENT: &str = "INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)
         VALUES ($1, $2, $3, $4, $5, $6)";
-    execute!(
-        conn,
-        SQL,
-        event.tenant_id,
-        event.id,
-        &event.type_,
-        i32::from(event.version),
-        Json(&event.data),
-        event.timestamp
-    )?;
+    const PENDING: &str = "INSERT INTO outbox_pending (event_id, tenant_id) VALUES ($1, $2)";
+    const BOTH: &str = "WITH event AS (
+            INSERT INTO events (tenant_id, id, type, version, payload, occurred_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+        )
+        INSERT INTO outbox_pending (event_id, tenant_id) VALUES ($2, $1)";
+    let version = i32::from(event.version);
+    let payload = Json(&event.data);
+    match conn {
+        Conn::Postgres(_) => {
+            execute!(conn, BOTH, event.tenant_id, event.id, &event.type_, version, payload, event.timestamp)?;
+        }
+        // SQLite has no data-modifying CTE; in process, the second statement costs little.
+        Conn::Sqlite(_) => {
+            execute!(
+                conn,
+                EVENT,
+                event.tenant_id,
+                event.id,
+                &event.type_,
+                version,
+                payload,
+                event.timestamp
+            )?;
+            execute!(conn, PENDING, event.id, event.tenant_id)?;
+        }
+    }
     Ok(())
 }
 
@@ -44,6 +63,28 @@ impl From<Row> for Envelope {
             data: r.payload.0,
         }
     }
+}
+
+/// The events `ids` of the transaction's tenant (those that exist), in no particular order.
+pub(crate) async fn get_many(tx: &mut TenantTx, ids: &[EventId]) -> Result<Vec<Envelope>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT tenant_id, id, type, version, payload, occurred_at FROM events
+         WHERE tenant_id = $1 AND id IN ({})",
+        placeholders.join(", ")
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut **c).await
+    })?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// One event of the transaction's tenant.

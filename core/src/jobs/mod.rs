@@ -3,9 +3,13 @@
 //! them, so they exist exactly when the change does, and are worked at least once — by any
 //! `ils serve` process sharing the database.
 //!
-//! Job kinds: `dispatch_event` hands a domain event to the consumers registered here (webhook
-//! endpoints, e-mail, plugins), which queue `deliver_webhook` (one event to one endpoint),
-//! `send_email` (one message) and the plugin jobs; periodic maintenance (`purge_sessions`).
+//! Committed domain events reach the consumers registered here (webhook endpoints, e-mail,
+//! plugins) through the outbox relay ([`ils_outbox::relay`], started and stopped with the
+//! workers; docs/adr/035-outbox-relay.md), which lets them queue `deliver_webhook` (one event to
+//! one endpoint), `send_email` (one message) and the plugin jobs. `dispatch_event` hands one
+//! event to them: an event the relay could not hand over on its own, or one queued by a version
+//! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
+//! `report_schedules`.
 
 pub mod fair;
 pub mod plugins;
@@ -77,9 +81,10 @@ impl RetryPolicy for ExponentialJitter {
     }
 }
 
-/// The workers of this process, running until the handle is stopped.
+/// The workers and the outbox relay of this process, running until the handle is stopped.
 pub struct Runner {
     handle: riverqueue::RunHandle,
+    relay: ils_outbox::relay::Relay,
 }
 
 impl std::fmt::Debug for Runner {
@@ -105,6 +110,12 @@ impl Runner {
         let mut workers = Workers::new();
         let consumers = consumers(&state);
         let db = state.db.clone();
+        let relay = ils_outbox::relay::RelayConfig {
+            batch: config.relay_batch,
+            poll: config.relay_poll,
+            concurrency: config.relay_concurrency,
+        };
+        let relay_with = (db.clone(), consumers.clone());
         workers
             .add_fn(move |_: WorkContext, job: Job<DispatchEvent>| {
                 let (consumers, db) = (consumers.clone(), db.clone());
@@ -173,7 +184,10 @@ impl Runner {
             .db
             .jobs_builder()
             .workers(workers)
-            .queue("default", QueueConfig::new(config.workers))
+            .queue(
+                "default",
+                QueueConfig::new(config.workers).with_fetch_poll_interval(config.fetch_poll_interval),
+            )
             .retry_policy(ExponentialJitter { base: config.retry_base, max: config.retry_max })
             .job_timeout(config.job_timeout)
             .fetch_cooldown(config.fetch_cooldown)
@@ -201,11 +215,19 @@ impl Runner {
             .build()
             .map_err(queue_error)?;
         let handle = client.start().map_err(queue_error)?;
-        Ok(Self { handle })
+        let (db, consumers) = relay_with;
+        let relay = ils_outbox::relay::Relay::start(db, consumers, relay);
+        Ok(Self { handle, relay })
     }
 
-    /// Stops fetching, lets running jobs finish, and returns.
+    /// Events this process's relay handed to their consumers so far.
+    pub fn relayed(&self) -> u64 {
+        self.relay.relayed()
+    }
+
+    /// Stops relaying and fetching, lets the batch and the jobs in progress finish, and returns.
     pub async fn stop(mut self) {
+        self.relay.stop().await;
         if let Err(error) = self.handle.stop().await {
             tracing::warn!(%error, "job runner stopped with an error");
         }

@@ -29,6 +29,7 @@ mod metering;
 mod nhs_gos;
 mod operations;
 mod orders;
+mod outbox;
 mod packages;
 mod patients;
 mod plans;
