@@ -39,7 +39,8 @@ struct Cache {
     entries: HashMap<Vec<u8>, Entry>,
 }
 
-/// Resolves bearer tokens to principals, caching them (see the [module docs](self)).
+/// Resolves bearer tokens to principals, caching them until credentials change: see
+/// docs/adr/034-fast-orders.md.
 pub struct Principals {
     db: Db,
     cache: Mutex<Cache>,
