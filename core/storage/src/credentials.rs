@@ -67,6 +67,8 @@ async fn listen(
     side: PgPool,
     mut stopped: tokio::sync::watch::Receiver<()>,
 ) {
+    // However the task ends (stopped, or its runtime shut down), nothing is cached after it.
+    let _untrust = Untrust(epoch.clone());
     loop {
         let connected = async {
             let mut listener = PgListener::connect_with(&side).await?;
@@ -106,6 +108,18 @@ async fn listen(
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Turns the cache off when the listening task ends.
+struct Untrust(std::sync::Weak<CredentialsEpoch>);
+
+impl Drop for Untrust {
+    fn drop(&mut self) {
+        if let Some(epoch) = self.0.upgrade() {
+            epoch.trusted.store(false, Ordering::Release);
+            epoch.bump();
         }
     }
 }
