@@ -168,8 +168,10 @@ db_test!(
         let db = Db::connect_and_migrate(&options).await.unwrap();
         let tenant_id = tenant(&db).await;
         let receiver = Receiver::start().await;
-        // A slow receiver keeps deliveries in flight when the kill comes.
-        receiver.set_delay(Duration::from_millis(20));
+        // A slow receiver keeps deliveries in flight when the kill comes: one tenant's deliveries
+        // run a quarter of the workers at once (ADR 016), so at 250 ms each they trail the burst
+        // however fast events are dispatched (the outbox relay hands them over at once).
+        receiver.set_delay(Duration::from_millis(250));
 
         let first = Server::start(&options, dir.path()).await;
         let token = login(&first.base, "admin@acme.example").await;
