@@ -33,6 +33,12 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migr
 /// How long a SQLite writer waits for its turn before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The statement that makes a PostgreSQL transaction act for `tenant` (row-level security), sent
+/// in the same round trip as its `BEGIN`. The id is a uuid we made, never caller text.
+pub(crate) fn tenant_scope(tenant: TenantId) -> String {
+    format!("SELECT set_config('ils.tenant_id', '{tenant}', true), set_config('ils.scope', '', true)")
+}
+
 /// A SQLite write transaction's turn as the one writer, given back when the transaction ends.
 type WriterPermit = tokio::sync::OwnedSemaphorePermit;
 
@@ -288,11 +294,7 @@ impl Db {
     }
 
     async fn tenant_tx(&self, tenant: TenantId, write: bool) -> Result<TenantTx, DbError> {
-        // The scope is set in the same round trip as BEGIN (a uuid we made, not caller text).
-        let scope = format!(
-            "SELECT set_config('ils.tenant_id', '{tenant}', true), set_config('ils.scope', '', true)"
-        );
-        let (conn, writer) = self.begin(write, &scope).await?;
+        let (conn, writer) = self.begin(write, &tenant_scope(tenant)).await?;
         Ok(TenantTx {
             conn,
             tenant,

@@ -77,11 +77,7 @@ impl Blocks {
         const SQL: &str = "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ($1, $2, $3)
             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + $3
             RETURNING value";
-        // The tenant id is a uuid we made, not text from a caller.
-        let begin = format!(
-            "BEGIN; SELECT set_config('ils.tenant_id', '{tenant}', true), set_config('ils.scope', '', true); \
-             SET LOCAL synchronous_commit = off"
-        );
+        let begin = format!("BEGIN; {}; SET LOCAL synchronous_commit = off", crate::tenant_scope(tenant));
         let mut tx = self.side.begin_with(AssertSqlSafe(begin)).await?;
         let last: i64 =
             sqlx::query_scalar(SQL).bind(tenant).bind(name).bind(size).fetch_one(&mut *tx).await?;

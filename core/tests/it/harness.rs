@@ -139,6 +139,16 @@ impl Resp {
     }
 }
 
+/// The job queue's jobs of `kind` (up to `limit`), as River lists them.
+pub async fn jobs_of_kind(db: &Db, kind: &'static str, limit: u32) -> Vec<riverqueue::JobRow> {
+    db.jobs()
+        .jobs()
+        .list(riverqueue::JobListParams::default().kinds([kind]).limit(limit))
+        .await
+        .expect("jobs")
+        .jobs
+}
+
 /// A new, empty database for one test: a data directory (with `ils.db` for SQLite) and, on
 /// PostgreSQL, a database dropped when the guard is.
 pub async fn fresh_database(backend: Backend) -> (tempfile::TempDir, DbOptions, Option<PgDatabase>) {

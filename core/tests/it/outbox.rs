@@ -56,14 +56,9 @@ async fn pending(db: &Db) -> i64 {
 
 /// The `deliver_webhook` jobs queued, by event id.
 async fn deliveries_queued(db: &Db) -> HashMap<String, usize> {
-    let jobs = db
-        .jobs()
-        .jobs()
-        .list(riverqueue::JobListParams::default().kinds(["deliver_webhook"]).limit(10_000))
-        .await
-        .unwrap();
+    let jobs = crate::harness::jobs_of_kind(db, "deliver_webhook", 10_000).await;
     let mut by_event = HashMap::new();
-    for job in jobs.jobs {
+    for job in jobs {
         let args: serde_json::Value = serde_json::from_str(job.encoded_args.get()).unwrap();
         *by_event.entry(args["event_id"].as_str().unwrap().to_owned()).or_default() += 1;
     }
@@ -190,14 +185,8 @@ db_test!(
         TestApp::eventually(10, || async { (pending(&db).await == 0).then_some(()) }).await;
         relay.stop().await;
 
-        let jobs = db
-            .jobs()
-            .jobs()
-            .list(riverqueue::JobListParams::default().kinds(["dispatch_event"]).limit(100))
-            .await
-            .unwrap();
+        let jobs = crate::harness::jobs_of_kind(&db, "dispatch_event", 100).await;
         let handed: Vec<String> = jobs
-            .jobs
             .iter()
             .map(|j| {
                 let args: serde_json::Value = serde_json::from_str(j.encoded_args.get()).unwrap();
