@@ -89,6 +89,28 @@ fn counts_against_plugin(e: &InvokeError) -> bool {
 /// One (tenant, plugin)'s turn to handle an event or a scheduled job.
 type Turn = Arc<Mutex<()>>;
 
+/// The turn of each (tenant, plugin) with a delivery or job running or waiting on this node.
+/// Idle ones are dropped once the map has doubled since the last sweep, so it stays as large
+/// as the busiest moment, not as the number of tenants ever served.
+#[derive(Default)]
+struct Turns {
+    map: HashMap<(TenantId, String), Turn>,
+    sweep_at: usize,
+}
+
+impl Turns {
+    const MIN_SWEEP: usize = 1_024;
+
+    fn prune(&mut self) {
+        if self.map.len() < self.sweep_at.max(Self::MIN_SWEEP) {
+            return;
+        }
+        // Nobody holds or waits for a turn whose only reference is the map's.
+        self.map.retain(|_, turn| Arc::strong_count(turn) > 1);
+        self.sweep_at = self.map.len() * 2;
+    }
+}
+
 /// Plugins for this process.
 pub struct Plugins {
     config: PluginsConfig,
@@ -101,7 +123,7 @@ pub struct Plugins {
     loaded: std::sync::Mutex<HashMap<(String, String), PluginVersion>>,
     compiling: Mutex<()>,
     manifests: std::sync::Mutex<HashMap<(String, String), Arc<Manifest>>>,
-    turns: std::sync::Mutex<HashMap<(TenantId, String), Turn>>,
+    turns: std::sync::Mutex<Turns>,
     hooks: governor::DefaultKeyedRateLimiter<(TenantId, String)>,
 }
 
@@ -133,7 +155,7 @@ impl Plugins {
             loaded: std::sync::Mutex::new(HashMap::new()),
             compiling: Mutex::new(()),
             manifests: std::sync::Mutex::new(HashMap::new()),
-            turns: std::sync::Mutex::new(HashMap::new()),
+            turns: std::sync::Mutex::new(Turns::default()),
             hooks: governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(config.hooks_per_minute).unwrap_or(std::num::NonZeroU32::MIN),
             )),
@@ -256,13 +278,11 @@ impl Plugins {
     /// plugin run one at a time on a node, so a plugin updating kv from events does not race
     /// itself (kv has no compare-and-set yet: wit/PENDING.md). Routes are not serialised.
     pub async fn turn(&self, tenant: TenantId, plugin: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = self
-            .turns
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry((tenant, plugin.to_owned()))
-            .or_default()
-            .clone();
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            turns.prune();
+            turns.map.entry((tenant, plugin.to_owned())).or_default().clone()
+        };
         lock.lock_owned().await
     }
 
@@ -498,5 +518,31 @@ pub fn not_enabled(plugin: &str) -> Error {
         code: "plugin_not_enabled",
         message: format!("The plugin {plugin} is not enabled for this tenant."),
         retry_after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant() -> TenantId {
+        TenantId::from(uuid::Uuid::now_v7())
+    }
+
+    #[test]
+    fn idle_turns_are_dropped_once_the_map_has_grown_and_held_ones_kept() {
+        let mut turns = Turns::default();
+        let held_key = (tenant(), "notes".to_owned());
+        let held = turns.map.entry(held_key.clone()).or_default().clone();
+        for _ in 0..Turns::MIN_SWEEP {
+            turns.map.entry((tenant(), "notes".to_owned())).or_default();
+        }
+        turns.prune();
+        assert_eq!(turns.map.len(), 1, "only the held turn is left");
+        assert!(Arc::ptr_eq(&turns.map[&held_key], &held), "the held turn is the same lock");
+        // Below the next sweep point nothing is dropped: no sweep on every call.
+        turns.map.entry((tenant(), "notes".to_owned())).or_default();
+        turns.prune();
+        assert_eq!(turns.map.len(), 2);
     }
 }

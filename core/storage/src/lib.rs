@@ -360,6 +360,16 @@ impl Db {
         Ok(())
     }
 
+    /// Whether `sql` returns a row, asked in one round trip outside any transaction: for tables
+    /// without row-level security only (a work list's "anything to do?"), since no tenant or
+    /// platform scope is set.
+    pub async fn exists(&self, sql: &'static str) -> Result<bool, DbError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query(sql).fetch_optional(pool).await?.is_some(),
+            Pool::Postgres(pool) => sqlx::query(sql).fetch_optional(pool).await?.is_some(),
+        })
+    }
+
     /// Whether every migration this build knows has been applied.
     pub async fn is_migrated(&self) -> Result<bool, DbError> {
         const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success";
