@@ -94,6 +94,15 @@ pub enum Error {
         /// Seconds until a retry may succeed.
         retry_after: Option<u64>,
     },
+    /// This installation is not set up for what was asked (no mail server, for example):
+    /// nothing was changed, and retrying will not help until an operator configures it.
+    #[error("{message}")]
+    NotConfigured {
+        /// Stable code.
+        code: &'static str,
+        /// What is missing and who can fix it, in words a user understands.
+        message: String,
+    },
     /// A dependency (the database) is not available; nothing was changed.
     #[error("service unavailable: {0}")]
     Unavailable(String),

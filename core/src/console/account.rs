@@ -1,16 +1,20 @@
-//! The signed-in user's account: who they are, where they belong, and enrolling a TOTP second
-//! factor (which a platform admin must do before anything else).
+//! The signed-in user's account: who they are, where they belong, where they are signed in (and
+//! signing out elsewhere), and enrolling a TOTP second factor (which a platform admin must do
+//! before anything else).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
 
 use super::form::{Csrf, CsrfForm};
 use super::page::refused;
 use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::session::Viewer;
-use crate::http::auth::me::{TotpCode, confirm_totp, me, start_totp};
-use crate::http::extract::ApiJson;
+use crate::http::auth::me::{TotpCode, confirm_totp, list_sessions, me, revoke_session, start_totp};
+use crate::http::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
+use ils_storage::ids::SessionId;
+use ils_tenancy::auth::SessionInfo;
 use ils_tenancy::auth::account::{Me, TotpEnrolment};
 
 #[derive(Template)]
@@ -18,6 +22,7 @@ use ils_tenancy::auth::account::{Me, TotpEnrolment};
 struct Account {
     chrome: Chrome,
     me: Me,
+    sessions: Vec<SessionInfo>,
     enrolment: Option<TotpEnrolment>,
     recovery_codes: Vec<String>,
     errors: FieldErrors,
@@ -25,9 +30,11 @@ struct Account {
 
 async fn account(state: &AppState, viewer: &Viewer) -> Result<Account, super::ConsoleError> {
     let me = me(State(state.clone()), viewer.principal.clone()).await?.0;
+    let sessions = list_sessions(State(state.clone()), viewer.principal.clone()).await?.0;
     Ok(Account {
         chrome: viewer.chrome.at("/account"),
         me,
+        sessions,
         enrolment: None,
         recovery_codes: Vec::new(),
         errors: FieldErrors::default(),
@@ -68,4 +75,15 @@ pub(crate) async fn confirm_totp_page(
             refused(error, |errors| Account { errors, ..page })
         }
     }
+}
+
+/// `POST /account/sessions/{id}/revoke`: signs out one of the user's other sessions.
+pub(crate) async fn revoke_session_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(session): Path<SessionId>,
+    _: Csrf,
+) -> PageResult {
+    revoke_session(State(state), viewer.principal, ApiPath(session)).await?;
+    Ok(Redirect::to("/account").into_response())
 }

@@ -26,6 +26,7 @@ mod plugin_pages;
 mod plugins;
 mod publishing;
 mod recommendations;
+mod recovery;
 mod registry;
 mod reports;
 mod rollouts;
@@ -60,11 +61,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/sign-in/code", get(session::code_page).post(session::code))
         .route("/sign-out", post(session::sign_out))
         .route("/register", get(session::register_page).post(session::register))
+        .route("/forgot-password", get(recovery::forgot_page).post(recovery::forgot))
+        .route("/reset-password", get(recovery::reset_page).post(recovery::reset))
         .route("/assets/{file}", get(assets::serve))
         .route("/live", get(live::stream))
         .route("/account", get(account::page))
         .route("/account/totp", post(account::start_totp_page))
         .route("/account/totp/confirm", post(account::confirm_totp_page))
+        .route("/account/sessions/{session}/revoke", post(account::revoke_session_page))
         .route("/patients", get(patients::list).post(patients::create))
         .route("/patients/new", get(patients::new_form))
         .route("/patients/{patient}", get(patients::record))
@@ -91,6 +95,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{user}/reject", post(users::reject))
         .route("/users/{user}/role", post(users::change_role))
         .route("/users/{user}/remove", post(users::remove))
+        .route("/users/{user}", get(users::show))
+        .route("/users/{user}/suspend", post(users::suspend))
+        .route("/users/{user}/reactivate", post(users::reactivate))
+        .route("/users/{user}/unlock", post(users::unlock))
+        .route("/invitations", post(users::invite))
+        .route("/invitations/{invitation}/revoke", post(users::revoke_invite))
+        .route("/invitation", get(recovery::invitation_page).post(recovery::join))
         .route("/settings", get(settings::page))
         .route("/api-keys", get(keys::list).post(keys::create))
         .route("/api-keys/{key}/revoke", post(keys::revoke))

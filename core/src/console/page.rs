@@ -306,7 +306,10 @@ pub(crate) fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Op
 /// for them; errors that are not about the form's content become error pages.
 pub(crate) fn refused<T: Template>(error: ApiError, page: impl FnOnce(FieldErrors) -> T) -> PageResult {
     match &error.0 {
-        Error::Invalid { .. } | Error::Conflict { .. } | Error::BadRequest { .. } => {
+        Error::Invalid { .. }
+        | Error::Conflict { .. }
+        | Error::BadRequest { .. }
+        | Error::NotConfigured { .. } => {
             let errors = FieldErrors::from_error(&error.0);
             Ok(render_with(status_of(error.0), &page(errors)))
         }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod invitations;
 pub mod jobs;
 pub mod metering;
 pub use crate::metrics;

@@ -144,6 +144,9 @@ impl IntoResponse for ApiError {
                 };
                 Problem::new(status, code, message)
             }
+            Error::NotConfigured { code, message } => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
             Error::Unavailable(why) => {
                 tracing::warn!(%why, "service unavailable");
                 Problem::new(

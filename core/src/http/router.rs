@@ -100,9 +100,11 @@ impl utoipa::Modify for BearerAuth {
 fn routes() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
         .merge(super::auth::login::router())
+        .merge(super::auth::recovery::router())
         .merge(super::auth::me::router())
         .merge(super::auth::api_keys::router())
         .merge(super::users::router())
+        .merge(super::invitations::router())
         .merge(super::tenants::router())
         .merge(super::plans::router())
         .merge(super::audit::router())

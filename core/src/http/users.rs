@@ -1,4 +1,5 @@
-//! A tenant's users: list, approve, reject, change role, remove.
+//! A tenant's users: list, approve, reject, change role, suspend and reactivate, see failed
+//! sign-ins and lift a sign-in lock, remove.
 
 use axum::Json;
 use axum::extract::State;
@@ -17,6 +18,7 @@ use ils_kernel::permissions::{Action, Role};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::UserId;
 use ils_tenancy::auth::Principal;
+use ils_tenancy::users::sign_ins::{self, SignIns};
 use ils_tenancy::users::{ChangeRole, Decision, Member, MembershipStatus};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -25,6 +27,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, remove_user))
         .routes(routes!(approve_user))
         .routes(routes!(reject_user))
+        .routes(routes!(suspend_user))
+        .routes(routes!(reactivate_user))
+        .routes(routes!(user_sign_ins))
+        .routes(routes!(unlock_user))
 }
 
 /// Filters for the user list.
@@ -66,7 +72,7 @@ pub(crate) async fn list_users(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "Not a user of this tenant", body = Problem)))]
-async fn get_user(
+pub(crate) async fn get_user(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
@@ -171,4 +177,88 @@ pub(crate) async fn remove_user(
     ils_tenancy::users::remove(&mut uow, user_id).await?;
     uow.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Suspend an active member: their sessions and API calls stop acting in this tenant at once, and
+/// signing in is refused with `membership_suspended`, until an admin reactivates them. The
+/// tenant's last active company admin cannot be suspended.
+#[utoipa::path(post, path = "/users/{user_id}/suspend", tag = "users", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "The user")),
+    responses((status = 200, description = "Suspended", body = Member),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "Not a user of this tenant", body = Problem),
+              (status = 409, description = "Not active (`not_active`), or the last admin (`last_admin`)", body = Problem)))]
+pub(crate) async fn suspend_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(user_id): ApiPath<UserId>,
+) -> ApiResult<Json<Member>> {
+    let ctx = principal.tenant(Action::UsersManage)?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let member = ils_tenancy::users::suspend(&mut uow, user_id).await?;
+    uow.commit().await?;
+    Ok(Json(member))
+}
+
+/// Reactivate a suspended member, with the role they had.
+#[utoipa::path(post, path = "/users/{user_id}/reactivate", tag = "users", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "The user")),
+    responses((status = 200, description = "Active again", body = Member),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "Not a user of this tenant", body = Problem),
+              (status = 409, description = "Not suspended (`not_suspended`)", body = Problem)))]
+pub(crate) async fn reactivate_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(user_id): ApiPath<UserId>,
+) -> ApiResult<Json<Member>> {
+    let ctx = principal.tenant(Action::UsersManage)?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let member = ils_tenancy::users::reactivate(&mut uow, user_id).await?;
+    uow.commit().await?;
+    Ok(Json(member))
+}
+
+/// A member's failed sign-ins of the last 30 days (newest first) and whether sign-ins with their
+/// address are locked now. Company admins only.
+#[utoipa::path(get, path = "/users/{user_id}/sign-ins", tag = "users", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "The user")),
+    responses((status = 200, description = "Failed sign-ins and the lock", body = SignIns),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "Not a user of this tenant", body = Problem)))]
+pub(crate) async fn user_sign_ins(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(user_id): ApiPath<UserId>,
+) -> ApiResult<Json<SignIns>> {
+    let ctx = principal.tenant(Action::UsersManage)?;
+    Ok(Json(sign_ins::sign_ins(&state.db, ctx.tenant_id, user_id).await?))
+}
+
+/// Whether a lock was lifted.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Unlocked {
+    /// True when sign-ins with the member's address were locked until now.
+    pub was_locked: bool,
+}
+
+/// Lift the sign-in lock on a member's address (after too many wrong passwords, by anyone), and
+/// forget the failures counted towards it.
+#[utoipa::path(post, path = "/users/{user_id}/unlock", tag = "users", security(("bearer" = [])),
+    params(("user_id" = UserId, Path, description = "The user")),
+    responses((status = 200, description = "Unlocked (or was not locked)", body = Unlocked),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "Not a user of this tenant", body = Problem)))]
+pub(crate) async fn unlock_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(user_id): ApiPath<UserId>,
+) -> ApiResult<Json<Unlocked>> {
+    let ctx = principal.tenant(Action::UsersManage)?;
+    let was_locked = sign_ins::unlock(&state.db, ctx.tenant_id, &ctx.audit, user_id).await?;
+    Ok(Json(Unlocked { was_locked }))
 }

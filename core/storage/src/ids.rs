@@ -71,6 +71,10 @@ id_type!(
     ApiKeyId
 );
 id_type!(
+    /// An invitation to join a tenant, sent to an e-mail address.
+    InvitationId
+);
+id_type!(
     /// One row of the audit log.
     AuditId
 );

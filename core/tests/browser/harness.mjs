@@ -281,3 +281,74 @@ export async function enablePlugin(page, base, id, capabilities) {
   await page.getByRole("button", { name: "Enable" }).click();
   await page.getByText(/^yes, version /).waitFor();
 }
+
+/**
+ * An SMTP server on loopback that accepts every message and keeps it (RFC 5321's happy path,
+ * no TLS), for the flows that send e-mail. Resolves to `{ url, env, mails(), stop() }`: `env`
+ * points `ils serve` at it; each mail is `{ to, data }` with the raw message, and `text(mail)`
+ * gives its body with quoted-printable soft breaks and escapes undone.
+ */
+export async function startSmtpSink() {
+  const mails = [];
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.setEncoding("latin1");
+    let buffer = "";
+    let inData = false;
+    let current = { to: [], data: "" };
+    socket.write("220 sink ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          current.data = buffer.slice(0, end).replace(/\r\n\.\./g, "\r\n.");
+          buffer = buffer.slice(end + 5);
+          mails.push(current);
+          current = { to: [], data: "" };
+          inData = false;
+          socket.write("250 kept\r\n");
+          continue;
+        }
+        const eol = buffer.indexOf("\r\n");
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") socket.write("250 sink\r\n");
+        else if (verb === "RCPT") {
+          current.to.push(line.slice(line.indexOf(":") + 1).trim());
+          socket.write("250 ok\r\n");
+        } else if (verb === "DATA") {
+          inData = true;
+          socket.write("354 go on\r\n");
+        } else if (verb === "QUIT") {
+          socket.end("221 bye\r\n");
+          return;
+        } else socket.write("250 ok\r\n");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `smtp://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    env: { ILS_SMTP_URL: url, ILS_SMTP_FROM: "ILS <noreply@ils.test>" },
+    mails: () => [...mails],
+    async stop() {
+      // ILS keeps its SMTP connection pooled: end it, or close() waits for it.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A mail's body as a reader sees it: quoted-printable soft line breaks and `=XX` escapes undone. */
+export function mailText(mail) {
+  const body = mail.data.slice(mail.data.indexOf("\r\n\r\n") + 4);
+  return body.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}

@@ -38,6 +38,10 @@ db_test!(
             (Method::DELETE, format!("/api/v1/users/{}", b_member.user_id), None),
             (Method::POST, format!("/api/v1/users/{b_pending}/approve"), Some(json!({ "role": "ecp" }))),
             (Method::POST, format!("/api/v1/users/{b_pending}/reject"), Some(json!({}))),
+            (Method::POST, format!("/api/v1/users/{}/suspend", b_member.user_id), None),
+            (Method::POST, format!("/api/v1/users/{}/reactivate", b_member.user_id), None),
+            (Method::GET, format!("/api/v1/users/{}/sign-ins", b_member.user_id), None),
+            (Method::POST, format!("/api/v1/users/{}/unlock", b_member.user_id), None),
             (Method::DELETE, format!("/api/v1/api-keys/{b_key_id}"), None),
             (Method::GET, format!("/api/v1/files/{b_file}"), None),
         ];
@@ -59,7 +63,7 @@ db_test!(
 
         // Nothing of B's changed.
         let bob = app.get(&format!("/api/v1/users/{}", b_member.user_id), &b.admin.token).await;
-        assert_eq!(bob.ok(200)["role"], "lab_tech");
+        assert_eq!((bob.ok(200)["role"].as_str(), bob.ok(200)["status"].as_str()), (Some("lab_tech"), Some("active")));
         let pat = app.get(&format!("/api/v1/users/{b_pending}"), &b.admin.token).await;
         assert_eq!(pat.ok(200)["status"], "pending");
         assert_eq!(app.get("/api/v1/api-keys", &b.admin.token).await.ok(200)["items"][0]["revoked_at"], serde_json::Value::Null);

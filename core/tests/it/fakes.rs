@@ -101,6 +101,15 @@ pub struct Mail {
     pub data: String,
 }
 
+impl Mail {
+    /// The message's plain-text body, decoded as a mail client shows it.
+    pub fn text(&self) -> String {
+        let message =
+            mail_parser::MessageParser::default().parse(self.data.as_bytes()).expect("a MIME message");
+        message.body_text(0).expect("a text body").into_owned()
+    }
+}
+
 /// A minimal SMTP server (RFC 5321 happy path) that keeps what it receives, or refuses every
 /// message with a temporary error.
 #[derive(Clone)]

@@ -7,6 +7,7 @@ mod guests;
 mod harness;
 mod hot_swap;
 
+mod accounts;
 mod api_keys;
 mod audit;
 mod auth;
@@ -25,6 +26,7 @@ mod events;
 mod fair_queues;
 mod fairness;
 mod files;
+mod invitations;
 mod metering;
 mod nhs_gos;
 mod operations;

@@ -98,7 +98,7 @@ async fn change_password(
 #[utoipa::path(get, path = "/me/sessions", tag = "me", security(("bearer" = [])),
     responses((status = 200, description = "Live sessions", body = Vec<SessionInfo>),
               (status = 401, description = "Not signed in", body = Problem)))]
-async fn list_sessions(
+pub(crate) async fn list_sessions(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Json<Vec<SessionInfo>>> {
@@ -111,7 +111,7 @@ async fn list_sessions(
     responses((status = 204, description = "Revoked"),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 404, description = "No such live session of yours", body = Problem)))]
-async fn revoke_session(
+pub(crate) async fn revoke_session(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(session_id): ApiPath<SessionId>,

@@ -10,6 +10,7 @@
 pub mod api_keys;
 pub mod login;
 pub mod me;
+pub mod recovery;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;

@@ -210,6 +210,13 @@ pub async fn sign_in(
         tx.commit().await.map_err(|e| Error::from(e).closed())?;
         return Err(tenant_suspended());
     }
+    if selected.is_none() && !creds.is_platform_admin && only_membership_suspended(&memberships) {
+        let event = Event::new("auth.login_failed", "user", creds.id)
+            .changes(serde_json::json!({ "email": email, "reason": "membership_suspended" }));
+        audit::record_system(&mut tx, None, &anonymous, event).await.map_err(Error::closed)?;
+        tx.commit().await.map_err(|e| Error::from(e).closed())?;
+        return Err(membership_suspended());
+    }
     let mfa_verified = creds.totp_secret.is_some();
     let session = store::create_session(
         &mut tx,
@@ -243,6 +250,20 @@ fn tenant_suspended() -> Error {
     Error::forbidden("tenant_suspended", "This tenant is suspended; contact the platform operator.")
 }
 
+fn membership_suspended() -> Error {
+    Error::forbidden(
+        "membership_suspended",
+        "Your access to this practice or lab is suspended; ask one of its administrators.",
+    )
+}
+
+/// Whether the user has no active membership and one a tenant admin suspended: signing in would
+/// lead nowhere, so it is refused with the reason.
+fn only_membership_suspended(memberships: &[MembershipSummary]) -> bool {
+    !memberships.iter().any(|m| m.status == MembershipStatus::Active)
+        && memberships.iter().any(|m| m.status == MembershipStatus::Suspended)
+}
+
 /// Whether every active membership is in a suspended tenant (and there is one): such a user has
 /// nowhere to act, so signing in is refused rather than left to fail on every request.
 fn only_suspended(memberships: &[MembershipSummary]) -> bool {
@@ -260,9 +281,11 @@ pub fn select_tenant<'a>(
     let active = || memberships.iter().filter(|m| m.status == MembershipStatus::Active);
     match wanted {
         Some(wanted) => {
-            let found = active()
-                .find(|m| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted)
-                .ok_or(Error::NotFound("tenant"))?;
+            let named = |m: &&MembershipSummary| m.tenant_id.to_string() == wanted || m.tenant_slug == wanted;
+            if memberships.iter().filter(named).any(|m| m.status == MembershipStatus::Suspended) {
+                return Err(membership_suspended());
+            }
+            let found = active().find(named).ok_or(Error::NotFound("tenant"))?;
             if found.tenant_status == TenantStatus::Suspended {
                 return Err(tenant_suspended());
             }

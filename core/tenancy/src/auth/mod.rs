@@ -13,7 +13,8 @@ pub mod login;
 pub mod password;
 mod principals;
 pub mod rate_limit;
-mod store;
+pub mod recovery;
+pub(crate) mod store;
 pub mod totp;
 
 use ils_kernel::audit::{ActorKind, AuditCtx};

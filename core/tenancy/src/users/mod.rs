@@ -1,6 +1,8 @@
 //! Users and their memberships in tenants: registration, approval, roles, last-admin protection.
 
+pub mod invitations;
 mod service;
+pub mod sign_ins;
 mod store;
 
 use ils_kernel::audit::{self, AuditCtx, Event};
@@ -11,7 +13,7 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use serde::Serialize;
 
-pub use service::{ChangeRole, Decision, change_role, decide, remove};
+pub use service::{ChangeRole, Decision, change_role, decide, reactivate, remove, suspend};
 
 pub use store::{
     Credentials, active_admins, create_user, credentials_by_email, credentials_by_id, delete_membership,
@@ -27,6 +29,8 @@ text_enum! {
         Active = "active",
         /// Refused by a tenant admin.
         Rejected = "rejected",
+        /// Stopped by a tenant admin: no request acts in the tenant until they reactivate it.
+        Suspended = "suspended",
     }
 }
 
