@@ -350,12 +350,16 @@ fn init_tracing(default: &str) {
 
 impl DbArgs {
     fn options(&self) -> Result<DbOptions, Failure> {
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| {
-            Failure(format!("cannot create data directory {}: {e}", self.data_dir.display()), 1)
-        })?;
+        let cannot = |what: &str, e: std::io::Error| Failure(format!("cannot create {what}: {e}"), 1);
+        private_dir(&self.data_dir)
+            .map_err(|e| cannot(&format!("data directory {}", self.data_dir.display()), e))?;
         let url = match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
-            _ => format!("sqlite:{}", self.data_dir.join("ils.db").display()),
+            _ => {
+                let file = self.data_dir.join("ils.db");
+                private_file(&file).map_err(|e| cannot(&format!("database {}", file.display()), e))?;
+                format!("sqlite:{}", file.display())
+            }
         };
         let mut options = DbOptions::new(url);
         options.migrate_url = self.migrate_database_url.clone().filter(|u| !u.trim().is_empty());
@@ -364,6 +368,33 @@ impl DbArgs {
 
     async fn open(&self) -> Result<Db, Failure> {
         Ok(Db::connect_and_migrate(&self.options()?).await?)
+    }
+}
+
+/// Creates the data directory, readable by its owner only (mode 0700) when this creates it: it
+/// holds patients' records and the key that seals secrets.
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the SQLite database file empty with mode 0600 before SQLite opens it, so it (and the
+/// `-wal` and `-shm` files SQLite gives the same mode) is never readable by other users.
+fn private_file(file: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

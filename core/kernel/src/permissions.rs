@@ -76,6 +76,18 @@ text_enum! {
 }
 
 impl Role {
+    /// The role in words, for messages people read: "lab technician", not `lab_tech`.
+    pub const fn in_words(self) -> &'static str {
+        match self {
+            Role::Ecp => "eye-care practitioner",
+            Role::Dispenser => "dispenser",
+            Role::LabTech => "lab technician",
+            Role::Engineer => "lab engineer",
+            Role::Supplier => "supplier",
+            Role::CompanyAdmin => "company admin",
+        }
+    }
+
     /// Whether this role may perform `action`. The whole matrix is here.
     pub fn allows(self, action: Action) -> bool {
         use Action::*;
@@ -129,6 +141,37 @@ impl Role {
                 )
             }
             Role::Supplier => matches!(action, TenantRead | UsersRead | PluginsUse | FilesRead),
+        }
+    }
+}
+
+impl Action {
+    /// What the action does, in words that follow "may not": "read the audit log", not
+    /// `audit:read` (the scope's name, which API keys are given, stays [`Action::as_str`]).
+    pub const fn in_words(self) -> &'static str {
+        match self {
+            Action::TenantRead => "see this workplace's details",
+            Action::UsersRead => "see its users",
+            Action::UsersManage => "manage its users",
+            Action::AuditRead => "read the audit log",
+            Action::ApiKeysManage => "manage API keys",
+            Action::WebhooksManage => "manage webhooks",
+            Action::PatientsRead => "read patients' records",
+            Action::PatientsWrite => "register patients or change their records",
+            Action::ExaminationsWrite => "record eye examinations",
+            Action::OrdersRead => "see lab orders",
+            Action::OrdersCreate => "place lab orders",
+            Action::OrdersTransition => "move lab orders on",
+            Action::LabAccountsManage => "open or close practices' lab accounts",
+            Action::SettingsManage => "change settings",
+            Action::StockRead => "see stock",
+            Action::StockWrite => "move stock",
+            Action::PurchasingManage => "manage purchasing (suppliers, the catalogue, purchase orders)",
+            Action::StockOverride => "finalise a stock count that stock moved during",
+            Action::PluginsManage => "manage plugins",
+            Action::PluginsUse => "use plugins",
+            Action::FilesRead => "download files",
+            Action::FilesList => "list every file",
         }
     }
 }

@@ -6,7 +6,7 @@ use ils_host_api::{Caller, Measurement};
 use serde::Serialize;
 
 use crate::Plugins;
-use crate::runtime::{CallError, not_enabled, plugin_error};
+use crate::runtime::{CallError, plugin_error};
 use ils_kernel::error::{Error, Result};
 use ils_storage::ids::{EventId, TenantId};
 
@@ -103,7 +103,7 @@ impl From<Measurement> for MeasurementView {
 
 impl Plugins {
     /// Calls `call` on `tenant`'s enabled plugin `plugin`, with its grants, configuration and
-    /// limits, through its breaker. 404 `plugin_not_enabled` when it is not enabled.
+    /// limits, through its breaker. 404 `plugin_not_installed` or `plugin_not_enabled` when there is none to call.
     pub async fn invoke(
         &self,
         tenant: TenantId,
@@ -111,7 +111,7 @@ impl Plugins {
         caller: Option<Caller>,
         call: Call,
     ) -> Result<Reply> {
-        let target = self.target(tenant, plugin).await?.ok_or_else(|| not_enabled(plugin))?;
+        let target = self.enabled(tenant, plugin).await?;
         let fail = |e: CallError| plugin_error(plugin, e);
         match call {
             Call::Event { kind, payload } => {

@@ -364,6 +364,19 @@ impl Plugins {
         Ok(Some(Target { tenant, plan, row, version }))
     }
 
+    /// The tenant's enabled plugin `plugin`, loaded; otherwise why there is none to call:
+    /// `plugin_not_installed` when no version of it is on this server, `plugin_not_enabled`
+    /// when the tenant has not enabled it (both 404 over HTTP).
+    pub async fn enabled(&self, tenant: TenantId, plugin: &str) -> Result<Target> {
+        if let Some(target) = self.target(tenant, plugin).await? {
+            return Ok(target);
+        }
+        let mut tx = self.db.system_read().await?;
+        let installed = !store::catalogue_of(tx.conn(), plugin).await?.is_empty();
+        tx.commit().await?;
+        Err(if installed { not_enabled(plugin) } else { not_installed(plugin) })
+    }
+
     /// Who a call runs for and what it may do: the consented capabilities (the host also keeps
     /// them within the manifest's), the plan's limits, and the caller.
     fn context(&self, target: &Target, caller: Option<Caller>) -> InvocationContext {
@@ -508,6 +521,16 @@ pub fn plugin_error(plugin: &str, e: CallError) -> Error {
             reset_at: exceeded.reset_at,
         },
         CallError::Host(e) => e,
+    }
+}
+
+/// The error for a plugin no version of which is installed on this server (a 404 over HTTP).
+pub fn not_installed(plugin: &str) -> Error {
+    Error::Plugin {
+        failure: PluginFailure::Missing,
+        code: "plugin_not_installed",
+        message: format!("No plugin called {plugin} is installed on this server."),
+        retry_after: None,
     }
 }
 

@@ -62,14 +62,31 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+impl<T: DeserializeOwned + utoipa::IntoParams, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        let mut known: Option<Vec<String>> = None;
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             check_chars("query parameter name", &name, false)?;
             check_param(&name, &value)?;
+            // The documented parameters are the accepted ones: `?q=smith` where the endpoint
+            // takes `search` is refused, not answered as if no filter had been asked for.
+            let known = known.get_or_insert_with(|| {
+                T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+                    .into_iter()
+                    .map(|p| p.name)
+                    .collect()
+            });
+            if !known.iter().any(|k| *k == name) {
+                let takes = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                return Err(Error::invalid_field(
+                    &name,
+                    format!("is not a query parameter of this endpoint (it takes: {takes})"),
+                )
+                .into());
+            }
         }
         let axum::extract::Query(typed) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(ApiQuery(typed))

@@ -178,7 +178,7 @@ fn plugin_operation(method: &str, hook: bool, rest: bool) -> Operation {
                 .content("*/*", Content::new(None::<RefOr<utoipa::openapi::Schema>>))
                 .build(),
         )
-        .response("404", problem("No such tenant or plugin, the plugin is not enabled, or it serves no routes (`not_found`, `plugin_not_enabled`, `not_provided`)"))
+        .response("404", problem("No such tenant, the plugin is not installed or not enabled, or it serves no routes (`not_found`, `plugin_not_installed`, `plugin_not_enabled`, `not_provided`)"))
         .response("502", problem("The plugin failed (`plugin_failed`)"))
         .response("503", problem("The plugin is paused by its circuit breaker, or the host is at capacity (`plugin_tripped`, `plugin_busy`; with Retry-After)"));
     if hook {

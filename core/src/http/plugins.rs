@@ -26,8 +26,8 @@ use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
 use ils_plugin_host::catalogue::{self, enablement_view, entries, entry_of, tenant_plan, versions_of};
+use ils_plugin_host::runtime::plugin_error;
 use ils_plugin_host::runtime::{CallError, Target};
-use ils_plugin_host::runtime::{not_enabled, plugin_error};
 use ils_plugin_host::store;
 use ils_plugin_host::{CatalogueEntry, Enablement, PlatformEntry};
 use ils_storage::ids::TenantId;
@@ -578,11 +578,7 @@ pub(crate) async fn plugin_call(
 ) -> ApiResult<Response> {
     let ctx = principal.tenant(Action::PluginsUse)?;
     let plugin = catalogue::plugin_id(plugin)?;
-    let target = state
-        .plugins
-        .target(ctx.tenant_id, plugin.as_str())
-        .await?
-        .ok_or_else(|| not_enabled(plugin.as_str()))?;
+    let target = state.plugins.enabled(ctx.tenant_id, plugin.as_str()).await?;
     let caller = caller(&principal, &ctx);
     serve(&state, target, Some(caller), rest, incoming).await
 }

@@ -49,6 +49,7 @@ mod reports;
 mod rls;
 mod roles;
 mod rollouts;
+mod rough_edges;
 mod schema;
 #[path = "../../benches/support/seed.rs"]
 mod seed;

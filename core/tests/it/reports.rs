@@ -60,9 +60,10 @@ db_test!(
             .await
             .problem(422, "invalid_input");
         render(&app, &a.admin.token, "no-such-report", json!({ "format": "csv" }), 10).await.problem(404, "not_found");
+        // A plugin this server does not have is "not installed" (issue 15), not "not enabled".
         app.post("/api/v1/reports/order-notes/x/render", Some(&a.admin.token), json!({ "format": "csv" }))
             .await
-            .problem(404, "plugin_not_enabled");
+            .problem(404, "plugin_not_installed");
 
         // Quick: the answer is the file (the client follows the 303), with the tenant's name.
         let csv = render(&app, &a.admin.token, "kv-summary", json!({ "format": "csv", "params": { "period": period() } }), 10).await;

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 pub use period::Every;
 
-use crate::runtime::{Plugins, Target, not_enabled, plugin_error};
+use crate::runtime::{Plugins, Target, plugin_error};
 
 /// How often a running render's progress is written down.
 const PROGRESS_EVERY: Duration = Duration::from_millis(400);
@@ -329,7 +329,7 @@ impl Reports {
         plugin: &str,
         report: &str,
     ) -> Result<(Target, ReportInfo)> {
-        let target = self.plugins.target(tenant, plugin).await?.ok_or_else(|| not_enabled(plugin))?;
+        let target = self.plugins.enabled(tenant, plugin).await?;
         let info = self.offered(&target).await?.iter().find(|i| i.id == report).cloned();
         let info = info.ok_or(Error::NotFound("report"))?;
         if !may_run(&info.roles, who) {
@@ -591,8 +591,7 @@ impl Reports {
             "html" => ReportFormat::Html,
             _ => ReportFormat::Pdf,
         };
-        let target =
-            self.plugins.target(tenant, &s.plugin_id).await?.ok_or_else(|| not_enabled(&s.plugin_id))?;
+        let target = self.plugins.enabled(tenant, &s.plugin_id).await?;
         let schedule_caller = Caller { user_id: format!("schedule:{}", s.id), roles: Vec::new() };
         let rendered =
             self.execute(&target, run, schedule_caller.clone(), &s.report_id, &params, format).await;

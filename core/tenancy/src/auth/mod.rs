@@ -179,11 +179,16 @@ impl Principal {
             ));
         }
         if !self.may(action) {
-            let who = match &access.grant {
-                Grant::Role(role) => format!("The {role} role"),
-                Grant::Scopes(_) => "This API key".to_owned(),
+            let what = action.in_words();
+            let message = match &access.grant {
+                Grant::Role(role) => {
+                    let role = role.in_words();
+                    let a = if role.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                    format!("As {a} {role} you may not {what}; ask a company admin if you need to.")
+                }
+                Grant::Scopes(_) => format!("This API key may not {what}: it needs the {action} scope."),
             };
-            return Err(Error::forbidden("forbidden", format!("{who} may not {action}.")));
+            return Err(Error::forbidden("forbidden", message));
         }
         let role = match access.grant {
             Grant::Role(role) => Some(role),

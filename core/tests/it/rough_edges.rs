@@ -1,0 +1,90 @@
+//! Rough edges a new user found (issue 15): each test failed on the behaviour before its fix.
+
+use serde_json::json;
+
+use crate::harness::{TestApp, db_test};
+
+db_test!(
+    async fn a_refusal_says_in_words_what_the_role_may_not_do(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let dan = app.member(&tenant, "dan", "dispenser").await;
+        let lee = app.member(&tenant, "lee", "lab_tech").await;
+
+        let refused = app.get("/api/v1/audit", &dan.token).await;
+        refused.problem(403, "forbidden");
+        assert_eq!(
+            refused.body["detail"],
+            "As a dispenser you may not read the audit log; ask a company admin if you need to."
+        );
+        let refused = app.get("/api/v1/patients", &lee.token).await;
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert_eq!(detail, "As a lab technician you may not read patients' records; ask a company admin if you need to.");
+        assert!(!detail.contains("lab_tech") && !detail.contains("patients:read"), "{detail}");
+
+        // An API key's refusal names the scope it lacks: that is what its owner configures.
+        let key = app.post("/api/v1/api-keys", Some(&tenant.admin.token), json!({ "name": "k", "scopes": ["users:read"] })).await;
+        let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
+        let refused = app.get("/api/v1/audit", &key).await;
+        assert_eq!(refused.body["detail"], "This API key may not read the audit log: it needs the audit:read scope.");
+    }
+);
+
+db_test!(
+    async fn an_unknown_query_parameter_is_refused_not_ignored(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        let before = app.get("/api/v1/audit?limit=200", token).await.ok(200)["items"].as_array().unwrap().len();
+
+        // `?q=smith` used to list every patient, audited as an unfiltered search.
+        let refused = app.get("/api/v1/patients?q=smith", token).await;
+        refused.problem(422, "invalid_input");
+        assert_eq!(refused.body["errors"][0]["field"], "q");
+        let message = refused.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("name") && message.contains("nhs_number"), "lists what it takes: {message}");
+        let after = app.get("/api/v1/audit?limit=200", token).await.ok(200)["items"].as_array().unwrap().len();
+        assert_eq!(after, before, "a refused search reads and audits nothing");
+
+        // The documented ones still work, and a misspelt paging parameter is caught too.
+        app.get("/api/v1/patients?name=smith&limit=5", token).await.ok(200);
+        let refused = app.get("/api/v1/users?page_size=5", token).await;
+        assert_eq!(refused.body["errors"][0]["field"], "page_size", "{}", refused.body);
+    }
+);
+
+db_test!(
+    async fn a_plugin_nobody_installed_is_not_installed_rather_than_not_enabled(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let missing = app.get("/api/v1/plugins/no-such-plugin/anything", &tenant.admin.token).await;
+        missing.problem(404, "plugin_not_installed");
+        assert_eq!(missing.body["detail"], "No plugin called no-such-plugin is installed on this server.");
+    }
+);
+
+/// `ils migrate` on a new data directory, as the README's first command does.
+#[cfg(unix)]
+#[test]
+fn a_new_installations_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args(["migrate", "--data-dir"])
+        .arg(&data)
+        .env_remove("DATABASE_URL")
+        .env_remove("ILS_DATABASE_URL")
+        .env_remove("ILS_SECRET_KEY")
+        .output()
+        .expect("run ils migrate");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mode = |name: &str| std::fs::metadata(data.join(name)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(""), 0o700, "the data directory");
+    assert_eq!(mode("ils.db"), 0o600, "the database");
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert_eq!(entry.metadata().unwrap().permissions().mode() & 0o077, 0, "{name} is private");
+    }
+}
