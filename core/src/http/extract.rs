@@ -42,9 +42,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // its text, then type it as axum would (so a wrong shape names the field that is wrong).
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
         check_value(&mut String::new(), &value)?;
-        let bytes =
-            serde_json::to_vec(&value).map_err(|e| Error::Internal(format!("re-encoding a body: {e}")))?;
-        let axum::Json(typed) = axum::Json::<T>::from_bytes(&bytes)?;
+        let typed: T = serde_path_to_error::deserialize(value).map_err(|e| shape_error(&e))?;
         Ok(ApiJson(typed))
     }
 }
@@ -157,6 +155,57 @@ fn check_value(path: &mut String, value: &Value) -> Result<(), Error> {
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
     Ok(())
+}
+
+/// A body of the wrong shape, as a field error in words with the field's path (`lens.index`,
+/// `coatings[1]`): a missing field, a value of the wrong type, an unknown field, or an enum
+/// value that is not one of those listed.
+fn shape_error(error: &serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = error.path().to_string();
+    let at = |field: &str| if path == "." { field.to_owned() } else { format!("{path}.{field}") };
+    let text = error.inner().to_string();
+    let quoted = |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
+    let (field, message) = if let Some(rest) = text.strip_prefix("missing field ") {
+        (at(quoted(rest).first().map_or("", String::as_str)), "is required".to_owned())
+    } else if let Some(rest) = text.strip_prefix("unknown field ") {
+        let names = quoted(rest);
+        let takes = if names.len() > 1 { names[1..].join(", ") } else { "none".to_owned() };
+        // The path already ends with the unknown field.
+        (path.clone(), format!("is not a field here (it takes: {takes})"))
+    } else if let Some(rest) = text.strip_prefix("unknown variant ") {
+        let names = quoted(rest);
+        (path.clone(), format!("must be one of: {} (not {:?})", names[1..].join(", "), names[0]))
+    } else if let Some((_, expected)) = text.split_once(", expected ") {
+        (path.clone(), format!("must be {}", expected_in_words(expected)))
+    } else {
+        (path.clone(), text.clone())
+    };
+    let field = if field == "." { "body".to_owned() } else { field };
+    Error::Invalid {
+        code: "invalid_body",
+        message: format!("The body does not match the expected shape: {field} {message}."),
+        fields: vec![ils_kernel::error::FieldError { field, message }],
+    }
+}
+
+/// serde's name for what it expected, as a person would say it.
+fn expected_in_words(expected: &str) -> String {
+    let expected = expected.trim();
+    match expected {
+        "f32" | "f64" => "a number".to_owned(),
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "a whole number".to_owned()
+        }
+        "a boolean" | "bool" => "true or false".to_owned(),
+        "a string" | "a borrowed string" => "text (a JSON string)".to_owned(),
+        "a sequence" => "a list (a JSON array)".to_owned(),
+        "a map" => "an object".to_owned(),
+        _ if expected.starts_with("struct ") => "an object".to_owned(),
+        _ if expected.starts_with("a sequence") || expected.starts_with("a tuple") => {
+            "a list (a JSON array)".to_owned()
+        }
+        _ => expected.to_owned(),
+    }
 }
 
 impl From<JsonRejection> for ApiError {

@@ -63,6 +63,38 @@ db_test!(
     }
 );
 
+db_test!(
+    async fn a_body_of_the_wrong_shape_names_its_field_in_words(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        let field = |resp: &crate::harness::Resp| {
+            resp.problem(422, "invalid_body");
+            let error = &resp.body["errors"][0];
+            (error["field"].as_str().unwrap().to_owned(), error["message"].as_str().unwrap().to_owned())
+        };
+
+        let missing = app.post("/api/v1/api-keys", Some(token), json!({ "scopes": [] })).await;
+        assert_eq!(field(&missing), ("name".to_owned(), "is required".to_owned()));
+        let wrong_type = app.post("/api/v1/api-keys", Some(token), json!({ "name": 5, "scopes": [] })).await;
+        assert_eq!(field(&wrong_type), ("name".to_owned(), "must be text (a JSON string)".to_owned()));
+        let in_a_list = app.post("/api/v1/api-keys", Some(token), json!({ "name": "k", "scopes": ["users:read", "root"] })).await;
+        let (path, message) = field(&in_a_list);
+        assert_eq!(path, "scopes[1]");
+        assert!(message.contains("users:read") && message.contains("(not \"root\")"), "{message}");
+        let unknown = app.post("/api/v1/auth/login", None, json!({ "email": "a@b.example", "password": "x", "colour": "red" })).await;
+        let (path, message) = field(&unknown);
+        assert_eq!(path, "colour");
+        assert!(message.starts_with("is not a field here (it takes: email, password"), "{message}");
+        let not_an_object = app.post("/api/v1/api-keys", Some(token), json!("key")).await;
+        assert_eq!(field(&not_an_object), ("body".to_owned(), "must be an object".to_owned()));
+        for resp in [&missing, &wrong_type, &unknown] {
+            let detail = resp.body["detail"].as_str().unwrap();
+            assert!(!detail.contains("line ") && !detail.contains("column "), "no parser wording: {detail}");
+        }
+    }
+);
+
 /// `ils migrate` on a new data directory, as the README's first command does.
 #[cfg(unix)]
 #[test]

@@ -134,7 +134,21 @@ db_test!(
         let mut unknown_rim = body.clone();
         unknown_rim["sku"] = json!("RB-BAD");
         unknown_rim["frame"]["rim"] = json!("wire");
-        app.post("/api/v1/items", Some(token), unknown_rim).await.problem(422, "invalid_body");
+        let refused = app.post("/api/v1/items", Some(token), unknown_rim).await;
+        refused.problem(422, "invalid_body");
+        // The field's path, and the values it takes (issue 15).
+        assert_eq!(refused.body["errors"][0]["field"], "frame.rim", "{}", refused.body);
+        let message = refused.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("must be one of: full,") && message.ends_with("(not \"wire\")"), "{message}");
+        let mut wide = body.clone();
+        wide["sku"] = json!("RB-BAD");
+        wide["frame"]["a_mm"] = json!("wide");
+        let refused = app.post("/api/v1/items", Some(token), wide).await;
+        refused.problem(422, "invalid_body");
+        assert_eq!(
+            (refused.body["errors"][0]["field"].as_str(), refused.body["errors"][0]["message"].as_str()),
+            (Some("frame.a_mm"), Some("must be a number"))
+        );
 
         // A resize is audited with the sizes before and after; dropping the size makes it no frame.
         let mut resized = body.clone();
