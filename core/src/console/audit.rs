@@ -1,6 +1,6 @@
-//! The audit log: a company admin's own tenant, and for platform admins the whole platform's, each
-//! filtered by what the API filters on (action, kind of record, record id; for the platform also
-//! the tenant) and paged by the API's cursor.
+//! The audit log, newest first: a company admin's own tenant, and for platform admins the whole
+//! platform's, each filtered by what the API filters on (action, kind of record, record id, who,
+//! period; for the platform also the tenant) and paged by the API's cursor.
 
 use std::collections::HashMap;
 
@@ -34,6 +34,15 @@ pub(crate) struct AuditForm {
     entity_type: String,
     #[serde(default)]
     entity_id: String,
+    /// Who: a member's user id (tenant log), or any actor id.
+    #[serde(default)]
+    actor_id: String,
+    /// From this day, `YYYY-MM-DD`.
+    #[serde(default)]
+    from: String,
+    /// Up to and including this day.
+    #[serde(default)]
+    to: String,
     /// Platform only: blank for every tenant, `platform` for events outside any, or a tenant id.
     #[serde(default)]
     tenant_id: String,
@@ -59,6 +68,14 @@ struct AuditPage {
 impl AuditPage {
     fn path(&self) -> &'static str {
         if self.platform { "/admin/audit" } else { "/audit" }
+    }
+
+    /// The members to filter by, by name.
+    fn people(&self) -> Vec<(String, String)> {
+        let mut people: Vec<(String, String)> =
+            self.names.iter().map(|(id, name)| (id.clone(), name.clone())).collect();
+        people.sort_by(|a, b| a.1.cmp(&b.1));
+        people
     }
 
     /// Who acted: a member's name where the page knows it.
@@ -96,6 +113,9 @@ impl AuditPage {
             ("action", &self.filter.action),
             ("entity_type", &self.filter.entity_type),
             ("entity_id", &self.filter.entity_id),
+            ("actor_id", &self.filter.actor_id),
+            ("from", &self.filter.from),
+            ("to", &self.filter.to),
             ("tenant_id", &self.filter.tenant_id),
         ] {
             if !value.trim().is_empty() {
@@ -107,9 +127,17 @@ impl AuditPage {
     }
 
     fn filtered(&self) -> bool {
-        [&self.filter.action, &self.filter.entity_type, &self.filter.entity_id, &self.filter.tenant_id]
-            .iter()
-            .any(|v| !v.trim().is_empty())
+        [
+            &self.filter.action,
+            &self.filter.entity_type,
+            &self.filter.entity_id,
+            &self.filter.actor_id,
+            &self.filter.from,
+            &self.filter.to,
+            &self.filter.tenant_id,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
     }
 }
 
@@ -125,21 +153,38 @@ fn answer(page: AuditPage, result: Result<Page<AuditEntry>, Error>) -> PageResul
     }
 }
 
-/// `GET /audit`: the tenant's log, oldest first, a page at a time.
+/// The "who" filter as typed: blank, or an id.
+fn actor(filter: &AuditForm) -> Result<Option<uuid::Uuid>, Error> {
+    given(&filter.actor_id)
+        .map(|id| id.parse().map_err(|_| Error::invalid_field("actor_id", "is not someone in this log")))
+        .transpose()
+}
+
+/// `GET /audit`: the tenant's log, newest first, a page at a time.
 pub(crate) async fn tenant_log(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(filter): Query<AuditForm>,
 ) -> PageResult {
-    let query = AuditQuery {
-        action: given(&filter.action),
-        entity_type: given(&filter.entity_type),
-        entity_id: given(&filter.entity_id),
-        cursor: given(&filter.cursor),
-        limit: Some(PER_PAGE),
+    let result = match actor(&filter) {
+        Ok(actor_id) => {
+            let query = AuditQuery {
+                action: given(&filter.action),
+                entity_type: given(&filter.entity_type),
+                entity_id: given(&filter.entity_id),
+                actor_id,
+                from: given(&filter.from),
+                to: given(&filter.to),
+                cursor: given(&filter.cursor),
+                limit: Some(PER_PAGE),
+            };
+            list_audit(State(state.clone()), viewer.principal.clone(), ApiQuery(query))
+                .await
+                .map(|found| found.0)
+                .map_err(|e| e.0)
+        }
+        Err(error) => Err(error),
     };
-    let result = list_audit(State(state.clone()), viewer.principal.clone(), ApiQuery(query)).await;
-    let result = result.map(|found| found.0).map_err(|e| e.0);
     // Members' names for the "who" column (best effort: the log is readable without them).
     let members = UserListQuery { status: None, cursor: None, limit: Some(200) };
     let names = match list_users(State(state), viewer.principal.clone(), ApiQuery(members)).await {
@@ -176,14 +221,17 @@ pub(crate) async fn platform_log(
             .map(|id| (Some(id), false))
             .map_err(|_| Error::invalid_field("tenant_id", "is not a tenant")),
     };
-    let result = match scope {
-        Ok((tenant_id, platform_only)) => {
+    let result = match scope.and_then(|scope| Ok((scope, actor(&filter)?))) {
+        Ok(((tenant_id, platform_only), actor_id)) => {
             let query = PlatformAuditQuery {
                 tenant_id,
                 platform_only,
                 action: given(&filter.action),
                 entity_type: given(&filter.entity_type),
                 entity_id: given(&filter.entity_id),
+                actor_id,
+                from: given(&filter.from),
+                to: given(&filter.to),
                 cursor: given(&filter.cursor),
                 limit: Some(PER_PAGE),
             };

@@ -85,6 +85,12 @@ test("a practice admin manages API keys, webhooks and reads the audit log", asyn
   const rows = ann.locator("#audit-entries tbody tr");
   assert.equal(await rows.count(), 1);
   assert.match(await rows.first().textContent(), /Ann Admin[\s\S]*api_key\.revoked/);
+  // Newest first, narrowed to who did it and a period (issue 15).
+  await ann.getByLabel("Who").selectOption({ label: "Ann Admin" });
+  await ann.getByLabel("From (day)").fill(new Date().toISOString().slice(0, 10));
+  await ann.getByRole("button", { name: "Filter" }).click();
+  await ann.waitForURL(/actor_id=.*from=/);
+  assert.equal(await rows.count(), 1);
   await step(ann, "audit log filtered");
   await screenshot(ann, "audit-log");
 });

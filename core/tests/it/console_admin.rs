@@ -264,7 +264,8 @@ db_test!(
         let second = get(&app, &next, &admin).await;
         assert_eq!(second.status, 200, "{}", second.body);
         assert_eq!(second.body.matches("<code>api_key.created</code>").count(), 1);
-        assert!(second.body.contains("Key 50"), "the last page holds the newest entry");
+        assert!(second.body.contains("Key 0"), "newest first: the last page holds the oldest entry");
+        assert!(first.body.contains("Key 50") && !first.body.contains("Key 0"), "the first page starts with the newest");
         assert!(!second.body.contains(r#"rel="next""#));
 
         let bad = get(&app, "/audit?cursor=not-a-cursor", &admin).await;

@@ -118,9 +118,10 @@ fn assert_turnarounds_match(result: &ResultSet, orders: &[Seeded]) {
 }
 
 /// The `report_data.read` rows of the tenant's audit log.
+/// The tenant's report reads in the order they were made (the log lists the newest first).
 async fn report_audit(app: &TestApp, tenant: &Tenant) -> Vec<Json> {
     let audit = app.get("/api/v1/audit?action=report_data.read&limit=200", &tenant.admin.token).await;
-    audit.ok(200)["items"].as_array().unwrap().clone()
+    audit.ok(200)["items"].as_array().unwrap().iter().rev().cloned().collect()
 }
 
 db_test!(
@@ -607,7 +608,8 @@ db_test!(
         assert_eq!(clinical.examination(&scope(&b), &latest).await, Err(ServiceError::NotFound));
         assert_eq!(clinical.examination(&scope(&a), "nonsense").await, Err(ServiceError::NotFound));
         let audit = app.get("/api/v1/audit?action=examination.read&limit=50", &a.admin.token).await;
-        let plugin_reads: Vec<Json> = audit.ok(200)["items"].as_array().unwrap().iter()
+        // In the order they were made (the log lists the newest first).
+        let plugin_reads: Vec<Json> = audit.ok(200)["items"].as_array().unwrap().iter().rev()
             .filter(|e| e["changes"]["plugin"] == PLUGIN).cloned().collect();
         assert_eq!(plugin_reads.len(), 2);
         assert_eq!(plugin_reads[0]["entity_id"], latest);

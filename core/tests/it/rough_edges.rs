@@ -95,6 +95,46 @@ db_test!(
     }
 );
 
+db_test!(
+    async fn the_audit_log_is_newest_first_and_filters_by_who_and_when(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let admin = tenant.admin.token.as_str();
+        let dan = app.member(&tenant, "dan", "dispenser").await;
+        let body = json!({ "first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1990-12-10" });
+        app.post("/api/v1/patients", Some(&dan.token), body).await.ok(201);
+        app.post("/api/v1/api-keys", Some(admin), json!({ "name": "last", "scopes": ["users:read"] })).await.ok(201);
+
+        let items = |resp: &crate::harness::Resp| resp.ok(200)["items"].as_array().unwrap().clone();
+        let all = items(&app.get("/api/v1/audit?limit=200", admin).await);
+        assert_eq!(all[0]["action"], "api_key.created", "the newest first");
+        let times: Vec<&str> = all.iter().map(|e| e["at"].as_str().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+
+        let dans = items(&app.get(&format!("/api/v1/audit?actor_id={}", dan.user_id), admin).await);
+        assert!(!dans.is_empty() && dans.iter().all(|e| e["actor_id"] == dan.user_id.as_str()), "{dans:?}");
+        assert!(dans.iter().any(|e| e["action"] == "patient.created"));
+
+        let today = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date();
+        let day = |d: jiff::civil::Date| d.to_string();
+        let on_today = items(&app.get(&format!("/api/v1/audit?from={}&to={}", day(today), day(today)), admin).await);
+        assert_eq!(on_today.len(), all.len(), "today's entries, the whole day included");
+        let tomorrow = day(today.tomorrow().unwrap());
+        assert!(items(&app.get(&format!("/api/v1/audit?from={tomorrow}"), admin).await).is_empty());
+        let yesterday = day(today.yesterday().unwrap());
+        assert!(items(&app.get(&format!("/api/v1/audit?to={yesterday}"), admin).await).is_empty());
+        let bad = app.get("/api/v1/audit?from=last%20week", admin).await;
+        bad.problem(422, "invalid_input");
+        assert_eq!(bad.body["errors"][0]["field"], "from");
+
+        // Pages go back in time: the second page is older than the first.
+        let first = app.get("/api/v1/audit?limit=2", admin).await;
+        let cursor = first.ok(200)["next_cursor"].as_str().unwrap().to_owned();
+        let second = items(&app.get(&format!("/api/v1/audit?limit=2&cursor={cursor}"), admin).await);
+        assert_eq!(second[0]["id"], all[2]["id"]);
+    }
+);
+
 /// `ils migrate` on a new data directory, as the README's first command does.
 #[cfg(unix)]
 #[test]

@@ -70,29 +70,41 @@ pub struct AuditFilter {
     pub entity_type: Option<String>,
     /// Only this entity.
     pub entity_id: Option<String>,
+    /// Only what this user or API key did.
+    pub actor_id: Option<Uuid>,
+    /// Only entries at or after this moment.
+    pub from: Option<Timestamp>,
+    /// Only entries before this moment.
+    pub to: Option<Timestamp>,
 }
 
-/// The tenant's audit log, oldest first, a page at a time.
+/// The tenant's audit log, newest first, a page at a time.
 pub async fn list(tx: &mut TenantTx, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditEntry>> {
     const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
             changes, request_id, ip
         FROM audit_log
         WHERE tenant_id = $1
-          AND ($2 IS NULL OR id > $2)
+          AND ($2 IS NULL OR id < $2)
           AND ($3 IS NULL OR action = $3)
           AND ($4 IS NULL OR entity_type = $4)
           AND ($5 IS NULL OR entity_id = $5)
-        ORDER BY id
+          AND ($7 IS NULL OR actor_id = $7)
+          AND ($8 IS NULL OR at >= $8)
+          AND ($9 IS NULL OR at < $9)
+        ORDER BY id DESC
         LIMIT $6";
     let tenant = tx.tenant_id();
-    let after: Option<AuditId> = page.after()?;
+    let before: Option<AuditId> = page.after()?;
     let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
         .bind(Some(tenant))
-        .bind(after)
+        .bind(before)
         .bind(&filter.action)
         .bind(&filter.entity_type)
         .bind(&filter.entity_id)
         .bind(page.fetch_limit())
+        .bind(filter.actor_id)
+        .bind(filter.from)
+        .bind(filter.to)
         .fetch_all(&mut **c)
         .await)?;
     Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id.as_uuid()))
@@ -109,7 +121,7 @@ pub enum PlatformScope {
     Tenant(TenantId),
 }
 
-/// The whole platform's audit log (platform admins), oldest first.
+/// The whole platform's audit log (platform admins), newest first.
 pub async fn list_platform(
     tx: &mut SystemTx,
     scope: PlatformScope,
@@ -120,26 +132,32 @@ pub async fn list_platform(
             changes, request_id, ip
         FROM audit_log
         WHERE ($1 = 'all' OR ($1 = 'platform' AND tenant_id IS NULL) OR ($1 = 'tenant' AND tenant_id = $7))
-          AND ($2 IS NULL OR id > $2)
+          AND ($2 IS NULL OR id < $2)
           AND ($3 IS NULL OR action = $3)
           AND ($4 IS NULL OR entity_type = $4)
           AND ($5 IS NULL OR entity_id = $5)
-        ORDER BY id
+          AND ($8 IS NULL OR actor_id = $8)
+          AND ($9 IS NULL OR at >= $9)
+          AND ($10 IS NULL OR at < $10)
+        ORDER BY id DESC
         LIMIT $6";
     let (kind, tenant) = match scope {
         PlatformScope::All => ("all", None),
         PlatformScope::PlatformOnly => ("platform", None),
         PlatformScope::Tenant(id) => ("tenant", Some(id)),
     };
-    let after: Option<AuditId> = page.after()?;
+    let before: Option<AuditId> = page.after()?;
     let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
         .bind(kind)
-        .bind(after)
+        .bind(before)
         .bind(&filter.action)
         .bind(&filter.entity_type)
         .bind(&filter.entity_id)
         .bind(page.fetch_limit())
         .bind(tenant)
+        .bind(filter.actor_id)
+        .bind(filter.from)
+        .bind(filter.to)
         .fetch_all(&mut **c)
         .await)?;
     Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id.as_uuid()))
