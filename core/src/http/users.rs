@@ -194,11 +194,7 @@ pub(crate) async fn suspend_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> ApiResult<Json<Member>> {
-    let ctx = principal.tenant(Action::UsersManage)?;
-    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let member = ils_tenancy::users::suspend(&mut uow, user_id).await?;
-    uow.commit().await?;
-    Ok(Json(member))
+    Ok(Json(set_suspended(&state, &principal, user_id, true).await?))
 }
 
 /// Reactivate a suspended member, with the role they had.
@@ -214,11 +210,20 @@ pub(crate) async fn reactivate_user(
     principal: Principal,
     ApiPath(user_id): ApiPath<UserId>,
 ) -> ApiResult<Json<Member>> {
+    Ok(Json(set_suspended(&state, &principal, user_id, false).await?))
+}
+
+async fn set_suspended(
+    state: &AppState,
+    principal: &Principal,
+    user_id: UserId,
+    suspended: bool,
+) -> Result<Member> {
     let ctx = principal.tenant(Action::UsersManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let member = ils_tenancy::users::reactivate(&mut uow, user_id).await?;
+    let member = ils_tenancy::users::set_suspended(&mut uow, user_id, suspended).await?;
     uow.commit().await?;
-    Ok(Json(member))
+    Ok(member)
 }
 
 /// A member's failed sign-ins of the last 30 days (newest first) and whether sign-ins with their

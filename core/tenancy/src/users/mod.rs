@@ -13,7 +13,7 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use serde::Serialize;
 
-pub use service::{ChangeRole, Decision, change_role, decide, reactivate, remove, suspend};
+pub use service::{ChangeRole, Decision, change_role, decide, remove, set_suspended};
 
 pub use store::{
     Credentials, active_admins, create_user, credentials_by_email, credentials_by_id, delete_membership,

@@ -100,42 +100,42 @@ pub async fn remove(uow: &mut UnitOfWork, user_id: UserId) -> Result<()> {
     Ok(())
 }
 
-/// Suspends an active member: their sessions and requests stop acting in the tenant at once
-/// (`membership_not_active`), and signing in no longer lands there. Suspending the last active
-/// company admin is a `last_admin` conflict; anything but an active member is `not_active`.
-/// Audited (`user.suspended`); the caller commits.
-pub async fn suspend(uow: &mut UnitOfWork, user_id: UserId) -> Result<Member> {
+/// Suspends an active member (`suspended`: true) or reactivates a suspended one (false).
+///
+/// A suspended member's sessions and requests stop acting in the tenant at once
+/// (`membership_not_active`), and signing in no longer lands there; reactivating restores the
+/// role they had. Suspending the last active company admin is a `last_admin` conflict; a member
+/// in any other state is `not_active` (suspending) or `not_suspended` (reactivating). Audited
+/// (`user.suspended`, `user.reactivated`); the caller commits.
+pub async fn set_suspended(uow: &mut UnitOfWork, user_id: UserId, suspended: bool) -> Result<Member> {
+    let (from, to, code, action, only) = if suspended {
+        (
+            MembershipStatus::Active,
+            MembershipStatus::Suspended,
+            "not_active",
+            "user.suspended",
+            "an active member can be suspended",
+        )
+    } else {
+        (
+            MembershipStatus::Suspended,
+            MembershipStatus::Active,
+            "not_suspended",
+            "user.reactivated",
+            "a suspended member can be reactivated",
+        )
+    };
     uow.tx().lock_tenant().await?;
     let before = get_member(uow.tx(), user_id).await?;
-    if before.status != MembershipStatus::Active {
-        return Err(Error::conflict(
-            "not_active",
-            format!("Only an active member can be suspended; this one is {}.", before.status),
-        ));
+    if before.status != from {
+        return Err(Error::conflict(code, format!("Only {only}; this one is {}.", before.status)));
     }
-    ensure_not_last_admin(&before, active_admins(uow.tx()).await?)?;
-    let decided_by = uow.ctx().user_id;
-    let after =
-        set_membership(uow.tx(), user_id, before.role, MembershipStatus::Suspended, decided_by).await?;
-    let event = Event::new("user.suspended", "user", user_id)
-        .changes(serde_json::json!({ "status": { "from": before.status, "to": after.status } }));
-    uow.audit(event).await?;
-    Ok(after)
-}
-
-/// Lets a suspended member act in the tenant again, with the role they had (`not_suspended`
-/// otherwise). Audited (`user.reactivated`); the caller commits.
-pub async fn reactivate(uow: &mut UnitOfWork, user_id: UserId) -> Result<Member> {
-    let before = get_member(uow.tx(), user_id).await?;
-    if before.status != MembershipStatus::Suspended {
-        return Err(Error::conflict(
-            "not_suspended",
-            format!("Only a suspended member can be reactivated; this one is {}.", before.status),
-        ));
+    if suspended {
+        ensure_not_last_admin(&before, active_admins(uow.tx()).await?)?;
     }
     let decided_by = uow.ctx().user_id;
-    let after = set_membership(uow.tx(), user_id, before.role, MembershipStatus::Active, decided_by).await?;
-    let event = Event::new("user.reactivated", "user", user_id)
+    let after = set_membership(uow.tx(), user_id, before.role, to, decided_by).await?;
+    let event = Event::new(action, "user", user_id)
         .changes(serde_json::json!({ "status": { "from": before.status, "to": after.status } }));
     uow.audit(event).await?;
     Ok(after)
