@@ -80,6 +80,8 @@ impl FromRequestParts<AppState> for Viewer {
             RequestMeta::from_request_parts(parts, state).await.map_err(|e| ConsoleError::Domain(e.0))?;
         let mut principal = state.principals.resolve(&token).await?.ok_or_else(sign_in)?;
         principal.meta = meta;
+        let actor = principal.audit().actor_id.map(|id| id.to_string());
+        crate::http::problem::note_acting(principal.tenant.as_ref().map(|t| t.tenant_id.to_string()), actor);
         let allowed_before_enrolment =
             parts.uri.path().starts_with("/account") || parts.uri.path() == "/sign-out";
         if !principal.mfa_satisfied && !allowed_before_enrolment {

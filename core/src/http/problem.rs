@@ -36,7 +36,28 @@ pub struct Problem {
 tokio::task_local! {
     /// The id of the request being served, for problem bodies and logs.
     pub static REQUEST_ID: String;
+    /// Who the request being served acts as, once its bearer token is resolved: the tenant and
+    /// the user (or API key), for its log line.
+    pub static ACTING: std::cell::RefCell<Acting>;
 }
+
+/// Who a request acts as, as its log line names them.
+#[derive(Clone, Debug, Default)]
+pub struct Acting {
+    /// The tenant it acts in.
+    pub tenant_id: Option<String>,
+    /// The signed-in user, or the API key.
+    pub actor_id: Option<String>,
+}
+
+/// Notes who the request being served acts as (outside a request, nothing).
+pub fn note_acting(tenant_id: Option<String>, actor_id: Option<String>) {
+    let _outside_a_request = ACTING.try_with(|acting| *acting.borrow_mut() = Acting { tenant_id, actor_id });
+}
+
+/// The problem code a response carries, for the request's log line.
+#[derive(Clone, Debug)]
+pub struct ProblemCode(pub String);
 
 /// The current request's id, when serving one.
 pub fn current_request_id() -> Option<String> {
@@ -66,6 +87,7 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.extensions_mut().insert(ProblemCode(self.code));
         response
     }
 }

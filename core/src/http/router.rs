@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::http::health;
-use crate::http::problem::{Problem, REQUEST_ID};
+use crate::http::problem::{ACTING, Acting, Problem, ProblemCode, REQUEST_ID};
 use crate::metrics;
 use crate::state::AppState;
 
@@ -193,8 +193,15 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let request_id =
         request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let response = REQUEST_ID.scope(request_id.clone(), next.run(request)).await;
+    let acting = std::cell::RefCell::new(Acting::default());
+    let (response, acting) = ACTING
+        .scope(acting, async {
+            let response = REQUEST_ID.scope(request_id.clone(), next.run(request)).await;
+            (response, ACTING.with(|a| a.borrow().clone()))
+        })
+        .await;
     let status = response.status().as_u16();
+    let problem = response.extensions().get::<ProblemCode>().map(|p| p.0.as_str());
     let elapsed = started.elapsed();
     state.metrics.observe_request(
         &metrics::RequestLabels { method: method.clone(), route: route.clone(), status },
@@ -202,6 +209,7 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     );
     tracing::info!(
         request_id = %request_id, %method, %path, %route, status,
+        tenant_id = acting.tenant_id.as_deref(), actor_id = acting.actor_id.as_deref(), problem,
         duration_ms = elapsed.as_secs_f64() * 1000.0,
         "request"
     );

@@ -160,3 +160,78 @@ fn a_new_installations_files_are_readable_by_their_owner_only() {
         assert_eq!(entry.metadata().unwrap().permissions().mode() & 0o077, 0, "{name} is private");
     }
 }
+
+/// `ils serve` as an operator runs it, its request log read from standard output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_log_line_names_the_tenant_the_user_and_the_problem() {
+    use std::io::BufRead as _;
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let ils = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_ils"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("DATABASE_URL")
+            .env("ILS_ADMIN_PASSWORD", crate::harness::PASSWORD)
+            .output()
+            .expect("run ils");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    ils(&["migrate"]);
+    ils(&[
+        "tenant",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--kind",
+        "ecp",
+        "--admin-email",
+        "ann@acme.example",
+        "--admin-name",
+        "Ann",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&data)
+        .env_remove("DATABASE_URL")
+        .env("ILS_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ils serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::harness::http(std::time::Duration::from_secs(30));
+    TestApp::eventually(60, || async {
+        client.get(format!("{base}/readyz")).send().await.ok().filter(|r| r.status() == 200)
+    })
+    .await;
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": "ann@acme.example", "password": crate::harness::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let login: serde_json::Value = login.json().await.unwrap();
+    let token = login["token"].as_str().unwrap();
+    let refused =
+        client.get(format!("{base}/api/v1/patients?q=smith")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let mut lines: Vec<String> =
+        std::io::BufReader::new(server.stdout.take().unwrap()).lines().map_while(Result::ok).collect();
+    lines.extend(std::io::BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok));
+    let line = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["message"] == "request" && l["path"] == "/api/v1/patients")
+        .unwrap_or_else(|| panic!("a request line: {lines:?}"));
+    assert_eq!(line["tenant_id"], login["tenant_id"], "{line}");
+    assert_eq!(line["actor_id"], login["user"]["id"], "{line}");
+    assert_eq!(line["problem"], "invalid_input", "{line}");
+}

@@ -54,6 +54,8 @@ impl FromRequestParts<AppState> for Principal {
             Error::unauthorized("invalid_token", "The token is unknown, expired or revoked; sign in again.")
         })?;
         principal.meta = meta;
+        let actor = principal.audit().actor_id.map(|id| id.to_string());
+        crate::http::problem::note_acting(principal.tenant.as_ref().map(|t| t.tenant_id.to_string()), actor);
         Ok(principal)
     }
 }
