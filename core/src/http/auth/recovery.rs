@@ -70,7 +70,7 @@ pub(crate) async fn send_reset(state: &AppState, meta: &RequestMeta, email: &Ema
         return Err(Error::NotConfigured {
             code: "email_not_configured",
             message: "This server cannot send e-mail, so a password cannot be reset by e-mail here. \
-                Ask your administrator to reset it."
+                Ask the people who run this ILS server to set up e-mail."
                 .to_owned(),
         });
     }
