@@ -16,9 +16,11 @@ import re
 import secrets
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -118,10 +120,44 @@ def expect(what, status, body, wanted):
     return body
 
 
+class SmtpSink(socketserver.ThreadingTCPServer):
+    """An SMTP server on loopback that accepts and drops every message (RFC 5321's happy path):
+    with a mail server configured, the operations that send e-mail (password reset,
+    invitations) run their real path instead of answering `email_not_configured`."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 sink ESMTP\r\n")
+            in_data = False
+            for line in self.rfile:
+                if in_data:
+                    if line in (b".\r\n", b".\n"):
+                        in_data = False
+                        self.wfile.write(b"250 dropped\r\n")
+                    continue
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    in_data = True
+                    self.wfile.write(b"354 go on\r\n")
+                elif verb == b"QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 ok\r\n")
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), SmtpSink.Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.url = f"smtp://127.0.0.1:{self.server_address[1]}"
+
+
 class Server:
     """`ils serve` on a free port, with its own data directory and log file."""
 
-    def __init__(self, ils, backend, workdir):
+    def __init__(self, ils, backend, workdir, smtp_url):
         self.ils = ils
         self.backend = backend
         self.data_dir = Path(workdir) / backend / "data"
@@ -129,7 +165,7 @@ class Server:
         self.log_path = Path(workdir) / backend / "serve.log"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, ILS_LOG="warn", ILS_DATA_DIR=str(self.data_dir))
+        self.env = dict(os.environ, ILS_LOG="warn", ILS_DATA_DIR=str(self.data_dir), ILS_SMTP_URL=smtp_url)
         for name in ("DATABASE_URL", "ILS_MIGRATE_DATABASE_URL", "ILS_BOOTSTRAP_EMAIL", "ILS_BOOTSTRAP_PASSWORD"):
             self.env.pop(name, None)
         self.pg_database = None
@@ -308,8 +344,9 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="ils-schemathesis-"))
     reports = Path(os.environ.get("SCHEMATHESIS_REPORT_DIR", workdir / "reports"))
     results, problems = [], []
+    smtp = SmtpSink()
     for backend in backends:
-        server = Server(ils, backend, workdir)
+        server = Server(ils, backend, workdir, smtp.url)
         try:
             server.start()
             token = seed(server)
