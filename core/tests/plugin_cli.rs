@@ -574,5 +574,6 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
         &["plugin", "invoke", "nothing-here", "--tenant", "bright-eyes", "--data-dir", data_arg, "job", "x"],
     );
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
-    assert!(stderr(&unknown).contains("not enabled"), "{}", text(&unknown));
+    // A plugin nobody installed is "not installed", not "not enabled" (issue 15).
+    assert!(stderr(&unknown).contains("No plugin called nothing-here is installed"), "{}", text(&unknown));
 }
