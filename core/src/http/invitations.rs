@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use riverqueue::InsertOpts;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +12,7 @@ use utoipa_axum::routes;
 use crate::http::auth::login::settings;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::{ApiResult, Problem};
-use crate::notify::SendEmail;
+use crate::notify::{SendEmail, queue_mail};
 use crate::state::AppState;
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::{Action, Role};
@@ -86,9 +85,8 @@ pub(crate) async fn create_invitation(
     let issued = invitations::invite(&mut uow, Invite { email, role: req.role }).await?;
     let tenant = ils_tenancy::tenants::get_own(uow.tx()).await?;
     let mail = invitation_mail(&state.config.public_url, &tenant.name, &issued);
-    let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
     let (conn, jobs) = uow.tx().with_jobs();
-    ils_outbox::queue::enqueue(conn, jobs, mail, opts).await?;
+    queue_mail(conn, jobs, mail, state.config.jobs.delivery_attempts).await?;
     uow.commit().await?;
     Ok((StatusCode::CREATED, Json(issued.invitation)))
 }

@@ -197,11 +197,23 @@ async fn queue_mails(tx: &mut TenantTx, event: &Envelope, delivery_attempts: u16
             links: Vec::new(),
         });
     }
-    let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
     for mail in mails {
         let (conn, jobs) = tx.with_jobs();
-        ils_outbox::queue::enqueue(conn, jobs, mail, opts.clone()).await?;
+        queue_mail(conn, jobs, mail, delivery_attempts).await?;
     }
+    Ok(())
+}
+
+/// Queues `mail` in the caller's transaction (`conn`), tried `delivery_attempts` times before it
+/// becomes a dead job: sent only if that transaction commits.
+pub async fn queue_mail(
+    conn: &mut ils_storage::Conn,
+    jobs: &riverqueue::Client,
+    mail: SendEmail,
+    delivery_attempts: u16,
+) -> Result<()> {
+    let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
+    ils_outbox::queue::enqueue(conn, jobs, mail, opts).await?;
     Ok(())
 }
 

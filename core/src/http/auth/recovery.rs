@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use riverqueue::InsertOpts;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::extract::ApiJson;
 use crate::http::problem::{ApiResult, Problem};
-use crate::notify::SendEmail;
+use crate::notify::{SendEmail, queue_mail};
 use crate::state::AppState;
 use ils_kernel::error::{Error, Result};
 use ils_tenancy::auth::RequestMeta;
@@ -77,9 +76,8 @@ pub(crate) async fn send_reset(state: &AppState, meta: &RequestMeta, email: &Ema
     let mut tx = state.db.system().await?;
     if let Some(link) = recovery::request_reset(&mut tx, meta, email).await? {
         let mail = reset_mail(&state.config.public_url, &link);
-        let opts = InsertOpts::default().with_max_attempts(i32::from(state.config.jobs.delivery_attempts));
         let (conn, jobs) = tx.with_jobs();
-        ils_outbox::queue::enqueue(conn, jobs, mail, opts).await?;
+        queue_mail(conn, jobs, mail, state.config.jobs.delivery_attempts).await?;
     }
     tx.commit().await?;
     Ok(())
