@@ -23,7 +23,7 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 
 use self::layout::{BODY_WIDTH, Fonts, MARGIN, Op, PAGE_HEIGHT, PAGE_WIDTH};
 use crate::document::{Document, Section};
-use crate::error::ReportError;
+use crate::error::RenderError;
 use crate::fonts::{BOLD, FAMILY, REGULAR, Widths};
 use crate::render::chart;
 
@@ -34,8 +34,8 @@ const GREY: Rgb = (100, 100, 100);
 const BAND: Rgb = (243, 243, 243);
 
 /// The document as a PDF.
-pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
-    let font_error = || ReportError::Render("the embedded font cannot be read".into());
+pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
+    let font_error = || RenderError("the embedded font cannot be read".into());
     let widths = Fonts {
         regular: Widths::of(REGULAR).ok_or_else(font_error)?,
         bold: Widths::of(BOLD).ok_or_else(font_error)?,
@@ -50,8 +50,8 @@ pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
 
     let mut pdf = krilla::Document::new();
     pdf.set_metadata(metadata(document));
-    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
-        .ok_or_else(|| ReportError::Render("page size".into()))?;
+    let settings =
+        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| RenderError("page size".into()))?;
     for (i, ops) in pages.iter().enumerate() {
         let mut page = pdf.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -62,11 +62,11 @@ pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
         surface.finish();
         page.finish();
     }
-    pdf.finish().map_err(|e| ReportError::Render(format!("writing the PDF: {e}")))
+    pdf.finish().map_err(|e| RenderError(format!("writing the PDF: {e}")))
 }
 
 /// Each chart's SVG as a usvg tree laid out with the embedded fonts only.
-fn charts(document: &Document) -> Result<Vec<usvg::Tree>, ReportError> {
+fn charts(document: &Document) -> Result<Vec<usvg::Tree>, RenderError> {
     let mut fonts = usvg::fontdb::Database::new();
     fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(REGULAR)));
     fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(BOLD)));
@@ -82,8 +82,7 @@ fn charts(document: &Document) -> Result<Vec<usvg::Tree>, ReportError> {
         })
         .map(|c| {
             let svg = chart::svg(c)?;
-            usvg::Tree::from_str(&svg, &options)
-                .map_err(|e| ReportError::Render(format!("chart {:?}: {e}", c.title)))
+            usvg::Tree::from_str(&svg, &options).map_err(|e| RenderError(format!("chart {:?}: {e}", c.title)))
         })
         .collect()
 }
@@ -151,7 +150,7 @@ impl Pen {
         self.text(surface, right - width, 818.0, 8.0, false, INK, &page);
     }
 
-    fn draw(&self, surface: &mut Surface<'_>, op: &Op, charts: &[usvg::Tree]) -> Result<(), ReportError> {
+    fn draw(&self, surface: &mut Surface<'_>, op: &Op, charts: &[usvg::Tree]) -> Result<(), RenderError> {
         match op {
             Op::Text { x, y, size, bold, grey, text } => {
                 self.text(surface, *x, *y, *size, *bold, if *grey { GREY } else { INK }, text);
@@ -169,14 +168,12 @@ impl Pen {
                 }
             }
             Op::Chart { index, x, y, width, height } => {
-                let tree =
-                    charts.get(*index).ok_or_else(|| ReportError::Render("a chart went missing".into()))?;
-                let size =
-                    Size::from_wh(*width, *height).ok_or_else(|| ReportError::Render("chart size".into()))?;
+                let tree = charts.get(*index).ok_or_else(|| RenderError("a chart went missing".into()))?;
+                let size = Size::from_wh(*width, *height).ok_or_else(|| RenderError("chart size".into()))?;
                 surface.push_transform(&Transform::from_translate(*x, *y));
                 let drawn = surface.draw_svg(tree, size, SvgSettings::default());
                 surface.pop();
-                drawn.ok_or_else(|| ReportError::Render("drawing a chart".into()))?;
+                drawn.ok_or_else(|| RenderError("drawing a chart".into()))?;
             }
         }
         Ok(())

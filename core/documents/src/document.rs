@@ -1,7 +1,7 @@
-//! What a report says, before it is CSV, HTML or PDF: a title, whose it is, the period, and
+//! What a document says, before it is CSV, HTML or PDF: a title, whose it is, the period, and
 //! sections of charts, tables and text. Every renderer takes a [`Document`] and nothing else.
 
-/// A rendered-to-be report.
+/// A report or business document, before it is rendered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// The report's title (`Lab turnaround`).

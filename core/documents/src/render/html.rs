@@ -6,7 +6,7 @@
 //! CSS escapes. A Content-Security-Policy forbids scripts even if something slipped through.
 
 use crate::document::{Align, Cell, Document, Section, Table};
-use crate::error::ReportError;
+use crate::error::RenderError;
 use crate::render::chart;
 
 const STYLE: &str = r#"
@@ -36,7 +36,7 @@ p.note { color: #333; }
 "#;
 
 /// The document as an HTML page.
-pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
+pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
     let mut out = String::with_capacity(16 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
