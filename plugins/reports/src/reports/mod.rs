@@ -44,8 +44,9 @@ pub struct ReportMeta {
 pub(crate) fn document(title: &str, ctx: &Context, period: &DateRange, sections: Vec<Section>) -> Document {
     Document {
         title: title.into(),
-        practice_name: ctx.practice_name.clone(),
-        period: period.display(),
+        organisation: ctx.practice_name.clone(),
+        letterhead: None,
+        period: Some(period.display()),
         generated_at: generated_at(ctx.generated_at_ms),
         generated_at_ms: ctx.generated_at_ms,
         sections,
