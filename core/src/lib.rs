@@ -24,6 +24,7 @@
 
 pub mod config;
 mod console;
+pub mod documents;
 pub mod events;
 pub mod http;
 pub mod jobs;

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use super::form::CsrfForm;
+use super::form::{Csrf, CsrfForm};
 use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::page::{given, refused};
 use super::recommendations;
@@ -22,7 +22,7 @@ use crate::http::devices::{DeviceJobInput, send_job};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::orders::{
     FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, StationInput, TransitionInput,
-    create_order, get_order, move_station, order_timeline, production_queue, transition_order,
+    create_order, get_order, move_station, order_timeline, print_ticket, production_queue, transition_order,
 };
 use crate::state::AppState;
 use ils_clinical::patients::Patient;
@@ -586,6 +586,22 @@ pub(crate) async fn device_packet(
             )
                 .into_response())
         }
+        Err(error) => {
+            let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
+            refused(error, |errors| Show { errors, ..page })
+        }
+    }
+}
+
+/// `POST /orders/{id}/ticket`: makes the job ticket (kept in the tenant's files) and opens it.
+pub(crate) async fn ticket(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+    _csrf: Csrf,
+) -> PageResult {
+    match print_ticket(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await {
+        Ok((_, file)) => Ok(Redirect::to(&format!("/api/v1/files/{}", file.0.id)).into_response()),
         Err(error) => {
             let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
             refused(error, |errors| Show { errors, ..page })

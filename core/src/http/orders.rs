@@ -1,5 +1,5 @@
 //! Lab orders over HTTP: place, read, move through the lifecycle, move between stations, the
-//! timeline, and the production queue.
+//! timeline, the production queue, and a job ticket to print.
 
 use axum::Json;
 use axum::extract::State;
@@ -32,6 +32,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transition_order))
         .routes(routes!(move_station))
         .routes(routes!(order_timeline))
+        .routes(routes!(print_ticket))
         .routes(routes!(production_queue))
 }
 
@@ -251,6 +252,36 @@ pub(crate) async fn get_order(
     let order = store::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(order))
+}
+
+/// Make the order's job ticket: a PDF with the job number as a Code 128 barcode, the
+/// prescription, lenses, frame and centration, and the due date, kept in the tenant's files
+/// (download it at `GET /files/{id}`). Each call makes one as the job stands.
+#[utoipa::path(post, path = "/orders/{order_id}/ticket", tag = "orders", security(("bearer" = [])),
+    params(("order_id" = OrderId, Path, description = "The order")),
+    responses((status = 201, description = "The ticket, stored", body = ils_files::StoredFile),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such order in this tenant", body = Problem)))]
+pub(crate) async fn print_ticket(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<OrderId>,
+) -> ApiResult<(StatusCode, Json<ils_files::StoredFile>)> {
+    use crate::documents::job_ticket::JobTicket;
+    let ctx = principal.tenant(Action::OrdersRead)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let ticket = JobTicket::gather(&mut tx, id).await?;
+    tx.commit().await?;
+    let pdf = ticket.pdf(ils_storage::types::Timestamp::now())?;
+    let file = ils_files::NewFile {
+        name: ils_files::FileName::parse(&ticket.file_name())?,
+        content_type: ils_files::MediaType::parse("application/pdf")?,
+        plugin_id: None,
+        body: pdf.into(),
+    };
+    let stored = state.files.put(ctx.tenant_id, &ctx.audit, file).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
 /// An order's timeline: every status and station change with who and when, oldest first.

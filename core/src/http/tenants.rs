@@ -197,7 +197,7 @@ async fn own_tenant(State(state): State<AppState>, principal: Principal) -> ApiR
     responses((status = 200, description = "The settings", body = ils_tenancy::tenants::TenantSettings),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem)))]
-async fn get_settings(
+pub(crate) async fn get_settings(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Json<ils_tenancy::tenants::TenantSettings>> {
@@ -208,12 +208,23 @@ async fn get_settings(
     Ok(Json(settings))
 }
 
-/// The body of `PUT /tenant/settings`: every setting, unknown ones refused. The document shows it
-/// as `TenantSettings`, the same shape the service takes and returns.
+/// The body of `PUT /tenant/settings`, unknown settings refused. The document shows it as
+/// `TenantSettings`, the same shape the service takes and returns; a setting left out keeps its
+/// value (clients written before the letterhead existed send `rx_steps` alone).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SettingsInput {
-    rx_steps: ils_tenancy::tenants::Steps,
+pub(crate) struct SettingsInput {
+    pub(crate) rx_steps: Option<ils_tenancy::tenants::Steps>,
+    pub(crate) address: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) contact_email: Option<Option<String>>,
+}
+
+/// A field given, even as `null` (which clears it): `Some(None)`; left out: `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Change the current tenant's settings (company admins).
@@ -223,14 +234,20 @@ struct SettingsInput {
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed (company admins)", body = Problem),
               (status = 422, description = "Invalid settings", body = Problem)))]
-async fn put_settings(
+pub(crate) async fn put_settings(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(req): ApiJson<SettingsInput>,
 ) -> ApiResult<Json<ils_tenancy::tenants::TenantSettings>> {
     let ctx = principal.tenant(Action::SettingsManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let new = ils_tenancy::tenants::TenantSettings { rx_steps: req.rx_steps };
+    let old = ils_tenancy::tenants::settings(uow.tx()).await?;
+    let new = ils_tenancy::tenants::TenantSettings {
+        rx_steps: req.rx_steps.unwrap_or(old.rx_steps),
+        address: req.address.unwrap_or(old.address),
+        phone: req.phone.unwrap_or(old.phone),
+        contact_email: req.contact_email.unwrap_or(old.contact_email),
+    };
     let settings = ils_tenancy::tenants::change_settings(&mut uow, new).await?;
     uow.commit().await?;
     Ok(Json(settings))

@@ -6,7 +6,8 @@
 //! Committed domain events reach the consumers registered here (webhook endpoints, e-mail,
 //! plugins) through the outbox relay ([`ils_outbox::relay`], started and stopped with the
 //! workers; docs/adr/035-outbox-relay.md), which lets them queue `deliver_webhook` (one event to
-//! one endpoint), `send_email` (one message) and the plugin jobs. `dispatch_event` hands one
+//! one endpoint), `send_email` (one message) and the plugin jobs. `send_purchase_order` e-mails an order to its
+//! supplier (queued by the send itself). `dispatch_event` hands one
 //! event to them: an event the relay could not hand over on its own, or one queued by a version
 //! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
 //! `report_schedules`.
@@ -141,6 +142,13 @@ impl Runner {
             .add_fn(move |_: WorkContext, job: Job<crate::notify::SendEmail>| {
                 let state = mail.clone();
                 async move { crate::notify::work(state.mailer.as_ref(), job).await }
+            })
+            .map_err(queue_error)?;
+        let orders_mail = state.clone();
+        workers
+            .add_fn(move |_: WorkContext, job: Job<crate::notify::purchase_orders::SendPurchaseOrder>| {
+                let state = orders_mail.clone();
+                async move { crate::notify::purchase_orders::work(&state, job).await }
             })
             .map_err(queue_error)?;
         let plugin_events = (state.clone(), share.clone());

@@ -17,6 +17,7 @@ use ils_storage::ids::FileId;
 use ils_tenancy::events as catalog;
 use ils_tenancy::users::{Member, MembershipStatus};
 
+pub mod purchase_orders;
 mod staff;
 
 pub use crate::config::EmailConfig;
@@ -68,6 +69,21 @@ impl Mailer {
             .build();
         let from = config.from.parse().map_err(|e| Error::invalid_field("ILS_SMTP_FROM", format!("{e}")))?;
         Ok(Some(Self { transport, from, public_url: public_url.clone() }))
+    }
+
+    /// A message from this installation's sender, to be addressed and filled in.
+    pub(crate) fn message(&self) -> lettre::message::MessageBuilder {
+        Message::builder().from(self.from.clone())
+    }
+
+    /// The transport to hand messages to.
+    pub(crate) fn transport(&self) -> &AsyncSmtpTransport<Tokio1Executor> {
+        &self.transport
+    }
+
+    /// The host name message ids end with: the installation's public host.
+    pub(crate) fn host(&self) -> &str {
+        self.public_url.host_str().unwrap_or("ils.invalid")
     }
 
     /// The download URL of each linked file; ids that are not file ids are dropped (the

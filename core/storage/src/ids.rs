@@ -147,6 +147,10 @@ id_type!(
     GoodsReceiptId
 );
 id_type!(
+    /// One sending of a purchase order to its supplier (by e-mail, with its PDF).
+    PurchaseOrderDeliveryId
+);
+id_type!(
     /// A stock count (stocktake) of one location.
     StockCountId
 );

@@ -1,14 +1,23 @@
 // The practice's stock through the console in a real browser: the admin adds an item and two
 // locations; a dispenser records stock found, transfers some (a quantity the shop does not have is
-// refused at its field) and counts the shop; the admin raises a purchase order to a new supplier
-// and sends it, the goods are received and the level rises; the start page links to what is low.
-// axe-core checks every page on the way, at desktop and phone widths.
+// refused at its field) and counts the shop; the admin sets the practice's address for its
+// documents, raises a purchase order to a new supplier and sends it — the supplier gets it by
+// e-mail with the PDF, and the order's page says it was delivered and links the PDF — the goods
+// are received and the level rises; the start page links to what is low. axe-core checks every
+// page on the way, at desktop and phone widths.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, screenshot, signIn, ANN, DAN } from "./harness.mjs";
+import { step, session, screenshot, signIn, startSmtpSink, ANN, DAN } from "./harness.mjs";
 
-const app = session();
+let sink;
+const app = session({
+  env: async () => {
+    sink = await startSmtpSink();
+    return sink.env;
+  },
+  stop: () => sink?.stop(),
+});
 const person = () => app.person();
 
 const FRAME = "FR-RB5154 · Ray-Ban RB5154";
@@ -110,6 +119,23 @@ test("stock kept, moved, counted, ordered and received through the console", asy
   await dan.locator("#count-status", { hasText: "finalised" }).waitFor();
   await step(dan, "finalised count");
 
+  // Ann gives the practice's address for its documents; a seventh line is refused at the field.
+  await ann.getByRole("link", { name: "Settings", exact: true }).click();
+  const address = ann.getByLabel("Address");
+  await address.fill("1\n2\n3\n4\n5\n6\n7");
+  await ann.getByRole("button", { name: "Save" }).click();
+  await ann.getByRole("alert").waitFor();
+  assert.equal(await address.getAttribute("aria-invalid"), "true");
+  assert.match(await ann.locator("#address-error").textContent(), /at most 6 lines/);
+  await step(ann, "settings with an error");
+  await address.fill("14 Market Street\nHarrogate\nHG1 2AB");
+  await ann.getByLabel("Telephone").fill("01423 555 010");
+  await ann.getByLabel("E-mail for replies").fill("orders@brighteyes.example");
+  await ann.getByRole("button", { name: "Save" }).click();
+  await ann.locator("#letterhead-saved").waitFor();
+  assert.equal(await address.inputValue(), "14 Market Street\nHarrogate\nHG1 2AB");
+  await step(ann, "settings saved");
+
   // Ann buys more from a new supplier, delivered to the store room.
   await ann.getByRole("link", { name: "Stock", exact: true }).click();
   await ann.getByRole("link", { name: "Suppliers", exact: true }).click();
@@ -134,9 +160,28 @@ test("stock kept, moved, counted, ordered and received through the console", asy
   await ann.getByRole("heading", { level: 1, name: /^Purchase order PO-/ }).waitFor();
   assert.equal(await ann.locator("#po-status").textContent(), "draft");
   await step(ann, "draft purchase order");
+  const number = (await ann.getByRole("heading", { level: 1 }).textContent()).replace("Purchase order ", "");
   await ann.getByRole("button", { name: "Send to supplier" }).click();
   await ann.locator("#po-status", { hasText: "sent" }).waitFor();
   await step(ann, "sent purchase order");
+
+  // The supplier gets it once, by e-mail, with the order as a PDF; the page says so.
+  for (let i = 0; i < 50 && !(await ann.locator("#delivery-log .delivery-delivered").count()); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    await ann.reload();
+  }
+  const delivered = ann.locator("#delivery-log tbody tr").first();
+  assert.match(await delivered.textContent(), /orders@lensdirect\.example[\s\S]*Delivered/);
+  const toSupplier = sink.mails().filter((m) => m.to.some((t) => t.includes("orders@lensdirect.example")));
+  assert.equal(toSupplier.length, 1, "one e-mail to the supplier");
+  assert.match(toSupplier[0].data, new RegExp(`Subject: Purchase order ${number} from Bright Eyes Opticians`));
+  assert.match(toSupplier[0].data, /Content-Type: application\/pdf/);
+  assert.match(toSupplier[0].data, new RegExp(`filename="?${number}\\.pdf`));
+  const pdfLink = delivered.getByRole("link", { name: `${number}.pdf` });
+  const pdf = await ann.request.get(new URL(await pdfLink.getAttribute("href"), base).href);
+  assert.equal(pdf.headers()["content-type"], "application/pdf");
+  assert.equal((await pdf.body()).subarray(0, 5).toString(), "%PDF-");
+  await step(ann, "purchase order delivered to the supplier");
 
   // The goods arrive; the store room's stock rises.
   await ann.getByLabel(`Received of ${FRAME}`).fill("10");

@@ -11,14 +11,7 @@ const NEW_PASSWORD: &str = "a brand new long passphrase";
 
 async fn app_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start(false).await;
-    let url = sink.url.clone();
-    let app = TestApp::spawn_with(backend, move |c| {
-        c.email.smtp_url = Some(url);
-        c.email.from = "ILS <noreply@ils.test>".into();
-        c.public_url = "https://ils.example.com/".parse().unwrap();
-    })
-    .await;
-    (app, sink)
+    (TestApp::with_mail(backend, &sink).await, sink)
 }
 
 /// The reset mails the sink has, to anyone.

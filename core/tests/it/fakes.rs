@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -102,11 +103,39 @@ pub struct Mail {
 }
 
 impl Mail {
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default().parse(self.data.as_bytes()).expect("a MIME message")
+    }
+
     /// The message's plain-text body, decoded as a mail client shows it.
     pub fn text(&self) -> String {
-        let message =
-            mail_parser::MessageParser::default().parse(self.data.as_bytes()).expect("a MIME message");
-        message.body_text(0).expect("a text body").into_owned()
+        self.parsed().body_text(0).expect("a text body").into_owned()
+    }
+
+    /// A header's value as text (`Subject`, `Message-ID`), decoded.
+    pub fn header(&self, name: &str) -> String {
+        let message = self.parsed();
+        match message.header(name) {
+            Some(mail_parser::HeaderValue::Text(text)) => text.to_string(),
+            Some(other) => format!("{other:?}"),
+            None => String::new(),
+        }
+    }
+
+    /// The attachments: file name, media type (`type/subtype`) and decoded bytes.
+    pub fn attachments(&self) -> Vec<(String, String, Vec<u8>)> {
+        use mail_parser::MimeHeaders as _;
+        self.parsed()
+            .attachments()
+            .map(|a| {
+                let name = a.attachment_name().unwrap_or_default().to_owned();
+                let kind = a
+                    .content_type()
+                    .map(|t| format!("{}/{}", t.ctype(), t.subtype().unwrap_or_default()))
+                    .unwrap_or_default();
+                (name, kind, a.contents().to_vec())
+            })
+            .collect()
     }
 }
 
@@ -117,6 +146,17 @@ pub struct SmtpSink {
     pub url: String,
     mails: Arc<Mutex<Vec<Mail>>>,
     attempts: Arc<Mutex<usize>>,
+    hold: Arc<Hold>,
+}
+
+/// While `on`, a message's end of data is not answered: the sink waits with the whole message
+/// received and `250` unsent. A sender that goes away then has delivered nothing (RFC 5321
+/// §4.1.1.4: the server takes the message with its `250`); once released, it is taken.
+#[derive(Default)]
+pub struct Hold {
+    on: AtomicBool,
+    waiting: AtomicUsize,
+    dropped: AtomicUsize,
 }
 
 impl SmtpSink {
@@ -125,16 +165,37 @@ impl SmtpSink {
         let addr = listener.local_addr().unwrap();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let attempts = Arc::new(Mutex::new(0));
-        let (m, a) = (mails.clone(), attempts.clone());
+        let hold = Arc::new(Hold::default());
+        let (m, a, h) = (mails.clone(), attempts.clone(), hold.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let (m, a) = (m.clone(), a.clone());
+                let (m, a, h) = (m.clone(), a.clone(), h.clone());
                 tokio::spawn(async move {
-                    let _ = session(socket, refuse, m, a).await;
+                    let _ = session(socket, refuse, m, a, h).await;
                 });
             }
         });
-        SmtpSink { url: format!("smtp://{addr}"), mails, attempts }
+        SmtpSink { url: format!("smtp://{addr}"), mails, attempts, hold }
+    }
+
+    /// Holds every message at its end of data from now on (see [`Hold`]).
+    pub fn hold(&self) {
+        self.hold.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Answers held and later messages again.
+    pub fn release(&self) {
+        self.hold.on.store(false, Ordering::SeqCst);
+    }
+
+    /// Messages received whole and waiting for the sink's answer now.
+    pub fn waiting(&self) -> usize {
+        self.hold.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Held messages whose sender went away before the answer: not delivered.
+    pub fn dropped(&self) -> usize {
+        self.hold.dropped.load(Ordering::SeqCst)
     }
 
     pub fn mails(&self) -> Vec<Mail> {
@@ -152,6 +213,7 @@ async fn session(
     refuse: bool,
     mails: Arc<Mutex<Vec<Mail>>>,
     attempts: Arc<Mutex<usize>>,
+    hold: Arc<Hold>,
 ) -> std::io::Result<()> {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read).lines();
@@ -181,6 +243,24 @@ async fn session(
                 }
                 data.push_str(&line);
                 data.push('\n');
+            }
+            if hold.on.load(Ordering::SeqCst) {
+                hold.waiting.fetch_add(1, Ordering::SeqCst);
+                let gone = loop {
+                    if !hold.on.load(Ordering::SeqCst) {
+                        break false;
+                    }
+                    tokio::select! {
+                        // The sender spoke or hung up before its answer: the transaction is void.
+                        _ = lines.next_line() => break true,
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+                    }
+                };
+                hold.waiting.fetch_sub(1, Ordering::SeqCst);
+                if gone {
+                    hold.dropped.fetch_add(1, Ordering::SeqCst);
+                    return Ok(());
+                }
             }
             mails.lock().unwrap().push(Mail {
                 from: std::mem::take(&mut from),

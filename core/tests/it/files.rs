@@ -41,7 +41,7 @@ async fn put(
 }
 
 /// A download: the raw answer, with the bytes.
-async fn download(
+pub async fn download(
     app: &TestApp,
     id: &str,
     auth: Auth<'_>,
@@ -58,7 +58,7 @@ async fn download(
 }
 
 #[derive(Clone, Copy)]
-enum Auth<'a> {
+pub enum Auth<'a> {
     Bearer(&'a str),
     Cookie(&'a str),
     None,

@@ -209,6 +209,18 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client, db, backend, state, pg, _dir: dir }
     }
 
+    /// An app that e-mails through `sink` (from `ILS <noreply@ils.test>`, links to
+    /// `https://ils.example.com/`).
+    pub async fn with_mail(backend: Backend, sink: &crate::fakes::SmtpSink) -> Self {
+        let url = sink.url.clone();
+        Self::spawn_with(backend, move |c| {
+            c.email.smtp_url = Some(url);
+            c.email.from = "ILS <noreply@ils.test>".into();
+            c.public_url = "https://ils.example.com/".parse().unwrap();
+        })
+        .await
+    }
+
     /// Starts a second `ils serve` (no job runner) over this app's PostgreSQL database, as
     /// another node behind the same load balancer; its base URL. `dir` holds its data.
     pub async fn second_node(&self, dir: &std::path::Path) -> String {

@@ -9,13 +9,7 @@ use crate::harness::{Backend, PASSWORD, TestApp, db_test};
 
 async fn app_with_mail(backend: Backend) -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start(false).await;
-    let url = sink.url.clone();
-    let app = TestApp::spawn_with(backend, move |c| {
-        c.email.smtp_url = Some(url);
-        c.public_url = "https://ils.example.com/".parse().unwrap();
-    })
-    .await;
-    (app, sink)
+    (TestApp::with_mail(backend, &sink).await, sink)
 }
 
 async fn invitation_mails(sink: &SmtpSink, to: &str, n: usize) -> Vec<Mail> {

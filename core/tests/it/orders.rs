@@ -688,3 +688,46 @@ async fn two_nodes_placing_one_practices_orders_at_once_never_share_a_number() {
     let listed = app.get("/api/v1/orders?limit=100", &lab.dispenser.token).await;
     assert_eq!(listed.ok(200)["items"].as_array().unwrap().len(), 24);
 }
+
+db_test!(
+    async fn a_job_ticket_prints_the_job_with_its_barcode_and_no_patient_name(backend) {
+        let app = TestApp::spawn(backend).await;
+        let lab = lab(&app, "acme").await;
+        let admin = &lab.tenant.admin.token;
+        let letterhead = json!({ "address": "Unit 4, Riverside Estate\nLeeds LS1 4AB", "phone": "0113 496 0000" });
+        app.put("/api/v1/tenant/settings", admin, letterhead).await.ok(200);
+        let mut body = order_body(&lab.patient, &lab.rx);
+        body["notes"] = json!("Check the bevel on the left lens");
+        let order = place(&app, &lab.dispenser, body).await;
+        let (order_id, number) = (id(&order), order["number"].as_str().unwrap().to_owned());
+        let patient = app.get(&format!("/api/v1/patients/{}", lab.patient), &lab.ecp.token).await.ok(200).clone();
+
+        let ticket = app.post(&format!("/api/v1/orders/{order_id}/ticket"), Some(&lab.tech.token), json!({})).await;
+        let file = ticket.ok(201).clone();
+        assert_eq!(file["name"], format!("{number} ticket.pdf"));
+        assert_eq!(file["content_type"], "application/pdf");
+        let (status, _, pdf) =
+            crate::files::download(&app, file["id"].as_str().unwrap(), crate::files::Auth::Bearer(&lab.tech.token)).await;
+        assert_eq!(status.as_u16(), 200);
+        if let Some(text) = crate::pdf::read_pdf(&pdf, "job-ticket") {
+            for expected in [
+                format!("Job ticket {number}"), number.clone(), "Tenant acme".into(), "Leeds LS1 4AB".into(),
+                "15 Jan 2099".into(), patient["customer_number"].as_str().unwrap().into(),
+                "+1.50".into(), "-0.50".into(), "90".into(), "+2.00".into(), "+1.25".into(),
+                "High index 1.67".into(), "Hard coat, Anti reflective".into(),
+                "Ray-Ban RB5154 Clubmaster 51-21 black".into(), "51.0 mm × 40.0 mm, 21.0 mm".into(),
+                "32.0 mm / 31.5 mm".into(), "Check the bevel on the left lens".into(),
+            ] {
+                assert!(text.contains(&expected), "the ticket lacks {expected:?}:\n{text}");
+            }
+            assert!(!text.contains("Lee"), "the floor sees the customer number, not the patient's name:\n{text}");
+        }
+        // Audited as a stored file; another tenant cannot print it.
+        let audit = app.get("/api/v1/audit?action=file.stored", admin).await;
+        assert_eq!(audit.ok(200)["items"][0]["entity_id"], file["id"]);
+        let other = app.tenant("other").await;
+        app.post(&format!("/api/v1/orders/{order_id}/ticket"), Some(&other.admin.token), json!({}))
+            .await
+            .problem(404, "not_found");
+    }
+);

@@ -1,6 +1,6 @@
-//! The real `ils` binary as separate processes: killed with SIGKILL in the middle of a burst and
-//! restarted, and two of them sharing one PostgreSQL database — its job queue, and its plugins
-//! with no disk in common.
+//! The real `ils` binary as separate processes: killed with SIGKILL in the middle of a burst, or
+//! of a purchase order's e-mail, and restarted; and two of them sharing one PostgreSQL database —
+//! its job queue, and its plugins with no disk in common.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::fakes::Receiver;
+use crate::fakes::{Receiver, SmtpSink};
 use crate::harness::{Backend, PASSWORD, TestApp, db_test, fresh_database, http};
 use ils_core::db::{Db, DbOptions};
 
@@ -25,6 +25,11 @@ struct Server {
 
 impl Server {
     async fn start(options: &DbOptions, data_dir: &std::path::Path) -> Self {
+        Self::start_with(options, data_dir, &[]).await
+    }
+
+    /// A server with these environment variables set as well.
+    async fn start_with(options: &DbOptions, data_dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             probe.local_addr().unwrap().port()
@@ -43,6 +48,7 @@ impl Server {
             .env("ILS_SECRET_KEY", SECRET_KEY)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        command.envs(env.iter().copied());
         if let Some(owner) = &options.migrate_url {
             command.args(["--migrate-database-url", owner]);
         }
@@ -198,6 +204,80 @@ db_test!(
             committed.len(),
             receiver.received().len()
         );
+        drop(second);
+    }
+);
+
+/// One API call to the server at `base`; the answer's JSON, after checking its status.
+async fn call(
+    base: &str,
+    token: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    status: u16,
+) -> serde_json::Value {
+    let client = http(Duration::from_secs(30));
+    let url = format!("{base}/api/v1{path}");
+    let request = match body {
+        Some(body) => client.post(url).json(&body),
+        None => client.get(url),
+    };
+    let response = request.bearer_auth(token).send().await.unwrap();
+    let got = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    assert_eq!(got, status, "{path}: {body}");
+    body
+}
+
+db_test!(
+    async fn a_purchase_order_cut_off_mid_send_by_a_kill_arrives_once_after_the_restart(backend) {
+        let (dir, options, _pg) = fresh_database(backend).await;
+        let db = Db::connect_and_migrate(&options).await.unwrap();
+        tenant(&db).await;
+        let sink = SmtpSink::start(false).await;
+        // The mail server takes the message whole and then waits before its answer.
+        sink.hold();
+        let env = [("ILS_SMTP_URL", sink.url.as_str())];
+        let first = Server::start_with(&options, dir.path(), &env).await;
+        let base = first.base.clone();
+        let token = login(&base, "admin@acme.example").await;
+        let supplier = call(&base, &token, "/suppliers", Some(json!({ "name": "Lensmakers", "email": "orders@lensmakers.example" })), 201).await;
+        let supplier = supplier["id"].as_str().unwrap();
+        call(&base, &token, "/supplier-accounts", Some(json!({ "supplier_id": supplier, "payment_terms_days": 30 })), 201).await;
+        let shop = call(&base, &token, "/locations", Some(json!({ "name": "Lab stores" })), 201).await;
+        let item = call(&base, &token, "/items", Some(json!({ "sku": "BLANK-70", "name": "Blank 70 mm", "unit": "each", "reorder_point": 0 })), 201).await;
+        let order = json!({ "supplier_id": supplier, "location_id": shop["id"], "currency": "GBP",
+                            "lines": [{ "item_id": item["id"], "quantity": 40, "unit_price_minor": 310 }] });
+        let order = call(&base, &token, "/purchase-orders", Some(order), 201).await;
+        let id = order["id"].as_str().unwrap();
+        call(&base, &token, &format!("/purchase-orders/{id}/send"), Some(json!({})), 200).await;
+
+        // Killed while the mail server holds the whole message, its answer unsent.
+        TestApp::eventually(30, || async { (sink.waiting() == 1).then_some(()) }).await;
+        first.kill();
+        TestApp::eventually(10, || async { (sink.dropped() == 1).then_some(()) }).await;
+        assert!(sink.mails().is_empty(), "a message without the server's 250 is not delivered");
+        sink.release();
+
+        // The restarted server rescues the job and sends the order once.
+        let second = Server::start_with(&options, dir.path(), &env).await;
+        let token = login(&second.base, "admin@acme.example").await;
+        let delivery = TestApp::eventually(90, || async {
+            let order = call(&second.base, &token, &format!("/purchase-orders/{id}"), None, 200).await;
+            (order["delivery"]["status"] == "delivered").then(|| order["delivery"].clone())
+        })
+        .await;
+        // Give a second copy, if there were one, time to arrive.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mails = sink.mails();
+        assert_eq!(mails.len(), 1, "delivered once: {:?}", mails.iter().map(|m| &m.to).collect::<Vec<_>>());
+        assert!(mails[0].to.iter().any(|t| t.contains("orders@lensmakers.example")));
+        let attachments = mails[0].attachments();
+        assert_eq!(attachments.len(), 1, "with its PDF");
+        assert!(attachments[0].2.starts_with(b"%PDF-"), "a PDF");
+        let deliveries = call(&second.base, &token, &format!("/purchase-orders/{id}/deliveries"), None, 200).await;
+        assert_eq!(deliveries.as_array().unwrap().len(), 1, "one delivery: {deliveries}");
+        assert_eq!(delivery["file_id"], deliveries[0]["file_id"]);
         drop(second);
     }
 );

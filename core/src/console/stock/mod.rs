@@ -58,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/stock/purchase-orders/new", get(purchase_orders::new_form))
         .route("/stock/purchase-orders/{order}", get(purchase_orders::show))
         .route("/stock/purchase-orders/{order}/send", post(purchase_orders::send))
+        .route("/stock/purchase-orders/{order}/send-again", post(purchase_orders::send_again))
         .route("/stock/purchase-orders/{order}/cancel", post(purchase_orders::cancel))
         .route("/stock/purchase-orders/{order}/receipts", post(receipts::receive))
 }

@@ -1,5 +1,6 @@
 //! Purchase orders: the list, raising one (supplier, where it is delivered, its lines), and an
-//! order's page with the moves the API allows (send a draft, cancel) and the goods received.
+//! order's page with the moves the API allows (send a draft, send it again, cancel), its e-mails to
+//! the supplier with their PDFs, and the goods received.
 
 use std::collections::BTreeMap;
 
@@ -15,14 +16,17 @@ use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::stock::purchase_orders::{
-    LineInput, OrderQuery, PurchaseOrderInput, cancel_order, create_order, get_order, list_orders, send_order,
+    LineInput, OrderQuery, PurchaseOrderInput, cancel_order, create_order, get_order, list_deliveries,
+    list_orders, send_again as send_order_again, send_order,
 };
 use crate::http::stock::receipts::list_receipts;
 use crate::http::stock::suppliers::list_accounts;
 use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_kernel::permissions::Action;
-use ils_stock::purchase_orders::{GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus};
+use ils_stock::purchase_orders::{
+    Delivery, DeliveryStatus, GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus,
+};
 use ils_stock::suppliers::SupplierAccount;
 use ils_storage::ids::{PurchaseOrderId, SupplierId};
 use ils_tenancy::auth::Principal;
@@ -320,6 +324,8 @@ pub(super) struct Show {
     supplier: String,
     order: PurchaseOrder,
     receipts: Vec<GoodsReceipt>,
+    /// Its sendings to the supplier, newest first.
+    deliveries: Vec<Delivery>,
     can_manage: bool,
     can_receive: bool,
     /// What was typed into the receipt form, by input name, when it comes back with errors.
@@ -348,6 +354,24 @@ impl Show {
 
     fn may_send(&self) -> bool {
         self.can_manage && self.order.status.can_move_to(PurchaseOrderStatus::Sent)
+    }
+
+    fn may_send_again(&self) -> bool {
+        self.can_manage && self.order.status.accepts_receipts()
+    }
+
+    /// A delivery's state in words, with its time and attempts where they say something.
+    fn delivery_words(&self, d: &Delivery) -> String {
+        match d.status {
+            DeliveryStatus::Queued if d.attempts == 0 => "Queued".to_owned(),
+            DeliveryStatus::Queued => format!("Retrying ({} attempts so far)", d.attempts),
+            DeliveryStatus::Delivered => match d.delivered_at {
+                Some(at) => format!("Delivered {}", crate::console::page::when(&at)),
+                None => "Delivered".to_owned(),
+            },
+            DeliveryStatus::Failed => format!("Failed after {} attempts", d.attempts),
+            DeliveryStatus::NotEmailed => "Not e-mailed".to_owned(),
+        }
     }
 
     fn may_cancel(&self) -> bool {
@@ -393,6 +417,7 @@ pub(super) async fn show_page(
     let principal = &viewer.principal;
     let order = get_order(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
     let receipts = list_receipts(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
+    let deliveries = list_deliveries(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
     let supplier = supplier_name(&accounts(state, principal).await?, &order.supplier_id);
     Ok(Show {
         chrome: viewer.chrome.at("/stock"),
@@ -400,6 +425,7 @@ pub(super) async fn show_page(
         supplier,
         order,
         receipts,
+        deliveries,
         can_manage: principal.may(Action::PurchasingManage),
         can_receive: principal.may(Action::StockWrite),
         typed,
@@ -425,6 +451,18 @@ pub(crate) async fn send(
     _csrf: Csrf,
 ) -> PageResult {
     let sent = send_order(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await.map(|_| ());
+    moved(&state, &viewer, id, sent).await
+}
+
+/// `POST /stock/purchase-orders/{id}/send-again`: e-mails a sent order to the supplier once more.
+pub(crate) async fn send_again(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PurchaseOrderId>,
+    _csrf: Csrf,
+) -> PageResult {
+    let sent =
+        send_order_again(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await.map(|_| ());
     moved(&state, &viewer, id, sent).await
 }
 

@@ -1,5 +1,5 @@
-//! Purchase orders over HTTP: raise a draft, edit it, send it, cancel it; receipts are in
-//! [`super::receipts`].
+//! Purchase orders over HTTP: raise a draft, edit it, send it (and again), see its deliveries,
+//! cancel it; receipts are in [`super::receipts`].
 
 use axum::Json;
 use axum::extract::State;
@@ -14,7 +14,9 @@ use crate::http::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
-use ils_stock::purchase_orders::{self, DraftLine, DraftOrder, Filter, PurchaseOrder, PurchaseOrderStatus};
+use ils_stock::purchase_orders::{
+    self, Delivery, DraftLine, DraftOrder, Filter, Mailing, PurchaseOrder, PurchaseOrderStatus,
+};
 use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId};
 use ils_tenancy::auth::Principal;
 
@@ -23,6 +25,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_order, list_orders))
         .routes(routes!(get_order, update_order))
         .routes(routes!(send_order))
+        .routes(routes!(send_again))
+        .routes(routes!(list_deliveries))
         .routes(routes!(cancel_order))
         .merge(super::receipts::router())
 }
@@ -168,24 +172,37 @@ async fn update_order(
     Ok(Json(order))
 }
 
-/// Moves an order by a person's request, in one unit of work.
-async fn transition(
+/// Whether this installation e-mails (an SMTP server is configured).
+fn mailing(state: &AppState) -> Mailing {
+    if state.mailer.is_some() { Mailing::Available } else { Mailing::Unavailable }
+}
+
+/// Sends (or sends again) in one unit of work, with the delivery's job queued in it.
+async fn dispatch(
     state: &AppState,
     principal: &Principal,
     id: PurchaseOrderId,
-    to: PurchaseOrderStatus,
+    again: bool,
 ) -> ApiResult<Json<PurchaseOrder>> {
     let ctx = principal.tenant(Action::PurchasingManage)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
-    let order = purchase_orders::transition(&mut uow, id, to).await?;
+    let (order, delivery) = if again {
+        purchase_orders::send_again(&mut uow, id, mailing(state)).await?
+    } else {
+        purchase_orders::send(&mut uow, id, mailing(state)).await?
+    };
+    crate::notify::purchase_orders::queue(uow.tx(), &delivery, state.config.jobs.delivery_attempts).await?;
     uow.commit().await?;
     Ok(Json(order))
 }
 
-/// Send a draft purchase order to the supplier (it can no longer be edited).
+/// Send a draft purchase order to the supplier: it can no longer be edited, and it is e-mailed
+/// as a PDF to the supplier's orders address (`delivery` says how that goes: `queued`, then
+/// `delivered` or `failed`; `not_emailed` with the reason when the supplier has no address or
+/// this installation sends no e-mail).
 #[utoipa::path(post, path = "/purchase-orders/{purchase_order_id}/send", tag = "purchasing", security(("bearer" = [])),
     params(("purchase_order_id" = PurchaseOrderId, Path, description = "The purchase order")),
-    responses((status = 200, description = "Sent", body = PurchaseOrder),
+    responses((status = 200, description = "Sent; `delivery` is its e-mail to the supplier", body = PurchaseOrder),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem),
@@ -195,7 +212,43 @@ pub(crate) async fn send_order(
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
 ) -> ApiResult<Json<PurchaseOrder>> {
-    transition(&state, &principal, id, PurchaseOrderStatus::Sent).await
+    dispatch(&state, &principal, id, false).await
+}
+
+/// Send an order that was sent before once more (the supplier lost it, or the e-mail failed):
+/// a new delivery, e-mailed as `send` does.
+#[utoipa::path(post, path = "/purchase-orders/{purchase_order_id}/send-again", tag = "purchasing", security(("bearer" = [])),
+    params(("purchase_order_id" = PurchaseOrderId, Path, description = "The purchase order")),
+    responses((status = 200, description = "Queued again; `delivery` is the new e-mail", body = PurchaseOrder),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such purchase order in this tenant", body = Problem),
+              (status = 409, description = "A draft, or received or cancelled (`purchase_order_not_sent`)", body = Problem)))]
+pub(crate) async fn send_again(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<PurchaseOrderId>,
+) -> ApiResult<Json<PurchaseOrder>> {
+    dispatch(&state, &principal, id, true).await
+}
+
+/// Every sending of a purchase order to its supplier, newest first.
+#[utoipa::path(get, path = "/purchase-orders/{purchase_order_id}/deliveries", tag = "purchasing", security(("bearer" = [])),
+    params(("purchase_order_id" = PurchaseOrderId, Path, description = "The purchase order")),
+    responses((status = 200, description = "The deliveries, newest first", body = Vec<Delivery>),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such purchase order in this tenant", body = Problem)))]
+pub(crate) async fn list_deliveries(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<PurchaseOrderId>,
+) -> ApiResult<Json<Vec<Delivery>>> {
+    let ctx = principal.tenant(Action::StockRead)?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let deliveries = purchase_orders::deliveries::list(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(deliveries))
 }
 
 /// Cancel a purchase order; a partially received one is closed short (what arrived stays).
@@ -211,5 +264,9 @@ pub(crate) async fn cancel_order(
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
 ) -> ApiResult<Json<PurchaseOrder>> {
-    transition(&state, &principal, id, PurchaseOrderStatus::Cancelled).await
+    let ctx = principal.tenant(Action::PurchasingManage)?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let order = purchase_orders::cancel(&mut uow, id).await?;
+    uow.commit().await?;
+    Ok(Json(order))
 }

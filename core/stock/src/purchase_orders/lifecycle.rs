@@ -1,5 +1,5 @@
-//! Raising, revising, sending and cancelling purchase orders: the services behind the people's
-//! moves. Receipts, which make the other moves, are in [`super::receipts`].
+//! Raising, revising and cancelling purchase orders: the services behind the people's moves.
+//! Sending is in [`super::deliveries`], receipts, which make the other moves, in [`super::receipts`].
 
 use std::collections::HashSet;
 
@@ -133,24 +133,28 @@ pub async fn revise(uow: &mut UnitOfWork, id: PurchaseOrderId, req: DraftOrder) 
     Ok(after)
 }
 
-/// Moves an order by a person's request (send, cancel): locked, checked against
+/// Cancels an order (a partially received one is closed short): locked, checked against
 /// [`PurchaseOrderStatus::can_move_to`] (`invalid_transition` otherwise), audited, announced.
-pub async fn transition(
-    uow: &mut UnitOfWork,
-    id: PurchaseOrderId,
-    to: PurchaseOrderStatus,
-) -> Result<PurchaseOrder> {
+/// Sending is [`super::send`], which also records the delivery to the supplier.
+pub async fn cancel(uow: &mut UnitOfWork, id: PurchaseOrderId) -> Result<PurchaseOrder> {
+    let to = PurchaseOrderStatus::Cancelled;
     let tx = uow.tx();
     let order = store::get_locked(tx, id).await?;
-    if !order.status.can_move_to(to) {
-        return Err(Error::conflict(
-            "invalid_transition",
-            format!("Purchase order {} is {}: it cannot become {to}.", order.number, order.status),
-        ));
-    }
+    check_move(&order, to)?;
     store::set_status(tx, id, order.status, to).await?;
     changed(uow, &order, to).await?;
     store::get(uow.tx(), id).await
+}
+
+/// Refuses a move [`PurchaseOrderStatus::can_move_to`] does not allow, as `invalid_transition`.
+pub(crate) fn check_move(order: &PurchaseOrder, to: PurchaseOrderStatus) -> Result<()> {
+    if order.status.can_move_to(to) {
+        return Ok(());
+    }
+    Err(Error::conflict(
+        "invalid_transition",
+        format!("Purchase order {} is {}: it cannot become {to}.", order.number, order.status),
+    ))
 }
 
 /// Records a status change of `order` in the audit log and as an event.

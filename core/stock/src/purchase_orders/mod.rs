@@ -5,6 +5,7 @@
 //! `partially_received` or `received` by what they bring, atomically with the stock they add.
 //! Cancelling a partially received order closes it short: what arrived stays in stock.
 
+pub mod deliveries;
 mod lifecycle;
 pub mod receipts;
 mod store;
@@ -15,7 +16,8 @@ use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
 use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 
-pub use lifecycle::{DraftLine, DraftOrder, MAX_LINES, MAX_UNIT_PRICE_MINOR, raise, revise, transition};
+pub use deliveries::{Delivery, DeliveryStatus, Mailing, send, send_again};
+pub use lifecycle::{DraftLine, DraftOrder, MAX_LINES, MAX_UNIT_PRICE_MINOR, cancel, raise, revise};
 pub use receipts::{GoodsReceipt, ReceiptLine, ReceiveGoods, receive};
 pub use store::{Filter, get, last_terms, list};
 
@@ -100,6 +102,8 @@ pub struct PurchaseOrder {
     pub sent_at: Option<Timestamp>,
     /// Fully received or cancelled.
     pub closed_at: Option<Timestamp>,
+    /// Its latest sending to the supplier (`GET …/deliveries` has every one); none for a draft.
+    pub delivery: Option<Delivery>,
 }
 
 /// One line of a purchase order.

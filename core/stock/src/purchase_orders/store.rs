@@ -63,6 +63,7 @@ async fn lines(tx: &mut TenantTx, id: PurchaseOrderId) -> Result<Vec<PurchaseOrd
 
 async fn with_lines(tx: &mut TenantTx, r: Row) -> Result<PurchaseOrder> {
     let lines = lines(tx, r.id).await?;
+    let delivery = super::deliveries::latest(tx, r.id).await?;
     Ok(PurchaseOrder {
         id: r.id,
         number: r.number,
@@ -78,6 +79,7 @@ async fn with_lines(tx: &mut TenantTx, r: Row) -> Result<PurchaseOrder> {
         updated_at: r.updated_at,
         sent_at: r.sent_at,
         closed_at: r.closed_at,
+        delivery,
     })
 }
 

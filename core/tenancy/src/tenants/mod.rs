@@ -21,6 +21,42 @@ pub struct TenantSettings {
     /// Power steps prescriptions are recorded in: `quarter` (0.25 D, the default) or `eighth`
     /// (0.125 D as well, for labs that work in eighths).
     pub rx_steps: Steps,
+    /// The postal address printed under the tenant's name on its documents (purchase orders,
+    /// job tickets): up to 6 lines, 400 characters.
+    #[serde(default)]
+    pub address: String,
+    /// The telephone number printed on its documents.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// The e-mail address printed on its documents, where suppliers and patients reply.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+}
+
+impl TenantSettings {
+    /// The address as printed, one line each.
+    pub fn address_lines(&self) -> Vec<String> {
+        self.address.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// Checks and tidies the letterhead: the address at most 6 non-empty lines and 400
+    /// characters, the phone up to 30 characters, the e-mail an address.
+    pub fn checked(mut self) -> Result<Self> {
+        let lines: Vec<String> = self.address_lines();
+        if lines.len() > 6 {
+            return Err(Error::invalid_field("address", "must be at most 6 lines"));
+        }
+        self.address = lines.join("\n");
+        if self.address.chars().count() > 400 {
+            return Err(Error::invalid_field("address", "must be at most 400 characters"));
+        }
+        self.phone = ils_kernel::input::optional_text("phone", self.phone.as_deref(), 30)?;
+        self.contact_email = match self.contact_email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            Some(email) => Some(ils_kernel::input::Email::parse("contact_email", email)?.as_str().to_owned()),
+            None => None,
+        };
+        Ok(self)
+    }
 }
 
 text_enum! {

@@ -90,11 +90,21 @@ pub async fn update_tenant_in(
 /// Replaces the unit's tenant's settings and audits what changed; returns the new settings.
 /// The caller commits.
 pub async fn change_settings(uow: &mut UnitOfWork, new: TenantSettings) -> Result<TenantSettings> {
+    let new = new.checked()?;
     let before = store::settings(uow.tx()).await?;
     store::set_settings(uow.tx(), &new).await?;
     let tenant_id = uow.tenant_id();
-    let event = Event::new("tenant.settings_changed", "tenant", tenant_id)
-        .changes(serde_json::json!({ "rx_steps": { "from": before.rx_steps, "to": new.rx_steps } }));
+    let mut changes = serde_json::Map::new();
+    let mut change = |key: &str, from: serde_json::Value, to: serde_json::Value| {
+        if from != to {
+            changes.insert(key.to_owned(), serde_json::json!({ "from": from, "to": to }));
+        }
+    };
+    change("rx_steps", serde_json::json!(before.rx_steps), serde_json::json!(new.rx_steps));
+    change("address", serde_json::json!(before.address), serde_json::json!(new.address));
+    change("phone", serde_json::json!(before.phone), serde_json::json!(new.phone));
+    change("contact_email", serde_json::json!(before.contact_email), serde_json::json!(new.contact_email));
+    let event = Event::new("tenant.settings_changed", "tenant", tenant_id).changes(changes.into());
     uow.audit(event).await?;
     Ok(new)
 }

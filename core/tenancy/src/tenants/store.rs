@@ -97,12 +97,13 @@ pub async fn get_own(tx: &mut TenantTx) -> Result<Tenant> {
 /// The transaction's tenant's settings.
 pub async fn settings(tx: &mut TenantTx) -> Result<super::TenantSettings> {
     let id = tx.tenant_id();
-    let steps: Option<super::Steps> = on_conn!(tx.conn(), c => sqlx::query_scalar(
-            "SELECT rx_steps FROM tenants WHERE id = $1")
+    let row: Option<(super::Steps, String, Option<String>, Option<String>)> = on_conn!(tx.conn(), c => sqlx::query_as(
+            "SELECT rx_steps, address, phone, contact_email FROM tenants WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut **c)
         .await)?;
-    Ok(super::TenantSettings { rx_steps: steps.ok_or(Error::NotFound("tenant"))? })
+    let (rx_steps, address, phone, contact_email) = row.ok_or(Error::NotFound("tenant"))?;
+    Ok(super::TenantSettings { rx_steps, address, phone, contact_email })
 }
 
 /// Replaces the transaction's tenant's settings.
@@ -110,9 +111,13 @@ pub async fn set_settings(tx: &mut TenantTx, settings: &super::TenantSettings) -
     let id = tx.tenant_id();
     execute!(
         tx.conn(),
-        "UPDATE tenants SET rx_steps = $2, updated_at = $3 WHERE id = $1",
+        "UPDATE tenants SET rx_steps = $2, address = $3, phone = $4, contact_email = $5, updated_at = $6
+         WHERE id = $1",
         id,
         settings.rx_steps,
+        &settings.address,
+        settings.phone.as_deref(),
+        settings.contact_email.as_deref(),
         Timestamp::now()
     )?;
     Ok(())

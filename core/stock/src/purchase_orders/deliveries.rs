@@ -1,0 +1,277 @@
+//! Purchase orders going to their suppliers: each sending is a [`Delivery`] — to the supplier's
+//! orders address, with the order as a PDF — queued in the transaction that sends the order and
+//! worked by the host's `send_purchase_order` job, which records here what became of it
+//! (docs/adr/038-purchase-orders-to-suppliers.md).
+//!
+//! ```text
+//! queued ──▶ delivered
+//!    └─────▶ failed        (every attempt refused; "send again" queues a new delivery)
+//! not_emailed              (no address, or no e-mail on this installation: print the PDF)
+//! ```
+
+use serde::Serialize;
+
+use ils_kernel::audit::Event;
+use ils_kernel::{Error, Result};
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{FileId, PurchaseOrderDeliveryId, PurchaseOrderId, UserId};
+use ils_storage::types::Timestamp;
+use ils_storage::{TenantTx, execute, query, text_enum};
+
+use super::lifecycle::{changed, check_move};
+use super::{PurchaseOrder, PurchaseOrderStatus, store};
+use crate::suppliers;
+
+text_enum! {
+    /// What became of one sending of a purchase order.
+    pub enum DeliveryStatus {
+        /// Waiting to be sent, or being retried after a refusal (`error` says why).
+        Queued = "queued",
+        /// The supplier's mail server accepted it.
+        Delivered = "delivered",
+        /// Every attempt was refused; `error` has the last reason.
+        Failed = "failed",
+        /// Not e-mailed, and `error` says why (the supplier has no orders address, or this
+        /// installation sends no e-mail): the PDF is for printing or sending by hand.
+        NotEmailed = "not_emailed",
+    }
+}
+
+/// One sending of a purchase order to its supplier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The delivery's id (UUIDv7); the e-mail's `Message-ID` is made from it.
+    pub id: PurchaseOrderDeliveryId,
+    /// The order sent.
+    pub purchase_order_id: PurchaseOrderId,
+    /// The supplier's orders address it goes to; none when it was not e-mailed.
+    pub to_address: Option<String>,
+    /// What became of it.
+    pub status: DeliveryStatus,
+    /// Why it is being retried, failed, or was not e-mailed.
+    pub error: Option<String>,
+    /// The order as a PDF in the tenant's files (`GET /api/v1/files/{id}`), once rendered.
+    pub file_id: Option<FileId>,
+    /// Attempts made to hand it to the mail server.
+    pub attempts: i32,
+    /// Who sent the order (none for an API key).
+    pub requested_by: Option<UserId>,
+    /// When it was queued (UTC).
+    pub created_at: Timestamp,
+    /// When the supplier's mail server accepted it.
+    pub delivered_at: Option<Timestamp>,
+    /// Last changed.
+    pub updated_at: Timestamp,
+}
+
+/// Whether this installation can e-mail, as the caller knows it (the host's SMTP settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mailing {
+    /// An SMTP server is configured: deliveries to an address are queued.
+    Available,
+    /// No SMTP server: deliveries are recorded as not e-mailed.
+    Unavailable,
+}
+
+/// Why a delivery is not e-mailed when the installation sends no e-mail.
+pub const NO_EMAIL_HERE: &str =
+    "This ILS installation has no e-mail server configured: print the PDF or send it yourself.";
+/// Why a delivery is not e-mailed when the supplier has no address.
+pub const NO_SUPPLIER_ADDRESS: &str =
+    "The supplier has no orders e-mail address in the directory: print the PDF or send it yourself.";
+
+const COLUMNS: &str = "id, purchase_order_id, to_address, status, error, file_id, attempts, requested_by, created_at, delivered_at, updated_at";
+
+/// Sends a draft: the order becomes `sent` (as [`super::transition`] would) and a delivery to
+/// the supplier's orders address is recorded — `queued` for the caller to queue its job in this
+/// transaction, or `not_emailed` with the reason.
+pub async fn send(
+    uow: &mut UnitOfWork,
+    id: PurchaseOrderId,
+    mailing: Mailing,
+) -> Result<(PurchaseOrder, Delivery)> {
+    let order = store::get_locked(uow.tx(), id).await?;
+    check_move(&order, PurchaseOrderStatus::Sent)?;
+    store::set_status(uow.tx(), id, order.status, PurchaseOrderStatus::Sent).await?;
+    changed(uow, &order, PurchaseOrderStatus::Sent).await?;
+    let delivery = record(uow, &order, mailing).await?;
+    Ok((store::get(uow.tx(), id).await?, delivery))
+}
+
+/// Sends an order that was sent before once more (the supplier lost it, or the last delivery
+/// failed): a new delivery, as [`send`] records one. Only an order the supplier is working on —
+/// `sent` or `partially_received` — can go again (`purchase_order_not_sent` otherwise).
+pub async fn send_again(
+    uow: &mut UnitOfWork,
+    id: PurchaseOrderId,
+    mailing: Mailing,
+) -> Result<(PurchaseOrder, Delivery)> {
+    let order = store::get_locked(uow.tx(), id).await?;
+    if !order.status.accepts_receipts() {
+        return Err(Error::conflict(
+            "purchase_order_not_sent",
+            format!(
+                "Purchase order {} is {}: only an order that was sent and is still open can be sent again.",
+                order.number, order.status
+            ),
+        ));
+    }
+    let delivery = record(uow, &order, mailing).await?;
+    Ok((store::get(uow.tx(), id).await?, delivery))
+}
+
+async fn record(uow: &mut UnitOfWork, order: &PurchaseOrder, mailing: Mailing) -> Result<Delivery> {
+    let requested_by = uow.ctx().user_id;
+    let address = suppliers::account(uow.tx(), order.supplier_id).await?.supplier.email;
+    let (to_address, status, error) = match (mailing, address) {
+        (Mailing::Unavailable, address) => (address, DeliveryStatus::NotEmailed, Some(NO_EMAIL_HERE)),
+        (Mailing::Available, None) => (None, DeliveryStatus::NotEmailed, Some(NO_SUPPLIER_ADDRESS)),
+        (Mailing::Available, Some(address)) => (Some(address), DeliveryStatus::Queued, None),
+    };
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let id = PurchaseOrderDeliveryId::new();
+    let now = Timestamp::now();
+    execute!(
+        tx.conn(),
+        "INSERT INTO purchase_order_deliveries (tenant_id, id, purchase_order_id, to_address, status, error,
+            attempts, requested_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8)",
+        tenant,
+        id,
+        order.id,
+        to_address.as_deref(),
+        status,
+        error,
+        requested_by,
+        now
+    )?;
+    let event = Event::new("purchase_order.delivery_queued", "purchase_order", order.id).changes(
+        serde_json::json!({ "delivery_id": id, "to": to_address, "status": status, "reason": error }),
+    );
+    uow.audit(event).await?;
+    get(uow.tx(), id).await
+}
+
+/// One delivery of the tenant.
+pub async fn get(tx: &mut TenantTx, id: PurchaseOrderDeliveryId) -> Result<Delivery> {
+    let tenant = tx.tenant_id();
+    let sql = format!("SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND id = $2");
+    let row: Option<Delivery> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
+    row.ok_or(Error::NotFound("purchase order delivery"))
+}
+
+/// Every sending of one order, newest first.
+pub async fn list(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Vec<Delivery>> {
+    store::get(tx, order).await?;
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
+         ORDER BY id DESC"
+    );
+    Ok(query!(tx, query_as, fetch_all, sql, tenant, order)?)
+}
+
+/// The order's latest sending, if it was ever sent.
+pub(crate) async fn latest(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Option<Delivery>> {
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
+         ORDER BY id DESC LIMIT 1"
+    );
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, order)?)
+}
+
+/// Keeps the rendered PDF with the delivery, so every attempt attaches the same bytes. Answers
+/// the file that is kept: `file` if the delivery had none, else the one it already had.
+pub async fn keep_file(tx: &mut TenantTx, id: PurchaseOrderDeliveryId, file: FileId) -> Result<FileId> {
+    let tenant = tx.tenant_id();
+    execute!(
+        tx.conn(),
+        "UPDATE purchase_order_deliveries SET file_id = $3, updated_at = $4
+         WHERE tenant_id = $1 AND id = $2 AND file_id IS NULL",
+        tenant,
+        id,
+        file,
+        Timestamp::now()
+    )?;
+    get(tx, id).await?.file_id.ok_or_else(|| Error::Internal("the delivery kept no file".into()))
+}
+
+/// Records that the supplier's mail server accepted the delivery, with `purchase_order.emailed`
+/// in the audit log. A delivery no longer queued is left as it is (answers `false`).
+pub async fn delivered(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId) -> Result<bool> {
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let now = Timestamp::now();
+    let updated = execute!(
+        tx.conn(),
+        "UPDATE purchase_order_deliveries SET status = 'delivered', error = NULL, attempts = attempts + 1,
+            delivered_at = $3, updated_at = $3
+         WHERE tenant_id = $1 AND id = $2 AND status = 'queued'",
+        tenant,
+        id,
+        now
+    )?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    let delivery = get(uow.tx(), id).await?;
+    let event = Event::new("purchase_order.emailed", "purchase_order", delivery.purchase_order_id).changes(
+        serde_json::json!({
+            "delivery_id": id, "to": delivery.to_address, "file_id": delivery.file_id,
+            "attempts": delivery.attempts,
+        }),
+    );
+    uow.audit(event).await?;
+    Ok(true)
+}
+
+/// Records a refused attempt: still `queued` while attempts remain, `failed` after the last one
+/// (with `purchase_order.email_failed` in the audit log).
+pub async fn attempt_failed(
+    uow: &mut UnitOfWork,
+    id: PurchaseOrderDeliveryId,
+    error: &str,
+    last: bool,
+) -> Result<()> {
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let status = if last { DeliveryStatus::Failed } else { DeliveryStatus::Queued };
+    let error: String = error.chars().take(500).collect();
+    let updated = execute!(
+        tx.conn(),
+        "UPDATE purchase_order_deliveries SET status = $3, error = $4, attempts = attempts + 1, updated_at = $5
+         WHERE tenant_id = $1 AND id = $2 AND status = 'queued'",
+        tenant,
+        id,
+        status,
+        &error,
+        Timestamp::now()
+    )?;
+    if updated > 0 && last {
+        let delivery = get(uow.tx(), id).await?;
+        let event = Event::new("purchase_order.email_failed", "purchase_order", delivery.purchase_order_id)
+            .changes(serde_json::json!({ "delivery_id": id, "to": delivery.to_address, "error": error }));
+        uow.audit(event).await?;
+    }
+    Ok(())
+}
+
+/// Records that a queued delivery will not be e-mailed after all (the installation's e-mail was
+/// switched off before it went), with the reason.
+pub async fn not_emailed(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId, reason: &str) -> Result<()> {
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    execute!(
+        tx.conn(),
+        "UPDATE purchase_order_deliveries SET status = 'not_emailed', error = $3, updated_at = $4
+         WHERE tenant_id = $1 AND id = $2 AND status = 'queued'",
+        tenant,
+        id,
+        reason,
+        Timestamp::now()
+    )?;
+    Ok(())
+}
