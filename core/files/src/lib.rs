@@ -25,6 +25,7 @@
 //! # Ok::<(), ils_kernel::Error>(())
 //! ```
 
+pub mod attachments;
 mod blobs;
 pub mod store;
 
@@ -157,6 +158,16 @@ impl Owner<'_> {
     }
 }
 
+/// Records a file whose bytes are written, with `file.stored` in the audit log.
+async fn record(tx: &mut ils_storage::TenantTx, actor: &AuditCtx, file: &StoredFile) -> Result<()> {
+    store::insert(tx, file).await?;
+    let event = Event::new("file.stored", "file", file.id).changes(serde_json::json!({
+        "name": file.name, "content_type": file.content_type, "size": file.size,
+        "sha256": file.sha256, "plugin_id": file.plugin_id,
+    }));
+    audit::record(tx, actor, event).await
+}
+
 /// The file store of every tenant: rows in the database, bytes in a [`BlobStore`].
 #[derive(Clone)]
 pub struct Files {
@@ -184,6 +195,21 @@ impl Files {
     /// Stores a file for `tenant`, audited as `actor`: the bytes first, then the row and its
     /// audit entry in one transaction; if that fails, the bytes are removed again.
     pub async fn put(&self, tenant: TenantId, actor: &AuditCtx, new: NewFile) -> Result<StoredFile> {
+        let file = self.write_bytes(tenant, new).await?;
+        let recorded = async {
+            let mut tx = self.db.tenant(tenant).await?;
+            record(&mut tx, actor, &file).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        self.kept_if(tenant, &file, recorded).await?;
+        Ok(file)
+    }
+
+    /// Checks the size, hashes and writes the bytes of `new`: the file it will be once its row is
+    /// recorded ([`record`]) — or its bytes removed ([`Files::kept_if`]).
+    async fn write_bytes(&self, tenant: TenantId, new: NewFile) -> Result<StoredFile> {
         if new.body.len() > MAX_BYTES {
             return Err(Error::Invalid {
                 code: "file_too_large",
@@ -205,25 +231,17 @@ impl Files {
             created_at: Timestamp::now(),
         };
         self.blobs.put(tenant, file.id, new.body).await.map_err(unavailable)?;
-        let recorded = async {
-            let mut tx = self.db.tenant(tenant).await?;
-            store::insert(&mut tx, &file).await?;
-            let event = Event::new("file.stored", "file", file.id).changes(serde_json::json!({
-                "name": file.name, "content_type": file.content_type, "size": file.size,
-                "sha256": file.sha256, "plugin_id": file.plugin_id,
-            }));
-            audit::record(&mut tx, actor, event).await?;
-            tx.commit().await?;
-            Ok(())
-        }
-        .await;
-        if let Err(error) = recorded {
-            if let Err(left) = self.blobs.delete(tenant, file.id).await {
-                tracing::warn!(%tenant, file = %file.id, error = %left, "bytes of a file that was not recorded were left in the file store");
-            }
-            return Err(error);
-        }
         Ok(file)
+    }
+
+    /// Removes the bytes of `file` again when its row was not recorded (`outcome` failed).
+    async fn kept_if<T>(&self, tenant: TenantId, file: &StoredFile, outcome: Result<T>) -> Result<T> {
+        if outcome.is_err()
+            && let Err(left) = self.blobs.delete(tenant, file.id).await
+        {
+            tracing::warn!(%tenant, file = %file.id, error = %left, "bytes of a file that was not recorded were left in the file store");
+        }
+        outcome
     }
 
     /// The tenant's file `id` (`NotFound` for another tenant's, as for none).

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::page::ConsoleError;
@@ -73,26 +73,102 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The session cookie's token, or a CSRF refusal (no session, no form).
+fn session_token(headers: &HeaderMap) -> Result<String, ConsoleError> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .ok_or(ConsoleError::Csrf)
+}
+
+/// Refuses a form whose token is not the session's, or that came from another site.
+fn check_token(headers: &HeaderMap, given: &str) -> Result<(), ConsoleError> {
+    let session = session_token(headers)?;
+    if !same_origin(headers) || !constant_time_eq(given.as_bytes(), csrf_token(&session).as_bytes()) {
+        return Err(ConsoleError::Csrf);
+    }
+    Ok(())
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
     type Rejection = ConsoleError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, ConsoleError> {
         let (headers, bytes) = body(req).await?;
-        let session = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == SESSION_COOKIE)
-            .map(|c| c.value().to_owned())
-            .ok_or(ConsoleError::Csrf)?;
         let given: Token = decode(&bytes)?;
-        if !same_origin(&headers) || !constant_time_eq(given.csrf.as_bytes(), csrf_token(&session).as_bytes())
-        {
-            return Err(ConsoleError::Csrf);
-        }
+        check_token(&headers, &given.csrf)?;
         Ok(Self(decode(&bytes)?))
+    }
+}
+
+/// A signed-in user's upload (`multipart/form-data`): its text fields and at most one file,
+/// refused unless it carries the session's CSRF token and comes from this site. A file larger
+/// than `MAX` bytes is read as far as `MAX + 1` and left for the service to refuse.
+pub(crate) struct CsrfUpload<const MAX: usize> {
+    /// The text fields, by name.
+    pub fields: std::collections::HashMap<String, String>,
+    /// The file: its name as the browser gave it, and its bytes (none when no file was chosen).
+    pub file: Option<(String, Bytes)>,
+}
+
+impl<const MAX: usize, S: Send + Sync> FromRequest<S> for CsrfUpload<MAX> {
+    type Rejection = ConsoleError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ConsoleError> {
+        let headers = req.headers().clone();
+        let unreadable = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return ConsoleError::Domain(Error::Invalid {
+                    code: "upload_too_large",
+                    message: format!("The file is too large: at most {} MiB.", MAX >> 20),
+                    fields: vec![ils_kernel::error::FieldError {
+                        field: "file".into(),
+                        message: format!("must be at most {} MiB", MAX >> 20),
+                    }],
+                });
+            }
+            ConsoleError::Domain(Error::BadRequest {
+                code: "unreadable_form",
+                message: format!("The form could not be read: {e}"),
+                kind: ils_kernel::error::Unreadable::Malformed,
+            })
+        };
+        let mut multipart = axum::extract::Multipart::from_request(req, state).await.map_err(|e| {
+            ConsoleError::Domain(Error::BadRequest {
+                code: "unreadable_form",
+                message: format!("The form could not be read: {e}"),
+                kind: ils_kernel::error::Unreadable::Malformed,
+            })
+        })?;
+        let mut upload = Self { fields: Default::default(), file: None };
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let mut bytes = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        bytes.extend_from_slice(&chunk);
+                        if bytes.len() > MAX {
+                            bytes.truncate(MAX + 1);
+                            break;
+                        }
+                    }
+                    if !file_name.is_empty() || !bytes.is_empty() {
+                        upload.file = Some((file_name, bytes.into()));
+                    }
+                }
+                None => {
+                    upload.fields.insert(name, field.text().await.map_err(unreadable)?);
+                }
+            }
+        }
+        check_token(&headers, upload.fields.get("_csrf").map(String::as_str).unwrap_or_default())?;
+        Ok(upload)
     }
 }
 

@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 mod assets;
+mod attachments;
 mod audit;
 mod customers;
 mod examinations;
@@ -37,13 +38,16 @@ mod users;
 mod webhooks;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
+
+/// The largest upload form: an attachment at its limit and the form around it.
+const UPLOAD_BODY: usize = ils_files::attachments::MAX_ATTACHMENT_BYTES + (1 << 20);
 
 pub(crate) use form::SESSION_COOKIE;
 pub(crate) use page::ConsoleError;
@@ -72,6 +76,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/patients", get(patients::list).post(patients::create))
         .route("/patients/new", get(patients::new_form))
         .route("/patients/{patient}", get(patients::record))
+        .route(
+            "/patients/{patient}/attachments",
+            post(attachments::to_patient).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
+        )
         .route("/patients/{patient}/prescriptions", post(patients::add_prescription))
         .route("/patients/{patient}/prescriptions/new", get(patients::prescription_form))
         .route("/patients/{patient}/examinations", post(examinations::create))
@@ -89,6 +97,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{order}/station", post(orders::station))
         .route("/orders/{order}/device-packet", post(orders::device_packet))
         .route("/orders/{order}/ticket", post(orders::ticket))
+        .route(
+            "/orders/{order}/attachments",
+            post(attachments::to_order).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
+        )
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
         .route("/users", get(users::list))

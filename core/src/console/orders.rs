@@ -7,7 +7,7 @@ mod lens;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
@@ -438,9 +438,19 @@ struct Show {
     ordering: bool,
     drivers: Vec<super::examinations::Driver>,
     errors: FieldErrors,
+    /// Files attached to the order, newest first.
+    attachments: Vec<ils_files::attachments::Attachment>,
+    /// Whether the viewer may attach files.
+    can_attach: bool,
+    /// Why the last upload was refused.
+    attachment_error: Option<String>,
 }
 
 impl Show {
+    fn attachments_target(&self) -> String {
+        format!("/orders/{}/attachments", self.order.id)
+    }
+
     fn stations(&self) -> &'static [Station] {
         Station::ALL
     }
@@ -477,7 +487,39 @@ async fn show_page(
     } else {
         Vec::new()
     };
-    Ok(Show { chrome: viewer.chrome.at(here), order, timeline, moves, making, ordering, drivers, errors })
+    let attachments = crate::http::attachments::order_attachments(
+        State(state.clone()),
+        viewer.principal.clone(),
+        ApiPath(id),
+    )
+    .await?
+    .0;
+    let can_attach = viewer.principal.may(Action::OrdersCreate);
+    Ok(Show {
+        chrome: viewer.chrome.at(here),
+        order,
+        timeline,
+        moves,
+        making,
+        ordering,
+        drivers,
+        errors,
+        attachments,
+        can_attach,
+        attachment_error: None,
+    })
+}
+
+/// The order's page with why an upload was refused (answered 422).
+pub(crate) async fn show_with(
+    state: &AppState,
+    viewer: &Viewer,
+    id: OrderId,
+    attachment_error: Option<String>,
+) -> PageResult {
+    let page = show_page(state, viewer, id, FieldErrors::default()).await?;
+    let page = Show { attachment_error, ..page };
+    Ok(super::page::render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
 /// `GET /orders/{id}`: the order, its timeline and its next moves.

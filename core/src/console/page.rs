@@ -270,7 +270,8 @@ pub(crate) fn when(at: &ils_storage::types::Timestamp) -> String {
 }
 
 /// A size in bytes as people read it: `512 bytes`, `1.5 KiB`, `10 MiB`.
-pub(crate) fn bytes(count: u64) -> String {
+pub(crate) fn bytes(count: impl std::borrow::Borrow<u64>) -> String {
+    let count = *count.borrow();
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if count < 1024 {
         return format!("{count} bytes");

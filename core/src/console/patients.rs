@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use ils_kernel::permissions::Action;
 use serde::Deserialize;
 
 use super::form::CsrfForm;
@@ -141,6 +142,18 @@ struct Record {
     prescriptions: Vec<PrescriptionView>,
     examinations: Vec<Examination>,
     orders: Vec<Order>,
+    /// Files attached to the record, newest first.
+    attachments: Vec<ils_files::attachments::Attachment>,
+    /// Whether the viewer may attach files (changes the record).
+    can_attach: bool,
+    /// Why the last upload was refused.
+    attachment_error: Option<String>,
+}
+
+impl Record {
+    fn attachments_target(&self) -> String {
+        format!("/patients/{}/attachments", self.patient.id)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,6 +169,27 @@ pub(crate) async fn record(
     Query(query): Query<RecordQuery>,
 ) -> PageResult {
     let form = query.cylinder_form.unwrap_or_default();
+    Ok(render(&record_page(&state, viewer, id, form, None).await?))
+}
+
+/// The record with why an upload was refused (answered 422).
+pub(crate) async fn record_with(
+    state: &AppState,
+    viewer: Viewer,
+    id: PatientId,
+    attachment_error: Option<String>,
+) -> PageResult {
+    let page = record_page(state, viewer, id, CylinderForm::default(), attachment_error).await?;
+    Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+async fn record_page(
+    state: &AppState,
+    viewer: Viewer,
+    id: PatientId,
+    form: CylinderForm,
+    attachment_error: Option<String>,
+) -> Result<Record, super::ConsoleError> {
     let principal = viewer.principal;
     let patient = get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
     let rx_query = FormQuery { cylinder_form: Some(form) };
@@ -169,9 +203,24 @@ pub(crate) async fn record(
     .await?
     .0;
     let order_query = OrderQuery { patient_id: Some(id), limit: Some(50), ..OrderQuery::default() };
-    let orders = list_orders(State(state), principal, ApiQuery(order_query)).await?.0.items;
+    let orders = list_orders(State(state.clone()), principal.clone(), ApiQuery(order_query)).await?.0.items;
+    let attachments =
+        crate::http::attachments::patient_attachments(State(state.clone()), principal.clone(), ApiPath(id))
+            .await?
+            .0;
+    let can_attach = principal.may(Action::PatientsWrite) && patient.deleted_at.is_none();
     let chrome = viewer.chrome.at("/patients");
-    Ok(render(&Record { chrome, patient, form, prescriptions, examinations, orders }))
+    Ok(Record {
+        chrome,
+        patient,
+        form,
+        prescriptions,
+        examinations,
+        orders,
+        attachments,
+        can_attach,
+        attachment_error,
+    })
 }
 
 /// One eye as typed.

@@ -1,5 +1,7 @@
 //! The tenant's files: any member downloads one by its id (the link in a report or an e-mail), a
 //! company admin lists them all. Another tenant's file answers 404, like one that never existed.
+//! A file attached to a patient's record or an order needs that record's read permission, and
+//! its download is audited as a read of the record.
 
 use axum::Json;
 use axum::body::Body;
@@ -103,6 +105,17 @@ pub(crate) async fn download_file(
     ApiPath(path): ApiPath<FilePath>,
 ) -> ApiResult<Response> {
     let ctx = principal.tenant(Action::FilesRead)?;
+    // A file attached to a record is a part of that record: its permission, and a read audited.
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    if let Some(attachment) = ils_files::attachments::of_file(&mut tx, path.id).await? {
+        let action = match attachment.subject {
+            ils_files::attachments::Subject::Patient(_) => Action::PatientsRead,
+            ils_files::attachments::Subject::Order(_) => Action::OrdersRead,
+        };
+        let ctx = principal.tenant(action)?;
+        ils_files::attachments::audit_read(&mut tx, &ctx.audit, &attachment).await?;
+    }
+    tx.commit().await?;
     let (file, blob) = state.files.open(ctx.tenant_id, path.id).await?;
     if blob.size != file.size {
         tracing::warn!(file = %file.id, recorded = file.size, stored = blob.size, "a file's bytes differ in size from its row");

@@ -3,6 +3,7 @@
 //! middleware, and the shared pieces — extractors, problem+json errors, health checks, cursor pages.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod clinical;

@@ -124,6 +124,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::recommendations::router())
         .merge(super::devices::router())
         .merge(super::files::router())
+        .merge(super::attachments::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

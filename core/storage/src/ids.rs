@@ -147,6 +147,10 @@ id_type!(
     GoodsReceiptId
 );
 id_type!(
+    /// A file attached to a patient's record or an order (a referral letter, a photo, a signed form).
+    AttachmentId
+);
+id_type!(
     /// One sending of a purchase order to its supplier (by e-mail, with its PDF).
     PurchaseOrderDeliveryId
 );

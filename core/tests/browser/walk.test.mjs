@@ -1,7 +1,8 @@
 // The README's story, walked through the console in a real browser: a practice admin approves a
-// dispenser, who registers a patient, records a prescription and orders from a lab; the lab makes
-// and ships the job while the practice's page updates by itself; the practice completes it; the
-// admin enables and configures a plugin; a platform admin enrols TOTP and suspends a tenant.
+// dispenser, who registers a patient, records a prescription, attaches a referral letter and
+// orders from a lab; the lab makes and ships the job while the practice's page updates by itself;
+// the practice completes it; the admin enables and configures a plugin; a platform admin enrols
+// TOTP and suspends a tenant.
 // axe-core checks every page on the way.
 
 import { test } from "node:test";
@@ -80,6 +81,22 @@ test("the README story through the console", async () => {
   await dan.getByRole("cell", { name: "+3.00/-1.00×90" }).waitFor();
   await dan.getByRole("cell", { name: "-1.50/-0.75×45" }).waitFor();
   await step(dan, "record with prescription");
+
+  // He attaches the GP's referral letter; a program named like a letter is refused at the form.
+  await dan.getByLabel("File").setInputFiles({
+    name: "setup.pdf", mimeType: "application/pdf", buffer: Buffer.from("MZ\x90\0\x03\0\0\0 a program"),
+  });
+  await dan.getByRole("button", { name: "Attach" }).click();
+  assert.match(await dan.locator("#attachment-problem").textContent(), /must be one of PDF, JPEG/);
+  await step(dan, "record with a refused attachment");
+  await dan.getByLabel("File").setInputFiles({
+    name: "referral.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.7\n%\xe2\xe3\n%%EOF\n", "latin1"),
+  });
+  await dan.getByLabel("What it is (optional)").fill("Referral from Dr Shah");
+  await dan.getByRole("button", { name: "Attach" }).click();
+  await dan.getByRole("link", { name: "referral.pdf" }).waitFor();
+  assert.match(await dan.locator("#attachment-list").textContent(), /application\/pdf[\s\S]*Referral from Dr Shah/);
+  await step(dan, "record with an attachment");
   await screenshot(dan, "patient-record");
 
   // He orders from Lensworks; a wrong measurement is shown at its field, and nothing is lost.
@@ -319,7 +336,7 @@ test("an examination: the refraction checked as typed, imported from a refractor
   await ann.getByRole("cell", { name: "+10.00/-5.00×90" }).waitFor();
 });
 
-test("the practice orders a remake; the lab moves it between stations and downloads its DCS job packet", async () => {
+test("the practice orders a remake; the lab moves it between stations, downloads its DCS job packet and prints its ticket", async () => {
   const { base } = app;
   const dan = await person();
   await signIn(dan, base, DAN);
@@ -358,4 +375,13 @@ test("the practice orders a remake; the lab moves it between stations and downlo
   assert.match(download.suggestedFilename(), /^J\d+-edger-1\.dcs$/);
   const packet = readFileSync(await download.path(), "latin1");
   assert.match(packet, /JOB=/, "a DCS job packet names its job");
+
+  // The ticket that travels with the job: a PDF named for the job, its number as a barcode.
+  const number = (await lee.getByRole("heading", { level: 1 }).textContent()).match(/J\d+/)[0];
+  const [ticket] = await Promise.all([
+    lee.waitForEvent("download"),
+    lee.getByRole("button", { name: "Print job ticket" }).click(),
+  ]);
+  assert.equal(ticket.suggestedFilename(), `${number} ticket.pdf`);
+  assert.equal(readFileSync(await ticket.path()).subarray(0, 5).toString(), "%PDF-");
 });

@@ -9,6 +9,7 @@ mod hot_swap;
 
 mod accounts;
 mod api_keys;
+mod attachments;
 mod audit;
 mod auth;
 mod bad_input;
