@@ -720,7 +720,10 @@ db_test!(
             ] {
                 assert!(text.contains(&expected), "the ticket lacks {expected:?}:\n{text}");
             }
-            assert!(!text.contains("Lee"), "the floor sees the customer number, not the patient's name:\n{text}");
+            assert!(
+                !text.contains("Ann") && !text.contains("1961"),
+                "the floor sees the customer number, not the patient's name or birth date:\n{text}"
+            );
         }
         // Audited as a stored file; another tenant cannot print it.
         let audit = app.get("/api/v1/audit?action=file.stored", admin).await;

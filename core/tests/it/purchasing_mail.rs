@@ -21,8 +21,8 @@ async fn supplier_with(app: &TestApp, token: &str, name: &str, email: Option<&st
     id
 }
 
-/// A draft to `supplier` of two lens lines (the second of 2 at £18.40), delivered to `location`.
-async fn draft(app: &TestApp, token: &str, supplier: &str, location: &str) -> Value {
+/// Two lens items of the tenant: 4 pairs at £12.50 and 2 at £18.40 make a draft's lines.
+async fn lenses(app: &TestApp, token: &str) -> Vec<Value> {
     let mut lines = Vec::new();
     for (sku, name, quantity, price) in [
         ("SV-150-AR", "Single vision 1.50 AR", 4, 1250),
@@ -33,6 +33,11 @@ async fn draft(app: &TestApp, token: &str, supplier: &str, location: &str) -> Va
             app.post("/api/v1/items", Some(token), body).await.ok(201)["id"].as_str().unwrap().to_owned();
         lines.push(json!({ "item_id": item, "quantity": quantity, "unit_price_minor": price }));
     }
+    lines
+}
+
+/// A draft to `supplier` of `lines`, delivered to `location`.
+async fn draft(app: &TestApp, token: &str, supplier: &str, location: &str, lines: &[Value]) -> Value {
     let body = json!({ "supplier_id": supplier, "location_id": location, "currency": "GBP",
                        "notes": "Deliver before Friday", "lines": lines });
     app.post("/api/v1/purchase-orders", Some(token), body).await.ok(201).clone()
@@ -78,7 +83,8 @@ db_test!(
         assert_eq!(settings["rx_steps"], "quarter", "a setting left out keeps its value");
         let supplier = supplier_with(&app, token, "Lensmakers Ltd", Some("orders@lensmakers.example")).await;
         let shop = location(&app, token, "Leeds shop").await;
-        let order = draft(&app, token, &supplier, &shop).await;
+        let lines = lenses(&app, token).await;
+        let order = draft(&app, token, &supplier, &shop, &lines).await;
         let (id, number) = (order["id"].as_str().unwrap(), order["number"].as_str().unwrap());
         assert!(order["delivery"].is_null(), "a draft went nowhere");
 
@@ -142,7 +148,7 @@ db_test!(
         let statuses: Vec<&str> = deliveries.as_array().unwrap().iter().map(|d| d["status"].as_str().unwrap()).collect();
         assert_eq!(statuses, ["delivered", "delivered"]);
         assert_eq!(mails_to(&sink, "orders@lensmakers.example").len(), 2);
-        let other_draft = draft(&app, token, &supplier, &shop).await;
+        let other_draft = draft(&app, token, &supplier, &shop, &lines).await;
         let other_id = other_draft["id"].as_str().unwrap();
         app.post(&format!("/api/v1/purchase-orders/{other_id}/send-again"), Some(token), json!({}))
             .await
@@ -163,7 +169,7 @@ db_test!(
         let token = &tenant.admin.token;
         let supplier = supplier_with(&app, token, "Frames R Us", Some("orders@frames.example")).await;
         let shop = location(&app, token, "Shop").await;
-        let id = draft(&app, token, &supplier, &shop).await["id"].as_str().unwrap().to_owned();
+        let id = draft(&app, token, &supplier, &shop, &lenses(&app, token).await).await["id"].as_str().unwrap().to_owned();
         app.post(&format!("/api/v1/purchase-orders/{id}/send"), Some(token), json!({})).await.ok(200);
 
         let order = settled(&app, token, &id).await;
@@ -189,7 +195,7 @@ db_test!(
         let token = &tenant.admin.token;
         let supplier = supplier_with(&app, token, "Phone Only Optical", None).await;
         let shop = location(&app, token, "Shop").await;
-        let id = draft(&app, token, &supplier, &shop).await["id"].as_str().unwrap().to_owned();
+        let id = draft(&app, token, &supplier, &shop, &lenses(&app, token).await).await["id"].as_str().unwrap().to_owned();
         let sent = app.post(&format!("/api/v1/purchase-orders/{id}/send"), Some(token), json!({})).await;
         let delivery = &sent.ok(200)["delivery"];
         assert_eq!(delivery["status"], "not_emailed");
@@ -203,7 +209,7 @@ db_test!(
         let token = &tenant.admin.token;
         let supplier = supplier_with(&app, token, "Lensmakers Ltd", Some("orders@lensmakers.example")).await;
         let shop = location(&app, token, "Shop").await;
-        let id = draft(&app, token, &supplier, &shop).await["id"].as_str().unwrap().to_owned();
+        let id = draft(&app, token, &supplier, &shop, &lenses(&app, token).await).await["id"].as_str().unwrap().to_owned();
         let sent = app.post(&format!("/api/v1/purchase-orders/{id}/send"), Some(token), json!({})).await;
         let delivery = &sent.ok(200)["delivery"];
         assert_eq!(delivery["status"], "not_emailed");
