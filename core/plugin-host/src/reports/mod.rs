@@ -400,10 +400,16 @@ impl Reports {
         format: ReportFormat,
     ) -> Result<()> {
         let tenant = target.tenant;
+        // `latest` is what the writer has yet to write (it takes it); `last` is the last report,
+        // kept for the run's end: a write the writer had taken when it was stopped is lost.
         let latest: Arc<Mutex<Option<Progress>>> = Arc::default();
+        let last: Arc<Mutex<Option<Progress>>> = Arc::default();
         let sink = {
-            let latest = latest.clone();
-            ProgressSink::new(move |p| *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(p))
+            let (latest, last) = (latest.clone(), last.clone());
+            ProgressSink::new(move |p| {
+                *last.lock().unwrap_or_else(|e| e.into_inner()) = Some(p.clone());
+                *latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+            })
         };
         let writer = tokio::spawn({
             let (db, latest) = (self.db.clone(), latest.clone());
@@ -456,8 +462,8 @@ impl Reports {
             Err(e) => Err(e.to_string()),
         };
         let mut tx = self.db.tenant(tenant).await?;
-        // The last report the writer had no turn to write down.
-        let last = latest.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // The last report, whether or not the writer wrote it down.
+        let last = last.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(p) = last {
             store::progress(&mut tx, id, p.done.into(), p.total.into(), &p.note).await?;
         }
