@@ -141,6 +141,7 @@ struct Record {
     prescriptions: Vec<PrescriptionView>,
     examinations: Vec<Examination>,
     orders: Vec<Order>,
+    privacy: super::privacy::Section,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,16 +149,33 @@ pub(crate) struct RecordQuery {
     cylinder_form: Option<CylinderForm>,
 }
 
-/// `GET /patients/{id}`: the record, read (and audited) through the API's handlers.
+/// `GET /patients/{id}`: the record, read (and audited) through the API's handlers; a restricted
+/// record shows why instead.
 pub(crate) async fn record(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<PatientId>,
     Query(query): Query<RecordQuery>,
 ) -> PageResult {
-    let form = query.cylinder_form.unwrap_or_default();
-    let principal = viewer.principal;
-    let patient = get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
+    record_page(state, viewer, id, query.cylinder_form.unwrap_or_default(), None).await
+}
+
+/// The record page, with the consent form as typed and its errors when a change was refused.
+pub(crate) async fn record_page(
+    state: AppState,
+    viewer: Viewer,
+    id: PatientId,
+    form: CylinderForm,
+    consent: Option<(super::privacy::ConsentForm, FieldErrors)>,
+) -> PageResult {
+    let principal = viewer.principal.clone();
+    let patient = match get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await {
+        Ok(patient) => patient.0,
+        Err(error) if super::privacy::is_restricted(&error) => {
+            return super::privacy::restricted(state, viewer, id, error).await;
+        }
+        Err(error) => return Err(error.into()),
+    };
     let rx_query = FormQuery { cylinder_form: Some(form) };
     let prescriptions =
         list_prescriptions(State(state.clone()), principal.clone(), ApiPath(id), ApiQuery(rx_query)).await?.0;
@@ -168,10 +186,18 @@ pub(crate) async fn record(
     )
     .await?
     .0;
+    let mut privacy = super::privacy::Section::load(&state, &principal, id).await?;
+    let status = match consent {
+        Some((typed, errors)) => {
+            (privacy.form, privacy.errors) = (typed, errors);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::OK,
+    };
     let order_query = OrderQuery { patient_id: Some(id), limit: Some(50), ..OrderQuery::default() };
     let orders = list_orders(State(state), principal, ApiQuery(order_query)).await?.0.items;
     let chrome = viewer.chrome.at("/patients");
-    Ok(render(&Record { chrome, patient, form, prescriptions, examinations, orders }))
+    Ok(render_with(status, &Record { chrome, patient, form, prescriptions, examinations, orders, privacy }))
 }
 
 /// One eye as typed.

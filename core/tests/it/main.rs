@@ -37,6 +37,7 @@ mod patients;
 mod plans;
 mod plugins;
 mod principals;
+mod privacy;
 mod processes;
 mod purchasing;
 mod quotas;
