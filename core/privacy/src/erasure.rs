@@ -176,7 +176,7 @@ impl Privacy {
             "counts": removed,
         }));
         audit::record(&mut tx, &system, event).await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     /// The tombstone of the caller's tenant's erased patient `id`; `not_found` for a patient never

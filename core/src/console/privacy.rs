@@ -5,6 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
@@ -114,7 +115,7 @@ pub(crate) async fn restricted(state: AppState, viewer: Viewer, id: PatientId, e
     };
     let chrome = viewer.chrome.at("/patients");
     let mut response = render(&Restricted { chrome, id, message, exports });
-    *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
+    *response.status_mut() = StatusCode::FORBIDDEN;
     Ok(response)
 }
 
@@ -150,6 +151,6 @@ pub(crate) async fn add_export(
     Path(id): Path<PatientId>,
     _: Csrf,
 ) -> PageResult {
-    create_export(State(state), viewer.principal, ApiPath(id)).await?;
+    let _ = create_export(State(state), viewer.principal, ApiPath(id)).await?;
     Ok(Redirect::to(&format!("/patients/{id}#privacy")).into_response())
 }

@@ -75,7 +75,7 @@ fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
         let mut file = archive.by_index(i).unwrap();
         let mut text = String::new();
         file.read_to_string(&mut text).unwrap();
-        files.insert(file.name().to_owned(), text);
+        files.insert(file.name().unwrap().into_owned(), text);
     }
     files
 }
