@@ -40,8 +40,8 @@ pub enum ReportError {
     #[error("the platform's answer was not as expected: {0}")]
     Data(String),
     /// Drawing a chart or writing the PDF failed.
-    #[error("rendering failed: {0}")]
-    Render(String),
+    #[error(transparent)]
+    Render(#[from] ils_documents::RenderError),
 }
 
 impl ReportError {

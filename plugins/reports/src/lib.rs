@@ -4,14 +4,13 @@
 //! The plugin glue calls three functions: [`catalogue`] (what it lists), [`params_schema`] (what
 //! the host checks parameters against) and [`render()`] (one report, one format). Everything
 //! underneath is pure: a report reads aggregates through a [`Source`] and builds a
-//! [`Document`](document::Document); a renderer turns a document into bytes.
+//! [`Document`](documents::Document); [`ils_documents`]' renderers turn it into bytes.
 //!
 //! - [`source`]: the reads ([`Source::aggregate`]) and the [`Context`] (practice, time).
 //! - [`params`]: parameters and their JSON Schema.
 //! - [`reports`]: turnaround, quality, revenue, stock, suppliers.
-//! - [`document`]: the document model (charts, tables with typed cells, text).
-//! - [`render`](mod@render): CSV (RFC 4180), HTML (inline SVG), PDF (krilla, embedded fonts),
-//!   charts (plotters' SVG backend).
+//! - [`documents`]: the document model and its renderers (CSV, HTML, PDF), shared with the host
+//!   (`core/documents`).
 //!
 //! ```
 //! use ils_reports::records::{Query, ResultSet, measure_column};
@@ -35,54 +34,20 @@
 //! assert!(csv.body.starts_with(b"By issue\r\nIssue,Failures,Remakes,Failure rate (%),Remake rate (%)\r\n"));
 //! ```
 
-pub mod document;
 pub mod error;
-mod fonts;
 pub mod params;
 pub mod plugin;
-pub mod render;
 pub mod reports;
 pub mod source;
 
 pub use error::{ReportError, SourceError};
+/// The document model and renderers the reports are built with.
+pub use ils_documents as documents;
+pub use ils_documents::Format;
 /// The platform's report records (queries, answers, datasets), as [`Source`] takes them.
 pub use ils_records::reports as records;
 pub use reports::ReportMeta;
 pub use source::{Context, Source};
-
-/// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// The report's tables as CSV.
-    Csv,
-    /// A self-contained HTML page.
-    Html,
-    /// An A4 PDF.
-    Pdf,
-}
-
-impl Format {
-    /// Every format, as each report offers them.
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Html, Format::Pdf];
-
-    /// Its media type.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Csv => "text/csv; charset=utf-8",
-            Self::Html => "text/html; charset=utf-8",
-            Self::Pdf => "application/pdf",
-        }
-    }
-
-    /// Its file name extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Html => "html",
-            Self::Pdf => "pdf",
-        }
-    }
-}
 
 /// A rendered report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,11 +129,7 @@ pub fn render(
         }
         other => return Err(ReportError::UnknownReport(other.into())),
     };
-    let body = match format {
-        Format::Csv => render::csv::render(&document),
-        Format::Html => render::html::render(&document)?,
-        Format::Pdf => render::pdf::render(&document)?,
-    };
+    let body = ils_documents::render(&document, format)?;
     let file_name = format!("{id}-{}-to-{}.{}", period.start(), period.last_day(), format.extension());
     Ok(Rendered { content_type: format.content_type(), file_name, body })
 }

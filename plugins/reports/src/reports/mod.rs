@@ -8,9 +8,9 @@ pub mod stock;
 pub mod suppliers;
 pub mod turnaround;
 
-use crate::document::{Document, Section};
 use crate::params::DateRange;
 use crate::source::Context;
+use ils_documents::{Document, Section};
 
 /// ILS roles, as `ils:platform` names them.
 pub mod roles {
@@ -44,8 +44,9 @@ pub struct ReportMeta {
 pub(crate) fn document(title: &str, ctx: &Context, period: &DateRange, sections: Vec<Section>) -> Document {
     Document {
         title: title.into(),
-        practice_name: ctx.practice_name.clone(),
-        period: period.display(),
+        organisation: ctx.practice_name.clone(),
+        letterhead: None,
+        period: Some(period.display()),
         generated_at: generated_at(ctx.generated_at_ms),
         generated_at_ms: ctx.generated_at_ms,
         sections,
@@ -65,7 +66,7 @@ pub(crate) const MAX_BARS: usize = 12;
 
 /// `1 order`, `21,255 orders`: a count and its noun (which takes an `s` in the plural).
 pub(crate) fn count(n: i64, noun: &str) -> String {
-    let number = crate::document::Cell::Int(n).display();
+    let number = ils_documents::Cell::Int(n).display();
     if n == 1 { format!("1 {noun}") } else { format!("{number} {noun}s") }
 }
 

@@ -9,10 +9,10 @@
 
 use ils_records::reports::Measure;
 
-use crate::document::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 use crate::error::ReportError;
 use crate::params::PeriodParams;
 use crate::source::{Answer, Ask, Context, Source, int, text};
+use ils_documents::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 
 /// The report's id.
 pub const ID: &str = "quality";

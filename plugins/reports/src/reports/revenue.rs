@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ils_records::reports::{Measure, Op, Value};
 
-use crate::document::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table, major_f64};
 use crate::error::ReportError;
 use crate::params::PeriodParams;
 use crate::source::{Ask, Context, Source, int, text};
+use ils_documents::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table, major_f64};
 
 /// The report's id.
 pub const ID: &str = "revenue";

@@ -10,10 +10,10 @@
 
 use ils_records::reports::{Measure, Op, Value};
 
-use crate::document::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 use crate::error::ReportError;
 use crate::params::PeriodParams;
 use crate::source::{Ask, Context, Source, float, int, text};
+use ils_documents::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 
 /// The report's id.
 pub const ID: &str = "suppliers";

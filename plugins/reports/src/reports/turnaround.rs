@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use ils_records::reports::{Measure, Op};
 
-use crate::document::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 use crate::error::ReportError;
 use crate::params::PeriodParams;
 use crate::source::{Answer, Ask, Context, Source, float, int, text};
+use ils_documents::{Cell, Chart, ChartKind, Column, Document, Section, Series, Table};
 
 /// The report's id.
 pub const ID: &str = "turnaround";

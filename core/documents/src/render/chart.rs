@@ -12,7 +12,7 @@ use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, Value
 use plotters::prelude::*;
 
 use crate::document::{Chart, ChartKind};
-use crate::error::ReportError;
+use crate::error::RenderError;
 
 /// The SVG's size in pixels; the PDF scales it to the text width.
 pub const WIDTH: u32 = 720;
@@ -40,9 +40,9 @@ const MIN_LABEL: usize = 10;
 const MAX_LABEL: usize = 24;
 
 /// The chart as an SVG document.
-pub fn svg(chart: &Chart) -> Result<String, ReportError> {
+pub fn svg(chart: &Chart) -> Result<String, RenderError> {
     let mut out = String::new();
-    draw(chart, &mut out).map_err(|e| ReportError::Render(format!("chart {:?}: {e}", chart.title)))?;
+    draw(chart, &mut out).map_err(|e| RenderError(format!("chart {:?}: {e}", chart.title)))?;
     Ok(out)
 }
 

@@ -1,4 +1,4 @@
-//! A report's tables as CSV (RFC 4180).
+//! A document's tables as CSV (RFC 4180).
 //!
 //! The rules:
 //! - Fields are separated by commas; lines end with CRLF, the last one too.
@@ -12,9 +12,10 @@
 //! - A text field starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so a
 //!   spreadsheet shows a supplier called `=HYPERLINK(…)` instead of running it (OWASP's advice
 //!   on CSV injection). Numbers are never changed.
-//! - A report with one table is just that table. With several, each is preceded by a row
+//! - A document with one table is just that table. With several, each is preceded by a row
 //!   holding only its title, and tables are separated by one empty line.
-//! - Charts and text are left out: every charted figure is also in a table.
+//! - Charts, text, fields and barcodes are left out: every charted figure is also in a table,
+//!   and a business document's CSV is its lines.
 
 use crate::document::{Cell, Document, Table};
 
@@ -77,8 +78,9 @@ mod tests {
     fn doc(tables: Vec<Table>) -> Document {
         Document {
             title: "T".into(),
-            practice_name: "P".into(),
-            period: "p".into(),
+            organisation: "P".into(),
+            letterhead: None,
+            period: Some("p".into()),
             generated_at: "g".into(),
             generated_at_ms: 0,
             sections: tables.into_iter().map(Section::Table).collect(),

@@ -1,5 +1,5 @@
-//! The fonts compiled into the plugin (DejaVu Sans, `fonts/`, with their licence), and text
-//! widths from their metrics for laying out PDF tables.
+//! The fonts compiled into the crate (DejaVu Sans, `fonts/`, with their licence), and text
+//! widths from their metrics for laying out PDF pages.
 //!
 //! Nothing here, nor in the chart or PDF renderers, reads the machine's fonts: a wasm component
 //! has none, and a native bench must render the same bytes.
@@ -85,6 +85,37 @@ impl Widths<'_> {
         }
         lines.into_iter().map(|l| self.fit(&l, size, width)).collect()
     }
+
+    /// `text` broken into lines no wider than `width` at `size`: at its line breaks, then at
+    /// spaces; a word wider than a line is broken between characters. Nothing is cut.
+    pub(crate) fn break_lines(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        for paragraph in text.lines() {
+            let mut line = String::new();
+            for word in paragraph.split_whitespace() {
+                let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+                if self.width(&candidate, size) <= width {
+                    line = candidate;
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                for c in word.chars() {
+                    line.push(c);
+                    if self.width(&line, size) > width && line.chars().count() > 1 {
+                        line.pop();
+                        lines.push(std::mem::replace(&mut line, c.to_string()));
+                    }
+                }
+            }
+            lines.push(line);
+        }
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines
+    }
 }
 
 #[cfg(test)]
@@ -102,5 +133,20 @@ mod tests {
         assert!(lines.iter().all(|l| widths.width(l, 9.0) <= 60.0));
         let cut = widths.fit("Supplier with a very long name indeed", 9.0, 50.0);
         assert!(cut.ends_with('…') && widths.width(&cut, 9.0) <= 50.0);
+    }
+
+    #[test]
+    fn breaking_lines_keeps_every_character_and_the_text_s_own_line_breaks() {
+        let widths = Widths::of(REGULAR).unwrap();
+        let text =
+            "Northgate Opticians\nUnit 4, Riverside Industrial Estate\nsupercalifragilisticexpialidocious";
+        let lines = widths.break_lines(text, 9.0, 70.0);
+        assert_eq!(lines[0], "Northgate");
+        assert!(lines.len() > 5, "{lines:?}");
+        assert!(lines.iter().all(|l| widths.width(l, 9.0) <= 70.0), "{lines:?}");
+        let joined: String = lines.concat().split_whitespace().collect();
+        let original: String = text.split_whitespace().collect();
+        assert_eq!(joined, original);
+        assert_eq!(widths.break_lines("", 9.0, 70.0), [""]);
     }
 }

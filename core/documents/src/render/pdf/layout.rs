@@ -2,10 +2,12 @@
 //! known when each page's footer ("Page N of M") is written.
 //!
 //! Tables break between rows; a table continued on a new page repeats its title (marked
-//! "continued") and its header row. A chart or a table's title, header and first row never
-//! start at the foot of a page.
+//! "continued") and its header row. A chart, a barcode, one field or a table's title, header and
+//! first row never start at the foot of a page.
 
-use crate::document::{Align, Cell, Document, Section, Table};
+use super::frame;
+use crate::barcode::Barcode;
+use crate::document::{Align, Cell, Document, Field, Section, Table};
 use crate::fonts::Widths;
 use crate::render::chart;
 
@@ -17,7 +19,7 @@ pub(crate) const PAGE_HEIGHT: f32 = 841.89;
 pub(crate) const MARGIN: f32 = 42.0;
 /// The width text and tables take.
 pub(crate) const BODY_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
-/// Where the body starts, below the page header.
+/// Where the body starts, below the page header (lower on a first page with a letterhead).
 pub(crate) const BODY_TOP: f32 = 92.0;
 /// Where the body ends, above the footer.
 pub(crate) const BODY_BOTTOM: f32 = 796.0;
@@ -31,6 +33,11 @@ const TITLE_SIZE: f32 = 11.0;
 const TITLE_HEIGHT: f32 = 20.0;
 const PAD: f32 = 4.0;
 const MIN_TEXT_COLUMN: f32 = 48.0;
+/// A field's label takes at most this share of the width; longer labels are cut.
+const LABEL_SHARE: f32 = 0.4;
+const LABEL_GAP: f32 = 12.0;
+/// The size of the value printed under a barcode.
+const BARCODE_TEXT_SIZE: f32 = 10.0;
 
 /// One thing to draw on a page; `y` grows downwards from the page's top.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,11 +45,13 @@ pub(crate) enum Op {
     /// Text starting at `x` on the baseline `y`.
     Text { x: f32, y: f32, size: f32, bold: bool, grey: bool, text: String },
     /// A horizontal rule.
-    Rule { x: f32, y: f32, width: f32, thickness: f32 },
+    Rule { x: f32, y: f32, width: f32, thickness: f32, grey: bool },
     /// A light band behind a table row.
     Band { x: f32, y: f32, width: f32, height: f32 },
     /// The document's `index`-th chart, scaled into the box.
     Chart { index: usize, x: f32, y: f32, width: f32, height: f32 },
+    /// A barcode's bars, each as its left edge and width, from `y` down `height`, filled black.
+    Bars { y: f32, height: f32, bars: Vec<(f32, f32)> },
 }
 
 /// The fonts' widths.
@@ -51,13 +60,16 @@ pub(crate) struct Fonts {
     pub(crate) bold: Widths<'static>,
 }
 
-/// Pages of drawing operations.
+/// Each page's body as drawing operations; [`frame`] draws around it.
 pub(crate) fn layout(document: &Document, fonts: &Fonts) -> Vec<Vec<Op>> {
-    let mut flow = Flow { fonts, pages: Vec::new(), page: Vec::new(), y: BODY_TOP };
+    let (_, first_top) = frame::header(document, fonts, 1);
+    let mut flow = Flow { fonts, pages: Vec::new(), page: Vec::new(), y: first_top };
     let mut charts = 0;
     for section in &document.sections {
         match section {
             Section::Text(text) => flow.paragraph(text),
+            Section::Fields(fields) => flow.fields(fields),
+            Section::Barcode(barcode) => flow.barcode(barcode),
             Section::Chart(_) => {
                 let height = BODY_WIDTH * chart::HEIGHT as f32 / chart::WIDTH as f32;
                 flow.room_for(height);
@@ -102,6 +114,72 @@ impl Flow<'_> {
             self.y += TEXT_LEADING;
         }
         self.y += 6.0;
+    }
+
+    /// Labels in a column as wide as the widest (up to [`LABEL_SHARE`]), values beside them.
+    fn fields(&mut self, fields: &[Field]) {
+        if fields.is_empty() {
+            return;
+        }
+        let widest = fields.iter().map(|f| self.fonts.bold.width(&f.label, TEXT_SIZE)).fold(0.0, f32::max);
+        let label_width = widest.min(BODY_WIDTH * LABEL_SHARE);
+        let value_x = MARGIN + label_width + LABEL_GAP;
+        let value_width = BODY_WIDTH - label_width - LABEL_GAP;
+        for field in fields {
+            let lines = self.fonts.regular.break_lines(&field.value, TEXT_SIZE, value_width);
+            // A field's lines stay together when they fit on a page.
+            self.room_for((lines.len() as f32 * TEXT_LEADING).min(BODY_BOTTOM - BODY_TOP));
+            let label = self.fonts.bold.fit(&field.label, TEXT_SIZE, label_width);
+            self.page.push(Op::Text {
+                x: MARGIN,
+                y: self.y + TEXT_SIZE,
+                size: TEXT_SIZE,
+                bold: true,
+                grey: false,
+                text: label,
+            });
+            for (i, line) in lines.into_iter().enumerate() {
+                if i > 0 {
+                    self.room_for(TEXT_LEADING);
+                }
+                self.page.push(Op::Text {
+                    x: value_x,
+                    y: self.y + TEXT_SIZE,
+                    size: TEXT_SIZE,
+                    bold: false,
+                    grey: false,
+                    text: line,
+                });
+                self.y += TEXT_LEADING;
+            }
+            self.y += 2.0;
+        }
+        self.y += 8.0;
+    }
+
+    /// The bars at the left of the body after its quiet zone, the value centred under them.
+    fn barcode(&mut self, barcode: &Barcode) {
+        let module = Barcode::MODULE_PT;
+        let text_top = Barcode::HEIGHT_PT + 4.0;
+        self.room_for(text_top + BARCODE_TEXT_SIZE + 4.0);
+        let bars = barcode
+            .bars()
+            .into_iter()
+            .map(|(start, width)| (MARGIN + start as f32 * module, width as f32 * module))
+            .collect();
+        self.page.push(Op::Bars { y: self.y, height: Barcode::HEIGHT_PT, bars });
+        let symbol_left = MARGIN + Barcode::QUIET_MODULES as f32 * module;
+        let symbol_width = barcode.modules().len() as f32 * module;
+        let text_width = self.fonts.regular.width(barcode.value(), BARCODE_TEXT_SIZE);
+        self.page.push(Op::Text {
+            x: symbol_left + (symbol_width - text_width) / 2.0,
+            y: self.y + text_top + BARCODE_TEXT_SIZE,
+            size: BARCODE_TEXT_SIZE,
+            bold: false,
+            grey: false,
+            text: barcode.value().to_string(),
+        });
+        self.y += text_top + BARCODE_TEXT_SIZE + 4.0 + 14.0;
     }
 
     fn table(&mut self, table: &Table) {
@@ -159,7 +237,7 @@ impl Flow<'_> {
             }
             self.y += ROW_HEIGHT;
         }
-        self.page.push(Op::Rule { x: MARGIN, y: self.y, width: BODY_WIDTH, thickness: 0.5 });
+        self.page.push(Op::Rule { x: MARGIN, y: self.y, width: BODY_WIDTH, thickness: 0.5, grey: false });
         self.y += 16.0;
     }
 
@@ -202,7 +280,13 @@ impl Flow<'_> {
             x += width;
         }
         self.y += height;
-        self.page.push(Op::Rule { x: MARGIN, y: self.y - 2.0, width: BODY_WIDTH, thickness: 0.8 });
+        self.page.push(Op::Rule {
+            x: MARGIN,
+            y: self.y - 2.0,
+            width: BODY_WIDTH,
+            thickness: 0.8,
+            grey: false,
+        });
     }
 
     /// Each column as wide as its widest cell or heading word; the body width shared out, text
@@ -263,8 +347,9 @@ mod tests {
         };
         Document {
             title: "T".into(),
-            practice_name: "P".into(),
-            period: "p".into(),
+            organisation: "P".into(),
+            letterhead: None,
+            period: Some("p".into()),
             generated_at: "g".into(),
             generated_at_ms: 0,
             sections: vec![Section::Table(table)],
@@ -297,6 +382,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn with_sections(sections: Vec<Section>) -> Document {
+        Document { sections, ..doc(0) }
+    }
+
+    #[test]
+    fn fields_put_labels_in_one_column_and_wrap_long_values_beside_them() {
+        let address = "Bright Eyes Opticians, 1 The Parade, a street name long enough to need a second line, Harrogate\nHG1 1AA";
+        let fields = vec![Field::new("Order number", "PO-000012"), Field::new("Deliver to", address)];
+        let pages = layout(&with_sections(vec![Section::Fields(fields)]), &fonts());
+        let ops: Vec<(f32, f32, bool, &str)> = pages[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { x, y, bold, text, .. } => Some((*x, *y, *bold, text.as_str())),
+                _ => None,
+            })
+            .collect();
+        let labels: Vec<&str> = ops.iter().filter(|o| o.2).map(|o| o.3).collect();
+        assert_eq!(labels, ["Order number", "Deliver to"]);
+        let values: Vec<_> = ops.iter().filter(|o| !o.2).collect();
+        assert_eq!(values[0].3, "PO-000012");
+        assert!(values.len() >= 4, "the address wraps and its line break is kept: {values:?}");
+        assert_eq!(values.last().unwrap().3, "HG1 1AA");
+        // Values share one left edge, right of the widest label, and stay in the body.
+        assert!(values.iter().all(|v| v.0 == values[0].0));
+        assert!(values[0].0 > MARGIN + fonts().bold.width("Order number", TEXT_SIZE));
+        let f = fonts();
+        assert!(values.iter().all(|v| v.0 + f.regular.width(v.3, TEXT_SIZE) <= MARGIN + BODY_WIDTH));
+        // The second label sits on its value's first line.
+        let deliver = ops.iter().find(|o| o.3 == "Deliver to").unwrap();
+        assert_eq!(deliver.1, values[1].1);
+    }
+
+    #[test]
+    fn a_barcode_leaves_its_quiet_zones_blank_and_prints_its_value_centred_under_it() {
+        let barcode = Barcode::code128("J000123").unwrap();
+        let pages = layout(&with_sections(vec![Section::Barcode(barcode.clone())]), &fonts());
+        let Some(Op::Bars { y, height, bars }) = pages[0].first() else { panic!("{:?}", pages[0]) };
+        assert_eq!((*y, *height), (BODY_TOP, Barcode::HEIGHT_PT));
+        let quiet = Barcode::QUIET_MODULES as f32 * Barcode::MODULE_PT;
+        let symbol = barcode.modules().len() as f32 * Barcode::MODULE_PT;
+        assert_eq!(bars[0].0, MARGIN + quiet);
+        let (last_x, last_width) = bars[bars.len() - 1];
+        assert_eq!(last_x + last_width, MARGIN + quiet + symbol);
+        assert!(last_x + last_width + quiet <= MARGIN + BODY_WIDTH);
+        let Some(Op::Text { x, y: text_y, size, text, .. }) = pages[0].get(1) else { panic!() };
+        assert_eq!(text, "J000123");
+        assert!(*text_y > BODY_TOP + Barcode::HEIGHT_PT);
+        let middle = x + fonts().regular.width(text, *size) / 2.0;
+        assert!((middle - (MARGIN + quiet + symbol / 2.0)).abs() < 0.01);
     }
 
     #[test]

@@ -1,15 +1,22 @@
-//! What a report says, before it is CSV, HTML or PDF: a title, whose it is, the period, and
-//! sections of charts, tables and text. Every renderer takes a [`Document`] and nothing else.
+//! What a document says, before it is CSV, HTML or PDF: a title, whose it is, perhaps a
+//! letterhead and a period, and sections of charts, tables, fields, barcodes and text. Every
+//! renderer takes a [`Document`] and nothing else.
 
-/// A rendered-to-be report.
+use crate::barcode::Barcode;
+
+/// A report or business document, before it is rendered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    /// The report's title (`Lab turnaround`).
+    /// Its title (`Lab turnaround`, `Purchase order PO-000012`).
     pub title: String,
-    /// The practice or lab it is for.
-    pub practice_name: String,
-    /// The period it covers, as people read it (`1 Jan 2026 – 31 Mar 2026`).
-    pub period: String,
+    /// The practice or lab whose document it is: at the top of every page and the PDF's author.
+    pub organisation: String,
+    /// The organisation's address and contact, under its name on the first page: business
+    /// documents have one, reports leave it out.
+    pub letterhead: Option<Letterhead>,
+    /// The period it covers, as people read it (`1 Jan 2026 – 31 Mar 2026`); a business
+    /// document has none.
+    pub period: Option<String>,
     /// When it was generated, as people read it (`2026-04-01 09:30 UTC`).
     pub generated_at: String,
     /// When it was generated, for the PDF's metadata (UTC).
@@ -28,15 +35,56 @@ impl Document {
     }
 }
 
-/// One part of a report.
+/// Where the organisation is and how to reach it. Keep it to a few short lines: each is cut to
+/// the page's width, not wrapped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Letterhead {
+    /// Address lines, in order (`12 High Street`, `Leeds LS1 4AB`).
+    pub address: Vec<String>,
+    /// A telephone number, as people dial it.
+    pub phone: Option<String>,
+    /// An e-mail address.
+    pub email: Option<String>,
+}
+
+impl Letterhead {
+    /// The phone and e-mail on one line (`Tel 0113 496 0000 · orders@lab.example`), if either.
+    pub fn contact(&self) -> Option<String> {
+        let phone = self.phone.as_ref().map(|p| format!("Tel {p}"));
+        let parts: Vec<String> = phone.into_iter().chain(self.email.clone()).collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
+}
+
+/// One part of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Section {
     /// A chart.
     Chart(Chart),
     /// A table.
     Table(Table),
+    /// Labelled values in two columns (`Order number` `PO-000012`); after a table, its totals.
+    Fields(Vec<Field>),
+    /// A barcode, its value printed under it.
+    Barcode(Barcode),
     /// A paragraph: how a figure is computed, what was left out.
     Text(String),
+}
+
+/// A labelled value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// What the value is (`Deliver to`).
+    pub label: String,
+    /// The value; it wraps, and a line break in it starts a new line (an address).
+    pub value: String,
+}
+
+impl Field {
+    /// `label`: `value`.
+    pub fn new(label: &str, value: &str) -> Self {
+        Self { label: label.into(), value: value.into() }
+    }
 }
 
 /// The shape of a chart.

@@ -1,12 +1,15 @@
-//! A report as a PDF: A4 portrait, laid out (`layout.rs`) and drawn with krilla.
+//! A document as a PDF: A4 portrait, laid out (`layout.rs`), framed (`frame.rs`) and drawn
+//! with krilla.
 //!
-//! Every page has the practice, the report's title and the period at the top and
-//! "Page N of M" at the bottom. Charts are the same SVG the HTML shows, parsed by usvg with only
-//! the embedded DejaVu fonts in its database (never the machine's) and drawn with krilla-svg,
-//! their text kept as text. krilla embeds the fonts as subsets (`/FontFile2`). The creation
-//! date in the metadata is the context's generation time, so the same inputs give the same
-//! bytes.
+//! Every page has the organisation, the title and the period (if any) at the top and
+//! "Page N of M" at the bottom; the first page has the letterhead, if any. Charts are the same
+//! SVG the HTML shows, parsed by usvg with only the embedded DejaVu fonts in its database (never
+//! the machine's) and drawn with krilla-svg, their text kept as text. Barcodes are filled
+//! rectangles, black on the white page. krilla embeds the fonts as subsets (`/FontFile2`). The
+//! creation date in the metadata is the document's generation time, so the same document gives
+//! the same bytes.
 
+mod frame;
 mod layout;
 
 use std::sync::Arc;
@@ -21,9 +24,9 @@ use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use krilla_svg::{SurfaceExt, SvgSettings};
 
-use self::layout::{BODY_WIDTH, Fonts, MARGIN, Op, PAGE_HEIGHT, PAGE_WIDTH};
+use self::layout::{Fonts, Op, PAGE_HEIGHT, PAGE_WIDTH};
 use crate::document::{Document, Section};
-use crate::error::ReportError;
+use crate::error::RenderError;
 use crate::fonts::{BOLD, FAMILY, REGULAR, Widths};
 use crate::render::chart;
 
@@ -32,10 +35,11 @@ type Rgb = (u8, u8, u8);
 const INK: Rgb = (26, 26, 26);
 const GREY: Rgb = (100, 100, 100);
 const BAND: Rgb = (243, 243, 243);
+const BLACK: Rgb = (0, 0, 0);
 
 /// The document as a PDF.
-pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
-    let font_error = || ReportError::Render("the embedded font cannot be read".into());
+pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
+    let font_error = || RenderError("the embedded font cannot be read".into());
     let widths = Fonts {
         regular: Widths::of(REGULAR).ok_or_else(font_error)?,
         bold: Widths::of(BOLD).ok_or_else(font_error)?,
@@ -50,23 +54,24 @@ pub fn render(document: &Document) -> Result<Vec<u8>, ReportError> {
 
     let mut pdf = krilla::Document::new();
     pdf.set_metadata(metadata(document));
-    let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
-        .ok_or_else(|| ReportError::Render("page size".into()))?;
-    for (i, ops) in pages.iter().enumerate() {
+    let settings =
+        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or_else(|| RenderError("page size".into()))?;
+    for (i, body) in pages.iter().enumerate() {
+        let (header, _) = frame::header(document, &pen.widths, i + 1);
+        let footer = frame::footer(document, &pen.widths, i + 1, pages.len());
         let mut page = pdf.start_page_with(settings.clone());
         let mut surface = page.surface();
-        pen.frame(&mut surface, document, i + 1, pages.len());
-        for op in ops {
+        for op in header.iter().chain(&footer).chain(body) {
             pen.draw(&mut surface, op, &charts)?;
         }
         surface.finish();
         page.finish();
     }
-    pdf.finish().map_err(|e| ReportError::Render(format!("writing the PDF: {e}")))
+    pdf.finish().map_err(|e| RenderError(format!("writing the PDF: {e}")))
 }
 
 /// Each chart's SVG as a usvg tree laid out with the embedded fonts only.
-fn charts(document: &Document) -> Result<Vec<usvg::Tree>, ReportError> {
+fn charts(document: &Document) -> Result<Vec<usvg::Tree>, RenderError> {
     let mut fonts = usvg::fontdb::Database::new();
     fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(REGULAR)));
     fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(BOLD)));
@@ -82,18 +87,17 @@ fn charts(document: &Document) -> Result<Vec<usvg::Tree>, ReportError> {
         })
         .map(|c| {
             let svg = chart::svg(c)?;
-            usvg::Tree::from_str(&svg, &options)
-                .map_err(|e| ReportError::Render(format!("chart {:?}: {e}", c.title)))
+            usvg::Tree::from_str(&svg, &options).map_err(|e| RenderError(format!("chart {:?}: {e}", c.title)))
         })
         .collect()
 }
 
-/// Title, author and creation date (the context's time, in UTC).
+/// Title, author and creation date (the document's generation time, in UTC).
 fn metadata(document: &Document) -> Metadata {
     let mut metadata = Metadata::new()
-        .title(format!("{} — {}", document.title, document.practice_name))
-        .authors(vec![document.practice_name.clone()])
-        .creator("ILS reports".into())
+        .title(format!("{} — {}", document.title, document.organisation))
+        .authors(vec![document.organisation.clone()])
+        .creator("ILS".into())
         .language("en-GB".into());
     if let Ok(at) = jiff::Timestamp::from_millisecond(document.generated_at_ms) {
         let at = jiff::tz::TimeZone::UTC.to_datetime(at);
@@ -127,56 +131,23 @@ struct Pen {
 }
 
 impl Pen {
-    /// The page's header and footer.
-    fn frame(&self, surface: &mut Surface<'_>, document: &Document, number: usize, total: usize) {
-        let half = BODY_WIDTH / 2.0 - 6.0;
-        let right = MARGIN + BODY_WIDTH;
-        let practice = self.widths.bold.fit(&document.practice_name, 9.0, BODY_WIDTH);
-        self.text(surface, MARGIN, 38.0, 9.0, true, INK, &practice);
-        let title = self.widths.bold.fit(&document.title, 14.0, BODY_WIDTH);
-        self.text(surface, MARGIN, 57.0, 14.0, true, INK, &title);
-        let period = self.widths.regular.fit(&document.period, 8.5, half);
-        self.text(surface, MARGIN, 71.0, 8.5, false, GREY, &period);
-        let generated = format!("Generated {}", document.generated_at);
-        let width = self.widths.regular.width(&generated, 8.5);
-        self.text(surface, right - width, 71.0, 8.5, false, GREY, &generated);
-        self.rule(surface, MARGIN, 78.0, BODY_WIDTH, 0.8, INK);
-
-        self.rule(surface, MARGIN, 806.0, BODY_WIDTH, 0.5, GREY);
-        let left =
-            self.widths.regular.fit(&format!("{} · {}", document.practice_name, document.title), 8.0, half);
-        self.text(surface, MARGIN, 818.0, 8.0, false, GREY, &left);
-        let page = format!("Page {number} of {total}");
-        let width = self.widths.regular.width(&page, 8.0);
-        self.text(surface, right - width, 818.0, 8.0, false, INK, &page);
-    }
-
-    fn draw(&self, surface: &mut Surface<'_>, op: &Op, charts: &[usvg::Tree]) -> Result<(), ReportError> {
+    fn draw(&self, surface: &mut Surface<'_>, op: &Op, charts: &[usvg::Tree]) -> Result<(), RenderError> {
         match op {
             Op::Text { x, y, size, bold, grey, text } => {
                 self.text(surface, *x, *y, *size, *bold, if *grey { GREY } else { INK }, text);
             }
-            Op::Rule { x, y, width, thickness } => self.rule(surface, *x, *y, *width, *thickness, INK),
-            Op::Band { x, y, width, height } => {
-                let mut path = PathBuilder::new();
-                if let Some(rect) = krilla::geom::Rect::from_xywh(*x, *y, *width, *height) {
-                    path.push_rect(rect);
-                }
-                if let Some(path) = path.finish() {
-                    surface.set_stroke(None);
-                    surface.set_fill(Some(fill(BAND)));
-                    surface.draw_path(&path);
-                }
+            Op::Rule { x, y, width, thickness, grey } => {
+                self.rule(surface, *x, *y, *width, *thickness, if *grey { GREY } else { INK });
             }
+            Op::Band { x, y, width, height } => rects(surface, &[(*x, *width)], *y, *height, BAND),
+            Op::Bars { y, height, bars } => rects(surface, bars, *y, *height, BLACK),
             Op::Chart { index, x, y, width, height } => {
-                let tree =
-                    charts.get(*index).ok_or_else(|| ReportError::Render("a chart went missing".into()))?;
-                let size =
-                    Size::from_wh(*width, *height).ok_or_else(|| ReportError::Render("chart size".into()))?;
+                let tree = charts.get(*index).ok_or_else(|| RenderError("a chart went missing".into()))?;
+                let size = Size::from_wh(*width, *height).ok_or_else(|| RenderError("chart size".into()))?;
                 surface.push_transform(&Transform::from_translate(*x, *y));
                 let drawn = surface.draw_svg(tree, size, SvgSettings::default());
                 surface.pop();
-                drawn.ok_or_else(|| ReportError::Render("drawing a chart".into()))?;
+                drawn.ok_or_else(|| RenderError("drawing a chart".into()))?;
             }
         }
         Ok(())
@@ -208,6 +179,21 @@ impl Pen {
             surface.set_stroke(Some(Stroke { paint: paint(colour), width: thickness, ..Stroke::default() }));
             surface.draw_path(&path);
         }
+    }
+}
+
+/// Filled rectangles of one height, each given as its left edge and width, as one path.
+fn rects(surface: &mut Surface<'_>, spans: &[(f32, f32)], y: f32, height: f32, colour: Rgb) {
+    let mut path = PathBuilder::new();
+    for (x, width) in spans {
+        if let Some(rect) = krilla::geom::Rect::from_xywh(*x, y, *width, height) {
+            path.push_rect(rect);
+        }
+    }
+    if let Some(path) = path.finish() {
+        surface.set_stroke(None);
+        surface.set_fill(Some(fill(colour)));
+        surface.draw_path(&path);
     }
 }
 
