@@ -11,7 +11,7 @@
 //! | `consents.json` | every consent change (marketing, recall channel) |
 //! | `files.json` | files linked to the patient (earlier exports) |
 //! | `access_log.json` | who read or changed the record, and when, from the audit log |
-//! | `summary.html` | the same, readable |
+//! | `summary.pdf`, `summary.html` | the same, readable (one `ils-documents` document) |
 //!
 //! The request (`patient.exported`) and every download (`patient.export_downloaded`) are audited
 //! in the patient's trail; only staff who may read records may download one.
@@ -140,10 +140,12 @@ impl Held {
             "practice": self.practice,
             "patient_id": self.patient.id,
             "records": counts,
-            "summary": "summary.html",
+            "summary": "summary.pdf",
         });
         entries.insert(0, ("manifest.json", json(&manifest)?, 1));
-        entries.push(("summary.html", crate::summary::html(self, generated_at).into_bytes(), 1));
+        let summary = crate::summary::document(self, generated_at);
+        entries.push(("summary.pdf", crate::summary::render(&summary, ils_documents::Format::Pdf)?, 1));
+        entries.push(("summary.html", crate::summary::render(&summary, ils_documents::Format::Html)?, 1));
 
         let at = generated_at.as_jiff().to_zoned(jiff::tz::TimeZone::UTC).datetime();
         let modified = zip::DateTime::from_date_and_time(

@@ -1,168 +1,162 @@
-//! The export's readable summary: one self-contained HTML page (no script, no external
-//! resources), every value escaped.
+//! The export's readable summary: one [`Document`] of the shared renderer (`ils-documents`,
+//! docs/adr/037) — the patient's details as labelled fields, then a table per kind of record and
+//! the access log — rendered as `summary.pdf` (A4, fonts embedded) and, for screen readers and
+//! anyone without a PDF reader, `summary.html`.
 
-use std::fmt::Write as _;
-
+use ils_documents::{Cell, Column, Document, Field, Format, Section, Table};
+use ils_kernel::{Error, Result};
 use ils_storage::types::Timestamp;
 
 use crate::export::Held;
 
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+fn or_dash(value: Option<&str>) -> String {
+    value.map(str::to_owned).unwrap_or_else(|| "—".to_owned())
 }
 
-fn opt(value: Option<&str>) -> String {
-    value.map(esc).unwrap_or_else(|| "—".to_owned())
+fn text(value: impl Into<String>) -> Cell {
+    Cell::Text(value.into())
 }
 
-fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
+/// A table, or a line saying there is none of it.
+fn table(title: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>) -> Section {
     if rows.is_empty() {
-        out.push_str("<p>None held.</p>\n");
-        return;
+        Section::Text(format!("{title}: none held."))
+    } else {
+        Section::Table(Table { title: title.to_owned(), columns, rows })
     }
-    out.push_str("<table><thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead><tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td>{cell}</td>");
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody></table>\n");
 }
 
-/// The summary page of `held`, made at `generated_at`.
-pub(crate) fn html(held: &Held, generated_at: Timestamp) -> String {
-    let p = &held.patient;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Records held on {first} {last}</title>\
-         <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}}\
-         table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #999;padding:.25rem .5rem;\
-         text-align:left;vertical-align:top}}</style></head><body>\n\
-         <h1>Records held on {first} {last}</h1>\n\
-         <p>{practice} holds the records below on you. This summary was made on {at} (UTC) in answer \
-         to a subject access request; the JSON files beside it hold the same records in full.</p>\n",
-        first = esc(&p.first_name),
-        last = esc(&p.last_name),
-        practice = esc(&held.practice),
-        at = generated_at,
-    );
-    out.push_str("<h2>Your details</h2>\n");
-    let details = vec![
-        vec!["Customer number".into(), esc(&p.customer_number)],
-        vec!["Name".into(), format!("{} {}", esc(&p.first_name), esc(&p.last_name))],
-        vec!["Date of birth".into(), p.date_of_birth.to_string()],
-        vec!["NHS number".into(), opt(p.nhs_number.map(|n| n.digits()).as_deref())],
-        vec!["E-mail".into(), opt(p.email.as_deref())],
-        vec!["Telephone".into(), opt(p.phone.as_deref())],
-        vec!["Address".into(), opt(p.address.as_deref())],
-        vec!["Postcode".into(), opt(p.postcode.as_deref())],
-        vec!["Medical notes".into(), esc(&p.medical_notes)],
-        vec!["Registered".into(), p.created_at.to_string()],
-        vec!["Kept until".into(), p.retain_until.to_string()],
-    ];
-    table(&mut out, &["Field", "Value"], details);
+/// `at` as people read it: `2026-12-05 23:40 UTC`.
+fn moment(at: Timestamp) -> String {
+    at.as_jiff().strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
 
-    out.push_str("<h2>Eye examinations</h2>\n");
-    let rows = held
+/// The summary of `held`, made at `generated_at`.
+pub(crate) fn document(held: &Held, generated_at: Timestamp) -> Document {
+    let p = &held.patient;
+    let details = vec![
+        Field::new("Customer number", &p.customer_number),
+        Field::new("Name", &format!("{} {}", p.first_name, p.last_name)),
+        Field::new("Date of birth", &p.date_of_birth.to_string()),
+        Field::new("NHS number", &or_dash(p.nhs_number.map(|n| n.digits()).as_deref())),
+        Field::new("E-mail", &or_dash(p.email.as_deref())),
+        Field::new("Telephone", &or_dash(p.phone.as_deref())),
+        Field::new("Address", &or_dash(p.address.as_deref())),
+        Field::new("Postcode", &or_dash(p.postcode.as_deref())),
+        Field::new("Medical notes", if p.medical_notes.is_empty() { "—" } else { &p.medical_notes }),
+        Field::new("Registered", &moment(p.created_at)),
+        Field::new("Kept until", &p.retain_until.to_string()),
+    ];
+    let examinations = held
         .examinations
         .iter()
         .map(|e| {
+            let pair = |r: Option<&str>, l: Option<&str>| format!("R {} · L {}", or_dash(r), or_dash(l));
+            let iop = |v: Option<i32>| v.map(|v| v.to_string());
             vec![
-                e.examined_on.to_string(),
-                format!("R {} · L {}", opt(e.visual_acuity.right.as_deref()), opt(e.visual_acuity.left.as_deref())),
-                format!("R {} · L {}", fmt_opt(e.iop_mmhg.right), fmt_opt(e.iop_mmhg.left)),
-                esc(&e.notes),
+                text(e.examined_on.to_string()),
+                text(pair(e.visual_acuity.right.as_deref(), e.visual_acuity.left.as_deref())),
+                text(pair(iop(e.iop_mmhg.right).as_deref(), iop(e.iop_mmhg.left).as_deref())),
+                text(e.notes.clone()),
             ]
         })
         .collect();
-    table(&mut out, &["Date", "Visual acuity", "Eye pressure (mmHg)", "Notes"], rows);
-
-    out.push_str("<h2>Prescriptions</h2>\n");
-    let rows = held
+    let prescriptions = held
         .prescriptions
         .iter()
         .map(|rx| {
             vec![
-                rx.issued_on.to_string(),
-                esc(rx.kind.as_str()),
-                esc(&rx.right.written),
-                esc(&rx.left.written),
-                esc(&rx.prescriber),
+                text(rx.issued_on.to_string()),
+                text(rx.kind.as_str()),
+                text(rx.right.written.clone()),
+                text(rx.left.written.clone()),
+                text(rx.prescriber.clone()),
             ]
         })
         .collect();
-    table(&mut out, &["Issued", "Kind", "Right", "Left", "Prescriber"], rows);
-
-    out.push_str("<h2>Orders</h2>\n");
-    let rows = held
+    let orders = held
         .orders
         .iter()
         .map(|o| {
             let o = &o.order;
             vec![
-                esc(&o.number),
-                o.created_at.to_string(),
-                esc(&o.status.to_string()),
-                esc(&o.frame.description),
-                format!("{} {}", o.price.amount_minor, esc(&o.price.currency)),
+                text(o.number.clone()),
+                text(moment(o.created_at)),
+                text(o.status.to_string()),
+                text(o.frame.description.clone()),
+                Cell::Money { minor: o.price.amount_minor, currency: o.price.currency.clone() },
             ]
         })
         .collect();
-    table(&mut out, &["Job", "Placed", "Status", "Frame", "Price (minor units)"], rows);
-
-    out.push_str("<h2>Your choices (consent)</h2>\n");
-    let rows = held
+    let consents = held
         .consents
         .iter()
         .map(|c| {
             vec![
-                c.recorded_at.to_string(),
-                esc(c.kind.as_str()),
-                esc(c.choice.as_str()),
-                esc(c.source.as_str()),
-                esc(&c.wording),
+                text(moment(c.recorded_at)),
+                text(c.kind.as_str()),
+                text(c.choice.as_str()),
+                text(c.source.as_str()),
+                text(c.wording.clone()),
             ]
         })
         .collect();
-    table(&mut out, &["Recorded", "About", "Choice", "Given", "Wording"], rows);
-
-    out.push_str("<h2>Who read or changed your record</h2>\n");
-    let rows = held
+    let access = held
         .access
         .iter()
         .map(|a| {
             let who = match (&a.actor_name, a.actor_role) {
-                (Some(name), Some(role)) => format!("{} ({})", esc(name), esc(role.in_words())),
-                (Some(name), None) => esc(name),
-                _ => esc(a.actor_kind.as_str()),
+                (Some(name), Some(role)) => format!("{name} ({})", role.in_words()),
+                (Some(name), None) => name.clone(),
+                _ => a.actor_kind.as_str().to_owned(),
             };
-            vec![a.at.to_string(), who, esc(&a.action)]
+            vec![text(moment(a.at)), text(who), text(a.action.clone())]
         })
         .collect();
-    table(&mut out, &["When (UTC)", "Who", "What"], rows);
-    out.push_str("</body></html>\n");
-    out
+    Document {
+        title: format!("Records held on {} {}", p.first_name, p.last_name),
+        organisation: held.practice.clone(),
+        letterhead: None,
+        period: None,
+        generated_at: moment(generated_at),
+        generated_at_ms: generated_at.as_jiff().as_millisecond(),
+        sections: vec![
+            Section::Text(format!(
+                "{} holds the records below on you. This summary answers a subject access request; \
+                 the JSON files beside it in the same zip hold the same records in full.",
+                held.practice
+            )),
+            Section::Fields(details),
+            table(
+                "Eye examinations",
+                vec![Column::text("Date"), Column::text("Visual acuity"), Column::text("Eye pressure (mmHg)"), Column::text("Notes")],
+                examinations,
+            ),
+            table(
+                "Prescriptions",
+                vec![Column::text("Issued"), Column::text("Kind"), Column::text("Right"), Column::text("Left"), Column::text("Prescriber")],
+                prescriptions,
+            ),
+            table(
+                "Orders",
+                vec![Column::text("Job"), Column::text("Placed"), Column::text("Status"), Column::text("Frame"), Column::number("Price")],
+                orders,
+            ),
+            table(
+                "Your choices (consent)",
+                vec![Column::text("Recorded"), Column::text("About"), Column::text("Choice"), Column::text("Given"), Column::text("Wording")],
+                consents,
+            ),
+            table(
+                "Who read or changed your record",
+                vec![Column::text("When"), Column::text("Who"), Column::text("What")],
+                access,
+            ),
+        ],
+    }
 }
 
-fn fmt_opt(value: Option<i32>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_else(|| "—".to_owned())
+/// The summary as `format` (PDF or HTML).
+pub(crate) fn render(document: &Document, format: Format) -> Result<Vec<u8>> {
+    ils_documents::render(document, format).map_err(|e| Error::Internal(format!("the export's summary: {e}")))
 }

@@ -67,15 +67,16 @@ async fn download(app: &TestApp, file: &str, token: &str) -> (u16, Vec<u8>) {
     (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
 }
 
-/// The files of a zip, by name.
+/// The files of a zip, by name, as text.
 fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut files = std::collections::BTreeMap::new();
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).unwrap();
-        let mut text = String::new();
-        file.read_to_string(&mut text).unwrap();
-        files.insert(file.name().unwrap().into_owned(), text);
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        // JSON and HTML are UTF-8; the PDF is read as text only for its signature.
+        files.insert(file.name().unwrap().into_owned(), String::from_utf8_lossy(&bytes).into_owned());
     }
     files
 }
@@ -113,7 +114,7 @@ db_test!(
         assert_eq!(
             names,
             ["access_log.json", "consents.json", "examinations.json", "files.json", "manifest.json",
-             "orders.json", "patient.json", "prescriptions.json", "summary.html"]
+             "orders.json", "patient.json", "prescriptions.json", "summary.html", "summary.pdf"]
         );
         let patient: Value = serde_json::from_str(&files["patient.json"]).unwrap();
         assert_eq!(patient["id"], ann.patient.as_str());
@@ -138,7 +139,8 @@ db_test!(
             assert!(seen.iter().any(|(a, n)| a == expected.0 && n == expected.1), "{expected:?} in {seen:?}");
         }
         assert!(files["summary.html"].contains("Records held on ZebedeeAnn QuartermaineAnn"));
-        assert!(files["summary.html"].contains("Tenant acme"));
+        assert!(files["summary.html"].contains("Tenant acme") && files["summary.html"].contains("Keratoconus note Ann"));
+        assert!(files["summary.pdf"].starts_with("%PDF-"), "a PDF summary");
         // Nothing of Bob's, anywhere in the export.
         for (name, text) in &files {
             for bob_value in [&bob.patient, &bob.examination, &bob.prescription, &bob.order, &bob.consent,
