@@ -114,7 +114,11 @@ impl Held {
         entities.extend(prescriptions.iter().map(|p| ("prescription", p.id.to_string())));
         entities.extend(orders.iter().map(|o| ("order", o.order.id.to_string())));
         entities.extend(files.iter().map(|f| ("file", f.id.to_string())));
-        let entries = audit::about(tx, &entities, &id.to_string()).await?;
+        let mut entries = audit::about(tx, &entities, &id.to_string()).await?;
+        for entry in entries.iter_mut().filter(|e| e.action == "patient.searched") {
+            // A search's results may list other patients: the export names only this one.
+            entry.changes["returned"] = serde_json::json!([id]);
+        }
         let access = with_names(tx, entries).await?;
         let practice = practice_name(tx).await?;
         Ok(Self { practice, patient, examinations, prescriptions, orders, consents, files, access })
