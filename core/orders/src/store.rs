@@ -520,7 +520,8 @@ pub async fn unlink_patient(tx: &mut TenantTx, patient: PatientId, at: Timestamp
 
 /// Every order of the tenant for `patient`, oldest first (a patient's subject-access export).
 pub async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Order>> {
-    let sql = format!("SELECT {COLUMNS} FROM lab_orders WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id");
+    let sql =
+        format!("SELECT {COLUMNS} FROM lab_orders WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id");
     let tenant = tx.tenant_id();
     let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant)

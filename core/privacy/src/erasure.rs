@@ -82,7 +82,8 @@ impl Privacy {
         let mut swept = Swept::default();
         for tenant in self.tenants().await? {
             swept.restricted += self.restrict_past_retention(tenant, today).await?;
-            let cutoff = today.checked_sub(jiff::Span::new().days(i64::from(grace_days))).unwrap_or(Date::MIN);
+            let cutoff =
+                today.checked_sub(jiff::Span::new().days(i64::from(grace_days))).unwrap_or(Date::MIN);
             swept.erased += self.erase_restricted(tenant, cutoff).await?;
         }
         if swept != Swept::default() {
@@ -107,9 +108,10 @@ impl Privacy {
             let page = patients::store::unrestricted(&mut tx, after, PAGE).await?;
             for patient in page.iter().filter(|p| p.retain_until < today) {
                 patients::store::restrict(&mut tx, patient.id, today).await?;
-                let event = Event::new("patient.restricted", "patient", patient.id).changes(serde_json::json!({
-                    "retain_until": patient.retain_until.to_string(), "restricted_on": today.to_string(),
-                }));
+                let event =
+                    Event::new("patient.restricted", "patient", patient.id).changes(serde_json::json!({
+                        "retain_until": patient.retain_until.to_string(), "restricted_on": today.to_string(),
+                    }));
                 audit::record(&mut tx, &AuditCtx::system(), event).await?;
                 restricted += 1;
             }

@@ -186,17 +186,18 @@ async fn with_names(tx: &mut TenantTx, entries: Vec<AuditEntry>) -> Result<Vec<A
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         let member = match (e.actor_kind, e.actor_id) {
-            (ActorKind::User, Some(id)) => {
-                if !names.contains_key(&id) {
+            (ActorKind::User, Some(id)) => match names.get(&id) {
+                Some(known) => known.clone(),
+                None => {
                     let found = match ils_tenancy::users::get_member(tx, UserId::from(id)).await {
                         Ok(m) => Some((m.name, m.role)),
                         Err(Error::NotFound(_)) => None,
                         Err(other) => return Err(other),
                     };
-                    names.insert(id, found);
+                    names.insert(id, found.clone());
+                    found
                 }
-                names.get(&id).cloned().flatten()
-            }
+            },
             _ => None,
         };
         out.push(Access {
@@ -237,8 +238,10 @@ async fn export_files(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<FileI
 
 /// A file name from the practice's customer number: letters, digits and `-` kept, the rest `_`.
 fn file_name(customer_number: &str, on: jiff::civil::Date) -> Result<FileName> {
-    let safe: String =
-        customer_number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let safe: String = customer_number
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
     FileName::parse(&format!("subject-access-{safe}-{on}.zip"))
 }
 
@@ -286,7 +289,8 @@ impl Privacy {
     }
 
     async fn record(&self, ctx: &TenantCtx, export: &PatientExport) -> Result<()> {
-        const SQL: &str = "INSERT INTO patient_exports (tenant_id, file_id, patient_id, requested_by, created_at)
+        const SQL: &str =
+            "INSERT INTO patient_exports (tenant_id, file_id, patient_id, requested_by, created_at)
             VALUES ($1, $2, $3, $4, $5)";
         let mut uow = UnitOfWork::begin(&self.db, ctx).await?;
         let tenant = ctx.tenant_id;

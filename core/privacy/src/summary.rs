@@ -129,22 +129,45 @@ pub(crate) fn document(held: &Held, generated_at: Timestamp) -> Document {
             Section::Fields(details),
             table(
                 "Eye examinations",
-                vec![Column::text("Date"), Column::text("Visual acuity"), Column::text("Eye pressure (mmHg)"), Column::text("Notes")],
+                vec![
+                    Column::text("Date"),
+                    Column::text("Visual acuity"),
+                    Column::text("Eye pressure (mmHg)"),
+                    Column::text("Notes"),
+                ],
                 examinations,
             ),
             table(
                 "Prescriptions",
-                vec![Column::text("Issued"), Column::text("Kind"), Column::text("Right"), Column::text("Left"), Column::text("Prescriber")],
+                vec![
+                    Column::text("Issued"),
+                    Column::text("Kind"),
+                    Column::text("Right"),
+                    Column::text("Left"),
+                    Column::text("Prescriber"),
+                ],
                 prescriptions,
             ),
             table(
                 "Orders",
-                vec![Column::text("Job"), Column::text("Placed"), Column::text("Status"), Column::text("Frame"), Column::number("Price")],
+                vec![
+                    Column::text("Job"),
+                    Column::text("Placed"),
+                    Column::text("Status"),
+                    Column::text("Frame"),
+                    Column::number("Price"),
+                ],
                 orders,
             ),
             table(
                 "Your choices (consent)",
-                vec![Column::text("Recorded"), Column::text("About"), Column::text("Choice"), Column::text("Given"), Column::text("Wording")],
+                vec![
+                    Column::text("Recorded"),
+                    Column::text("About"),
+                    Column::text("Choice"),
+                    Column::text("Given"),
+                    Column::text("Wording"),
+                ],
                 consents,
             ),
             table(

@@ -35,8 +35,10 @@ pub(crate) struct ConsentForm {
 
 impl ConsentForm {
     fn input(&self) -> Result<ConsentInput, Error> {
-        let choice: ConsentChoice =
-            self.choice.parse().map_err(|_| Error::invalid_field("choice", "choose what the patient chose"))?;
+        let choice: ConsentChoice = self
+            .choice
+            .parse()
+            .map_err(|_| Error::invalid_field("choice", "choose what the patient chose"))?;
         let kind = [ConsentKind::Marketing, ConsentKind::RecallChannel]
             .into_iter()
             .find(|k| choice.fits(*k))
@@ -57,7 +59,11 @@ pub(crate) struct Section {
 
 impl Section {
     /// The section for patient `id`, read as `principal`.
-    pub(crate) async fn load(state: &AppState, principal: &Principal, id: PatientId) -> Result<Self, ApiError> {
+    pub(crate) async fn load(
+        state: &AppState,
+        principal: &Principal,
+        id: PatientId,
+    ) -> Result<Self, ApiError> {
         let consents = read_consents(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
         let exports = list_exports(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
         Ok(Self { consents, exports, form: ConsentForm::default(), errors: FieldErrors::default() })
@@ -103,7 +109,12 @@ struct Restricted {
 
 /// The page of a restricted record: why, and for company admins its exports and a button to make
 /// one (the only way a restricted record is still read).
-pub(crate) async fn restricted(state: AppState, viewer: Viewer, id: PatientId, error: ApiError) -> PageResult {
+pub(crate) async fn restricted(
+    state: AppState,
+    viewer: Viewer,
+    id: PatientId,
+    error: ApiError,
+) -> PageResult {
     let message = match &error.0 {
         Error::Forbidden { message, .. } => message.clone(),
         other => other.to_string(),
@@ -128,9 +139,11 @@ pub(crate) async fn add_consent(
     CsrfForm(form): CsrfForm<ConsentForm>,
 ) -> PageResult {
     let outcome = match form.input() {
-        Ok(input) => record_consent(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
-            .await
-            .map(|_| ()),
+        Ok(input) => {
+            record_consent(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
+                .await
+                .map(|_| ())
+        }
         Err(error) => Err(error.into()),
     };
     match outcome {

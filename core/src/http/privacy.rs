@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::{ApiResult, Problem};
 use crate::state::AppState;
-use ils_clinical::consent::{self, Consent, ConsentChoice, ConsentKind, ConsentSource, Consents, RecordConsent};
+use ils_clinical::consent::{
+    self, Consent, ConsentChoice, ConsentKind, ConsentSource, Consents, RecordConsent,
+};
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
 use ils_privacy::erasure::Tombstone;
@@ -78,8 +80,13 @@ pub(crate) async fn record_consent(
     ApiJson(req): ApiJson<ConsentInput>,
 ) -> ApiResult<(StatusCode, Json<Consent>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
-    let cmd =
-        RecordConsent { patient_id: id, kind: req.kind, choice: req.choice, wording: req.wording, source: req.source };
+    let cmd = RecordConsent {
+        patient_id: id,
+        kind: req.kind,
+        choice: req.choice,
+        wording: req.wording,
+        source: req.source,
+    };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let recorded = consent::record(&mut uow, cmd).await?;
     uow.commit().await?;

@@ -49,8 +49,12 @@ impl TryFrom<Row> for Patient {
             r.date_of_birth.parse().map_err(|_| corrupt("date of birth"))?;
         let last_visit_on: Option<jiff::civil::Date> =
             r.last_visit.as_deref().map(str::parse).transpose().map_err(|_| corrupt("visit date"))?;
-        let restricted_on: Option<jiff::civil::Date> =
-            r.restricted_on.as_deref().map(str::parse).transpose().map_err(|_| corrupt("restriction date"))?;
+        let restricted_on: Option<jiff::civil::Date> = r
+            .restricted_on
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|_| corrupt("restriction date"))?;
         let registered_on = r.created_at.as_jiff().to_zoned(jiff::tz::TimeZone::UTC).date();
         Ok(Patient {
             id: r.id,
@@ -285,7 +289,8 @@ pub async fn restricted_by(tx: &mut TenantTx, on: jiff::civil::Date, limit: i64)
 
 /// Marks a patient restricted from `on`.
 pub async fn restrict(tx: &mut TenantTx, id: PatientId, on: jiff::civil::Date) -> Result<()> {
-    const SQL: &str = "UPDATE patients SET restricted_on = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    const SQL: &str =
+        "UPDATE patients SET restricted_on = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
     let tenant = tx.tenant_id();
     execute!(tx.conn(), SQL, tenant, id, on.to_string(), Timestamp::now())?;
     Ok(())
