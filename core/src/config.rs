@@ -109,6 +109,32 @@ impl Default for JobsConfig {
     }
 }
 
+/// Privacy settings (docs/adr/039-privacy.md).
+#[derive(Clone, Debug)]
+pub struct PrivacyConfig {
+    /// Days between restricting a patient past their retention date and erasing them: time for
+    /// a returning patient's record to be noticed, and for a last subject-access export.
+    pub erasure_grace_days: u16,
+    /// Years audit entries are kept before the purge archives and deletes them.
+    pub audit_retention_years: u16,
+    /// Where the purge writes its archives (JSON lines); no directory, no purge. `ils serve`
+    /// uses `DATA_DIR/audit-archive` unless told otherwise.
+    pub audit_archive_dir: Option<std::path::PathBuf>,
+    /// When the retention sweep and the audit purge run (cron syntax, UTC).
+    pub schedule: String,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        Self {
+            erasure_grace_days: 30,
+            audit_retention_years: 26,
+            audit_archive_dir: None,
+            schedule: "30 2 * * *".to_owned(),
+        }
+    }
+}
+
 /// SMTP settings.
 #[derive(Clone, Debug, Default)]
 pub struct EmailConfig {
@@ -141,6 +167,8 @@ pub struct AppConfig {
     /// The address users reach this server at (`ILS_PUBLIC_URL`): links in e-mail point here.
     /// `ils serve` defaults it to `http://` and the address it listens on.
     pub public_url: url::Url,
+    /// Retention, erasure and audit retention.
+    pub privacy: PrivacyConfig,
 }
 
 /// The public address when none is configured: the default listen address.
@@ -167,6 +195,7 @@ impl AppConfig {
             plugins: Default::default(),
             files: Default::default(),
             public_url: default_public_url(),
+            privacy: PrivacyConfig::default(),
         }
     }
 }

@@ -41,6 +41,7 @@ pub use ils_files as files;
 pub use ils_kernel::{audit, error, input};
 pub use ils_orders as orders;
 pub use ils_plugin_host as plugins;
+pub use ils_privacy as privacy;
 pub use ils_publishing as publishing;
 pub use ils_stock as stock;
 pub use ils_storage as db;

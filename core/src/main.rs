@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the HTTP server (migrating the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
     /// Platform administrators.
@@ -120,6 +120,19 @@ struct ServeArgs {
     /// `http://` and the listen address.
     #[arg(long, env = "ILS_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<url::Url>,
+    /// Days between restricting a patient past their clinical retention date and erasing them.
+    #[arg(long, env = "ILS_ERASURE_GRACE_DAYS", default_value_t = 30)]
+    erasure_grace_days: u16,
+    /// Years audit entries are kept; older ones are archived to the audit archive, then deleted.
+    #[arg(long, env = "ILS_AUDIT_RETENTION_YEARS", default_value_t = 26,
+          value_parser = clap::value_parser!(u16).range(1..=200))]
+    audit_retention_years: u16,
+    /// Where purged audit entries are archived (JSON lines); default `DATA_DIR/audit-archive`.
+    #[arg(long, env = "ILS_AUDIT_ARCHIVE_DIR")]
+    audit_archive_dir: Option<PathBuf>,
+    /// When the retention sweep and the audit purge run (cron syntax, UTC).
+    #[arg(long, env = "ILS_PRIVACY_SCHEDULE", default_value = "30 2 * * *")]
+    privacy_schedule: String,
     /// Testing only: send plugins' outbound calls for `host:port` to another address instead of
     /// resolving the name, `host:port=ip:port`, comma-separated (TLS still checks the name).
     #[arg(long, env = "ILS_OUTBOUND_CONNECT_TO", value_parser = ils_core::config::ConnectTo::parse)]
@@ -225,6 +238,11 @@ impl ServeArgs {
             config.plugins.outbound_overrides.extra_roots.extend(roots.certificates.iter().cloned());
         }
         config.events.streams_per_caller = self.event_streams_per_caller.max(1);
+        config.privacy.erasure_grace_days = self.erasure_grace_days;
+        config.privacy.audit_retention_years = self.audit_retention_years;
+        config.privacy.schedule = self.privacy_schedule.clone();
+        config.privacy.audit_archive_dir =
+            Some(self.audit_archive_dir.clone().unwrap_or_else(|| self.db.data_dir.join("audit-archive")));
         // A delivery must be able to finish inside its job's time.
         config.webhooks.timeout = config.webhooks.timeout.min(config.jobs.job_timeout);
         config
@@ -400,7 +418,7 @@ fn private_file(file: &std::path::Path) -> std::io::Result<()> {
 
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(db) => {
             ils_core::db::migrate(&db.options()?).await?;
             eprintln!("migrations applied");

@@ -47,6 +47,8 @@ pub struct AppState {
     pub recommenders: ils_plugin_host::recommend::Recommenders,
     /// The tenants' file store (rows and bytes), which plugins write to and the API serves.
     pub files: ils_files::Files,
+    /// Privacy: subject-access exports, erasure at the end of retention, tombstones.
+    pub privacy: ils_privacy::Privacy,
     /// Live event streams open on this node, per caller (for the per-caller cap).
     pub streams: Arc<OpenStreams>,
     /// Bearer tokens resolved to principals, cached until credentials change.
@@ -74,6 +76,7 @@ impl AppState {
         ));
         let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
         let recommenders = ils_plugin_host::recommend::Recommenders::new(plugins.clone(), db.clone());
+        let privacy = ils_privacy::Privacy::new(db.clone(), files.clone());
         let streams = Arc::default();
         let principals = Arc::new(ils_tenancy::auth::Principals::new(db.clone()));
         let config = Arc::new(config);
@@ -89,6 +92,7 @@ impl AppState {
             reports,
             recommenders,
             files,
+            privacy,
             streams,
             principals,
         })

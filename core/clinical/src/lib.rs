@@ -24,6 +24,7 @@
 //! # Ok::<(), ils_kernel::Error>(())
 //! ```
 
+pub mod consent;
 pub mod events;
 pub mod examinations;
 pub mod nhs_number;

@@ -153,19 +153,19 @@ async fn check_subject(tx: &mut TenantTx, subject: Subject, adding: bool) -> Res
     let tenant = tx.tenant_id();
     match subject {
         Subject::Patient(id) => {
-            let deleted: Option<Option<Timestamp>> = query!(
+            let closed: Option<bool> = query!(
                 tx,
                 query_scalar,
                 fetch_optional,
-                "SELECT deleted_at FROM patients WHERE tenant_id = $1 AND id = $2",
+                "SELECT (deleted_at IS NOT NULL OR restricted_on IS NOT NULL) FROM patients WHERE tenant_id = $1 AND id = $2",
                 tenant,
                 id
             )?;
-            match deleted {
+            match closed {
                 None => Err(Error::NotFound("patient")),
-                Some(Some(_)) if adding => Err(Error::conflict(
+                Some(true) if adding => Err(Error::conflict(
                     "patient_deleted",
-                    "This patient's record was deleted: it is kept, restricted, and nothing more is added to it.",
+                    "This patient's record was deleted or is past its retention date: it is kept, restricted, and nothing more is added to it.",
                 )),
                 Some(_) => Ok(()),
             }
@@ -316,6 +316,26 @@ pub async fn list(tx: &mut TenantTx, subject: Subject) -> Result<Vec<Attachment>
         attachments.push(with_file(tx, row).await?);
     }
     Ok(attachments)
+}
+
+/// Removes every attachment of a patient's record with its file's row, in the caller's
+/// transaction (the erasure at the end of retention); the files whose bytes to forget once it
+/// commits ([`Files::forget_bytes`]).
+pub async fn remove_for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<FileId>> {
+    let tenant = tx.tenant_id();
+    let files: Vec<FileId> = query!(
+        tx,
+        query_scalar,
+        fetch_all,
+        "SELECT file_id FROM attachments WHERE tenant_id = $1 AND patient_id = $2",
+        tenant,
+        patient
+    )?;
+    execute!(tx.conn(), "DELETE FROM attachments WHERE tenant_id = $1 AND patient_id = $2", tenant, patient)?;
+    for file in &files {
+        crate::store::delete(tx, *file, crate::Owner::Tenant).await?;
+    }
+    Ok(files)
 }
 
 /// Audits a download of `attachment` as a read of its record.

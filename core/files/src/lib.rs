@@ -244,6 +244,16 @@ impl Files {
         outcome
     }
 
+    /// Removes the bytes of files whose rows a committed transaction removed; a failure is
+    /// logged (the bytes are then unreachable: no row names them).
+    pub async fn forget_bytes(&self, tenant: TenantId, files: &[FileId]) {
+        for file in files {
+            if let Err(error) = self.blobs.delete(tenant, *file).await {
+                tracing::warn!(%tenant, %file, %error, "bytes of a removed file were left in the file store");
+            }
+        }
+    }
+
     /// The tenant's file `id` (`NotFound` for another tenant's, as for none).
     pub async fn get(&self, tenant: TenantId, id: FileId) -> Result<StoredFile> {
         let mut tx = self.db.tenant_read(tenant).await?;

@@ -1,6 +1,7 @@
 //! The append-only audit log: every mutation and every authentication event, written in the
 //! same transaction as the change it records.
 
+pub mod redact;
 mod store;
 
 use serde::Serialize;
@@ -12,7 +13,9 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use ils_storage::{SystemTx, TenantTx};
 
-pub use store::{AuditFilter, PlatformScope, count_since, list, list_platform};
+pub use store::{
+    AuditFilter, PlatformScope, about, count_since, delete_older_than, list, list_platform, older_than,
+};
 
 text_enum! {
     /// Who acted.

@@ -506,3 +506,27 @@ pub async fn timeline(tx: &mut TenantTx, order: OrderId) -> Result<Vec<TimelineE
         })
         .collect())
 }
+
+/// Unlinks the practice's orders for `patient` from the patient and their prescription when the
+/// patient is erased: the orders stay (business records, kept for accounting) without the link
+/// and without their free-text notes, marked with the moment (`patient_erased_at`). How many.
+pub async fn unlink_patient(tx: &mut TenantTx, patient: PatientId, at: Timestamp) -> Result<u64> {
+    const SQL: &str = "UPDATE lab_orders
+        SET patient_id = NULL, prescription_id = NULL, notes = '', patient_erased_at = $3, updated_at = $3
+        WHERE tenant_id = $1 AND patient_id = $2";
+    let tenant = tx.tenant_id();
+    Ok(execute!(tx.conn(), SQL, tenant, patient, at)?)
+}
+
+/// Every order of the tenant for `patient`, oldest first (a patient's subject-access export).
+pub async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Order>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM lab_orders WHERE tenant_id = $1 AND patient_id = $2 ORDER BY id");
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(patient)
+        .fetch_all(&mut **c)
+        .await)?;
+    orders(rows)
+}

@@ -25,6 +25,7 @@ mod patients;
 mod plans;
 mod plugin_pages;
 mod plugins;
+mod privacy;
 mod publishing;
 mod recommendations;
 mod recovery;
@@ -81,6 +82,8 @@ pub(crate) fn router() -> Router<AppState> {
             post(attachments::to_patient).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
         )
         .route("/patients/{patient}/prescriptions", post(patients::add_prescription))
+        .route("/patients/{patient}/consents", post(privacy::add_consent))
+        .route("/patients/{patient}/exports", post(privacy::add_export))
         .route("/patients/{patient}/prescriptions/new", get(patients::prescription_form))
         .route("/patients/{patient}/examinations", post(examinations::create))
         .route("/patients/{patient}/examinations/new", get(examinations::new_form))

@@ -142,6 +142,7 @@ struct Record {
     prescriptions: Vec<PrescriptionView>,
     examinations: Vec<Examination>,
     orders: Vec<Order>,
+    privacy: super::privacy::Section,
     /// Files attached to the record, newest first.
     attachments: Vec<ils_files::attachments::Attachment>,
     /// Whether the viewer may attach files (changes the record).
@@ -161,15 +162,15 @@ pub(crate) struct RecordQuery {
     cylinder_form: Option<CylinderForm>,
 }
 
-/// `GET /patients/{id}`: the record, read (and audited) through the API's handlers.
+/// `GET /patients/{id}`: the record, read (and audited) through the API's handlers; a restricted
+/// record shows why instead.
 pub(crate) async fn record(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<PatientId>,
     Query(query): Query<RecordQuery>,
 ) -> PageResult {
-    let form = query.cylinder_form.unwrap_or_default();
-    Ok(render(&record_page(&state, viewer, id, form, None).await?))
+    record_page(state, viewer, id, query.cylinder_form.unwrap_or_default(), None, None).await
 }
 
 /// The record with why an upload was refused (answered 422).
@@ -179,19 +180,27 @@ pub(crate) async fn record_with(
     id: PatientId,
     attachment_error: Option<String>,
 ) -> PageResult {
-    let page = record_page(state, viewer, id, CylinderForm::default(), attachment_error).await?;
-    Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    record_page(state.clone(), viewer, id, CylinderForm::default(), None, attachment_error).await
 }
 
-async fn record_page(
-    state: &AppState,
+/// The record page, with the consent form as typed and its errors when a change was refused, or
+/// why an upload was refused.
+pub(crate) async fn record_page(
+    state: AppState,
     viewer: Viewer,
     id: PatientId,
     form: CylinderForm,
+    consent: Option<(super::privacy::ConsentForm, FieldErrors)>,
     attachment_error: Option<String>,
-) -> Result<Record, super::ConsoleError> {
-    let principal = viewer.principal;
-    let patient = get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
+) -> PageResult {
+    let principal = viewer.principal.clone();
+    let patient = match get_patient(State(state.clone()), principal.clone(), ApiPath(id)).await {
+        Ok(patient) => patient.0,
+        Err(error) if super::privacy::is_restricted(&error) => {
+            return super::privacy::restricted(state, viewer, id, error).await;
+        }
+        Err(error) => return Err(error.into()),
+    };
     let rx_query = FormQuery { cylinder_form: Some(form) };
     let prescriptions =
         list_prescriptions(State(state.clone()), principal.clone(), ApiPath(id), ApiQuery(rx_query)).await?.0;
@@ -202,6 +211,14 @@ async fn record_page(
     )
     .await?
     .0;
+    let mut privacy = super::privacy::Section::load(&state, &principal, id).await?;
+    let status = match consent {
+        Some((typed, errors)) => {
+            (privacy.form, privacy.errors) = (typed, errors);
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        None => StatusCode::OK,
+    };
     let order_query = OrderQuery { patient_id: Some(id), limit: Some(50), ..OrderQuery::default() };
     let orders = list_orders(State(state.clone()), principal.clone(), ApiQuery(order_query)).await?.0.items;
     let attachments =
@@ -210,17 +227,20 @@ async fn record_page(
             .0;
     let can_attach = principal.may(Action::PatientsWrite) && patient.deleted_at.is_none();
     let chrome = viewer.chrome.at("/patients");
-    Ok(Record {
+    let status = if attachment_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { status };
+    let record = Record {
         chrome,
         patient,
         form,
         prescriptions,
         examinations,
         orders,
+        privacy,
         attachments,
         can_attach,
         attachment_error,
-    })
+    };
+    Ok(render_with(status, &record))
 }
 
 /// One eye as typed.

@@ -93,7 +93,8 @@ const ACTIVE_CONTENT_POLICY: &str =
 /// Downloads one of the tenant's files, as an attachment with its name and media type.
 #[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])), params(FilePath),
     description = "Any member of the tenant may download (a session token or API key as bearer, or the \
-        console's session cookie, so links in e-mail work in a browser). The file is sent as an \
+        console's session cookie, so links in e-mail work in a browser); a patient's subject-access \
+        export only staff who may read patients' records, and the download is audited. The file is sent as an \
         attachment with its own media type; HTML and SVG also get `Content-Security-Policy: sandbox`.",
     responses((status = 200, description = "The file's bytes, with its media type as Content-Type",
                   content_type = "*/*",
@@ -116,6 +117,9 @@ pub(crate) async fn download_file(
         ils_files::attachments::audit_read(&mut tx, &ctx.audit, &attachment).await?;
     }
     tx.commit().await?;
+    // A subject-access export is a patient's record: for staff who may read records, audited.
+    let may_read_patients = principal.tenant(Action::PatientsRead).is_ok();
+    state.privacy.before_download(&ctx, path.id, may_read_patients).await?;
     let (file, blob) = state.files.open(ctx.tenant_id, path.id).await?;
     if blob.size != file.size {
         tracing::warn!(file = %file.id, recorded = file.size, stored = blob.size, "a file's bytes differ in size from its row");

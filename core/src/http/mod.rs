@@ -21,6 +21,7 @@ pub mod orders;
 pub mod plans;
 pub use ils_kernel::page as pagination;
 pub mod plugins;
+pub mod privacy;
 pub mod problem;
 pub mod recommendations;
 pub mod registry;

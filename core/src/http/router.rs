@@ -66,6 +66,7 @@ use crate::state::AppState;
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
+        (name = "privacy", description = "Consents, subject-access exports and erased patients' tombstones (UK GDPR)"),
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
         (name = "purchasing", description = "Suppliers, supplier accounts, purchase orders and goods receipts"),
@@ -114,6 +115,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::clinical::patients::router())
         .merge(super::clinical::prescriptions::router())
         .merge(super::clinical::examinations::router())
+        .merge(super::privacy::router())
         .merge(super::orders::router())
         .merge(super::accounts::router())
         .merge(super::stock::router())

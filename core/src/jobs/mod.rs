@@ -10,10 +10,11 @@
 //! supplier (queued by the send itself). `dispatch_event` hands one
 //! event to them: an event the relay could not hand over on its own, or one queued by a version
 //! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
-//! `report_schedules`.
+//! `report_schedules`, and privacy's daily `retention_sweep` and `audit_purge` (docs/adr/039).
 
 pub mod fair;
 pub mod plugins;
+pub mod privacy;
 pub mod stats;
 pub mod webhooks;
 
@@ -186,6 +187,11 @@ impl Runner {
                 async move { purge_sessions(&state).await }
             })
             .map_err(queue_error)?;
+        privacy::register(&mut workers, &state)?;
+        let privacy_schedule = || {
+            CronSchedule::parse(&state.config.privacy.schedule)
+                .map_err(|e| Error::invalid_field("privacy_schedule", e.to_string()))
+        };
         let schedule = CronSchedule::parse(&config.maintenance_schedule)
             .map_err(|e| Error::invalid_field("maintenance_schedule", e.to_string()))?;
         let client = state
@@ -219,6 +225,16 @@ impl Runner {
                 CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
                 || ReportSchedules {},
                 PeriodicJobOpts::new().with_id("report_schedules"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                privacy_schedule()?,
+                || privacy::RetentionSweep {},
+                PeriodicJobOpts::new().with_id("retention_sweep"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                privacy_schedule()?,
+                || privacy::AuditPurge {},
+                PeriodicJobOpts::new().with_id("audit_purge"),
             ))
             .build()
             .map_err(queue_error)?;

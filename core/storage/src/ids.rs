@@ -103,6 +103,14 @@ id_type!(
     ExaminationId
 );
 id_type!(
+    /// One recorded change of a patient's consent (marketing, recall channel).
+    ConsentId
+);
+id_type!(
+    /// One purge of the audit log past its retention.
+    AuditPurgeId
+);
+id_type!(
     /// A lab order (a spectacle job).
     OrderId
 );

@@ -58,14 +58,18 @@ db_test!(
         app.login(&tenant.admin.email, PASSWORD, None).await;
         let attempts = ["UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"];
         match app.service_url() {
-            // On PostgreSQL the service role holds no UPDATE/DELETE grant, and a trigger refuses.
+            // On PostgreSQL the service role holds no UPDATE grant; it may DELETE (for the audit
+            // purge, docs/adr/039), but the trigger refuses every row outside an open purge, even
+            // in the platform's scope, where every row is visible.
             Some(url) => {
                 use sqlx::Connection as _;
                 let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-                for sql in attempts {
-                    let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err().to_string();
-                    assert!(err.contains("permission denied"), "{sql}: {err}");
-                }
+                let err = sqlx::query(attempts[0]).execute(&mut conn).await.unwrap_err().to_string();
+                assert!(err.contains("permission denied"), "{err}");
+                let mut tx = conn.begin().await.unwrap();
+                sqlx::query("SELECT set_config('ils.scope', 'system', true)").execute(&mut *tx).await.unwrap();
+                let err = sqlx::query(attempts[1]).execute(&mut *tx).await.unwrap_err().to_string();
+                assert!(err.contains("append-only"), "{err}");
             }
             None => {
                 let path = app.db_path().unwrap();

@@ -39,6 +39,7 @@ mod pdf;
 mod plans;
 mod plugins;
 mod principals;
+mod privacy;
 mod processes;
 mod purchasing;
 mod purchasing_mail;

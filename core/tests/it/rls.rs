@@ -21,6 +21,9 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
     let eye = serde_json::json!({ "sphere": "-1.00" });
     let rx = serde_json::json!({ "kind": "spectacles", "right": eye, "left": eye, "issued_on": "2026-01-01", "prescriber": "O" });
     app.post(&format!("/api/v1/patients/{patient}/prescriptions"), token, rx).await.ok(201);
+    let consent = serde_json::json!({ "kind": "marketing", "choice": "granted", "source": "phone", "wording": "Offers" });
+    app.post(&format!("/api/v1/patients/{patient}/consents"), token, consent).await.ok(201);
+    app.post(&format!("/api/v1/patients/{patient}/exports"), token, serde_json::json!({})).await.ok(201);
     TestApp::eventually(15, || async { (!receiver.received().is_empty()).then_some(()) }).await;
     let mut conn = sqlx::PgConnection::connect(app.service_url().unwrap()).await.unwrap();
 
@@ -53,6 +56,10 @@ async fn the_service_role_sees_no_rows_without_a_tenant_setting() {
         "webhook_deliveries",
         "patients",
         "prescriptions",
+        "patient_consents",
+        "patient_exports",
+        "patient_tombstones",
+        "audit_purges",
     ] {
         let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
             .fetch_one(&mut conn)

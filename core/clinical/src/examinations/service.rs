@@ -230,7 +230,7 @@ pub async fn prescribe(uow: &mut UnitOfWork, cmd: Prescribe) -> Result<Prescript
 /// A patient's examinations, newest first; the read is audited (`examination.listed`) with the
 /// ids returned. Another tenant's patient is not found.
 pub async fn list_for_patient(uow: &mut UnitOfWork, patient_id: PatientId) -> Result<Vec<Examination>> {
-    patients::get(uow.tx(), patient_id).await?;
+    patients::get_readable(uow.tx(), patient_id).await?;
     let exams = store::for_patient(uow.tx(), patient_id).await?;
     let ids: Vec<String> = exams.iter().map(|e| e.id.to_string()).collect();
     let event = Event::new("examination.listed", "patient", patient_id)

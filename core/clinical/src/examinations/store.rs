@@ -201,3 +201,10 @@ pub async fn finalise(tx: &mut TenantTx, id: ExaminationId) -> Result<Examinatio
     }
     get(tx, id).await
 }
+
+/// Removes a patient's examinations (erasure); how many.
+pub async fn remove_for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<u64> {
+    let tenant = tx.tenant_id();
+    let sql = "DELETE FROM examinations WHERE tenant_id = $1 AND patient_id = $2";
+    Ok(execute!(tx.conn(), sql, tenant, patient)?)
+}

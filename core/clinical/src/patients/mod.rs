@@ -14,7 +14,7 @@ use crate::nhs_number::NhsNumber;
 
 pub use ils_kernel::input::optional_text;
 pub use service::{CreatePatient, create, delete, find, read, update};
-pub use store::{Search, get, get_active, insert, next_customer_number, search};
+pub use store::{Search, get, get_active, get_readable, insert, next_customer_number, search};
 
 /// A patient's record.
 #[derive(Clone, Debug, Serialize)]
@@ -57,9 +57,29 @@ pub struct Patient {
     pub retain_until: jiff::civil::Date,
     /// Deleted (restricted, kept for retention) at.
     pub deleted_at: Option<Timestamp>,
+    /// The day the record was restricted for being past `retain_until` (YYYY-MM-DD): it is hidden
+    /// and cannot be read or changed, only exported by a company admin, until it is erased.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub restricted_on: Option<jiff::civil::Date>,
 }
 
 impl Patient {
+    /// Refuses a restricted record (`patient_restricted`), naming the day it was restricted.
+    pub fn check_not_restricted(&self) -> Result<()> {
+        match self.restricted_on {
+            Some(on) => Err(ils_kernel::Error::forbidden(
+                "patient_restricted",
+                format!(
+                    "This record passed its retention date ({}) and has been restricted since {on}: \
+                     it can no longer be read or changed, and will be erased. A company admin can \
+                     still export it for a subject access request.",
+                    self.retain_until
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The editable part of the record, as it stands.
     pub fn details(&self) -> Details {
         Details {

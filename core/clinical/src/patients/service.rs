@@ -37,13 +37,15 @@ pub async fn create(uow: &mut UnitOfWork, cmd: CreatePatient) -> Result<Patient>
     Ok(patient)
 }
 
-/// One patient's record, the read audited (`patient.read`). A deleted (restricted) record is
-/// found only when the caller `may_read_deleted` (company admins); otherwise it is not found.
+/// One patient's record, the read audited (`patient.read`). A deleted record is found only when
+/// the caller `may_read_deleted` (company admins); otherwise it is not found. A record restricted
+/// at the end of its retention is refused to everyone (`patient_restricted`).
 pub async fn read(uow: &mut UnitOfWork, id: PatientId, may_read_deleted: bool) -> Result<Patient> {
     let patient = store::get(uow.tx(), id).await?;
     if patient.deleted_at.is_some() && !may_read_deleted {
         return Err(Error::NotFound("patient"));
     }
+    patient.check_not_restricted()?;
     uow.audit(Event::new("patient.read", "patient", id)).await?;
     Ok(patient)
 }
@@ -80,7 +82,7 @@ pub async fn update(uow: &mut UnitOfWork, id: PatientId, details: Details) -> Re
 /// Deletes a patient: the record is restricted and kept until its retention date. Deleting a
 /// deleted record changes nothing and records nothing.
 pub async fn delete(uow: &mut UnitOfWork, id: PatientId) -> Result<()> {
-    let patient = store::get(uow.tx(), id).await?;
+    let patient = store::get_readable(uow.tx(), id).await?;
     if patient.deleted_at.is_none() {
         store::update(uow.tx(), id, &patient.details(), true).await?;
         uow.audit(Event::new("patient.deleted", "patient", id)).await?;

@@ -11,7 +11,7 @@ use super::{Details, Patient};
 use crate::nhs_number::NhsNumber;
 
 const COLUMNS: &str = "id, customer_number, first_name, last_name, date_of_birth, nhs_number, email, phone,
-    address, postcode, medical_notes, created_at, updated_at, deleted_at";
+    address, postcode, medical_notes, created_at, updated_at, deleted_at, restricted_on";
 
 /// The patient's last visit: the latest examination or prescription (dates sort as text).
 const LAST_VISIT: &str = "(SELECT max(d) FROM (
@@ -36,6 +36,7 @@ struct Row {
     created_at: Timestamp,
     updated_at: Timestamp,
     deleted_at: Option<Timestamp>,
+    restricted_on: Option<String>,
     #[sqlx(default)]
     last_visit: Option<String>,
 }
@@ -48,6 +49,12 @@ impl TryFrom<Row> for Patient {
             r.date_of_birth.parse().map_err(|_| corrupt("date of birth"))?;
         let last_visit_on: Option<jiff::civil::Date> =
             r.last_visit.as_deref().map(str::parse).transpose().map_err(|_| corrupt("visit date"))?;
+        let restricted_on: Option<jiff::civil::Date> = r
+            .restricted_on
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|_| corrupt("restriction date"))?;
         let registered_on = r.created_at.as_jiff().to_zoned(jiff::tz::TimeZone::UTC).date();
         Ok(Patient {
             id: r.id,
@@ -74,6 +81,7 @@ impl TryFrom<Row> for Patient {
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+            restricted_on,
         })
     }
 }
@@ -138,9 +146,16 @@ pub async fn get(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
     row.ok_or(Error::NotFound("patient"))?.try_into()
 }
 
-/// One patient whose record may still change (not deleted).
-pub async fn get_active(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
+/// One patient whose record may be read: not restricted (`patient_restricted`).
+pub async fn get_readable(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
     let patient = get(tx, id).await?;
+    patient.check_not_restricted()?;
+    Ok(patient)
+}
+
+/// One patient whose record may still change (not deleted, not restricted).
+pub async fn get_active(tx: &mut TenantTx, id: PatientId) -> Result<Patient> {
+    let patient = get_readable(tx, id).await?;
     if patient.deleted_at.is_some() {
         return Err(Error::conflict(
             "patient_deleted",
@@ -194,7 +209,7 @@ pub struct Search {
     pub nhs_number: Option<NhsNumber>,
     /// Exact customer number.
     pub customer_number: Option<String>,
-    /// Include deleted (restricted) records.
+    /// Include deleted records, and those restricted at the end of their retention.
     pub include_deleted: bool,
 }
 
@@ -207,7 +222,7 @@ pub async fn search(tx: &mut TenantTx, search: &Search, page: &PageRequest) -> R
            AND ($4 IS NULL OR date_of_birth = $4)
            AND ($5 IS NULL OR nhs_number = $5)
            AND ($6 IS NULL OR customer_number = $6)
-           AND ($7 OR deleted_at IS NULL)
+           AND ($7 OR (deleted_at IS NULL AND restricted_on IS NULL))
          ORDER BY id LIMIT $8"
     );
     let tenant = tx.tenant_id();
@@ -236,4 +251,54 @@ pub async fn search(tx: &mut TenantTx, search: &Search, page: &PageRequest) -> R
         .await)?;
     let patients = rows.into_iter().map(Patient::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.finish(patients, |p| p.id.as_uuid()))
+}
+
+/// Up to `limit` unrestricted patients of the tenant after `after`, by id: those the retention
+/// sweep checks against their retention date.
+pub async fn unrestricted(tx: &mut TenantTx, after: Option<PatientId>, limit: i64) -> Result<Vec<Patient>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, {LAST_VISIT} FROM patients
+         WHERE tenant_id = $1 AND restricted_on IS NULL AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+    rows.into_iter().map(Patient::try_from).collect()
+}
+
+/// The tenant's patients restricted on or before `on`, by id (at most `limit`): those whose
+/// grace has run out when `on` is today less the grace.
+pub async fn restricted_by(tx: &mut TenantTx, on: jiff::civil::Date, limit: i64) -> Result<Vec<Patient>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, {LAST_VISIT} FROM patients
+         WHERE tenant_id = $1 AND restricted_on IS NOT NULL AND restricted_on <= $2 ORDER BY id LIMIT $3"
+    );
+    let tenant = tx.tenant_id();
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(on.to_string())
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+    rows.into_iter().map(Patient::try_from).collect()
+}
+
+/// Marks a patient restricted from `on`.
+pub async fn restrict(tx: &mut TenantTx, id: PatientId, on: jiff::civil::Date) -> Result<()> {
+    const SQL: &str =
+        "UPDATE patients SET restricted_on = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2";
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), SQL, tenant, id, on.to_string(), Timestamp::now())?;
+    Ok(())
+}
+
+/// Removes a patient's row (its records must be gone or unlinked first).
+pub async fn remove(tx: &mut TenantTx, id: PatientId) -> Result<()> {
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), "DELETE FROM patients WHERE tenant_id = $1 AND id = $2", tenant, id)?;
+    Ok(())
 }

@@ -71,7 +71,7 @@ pub async fn record(uow: &mut UnitOfWork, cmd: RecordPrescription) -> Result<Pre
 /// A patient's prescriptions, newest first; the read is audited (`prescription.listed`) with the
 /// ids returned. Another tenant's patient is not found.
 pub async fn list_for_patient(uow: &mut UnitOfWork, patient_id: PatientId) -> Result<Vec<Prescription>> {
-    patients::get(uow.tx(), patient_id).await?;
+    patients::get_readable(uow.tx(), patient_id).await?;
     let all = store::for_patient(uow.tx(), patient_id).await?;
     let ids: Vec<String> = all.iter().map(|p| p.id.to_string()).collect();
     let event = Event::new("prescription.listed", "patient", patient_id)

@@ -218,3 +218,10 @@ pub async fn for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<Pr
         .await)?;
     rows.into_iter().map(Prescription::try_from).collect()
 }
+
+/// Removes a patient's prescriptions (erasure, once orders no longer name them); how many.
+pub async fn remove_for_patient(tx: &mut TenantTx, patient: PatientId) -> Result<u64> {
+    let tenant = tx.tenant_id();
+    let sql = "DELETE FROM prescriptions WHERE tenant_id = $1 AND patient_id = $2";
+    Ok(execute!(tx.conn(), sql, tenant, patient)?)
+}

@@ -121,7 +121,8 @@ pub enum PlatformScope {
     Tenant(TenantId),
 }
 
-/// The whole platform's audit log (platform admins), newest first.
+/// The whole platform's audit log (platform admins), newest first, with tenants' values
+/// redacted ([`redact`](super::redact)).
 pub async fn list_platform(
     tx: &mut SystemTx,
     scope: PlatformScope,
@@ -160,7 +161,75 @@ pub async fn list_platform(
         .bind(filter.to)
         .fetch_all(&mut **c)
         .await)?;
-    Ok(page.finish(rows.into_iter().map(AuditEntry::from).collect(), |e| e.id.as_uuid()))
+    let entries = rows.into_iter().map(|row| super::redact::for_platform(row.into())).collect();
+    Ok(page.finish(entries, |e| e.id.as_uuid()))
+}
+
+/// The tenant's entries about any of `entities` (`(entity_type, entity_id)`: a patient and their
+/// records), and the patient searches whose results listed `listed_id`, oldest first: who did
+/// what with a patient's record, and when.
+pub async fn about(
+    tx: &mut TenantTx,
+    entities: &[(&str, String)],
+    listed_id: &str,
+) -> Result<Vec<AuditEntry>> {
+    const COLUMNS: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+            changes, request_id, ip FROM audit_log";
+    let tenant = tx.tenant_id();
+    let mut rows: Vec<Row> = Vec::new();
+    for (entity_type, entity_id) in entities {
+        let sql = format!("{COLUMNS} WHERE tenant_id = $1 AND entity_type = $2 AND entity_id = $3");
+        let found: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(Some(tenant))
+            .bind(*entity_type)
+            .bind(entity_id)
+            .fetch_all(&mut **c)
+            .await)?;
+        rows.extend(found);
+    }
+    // A search lists the ids it returned; the record's id appears quoted in the stored JSON.
+    let sql = format!(
+        "{COLUMNS} WHERE tenant_id = $1 AND action = 'patient.searched' AND CAST(changes AS TEXT) LIKE $2"
+    );
+    let pattern = format!("%\"{listed_id}\"%");
+    let found: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(Some(tenant))
+        .bind(&pattern)
+        .fetch_all(&mut **c)
+        .await)?;
+    rows.extend(found);
+    let mut entries: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
+    entries.sort_by_key(|e| e.id);
+    entries.dedup_by_key(|e| e.id);
+    Ok(entries)
+}
+
+/// Up to `limit` entries of every tenant and the platform recorded before `cutoff`, after the id
+/// `after`, oldest first: a purge's archive, a page at a time.
+pub async fn older_than(
+    tx: &mut SystemTx,
+    cutoff: Timestamp,
+    after: Option<AuditId>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    const SQL: &str = "SELECT id, tenant_id, at, actor_kind, actor_id, action, entity_type, entity_id,
+            changes, request_id, ip
+        FROM audit_log WHERE at < $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3";
+    let rows: Vec<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(cutoff)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut **c)
+        .await)?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+/// Deletes the entries recorded before `cutoff` whose ids are at most `last` (those a purge
+/// archived), in the transaction that opened purge `purge` (the append-only guard lets a delete
+/// through only under an open purge); the number deleted.
+pub async fn delete_older_than(tx: &mut SystemTx, cutoff: Timestamp, last: AuditId) -> Result<u64> {
+    const SQL: &str = "DELETE FROM audit_log WHERE at < $1 AND id <= $2";
+    Ok(execute!(tx.conn(), SQL, cutoff, last)?)
 }
 
 impl From<Row> for AuditEntry {
