@@ -187,7 +187,7 @@ class Server:
     def start(self):
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [self.ils, "serve", "--listen", f"127.0.0.1:{self.port}"],
+            [self.ils, "serve", "--init", "--listen", f"127.0.0.1:{self.port}"],
             env=self.env,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,

@@ -26,7 +26,10 @@ struct Cli {
 enum Command {
     /// Start the HTTP server (migrating the database first).
     Serve(Box<ServeArgs>),
-    /// Apply pending database migrations and exit.
+    /// Create a new, empty installation in the data directory (and database), or bring an
+    /// existing one's schema up to date. Other commands refuse to run without an installation.
+    Init(DbArgs),
+    /// Apply pending database migrations to an installation and exit.
     Migrate(DbArgs),
     /// Platform administrators.
     #[command(subcommand)]
@@ -68,6 +71,10 @@ struct ServeArgs {
     listen: SocketAddr,
     #[command(flatten)]
     db: DbArgs,
+    /// Create a new, empty installation when the data directory holds none (as `ils init`);
+    /// without it, `serve` refuses to start on a directory with no installation.
+    #[arg(long)]
+    init: bool,
     /// Let webhooks go to http:// and to private, loopback and link-local addresses (tests and
     /// closed networks only).
     #[arg(long, env = "ILS_WEBHOOKS_ALLOW_PRIVATE")]
@@ -367,60 +374,36 @@ fn init_tracing(default: &str) {
 }
 
 impl DbArgs {
-    fn options(&self) -> Result<DbOptions, Failure> {
-        let cannot = |what: &str, e: std::io::Error| Failure(format!("cannot create {what}: {e}"), 1);
-        private_dir(&self.data_dir)
-            .map_err(|e| cannot(&format!("data directory {}", self.data_dir.display()), e))?;
-        let url = match &self.database_url {
-            Some(url) if !url.trim().is_empty() => url.clone(),
-            _ => {
-                let file = self.data_dir.join("ils.db");
-                private_file(&file).map_err(|e| cannot(&format!("database {}", file.display()), e))?;
-                format!("sqlite:{}", file.display())
-            }
-        };
-        let mut options = DbOptions::new(url);
+    /// The connection options; nothing is created (`ils init` does: `cli::installation`).
+    fn options(&self) -> DbOptions {
+        let mut options = DbOptions::new(self.url());
         options.migrate_url = self.migrate_database_url.clone().filter(|u| !u.trim().is_empty());
-        Ok(options)
+        options
     }
 
+    /// The installation's database, migrated; refused when there is no installation.
     async fn open(&self) -> Result<Db, Failure> {
-        Ok(Db::connect_and_migrate(&self.options()?).await?)
-    }
-}
-
-/// Creates the data directory, readable by its owner only (mode 0700) when this creates it: it
-/// holds patients' records and the key that seals secrets.
-fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Creates the SQLite database file empty with mode 0600 before SQLite opens it, so it (and the
-/// `-wal` and `-shm` files SQLite gives the same mode) is never readable by other users.
-fn private_file(file: &std::path::Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(file) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
+        self.require_installation().await?;
+        Ok(Db::connect_and_migrate(&self.options()).await?)
     }
 }
 
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Serve(args) => serve(*args).await,
+        Command::Init(db) => {
+            let dir = db.data_dir.display();
+            match db.initialise().await? {
+                cli::installation::Initialised::Created => eprintln!("created a new installation in {dir}"),
+                cli::installation::Initialised::Existing => {
+                    eprintln!("{dir} already holds an installation; its migrations are applied")
+                }
+            }
+            Ok(())
+        }
         Command::Migrate(db) => {
-            ils_core::db::migrate(&db.options()?).await?;
+            db.require_installation().await?;
+            ils_core::db::migrate(&db.options()).await?;
             eprintln!("migrations applied");
             Ok(())
         }
@@ -522,6 +505,9 @@ fn check_outbound_overrides(args: &ServeArgs) -> Result<(), Failure> {
 
 async fn serve(args: ServeArgs) -> Result<(), Failure> {
     check_outbound_overrides(&args)?;
+    if args.init {
+        args.db.initialise().await?;
+    }
     let db = args.db.open().await?;
     let sealer =
         ils_core::config::load_sealer(std::env::var("ILS_SECRET_KEY").ok().as_deref(), &args.db.data_dir)?;

@@ -233,6 +233,10 @@ fn new_refuses_a_bad_name_and_an_occupied_directory() {
         empty.join(".ils-sdk/ils-sdk.toml").is_file(),
         "without --sdk, the crate gets the SDK ils carries"
     );
+    // Its README installs into the server's installation, not into ./ils-data of the crate.
+    let readme = std::fs::read_to_string(empty.join("README.md")).unwrap();
+    assert!(readme.contains("ils plugin install target/ils-package/demo-counter --data-dir "), "{readme}");
+    assert!(readme.contains("`--data-dir` the server was started with"), "{readme}");
 }
 
 #[test]
@@ -370,6 +374,8 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
     let wrong = ils(work.path(), &["plugin", "install", "no/such/dir", "--data-dir", data_arg]);
     assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
 
+    let init = ils(work.path(), &["init", "--data-dir", data_arg]);
+    assert!(init.status.success(), "{}", text(&init));
     let tenant = Command::new(env!("CARGO_BIN_EXE_ils"))
         .args(["tenant", "create", "--name", "Bright Eyes", "--slug", "bright-eyes", "--kind", "ecp"])
         .args(["--admin-email", "owner@bright-eyes.example", "--data-dir", data_arg])
@@ -569,11 +575,141 @@ async fn a_plugin_made_outside_the_checkout_builds_tests_and_runs_with_only_ils_
     );
     assert!(invoked.status.success(), "{}", text(&invoked));
     assert_eq!(stdout(&invoked), "200\n{\"created\":1}\n");
+
+    // An event from the command line runs on the tenant's real data: not without saying so, and
+    // not at all without --yes when nobody is at a terminal to confirm (issue 15).
+    let event = |yes: bool| {
+        let mut args =
+            vec!["plugin", "invoke", "hello-counts", "--tenant", "bright-eyes", "--data-dir", data_arg];
+        args.extend(yes.then_some("--yes"));
+        args.extend(["event", "order.created", "--payload", r#"{"order_id":"o-cli"}"#]);
+        ils(work.path(), &args)
+    };
+    let refused = event(false);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(stderr(&refused).contains("bright-eyes's real data"), "{}", text(&refused));
+    assert!(stderr(&refused).contains("pass --yes to go ahead"), "{}", text(&refused));
+    let counts = call(reqwest::Method::GET, "/plugins/hello-counts/counts", &token, None).await.1;
+    assert_eq!(counts, json!({ "created": 1 }), "nothing was delivered");
+    let delivered = event(true);
+    assert!(delivered.status.success(), "{}", text(&delivered));
+    assert!(stderr(&delivered).contains("bright-eyes's real data"), "said so: {}", text(&delivered));
+    let counts = call(reqwest::Method::GET, "/plugins/hello-counts/counts", &token, None).await.1;
+    assert_eq!(counts, json!({ "created": 2 }), "the plugin wrote to the tenant's real data");
+
     let unknown = ils(
         work.path(),
-        &["plugin", "invoke", "nothing-here", "--tenant", "bright-eyes", "--data-dir", data_arg, "job", "x"],
+        &[
+            "plugin",
+            "invoke",
+            "nothing-here",
+            "--tenant",
+            "bright-eyes",
+            "--data-dir",
+            data_arg,
+            "--yes",
+            "job",
+            "x",
+        ],
     );
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     // A plugin nobody installed is "not installed", not "not enabled" (issue 15).
     assert!(stderr(&unknown).contains("No plugin called nothing-here is installed"), "{}", text(&unknown));
+}
+
+/// `ils COMMAND` in `dir`, without any data directory or database in the environment: what an
+/// operator who forgot `--data-dir` runs.
+fn ils_bare(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ils"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ILS_DATA_DIR")
+        .env_remove("DATABASE_URL")
+        .env_remove("ILS_SECRET_KEY")
+        .env("ILS_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("ILS_LOG", "warn")
+        .output()
+        .expect("run ils")
+}
+
+#[test]
+fn a_command_without_an_installation_refuses_and_creates_nothing_until_asked_to_initialise() {
+    let work = tempfile::tempdir().unwrap();
+    let package = work.path().join("package");
+    std::fs::create_dir(&package).unwrap();
+    let tenant = [
+        "tenant",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--kind",
+        "ecp",
+        "--admin-email",
+        "a@acme.example",
+    ];
+    let commands: [&[&str]; 6] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["migrate"],
+        &["admin", "create", "--email", "root@acme.example"],
+        &tenant,
+        &["plugin", "install", "package"],
+        &["plugin", "invoke", "probe", "--tenant", "acme", "http", "GET", "/"],
+    ];
+    for args in commands {
+        let out = ils_bare(work.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains("no ILS installation in ./ils-data (the directory does not exist)"),
+            "{args:?}: {said}"
+        );
+        assert!(said.contains("ils init --data-dir ./ils-data"), "{args:?}: {said}");
+        assert!(!work.path().join("ils-data").exists(), "{args:?} created the data directory");
+    }
+    // A directory that exists but holds no database is no installation either.
+    std::fs::create_dir(work.path().join("ils-data")).unwrap();
+    let out = ils_bare(work.path(), &tenant);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("there is no database ./ils-data/ils.db"), "{}", text(&out));
+    assert_eq!(std::fs::read_dir(work.path().join("ils-data")).unwrap().count(), 0, "nothing created");
+
+    // Asked to, `init` makes one; then the same command works, and `init` again changes nothing.
+    let init = ils_bare(work.path(), &["init"]);
+    assert!(init.status.success(), "{}", text(&init));
+    assert!(stderr(&init).contains("created a new installation in ./ils-data"), "{}", text(&init));
+    assert!(
+        work.path().join("ils-data/ils.db").is_file() && work.path().join("ils-data/secret.key").is_file()
+    );
+    let created = ils_bare(work.path(), &tenant);
+    assert!(created.status.success(), "{}", text(&created));
+    let again = ils_bare(work.path(), &["init"]);
+    assert!(stderr(&again).contains("already holds an installation"), "{}", text(&again));
+}
+
+#[test]
+fn serve_init_starts_a_new_installation_where_serve_alone_refuses() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let refused =
+        ils_bare(work.path(), &["serve", "--listen", &listen, "--data-dir", data.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(!data.exists());
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_ils"))
+            .args(["serve", "--init", "--listen", &listen, "--data-dir", data.to_str().unwrap()])
+            .env_remove("DATABASE_URL")
+            .env("ILS_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let ready = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(&listen).is_ok()
+    });
+    assert!(ready, "ils serve --init did not come up");
+    assert!(data.join("ils.db").is_file() && data.join("secret.key").is_file());
 }

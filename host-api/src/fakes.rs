@@ -486,7 +486,7 @@ impl InventoryService for FakeServices {
             .data()
             .stock
             .iter()
-            .filter(|(t, s)| *t == scope.tenant && s.sku == sku)
+            .filter(|(t, s)| *t == scope.tenant && s.sku.to_lowercase() == sku.to_lowercase())
             .map(|(_, s)| s.clone())
             .collect())
     }

@@ -208,7 +208,8 @@ pub trait Notifier: Send + Sync {
 /// Stock: read, and moved once per idempotency key.
 #[async_trait]
 pub trait InventoryService: Send + Sync {
-    /// Stock of the item with `sku` at every location.
+    /// Stock of the item with `sku` (in any case: SKUs are unique without regard to it) at
+    /// every location.
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>>;
     /// The tenant's stock locations.
     async fn locations(&self, scope: &Scope) -> ServiceResult<Vec<StockLocation>>;

@@ -8,6 +8,9 @@
 
 use crate::error::{Error, Result};
 
+mod fields;
+pub use fields::Fields;
+
 /// The largest amount of money accepted anywhere, in minor units (10 million in a currency with
 /// two decimals): far beyond any optical order or purchase, far below overflow in totals.
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000;

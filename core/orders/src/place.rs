@@ -7,7 +7,7 @@ use super::{
 };
 use ils_clinical::prescriptions::{self, RxKind, StoredEyes};
 use ils_kernel::audit::Event;
-use ils_kernel::input::tenths_of_mm;
+use ils_kernel::input::{Fields, tenths_of_mm};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{ItemId, OrderId, PatientId, PrescriptionId, TenantId};
@@ -102,18 +102,15 @@ fn not_found_as_invalid(field: &'static str, what: &'static str) -> impl Fn(Erro
 /// lab's tenant in the same transaction. Records `order.created` (audit and event) on each copy.
 pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     let reason = req.reason;
+    // What the request says on its own, every invalid field at once; what needs the records
+    // (the patient, the prescription, the original) is checked after.
+    let mut f = Fields::new();
     match (reason, req.original_order_id) {
         (OrderReason::New, Some(_)) => {
-            return Err(Error::invalid_field(
-                "original_order_id",
-                "only a remake, return or non-adapt has one",
-            ));
+            f.add("original_order_id", "only a remake, return or non-adapt has one")
         }
         (OrderReason::Remake | OrderReason::Return | OrderReason::NonAdapt, None) => {
-            return Err(Error::invalid_field(
-                "original_order_id",
-                format!("a {reason} order must name the original order"),
-            ));
+            f.add("original_order_id", format!("a {reason} order must name the original order"))
         }
         _ => {}
     }
@@ -121,7 +118,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     if !req.lens.material.indices().contains(&lens_index) {
         let made: Vec<String> =
             req.lens.material.indices().iter().map(|i| format!("{}", f64::from(*i) / 1000.0)).collect();
-        return Err(Error::invalid_field(
+        f.add(
             "lens.index",
             format!(
                 "{} is not made in index {} (made in {})",
@@ -129,48 +126,64 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
                 req.lens.index,
                 made.join(", ")
             ),
-        ));
+        );
     }
     let coatings = req.lens.coatings;
     if let Some(dup) = coatings.iter().enumerate().find(|(i, c)| coatings[..*i].contains(c)) {
-        return Err(Error::invalid_field("lens.coatings", format!("{} is listed twice", dup.1)));
+        f.add("lens.coatings", format!("{} is listed twice", dup.1));
     }
-    let tint = ils_kernel::input::optional_text("lens.tint", req.lens.tint.as_deref(), 60)?;
+    let tint = f.check(ils_kernel::input::optional_text("lens.tint", req.lens.tint.as_deref(), 60));
     let described = !req.frame.description.trim().is_empty();
     let frame = if described || req.frame.item_id.is_none() {
-        ils_kernel::input::required_text("frame.description", &req.frame.description, 200)?
+        f.check(ils_kernel::input::required_text("frame.description", &req.frame.description, 200))
     } else {
-        String::new()
+        Some(String::new())
     };
     let boxing = (
-        tenths_of_mm("frame.a_mm", req.frame.a_mm, 30.0..=80.0)?,
-        tenths_of_mm("frame.b_mm", req.frame.b_mm, 15.0..=70.0)?,
-        tenths_of_mm("frame.dbl_mm", req.frame.dbl_mm, 10.0..=30.0)?,
+        f.check(tenths_of_mm("frame.a_mm", req.frame.a_mm, 30.0..=80.0)),
+        f.check(tenths_of_mm("frame.b_mm", req.frame.b_mm, 15.0..=70.0)),
+        f.check(tenths_of_mm("frame.dbl_mm", req.frame.dbl_mm, 10.0..=30.0)),
     );
     let m = req.measurements;
-    let pd_in = (prescriptions::pd("measurements.pd_right_mm", m.pd_right_mm)?, {
-        prescriptions::pd("measurements.pd_left_mm", m.pd_left_mm)?
-    });
-    let heights = (
-        tenths_of_mm("measurements.height_right_mm", m.height_right_mm, 8.0..=45.0)?,
-        tenths_of_mm("measurements.height_left_mm", m.height_left_mm, 8.0..=45.0)?,
+    let pd_in = (
+        f.check(prescriptions::pd("measurements.pd_right_mm", m.pd_right_mm)),
+        f.check(prescriptions::pd("measurements.pd_left_mm", m.pd_left_mm)),
     );
-    if req.lens.lens_type.is_multifocal() && (heights.0.is_none() || heights.1.is_none()) {
-        return Err(Error::invalid_field(
+    let heights = (
+        f.check(tenths_of_mm("measurements.height_right_mm", m.height_right_mm, 8.0..=45.0)),
+        f.check(tenths_of_mm("measurements.height_left_mm", m.height_left_mm, 8.0..=45.0)),
+    );
+    let no_height = |h: Option<Option<u16>>| matches!(h, Some(None));
+    if req.lens.lens_type.is_multifocal() && (no_height(heights.0) || no_height(heights.1)) {
+        f.add(
             "measurements.height_right_mm",
             format!("{} lenses need fitting heights for both eyes", req.lens.lens_type),
-        ));
+        );
     }
-    let due_on = ils_clinical::parse_date("due_on", &req.due_on)?;
     let today = ils_clinical::today();
-    if due_on < today {
-        return Err(Error::invalid_field("due_on", "is in the past"));
-    }
-    if due_on > today.saturating_add(jiff::Span::new().years(MAX_YEARS_AHEAD)) {
-        return Err(Error::invalid_field("due_on", format!("is more than {MAX_YEARS_AHEAD} years ahead")));
-    }
-    let price = req.price.checked("price")?;
-    let notes = ils_kernel::input::optional_text("notes", req.notes.as_deref(), 2_000)?.unwrap_or_default();
+    let due_on = f.check(ils_clinical::parse_date("due_on", &req.due_on).and_then(|due_on| {
+        if due_on < today {
+            Err(Error::invalid_field("due_on", "is in the past"))
+        } else if due_on > today.saturating_add(jiff::Span::new().years(MAX_YEARS_AHEAD)) {
+            Err(Error::invalid_field("due_on", format!("is more than {MAX_YEARS_AHEAD} years ahead")))
+        } else {
+            Ok(due_on)
+        }
+    }));
+    let price = f.check(req.price.checked("price"));
+    let notes = f.check(ils_kernel::input::optional_text("notes", req.notes.as_deref(), 2_000));
+    let (tint, frame, boxing, pd_in, heights, due_on, price, notes) = f.build(|| {
+        Some((
+            tint?,
+            frame?,
+            (boxing.0?, boxing.1?, boxing.2?),
+            (pd_in.0?, pd_in.1?),
+            (heights.0?, heights.1?),
+            due_on?,
+            price?,
+            notes?.unwrap_or_default(),
+        ))
+    })?;
 
     let tx = uow.tx();
     let patient = ils_clinical::patients::get_active(tx, req.patient_id)

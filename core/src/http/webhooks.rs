@@ -15,6 +15,7 @@ use crate::http::problem::Problem;
 use crate::state::AppState;
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
+use ils_kernel::input::Fields;
 use ils_kernel::permissions::Action;
 use ils_outbox as events;
 use ils_storage::ids::{EventId, WebhookEndpointId};
@@ -104,13 +105,16 @@ pub(crate) async fn create_endpoint(
     ApiJson(req): ApiJson<NewEndpoint>,
 ) -> ApiResult<(StatusCode, Json<CreatedEndpoint>)> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
-    let url = check_url(&state, &req.url).await?;
+    let mut f = Fields::new();
+    let url = f.check(check_url(&state, &req.url).await);
+    let event_types = f.check(check_types(req.event_types));
+    let (url, event_types) = f.build(|| Some((url?, event_types?)))?;
     let now = Timestamp::now();
     let endpoint = Endpoint {
         id: WebhookEndpointId::new(),
         url,
         description: req.description.unwrap_or_default().trim().chars().take(500).collect(),
-        event_types: check_types(req.event_types)?,
+        event_types,
         enabled: true,
         disabled_reason: None,
         previous_secret_expires_at: None,
@@ -193,11 +197,13 @@ async fn update_endpoint(
     ApiJson(req): ApiJson<EndpointPatch>,
 ) -> ApiResult<Json<Endpoint>> {
     let ctx = principal.tenant(Action::WebhooksManage)?;
+    let mut f = Fields::new();
     let url = match &req.url {
-        Some(url) => Some(check_url(&state, url).await?),
-        None => None,
+        Some(url) => f.check(check_url(&state, url).await).map(Some),
+        None => Some(None),
     };
-    let types = req.event_types.map(|t| check_types(Some(t))).transpose()?;
+    let types = f.check(req.event_types.map(|t| check_types(Some(t))).transpose());
+    let (url, types) = f.build(|| Some((url?, types?)))?;
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let mut endpoint = store::get_endpoint(&mut tx, id).await?;
     let before = serde_json::to_value(&endpoint).unwrap_or_default();

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::{optional_text, required_text, tenths_of_mm};
+use ils_kernel::input::{Fields, optional_text, required_text, tenths_of_mm};
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
@@ -64,7 +64,7 @@ pub struct FrameSize {
 pub struct Item {
     /// The item's id (UUIDv7, so ids sort by creation time).
     pub id: ItemId,
-    /// Stock-keeping unit, unique within the tenant.
+    /// Stock-keeping unit, unique within the tenant without regard to case.
     pub sku: String,
     /// Barcode (EAN/UPC/GTIN or the tenant's own), unique within the tenant.
     pub barcode: Option<String>,
@@ -140,10 +140,10 @@ pub struct ItemDetails {
 /// A frame's size as stored: A and DBL in tenths of a mm, and the rim.
 type StoredFrame = (Option<i32>, Option<i32>, Option<Rim>);
 
-/// Which items to find: an exact SKU, an exact barcode (a scan), or all of them.
+/// Which items to find: a SKU (in any case), an exact barcode (a scan), or all of them.
 #[derive(Clone, Debug, Default)]
 pub struct ItemSearch {
-    /// Exact SKU (blank means any).
+    /// SKU, compared without regard to case (blank means any).
     pub sku: Option<String>,
     /// Exact barcode (blank means any).
     pub barcode: Option<String>,
@@ -151,6 +151,25 @@ pub struct ItemSearch {
 
 const COLUMNS: &str =
     "id, sku, barcode, name, unit, reorder_point, frame_a, frame_dbl, frame_rim, created_at, updated_at";
+
+/// Refuses a SKU another item of the tenant has in any case (`sku_taken`), naming that item.
+/// The unique index on `lower(sku)` still decides between two writers at once.
+async fn check_sku_free(tx: &mut TenantTx, sku: &str, except: Option<ItemId>) -> Result<()> {
+    let tenant = tx.tenant_id();
+    let sql = "SELECT id, sku, name FROM items WHERE tenant_id = $1 AND lower(sku) = lower($2)
+         AND ($3 IS NULL OR id <> $3) LIMIT 1";
+    let taken: Option<(ItemId, String, String)> =
+        query!(tx, query_as, fetch_optional, sql, tenant, sku, except)?;
+    match taken {
+        None => Ok(()),
+        Some((id, sku, name)) => Err(Error::conflict(
+            "sku_taken",
+            format!(
+                "Another item of this tenant has that SKU: {sku} ({name}, item {id}); SKUs differ by more than case."
+            ),
+        )),
+    }
+}
 
 fn on_duplicate(error: Error) -> Error {
     error.on_duplicate_of("sku", "sku_taken", "Another item of this tenant has that SKU.").on_duplicate_of(
@@ -171,30 +190,37 @@ fn code(field: &str, value: &str, max: usize) -> Result<String> {
 /// A frame's size checked and in stored units.
 fn stored_frame(frame: Option<FrameSize>) -> Result<StoredFrame> {
     let Some(f) = frame else { return Ok((None, None, None)) };
-    let a = tenths_of_mm("frame.a_mm", Some(f.a_mm), 30.0..=80.0)?.map(i32::from);
-    let dbl = tenths_of_mm("frame.dbl_mm", Some(f.dbl_mm), 10.0..=30.0)?.map(i32::from);
-    Ok((a, dbl, f.rim))
+    let mut fields = Fields::new();
+    let a = fields.check(tenths_of_mm("frame.a_mm", Some(f.a_mm), 30.0..=80.0));
+    let dbl = fields.check(tenths_of_mm("frame.dbl_mm", Some(f.dbl_mm), 10.0..=30.0));
+    fields.build(|| Some((a?.map(i32::from), dbl?.map(i32::from), f.rim)))
 }
 
 impl ItemDetails {
-    /// The details with text trimmed and every rule checked.
-    fn checked(self) -> Result<Self> {
+    /// The details with text trimmed and every rule checked (every invalid field named at
+    /// once), and the frame's size in stored units.
+    fn checked(self) -> Result<(Self, StoredFrame)> {
+        let mut f = Fields::new();
+        let sku = f.check(code("sku", &self.sku, 60));
+        let barcode = f.check(match optional_text("barcode", self.barcode.as_deref(), 64) {
+            Ok(Some(b)) => code("barcode", &b, 64).map(Some),
+            other => other,
+        });
+        let name = f.check(ils_kernel::input::name("name", &self.name));
         if !(0..=MAX_QUANTITY).contains(&self.reorder_point) {
-            return Err(Error::invalid_field(
-                "reorder_point",
-                format!("must be between 0 and {MAX_QUANTITY}"),
-            ));
+            f.add("reorder_point", format!("must be between 0 and {MAX_QUANTITY}"));
         }
-        Ok(Self {
-            sku: code("sku", &self.sku, 60)?,
-            barcode: match optional_text("barcode", self.barcode.as_deref(), 64)? {
-                Some(b) => Some(code("barcode", &b, 64)?),
-                None => None,
-            },
-            name: ils_kernel::input::name("name", &self.name)?,
-            unit: self.unit,
-            reorder_point: self.reorder_point,
-            frame: self.frame,
+        let frame = f.check(stored_frame(self.frame));
+        f.build(|| {
+            let details = Self {
+                sku: sku?,
+                barcode: barcode?,
+                name: name?,
+                unit: self.unit,
+                reorder_point: self.reorder_point,
+                frame: self.frame,
+            };
+            Some((details, frame?))
         })
     }
 }
@@ -215,7 +241,7 @@ pub async fn search(tx: &mut TenantTx, q: &ItemSearch, page: &PageRequest) -> Re
     let after: Option<ItemId> = page.after()?;
     let sql = format!(
         "SELECT {COLUMNS} FROM items WHERE tenant_id = $1 AND ($2 IS NULL OR id > $2)
-           AND ($3 IS NULL OR sku = $3) AND ($4 IS NULL OR barcode = $4)
+           AND ($3 IS NULL OR lower(sku) = lower($3)) AND ($4 IS NULL OR barcode = $4)
          ORDER BY id LIMIT $5"
     );
     let rows: Vec<ItemRow> =
@@ -227,9 +253,9 @@ pub async fn search(tx: &mut TenantTx, q: &ItemSearch, page: &PageRequest) -> Re
 /// Adds an item to the unit's tenant's catalogue; records `item.created`. A SKU or barcode
 /// already used answers `sku_taken` or `barcode_taken`.
 pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> {
-    let d = details.checked()?;
-    let (a, dbl, rim) = stored_frame(d.frame)?;
+    let (d, (a, dbl, rim)) = details.checked()?;
     let tx = uow.tx();
+    check_sku_free(tx, &d.sku, None).await?;
     let tenant = tx.tenant_id();
     let sql = format!(
         "INSERT INTO items (tenant_id, id, sku, barcode, name, unit, reorder_point, frame_a, frame_dbl,
@@ -263,10 +289,10 @@ pub async fn create(uow: &mut UnitOfWork, details: ItemDetails) -> Result<Item> 
 
 /// Replaces an item's details; records `item.updated` with the fields that changed.
 pub async fn update(uow: &mut UnitOfWork, id: ItemId, details: ItemDetails) -> Result<Item> {
-    let d = details.checked()?;
-    let (a, dbl, rim) = stored_frame(d.frame)?;
+    let (d, (a, dbl, rim)) = details.checked()?;
     let tx = uow.tx();
     let before = get(tx, id).await?;
+    check_sku_free(tx, &d.sku, Some(id)).await?;
     let tenant = tx.tenant_id();
     let sql = format!(
         "UPDATE items SET sku = $3, barcode = $4, name = $5, unit = $6, reorder_point = $7, frame_a = $8,

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use ils_kernel::Result;
 use ils_kernel::audit::Event;
-use ils_kernel::input::optional_text;
-use ils_kernel::{Error, Result};
+use ils_kernel::input::{Fields, optional_text};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{ItemId, LocationId, StockAdjustmentId, StockTransferId};
 use ils_storage::types::Timestamp;
@@ -114,13 +114,12 @@ pub struct TransferStock {
 /// Taking away more than is there answers `insufficient_stock`.
 pub async fn adjust(uow: &mut UnitOfWork, req: AdjustStock) -> Result<Adjustment> {
     // A range, not `abs()`: `i64::MIN.abs()` overflows (a 500 once, found by Schemathesis).
+    let mut f = Fields::new();
     if req.quantity == 0 || !(-MAX_QUANTITY..=MAX_QUANTITY).contains(&req.quantity) {
-        return Err(Error::invalid_field(
-            "quantity",
-            format!("must not be zero, and at most {MAX_QUANTITY} either way"),
-        ));
+        f.add("quantity", format!("must not be zero, and at most {MAX_QUANTITY} either way"));
     }
-    let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
+    let note = f.check(optional_text("note", req.note.as_deref(), 500));
+    let note = f.build(|| note)?.unwrap_or_default();
     let actor = uow.actor().actor_id;
     let tx = uow.tx();
     let item = items::get(tx, req.item_id).await?;
@@ -171,11 +170,13 @@ pub async fn adjust(uow: &mut UnitOfWork, req: AdjustStock) -> Result<Adjustment
 /// Moves stock of an item from one location to another through the ledger; records
 /// `stock.transferred`. Not enough stock at the sending location answers `insufficient_stock`.
 pub async fn transfer(uow: &mut UnitOfWork, req: TransferStock) -> Result<Transfer> {
-    let quantity = positive_quantity("quantity", req.quantity)?;
+    let mut f = Fields::new();
+    let quantity = f.check(positive_quantity("quantity", req.quantity));
     if req.from_location_id == req.to_location_id {
-        return Err(Error::invalid_field("to_location_id", "must differ from from_location_id"));
+        f.add("to_location_id", "must differ from from_location_id");
     }
-    let note = optional_text("note", req.note.as_deref(), 500)?.unwrap_or_default();
+    let note = f.check(optional_text("note", req.note.as_deref(), 500));
+    let (quantity, note) = f.build(|| Some((quantity?, note?.unwrap_or_default())))?;
     let actor = uow.actor().actor_id;
     let tx = uow.tx();
     let item = items::get(tx, req.item_id).await?;

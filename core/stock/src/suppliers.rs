@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::{Email, optional_text};
+use ils_kernel::input::{Email, Fields, optional_text};
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
@@ -129,13 +129,18 @@ struct Terms {
 
 impl AccountTerms {
     fn checked(&self) -> Result<Terms> {
+        let mut f = Fields::new();
+        let account_number = f.check(optional_text("account_number", self.account_number.as_deref(), 60));
         if !(0..=365).contains(&self.payment_terms_days) {
-            return Err(Error::invalid_field("payment_terms_days", "must be between 0 and 365"));
+            f.add("payment_terms_days", "must be between 0 and 365");
         }
-        Ok(Terms {
-            account_number: optional_text("account_number", self.account_number.as_deref(), 60)?,
-            payment_terms_days: self.payment_terms_days,
-            notes: optional_text("notes", self.notes.as_deref(), 2000)?.unwrap_or_default(),
+        let notes = f.check(optional_text("notes", self.notes.as_deref(), 2000));
+        f.build(|| {
+            Some(Terms {
+                account_number: account_number?,
+                payment_terms_days: self.payment_terms_days,
+                notes: notes?.unwrap_or_default(),
+            })
         })
     }
 }
@@ -204,13 +209,15 @@ pub async fn accounts(tx: &mut TenantTx, page: &PageRequest) -> Result<Page<Supp
 /// Adds a supplier to the global directory on behalf of the unit's tenant; records
 /// `supplier.created`. A name the directory has already answers `supplier_exists`.
 pub async fn add(uow: &mut UnitOfWork, req: NewSupplier) -> Result<Supplier> {
-    let name = ils_kernel::input::name("name", &req.name)?;
-    let email = match optional_text("email", req.email.as_deref(), 254)? {
-        Some(email) => Some(Email::parse("email", &email)?.as_str().to_owned()),
-        None => None,
-    };
-    let phone = optional_text("phone", req.phone.as_deref(), 30)?;
-    let website = optional_text("website", req.website.as_deref(), 200)?;
+    let mut f = Fields::new();
+    let name = f.check(ils_kernel::input::name("name", &req.name));
+    let email = f.check(match optional_text("email", req.email.as_deref(), 254) {
+        Ok(Some(email)) => Email::parse("email", &email).map(|e| Some(e.as_str().to_owned())),
+        other => other,
+    });
+    let phone = f.check(optional_text("phone", req.phone.as_deref(), 30));
+    let website = f.check(optional_text("website", req.website.as_deref(), 200));
+    let (name, email, phone, website) = f.build(|| Some((name?, email?, phone?, website?)))?;
     let tx = uow.tx();
     let tenant = tx.tenant_id();
     let sql = format!(

@@ -74,7 +74,7 @@ async function waitReady(base, server) {
  */
 export async function startIls(options = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ils-browser-"));
-  ils(dataDir, ["migrate"]);
+  ils(dataDir, ["init"]);
   ils(dataDir, ["tenant", "create", "--name", "Bright Eyes Opticians", "--slug", "bright-eyes", "--kind", "ecp",
     "--plan", "pro", "--admin-email", ANN.email, "--admin-name", "Ann Admin"], { ILS_ADMIN_PASSWORD: ANN.password });
   ils(dataDir, ["tenant", "create", "--name", "Lensworks", "--slug", "lensworks", "--kind", "lab",

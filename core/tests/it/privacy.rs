@@ -31,6 +31,8 @@ struct Held {
     prescription: String,
     order: String,
     consent: String,
+    /// A letter attached to the record: its file's id.
+    letter: String,
 }
 
 async fn patient_with_records(app: &TestApp, ecp: &Actor, tag: &str) -> Held {
@@ -58,7 +60,24 @@ async fn patient_with_records(app: &TestApp, ecp: &Actor, tag: &str) -> Held {
         .post(&format!("/api/v1/patients/{patient}/consents"), Some(&ecp.token), consent)
         .await
         .ok(201));
-    Held { patient, examination: id(exam.ok(201)), prescription: rx, order, consent }
+    let letter = app
+        .client
+        .post(format!("{}/api/v1/patients/{patient}/attachments", app.base))
+        .query(&[("name", format!("letter {tag}.pdf"))])
+        .bearer_auth(&ecp.token)
+        .body(format!("%PDF-1.7\n% Referral for {tag}\n%%EOF\n"))
+        .send()
+        .await
+        .unwrap();
+    let letter = TestApp::read(letter).await.ok(201)["file"]["id"].as_str().unwrap().to_owned();
+    Held { patient, examination: id(exam.ok(201)), prescription: rx, order, consent, letter }
+}
+
+/// The id of the one attachment listed in an export's `attachments.json`.
+fn attachment_id(files: &std::collections::BTreeMap<String, String>) -> String {
+    let listed: Value = serde_json::from_str(&files["attachments.json"]).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    listed[0]["id"].as_str().unwrap().to_owned()
 }
 
 /// Downloads a file's bytes.
@@ -111,12 +130,19 @@ db_test!(
         let (status, bytes) = download(&app, &file, &ecp.token).await;
         assert_eq!(status, 200);
         let files = unzip(&bytes);
-        let names: Vec<&str> = files.keys().map(String::as_str).collect();
-        assert_eq!(
-            names,
-            ["access_log.json", "consents.json", "examinations.json", "files.json", "manifest.json",
-             "orders.json", "patient.json", "prescriptions.json", "summary.html", "summary.pdf"]
-        );
+        let names: Vec<String> = files.keys().cloned().collect();
+        let letter = format!("attachments/{}-letter Ann.pdf", attachment_id(&files));
+        let mut expected: Vec<String> = [
+            "access_log.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
+            "orders.json", "patient.json", "prescriptions.json", "summary.html", "summary.pdf",
+        ]
+        .map(String::from)
+        .to_vec();
+        expected.push(letter);
+        expected.sort();
+        assert_eq!(names, expected);
+        let attached = &files[&format!("attachments/{}-letter Ann.pdf", attachment_id(&files))];
+        assert!(attached.contains("Referral for Ann") && !attached.contains("Bob"), "the letter's own bytes");
         let patient: Value = serde_json::from_str(&files["patient.json"]).unwrap();
         assert_eq!(patient["id"], ann.patient.as_str());
         assert_eq!(patient["last_name"], "QuartermaineAnn");
@@ -214,8 +240,9 @@ db_test!(
         assert_eq!(tombstone["restricted_on"], restricted_on.to_string());
         assert_eq!(
             tombstone["removed"],
-            json!({ "examinations": 1, "prescriptions": 1, "consents": 1, "exports": 2, "orders_unlinked": 1 })
+            json!({ "examinations": 1, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1, "orders_unlinked": 1 })
         );
+        assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");
         let erased = app.get(&format!("/api/v1/audit?action=patient.erased&entity_id={}", ann.patient), &tenant.admin.token).await;
         assert_eq!(erased.ok(200)["items"][0]["actor_kind"], "system");
         let tombstone_text = tombstone.to_string();

@@ -135,7 +135,7 @@ db_test!(
     }
 );
 
-/// `ils migrate` on a new data directory, as the README's first command does.
+/// `ils init` on a new data directory, as the README's first command does (`serve --init`).
 #[cfg(unix)]
 #[test]
 fn a_new_installations_files_are_readable_by_their_owner_only() {
@@ -143,7 +143,7 @@ fn a_new_installations_files_are_readable_by_their_owner_only() {
     let root = tempfile::tempdir().unwrap();
     let data = root.path().join("data");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_ils"))
-        .args(["migrate", "--data-dir"])
+        .args(["init", "--data-dir"])
         .arg(&data)
         .env_remove("DATABASE_URL")
         .env_remove("ILS_DATABASE_URL")
@@ -178,7 +178,7 @@ async fn a_request_log_line_names_the_tenant_the_user_and_the_problem() {
             .expect("run ils");
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     };
-    ils(&["migrate"]);
+    ils(&["init"]);
     ils(&[
         "tenant",
         "create",
@@ -235,3 +235,144 @@ async fn a_request_log_line_names_the_tenant_the_user_and_the_problem() {
     assert_eq!(line["actor_id"], login["user"]["id"], "{line}");
     assert_eq!(line["problem"], "invalid_input", "{line}");
 }
+
+/// The fields a 422 names, in order.
+fn fields_named(resp: &crate::harness::Resp) -> Vec<String> {
+    resp.problem(422, "invalid_input");
+    let errors = resp.body["errors"].as_array().expect("errors");
+    errors.iter().map(|e| e["field"].as_str().expect("field").to_owned()).collect()
+}
+
+db_test!(
+    async fn every_invalid_field_of_a_patient_is_named_in_one_answer_and_at_its_field_in_the_console(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        let bad = json!({ "first_name": " ", "last_name": "Lovelace", "date_of_birth": "1990-13-45",
+            "nhs_number": "943 476 5918", "email": "ada@" });
+        let refused = app.post("/api/v1/patients", Some(token), bad).await;
+        assert_eq!(fields_named(&refused), ["first_name", "date_of_birth", "nhs_number", "email"], "{}", refused.body);
+        let detail = refused.body["detail"].as_str().unwrap();
+        assert!(detail.starts_with("first_name: ") && detail.contains("; email: "), "{detail}");
+        // Updating says the same.
+        let ok = json!({ "first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1990-12-10" });
+        let id = app.post("/api/v1/patients", Some(token), ok).await.ok(201)["id"].as_str().unwrap().to_owned();
+        let bad = json!({ "first_name": "Ada", "last_name": "", "date_of_birth": "tomorrow", "postcode": "SW1A 1AA TOO LONG" });
+        let refused = app.call(reqwest::Method::PUT, &format!("/api/v1/patients/{id}"), Some(token), Some(bad)).await;
+        assert_eq!(fields_named(&refused), ["last_name", "date_of_birth", "postcode"], "{}", refused.body);
+
+        // The console's form shows each message at its own field.
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let cookie = format!("ils_session={token}");
+        let page = client.get(format!("{}/patients/new", app.base)).header("cookie", &cookie).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        let marker = r#"name="_csrf" value=""#;
+        let start = page.find(marker).expect("a CSRF token") + marker.len();
+        let csrf = page[start..].split('"').next().unwrap().to_owned();
+        let form = [("_csrf", csrf.as_str()), ("first_name", ""), ("last_name", "Lovelace"),
+            ("date_of_birth", "1990-13-45"), ("nhs_number", "123")];
+        let shown = client
+            .post(format!("{}/patients", app.base))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_html_form::to_string(form).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shown.status(), 422);
+        let shown = shown.text().await.unwrap();
+        for field in ["first_name", "date_of_birth", "nhs_number"] {
+            assert!(shown.contains(&format!(r#"id="{field}-error""#)), "{field}'s message at its field");
+            assert!(shown.contains(&format!(r#"aria-describedby="{field}-error""#)), "{field} marked invalid");
+        }
+        assert!(!shown.contains(r#"id="last_name-error""#));
+    }
+);
+
+db_test!(
+    async fn a_purchase_order_with_two_bad_lines_names_both_and_its_other_mistakes(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        let supplier = crate::purchasing::supplier(&app, token, "Essilor").await;
+        let location = crate::stock::location(&app, token, "Shop").await;
+        let (a, b) = (crate::stock::item(&app, token, "A-1", 0).await, crate::stock::item(&app, token, "B-1", 0).await);
+        let body = json!({ "supplier_id": supplier, "location_id": location, "currency": "ABC",
+            "lines": [{ "item_id": a, "quantity": 0, "unit_price_minor": 250 },
+                      { "item_id": b, "quantity": 2, "unit_price_minor": -1 }] });
+        let refused = app.post("/api/v1/purchase-orders", Some(token), body).await;
+        assert_eq!(fields_named(&refused), ["currency", "lines[0].quantity", "lines[1].unit_price_minor"], "{}", refused.body);
+
+        // Items and stock movements too.
+        let item = json!({ "sku": "has space", "name": "", "unit": "each", "reorder_point": -1,
+            "frame": { "a_mm": 99, "dbl_mm": 18 } });
+        let refused = app.post("/api/v1/items", Some(token), item).await;
+        assert_eq!(fields_named(&refused), ["sku", "name", "reorder_point", "frame.a_mm"], "{}", refused.body);
+        let transfer = json!({ "item_id": a, "from_location_id": location, "to_location_id": location, "quantity": 0 });
+        let refused = app.post("/api/v1/stock/transfers", Some(token), transfer).await;
+        assert_eq!(fields_named(&refused), ["quantity", "to_location_id"], "{}", refused.body);
+    }
+);
+
+db_test!(
+    async fn skus_are_unique_without_regard_to_case_and_found_in_any_case(backend) {
+        use crate::guests::{PROBE, enable_probe, install};
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        let frame = crate::stock::item(&app, token, "FR-RB5154", 0).await;
+
+        let body = json!({ "sku": "fr-rb5154", "name": "Clubmaster", "unit": "each", "reorder_point": 0 });
+        let taken = app.post("/api/v1/items", Some(token), body).await;
+        taken.problem(409, "sku_taken");
+        let detail = taken.body["detail"].as_str().unwrap();
+        assert!(detail.contains("FR-RB5154") && detail.contains("Item FR-RB5154") && detail.contains(&frame), "names the item: {detail}");
+        // Renaming another item onto it is refused the same way; the item may change its own case.
+        let other = crate::stock::item(&app, token, "FR-OTHER", 0).await;
+        let rename = json!({ "sku": "Fr-Rb5154", "name": "Other", "unit": "each", "reorder_point": 0 });
+        app.call(reqwest::Method::PUT, &format!("/api/v1/items/{other}"), Some(token), Some(rename)).await.problem(409, "sku_taken");
+        let recase = json!({ "sku": "FR-rb5154", "name": "Item FR-RB5154", "unit": "each", "reorder_point": 0 });
+        app.call(reqwest::Method::PUT, &format!("/api/v1/items/{frame}"), Some(token), Some(recase)).await.ok(200);
+        let found = app.get("/api/v1/items?sku=fr-RB5154", token).await;
+        let found = found.ok(200)["items"].as_array().unwrap().clone();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["id"], frame.as_str());
+
+        // A plugin that looks stock up by SKU (as Shopify sync does, to move it) finds the item in
+        // whatever case its SKU arrives.
+        let shop = crate::stock::location(&app, token, "Shop").await;
+        crate::stock::adjust(&app, token, &frame, &shop, 3).await.ok(201);
+        install(&app, "probe", PROBE, "free").await;
+        enable_probe(&app, &tenant).await;
+        assert_eq!(app.get("/api/v1/plugins/probe/stock/fr-rb5154", token).await.ok(200), &json!(3));
+    }
+);
+
+db_test!(
+    async fn an_upgrade_meeting_skus_that_differ_only_in_case_stops_naming_them_and_changes_nothing(backend) {
+        let app = TestApp::spawn(backend).await;
+        let tenant = app.tenant("acme").await;
+        let token = tenant.admin.token.as_str();
+        crate::stock::item(&app, token, "FR-RB5154", 0).await;
+        crate::stock::item(&app, token, "OTHER-1", 0).await;
+        // The state before 0029: no folded index, and a tenant with SKUs differing only in case.
+        app.owner_execute("DROP INDEX items_sku_folded").await.unwrap();
+        if backend == crate::harness::Backend::Postgres {
+            app.owner_execute("ALTER TABLE items ADD CONSTRAINT items_tenant_id_sku_key UNIQUE (tenant_id, sku)")
+                .await
+                .unwrap();
+        }
+        app.owner_execute("UPDATE items SET sku = 'fr-rb5154' WHERE sku = 'OTHER-1'").await.unwrap();
+        app.owner_execute("DELETE FROM _sqlx_migrations WHERE version = 29").await.unwrap();
+
+        let upgrade = ils_core::db::migrate(&ils_core::db::DbOptions::new(app.inspect_url())).await;
+        let said = upgrade.expect_err("the upgrade stops").to_string();
+        assert!(said.contains("differ only in case"), "{said}");
+        if backend == crate::harness::Backend::Postgres {
+            assert!(said.contains("FR-RB5154 (item ") && said.contains("fr-rb5154 (item "), "names the clash: {said}");
+        }
+        let items = app.get("/api/v1/items", token).await;
+        let skus: Vec<&str> = items.ok(200)["items"].as_array().unwrap().iter().map(|i| i["sku"].as_str().unwrap()).collect();
+        assert_eq!(skus, ["FR-RB5154", "fr-rb5154"], "nothing renamed or lost");
+    }
+);

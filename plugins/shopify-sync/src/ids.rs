@@ -192,10 +192,44 @@ impl fmt::Display for ShopDomain {
 }
 
 /// A stock-keeping unit as matching compares it: surrounding white space removed, never empty,
-/// case kept (`ab-1` and `AB-1` are two SKUs; folding them would be a guess).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// and without regard to case (`ab-1` and `AB-1` are one SKU, as ILS holds SKUs unique without
+/// regard to case); it keeps the case it was written in for showing.
+#[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
 pub struct Sku(String);
+
+impl Sku {
+    /// What comparisons see: the SKU in lower case.
+    fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl PartialEq for Sku {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Sku {}
+
+impl std::hash::Hash for Sku {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialOrd for Sku {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sku {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
 
 impl Sku {
     /// `None` for a missing, empty or all-blank SKU.
@@ -266,10 +300,11 @@ mod tests {
     }
 
     #[test]
-    fn a_sku_is_trimmed_and_never_empty_but_keeps_its_case() {
+    fn a_sku_is_trimmed_never_empty_and_compared_without_regard_to_case() {
         assert_eq!(Sku::parse(Some("  FR-001 ")).unwrap().as_str(), "FR-001");
         assert_eq!(Sku::parse(Some("   ")), None);
         assert_eq!(Sku::parse(None), None);
-        assert_ne!(Sku::parse(Some("fr-001")), Sku::parse(Some("FR-001")));
+        assert_eq!(Sku::parse(Some("fr-001")), Sku::parse(Some("FR-001")));
+        assert!(Sku::parse(Some("a-2")) > Sku::parse(Some("A-1")));
     }
 }

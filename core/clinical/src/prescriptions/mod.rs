@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
 
-pub use service::{RecordPrescription, list_for_patient, read, record};
+pub use service::{RecordPrescription, check, list_for_patient, read, record};
 pub use store::{get, insert};
 
 text_enum! {

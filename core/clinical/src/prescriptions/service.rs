@@ -2,7 +2,7 @@
 
 use ils_kernel::Result;
 use ils_kernel::audit::Event;
-use ils_kernel::input::optional_text;
+use ils_kernel::input::{Fields, optional_text};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{PatientId, PrescriptionId};
 use ils_storage::types::Timestamp;
@@ -37,22 +37,59 @@ pub struct RecordPrescription {
     pub notes: Option<String>,
 }
 
+/// A prescription's checked prescriber, PDs (in tenths of a mm) and notes.
+type CheckedParts = (Option<String>, Option<(Option<u16>, Option<u16>)>, Option<String>);
+
+/// Checks what [`record`] checks without the database — the expiry against the issue date (when
+/// both dates were read), the prescriber, the PDs and the notes — noting each invalid field in
+/// `f`, so that a caller that also reads the eyes and the dates names every error at once.
+pub fn check(
+    f: &mut Fields,
+    kind: RxKind,
+    issued_on: Option<jiff::civil::Date>,
+    expires_on: Option<Option<jiff::civil::Date>>,
+    prescriber: &str,
+    (pd_right_mm, pd_left_mm): (Option<f64>, Option<f64>),
+    notes: Option<&str>,
+) -> CheckedParts {
+    if let (Some(issued_on), Some(expires_on)) = (issued_on, expires_on) {
+        f.check(check_expiry(kind, expires_on, issued_on, "the issue date"));
+    }
+    let prescriber = f.check(ils_kernel::input::name("prescriber", prescriber));
+    let right = f.check(pd("pd_right_mm", pd_right_mm));
+    let left = f.check(pd("pd_left_mm", pd_left_mm));
+    let notes = f.check(optional_text("notes", notes, 2000)).map(Option::unwrap_or_default);
+    (prescriber, right.zip(left), notes)
+}
+
 /// Records a prescription by the unit's actor: `prescription.created` in the audit log (with both
 /// eyes written out) and as an event.
 pub async fn record(uow: &mut UnitOfWork, cmd: RecordPrescription) -> Result<Prescription> {
-    check_expiry(cmd.kind, cmd.expires_on, cmd.issued_on, "the issue date")?;
-    let prescriber = ils_kernel::input::name("prescriber", &cmd.prescriber)?;
+    let mut f = Fields::new();
+    let (prescriber, pd, notes) = check(
+        &mut f,
+        cmd.kind,
+        Some(cmd.issued_on),
+        Some(cmd.expires_on),
+        &cmd.prescriber,
+        (cmd.pd_right_mm, cmd.pd_left_mm),
+        cmd.notes.as_deref(),
+    );
+    f.finish()?;
+    let (Some(prescriber), Some(pd), Some(notes)) = (prescriber, pd, notes) else {
+        return Err(ils_kernel::Error::Internal("a checked prescription lacks a part".into()));
+    };
     let rx = Prescription {
         id: PrescriptionId::new(),
         patient_id: cmd.patient_id,
         kind: cmd.kind,
         right: cmd.right,
         left: cmd.left,
-        pd: (pd("pd_right_mm", cmd.pd_right_mm)?, pd("pd_left_mm", cmd.pd_left_mm)?),
+        pd,
         issued_on: cmd.issued_on,
         expires_on: cmd.expires_on,
         prescriber,
-        notes: optional_text("notes", cmd.notes.as_deref(), 2000)?.unwrap_or_default(),
+        notes,
         examination_id: None,
         created_by: uow.ctx().user_id,
         created_at: Timestamp::now(),

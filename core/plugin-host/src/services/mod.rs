@@ -505,10 +505,11 @@ struct LevelRow {
 
 #[async_trait]
 impl InventoryService for DbServices {
+    // SKUs compare without regard to case, as they are unique (docs/adr/040-sku-case-and-installations.md).
     async fn stock_by_sku(&self, scope: &Scope, sku: &str) -> ServiceResult<Vec<StockLevel>> {
         const SQL: &str = "SELECT l.item_id, i.sku, l.location_id, l.quantity FROM stock_levels l
             JOIN items i ON i.tenant_id = l.tenant_id AND i.id = l.item_id
-            WHERE l.tenant_id = $1 AND i.sku = $2 ORDER BY l.location_id";
+            WHERE l.tenant_id = $1 AND lower(i.sku) = lower($2) ORDER BY l.location_id";
         let tenant = scope.tenant;
         let mut tx = self.tx(scope).await?;
         let rows: Result<Vec<LevelRow>, Error> =

@@ -39,6 +39,11 @@ pub struct InvokeArgs {
     /// For `http`: the role the caller has (the plugin sees it).
     #[arg(long, default_value = "company_admin")]
     pub role: String,
+    /// Go ahead without asking: `event`, `job` and `http` other than GET and HEAD run the plugin
+    /// on the tenant's real data, and what it writes stays written. Without it, the command
+    /// asks on a terminal and refuses otherwise.
+    #[arg(long)]
+    pub yes: bool,
     #[command(subcommand)]
     pub call: InvokeCall,
     #[command(flatten)]
@@ -48,7 +53,8 @@ pub struct InvokeArgs {
 /// The extension point to call.
 #[derive(Debug, Subcommand)]
 pub enum InvokeCall {
-    /// Deliver an event (not recorded): `event order.created --payload '{"order_id":"o-1"}'`.
+    /// Deliver an event (the event itself is not recorded, but what the plugin does with it
+    /// is): `event order.created --payload '{"order_id":"o-1"}'`.
     Event {
         /// The event type.
         kind: String,
@@ -118,6 +124,8 @@ async fn runtime(db_args: &crate::DbArgs) -> Result<(ils_core::db::Db, Plugins),
 /// Runs `ils plugin install`.
 #[allow(clippy::print_stdout)]
 pub async fn install(args: InstallArgs) -> Result<(), CliError> {
+    // Before a crate is built: a forgotten --data-dir is refused at once.
+    args.db.require_installation().await.map_err(failure)?;
     let dir = super::publish::package_dir(&args.path).await?;
     let (db, plugins) = runtime(&args.db).await?;
     let added = catalogue::add(&db, &plugins, &dir, &args.plan).await.map_err(domain)?;
@@ -162,6 +170,10 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
         InvokeCall::Encode { device, job } => Call::EncodeJob { device, job },
     };
     let slug = Slug::parse(&args.tenant).map_err(|e| CliError::usage(format!("--tenant: {e}")))?;
+    args.db.require_installation().await.map_err(failure)?;
+    if writes(&call) {
+        confirm(&args.plugin, &args.tenant, args.yes)?;
+    }
     let (db, plugins) = runtime(&args.db).await?;
     let tenant = ils_core::tenants::active_by_slug(&db, &slug)
         .await
@@ -181,4 +193,39 @@ pub async fn invoke(args: InvokeArgs) -> Result<(), CliError> {
         other => println!("{}", serde_json::to_string_pretty(&other).unwrap_or_default()),
     }
     Ok(())
+}
+
+/// Whether a call may write to the tenant's data: an event or a job, whose handlers may write
+/// anything the plugin may; a request other than GET or HEAD.
+fn writes(call: &Call) -> bool {
+    match call {
+        Call::Event { .. } | Call::Job { .. } => true,
+        Call::Http { method, .. } => !matches!(method.as_str(), "GET" | "HEAD"),
+        _ => false,
+    }
+}
+
+/// Says that the call acts on the tenant's real data, then goes on with `--yes`, asks on a
+/// terminal, and refuses (usage, exit code 2) when nobody can be asked.
+fn confirm(plugin: &str, tenant: &str, yes: bool) -> Result<(), CliError> {
+    eprintln!(
+        "this runs {plugin} on {tenant}'s real data: whatever it writes (its kv, notes on orders, \
+         stock movements, events, e-mail) is written for real, as if ILS had called it"
+    );
+    if yes {
+        return Ok(());
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(CliError::usage(
+            "refused: standard input is not a terminal to confirm on; pass --yes to go ahead".to_owned(),
+        ));
+    }
+    eprint!("go ahead? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).map_err(|e| CliError::usage(format!("standard input: {e}")))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(CliError::usage("not confirmed: nothing was run".to_owned()))
+    }
 }

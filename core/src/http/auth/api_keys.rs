@@ -51,7 +51,7 @@ pub(crate) async fn create_key(
     let ctx = principal.tenant(Action::ApiKeysManage)?;
     let cmd = CreateApiKey {
         created_by: principal.user_id()?,
-        name: ils_tenancy::tenants::parse_name("name", &req.name)?,
+        name: req.name,
         scopes: req.scopes,
         expires_in_days: req.expires_in_days,
     };

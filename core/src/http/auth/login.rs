@@ -14,6 +14,7 @@ use crate::http::extract::ApiJson;
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
+use ils_kernel::input::Fields;
 use ils_kernel::permissions::Role;
 use ils_storage::ids::{SessionId, TenantId};
 use ils_storage::types::Timestamp;
@@ -164,8 +165,17 @@ pub(crate) async fn register(
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
     state.attempts.check(meta.ip.as_deref())?;
-    let email = Email::parse("email", &req.email)?;
-    let name = tenants::parse_name("name", &req.name)?;
+    let mut f = Fields::new();
+    let email = f.check(Email::parse("email", &req.email));
+    let name = f.check(tenants::parse_name("name", &req.name));
+    // The service checks the password again, against the checked address and name; here it is
+    // checked beside them so that one answer names every field in error.
+    let account =
+        [email.as_ref().map_or(req.email.as_str(), Email::as_str), name.as_deref().unwrap_or(&req.name)];
+    f.check(
+        ils_tenancy::auth::password::Password::parse_for("password", &req.password, &account).map(|_| ()),
+    );
+    let (email, name) = f.build(|| Some((email?, name?)))?;
     let role = req.role.unwrap_or(Role::Dispenser);
     let cmd = Register { tenant: req.tenant, email, name, password: req.password, role };
     let tenant_id = login::register(&state.db, &settings(&state), &meta, cmd).await?;

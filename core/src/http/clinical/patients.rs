@@ -18,7 +18,7 @@ use ils_clinical::patients::{
     CreatePatient, Details, Patient, Search, optional_text, parse_date_of_birth, parse_name,
 };
 use ils_kernel::error::{Error, Result};
-use ils_kernel::input::Email;
+use ils_kernel::input::{Email, Fields};
 use ils_kernel::permissions::{Action, Role};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::PatientId;
@@ -59,26 +59,35 @@ pub struct PatientInput {
 }
 
 impl PatientInput {
+    /// The checked details; every invalid field is named at once.
     fn details(&self) -> Result<Details> {
-        Ok(Details {
-            first_name: parse_name("first_name", &self.first_name)?,
-            last_name: parse_name("last_name", &self.last_name)?,
-            date_of_birth: parse_date_of_birth(&self.date_of_birth)?,
-            nhs_number: self
-                .nhs_number
-                .as_deref()
-                .filter(|n| !n.trim().is_empty())
-                .map(NhsNumber::parse)
-                .transpose()?,
-            email: match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-                Some(email) => Some(Email::parse("email", email)?.as_str().to_owned()),
-                None => None,
-            },
-            phone: optional_text("phone", self.phone.as_deref(), 30)?,
-            address: optional_text("address", self.address.as_deref(), 500)?,
-            postcode: optional_text("postcode", self.postcode.as_deref(), 10)?.map(|p| p.to_uppercase()),
-            medical_notes: optional_text("medical_notes", self.medical_notes.as_deref(), 10_000)?
-                .unwrap_or_default(),
+        let mut f = Fields::new();
+        let first_name = f.check(parse_name("first_name", &self.first_name));
+        let last_name = f.check(parse_name("last_name", &self.last_name));
+        let date_of_birth = f.check(parse_date_of_birth(&self.date_of_birth));
+        let nhs_number = f.check(
+            self.nhs_number.as_deref().filter(|n| !n.trim().is_empty()).map(NhsNumber::parse).transpose(),
+        );
+        let email = f.check(match self.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            Some(email) => Email::parse("email", email).map(|e| Some(e.as_str().to_owned())),
+            None => Ok(None),
+        });
+        let phone = f.check(optional_text("phone", self.phone.as_deref(), 30));
+        let address = f.check(optional_text("address", self.address.as_deref(), 500));
+        let postcode = f.check(optional_text("postcode", self.postcode.as_deref(), 10));
+        let medical_notes = f.check(optional_text("medical_notes", self.medical_notes.as_deref(), 10_000));
+        f.build(|| {
+            Some(Details {
+                first_name: first_name?,
+                last_name: last_name?,
+                date_of_birth: date_of_birth?,
+                nhs_number: nhs_number?,
+                email: email?,
+                phone: phone?,
+                address: address?,
+                postcode: postcode?.map(|p| p.to_uppercase()),
+                medical_notes: medical_notes?.unwrap_or_default(),
+            })
         })
     }
 }

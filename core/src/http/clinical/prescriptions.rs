@@ -15,6 +15,7 @@ use ils_clinical::prescriptions::{PrescriptionView, PrismPart, RecordPrescriptio
 use ils_clinical::rx::{CylinderForm, Eye, EyeRx, HorizontalBase, Prism, Steps, VerticalBase};
 use ils_clinical::{parse_date, parse_past_date, prescriptions, today};
 use ils_kernel::error::Result;
+use ils_kernel::input::Fields;
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{PatientId, PrescriptionId};
@@ -106,22 +107,37 @@ pub(crate) async fn record_prescription(
     ApiJson(req): ApiJson<PrescriptionInput>,
 ) -> ApiResult<(StatusCode, Json<PrescriptionView>)> {
     let ctx = principal.tenant(Action::PatientsWrite)?;
-    let issued_on = parse_past_date("issued_on", &req.issued_on)?;
-    let expires_on = req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose()?;
+    let mut f = Fields::new();
+    let issued_on = f.check(parse_past_date("issued_on", &req.issued_on));
+    let expires_on = f.check(req.expires_on.as_deref().map(|d| parse_date("expires_on", d)).transpose());
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
-    let cmd = RecordPrescription {
-        patient_id,
-        kind: req.kind,
-        right: req.right.rx(Eye::Right, steps)?,
-        left: req.left.rx(Eye::Left, steps)?,
-        pd_right_mm: req.pd_right_mm,
-        pd_left_mm: req.pd_left_mm,
+    let right = f.check(req.right.rx(Eye::Right, steps));
+    let left = f.check(req.left.rx(Eye::Left, steps));
+    let pds = (req.pd_right_mm, req.pd_left_mm);
+    let _ = prescriptions::check(
+        &mut f,
+        req.kind,
         issued_on,
         expires_on,
-        prescriber: req.prescriber,
-        notes: req.notes,
-    };
+        &req.prescriber,
+        pds,
+        req.notes.as_deref(),
+    );
+    let cmd = f.build(|| {
+        Some(RecordPrescription {
+            patient_id,
+            kind: req.kind,
+            right: right?,
+            left: left?,
+            pd_right_mm: req.pd_right_mm,
+            pd_left_mm: req.pd_left_mm,
+            issued_on: issued_on?,
+            expires_on: expires_on?,
+            prescriber: req.prescriber,
+            notes: req.notes,
+        })
+    })?;
     let rx = prescriptions::record(&mut uow, cmd).await?;
     uow.commit().await?;
     Ok((StatusCode::CREATED, Json(rx.view(CylinderForm::Minus, today()))))

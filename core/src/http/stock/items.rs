@@ -25,7 +25,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
-    /// Stock-keeping unit (1–60 characters, no spaces), unique within the tenant.
+    /// Stock-keeping unit (1–60 characters, no spaces), unique within the tenant without
+    /// regard to case (`fr-rb5154` is taken once `FR-RB5154` is).
     pub sku: String,
     /// Barcode (1–64 characters, no spaces), unique within the tenant.
     pub barcode: Option<String>,
@@ -59,7 +60,7 @@ impl From<ItemInput> for ItemDetails {
     responses((status = 201, description = "Added", body = Item),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
-              (status = 409, description = "SKU or barcode already used", body = Problem),
+              (status = 409, description = "SKU (in any case) or barcode already used, naming the item that has it", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
 pub(crate) async fn create_item(
     State(state): State<AppState>,
@@ -77,7 +78,7 @@ pub(crate) async fn create_item(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ItemQuery {
-    /// Exact SKU.
+    /// SKU, in any case (SKUs are unique without regard to it).
     pub sku: Option<String>,
     /// Exact barcode (a scan).
     pub barcode: Option<String>,
@@ -131,7 +132,7 @@ async fn get_item(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such item in this tenant", body = Problem),
-              (status = 409, description = "SKU or barcode already used", body = Problem),
+              (status = 409, description = "SKU (in any case) or barcode already used, naming the item that has it", body = Problem),
               (status = 422, description = "Invalid input", body = Problem)))]
 async fn update_item(
     State(state): State<AppState>,

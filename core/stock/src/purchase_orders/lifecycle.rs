@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use ils_kernel::audit::Event;
-use ils_kernel::input::{currency_code, optional_text};
+use ils_kernel::input::{Fields, currency_code, optional_text};
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
 use ils_storage::TenantTx;
@@ -50,34 +50,41 @@ pub struct DraftLine {
 impl DraftOrder {
     /// Checks the values; references are checked against the tenant's data in [`resolve`].
     fn checked(&self) -> Result<NewOrder> {
-        let currency = currency_code("currency", &self.currency)?;
+        let mut f = Fields::new();
+        let currency = f.check(currency_code("currency", &self.currency));
         if self.lines.is_empty() || self.lines.len() > MAX_LINES {
-            return Err(Error::invalid_field("lines", format!("must have 1–{MAX_LINES} lines")));
+            f.add("lines", format!("must have 1–{MAX_LINES} lines"));
         }
         let mut seen = HashSet::new();
         let mut lines = Vec::with_capacity(self.lines.len());
         for (n, line) in self.lines.iter().enumerate() {
-            let quantity = positive_quantity(&format!("lines[{n}].quantity"), line.quantity)?;
+            let quantity = f.check(positive_quantity(&format!("lines[{n}].quantity"), line.quantity));
             if !(0..=MAX_UNIT_PRICE_MINOR).contains(&line.unit_price_minor) {
-                return Err(Error::invalid_field(
-                    &format!("lines[{n}].unit_price_minor"),
+                f.add(
+                    format!("lines[{n}].unit_price_minor"),
                     format!("must be between 0 and {MAX_UNIT_PRICE_MINOR}"),
-                ));
+                );
             }
             if !seen.insert(line.item_id) {
-                return Err(Error::invalid_field(
-                    &format!("lines[{n}].item_id"),
-                    "is on another line already: one line per item",
-                ));
+                f.add(format!("lines[{n}].item_id"), "is on another line already: one line per item");
             }
-            lines.push(NewLine { item_id: line.item_id, quantity, unit_price_minor: line.unit_price_minor });
+            if let Some(quantity) = quantity {
+                lines.push(NewLine {
+                    item_id: line.item_id,
+                    quantity,
+                    unit_price_minor: line.unit_price_minor,
+                });
+            }
         }
-        Ok(NewOrder {
-            supplier_id: self.supplier_id,
-            location_id: self.location_id,
-            currency,
-            notes: optional_text("notes", self.notes.as_deref(), 2000)?.unwrap_or_default(),
-            lines,
+        let notes = f.check(optional_text("notes", self.notes.as_deref(), 2000));
+        f.build(|| {
+            Some(NewOrder {
+                supplier_id: self.supplier_id,
+                location_id: self.location_id,
+                currency: currency?,
+                notes: notes?.unwrap_or_default(),
+                lines,
+            })
         })
     }
 }

@@ -52,7 +52,7 @@ pub struct CreatedApiKey {
 /// A company admin's request for a new key in the unit's tenant.
 #[derive(Clone, Debug)]
 pub struct CreateApiKey {
-    /// What it is for (already checked as a display name).
+    /// What it is for: a display name, checked here.
     pub name: String,
     /// What it may do: at least one action; duplicates are dropped.
     pub scopes: Vec<Action>,
@@ -119,22 +119,28 @@ async fn insert(tx: &mut TenantTx, key: &ApiKey, secret: &str) -> Result<()> {
 /// Creates a key in the unit's tenant and emits [`ApiKeyCreated`]; the secret is in the answer
 /// only. The caller commits.
 pub async fn create(uow: &mut UnitOfWork, cmd: CreateApiKey) -> Result<CreatedApiKey> {
+    let mut f = ils_kernel::input::Fields::new();
+    let name = f.check(crate::tenants::parse_name("name", &cmd.name));
     if cmd.scopes.is_empty() {
-        return Err(Error::invalid_field("scopes", "must name at least one action"));
+        f.add("scopes", "must name at least one action");
     }
-    let mut scopes = cmd.scopes;
-    scopes.sort_by_key(|a| a.as_str());
-    scopes.dedup();
     let now = Timestamp::now();
     let expires_at = match cmd.expires_in_days {
         None => None,
         Some(days @ 1..=3650) => Some(now.plus(std::time::Duration::from_secs(u64::from(days) * 86_400))),
-        Some(_) => return Err(Error::invalid_field("expires_in_days", "must be between 1 and 3650")),
+        Some(_) => {
+            f.add("expires_in_days", "must be between 1 and 3650");
+            None
+        }
     };
+    let name = f.build(|| name)?;
+    let mut scopes = cmd.scopes;
+    scopes.sort_by_key(|a| a.as_str());
+    scopes.dedup();
     let secret = secrets::new_token(secrets::API_KEY_PREFIX);
     let key = ApiKey {
         id: ApiKeyId::new(),
-        name: cmd.name,
+        name,
         prefix: secret.chars().take(secrets::API_KEY_PREFIX.len() + 6).collect(),
         scopes,
         created_by: cmd.created_by,

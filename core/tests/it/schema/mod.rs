@@ -70,6 +70,10 @@ static EXCEPTIONS: &[Exception] = &[
         name: "credential changes notify other nodes on PostgreSQL; SQLite serves one process",
         covers: credentials_notify,
     },
+    Exception {
+        name: "SQLite keeps items' case-sensitive UNIQUE (tenant_id, sku), implied by the index on lower(sku)",
+        covers: sku_unique_kept,
+    },
 ];
 
 /// SQLite has no boolean type: the migrations store booleans as INTEGER and some add
@@ -111,6 +115,14 @@ fn credentials_notify(difference: &Difference, _: &Schema) -> bool {
     matches!(&difference.kind, Kind::Trigger { side: "postgres", trigger }
         if trigger.starts_with("AFTER ") && trigger.ends_with(" FOR EACH STATEMENT"))
         && TABLES.contains(&difference.table.as_str())
+}
+
+/// SQLite cannot drop a table's UNIQUE without rebuilding the table (and those referring to it);
+/// 0029's unique index on `(tenant_id, lower(sku))`, on both, implies it.
+fn sku_unique_kept(difference: &Difference, _: &Schema) -> bool {
+    matches!(&difference.kind, Kind::Unique { side: "sqlite", unique }
+        if unique.partial_on.is_none() && unique.columns.iter().map(String::as_str).eq(["sku", "tenant_id"]))
+        && difference.table == "items"
 }
 
 /// A fresh database of `backend`, migrated as the app does, and its ILS tables.

@@ -28,7 +28,7 @@ use super::status::{self, DriftLine, Listed, Matching, SyncReport};
 use super::sync::{self, Converged};
 use crate::graphql::bulk;
 use crate::graphql::response::{BulkStartOutcome, BulkStatus};
-use crate::ids::IlsItemId;
+use crate::ids::{IlsItemId, Sku};
 use crate::sync::matching::{IlsItem, MatchReport, SkuMatch, match_by_sku};
 
 /// Matched items pushed or checked per step: 2 requests each, 12 in all, under the host's 16.
@@ -248,7 +248,8 @@ fn push(
     done: &mut Vec<Done>,
 ) -> Result<Flow, GlueError> {
     let table = state::load_table()?.unwrap_or_default();
-    let after = |m: &&SkuMatch| run.cursor.as_deref().is_none_or(|c| m.sku.as_str() > c);
+    let cursor = Sku::parse(run.cursor.as_deref());
+    let after = |m: &&SkuMatch| cursor.as_ref().is_none_or(|c| &m.sku > c);
     let todo: Vec<SkuMatch> = table.matches.iter().filter(after).take(ITEMS_PER_STEP + 1).cloned().collect();
     for (n, m) in todo.iter().enumerate() {
         if n == ITEMS_PER_STEP || admin.requests_left() < 2 {

@@ -1,10 +1,11 @@
 //! Matching Shopify variants to ILS items by SKU, reporting — never guessing — what cannot be
 //! matched.
 //!
-//! Rules: SKUs compare as [`Sku`] does (trimmed, case kept). A SKU present exactly once on each
-//! side is a match. A SKU on one side only is reported as missing on the other. A SKU held by
-//! two or more variants (or items) is reported as duplicated and matched to nothing, even if the
-//! other side has it once. A blank SKU is reported and matched to nothing.
+//! Rules: SKUs compare as [`Sku`] does (trimmed, without regard to case, as ILS holds SKUs
+//! unique). A SKU present exactly once on each side is a match. A SKU on one side only is
+//! reported as missing on the other. A SKU held by two or more variants (or items) is reported
+//! as duplicated and matched to nothing, even if the other side has it once. A blank SKU is
+//! reported and matched to nothing.
 
 use std::collections::BTreeMap;
 
@@ -223,10 +224,15 @@ mod tests {
     }
 
     #[test]
-    fn skus_differing_only_in_case_are_different_skus() {
+    fn skus_differing_only_in_case_are_one_sku() {
         let r = match_by_sku(&[variant(1, Some("ab-1"))], &[item("i1", Some("AB-1"))]);
+        assert_eq!(r.matched.len(), 1, "{r:?}");
+        assert_eq!(r.matched[0].ils_item, IlsItemId("i1".into()));
+        assert!(r.missing_in_ils.is_empty() && r.missing_in_shopify.is_empty());
+        // Two variants whose SKUs differ only in case are a duplicate, matched to nothing.
+        let r =
+            match_by_sku(&[variant(1, Some("ab-1")), variant(2, Some("AB-1"))], &[item("i1", Some("Ab-1"))]);
         assert!(r.matched.is_empty());
-        assert_eq!(r.missing_in_ils.len(), 1);
-        assert_eq!(r.missing_in_shopify.len(), 1);
+        assert_eq!(r.duplicated_in_shopify.len(), 1);
     }
 }
