@@ -82,7 +82,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(attachments::to_patient).layer(DefaultBodyLimit::max(UPLOAD_BODY)),
         )
         .route("/patients/{patient}/prescriptions", post(patients::add_prescription))
-        .route("/patients/{patient}/consents", post(privacy::add_consent))
+        .route("/patients/{patient}/consents", post(patients::add_consent))
         .route("/patients/{patient}/exports", post(privacy::add_export))
         .route("/patients/{patient}/prescriptions/new", get(patients::prescription_form))
         .route("/patients/{patient}/examinations", post(examinations::create))

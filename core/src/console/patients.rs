@@ -437,3 +437,37 @@ impl Eyes {
             .all(|v| v.trim().is_empty())
     }
 }
+
+/// `POST /patients/{id}/consents`: records the change and goes back to the record; a refused
+/// change shows the record again with the form's errors.
+pub(crate) async fn add_consent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<PatientId>,
+    CsrfForm(form): CsrfForm<super::privacy::ConsentForm>,
+) -> PageResult {
+    let outcome = match form.input() {
+        Ok(input) => crate::http::privacy::record_consent(
+            State(state.clone()),
+            viewer.principal.clone(),
+            ApiPath(id),
+            ApiJson(input),
+        )
+        .await
+        .map(|_| ()),
+        Err(error) => Err(error.into()),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/patients/{id}#consent")).into_response()),
+        Err(error)
+            if matches!(
+                error.0,
+                ils_kernel::error::Error::Invalid { .. } | ils_kernel::error::Error::BadRequest { .. }
+            ) =>
+        {
+            let errors = FieldErrors::from_error(&error.0);
+            record_page(state, viewer, id, Default::default(), Some((form, errors)), None).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -9,11 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use super::form::{Csrf, CsrfForm};
+use super::form::Csrf;
 use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::session::Viewer;
-use crate::http::extract::{ApiJson, ApiPath};
-use crate::http::privacy::{ConsentInput, create_export, list_exports, read_consents, record_consent};
+use crate::http::extract::ApiPath;
+use crate::http::privacy::{ConsentInput, create_export, list_exports, read_consents};
 use crate::http::problem::ApiError;
 use crate::state::AppState;
 use ils_clinical::consent::{ConsentChoice, ConsentKind, ConsentSource, Consents};
@@ -34,7 +34,7 @@ pub(crate) struct ConsentForm {
 }
 
 impl ConsentForm {
-    fn input(&self) -> Result<ConsentInput, Error> {
+    pub(crate) fn input(&self) -> Result<ConsentInput, Error> {
         let choice: ConsentChoice = self
             .choice
             .parse()
@@ -128,33 +128,6 @@ pub(crate) async fn restricted(
     let mut response = render(&Restricted { chrome, id, message, exports });
     *response.status_mut() = StatusCode::FORBIDDEN;
     Ok(response)
-}
-
-/// `POST /patients/{id}/consents`: records the change and goes back to the record; a refused
-/// change shows the record again with the form's errors.
-pub(crate) async fn add_consent(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<PatientId>,
-    CsrfForm(form): CsrfForm<ConsentForm>,
-) -> PageResult {
-    let outcome = match form.input() {
-        Ok(input) => {
-            record_consent(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input))
-                .await
-                .map(|_| ())
-        }
-        Err(error) => Err(error.into()),
-    };
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/patients/{id}#consent")).into_response()),
-        Err(error) if matches!(error.0, Error::Invalid { .. } | Error::BadRequest { .. }) => {
-            let errors = FieldErrors::from_error(&error.0);
-            super::patients::record_page(state, viewer, id, Default::default(), Some((form, errors)), None)
-                .await
-        }
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// `POST /patients/{id}/exports`: makes a subject-access export and goes back to the record,

@@ -22,7 +22,8 @@ use ils_kernel::audit::AuditCtx;
 use ils_kernel::context::TenantCtx;
 use ils_kernel::error::{Error, Result};
 use ils_outbox::UnitOfWork;
-use ils_stock::purchase_orders::deliveries::{self, Delivery, DeliveryStatus, NO_EMAIL_HERE};
+use ils_stock::purchase_orders::deliveries::{self, NO_EMAIL_HERE};
+use ils_stock::purchase_orders::{Delivery, DeliveryStatus};
 use ils_storage::ids::{PurchaseOrderDeliveryId, TenantId};
 
 use crate::documents::purchase_order::PurchaseOrderPaper;

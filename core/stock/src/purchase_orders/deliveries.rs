@@ -9,61 +9,18 @@
 //! not_emailed              (no address, or no e-mail on this installation: print the PDF)
 //! ```
 
-use serde::Serialize;
-
 use ils_kernel::audit::Event;
 use ils_kernel::{Error, Result};
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::{FileId, PurchaseOrderDeliveryId, PurchaseOrderId, UserId};
+use ils_storage::ids::{FileId, PurchaseOrderDeliveryId, PurchaseOrderId};
 use ils_storage::types::Timestamp;
-use ils_storage::{TenantTx, execute, query, text_enum};
+use ils_storage::{TenantTx, execute};
 
 use super::lifecycle::{changed, check_move};
-use super::{PurchaseOrder, PurchaseOrderStatus, store};
+use super::{Delivery, DeliveryStatus, PurchaseOrder, PurchaseOrderStatus, store};
 use crate::suppliers;
 
-text_enum! {
-    /// What became of one sending of a purchase order.
-    pub enum DeliveryStatus {
-        /// Waiting to be sent, or being retried after a refusal (`error` says why).
-        Queued = "queued",
-        /// The supplier's mail server accepted it.
-        Delivered = "delivered",
-        /// Every attempt was refused; `error` has the last reason.
-        Failed = "failed",
-        /// Not e-mailed, and `error` says why (the supplier has no orders address, or this
-        /// installation sends no e-mail): the PDF is for printing or sending by hand.
-        NotEmailed = "not_emailed",
-    }
-}
-
-/// One sending of a purchase order to its supplier.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Delivery {
-    /// The delivery's id (UUIDv7); the e-mail's `Message-ID` is made from it.
-    pub id: PurchaseOrderDeliveryId,
-    /// The order sent.
-    pub purchase_order_id: PurchaseOrderId,
-    /// The supplier's orders address it goes to; none when it was not e-mailed.
-    pub to_address: Option<String>,
-    /// What became of it.
-    pub status: DeliveryStatus,
-    /// Why it is being retried, failed, or was not e-mailed.
-    pub error: Option<String>,
-    /// The order as a PDF in the tenant's files (`GET /api/v1/files/{id}`), once rendered.
-    pub file_id: Option<FileId>,
-    /// Attempts made to hand it to the mail server.
-    pub attempts: i32,
-    /// Who sent the order (none for an API key).
-    pub requested_by: Option<UserId>,
-    /// When it was queued (UTC).
-    pub created_at: Timestamp,
-    /// When the supplier's mail server accepted it.
-    pub delivered_at: Option<Timestamp>,
-    /// Last changed.
-    pub updated_at: Timestamp,
-}
+pub use super::store::{deliveries as list, delivery as get};
 
 /// Whether this installation can e-mail, as the caller knows it (the host's SMTP settings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,11 +38,9 @@ pub const NO_EMAIL_HERE: &str =
 pub const NO_SUPPLIER_ADDRESS: &str =
     "The supplier has no orders e-mail address in the directory: print the PDF or send it yourself.";
 
-const COLUMNS: &str = "id, purchase_order_id, to_address, status, error, file_id, attempts, requested_by, created_at, delivered_at, updated_at";
-
-/// Sends a draft: the order becomes `sent` (as [`super::transition`] would) and a delivery to
-/// the supplier's orders address is recorded — `queued` for the caller to queue its job in this
-/// transaction, or `not_emailed` with the reason.
+/// Sends a draft: the order becomes `sent` (checked, audited and announced as [`super::cancel`]
+/// does) and a delivery to the supplier's orders address is recorded — `queued` for the caller to
+/// queue its job in this transaction, or `not_emailed` with the reason.
 pub async fn send(
     uow: &mut UnitOfWork,
     id: PurchaseOrderId,
@@ -151,36 +106,7 @@ async fn record(uow: &mut UnitOfWork, order: &PurchaseOrder, mailing: Mailing) -
         serde_json::json!({ "delivery_id": id, "to": to_address, "status": status, "reason": error }),
     );
     uow.audit(event).await?;
-    get(uow.tx(), id).await
-}
-
-/// One delivery of the tenant.
-pub async fn get(tx: &mut TenantTx, id: PurchaseOrderDeliveryId) -> Result<Delivery> {
-    let tenant = tx.tenant_id();
-    let sql = format!("SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND id = $2");
-    let row: Option<Delivery> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
-    row.ok_or(Error::NotFound("purchase order delivery"))
-}
-
-/// Every sending of one order, newest first.
-pub async fn list(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Vec<Delivery>> {
-    store::get(tx, order).await?;
-    let tenant = tx.tenant_id();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
-         ORDER BY id DESC"
-    );
-    Ok(query!(tx, query_as, fetch_all, sql, tenant, order)?)
-}
-
-/// The order's latest sending, if it was ever sent.
-pub(crate) async fn latest(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Option<Delivery>> {
-    let tenant = tx.tenant_id();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
-         ORDER BY id DESC LIMIT 1"
-    );
-    Ok(query!(tx, query_as, fetch_optional, sql, tenant, order)?)
+    store::delivery(uow.tx(), id).await
 }
 
 /// Keeps the rendered PDF with the delivery, so every attempt attaches the same bytes. Answers
@@ -196,7 +122,7 @@ pub async fn keep_file(tx: &mut TenantTx, id: PurchaseOrderDeliveryId, file: Fil
         file,
         Timestamp::now()
     )?;
-    get(tx, id).await?.file_id.ok_or_else(|| Error::Internal("the delivery kept no file".into()))
+    store::delivery(tx, id).await?.file_id.ok_or_else(|| Error::Internal("the delivery kept no file".into()))
 }
 
 /// Records that the supplier's mail server accepted the delivery, with `purchase_order.emailed`
@@ -217,7 +143,7 @@ pub async fn delivered(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId) -> Res
     if updated == 0 {
         return Ok(false);
     }
-    let delivery = get(uow.tx(), id).await?;
+    let delivery = store::delivery(uow.tx(), id).await?;
     let event = Event::new("purchase_order.emailed", "purchase_order", delivery.purchase_order_id).changes(
         serde_json::json!({
             "delivery_id": id, "to": delivery.to_address, "file_id": delivery.file_id,
@@ -251,7 +177,7 @@ pub async fn attempt_failed(
         Timestamp::now()
     )?;
     if updated > 0 && last {
-        let delivery = get(uow.tx(), id).await?;
+        let delivery = store::delivery(uow.tx(), id).await?;
         let event = Event::new("purchase_order.email_failed", "purchase_order", delivery.purchase_order_id)
             .changes(serde_json::json!({ "delivery_id": id, "to": delivery.to_address, "error": error }));
         uow.audit(event).await?;

@@ -12,11 +12,13 @@ mod store;
 
 use serde::Serialize;
 
-use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+use ils_storage::ids::{
+    FileId, ItemId, LocationId, PurchaseOrderDeliveryId, PurchaseOrderId, SupplierId, UserId,
+};
 use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 
-pub use deliveries::{Delivery, DeliveryStatus, Mailing, send, send_again};
+pub use deliveries::{Mailing, send, send_again};
 pub use lifecycle::{DraftLine, DraftOrder, MAX_LINES, MAX_UNIT_PRICE_MINOR, cancel, raise, revise};
 pub use receipts::{GoodsReceipt, ReceiptLine, ReceiveGoods, receive};
 pub use store::{Filter, get, last_terms, list};
@@ -68,6 +70,49 @@ impl PurchaseOrderStatus {
     pub fn is_final(self) -> bool {
         matches!(self, PurchaseOrderStatus::Received | PurchaseOrderStatus::Cancelled)
     }
+}
+
+text_enum! {
+    /// What became of one sending of a purchase order.
+    pub enum DeliveryStatus {
+        /// Waiting to be sent, or being retried after a refusal (`error` says why).
+        Queued = "queued",
+        /// The supplier's mail server accepted it.
+        Delivered = "delivered",
+        /// Every attempt was refused; `error` has the last reason.
+        Failed = "failed",
+        /// Not e-mailed, and `error` says why (the supplier has no orders address, or this
+        /// installation sends no e-mail): the PDF is for printing or sending by hand.
+        NotEmailed = "not_emailed",
+    }
+}
+
+/// One sending of a purchase order to its supplier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The delivery's id (UUIDv7); the e-mail's `Message-ID` is made from it.
+    pub id: PurchaseOrderDeliveryId,
+    /// The order sent.
+    pub purchase_order_id: PurchaseOrderId,
+    /// The supplier's orders address it goes to; none when it was not e-mailed.
+    pub to_address: Option<String>,
+    /// What became of it.
+    pub status: DeliveryStatus,
+    /// Why it is being retried, failed, or was not e-mailed.
+    pub error: Option<String>,
+    /// The order as a PDF in the tenant's files (`GET /api/v1/files/{id}`), once rendered.
+    pub file_id: Option<FileId>,
+    /// Attempts made to hand it to the mail server.
+    pub attempts: i32,
+    /// Who sent the order (none for an API key).
+    pub requested_by: Option<UserId>,
+    /// When it was queued (UTC).
+    pub created_at: Timestamp,
+    /// When the supplier's mail server accepted it.
+    pub delivered_at: Option<Timestamp>,
+    /// Last changed.
+    pub updated_at: Timestamp,
 }
 
 /// A purchase order with its lines.

@@ -2,11 +2,11 @@
 
 use ils_kernel::page::{Page, PageRequest};
 use ils_kernel::{Error, Result};
-use ils_storage::ids::{ItemId, LocationId, PurchaseOrderId, SupplierId, UserId};
+use ils_storage::ids::{ItemId, LocationId, PurchaseOrderDeliveryId, PurchaseOrderId, SupplierId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute, query};
 
-use super::{PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus};
+use super::{Delivery, PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus};
 use crate::row_lock;
 
 /// A checked order: header and lines (one line per item).
@@ -63,7 +63,7 @@ async fn lines(tx: &mut TenantTx, id: PurchaseOrderId) -> Result<Vec<PurchaseOrd
 
 async fn with_lines(tx: &mut TenantTx, r: Row) -> Result<PurchaseOrder> {
     let lines = lines(tx, r.id).await?;
-    let delivery = super::deliveries::latest(tx, r.id).await?;
+    let delivery = latest_delivery(tx, r.id).await?;
     Ok(PurchaseOrder {
         id: r.id,
         number: r.number,
@@ -289,4 +289,36 @@ pub async fn last_terms(
         item
     )?;
     Ok(found)
+}
+
+const DELIVERY_COLUMNS: &str = "id, purchase_order_id, to_address, status, error, file_id, attempts, requested_by, created_at, delivered_at, updated_at";
+
+/// One delivery of the tenant.
+pub async fn delivery(tx: &mut TenantTx, id: PurchaseOrderDeliveryId) -> Result<Delivery> {
+    let tenant = tx.tenant_id();
+    let sql =
+        format!("SELECT {DELIVERY_COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND id = $2");
+    let row: Option<Delivery> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
+    row.ok_or(Error::NotFound("purchase order delivery"))
+}
+
+/// Every sending of one order, newest first.
+pub async fn deliveries(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Vec<Delivery>> {
+    get(tx, order).await?;
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "SELECT {DELIVERY_COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
+         ORDER BY id DESC"
+    );
+    Ok(query!(tx, query_as, fetch_all, sql, tenant, order)?)
+}
+
+/// The order's latest sending, if it was ever sent.
+pub(crate) async fn latest_delivery(tx: &mut TenantTx, order: PurchaseOrderId) -> Result<Option<Delivery>> {
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "SELECT {DELIVERY_COLUMNS} FROM purchase_order_deliveries WHERE tenant_id = $1 AND purchase_order_id = $2
+         ORDER BY id DESC LIMIT 1"
+    );
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, order)?)
 }
