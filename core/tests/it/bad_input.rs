@@ -32,6 +32,23 @@ db_test!(
                 let free_form = operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
                     && operation["requestBody"]["content"]["application/json"]["schema"].get("properties").is_none();
                 let free_form_types: &[(u16, &str)] = &[(404, "not_found"), (422, "invalid_config")];
+                // A file upload (an attachment) takes any bytes and names them in the query: without
+                // the name it is refused before the body is read; a body is judged by its bytes.
+                if operation["requestBody"]["content"].get("application/octet-stream").is_some() {
+                    for content_type in [Some("application/json"), None] {
+                        let mut request = app.client.request(method.clone(), &url).bearer_auth(&tenant.admin.token).body("{");
+                        if let Some(content_type) = content_type {
+                            request = request.header("content-type", content_type);
+                        }
+                        let resp = TestApp::read(request.send().await.unwrap()).await;
+                        assert_eq!((resp.status, resp.body["code"].as_str()), (400, Some("invalid_query")), "{method} {path}: {}", resp.body);
+                        let resp = TestApp::read(app.client.request(method.clone(), format!("{url}?name=x.pdf")).bearer_auth(&tenant.admin.token).body("{").send().await.unwrap()).await;
+                        assert!(matches!((resp.status, resp.body["code"].as_str()), (404, Some("not_found")) | (422, Some("unsupported_attachment"))), "{method} {path}: {}", resp.body);
+                        assert_eq!(resp.headers["content-type"], "application/problem+json");
+                    }
+                    checked += 1;
+                    continue;
+                }
                 let cases: Vec<Case<'_>> = vec![
                     ("malformed", Some("application/json"), "{".into(), &[(400, "malformed_json")]),
                     ("wrong shape", Some("application/json"), "[1, 2, 3]".into(), shape),

@@ -16,8 +16,8 @@ use crate::console::page::{Chrome, ConsoleError, FieldErrors, PageResult, render
 use crate::console::session::Viewer;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::stock::purchase_orders::{
-    LineInput, OrderQuery, PurchaseOrderInput, cancel_order, create_order, get_order, list_deliveries,
-    list_orders, send_again as send_order_again, send_order,
+    LineInput, OrderQuery, PurchaseOrderInput, cancel_order, create_order, get_order, list_orders,
+    list_purchase_order_deliveries, send_again as send_order_again, send_order,
 };
 use crate::http::stock::receipts::list_receipts;
 use crate::http::stock::suppliers::list_accounts;
@@ -417,7 +417,8 @@ pub(super) async fn show_page(
     let principal = &viewer.principal;
     let order = get_order(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
     let receipts = list_receipts(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
-    let deliveries = list_deliveries(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
+    let deliveries =
+        list_purchase_order_deliveries(State(state.clone()), principal.clone(), ApiPath(id)).await?.0;
     let supplier = supplier_name(&accounts(state, principal).await?, &order.supplier_id);
     Ok(Show {
         chrome: viewer.chrome.at("/stock"),

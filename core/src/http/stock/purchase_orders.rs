@@ -26,7 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order, update_order))
         .routes(routes!(send_order))
         .routes(routes!(send_again))
-        .routes(routes!(list_deliveries))
+        .routes(routes!(list_purchase_order_deliveries))
         .routes(routes!(cancel_order))
         .merge(super::receipts::router())
 }
@@ -239,7 +239,7 @@ pub(crate) async fn send_again(
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such purchase order in this tenant", body = Problem)))]
-pub(crate) async fn list_deliveries(
+pub(crate) async fn list_purchase_order_deliveries(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<PurchaseOrderId>,
