@@ -275,6 +275,16 @@ impl Files {
         }
     }
 
+    /// The tenant's file `id` and all its bytes, read into memory (to attach it to a message or
+    /// put it in an archive; a download streams [`Files::open`] instead).
+    pub async fn read(&self, tenant: TenantId, id: FileId) -> Result<(StoredFile, Bytes)> {
+        use tokio::io::AsyncReadExt as _;
+        let (file, mut blob) = self.open(tenant, id).await?;
+        let mut bytes = Vec::with_capacity(usize::try_from(blob.size).unwrap_or(0));
+        blob.reader.read_to_end(&mut bytes).await.map_err(unavailable)?;
+        Ok((file, bytes.into()))
+    }
+
     /// The tenant's files that `owner` reaches, newest first.
     pub async fn list(
         &self,

@@ -13,7 +13,7 @@ use ils_clinical::{consent, examinations, patients, prescriptions};
 use ils_files::Owner;
 use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::{Error, Result, TenantCtx};
-use ils_storage::ids::{FileId, PatientId, TenantId};
+use ils_storage::ids::{PatientId, TenantId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute, on_conn};
 use jiff::civil::Date;
@@ -149,7 +149,7 @@ impl Privacy {
             patient.restricted_on.ok_or_else(|| Error::Internal("erasing an unrestricted patient".into()))?;
         let system = AuditCtx::system();
         let mut tx = self.db.tenant_read(tenant).await?;
-        let files = export_files(&mut tx, patient.id).await?;
+        let files = crate::held::export_files(&mut tx, patient.id).await?;
         tx.commit().await?;
         for file in &files {
             match self.files.delete(tenant, &system, *file, Owner::Tenant).await {
@@ -196,17 +196,6 @@ impl Privacy {
         tx.commit().await?;
         found.ok_or(Error::NotFound("erased patient"))
     }
-}
-
-async fn export_files(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<FileId>> {
-    const SQL: &str = "SELECT file_id FROM patient_exports WHERE tenant_id = $1 AND patient_id = $2";
-    let tenant = tx.tenant_id();
-    let rows: Vec<(FileId,)> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
-        .bind(tenant)
-        .bind(patient)
-        .fetch_all(&mut **c)
-        .await)?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 async fn remove_exports(tx: &mut TenantTx, patient: PatientId) -> Result<u64> {

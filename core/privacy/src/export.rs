@@ -20,25 +20,27 @@
 use std::io::Write as _;
 
 use bytes::Bytes;
-use ils_clinical::consent::{self, Consent};
-use ils_clinical::examinations::{self, Examination};
-use ils_clinical::patients::{self, Patient};
-use ils_clinical::prescriptions::{self, PrescriptionView};
+use ils_clinical::patients;
 use ils_files::{FileName, MediaType, NewFile, Owner, StoredFile};
-use ils_kernel::audit::{self, ActorKind, AuditEntry, Event};
+use ils_kernel::audit::Event;
 use ils_kernel::permissions::Role;
 use ils_kernel::{Error, Result, TenantCtx};
-use ils_orders::{Order, TimelineEntry};
 use ils_outbox::UnitOfWork;
 use ils_storage::ids::{FileId, PatientId, UserId};
 use ils_storage::types::Timestamp;
-use ils_storage::{TenantTx, execute, on_conn};
+use ils_storage::{execute, on_conn};
 use serde::Serialize;
 
 use crate::Privacy;
+use crate::held::Held;
 
 /// The export's format, named in its manifest; a change of any file's shape is a new version.
 pub const FORMAT: &str = "ils-subject-access/1";
+
+/// The most bytes of attachments one export carries (the file store takes 32 MiB in one file);
+/// past it, an attachment is listed in `attachments.json` without a `path`: download it from the
+/// record.
+pub const ATTACHED_BYTES: usize = 20 * 1024 * 1024;
 
 /// A subject-access export of a patient.
 #[derive(Clone, Debug, Serialize)]
@@ -54,109 +56,7 @@ pub struct PatientExport {
     pub created_at: Timestamp,
 }
 
-/// An order with its timeline.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct OrderHeld {
-    #[serde(flatten)]
-    pub(crate) order: Order,
-    pub(crate) timeline: Vec<TimelineEntry>,
-}
-
-/// One entry of who did what with the record.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Access {
-    pub(crate) at: Timestamp,
-    pub(crate) action: String,
-    pub(crate) actor_kind: ActorKind,
-    pub(crate) actor_id: Option<uuid::Uuid>,
-    /// The member of staff's name, while they are a member of the practice.
-    pub(crate) actor_name: Option<String>,
-    pub(crate) actor_role: Option<Role>,
-    pub(crate) entity_type: String,
-    pub(crate) entity_id: Option<String>,
-    pub(crate) changes: serde_json::Value,
-}
-
-/// Everything held on one patient.
-#[derive(Debug)]
-pub(crate) struct Held {
-    pub(crate) practice: String,
-    pub(crate) patient: Patient,
-    pub(crate) examinations: Vec<Examination>,
-    pub(crate) prescriptions: Vec<PrescriptionView>,
-    pub(crate) orders: Vec<OrderHeld>,
-    pub(crate) consents: Vec<Consent>,
-    pub(crate) files: Vec<StoredFile>,
-    pub(crate) attachments: Vec<AttachmentHeld>,
-    pub(crate) access: Vec<Access>,
-}
-
-/// The most bytes of attachments one export carries (the file store takes 32 MiB in one file);
-/// past it, an attachment is listed and marked `included: false` — download it from the record.
-pub const ATTACHED_BYTES: usize = 20 * 1024 * 1024;
-
-/// A file attached to the record, and where its bytes are in the zip.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct AttachmentHeld {
-    #[serde(flatten)]
-    pub(crate) attachment: ils_files::attachments::Attachment,
-    /// Its path in the zip, when its bytes are there.
-    pub(crate) path: Option<String>,
-    #[serde(skip)]
-    pub(crate) bytes: Vec<u8>,
-}
-
 impl Held {
-    async fn gather(tx: &mut TenantTx, patient: Patient) -> Result<Self> {
-        let id = patient.id;
-        let today = ils_clinical::today();
-        let examinations = examinations::store::for_patient(tx, id).await?;
-        let prescriptions: Vec<PrescriptionView> = prescriptions::store::for_patient(tx, id)
-            .await?
-            .iter()
-            .map(|rx| rx.view(Default::default(), today))
-            .collect();
-        let mut orders = Vec::new();
-        for order in ils_orders::store::for_patient(tx, id).await? {
-            let timeline = ils_orders::store::timeline(tx, order.id).await?;
-            orders.push(OrderHeld { order, timeline });
-        }
-        let consents = consent::for_patient(tx, id).await?;
-        let attachments = ils_files::attachments::list(tx, ils_files::attachments::Subject::Patient(id))
-            .await?
-            .into_iter()
-            .map(|attachment| AttachmentHeld { attachment, path: None, bytes: Vec::new() })
-            .collect::<Vec<_>>();
-        let mut files = Vec::new();
-        for file_id in export_files(tx, id).await? {
-            files.extend(ils_files::store::get(tx, file_id).await?);
-        }
-        let mut entities: Vec<(&str, String)> = vec![("patient", id.to_string())];
-        entities.extend(examinations.iter().map(|e| ("examination", e.id.to_string())));
-        entities.extend(prescriptions.iter().map(|p| ("prescription", p.id.to_string())));
-        entities.extend(orders.iter().map(|o| ("order", o.order.id.to_string())));
-        entities.extend(files.iter().map(|f| ("file", f.id.to_string())));
-        entities.extend(attachments.iter().map(|a| ("file", a.attachment.file.id.to_string())));
-        let mut entries = audit::about(tx, &entities, &id.to_string()).await?;
-        for entry in entries.iter_mut().filter(|e| e.action == "patient.searched") {
-            // A search's results may list other patients: the export names only this one.
-            entry.changes["returned"] = serde_json::json!([id]);
-        }
-        let access = with_names(tx, entries).await?;
-        let practice = practice_name(tx).await?;
-        Ok(Self {
-            practice,
-            patient,
-            examinations,
-            prescriptions,
-            orders,
-            consents,
-            files,
-            attachments,
-            access,
-        })
-    }
-
     /// The zip: the JSON files, the summary and the manifest.
     fn zip(&self, tenant: ils_storage::ids::TenantId, generated_at: Timestamp) -> Result<Vec<u8>> {
         let mut entries: Vec<(&str, Vec<u8>, usize)> = vec![
@@ -169,11 +69,8 @@ impl Held {
             ("attachments.json", json(&self.attachments)?, self.attachments.len()),
             ("access_log.json", json(&self.access)?, self.access.len()),
         ];
-        let attached: Vec<(String, &[u8])> = self
-            .attachments
-            .iter()
-            .filter_map(|a| a.path.clone().map(|path| (path, a.bytes.as_slice())))
-            .collect();
+        let attached: Vec<(String, &[u8])> =
+            self.attachments.iter().filter_map(|a| a.path.clone().map(|path| (path, &a.bytes[..]))).collect();
         let counts: serde_json::Map<String, serde_json::Value> =
             entries.iter().map(|(name, _, n)| ((*name).to_owned(), serde_json::json!(n))).collect();
         let manifest = serde_json::json!({
@@ -223,62 +120,6 @@ fn json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(format!("export JSON: {e}")))
 }
 
-/// Audit entries with the acting staff member's name and role, where they are still a member.
-async fn with_names(tx: &mut TenantTx, entries: Vec<AuditEntry>) -> Result<Vec<Access>> {
-    let mut names: std::collections::HashMap<uuid::Uuid, Option<(String, Role)>> = Default::default();
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let member = match (e.actor_kind, e.actor_id) {
-            (ActorKind::User, Some(id)) => match names.get(&id) {
-                Some(known) => known.clone(),
-                None => {
-                    let found = match ils_tenancy::users::get_member(tx, UserId::from(id)).await {
-                        Ok(m) => Some((m.name, m.role)),
-                        Err(Error::NotFound(_)) => None,
-                        Err(other) => return Err(other),
-                    };
-                    names.insert(id, found.clone());
-                    found
-                }
-            },
-            _ => None,
-        };
-        out.push(Access {
-            at: e.at,
-            action: e.action,
-            actor_kind: e.actor_kind,
-            actor_id: e.actor_id,
-            actor_name: member.as_ref().map(|(n, _)| n.clone()),
-            actor_role: member.map(|(_, r)| r),
-            entity_type: e.entity_type,
-            entity_id: e.entity_id,
-            changes: e.changes,
-        });
-    }
-    Ok(out)
-}
-
-async fn practice_name(tx: &mut TenantTx) -> Result<String> {
-    let tenant = tx.tenant_id();
-    let row: Option<(String,)> = on_conn!(tx.conn(), c => sqlx::query_as("SELECT name FROM tenants WHERE id = $1")
-        .bind(tenant)
-        .fetch_optional(&mut **c)
-        .await)?;
-    Ok(row.map(|(n,)| n).unwrap_or_default())
-}
-
-async fn export_files(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<FileId>> {
-    const SQL: &str =
-        "SELECT file_id FROM patient_exports WHERE tenant_id = $1 AND patient_id = $2 ORDER BY created_at";
-    let tenant = tx.tenant_id();
-    let rows: Vec<(FileId,)> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
-        .bind(tenant)
-        .bind(patient)
-        .fetch_all(&mut **c)
-        .await)?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
 /// A file name from the practice's customer number: letters, digits and `-` kept, the rest `_`.
 fn file_name(customer_number: &str, on: jiff::civil::Date) -> Result<FileName> {
     let safe: String = customer_number
@@ -314,11 +155,7 @@ impl Privacy {
             if size > budget {
                 continue;
             }
-            let (_, mut blob) = self.files.open(ctx.tenant_id, file.id).await?;
-            let mut bytes = Vec::with_capacity(size);
-            tokio::io::AsyncReadExt::read_to_end(&mut blob.reader, &mut bytes)
-                .await
-                .map_err(|e| Error::Unavailable(format!("the file store: {e}")))?;
+            let (_, bytes) = self.files.read(ctx.tenant_id, file.id).await?;
             budget -= size;
             held.path = Some(format!("attachments/{}-{}", held.attachment.id, file.name));
             held.bytes = bytes;

@@ -27,6 +27,7 @@
 pub mod audit_retention;
 pub mod erasure;
 pub mod export;
+mod held;
 mod summary;
 
 use ils_files::Files;

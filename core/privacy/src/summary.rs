@@ -7,7 +7,7 @@ use ils_documents::{Cell, Column, Document, Field, Format, Section, Table};
 use ils_kernel::{Error, Result};
 use ils_storage::types::Timestamp;
 
-use crate::export::Held;
+use crate::held::Held;
 
 fn or_dash(value: Option<&str>) -> String {
     value.map(str::to_owned).unwrap_or_else(|| "—".to_owned())

@@ -73,17 +73,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The session cookie's token, or a CSRF refusal (no session, no form).
-fn session_token(headers: &HeaderMap) -> Result<String, ConsoleError> {
+/// Every cookie called `name` the request carries (one per path it was set for).
+pub(crate) fn cookies_named<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = cookie::Cookie<'a>> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-        .ok_or(ConsoleError::Csrf)
+        .filter(move |c| c.name() == name)
+}
+
+/// The session cookie's token, or a CSRF refusal (no session, no form).
+fn session_token(headers: &HeaderMap) -> Result<String, ConsoleError> {
+    cookies_named(headers, SESSION_COOKIE).next().map(|c| c.value().to_owned()).ok_or(ConsoleError::Csrf)
 }
 
 /// Refuses a form whose token is not the session's, or that came from another site.

@@ -51,6 +51,7 @@ use crate::state::AppState;
 const UPLOAD_BODY: usize = ils_files::attachments::MAX_ATTACHMENT_BYTES + (1 << 20);
 
 pub(crate) use form::SESSION_COOKIE;
+pub(crate) use form::cookies_named;
 pub(crate) use page::ConsoleError;
 
 /// The Content-Security-Policy of every console page: scripts and styles only from our own

@@ -252,7 +252,7 @@ fn open(value: &str, session: &str) -> Option<Outcome> {
 }
 
 fn flash_of(headers: &HeaderMap, session: &str) -> Option<Outcome> {
-    super::session::cookies_named(headers, FLASH_COOKIE).find_map(|c| open(c.value(), session))
+    super::cookies_named(headers, FLASH_COOKIE).find_map(|c| open(c.value(), session))
 }
 
 /// The flash cookie for the page at `href`: set (a minute to be read) or removed.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
-use super::form::{Csrf, PlainForm, SESSION_COOKIE, csrf_token, same_origin};
+use super::form::{Csrf, PlainForm, SESSION_COOKIE, cookies_named, csrf_token, same_origin};
 use super::page::{Chrome, ConsoleError, FieldErrors, PageResult, refused, render, render_with, status_of};
 use crate::http::auth::login::settings;
 use crate::state::AppState;
@@ -45,17 +45,6 @@ impl Viewer {
     ) -> Result<ils_kernel::TenantCtx, ConsoleError> {
         Ok(self.principal.tenant(action)?)
     }
-}
-
-/// Every cookie called `name` the request carries (one per path it was set for).
-pub(crate) fn cookies_named<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = Cookie<'a>> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .filter(move |c| c.name() == name)
 }
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &'a str) -> Option<Cookie<'a>> {

@@ -56,13 +56,8 @@ pub struct FilePath {
 pub(crate) struct Downloader(Principal);
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == crate::console::SESSION_COOKIE)
+    crate::console::cookies_named(headers, crate::console::SESSION_COOKIE)
+        .next()
         .map(|c| c.value().to_owned())
         .filter(|token| token.starts_with(SESSION_PREFIX))
 }

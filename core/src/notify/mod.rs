@@ -228,8 +228,19 @@ pub async fn queue_mail(
     mail: SendEmail,
     delivery_attempts: u16,
 ) -> Result<()> {
-    let opts = InsertOpts::default().with_max_attempts(i32::from(delivery_attempts));
-    ils_outbox::queue::enqueue(conn, jobs, mail, opts).await?;
+    queue_with_attempts(conn, jobs, mail, delivery_attempts).await
+}
+
+/// Queues a job that sends something out (a message, a purchase order) in the caller's
+/// transaction, tried `attempts` times before it becomes a dead job.
+pub(crate) async fn queue_with_attempts<A: JobArgs>(
+    conn: &mut ils_storage::Conn,
+    jobs: &riverqueue::Client,
+    job: A,
+    attempts: u16,
+) -> Result<()> {
+    let opts = InsertOpts::default().with_max_attempts(i32::from(attempts));
+    ils_outbox::queue::enqueue(conn, jobs, job, opts).await?;
     Ok(())
 }
 

@@ -14,13 +14,12 @@ use axum::body::Bytes;
 use lettre::AsyncTransport as _;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use riverqueue::{BoxError, InsertOpts, Job, JobArgs, JobCancelError, WorkOutcome};
+use riverqueue::{BoxError, Job, JobArgs, JobCancelError, WorkOutcome};
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt as _;
 
 use ils_kernel::audit::AuditCtx;
 use ils_kernel::context::TenantCtx;
-use ils_kernel::error::{Error, Result};
+use ils_kernel::error::Result;
 use ils_outbox::UnitOfWork;
 use ils_stock::purchase_orders::deliveries::{self, NO_EMAIL_HERE};
 use ils_stock::purchase_orders::{Delivery, DeliveryStatus};
@@ -43,10 +42,8 @@ pub struct SendPurchaseOrder {
 /// when the delivery is `queued`.
 pub async fn queue(tx: &mut ils_storage::TenantTx, delivery: &Delivery, attempts: u16) -> Result<()> {
     let job = SendPurchaseOrder { tenant_id: tx.tenant_id(), delivery_id: delivery.id };
-    let opts = InsertOpts::default().with_max_attempts(i32::from(attempts));
     let (conn, jobs) = tx.with_jobs();
-    ils_outbox::queue::enqueue(conn, jobs, job, opts).await?;
-    Ok(())
+    super::queue_with_attempts(conn, jobs, job, attempts).await
 }
 
 fn system(tenant_id: TenantId) -> TenantCtx {
@@ -107,13 +104,7 @@ async fn document(
     let paper = PurchaseOrderPaper::gather(&mut tx, delivery.purchase_order_id).await?;
     tx.commit().await?;
     if let Some(file) = delivery.file_id {
-        let (_, mut blob) = state.files.open(tenant_id, file).await?;
-        let mut bytes = Vec::new();
-        blob.reader
-            .read_to_end(&mut bytes)
-            .await
-            .map_err(|e| Error::Unavailable(format!("the file store: {e}")))?;
-        return Ok((paper, bytes.into()));
+        return Ok((paper, state.files.read(tenant_id, file).await?.1));
     }
     let pdf = Bytes::from(paper.pdf()?);
     let stored = state.files.put(tenant_id, &AuditCtx::system(), paper.file(pdf.clone())?).await?;

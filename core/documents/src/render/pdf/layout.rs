@@ -5,7 +5,6 @@
 //! "continued") and its header row. A chart, a barcode, one field or a table's title, header and
 //! first row never start at the foot of a page.
 
-use super::frame;
 use crate::barcode::Barcode;
 use crate::document::{Align, Cell, Document, Field, Section, Table};
 use crate::fonts::Widths;
@@ -60,9 +59,9 @@ pub(crate) struct Fonts {
     pub(crate) bold: Widths<'static>,
 }
 
-/// Each page's body as drawing operations; [`frame`] draws around it.
-pub(crate) fn layout(document: &Document, fonts: &Fonts) -> Vec<Vec<Op>> {
-    let (_, first_top) = frame::header(document, fonts, 1);
+/// Each page's body as drawing operations, the first page's starting at `first_top` (below its
+/// header, which `frame` draws with the footers around the bodies).
+pub(crate) fn layout(document: &Document, fonts: &Fonts, first_top: f32) -> Vec<Vec<Op>> {
     let mut flow = Flow { fonts, pages: Vec::new(), page: Vec::new(), y: first_top };
     let mut charts = 0;
     for section in &document.sections {
@@ -367,7 +366,7 @@ mod tests {
 
     #[test]
     fn a_long_table_breaks_between_rows_and_repeats_its_header() {
-        let pages = layout(&doc(100), &fonts());
+        let pages = layout(&doc(100), &fonts(), BODY_TOP);
         assert!(pages.len() >= 2, "{} pages", pages.len());
         let second = texts(&pages[1]);
         assert_eq!(second[..3], ["Stock (continued)", "SKU", "On hand"]);
@@ -392,7 +391,7 @@ mod tests {
     fn fields_put_labels_in_one_column_and_wrap_long_values_beside_them() {
         let address = "Bright Eyes Opticians, 1 The Parade, a street name long enough to need a second line, Harrogate\nHG1 1AA";
         let fields = vec![Field::new("Order number", "PO-000012"), Field::new("Deliver to", address)];
-        let pages = layout(&with_sections(vec![Section::Fields(fields)]), &fonts());
+        let pages = layout(&with_sections(vec![Section::Fields(fields)]), &fonts(), BODY_TOP);
         let ops: Vec<(f32, f32, bool, &str)> = pages[0]
             .iter()
             .filter_map(|op| match op {
@@ -419,7 +418,7 @@ mod tests {
     #[test]
     fn a_barcode_leaves_its_quiet_zones_blank_and_prints_its_value_centred_under_it() {
         let barcode = Barcode::code128("J000123").unwrap();
-        let pages = layout(&with_sections(vec![Section::Barcode(barcode.clone())]), &fonts());
+        let pages = layout(&with_sections(vec![Section::Barcode(barcode.clone())]), &fonts(), BODY_TOP);
         let Some(Op::Bars { y, height, bars }) = pages[0].first() else { panic!("{:?}", pages[0]) };
         assert_eq!((*y, *height), (BODY_TOP, Barcode::HEIGHT_PT));
         let quiet = Barcode::QUIET_MODULES as f32 * Barcode::MODULE_PT;
@@ -437,7 +436,7 @@ mod tests {
 
     #[test]
     fn numbers_are_right_aligned_to_the_column_edge() {
-        let pages = layout(&doc(3), &fonts());
+        let pages = layout(&doc(3), &fonts(), BODY_TOP);
         let f = fonts();
         let ends: Vec<f32> = pages[0]
             .iter()

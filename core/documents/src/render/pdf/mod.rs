@@ -44,7 +44,8 @@ pub fn render(document: &Document) -> Result<Vec<u8>, RenderError> {
         regular: Widths::of(REGULAR).ok_or_else(font_error)?,
         bold: Widths::of(BOLD).ok_or_else(font_error)?,
     };
-    let pages = layout::layout(document, &widths);
+    let (_, first_top) = frame::header(document, &widths, 1);
+    let pages = layout::layout(document, &widths, first_top);
     let charts = charts(document)?;
     let pen = Pen {
         regular: Font::new(REGULAR.into(), 0).ok_or_else(font_error)?,
