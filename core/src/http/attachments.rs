@@ -131,7 +131,8 @@ pub(crate) async fn attach_to_patient(
     params(("patient_id" = PatientId, Path, description = "The patient")),
     responses((status = 200, description = "The attachments", body = Vec<Attachment>),
               (status = 401, description = "Not signed in", body = Problem),
-              (status = 403, description = "Not allowed", body = Problem)))]
+              (status = 403, description = "Not allowed", body = Problem),
+              (status = 404, description = "No such patient in this tenant", body = Problem)))]
 pub(crate) async fn patient_attachments(
     State(state): State<AppState>,
     principal: Principal,
