@@ -105,7 +105,7 @@ async fn produce(
         .map(|(p, &tenant_id)| {
             let db = db.clone();
             tokio::spawn(async move {
-                let ctx = TenantCtx { tenant_id, user_id: None, audit: AuditCtx::system(), role: None };
+                let ctx = TenantCtx::system(tenant_id);
                 let mut committed = Vec::with_capacity(count);
                 for i in 0..count {
                     if let Some(gap) = gap {

@@ -19,3 +19,11 @@ pub struct TenantCtx {
     /// The acting user's role; `None` for an API key (which acts within its scopes).
     pub role: Option<Role>,
 }
+
+impl TenantCtx {
+    /// ILS itself acting for `tenant_id` (a job, or one tenant's act recorded in another's
+    /// records): no user, no role, audited as the system.
+    pub fn system(tenant_id: TenantId) -> Self {
+        TenantCtx { tenant_id, user_id: None, audit: AuditCtx::system(), role: None }
+    }
+}

@@ -62,6 +62,8 @@ text_enum! {
         PurchasingManage = "purchasing:manage",
         /// Finalise a stock count although stock moved while it was counted.
         StockOverride = "stock:override",
+        /// See and acknowledge the purchase orders customers send (a supplier on ILS).
+        ReceivedOrdersManage = "received_orders:manage",
         /// Enable, configure and disable plugins, set their secrets, reset their breakers
         /// (consenting to the capabilities a plugin asks for).
         PluginsManage = "plugins:manage",
@@ -140,7 +142,10 @@ impl Role {
                         | StockWrite
                 )
             }
-            Role::Supplier => matches!(action, TenantRead | UsersRead | PluginsUse | FilesRead),
+            // Supplier staff handle the orders customers send; nothing of a practice or a lab.
+            Role::Supplier => {
+                matches!(action, TenantRead | UsersRead | PluginsUse | FilesRead | ReceivedOrdersManage)
+            }
         }
     }
 }
@@ -168,6 +173,7 @@ impl Action {
             Action::StockWrite => "move stock",
             Action::PurchasingManage => "manage purchasing (suppliers, the catalogue, purchase orders)",
             Action::StockOverride => "finalise a stock count that stock moved during",
+            Action::ReceivedOrdersManage => "handle the purchase orders customers send",
             Action::PluginsManage => "manage plugins",
             Action::PluginsUse => "use plugins",
             Action::FilesRead => "download files",
@@ -212,6 +218,8 @@ mod tests {
             assert_eq!(role.allows(Action::StockWrite), movers, "{role}");
             assert_eq!(role.allows(Action::PurchasingManage), admin, "{role}");
             assert_eq!(role.allows(Action::StockOverride), admin, "{role}");
+            let supplier = matches!(role, Role::CompanyAdmin | Role::Supplier);
+            assert_eq!(role.allows(Action::ReceivedOrdersManage), supplier, "{role}");
         }
     }
 }

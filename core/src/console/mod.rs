@@ -13,6 +13,7 @@ mod assets;
 mod attachments;
 mod audit;
 mod customers;
+mod directory;
 mod examinations;
 mod form;
 mod home;
@@ -27,6 +28,7 @@ mod plugin_pages;
 mod plugins;
 mod privacy;
 mod publishing;
+mod received;
 mod recommendations;
 mod recovery;
 mod registry;
@@ -107,6 +109,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
+        .route("/received", get(received::list))
+        .route("/received/{received}", get(received::show))
+        .route("/received/{received}/acknowledge", post(received::acknowledge))
         .route("/users", get(users::list))
         .route("/users/{user}/approve", post(users::approve))
         .route("/users/{user}/reject", post(users::reject))
@@ -153,6 +158,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/plugins", get(admin::catalogue))
         .route("/admin/tenants/{tenant}/status", post(admin::set_status))
         .route("/admin/tenants/{tenant}/plan", post(admin::set_plan))
+        .route("/admin/suppliers", get(directory::page))
+        .route("/admin/suppliers/{supplier}/link", post(directory::link_tenant))
+        .route("/admin/suppliers/{supplier}/unlink", post(directory::unlink_tenant))
         .route("/admin/plans", get(plans::list).post(plans::create))
         .route("/admin/plans/{plan}", get(plans::show).post(plans::save))
         .route("/admin/plans/{plan}/delete", post(plans::delete))

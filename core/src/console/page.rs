@@ -74,6 +74,11 @@ impl Chrome {
                 items.push(NavItem { href: "/customers", label: "Customers" });
             }
         }
+        if self.kind == Some(TenantKind::Supplier)
+            && self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::ReceivedOrdersManage))
+        {
+            items.push(NavItem { href: "/received", label: "Orders received" });
+        }
         if self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::StockRead)) {
             items.push(NavItem { href: "/stock", label: "Stock" });
         }
@@ -88,6 +93,7 @@ impl Chrome {
         if self.platform_admin {
             items.push(NavItem { href: "/admin/tenants", label: "Tenants" });
             items.push(NavItem { href: "/admin/plans", label: "Plans" });
+            items.push(NavItem { href: "/admin/suppliers", label: "Suppliers" });
             items.push(NavItem { href: "/admin/plugins", label: "Catalogue" });
             items.push(NavItem { href: "/admin/registry", label: "Review" });
             items.push(NavItem { href: "/admin/jobs", label: "Jobs" });

@@ -5,9 +5,10 @@ use ils_documents::{Cell, Column, Field, Section, Table};
 use ils_files::{FileName, MediaType, NewFile};
 use ils_kernel::error::Result;
 use ils_stock::purchase_orders::{self, PurchaseOrder};
+use ils_stock::received::{Buyer, Incoming, OrderedLine};
 use ils_stock::{items, locations, suppliers};
 use ils_storage::TenantTx;
-use ils_storage::ids::PurchaseOrderId;
+use ils_storage::ids::{FileId, PurchaseOrderDeliveryId, PurchaseOrderId, TenantId};
 
 use super::Letterhead;
 
@@ -157,6 +158,46 @@ impl PurchaseOrderPaper {
         sections.push(Section::Text(contact));
         let document = self.letterhead.document(format!("Purchase order {}", order.number), sent, sections);
         super::pdf(&document)
+    }
+
+    /// What arrives in the supplier's inbox when the supplier is on ILS: the order as it reads
+    /// now, with the PDF already in the supplier's files.
+    pub fn incoming(
+        &self,
+        buyer: TenantId,
+        delivery: PurchaseOrderDeliveryId,
+        file: Option<FileId>,
+    ) -> Incoming {
+        let letterhead = &self.letterhead;
+        Incoming {
+            buyer_tenant_id: buyer,
+            buyer: Buyer {
+                name: letterhead.name.clone(),
+                address: letterhead.address.join("\n"),
+                phone: letterhead.phone.clone(),
+                email: letterhead.contact_email.clone(),
+            },
+            delivery_id: delivery,
+            purchase_order_id: self.order.id,
+            number: self.order.number.clone(),
+            account_number: self.account_number.clone(),
+            deliver_to: self.deliver_to.clone(),
+            currency: self.order.currency.clone(),
+            total_minor: self.order.total_minor,
+            notes: self.order.notes.clone(),
+            lines: self
+                .lines
+                .iter()
+                .map(|l| OrderedLine {
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price_minor: l.unit_price_minor,
+                    total_minor: l.total_minor,
+                })
+                .collect(),
+            file_id: file,
+        }
     }
 
     /// The PDF kept in the tenant's files.

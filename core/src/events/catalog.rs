@@ -12,7 +12,8 @@ pub use ils_outbox::DomainEvent;
 pub use ils_publishing::PluginVersionYanked;
 pub use ils_publishing::rollout::PluginVersionMoved;
 pub use ils_stock::events::{
-    GoodsReceived, PurchaseOrderStatusChanged, ReceivedLine, StockChanged, StockCountFinalised, StockLow,
+    GoodsReceived, PurchaseOrderReceived, PurchaseOrderStatusChanged, ReceivedLine, StockChanged,
+    StockCountFinalised, StockLow,
 };
 pub use ils_tenancy::events::{
     ApiKeyCreated, ApiKeyRevoked, TenantUpdated, UserApproved, UserRegistered, UserRejected, UserRemoved,

@@ -54,6 +54,7 @@ use crate::state::AppState;
         crate::events::catalog::GoodsReceived,
         crate::events::catalog::PurchaseOrderStatusChanged,
         crate::events::catalog::StockCountFinalised,
+        crate::events::catalog::PurchaseOrderReceived,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),

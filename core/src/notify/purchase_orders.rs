@@ -2,7 +2,8 @@
 //! transaction that sends the order (`POST /purchase-orders/{id}/send` or `…/send-again`), renders
 //! the order as a PDF once, keeps it in the tenant's files (for printing too, when it is not
 //! e-mailed), and hands the message with the PDF attached to the SMTP server
-//! (docs/adr/038-purchase-orders-to-suppliers.md).
+//! (docs/adr/038-purchase-orders-to-suppliers.md) — or, for a supplier on ILS, puts it in that
+//! supplier's inbox (docs/adr/042-supplier-inbox.md).
 //!
 //! Exactly once, as far as SMTP allows: the job exists only if the send committed; a delivery no
 //! longer `queued` is never sent again; an attempt cut off before the server's `250` after the
@@ -23,6 +24,7 @@ use ils_kernel::error::Result;
 use ils_outbox::UnitOfWork;
 use ils_stock::purchase_orders::deliveries::{self, NO_EMAIL_HERE};
 use ils_stock::purchase_orders::{Delivery, DeliveryStatus};
+use ils_stock::received;
 use ils_storage::ids::{PurchaseOrderDeliveryId, TenantId};
 
 use crate::documents::purchase_order::PurchaseOrderPaper;
@@ -46,20 +48,20 @@ pub async fn queue(tx: &mut ils_storage::TenantTx, delivery: &Delivery, attempts
     super::queue_with_attempts(conn, jobs, job, attempts).await
 }
 
-fn system(tenant_id: TenantId) -> TenantCtx {
-    TenantCtx { tenant_id, user_id: None, audit: AuditCtx::system(), role: None }
-}
-
 /// Works one `send_purchase_order` job.
 pub async fn work(
     state: &AppState,
     job: Job<SendPurchaseOrder>,
 ) -> std::result::Result<WorkOutcome, BoxError> {
     let SendPurchaseOrder { tenant_id, delivery_id } = job.args;
-    let ctx = system(tenant_id);
+    let ctx = TenantCtx::system(tenant_id);
     let mut tx = state.db.tenant_read(tenant_id).await?;
     let delivery = deliveries::get(&mut tx, delivery_id).await?;
     tx.commit().await?;
+    if let Some(supplier) = delivery.to_tenant_id.filter(|_| delivery.status == DeliveryStatus::Queued) {
+        to_inbox(state, tenant_id, supplier, &delivery).await?;
+        return Ok(WorkOutcome::Complete);
+    }
     // Not to be e-mailed, or already settled: the PDF is all there is to make, once.
     let Some(to) = delivery.to_address.clone().filter(|_| delivery.status == DeliveryStatus::Queued) else {
         if delivery.file_id.is_none() {
@@ -91,6 +93,39 @@ pub async fn work(
             if permanent { Err(JobCancelError::new(message).into()) } else { Err(message.into()) }
         }
     }
+}
+
+/// Puts the delivery into the supplier's inbox on ILS, then marks it delivered on the buyer's
+/// side. Once, however often this runs: an attempt cut off after the inbox has it finds it there
+/// and only marks it delivered; a PDF copied into the supplier's files by an attempt that lost a
+/// race is removed.
+async fn to_inbox(
+    state: &AppState,
+    buyer: TenantId,
+    supplier: TenantId,
+    delivery: &Delivery,
+) -> std::result::Result<(), BoxError> {
+    let mut tx = state.db.tenant_read(supplier).await?;
+    let arrived = received::by_delivery(&mut tx, delivery.id).await?;
+    tx.commit().await?;
+    if arrived.is_none() {
+        let (paper, pdf) = document(state, buyer, delivery).await?;
+        let copy = state.files.put(supplier, &AuditCtx::system(), paper.file(pdf)?).await?;
+        let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(supplier)).await?;
+        let (_, made) =
+            received::receive(&mut uow, paper.incoming(buyer, delivery.id, Some(copy.id))).await?;
+        uow.commit().await?;
+        if !made {
+            let _ =
+                state.files.delete(supplier, &AuditCtx::system(), copy.id, ils_files::Owner::Tenant).await;
+        }
+    } else if delivery.file_id.is_none() {
+        document(state, buyer, delivery).await?;
+    }
+    let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(buyer)).await?;
+    deliveries::delivered(&mut uow, delivery.id).await?;
+    uow.commit().await?;
+    Ok(())
 }
 
 /// The order as paper and its PDF: rendered and kept in the tenant's files on the first attempt,

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use ils_kernel::permissions::Action;
 use ils_outbox::DomainEvent;
-use ils_storage::ids::{GoodsReceiptId, ItemId, LocationId, PurchaseOrderId, StockCountId, SupplierId};
+use ils_storage::ids::{
+    GoodsReceiptId, ItemId, LocationId, PurchaseOrderId, ReceivedOrderId, StockCountId, SupplierId,
+};
 
 use crate::movement_kind::MovementKind;
 use crate::purchase_orders::PurchaseOrderStatus;
@@ -18,6 +20,7 @@ pub const EVENTS: &[(&str, Action)] = &[
     (GoodsReceived::TYPE, GoodsReceived::READ),
     (PurchaseOrderStatusChanged::TYPE, PurchaseOrderStatusChanged::READ),
     (StockCountFinalised::TYPE, StockCountFinalised::READ),
+    (PurchaseOrderReceived::TYPE, PurchaseOrderReceived::READ),
 ];
 
 /// A change took an item's stock at a location to or below its reorder point (it was above
@@ -129,4 +132,27 @@ pub struct StockCountFinalised {
 impl DomainEvent for StockCountFinalised {
     const TYPE: &'static str = "stock_count.finalised";
     const READ: Action = Action::StockRead;
+}
+
+/// A customer's purchase order arrived in this supplier's inbox (the supplier is on ILS, linked
+/// to its directory entry): one event per delivery, so an order sent again arrives again.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurchaseOrderReceived {
+    /// The inbox entry (`GET /received-purchase-orders/{id}`).
+    pub received_purchase_order_id: ReceivedOrderId,
+    /// The customer's number for the order.
+    pub number: String,
+    /// The customer's name.
+    pub buyer: String,
+    /// The order's value, minor units of `currency`.
+    pub total_minor: i64,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// The customer sent this order before.
+    pub sent_again: bool,
+}
+impl DomainEvent for PurchaseOrderReceived {
+    const TYPE: &'static str = "purchase_order.received";
+    const READ: Action = Action::ReceivedOrdersManage;
 }

@@ -4,7 +4,8 @@
 //! with suppliers ([`suppliers`]), the item catalogue ([`items`]), stock locations
 //! ([`locations`]), stock per item per location with its ledger ([`levels`]), adjustments and
 //! transfers ([`movements`]), purchase orders with goods receipts ([`purchase_orders`]), and stock
-//! counts ([`counts`]). The events it emits are in [`events`].
+//! counts ([`counts`]), and — for a supplier on ILS — the purchase orders its customers send it
+//! ([`received`]). The events it emits are in [`events`].
 //!
 //! Every change of a stock level goes through one guarded update in [`levels`]: stock never goes
 //! below zero, even with concurrent writers on PostgreSQL, each change leaves one ledger row, and
@@ -35,6 +36,7 @@ pub mod movement_kind;
 pub mod movements;
 pub mod plugin_movements;
 pub mod purchase_orders;
+pub mod received;
 pub mod suppliers;
 
 use ils_kernel::{Error, Result};

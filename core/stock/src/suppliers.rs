@@ -6,14 +6,14 @@
 
 use serde::Serialize;
 
-use ils_kernel::audit::Event;
+use ils_kernel::audit::{self, AuditCtx, Event};
 use ils_kernel::input::{Email, Fields, optional_text};
 use ils_kernel::page::{Page, PageRequest};
-use ils_kernel::{Error, Result};
+use ils_kernel::{Error, FieldError, Result};
 use ils_outbox::UnitOfWork;
-use ils_storage::ids::SupplierId;
+use ils_storage::ids::{SupplierId, TenantId};
 use ils_storage::types::Timestamp;
-use ils_storage::{TenantTx, execute, query};
+use ils_storage::{SystemTx, TenantTx, execute, query};
 
 /// A supplier in the global directory.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -31,6 +31,34 @@ pub struct Supplier {
     pub website: Option<String>,
     /// Added to the directory.
     pub created_at: Timestamp,
+    /// The supplier is on this ILS: its orders go to its inbox here, not by e-mail (the platform
+    /// links a directory entry to the supplier's tenant).
+    pub on_ils: bool,
+}
+
+/// A directory entry as platform admins see it: with the supplier's tenant when it is on ILS.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DirectoryEntry {
+    /// The entry.
+    #[serde(flatten)]
+    pub supplier: Supplier,
+    /// The supplier's own tenant, whose inbox receives the orders.
+    pub tenant: Option<LinkedTenant>,
+    /// How many tenants hold an account with the supplier.
+    pub accounts: i64,
+}
+
+/// The tenant a directory entry is linked to.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkedTenant {
+    /// The tenant's id.
+    pub id: TenantId,
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub name: String,
 }
 
 /// The tenant's account with a supplier.
@@ -93,6 +121,7 @@ struct AccountRow {
     phone: Option<String>,
     website: Option<String>,
     supplier_created_at: Timestamp,
+    on_ils: bool,
     account_number: Option<String>,
     payment_terms_days: i32,
     notes: String,
@@ -110,6 +139,7 @@ impl From<AccountRow> for SupplierAccount {
                 phone: r.phone,
                 website: r.website,
                 created_at: r.supplier_created_at,
+                on_ils: r.on_ils,
             },
             account_number: r.account_number,
             payment_terms_days: r.payment_terms_days,
@@ -145,9 +175,10 @@ impl AccountTerms {
     }
 }
 
-const SUPPLIER_COLUMNS: &str = "id, name, email, phone, website, created_at";
+const SUPPLIER_COLUMNS: &str = "id, name, email, phone, website, created_at, tenant_id IS NOT NULL AS on_ils";
 const ACCOUNT_SELECT: &str =
     "SELECT s.id, s.name, s.email, s.phone, s.website, s.created_at AS supplier_created_at,
+        s.tenant_id IS NOT NULL AS on_ils,
         a.account_number, a.payment_terms_days, a.notes, a.created_at, a.updated_at
     FROM supplier_accounts a JOIN suppliers s ON s.id = a.supplier_id";
 
@@ -174,16 +205,7 @@ pub async fn account(tx: &mut TenantTx, id: SupplierId) -> Result<SupplierAccoun
 /// The directory, oldest first; with `name`, only suppliers whose name starts with it (ignoring
 /// case and spacing).
 pub async fn search(tx: &mut TenantTx, name: Option<&str>, page: &PageRequest) -> Result<Page<Supplier>> {
-    let prefix = optional_text("name", name, 200)?.map(|n| {
-        let escaped: String = name_key(&n)
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                c => vec![c],
-            })
-            .collect();
-        format!("{escaped}%")
-    });
+    let prefix = optional_text("name", name, 200)?.map(|n| format!("{}%", like_escaped(&name_key(&n))));
     let after: Option<SupplierId> = page.after()?;
     let sql = format!(
         "SELECT {SUPPLIER_COLUMNS} FROM suppliers WHERE ($1 IS NULL OR id > $1)
@@ -313,4 +335,125 @@ pub async fn update_account(
     }));
     uow.audit(event).await?;
     Ok(after)
+}
+
+/// The tenant whose inbox receives the orders to supplier `id`, when the supplier is on ILS.
+pub async fn inbox_of(tx: &mut TenantTx, id: SupplierId) -> Result<Option<TenantId>> {
+    let found: Option<Option<TenantId>> =
+        query!(tx, query_scalar, fetch_optional, "SELECT tenant_id FROM suppliers WHERE id = $1", id)?;
+    found.ok_or(Error::NotFound("supplier"))
+}
+
+#[derive(sqlx::FromRow)]
+struct DirectoryRow {
+    #[sqlx(flatten)]
+    supplier: Supplier,
+    tenant_id: Option<TenantId>,
+    tenant_slug: Option<String>,
+    tenant_name: Option<String>,
+    accounts: i64,
+}
+
+impl From<DirectoryRow> for DirectoryEntry {
+    fn from(r: DirectoryRow) -> Self {
+        let tenant = match (r.tenant_id, r.tenant_slug, r.tenant_name) {
+            (Some(id), Some(slug), Some(name)) => Some(LinkedTenant { id, slug, name }),
+            _ => None,
+        };
+        DirectoryEntry { supplier: r.supplier, tenant, accounts: r.accounts }
+    }
+}
+
+const DIRECTORY_SELECT: &str = "SELECT s.id, s.name, s.email, s.phone, s.website, s.created_at,
+        s.tenant_id IS NOT NULL AS on_ils, s.tenant_id, t.slug AS tenant_slug, t.name AS tenant_name,
+        (SELECT COUNT(*) FROM supplier_accounts a WHERE a.supplier_id = s.id) AS accounts
+    FROM suppliers s LEFT JOIN tenants t ON t.id = s.tenant_id";
+
+/// The whole directory for the platform, oldest first, with each supplier's tenant if it is on
+/// ILS; with `name`, only suppliers whose name starts with it.
+pub async fn directory(
+    tx: &mut SystemTx,
+    name: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<DirectoryEntry>> {
+    let prefix = optional_text("name", name, 200)?.map(|n| format!("{}%", like_escaped(&name_key(&n))));
+    let after: Option<SupplierId> = page.after()?;
+    let sql = format!(
+        "{DIRECTORY_SELECT} WHERE ($1 IS NULL OR s.id > $1) AND ($2 IS NULL OR s.name_key LIKE $2 ESCAPE '\\')
+         ORDER BY s.id LIMIT $3"
+    );
+    let rows: Vec<DirectoryRow> = query!(tx, query_as, fetch_all, sql, after, &prefix, page.fetch_limit())?;
+    let entries: Vec<DirectoryEntry> = rows.into_iter().map(Into::into).collect();
+    Ok(page.finish(entries, |e| e.supplier.id.as_uuid()))
+}
+
+/// One directory entry for the platform.
+pub async fn directory_entry(tx: &mut SystemTx, id: SupplierId) -> Result<DirectoryEntry> {
+    let sql = format!("{DIRECTORY_SELECT} WHERE s.id = $1");
+    let row: Option<DirectoryRow> = query!(tx, query_as, fetch_optional, sql, id)?;
+    Ok(row.ok_or(Error::NotFound("supplier"))?.into())
+}
+
+/// Links directory entry `id` to the supplier's own tenant, so that orders to it go to that
+/// tenant's inbox (`None` unlinks: orders are e-mailed again). Only a tenant of kind `supplier`
+/// can be linked (`tenant_not_a_supplier`), and to one entry at most (`supplier_tenant_taken`).
+/// Recorded in the platform audit as `supplier.linked` or `supplier.unlinked`.
+pub async fn link(
+    tx: &mut SystemTx,
+    actor: &AuditCtx,
+    id: SupplierId,
+    tenant: Option<TenantId>,
+) -> Result<DirectoryEntry> {
+    let before = directory_entry(tx, id).await?;
+    if let Some(tenant) = tenant {
+        let kind: Option<String> =
+            query!(tx, query_scalar, fetch_optional, "SELECT kind FROM tenants WHERE id = $1", tenant)?;
+        match kind.as_deref() {
+            None => return Err(Error::invalid_field("tenant_id", "no tenant has this id")),
+            Some("supplier") => {}
+            Some(kind) => {
+                let message =
+                    format!("is a {kind} tenant: only a supplier's tenant receives purchase orders");
+                return Err(Error::Invalid {
+                    code: "tenant_not_a_supplier",
+                    message: format!("tenant_id: {message}"),
+                    fields: vec![FieldError { field: "tenant_id".into(), message }],
+                });
+            }
+        }
+    }
+    execute!(
+        tx.conn(),
+        "UPDATE suppliers SET tenant_id = $2, updated_at = $3 WHERE id = $1",
+        id,
+        tenant,
+        Timestamp::now()
+    )
+    .map_err(|e| {
+        Error::from(e).on_duplicate(
+            "supplier_tenant_taken",
+            "That tenant already receives the orders of another directory entry: unlink it there first.",
+        )
+    })?;
+    let after = directory_entry(tx, id).await?;
+    let (action, linked) = match &after.tenant {
+        Some(t) => ("supplier.linked", Some(t)),
+        None => ("supplier.unlinked", before.tenant.as_ref()),
+    };
+    let event = Event::new(action, "supplier", id).changes(serde_json::json!({
+        "name": after.supplier.name,
+        "tenant": linked.map(|t| serde_json::json!({ "id": t.id, "slug": t.slug })),
+    }));
+    audit::record_system(tx, None, actor, event).await?;
+    Ok(after)
+}
+
+/// `text` with `LIKE`'s wildcards escaped.
+fn like_escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
 }

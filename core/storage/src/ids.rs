@@ -159,8 +159,12 @@ id_type!(
     AttachmentId
 );
 id_type!(
-    /// One sending of a purchase order to its supplier (by e-mail, with its PDF).
+    /// One sending of a purchase order to its supplier (by e-mail, or to its inbox on ILS).
     PurchaseOrderDeliveryId
+);
+id_type!(
+    /// A purchase order in a supplier's inbox, as that supplier received it.
+    ReceivedOrderId
 );
 id_type!(
     /// A stock count (stocktake) of one location.

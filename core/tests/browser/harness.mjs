@@ -70,7 +70,7 @@ async function waitReady(base, server) {
 /**
  * Starts ILS with the README's tenants (and the example plugin in the catalogue). `options.env`
  * is added to `ils serve`'s environment; `options.plugins` lists more `[crate folder, component]`
- * to install.
+ * to install; `options.tenants` more tenants (`{ name, slug, kind, admin: { email, name, password } }`).
  */
 export async function startIls(options = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ils-browser-"));
@@ -79,6 +79,10 @@ export async function startIls(options = {}) {
     "--plan", "pro", "--admin-email", ANN.email, "--admin-name", "Ann Admin"], { ILS_ADMIN_PASSWORD: ANN.password });
   ils(dataDir, ["tenant", "create", "--name", "Lensworks", "--slug", "lensworks", "--kind", "lab",
     "--plan", "pro", "--admin-email", LEE.email, "--admin-name", "Lee Lab"], { ILS_ADMIN_PASSWORD: LEE.password });
+  for (const t of options.tenants ?? []) {
+    ils(dataDir, ["tenant", "create", "--name", t.name, "--slug", t.slug, "--kind", t.kind, "--plan", "pro",
+      "--admin-email", t.admin.email, "--admin-name", t.admin.name], { ILS_ADMIN_PASSWORD: t.admin.password });
+  }
   const components = process.env.ILS_PLUGIN_DIR;
   assert.ok(components, "ILS_PLUGIN_DIR must name the built plugin components (scripts/browser-test sets it)");
   const plugins = [

@@ -59,6 +59,7 @@ mod schema;
 mod seed;
 mod shopify;
 mod stock;
+mod supplier_inbox;
 mod tenants;
 mod users;
 mod webhooks;

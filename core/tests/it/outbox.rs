@@ -39,7 +39,7 @@ async fn tenant(db: &Db, slug: &str) -> TenantId {
 
 /// Emits one event for `tenant` in its own unit of work.
 async fn emit(db: &Db, tenant_id: TenantId) -> EventId {
-    let ctx = TenantCtx { tenant_id, user_id: None, audit: AuditCtx::system(), role: None };
+    let ctx = TenantCtx::system(tenant_id);
     let mut uow = UnitOfWork::begin(db, &ctx).await.unwrap();
     let id = uow.emit(&UserRemoved { user_id: UserId::new() }).await.unwrap();
     uow.commit().await.unwrap();

@@ -25,7 +25,8 @@ use crate::state::AppState;
 use ils_kernel::error::Error;
 use ils_kernel::permissions::Action;
 use ils_stock::purchase_orders::{
-    Delivery, DeliveryStatus, GoodsReceipt, PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus,
+    Delivery, DeliveryChannel, DeliveryStatus, GoodsReceipt, PurchaseOrder, PurchaseOrderLine,
+    PurchaseOrderStatus,
 };
 use ils_stock::suppliers::SupplierAccount;
 use ils_storage::ids::{PurchaseOrderId, SupplierId};
@@ -365,9 +366,10 @@ impl Show {
         match d.status {
             DeliveryStatus::Queued if d.attempts == 0 => "Queued".to_owned(),
             DeliveryStatus::Queued => format!("Retrying ({} attempts so far)", d.attempts),
-            DeliveryStatus::Delivered => match d.delivered_at {
-                Some(at) => format!("Delivered {}", crate::console::page::when(&at)),
-                None => "Delivered".to_owned(),
+            DeliveryStatus::Delivered => match (d.acknowledged_at, d.delivered_at) {
+                (Some(at), _) => format!("Acknowledged by the supplier {}", crate::console::page::when(&at)),
+                (None, Some(at)) => format!("Delivered {}", crate::console::page::when(&at)),
+                (None, None) => "Delivered".to_owned(),
             },
             DeliveryStatus::Failed => format!("Failed after {} attempts", d.attempts),
             DeliveryStatus::NotEmailed => "Not e-mailed".to_owned(),

@@ -3,12 +3,14 @@
 //! maps its answer.
 
 pub mod counts;
+pub mod directory;
 pub mod items;
 pub mod levels;
 pub mod locations;
 pub mod movements;
 pub mod purchase_orders;
 pub mod receipts;
+pub mod received;
 pub mod suppliers;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,4 +26,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(movements::router())
         .merge(purchase_orders::router())
         .merge(counts::router())
+        .merge(received::router())
+        .merge(directory::router())
 }

@@ -8,6 +8,10 @@
 //!    └─────▶ failed        (every attempt refused; "send again" queues a new delivery)
 //! not_emailed              (no address, or no e-mail on this installation: print the PDF)
 //! ```
+//!
+//! A supplier that is itself a tenant on this ILS, linked to its directory entry by the platform,
+//! receives its orders in its inbox instead ([`crate::received`]), and can acknowledge them
+//! there ([`acknowledged`]).
 
 use ils_kernel::audit::Event;
 use ils_kernel::{Error, Result};
@@ -17,7 +21,7 @@ use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute};
 
 use super::lifecycle::{changed, check_move};
-use super::{Delivery, DeliveryStatus, PurchaseOrder, PurchaseOrderStatus, store};
+use super::{Delivery, DeliveryChannel, DeliveryStatus, PurchaseOrder, PurchaseOrderStatus, store};
 use crate::suppliers;
 
 pub use super::store::{deliveries as list, delivery as get};
@@ -76,13 +80,17 @@ pub async fn send_again(
     Ok((store::get(uow.tx(), id).await?, delivery))
 }
 
+/// Records a delivery of `order`: to the supplier's inbox when the supplier is on ILS (whether or
+/// not this installation e-mails), else to its orders address.
 async fn record(uow: &mut UnitOfWork, order: &PurchaseOrder, mailing: Mailing) -> Result<Delivery> {
     let requested_by = uow.ctx().user_id;
-    let address = suppliers::account(uow.tx(), order.supplier_id).await?.supplier.email;
-    let (to_address, status, error) = match (mailing, address) {
-        (Mailing::Unavailable, address) => (address, DeliveryStatus::NotEmailed, Some(NO_EMAIL_HERE)),
-        (Mailing::Available, None) => (None, DeliveryStatus::NotEmailed, Some(NO_SUPPLIER_ADDRESS)),
-        (Mailing::Available, Some(address)) => (Some(address), DeliveryStatus::Queued, None),
+    let supplier = suppliers::account(uow.tx(), order.supplier_id).await?.supplier;
+    let inbox = suppliers::inbox_of(uow.tx(), order.supplier_id).await?;
+    let (to_address, status, error) = match (inbox, mailing, supplier.email) {
+        (Some(_), _, _) => (None, DeliveryStatus::Queued, None),
+        (None, Mailing::Unavailable, address) => (address, DeliveryStatus::NotEmailed, Some(NO_EMAIL_HERE)),
+        (None, Mailing::Available, None) => (None, DeliveryStatus::NotEmailed, Some(NO_SUPPLIER_ADDRESS)),
+        (None, Mailing::Available, Some(address)) => (Some(address), DeliveryStatus::Queued, None),
     };
     let tx = uow.tx();
     let tenant = tx.tenant_id();
@@ -90,21 +98,25 @@ async fn record(uow: &mut UnitOfWork, order: &PurchaseOrder, mailing: Mailing) -
     let now = Timestamp::now();
     execute!(
         tx.conn(),
-        "INSERT INTO purchase_order_deliveries (tenant_id, id, purchase_order_id, to_address, status, error,
-            attempts, requested_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8)",
+        "INSERT INTO purchase_order_deliveries (tenant_id, id, purchase_order_id, to_address, to_tenant_id, status,
+            error, attempts, requested_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $9)",
         tenant,
         id,
         order.id,
         to_address.as_deref(),
+        inbox,
         status,
         error,
         requested_by,
         now
     )?;
-    let event = Event::new("purchase_order.delivery_queued", "purchase_order", order.id).changes(
-        serde_json::json!({ "delivery_id": id, "to": to_address, "status": status, "reason": error }),
-    );
+    let to = match inbox {
+        Some(_) => serde_json::json!(format!("{}'s inbox on ILS", supplier.name)),
+        None => serde_json::json!(to_address),
+    };
+    let event = Event::new("purchase_order.delivery_queued", "purchase_order", order.id)
+        .changes(serde_json::json!({ "delivery_id": id, "to": to, "status": status, "reason": error }));
     uow.audit(event).await?;
     store::delivery(uow.tx(), id).await
 }
@@ -125,8 +137,9 @@ pub async fn keep_file(tx: &mut TenantTx, id: PurchaseOrderDeliveryId, file: Fil
     store::delivery(tx, id).await?.file_id.ok_or_else(|| Error::Internal("the delivery kept no file".into()))
 }
 
-/// Records that the supplier's mail server accepted the delivery, with `purchase_order.emailed`
-/// in the audit log. A delivery no longer queued is left as it is (answers `false`).
+/// Records that the supplier's mail server accepted the delivery, or that it is in the supplier's
+/// inbox on ILS, with `purchase_order.emailed` or `purchase_order.delivered_to_inbox` in the
+/// audit log. A delivery no longer queued is left as it is (answers `false`).
 pub async fn delivered(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId) -> Result<bool> {
     let tx = uow.tx();
     let tenant = tx.tenant_id();
@@ -144,12 +157,14 @@ pub async fn delivered(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId) -> Res
         return Ok(false);
     }
     let delivery = store::delivery(uow.tx(), id).await?;
-    let event = Event::new("purchase_order.emailed", "purchase_order", delivery.purchase_order_id).changes(
-        serde_json::json!({
-            "delivery_id": id, "to": delivery.to_address, "file_id": delivery.file_id,
-            "attempts": delivery.attempts,
-        }),
-    );
+    let action = match delivery.channel {
+        DeliveryChannel::Email => "purchase_order.emailed",
+        DeliveryChannel::Ils => "purchase_order.delivered_to_inbox",
+    };
+    let event = Event::new(action, "purchase_order", delivery.purchase_order_id).changes(serde_json::json!({
+        "delivery_id": id, "to": delivery.to_address, "file_id": delivery.file_id,
+        "attempts": delivery.attempts,
+    }));
     uow.audit(event).await?;
     Ok(true)
 }
@@ -200,4 +215,30 @@ pub async fn not_emailed(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId, reas
         Timestamp::now()
     )?;
     Ok(())
+}
+
+/// Records, on the buyer's side, that the supplier acknowledged the delivery in its inbox on ILS,
+/// with `purchase_order.acknowledged_by_supplier` in the buyer's audit log. The first
+/// acknowledgement counts; answers whether this call recorded it.
+pub async fn acknowledged(uow: &mut UnitOfWork, id: PurchaseOrderDeliveryId) -> Result<bool> {
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let now = Timestamp::now();
+    let updated = execute!(
+        tx.conn(),
+        "UPDATE purchase_order_deliveries SET acknowledged_at = $3, updated_at = $3
+         WHERE tenant_id = $1 AND id = $2 AND to_tenant_id IS NOT NULL AND acknowledged_at IS NULL",
+        tenant,
+        id,
+        now
+    )?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    let delivery = store::delivery(uow.tx(), id).await?;
+    let event =
+        Event::new("purchase_order.acknowledged_by_supplier", "purchase_order", delivery.purchase_order_id)
+            .changes(serde_json::json!({ "delivery_id": id }));
+    uow.audit(event).await?;
+    Ok(true)
 }

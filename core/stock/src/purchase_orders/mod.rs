@@ -13,7 +13,7 @@ mod store;
 use serde::Serialize;
 
 use ils_storage::ids::{
-    FileId, ItemId, LocationId, PurchaseOrderDeliveryId, PurchaseOrderId, SupplierId, UserId,
+    FileId, ItemId, LocationId, PurchaseOrderDeliveryId, PurchaseOrderId, SupplierId, TenantId, UserId,
 };
 use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
@@ -87,6 +87,18 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// How a delivery reaches the supplier.
+    pub enum DeliveryChannel {
+        /// By e-mail to the supplier's orders address, with the PDF attached (or not at all,
+        /// when it is `not_emailed`).
+        Email = "email",
+        /// Into the supplier's inbox on this ILS: the supplier is a tenant here, linked to its
+        /// directory entry by the platform.
+        Ils = "ils",
+    }
+}
+
 /// One sending of a purchase order to its supplier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -95,8 +107,13 @@ pub struct Delivery {
     pub id: PurchaseOrderDeliveryId,
     /// The order sent.
     pub purchase_order_id: PurchaseOrderId,
+    /// How it goes: by e-mail, or into the supplier's inbox on ILS.
+    pub channel: DeliveryChannel,
     /// The supplier's orders address it goes to; none when it was not e-mailed.
     pub to_address: Option<String>,
+    /// The supplier's tenant, for a delivery to its inbox on ILS.
+    #[serde(skip)]
+    pub to_tenant_id: Option<TenantId>,
     /// What became of it.
     pub status: DeliveryStatus,
     /// Why it is being retried, failed, or was not e-mailed.
@@ -109,8 +126,10 @@ pub struct Delivery {
     pub requested_by: Option<UserId>,
     /// When it was queued (UTC).
     pub created_at: Timestamp,
-    /// When the supplier's mail server accepted it.
+    /// When the supplier's mail server accepted it, or it arrived in the supplier's inbox.
     pub delivered_at: Option<Timestamp>,
+    /// When the supplier acknowledged it in its inbox on ILS (e-mail says nothing of the kind).
+    pub acknowledged_at: Option<Timestamp>,
     /// Last changed.
     pub updated_at: Timestamp,
 }

@@ -291,7 +291,9 @@ pub async fn last_terms(
     Ok(found)
 }
 
-const DELIVERY_COLUMNS: &str = "id, purchase_order_id, to_address, status, error, file_id, attempts, requested_by, created_at, delivered_at, updated_at";
+const DELIVERY_COLUMNS: &str = "id, purchase_order_id,
+    CASE WHEN to_tenant_id IS NULL THEN 'email' ELSE 'ils' END AS channel, to_address, to_tenant_id, status,
+    error, file_id, attempts, requested_by, created_at, delivered_at, acknowledged_at, updated_at";
 
 /// One delivery of the tenant.
 pub async fn delivery(tx: &mut TenantTx, id: PurchaseOrderDeliveryId) -> Result<Delivery> {
