@@ -64,6 +64,10 @@ text_enum! {
         StockOverride = "stock:override",
         /// See and acknowledge the purchase orders customers send (a supplier on ILS).
         ReceivedOrdersManage = "received_orders:manage",
+        /// See the practice's diary: appointments, with the patients' names (audited).
+        DiaryRead = "diary:read",
+        /// Book appointments, move them through the day and cancel them.
+        DiaryBook = "diary:book",
         /// Enable, configure and disable plugins, set their secrets, reset their breakers
         /// (consenting to the capabilities a plugin asks for).
         PluginsManage = "plugins:manage",
@@ -104,6 +108,8 @@ impl Role {
             Role::Ecp => matches!(
                 action,
                 TenantRead
+                    | DiaryRead
+                    | DiaryBook
                     | UsersRead
                     | PluginsUse
                     | FilesRead
@@ -118,6 +124,8 @@ impl Role {
             Role::Dispenser => matches!(
                 action,
                 TenantRead
+                    | DiaryRead
+                    | DiaryBook
                     | UsersRead
                     | PluginsUse
                     | FilesRead
@@ -174,6 +182,8 @@ impl Action {
             Action::PurchasingManage => "manage purchasing (suppliers, the catalogue, purchase orders)",
             Action::StockOverride => "finalise a stock count that stock moved during",
             Action::ReceivedOrdersManage => "handle the purchase orders customers send",
+            Action::DiaryRead => "see the diary",
+            Action::DiaryBook => "book appointments",
             Action::PluginsManage => "manage plugins",
             Action::PluginsUse => "use plugins",
             Action::FilesRead => "download files",
@@ -220,6 +230,8 @@ mod tests {
             assert_eq!(role.allows(Action::StockOverride), admin, "{role}");
             let supplier = matches!(role, Role::CompanyAdmin | Role::Supplier);
             assert_eq!(role.allows(Action::ReceivedOrdersManage), supplier, "{role}");
+            assert_eq!(role.allows(Action::DiaryRead), practice, "{role}");
+            assert_eq!(role.allows(Action::DiaryBook), practice, "{role}");
         }
     }
 }

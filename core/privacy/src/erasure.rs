@@ -43,6 +43,9 @@ pub struct Removed {
     pub attachments: u64,
     /// Orders kept for accounting, unlinked from the patient.
     pub orders_unlinked: u64,
+    /// Appointments in the diary deleted.
+    #[serde(default)]
+    pub appointments: u64,
 }
 
 /// What remains of an erased patient: no personal data.
@@ -163,6 +166,8 @@ impl Privacy {
         let removed = Removed {
             attachments: attached.len() as u64,
             orders_unlinked: ils_orders::store::unlink_patient(&mut tx, patient.id, now).await?,
+            // Before the examinations: an appointment names the examination it started.
+            appointments: ils_diary::appointments::remove_for_patient(&mut tx, patient.id).await?,
             prescriptions: prescriptions::store::remove_for_patient(&mut tx, patient.id).await?,
             examinations: examinations::store::remove_for_patient(&mut tx, patient.id).await?,
             consents: consent::remove_for_patient(&mut tx, patient.id).await?,

@@ -13,6 +13,7 @@ mod assets;
 mod attachments;
 mod audit;
 mod customers;
+mod diary;
 mod directory;
 mod examinations;
 mod form;
@@ -109,6 +110,15 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
+        .route("/diary", get(diary::day))
+        .route("/diary/book", get(diary::book_form).post(diary::book))
+        .route("/diary/setup", get(diary::setup))
+        .route("/diary/setup/clinicians", post(diary::add_clinician_page))
+        .route("/diary/setup/rooms", post(diary::add_room_page))
+        .route("/diary/setup/types", post(diary::add_type_page))
+        .route("/diary/setup/hours", post(diary::set_hours_page))
+        .route("/diary/appointments/{appointment}/status", post(diary::move_on))
+        .route("/diary/appointments/{appointment}/examination", post(diary::examine))
         .route("/received", get(received::list))
         .route("/received/{received}", get(received::show))
         .route("/received/{received}/acknowledge", post(received::acknowledge))

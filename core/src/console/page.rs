@@ -64,6 +64,11 @@ impl Chrome {
         if self.tenant_name.is_some() {
             items.push(NavItem { href: "/", label: "Today" });
         }
+        if self.is_practice()
+            && self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::DiaryRead))
+        {
+            items.push(NavItem { href: "/diary", label: "Diary" });
+        }
         if self.is_practice() {
             items.push(NavItem { href: "/patients", label: "Patients" });
             items.push(NavItem { href: "/orders", label: "Orders" });

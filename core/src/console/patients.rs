@@ -149,6 +149,8 @@ struct Record {
     can_attach: bool,
     /// Why the last upload was refused.
     attachment_error: Option<String>,
+    /// Whether the viewer may book the patient an appointment.
+    can_book: bool,
 }
 
 impl Record {
@@ -226,6 +228,7 @@ pub(crate) async fn record_page(
             .await?
             .0;
     let can_attach = principal.may(Action::PatientsWrite) && patient.deleted_at.is_none();
+    let can_book = viewer.principal.may(Action::DiaryBook) && patient.deleted_at.is_none();
     let chrome = viewer.chrome.at("/patients");
     let status = if attachment_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { status };
     let record = Record {
@@ -239,6 +242,7 @@ pub(crate) async fn record_page(
         attachments,
         can_attach,
         attachment_error,
+        can_book,
     };
     Ok(render_with(status, &record))
 }

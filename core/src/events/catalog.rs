@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use ils_kernel::permissions::Action;
 
 pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
+pub use ils_diary::events::{AppointmentBooked, AppointmentCancelled, AppointmentStatusChanged};
 pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 pub use ils_outbox::DomainEvent;
 pub use ils_publishing::PluginVersionYanked;
@@ -31,6 +32,7 @@ pub static ALL: LazyLock<Vec<(&'static str, Action)>> = LazyLock::new(|| {
         ils_clinical::events::EVENTS,
         ils_orders::events::EVENTS,
         ils_stock::events::EVENTS,
+        ils_diary::events::EVENTS,
         ils_publishing::EVENTS,
         ils_plugin_host::plans::EVENTS,
     ]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clinical;
 pub mod devices;
+pub mod diary;
 pub mod events;
 pub mod extract;
 pub mod files;

@@ -180,7 +180,7 @@ impl IntoResponse for ApiError {
             Error::Db(DbError::Violation { kind, constraint, message }) => {
                 tracing::info!(?kind, ?constraint, %message, "constraint violation");
                 match kind {
-                    ViolationKind::Unique => Problem::new(
+                    ViolationKind::Unique | ViolationKind::Exclusion => Problem::new(
                         StatusCode::CONFLICT,
                         "conflict",
                         "That conflicts with an existing record.",

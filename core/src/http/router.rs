@@ -55,6 +55,9 @@ use crate::state::AppState;
         crate::events::catalog::PurchaseOrderStatusChanged,
         crate::events::catalog::StockCountFinalised,
         crate::events::catalog::PurchaseOrderReceived,
+        crate::events::catalog::AppointmentBooked,
+        crate::events::catalog::AppointmentCancelled,
+        crate::events::catalog::AppointmentStatusChanged,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -67,6 +70,7 @@ use crate::state::AppState;
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
+        (name = "diary", description = "The practice's diary: clinicians, rooms, appointment types, opening hours, appointments and free slots"),
         (name = "privacy", description = "Consents, subject-access exports and erased patients' tombstones (UK GDPR)"),
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
@@ -128,6 +132,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::devices::router())
         .merge(super::files::router())
         .merge(super::attachments::router())
+        .merge(super::diary::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -171,6 +171,22 @@ id_type!(
     StockCountId
 );
 id_type!(
+    /// A clinician of a practice's diary (an optometrist, a dispensing optician …).
+    ClinicianId
+);
+id_type!(
+    /// A room or other bookable resource of a practice.
+    RoomId
+);
+id_type!(
+    /// A kind of appointment a practice offers (a sight test, a contact lens check).
+    AppointmentTypeId
+);
+id_type!(
+    /// An appointment in a practice's diary.
+    AppointmentId
+);
+id_type!(
     /// A plugin publisher (an account that owns plugin ids).
     PublisherId
 );

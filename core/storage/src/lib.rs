@@ -598,6 +598,10 @@ pub enum ViolationKind {
     Check,
     /// A `NOT NULL` column.
     NotNull,
+    /// An exclusion constraint (PostgreSQL), or the trigger that stands for one on SQLite
+    /// (`RAISE(ABORT, '<constraint name>')`): two rows that may not coexist, such as overlapping
+    /// bookings of one clinician.
+    Exclusion,
 }
 
 /// Errors from the storage layer.
@@ -657,6 +661,8 @@ impl From<sqlx::Error> for DbError {
                 sqlx::error::ErrorKind::ForeignKeyViolation => Some(ViolationKind::ForeignKey),
                 sqlx::error::ErrorKind::CheckViolation => Some(ViolationKind::Check),
                 sqlx::error::ErrorKind::NotNullViolation => Some(ViolationKind::NotNull),
+                // 23P01: exclusion_violation; 1811: SQLITE_CONSTRAINT_TRIGGER (a trigger's RAISE).
+                _ if matches!(db.code().as_deref(), Some("23P01" | "1811")) => Some(ViolationKind::Exclusion),
                 _ => None,
             };
             if let Some(kind) = kind {

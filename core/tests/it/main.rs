@@ -23,6 +23,7 @@ mod console_registry;
 mod console_stock;
 mod cross_tenant;
 mod devices;
+mod diary;
 mod events;
 mod fair_queues;
 mod fairness;

@@ -201,6 +201,12 @@ db_test!(
         let ann = patient_with_records(&app, &ecp, "Ann").await;
         let export = app.post(&format!("/api/v1/patients/{}/exports", ann.patient), Some(&ecp.token), json!({})).await;
         let export_file = export.ok(201)["file"]["id"].as_str().unwrap().to_owned();
+        // Ann is in the diary too, seen from an appointment (which names its examination).
+        let diary = crate::diary::set_up(&app, &tenant).await;
+        let booking = crate::diary::booking(&diary, &ann.patient, "sight test", &diary.priya, &crate::diary::at(1, "10:00"));
+        let booked = app.post("/api/v1/appointments", Some(&ecp.token), booking).await;
+        let appointment = booked.ok(201)["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/appointments/{appointment}/examination"), Some(&ecp.token), json!({})).await.ok(201);
         let record = app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200).clone();
         let retain_until: jiff::civil::Date = record["retain_until"].as_str().unwrap().parse().unwrap();
         let privacy = &app.state.privacy;
@@ -240,8 +246,10 @@ db_test!(
         assert_eq!(tombstone["restricted_on"], restricted_on.to_string());
         assert_eq!(
             tombstone["removed"],
-            json!({ "examinations": 1, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1, "orders_unlinked": 1 })
+            json!({ "examinations": 2, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1,
+                    "orders_unlinked": 1, "appointments": 1 })
         );
+        app.get(&format!("/api/v1/appointments/{appointment}"), &ecp.token).await.problem(404, "not_found");
         assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");
         let erased = app.get(&format!("/api/v1/audit?action=patient.erased&entity_id={}", ann.patient), &tenant.admin.token).await;
         assert_eq!(erased.ok(200)["items"][0]["actor_kind"], "system");

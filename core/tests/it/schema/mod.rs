@@ -74,7 +74,29 @@ static EXCEPTIONS: &[Exception] = &[
         name: "SQLite keeps items' case-sensitive UNIQUE (tenant_id, sku), implied by the index on lower(sku)",
         covers: sku_unique_kept,
     },
+    Exception {
+        name: "appointments never overlap by exclusion constraints on PostgreSQL, by triggers on SQLite",
+        covers: appointments_apart,
+    },
 ];
+
+/// PostgreSQL keeps a clinician's (and a room's) live appointments apart with exclusion
+/// constraints, each backed by a GiST index; SQLite has no exclusion constraints, so triggers
+/// refuse an overlapping insert or update, helped by an index on (tenant, clinician, start)
+/// (0032, docs/adr/043-diary.md).
+fn appointments_apart(difference: &Difference, _: &Schema) -> bool {
+    difference.table == "appointments"
+        && match &difference.kind {
+            Kind::IndexOnly { side: "postgres", name, .. } => {
+                name == "appointments_clinician_free" || name == "appointments_room_free"
+            }
+            Kind::IndexOnly { side: "sqlite", name, .. } => name == "appointments_clinician",
+            Kind::Trigger { side: "sqlite", trigger } => {
+                trigger == "BEFORE INSERT" || trigger == "BEFORE UPDATE"
+            }
+            _ => false,
+        }
+}
 
 /// SQLite has no boolean type: the migrations store booleans as INTEGER and some add
 /// `CHECK (x IN (0, 1))`, which a PostgreSQL `boolean` needs not.
