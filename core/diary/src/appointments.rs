@@ -292,12 +292,17 @@ fn overlap(error: sqlx::Error) -> Error {
 
 /// The first active room free for `[starts_at, ends_at)`, by name.
 async fn free_room(tx: &mut TenantTx, starts_at: Timestamp, ends_at: Timestamp) -> Result<RoomId> {
-    for room in resources::rooms(tx).await? {
-        if clash(tx, "room_id", room.id.as_uuid(), starts_at, ends_at).await?.is_none() {
-            return Ok(room.id);
-        }
+    let tenant = tx.tenant_id();
+    let sql = format!(
+        "SELECT DISTINCT room_id FROM appointments WHERE tenant_id = $1 AND room_id IS NOT NULL
+           AND status IN {LIVE} AND starts_at < $3 AND $2 < ends_at"
+    );
+    let busy: Vec<RoomId> = query!(tx, query_scalar, fetch_all, sql, tenant, starts_at, ends_at)?;
+    let rooms = resources::rooms(tx).await?;
+    match rooms.into_iter().find(|room| !busy.contains(&room.id)) {
+        Some(room) => Ok(room.id),
+        None => Err(Error::conflict("room_busy", "Every room is booked then: choose another time.")),
     }
-    Err(Error::conflict("room_busy", "Every room is booked then: choose another time."))
 }
 
 /// Moves an appointment on (arrived, in the room, done, cancelled, no-show); audited, and
@@ -409,18 +414,17 @@ struct EntryRow {
     room_name: Option<String>,
 }
 
-/// The diary from `from` up to `to` (the practice's days, `to` excluded), optionally one
-/// clinician's, in time order. It names patients, so it is audited as their records' reads are
-/// (`diary.read`, with the patients' ids).
-pub async fn diary(
-    uow: &mut UnitOfWork,
-    from: Date,
-    to: Date,
+/// Which appointments [`entries`] answers: each condition given narrows them.
+#[derive(Default)]
+struct Within {
+    from: Option<Timestamp>,
+    until: Option<Timestamp>,
     clinician: Option<ClinicianId>,
-) -> Result<Vec<DiaryEntry>> {
-    let start = day_start(from)?;
-    let end = day_start(to)?;
-    let tx = uow.tx();
+    patient: Option<PatientId>,
+}
+
+/// Appointments with their names, in time order, at most `limit`.
+async fn entries(tx: &mut TenantTx, within: Within, limit: i64) -> Result<Vec<DiaryEntry>> {
     let tenant = tx.tenant_id();
     let sql = "SELECT a.id, a.patient_id, a.type_id, a.clinician_id, a.room_id, a.starts_at, a.ends_at, a.status, a.notes,
             a.examination_id, a.booked_by, a.created_at, a.updated_at,
@@ -430,11 +434,14 @@ pub async fn diary(
         JOIN appointment_types t ON t.tenant_id = a.tenant_id AND t.id = a.type_id
         JOIN clinicians c ON c.tenant_id = a.tenant_id AND c.id = a.clinician_id
         LEFT JOIN rooms r ON r.tenant_id = a.tenant_id AND r.id = a.room_id
-        WHERE a.tenant_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3 AND ($4 IS NULL OR a.clinician_id = $4)
+        WHERE a.tenant_id = $1 AND ($2 IS NULL OR a.starts_at >= $2) AND ($3 IS NULL OR a.starts_at < $3)
+          AND ($4 IS NULL OR a.clinician_id = $4) AND ($5 IS NULL OR a.patient_id = $5)
         ORDER BY a.starts_at, c.name, a.id
-        LIMIT 2000";
-    let rows: Vec<EntryRow> = query!(tx, query_as, fetch_all, sql, tenant, start, end, clinician)?;
-    let entries: Vec<DiaryEntry> = rows
+        LIMIT $6";
+    let Within { from, until, clinician, patient } = within;
+    let rows: Vec<EntryRow> =
+        query!(tx, query_as, fetch_all, sql, tenant, from, until, clinician, patient, limit)?;
+    Ok(rows
         .into_iter()
         .map(|r| DiaryEntry {
             appointment: r.appointment,
@@ -443,7 +450,31 @@ pub async fn diary(
             clinician_name: r.clinician_name,
             room_name: r.room_name,
         })
-        .collect();
+        .collect())
+}
+
+/// Every appointment of a patient, with names, in time order: for their subject-access export,
+/// which is audited as a whole (so this is not).
+pub async fn held_for(tx: &mut TenantTx, patient: PatientId) -> Result<Vec<DiaryEntry>> {
+    entries(tx, Within { patient: Some(patient), ..Within::default() }, i64::MAX).await
+}
+
+/// The diary from `from` up to `to` (the practice's days, `to` excluded), optionally one
+/// clinician's, in time order. It names patients, so it is audited as their records' reads are
+/// (`diary.read`, with the patients' ids).
+pub async fn diary(
+    uow: &mut UnitOfWork,
+    from: Date,
+    to: Date,
+    clinician: Option<ClinicianId>,
+) -> Result<Vec<DiaryEntry>> {
+    crate::check_days(from, to)?;
+    let start = day_start(from)?;
+    let end = day_start(to)?;
+    let tx = uow.tx();
+    let tenant = tx.tenant_id();
+    let within = Within { from: Some(start), until: Some(end), clinician, patient: None };
+    let entries = entries(tx, within, 2000).await?;
     let mut patients: Vec<PatientId> = entries.iter().map(|e| e.appointment.patient_id).collect();
     patients.sort();
     patients.dedup();

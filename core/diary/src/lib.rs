@@ -36,3 +36,20 @@ pub const TIME_ZONE: &str = "Europe/London";
 pub fn zone() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
 }
+
+/// The most days one look at the diary or one free-slot search covers.
+pub const MAX_DAYS: i32 = 31;
+
+/// Refuses a range of days `[from, until)` that is empty or longer than [`MAX_DAYS`] (naming
+/// `to`, the field a person would change).
+pub fn check_days(from: jiff::civil::Date, until: jiff::civil::Date) -> ils_kernel::Result<()> {
+    let days = from.until(until).map(|span| span.get_days()).unwrap_or(-1);
+    if (1..=MAX_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(ils_kernel::Error::invalid_field(
+            "to",
+            format!("must not be before from, nor more than {MAX_DAYS} days after it"),
+        ))
+    }
+}

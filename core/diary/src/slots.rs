@@ -17,12 +17,10 @@ use ils_storage::{TenantTx, query};
 use crate::appointments::day_start;
 use crate::hours::{self, Hours};
 use crate::resources::{self, AppointmentType, Clinician, Room};
-use crate::zone;
+use crate::{check_days, zone};
 
 /// Minutes between candidate starts.
 pub const STEP_MINUTES: i64 = 15;
-/// The most days one search covers.
-pub const MAX_DAYS: i32 = 31;
 /// The most slots one search answers.
 pub const MAX_SLOTS: usize = 500;
 
@@ -49,7 +47,7 @@ pub struct SlotQuery {
     pub clinician_id: Option<ClinicianId>,
     /// The first day.
     pub from: Date,
-    /// The last day (included); at most [`MAX_DAYS`] after `from`.
+    /// The last day (included); at most [`crate::MAX_DAYS`] after `from`.
     pub to: Date,
 }
 
@@ -68,13 +66,8 @@ pub struct Busy {
 
 /// The free slots for `query`, in time order, at most [`MAX_SLOTS`].
 pub async fn search(tx: &mut TenantTx, query: &SlotQuery) -> Result<Vec<FreeSlot>> {
-    let days = query.from.until(query.to).map_err(|e| Error::invalid_field("to", e.to_string()))?.get_days();
-    if days < 0 {
-        return Err(Error::invalid_field("to", "must not be before from"));
-    }
-    if days >= MAX_DAYS {
-        return Err(Error::invalid_field("to", format!("search at most {MAX_DAYS} days at a time")));
-    }
+    let last = query.to.tomorrow().map_err(|e| Error::invalid_field("to", e.to_string()))?;
+    check_days(query.from, last)?;
     let kind = resources::appointment_type(tx, query.type_id).await.map_err(|e| match e {
         Error::NotFound(_) => Error::invalid_field("type_id", "is not an appointment type of this practice"),
         other => other,
@@ -88,7 +81,6 @@ pub async fn search(tx: &mut TenantTx, query: &SlotQuery) -> Result<Vec<FreeSlot
     }
     let rooms = if kind.needs_room { resources::rooms(tx).await? } else { Vec::new() };
     let open = hours::get(tx, query.from).await?;
-    let last = query.to.tomorrow().map_err(|e| Error::invalid_field("to", e.to_string()))?;
     let (start, end) = (day_start(query.from)?, day_start(last)?);
     let tenant = tx.tenant_id();
     let busy: Vec<Busy> = query!(

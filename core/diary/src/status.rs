@@ -21,6 +21,18 @@ text_enum! {
 }
 
 impl AppointmentStatus {
+    /// The status as a person reads it (`In room`, `No-show`).
+    pub fn words(self) -> &'static str {
+        match self {
+            AppointmentStatus::Booked => "Booked",
+            AppointmentStatus::Arrived => "Arrived",
+            AppointmentStatus::InRoom => "In room",
+            AppointmentStatus::Done => "Done",
+            AppointmentStatus::Cancelled => "Cancelled",
+            AppointmentStatus::NoShow => "No-show",
+        }
+    }
+
     /// Whether the appointment holds its clinician and room.
     pub fn is_live(self) -> bool {
         !matches!(self, AppointmentStatus::Cancelled | AppointmentStatus::NoShow)

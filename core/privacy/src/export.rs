@@ -7,6 +7,7 @@
 //! | `manifest.json` | the format ([`FORMAT`]), when, for whom, how many records of each kind |
 //! | `patient.json` | the record: details, NHS number, contact, notes, retention |
 //! | `examinations.json`, `prescriptions.json` | the clinical records |
+//! | `appointments.json` | every appointment, past and booked, with its type, clinician and status |
 //! | `orders.json` | the practice's orders for the patient, each with its timeline |
 //! | `consents.json` | every consent change (marketing, recall channel) |
 //! | `files.json` | files linked to the patient (earlier exports) |
@@ -62,6 +63,7 @@ impl Held {
         let mut entries: Vec<(&str, Vec<u8>, usize)> = vec![
             ("patient.json", json(&self.patient)?, 1),
             ("examinations.json", json(&self.examinations)?, self.examinations.len()),
+            ("appointments.json", json(&self.appointments)?, self.appointments.len()),
             ("prescriptions.json", json(&self.prescriptions)?, self.prescriptions.len()),
             ("orders.json", json(&self.orders)?, self.orders.len()),
             ("consents.json", json(&self.consents)?, self.consents.len()),

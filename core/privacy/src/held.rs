@@ -5,6 +5,7 @@ use ils_clinical::consent::{self, Consent};
 use ils_clinical::examinations::{self, Examination};
 use ils_clinical::patients::Patient;
 use ils_clinical::prescriptions::{self, PrescriptionView};
+use ils_diary::appointments::DiaryEntry;
 use ils_files::StoredFile;
 use ils_kernel::audit::{self, ActorKind, AuditEntry};
 use ils_kernel::permissions::Role;
@@ -44,6 +45,7 @@ pub(crate) struct Held {
     pub(crate) practice: String,
     pub(crate) patient: Patient,
     pub(crate) examinations: Vec<Examination>,
+    pub(crate) appointments: Vec<DiaryEntry>,
     pub(crate) prescriptions: Vec<PrescriptionView>,
     pub(crate) orders: Vec<OrderHeld>,
     pub(crate) consents: Vec<Consent>,
@@ -78,6 +80,7 @@ impl Held {
             let timeline = ils_orders::store::timeline(tx, order.id).await?;
             orders.push(OrderHeld { order, timeline });
         }
+        let appointments = ils_diary::appointments::held_for(tx, id).await?;
         let consents = consent::for_patient(tx, id).await?;
         let attachments = ils_files::attachments::list(tx, ils_files::attachments::Subject::Patient(id))
             .await?
@@ -90,6 +93,7 @@ impl Held {
         }
         let mut entities: Vec<(&str, String)> = vec![("patient", id.to_string())];
         entities.extend(examinations.iter().map(|e| ("examination", e.id.to_string())));
+        entities.extend(appointments.iter().map(|a| ("appointment", a.appointment.id.to_string())));
         entities.extend(prescriptions.iter().map(|p| ("prescription", p.id.to_string())));
         entities.extend(orders.iter().map(|o| ("order", o.order.id.to_string())));
         entities.extend(files.iter().map(|f| ("file", f.id.to_string())));
@@ -105,6 +109,7 @@ impl Held {
             practice,
             patient,
             examinations,
+            appointments,
             prescriptions,
             orders,
             consents,

@@ -61,6 +61,23 @@ pub(crate) fn document(held: &Held, generated_at: Timestamp) -> Document {
             ]
         })
         .collect();
+    let appointments = held
+        .appointments
+        .iter()
+        .map(|a| {
+            let at = a.appointment.starts_at;
+            vec![
+                text(format!(
+                    "{} {}",
+                    ils_diary::appointments::local_day(at),
+                    ils_diary::appointments::local_time(at)
+                )),
+                text(a.type_name.clone()),
+                text(a.clinician_name.clone()),
+                text(a.appointment.status.words()),
+            ]
+        })
+        .collect();
     let prescriptions = held
         .prescriptions
         .iter()
@@ -136,6 +153,11 @@ pub(crate) fn document(held: &Held, generated_at: Timestamp) -> Document {
                     Column::text("Notes"),
                 ],
                 examinations,
+            ),
+            table(
+                "Appointments",
+                vec![Column::text("When"), Column::text("For"), Column::text("With"), Column::text("Status")],
+                appointments,
             ),
             table(
                 "Prescriptions",

@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::form::CsrfForm;
-use super::page::{Chrome, FieldErrors, PageResult, given, refused, render};
+use super::page::{Chrome, FieldErrors, PageResult, Placing, Rename, given, refused, refused_with, render};
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::diary::{
@@ -65,7 +65,7 @@ impl Day {
     }
 
     fn status(&self, e: &DiaryEntry) -> &'static str {
-        status_words(e.appointment.status)
+        e.appointment.status.words()
     }
 
     /// The moves this appointment can make, as (status, button label, button class).
@@ -103,17 +103,6 @@ impl Day {
 
     fn heading(&self) -> String {
         self.day.strftime("%A %-d %B %Y").to_string()
-    }
-}
-
-fn status_words(status: AppointmentStatus) -> &'static str {
-    match status {
-        AppointmentStatus::Booked => "Booked",
-        AppointmentStatus::Arrived => "Arrived",
-        AppointmentStatus::InRoom => "In room",
-        AppointmentStatus::Done => "Done",
-        AppointmentStatus::Cancelled => "Cancelled",
-        AppointmentStatus::NoShow => "No-show",
     }
 }
 
@@ -426,7 +415,7 @@ pub(crate) async fn add_clinician_page(
         }
         Err(error) => Err(error.into()),
     };
-    setup_answer(&state, &viewer, form, result).await
+    setup_answer(&state, &viewer, form, result, None).await
 }
 
 /// `POST /diary/setup/rooms`.
@@ -437,7 +426,8 @@ pub(crate) async fn add_room_page(
 ) -> PageResult {
     let input = RoomInput { name: form.room_name.clone() };
     let result = add_room(State(state.clone()), viewer.principal.clone(), ApiJson(input)).await.map(|_| ());
-    setup_answer(&state, &viewer, form, result.map_err(|e| rename(e, &[("name", "room_name")]))).await
+    let rename = |field: &str| (field == "name").then(|| "room_name".to_owned());
+    setup_answer(&state, &viewer, form, result, Some(&rename)).await
 }
 
 /// `POST /diary/setup/types`.
@@ -467,11 +457,15 @@ pub(crate) async fn add_type_page(
             add_appointment_type(State(state.clone()), viewer.principal.clone(), ApiJson(input))
                 .await
                 .map(|_| ())
-                .map_err(|e| rename(e, &[("name", "type_name"), ("professions", "performers")]))
         }
         (Err(e), _) | (_, Err(e)) => Err(e.into()),
     };
-    setup_answer(&state, &viewer, form, result).await
+    let rename = |field: &str| match field {
+        "name" => Some("type_name".to_owned()),
+        "professions" => Some("performers".to_owned()),
+        _ => None,
+    };
+    setup_answer(&state, &viewer, form, result, Some(&rename)).await
 }
 
 /// The week as typed: `w{day}_{n}` for n in 0..4 (first session's times, then the second's).
@@ -496,22 +490,7 @@ pub(crate) async fn set_hours_page(
         set_opening_hours(State(state.clone()), viewer.principal.clone(), ApiJson(WeekInput { week }))
             .await
             .map(|_| ());
-    setup_answer(&state, &viewer, SetupForm::default(), result).await
-}
-
-/// An API field's errors under the form's own input names.
-fn rename(error: crate::http::problem::ApiError, names: &[(&str, &str)]) -> crate::http::problem::ApiError {
-    match error.0 {
-        Error::Invalid { code, message, mut fields } => {
-            for f in &mut fields {
-                if let Some((_, to)) = names.iter().find(|(from, _)| *from == f.field) {
-                    f.field = (*to).to_owned();
-                }
-            }
-            crate::http::problem::ApiError(Error::Invalid { code, message, fields })
-        }
-        other => crate::http::problem::ApiError(other),
-    }
+    setup_answer(&state, &viewer, SetupForm::default(), result, None).await
 }
 
 async fn setup_answer(
@@ -519,12 +498,13 @@ async fn setup_answer(
     viewer: &Viewer,
     form: SetupForm,
     result: Result<(), crate::http::problem::ApiError>,
+    rename: Option<Rename<'_>>,
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to("/diary/setup").into_response()),
         Err(error) => {
             let shown = setup_page(state, viewer, form).await?;
-            refused(error, |errors| Setup { errors, ..shown })
+            refused_with(error, Placing { rename, ..Placing::default() }, |errors| Setup { errors, ..shown })
         }
     }
 }

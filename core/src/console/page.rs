@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::http::problem::ApiError;
-use ils_kernel::error::Error;
+use ils_kernel::error::{Error, FieldError};
 use ils_kernel::permissions::Role;
 use ils_tenancy::tenants::TenantKind;
 
@@ -317,16 +317,67 @@ pub(crate) fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<Op
 /// A form shown again with the errors of its refused operation (422, 409 …) and the API's status
 /// for them; errors that are not about the form's content become error pages.
 pub(crate) fn refused<T: Template>(error: ApiError, page: impl FnOnce(FieldErrors) -> T) -> PageResult {
-    match &error.0 {
-        Error::Invalid { .. }
-        | Error::Conflict { .. }
-        | Error::BadRequest { .. }
-        | Error::NotConfigured { .. } => {
-            let errors = FieldErrors::from_error(&error.0);
-            Ok(render_with(status_of(error.0), &page(errors)))
+    refused_with(error, Placing::default(), page)
+}
+
+/// The form's input for an API field, when they differ (`lines[0].quantity` → `line-2-quantity`).
+pub(crate) type Rename<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+/// How a refused operation's errors land on a form.
+#[derive(Default)]
+pub(crate) struct Placing<'a> {
+    /// Renames the API's fields to the form's inputs.
+    pub rename: Option<Rename<'a>>,
+    /// Conflicts that are about one input (`insufficient_stock` → `quantity`).
+    pub conflicts: &'a [(&'a str, &'a str)],
+}
+
+/// [`refused`], with each error at the input that caused it: the API's fields renamed to the
+/// form's, and conflicts about one input shown at it (with the conflict's status).
+pub(crate) fn refused_with<T: Template>(
+    error: ApiError,
+    placing: Placing<'_>,
+    page: impl FnOnce(FieldErrors) -> T,
+) -> PageResult {
+    let (status, placed) = match error.0 {
+        Error::Invalid { code, message, fields } => {
+            let mut renamed = false;
+            let fields = fields
+                .into_iter()
+                .map(|f| match placing.rename.and_then(|rename| rename(&f.field)) {
+                    Some(field) => {
+                        renamed = true;
+                        FieldError { field, message: f.message }
+                    }
+                    None => f,
+                })
+                .collect();
+            // The API's message names its own fields; the form's inputs carry the details instead.
+            let message = if renamed {
+                "Some values need correcting: see the marked fields.".to_owned()
+            } else {
+                message
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, Error::Invalid { code, message, fields })
         }
-        _ => Err(ConsoleError::from(error)),
-    }
+        Error::Conflict { code, message } => {
+            let placed = match placing.conflicts.iter().find(|(c, _)| *c == code) {
+                Some((_, field)) => Error::Invalid {
+                    code,
+                    message: message.clone(),
+                    fields: vec![FieldError { field: (*field).to_owned(), message }],
+                },
+                None => Error::Conflict { code, message },
+            };
+            (StatusCode::CONFLICT, placed)
+        }
+        bad @ Error::BadRequest { .. } => (StatusCode::BAD_REQUEST, bad),
+        Error::NotConfigured { code, message } => {
+            (StatusCode::SERVICE_UNAVAILABLE, Error::NotConfigured { code, message })
+        }
+        other => return Err(ConsoleError::from(ApiError(other))),
+    };
+    Ok(render_with(status, &page(FieldErrors::from_error(&placed))))
 }
 
 pub(crate) fn millimetres(field: &str, value: &str) -> Result<Option<f64>, Error> {

@@ -357,19 +357,22 @@ pub(crate) async fn list_appointments(
     ApiQuery(q): ApiQuery<DiaryQuery>,
 ) -> ApiResult<Json<Vec<DiaryEntry>>> {
     let ctx = principal.tenant(Action::DiaryRead)?;
-    let from = ils_clinical::parse_date("from", &q.from)?;
-    let to = match q.to.as_deref() {
-        Some(to) => ils_clinical::parse_date("to", to)?,
+    let (from, to) = days(&q.from, q.to.as_deref())?;
+    let to = match to {
+        Some(to) => to,
         None => from.tomorrow().map_err(|e| ils_kernel::Error::invalid_field("from", e.to_string()))?,
     };
-    let days = from.until(to).map(|s| s.get_days()).unwrap_or(-1);
-    if !(1..=slots::MAX_DAYS).contains(&days) {
-        return Err(ils_kernel::Error::invalid_field("to", "must be 1 to 31 days after from").into());
-    }
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let entries = appointments::diary(&mut uow, from, to, q.clinician_id).await?;
     uow.commit().await?;
     Ok(Json(entries))
+}
+
+/// A query's `from` and optional `to` as dates (the diary crate judges the range).
+fn days(from: &str, to: Option<&str>) -> ils_kernel::Result<(jiff::civil::Date, Option<jiff::civil::Date>)> {
+    let from = ils_clinical::parse_date("from", from)?;
+    let to = to.map(|to| ils_clinical::parse_date("to", to)).transpose()?;
+    Ok((from, to))
 }
 
 /// Which free slots.
@@ -399,12 +402,8 @@ pub(crate) async fn free_slots(
     ApiQuery(q): ApiQuery<SlotsQuery>,
 ) -> ApiResult<Json<Vec<FreeSlot>>> {
     let ctx = principal.tenant(Action::DiaryRead)?;
-    let from = ils_clinical::parse_date("from", &q.from)?;
-    let to = match q.to.as_deref() {
-        Some(to) => ils_clinical::parse_date("to", to)?,
-        None => from,
-    };
-    let query = SlotQuery { type_id: q.type_id, clinician_id: q.clinician_id, from, to };
+    let (from, to) = days(&q.from, q.to.as_deref())?;
+    let query = SlotQuery { type_id: q.type_id, clinician_id: q.clinician_id, from, to: to.unwrap_or(from) };
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     Ok(Json(slots::search(&mut tx, &query).await?))
 }

@@ -208,10 +208,15 @@ const COLUMNS: &str = "id, buyer_tenant_id, buyer_name, buyer_address, buyer_pho
     received_at, acknowledged_at, acknowledged_by";
 
 async fn row(tx: &mut TenantTx, id: ReceivedOrderId) -> Result<Row> {
+    find(tx, "id", id.as_uuid()).await?.ok_or(Error::NotFound("received purchase order"))
+}
+
+/// The entry whose `column` (`id` or `delivery_id`, both unique in a tenant) is `key`.
+async fn find(tx: &mut TenantTx, column: &'static str, key: sqlx::types::Uuid) -> Result<Option<Row>> {
     let tenant = tx.tenant_id();
-    let sql = format!("SELECT {COLUMNS} FROM received_purchase_orders WHERE tenant_id = $1 AND id = $2");
-    let found: Option<Row> = query!(tx, query_as, fetch_optional, sql, tenant, id)?;
-    found.ok_or(Error::NotFound("received purchase order"))
+    let sql =
+        format!("SELECT {COLUMNS} FROM received_purchase_orders WHERE tenant_id = $1 AND {column} = $2");
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, key)?)
 }
 
 /// One order in the tenant's inbox.
@@ -224,11 +229,7 @@ pub async fn by_delivery(
     tx: &mut TenantTx,
     delivery: PurchaseOrderDeliveryId,
 ) -> Result<Option<ReceivedOrder>> {
-    let tenant = tx.tenant_id();
-    let sql =
-        format!("SELECT {COLUMNS} FROM received_purchase_orders WHERE tenant_id = $1 AND delivery_id = $2");
-    let found: Option<Row> = query!(tx, query_as, fetch_optional, sql, tenant, delivery)?;
-    Ok(found.map(Into::into))
+    Ok(find(tx, "delivery_id", delivery.as_uuid()).await?.map(Into::into))
 }
 
 /// The tenant's inbox, newest first.

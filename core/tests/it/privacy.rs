@@ -118,6 +118,12 @@ db_test!(
         let (tenant, ecp) = practice(&app, "acme").await;
         let ann = patient_with_records(&app, &ecp, "Ann").await;
         let bob = patient_with_records(&app, &ecp, "Bob").await;
+        let diary = crate::diary::set_up(&app, &tenant).await;
+        let mut appointments = Vec::new();
+        for (who, time) in [(&ann, "10:00"), (&bob, "11:00")] {
+            let booking = crate::diary::booking(&diary, &who.patient, "sight test", &diary.priya, &crate::diary::at(1, time));
+            appointments.push(id(app.post("/api/v1/appointments", Some(&ecp.token), booking).await.ok(201)));
+        }
         app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200);
         let dispenser = app.member(&tenant, "dan", "dispenser").await;
         app.get("/api/v1/patients?name=Quartermaine", &dispenser.token).await.ok(200);
@@ -133,7 +139,7 @@ db_test!(
         let names: Vec<String> = files.keys().cloned().collect();
         let letter = format!("attachments/{}-letter Ann.pdf", attachment_id(&files));
         let mut expected: Vec<String> = [
-            "access_log.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
+            "access_log.json", "appointments.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
             "orders.json", "patient.json", "prescriptions.json", "summary.html", "summary.pdf",
         ]
         .map(String::from)
@@ -151,6 +157,9 @@ db_test!(
         assert_eq!(ids(&files["prescriptions.json"]), [ann.prescription.as_str()]);
         assert_eq!(ids(&files["orders.json"]), [ann.order.as_str()]);
         assert_eq!(ids(&files["consents.json"]), [ann.consent.as_str()]);
+        assert_eq!(ids(&files["appointments.json"]), [appointments[0].as_str()]);
+        let booked: Value = serde_json::from_str(&files["appointments.json"]).unwrap();
+        assert_eq!((booked[0]["clinician_name"].as_str(), booked[0]["status"].as_str()), (Some("Priya Shah"), Some("booked")));
         let orders: Value = serde_json::from_str(&files["orders.json"]).unwrap();
         assert_eq!(orders[0]["timeline"][0]["to_status"], "pending", "each order with its timeline");
         let manifest: Value = serde_json::from_str(&files["manifest.json"]).unwrap();
@@ -167,10 +176,11 @@ db_test!(
         }
         assert!(files["summary.html"].contains("Records held on ZebedeeAnn QuartermaineAnn"));
         assert!(files["summary.html"].contains("Tenant acme") && files["summary.html"].contains("Keratoconus note Ann"));
+        assert!(files["summary.html"].contains("Appointments") && files["summary.html"].contains("Priya Shah"));
         assert!(files["summary.pdf"].starts_with("%PDF-"), "a PDF summary");
         // Nothing of Bob's, anywhere in the export.
         for (name, text) in &files {
-            for bob_value in [&bob.patient, &bob.examination, &bob.prescription, &bob.order, &bob.consent,
+            for bob_value in [&bob.patient, &bob.examination, &bob.prescription, &bob.order, &bob.consent, &appointments[1],
                               &"ZebedeeBob".to_owned(), &"Frame Bob".to_owned(), &"Bob Marmalade".to_owned()] {
                 assert!(!text.contains(bob_value.as_str()), "{bob_value} in {name}");
             }

@@ -17,16 +17,15 @@ mod suppliers;
 
 use std::future::Future;
 
-use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 
-use super::page::{ConsoleError, FieldErrors, PageResult, render_with};
+use super::page::ConsoleError;
+pub(crate) use super::page::{Placing, refused_with as refused};
 use crate::http::extract::ApiQuery;
-use crate::http::problem::{ApiError, ApiResult};
+use crate::http::problem::ApiResult;
 use crate::http::stock::items::{ItemQuery, list_items};
 use crate::http::stock::locations::list_locations;
 use crate::state::AppState;
@@ -202,64 +201,6 @@ pub(crate) fn invalid_fields(fields: Vec<(String, String)>) -> Error {
         message: "Some values need correcting: see the marked fields.".to_owned(),
         fields: fields.into_iter().map(|(field, message)| FieldError { field, message }).collect(),
     }
-}
-
-/// The form's input for an API field, when they differ (`lines[0].quantity` → `line-2-quantity`).
-pub(crate) type Rename<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// How a refused operation's errors land on a form.
-#[derive(Default)]
-pub(crate) struct Placing<'a> {
-    /// Renames the API's fields to the form's inputs.
-    pub rename: Option<Rename<'a>>,
-    /// Conflicts that are about one input (`insufficient_stock` → `quantity`).
-    pub conflicts: &'a [(&'a str, &'a str)],
-}
-
-/// A form shown again with the errors of its refused operation, each at the input that caused it,
-/// with the API's status for them. Errors that are not about the form's content (not found, not
-/// allowed) become error pages.
-pub(crate) fn refused<T: Template>(
-    error: ApiError,
-    placing: Placing<'_>,
-    page: impl FnOnce(FieldErrors) -> T,
-) -> PageResult {
-    let (status, placed) = match error.0 {
-        Error::Invalid { code, message, fields } => {
-            let mut renamed = false;
-            let fields = fields
-                .into_iter()
-                .map(|f| match placing.rename.and_then(|rename| rename(&f.field)) {
-                    Some(field) => {
-                        renamed = true;
-                        FieldError { field, message: f.message }
-                    }
-                    None => f,
-                })
-                .collect();
-            // The API's message names its own fields; the form's inputs carry the details instead.
-            let message = if renamed {
-                "Some values need correcting: see the marked fields.".to_owned()
-            } else {
-                message
-            };
-            (StatusCode::UNPROCESSABLE_ENTITY, Error::Invalid { code, message, fields })
-        }
-        Error::Conflict { code, message } => {
-            let placed = match placing.conflicts.iter().find(|(c, _)| *c == code) {
-                Some((_, field)) => Error::Invalid {
-                    code,
-                    message: message.clone(),
-                    fields: vec![FieldError { field: (*field).to_owned(), message }],
-                },
-                None => Error::Conflict { code, message },
-            };
-            (StatusCode::CONFLICT, placed)
-        }
-        bad @ Error::BadRequest { .. } => (StatusCode::BAD_REQUEST, bad),
-        other => return Err(other.into()),
-    };
-    Ok(render_with(status, &page(FieldErrors::from_error(&placed))))
 }
 
 #[cfg(test)]
