@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use ils_kernel::permissions::Action;
 use ils_outbox::DomainEvent;
-use ils_storage::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId, RoomId};
+use ils_storage::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId, RecallNoticeId, RoomId};
 use ils_storage::types::Timestamp;
 
+use crate::recalls::plan::{Basis, Channel, Outcome, Stage};
 use crate::status::AppointmentStatus;
 
 /// Every event type this crate emits, with the permission needed to read it.
@@ -16,6 +17,8 @@ pub const EVENTS: &[(&str, Action)] = &[
     (AppointmentBooked::TYPE, AppointmentBooked::READ),
     (AppointmentCancelled::TYPE, AppointmentCancelled::READ),
     (AppointmentStatusChanged::TYPE, AppointmentStatusChanged::READ),
+    (RecallSet::TYPE, RecallSet::READ),
+    (RecallDue::TYPE, RecallDue::READ),
 ];
 
 /// An appointment was booked.
@@ -71,5 +74,43 @@ pub struct AppointmentStatusChanged {
 }
 impl DomainEvent for AppointmentStatusChanged {
     const TYPE: &'static str = "appointment.status_changed";
+    const READ: Action = Action::DiaryRead;
+}
+
+/// A recall set, announced as `recall.set`.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecallSet {
+    /// The patient.
+    pub patient_id: PatientId,
+    /// The new due date (YYYY-MM-DD).
+    pub due_on: String,
+    /// How it was chosen.
+    pub basis: Basis,
+}
+impl DomainEvent for RecallSet {
+    const TYPE: &'static str = "recall.set";
+    const READ: Action = Action::DiaryRead;
+}
+
+/// A recall notice went out (or, for a letter, is to be posted), announced as `recall.due`.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecallDue {
+    /// The notice.
+    pub notice_id: RecallNoticeId,
+    /// The patient.
+    pub patient_id: PatientId,
+    /// The due date (YYYY-MM-DD).
+    pub due_on: String,
+    /// Which stage.
+    pub stage: Stage,
+    /// By which channel.
+    pub channel: Channel,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+impl DomainEvent for RecallDue {
+    const TYPE: &'static str = "recall.due";
     const READ: Action = Action::DiaryRead;
 }

@@ -3,7 +3,8 @@
 //! A practice's diary: the [`resources`] it books — clinicians (with their GOC numbers), rooms
 //! and appointment types (how long, who may perform them, whether they need a room) — its
 //! opening [`hours`] with exceptions, the [`appointments`] themselves, and the [`slots`] still
-//! free. The [`events`] it emits are declared here too.
+//! free; and [`recalls`], when each patient's next sight test is due and the notices that say
+//! so. The [`events`] it emits are declared here too.
 //!
 //! No clinician and no room is ever in two live appointments at once, and the database says so:
 //! an exclusion constraint on PostgreSQL, triggers on SQLite (docs/adr/043-diary.md). Code checks
@@ -25,6 +26,7 @@
 pub mod appointments;
 pub mod events;
 pub mod hours;
+pub mod recalls;
 pub mod resources;
 pub mod slots;
 pub mod status;

@@ -46,6 +46,9 @@ pub struct Removed {
     /// Appointments in the diary deleted.
     #[serde(default)]
     pub appointments: u64,
+    /// Recall records deleted: the due date and each notice sent for it.
+    #[serde(default)]
+    pub recalls: u64,
 }
 
 /// What remains of an erased patient: no personal data.
@@ -166,8 +169,10 @@ impl Privacy {
         let removed = Removed {
             attachments: attached.len() as u64,
             orders_unlinked: ils_orders::store::unlink_patient(&mut tx, patient.id, now).await?,
-            // Before the examinations: an appointment names the examination it started.
+            // Before the examinations: an appointment names the examination it started, a recall
+            // the examination that set it.
             appointments: ils_diary::appointments::remove_for_patient(&mut tx, patient.id).await?,
+            recalls: ils_diary::recalls::remove_for_patient(&mut tx, patient.id).await?,
             prescriptions: prescriptions::store::remove_for_patient(&mut tx, patient.id).await?,
             examinations: examinations::store::remove_for_patient(&mut tx, patient.id).await?,
             consents: consent::remove_for_patient(&mut tx, patient.id).await?,

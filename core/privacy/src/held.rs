@@ -6,6 +6,7 @@ use ils_clinical::examinations::{self, Examination};
 use ils_clinical::patients::Patient;
 use ils_clinical::prescriptions::{self, PrescriptionView};
 use ils_diary::appointments::DiaryEntry;
+use ils_diary::recalls::Recall;
 use ils_files::StoredFile;
 use ils_kernel::audit::{self, ActorKind, AuditEntry};
 use ils_kernel::permissions::Role;
@@ -46,6 +47,7 @@ pub(crate) struct Held {
     pub(crate) patient: Patient,
     pub(crate) examinations: Vec<Examination>,
     pub(crate) appointments: Vec<DiaryEntry>,
+    pub(crate) recall: Option<Recall>,
     pub(crate) prescriptions: Vec<PrescriptionView>,
     pub(crate) orders: Vec<OrderHeld>,
     pub(crate) consents: Vec<Consent>,
@@ -81,6 +83,7 @@ impl Held {
             orders.push(OrderHeld { order, timeline });
         }
         let appointments = ils_diary::appointments::held_for(tx, id).await?;
+        let recall = ils_diary::recalls::held_for(tx, id).await?;
         let consents = consent::for_patient(tx, id).await?;
         let attachments = ils_files::attachments::list(tx, ils_files::attachments::Subject::Patient(id))
             .await?
@@ -110,6 +113,7 @@ impl Held {
             patient,
             examinations,
             appointments,
+            recall,
             prescriptions,
             orders,
             consents,

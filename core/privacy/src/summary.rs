@@ -46,6 +46,10 @@ pub(crate) fn document(held: &Held, generated_at: Timestamp) -> Document {
         Field::new("Medical notes", if p.medical_notes.is_empty() { "—" } else { &p.medical_notes }),
         Field::new("Registered", &moment(p.created_at)),
         Field::new("Kept until", &p.retain_until.to_string()),
+        Field::new(
+            "Next sight test due",
+            &held.recall.as_ref().map(|r| r.due_on.to_string()).unwrap_or_else(|| "—".to_owned()),
+        ),
     ];
     let examinations = held
         .examinations

@@ -6,18 +6,18 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::form::{Csrf, CsrfForm};
+use super::form::CsrfForm;
 use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::page::{given, millimetres, refused};
 use super::patients::Eyes;
 use super::session::Viewer;
 use crate::http::clinical::examinations::{
-    ExaminationInput, PrescribeInput, RefractionInput, finalise_examination, get_examination, prescribe,
-    record_examination,
+    ExaminationInput, FinaliseQuery, PrescribeInput, RefractionInput, finalise_examination, get_examination,
+    prescribe, record_examination,
 };
 use crate::http::clinical::patients::get_patient;
 use crate::http::devices::{Encoding, ReadingInput, read_refraction};
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::plugins::list_plugins;
 use crate::state::AppState;
 use ils_clinical::examinations::{Examination, Pair};
@@ -275,14 +275,29 @@ pub(crate) async fn import(
     }
 }
 
+/// Finalising: the recall period chosen (blank: the default for the patient's age).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct FinaliseForm {
+    #[serde(default)]
+    recall_months: String,
+}
+
 /// `POST /examinations/{id}/finalise`.
 pub(crate) async fn finalise(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<ExaminationId>,
-    _: Csrf,
+    CsrfForm(form): CsrfForm<FinaliseForm>,
 ) -> PageResult {
-    match finalise_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await {
+    let recall_months = match super::page::number("recall_months", &form.recall_months) {
+        Ok(months) => months,
+        Err(error) => {
+            let page = show_page(&state, &viewer, id).await?;
+            return refused(error.into(), |errors| Show { errors, ..page });
+        }
+    };
+    let query = ApiQuery(FinaliseQuery { recall_months });
+    match finalise_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id), query).await {
         Ok(_) => Ok(Redirect::to(&format!("/examinations/{id}")).into_response()),
         Err(error) => {
             let page = show_page(&state, &viewer, id).await?;

@@ -29,6 +29,7 @@ mod plugin_pages;
 mod plugins;
 mod privacy;
 mod publishing;
+mod recalls;
 mod received;
 mod recommendations;
 mod recovery;
@@ -110,6 +111,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
+        .route("/recalls", get(recalls::due))
+        .route("/patients/{patient}/recall", get(recalls::show).post(recalls::set))
         .route("/diary", get(diary::day))
         .route("/diary/book", get(diary::book_form).post(diary::book))
         .route("/diary/setup", get(diary::setup))

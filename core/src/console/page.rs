@@ -68,6 +68,7 @@ impl Chrome {
             && self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::DiaryRead))
         {
             items.push(NavItem { href: "/diary", label: "Diary" });
+            items.push(NavItem { href: "/recalls", label: "Recalls" });
         }
         if self.is_practice() {
             items.push(NavItem { href: "/patients", label: "Patients" });

@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use ils_kernel::permissions::Action;
 
 pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
-pub use ils_diary::events::{AppointmentBooked, AppointmentCancelled, AppointmentStatusChanged};
+pub use ils_diary::events::{
+    AppointmentBooked, AppointmentCancelled, AppointmentStatusChanged, RecallDue, RecallSet,
+};
 pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 pub use ils_outbox::DomainEvent;
 pub use ils_publishing::PluginVersionYanked;

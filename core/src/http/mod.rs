@@ -16,6 +16,7 @@ pub mod health;
 pub mod invitations;
 pub mod jobs;
 pub mod metering;
+pub mod recalls;
 pub use crate::metrics;
 pub mod openapi;
 pub mod orders;

@@ -10,11 +10,13 @@
 //! supplier (queued by the send itself). `dispatch_event` hands one
 //! event to them: an event the relay could not hand over on its own, or one queued by a version
 //! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
-//! `report_schedules`, and privacy's daily `retention_sweep` and `audit_purge` (docs/adr/039).
+//! `report_schedules`, `recall_sweep` (recall notices, docs/adr/044), and privacy's daily
+//! `retention_sweep` and `audit_purge` (docs/adr/039).
 
 pub mod fair;
 pub mod plugins;
 pub mod privacy;
+pub mod recalls;
 pub mod stats;
 pub mod webhooks;
 
@@ -188,12 +190,15 @@ impl Runner {
             })
             .map_err(queue_error)?;
         privacy::register(&mut workers, &state)?;
+        recalls::register(&mut workers, &state)?;
         let privacy_schedule = || {
             CronSchedule::parse(&state.config.privacy.schedule)
                 .map_err(|e| Error::invalid_field("privacy_schedule", e.to_string()))
         };
-        let schedule = CronSchedule::parse(&config.maintenance_schedule)
-            .map_err(|e| Error::invalid_field("maintenance_schedule", e.to_string()))?;
+        let schedule = || {
+            CronSchedule::parse(&config.maintenance_schedule)
+                .map_err(|e| Error::invalid_field("maintenance_schedule", e.to_string()))
+        };
         let client = state
             .db
             .jobs_builder()
@@ -212,9 +217,14 @@ impl Runner {
                     .with_discarded_job_retention(Retention::DeleteAfter(Duration::from_secs(90 * 86_400))),
             )
             .periodic_job(PeriodicJob::with_options(
-                schedule,
+                schedule()?,
                 || PurgeSessions {},
                 PeriodicJobOpts::new().with_id("purge_sessions"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                schedule()?,
+                || recalls::RecallSweep {},
+                PeriodicJobOpts::new().with_id("recall_sweep"),
             ))
             .periodic_job(PeriodicJob::with_options(
                 CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,

@@ -187,6 +187,10 @@ id_type!(
     AppointmentId
 );
 id_type!(
+    /// A recall notice sent (or due to be posted) to a patient.
+    RecallNoticeId
+);
+id_type!(
     /// A plugin publisher (an account that owns plugin ids).
     PublisherId
 );

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, screenshot, signIn, ANN } from "./harness.mjs";
+import { step, session, screenshot, signIn, apiAs, ANN } from "./harness.mjs";
 
 const app = session();
 const person = () => app.person();
@@ -19,19 +19,8 @@ function londonDay(days) {
 
 /** Registers a patient through the API as Ann; answers the id. */
 async function patient(base, first, last) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: ANN.email, password: ANN.password }),
-  });
-  const { token } = await login.json();
-  const response = await fetch(`${base}/api/v1/patients`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ first_name: first, last_name: last, date_of_birth: "1958-03-14" }),
-  });
-  assert.equal(response.status, 201);
-  return (await response.json()).id;
+  const asAnn = await apiAs(base, ANN);
+  return (await asAnn.ok("POST", "/patients", { first_name: first, last_name: last, date_of_birth: "1958-03-14" })).id;
 }
 
 test("a practice sets up its diary, books a patient into a free time and sees him from it", async () => {

@@ -181,6 +181,36 @@ export async function signIn(page, base, who) {
   await page.waitForLoadState("load");
 }
 
+/**
+ * The JSON API signed in as `who`, as an integration would call it: `call(method, path, body)`
+ * answers `{ status, body }`; `call.ok(method, path, body)` answers the body of a success and
+ * fails the test on anything else.
+ */
+export async function apiAs(base, who) {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: who.email, password: who.password }),
+  });
+  assert.equal(login.status, 200, `signing in as ${who.email}`);
+  const { token } = await login.json();
+  const call = async (method, path, body) => {
+    const answer = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    return { status: answer.status, body: text ? JSON.parse(text) : null };
+  };
+  call.ok = async (method, path, body) => {
+    const { status, body: answer } = await call(method, path, body);
+    assert.ok(status >= 200 && status < 300, `${method} ${path}: ${status} ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  return call;
+}
+
 /** The current TOTP code (RFC 6238: SHA-1, 30 s, 6 digits) of a base32 secret, as an app shows it. */
 export function totp(secret, at = Date.now()) {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

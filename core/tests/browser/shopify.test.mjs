@@ -13,7 +13,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
-import { step, session, screenshot, signIn, startFakeShopify, ANN, DAN } from "./harness.mjs";
+import { step, session, screenshot, signIn, startFakeShopify, apiAs, ANN, DAN } from "./harness.mjs";
 
 const FRAME = "RB-2140-50";
 const LENSES = "CL-DAILY-30";
@@ -30,26 +30,6 @@ const app = session({
   },
   stop: () => shop?.stop(),
 });
-
-/** An API client signed in as `who`. */
-async function api(base, who) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: who.email, password: who.password }),
-  });
-  assert.equal(login.status, 200);
-  const { token } = await login.json();
-  return async (method, path, body) => {
-    const answer = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await answer.text();
-    return { status: answer.status, body: text ? JSON.parse(text) : null };
-  };
-}
 
 /** The fake shop's `available` of a SKU at its location. */
 async function inShop(sku) {
@@ -120,7 +100,7 @@ test("a practice syncs its Shopify shop from the console and sees the shop's sal
   await ann.getByRole("cell", { name: DAN.email }).waitFor();
 
   // The practice's stock: 10 frames and 30 boxes of lenses in the shop front.
-  const asAnn = await api(base, ANN);
+  const asAnn = await apiAs(base, ANN);
   const front = (await asAnn("POST", "/locations", { name: "Shop front" })).body.id;
   for (const [sku, quantity] of [[FRAME, 10], [LENSES, 30]]) {
     const created = await asAnn("POST", "/items", { sku, name: `Item ${sku}`, unit: "each", reorder_point: 2 });

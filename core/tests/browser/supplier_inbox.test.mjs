@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { step, session, screenshot, signIn, startSmtpSink, totp, ROOT, ANN } from "./harness.mjs";
+import { step, session, screenshot, signIn, startSmtpSink, totp, apiAs, ROOT, ANN } from "./harness.mjs";
 
 const SAM = { email: "sam@lensco.example", name: "Sam Supplier", password: "supplier pass 123" };
 
@@ -26,33 +26,16 @@ function nav(page, name) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 }
 
-/** Calls the JSON API as Ann, as an integration would; answers the JSON. */
-async function asAnn(base, method, path, body) {
-  const login = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: ANN.email, password: ANN.password }),
-  });
-  const { token } = await login.json();
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body && JSON.stringify(body),
-  });
-  const json = await response.json();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 test("a purchase order reaches a supplier on ILS in its inbox, and its acknowledgement comes back", async () => {
   const { base } = app;
+  const asAnn = await apiAs(base, ANN);
 
   // Bright Eyes buys from Lensco: a directory entry with an account, an item and a draft order.
-  const supplier = await asAnn(base, "POST", "/suppliers", { name: "Lensco Ltd", email: "orders@lensco.example" });
-  await asAnn(base, "POST", "/supplier-accounts", { supplier_id: supplier.id, account_number: "BE-204", payment_terms_days: 30 });
-  const shop = await asAnn(base, "POST", "/locations", { name: "Front shop" });
-  const item = await asAnn(base, "POST", "/items", { sku: "SV-150-AR", name: "Single vision 1.50 AR", unit: "pair", reorder_point: 0 });
-  const draft = await asAnn(base, "POST", "/purchase-orders", {
+  const supplier = await asAnn.ok("POST", "/suppliers", { name: "Lensco Ltd", email: "orders@lensco.example" });
+  await asAnn.ok("POST", "/supplier-accounts", { supplier_id: supplier.id, account_number: "BE-204", payment_terms_days: 30 });
+  const shop = await asAnn.ok("POST", "/locations", { name: "Front shop" });
+  const item = await asAnn.ok("POST", "/items", { sku: "SV-150-AR", name: "Single vision 1.50 AR", unit: "pair", reorder_point: 0 });
+  const draft = await asAnn.ok("POST", "/purchase-orders", {
     supplier_id: supplier.id, location_id: shop.id, currency: "GBP", notes: "Before Friday, please",
     lines: [{ item_id: item.id, quantity: 6, unit_price_minor: 1250 }],
   });

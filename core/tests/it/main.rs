@@ -45,6 +45,7 @@ mod processes;
 mod purchasing;
 mod purchasing_mail;
 mod quotas;
+mod recalls;
 mod recommendation_phrasing;
 mod recommendations;
 mod registry;

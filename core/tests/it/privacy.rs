@@ -124,6 +124,10 @@ db_test!(
             let booking = crate::diary::booking(&diary, &who.patient, "sight test", &diary.priya, &crate::diary::at(1, time));
             appointments.push(id(app.post("/api/v1/appointments", Some(&ecp.token), booking).await.ok(201)));
         }
+        for (who, due_on) in [(&ann, "2098-03-01"), (&bob, "2098-04-01")] {
+            let recall = json!({ "due_on": due_on, "reason": format!("annual {}", who.patient) });
+            app.put(&format!("/api/v1/patients/{}/recall", who.patient), &ecp.token, recall).await.ok(200);
+        }
         app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200);
         let dispenser = app.member(&tenant, "dan", "dispenser").await;
         app.get("/api/v1/patients?name=Quartermaine", &dispenser.token).await.ok(200);
@@ -140,7 +144,7 @@ db_test!(
         let letter = format!("attachments/{}-letter Ann.pdf", attachment_id(&files));
         let mut expected: Vec<String> = [
             "access_log.json", "appointments.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
-            "orders.json", "patient.json", "prescriptions.json", "summary.html", "summary.pdf",
+            "orders.json", "patient.json", "prescriptions.json", "recall.json", "summary.html", "summary.pdf",
         ]
         .map(String::from)
         .to_vec();
@@ -158,6 +162,8 @@ db_test!(
         assert_eq!(ids(&files["orders.json"]), [ann.order.as_str()]);
         assert_eq!(ids(&files["consents.json"]), [ann.consent.as_str()]);
         assert_eq!(ids(&files["appointments.json"]), [appointments[0].as_str()]);
+        let recall: Value = serde_json::from_str(&files["recall.json"]).unwrap();
+        assert_eq!((recall["due_on"].as_str(), recall["basis"].as_str()), (Some("2098-03-01"), Some("date")));
         let booked: Value = serde_json::from_str(&files["appointments.json"]).unwrap();
         assert_eq!((booked[0]["clinician_name"].as_str(), booked[0]["status"].as_str()), (Some("Priya Shah"), Some("booked")));
         let orders: Value = serde_json::from_str(&files["orders.json"]).unwrap();
@@ -180,7 +186,7 @@ db_test!(
         assert!(files["summary.pdf"].starts_with("%PDF-"), "a PDF summary");
         // Nothing of Bob's, anywhere in the export.
         for (name, text) in &files {
-            for bob_value in [&bob.patient, &bob.examination, &bob.prescription, &bob.order, &bob.consent, &appointments[1],
+            for bob_value in [&bob.patient, &bob.examination, &bob.prescription, &bob.order, &bob.consent, &appointments[1], &"2098-04-01".to_owned(),
                               &"ZebedeeBob".to_owned(), &"Frame Bob".to_owned(), &"Bob Marmalade".to_owned()] {
                 assert!(!text.contains(bob_value.as_str()), "{bob_value} in {name}");
             }
@@ -217,6 +223,8 @@ db_test!(
         let booked = app.post("/api/v1/appointments", Some(&ecp.token), booking).await;
         let appointment = booked.ok(201)["id"].as_str().unwrap().to_owned();
         app.post(&format!("/api/v1/appointments/{appointment}/examination"), Some(&ecp.token), json!({})).await.ok(201);
+        let recall = json!({ "due_on": "2099-01-01", "reason": "diabetic: annual" });
+        app.put(&format!("/api/v1/patients/{}/recall", ann.patient), &ecp.token, recall).await.ok(200);
         let record = app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200).clone();
         let retain_until: jiff::civil::Date = record["retain_until"].as_str().unwrap().parse().unwrap();
         let privacy = &app.state.privacy;
@@ -257,7 +265,7 @@ db_test!(
         assert_eq!(
             tombstone["removed"],
             json!({ "examinations": 2, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1,
-                    "orders_unlinked": 1, "appointments": 1 })
+                    "orders_unlinked": 1, "appointments": 1, "recalls": 1 })
         );
         app.get(&format!("/api/v1/appointments/{appointment}"), &ecp.token).await.problem(404, "not_found");
         assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");

@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::prescriptions::EyeInput;
-use crate::http::extract::{ApiJson, ApiPath};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
@@ -160,22 +160,35 @@ async fn update_examination(
     Ok(Json(exam))
 }
 
-/// Finalise an examination; from then on it never changes.
+/// When the patient's next sight test is due.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FinaliseQuery {
+    /// The recall period in months (1–120), the clinician's choice; absent: the default for the
+    /// patient's age on the examination day (under 16 and 70 or over a year, otherwise two).
+    pub(crate) recall_months: Option<u8>,
+}
+
+/// Finalise an examination; from then on it never changes. It sets the patient's recall: the
+/// examination's day plus the recall period (`GET /patients/{patient_id}/recall`).
 #[utoipa::path(post, path = "/examinations/{examination_id}/finalise", tag = "patients", security(("bearer" = [])),
-    params(("examination_id" = ExaminationId, Path, description = "The examination")),
+    params(("examination_id" = ExaminationId, Path, description = "The examination"), FinaliseQuery),
     responses((status = 200, description = "Finalised", body = Examination),
               (status = 401, description = "Not signed in", body = Problem),
               (status = 403, description = "Not allowed", body = Problem),
               (status = 404, description = "No such examination in this practice", body = Problem),
-              (status = 409, description = "Already finalised", body = Problem)))]
+              (status = 409, description = "Already finalised", body = Problem),
+              (status = 422, description = "Invalid recall period", body = Problem)))]
 pub(crate) async fn finalise_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<ExaminationId>,
+    ApiQuery(q): ApiQuery<FinaliseQuery>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let exam = examinations::finalise(&mut uow, id).await?;
+    ils_diary::recalls::set_from_examination(&mut uow, &exam, q.recall_months).await?;
     uow.commit().await?;
     Ok(Json(exam))
 }

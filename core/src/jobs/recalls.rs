@@ -1,0 +1,197 @@
+//! The recall sweep (docs/adr/044-recalls.md): for every practice, each patient whose recall has
+//! reached a stage gets that stage's notice once — an e-mail queued in the same transaction that
+//! records it, a letter listed for the practice to post, or a note of why nothing could go. A
+//! patient who chose no recalls, or who has booked, gets nothing. Each patient is one
+//! transaction, and a notice's unique key (patient, due date, stage) makes a second sweep, or one
+//! run again after a restart cut it off, a no-op for what went.
+
+use jiff::civil::Date;
+use riverqueue::{BoxError, Job, JobArgs, WorkContext, WorkOutcome, Workers};
+use serde::{Deserialize, Serialize};
+
+use crate::notify::{SendEmail, queue_mail};
+use crate::state::AppState;
+use ils_clinical::consent::{self, ConsentChoice, Consents};
+use ils_diary::recalls::{self, Candidate, Channel, Outcome, Plan, Stage};
+use ils_kernel::TenantCtx;
+use ils_kernel::error::Result;
+use ils_outbox::UnitOfWork;
+use ils_storage::ids::{PatientId, TenantId};
+use ils_storage::on_conn;
+use ils_storage::types::Timestamp;
+
+/// Send the recall notices that are due.
+#[derive(Clone, Debug, Serialize, Deserialize, JobArgs)]
+#[river(kind = "recall_sweep")]
+pub struct RecallSweep {}
+
+/// Adds the worker.
+pub(crate) fn register(workers: &mut Workers, state: &AppState) -> Result<()> {
+    let state = state.clone();
+    workers
+        .add_fn(move |_: WorkContext, _: Job<RecallSweep>| {
+            let state = state.clone();
+            async move {
+                sweep(&state, ils_clinical::today()).await?;
+                Ok::<_, BoxError>(WorkOutcome::Complete)
+            }
+        })
+        .map_err(super::queue_error)?;
+    Ok(())
+}
+
+/// What a sweep did, over every practice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// E-mails queued.
+    pub emailed: u32,
+    /// Letters listed for the practice to post.
+    pub to_post: u32,
+    /// Notices recorded as not sent (no address, no SMS provider).
+    pub not_sent: u32,
+}
+
+const PAGE: i64 = 200;
+
+/// Records and sends every notice due on `today`.
+pub async fn sweep(state: &AppState, today: Date) -> Result<Swept> {
+    let plan = Plan::default();
+    let through = plan.horizon(today);
+    let mut swept = Swept::default();
+    for tenant in tenants(state, through).await? {
+        let mut after = None;
+        loop {
+            let mut tx = state.db.tenant_read(tenant).await?;
+            let page = recalls::candidates(&mut tx, through, Timestamp::now(), after, PAGE).await?;
+            tx.commit().await?;
+            for candidate in &page {
+                notify(state, tenant, &plan, today, candidate, &mut swept).await?;
+            }
+            match page.last() {
+                Some(last) if page.len() as i64 == PAGE => after = Some(last.patient_id),
+                _ => break,
+            }
+        }
+    }
+    if swept != Swept::default() {
+        tracing::info!(?swept, %today, "recall sweep");
+    }
+    Ok(swept)
+}
+
+/// The practices with a recall due by `through`.
+async fn tenants(state: &AppState, through: Date) -> Result<Vec<TenantId>> {
+    let mut tx = state.db.system_read().await?;
+    let ids: Vec<(TenantId,)> = on_conn!(tx.conn(), c => sqlx::query_as(
+        "SELECT DISTINCT tenant_id FROM recalls WHERE due_on <= $1 ORDER BY tenant_id")
+        .bind(through.to_string())
+        .fetch_all(&mut **c)
+        .await)?;
+    tx.commit().await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// One patient's notice, if a stage is due and not yet sent: recorded, and its e-mail queued, in
+/// one transaction.
+async fn notify(
+    state: &AppState,
+    tenant: TenantId,
+    plan: &Plan,
+    today: Date,
+    candidate: &Candidate,
+    swept: &mut Swept,
+) -> Result<()> {
+    let Some(stage) = plan.stage_on(candidate.due()?, today) else { return Ok(()) };
+    let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(tenant)).await?;
+    let tx = uow.tx();
+    if !recalls::still_to_send(
+        stage,
+        &recalls::stages_sent(tx, candidate.patient_id, &candidate.due_on).await?,
+    ) {
+        return Ok(());
+    }
+    let Some(channel) = channel(tx, candidate.patient_id, candidate).await? else {
+        return Ok(()); // The patient chose no recalls.
+    };
+    let outcome = match channel {
+        Channel::Email if candidate.email.is_some() => Outcome::Queued,
+        Channel::Post if candidate.address.is_some() => Outcome::ToPost,
+        // Text messages go through an SMS provider plugin (`sms` extension point, plugin
+        // interface 0.3); until one is enabled the notice is recorded as not sent.
+        Channel::Sms if candidate.phone.is_some() => Outcome::NoSmsProvider,
+        _ => Outcome::NoAddress,
+    };
+    if recalls::record_notice(&mut uow, candidate, stage, channel, outcome).await?.is_none() {
+        return Ok(()); // Another sweep recorded it first.
+    }
+    match outcome {
+        Outcome::Queued => {
+            let mail = mail(uow.tx(), candidate, stage).await?;
+            let attempts = state.config.jobs.delivery_attempts;
+            let (conn, jobs) = uow.tx().with_jobs();
+            queue_mail(conn, jobs, mail, attempts).await?;
+            swept.emailed += 1;
+        }
+        Outcome::ToPost => swept.to_post += 1,
+        Outcome::NoAddress | Outcome::NoSmsProvider => swept.not_sent += 1,
+    }
+    uow.commit().await?;
+    Ok(())
+}
+
+/// The channel the patient chose; with no choice recorded, e-mail when the record has an
+/// address, else a letter. `None`: they chose no recalls.
+async fn channel(
+    tx: &mut ils_storage::TenantTx,
+    patient: PatientId,
+    candidate: &Candidate,
+) -> Result<Option<Channel>> {
+    let chosen = Consents::of(consent::for_patient(tx, patient).await?).recall_channel.map(|c| c.choice);
+    Ok(match chosen {
+        Some(ConsentChoice::None) => None,
+        Some(ConsentChoice::Email) => Some(Channel::Email),
+        Some(ConsentChoice::Sms) => Some(Channel::Sms),
+        Some(ConsentChoice::Post) => Some(Channel::Post),
+        _ if candidate.email.is_some() => Some(Channel::Email),
+        _ => Some(Channel::Post),
+    })
+}
+
+/// The e-mail for a stage, signed with the practice's name and telephone.
+async fn mail(tx: &mut ils_storage::TenantTx, candidate: &Candidate, stage: Stage) -> Result<SendEmail> {
+    let practice = ils_tenancy::tenants::get_own(tx).await?.name;
+    let settings = ils_tenancy::tenants::settings(tx).await?;
+    let due = candidate.due()?.strftime("%-d %B %Y").to_string();
+    let call = match &settings.phone {
+        Some(phone) => format!("call us on {phone}"),
+        None => "contact us".to_owned(),
+    };
+    let (subject, opening) = match stage {
+        Stage::Due => (
+            format!("Your eye examination at {practice} is due"),
+            format!("Your next eye examination is due on {due}."),
+        ),
+        Stage::FirstReminder => (
+            format!("A reminder from {practice}: your eye examination is due"),
+            format!("Your eye examination was due on {due}, and we have not seen you yet."),
+        ),
+        Stage::Final => (
+            format!("Last reminder from {practice}: your eye examination"),
+            format!("Your eye examination was due on {due}. This is our last reminder for it."),
+        ),
+    };
+    let text = format!(
+        "Dear {first} {last},\n\n{opening} Regular sight tests check the health of your eyes as well as your \
+         vision. To book, {call}.\n\nWith best wishes,\n{practice}\n\nYou receive this because you are a patient of \
+         {practice}. To stop recall reminders, tell us and we will record your choice.\n",
+        first = candidate.first_name,
+        last = candidate.last_name,
+    );
+    Ok(SendEmail {
+        to: candidate.email.clone().unwrap_or_default(),
+        subject,
+        text,
+        html: None,
+        links: Vec::new(),
+    })
+}
