@@ -6,7 +6,10 @@ use serde::Serialize;
 
 use ils_kernel::permissions::Action;
 use ils_outbox::DomainEvent;
-use ils_storage::ids::{AppointmentId, AppointmentTypeId, ClinicianId, PatientId, RecallNoticeId, RoomId};
+use ils_storage::ids::{
+    AppointmentId, AppointmentTypeId, ClinicianId, OrderId, PatientId, RecallNoticeId, ReminderId, RoomId,
+};
+use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 
 use crate::recalls::plan::{Basis, Channel, Outcome, Stage};
@@ -19,6 +22,7 @@ pub const EVENTS: &[(&str, Action)] = &[
     (AppointmentStatusChanged::TYPE, AppointmentStatusChanged::READ),
     (RecallSet::TYPE, RecallSet::READ),
     (RecallDue::TYPE, RecallDue::READ),
+    (ReminderSent::TYPE, ReminderSent::READ),
 ];
 
 /// An appointment was booked.
@@ -112,5 +116,39 @@ pub struct RecallDue {
 }
 impl DomainEvent for RecallDue {
     const TYPE: &'static str = "recall.due";
+    const READ: Action = Action::DiaryRead;
+}
+
+text_enum! {
+    /// What a reminder is about.
+    pub enum ReminderKind {
+        /// An appointment soon.
+        Appointment = "appointment",
+        /// An order received back at the practice: the glasses are ready to collect.
+        OrderReady = "order_ready",
+    }
+}
+
+/// A reminder went to a patient (or, with no SMS provider, is recorded as not sent).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderSent {
+    /// The reminder.
+    pub reminder_id: ReminderId,
+    /// The patient.
+    pub patient_id: PatientId,
+    /// What about.
+    pub kind: ReminderKind,
+    /// The appointment, for an appointment's reminder.
+    pub appointment_id: Option<AppointmentId>,
+    /// The order, for glasses ready.
+    pub order_id: Option<OrderId>,
+    /// By which channel.
+    pub channel: Channel,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+impl DomainEvent for ReminderSent {
+    const TYPE: &'static str = "reminder.sent";
     const READ: Action = Action::DiaryRead;
 }

@@ -4,7 +4,8 @@
 //! and appointment types (how long, who may perform them, whether they need a room) — its
 //! opening [`hours`] with exceptions, the [`appointments`] themselves, and the [`slots`] still
 //! free; and [`recalls`], when each patient's next sight test is due and the notices that say
-//! so. The [`events`] it emits are declared here too.
+//! so; [`reminders`] of an appointment tomorrow and of glasses ready; and the [`messages`]
+//! patients receive, in the practice's words. The [`events`] it emits are declared here too.
 //!
 //! No clinician and no room is ever in two live appointments at once, and the database says so:
 //! an exclusion constraint on PostgreSQL, triggers on SQLite (docs/adr/043-diary.md). Code checks
@@ -26,7 +27,9 @@
 pub mod appointments;
 pub mod events;
 pub mod hours;
+pub mod messages;
 pub mod recalls;
+pub mod reminders;
 pub mod resources;
 pub mod slots;
 pub mod status;

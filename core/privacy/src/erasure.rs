@@ -49,6 +49,9 @@ pub struct Removed {
     /// Recall records deleted: the due date and each notice sent for it.
     #[serde(default)]
     pub recalls: u64,
+    /// Reminders deleted (of appointments, of glasses ready).
+    #[serde(default)]
+    pub reminders: u64,
 }
 
 /// What remains of an erased patient: no personal data.
@@ -169,8 +172,9 @@ impl Privacy {
         let removed = Removed {
             attachments: attached.len() as u64,
             orders_unlinked: ils_orders::store::unlink_patient(&mut tx, patient.id, now).await?,
-            // Before the examinations: an appointment names the examination it started, a recall
-            // the examination that set it.
+            // Before the appointments: a reminder names its appointment. Before the examinations:
+            // an appointment names the examination it started, a recall the one that set it.
+            reminders: ils_diary::reminders::remove_for_patient(&mut tx, patient.id).await?,
             appointments: ils_diary::appointments::remove_for_patient(&mut tx, patient.id).await?,
             recalls: ils_diary::recalls::remove_for_patient(&mut tx, patient.id).await?,
             prescriptions: prescriptions::store::remove_for_patient(&mut tx, patient.id).await?,

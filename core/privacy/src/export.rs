@@ -8,6 +8,7 @@
 //! | `patient.json` | the record: details, NHS number, contact, notes, retention |
 //! | `examinations.json`, `prescriptions.json` | the clinical records |
 //! | `appointments.json` | every appointment, past and booked, with its type, clinician and status |
+//! | `reminders.json` | each reminder sent: of an appointment, of glasses ready to collect |
 //! | `recall.json` | when the next sight test is due, how that was chosen, and each recall notice sent (`null`: none set) |
 //! | `orders.json` | the practice's orders for the patient, each with its timeline |
 //! | `consents.json` | every consent change (marketing, recall channel) |
@@ -66,6 +67,7 @@ impl Held {
             ("examinations.json", json(&self.examinations)?, self.examinations.len()),
             ("appointments.json", json(&self.appointments)?, self.appointments.len()),
             ("recall.json", json(&self.recall)?, usize::from(self.recall.is_some())),
+            ("reminders.json", json(&self.reminders)?, self.reminders.len()),
             ("prescriptions.json", json(&self.prescriptions)?, self.prescriptions.len()),
             ("orders.json", json(&self.orders)?, self.orders.len()),
             ("consents.json", json(&self.consents)?, self.consents.len()),

@@ -7,6 +7,7 @@ use ils_clinical::patients::Patient;
 use ils_clinical::prescriptions::{self, PrescriptionView};
 use ils_diary::appointments::DiaryEntry;
 use ils_diary::recalls::Recall;
+use ils_diary::reminders::Reminder;
 use ils_files::StoredFile;
 use ils_kernel::audit::{self, ActorKind, AuditEntry};
 use ils_kernel::permissions::Role;
@@ -48,6 +49,7 @@ pub(crate) struct Held {
     pub(crate) examinations: Vec<Examination>,
     pub(crate) appointments: Vec<DiaryEntry>,
     pub(crate) recall: Option<Recall>,
+    pub(crate) reminders: Vec<Reminder>,
     pub(crate) prescriptions: Vec<PrescriptionView>,
     pub(crate) orders: Vec<OrderHeld>,
     pub(crate) consents: Vec<Consent>,
@@ -84,6 +86,7 @@ impl Held {
         }
         let appointments = ils_diary::appointments::held_for(tx, id).await?;
         let recall = ils_diary::recalls::held_for(tx, id).await?;
+        let reminders = ils_diary::reminders::held_for(tx, id).await?;
         let consents = consent::for_patient(tx, id).await?;
         let attachments = ils_files::attachments::list(tx, ils_files::attachments::Subject::Patient(id))
             .await?
@@ -114,6 +117,7 @@ impl Held {
             examinations,
             appointments,
             recall,
+            reminders,
             prescriptions,
             orders,
             consents,

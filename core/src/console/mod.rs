@@ -21,6 +21,7 @@ mod home;
 mod jobs;
 mod keys;
 mod live;
+mod messages;
 mod orders;
 mod page;
 mod patients;
@@ -139,6 +140,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/invitation", get(recovery::invitation_page).post(recovery::join))
         .route("/settings", get(settings::page))
         .route("/settings/letterhead", post(settings::save_letterhead))
+        .route("/settings/messages", get(messages::show))
+        .route("/settings/messages/{kind}", post(messages::save))
+        .route("/settings/messages/{kind}/reset", post(messages::reset))
         .route("/api-keys", get(keys::list).post(keys::create))
         .route("/api-keys/{key}/revoke", post(keys::revoke))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))

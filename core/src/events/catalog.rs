@@ -8,7 +8,7 @@ use ils_kernel::permissions::Action;
 
 pub use ils_clinical::events::{ExaminationFinalised, PatientCreated, PatientUpdated, PrescriptionCreated};
 pub use ils_diary::events::{
-    AppointmentBooked, AppointmentCancelled, AppointmentStatusChanged, RecallDue, RecallSet,
+    AppointmentBooked, AppointmentCancelled, AppointmentStatusChanged, RecallDue, RecallSet, ReminderSent,
 };
 pub use ils_orders::events::{OrderCreated, OrderStationChanged, OrderStatusChanged};
 pub use ils_outbox::DomainEvent;

@@ -15,6 +15,7 @@ pub mod files;
 pub mod health;
 pub mod invitations;
 pub mod jobs;
+pub mod messages;
 pub mod metering;
 pub mod recalls;
 pub use crate::metrics;

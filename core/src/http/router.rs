@@ -60,6 +60,7 @@ use crate::state::AppState;
         crate::events::catalog::AppointmentStatusChanged,
         crate::events::catalog::RecallSet,
         crate::events::catalog::RecallDue,
+        crate::events::catalog::ReminderSent,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -72,7 +73,7 @@ use crate::state::AppState;
         (name = "webhooks", description = "Outbound webhooks (Standard Webhooks)"),
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
-        (name = "diary", description = "The practice's diary: clinicians, rooms, appointment types, opening hours, appointments and free slots; recalls"),
+        (name = "diary", description = "The practice's diary: clinicians, rooms, appointment types, opening hours, appointments and free slots; recalls, and the messages patients receive"),
         (name = "privacy", description = "Consents, subject-access exports and erased patients' tombstones (UK GDPR)"),
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
@@ -136,6 +137,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::attachments::router())
         .merge(super::diary::router())
         .merge(super::recalls::router())
+        .merge(super::messages::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

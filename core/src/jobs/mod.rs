@@ -10,13 +10,16 @@
 //! supplier (queued by the send itself). `dispatch_event` hands one
 //! event to them: an event the relay could not hand over on its own, or one queued by a version
 //! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
-//! `report_schedules`, `recall_sweep` (recall notices, docs/adr/044), and privacy's daily
+//! `report_schedules`, `recall_sweep` (recall notices, docs/adr/044), `reminder_sweep`
+//! (appointments tomorrow, docs/adr/045; glasses ready is `order_ready_reminder`, queued from
+//! `order.status_changed`), and privacy's daily
 //! `retention_sweep` and `audit_purge` (docs/adr/039).
 
 pub mod fair;
 pub mod plugins;
 pub mod privacy;
 pub mod recalls;
+pub mod reminders;
 pub mod stats;
 pub mod webhooks;
 
@@ -191,6 +194,7 @@ impl Runner {
             .map_err(queue_error)?;
         privacy::register(&mut workers, &state)?;
         recalls::register(&mut workers, &state)?;
+        reminders::register(&mut workers, &state)?;
         let privacy_schedule = || {
             CronSchedule::parse(&state.config.privacy.schedule)
                 .map_err(|e| Error::invalid_field("privacy_schedule", e.to_string()))
@@ -225,6 +229,11 @@ impl Runner {
                 schedule()?,
                 || recalls::RecallSweep {},
                 PeriodicJobOpts::new().with_id("recall_sweep"),
+            ))
+            .periodic_job(PeriodicJob::with_options(
+                schedule()?,
+                || reminders::ReminderSweep {},
+                PeriodicJobOpts::new().with_id("reminder_sweep"),
             ))
             .periodic_job(PeriodicJob::with_options(
                 CronSchedule::parse("* * * * *").map_err(|e| Error::Internal(e.to_string()))?,
@@ -275,6 +284,7 @@ fn consumers(state: &AppState) -> Consumers {
     let mut consumers = Consumers::new().with(ils_webhooks::Dispatch { delivery_attempts });
     if state.mailer.is_some() {
         consumers = consumers.with(crate::notify::Notices { delivery_attempts });
+        consumers = consumers.with(reminders::ReadyNotices { delivery_attempts });
     }
     consumers.with(plugins::FanOut { plugins: state.plugins.clone(), delivery_attempts })
 }

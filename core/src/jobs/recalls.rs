@@ -9,9 +9,9 @@ use jiff::civil::Date;
 use riverqueue::{BoxError, Job, JobArgs, WorkContext, WorkOutcome, Workers};
 use serde::{Deserialize, Serialize};
 
-use crate::notify::{SendEmail, queue_mail};
 use crate::state::AppState;
 use ils_clinical::consent::{self, ConsentChoice, Consents};
+use ils_diary::messages::{MessageKind, Values};
 use ils_diary::recalls::{self, Candidate, Channel, Outcome, Plan, Stage};
 use ils_kernel::TenantCtx;
 use ils_kernel::error::Result;
@@ -114,6 +114,8 @@ async fn notify(
         return Ok(()); // The patient chose no recalls.
     };
     let outcome = match channel {
+        // Without an SMTP server nothing is recorded: the notice goes once one is configured.
+        Channel::Email if candidate.email.is_some() && state.mailer.is_none() => return Ok(()),
         Channel::Email if candidate.email.is_some() => Outcome::Queued,
         Channel::Post if candidate.address.is_some() => Outcome::ToPost,
         // Text messages go through an SMS provider plugin (`sms` extension point, plugin
@@ -126,10 +128,9 @@ async fn notify(
     }
     match outcome {
         Outcome::Queued => {
-            let mail = mail(uow.tx(), candidate, stage).await?;
-            let attempts = state.config.jobs.delivery_attempts;
-            let (conn, jobs) = uow.tx().with_jobs();
-            queue_mail(conn, jobs, mail, attempts).await?;
+            let values = values(uow.tx(), candidate).await?;
+            let to = candidate.email.clone().unwrap_or_default();
+            super::reminders::send(&mut uow, state, to, message_of(stage), &values).await?;
             swept.emailed += 1;
         }
         Outcome::ToPost => swept.to_post += 1,
@@ -157,41 +158,19 @@ async fn channel(
     })
 }
 
-/// The e-mail for a stage, signed with the practice's name and telephone.
-async fn mail(tx: &mut ils_storage::TenantTx, candidate: &Candidate, stage: Stage) -> Result<SendEmail> {
-    let practice = ils_tenancy::tenants::get_own(tx).await?.name;
-    let settings = ils_tenancy::tenants::settings(tx).await?;
-    let due = candidate.due()?.strftime("%-d %B %Y").to_string();
-    let call = match &settings.phone {
-        Some(phone) => format!("call us on {phone}"),
-        None => "contact us".to_owned(),
-    };
-    let (subject, opening) = match stage {
-        Stage::Due => (
-            format!("Your eye examination at {practice} is due"),
-            format!("Your next eye examination is due on {due}."),
-        ),
-        Stage::FirstReminder => (
-            format!("A reminder from {practice}: your eye examination is due"),
-            format!("Your eye examination was due on {due}, and we have not seen you yet."),
-        ),
-        Stage::Final => (
-            format!("Last reminder from {practice}: your eye examination"),
-            format!("Your eye examination was due on {due}. This is our last reminder for it."),
-        ),
-    };
-    let text = format!(
-        "Dear {first} {last},\n\n{opening} Regular sight tests check the health of your eyes as well as your \
-         vision. To book, {call}.\n\nWith best wishes,\n{practice}\n\nYou receive this because you are a patient of \
-         {practice}. To stop recall reminders, tell us and we will record your choice.\n",
-        first = candidate.first_name,
-        last = candidate.last_name,
-    );
-    Ok(SendEmail {
-        to: candidate.email.clone().unwrap_or_default(),
-        subject,
-        text,
-        html: None,
-        links: Vec::new(),
-    })
+/// The message of a stage.
+fn message_of(stage: Stage) -> MessageKind {
+    match stage {
+        Stage::Due => MessageKind::RecallDue,
+        Stage::FirstReminder => MessageKind::RecallFirstReminder,
+        Stage::Final => MessageKind::RecallFinal,
+    }
+}
+
+/// The values of a recall message's placeholders.
+async fn values(tx: &mut ils_storage::TenantTx, candidate: &Candidate) -> Result<Values> {
+    let mut values =
+        super::reminders::patient_values(tx, &candidate.first_name, &candidate.last_name).await?;
+    values.set("due_date", candidate.due()?.strftime("%-d %B %Y").to_string());
+    Ok(values)
 }

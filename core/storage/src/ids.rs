@@ -191,6 +191,10 @@ id_type!(
     RecallNoticeId
 );
 id_type!(
+    /// A reminder sent to a patient (an appointment tomorrow, glasses ready).
+    ReminderId
+);
+id_type!(
     /// A plugin publisher (an account that owns plugin ids).
     PublisherId
 );

@@ -69,10 +69,11 @@ pub fn fill_path(path: &str) -> String {
     while let Some(start) = rest.find('{') {
         let end = start + rest[start..].find('}').expect("unclosed path parameter");
         out.push_str(&rest[..start]);
-        out.push_str(if &rest[start..=end] == "{job_id}" {
-            "1"
-        } else {
-            "01900000-0000-7000-8000-000000000000"
+        out.push_str(match &rest[start..=end] {
+            "{job_id}" => "1",
+            // A message to patients is named, not numbered.
+            "{message}" => "order_ready",
+            _ => "01900000-0000-7000-8000-000000000000",
         });
         rest = &rest[end + 1..];
     }

@@ -49,6 +49,7 @@ mod recalls;
 mod recommendation_phrasing;
 mod recommendations;
 mod registry;
+mod reminders;
 mod report_plugin;
 mod report_reads;
 mod reports;

@@ -27,7 +27,7 @@ async fn patient_with_rx(app: &TestApp, ecp: &Actor) -> (String, String) {
     (patient, id(rx.ok(201)))
 }
 
-fn order_body(patient: &str, rx: &str) -> Value {
+pub(crate) fn order_body(patient: &str, rx: &str) -> Value {
     json!({
         "patient_id": patient, "prescription_id": rx,
         "lens": { "type": "single_vision", "material": "high_index", "index": 1.67,

@@ -144,7 +144,7 @@ db_test!(
         let letter = format!("attachments/{}-letter Ann.pdf", attachment_id(&files));
         let mut expected: Vec<String> = [
             "access_log.json", "appointments.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
-            "orders.json", "patient.json", "prescriptions.json", "recall.json", "summary.html", "summary.pdf",
+            "orders.json", "patient.json", "prescriptions.json", "recall.json", "reminders.json", "summary.html", "summary.pdf",
         ]
         .map(String::from)
         .to_vec();
@@ -265,7 +265,7 @@ db_test!(
         assert_eq!(
             tombstone["removed"],
             json!({ "examinations": 2, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1,
-                    "orders_unlinked": 1, "appointments": 1, "recalls": 1 })
+                    "orders_unlinked": 1, "appointments": 1, "recalls": 1, "reminders": 0 })
         );
         app.get(&format!("/api/v1/appointments/{appointment}"), &ecp.token).await.problem(404, "not_found");
         assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");
