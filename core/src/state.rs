@@ -45,6 +45,8 @@ pub struct AppState {
     pub reports: ils_plugin_host::reports::Reports,
     /// Plugins' recommendations, gathered per kind.
     pub recommenders: ils_plugin_host::recommend::Recommenders,
+    /// Patients' text messages, through the tenant's SMS provider plugin.
+    pub texts: ils_plugin_host::sms::TextMessages,
     /// The tenants' file store (rows and bytes), which plugins write to and the API serves.
     pub files: ils_files::Files,
     /// Privacy: subject-access exports, erasure at the end of retention, tombstones.
@@ -76,6 +78,7 @@ impl AppState {
         ));
         let reports = ils_plugin_host::reports::Reports::new(plugins.clone(), db.clone());
         let recommenders = ils_plugin_host::recommend::Recommenders::new(plugins.clone(), db.clone());
+        let texts = ils_plugin_host::sms::TextMessages::new(plugins.clone());
         let privacy = ils_privacy::Privacy::new(db.clone(), files.clone());
         let streams = Arc::default();
         let principals = Arc::new(ils_tenancy::auth::Principals::new(db.clone()));
@@ -91,6 +94,7 @@ impl AppState {
             plugins,
             reports,
             recommenders,
+            texts,
             files,
             privacy,
             streams,

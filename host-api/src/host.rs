@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ils_records::{
-    Caller, Event, Measurement, Recommendation, ReportFormat, ReportInfo, ReportOutput, TenantId,
+    Caller, Event, Measurement, RecallAdvice, Recommendation, ReportFormat, ReportInfo, ReportOutput,
+    SmsMessage, TenantId,
 };
 use ils_registry::{ExtensionPoint, Manifest};
 use semver::Version;
@@ -18,7 +19,7 @@ use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::bindings::{self, v0_1_0, v0_2_0};
+use crate::bindings::{self, v0_1_0, v0_2_0, v0_3_0};
 use crate::cache::CompileCache;
 use crate::cap;
 use crate::cap::progress::ProgressSink;
@@ -123,6 +124,7 @@ impl InvocationContext {
 enum Pre {
     V0_1_0(v0_1_0::Points),
     V0_2_0(v0_2_0::Points),
+    V0_3_0(v0_3_0::Points),
 }
 
 /// An installed plugin version: compiled, checked and pre-linked; shared by every tenant.
@@ -186,10 +188,12 @@ pub(crate) enum Call {
     ListReports,
     Render { id: String, params: String, format: ReportFormat },
     Recommend { kind: String, input: String },
+    Sms(SmsMessage),
+    Advise { patient_id: String, born_on: Option<String>, examined_on: String },
 }
 
 impl Call {
-    fn point(&self) -> (ExtensionPoint, &'static str) {
+    pub(crate) fn point(&self) -> (ExtensionPoint, &'static str) {
         match self {
             Self::Event(_) => (ExtensionPoint::EventHandler, "event-handler.handle"),
             Self::Job { .. } => (ExtensionPoint::Scheduled, "scheduled.run"),
@@ -199,6 +203,8 @@ impl Call {
             Self::ListReports => (ExtensionPoint::ReportProvider, "report-provider.list-reports"),
             Self::Render { .. } => (ExtensionPoint::ReportProvider, "report-provider.render"),
             Self::Recommend { .. } => (ExtensionPoint::Recommender, "recommender.recommend"),
+            Self::Sms(_) => (ExtensionPoint::Sms, "sms.send"),
+            Self::Advise { .. } => (ExtensionPoint::RecallAdvisor, "recall-advisor.advise"),
         }
     }
 
@@ -212,6 +218,8 @@ impl Call {
             Self::ListReports => 0,
             Self::Render { params, .. } => params.len(),
             Self::Recommend { input, .. } => input.len(),
+            Self::Sms(m) => m.to.len() + m.body.len() + m.reference.len(),
+            Self::Advise { patient_id, .. } => patient_id.len() + 20,
         }
     }
 }
@@ -225,6 +233,8 @@ pub(crate) enum Reply {
     Reports(Vec<ReportInfo>),
     Report(ReportOutput),
     Recommendations(Vec<Recommendation>),
+    Text(String),
+    Advice(Option<RecallAdvice>),
 }
 
 struct Inner {
@@ -450,6 +460,36 @@ impl PluginHost {
         expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Report(r) => r)
     }
 
+    /// Sends a text message through an `sms` provider (platform 0.3): the gateway's id for it. A
+    /// refusal is a non-retryable [`InvokeError::Plugin`]; a gateway that could not be reached a
+    /// retryable one.
+    pub async fn send_sms(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        message: SmsMessage,
+    ) -> Result<String, InvokeError> {
+        expect_reply!(self.invoke(plugin, ctx, Call::Sms(message)).await, Reply::Text(id) => id)
+    }
+
+    /// Asks a recall advisor (platform 0.3) for the period after an examination on `examined_on`
+    /// of a patient born on `born_on` (both `YYYY-MM-DD`).
+    pub async fn advise_recall(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        patient_id: &str,
+        born_on: Option<&str>,
+        examined_on: &str,
+    ) -> Result<Option<RecallAdvice>, InvokeError> {
+        let call = Call::Advise {
+            patient_id: patient_id.to_string(),
+            born_on: born_on.map(str::to_string),
+            examined_on: examined_on.to_string(),
+        };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Advice(a) => a)
+    }
+
     /// Asks a recommender.
     pub async fn recommend(
         &self,
@@ -536,6 +576,7 @@ impl PluginHost {
             match &plugin.pre {
                 Pre::V0_1_0(pre) => v0_1_0::call(pre, &mut store, call).await,
                 Pre::V0_2_0(pre) => v0_2_0::call(pre, &mut store, call).await,
+                Pre::V0_3_0(pre) => v0_3_0::call(pre, &mut store, call).await,
             }
         })
         .await;
@@ -737,6 +778,11 @@ impl Inner {
             (0, 2) => Pre::V0_2_0(
                 v0_2_0::PluginPre::new(self.linker_v0_2_0.instantiate_pre(&component).map_err(linking)?)
                     .and_then(v0_2_0::Points::new)
+                    .map_err(exports)?,
+            ),
+            // 0.3.0 imports 0.2.0's interfaces: the same linker serves it.
+            (0, 3) => Pre::V0_3_0(
+                v0_3_0::Points::new(self.linker_v0_2_0.instantiate_pre(&component).map_err(linking)?)
                     .map_err(exports)?,
             ),
             _ => {

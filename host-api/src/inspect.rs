@@ -99,22 +99,14 @@ pub(crate) fn inspect(
     let unsupported =
         |target: String| InstallError::UnsupportedVersion { target, supported: supported_text() };
     let runs = |v: &Version| host_runs(supported, v);
-    let mut platform: Option<Version> = None;
+    // Every `ils:platform` version the component names; the newest is the one it targets.
+    let mut named: Vec<(String, Version)> = Vec::new();
     let mut see_platform = |name: &str, version: Option<&str>| -> Result<(), InstallError> {
         let v = version.and_then(|v| Version::parse(v).ok()).ok_or_else(|| unsupported(name.to_string()))?;
-        if !runs(&v) || !manifest.platform.matches(&v) {
-            return Err(unsupported(format!("{name} (manifest allows ils:platform {})", manifest.platform)));
+        if !runs(&v) {
+            return Err(unsupported(name.to_string()));
         }
-        // One version per component: a mix would be linked against neither.
-        match &platform {
-            Some(first) if (first.major, first.minor) != (v.major, v.minor) => {
-                return Err(InstallError::Invalid(format!(
-                    "{name} mixes ils:platform versions: the component also uses {first}; build it against one"
-                )));
-            }
-            Some(_) => {}
-            None => platform = Some(v),
-        }
+        named.push((name.to_string(), v));
         Ok(())
     };
 
@@ -153,6 +145,23 @@ pub(crate) fn inspect(
         }
     }
 
+    let platform = named.iter().map(|(_, v)| v).max().cloned();
+    if let Some(p) = &platform {
+        if !manifest.platform.matches(p) {
+            return Err(unsupported(format!(
+                "ils:platform@{p} (manifest allows ils:platform {})",
+                manifest.platform
+            )));
+        }
+        // One version per component, counting the interfaces a version takes unchanged from an
+        // earlier one: a mix of anything else would be linked against neither.
+        if let Some((name, v)) = named.iter().find(|(_, v)| !lane_includes(p, v)) {
+            return Err(InstallError::Invalid(format!(
+                "{name} mixes ils:platform versions: the component also uses {p}, which does not include {v}; build it against one"
+            )));
+        }
+    }
+
     let sdk = sdk_stamp(bytes)?;
     if let Some(stamp) = &sdk {
         let target = stamp.split_whitespace().find_map(|w| w.strip_prefix("ils:platform@"));
@@ -171,6 +180,13 @@ pub(crate) fn inspect(
     let platform = platform.ok_or_else(|| InstallError::Exports("no ils:platform export".into()))?;
     imports.sort();
     Ok(Inspection { platform, sdk, imports })
+}
+
+/// Whether a component targeting `newest` may name `other` too: the same minor lane, or an
+/// interface 0.3 takes unchanged from 0.2 (`wit/v0.3.0` includes 0.2.0's worlds).
+fn lane_includes(newest: &Version, other: &Version) -> bool {
+    let lane = |v: &Version| (v.major, v.minor);
+    lane(newest) == lane(other) || (lane(newest) == (0, 3) && lane(other) == (0, 2))
 }
 
 /// Whether a host linking `supported` runs a component built against `v`: same minor lane, a

@@ -2,9 +2,10 @@
 
 use std::marker::PhantomData;
 
-use crate::__bindings::exports::ils::platform as x;
+use crate::__bindings::exports::ils::platform0_2_0 as x;
+use crate::__bindings::exports::ils::platform0_3_0 as x3;
 use crate::__bindings::exports::wasi::http::incoming_handler;
-use crate::__bindings::ils::platform::types::PluginError;
+use crate::__bindings::ils::platform0_2_0::types::PluginError;
 use crate::__bindings::wasi::http::types::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
@@ -54,6 +55,22 @@ impl<T: Plugin> x::report_provider::Guest for Adapter<T> {
 impl<T: Plugin> x::recommender::Guest for Adapter<T> {
     fn recommend(kind: String, input: String) -> Result<Vec<x::recommender::Recommendation>, PluginError> {
         Ok(T::recommend(&kind, &input)?.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Plugin> x3::sms::Guest for Adapter<T> {
+    fn send(message: x3::sms::Message) -> Result<String, x3::sms::SmsError> {
+        T::send_sms(message.into()).map_err(Into::into)
+    }
+}
+
+impl<T: Plugin> x3::recall_advisor::Guest for Adapter<T> {
+    fn advise(
+        patient_id: String,
+        born_on: Option<String>,
+        examined_on: String,
+    ) -> Option<x3::recall_advisor::Advice> {
+        T::advise_recall(&patient_id, born_on.as_deref(), &examined_on).map(Into::into)
     }
 }
 

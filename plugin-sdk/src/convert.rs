@@ -1,4 +1,4 @@
-//! Conversions between the generated bindings of `ils:platform@0.2.0` and the records the SDK's
+//! Conversions between the generated bindings of `ils:platform@0.3.0` and the records the SDK's
 //! API uses (`ils-records`, shared with the host), all in one place. They compile on every target
 //! (only the import calls need wasm), so the native tests check them too.
 
@@ -6,8 +6,9 @@ use ils_optics::Power;
 use ils_records as r;
 use ils_records::reports as rr;
 
-use crate::__bindings::exports::ils::platform as x;
-use crate::__bindings::ils::platform as p;
+use crate::__bindings::exports::ils::platform0_2_0 as x;
+use crate::__bindings::exports::ils::platform0_3_0 as x3;
+use crate::__bindings::ils::platform0_2_0 as p;
 use crate::{Error, HostError};
 
 impl From<p::types::Error> for HostError {
@@ -536,5 +537,26 @@ mod tests {
         assert!(
             matches!(r::Order::try_from(broken), Err(HostError::Invalid(m)) if m.starts_with("order o-1"))
         );
+    }
+}
+
+impl From<x3::sms::Message> for r::SmsMessage {
+    fn from(m: x3::sms::Message) -> Self {
+        Self { to: m.to, body: m.body, reference: m.reference }
+    }
+}
+
+impl From<r::SmsError> for x3::sms::SmsError {
+    fn from(e: r::SmsError) -> Self {
+        match e {
+            r::SmsError::Rejected(m) => Self::Rejected(m),
+            r::SmsError::Unavailable(m) => Self::Unavailable(m),
+        }
+    }
+}
+
+impl From<r::RecallAdvice> for x3::recall_advisor::Advice {
+    fn from(a: r::RecallAdvice) -> Self {
+        Self { months: a.months, reason: a.reason }
     }
 }

@@ -4,7 +4,7 @@
 use crate::HostError;
 
 #[cfg(target_arch = "wasm32")]
-use crate::__bindings::ils::platform as wit;
+use crate::__bindings::ils::platform0_2_0 as wit;
 
 /// Key-value storage private to this plugin and tenant (capability `kv`).
 pub mod kv {

@@ -60,8 +60,8 @@ mod types;
 
 pub use error::{Error, HostError};
 pub use ils_records::{
-    DraftPurchaseOrder, Event, Figure, FileInfo, Measurement, ProposedAction, PurchaseLine, Recommendation,
-    RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side,
+    DraftPurchaseOrder, Event, Figure, FileInfo, Measurement, ProposedAction, PurchaseLine, RecallAdvice,
+    Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side, SmsError, SmsMessage,
 };
 pub use types::*;
 
@@ -69,12 +69,12 @@ pub use types::*;
 pub use adapter::Adapter as __Adapter;
 
 /// The `ils:platform` version this SDK targets.
-pub const PLATFORM_VERSION: &str = "0.2.0";
+pub const PLATFORM_VERSION: &str = "0.3.0";
 
 /// What [`export_plugin!`] writes into the component's `ils:sdk` custom section.
 #[doc(hidden)]
 pub const __STAMP: &[u8] =
-    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.2.0").as_bytes();
+    concat!("ils-plugin-sdk/", env!("CARGO_PKG_VERSION"), " ils:platform@0.3.0").as_bytes();
 
 /// A plugin. Implement the methods for the extension points your manifest `provides`; the
 /// defaults answer "not provided".
@@ -131,6 +131,21 @@ pub trait Plugin: 'static {
     fn recommend(kind: &str, input: &str) -> Result<Vec<Recommendation>, Error> {
         let _ = (kind, input);
         Err(Error::new("this plugin is not a recommender"))
+    }
+
+    /// Sends a patient's text message through the provider's gateway (`provides = ["sms"]`):
+    /// the gateway's id for it. Give the gateway `message.reference` as its idempotency key, so
+    /// the host's retry after a timeout never sends twice.
+    fn send_sms(message: SmsMessage) -> Result<String, SmsError> {
+        let _ = message;
+        Err(SmsError::Rejected("this plugin does not send text messages".into()))
+    }
+
+    /// The recall period after an examination on `examined_on` of a patient born on `born_on`
+    /// (both `YYYY-MM-DD`), if this plugin advises one (`provides = ["recall-advisor"]`).
+    fn advise_recall(patient_id: &str, born_on: Option<&str>, examined_on: &str) -> Option<RecallAdvice> {
+        let _ = (patient_id, born_on, examined_on);
+        None
     }
 }
 

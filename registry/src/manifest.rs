@@ -76,6 +76,10 @@ pub enum ExtensionPoint {
     ReportProvider,
     /// `ils:platform/recommender`.
     Recommender,
+    /// `ils:platform/sms` (platform 0.3): sends patients' text messages.
+    Sms,
+    /// `ils:platform/recall-advisor` (platform 0.3): advises recall periods.
+    RecallAdvisor,
 }
 
 /// A host capability a plugin may request. Each one unlocks one import (see `wit/README.md`).
@@ -401,6 +405,18 @@ impl Manifest {
             return invalid(
                 "provides recommender needs [[recommendations]] kinds, and kinds need recommender".into(),
             );
+        }
+        let before_0_3 = [Version::new(0, 1, 0), Version::new(0, 2, 0)];
+        let added_in_0_3 = [(ExtensionPoint::Sms, "sms"), (ExtensionPoint::RecallAdvisor, "recall-advisor")];
+        if let Some((_, name)) = added_in_0_3
+            .iter()
+            .find(|(p, _)| raw.provides.contains(p))
+            .filter(|_| before_0_3.iter().any(|v| raw.platform.matches(v)))
+        {
+            return invalid(format!(
+                "provides {name} came with ils:platform 0.3.0: set platform = \"^0.3\" (it is {:?})",
+                raw.platform.to_string()
+            ));
         }
         let mut kinds = BTreeSet::new();
         if let Some(dup) = raw.recommendations.iter().find(|r| !kinds.insert(&r.kind)) {

@@ -42,6 +42,8 @@ pub fn guests_dir() -> &'static Path {
                 "ils-recommendations",
                 "-p",
                 "ils-shopify-sync",
+                "-p",
+                "ils-sms-gateway",
             ])
             .status()
             .expect("run cargo to build the guest components");

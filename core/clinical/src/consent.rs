@@ -231,6 +231,20 @@ pub async fn for_patient(tx: &mut TenantTx, patient_id: PatientId) -> Result<Vec
     Ok(rows.into_iter().map(Consent::from).collect())
 }
 
+/// The patient's current choice of `kind`: the newest record of it, if any.
+pub async fn current(tx: &mut TenantTx, patient_id: PatientId, kind: ConsentKind) -> Result<Option<Consent>> {
+    const SQL: &str = "SELECT id, patient_id, kind, choice, wording, source, recorded_by, recorded_at
+        FROM patient_consents WHERE tenant_id = $1 AND patient_id = $2 AND kind = $3 ORDER BY id DESC LIMIT 1";
+    let tenant = tx.tenant_id();
+    let row: Option<Row> = on_conn!(tx.conn(), c => sqlx::query_as(SQL)
+        .bind(tenant)
+        .bind(patient_id)
+        .bind(kind.as_str())
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(row.map(Consent::from))
+}
+
 /// Removes a patient's consent records (erasure); how many there were.
 pub async fn remove_for_patient(tx: &mut TenantTx, patient_id: PatientId) -> Result<u64> {
     let tenant = tx.tenant_id();

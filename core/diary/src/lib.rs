@@ -28,6 +28,7 @@ pub mod appointments;
 pub mod events;
 pub mod hours;
 pub mod messages;
+pub mod phone;
 pub mod recalls;
 pub mod reminders;
 pub mod resources;

@@ -212,6 +212,24 @@ pub struct Rendered {
     pub text: String,
 }
 
+/// The longest text message ILS sends: four GSM-7 segments of 153 characters (the `sms`
+/// extension point's limit, `ils_records::SmsMessage::MAX_BODY`).
+pub const SMS_MAX_CHARS: usize = 612;
+
+impl Rendered {
+    /// The text as one text message: the e-mail's text with its line breaks and runs of spaces
+    /// as single spaces, cut with an ellipsis at [`SMS_MAX_CHARS`].
+    pub fn as_sms(&self) -> String {
+        let flat = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if flat.chars().count() <= SMS_MAX_CHARS {
+            return flat;
+        }
+        let mut cut: String = flat.chars().take(SMS_MAX_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 impl Template {
     /// The message with `values` filled in.
     pub fn render(&self, values: &Values) -> Rendered {
@@ -373,5 +391,18 @@ mod tests {
         assert!(check(MessageKind::OrderReady, "Ready", "Due {due_date}").is_err());
         assert!(check(MessageKind::RecallDue, "", "Hello").is_err());
         assert!(check(MessageKind::RecallDue, "Two\nlines", "Hello").is_err());
+    }
+
+    #[test]
+    fn a_text_message_is_the_text_on_one_line_and_never_longer_than_four_segments() {
+        let short = Rendered { subject: "S".into(), text: "Dear Ann,\n\nYour  glasses are ready.\n".into() };
+        assert_eq!(short.as_sms(), "Dear Ann, Your glasses are ready.");
+        let long = Rendered { subject: "S".into(), text: "word ".repeat(200) };
+        let sms = long.as_sms();
+        assert_eq!(sms.chars().count(), SMS_MAX_CHARS);
+        assert!(sms.ends_with('…'));
+        let (subject, body) = MessageKind::AppointmentReminder.default_template();
+        let ours = Rendered { subject: subject.into(), text: body.into() };
+        assert!(ours.as_sms().chars().count() < SMS_MAX_CHARS, "ILS's own wording fits whole");
     }
 }

@@ -203,7 +203,7 @@ fn refuse_non_empty(dir: &Path) -> Result<(), CliError> {
 fn platform_range() -> String {
     match PluginHost::supported_platforms().iter().max() {
         Some(v) => format!("^{}.{}", v.major, v.minor),
-        None => "^0.2".to_string(),
+        None => "^0.3".to_string(),
     }
 }
 

@@ -46,6 +46,7 @@ pub mod recommend;
 pub mod reports;
 pub mod runtime;
 mod services;
+pub mod sms;
 pub mod store;
 
 use std::collections::BTreeSet;

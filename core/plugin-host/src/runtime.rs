@@ -11,7 +11,7 @@ use ils_host_api::{
     Caller, EngineConfig, Grants, HostConfig, InvocationContext, InvokeError, PluginEngine, PluginHost,
     PluginVersion, TenantId as HostTenant,
 };
-use ils_registry::{Capability, Digest, Manifest, PluginId};
+use ils_registry::{Capability, Digest, ExtensionPoint, Manifest, PluginId};
 use semver::Version;
 use tokio::sync::{Mutex, OnceCell};
 
@@ -362,6 +362,22 @@ impl Plugins {
         let Some(store::TargetRow { enablement: row, digest, plan }) = found else { return Ok(None) };
         let version = self.load(plugin, &row.version, &digest).await?;
         Ok(Some(Target { tenant, plan, row, version }))
+    }
+
+    /// The tenant's first enabled plugin (by id) that provides `point`, loaded: the one that
+    /// answers for the practice where one answer is wanted (its SMS provider, its recall advisor).
+    pub async fn first_providing(&self, tenant: TenantId, point: ExtensionPoint) -> Result<Option<Target>> {
+        let mut tx = self.db.tenant_read(tenant).await?;
+        let rows = store::enablements(&mut tx).await?;
+        tx.commit().await?;
+        for row in rows.into_iter().filter(|r| r.enabled) {
+            if let Some(target) = self.target(tenant, &row.plugin_id).await?
+                && target.manifest().provides.contains(&point)
+            {
+                return Ok(Some(target));
+            }
+        }
+        Ok(None)
     }
 
     /// The tenant's enabled plugin `plugin`, loaded; otherwise why there is none to call:

@@ -12,7 +12,8 @@
 //! before the relay. Periodic maintenance: `purge_sessions`, `plugin_schedules`,
 //! `report_schedules`, `recall_sweep` (recall notices, docs/adr/044), `reminder_sweep`
 //! (appointments tomorrow, docs/adr/045; glasses ready is `order_ready_reminder`, queued from
-//! `order.status_changed`), and privacy's daily
+//! `order.status_changed`), `send_sms` (one text message through the tenant's SMS provider
+//! plugin, docs/adr/046), and privacy's daily
 //! `retention_sweep` and `audit_purge` (docs/adr/039).
 
 pub mod fair;
@@ -20,6 +21,7 @@ pub mod plugins;
 pub mod privacy;
 pub mod recalls;
 pub mod reminders;
+pub mod sms;
 pub mod stats;
 pub mod webhooks;
 
@@ -195,6 +197,7 @@ impl Runner {
         privacy::register(&mut workers, &state)?;
         recalls::register(&mut workers, &state)?;
         reminders::register(&mut workers, &state)?;
+        sms::register(&mut workers, &state)?;
         let privacy_schedule = || {
             CronSchedule::parse(&state.config.privacy.schedule)
                 .map_err(|e| Error::invalid_field("privacy_schedule", e.to_string()))

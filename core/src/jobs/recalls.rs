@@ -9,9 +9,11 @@ use jiff::civil::Date;
 use riverqueue::{BoxError, Job, JobArgs, WorkContext, WorkOutcome, Workers};
 use serde::{Deserialize, Serialize};
 
+use super::reminders::Recipient;
 use crate::state::AppState;
-use ils_clinical::consent::{self, ConsentChoice, Consents};
+use ils_clinical::consent::{self, ConsentChoice, ConsentKind};
 use ils_diary::messages::{MessageKind, Values};
+use ils_diary::phone::e164;
 use ils_diary::recalls::{self, Candidate, Channel, Outcome, Plan, Stage};
 use ils_kernel::TenantCtx;
 use ils_kernel::error::Result;
@@ -45,9 +47,11 @@ pub(crate) fn register(workers: &mut Workers, state: &AppState) -> Result<()> {
 pub struct Swept {
     /// E-mails queued.
     pub emailed: u32,
+    /// Text messages queued.
+    pub texted: u32,
     /// Letters listed for the practice to post.
     pub to_post: u32,
-    /// Notices recorded as not sent (no address, no SMS provider).
+    /// Notices recorded as not sent (no address or number, no SMS provider).
     pub not_sent: u32,
 }
 
@@ -64,8 +68,9 @@ pub async fn sweep(state: &AppState, today: Date) -> Result<Swept> {
             let mut tx = state.db.tenant_read(tenant).await?;
             let page = recalls::candidates(&mut tx, through, Timestamp::now(), after, PAGE).await?;
             tx.commit().await?;
+            let sms = state.texts.available(tenant).await?;
             for candidate in &page {
-                notify(state, tenant, &plan, today, candidate, &mut swept).await?;
+                notify(state, tenant, sms, &plan, today, candidate, &mut swept).await?;
             }
             match page.last() {
                 Some(last) if page.len() as i64 == PAGE => after = Some(last.patient_id),
@@ -91,11 +96,12 @@ async fn tenants(state: &AppState, through: Date) -> Result<Vec<TenantId>> {
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
-/// One patient's notice, if a stage is due and not yet sent: recorded, and its e-mail queued, in
-/// one transaction.
+/// One patient's notice, if a stage is due and not yet sent: recorded, and its e-mail or text
+/// queued, in one transaction. `sms`: the practice has an SMS provider.
 async fn notify(
     state: &AppState,
     tenant: TenantId,
+    sms: bool,
     plan: &Plan,
     today: Date,
     candidate: &Candidate,
@@ -113,28 +119,39 @@ async fn notify(
     let Some(channel) = channel(tx, candidate.patient_id, candidate).await? else {
         return Ok(()); // The patient chose no recalls.
     };
+    let number = candidate.phone.as_deref().and_then(e164);
     let outcome = match channel {
         // Without an SMTP server nothing is recorded: the notice goes once one is configured.
         Channel::Email if candidate.email.is_some() && state.mailer.is_none() => return Ok(()),
         Channel::Email if candidate.email.is_some() => Outcome::Queued,
         Channel::Post if candidate.address.is_some() => Outcome::ToPost,
-        // Text messages go through an SMS provider plugin (`sms` extension point, plugin
-        // interface 0.3); until one is enabled the notice is recorded as not sent.
-        Channel::Sms if candidate.phone.is_some() => Outcome::NoSmsProvider,
+        // Text messages go through the practice's SMS provider plugin (the `sms` extension
+        // point); without one the notice is recorded as not sent.
+        Channel::Sms if number.is_some() && sms => Outcome::Queued,
+        Channel::Sms if number.is_some() => Outcome::NoSmsProvider,
         _ => Outcome::NoAddress,
     };
-    if recalls::record_notice(&mut uow, candidate, stage, channel, outcome).await?.is_none() {
+    let Some(notice) = recalls::record_notice(&mut uow, candidate, stage, channel, outcome).await? else {
         return Ok(()); // Another sweep recorded it first.
-    }
-    match outcome {
-        Outcome::Queued => {
+    };
+    match (outcome, channel) {
+        (Outcome::Queued, Channel::Sms) => {
             let values = values(uow.tx(), candidate).await?;
-            let to = candidate.email.clone().unwrap_or_default();
+            let to = Recipient::Sms {
+                number: number.unwrap_or_default(),
+                reference: format!("recall-{}", notice.id),
+            };
+            super::reminders::send(&mut uow, state, to, message_of(stage), &values).await?;
+            swept.texted += 1;
+        }
+        (Outcome::Queued, _) => {
+            let values = values(uow.tx(), candidate).await?;
+            let to = Recipient::Email(candidate.email.clone().unwrap_or_default());
             super::reminders::send(&mut uow, state, to, message_of(stage), &values).await?;
             swept.emailed += 1;
         }
-        Outcome::ToPost => swept.to_post += 1,
-        Outcome::NoAddress | Outcome::NoSmsProvider => swept.not_sent += 1,
+        (Outcome::ToPost, _) => swept.to_post += 1,
+        (Outcome::NoAddress | Outcome::NoSmsProvider, _) => swept.not_sent += 1,
     }
     uow.commit().await?;
     Ok(())
@@ -147,7 +164,7 @@ async fn channel(
     patient: PatientId,
     candidate: &Candidate,
 ) -> Result<Option<Channel>> {
-    let chosen = Consents::of(consent::for_patient(tx, patient).await?).recall_channel.map(|c| c.choice);
+    let chosen = consent::current(tx, patient, ConsentKind::RecallChannel).await?.map(|c| c.choice);
     Ok(match chosen {
         Some(ConsentChoice::None) => None,
         Some(ConsentChoice::Email) => Some(Channel::Email),

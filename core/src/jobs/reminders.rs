@@ -7,11 +7,12 @@
 use riverqueue::{BoxError, Job, JobArgs, WorkContext, WorkOutcome, Workers};
 use serde::{Deserialize, Serialize};
 
-use crate::notify::{SendEmail, queue_mail};
+use crate::notify::{SendEmail, queue_mail, queue_with_attempts};
 use crate::state::AppState;
-use ils_clinical::consent::{self, Consents};
+use ils_clinical::consent::{self, ConsentKind};
 use ils_diary::appointments::{local_day, local_time};
 use ils_diary::messages::{self, MessageKind, Values};
+use ils_diary::phone::e164;
 use ils_diary::recalls::{Channel, Outcome};
 use ils_diary::reminders::{self, About, AppointmentDue, channel_for};
 use ils_kernel::TenantCtx;
@@ -81,7 +82,7 @@ impl Consumer for ReadyNotices {
         };
         let job = OrderReady { tenant_id: event.tenant_id, order_id };
         let (conn, jobs) = tx.with_jobs();
-        crate::notify::queue_with_attempts(conn, jobs, job, self.delivery_attempts).await
+        queue_with_attempts(conn, jobs, job, self.delivery_attempts).await
     }
 }
 
@@ -89,7 +90,7 @@ impl Consumer for ReadyNotices {
 const MOST: i64 = 2000;
 
 /// Records and sends the reminder of every booked appointment starting after `now` and within
-/// [`reminders::APPOINTMENT_LEAD`]; answers how many e-mails it queued.
+/// [`reminders::APPOINTMENT_LEAD`]; answers how many messages (e-mails, texts) it queued.
 pub async fn appointment_reminders(state: &AppState, now: Timestamp) -> Result<u32> {
     let until = now.plus(reminders::APPOINTMENT_LEAD);
     let mut queued = 0;
@@ -97,8 +98,9 @@ pub async fn appointment_reminders(state: &AppState, now: Timestamp) -> Result<u
         let mut tx = state.db.tenant_read(tenant).await?;
         let due = reminders::appointments_due(&mut tx, now, until, MOST).await?;
         tx.commit().await?;
+        let sms = state.texts.available(tenant).await?;
         for appointment in &due {
-            queued += u32::from(remind(state, tenant, appointment).await?);
+            queued += u32::from(remind(state, tenant, sms, appointment).await?);
         }
     }
     if queued > 0 {
@@ -125,72 +127,109 @@ async fn tenants_with_appointments(
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
-/// The channel and outcome of a service message to `patient`, if one is to go: nothing to who
-/// chose no reminders, to who has no address for any channel, or by e-mail while no SMTP server
-/// is configured (then it goes once one is).
+/// Where a service message goes, once recorded.
+pub(crate) enum Recipient {
+    /// An e-mail address.
+    Email(String),
+    /// A mobile number (E.164), and the reference of the record the text belongs to.
+    Sms { number: String, reference: String },
+}
+
+/// How a service message reaches a patient: its channel and outcome, and (when it is to be sent)
+/// where to. Nothing goes to who chose no reminders, to who has no address for any channel
+/// (or a number that is not one), or by e-mail while no SMTP server is configured (then it goes
+/// once one is); a text is recorded as not sent while the practice has no SMS provider.
+pub(crate) struct Route {
+    pub(crate) channel: Channel,
+    pub(crate) outcome: Outcome,
+    email: Option<String>,
+    number: Option<String>,
+}
+
+impl Route {
+    /// Where the message goes once recorded as `reference` (`recall-{id}`, `reminder-{id}`).
+    pub(crate) fn recipient(self, reference: String) -> Option<Recipient> {
+        match (self.outcome, self.channel) {
+            (Outcome::Queued, Channel::Email) => self.email.map(Recipient::Email),
+            (Outcome::Queued, Channel::Sms) => self.number.map(|number| Recipient::Sms { number, reference }),
+            _ => None,
+        }
+    }
+}
+
 async fn route(
     state: &AppState,
     tx: &mut TenantTx,
     patient: PatientId,
-    email: bool,
-    phone: bool,
-) -> Result<Option<(Channel, Outcome)>> {
-    let choice = Consents::of(consent::for_patient(tx, patient).await?).recall_channel.map(|c| c.choice);
-    Ok(match channel_for(choice, email, phone) {
-        Some(Channel::Email) if state.mailer.is_some() => Some((Channel::Email, Outcome::Queued)),
-        // Text messages need an SMS provider plugin (plugin interface 0.3.0): recorded, not sent.
-        Some(Channel::Sms) => Some((Channel::Sms, Outcome::NoSmsProvider)),
-        _ => None,
-    })
+    email: Option<&str>,
+    phone: Option<&str>,
+    sms: bool,
+) -> Result<Option<Route>> {
+    let choice = consent::current(tx, patient, ConsentKind::RecallChannel).await?.map(|c| c.choice);
+    let number = phone.and_then(e164);
+    let (channel, outcome) = match channel_for(choice, email.is_some(), number.is_some()) {
+        Some(Channel::Email) if state.mailer.is_some() => (Channel::Email, Outcome::Queued),
+        Some(Channel::Sms) if sms => (Channel::Sms, Outcome::Queued),
+        Some(Channel::Sms) => (Channel::Sms, Outcome::NoSmsProvider),
+        _ => return Ok(None),
+    };
+    Ok(Some(Route { channel, outcome, email: email.map(str::to_owned), number }))
 }
 
-/// One appointment's reminder: recorded, and its e-mail queued, in one transaction. Answers
-/// whether an e-mail was queued.
-async fn remind(state: &AppState, tenant: TenantId, due: &AppointmentDue) -> Result<bool> {
+/// One appointment's reminder: recorded, and its message queued, in one transaction. Answers
+/// whether a message was queued.
+async fn remind(state: &AppState, tenant: TenantId, sms: bool, due: &AppointmentDue) -> Result<bool> {
     let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(tenant)).await?;
-    let Some((channel, outcome)) =
-        route(state, uow.tx(), due.patient_id, due.email.is_some(), due.phone.is_some()).await?
+    let Some(route) =
+        route(state, uow.tx(), due.patient_id, due.email.as_deref(), due.phone.as_deref(), sms).await?
     else {
         return Ok(false);
     };
     let about = About::Appointment(due.appointment_id);
-    if reminders::record(&mut uow, due.patient_id, about, channel, outcome).await?.is_none() {
+    let Some(reminder) =
+        reminders::record(&mut uow, due.patient_id, about, route.channel, route.outcome).await?
+    else {
         return Ok(false);
-    }
-    let queued = outcome == Outcome::Queued;
-    if queued {
-        let mut values = patient_values(uow.tx(), &due.first_name, &due.last_name).await?;
-        values
-            .set("appointment_day", local_day(due.starts_at).strftime("%A %-d %B").to_string())
-            .set("appointment_time", local_time(due.starts_at))
-            .set("appointment_type", due.type_name.to_lowercase())
-            .set("clinician", due.clinician_name.clone());
-        send(
-            &mut uow,
-            state,
-            due.email.clone().unwrap_or_default(),
-            MessageKind::AppointmentReminder,
-            &values,
-        )
-        .await?;
-    }
+    };
+    let Some(to) = route.recipient(format!("reminder-{}", reminder.id)) else {
+        uow.commit().await?;
+        return Ok(false);
+    };
+    let mut values = patient_values(uow.tx(), &due.first_name, &due.last_name).await?;
+    values
+        .set("appointment_day", local_day(due.starts_at).strftime("%A %-d %B").to_string())
+        .set("appointment_time", local_time(due.starts_at))
+        .set("appointment_type", due.type_name.to_lowercase())
+        .set("clinician", due.clinician_name.clone());
+    send(&mut uow, state, to, MessageKind::AppointmentReminder, &values).await?;
     uow.commit().await?;
-    Ok(queued)
+    Ok(true)
 }
 
 /// Queues `kind`'s message to `to` in the unit's transaction, in the practice's words filled in
-/// with `values`.
+/// with `values`: an e-mail, or a text (the e-mail's text on one line, [`messages::Rendered::as_sms`]).
 pub(crate) async fn send(
     uow: &mut UnitOfWork,
     state: &AppState,
-    to: String,
+    to: Recipient,
     kind: MessageKind,
     values: &Values,
 ) -> Result<()> {
     let message = messages::get(uow.tx(), kind).await?.render(values);
-    let mail = SendEmail { to, subject: message.subject, text: message.text, html: None, links: Vec::new() };
+    let attempts = state.config.jobs.delivery_attempts;
+    let tenant_id = uow.tx().tenant_id();
     let (conn, jobs) = uow.tx().with_jobs();
-    queue_mail(conn, jobs, mail, state.config.jobs.delivery_attempts).await
+    match to {
+        Recipient::Email(to) => {
+            let mail =
+                SendEmail { to, subject: message.subject, text: message.text, html: None, links: Vec::new() };
+            queue_mail(conn, jobs, mail, attempts).await
+        }
+        Recipient::Sms { number, reference } => {
+            let text = super::sms::SendSms { tenant_id, to: number, body: message.as_sms(), reference };
+            queue_with_attempts(conn, jobs, text, attempts).await
+        }
+    }
 }
 
 /// The placeholders every message has: the patient's names, the practice's name, and how to
@@ -222,20 +261,21 @@ pub async fn order_ready(state: &AppState, tenant: TenantId, order_id: OrderId) 
     if patient.deleted_at.is_some() || patient.restricted_on.is_some() {
         return Ok(());
     }
-    let Some((channel, outcome)) =
-        route(state, uow.tx(), patient_id, patient.email.is_some(), patient.phone.is_some()).await?
+    let sms = state.texts.available(tenant).await?;
+    let Some(route) =
+        route(state, uow.tx(), patient_id, patient.email.as_deref(), patient.phone.as_deref(), sms).await?
     else {
         return Ok(());
     };
-    if reminders::record(&mut uow, patient_id, About::OrderReady(order_id), channel, outcome).await?.is_none()
-    {
+    let about = About::OrderReady(order_id);
+    let Some(reminder) = reminders::record(&mut uow, patient_id, about, route.channel, route.outcome).await?
+    else {
         return Ok(());
-    }
-    if outcome == Outcome::Queued {
+    };
+    if let Some(to) = route.recipient(format!("reminder-{}", reminder.id)) {
         let mut values = patient_values(uow.tx(), &patient.first_name, &patient.last_name).await?;
         values.set("job_number", order.number.clone());
-        send(&mut uow, state, patient.email.clone().unwrap_or_default(), MessageKind::OrderReady, &values)
-            .await?;
+        send(&mut uow, state, to, MessageKind::OrderReady, &values).await?;
     }
     uow.commit().await?;
     Ok(())

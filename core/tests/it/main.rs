@@ -61,6 +61,7 @@ mod schema;
 #[path = "../../benches/support/seed.rs"]
 mod seed;
 mod shopify;
+mod sms;
 mod stock;
 mod supplier_inbox;
 mod tenants;

@@ -138,7 +138,7 @@ db_test!(
 
         // The "due" stage: Ann by e-mail, Cat's letter to post, Dee's text with no SMS provider.
         let first = sweep(&app.state, today()).await.unwrap();
-        assert_eq!(first, Swept { emailed: 1, to_post: 1, not_sent: 1 });
+        assert_eq!(first, Swept { emailed: 1, texted: 0, to_post: 1, not_sent: 1 });
         assert_eq!(sweep(&app.state, today()).await.unwrap(), Swept::default(), "nothing twice");
         let mail = TestApp::eventually(15, || async { mails_to(&sink, "ann@recall.example").pop() }).await;
         assert_eq!(mail.header("Subject"), "Your eye examination at Tenant northgate is due");
@@ -167,8 +167,8 @@ db_test!(
         let reminder_day = days(due, 28);
         let (a, b) = tokio::join!(sweep(&app.state, reminder_day), sweep(&app.state, reminder_day));
         let (a, b) = (a.unwrap(), b.unwrap());
-        let both = Swept { emailed: a.emailed + b.emailed, to_post: a.to_post + b.to_post, not_sent: a.not_sent + b.not_sent };
-        assert_eq!(both, Swept { emailed: 2, to_post: 1, not_sent: 1 }, "{a:?} {b:?}");
+        let both = Swept { emailed: a.emailed + b.emailed, texted: a.texted + b.texted, to_post: a.to_post + b.to_post, not_sent: a.not_sent + b.not_sent };
+        assert_eq!(both, Swept { emailed: 2, texted: 0, to_post: 1, not_sent: 1 }, "{a:?} {b:?}");
         TestApp::eventually(15, || async { mails_to(&sink, "fay@recall.example").pop() }).await;
         let reminders = TestApp::eventually(15, || async {
             let mails = mails_to(&sink, "ann@recall.example");

@@ -1,6 +1,6 @@
-//! Components built against `ils:platform@0.1.0` and kept as binaries
-//! (`tests/fixtures/platform-0.1.0`): whatever the SDK targets now, the host installs and runs
-//! what third parties built against 0.1.0, unchanged.
+//! Components built against `ils:platform@0.1.0` and `@0.2.0` and kept as binaries
+//! (`tests/fixtures/platform-0.X.0`): whatever the SDK targets now, the host installs and runs
+//! what third parties built against an older version, unchanged.
 
 use ils_host_api::Event;
 use ils_registry::{Manifest, PluginId};
@@ -9,7 +9,11 @@ use serde_json::json;
 use crate::support::*;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/platform-0.1.0/{name}.wasm", env!("CARGO_MANIFEST_DIR"));
+    fixture_of("0.1.0", name)
+}
+
+fn fixture_of(version: &str, name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/platform-{version}/{name}.wasm", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -41,7 +45,7 @@ async fn the_example_built_against_0_1_0_keeps_its_notes_per_tenant() {
     ))
     .expect("manifest");
     // As it was published then: for ils:platform 0.1.
-    let manifest = Manifest::from_toml(&text.replace("platform = \"^0.2\"", "platform = \"^0.1\"")).unwrap();
+    let manifest = Manifest::from_toml(&text.replace("platform = \"^0.3\"", "platform = \"^0.1\"")).unwrap();
     let plugin = t.host.install(&fixture("order_notes"), manifest).await.expect("install");
     let id = PluginId::new("order-notes").unwrap();
     t.services.set_config(&tenant("a"), &id, json!({}));
@@ -58,21 +62,36 @@ async fn the_example_built_against_0_1_0_keeps_its_notes_per_tenant() {
     assert!(!String::from_utf8_lossy(theirs.body()).contains("o-1"), "{:?}", theirs.body());
 }
 
-/// One host process, one plugin of each version, the same tenant: both answer, each through
-/// its own version's bindings, and each keeps its own kv.
+/// One host process, one plugin of each version, the same tenant: each answers through its own
+/// version's bindings (0.3.0 through 0.2.0's linker, whose interfaces it includes), and each
+/// keeps its own kv.
 #[tokio::test]
-async fn a_0_1_0_plugin_and_a_0_2_0_plugin_run_side_by_side_in_one_host() {
+async fn plugins_of_0_1_0_0_2_0_and_0_3_0_run_side_by_side_in_one_host() {
     let t = host();
-    let old =
-        t.host.install(&fixture("probe"), probe_manifest_on("^0.1", PROBE_CAPS, "")).await.expect("0.1");
-    let new = {
-        let mut manifest = probe_manifest(PROBE_CAPS, "");
-        manifest.id = PluginId::new("probe-two").unwrap();
-        t.host.install(&guest("probe"), manifest).await.expect("0.2")
+    let named = |mut manifest: Manifest, id: &str| {
+        manifest.id = PluginId::new(id).unwrap();
+        manifest
     };
-    assert_eq!((old.platform().minor, new.platform().minor), (1, 2));
-    assert!(new.imports().iter().any(|i| i.starts_with("ils:platform/kv@0.2.")), "{:?}", new.imports());
-    for (plugin, key) in [(&old, "old-key"), (&new, "new-key")] {
+    let v1 = t.host.install(&fixture("probe"), probe_manifest_on("^0.1", PROBE_CAPS, "")).await.expect("0.1");
+    let v2 = t
+        .host
+        .install(&fixture_of("0.2.0", "probe"), named(probe_manifest_on("^0.2", PROBE_CAPS, ""), "probe-two"))
+        .await
+        .expect("0.2");
+    let v3 = t
+        .host
+        .install(&guest("probe"), named(probe_manifest(PROBE_CAPS, ""), "probe-three"))
+        .await
+        .expect("0.3");
+    let minors = [&v1, &v2, &v3].map(|p| p.platform().minor);
+    assert_eq!(minors, [1, 2, 3]);
+    assert!(v2.imports().iter().any(|i| i.starts_with("ils:platform/kv@0.2.")), "{:?}", v2.imports());
+    assert!(
+        v3.imports().iter().any(|i| i.starts_with("ils:platform/kv@0.2.")),
+        "0.3 takes 0.2's kv: {:?}",
+        v3.imports()
+    );
+    for (plugin, key) in [(&v1, "one"), (&v2, "two"), (&v3, "three")] {
         let set = t.host.handle_http(plugin, ctx("a"), get(&format!("/kv-set?{key}"))).await.expect("set");
         assert!(set.status().is_success(), "{}", set.status());
         t.host.invoke_event(plugin, ctx("a"), probe_event("noop", "")).await.expect("event");
@@ -81,8 +100,10 @@ async fn a_0_1_0_plugin_and_a_0_2_0_plugin_run_side_by_side_in_one_host() {
         let t = &t;
         async move { t.host.handle_http(plugin, ctx("a"), get(&format!("/kv/{key}"))).await.expect("get") }
     };
-    assert_eq!(text(&read(&old, "old-key").await), "probe");
-    assert_eq!(text(&read(&new, "new-key").await), "probe");
-    assert_eq!(text(&read(&old, "new-key").await), "", "the 0.1 plugin does not see the 0.2 plugin's kv");
-    assert_eq!(text(&read(&new, "old-key").await), "");
+    assert_eq!(text(&read(&v1, "one").await), "probe");
+    assert_eq!(text(&read(&v2, "two").await), "probe");
+    assert_eq!(text(&read(&v3, "three").await), "probe");
+    assert_eq!(text(&read(&v1, "two").await), "", "the 0.1 plugin does not see the 0.2 plugin's kv");
+    assert_eq!(text(&read(&v3, "two").await), "");
+    assert_eq!(text(&read(&v2, "three").await), "");
 }

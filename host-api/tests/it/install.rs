@@ -9,11 +9,11 @@ use crate::support::*;
 async fn install_records_the_sdk_stamp_and_the_platform_version() {
     let t = host();
     let plugin = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
-    assert_eq!(plugin.platform().to_string(), "0.2.0");
-    assert_eq!(plugin.sdk(), Some("ils-plugin-sdk/0.1.0 ils:platform@0.2.0"));
+    assert_eq!(plugin.platform().to_string(), "0.3.0");
+    assert_eq!(plugin.sdk(), Some("ils-plugin-sdk/0.1.0 ils:platform@0.3.0"));
     assert_eq!(
         PluginHost::supported_platforms().iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["0.1.0", "0.2.0"]
+        ["0.1.0", "0.2.0", "0.3.0"]
     );
 }
 
@@ -25,7 +25,7 @@ id = "probe"
 name = "Probe"
 version = "1.0.0"
 publisher = "ILS tests"
-platform = "^0.3"
+platform = "^0.4"
 provides = ["event-handler"]
 capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]
 events = ["probe.*"]
@@ -33,7 +33,7 @@ outbound.hosts = ["https://api.example.com"]
 "#;
     let err = t.host.install(&guest("probe"), Manifest::from_toml(text).unwrap()).await.unwrap_err();
     assert!(matches!(err, InstallError::UnsupportedVersion { .. }), "{err}");
-    assert!(err.to_string().contains("manifest allows ils:platform ^0.3"), "{err}");
+    assert!(err.to_string().contains("manifest allows ils:platform ^0.4"), "{err}");
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn a_component_mixing_platform_versions_is_refused() {
     let t = host();
     let err = t.host.install(&component, probe_manifest_on(">=0.1, <0.3", &[], "")).await.unwrap_err();
     assert!(matches!(&err, InstallError::Invalid(m) if m.contains("mixes ils:platform versions")), "{err}");
-    assert!(err.to_string().contains("ils:platform/log@0.2.0"), "{err}");
+    assert!(err.to_string().contains("ils:platform/log@0.1.0"), "{err}");
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ id = "probe"
 name = "Probe"
 version = "1.0.0"
 publisher = "ILS tests"
-platform = "^0.2"
+platform = "^0.3"
 provides = ["event-handler", "scheduled", "http", "equipment-driver", "report-provider", "recommender"]
 capabilities = ["kv", "secrets", "events-publish", "clinical-read", "http-outbound", "orders-read", "orders-annotate", "inventory-read", "reports-read", "files-write", "notify-email"]
 events = ["probe.*"]

@@ -9,4 +9,5 @@ mod example;
 mod install;
 mod isolation;
 mod platform_0_2;
+mod platform_0_3;
 mod support;

@@ -56,7 +56,7 @@ pub fn guest(name: &str) -> Vec<u8> {
 
 /// The probe's manifest with these capabilities.
 pub fn probe_manifest(capabilities: &[&str], extra: &str) -> Manifest {
-    probe_manifest_on("^0.2", capabilities, extra)
+    probe_manifest_on("^0.3", capabilities, extra)
 }
 
 /// The probe's manifest for a plugin built against the `ils:platform` versions in `platform`.

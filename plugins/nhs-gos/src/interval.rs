@@ -22,6 +22,20 @@ pub struct Interval {
     pub why: &'static str,
 }
 
+/// The recall-advisor answer (plugin interface 0.3): the NHS minimum interval for the patient's
+/// age on the examination day and their recorded GOS facts (none recorded: the age rule alone).
+/// `None` without a readable date of birth or examination date, or facts that cannot be read.
+pub fn recall_advice(patient_id: &str, born_on: Option<&str>, examined_on: &str) -> Option<Interval> {
+    let born = Date::parse(born_on?).ok()?;
+    let examined = Date::parse(examined_on).ok()?;
+    let age = born.age_on(examined)?;
+    let facts = match crate::facts::PatientId::parse(patient_id) {
+        Ok(id) => crate::facts::get(&id).ok()?.unwrap_or_default(),
+        Err(_) => PatientFacts::default(),
+    };
+    Some(minimum_interval(&facts, age))
+}
+
 /// The minimum interval for a patient aged `age` on the new test date.
 pub fn minimum_interval(facts: &PatientFacts, age: u32) -> Interval {
     let mut options = Vec::new();
@@ -200,6 +214,22 @@ mod tests {
         let eve = first.pred().unwrap().to_string();
         assert!(!allowed(facts, age, last, &eve), "age {age}: {eve} should be too early");
         assert!(allowed(facts, age, last, first_allowed), "age {age}: {first_allowed} should be allowed");
+    }
+
+    #[test]
+    fn recall_advice_follows_the_age_on_the_examination_day_and_the_recorded_facts() {
+        let _mock = ils_plugin_sdk::testing::MockHost::install();
+        let advice = |id, born: Option<&str>, on| recall_advice(id, born, on).map(|i| (i.months, i.why));
+        assert_eq!(advice("p-1", Some("1980-02-03"), "2026-12-01"), Some((24, "aged 16 to 69: 2 years")));
+        assert_eq!(
+            advice("p-1", Some("2011-12-02"), "2026-12-01"),
+            Some((12, "under 16: 1 year")),
+            "15 that day"
+        );
+        assert_eq!(advice("p-1", None, "2026-12-01"), None, "no date of birth, no advice");
+        let facts = PatientFacts { diabetes: true, ..PatientFacts::default() };
+        crate::facts::put(&crate::facts::PatientId::parse("p-2").unwrap(), &facts).unwrap();
+        assert_eq!(advice("p-2", Some("1980-02-03"), "2026-12-01"), Some((12, "has diabetes: 1 year")));
     }
 
     #[test]

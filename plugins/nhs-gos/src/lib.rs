@@ -39,7 +39,8 @@ pub mod report;
 pub mod values;
 
 use ils_plugin_sdk::{
-    Error, Event, Plugin, RenderedReport, ReportFormat, ReportInfo, Request, Response, export_plugin,
+    Error, Event, Plugin, RecallAdvice, RenderedReport, ReportFormat, ReportInfo, Request, Response,
+    export_plugin,
 };
 
 /// The plugin.
@@ -60,6 +61,11 @@ impl Plugin for NhsGos {
 
     fn render_report(id: &str, params: &str, format: ReportFormat) -> Result<RenderedReport, Error> {
         report::render(id, params, format)
+    }
+
+    fn advise_recall(patient_id: &str, born_on: Option<&str>, examined_on: &str) -> Option<RecallAdvice> {
+        let interval = interval::recall_advice(patient_id, born_on, examined_on)?;
+        Some(RecallAdvice { months: u8::try_from(interval.months).ok()?, reason: interval.why.to_string() })
     }
 }
 

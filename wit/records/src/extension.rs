@@ -201,3 +201,37 @@ pub struct Progress {
     /// What is being done.
     pub note: String,
 }
+
+/// A text message for a patient, as an `sms` provider gets it (platform 0.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsMessage {
+    /// The number in E.164 form, such as `+447700900123`.
+    pub to: String,
+    /// The words, at most [`SmsMessage::MAX_BODY`] characters.
+    pub body: String,
+    /// The same on every attempt of one message: the gateway's idempotency key.
+    pub reference: String,
+}
+
+impl SmsMessage {
+    /// The longest body a provider is given: four GSM-7 segments of 153 characters.
+    pub const MAX_BODY: usize = 612;
+}
+
+/// Why an `sms` provider did not send a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SmsError {
+    /// The gateway refused it (a bad number, a blocked sender): sending again will not help.
+    Rejected(String),
+    /// The gateway could not be reached or asked to wait: try again later.
+    Unavailable(String),
+}
+
+/// A recall advisor's period for a patient's next sight test (platform 0.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallAdvice {
+    /// Months from the examination.
+    pub months: u8,
+    /// The rule it follows, in words.
+    pub reason: String,
+}

@@ -44,8 +44,8 @@ pub use clinical::{Examination, Eye, Patient, Prescription};
 pub use context::{Caller, ROLES, Tenant, TenantId};
 pub use events::PublishedEvent;
 pub use extension::{
-    DraftPurchaseOrder, Event, Figure, Measurement, Progress, ProposedAction, PurchaseLine, Recommendation,
-    RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side,
+    DraftPurchaseOrder, Event, Figure, Measurement, Progress, ProposedAction, PurchaseLine, RecallAdvice,
+    Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side, SmsError, SmsMessage,
 };
 pub use files::{Email, FileInfo};
 pub use inventory::{

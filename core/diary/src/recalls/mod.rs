@@ -86,20 +86,38 @@ fn date(text: &str) -> Result<Date> {
     text.parse().map_err(|_| Error::Internal(format!("a stored recall date is not a date: {text:?}")))
 }
 
-/// Sets the patient's recall from their finalised examination: its day plus `months`, or the
-/// default for their age then. Audited and announced.
+/// A recall advisor's period (a plugin's `recall-advisor`, such as the NHS GOS plugin's):
+/// months and the rule, and who gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advised {
+    /// Months, 1 to 120.
+    pub months: u8,
+    /// The rule, in words.
+    pub reason: String,
+    /// The advisor's name.
+    pub by: String,
+}
+
+/// Sets the patient's recall from their finalised examination: its day plus `months` (the
+/// clinician's), else the recall advisor's period, else ILS's default for their age then.
+/// Audited and announced. An advisor's period is recorded with basis `age` (a rule by age and
+/// conditions, not a clinician's choice) and a reason naming the advisor.
 pub async fn set_from_examination(
     uow: &mut UnitOfWork,
     exam: &Examination,
     months: Option<u8>,
+    advised: Option<Advised>,
 ) -> Result<Recall> {
     let patient = patients::store::get_active(uow.tx(), exam.patient_id).await?;
-    let (months, basis, reason) = match months {
-        Some(0) | Some(121..) => {
+    let (months, basis, reason) = match (months, advised) {
+        (Some(0) | Some(121..), _) => {
             return Err(Error::invalid_field("recall_months", "must be 1 to 120 months"));
         }
-        Some(months) => (months, Basis::Clinician, format!("the clinician's period: {months} months")),
-        None => {
+        (Some(months), _) => (months, Basis::Clinician, format!("the clinician's period: {months} months")),
+        (None, Some(a)) if (1..=120).contains(&a.months) => {
+            (a.months, Basis::Age, format!("{} ({})", a.reason, a.by))
+        }
+        (None, _) => {
             let (months, why) = default_months(age_on(patient.date_of_birth, exam.examined_on));
             (months, Basis::Age, why.to_owned())
         }

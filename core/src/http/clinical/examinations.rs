@@ -186,11 +186,32 @@ pub(crate) async fn finalise_examination(
     ApiQuery(q): ApiQuery<FinaliseQuery>,
 ) -> ApiResult<Json<Examination>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let advised = match q.recall_months {
+        Some(_) => None,
+        None => recall_advice(&state, &ctx, id).await?,
+    };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let exam = examinations::finalise(&mut uow, id).await?;
-    ils_diary::recalls::set_from_examination(&mut uow, &exam, q.recall_months).await?;
+    ils_diary::recalls::set_from_examination(&mut uow, &exam, q.recall_months, advised).await?;
     uow.commit().await?;
     Ok(Json(exam))
+}
+
+/// The practice's recall advisor's period for the examination's patient (a plugin such as the
+/// NHS GOS one), asked before the finalising transaction so a plugin call never holds it open.
+async fn recall_advice(
+    state: &AppState,
+    ctx: &ils_kernel::TenantCtx,
+    id: ExaminationId,
+) -> Result<Option<ils_diary::recalls::Advised>> {
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let exam = examinations::get(&mut tx, id).await?;
+    let patient = ils_clinical::patients::store::get(&mut tx, exam.patient_id).await?;
+    tx.commit().await?;
+    let (patient_id, born, examined) =
+        (exam.patient_id.to_string(), patient.date_of_birth.to_string(), exam.examined_on.to_string());
+    let advice = state.texts.recall_advice(ctx.tenant_id, &patient_id, Some(&born), &examined).await?;
+    Ok(advice.map(|(by, a)| ils_diary::recalls::Advised { months: a.months, reason: a.reason, by }))
 }
 
 /// What the prescription from an examination needs besides the refraction.

@@ -11,11 +11,7 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
+use ils_fake_tls::{Tls, TlsError};
 
 use crate::admin::bulk::{Bulk, BulkSettings};
 use crate::admin::{self, API_VERSION, State, Token};
@@ -56,22 +52,8 @@ impl Default for FakeConfig {
     }
 }
 
-/// Why the fake could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// No loopback port could be bound.
-    #[error("could not listen on 127.0.0.1: {0}")]
-    Bind(#[from] std::io::Error),
-    /// The certificate could not be made (e.g. the domain is not a DNS name).
-    #[error("could not make a certificate for the shop's domain: {0}")]
-    Certificate(#[from] rcgen::Error),
-    /// rustls refused the configuration.
-    #[error("could not configure TLS: {0}")]
-    Tls(#[from] rustls::Error),
-    /// The HTTP client for webhooks and tests could not be built.
-    #[error("could not build the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
-}
+/// Why the fake could not start: its port, its certificate, or its client.
+pub type StartError = TlsError;
 
 pub(crate) type Shared = Arc<Mutex<State>>;
 
@@ -87,7 +69,7 @@ pub struct FakeShopify {
     pub(crate) state: Shared,
     pub(crate) config: FakeConfig,
     addr: SocketAddr,
-    cert_der: Vec<u8>,
+    tls: Tls,
     pub(crate) http: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
 }
@@ -98,23 +80,11 @@ impl Drop for FakeShopify {
     }
 }
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 impl FakeShopify {
     /// Starts a fake shop with no products and no locations.
     pub async fn start(config: FakeConfig) -> Result<Self, StartError> {
-        let certified = rcgen::generate_simple_self_signed(vec![config.domain.clone()])?;
-        let cert = certified.cert.der().clone();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
-        let mut tls = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.clone()], key)?;
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-
-        let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
+        let tls = Tls::self_signed(&config.domain)?;
+        let listener = ils_fake_tls::bind(config.port).await?;
         let addr = listener.local_addr()?;
         let now = config.clock.now();
         let state = Arc::new(Mutex::new(State {
@@ -126,9 +96,9 @@ impl FakeShopify {
             idempotency: Default::default(),
             bulk: Bulk::new(config.bulk),
         }));
-        let http = client(&config.domain, addr, &cert)?;
-        let server = tokio::spawn(serve(listener, TlsAcceptor::from(Arc::new(tls)), app(state.clone())));
-        Ok(Self { state, config, addr, cert_der: cert.to_vec(), http, server })
+        let http = tls.client(addr)?;
+        let server = ils_fake_tls::spawn(listener, &tls, app(state.clone()));
+        Ok(Self { state, config, addr, tls, http, server })
     }
 
     /// The address the fake listens on (loopback; an ephemeral port unless one was asked for).
@@ -143,20 +113,12 @@ impl FakeShopify {
 
     /// The self-signed certificate (DER) a client must trust to talk to the fake.
     pub fn cert_der(&self) -> &[u8] {
-        &self.cert_der
+        self.tls.cert_der()
     }
 
     /// The same certificate as PEM, for a client in another process (`ILS_OUTBOUND_EXTRA_ROOTS`).
     pub fn cert_pem(&self) -> String {
-        use base64::Engine as _;
-        let text = base64::engine::general_purpose::STANDARD.encode(&self.cert_der);
-        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-        for line in text.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(line));
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-        pem
+        self.tls.cert_pem()
     }
 
     /// The access token the fake accepts (until revoked).
@@ -179,44 +141,6 @@ impl FakeShopify {
     /// The fake's routes, to call in process without TLS (e.g. with `tower::ServiceExt::oneshot`).
     pub fn router(&self) -> Router {
         app(self.state.clone())
-    }
-}
-
-fn client(
-    domain: &str,
-    addr: SocketAddr,
-    cert: &CertificateDer<'static>,
-) -> Result<reqwest::Client, StartError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.clone())?;
-    let tls = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .resolve(domain, addr)
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
-}
-
-async fn serve(listener: TcpListener, acceptor: TlsAcceptor, app: Router) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            // Out of descriptors, most likely; let connections close before trying again.
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            continue;
-        };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else { return };
-            let service = TowerToHyperService::new(app);
-            // A client that goes away mid-request is its own business.
-            let _ =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
-        });
     }
 }
 

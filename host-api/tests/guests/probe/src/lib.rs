@@ -19,6 +19,9 @@
 //! `/orders-count?START&END` (an aggregate), `/file?NAME` (stores `hello` as text/plain; answers
 //! the file's JSON), `/notify?ROLE` (answers how many were queued), `/progress?N` (reports
 //! 1..=N of N).
+//! Platform 0.3: `sms.send` answers `probe-{reference}-{characters}`, refuses `+440000000000`
+//! and finds the gateway down for `+449999999999`; `recall-advisor.advise` answers 18 months
+//! when given a date of birth.
 
 use std::hint::black_box;
 
@@ -26,8 +29,8 @@ use ils_plugin_sdk::host::{
     clinical, config, context, events, files, inventory, kv, notify, orders, progress, reports, secrets,
 };
 use ils_plugin_sdk::{
-    Error, Event, Plugin, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Request, Response,
-    export_plugin, http,
+    Error, Event, Plugin, RecallAdvice, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Request,
+    Response, SmsError, SmsMessage, export_plugin, http,
 };
 
 /// The compute-heavy function of the benchmark, the same code natively and in wasm.
@@ -124,6 +127,19 @@ fn csv(name: &str, body: String) -> RenderedReport {
 impl Plugin for Probe {
     fn list_reports() -> Vec<ReportInfo> {
         reports()
+    }
+
+    fn send_sms(message: SmsMessage) -> Result<String, SmsError> {
+        match message.to.as_str() {
+            "+440000000000" => Err(SmsError::Rejected(format!("{} is not a number", message.to))),
+            "+449999999999" => Err(SmsError::Unavailable("the gateway is down".into())),
+            _ => Ok(format!("probe-{}-{}", message.reference, message.body.chars().count())),
+        }
+    }
+
+    fn advise_recall(patient_id: &str, born_on: Option<&str>, examined_on: &str) -> Option<RecallAdvice> {
+        let born = born_on?;
+        Some(RecallAdvice { months: 18, reason: format!("{patient_id} born {born}, seen {examined_on}") })
     }
 
     fn render_report_output(id: &str, params: &str, format: ReportFormat) -> Result<ReportOutput, Error> {
