@@ -21,6 +21,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, v0_1_0, v0_2_0, v0_3_0};
 use crate::cache::CompileCache;
+use crate::call::{Call, Reply};
 use crate::cap;
 use crate::cap::progress::ProgressSink;
 use crate::engine::PluginEngine;
@@ -176,65 +177,6 @@ impl PluginVersion {
     pub fn imports(&self) -> &[String] {
         &self.imports
     }
-}
-
-/// One call to an extension point.
-pub(crate) enum Call {
-    Event(Event),
-    Job { name: String, at_ms: i64 },
-    Http(http::Request<Bytes>),
-    Decode { device: String, data: Vec<u8> },
-    EncodeJob { device: String, job: String },
-    ListReports,
-    Render { id: String, params: String, format: ReportFormat },
-    Recommend { kind: String, input: String },
-    Sms(SmsMessage),
-    Advise { patient_id: String, born_on: Option<String>, examined_on: String },
-}
-
-impl Call {
-    pub(crate) fn point(&self) -> (ExtensionPoint, &'static str) {
-        match self {
-            Self::Event(_) => (ExtensionPoint::EventHandler, "event-handler.handle"),
-            Self::Job { .. } => (ExtensionPoint::Scheduled, "scheduled.run"),
-            Self::Http(_) => (ExtensionPoint::Http, "incoming-handler.handle"),
-            Self::Decode { .. } => (ExtensionPoint::EquipmentDriver, "equipment-driver.decode"),
-            Self::EncodeJob { .. } => (ExtensionPoint::EquipmentDriver, "equipment-driver.encode-job"),
-            Self::ListReports => (ExtensionPoint::ReportProvider, "report-provider.list-reports"),
-            Self::Render { .. } => (ExtensionPoint::ReportProvider, "report-provider.render"),
-            Self::Recommend { .. } => (ExtensionPoint::Recommender, "recommender.recommend"),
-            Self::Sms(_) => (ExtensionPoint::Sms, "sms.send"),
-            Self::Advise { .. } => (ExtensionPoint::RecallAdvisor, "recall-advisor.advise"),
-        }
-    }
-
-    fn input_len(&self) -> usize {
-        match self {
-            Self::Event(e) => e.payload.len() + e.kind.len() + e.id.len(),
-            Self::Job { name, .. } => name.len(),
-            Self::Http(r) => r.body().len() + r.uri().to_string().len(),
-            Self::Decode { data, .. } => data.len(),
-            Self::EncodeJob { job, .. } => job.len(),
-            Self::ListReports => 0,
-            Self::Render { params, .. } => params.len(),
-            Self::Recommend { input, .. } => input.len(),
-            Self::Sms(m) => m.to.len() + m.body.len() + m.reference.len(),
-            Self::Advise { patient_id, .. } => patient_id.len() + 20,
-        }
-    }
-}
-
-/// What a call returned.
-pub(crate) enum Reply {
-    Unit,
-    Http(http::Response<Bytes>),
-    Measurements(Vec<Measurement>),
-    Bytes(Vec<u8>),
-    Reports(Vec<ReportInfo>),
-    Report(ReportOutput),
-    Recommendations(Vec<Recommendation>),
-    Text(String),
-    Advice(Option<RecallAdvice>),
 }
 
 struct Inner {

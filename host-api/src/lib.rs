@@ -41,6 +41,7 @@
 mod answer;
 mod bindings;
 mod cache;
+mod call;
 mod cap;
 pub mod engine;
 pub mod error;

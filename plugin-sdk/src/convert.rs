@@ -504,6 +504,27 @@ impl From<r::Recommendation> for x::recommender::Recommendation {
     }
 }
 
+impl From<x3::sms::Message> for r::SmsMessage {
+    fn from(m: x3::sms::Message) -> Self {
+        Self { to: m.to, body: m.body, reference: m.reference }
+    }
+}
+
+impl From<r::SmsError> for x3::sms::SmsError {
+    fn from(e: r::SmsError) -> Self {
+        match e {
+            r::SmsError::Rejected(m) => Self::Rejected(m),
+            r::SmsError::Unavailable(m) => Self::Unavailable(m),
+        }
+    }
+}
+
+impl From<r::RecallAdvice> for x3::recall_advisor::Advice {
+    fn from(a: r::RecallAdvice) -> Self {
+        Self { months: a.months, reason: a.reason }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,26 +558,5 @@ mod tests {
         assert!(
             matches!(r::Order::try_from(broken), Err(HostError::Invalid(m)) if m.starts_with("order o-1"))
         );
-    }
-}
-
-impl From<x3::sms::Message> for r::SmsMessage {
-    fn from(m: x3::sms::Message) -> Self {
-        Self { to: m.to, body: m.body, reference: m.reference }
-    }
-}
-
-impl From<r::SmsError> for x3::sms::SmsError {
-    fn from(e: r::SmsError) -> Self {
-        match e {
-            r::SmsError::Rejected(m) => Self::Rejected(m),
-            r::SmsError::Unavailable(m) => Self::Unavailable(m),
-        }
-    }
-}
-
-impl From<r::RecallAdvice> for x3::recall_advisor::Advice {
-    fn from(a: r::RecallAdvice) -> Self {
-        Self { months: a.months, reason: a.reason }
     }
 }

@@ -68,6 +68,14 @@ text_enum! {
         DiaryRead = "diary:read",
         /// Book appointments, move them through the day and cancel them.
         DiaryBook = "diary:book",
+        /// See the till's sales and payments (a patient's are audited as a read of their record).
+        SalesRead = "sales:read",
+        /// Make sales, take payments (deposits, balances, NHS vouchers) and complete sales.
+        SalesWrite = "sales:write",
+        /// Refund a completed sale with a credit note (money back: company admins).
+        SalesRefund = "sales:refund",
+        /// The till's end-of-day report: takings by method, VAT, cash to bank.
+        TillReport = "till:report",
         /// Enable, configure and disable plugins, set their secrets, reset their breakers
         /// (consenting to the capabilities a plugin asks for).
         PluginsManage = "plugins:manage",
@@ -100,7 +108,8 @@ impl Role {
         match self {
             Role::CompanyAdmin => true,
             // Practice staff work with patients; lab and supplier staff never see their records.
-            // Optometrists also examine; dispensers do not.
+            // Optometrists also examine; dispensers do not. Dispensers work the till (sales,
+            // payments); refunds and the day's takings stay with company admins.
             // Stock: practice and lab staff see it; dispensers (frames, contact lenses) and lab
             // staff (blanks, consumables) move it. Raising purchase orders, keeping the catalogue
             // and overriding a count stay with company admins (docs/adr/009). Lab staff see and
@@ -136,6 +145,8 @@ impl Role {
                     | OrdersTransition
                     | StockRead
                     | StockWrite
+                    | SalesRead
+                    | SalesWrite
             ),
             Role::LabTech | Role::Engineer => {
                 matches!(
@@ -184,6 +195,10 @@ impl Action {
             Action::ReceivedOrdersManage => "handle the purchase orders customers send",
             Action::DiaryRead => "see the diary",
             Action::DiaryBook => "book appointments",
+            Action::SalesRead => "see the till's sales",
+            Action::SalesWrite => "make sales and take payments",
+            Action::SalesRefund => "refund sales",
+            Action::TillReport => "see the till's end-of-day report",
             Action::PluginsManage => "manage plugins",
             Action::PluginsUse => "use plugins",
             Action::FilesRead => "download files",
@@ -232,6 +247,12 @@ mod tests {
             assert_eq!(role.allows(Action::ReceivedOrdersManage), supplier, "{role}");
             assert_eq!(role.allows(Action::DiaryRead), practice, "{role}");
             assert_eq!(role.allows(Action::DiaryBook), practice, "{role}");
+            // The till: dispensers sell and take payments; refunds and the day's takings are money.
+            let till = matches!(role, Role::CompanyAdmin | Role::Dispenser);
+            assert_eq!(role.allows(Action::SalesRead), till, "{role}");
+            assert_eq!(role.allows(Action::SalesWrite), till, "{role}");
+            assert_eq!(role.allows(Action::SalesRefund), admin, "{role}");
+            assert_eq!(role.allows(Action::TillReport), admin, "{role}");
         }
     }
 }

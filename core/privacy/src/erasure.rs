@@ -52,6 +52,9 @@ pub struct Removed {
     /// Reminders deleted (of appointments, of glasses ready).
     #[serde(default)]
     pub reminders: u64,
+    /// Sales at the till kept for the practice's VAT records, unlinked from the patient.
+    #[serde(default)]
+    pub sales_unlinked: u64,
 }
 
 /// What remains of an erased patient: no personal data.
@@ -172,6 +175,7 @@ impl Privacy {
         let removed = Removed {
             attachments: attached.len() as u64,
             orders_unlinked: ils_orders::store::unlink_patient(&mut tx, patient.id, now).await?,
+            sales_unlinked: ils_till::sales::unlink_patient(&mut tx, patient.id).await?,
             // Before the appointments: a reminder names its appointment. Before the examinations:
             // an appointment names the examination it started, a recall the one that set it.
             reminders: ils_diary::reminders::remove_for_patient(&mut tx, patient.id).await?,

@@ -11,6 +11,7 @@
 //! | `reminders.json` | each reminder sent: of an appointment, of glasses ready to collect |
 //! | `recall.json` | when the next sight test is due, how that was chosen, and each recall notice sent (`null`: none set) |
 //! | `orders.json` | the practice's orders for the patient, each with its timeline |
+//! | `sales.json` | what they bought and paid at the till: lines with VAT, payments, credit notes |
 //! | `consents.json` | every consent change (marketing, recall channel) |
 //! | `files.json` | files linked to the patient (earlier exports) |
 //! | `attachments.json`, `attachments/…` | files attached to the record (letters, photos), each with its bytes while the export stays under [`ATTACHED_BYTES`] |
@@ -70,6 +71,7 @@ impl Held {
             ("reminders.json", json(&self.reminders)?, self.reminders.len()),
             ("prescriptions.json", json(&self.prescriptions)?, self.prescriptions.len()),
             ("orders.json", json(&self.orders)?, self.orders.len()),
+            ("sales.json", json(&self.sales)?, self.sales.len()),
             ("consents.json", json(&self.consents)?, self.consents.len()),
             ("files.json", json(&self.files)?, self.files.len()),
             ("attachments.json", json(&self.attachments)?, self.attachments.len()),

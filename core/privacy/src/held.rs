@@ -50,6 +50,7 @@ pub(crate) struct Held {
     pub(crate) appointments: Vec<DiaryEntry>,
     pub(crate) recall: Option<Recall>,
     pub(crate) reminders: Vec<Reminder>,
+    pub(crate) sales: Vec<ils_till::Sale>,
     pub(crate) prescriptions: Vec<PrescriptionView>,
     pub(crate) orders: Vec<OrderHeld>,
     pub(crate) consents: Vec<Consent>,
@@ -87,6 +88,7 @@ impl Held {
         let appointments = ils_diary::appointments::held_for(tx, id).await?;
         let recall = ils_diary::recalls::held_for(tx, id).await?;
         let reminders = ils_diary::reminders::held_for(tx, id).await?;
+        let sales = ils_till::sales::held_for(tx, id).await?;
         let consents = consent::for_patient(tx, id).await?;
         let attachments = ils_files::attachments::list(tx, ils_files::attachments::Subject::Patient(id))
             .await?
@@ -118,6 +120,7 @@ impl Held {
             appointments,
             recall,
             reminders,
+            sales,
             prescriptions,
             orders,
             consents,

@@ -40,6 +40,7 @@ mod rollouts;
 mod session;
 mod settings;
 mod stock;
+mod till;
 mod users;
 mod webhooks;
 
@@ -112,6 +113,13 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/production", get(orders::board))
         .route("/customers", get(customers::list).post(customers::open))
+        .route("/till", get(till::list).post(till::open))
+        .route("/till/day", get(till::day))
+        .route("/till/sales/{sale}", get(till::show))
+        .route("/till/sales/{sale}/lines", post(till::add))
+        .route("/till/sales/{sale}/payments", post(till::pay))
+        .route("/till/sales/{sale}/complete", post(till::complete))
+        .route("/till/sales/{sale}/credit-notes", post(till::credit))
         .route("/recalls", get(recalls::due))
         .route("/patients/{patient}/recall", get(recalls::show).post(recalls::set))
         .route("/diary", get(diary::day))

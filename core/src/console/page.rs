@@ -74,6 +74,11 @@ impl Chrome {
             items.push(NavItem { href: "/patients", label: "Patients" });
             items.push(NavItem { href: "/orders", label: "Orders" });
         }
+        if self.is_practice()
+            && self.role.is_some_and(|r| r.allows(ils_kernel::permissions::Action::SalesRead))
+        {
+            items.push(NavItem { href: "/till", label: "Till" });
+        }
         if self.is_lab() {
             items.push(NavItem { href: "/production", label: "Production" });
             if self.is_admin() {

@@ -151,6 +151,7 @@ struct Record {
     attachment_error: Option<String>,
     /// Whether the viewer may book the patient an appointment.
     can_book: bool,
+    can_sell: bool,
 }
 
 impl Record {
@@ -229,6 +230,7 @@ pub(crate) async fn record_page(
             .0;
     let can_attach = principal.may(Action::PatientsWrite) && patient.deleted_at.is_none();
     let can_book = viewer.principal.may(Action::DiaryBook) && patient.deleted_at.is_none();
+    let can_sell = viewer.principal.may(Action::SalesWrite) && patient.deleted_at.is_none();
     let chrome = viewer.chrome.at("/patients");
     let status = if attachment_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { status };
     let record = Record {
@@ -243,6 +245,7 @@ pub(crate) async fn record_page(
         can_attach,
         attachment_error,
         can_book,
+        can_sell,
     };
     Ok(render_with(status, &record))
 }

@@ -64,7 +64,7 @@ fn moment(at: Timestamp) -> String {
 
 fn outcome_words(outcome: Outcome) -> &'static str {
     match outcome {
-        Outcome::Queued => "e-mailed",
+        Outcome::Queued => "sent",
         Outcome::ToPost => "letter to post",
         Outcome::NoAddress => "not sent, no address for the chosen channel",
         Outcome::NoSmsProvider => "not sent, no text-message provider",

@@ -22,6 +22,7 @@ pub use ils_tenancy::events::{
     ApiKeyCreated, ApiKeyRevoked, TenantUpdated, UserApproved, UserRegistered, UserRejected, UserRemoved,
     UserRoleChanged,
 };
+pub use ils_till::events::{CreditNoteIssued, PaymentTaken, SaleCompleted};
 
 pub use ils_webhooks::WebhookTest;
 
@@ -35,6 +36,7 @@ pub static ALL: LazyLock<Vec<(&'static str, Action)>> = LazyLock::new(|| {
         ils_orders::events::EVENTS,
         ils_stock::events::EVENTS,
         ils_diary::events::EVENTS,
+        ils_till::events::EVENTS,
         ils_publishing::EVENTS,
         ils_plugin_host::plans::EVENTS,
     ]

@@ -32,5 +32,6 @@ pub mod reports;
 pub mod router;
 pub mod stock;
 pub mod tenants;
+pub mod till;
 pub mod users;
 pub mod webhooks;

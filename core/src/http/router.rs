@@ -61,6 +61,9 @@ use crate::state::AppState;
         crate::events::catalog::RecallSet,
         crate::events::catalog::RecallDue,
         crate::events::catalog::ReminderSent,
+        crate::events::catalog::PaymentTaken,
+        crate::events::catalog::SaleCompleted,
+        crate::events::catalog::CreditNoteIssued,
     )),
     tags(
         (name = "auth", description = "Signing in and out, registration"),
@@ -74,6 +77,7 @@ use crate::state::AppState;
         (name = "jobs", description = "The job queue: dead jobs, for platform admins"),
         (name = "patients", description = "Patients' records (every read is audited)"),
         (name = "diary", description = "The practice's diary: clinicians, rooms, appointment types, opening hours, appointments and free slots; recalls, and the messages patients receive"),
+        (name = "till", description = "The practice's till: sales with VAT per line, payments (cash, card, NHS vouchers; deposits and balances), credit notes and the end-of-day report"),
         (name = "privacy", description = "Consents, subject-access exports and erased patients' tombstones (UK GDPR)"),
         (name = "orders", description = "Lab orders, their timelines and the production queue"),
         (name = "stock", description = "Items, locations, stock levels, movements, adjustments, transfers and counts"),
@@ -138,6 +142,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::diary::router())
         .merge(super::recalls::router())
         .merge(super::messages::router())
+        .merge(super::till::router())
         .merge(health::api_router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", api).merge(health::router())
 }

@@ -230,3 +230,22 @@ pub async fn transfer(uow: &mut UnitOfWork, req: TransferStock) -> Result<Transf
         created_at: now,
     })
 }
+
+/// Moves stock for the till: `-quantity` of a stocked line sold (a `sale` movement), or
+/// `+quantity` back for its refund (`return`), in the caller's unit of work so the sale and its
+/// stock commit together. `reference` is the sale or credit note. Answers the quantity after,
+/// or `insufficient_stock` when the location has fewer than are sold.
+pub async fn for_till(
+    uow: &mut UnitOfWork,
+    item_id: ItemId,
+    location_id: LocationId,
+    delta: i64,
+    reference: uuid::Uuid,
+) -> Result<i64> {
+    let actor = uow.actor().actor_id;
+    let tx = uow.tx();
+    let item = items::get(tx, item_id).await?;
+    locations::get(tx, location_id).await?;
+    let kind = if delta < 0 { MovementKind::Sale } else { MovementKind::Return };
+    levels::apply(tx, Change { item: &item, location: location_id, delta, kind, reference, actor }).await
+}

@@ -195,6 +195,18 @@ id_type!(
     ReminderId
 );
 id_type!(
+    /// A sale at a practice's till.
+    SaleId
+);
+id_type!(
+    /// A payment towards a sale (a deposit, a balance, an NHS voucher).
+    PaymentId
+);
+id_type!(
+    /// A credit note: a refund of lines of a completed sale.
+    CreditNoteId
+);
+id_type!(
     /// A plugin publisher (an account that owns plugin ids).
     PublisherId
 );

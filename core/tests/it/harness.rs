@@ -61,8 +61,8 @@ macro_rules! db_test {
 }
 pub(crate) use db_test;
 
-/// A documented path with every `{parameter}` filled: `{job_id}` (a number) with 1, every other
-/// (an id) with a UUID no row has.
+/// A documented path with every `{parameter}` filled: `{job_id}` and `{line_no}` (numbers) with 1,
+/// `{date}` with a day, every other (an id) with a UUID no row has.
 pub fn fill_path(path: &str) -> String {
     let mut out = String::new();
     let mut rest = path;
@@ -70,7 +70,9 @@ pub fn fill_path(path: &str) -> String {
         let end = start + rest[start..].find('}').expect("unclosed path parameter");
         out.push_str(&rest[..start]);
         out.push_str(match &rest[start..=end] {
-            "{job_id}" => "1",
+            "{job_id}" | "{line_no}" => "1",
+            // A day at the till.
+            "{date}" => "2026-12-01",
             // A message to patients is named, not numbered.
             "{message}" => "order_ready",
             _ => "01900000-0000-7000-8000-000000000000",

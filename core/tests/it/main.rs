@@ -65,5 +65,6 @@ mod sms;
 mod stock;
 mod supplier_inbox;
 mod tenants;
+mod till;
 mod users;
 mod webhooks;

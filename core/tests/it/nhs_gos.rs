@@ -109,3 +109,43 @@ db_test!(
         assert_eq!(theirs.ok(200)["proposals"], json!([]));
     }
 );
+
+async fn seen(app: &TestApp, token: &str) -> String {
+    let body = json!({ "first_name": "Di", "last_name": "Betts", "date_of_birth": "1980-02-03" });
+    app.post("/api/v1/patients", Some(token), body).await.ok(201)["id"].as_str().unwrap().to_owned()
+}
+
+/// Finalises an examination of 31 August 2026 with no period given; the patient's recall.
+async fn finalised(app: &TestApp, token: &str, patient: &str) -> Value {
+    let exam = crate::recalls::exam(app, token, patient, "2026-08-31").await;
+    app.post(&format!("/api/v1/examinations/{exam}/finalise"), Some(token), json!({})).await.ok(200);
+    app.get(&format!("/api/v1/patients/{patient}/recall"), token).await.ok(200).clone()
+}
+
+db_test!(
+    async fn with_the_plugin_on_a_finalised_examination_recalls_by_the_nhs_interval_for_the_patients_conditions(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "nhs_gos", NHS_GOS, "free").await;
+        let practice = app.tenant("bright-eyes").await;
+        let other = app.tenant("other-practice").await;
+        let enable = json!({ "version": "0.1.0", "consent": ["kv", "clinical-read", "orders-read"] });
+        app.put("/api/v1/tenant/plugins/nhs-gos", &practice.admin.token, enable).await.ok(200);
+        let token = &practice.admin.token;
+
+        // Di, 46, has diabetes (recorded in the plugin): one year, by the NHS rule, naming the plugin.
+        let di = seen(&app, token).await;
+        app.put(&format!("/api/v1/plugins/nhs-gos/patients/{di}/facts"), token, json!({ "diabetes": true })).await.ok(200);
+        let recall = finalised(&app, token, &di).await;
+        assert_eq!((recall["months"].as_i64(), recall["due_on"].as_str()), (Some(12), Some("2027-08-31")), "{recall}");
+        assert_eq!(recall["basis"], "age");
+        assert_eq!(recall["reason"], "has diabetes: 1 year (NHS General Ophthalmic Services (England))");
+        // No facts recorded: the age rule, from the plugin.
+        let ed = seen(&app, token).await;
+        let recall = finalised(&app, token, &ed).await;
+        assert_eq!(recall["reason"], "aged 16 to 69: 2 years (NHS General Ophthalmic Services (England))");
+        // Another practice, without the plugin: ILS's own default.
+        let fay = seen(&app, &other.admin.token).await;
+        let recall = finalised(&app, &other.admin.token, &fay).await;
+        assert_eq!((recall["months"].as_i64(), recall["reason"].as_str()), (Some(24), Some("aged 16 to 69: 2 years")));
+    }
+);

@@ -144,7 +144,7 @@ db_test!(
         let letter = format!("attachments/{}-letter Ann.pdf", attachment_id(&files));
         let mut expected: Vec<String> = [
             "access_log.json", "appointments.json", "attachments.json", "consents.json", "examinations.json", "files.json", "manifest.json",
-            "orders.json", "patient.json", "prescriptions.json", "recall.json", "reminders.json", "summary.html", "summary.pdf",
+            "orders.json", "patient.json", "prescriptions.json", "recall.json", "reminders.json", "sales.json", "summary.html", "summary.pdf",
         ]
         .map(String::from)
         .to_vec();
@@ -225,6 +225,10 @@ db_test!(
         app.post(&format!("/api/v1/appointments/{appointment}/examination"), Some(&ecp.token), json!({})).await.ok(201);
         let recall = json!({ "due_on": "2099-01-01", "reason": "diabetic: annual" });
         app.put(&format!("/api/v1/patients/{}/recall", ann.patient), &ecp.token, recall).await.ok(200);
+        // She paid for a sight test at the till: the practice keeps that for its VAT records.
+        let test = json!({ "kind": "sight_test", "description": "Sight test", "quantity": 1, "unit_price_minor": 2500 });
+        let sale = app.post("/api/v1/sales", Some(&tenant.admin.token), json!({ "patient_id": ann.patient, "lines": [test] })).await;
+        let sale = sale.ok(201)["id"].as_str().unwrap().to_owned();
         let record = app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200).clone();
         let retain_until: jiff::civil::Date = record["retain_until"].as_str().unwrap().parse().unwrap();
         let privacy = &app.state.privacy;
@@ -265,8 +269,10 @@ db_test!(
         assert_eq!(
             tombstone["removed"],
             json!({ "examinations": 2, "prescriptions": 1, "consents": 1, "exports": 2, "attachments": 1,
-                    "orders_unlinked": 1, "appointments": 1, "recalls": 1, "reminders": 0 })
+                    "orders_unlinked": 1, "appointments": 1, "recalls": 1, "reminders": 0, "sales_unlinked": 1 })
         );
+        let kept = app.get(&format!("/api/v1/sales/{sale}"), &tenant.admin.token).await.ok(200).clone();
+        assert_eq!((kept["patient_id"].clone(), kept["total_minor"].as_i64()), (Value::Null, Some(2500)), "the sale stays, unnamed");
         app.get(&format!("/api/v1/appointments/{appointment}"), &ecp.token).await.problem(404, "not_found");
         assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");
         let erased = app.get(&format!("/api/v1/audit?action=patient.erased&entity_id={}", ann.patient), &tenant.admin.token).await;

@@ -22,7 +22,7 @@ async fn patient(app: &TestApp, token: &str, body: Value) -> String {
     app.post("/api/v1/patients", Some(token), body).await.ok(201)["id"].as_str().unwrap().to_owned()
 }
 
-async fn exam(app: &TestApp, token: &str, patient: &str, on: &str) -> String {
+pub(crate) async fn exam(app: &TestApp, token: &str, patient: &str, on: &str) -> String {
     let exam = json!({ "examined_on": on, "visual_acuity": { "right": "6/6", "left": "6/6" } });
     let made = app.post(&format!("/api/v1/patients/{patient}/examinations"), Some(token), exam).await;
     made.ok(201)["id"].as_str().unwrap().to_owned()

@@ -6,8 +6,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 
+use crate::call::Reply;
 use crate::error::InvokeError;
-use crate::host::Reply;
 use crate::limits::Limit;
 use crate::state::StoreState;
 

@@ -71,10 +71,10 @@ macro_rules! glue {
         pub(crate) async fn call(
             points: &Points,
             store: &mut wasmtime::Store<StoreState>,
-            call: crate::host::Call,
-        ) -> wasmtime::Result<Result<crate::host::Reply, crate::error::InvokeError>> {
+            call: crate::call::Call,
+        ) -> wasmtime::Result<Result<crate::call::Reply, crate::error::InvokeError>> {
+            use crate::call::{Call, Reply};
             use crate::error::InvokeError;
-            use crate::host::{Call, Reply};
             use crate::limits::Limit;
 
             let max_out = store.data().inv.limits.output_bytes;

@@ -9,8 +9,8 @@ use semver::Version;
 use wasmtime::component::InstancePre;
 
 use super::v0_2_0;
+use crate::call::{Call, Reply};
 use crate::error::InvokeError;
-use crate::host::{Call, Reply};
 use crate::state::StoreState;
 
 /// The WIT package version these bindings were generated from.
