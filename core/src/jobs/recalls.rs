@@ -108,14 +108,11 @@ async fn notify(
     swept: &mut Swept,
 ) -> Result<()> {
     let Some(stage) = plan.stage_on(candidate.due()?, today) else { return Ok(()) };
-    let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(tenant)).await?;
-    let tx = uow.tx();
-    if !recalls::still_to_send(
-        stage,
-        &recalls::stages_sent(tx, candidate.patient_id, &candidate.due_on).await?,
-    ) {
+    if !recalls::still_to_send(stage, candidate.latest_stage.as_slice()) {
         return Ok(());
     }
+    let mut uow = UnitOfWork::begin(&state.db, &TenantCtx::system(tenant)).await?;
+    let tx = uow.tx();
     let Some(channel) = channel(tx, candidate.patient_id, candidate).await? else {
         return Ok(()); // The patient chose no recalls.
     };

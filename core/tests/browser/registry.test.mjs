@@ -105,7 +105,7 @@ test("a developer publishes, a platform admin approves, and a yank reaches the p
     const facts = await review.locator("dl.facts").first().textContent();
     assert.match(facts, /Publisher\s*acme-plugins/);
     assert.match(facts, /Size\s*[\d.]+ (KiB|MiB)/);
-    assert.match(facts, /ils:platform\s*\^0\.2/);
+    assert.match(facts, /ils:platform\s*\^0\.3/);
     assert.match(facts, new RegExp(`Signed with key\\s*${keyId}`));
     assert.match(facts, /ils:platform\/kv@/, "the imports the component really uses");
     const diff = review.locator("#diff-acme-notes-0-1-0");

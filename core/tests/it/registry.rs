@@ -133,7 +133,7 @@ db_test!(
         assert_eq!(item["status"], "pending");
         assert_eq!(item["publisher"], "acme-plugins");
         assert_eq!(item["key_id"], acme.key.public().key_id());
-        assert_eq!(item["platform"], "^0.2");
+        assert_eq!(item["platform"], "^0.3");
         assert_eq!(item["size"].as_u64(), Some(order_notes().len() as u64));
         let imports: Vec<&str> = item["imports"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
         assert!(imports.iter().any(|i| i.starts_with("ils:platform/kv@")), "{imports:?}");
@@ -276,7 +276,7 @@ db_test!(
         app.post("/api/v1/registry/plugins/order-notes/versions/1.1.0/approve", Some(&root.token), json!({ "min_plan": "premium" }))
             .await
             .ok(200);
-        let lower = manifest("1.0.5", &BASE_CAPS).replace("platform = \"^0.2\"", "platform = \"~0.2.0\"");
+        let lower = manifest("1.0.5", &BASE_CAPS).replace("platform = \"^0.3\"", "platform = \"~0.3.0\"");
         publish(&app, &token, signed(&acme.key, &lower, &bytes)).await.problem(409, "version_not_greater");
         // A plan without the plugin.
         enable(&app, &a, "1.1.0", &BASE_CAPS).await.problem(403, "plan_required");

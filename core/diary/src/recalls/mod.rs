@@ -327,6 +327,8 @@ pub struct Candidate {
     pub address: Option<String>,
     /// The due date (YYYY-MM-DD).
     pub due_on: String,
+    /// The latest stage already recorded for that due date, if any.
+    pub latest_stage: Option<Stage>,
 }
 
 impl Candidate {
@@ -347,7 +349,11 @@ pub async fn candidates(
     limit: i64,
 ) -> Result<Vec<Candidate>> {
     let tenant = tx.tenant_id();
-    let sql = "SELECT r.patient_id, p.first_name, p.last_name, p.email, p.phone, p.address, r.due_on
+    let sql = "SELECT r.patient_id, p.first_name, p.last_name, p.email, p.phone, p.address, r.due_on,
+            (SELECT n.stage FROM recall_notices n
+             WHERE n.tenant_id = r.tenant_id AND n.patient_id = r.patient_id AND n.due_on = r.due_on
+             ORDER BY CASE n.stage WHEN 'due' THEN 1 WHEN 'first_reminder' THEN 2 ELSE 3 END DESC
+             LIMIT 1) AS latest_stage
         FROM recalls r
         JOIN patients p ON p.tenant_id = r.tenant_id AND p.id = r.patient_id
         WHERE r.tenant_id = $1 AND r.due_on <= $2 AND ($4 IS NULL OR r.patient_id > $4)
@@ -359,20 +365,6 @@ pub async fn candidates(
         ORDER BY r.patient_id
         LIMIT $5";
     Ok(query!(tx, query_as, fetch_all, sql, tenant, through.to_string(), now, after, limit)?)
-}
-
-/// The stages already recorded for a patient's due date.
-pub async fn stages_sent(tx: &mut TenantTx, patient: PatientId, due_on: &str) -> Result<Vec<Stage>> {
-    let tenant = tx.tenant_id();
-    Ok(query!(
-        tx,
-        query_scalar,
-        fetch_all,
-        "SELECT stage FROM recall_notices WHERE tenant_id = $1 AND patient_id = $2 AND due_on = $3",
-        tenant,
-        patient,
-        due_on
-    )?)
 }
 
 /// Records a notice, once per patient, due date and stage: `None` when it was recorded already
