@@ -36,40 +36,14 @@ use ils_till::refunds::{NewCreditNote, RefundLine};
 use ils_till::sales::{LineKind, NewLine, NewPayment, PaymentMethod, SaleEntry};
 use ils_till::{Line, Sale, SaleStatus};
 
-/// Pence as people read them: `£1,234.50`, `-£3.00`.
-pub(crate) fn money(pence: i64) -> String {
-    let sign = if pence < 0 { "-" } else { "" };
-    let pence = pence.unsigned_abs();
-    let pounds = (pence / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in pounds.chars().enumerate() {
-        if i > 0 && (pounds.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}£{grouped}.{:02}", pence % 100)
+/// Pence as people read them: `£12.50`.
+fn money(pence: i64) -> String {
+    super::stock::money(pence, "GBP")
 }
 
-/// Pounds as typed (`12.5`, `£12.50`, `1,200`) in pence; blank is `None`.
-pub(crate) fn pence(field: &str, typed: &str) -> Result<Option<i64>, Error> {
-    let text: String = typed.trim().trim_start_matches('£').chars().filter(|c| *c != ',').collect();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let bad = || Error::invalid_field(field, "must be an amount in pounds, such as 12.50");
-    let (pounds, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if pounds.is_empty() && fraction.is_empty() || fraction.len() > 2 {
-        return Err(bad());
-    }
-    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if !digits(pounds) || !digits(fraction) || pounds.len() > 9 {
-        return Err(bad());
-    }
-    let whole: i64 = if pounds.is_empty() { 0 } else { pounds.parse().map_err(|_| bad())? };
-    let cents: i64 =
-        if fraction.is_empty() { 0 } else { format!("{fraction:0<2}").parse().map_err(|_| bad())? };
-    Ok(Some(whole * 100 + cents))
+/// Pounds as typed (`12.5`, `£12.50`) in pence; blank is `None`.
+fn pence(field: &str, typed: &str) -> Result<Option<i64>, Error> {
+    given(typed).map(|t| super::stock::minor_units(field, &t)).transpose()
 }
 
 fn kind_words(kind: LineKind) -> &'static str {
@@ -331,10 +305,7 @@ fn typed_line(form: &LineForm) -> Result<NewLine, Error> {
 
 /// An id chosen from a list; blank is none.
 fn chosen<T: std::str::FromStr>(field: &str, text: &str) -> Result<Option<T>, Error> {
-    match given(text) {
-        None => Ok(None),
-        Some(t) => t.parse().map(Some).map_err(|_| Error::invalid_field(field, "is not one of the choices")),
-    }
+    given(text).map(|t| super::stock::chosen(field, &t)).transpose()
 }
 
 /// `POST /till/sales/{id}/lines`.
@@ -492,23 +463,4 @@ pub(crate) async fn day(
     let date = given(&form.date).unwrap_or_else(|| ils_clinical::today().to_string());
     let report = end_of_day(State(state), viewer.principal.clone(), ApiPath(date)).await?.0;
     Ok(render(&Day { chrome: viewer.chrome.at("/till"), report }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pounds_are_read_and_written_in_pence() {
-        assert_eq!(pence("x", "12.5").unwrap(), Some(1250));
-        assert_eq!(pence("x", "£1,200").unwrap(), Some(120_000));
-        assert_eq!(pence("x", ".99").unwrap(), Some(99));
-        assert_eq!(pence("x", " ").unwrap(), None);
-        for bad in ["12.505", "twelve", "-3", "1.2.3", "."] {
-            assert!(pence("x", bad).is_err(), "{bad}");
-        }
-        assert_eq!(money(123_450), "£1,234.50");
-        assert_eq!(money(-300), "-£3.00");
-        assert_eq!(money(5), "£0.05");
-    }
 }

@@ -124,11 +124,11 @@ pub async fn report(uow: &mut UnitOfWork, date: Date) -> Result<EndOfDay> {
         from,
         until
     )?;
-    let credited: Vec<(VatRate, i64, i64, i64)> = query!(
+    let credited: Vec<(VatRate, i64, i64)> = query!(
         tx,
         query_as,
         fetch_all,
-        "SELECT l.vat_rate, CAST(COALESCE(SUM(c.gross_minor), 0) AS BIGINT), CAST(COALESCE(SUM(c.vat_minor), 0) AS BIGINT), COUNT(DISTINCT n.id)
+        "SELECT l.vat_rate, CAST(COALESCE(SUM(c.gross_minor), 0) AS BIGINT), CAST(COALESCE(SUM(c.vat_minor), 0) AS BIGINT)
          FROM credit_note_lines c
          JOIN credit_notes n ON n.tenant_id = c.tenant_id AND n.id = c.credit_note_id
          JOIN sale_lines l ON l.tenant_id = c.tenant_id AND l.sale_id = c.sale_id AND l.line_no = c.line_no
@@ -164,7 +164,7 @@ pub async fn report(uow: &mut UnitOfWork, date: Date) -> Result<EndOfDay> {
         band(&mut vat, *rate).add(*gross, *tax);
         vat.total.add(*gross, *tax);
     }
-    for (rate, gross, tax, _) in &credited {
+    for (rate, gross, tax) in &credited {
         band(&mut vat, *rate).add(-gross, -tax);
         vat.total.add(-gross, -tax);
     }

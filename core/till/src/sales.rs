@@ -224,10 +224,9 @@ pub async fn open(
         return Err(Error::invalid_field("lines", format!("at most {MAX_LINES}")));
     }
     let id = SaleId::new();
-    let tx = uow.tx();
-    let tenant = tx.tenant_id();
     let actor = uow.ctx().user_id;
     let tx = uow.tx();
+    let tenant = tx.tenant_id();
     execute!(
         tx.conn(),
         "INSERT INTO sales (tenant_id, id, patient_id, order_id, status, invoice_number, total_minor, vat_minor,
