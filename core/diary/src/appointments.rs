@@ -124,9 +124,16 @@ async fn clash(
     let tenant = tx.tenant_id();
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments WHERE tenant_id = $1 AND {column} = $2 AND status IN {LIVE}
-           AND starts_at < $4 AND $3 < ends_at LIMIT 1"
+           AND starts_at > $5 AND starts_at < $4 AND $3 < ends_at LIMIT 1"
     );
-    Ok(query!(tx, query_as, fetch_optional, sql, tenant, id, starts_at, ends_at)?)
+    Ok(query!(tx, query_as, fetch_optional, sql, tenant, id, starts_at, ends_at, reach_back(starts_at))?)
+}
+
+/// The earliest start of an appointment that could still be running at `at`: appointments are
+/// at most [`resources::LONGEST_MINUTES`] long (the database holds them to it), so a search for
+/// overlaps reads a bounded stretch of the index on start, however long the diary.
+pub fn reach_back(at: Timestamp) -> Timestamp {
+    at.minus(std::time::Duration::from_secs(60 * resources::LONGEST_MINUTES.unsigned_abs() as u64))
 }
 
 fn busy(who: &str, at: &Appointment) -> Error {
@@ -295,9 +302,10 @@ async fn free_room(tx: &mut TenantTx, starts_at: Timestamp, ends_at: Timestamp) 
     let tenant = tx.tenant_id();
     let sql = format!(
         "SELECT DISTINCT room_id FROM appointments WHERE tenant_id = $1 AND room_id IS NOT NULL
-           AND status IN {LIVE} AND starts_at < $3 AND $2 < ends_at"
+           AND status IN {LIVE} AND starts_at > $4 AND starts_at < $3 AND $2 < ends_at"
     );
-    let busy: Vec<RoomId> = query!(tx, query_scalar, fetch_all, sql, tenant, starts_at, ends_at)?;
+    let busy: Vec<RoomId> =
+        query!(tx, query_scalar, fetch_all, sql, tenant, starts_at, ends_at, reach_back(starts_at))?;
     let rooms = resources::rooms(tx).await?;
     match rooms.into_iter().find(|room| !busy.contains(&room.id)) {
         Some(room) => Ok(room.id),

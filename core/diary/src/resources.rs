@@ -113,6 +113,10 @@ impl AppointmentType {
     }
 }
 
+/// The longest an appointment type may take, in minutes. The database keeps appointments to it
+/// too, so a check for overlaps need look back no further than this from a time.
+pub const LONGEST_MINUTES: i32 = 480;
+
 /// An appointment type to add, checked by [`add_type`].
 #[derive(Clone, Debug, Deserialize)]
 pub struct NewAppointmentType {
@@ -314,8 +318,8 @@ pub async fn rooms(tx: &mut TenantTx) -> Result<Vec<Room>> {
 pub async fn add_type(uow: &mut UnitOfWork, new: NewAppointmentType) -> Result<AppointmentType> {
     let mut f = Fields::new();
     let name = f.check(name_up_to("name", &new.name, 100));
-    if !(5..=480).contains(&new.duration_minutes) {
-        f.add("duration_minutes", "must be between 5 and 480 minutes");
+    if !(5..=LONGEST_MINUTES).contains(&new.duration_minutes) {
+        f.add("duration_minutes", format!("must be between 5 and {LONGEST_MINUTES} minutes"));
     }
     let mut professions = new.professions.clone();
     professions.sort_by_key(|p| p.as_str());

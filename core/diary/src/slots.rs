@@ -6,6 +6,8 @@
 //! its type needs one — free for its whole length. Clinicians are taken to work whenever the
 //! practice is open (rotas are not kept yet: docs/adr/043-diary.md).
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use serde::Serialize;
 
@@ -14,7 +16,7 @@ use ils_storage::ids::{AppointmentTypeId, ClinicianId, RoomId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, query};
 
-use crate::appointments::day_start;
+use crate::appointments::{day_start, reach_back};
 use crate::hours::{self, Hours};
 use crate::resources::{self, AppointmentType, Clinician, Room};
 use crate::{check_days, zone};
@@ -88,10 +90,12 @@ pub async fn search(tx: &mut TenantTx, query: &SlotQuery) -> Result<Vec<FreeSlot
         query_as,
         fetch_all,
         "SELECT clinician_id, room_id, starts_at, ends_at FROM appointments
-         WHERE tenant_id = $1 AND status IN ('booked', 'arrived', 'in_room', 'done') AND starts_at < $3 AND $2 < ends_at",
+         WHERE tenant_id = $1 AND status IN ('booked', 'arrived', 'in_room', 'done')
+           AND starts_at > $4 AND starts_at < $3 AND $2 < ends_at",
         tenant,
         start,
-        end
+        end,
+        reach_back(start)
     )?;
     Ok(plan(&kind, &clinicians, &rooms, &open, &busy, query.from, query.to, Timestamp::now()))
 }
@@ -110,7 +114,18 @@ pub fn plan(
 ) -> Vec<FreeSlot> {
     let performers: Vec<&Clinician> = clinicians.iter().filter(|c| kind.performable_by(c)).collect();
     let length = i64::from(kind.duration_minutes);
-    let overlaps = |b: &Busy, s: Timestamp, e: Timestamp| b.starts_at < e && s < b.ends_at;
+    // Each clinician's and each room's holds, so a candidate is checked against its own few.
+    let mut by_clinician: HashMap<ClinicianId, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+    let mut by_room: HashMap<RoomId, Vec<(Timestamp, Timestamp)>> = HashMap::new();
+    for b in busy {
+        by_clinician.entry(b.clinician_id).or_default().push((b.starts_at, b.ends_at));
+        if let Some(room) = b.room_id {
+            by_room.entry(room).or_default().push((b.starts_at, b.ends_at));
+        }
+    }
+    let free = |holds: Option<&Vec<(Timestamp, Timestamp)>>, s: Timestamp, e: Timestamp| {
+        holds.is_none_or(|holds| !holds.iter().any(|&(from, until)| from < e && s < until))
+    };
     let mut slots = Vec::new();
     let mut day = from;
     while day <= to {
@@ -123,17 +138,11 @@ pub fn plan(
                     continue;
                 }
                 for clinician in &performers {
-                    let held = busy
-                        .iter()
-                        .any(|b| b.clinician_id == clinician.id && overlaps(b, starts_at, ends_at));
-                    if held {
+                    if !free(by_clinician.get(&clinician.id), starts_at, ends_at) {
                         continue;
                     }
                     let room_id = if kind.needs_room {
-                        let free = rooms.iter().find(|r| {
-                            !busy.iter().any(|b| b.room_id == Some(r.id) && overlaps(b, starts_at, ends_at))
-                        });
-                        match free {
+                        match rooms.iter().find(|r| free(by_room.get(&r.id), starts_at, ends_at)) {
                             Some(room) => Some(room.id),
                             None => continue,
                         }
