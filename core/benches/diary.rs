@@ -30,6 +30,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use support::Rate;
+
 use ils_core::db::types::Timestamp;
 use ils_core::db::{Db, DbOptions};
 use ils_core::tenants::TenantKind;
@@ -44,13 +46,6 @@ const SLOTS_PER_DAY: usize = 17;
 const PATIENTS: usize = 200;
 const DAYS_BEHIND: i64 = 365;
 const DAYS_AHEAD: i64 = 56;
-
-/// Requests done per second, with the latencies' median and 99th percentile.
-struct Rate {
-    per_sec: f64,
-    p50: Duration,
-    p99: Duration,
-}
 
 struct Measured {
     backend: &'static str,
@@ -248,6 +243,12 @@ async fn seed(options: &DbOptions, p: &Practice) -> (i64, Vec<Cell>) {
             Conn::Postgres(c) => bind_all!(&mut *c),
         }
     }
+    // A diary that grew to this size has its statistics (autovacuum keeps them); a bulk load has
+    // none until then, and PostgreSQL would plan the clash checks as for an empty table.
+    match &mut conn {
+        Conn::Sqlite(c) => sqlx::query("ANALYZE").execute(&mut *c).await.map(|_| ()).unwrap(),
+        Conn::Postgres(c) => sqlx::query("ANALYZE").execute(&mut *c).await.map(|_| ()).unwrap(),
+    }
     free.sort_by_key(|cell| mix(cell.clinician, cell.starts_at.as_second() as usize, 7));
     (written, free)
 }
@@ -276,42 +277,6 @@ async fn connect(options: &DbOptions) -> Conn {
     }
 }
 
-/// Runs `count` requests from `connections` tasks at once; `request(i)` makes the i-th.
-async fn drive<F, Fut>(count: usize, connections: usize, request: F) -> Rate
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let request = Arc::new(request);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let (request, next) = (request.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= count {
-                        return latencies;
-                    }
-                    let at = Instant::now();
-                    request(i).await;
-                    latencies.push(at.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(count);
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let per_sec = count as f64 / started.elapsed().as_secs_f64();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Rate { per_sec, p50: at(0.5), p99: at(0.99) }
-}
-
 /// Books `cells` over HTTP, `connections` at once.
 async fn book(
     client: &reqwest::Client,
@@ -324,7 +289,7 @@ async fn book(
     let (type_id, clinicians, rooms, patients) =
         (p.type_id.clone(), p.clinicians.clone(), p.rooms.clone(), p.patients.clone());
     let cells = Arc::new(cells);
-    drive(cells.len(), connections, move |i| {
+    support::drive(cells.len(), connections, move |i| {
         let cell = cells[i];
         let body = json!({
             "patient_id": patients[i % PATIENTS], "type_id": type_id, "clinician_id": clinicians[cell.clinician],
@@ -351,7 +316,7 @@ async fn search(
     let (client, url, token) = (client.clone(), format!("{api}/appointments/free-slots"), p.token.clone());
     let (type_id, clinicians) = (p.type_id.clone(), p.clinicians.clone());
     let today = jiff::Zoned::now().with_time_zone(ils_diary::zone()).date();
-    drive(count, connections, move |i| {
+    support::drive(count, connections, move |i| {
         let from = today
             .checked_add(jiff::Span::new().days(1 + (mix(i, 3, 5) % (DAYS_AHEAD as usize - 7)) as i64))
             .unwrap();

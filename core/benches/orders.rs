@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use support::Rate;
+
 use ils_core::db::types::Timestamp;
 use ils_core::db::{Db, DbOptions};
 use ils_core::tenants::TenantKind;
@@ -38,13 +40,6 @@ struct Practice {
     patient: String,
     rx: String,
     order: Value,
-}
-
-/// Orders placed per second, with the latencies' median and 99th percentile.
-struct Rate {
-    per_sec: f64,
-    p50: Duration,
-    p99: Duration,
 }
 
 struct Measured {
@@ -105,35 +100,15 @@ async fn place(
     orders: usize,
     connections: usize,
 ) -> Rate {
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let clients: Vec<_> = (0..connections)
-        .map(|_| {
-            let (client, next, practices) = (client.clone(), next.clone(), practices.to_vec());
-            let url = format!("{api}/orders");
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= orders {
-                        return latencies;
-                    }
-                    let p = &practices[i % practices.len()];
-                    let at = Instant::now();
-                    call(&client, url.clone(), Some(&p.token), p.order.clone()).await;
-                    latencies.push(at.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut latencies = Vec::with_capacity(orders);
-    for c in clients {
-        latencies.extend(c.await.unwrap());
-    }
-    let per_sec = orders as f64 / started.elapsed().as_secs_f64();
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Rate { per_sec, p50: at(0.5), p99: at(0.99) }
+    let (client, url, practices) = (client.clone(), format!("{api}/orders"), practices.to_vec());
+    support::drive(orders, connections, move |i| {
+        let p = &practices[i % practices.len()];
+        let (client, url, token, order) = (client.clone(), url.clone(), p.token.clone(), p.order.clone());
+        async move {
+            call(&client, url, Some(&token), order).await;
+        }
+    })
+    .await
 }
 
 async fn measure(

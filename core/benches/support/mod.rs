@@ -5,6 +5,10 @@
 pub mod guests;
 pub mod seed;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use ils_core::db::{Db, DbOptions};
 use ils_core::ids::TenantId;
 use ils_core::tenants::{FirstAdmin, NewTenant, PlanSlug, Slug, TenantKind};
@@ -118,4 +122,50 @@ pub async fn sign_in_as(client: &reqwest::Client, base: &str, email: &str) -> St
         .await
         .unwrap();
     login["token"].as_str().unwrap().to_owned()
+}
+
+/// Requests done per second, with the latencies' median and 99th percentile.
+pub struct Rate {
+    /// Requests per second, over the whole run.
+    pub per_sec: f64,
+    /// Median latency.
+    pub p50: Duration,
+    /// 99th percentile latency.
+    pub p99: Duration,
+}
+
+/// Runs `count` requests from `connections` tasks at once; `request(i)` makes the i-th.
+pub async fn drive<F, Fut>(count: usize, connections: usize, request: F) -> Rate
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let request = Arc::new(request);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (request, next) = (request.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return latencies;
+                    }
+                    let at = Instant::now();
+                    request(i).await;
+                    latencies.push(at.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(count);
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let per_sec = count as f64 / started.elapsed().as_secs_f64();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Rate { per_sec, p50: at(0.5), p99: at(0.99) }
 }
