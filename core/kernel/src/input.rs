@@ -103,6 +103,25 @@ pub fn tenths_of_mm(
     }
 }
 
+/// A length in mm as measured (a tracer's box), checked against `range` and to 0.01 mm at most,
+/// as hundredths of a millimetre.
+pub fn hundredths_of_mm(
+    field: &str,
+    mm: Option<f64>,
+    range: std::ops::RangeInclusive<f64>,
+) -> Result<Option<u32>> {
+    match mm {
+        None => Ok(None),
+        Some(v) if range.contains(&v) && ((v * 100.0).round() - v * 100.0).abs() < 1e-6 => {
+            Ok(Some((v * 100.0).round() as u32))
+        }
+        Some(v) => Err(Error::invalid_field(
+            field,
+            format!("{v} mm is out of range ({}–{} mm, to 0.01 mm)", range.start(), range.end()),
+        )),
+    }
+}
+
 /// A normalised e-mail address (trimmed, lower-case). The constructor is the check.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,7 +1,8 @@
 //! Optical values, one type per concept, shared by the ILS host (`core`), the plugin SDK and the
 //! plugins: a lens [`Power`] held in exact eighths of a dioptre, a cylinder [`Axis`], [`Prism`]
-//! and its resultant, and one eye's prescription ([`EyeRx`]) checked and transposed as DOMAIN.md
-//! sets out. A value of these types exists only in a valid state; a refused value is an
+//! and its resultant, one eye's prescription ([`EyeRx`]) checked and transposed as DOMAIN.md
+//! sets out, and a traced lens shape's points and box ([`outline_points`], [`outline_box`]). A
+//! value of these types exists only in a valid state; a refused value is an
 //! [`InvalidValue`] that names the field and the rule broken.
 //!
 //! The crate is pure — no I/O, no database or HTTP types — so it builds for `wasm32-wasip2`
@@ -26,12 +27,14 @@
 
 mod error;
 mod eye;
+mod outline;
 mod power;
 mod prism;
 mod rx;
 
 pub use error::InvalidValue;
 pub use eye::Eye;
+pub use outline::{outline_box, outline_points};
 pub use power::{Power, Steps};
 pub use prism::{HorizontalBase, Prism, VerticalBase, prentice, resultant};
 pub use rx::{Axis, CylinderForm, EyeRx};

@@ -32,9 +32,11 @@
 //! ```
 
 pub mod accounts;
+mod attach;
 pub mod events;
 mod moves;
 mod place;
+pub mod shapes;
 pub mod status;
 pub mod store;
 
@@ -47,6 +49,7 @@ use ils_storage::text_enum;
 use ils_storage::types::Timestamp;
 use status::OrderStatus;
 
+pub use attach::{AttachShapes, attach_shapes};
 pub use moves::{StationMove, Transition, annotate, move_station, transition};
 pub use place::{Centration, FrameOrder, LensOrder, PlaceOrder, place};
 pub use store::{NewOrder, get, insert, next_number};
@@ -241,15 +244,18 @@ pub struct Lens {
 pub struct Frame {
     /// Brand, model, colour and size as written on the frame.
     pub description: String,
-    /// Boxed lens width (A), mm.
+    /// Boxed lens width (A), mm to 0.01 (as a tracer measures it).
     pub a_mm: Option<f64>,
-    /// Boxed lens height (B), mm.
+    /// Boxed lens height (B), mm to 0.01.
     pub b_mm: Option<f64>,
-    /// Distance between lenses (DBL), mm.
+    /// Distance between lenses (DBL), mm to 0.01.
     pub dbl_mm: Option<f64>,
     /// The frame item from the practice's stock, when the order named one (on the practice's
     /// copy only).
     pub item_id: Option<ItemId>,
+    /// The frame's traced shapes: none, one for both eyes, or one per eye. Given when one order
+    /// is read (`GET /orders/{order_id}`, and the job a driver encodes); lists leave it empty.
+    pub shapes: Vec<shapes::TracedShape>,
 }
 
 /// Centration measurements taken at dispensing.

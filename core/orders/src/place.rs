@@ -1,5 +1,6 @@
 //! Placing an order: the practice's side of a new job, and the lab's copy when it goes to a lab.
 
+use super::shapes::{self, Shape};
 use super::status::OrderStatus;
 use super::store::{self, NewOrder};
 use super::{
@@ -46,6 +47,9 @@ pub struct FrameOrder {
     /// The frame from the practice's stock, when it is one: an item of its catalogue. A and DBL
     /// not given are taken from the item's recorded size, a blank description from its name.
     pub item_id: Option<ItemId>,
+    /// The frame's traced shapes, when it was traced before ordering: one for both eyes, or
+    /// one for each.
+    pub shapes: Vec<Shape>,
 }
 
 /// Centration measurements in mm; PDs absent here come from the prescription.
@@ -139,11 +143,8 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
     } else {
         Some(String::new())
     };
-    let boxing = (
-        f.check(tenths_of_mm("frame.a_mm", req.frame.a_mm, 30.0..=80.0)),
-        f.check(tenths_of_mm("frame.b_mm", req.frame.b_mm, 15.0..=70.0)),
-        f.check(tenths_of_mm("frame.dbl_mm", req.frame.dbl_mm, 10.0..=30.0)),
-    );
+    let boxing = shapes::boxing(&mut f, "frame.", req.frame.a_mm, req.frame.b_mm, req.frame.dbl_mm);
+    shapes::check("frame.shapes", &req.frame.shapes, &mut f);
     let m = req.measurements;
     let pd_in = (
         f.check(prescriptions::pd("measurements.pd_right_mm", m.pd_right_mm)),
@@ -176,7 +177,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
         Some((
             tint?,
             frame?,
-            (boxing.0?, boxing.1?, boxing.2?),
+            boxing?,
             (pd_in.0?, pd_in.1?),
             (heights.0?, heights.1?),
             due_on?,
@@ -256,9 +257,9 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
             frame = format!("{} ({})", item.name, item.sku);
         }
         if let Some(size) = item.frame {
-            let tenths = |mm: f64| (mm * 10.0).round() as u16;
-            boxing.0 = boxing.0.or(Some(tenths(size.a_mm)));
-            boxing.2 = boxing.2.or(Some(tenths(size.dbl_mm)));
+            let hundredths = |mm: f64| (mm * 100.0).round() as u32;
+            boxing.0 = boxing.0.or(Some(hundredths(size.a_mm)));
+            boxing.2 = boxing.2.or(Some(hundredths(size.dbl_mm)));
         }
     }
     let account = lab_account(tx, req.lab.as_deref(), original.as_ref()).await?;
@@ -279,6 +280,7 @@ pub async fn place(uow: &mut UnitOfWork, req: PlaceOrder) -> Result<Order> {
         tint,
         frame,
         boxing,
+        shapes: req.frame.shapes,
         frame_item_id: req.frame.item_id,
         pd,
         heights,

@@ -46,8 +46,10 @@ pub struct NewOrder {
     pub tint: Option<String>,
     /// Frame description.
     pub frame: String,
-    /// Boxing A, B, DBL in tenths of a mm.
-    pub boxing: (Option<u16>, Option<u16>, Option<u16>),
+    /// Boxing A, B, DBL in hundredths of a mm.
+    pub boxing: (Option<u32>, Option<u32>, Option<u32>),
+    /// The frame's traced shapes (checked).
+    pub shapes: Vec<crate::shapes::Shape>,
     /// The frame from the tenant's stock (none on a lab's copy: the item is the practice's).
     pub frame_item_id: Option<ItemId>,
     /// Monocular PDs in tenths of a mm.
@@ -68,8 +70,8 @@ pub struct NewOrder {
 
 const COLUMNS: &str = "id, number, patient_id, prescription_id, patient_ref, routing, counterpart_tenant_id,
     counterpart_order_id, counterpart_name, counterpart_number, reason, original_order_id, rx, lens_type,
-    material, lens_index, coatings, tint, frame, frame_a, frame_b, frame_dbl, frame_item_id, pd_right, pd_left,
-    height_right, height_left, due_on, priority, price_minor, currency, status, held_from, station,
+    material, lens_index, coatings, tint, frame, frame_a_hundredths, frame_b_hundredths, frame_dbl_hundredths, frame_item_id, pd_right,
+    pd_left, height_right, height_left, due_on, priority, price_minor, currency, status, held_from, station,
     quality_issue, notes, created_by, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
@@ -93,9 +95,9 @@ struct Row {
     coatings: String,
     tint: Option<String>,
     frame: String,
-    frame_a: Option<i32>,
-    frame_b: Option<i32>,
-    frame_dbl: Option<i32>,
+    frame_a_hundredths: Option<i32>,
+    frame_b_hundredths: Option<i32>,
+    frame_dbl_hundredths: Option<i32>,
     frame_item_id: Option<ItemId>,
     pd_right: i32,
     pd_left: i32,
@@ -121,6 +123,10 @@ fn to_json(value: &impl serde::Serialize) -> Result<String> {
 
 fn mm(tenths: i32) -> f64 {
     f64::from(tenths) / 10.0
+}
+
+fn mm_from_hundredths(hundredths: i32) -> f64 {
+    f64::from(hundredths) / 100.0
 }
 
 impl Row {
@@ -159,10 +165,11 @@ impl Row {
             },
             frame: Frame {
                 description: self.frame,
-                a_mm: self.frame_a.map(mm),
-                b_mm: self.frame_b.map(mm),
-                dbl_mm: self.frame_dbl.map(mm),
+                a_mm: self.frame_a_hundredths.map(mm_from_hundredths),
+                b_mm: self.frame_b_hundredths.map(mm_from_hundredths),
+                dbl_mm: self.frame_dbl_hundredths.map(mm_from_hundredths),
                 item_id: self.frame_item_id,
+                shapes: Vec::new(),
             },
             measurements: Measurements {
                 pd_right_mm: mm(self.pd_right),
@@ -205,8 +212,8 @@ pub async fn insert(
     actor: &AuditCtx,
 ) -> Result<Order> {
     const SQL: &str = "INSERT INTO lab_orders (tenant_id, id, number, patient_id, prescription_id, reason,
-            original_order_id, rx, lens_type, material, lens_index, coatings, tint, frame, frame_a, frame_b,
-            frame_dbl, pd_right, pd_left, height_right, height_left, due_on, priority, price_minor, currency,
+            original_order_id, rx, lens_type, material, lens_index, coatings, tint, frame, frame_a_hundredths,
+            frame_b_hundredths, frame_dbl_hundredths, pd_right, pd_left, height_right, height_left, due_on, priority, price_minor, currency,
             status, notes, created_by, created_at, updated_at, patient_ref, routing, counterpart_tenant_id,
             counterpart_order_id, counterpart_name, counterpart_number, frame_item_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
@@ -235,9 +242,9 @@ pub async fn insert(
         to_json(&new.coatings)?,
         &new.tint,
         &new.frame,
-        a.map(i32::from),
-        b.map(i32::from),
-        dbl.map(i32::from),
+        a.map(|v| v as i32),
+        b.map(|v| v as i32),
+        dbl.map(|v| v as i32),
         i32::from(new.pd.0),
         i32::from(new.pd.1),
         new.heights.0.map(i32::from),
@@ -263,7 +270,10 @@ pub async fn insert(
     })?;
     let created = Change { from: None, to: OrderStatus::Pending, from_station: None, to_station: None };
     append_timeline(tx, id, &created, None, None, actor).await?;
-    row.into_order(ils_clinical::today())
+    crate::shapes::write(tx, id, &new.shapes, None).await?;
+    let mut order = row.into_order(ils_clinical::today())?;
+    order.frame.shapes = crate::shapes::of_order(tx, id).await?;
+    Ok(order)
 }
 
 /// One order of the tenant.
@@ -275,7 +285,9 @@ pub async fn get(tx: &mut TenantTx, id: OrderId) -> Result<Order> {
         .bind(id)
         .fetch_optional(&mut **c)
         .await)?;
-    row.ok_or(Error::NotFound("order"))?.into_order(ils_clinical::today())
+    let mut order = row.ok_or(Error::NotFound("order"))?.into_order(ils_clinical::today())?;
+    order.frame.shapes = crate::shapes::of_order(tx, id).await?;
+    Ok(order)
 }
 
 /// Which orders to list; every given filter must match.

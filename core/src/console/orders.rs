@@ -198,6 +198,7 @@ impl OrderForm {
                     })?),
                     None => None,
                 },
+                shapes: Vec::new(),
             },
             measurements: Some(MeasurementsInput {
                 pd_right_mm: number("measurements.pd_right_mm", &self.pd_right_mm, mm)?,
@@ -453,6 +454,32 @@ impl Show {
 
     fn stations(&self) -> &'static [Station] {
         Station::ALL
+    }
+
+    /// The frame's box as the lab reads it: `A 51.37 × B 40.06 mm, DBL 18.25 mm`.
+    fn boxed(&self) -> Option<String> {
+        let f = &self.order.frame;
+        let mut parts = Vec::new();
+        if let (Some(a), Some(b)) = (f.a_mm, f.b_mm) {
+            parts.push(format!("A {a:.2} × B {b:.2} mm"));
+        } else if let Some(a) = f.a_mm {
+            parts.push(format!("A {a:.2} mm"));
+        }
+        if let Some(dbl) = f.dbl_mm {
+            parts.push(format!("DBL {dbl:.2} mm"));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// A shape's outline as SVG polygon points, mm, y up (the SVG's y runs down).
+    fn outline(&self, shape: &ils_orders::shapes::TracedShape) -> String {
+        let as_shape = ils_orders::shapes::Shape {
+            side: shape.side,
+            source: shape.source,
+            radii: shape.radii.clone(),
+            angles: shape.angles.clone(),
+        };
+        as_shape.points().iter().map(|(x, y)| format!("{x:.2},{:.2}", -y)).collect::<Vec<_>>().join(" ")
     }
 }
 

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use ils_kernel::error::Result;
 use ils_kernel::permissions::Action;
 use ils_orders as orders;
+use ils_orders::shapes::Shape;
 use ils_orders::status::OrderStatus;
 use ils_orders::store::{self, Filter};
 use ils_orders::{
@@ -31,6 +32,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order))
         .routes(routes!(transition_order))
         .routes(routes!(move_station))
+        .routes(routes!(attach_shapes))
         .routes(routes!(order_timeline))
         .routes(routes!(print_ticket))
         .routes(routes!(production_queue))
@@ -63,16 +65,20 @@ pub struct FrameInput {
     /// is the stocked frame's name and SKU.
     #[serde(default)]
     pub description: String,
-    /// Boxed lens width (A), 30–80 mm.
+    /// Boxed lens width (A), 30–80 mm, to 0.01 mm (as traced: `51.37`).
     pub a_mm: Option<f64>,
-    /// Boxed lens height (B), 15–70 mm.
+    /// Boxed lens height (B), 15–70 mm, to 0.01 mm.
     pub b_mm: Option<f64>,
-    /// Distance between lenses (DBL), 10–30 mm.
+    /// Distance between lenses (DBL), 10–30 mm, to 0.01 mm.
     pub dbl_mm: Option<f64>,
     /// The frame from the practice's stock: an item of its catalogue (`GET /items`). A and DBL
     /// left out are taken from the item's recorded frame size, a blank description from its name.
     #[serde(default)]
     pub item_id: Option<ItemId>,
+    /// The frame's traced shapes, when it was traced before ordering: one for both eyes, or one
+    /// for each (a tracer can also attach them later: `PUT /orders/{order_id}/shapes`).
+    #[serde(default)]
+    pub shapes: Vec<Shape>,
 }
 
 /// Centration measurements as taken.
@@ -153,6 +159,7 @@ pub(crate) async fn create_order(
             b_mm: req.frame.b_mm,
             dbl_mm: req.frame.dbl_mm,
             item_id: req.frame.item_id,
+            shapes: req.frame.shapes,
         },
         measurements: Centration {
             pd_right_mm: measurements.pd_right_mm,
@@ -339,6 +346,54 @@ pub(crate) async fn transition_order(
         Transition { to: req.to, note: req.note, quality_issue: req.quality_issue, station: req.station };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let order = orders::transition(&mut uow, id, req).await?;
+    uow.commit().await?;
+    Ok(Json(order))
+}
+
+/// A frame's trace: its shapes and the box measured with them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShapesInput {
+    /// One shape for both eyes, or one for each eye.
+    pub shapes: Vec<Shape>,
+    /// The tracer, as the practice or lab names it (up to 100 characters).
+    pub device: Option<String>,
+    /// Boxed lens width (A) as traced, 30–80 mm to 0.01 mm; replaces the order's.
+    pub a_mm: Option<f64>,
+    /// Boxed lens height (B) as traced, 15–70 mm to 0.01 mm.
+    pub b_mm: Option<f64>,
+    /// Distance between lenses (DBL) as traced, 10–30 mm to 0.01 mm.
+    pub dbl_mm: Option<f64>,
+}
+
+/// Attach a frame's traced shapes (and the box measured with them) to an order before its lenses
+/// are edged — pending or in production — replacing any before. A practice's order sent to a lab
+/// gives the lab's copy the same shapes.
+#[utoipa::path(put, path = "/orders/{order_id}/shapes", tag = "orders", security(("bearer" = [])),
+    params(("order_id" = OrderId, Path, description = "The order")), request_body = ShapesInput,
+    responses((status = 200, description = "The order with its shapes", body = Order),
+              (status = 401, description = "Not signed in", body = Problem),
+              (status = 403, description = "Not allowed (staff who work on jobs attach shapes)", body = Problem),
+              (status = 404, description = "No such order in this tenant", body = Problem),
+              (status = 409, description = "The order is past production (`order_made`)", body = Problem),
+              (status = 422, description = "Invalid shapes or box", body = Problem)))]
+pub(crate) async fn attach_shapes(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<OrderId>,
+    ApiJson(req): ApiJson<ShapesInput>,
+) -> ApiResult<Json<Order>> {
+    let ctx = principal.tenant(Action::OrdersTransition)?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    let cmd = orders::AttachShapes {
+        order_id: id,
+        shapes: req.shapes,
+        device: req.device,
+        a_mm: req.a_mm,
+        b_mm: req.b_mm,
+        dbl_mm: req.dbl_mm,
+    };
+    let order = orders::attach_shapes(&mut uow, cmd).await?;
     uow.commit().await?;
     Ok(Json(order))
 }

@@ -19,6 +19,22 @@ fn measurement(list: &Value, name: &str, side: &str) -> f64 {
         .unwrap()
 }
 
+/// A patient (Ann Lee) and her spectacle prescription, as `token`'s practice records them: their ids.
+async fn patient_with_rx(app: &TestApp, token: &str) -> (String, String) {
+    let patient = app
+        .post(
+            "/api/v1/patients",
+            Some(token),
+            json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1961-04-02" }),
+        )
+        .await;
+    let patient = patient.ok(201)["id"].as_str().unwrap().to_owned();
+    let rx = json!({ "kind": "spectacles", "issued_on": "2026-01-10", "prescriber": "O. Optom",
+        "right": { "sphere": "+1.50", "cylinder": "-0.50", "axis": 90 }, "left": { "sphere": "-2.25" } });
+    let rx = app.post(&format!("/api/v1/patients/{patient}/prescriptions"), Some(token), rx).await;
+    (patient, rx.ok(201)["id"].as_str().unwrap().to_owned())
+}
+
 db_test!(
     async fn device_output_is_decoded_by_the_tenants_driver(backend) {
         let app = TestApp::spawn(backend).await;
@@ -76,12 +92,7 @@ db_test!(
         app.put("/api/v1/tenant/plugins/dcs-driver", &other.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
         let ecp = app.member(&lab, "olive", "ecp").await;
         let tech = app.member(&lab, "tom", "lab_tech").await;
-        let patient = app.post("/api/v1/patients", Some(&ecp.token), json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1961-04-02" })).await;
-        let patient = patient.ok(201)["id"].as_str().unwrap().to_owned();
-        let rx = json!({ "kind": "spectacles", "issued_on": "2026-01-10", "prescriber": "O. Optom",
-            "right": { "sphere": "+1.50", "cylinder": "-0.50", "axis": 90 }, "left": { "sphere": "-2.25" } });
-        let rx = app.post(&format!("/api/v1/patients/{patient}/prescriptions"), Some(&ecp.token), rx).await;
-        let rx = rx.ok(201)["id"].as_str().unwrap().to_owned();
+        let (patient, rx) = patient_with_rx(&app, &ecp.token).await;
         let order = json!({ "patient_id": patient, "prescription_id": rx,
             "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
             "frame": { "description": "Round 48-20", "a_mm": 48, "b_mm": 42, "dbl_mm": 20 },
@@ -166,5 +177,95 @@ db_test!(
         // A finalised examination never changes.
         app.post(&format!("/api/v1/examinations/{exam}/finalise"), Some(&optom.token), json!({})).await.ok(200);
         app.post(&path, Some(&optom.token), reading).await.problem(409, "already_finalised");
+    }
+);
+
+/// An ellipse of semi-axes `a` × `b` mm as `n` equiangular radii in hundredths of a mm.
+fn ellipse(a: f64, b: f64, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|i| {
+            let t = std::f64::consts::TAU * i as f64 / n as f64;
+            let r = a * b / ((b * t.cos()).powi(2) + (a * t.sin()).powi(2)).sqrt();
+            (r * 100.0).round() as u32
+        })
+        .collect()
+}
+
+db_test!(
+    async fn a_traced_frame_travels_with_the_order_to_the_edger(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
+        let lab = app.tenant("lensworks").await;
+        let other = app.tenant("other-lab").await;
+        app.put("/api/v1/tenant/plugins/dcs-driver", &lab.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        let ecp = app.member(&lab, "olive", "ecp").await;
+        let tech = app.member(&lab, "tom", "lab_tech").await;
+        let (patient, rx) = patient_with_rx(&app, &ecp.token).await;
+        let shape = ellipse(25.685, 20.03, 400);
+        let order_with = |frame: Value| json!({ "patient_id": patient, "prescription_id": rx,
+            "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
+            "frame": frame, "measurements": { "pd_right_mm": 32, "pd_left_mm": 31.5 },
+            "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
+
+        // A traced box to 0.01 mm and the shape, with the order.
+        let frame = json!({ "description": "Panto 51-18", "a_mm": 51.37, "b_mm": 40.06, "dbl_mm": 17.85,
+            "shapes": [{ "side": "both", "source": "frame", "radii": shape }] });
+        let placed = app.post("/api/v1/orders", Some(&ecp.token), order_with(frame)).await;
+        let placed = placed.ok(201).clone();
+        assert_eq!((placed["frame"]["a_mm"].as_f64(), placed["frame"]["b_mm"].as_f64()), (Some(51.37), Some(40.06)));
+        assert_eq!(placed["frame"]["dbl_mm"].as_f64(), Some(17.85));
+        assert_eq!(placed["frame"]["shapes"][0]["radii"].as_array().unwrap().len(), 400);
+        assert_eq!(placed["frame"]["shapes"][0]["box_height_mm"].as_f64(), Some(40.06));
+        let order = placed["id"].as_str().unwrap().to_owned();
+
+        // The job packet to the edger carries the box and the shape, and reads back as them.
+        let sent = app.post(&format!("/api/v1/orders/{order}/device-jobs"), Some(&tech.token), json!({ "plugin": "dcs-driver", "device": "edger-1/records" })).await;
+        let text = sent.ok(200)["packet_text"].as_str().unwrap().to_owned();
+        assert!(text.contains("HBOX=51.37;51.37\r\n") && text.contains("VBOX=40.06;40.06\r\n") && text.contains("DBL=17.85\r\n"), "{text}");
+        let job = dcs_driver::job::Job::from_document(&dcs_driver::record::Document::parse(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!((job.frame.a_mm, job.frame.b_mm, job.frame.dbl_mm), (Some(51.37), Some(40.06), Some(17.85)));
+        assert_eq!(job.frame.shapes.len(), 1);
+        assert_eq!(job.frame.shapes[0].radii(), shape.as_slice());
+        assert_eq!(job.frame.shapes[0].side(), dcs_driver::trace::TraceSide::Both);
+
+        // A tracer's later upload, one shape per eye, replaces the shape and the box.
+        let right = ellipse(26.0, 19.5, 1000);
+        let left: Vec<u32> = right.iter().map(|r| r + 3).collect();
+        let traced = app.put(&format!("/api/v1/orders/{order}/shapes"), &tech.token, json!({
+            "device": "tracer-1", "a_mm": 52.0, "b_mm": 39.0, "dbl_mm": 18.02,
+            "shapes": [{ "side": "right", "source": "frame", "radii": right }, { "side": "left", "source": "frame", "radii": left }] })).await;
+        let traced = traced.ok(200).clone();
+        let sides: Vec<&str> = traced["frame"]["shapes"].as_array().unwrap().iter().map(|s| s["side"].as_str().unwrap()).collect();
+        assert_eq!(sides, ["right", "left"]);
+        assert_eq!(traced["frame"]["shapes"][0]["device"], "tracer-1");
+        assert_eq!(traced["frame"]["dbl_mm"].as_f64(), Some(18.02));
+        let read = app.get(&format!("/api/v1/orders/{order}"), &ecp.token).await;
+        assert_eq!(read.ok(200)["frame"]["shapes"][1]["radii"].as_array().unwrap().len(), 1000);
+        let sent = app.post(&format!("/api/v1/orders/{order}/device-jobs"), Some(&tech.token), json!({ "plugin": "dcs-driver", "device": "edger-1/records" })).await;
+        let text = sent.ok(200)["packet_text"].as_str().unwrap().to_owned();
+        let job = dcs_driver::job::Job::from_document(&dcs_driver::record::Document::parse(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!(job.frame.shapes.iter().map(|s| s.radii().to_vec()).collect::<Vec<_>>(), [right, left]);
+        let audit = app.get("/api/v1/audit?action=order.shape_attached", &lab.admin.token).await;
+        assert_eq!(audit.ok(200)["items"].as_array().unwrap().len(), 1);
+
+        // Bad input is named and changes nothing.
+        let bad = app.put(&format!("/api/v1/orders/{order}/shapes"), &tech.token, json!({
+            "a_mm": 51.375, "shapes": [{ "side": "both", "source": "frame", "radii": [2500, 2000] },
+                                       { "side": "right", "source": "frame", "radii": shape }] })).await;
+        bad.problem(422, "invalid_input");
+        let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"a_mm") && fields.contains(&"shapes[0].radii") && fields.contains(&"shapes"), "{fields:?}");
+        let unchanged = app.get(&format!("/api/v1/orders/{order}"), &ecp.token).await;
+        assert_eq!(unchanged.ok(200)["frame"]["a_mm"].as_f64(), Some(52.0));
+        let bad_box = order_with(json!({ "description": "Panto", "a_mm": 51.371 }));
+        app.post("/api/v1/orders", Some(&ecp.token), bad_box).await.problem(422, "invalid_input");
+
+        // Another tenant cannot touch it; a supplier's staff may not; a made job takes no shape.
+        let body = json!({ "shapes": [{ "side": "both", "source": "frame", "radii": [2500, 2000, 2500, 2000] }] });
+        app.put(&format!("/api/v1/orders/{order}/shapes"), &other.admin.token, body.clone()).await.problem(404, "not_found");
+        let supplier = app.member(&lab, "sam", "supplier").await;
+        app.put(&format!("/api/v1/orders/{order}/shapes"), &supplier.token, body.clone()).await.problem(403, "forbidden");
+        app.post(&format!("/api/v1/orders/{order}/transitions"), Some(&ecp.token), json!({ "to": "cancelled" })).await.ok(200);
+        app.put(&format!("/api/v1/orders/{order}/shapes"), &tech.token, body).await.problem(409, "order_made");
     }
 );

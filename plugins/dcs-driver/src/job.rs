@@ -1,8 +1,8 @@
 //! Job download: a lab order as JSON, written as DCS records, and read back.
 //!
 //! The JSON is core's `Order` as the API shows it (`number`, `rx.right/left`, `lens`, `frame`,
-//! `measurements`; other fields are ignored), plus optional `frame.type`, `frame.edge`,
-//! near PDs and a `trace`. See the README for the shape and an example.
+//! `measurements`, `frame.shapes`; other fields are ignored), plus optional `frame.type`,
+//! `frame.edge` and near PDs. See the README for the shape and an example.
 //!
 //! Rules chosen (README, "Job download"):
 //! - Powers are written with their sign and two decimals (`+2.00`, `-0.75`, `0.00`); an eighth
@@ -14,7 +14,10 @@
 //!   horizontal and vertical parts: base in is 0° on the right eye and 180° on the left, up is 90°.
 //! - Heights go in `SEGHT` for multifocal lenses and `OCHT` for single vision.
 //! - `LTYP`: SV, BI, TR, PR; an occupational lens is written PR (and reads back as progressive).
-//! - `HBOX`/`VBOX` are the frame's A and B for both eyes; read back from the right eye.
+//! - `HBOX`/`VBOX` are the frame's A and B for both eyes; read back from the right eye. Box sizes
+//!   and DBL are written to 0.01 mm, as a tracer measures them.
+//! - The frame's traced shapes (one for both eyes, or one per eye) follow the job's records, each
+//!   a TRCFMT and its radii; read back in the order written.
 //! - A job for one eye (`DO=R` or `L`) writes the other eye's side of every pair empty, PDs
 //!   and heights included.
 
@@ -156,6 +159,9 @@ pub struct JobFrame {
     /// Edge type.
     #[serde(default)]
     pub edge: Option<EdgeType>,
+    /// The traced shapes: none, one for both eyes, or one per eye.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<Trace>,
 }
 
 /// Centration: pupillary distances and fitting heights, mm.
@@ -196,9 +202,6 @@ pub struct Job {
     /// Centration: PDs and fitting heights (`IPD`, `NPD`, `SEGHT`/`OCHT`).
     #[serde(default)]
     pub measurements: JobMeasurements,
-    /// The frame shape, when traced.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<Trace>,
 }
 
 fn job_error(message: impl Into<String>) -> Error {
@@ -431,8 +434,8 @@ impl Job {
             };
             doc.push(rec("ETYP", vec![v.into(), v.into()])?);
         }
-        if let Some(trace) = &self.trace {
-            doc.records.extend(trace.to_records());
+        for shape in &self.frame.shapes {
+            doc.records.extend(shape.to_records());
         }
         Ok(doc)
     }
@@ -531,6 +534,7 @@ impl Job {
                     _ => return Err(r.bad_value(0, "an edge type 1, 2 or 3")),
                 }),
             },
+            shapes: read_traces(doc)?,
         };
         let (ipd, npd) = (get("IPD")?, get("NPD")?);
         let heights = if lens_type == LensType::SingleVision { get("OCHT")? } else { get("SEGHT")? };
@@ -542,8 +546,7 @@ impl Job {
             height_right_mm: heights.0,
             height_left_mm: heights.1,
         };
-        let trace = read_traces(doc)?.into_iter().next();
-        Ok(Job { number, rx, lens: JobLens { lens_type, material, index }, frame, measurements, trace })
+        Ok(Job { number, rx, lens: JobLens { lens_type, material, index }, frame, measurements })
     }
 }
 

@@ -21,17 +21,19 @@ pub const MIN_POINTS: usize = 3;
 /// Most points accepted in a shape.
 pub const MAX_POINTS: usize = 10_000;
 
-/// Which eye a shape is for.
+/// Which eye a shape is for: in JSON `right`, `left`, `both` as core writes them (`R`, `L`, `B`
+/// as DCS writes them are read too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TraceSide {
     /// Right (`R`).
-    #[serde(rename = "R")]
+    #[serde(alias = "R")]
     Right,
     /// Left (`L`).
-    #[serde(rename = "L")]
+    #[serde(alias = "L")]
     Left,
     /// Both eyes (`B`).
-    #[serde(rename = "B")]
+    #[serde(alias = "B")]
     Both,
 }
 
@@ -58,9 +60,9 @@ pub struct Trace {
     angles: Option<Vec<u32>>,
 }
 
-/// A shape as JSON gives it, before the checks.
+/// A shape as JSON gives it, before the checks. Other fields (core's `traced_at`, `device`) are
+/// ignored.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct TraceInput {
     side: TraceSide,
     source: TraceSource,
@@ -157,38 +159,19 @@ impl Trace {
 
     /// The points, in mm, x horizontal and y vertical.
     pub fn points(&self) -> Vec<(f64, f64)> {
-        let n = self.radii.len() as f64;
-        self.radii
-            .iter()
-            .enumerate()
-            .map(|(i, &r)| {
-                let degrees = match &self.angles {
-                    Some(a) => f64::from(a.get(i).copied().unwrap_or(0)) / 100.0,
-                    None => 360.0 * i as f64 / n,
-                };
-                let (sin, cos) = degrees.to_radians().sin_cos();
-                let r = f64::from(r) / 100.0;
-                (r * cos, r * sin)
-            })
-            .collect()
+        ils_optics::outline_points(&self.radii, self.angles.as_deref())
     }
 
     /// The boxed size and circumference.
     pub fn size(&self) -> ShapeSize {
         let points = self.points();
-        let (mut min_x, mut max_x, mut min_y, mut max_y) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(x, y) in &points {
-            min_x = min_x.min(x);
-            max_x = max_x.max(x);
-            min_y = min_y.min(y);
-            max_y = max_y.max(y);
-        }
+        let (hbox_mm, vbox_mm) = ils_optics::outline_box(&points);
         let circumference = points
             .iter()
             .zip(points.iter().cycle().skip(1))
             .map(|(&(x0, y0), &(x1, y1))| (x1 - x0).hypot(y1 - y0))
             .sum();
-        ShapeSize { hbox_mm: max_x - min_x, vbox_mm: max_y - min_y, circumference_mm: circumference }
+        ShapeSize { hbox_mm, vbox_mm, circumference_mm: circumference }
     }
 
     /// The records for this shape: TRCFMT, then `R=` (and `A=`) ten values a line.

@@ -4,7 +4,7 @@ use dcs_driver::{DcsDriver, Output, encode_job, frame};
 use ils_plugin_sdk::Plugin;
 use serde_json::json;
 
-/// A job as core's `Order` serialises it (extra fields and all), with a trace.
+/// A job as core's `Order` serialises it (extra fields and all), with a traced box and shape.
 fn order() -> serde_json::Value {
     json!({
         "id": "0193f1a2-0000-7000-8000-000000000001",
@@ -21,10 +21,11 @@ fn order() -> serde_json::Value {
                      "written": "+0.50/-1.12×10"}
         },
         "lens": {"type": "progressive", "material": "high_index", "index": 1.67, "coatings": ["anti_reflective"], "tint": null},
-        "frame": {"description": "Lindberg 5512 52□18", "a_mm": 52.0, "b_mm": 36.5, "dbl_mm": 18.0, "type": "metal", "edge": "groove"},
+        "frame": {"description": "Lindberg 5512 52□18", "a_mm": 51.37, "b_mm": 40.06, "dbl_mm": 18.25, "type": "metal", "edge": "groove",
+                  "shapes": [{"side": "both", "source": "frame", "radii": [2600, 1800, 2600, 1800, 2500, 1750],
+                              "angles": null, "traced_at": "2026-12-01T10:00:00Z"}]},
         "measurements": {"pd_right_mm": 32.0, "pd_left_mm": 31.5, "height_right_mm": 22.0, "height_left_mm": 22.5,
                          "near_pd_right_mm": 30.0, "near_pd_left_mm": 29.5},
-        "trace": {"side": "B", "source": "frame", "radii": [2600, 1800, 2600, 1800, 2500, 1750]},
         "due_on": "2026-12-01",
         "price": {"amount_minor": 12950, "currency": "GBP"}
     })
@@ -55,9 +56,9 @@ fn a_job_packet_reads_back_to_the_order() {
     assert_eq!(values("LTYP"), ["PR", "PR"]);
     assert_eq!(values("LMATTYPE"), ["5", "5"]);
     assert_eq!(values("LIND"), ["1.67", "1.67"]);
-    assert_eq!(values("HBOX"), ["52.00", "52.00"]);
-    assert_eq!(values("VBOX"), ["36.50", "36.50"]);
-    assert_eq!(values("DBL"), ["18.00"]);
+    assert_eq!(values("HBOX"), ["51.37", "51.37"]);
+    assert_eq!(values("VBOX"), ["40.06", "40.06"]);
+    assert_eq!(values("DBL"), ["18.25"]);
     assert_eq!(values("FTYP"), ["2"]);
     assert_eq!(values("ETYP"), ["3", "3"]);
     assert_eq!(values("TRCFMT"), ["1", "6", "E", "B", "F"]);
@@ -72,7 +73,7 @@ fn a_single_vision_job_for_one_eye() {
     let mut order = order();
     order["lens"] = json!({"type": "single_vision", "material": "trivex", "index": 1.53});
     order["rx"] = json!({"left": {"sphere": "plano", "cylinder": null, "axis": null}});
-    order["trace"] = serde_json::Value::Null;
+    order["frame"]["shapes"] = json!([]);
     let json = order.to_string();
     let bytes = encode_job(&json, Output::Records).unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
@@ -81,7 +82,7 @@ fn a_single_vision_job_for_one_eye() {
         "{text}"
     );
     assert!(
-        text.contains("OCHT=;22.50\r\nHBOX=;52.00\r\n") && !text.contains("SEGHT") && !text.contains("ADD"),
+        text.contains("OCHT=;22.50\r\nHBOX=;51.37\r\n") && !text.contains("SEGHT") && !text.contains("ADD"),
         "{text}"
     );
     assert!(text.contains("LMATTYPE=6;6\r\nLIND=1.53;1.53\r\n"), "{text}");
@@ -114,7 +115,7 @@ fn bad_jobs_are_refused_with_the_field() {
     o["lens"]["material"] = json!("wood");
     assert!(refuse(o).contains("unknown variant `wood`"));
     let mut o = order();
-    o["trace"]["radii"] = json!([1, 2]);
+    o["frame"]["shapes"][0]["radii"] = json!([1, 2]);
     assert!(refuse(o).contains("3 to 10000 radii"));
     assert!(DcsDriver::encode_job("dcs", "{").unwrap_err().message.starts_with("job: "));
     let mut o = order();
