@@ -73,7 +73,7 @@ async fn store_with_box(
     device: Option<&str>,
     (a, b, dbl): Boxing,
 ) -> Result<()> {
-    shapes::write(tx, order.id, shapes, device).await?;
+    shapes::replace(tx, order.id, shapes, device).await?;
     let tenant = tx.tenant_id();
     execute!(
         tx.conn(),

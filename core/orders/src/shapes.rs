@@ -185,33 +185,51 @@ pub async fn of_order(tx: &mut TenantTx, order_id: OrderId) -> Result<Vec<Traced
                 radii: serde_json::from_str(&r.radii).map_err(|_| corrupt())?,
                 angles: r.angles.map(|a| serde_json::from_str(&a)).transpose().map_err(|_| corrupt())?,
             };
-            let (box_width_mm, box_height_mm) = shape.boxed();
-            Ok(TracedShape {
-                side: shape.side,
-                source: shape.source,
-                radii: shape.radii,
-                angles: shape.angles,
-                box_width_mm,
-                box_height_mm,
-                device: r.device,
-                traced_at: r.traced_at,
-            })
+            Ok(shape.kept(r.device, r.traced_at))
         })
         .collect()
 }
 
+impl Shape {
+    /// This shape as kept on an order, with its box.
+    fn kept(self, device: Option<String>, traced_at: Timestamp) -> TracedShape {
+        let (box_width_mm, box_height_mm) = self.boxed();
+        TracedShape {
+            side: self.side,
+            source: self.source,
+            radii: self.radii,
+            angles: self.angles,
+            box_width_mm,
+            box_height_mm,
+            device,
+            traced_at,
+        }
+    }
+}
+
 /// Replaces the shapes of an order of the tenant with `shapes` (checked before).
-pub(crate) async fn write(
+pub(crate) async fn replace(
     tx: &mut TenantTx,
     order_id: OrderId,
     shapes: &[Shape],
     device: Option<&str>,
-) -> Result<()> {
+) -> Result<Vec<TracedShape>> {
     let tenant = tx.tenant_id();
     execute!(tx.conn(), "DELETE FROM order_shapes WHERE tenant_id = $1 AND order_id = $2", tenant, order_id)?;
+    add(tx, order_id, shapes, device).await
+}
+
+/// Stores `shapes` (checked before) on an order of the tenant that has none; the shapes as kept.
+pub(crate) async fn add(
+    tx: &mut TenantTx,
+    order_id: OrderId,
+    shapes: &[Shape],
+    device: Option<&str>,
+) -> Result<Vec<TracedShape>> {
+    let tenant = tx.tenant_id();
     let now = Timestamp::now();
+    let json = |v: &Vec<u32>| serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()));
     for shape in shapes {
-        let json = |v: &Vec<u32>| serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()));
         execute!(
             tx.conn(),
             "INSERT INTO order_shapes (tenant_id, order_id, side, source, radii, angles, points, device, traced_at)
@@ -227,7 +245,7 @@ pub(crate) async fn write(
             now
         )?;
     }
-    Ok(())
+    Ok(shapes.iter().map(|s| s.clone().kept(device.map(str::to_owned), now)).collect())
 }
 
 /// A frame's box A, B and DBL in hundredths of a millimetre.

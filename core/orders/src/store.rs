@@ -270,9 +270,8 @@ pub async fn insert(
     })?;
     let created = Change { from: None, to: OrderStatus::Pending, from_station: None, to_station: None };
     append_timeline(tx, id, &created, None, None, actor).await?;
-    crate::shapes::write(tx, id, &new.shapes, None).await?;
     let mut order = row.into_order(ils_clinical::today())?;
-    order.frame.shapes = crate::shapes::of_order(tx, id).await?;
+    order.frame.shapes = crate::shapes::add(tx, id, &new.shapes, None).await?;
     Ok(order)
 }
 

@@ -473,13 +473,8 @@ impl Show {
 
     /// A shape's outline as SVG polygon points, mm, y up (the SVG's y runs down).
     fn outline(&self, shape: &ils_orders::shapes::TracedShape) -> String {
-        let as_shape = ils_orders::shapes::Shape {
-            side: shape.side,
-            source: shape.source,
-            radii: shape.radii.clone(),
-            angles: shape.angles.clone(),
-        };
-        as_shape.points().iter().map(|(x, y)| format!("{x:.2},{:.2}", -y)).collect::<Vec<_>>().join(" ")
+        let points = ils_optics::outline_points(&shape.radii, shape.angles.as_deref());
+        points.iter().map(|(x, y)| format!("{x:.2},{:.2}", -y)).collect::<Vec<_>>().join(" ")
     }
 }
 
