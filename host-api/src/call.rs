@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 use ils_records::{
-    Event, Measurement, RecallAdvice, Recommendation, ReportFormat, ReportInfo, ReportOutput, SmsMessage,
+    DeviceReading, DeviceStep, Event, Measurement, RecallAdvice, Recommendation, ReportFormat, ReportInfo,
+    ReportOutput, SmsMessage,
 };
 use ils_registry::ExtensionPoint;
 
@@ -20,6 +21,35 @@ pub(crate) enum Call {
     Recommend { kind: String, input: String },
     Sms(SmsMessage),
     Advise { patient_id: String, born_on: Option<String>, examined_on: String },
+    Read { device: String, data: Vec<u8> },
+    Session { device: String, step: SessionCall },
+}
+
+/// One step of a live device session (`device-link`, platform 0.3): the session's state as the
+/// last step left it, and what moves it on.
+#[derive(Debug, Clone)]
+pub enum SessionCall {
+    /// The device has just connected.
+    Open,
+    /// Bytes the device sent.
+    Feed {
+        /// The state the last step returned.
+        state: Vec<u8>,
+        /// The bytes, in order.
+        bytes: Vec<u8>,
+    },
+    /// The time the last step asked for passed with no bytes.
+    Wake {
+        /// The state the last step returned.
+        state: Vec<u8>,
+    },
+    /// A job (the order as JSON) to send to the device.
+    SendJob {
+        /// The state the last step returned.
+        state: Vec<u8>,
+        /// The order, as `equipment-driver.encode-job` takes it.
+        job: String,
+    },
 }
 
 impl Call {
@@ -35,6 +65,16 @@ impl Call {
             Self::Recommend { .. } => (ExtensionPoint::Recommender, "recommender.recommend"),
             Self::Sms(_) => (ExtensionPoint::Sms, "sms.send"),
             Self::Advise { .. } => (ExtensionPoint::RecallAdvisor, "recall-advisor.advise"),
+            Self::Read { .. } => (ExtensionPoint::DeviceLink, "device-link.read"),
+            Self::Session { step, .. } => (
+                ExtensionPoint::DeviceLink,
+                match step {
+                    SessionCall::Open => "device-link.open",
+                    SessionCall::Feed { .. } => "device-link.feed",
+                    SessionCall::Wake { .. } => "device-link.wake",
+                    SessionCall::SendJob { .. } => "device-link.send-job",
+                },
+            ),
         }
     }
 
@@ -50,6 +90,13 @@ impl Call {
             Self::Recommend { input, .. } => input.len(),
             Self::Sms(m) => m.to.len() + m.body.len() + m.reference.len(),
             Self::Advise { patient_id, .. } => patient_id.len() + 20,
+            Self::Read { data, .. } => data.len(),
+            Self::Session { step, .. } => match step {
+                SessionCall::Open => 0,
+                SessionCall::Feed { state, bytes } => state.len() + bytes.len(),
+                SessionCall::Wake { state } => state.len(),
+                SessionCall::SendJob { state, job } => state.len() + job.len(),
+            },
         }
     }
 }
@@ -65,4 +112,6 @@ pub(crate) enum Reply {
     Recommendations(Vec<Recommendation>),
     Text(String),
     Advice(Option<RecallAdvice>),
+    Reading(DeviceReading),
+    Step(DeviceStep),
 }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ils_records::{
-    Caller, Event, Measurement, RecallAdvice, Recommendation, ReportFormat, ReportInfo, ReportOutput,
-    SmsMessage, TenantId,
+    Caller, DeviceReading, DeviceStep, Event, Measurement, RecallAdvice, Recommendation, ReportFormat,
+    ReportInfo, ReportOutput, SmsMessage, TenantId,
 };
 use ils_registry::{ExtensionPoint, Manifest};
 use semver::Version;
@@ -21,7 +21,7 @@ use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{self, v0_1_0, v0_2_0, v0_3_0};
 use crate::cache::CompileCache;
-use crate::call::{Call, Reply};
+use crate::call::{Call, Reply, SessionCall};
 use crate::cap;
 use crate::cap::progress::ProgressSink;
 use crate::engine::PluginEngine;
@@ -354,6 +354,31 @@ impl PluginHost {
             request.headers_mut().insert(http::header::HOST, http::HeaderValue::from_static("localhost"));
         }
         expect_reply!(self.invoke(plugin, ctx, Call::Http(request)).await, Reply::Http(r) => r)
+    }
+
+    /// Reads a whole capture with a `device-link` driver (platform 0.3): every value it could
+    /// read, and a warning for each part it skipped.
+    pub async fn read_device(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        data: Vec<u8>,
+    ) -> Result<DeviceReading, InvokeError> {
+        let call = Call::Read { device: device.to_string(), data };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Reading(r) => r)
+    }
+
+    /// Moves a live device session one step with a `device-link` driver (platform 0.3).
+    pub async fn device_step(
+        &self,
+        plugin: &PluginVersion,
+        ctx: InvocationContext,
+        device: &str,
+        step: SessionCall,
+    ) -> Result<DeviceStep, InvokeError> {
+        let call = Call::Session { device: device.to_string(), step };
+        expect_reply!(self.invoke(plugin, ctx, call).await, Reply::Step(s) => s)
     }
 
     /// Decodes device output (equipment drivers).

@@ -56,6 +56,7 @@ mod scope;
 pub mod services;
 mod state;
 
+pub use call::SessionCall;
 pub use cap::http::OutboundOverrides;
 pub use cap::progress::ProgressSink;
 pub use engine::{EngineConfig, PluginEngine};
@@ -63,8 +64,9 @@ pub use error::{GuestError, HostError, InstallError, InvokeError};
 pub use fair::{Admission, FairConfig};
 pub use host::{HostConfig, InvocationContext, PluginHost, PluginVersion};
 pub use ils_records::{
-    Caller, Event, FileInfo, Measurement, Progress, Recommendation, RenderedReport, ReportFormat, ReportInfo,
-    ReportOutput, Side, TenantId,
+    Caller, DeviceReading, DeviceStep, Event, FileInfo, Happening, Measurement, Progress, Recommendation,
+    RenderedReport, ReportFormat, ReportInfo, ReportOutput, ShapeSource, ShapesSent, Side, TenantId,
+    TracedShape,
 };
 pub use inspect::SDK_STAMP_SECTION;
 pub use limits::{Limit, Limits};

@@ -74,6 +74,28 @@ impl<T: Plugin> x3::recall_advisor::Guest for Adapter<T> {
     }
 }
 
+impl<T: Plugin> x3::device_link::Guest for Adapter<T> {
+    fn read(device: String, data: Vec<u8>) -> Result<x3::device_link::Reading, PluginError> {
+        Ok(T::read_device(&device, &data)?.into())
+    }
+
+    fn open(device: String) -> Result<x3::device_link::Step, PluginError> {
+        Ok(T::open_session(&device)?.into())
+    }
+
+    fn feed(device: String, state: Vec<u8>, bytes: Vec<u8>) -> Result<x3::device_link::Step, PluginError> {
+        Ok(T::feed_session(&device, &state, &bytes)?.into())
+    }
+
+    fn wake(device: String, state: Vec<u8>) -> Result<x3::device_link::Step, PluginError> {
+        Ok(T::wake_session(&device, &state)?.into())
+    }
+
+    fn send_job(device: String, state: Vec<u8>, job: String) -> Result<x3::device_link::Step, PluginError> {
+        Ok(T::send_job_in_session(&device, &state, &job)?.into())
+    }
+}
+
 impl<T: Plugin> incoming_handler::Guest for Adapter<T> {
     fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
         let method = match request.method() {

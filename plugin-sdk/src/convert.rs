@@ -525,6 +525,58 @@ impl From<r::RecallAdvice> for x3::recall_advisor::Advice {
     }
 }
 
+ils_records::same_enum!(x3::device_link::Side, r::Side, [Right, Left, Both]);
+ils_records::same_enum!(x3::device_link::ShapeSource, r::ShapeSource, [Frame, Pattern, DemoLens]);
+
+impl From<r::Measurement> for x3::device_link::Measurement {
+    fn from(m: r::Measurement) -> Self {
+        Self { name: m.name, value: m.value, unit: m.unit, side: m.side.into() }
+    }
+}
+
+impl From<r::DeviceReading> for x3::device_link::Reading {
+    fn from(r: r::DeviceReading) -> Self {
+        Self { measurements: r.measurements.into_iter().map(Into::into).collect(), warnings: r.warnings }
+    }
+}
+
+impl From<r::Happening> for x3::device_link::Happening {
+    fn from(h: r::Happening) -> Self {
+        use x3::device_link as d;
+        match h {
+            r::Happening::Shapes(s) => Self::Shapes(d::ShapesSent {
+                job: s.job,
+                shapes: s
+                    .shapes
+                    .into_iter()
+                    .map(|t| d::TracedShape {
+                        side: t.side.into(),
+                        source: t.source.into(),
+                        radii: t.radii,
+                        angles: t.angles,
+                    })
+                    .collect(),
+                dbl: s.dbl,
+            }),
+            r::Happening::Reading(reading) => Self::Reading(reading.into()),
+            r::Happening::JobDelivered(job) => Self::JobDelivered(job),
+            r::Happening::JobFailed(job, why) => Self::JobFailed((job, why)),
+            r::Happening::Note(note) => Self::Note(note),
+        }
+    }
+}
+
+impl From<r::DeviceStep> for x3::device_link::Step {
+    fn from(s: r::DeviceStep) -> Self {
+        Self {
+            state: s.state,
+            send: s.send,
+            happenings: s.happenings.into_iter().map(Into::into).collect(),
+            wake_after_ms: s.wake_after_ms,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,8 +60,9 @@ mod types;
 
 pub use error::{Error, HostError};
 pub use ils_records::{
-    DraftPurchaseOrder, Event, Figure, FileInfo, Measurement, ProposedAction, PurchaseLine, RecallAdvice,
-    Recommendation, RenderedReport, ReportFormat, ReportInfo, ReportOutput, Side, SmsError, SmsMessage,
+    DeviceReading, DeviceStep, DraftPurchaseOrder, Event, Figure, FileInfo, Happening, Measurement,
+    ProposedAction, PurchaseLine, RecallAdvice, Recommendation, RenderedReport, ReportFormat, ReportInfo,
+    ReportOutput, ShapeSource, ShapesSent, Side, SmsError, SmsMessage, TracedShape,
 };
 pub use types::*;
 
@@ -107,6 +108,40 @@ pub trait Plugin: 'static {
     fn encode_job(device: &str, job: &str) -> Result<Vec<u8>, Error> {
         let _ = (device, job);
         Err(Error::new("this plugin is not an equipment driver"))
+    }
+
+    /// Reads a whole capture (`provides = ["device-link"]`, platform 0.3): every value it holds,
+    /// named `{stage}.{what}` (`final.sphere`, `objective.pd`), and a warning for each part
+    /// skipped because the driver does not know it. A part it knows but cannot read is an error.
+    /// By default, [`Plugin::decode`]'s measurements and no warnings.
+    fn read_device(device: &str, data: &[u8]) -> Result<DeviceReading, Error> {
+        Self::decode(device, data).map(|measurements| DeviceReading { measurements, warnings: Vec::new() })
+    }
+
+    /// Starts a live session with a device that has just connected (`device-link`). The plugin
+    /// keeps nothing between calls: everything the session must remember goes in the step's
+    /// `state`, which the host stores and hands back to the next call.
+    fn open_session(device: &str) -> Result<DeviceStep, Error> {
+        let _ = device;
+        Err(Error::new("this plugin runs no device sessions"))
+    }
+
+    /// Bytes a device sent, as they arrived, to the session in `state` (`device-link`).
+    fn feed_session(device: &str, state: &[u8], bytes: &[u8]) -> Result<DeviceStep, Error> {
+        let _ = (device, state, bytes);
+        Err(Error::new("this plugin runs no device sessions"))
+    }
+
+    /// The time the last step's `wake_after_ms` asked for has passed with no bytes (`device-link`).
+    fn wake_session(device: &str, state: &[u8]) -> Result<DeviceStep, Error> {
+        let _ = (device, state);
+        Err(Error::new("this plugin runs no device sessions"))
+    }
+
+    /// Sends a job (the order as JSON) to the device of the session in `state` (`device-link`).
+    fn send_job_in_session(device: &str, state: &[u8], job: &str) -> Result<DeviceStep, Error> {
+        let _ = (device, state, job);
+        Err(Error::new("this plugin runs no device sessions"))
     }
 
     /// The reports this plugin offers.

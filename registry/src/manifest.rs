@@ -80,6 +80,9 @@ pub enum ExtensionPoint {
     Sms,
     /// `ils:platform/recall-advisor` (platform 0.3): advises recall periods.
     RecallAdvisor,
+    /// `ils:platform/device-link` (platform 0.3): reads captures with warnings and runs live
+    /// device sessions whose state the host keeps.
+    DeviceLink,
 }
 
 /// A host capability a plugin may request. Each one unlocks one import (see `wit/README.md`).
@@ -407,7 +410,11 @@ impl Manifest {
             );
         }
         let before_0_3 = [Version::new(0, 1, 0), Version::new(0, 2, 0)];
-        let added_in_0_3 = [(ExtensionPoint::Sms, "sms"), (ExtensionPoint::RecallAdvisor, "recall-advisor")];
+        let added_in_0_3 = [
+            (ExtensionPoint::Sms, "sms"),
+            (ExtensionPoint::RecallAdvisor, "recall-advisor"),
+            (ExtensionPoint::DeviceLink, "device-link"),
+        ];
         if let Some((_, name)) = added_in_0_3
             .iter()
             .find(|(p, _)| raw.provides.contains(p))

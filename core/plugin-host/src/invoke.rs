@@ -2,7 +2,8 @@
 //! testing against the tenant's real data) and the equipment-driver endpoints (a lab sends a job
 //! to a device driver, or posts device output and gets measurements back).
 
-use ils_host_api::{Caller, Measurement};
+use ils_host_api::{Caller, DeviceStep, Measurement, SessionCall};
+use ils_registry::ExtensionPoint;
 use serde::Serialize;
 
 use crate::Plugins;
@@ -48,6 +49,21 @@ pub enum Call {
         /// The job, as JSON text.
         job: String,
     },
+    /// Read a whole capture, with a warning for each part skipped (`device-link`, platform 0.3);
+    /// a driver without `device-link` decodes it, with no warnings.
+    Read {
+        /// The device (driver-specific name).
+        device: String,
+        /// What the device sent.
+        data: Vec<u8>,
+    },
+    /// Move a live device session one step (`device-link`).
+    Session {
+        /// The device model, as the driver names it.
+        device: String,
+        /// The step.
+        step: SessionCall,
+    },
 }
 
 /// What a call returned.
@@ -72,6 +88,18 @@ pub enum Reply {
     Bytes {
         /// The bytes.
         bytes: Vec<u8>,
+    },
+    /// A capture read: its values and what was skipped.
+    Reading {
+        /// The measurements.
+        measurements: Vec<MeasurementView>,
+        /// One line per part skipped.
+        warnings: Vec<String>,
+    },
+    /// A device session after one step.
+    Step {
+        /// The step.
+        step: DeviceStep,
     },
 }
 
@@ -161,6 +189,35 @@ impl Plugins {
                     .await
                     .map_err(fail)?;
                 Ok(Reply::Bytes { bytes })
+            }
+            Call::Read { device, data }
+                if target.manifest().provides.contains(&ExtensionPoint::DeviceLink) =>
+            {
+                let reading =
+                    self.call(&target, caller, |h, v, ctx| async move {
+                        h.read_device(&v, ctx, &device, data).await
+                    })
+                    .await
+                    .map_err(fail)?;
+                let measurements = reading.measurements.into_iter().map(Into::into).collect();
+                Ok(Reply::Reading { measurements, warnings: reading.warnings })
+            }
+            Call::Read { device, data } => {
+                let measurements = self
+                    .call(&target, caller, |h, v, ctx| async move { h.decode(&v, ctx, &device, data).await })
+                    .await
+                    .map_err(fail)?;
+                let measurements = measurements.into_iter().map(Into::into).collect();
+                Ok(Reply::Reading { measurements, warnings: Vec::new() })
+            }
+            Call::Session { device, step } => {
+                let step =
+                    self.call(&target, caller, |h, v, ctx| async move {
+                        h.device_step(&v, ctx, &device, step).await
+                    })
+                    .await
+                    .map_err(fail)?;
+                Ok(Reply::Step { step })
             }
         }
     }

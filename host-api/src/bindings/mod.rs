@@ -86,7 +86,7 @@ macro_rules! glue {
                 }
                 // Extension points of a later version: the manifest check at install keeps them
                 // out of reach, this answers if one is asked anyway.
-                Call::Sms(_) | Call::Advise { .. } => {
+                Call::Sms(_) | Call::Advise { .. } | Call::Read { .. } | Call::Session { .. } => {
                     return Ok(Err(InvokeError::NotProvided(call.point().0)));
                 }
                 call => call,
@@ -161,7 +161,13 @@ macro_rules! glue {
                         Err(e) => Err(e.into()),
                     }
                 }
-                Call::Http(_) | Call::Sms(_) | Call::Advise { .. } => unreachable!("handled above"),
+                Call::Http(_)
+                | Call::Sms(_)
+                | Call::Advise { .. }
+                | Call::Read { .. }
+                | Call::Session { .. } => {
+                    unreachable!("handled above")
+                }
             })
         }
     };

@@ -1,4 +1,4 @@
-//! What `ils:platform@0.3.0` adds: the `sms` and `recall-advisor` extension points, through the
+//! What `ils:platform@0.3.0` adds: the `sms`, `recall-advisor` and `device-link` extension points, through the
 //! probe (built with the SDK, so against 0.3.0); and that nothing older is asked for them.
 
 use ils_host_api::{InvokeError, PluginVersion};
@@ -79,6 +79,36 @@ async fn the_new_points_need_a_manifest_for_0_3_and_a_plugin_that_provides_them(
     }
     match t.host.advise_recall(&plugin, ctx("a"), "p-1", None, "2026-12-01").await {
         Err(InvokeError::NotProvided(ExtensionPoint::RecallAdvisor)) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn device_link_is_reached_through_0_3_and_refused_before_it() {
+    let link = |platform: &str| {
+        let caps = PROBE_CAPS.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ");
+        Manifest::from_toml(&format!(
+            "id = \"probe\"\nname = \"Probe\"\nversion = \"1.0.0\"\npublisher = \"ILS tests\"\n\
+             platform = \"{platform}\"\nprovides = [\"device-link\"]\ncapabilities = [{caps}]\n\
+             outbound.hosts = [\"https://api.example.com\"]\n"
+        ))
+    };
+    let err = link("^0.2").expect_err("0.2 has no device-link");
+    assert!(err.to_string().contains("provides device-link came with ils:platform 0.3.0"), "{err}");
+
+    // The probe runs no device sessions: the SDK's default answers, through the 0.3 bindings, as
+    // the plugin's own error; a plugin that does not provide device-link is not asked.
+    let t = host();
+    let plugin = t.install_probe(link("^0.3").expect("manifest")).await;
+    match t.host.device_step(&plugin, ctx("a"), "tracer", ils_host_api::SessionCall::Open).await {
+        Err(InvokeError::Plugin { message, .. }) => {
+            assert!(message.contains("runs no device sessions"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let other = t.install_probe(probe_manifest(PROBE_CAPS, "")).await;
+    match t.host.read_device(&other, ctx("a"), "rt-5100", b"data".to_vec()).await {
+        Err(InvokeError::NotProvided(ExtensionPoint::DeviceLink)) => {}
         other => panic!("{other:?}"),
     }
 }

@@ -38,7 +38,7 @@ pub enum Side {
 /// One value an equipment driver read from a device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measurement {
-    /// What was measured, such as `sphere`, `axis`, `pd` or a driver's `rt.far_final.sphere`.
+    /// What was measured, such as `sphere`, `axis`, `pd` or a driver's `final.sphere`.
     pub name: String,
     /// The value, in `unit`.
     pub value: f64,

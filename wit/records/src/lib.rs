@@ -32,6 +32,7 @@
 
 pub mod clinical;
 pub mod context;
+pub mod devices;
 pub mod events;
 pub mod extension;
 pub mod files;
@@ -42,6 +43,7 @@ pub mod reports;
 
 pub use clinical::{Examination, Eye, Patient, Prescription};
 pub use context::{Caller, ROLES, Tenant, TenantId};
+pub use devices::{DeviceReading, DeviceStep, Happening, ShapeSource, ShapesSent, TracedShape};
 pub use events::PublishedEvent;
 pub use extension::{
     DraftPurchaseOrder, Event, Figure, Measurement, Progress, ProposedAction, PurchaseLine, RecallAdvice,
