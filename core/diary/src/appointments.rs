@@ -383,6 +383,7 @@ pub async fn start_examination(
         iop_mmhg: Pair::default(),
         refraction: None,
         notes: None,
+        pd: Default::default(),
     };
     let exam = examinations::record(uow, before.patient_id, values).await?;
     let tx = uow.tx();

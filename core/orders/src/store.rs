@@ -289,6 +289,19 @@ pub async fn get(tx: &mut TenantTx, id: OrderId) -> Result<Order> {
     Ok(order)
 }
 
+/// The id of the tenant's order numbered `number` (`J000123`), if there is one: how a device names
+/// a job.
+pub async fn id_by_number(tx: &mut TenantTx, number: &str) -> Result<Option<OrderId>> {
+    let tenant = tx.tenant_id();
+    let id: Option<(OrderId,)> = on_conn!(tx.conn(), c => sqlx::query_as(
+        "SELECT id FROM lab_orders WHERE tenant_id = $1 AND number = $2")
+        .bind(tenant)
+        .bind(number)
+        .fetch_optional(&mut **c)
+        .await)?;
+    Ok(id.map(|(id,)| id))
+}
+
 /// Which orders to list; every given filter must match.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {

@@ -20,7 +20,7 @@ use crate::http::devices::{Encoding, ReadingInput, read_refraction};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::plugins::list_plugins;
 use crate::state::AppState;
-use ils_clinical::examinations::{Examination, Pair};
+use ils_clinical::examinations::{Examination, Pair, PupillaryDistance};
 use ils_clinical::patients::Patient;
 use ils_clinical::prescriptions::{EyeView, RxKind};
 use ils_clinical::rx::{CylinderForm, Eye};
@@ -43,6 +43,14 @@ pub(crate) struct ExaminationForm {
     iop_left: String,
     #[serde(flatten)]
     eyes: Eyes,
+    #[serde(default, rename = "pd.distance_mm")]
+    pd: String,
+    #[serde(default, rename = "pd.right_mm")]
+    pd_right: String,
+    #[serde(default, rename = "pd.left_mm")]
+    pd_left: String,
+    #[serde(default, rename = "pd.near_mm")]
+    near_pd: String,
     #[serde(default)]
     notes: String,
 }
@@ -76,6 +84,13 @@ impl ExaminationForm {
             ),
             refraction,
             notes: given(&self.notes),
+            pd: Some(PupillaryDistance {
+                distance_mm: millimetres("pd.distance_mm", &self.pd)?,
+                right_mm: millimetres("pd.right_mm", &self.pd_right)?,
+                left_mm: millimetres("pd.left_mm", &self.pd_left)?,
+                near_mm: millimetres("pd.near_mm", &self.near_pd)?,
+                working_distance_cm: None,
+            }),
         })
     }
 }
@@ -187,6 +202,8 @@ struct Show {
     drivers: Vec<Driver>,
     import: ImportForm,
     prescription: PrescribeForm,
+    /// What the driver skipped in the reading just imported.
+    warnings: Vec<String>,
     errors: FieldErrors,
 }
 
@@ -222,12 +239,20 @@ async fn show_page(
     id: ExaminationId,
 ) -> Result<Show, super::ConsoleError> {
     let exam = get_examination(State(state.clone()), viewer.principal.clone(), ApiPath(id)).await?.0;
+    // The monocular PDs measured at the examination start the prescription's.
+    let mm = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let prescription = PrescribeForm {
+        pd_right_mm: mm(exam.pd.right_mm),
+        pd_left_mm: mm(exam.pd.left_mm),
+        ..PrescribeForm::default()
+    };
     Ok(Show {
         chrome: viewer.chrome.at("/patients"),
         exam,
         drivers: drivers(state, viewer, "equipment-driver").await?,
         import: ImportForm::default(),
-        prescription: PrescribeForm::default(),
+        prescription,
+        warnings: Vec::new(),
         errors: FieldErrors::default(),
     })
 }
@@ -252,8 +277,8 @@ pub(crate) struct ImportForm {
     data: String,
 }
 
-/// `POST /examinations/{id}/device-readings`: the driver decodes the output; its refraction
-/// becomes the examination's.
+/// `POST /examinations/{id}/device-readings`: the driver reads the output; its refraction and
+/// PDs become the examination's, and what it skipped is shown on the page.
 pub(crate) async fn import(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -267,7 +292,13 @@ pub(crate) async fn import(
         encoding: Encoding::Text,
     };
     match read_refraction(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/examinations/{id}")).into_response()),
+        Ok(axum::Json(reading)) if reading.warnings.is_empty() => {
+            Ok(Redirect::to(&format!("/examinations/{id}")).into_response())
+        }
+        Ok(axum::Json(reading)) => {
+            let page = show_page(&state, &viewer, id).await?;
+            Ok(render(&Show { warnings: reading.warnings, ..page }))
+        }
         Err(error) => {
             let page = show_page(&state, &viewer, id).await?;
             refused(error, |errors| Show { errors, import: form, ..page })

@@ -14,7 +14,7 @@ use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
-use ils_clinical::examinations::{self, Examination, MeasuredEye, RecordRefraction};
+use ils_clinical::examinations::{self, Examination, MeasuredEye, PupillaryDistance, RecordRefraction};
 use ils_clinical::rx::{Axis, Power};
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
@@ -73,10 +73,26 @@ fn power(field: &str, dioptres: f64) -> Result<Power> {
         .ok_or_else(|| Error::invalid_field(field, format!("{:?} is not in 0.25 D steps", written(dioptres))))
 }
 
+/// The stage a refraction is taken from: the final one, else the subjective one, else (a driver
+/// without stages, or the Nidek driver's `/prescription` form) bare names.
+fn stage(measurements: &[MeasurementView]) -> &'static str {
+    ["final.", "subjective."]
+        .into_iter()
+        .find(|stage| measurements.iter().any(|m| m.name == format!("{stage}sphere")))
+        .unwrap_or("")
+}
+
+/// The last value named `name` for `side`: a device that measured twice sent the later one last.
+fn value(measurements: &[MeasurementView], name: &str, side: &str) -> Option<f64> {
+    measurements.iter().rev().find(|m| m.name == name && m.side == side).map(|m| m.value)
+}
+
 /// One eye of the refraction in a driver's measurements: `sphere`, `cylinder`, `axis`, `add`
-/// for `side`, as typed values (checked against the tenant's steps by the service).
+/// for `side` (of the final stage, else the subjective one), as typed values (checked against the
+/// tenant's steps by the service).
 fn measured_eye(measurements: &[MeasurementView], side: &str) -> Result<MeasuredEye> {
-    let value = |name: &str| measurements.iter().find(|m| m.name == name && m.side == side).map(|m| m.value);
+    let stage = stage(measurements);
+    let value = |name: &str| value(measurements, &format!("{stage}{name}"), side);
     let field = |name: &str| format!("{side}.{name}");
     let sphere = value("sphere").ok_or_else(|| {
         Error::invalid_field("data", format!("the device output holds no {side} sphere (a final refraction)"))
@@ -218,14 +234,23 @@ pub(crate) async fn send_job(
     }))
 }
 
+/// An examination after a device's reading, and what the driver skipped.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExaminationReading {
+    /// The examination, its refraction and PDs from the reading.
+    pub examination: Examination,
+    /// One line per part of the output the driver did not know and skipped
+    /// (`line 7: unknown code "XY", skipped`); empty when it read everything.
+    pub warnings: Vec<String>,
+}
+
 /// A refractor's output for an examination.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadingInput {
     /// The driver plugin.
     pub plugin: String,
-    /// The device, as the driver names it (for the Nidek driver, `NAME/prescription` gives the
-    /// final refraction).
+    /// The device, as the driver names it (`rt-5100`).
     pub device: String,
     /// What the device sent.
     pub data: String,
@@ -234,13 +259,15 @@ pub struct ReadingInput {
     pub encoding: Encoding,
 }
 
-/// Fill a draft examination's refraction from a refractor's output, read by a driver plugin
-/// (sphere, cylinder, axis and add per eye; checked like one typed in). The examination stays a
-/// draft for the optometrist to check and finalise.
+/// Fill a draft examination's refraction from a refractor's output, read by a driver plugin:
+/// sphere, cylinder, axis and add per eye from the final stage (else the subjective one), checked
+/// like one typed in, and the PDs, near PD and working distance it measured. What the driver did
+/// not know comes back as warnings; the examination stays a draft for the optometrist to check
+/// and finalise.
 #[utoipa::path(post, path = "/examinations/{examination_id}/device-readings", tag = "plugins", security(("bearer" = [])),
     params(("examination_id" = ils_storage::ids::ExaminationId, Path, description = "The examination")),
     request_body = ReadingInput,
-    responses((status = 200, description = "The examination with the refraction", body = Examination),
+    responses((status = 200, description = "The examination with the refraction, and the driver's warnings", body = ExaminationReading),
               (status = 403, description = "Not allowed to record examinations", body = Problem),
               (status = 404, description = "No such examination, or the driver is not enabled", body = Problem),
               (status = 409, description = "Already finalised", body = Problem),
@@ -251,7 +278,7 @@ pub(crate) async fn read_refraction(
     principal: Principal,
     ApiPath(id): ApiPath<ils_storage::ids::ExaminationId>,
     ApiJson(req): ApiJson<ReadingInput>,
-) -> ApiResult<Json<Examination>> {
+) -> ApiResult<Json<ExaminationReading>> {
     let ctx = principal.tenant(Action::ExaminationsWrite)?;
     if !principal.may(Action::PluginsUse) {
         return Err(Error::forbidden("forbidden", "Reading devices needs plugins:use.").into());
@@ -262,15 +289,40 @@ pub(crate) async fn read_refraction(
     examinations::get(&mut tx, id).await?;
     tx.commit().await?;
     let data = req.encoding.bytes(req.data)?;
-    let measurements = decode_with(&state, &principal, &ctx, &plugin, req.device.clone(), data).await?;
+    let caller = crate::http::plugins::caller(&principal, &ctx);
+    let call = Call::Read { device: req.device.clone(), data };
+    let Reply::Reading { measurements, warnings } =
+        state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
+    else {
+        return Err(Error::Internal("unexpected reply to read".into()).into());
+    };
     let (right, left) = (measured_eye(&measurements, "right")?, measured_eye(&measurements, "left")?);
-    let source = serde_json::json!({ "plugin": plugin, "device": req.device });
-    let cmd = RecordRefraction { examination_id: id, right, left, source };
+    let pd = measured_pd(&measurements);
+    let source = serde_json::json!({ "plugin": plugin, "device": req.device, "warnings": warnings.len() });
+    let cmd = RecordRefraction { examination_id: id, right, left, pd, source };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
-    let exam = examinations::record_refraction(&mut uow, cmd, steps).await?;
+    let examination = examinations::record_refraction(&mut uow, cmd, steps).await?;
     uow.commit().await?;
-    Ok(Json(exam))
+    Ok(Json(ExaminationReading { examination, warnings }))
+}
+
+/// The pupillary distances in a driver's measurements: the final (else subjective) stage's `pd`
+/// (binocular on `both`, monocular per eye), `near_pd` and the `working_distance`. An
+/// autorefractor's `objective.pd` is not taken.
+fn measured_pd(measurements: &[MeasurementView]) -> PupillaryDistance {
+    let stage = stage(measurements);
+    let pd = |name: &str, side: &str| value(measurements, &format!("{stage}{name}"), side);
+    PupillaryDistance {
+        distance_mm: pd("pd", "both"),
+        right_mm: pd("pd", "right"),
+        left_mm: pd("pd", "left"),
+        near_mm: pd("near_pd", "both"),
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        working_distance_cm: value(measurements, "working_distance", "both")
+            .filter(|cm| (0.0..=1000.0).contains(cm))
+            .map(|cm| cm.round() as u16),
+    }
 }
 
 #[cfg(test)]

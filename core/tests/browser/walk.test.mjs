@@ -287,7 +287,7 @@ test("a plugin's page is framed in a sandbox that cannot reach the console", asy
   assert.match(await direct.evaluate(() => { try { return document.cookie; } catch (e) { return `blocked: ${e.name}`; } }), /^blocked/);
 });
 
-test("an examination: the refraction checked as typed, imported from a refractor, prescribed", async () => {
+test("an examination: the refraction checked as typed, imported from a refractor with what it skipped, prescribed", async () => {
   const { base } = app;
   const ann = await person();
   await signIn(ann, base, ANN);
@@ -316,24 +316,35 @@ test("an examination: the refraction checked as typed, imported from a refractor
   await left.getByLabel("Sphere").fill("plano");
   await left.getByLabel("Sphere").blur();
   await ann.locator("#left-check", { hasText: "Reads" }).waitFor();
+  await ann.getByLabel("PD, mm", { exact: true }).fill("62");
   await step(ann, "examination form checked as typed");
   await ann.getByRole("button", { name: "Save draft" }).click();
   await ann.locator("#refraction", { hasText: "R +3.00/-1.00×90" }).waitFor();
+  assert.equal(await ann.locator("#pd").textContent(), "62 mm");
   await step(ann, "draft examination");
 
-  const output = readFileSync(path.join(repo, "plugins/nidek-rs232/tests/data/rt5100-full.txt"), "utf8");
+  // A capture with a line and a block the driver does not know, and lower-case codes: the known
+  // values fill the draft, and the page says what was skipped.
+  const output = readFileSync(path.join(repo, "plugins/nidek-rs232/tests/data/rt5100-unknown-and-lower.txt"), "utf8");
   await ann.getByLabel("Driver").selectOption({ label: "Nidek RS-232 driver" });
-  await ann.getByLabel("Device", { exact: true }).fill("rt-5100/prescription");
+  await ann.getByLabel("Device", { exact: true }).fill("rt-5100");
   await ann.getByLabel("What the device sent").fill(output);
   await ann.getByRole("button", { name: "Import" }).click();
-  await ann.locator("#refraction", { hasText: "R +10.00/-5.00×90" }).waitFor();
+  await ann.locator("#refraction", { hasText: "R -1.50/-0.50×170" }).waitFor();
+  await ann.locator("#reading-warnings", { hasText: 'line 35: unknown code "XY"' }).waitFor();
+  await ann.locator("#reading-warnings", { hasText: "unknown block @KM" }).waitFor();
+  assert.equal(await ann.locator("#pd").textContent(), "63 mm (R 31.5, L 31.5)");
+  assert.equal(await ann.locator("#near-pd").textContent(), "60.5 mm at 40 cm");
+  await step(ann, "reading imported with warnings");
   await ann.getByRole("button", { name: "Finalise" }).click();
   await ann.locator("#exam-state", { hasText: "final" }).waitFor();
   await step(ann, "final examination");
   await screenshot(ann, "examination");
+  // The monocular PDs measured start the prescription's.
+  assert.equal(await ann.getByLabel("Right PD, mm (optional)").inputValue(), "31.5");
   await ann.getByLabel("Prescriber").fill("O. Optom");
   await ann.getByRole("button", { name: "Prescribe" }).click();
-  await ann.getByRole("cell", { name: "+10.00/-5.00×90" }).waitFor();
+  await ann.getByRole("cell", { name: "-1.50/-0.50×170" }).waitFor();
 });
 
 test("the practice orders a remake; the lab moves it between stations, downloads its DCS job packet and prints its ticket", async () => {

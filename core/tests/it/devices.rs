@@ -60,9 +60,9 @@ db_test!(
         let data = base64::engine::general_purpose::STANDARD.encode(refraction);
         let decoded = app.post("/api/v1/devices/nidek-rs232/decode", Some(&tech.token), json!({ "device": "rt-5100", "data": data, "encoding": "base64" })).await;
         let decoded = decoded.ok(200).clone();
-        assert_eq!(measurement(&decoded, "rt.far_final.sphere", "right"), 10.0);
-        assert_eq!(measurement(&decoded, "rt.far_final.cylinder", "right"), -5.0);
-        assert_eq!(measurement(&decoded, "rt.far_final.sphere", "left"), 9.5);
+        assert_eq!(measurement(&decoded, "final.sphere", "right"), 10.0);
+        assert_eq!(measurement(&decoded, "final.cylinder", "right"), -5.0);
+        assert_eq!(measurement(&decoded, "final.sphere", "left"), 9.5);
 
         // A corrupt line is the driver's refusal, with the line it is on.
         let corrupt = include_str!("../../../plugins/nidek-rs232/tests/data/rt5100-corrupt-field.txt");
@@ -157,22 +157,50 @@ db_test!(
         let exam = exam.ok(201)["id"].as_str().unwrap().to_owned();
 
         let output = include_str!("../../../plugins/nidek-rs232/tests/data/rt5100-full.txt");
-        let reading = json!({ "plugin": "nidek-rs232", "device": "rt-5100/prescription", "data": output });
+        // The plain device name: the driver reads every stage, the final one fills the draft.
+        let reading = json!({ "plugin": "nidek-rs232", "device": "rt-5100", "data": output });
         let path = format!("/api/v1/examinations/{exam}/device-readings");
         let filled = app.post(&path, Some(&optom.token), reading.clone()).await;
         let filled = filled.ok(200).clone();
+        assert_eq!(filled["warnings"], json!([]), "{filled}");
+        let filled = &filled["examination"];
         assert_eq!(filled["refraction"]["right"]["written"], "+10.00/-5.00×90", "{filled}");
         assert_eq!(filled["refraction"]["left"]["written"], "+9.50/-4.75×85", "{filled}");
         assert_eq!(filled["refraction"]["right"]["add"], "+2.00");
+        assert_eq!(filled["pd"], json!({ "distance_mm": 64.0, "right_mm": 32.5, "left_mm": 31.5, "near_mm": null, "working_distance_cm": 40 }), "the final PD, not the autorefractor's");
         assert_eq!(filled["visual_acuity"]["left"], "6/9", "the rest of the draft is kept");
         assert_eq!(filled["notes"], "routine");
         assert_eq!(filled["finalised_at"], Value::Null);
+        // The `/prescription` form of the name still reads the same refraction.
+        let named = json!({ "plugin": "nidek-rs232", "device": "rt-5100/prescription", "data": output });
+        let again = app.post(&path, Some(&optom.token), named).await;
+        assert_eq!(again.ok(200)["examination"]["refraction"]["right"]["written"], "+10.00/-5.00×90");
+
+        // A capture with lines the driver does not know, and lower-case codes: every known value
+        // is read, the unknown lines come back as warnings, and the near PD is kept.
+        let capture = include_bytes!("../../../plugins/nidek-rs232/tests/data/rt5100-unknown-and-lower.txt");
+        let data = base64::engine::general_purpose::STANDARD.encode(capture);
+        let tolerant = json!({ "plugin": "nidek-rs232", "device": "rt-5100", "data": data, "encoding": "base64" });
+        let read = app.post(&path, Some(&optom.token), tolerant).await;
+        let read = read.ok(200).clone();
+        let warnings = read["warnings"].as_array().unwrap();
+        assert!(warnings.iter().any(|w| w.as_str().unwrap().starts_with(r#"line 35: unknown code "XY""#)), "{read}");
+        assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("unknown block @KM")), "{read}");
+        let exam_read = &read["examination"];
+        assert_eq!(exam_read["refraction"]["right"]["written"], "-1.50/-0.50×170", "{exam_read}");
+        assert_eq!(exam_read["refraction"]["left"]["add"], "+2.25", "{exam_read}");
+        assert_eq!(exam_read["pd"]["near_mm"], 60.5, "{exam_read}");
+        assert_eq!(exam_read["pd"]["distance_mm"], 63.0, "{exam_read}");
+        assert_eq!(exam_read["pd"]["right_mm"], 31.5, "{exam_read}");
+        let shown = app.get(&format!("/api/v1/examinations/{exam}"), &optom.token).await;
+        assert_eq!(shown.ok(200)["pd"]["near_mm"], 60.5, "the near PD is kept on the examination");
 
         // Only optometrists record examinations; other tenants cannot reach this one.
         app.post(&path, Some(&dispenser.token), reading.clone()).await.problem(403, "forbidden");
         app.post(&path, Some(&other.admin.token), reading.clone()).await.problem(404, "not_found");
-        // Output without a final refraction says so.
-        let lensmeter_only = json!({ "plugin": "nidek-rs232", "device": "rt-5100", "data": output });
+        // Output without a refraction (a lensmeter's only) says so.
+        let lensmeter = "\x02@LM\r R- 1.75- 0.50175\r L- 1.50- 0.75  5\r\x04";
+        let lensmeter_only = json!({ "plugin": "nidek-rs232", "device": "rt-5100", "data": lensmeter });
         app.post(&path, Some(&optom.token), lensmeter_only).await.problem(422, "invalid_input");
         // A finalised examination never changes.
         app.post(&format!("/api/v1/examinations/{exam}/finalise"), Some(&optom.token), json!({})).await.ok(200);

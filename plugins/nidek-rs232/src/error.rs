@@ -17,10 +17,10 @@ pub enum ErrorKind {
     /// A byte that is not printable 7-bit ASCII (parity damage, wrong serial settings).
     #[error("byte 0x{0:02X} is not printable ASCII")]
     Byte(u8),
-    /// Blocks out of place, or an unknown block.
+    /// Blocks out of place: data before the first block, a second header.
     #[error("{0}")]
     Structure(String),
-    /// An unknown code, or a bad eye letter.
+    /// A bad eye letter on a known code.
     #[error("code: {0}")]
     Code(String),
     /// A field that does not read.

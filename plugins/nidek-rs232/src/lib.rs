@@ -2,13 +2,17 @@
 //! autorefractor (`@RM`) and refractor (`@RT`) blocks a refraction system sends at the end of an
 //! examination (2400 baud, 7 data bits, even parity, 2 stop bits, CR line ends).
 //!
-//! - [`output::parse`] reads a transmission; a corrupt line is reported with its number.
-//! - [`measure::measurements`] turns it into measurements.
+//! - [`output::parse`] reads a transmission; a corrupt line refuses it, reported with its number,
+//!   while a line or block the driver does not know is skipped with a warning.
+//! - [`measure::measurements`] turns it into measurements named `{stage}.{what}`
+//!   (`final.sphere`, `objective.pd`); [`read_output`] gives them with the warnings.
 //! - [`prescription::draft`] turns the final refraction into a draft prescription, as the JSON
 //!   core's prescription endpoint takes ([`prescription_json`]).
 //!
 //! As a plugin it provides `equipment-driver`: [`Plugin::decode`] returns every value, or, for a
-//! device name ending `/prescription`, the draft prescription's values. It encodes no jobs.
+//! device name ending `/prescription`, the draft prescription's values; it encodes no jobs. And
+//! `device-link` (platform 0.3): [`Plugin::read_device`] is [`read_output`], every value with a
+//! warning for each line skipped.
 //!
 //! ```
 //! let data = b"\x01NIDEK RT-5100 ID DA2026/11/21\r\x02@RT\rFR+10.00- 5.00 90\rFL+ 9.50- 4.75 85\r\x04";
@@ -21,14 +25,26 @@ pub mod measure;
 pub mod output;
 pub mod prescription;
 
-use ils_plugin_sdk::{Measurement, Plugin, export_plugin};
+use ils_plugin_sdk::{DeviceReading, Measurement, Plugin, export_plugin};
 
 pub use error::{Error, ErrorKind};
 pub use prescription::PrescriptionDraft;
 
-/// Every measurement in device output (an entry point for fuzzing).
+/// Every measurement in device output (an entry point for fuzzing). Skipped lines are dropped
+/// silently here; [`read_output`] reports them.
 pub fn decode_output(data: &[u8]) -> Result<Vec<Measurement>, Error> {
     Ok(measure::measurements(&output::parse(data)?))
+}
+
+/// Every measurement in device output, with a warning for each line skipped as unknown.
+///
+/// ```
+/// let read = nidek_rs232::read_output(b"\x02@RT\rFR+ 1.00\rKM 12.34\r\x04").unwrap();
+/// assert_eq!(read.measurements[0].name, "final.sphere");
+/// assert_eq!(read.warnings, [r#"line 3: unknown code "KM" ("KM 12.34"), skipped"#]);
+/// ```
+pub fn read_output(data: &[u8]) -> Result<DeviceReading, Error> {
+    Ok(measure::read(output::parse(data)?))
 }
 
 /// The draft prescription from device output.
@@ -51,6 +67,10 @@ impl Plugin for NidekRs232 {
             return Ok(measure::prescription_measurements(&draft_prescription(data)?));
         }
         Ok(decode_output(data)?)
+    }
+
+    fn read_device(_device: &str, data: &[u8]) -> Result<DeviceReading, ils_plugin_sdk::Error> {
+        Ok(read_output(data)?)
     }
 
     fn encode_job(device: &str, _job: &str) -> Result<Vec<u8>, ils_plugin_sdk::Error> {

@@ -6,8 +6,9 @@
 //!   wins, across every `@RT` block. An eye without one, or without a sphere, is an error.
 //! - The add is the final add (`A`); without one, the final near sphere minus the final far
 //!   sphere when that is positive (near = sphere + add); otherwise there is no add.
-//! - PDs are the final `PD` line's monocular values. A binocular PD alone is not split in two:
-//!   it goes into `notes` for the clinician.
+//! - Only `@RT` final values count: an autorefractor's (`@RM`) or a subjective PD is never the
+//!   prescription's. PDs are the final `PD` line's monocular values (the near PD, `NP`, is not
+//!   used). A binocular PD alone is not split in two: it goes into `notes` for the clinician.
 //! - `issued_on` is the header's date when it has one, else left out; `prescriber` is empty:
 //!   the clinician completes and signs the draft. Powers keep the device's cylinder form.
 
@@ -15,7 +16,7 @@ use ils_optics::Power;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::output::{Eye, Instrument, Reading, RefractionKind, Stage, Transmission};
+use crate::output::{Distance, Eye, Instrument, Reading, Stage, Transmission};
 
 /// One eye, as core's `EyeInput`; powers are written with their sign and two decimals
 /// (`+10.00`, `+0.12` for an eighth).
@@ -75,14 +76,21 @@ pub fn draft(transmission: &Transmission) -> Result<PrescriptionDraft> {
     let refractor = transmission.blocks.iter().filter(|b| b.instrument == Instrument::Refractor);
     for line in refractor.flat_map(|b| &b.lines) {
         match &line.reading {
-            Reading::Refraction { kind: RefractionKind::Far(Stage::Final), eye, sphere, cylinder, axis } => {
+            Reading::Refraction {
+                stage: Stage::Final,
+                distance: Distance::Far,
+                eye,
+                sphere,
+                cylinder,
+                axis,
+            } => {
                 for &i in sides(*eye) {
                     if let Some(e) = eyes.get_mut(i) {
                         e.far = Some((*sphere, *cylinder, *axis));
                     }
                 }
             }
-            Reading::Refraction { kind: RefractionKind::Near(Stage::Final), eye, sphere, .. } => {
+            Reading::Refraction { stage: Stage::Final, distance: Distance::Near, eye, sphere, .. } => {
                 for &i in sides(*eye) {
                     if let Some(e) = eyes.get_mut(i) {
                         e.near = sphere.or(e.near);
@@ -96,7 +104,7 @@ pub fn draft(transmission: &Transmission) -> Result<PrescriptionDraft> {
                     }
                 }
             }
-            Reading::Pd { stage: Stage::Final, binocular, right, left } => {
+            Reading::Pd { stage: Stage::Final, distance: Distance::Far, binocular, right, left } => {
                 pd = Some((*binocular, *right, *left))
             }
             _ => {}

@@ -50,6 +50,63 @@ pub struct Pair<T> {
     pub left: Option<T>,
 }
 
+/// Pupillary distances measured at an examination, in mm to 0.1, and the working distance the
+/// near values were measured at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PupillaryDistance {
+    /// Binocular distance PD, mm (40–85).
+    #[serde(default)]
+    pub distance_mm: Option<f64>,
+    /// Right monocular distance PD, mm (20–45).
+    #[serde(default)]
+    pub right_mm: Option<f64>,
+    /// Left monocular distance PD, mm (20–45).
+    #[serde(default)]
+    pub left_mm: Option<f64>,
+    /// Binocular near PD, mm (35–85).
+    #[serde(default)]
+    pub near_mm: Option<f64>,
+    /// Working distance for near, cm (10–100).
+    #[serde(default)]
+    pub working_distance_cm: Option<u16>,
+}
+
+impl PupillaryDistance {
+    /// Each value checked against its range and to 0.1 mm; an error names the field under
+    /// `field` (`pd.near_mm`).
+    pub fn checked(self, field: &str) -> Result<Self> {
+        let mm = |name: &str, v: Option<f64>, range: std::ops::RangeInclusive<f64>| match v {
+            Some(v) if !range.contains(&v) || ((v * 10.0).round() - v * 10.0).abs() > 1e-6 => {
+                Err(Error::invalid_field(
+                    &format!("{field}.{name}"),
+                    format!("{v} mm is out of range ({}–{} mm, to 0.1 mm)", range.start(), range.end()),
+                ))
+            }
+            v => Ok(v.map(|v| (v * 10.0).round() / 10.0)),
+        };
+        if let Some(cm) = self.working_distance_cm.filter(|cm| !(10..=100).contains(cm)) {
+            return Err(Error::invalid_field(
+                &format!("{field}.working_distance_cm"),
+                format!("{cm} cm is out of range (10–100 cm)"),
+            ));
+        }
+        Ok(Self {
+            distance_mm: mm("distance_mm", self.distance_mm, 40.0..=85.0)?,
+            right_mm: mm("right_mm", self.right_mm, 20.0..=45.0)?,
+            left_mm: mm("left_mm", self.left_mm, 20.0..=45.0)?,
+            near_mm: mm("near_mm", self.near_mm, 35.0..=85.0)?,
+            working_distance_cm: self.working_distance_cm,
+        })
+    }
+
+    /// Nothing measured.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// An examination as the API shows it.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -67,6 +124,8 @@ pub struct Examination {
     pub iop_mmhg: Pair<i32>,
     /// Final refraction per eye (minus-cylinder form), if measured.
     pub refraction: Option<Pair<EyeView>>,
+    /// Pupillary distances, typed in or measured by a refractor.
+    pub pd: PupillaryDistance,
     /// Free-text notes (up to 10,000 characters); empty when none.
     pub notes: String,
     /// Who examined.

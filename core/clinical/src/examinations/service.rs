@@ -10,7 +10,7 @@ use ils_storage::ids::{ExaminationId, PatientId, PrescriptionId, UserId};
 use ils_storage::types::Timestamp;
 
 use super::store::{self, NewExamination, Refraction};
-use super::{Examination, Pair, parse_acuity};
+use super::{Examination, Pair, PupillaryDistance, parse_acuity};
 use crate::events::{ExaminationFinalised, PrescriptionCreated};
 use crate::patients;
 use crate::prescriptions::{self, Prescription, RxKind, check_expiry, pd};
@@ -30,6 +30,8 @@ pub struct ExaminationValues {
     pub refraction: Option<(EyeRx, EyeRx)>,
     /// Notes, up to 10,000 characters.
     pub notes: Option<String>,
+    /// Pupillary distances (checked here).
+    pub pd: PupillaryDistance,
 }
 
 impl ExaminationValues {
@@ -53,6 +55,7 @@ impl ExaminationValues {
             iop,
             refraction: self.refraction.map(|(right, left)| Refraction::of(&right, &left)),
             notes: optional_text("notes", self.notes.as_deref(), 10_000)?.unwrap_or_default(),
+            pd: self.pd.checked("pd")?,
             examined_by,
         })
     }
@@ -111,6 +114,8 @@ pub struct RecordRefraction {
     pub right: MeasuredEye,
     /// Left eye.
     pub left: MeasuredEye,
+    /// Pupillary distances the device measured; any it did not measure keep their value.
+    pub pd: PupillaryDistance,
     /// Where the reading came from (driver and device), kept in the audit entry.
     pub source: serde_json::Value,
 }
@@ -140,6 +145,7 @@ pub async fn record_refraction(
         iop: before.iop_mmhg,
         refraction: Some(refraction),
         notes: before.notes,
+        pd: merged(cmd.pd, before.pd).checked("pd")?,
         examined_by: before.examined_by.or(uow.ctx().user_id),
     };
     let exam = store::update_draft(uow.tx(), id, &new).await?;
@@ -147,6 +153,17 @@ pub async fn record_refraction(
         .changes(serde_json::json!({ "patient_id": before.patient_id, "refraction_from": cmd.source }));
     uow.audit(event).await?;
     Ok(exam)
+}
+
+/// The values measured, and where one was not, the value kept.
+fn merged(measured: PupillaryDistance, kept: PupillaryDistance) -> PupillaryDistance {
+    PupillaryDistance {
+        distance_mm: measured.distance_mm.or(kept.distance_mm),
+        right_mm: measured.right_mm.or(kept.right_mm),
+        left_mm: measured.left_mm.or(kept.left_mm),
+        near_mm: measured.near_mm.or(kept.near_mm),
+        working_distance_cm: measured.working_distance_cm.or(kept.working_distance_cm),
+    }
 }
 
 /// Finalises an examination; from then on it never changes. Audited, and announced as

@@ -5,7 +5,7 @@ use ils_storage::ids::{ExaminationId, PatientId, UserId};
 use ils_storage::types::Timestamp;
 use ils_storage::{TenantTx, execute, on_conn};
 
-use super::{Examination, Pair};
+use super::{Examination, Pair, PupillaryDistance};
 pub(crate) use crate::prescriptions::StoredEyes as Refraction;
 use crate::rx::CylinderForm;
 
@@ -24,13 +24,16 @@ pub struct NewExamination {
     pub(crate) refraction: Option<Refraction>,
     /// Notes; empty when none.
     pub notes: String,
+    /// Pupillary distances (checked).
+    pub pd: PupillaryDistance,
     /// Who examined.
     pub examined_by: Option<UserId>,
 }
 
 const COLUMNS: &str =
     "id, patient_id, examined_on, va_right, va_left, iop_right, iop_left, refraction, notes,
-    examined_by, finalised_at, created_at";
+    examined_by, finalised_at, created_at, pd_tenths, pd_right_tenths, pd_left_tenths, near_pd_tenths,
+    working_distance_cm";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -46,6 +49,21 @@ struct Row {
     examined_by: Option<UserId>,
     finalised_at: Option<Timestamp>,
     created_at: Timestamp,
+    pd_tenths: Option<i32>,
+    pd_right_tenths: Option<i32>,
+    pd_left_tenths: Option<i32>,
+    near_pd_tenths: Option<i32>,
+    working_distance_cm: Option<i32>,
+}
+
+/// A length in mm to 0.1 as stored: tenths.
+fn tenths(mm: Option<f64>) -> Option<i32> {
+    #[allow(clippy::cast_possible_truncation)]
+    mm.map(|v| (v * 10.0).round() as i32)
+}
+
+fn mm(tenths: Option<i32>) -> Option<f64> {
+    tenths.map(|t| f64::from(t) / 10.0)
 }
 
 pub(crate) struct Stored {
@@ -79,6 +97,16 @@ impl TryFrom<Row> for Stored {
                 visual_acuity: Pair { right: r.va_right, left: r.va_left },
                 iop_mmhg: Pair { right: r.iop_right, left: r.iop_left },
                 refraction: views,
+                pd: PupillaryDistance {
+                    distance_mm: mm(r.pd_tenths),
+                    right_mm: mm(r.pd_right_tenths),
+                    left_mm: mm(r.pd_left_tenths),
+                    near_mm: mm(r.near_pd_tenths),
+                    working_distance_cm: r
+                        .working_distance_cm
+                        .map(|cm| u16::try_from(cm).map_err(|_| corrupt("working distance")))
+                        .transpose()?,
+                },
                 notes: r.notes,
                 examined_by: r.examined_by,
                 finalised_at: r.finalised_at,
@@ -92,8 +120,9 @@ impl TryFrom<Row> for Stored {
 /// Records a draft examination.
 pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<ExaminationId> {
     const SQL: &str = "INSERT INTO examinations (tenant_id, id, patient_id, examined_on, va_right, va_left,
-            iop_right, iop_left, refraction, notes, examined_by, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+            iop_right, iop_left, refraction, notes, examined_by, created_at, updated_at, pd_tenths,
+            pd_right_tenths, pd_left_tenths, near_pd_tenths, working_distance_cm)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)";
     let id = ExaminationId::new();
     let tenant = tx.tenant_id();
     let refraction = refraction_json(new)?;
@@ -111,7 +140,12 @@ pub async fn insert(tx: &mut TenantTx, new: &NewExamination) -> Result<Examinati
         refraction,
         &new.notes,
         new.examined_by,
-        Timestamp::now()
+        Timestamp::now(),
+        tenths(new.pd.distance_mm),
+        tenths(new.pd.right_mm),
+        tenths(new.pd.left_mm),
+        tenths(new.pd.near_mm),
+        new.pd.working_distance_cm.map(i32::from)
     )?;
     Ok(id)
 }
@@ -124,7 +158,8 @@ pub async fn update_draft(tx: &mut TenantTx, id: ExaminationId, new: &NewExamina
     let done = execute!(
         tx.conn(),
         "UPDATE examinations SET examined_on = $3, va_right = $4, va_left = $5, iop_right = $6, iop_left = $7,
-             refraction = $8, notes = $9, examined_by = $10, updated_at = $11
+             refraction = $8, notes = $9, examined_by = $10, updated_at = $11, pd_tenths = $12,
+             pd_right_tenths = $13, pd_left_tenths = $14, near_pd_tenths = $15, working_distance_cm = $16
          WHERE tenant_id = $1 AND id = $2 AND finalised_at IS NULL",
         tenant,
         id,
@@ -136,7 +171,12 @@ pub async fn update_draft(tx: &mut TenantTx, id: ExaminationId, new: &NewExamina
         refraction,
         &new.notes,
         new.examined_by,
-        Timestamp::now()
+        Timestamp::now(),
+        tenths(new.pd.distance_mm),
+        tenths(new.pd.right_mm),
+        tenths(new.pd.left_mm),
+        tenths(new.pd.near_mm),
+        new.pd.working_distance_cm.map(i32::from)
     )?;
     if done == 0 {
         get(tx, id).await?;

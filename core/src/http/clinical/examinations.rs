@@ -12,7 +12,7 @@ use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
-use ils_clinical::examinations::{Examination, ExaminationValues, Pair, Prescribe};
+use ils_clinical::examinations::{Examination, ExaminationValues, Pair, Prescribe, PupillaryDistance};
 use ils_clinical::prescriptions::{PrescriptionView, RxKind};
 use ils_clinical::rx::{CylinderForm, Eye, Steps};
 use ils_clinical::{examinations, parse_date, parse_past_date, today};
@@ -44,6 +44,8 @@ pub struct ExaminationInput {
     pub refraction: Option<RefractionInput>,
     /// Free-text notes, up to 10,000 characters.
     pub notes: Option<String>,
+    /// Pupillary distances, mm to 0.1, and the working distance for near, cm.
+    pub pd: Option<PupillaryDistance>,
 }
 
 /// Both eyes' refraction.
@@ -73,6 +75,7 @@ impl ExaminationInput {
             iop_mmhg: self.iop_mmhg.unwrap_or_default(),
             refraction,
             notes: self.notes,
+            pd: self.pd.unwrap_or_default(),
         })
     }
 }

@@ -68,6 +68,36 @@ fn subjective_values_alone_make_no_prescription() {
 }
 
 #[test]
+fn a_capture_with_unknown_lines_still_gives_its_draft_prescription() {
+    let json: serde_json::Value =
+        serde_json::from_str(&prescription_json(&data("rt5100-unknown-and-lower.txt")).unwrap()).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "kind": "spectacles",
+            "right": {"sphere": "-1.50", "cylinder": "-0.50", "axis": 170, "add": "+2.25"},
+            "left": {"sphere": "-1.25", "cylinder": "-0.25", "axis": 10, "add": "+2.25"},
+            "pd_right_mm": 31.5,
+            "pd_left_mm": 31.5,
+            "issued_on": "2026-12-03",
+            "prescriber": "",
+            "notes": "Draft from the NIDEK RT-5100 final refraction."
+        })
+    );
+}
+
+#[test]
+fn an_autorefractor_pd_is_never_the_prescriptions() {
+    let data = b"\x02@RM\rPD64.0 32.5 31.5\r\x02@RT\rFR+ 1.00\rFL+ 1.00\rpD63.0 31.0 32.0\r\x04";
+    let draft = draft_prescription(data).unwrap();
+    assert_eq!((draft.pd_right_mm, draft.pd_left_mm), (None, None));
+    assert_eq!(draft.notes.as_deref(), Some("Draft from the NIDEK refractor final refraction."));
+    let list = nidek_rs232::decode_output(data).unwrap();
+    assert!(list.iter().any(|m| m.name == "objective.pd" && m.value == 64.0), "{list:?}");
+    assert!(list.iter().all(|m| m.name != "final.pd"), "{list:?}");
+}
+
+#[test]
 fn decode_gives_the_prescription_for_a_prescription_device() {
     let list = NidekRs232::decode("nidek-rt5100/prescription", &data("rt5100-full.txt")).unwrap();
     let got: Vec<(&str, f64, Side)> = list.iter().map(|m| (m.name.as_str(), m.value, m.side)).collect();

@@ -1,0 +1,7 @@
+-- Pupillary distances measured at an examination (issue 17, docs/adr/049-live-devices.md), in
+-- tenths of a millimetre as a refractor measures them, and the working distance for near in cm.
+ALTER TABLE examinations ADD COLUMN pd_tenths integer CHECK (pd_tenths BETWEEN 400 AND 850);
+ALTER TABLE examinations ADD COLUMN pd_right_tenths integer CHECK (pd_right_tenths BETWEEN 200 AND 450);
+ALTER TABLE examinations ADD COLUMN pd_left_tenths integer CHECK (pd_left_tenths BETWEEN 200 AND 450);
+ALTER TABLE examinations ADD COLUMN near_pd_tenths integer CHECK (near_pd_tenths BETWEEN 350 AND 850);
+ALTER TABLE examinations ADD COLUMN working_distance_cm integer CHECK (working_distance_cm BETWEEN 10 AND 100);
