@@ -78,6 +78,15 @@ pub enum ErrorKind {
     /// The job JSON is not valid.
     #[error("job: {0}")]
     Job(String),
+    /// A live session's device name is not a model this driver runs.
+    #[error("unknown device model {0:?}: the DCS driver runs {known}", known = crate::device_link::Model::known())]
+    UnknownModel(String),
+    /// A live session's stored state cannot be used.
+    #[error("session state: {0}")]
+    State(String),
+    /// The step does not apply to this session (a job for a tracer).
+    #[error("session: {0}")]
+    Session(String),
 }
 
 impl Error {

@@ -7,7 +7,10 @@
 //!   after a NAK or a timeout, give up after `max_retries` resends. It does no I/O: the host feeds
 //!   it bytes and timeouts and sends what it returns.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, ErrorKind, Result};
+use crate::stored::Bytes;
 
 /// File separator: starts a frame.
 pub const FS: u8 = 0x1C;
@@ -40,7 +43,8 @@ pub fn crc16_xmodem(data: &[u8]) -> u16 {
 }
 
 /// How the CRC is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CrcStyle {
     /// Plain decimal (`CRC=845`).
     #[default]
@@ -126,9 +130,12 @@ pub enum Incoming {
 
 /// Cuts a byte stream into frames, ACKs and NAKs. Other bytes between frames are line noise
 /// and are dropped; an FS inside a frame starts the frame again (the sender restarted).
-#[derive(Debug, Default)]
+///
+/// It serialises (serde) with the frame it has begun, so a frame may span stored steps.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Deframer {
-    buffer: Vec<u8>,
+    buffer: Bytes,
     in_frame: bool,
 }
 
@@ -156,7 +163,7 @@ impl Deframer {
                 self.buffer.push(b);
                 if b == GS {
                     self.in_frame = false;
-                    out.push(Incoming::Frame(std::mem::take(&mut self.buffer)));
+                    out.push(Incoming::Frame(std::mem::take(&mut self.buffer.0)));
                 }
             } else if b == ACK {
                 out.push(Incoming::Ack);
@@ -169,7 +176,8 @@ impl Deframer {
 }
 
 /// Settings of a [`Link`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LinkConfig {
     /// Resends of one frame after a NAK or timeout before giving up.
     pub max_retries: u8,
@@ -202,12 +210,16 @@ pub enum LinkEvent {
 }
 
 /// Stop-and-wait over one serial or TCP connection.
-#[derive(Debug, Default)]
+///
+/// It serialises (serde) with everything it holds: a frame begun, the frame in flight and how
+/// often it was sent, the frames queued behind it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Link {
     config: LinkConfig,
     deframer: Deframer,
-    in_flight: Option<(Vec<u8>, u8)>,
-    queue: std::collections::VecDeque<Vec<u8>>,
+    in_flight: Option<(Bytes, u8)>,
+    queue: std::collections::VecDeque<Bytes>,
 }
 
 impl Link {
@@ -223,7 +235,7 @@ impl Link {
 
     /// Queues a body to send; sends it now unless another frame waits for its ACK.
     pub fn send(&mut self, body: &[u8]) -> Vec<LinkEvent> {
-        self.queue.push_back(encode(body, self.config.crc_style));
+        self.queue.push_back(encode(body, self.config.crc_style).into());
         self.next()
     }
 
@@ -234,7 +246,7 @@ impl Link {
         match self.queue.pop_front() {
             Some(frame) => {
                 self.in_flight = Some((frame.clone(), 1));
-                vec![LinkEvent::Send(frame)]
+                vec![LinkEvent::Send(frame.0)]
             }
             None => Vec::new(),
         }
@@ -242,13 +254,14 @@ impl Link {
 
     fn resend(&mut self) -> Vec<LinkEvent> {
         let Some((frame, attempts)) = self.in_flight.take() else { return Vec::new() };
-        if attempts > self.config.max_retries {
+        // `u8::MAX`: a stored link with `max_retries` 255 gives up rather than overflow.
+        if attempts > self.config.max_retries || attempts == u8::MAX {
             let mut out = vec![LinkEvent::GaveUp { attempts }];
             out.extend(self.next());
             return out;
         }
         self.in_flight = Some((frame.clone(), attempts + 1));
-        vec![LinkEvent::Send(frame)]
+        vec![LinkEvent::Send(frame.0)]
     }
 
     /// Feeds bytes received from the device.

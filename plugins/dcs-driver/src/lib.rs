@@ -4,6 +4,8 @@
 //! - [`record`]: `LABEL=value;value` records, parsed and written (vendor `_` records untouched).
 //! - [`frame`]: `FS … RS CRC=… GS` frames with CRC-16/XMODEM, and the ACK/NAK [`frame::Link`].
 //! - [`session`]: the tracer handshake (INI, TRC) as a state machine the host drives.
+//! - [`edger`]: jobs sent to an edger, ACKed or failed, as a state machine the host drives.
+//! - [`device_link`]: live sessions whose state the host keeps as bytes between calls.
 //! - [`trace`]: TRCFMT 1 shapes, with their box and circumference.
 //! - [`power`]: lens powers ([`ils_optics::Power`]), parsed from orders and written as DCS writes them.
 //! - [`job`]: a lab order (JSON) written as a DCS job, and read back.
@@ -12,6 +14,14 @@
 //! As a plugin it provides `equipment-driver`: [`Plugin::decode`] turns device output into
 //! measurements, [`Plugin::encode_job`] turns a job into a DCS packet. Every parser is a pure
 //! function from bytes that returns an error naming the line, the label and the problem.
+//!
+//! It provides `device-link` too: live sessions, by the `device` name's model. A `tracer` sends
+//! shapes (the INI/TRC handshake, host side: [`session::TracerSession`]); an `edger` is sent jobs
+//! ([`edger::EdgerSession`]); `tracer/crc5` and `edger/crc5` zero-pad the CRC of frames sent.
+//! [`Plugin::open_session`] starts one, [`Plugin::feed_session`] gives it the device's bytes,
+//! [`Plugin::wake_session`] tells it its ACK timer ran out, [`Plugin::send_job_in_session`]
+//! sends a job to an edger. Each call takes the state the last one returned (versioned JSON,
+//! see [`device_link`]) and returns the next with the bytes to send and what happened.
 //!
 //! ```
 //! use dcs_driver::{frame, measure, trace};
@@ -24,6 +34,8 @@
 //! assert!((shape.size().hbox_mm - 50.0).abs() < 1e-9);
 //! ```
 
+pub mod device_link;
+pub mod edger;
 pub mod error;
 pub mod frame;
 pub mod job;
@@ -31,10 +43,11 @@ pub mod measure;
 pub mod power;
 pub mod record;
 pub mod session;
+mod stored;
 pub mod trace;
 pub mod values;
 
-use ils_plugin_sdk::{Measurement, Plugin, export_plugin};
+use ils_plugin_sdk::{DeviceStep, Measurement, Plugin, export_plugin};
 
 pub use error::{Error, ErrorKind};
 
@@ -83,6 +96,26 @@ impl Plugin for DcsDriver {
 
     fn encode_job(device: &str, job: &str) -> Result<Vec<u8>, ils_plugin_sdk::Error> {
         Ok(encode_job(job, Output::for_device(device))?)
+    }
+
+    fn open_session(device: &str) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(device_link::open(device)?)
+    }
+
+    fn feed_session(device: &str, state: &[u8], bytes: &[u8]) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(device_link::feed(device, state, bytes)?)
+    }
+
+    fn wake_session(device: &str, state: &[u8]) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(device_link::wake(device, state)?)
+    }
+
+    fn send_job_in_session(
+        device: &str,
+        state: &[u8],
+        job: &str,
+    ) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(device_link::send_job(device, state, job)?)
     }
 }
 

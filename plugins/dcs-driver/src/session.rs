@@ -24,17 +24,28 @@
 //! - A new INI at any point starts the handshake again.
 //! - A message identical to the one before it is the device resending after a lost ACK: it is
 //!   answered again as before and not acted on twice.
+//! - A shape's message may give the distance between lenses (`DBL`, mm): reported after the shape
+//!   in hundredths of a millimetre ([`SessionEvent::DblReceived`]). A DBL that is not a distance
+//!   0–99.99 mm refuses the message, as a shape that does not parse does.
+//!
+//! A session serialises (serde) with everything it holds, so a host may keep it between steps
+//! as bytes (see [`crate::device_link`]).
+
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 use crate::frame::{Link, LinkConfig, LinkEvent};
 use crate::record::{Document, Record};
+use crate::stored::Bytes;
 use crate::trace::{Trace, check_format, read_traces};
+use crate::values::decimal_at;
 
 /// The status sent when the host refuses a request.
 pub const STATUS_REFUSED: &str = "1";
 
 /// Settings of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionConfig {
     /// Framing and retries.
     pub link: LinkConfig,
@@ -90,6 +101,14 @@ pub enum SessionEvent {
         /// How many times it was sent.
         attempts: u8,
     },
+    /// The message that brought `job`'s shape also gave the distance between lenses (`DBL`).
+    /// It follows that message's [`SessionEvent::ShapeReceived`].
+    DblReceived {
+        /// The job number.
+        job: String,
+        /// The distance between lenses, hundredths of a millimetre.
+        dbl: u32,
+    },
 }
 
 /// What the host should do.
@@ -102,7 +121,8 @@ pub enum Action {
 }
 
 /// Where the handshake is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum State {
     /// Waiting for `REQ=INI`.
     AwaitIni,
@@ -116,14 +136,18 @@ pub enum State {
 }
 
 /// The host side of a tracer session.
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TracerSession {
     config: SessionConfig,
     link: Link,
     state: State,
     /// The last message received and the answer sent to it, to answer a resend the same way.
-    last: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    last: Option<(Bytes, Option<Bytes>)>,
 }
+
+/// The answer to a message, if any, and what it made happen.
+type Reply = (Option<Document>, Vec<SessionEvent>);
 
 fn records(list: &[(&'static str, &str)]) -> Document {
     let mut doc = Document::default();
@@ -178,12 +202,12 @@ impl TracerSession {
                     // The device resends a message when our ACK was lost: answer it again, once
                     // more, without acting on it twice.
                     let answer = match &self.last {
-                        Some((previous, answer)) if *previous == body => answer.clone(),
+                        Some((previous, answer)) if **previous == body => answer.clone().map(|a| a.0),
                         _ => {
-                            let (answer, event) = self.message(&body);
-                            out.extend(event.map(Action::Event));
+                            let (answer, events) = self.message(&body);
+                            out.extend(events.into_iter().map(Action::Event));
                             let answer = answer.map(|a| a.to_bytes());
-                            self.last = Some((body, answer.clone()));
+                            self.last = Some((body.into(), answer.clone().map(Bytes::from)));
                             answer
                         }
                     };
@@ -199,20 +223,20 @@ impl TracerSession {
         out
     }
 
-    fn refuse(answer: &str, job: Option<&str>, error: Error) -> (Option<Document>, Option<SessionEvent>) {
+    fn refuse(answer: &str, job: Option<&str>, error: Error) -> Reply {
         let mut list = vec![("ANS", answer)];
         if let Some(job) = job {
             list.push(("JOB", job));
         }
         list.push(("STATUS", STATUS_REFUSED));
-        (Some(records(&list)), Some(SessionEvent::Refused(error)))
+        (Some(records(&list)), vec![SessionEvent::Refused(error)])
     }
 
-    /// One message from the device: the answer to send and the event to report.
-    fn message(&mut self, body: &[u8]) -> (Option<Document>, Option<SessionEvent>) {
+    /// One message from the device: the answer to send and the events to report.
+    fn message(&mut self, body: &[u8]) -> Reply {
         let doc = match Document::parse(body) {
             Ok(doc) => doc,
-            Err(e) => return (None, Some(SessionEvent::Refused(e))),
+            Err(e) => return (None, vec![SessionEvent::Refused(e)]),
         };
         let request = doc.get("REQ").map(|r| r.value().to_string());
         let job = doc.get("JOB").map(|r| r.value().to_string());
@@ -231,7 +255,7 @@ impl TracerSession {
                 }
                 self.state = State::AwaitShape { job: job.clone() };
                 let answer = records(&[("ANS", "TRC"), ("JOB", &job), ("STATUS", "0")]);
-                (Some(answer), Some(SessionEvent::TraceRequested { job }))
+                (Some(answer), vec![SessionEvent::TraceRequested { job }])
             }
             None if doc.get("TRCFMT").is_some() => {
                 let State::AwaitShape { job: expected } = self.state.clone() else {
@@ -253,11 +277,11 @@ impl TracerSession {
                 let e = Error::in_label("REQ", ErrorKind::Unsupported(format!("request {other:?}")));
                 Self::refuse(other, job.as_deref(), e)
             }
-            None => (None, Some(SessionEvent::Refused(Error::in_label("REQ", ErrorKind::Missing)))),
+            None => (None, vec![SessionEvent::Refused(Error::in_label("REQ", ErrorKind::Missing))]),
         }
     }
 
-    fn ini(&mut self, doc: &Document) -> (Option<Document>, Option<SessionEvent>) {
+    fn ini(&mut self, doc: &Document) -> Reply {
         // Only offers this driver reads: the one picked is echoed back to the device as it was sent.
         let offers: Vec<&Record> = doc.all("TRCFMT").filter(|r| check_format(r).is_ok()).collect();
         let score = |r: &&&Record| {
@@ -279,19 +303,33 @@ impl TracerSession {
         let mut answer = records(&[("ANS", "INI"), ("STATUS", "0")]);
         answer.push(Record::trusted("TRCFMT", trcfmt.clone()));
         self.state = State::AwaitTrcRequest;
-        (Some(answer), Some(SessionEvent::Initialised { device, trcfmt }))
+        (Some(answer), vec![SessionEvent::Initialised { device, trcfmt }])
     }
 
-    fn shape(&mut self, doc: &Document, job: String) -> (Option<Document>, Option<SessionEvent>) {
-        match read_traces(doc) {
-            Ok(traces) if !traces.is_empty() => {
+    fn shape(&mut self, doc: &Document, job: String) -> Reply {
+        let read = read_traces(doc).and_then(|traces| Ok((traces, dbl(doc)?)));
+        match read {
+            Ok((traces, dbl)) if !traces.is_empty() => {
                 self.state = State::AwaitTrcRequest;
                 let answer = records(&[("ANS", "TRC"), ("JOB", &job), ("STATUS", "0")]);
-                (Some(answer), Some(SessionEvent::ShapeReceived { job, traces }))
+                let mut events = vec![SessionEvent::ShapeReceived { job: job.clone(), traces }];
+                events.extend(dbl.map(|dbl| SessionEvent::DblReceived { job, dbl }));
+                (Some(answer), events)
             }
             Ok(_) => Self::refuse("TRC", Some(&job), Error::in_label("TRCFMT", ErrorKind::Missing)),
             Err(e) => Self::refuse("TRC", Some(&job), e),
         }
+    }
+}
+
+/// The message's `DBL` in hundredths of a millimetre, when it has one.
+fn dbl(doc: &Document) -> Result<Option<u32>, Error> {
+    let Some(record) = doc.single("DBL")? else { return Ok(None) };
+    let Some(mm) = decimal_at(record, 0)? else { return Ok(None) };
+    match (mm * 100.0).round() {
+        // A whole number in range: the cast is exact.
+        hundredths if (0.0..=9999.0).contains(&hundredths) => Ok(Some(hundredths as u32)),
+        _ => Err(record.bad_value(0, "a distance between lenses of 0–99.99 mm")),
     }
 }
 
@@ -427,6 +465,42 @@ mod tests {
         let again = s.on_bytes(&shape);
         assert_eq!(sent_text(&again), sent_text(&first), "ACK and the same STATUS=0 answer");
         assert!(again.iter().all(|a| matches!(a, Action::Send(_))), "no second event: {again:?}");
+    }
+
+    #[test]
+    fn a_shapes_dbl_follows_it_in_hundredths_and_a_bad_one_refuses_it() {
+        let mut s = ready();
+        let out = s.on_bytes(&frame("REQ=TRC\r\nJOB=9\r\nDBL=18.5\r\nTRCFMT=1;3;E;R;F\r\nR=1;2;3\r\n"));
+        assert!(matches!(&out[1], Action::Event(SessionEvent::ShapeReceived { job, .. }) if job == "9"));
+        assert_eq!(out[2], Action::Event(SessionEvent::DblReceived { job: "9".into(), dbl: 1850 }));
+        assert!(sent_text(&out)[1].contains("STATUS=0"));
+        s.on_bytes(&[ACK]);
+        for bad in ["DBL=x", "DBL=-1", "DBL=100"] {
+            let out =
+                s.on_bytes(&frame(&format!("REQ=TRC\r\nJOB=9\r\n{bad}\r\nTRCFMT=1;3;E;R;F\r\nR=1;2;3\r\n")));
+            assert!(sent_text(&out)[1].contains("STATUS=1"), "{bad}: {out:?}");
+            assert!(
+                matches!(&out[1], Action::Event(SessionEvent::Refused(e)) if e.to_string().starts_with("line 3, DBL: value 1")),
+                "{bad}: {out:?}"
+            );
+            s.on_bytes(&[ACK]);
+        }
+    }
+
+    #[test]
+    fn a_session_stored_mid_frame_carries_on_where_it_was() {
+        let mut s = ready();
+        let shape = frame("REQ=TRC\r\nJOB=9\r\nTRCFMT=1;3;E;R;F\r\nR=2000;2000;2000\r\n");
+        let (a, b) = shape.split_at(20);
+        assert!(s.on_bytes(a).is_empty());
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""buffer":"\u001cREQ=TRC\r\nJOB=9\r\nTRC","in_frame":true"#), "{json}");
+        let mut restored: TracerSession = serde_json::from_str(&json).unwrap();
+        let out = restored.on_bytes(b);
+        assert!(matches!(&out[1], Action::Event(SessionEvent::ShapeReceived { job, .. }) if job == "9"));
+        let again: TracerSession = serde_json::from_str(&serde_json::to_string(&restored).unwrap()).unwrap();
+        assert!(again.awaiting_ack(), "the answer in flight is kept");
+        assert_eq!(again.state(), &State::AwaitTrcRequest);
     }
 
     #[test]

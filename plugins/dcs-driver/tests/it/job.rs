@@ -5,7 +5,7 @@ use ils_plugin_sdk::Plugin;
 use serde_json::json;
 
 /// A job as core's `Order` serialises it (extra fields and all), with a traced box and shape.
-fn order() -> serde_json::Value {
+pub(crate) fn order() -> serde_json::Value {
     json!({
         "id": "0193f1a2-0000-7000-8000-000000000001",
         "number": "J000123",

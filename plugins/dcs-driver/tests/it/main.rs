@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod device_link;
 mod files;
 mod job;
 mod plugin;

@@ -2,14 +2,14 @@ use dcs_driver::session::{Action, SessionConfig, SessionEvent, State, TracerSess
 
 use crate::data;
 
-enum Step {
+pub(crate) enum Step {
     Device(Vec<u8>),
     Host(Vec<u8>),
     Timeout,
 }
 
 /// Reads a recording: `D`/`H` entries with `<FS>`-style escapes, `T` for a timeout.
-fn recording(text: &str) -> Vec<Step> {
+pub(crate) fn recording(text: &str) -> Vec<Step> {
     let mut entries: Vec<(char, String)> = Vec::new();
     for line in text.lines() {
         if line.starts_with('#') || line.is_empty() {
