@@ -20,7 +20,7 @@ fn measurement(list: &Value, name: &str, side: &str) -> f64 {
 }
 
 /// A patient (Ann Lee) and her spectacle prescription, as `token`'s practice records them: their ids.
-async fn patient_with_rx(app: &TestApp, token: &str) -> (String, String) {
+pub(crate) async fn patient_with_rx(app: &TestApp, token: &str) -> (String, String) {
     let patient = app
         .post(
             "/api/v1/patients",

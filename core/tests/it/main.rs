@@ -29,6 +29,7 @@ mod fair_queues;
 mod fairness;
 mod files;
 mod invitations;
+mod live_devices;
 mod metering;
 mod nhs_gos;
 mod operations;
