@@ -40,6 +40,9 @@ enum Command {
     /// Plugins: create, build and test them.
     #[command(subcommand)]
     Plugin(cli::plugin::PluginCommand),
+    /// The on-site bridge: connect a lab's or practice's devices (serial, TCP) to ILS.
+    #[command(subcommand)]
+    Bridge(cli::bridge::BridgeCommand),
 }
 
 #[derive(Args)]
@@ -449,6 +452,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Plugin(command) => Ok(cli::plugin::run(command).await?),
+        Command::Bridge(command) => cli::bridge::run(command).await.map_err(|e| Failure(e.0, e.1)),
     }
 }
 

@@ -85,11 +85,19 @@ impl Sessions {
         ))
     }
 
-    /// Runs the session's timer, if it is due: a device that did not answer in time.
-    pub async fn wake(&self, ctx: &TenantCtx, device: &str) -> Result<()> {
+    /// The database the sessions are kept in.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Runs the session's timer if it is due: the device did not answer in time.
+    pub async fn wake_if_due(&self, ctx: &TenantCtx, device: &str) -> Result<()> {
         let mut tx = self.db.tenant_read(ctx.tenant_id).await?;
         let session = store::session(&mut tx, device).await?;
         tx.commit().await?;
+        if session.wake_at.is_none_or(|at| at > Timestamp::now()) {
+            return Ok(());
+        }
         let Some(state) = session.state.clone() else { return Ok(()) };
         let step = self.step(ctx, &session.plugin_id, &session.model, SessionCall::Wake { state }).await;
         self.commit(ctx, device, session.version, session.acked, None, step, session.state.as_deref())

@@ -181,6 +181,7 @@ pub(crate) struct Session {
     pub(crate) state: Option<Vec<u8>>,
     pub(crate) acked: u64,
     pub(crate) version: i64,
+    pub(crate) wake_at: Option<Timestamp>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -190,6 +191,7 @@ struct SessionRow {
     state: Option<Vec<u8>>,
     acked: i64,
     version: i64,
+    wake_at: Option<Timestamp>,
 }
 
 pub(crate) async fn session(tx: &mut TenantTx, device: &str) -> Result<Session> {
@@ -198,13 +200,20 @@ pub(crate) async fn session(tx: &mut TenantTx, device: &str) -> Result<Session> 
         tx,
         query_as,
         fetch_optional,
-        "SELECT plugin_id, model, state, acked, version FROM devices WHERE tenant_id = $1 AND name = $2",
+        "SELECT plugin_id, model, state, acked, version, wake_at FROM devices WHERE tenant_id = $1 AND name = $2",
         tenant,
         device
     )?;
     let r = row.ok_or(Error::NotFound("device"))?;
     let acked = u64::try_from(r.acked).unwrap_or(0);
-    Ok(Session { plugin_id: r.plugin_id, model: r.model, state: r.state, acked, version: r.version })
+    Ok(Session {
+        plugin_id: r.plugin_id,
+        model: r.model,
+        state: r.state,
+        acked,
+        version: r.version,
+        wake_at: r.wake_at,
+    })
 }
 
 /// What one step leaves behind.

@@ -86,6 +86,11 @@ text_enum! {
         FilesRead = "files:read",
         /// List every file of the tenant, whichever plugin (or user) stored it.
         FilesList = "files:list",
+        /// Register and remove the devices an on-site bridge connects.
+        DevicesManage = "devices:manage",
+        /// Connect an on-site bridge (`ils bridge`): the scope its API key is given, and nothing
+        /// else.
+        DevicesConnect = "devices:connect",
     }
 }
 
@@ -203,6 +208,8 @@ impl Action {
             Action::PluginsUse => "use plugins",
             Action::FilesRead => "download files",
             Action::FilesList => "list every file",
+            Action::DevicesManage => "register devices",
+            Action::DevicesConnect => "connect a device bridge",
         }
     }
 }

@@ -18,7 +18,7 @@ use super::recommendations;
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
-use crate::http::devices::{DeviceJobInput, send_job};
+use crate::http::devices::job_packet;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::orders::{
     FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, StationInput, TransitionInput,
@@ -627,18 +627,16 @@ pub(crate) async fn device_packet(
     Path(id): Path<OrderId>,
     CsrfForm(form): CsrfForm<PacketForm>,
 ) -> PageResult {
-    let input =
-        DeviceJobInput { plugin: form.plugin.trim().to_owned(), device: form.device.trim().to_owned() };
-    match send_job(State(state.clone()), viewer.principal.clone(), ApiPath(id), ApiJson(input)).await {
+    match job_packet(&state, &viewer.principal, id, form.plugin.trim(), form.device.trim()).await {
         Ok(packet) => {
             let order = get_order(State(state), viewer.principal, ApiPath(id)).await?.0;
             let bytes =
-                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &packet.0.packet_base64)
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &packet.packet_base64)
                     .map_err(|e| Error::Internal(e.to_string()))?;
             let name = format!(
                 "attachment; filename=\"{}-{}.dcs\"",
                 order.number,
-                packet.0.device.replace(['"', '/', '\\'], "-")
+                packet.device.replace(['"', '/', '\\'], "-")
             );
             let disposition = HeaderValue::from_str(&name).map_err(|e| Error::Internal(e.to_string()))?;
             Ok((
@@ -652,7 +650,7 @@ pub(crate) async fn device_packet(
         }
         Err(error) => {
             let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
-            refused(error, |errors| Show { errors, ..page })
+            refused(error.into(), |errors| Show { errors, ..page })
         }
     }
 }

@@ -4,6 +4,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,7 @@ use crate::http::problem::Problem;
 use crate::state::AppState;
 use ils_clinical::examinations::{self, Examination, MeasuredEye, PupillaryDistance, RecordRefraction};
 use ils_clinical::rx::{Axis, Power};
+use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
 use ils_kernel::permissions::Action;
@@ -153,7 +156,7 @@ async fn decode(
 async fn decode_with(
     state: &AppState,
     principal: &Principal,
-    ctx: &ils_kernel::TenantCtx,
+    ctx: &TenantCtx,
     plugin: &str,
     device: String,
     data: Vec<u8>,
@@ -169,9 +172,10 @@ async fn decode_with(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceJobInput {
-    /// The driver plugin.
-    pub plugin: String,
-    /// The device, as the driver names it.
+    /// The driver plugin, to get the packet back; without it, `device` names a device registered
+    /// with ILS (`POST /devices`) and the job goes to it through its bridge.
+    pub plugin: Option<String>,
+    /// The device: as the driver names it, or as registered.
     pub device: String,
 }
 
@@ -190,11 +194,14 @@ pub struct DevicePacket {
     pub length: usize,
 }
 
-/// Encode an order as a job for a device (edger, generator…) with a driver plugin. The driver
-/// receives the order as the API shows it; the host sends the packet to the device.
+/// Encode an order as a job for a device (edger, generator…) with a driver plugin and get the
+/// packet back; or, for a device registered with ILS, send it through the device's bridge (202:
+/// the device's log says when the device acknowledged it). The driver receives the order as the
+/// API shows it.
 #[utoipa::path(post, path = "/orders/{order_id}/device-jobs", tag = "plugins", security(("bearer" = [])),
     params(("order_id" = OrderId, Path, description = "The order")), request_body = DeviceJobInput,
     responses((status = 200, description = "The packet", body = DevicePacket),
+              (status = 202, description = "Queued for the registered device"),
               (status = 403, description = "Not allowed to read orders", body = Problem),
               (status = 404, description = "No such order, or the driver is not enabled", body = Problem),
               (status = 502, description = "The driver refused the order (its reason) or failed", body = Problem)))]
@@ -203,35 +210,81 @@ pub(crate) async fn send_job(
     principal: Principal,
     ApiPath(order_id): ApiPath<OrderId>,
     ApiJson(req): ApiJson<DeviceJobInput>,
-) -> ApiResult<Json<DevicePacket>> {
+) -> ApiResult<Response> {
+    match req.plugin {
+        Some(plugin) => {
+            let packet = job_packet(&state, &principal, order_id, &plugin, &req.device).await?;
+            Ok(Json(packet).into_response())
+        }
+        None => {
+            queue_job(&state, &principal, order_id, &req.device).await?;
+            Ok(StatusCode::ACCEPTED.into_response())
+        }
+    }
+}
+
+/// The order as JSON, read for a device job: the caller reads orders and uses plugins.
+async fn order_job(
+    state: &AppState,
+    principal: &Principal,
+    order_id: OrderId,
+) -> Result<(TenantCtx, String)> {
     let ctx = principal.tenant(Action::OrdersRead)?;
     if !principal.may(Action::PluginsUse) {
-        return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use.").into());
+        return Err(Error::forbidden("forbidden", "Sending jobs to devices needs plugins:use."));
     }
-    let plugin = driver_id(&req.plugin)?;
-    let device = ils_kernel::input::required_text("device", &req.device, 100)?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let order = ils_orders::store::get(&mut tx, order_id).await?;
     tx.commit().await?;
     let job = serde_json::to_string(&order).map_err(|e| Error::Internal(e.to_string()))?;
-    let caller = crate::http::plugins::caller(&principal, &ctx);
+    Ok((ctx, job))
+}
+
+/// Sends an order's job to a device registered with ILS, through its session and bridge.
+async fn queue_job(state: &AppState, principal: &Principal, order_id: OrderId, device: &str) -> Result<()> {
+    let (ctx, job) = order_job(state, principal, order_id).await?;
+    let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
+    let device = ils_devices::get(&mut tx, device).await?;
+    tx.commit().await?;
+    let sessions = ils_devices::Sessions::new(state.db.clone(), state.plugins.clone());
+    sessions.send_job(&ctx, &device.name, &job).await?;
+    let mut tx = state.db.tenant(ctx.tenant_id).await?;
+    let event = Event::new("order.sent_to_device", "order", order_id)
+        .changes(serde_json::json!({ "plugin": device.plugin_id, "device": device.name }));
+    audit::record(&mut tx, &ctx.audit, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An order encoded by the tenant's driver `plugin` as a job for `device`: the packet.
+pub(crate) async fn job_packet(
+    state: &AppState,
+    principal: &Principal,
+    order_id: OrderId,
+    plugin: &str,
+    device: &str,
+) -> Result<DevicePacket> {
+    let (ctx, job) = order_job(state, principal, order_id).await?;
+    let plugin = driver_id(plugin)?;
+    let device = ils_kernel::input::required_text("device", device, 100)?;
+    let caller = crate::http::plugins::caller(principal, &ctx);
     let call = Call::EncodeJob { device: device.clone(), job };
     let Reply::Bytes { bytes } = state.plugins.invoke(ctx.tenant_id, &plugin, Some(caller), call).await?
     else {
-        return Err(Error::Internal("unexpected reply to encode".into()).into());
+        return Err(Error::Internal("unexpected reply to encode".into()));
     };
     let mut tx = state.db.tenant(ctx.tenant_id).await?;
     let event = Event::new("order.sent_to_device", "order", order_id)
         .changes(serde_json::json!({ "plugin": plugin, "device": device, "bytes": bytes.len() }));
     audit::record(&mut tx, &ctx.audit, event).await?;
     tx.commit().await?;
-    Ok(Json(DevicePacket {
+    Ok(DevicePacket {
         plugin,
         device,
         packet_base64: STANDARD.encode(&bytes),
         packet_text: String::from_utf8_lossy(&bytes).into_owned(),
         length: bytes.len(),
-    }))
+    })
 }
 
 /// An examination after a device's reading, and what the driver skipped.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod bridge;
 pub mod clinical;
 pub mod devices;
 pub mod diary;

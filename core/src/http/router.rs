@@ -137,6 +137,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(super::reports::router())
         .merge(super::recommendations::router())
         .merge(super::devices::router())
+        .merge(super::bridge::router())
         .merge(super::files::router())
         .merge(super::attachments::router())
         .merge(super::diary::router())

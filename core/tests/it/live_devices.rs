@@ -126,3 +126,114 @@ db_test!(
         assert!(matches!(err, ils_kernel::Error::NotFound("device")), "{err:?}");
     }
 );
+
+/// Waits for `done` to hold, checking every 50 ms; fails after 30 s (a guard, not a timing).
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "waited 30 s for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+db_test!(
+    async fn a_tracer_and_an_edger_work_through_the_bridge(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
+        let lab = app.tenant("lensworks").await;
+        let other = app.tenant("other-lab").await;
+        app.put("/api/v1/tenant/plugins/dcs-driver", &lab.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        let ecp = app.member(&lab, "olive", "ecp").await;
+        let tech = app.member(&lab, "tom", "lab_tech").await;
+        let (patient, rx) = patient_with_rx(&app, &ecp.token).await;
+        let order = json!({ "patient_id": patient, "prescription_id": rx,
+            "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
+            "frame": { "description": "Panto 51-18", "a_mm": 51.5, "b_mm": 40.0, "dbl_mm": 18 },
+            "measurements": { "pd_right_mm": 32, "pd_left_mm": 31.5 },
+            "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
+        let placed = app.post("/api/v1/orders", Some(&ecp.token), order).await.ok(201).clone();
+        let (order_id, number) = (placed["id"].as_str().unwrap().to_owned(), placed["number"].as_str().unwrap().to_owned());
+
+        // The lab registers its devices; only company admins may, and only with a driver it runs.
+        for (name, model) in [("tracer-1", "tracer"), ("edger-1", "edger")] {
+            let device = json!({ "name": name, "plugin": "dcs-driver", "model": model });
+            app.post("/api/v1/devices", Some(&tech.token), device.clone()).await.problem(403, "forbidden");
+            app.post("/api/v1/devices", Some(&lab.admin.token), device).await.ok(201);
+        }
+        let taken = json!({ "name": "tracer-1", "plugin": "dcs-driver", "model": "tracer" });
+        app.post("/api/v1/devices", Some(&lab.admin.token), taken).await.problem(409, "device_exists");
+        let unknown = json!({ "name": "x", "plugin": "nidek-rs232", "model": "rt-5100" });
+        app.post("/api/v1/devices", Some(&other.admin.token), unknown).await.problem(404, "plugin_not_installed");
+        let key = app.post("/api/v1/api-keys", Some(&lab.admin.token), json!({ "name": "lab bridge", "scopes": ["devices:connect"] })).await;
+        let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
+        // The bridge's key opens the bridge and nothing else.
+        app.get("/api/v1/orders", &key).await.problem(403, "forbidden");
+
+        // A simulated edger on the lab's LAN, which the bridge dials.
+        let mut edger = ils_fake_devices::Endpoint::open(&ils_fake_devices::Transport::Listen("127.0.0.1:0".parse().unwrap())).await.unwrap();
+        let edger_addr = edger.local_addr().unwrap();
+        let (job_tx, mut job_rx) = tokio::sync::mpsc::unbounded_channel();
+        let edger_task = tokio::spawn(async move {
+            let options = ils_fake_devices::EdgerOptions { jobs: Some(1), ..Default::default() };
+            ils_fake_devices::run_edger(&mut edger, &options, |doc| { let _ = job_tx.send(doc.to_bytes()); }).await
+        });
+
+        // The bridge: the tracer dials it; it dials the edger.
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "server = \"{}\"\ndata_dir = \"{}\"\nname = \"lab-bridge\"\n\n[[device]]\nname = \"tracer-1\"\ntcp_listen = \"127.0.0.1:0\"\n\n[[device]]\nname = \"edger-1\"\ntcp_connect = \"{edger_addr}\"\n",
+            app.base, dir.path().join("bridge").display()
+        );
+        let overrides = ils_bridge::Overrides { key: Some(key.clone()), ..Default::default() };
+        let config = ils_bridge::Config::from_toml(&toml, &dir.path().join("bridge.toml"), &overrides).unwrap();
+        let data_dir = config.data_dir().to_path_buf();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let bridge = tokio::spawn(ils_bridge::run(config, async { let _ = stopped.await; }));
+        let mut listening = None;
+        eventually("the bridge to listen for the tracer", || {
+            let found = ils_bridge::status(&data_dir).ok().and_then(|s| s.devices.iter().find(|d| d.name == "tracer-1").and_then(|d| d.listening.clone()));
+            listening = found.clone();
+            async move { found.is_some() }
+        }).await;
+
+        // The tracer uploads the shape for the order's job: it lands on the order.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/fake-devices/recordings/tracer-r1001.txt");
+        let mut recording = TracerRecording::load(std::path::Path::new(path)).unwrap();
+        recording.set_job(&number).unwrap();
+        let mut tracer = ils_fake_devices::Endpoint::open(&ils_fake_devices::Transport::Connect(listening.unwrap())).await.unwrap();
+        let report = ils_fake_devices::run_tracer(&mut tracer, &recording, &ils_fake_devices::TracerOptions::default()).await.unwrap();
+        assert_eq!(report.sessions, 1);
+        let shown = app.get(&format!("/api/v1/orders/{order_id}"), &tech.token).await.ok(200).clone();
+        let shapes = shown["frame"]["shapes"].as_array().unwrap();
+        assert_eq!(shapes.len(), 1, "the tracer got its STATUS=0 only after the shape was committed: {shown}");
+        assert_eq!((shapes[0]["box_width_mm"].as_f64(), shapes[0]["box_height_mm"].as_f64()), (Some(51.37), Some(40.06)));
+        assert_eq!(shapes[0]["device"], "tracer-1");
+
+        // The lab sends the job to the edger by its name: the packet it receives carries the shape.
+        let sent = app.post(&format!("/api/v1/orders/{order_id}/device-jobs"), Some(&tech.token), json!({ "device": "edger-1" })).await;
+        assert_eq!(sent.status, 202, "{:?}", sent.body);
+        let received = tokio::time::timeout(std::time::Duration::from_secs(30), job_rx.recv()).await.unwrap().unwrap();
+        let job = dcs_driver::job::Job::from_document(&dcs_driver::record::Document::parse(&received).unwrap()).unwrap();
+        assert_eq!(job.frame.shapes.len(), 1);
+        assert_eq!(job.frame.shapes[0].radii(), recording.traces()[0].radii());
+        edger_task.await.unwrap().unwrap();
+        let log_of = |name: &'static str| {
+            let (app, token) = (&app, tech.token.clone());
+            async move { app.get(&format!("/api/v1/devices/{name}/log"), &token).await.ok(200).clone() }
+        };
+        eventually("the edger's acknowledgement", || async { log_of("edger-1").await.to_string().contains("job_delivered") }).await;
+        let devices = app.get("/api/v1/devices", &tech.token).await.ok(200).clone();
+        assert_eq!(devices.as_array().map(Vec::len), Some(2), "{devices}");
+
+        // Another lab sees none of it.
+        assert_eq!(app.get("/api/v1/devices", &other.admin.token).await.ok(200).clone(), json!([]));
+        app.get("/api/v1/devices/tracer-1/log", &other.admin.token).await.problem(404, "not_found");
+
+        let _ = stop.send(());
+        bridge.await.unwrap().unwrap();
+    }
+);
