@@ -44,22 +44,41 @@ fn session_entries(job: &str) -> Vec<Entry> {
     entries
 }
 
+/// A lab running the DCS driver, and another that does not.
+async fn lab_with_dcs(
+    backend: crate::harness::Backend,
+) -> (TestApp, crate::harness::Tenant, crate::harness::Tenant) {
+    let app = TestApp::spawn(backend).await;
+    install(&app, "dcs_driver", DCS_DRIVER, "free").await;
+    let lab = app.tenant("lensworks").await;
+    let other = app.tenant("other-lab").await;
+    app.put(
+        "/api/v1/tenant/plugins/dcs-driver",
+        &lab.admin.token,
+        json!({ "version": "0.1.0", "consent": [] }),
+    )
+    .await
+    .ok(200);
+    (app, lab, other)
+}
+
+/// An order placed by `token`'s practice for a frame to be traced: its id and number.
+async fn order_for_a_traced_frame(app: &TestApp, token: &str) -> (String, String) {
+    let (patient, rx) = patient_with_rx(app, token).await;
+    let order = json!({ "patient_id": patient, "prescription_id": rx,
+        "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
+        "frame": { "description": "Panto 51-18", "a_mm": 51.5, "b_mm": 40.0, "dbl_mm": 18 },
+        "measurements": { "pd_right_mm": 32, "pd_left_mm": 31.5 },
+        "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
+    let placed = app.post("/api/v1/orders", Some(token), order).await.ok(201).clone();
+    (placed["id"].as_str().unwrap().to_owned(), placed["number"].as_str().unwrap().to_owned())
+}
+
 db_test!(
     async fn a_tracers_session_attaches_its_shape_to_the_order_once(backend) {
-        let app = TestApp::spawn(backend).await;
-        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
-        let lab = app.tenant("lensworks").await;
-        let other = app.tenant("other-lab").await;
-        app.put("/api/v1/tenant/plugins/dcs-driver", &lab.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        let (app, lab, other) = lab_with_dcs(backend).await;
         let ecp = app.member(&lab, "olive", "ecp").await;
-        let (patient, rx) = patient_with_rx(&app, &ecp.token).await;
-        let order = json!({ "patient_id": patient, "prescription_id": rx,
-            "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
-            "frame": { "description": "Panto 51-18", "a_mm": 51.5, "b_mm": 40.0, "dbl_mm": 18 },
-            "measurements": { "pd_right_mm": 32, "pd_left_mm": 31.5 },
-            "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
-        let placed = app.post("/api/v1/orders", Some(&ecp.token), order).await.ok(201).clone();
-        let (order_id, number) = (placed["id"].as_str().unwrap().to_owned(), placed["number"].as_str().unwrap().to_owned());
+        let (order_id, number) = order_for_a_traced_frame(&app, &ecp.token).await;
 
         let tenant = lab.id.parse().unwrap();
         let ctx = TenantCtx::system(tenant);
@@ -142,21 +161,10 @@ where
 
 db_test!(
     async fn a_tracer_and_an_edger_work_through_the_bridge(backend) {
-        let app = TestApp::spawn(backend).await;
-        install(&app, "dcs_driver", DCS_DRIVER, "free").await;
-        let lab = app.tenant("lensworks").await;
-        let other = app.tenant("other-lab").await;
-        app.put("/api/v1/tenant/plugins/dcs-driver", &lab.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        let (app, lab, other) = lab_with_dcs(backend).await;
         let ecp = app.member(&lab, "olive", "ecp").await;
         let tech = app.member(&lab, "tom", "lab_tech").await;
-        let (patient, rx) = patient_with_rx(&app, &ecp.token).await;
-        let order = json!({ "patient_id": patient, "prescription_id": rx,
-            "lens": { "type": "single_vision", "material": "polycarbonate", "index": 1.59, "coatings": [], "tint": null },
-            "frame": { "description": "Panto 51-18", "a_mm": 51.5, "b_mm": 40.0, "dbl_mm": 18 },
-            "measurements": { "pd_right_mm": 32, "pd_left_mm": 31.5 },
-            "due_on": "2099-01-15", "priority": "normal", "price": { "amount_minor": 9900, "currency": "GBP" } });
-        let placed = app.post("/api/v1/orders", Some(&ecp.token), order).await.ok(201).clone();
-        let (order_id, number) = (placed["id"].as_str().unwrap().to_owned(), placed["number"].as_str().unwrap().to_owned());
+        let (order_id, number) = order_for_a_traced_frame(&app, &ecp.token).await;
 
         // The lab registers its devices; only company admins may, and only with a driver it runs.
         for (name, model) in [("tracer-1", "tracer"), ("edger-1", "edger")] {
