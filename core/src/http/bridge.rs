@@ -257,16 +257,23 @@ impl Link {
         tracing::info!(bridge, tenant = %self.ctx.tenant_id, devices = devices.len(), "bridge connected");
         let (mut acked, mut unknown) = (BTreeMap::new(), Vec::new());
         self.devices.clear();
+        // One read of the tenant's devices answers for every name the bridge gave.
+        let registered = match self.sessions_tx().await {
+            Ok(mut tx) => {
+                let list = ils_devices::list(&mut tx).await.unwrap_or_default();
+                let _ = tx.commit().await;
+                list
+            }
+            Err(_) => Vec::new(),
+        };
         for name in devices {
-            let Ok(mut tx) = self.sessions_tx().await else { continue };
-            match ils_devices::get(&mut tx, &name).await {
-                Ok(device) => {
+            match registered.iter().find(|d| d.name == name) {
+                Some(device) => {
                     acked.insert(name.clone(), device.acked);
                     self.devices.insert(name, 0);
                 }
-                Err(_) => unknown.push(name),
+                None => unknown.push(name),
             }
-            let _ = tx.commit().await;
         }
         let mut replies = vec![ToBridge::Welcome { acked, unknown }];
         replies.extend(self.outbound().await);
