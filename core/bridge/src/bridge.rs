@@ -62,6 +62,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
             out_inflight: log.map_or(0, |l| l.out_written),
             out_blocked: false,
             out_epoch: 0,
+            acked: log.map_or(0, |l| l.acked),
+            link_seq: 0,
             last_error: None,
         });
         tasks.0.push(device::spawn(
@@ -210,6 +212,12 @@ struct Slot {
     out_blocked: bool,
     /// Counts the resets of `out_blocked`: a failure reported for an older epoch is stale.
     out_epoch: u64,
+    /// The last `seq` ILS acknowledged.
+    acked: u64,
+    /// The `seq` of the entry saying the device's current connection came up. Until ILS has
+    /// acknowledged it, what ILS sends answers an earlier connection (ILS voids those bytes when
+    /// it applies the entry) and is not written to the device.
+    link_seq: u64,
     last_error: Option<String>,
 }
 
@@ -292,6 +300,12 @@ impl Core {
                 DeviceEvent::Up { peer } => {
                     slot.connected = true;
                     slot.last_error = None;
+                    // A new connection: what failed on the last one is void, not waited for.
+                    if slot.out_blocked {
+                        slot.out_blocked = false;
+                        slot.out_epoch += 1;
+                    }
+                    slot.out_inflight = slot.out_written;
                     if peer.is_some() {
                         slot.peer = peer;
                     }
@@ -324,6 +338,9 @@ impl Core {
             let numbered = self.journal(move |j| j.append(entries)).await?;
             for (name, entry) in numbered {
                 let Some(&index) = self.by_name.get(&name) else { continue };
+                if matches!(entry.body, Body::Link { up: true }) {
+                    self.slots[index].link_seq = entry.seq;
+                }
                 if self.sendable(&self.slots[index]) {
                     self.send(entry.to_wire(&name));
                     self.slots[index].sent = entry.seq;
@@ -381,7 +398,12 @@ impl Core {
             FromIls::Ack { device, seq } => {
                 let name = device.clone();
                 match self.journal(move |j| j.ack(&name, seq)).await? {
-                    Acked::Advanced | Acked::Stale => {}
+                    Acked::Advanced | Acked::Stale => {
+                        if let Some(&index) = self.by_name.get(&device) {
+                            let slot = &mut self.slots[index];
+                            slot.acked = slot.acked.max(seq);
+                        }
+                    }
                     Acked::Beyond => {
                         tracing::warn!(%device, seq, "ILS acknowledged an entry this bridge has not sent; ignored")
                     }
@@ -451,6 +473,11 @@ impl Core {
             }
             let Some(&index) = self.by_name.get(&name) else { continue };
             self.slots[index].sent = acked;
+            self.slots[index].acked = acked;
+            if matches!(resync, Resync::Renumbered { .. }) {
+                // The waiting entries have new numbers; which one opened the connection is lost.
+                self.slots[index].link_seq = 0;
+            }
             for entry in entries {
                 self.send(entry.to_wire(&name));
                 self.slots[index].sent = entry.seq;
@@ -467,6 +494,10 @@ impl Core {
             return;
         };
         let slot = &mut self.slots[index];
+        if slot.acked < slot.link_seq {
+            tracing::debug!(%device, out_seq, "answers the device's previous connection; not written");
+            return;
+        }
         if out_seq <= slot.out_written {
             tracing::debug!(%device, out_seq, "already written; answering written again");
             self.send(ToIls::Written { device, out_seq });

@@ -105,12 +105,23 @@ impl Sessions {
         Ok(())
     }
 
-    /// Sends `job` (an order as JSON) to the device through its session.
+    /// Sends `job` (an order as JSON) to the device through its session; refused (409
+    /// `device_offline`) while the device is not connected.
     pub async fn send_job(&self, ctx: &TenantCtx, device: &str, job: &str) -> Result<()> {
         for _ in 0..TRIES {
             let mut tx = self.db.tenant_read(ctx.tenant_id).await?;
             let session = store::session(&mut tx, device).await?;
             tx.commit().await?;
+            // Bytes for a device that is not connected would wait for a connection that starts
+            // a new exchange: the lab is told now, and sends again when the device is back.
+            if !session.link_up {
+                return Err(Error::conflict(
+                    "device_offline",
+                    format!(
+                        "{device} is not connected: check the device and the site's bridge, then send again."
+                    ),
+                ));
+            }
             let state = session.state.clone().unwrap_or_default();
             let call = SessionCall::SendJob { state, job: job.to_owned() };
             let step = self.step(ctx, &session.plugin_id, &session.model, call).await?;
@@ -185,6 +196,9 @@ impl Sessions {
             return Ok(false);
         }
         if let Some(up) = link_up {
+            // Bytes still waiting answered the connection that ended; a device that connects
+            // anew starts a new exchange and must not get them.
+            store::void_outbox(uow.tx(), device).await?;
             store::note(uow.tx(), device, "link", if up { "connected" } else { "disconnected" }, None)
                 .await?;
         }

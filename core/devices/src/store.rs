@@ -182,6 +182,7 @@ pub(crate) struct Session {
     pub(crate) acked: u64,
     pub(crate) version: i64,
     pub(crate) wake_at: Option<Timestamp>,
+    pub(crate) link_up: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -192,6 +193,7 @@ struct SessionRow {
     acked: i64,
     version: i64,
     wake_at: Option<Timestamp>,
+    link_up: bool,
 }
 
 pub(crate) async fn session(tx: &mut TenantTx, device: &str) -> Result<Session> {
@@ -200,7 +202,7 @@ pub(crate) async fn session(tx: &mut TenantTx, device: &str) -> Result<Session> 
         tx,
         query_as,
         fetch_optional,
-        "SELECT plugin_id, model, state, acked, version, wake_at FROM devices WHERE tenant_id = $1 AND name = $2",
+        "SELECT plugin_id, model, state, acked, version, wake_at, link_up FROM devices WHERE tenant_id = $1 AND name = $2",
         tenant,
         device
     )?;
@@ -213,6 +215,7 @@ pub(crate) async fn session(tx: &mut TenantTx, device: &str) -> Result<Session> 
         acked,
         version: r.version,
         wake_at: r.wake_at,
+        link_up: r.link_up,
     })
 }
 
@@ -298,6 +301,13 @@ pub(crate) async fn written(tx: &mut TenantTx, device: &str, out_seq: u64) -> Re
         device,
         out_seq
     )?;
+    Ok(())
+}
+
+/// Forgets every chunk waiting for the device: they answered a connection that has ended.
+pub(crate) async fn void_outbox(tx: &mut TenantTx, device: &str) -> Result<()> {
+    let tenant = tx.tenant_id();
+    execute!(tx.conn(), "DELETE FROM device_outbox WHERE tenant_id = $1 AND device = $2", tenant, device)?;
     Ok(())
 }
 

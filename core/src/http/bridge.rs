@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -23,7 +24,7 @@ use crate::http::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use ils_devices::{Device, Entry, LogEntry, NewDevice, Sessions};
 use ils_kernel::TenantCtx;
-use ils_kernel::error::Error;
+use ils_kernel::error::{Error, Unreadable};
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
 use ils_tenancy::auth::Principal;
@@ -163,14 +164,20 @@ async fn device_log(
 /// API key with the `devices:connect` scope.
 #[utoipa::path(get, path = "/bridge", tag = "plugins", security(("bearer" = [])),
     responses((status = 101, description = "Switching to the bridge's WebSocket"),
+              (status = 400, description = "Not a WebSocket upgrade request", body = Problem),
               (status = 401, description = "No valid key", body = Problem),
               (status = 403, description = "The key may not connect a bridge", body = Problem)))]
 async fn connect(
     State(state): State<AppState>,
     principal: Principal,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let ctx = principal.tenant(Action::DevicesConnect)?;
+    let ws = ws.map_err(|rejection| Error::BadRequest {
+        code: "websocket_expected",
+        message: format!("The bridge connects over a WebSocket: {}", rejection.body_text()),
+        kind: Unreadable::Malformed,
+    })?;
     Ok(ws.on_upgrade(move |socket| serve(state, ctx, socket)))
 }
 

@@ -204,6 +204,7 @@ pub struct DevicePacket {
               (status = 202, description = "Queued for the registered device"),
               (status = 403, description = "Not allowed to read orders", body = Problem),
               (status = 404, description = "No such order, or the driver is not enabled", body = Problem),
+              (status = 409, description = "The registered device is not connected", body = Problem),
               (status = 502, description = "The driver refused the order (its reason) or failed", body = Problem)))]
 pub(crate) async fn send_job(
     State(state): State<AppState>,

@@ -178,8 +178,13 @@ db_test!(
         app.post("/api/v1/devices", Some(&other.admin.token), unknown).await.problem(404, "plugin_not_installed");
         let key = app.post("/api/v1/api-keys", Some(&lab.admin.token), json!({ "name": "lab bridge", "scopes": ["devices:connect"] })).await;
         let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
-        // The bridge's key opens the bridge and nothing else.
+        // The bridge's key opens the bridge and nothing else; the bridge is a WebSocket.
         app.get("/api/v1/orders", &key).await.problem(403, "forbidden");
+        app.get("/api/v1/bridge", &key).await.problem(400, "websocket_expected");
+        // No bridge has connected the edger yet: a job for it is refused, not queued for later.
+        app.post(&format!("/api/v1/orders/{order_id}/device-jobs"), Some(&tech.token), json!({ "device": "edger-1" }))
+            .await
+            .problem(409, "device_offline");
 
         // A simulated edger on the lab's LAN, which the bridge dials.
         let mut edger = ils_fake_devices::Endpoint::open(&ils_fake_devices::Transport::Listen("127.0.0.1:0".parse().unwrap())).await.unwrap();
@@ -243,5 +248,144 @@ db_test!(
 
         let _ = stop.send(());
         bridge.await.unwrap().unwrap();
+    }
+);
+
+/// A TCP hop between the bridge and ILS, which the test closes (new connections are dropped)
+/// and cuts (every open connection ends at once), as ILS going away looks to the bridge. ILS
+/// keeps nothing of a bridge's connection outside the database (a new connection gets new
+/// sessions, as a restarted ILS would), so a cut stands for ILS killed and started again.
+struct Hop {
+    addr: std::net::SocketAddr,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    cuts: Arc<tokio::sync::watch::Sender<u32>>,
+}
+
+impl Hop {
+    async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let cuts = Arc::new(tokio::sync::watch::channel(0u32).0);
+        let (is_open, cutter) = (Arc::clone(&open), Arc::clone(&cuts));
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !is_open.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let mut cut = cutter.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self { addr, open, cuts }
+    }
+
+    fn set_open(&self, open: bool) {
+        self.open.store(open, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn cut(&self) {
+        self.cuts.send_modify(|n| *n += 1);
+    }
+}
+
+/// The bridge's view of one device, once it has written its status.
+fn bridge_device(data_dir: &std::path::Path, name: &str) -> Option<ils_bridge::DeviceStatus> {
+    ils_bridge::status(data_dir).ok()?.devices.into_iter().find(|d| d.name == name)
+}
+
+db_test!(
+    async fn neither_the_bridge_nor_ils_going_away_loses_or_doubles_an_upload(backend) {
+        let (app, lab, _other) = lab_with_dcs(backend).await;
+        let ecp = app.member(&lab, "olive", "ecp").await;
+        let (order_id, number) = order_for_a_traced_frame(&app, &ecp.token).await;
+        let tracer = json!({ "name": "tracer-1", "plugin": "dcs-driver", "model": "tracer" });
+        app.post("/api/v1/devices", Some(&lab.admin.token), tracer).await.ok(201);
+        let key = app.post("/api/v1/api-keys", Some(&lab.admin.token), json!({ "name": "lab bridge", "scopes": ["devices:connect"] })).await;
+        let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
+
+        // ILS is reached through a hop, closed to begin with: ILS is down.
+        let hop = Hop::start(app.base.trim_start_matches("http://").parse().unwrap()).await;
+        hop.set_open(false);
+        // Both bridges listen for the tracer on one port, as a site's bridge would after a restart.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "server = \"http://{}\"\ndata_dir = \"{}\"\nname = \"lab-bridge\"\n\n[[device]]\nname = \"tracer-1\"\ntcp_listen = \"127.0.0.1:{port}\"\n",
+            hop.addr, dir.path().join("bridge").display()
+        );
+        let start_bridge = || {
+            let overrides = ils_bridge::Overrides { key: Some(key.clone()), ..Default::default() };
+            let config = ils_bridge::Config::from_toml(&toml, &dir.path().join("bridge.toml"), &overrides).unwrap();
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            (stop, tokio::spawn(ils_bridge::run(config, async { let _ = stopped.await; })))
+        };
+        let data_dir = dir.path().join("bridge");
+        let (_stop_a, bridge_a) = start_bridge();
+        eventually("the first bridge to listen", || {
+            let listening = bridge_device(&data_dir, "tracer-1").is_some_and(|d| d.listening.is_some());
+            async move { listening }
+        }).await;
+
+        // The tracer starts its upload; its first message waits in the bridge's journal.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/fake-devices/recordings/tracer-r1001.txt");
+        let mut recording = TracerRecording::load(std::path::Path::new(path)).unwrap();
+        recording.set_job(&number).unwrap();
+        let options = ils_fake_devices::TracerOptions {
+            reconnects: 5,
+            reconnect_pause: std::time::Duration::from_millis(300),
+            ..Default::default()
+        };
+        let addr = format!("127.0.0.1:{port}").parse().unwrap();
+        let tracer = tokio::spawn(async move {
+            let mut tracer = ils_fake_devices::Endpoint::open(&ils_fake_devices::Transport::Connect(addr)).await?;
+            ils_fake_devices::run_tracer(&mut tracer, &recording, &options).await
+        });
+        eventually("the tracer's first bytes in the journal", || {
+            let waiting = bridge_device(&data_dir, "tracer-1").map_or(0, |d| d.waiting);
+            async move { waiting >= 2 }
+        }).await;
+
+        // The bridge is killed mid-session; another starts on its data directory, and ILS comes back.
+        bridge_a.abort();
+        let _ = bridge_a.await;
+        let (stop_b, bridge_b) = start_bridge();
+        hop.set_open(true);
+
+        // Once ILS has taken the journal and part of the new session, it goes away again.
+        let journaled = bridge_device(&data_dir, "tracer-1").map_or(0, |d| d.last_seq);
+        eventually("ILS to take part of the second session", || {
+            let acked = bridge_device(&data_dir, "tracer-1").map_or(0, |d| d.last_acked);
+            async move { acked >= journaled + 3 }
+        }).await;
+        hop.cut();
+
+        // The tracer completes its upload (starting again when its line dropped).
+        let report = tracer.await.unwrap().expect("the tracer's upload completes");
+        assert!(report.sessions >= 2, "the killed bridge dropped the tracer's line: {report:?}");
+
+        // The order has the shape once; its audit says so once; the journal is drained.
+        let shown = app.get(&format!("/api/v1/orders/{order_id}"), &ecp.token).await.ok(200).clone();
+        let shapes = shown["frame"]["shapes"].as_array().unwrap();
+        assert_eq!(shapes.len(), 1, "{shown}");
+        assert_eq!((shapes[0]["box_width_mm"].as_f64(), shapes[0]["box_height_mm"].as_f64()), (Some(51.37), Some(40.06)));
+        let audit = app.get("/api/v1/audit?action=order.shape_attached", &lab.admin.token).await.ok(200).clone();
+        assert_eq!(audit["items"].as_array().map(Vec::len), Some(1), "{audit}");
+        eventually("the journal to drain", || {
+            let waiting = bridge_device(&data_dir, "tracer-1").map_or(1, |d| d.waiting);
+            async move { waiting == 0 }
+        }).await;
+        let log = app.get("/api/v1/devices/tracer-1/log", &lab.admin.token).await.ok(200).clone();
+        let kinds: Vec<&str> = log.as_array().unwrap().iter().filter_map(|l| l["kind"].as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "shapes").count(), 1, "{log}");
+
+        let _ = stop_b.send(());
+        bridge_b.await.unwrap().unwrap();
     }
 );
