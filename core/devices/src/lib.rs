@@ -5,7 +5,8 @@
 //! device connecting or leaving, bytes it sent) carries the device's next sequence number, and
 //! [`Sessions::apply`] runs it through the driver's `device-link` session on the state the host
 //! keeps. The new state, the entry's number, the bytes to send back and what the step made
-//! happen (a traced shape attached to the order its job names, a note in the device's log) commit
+//! happen (a traced shape attached to the order its job names, a refractor's reading filling the
+//! draft examination a clinician pointed the device at, a note in the device's log) commit
 //! in one transaction guarded by the session's version: an entry is applied once, whatever
 //! crashes, and one already applied is only acknowledged again.
 
@@ -13,4 +14,4 @@ mod session;
 mod store;
 
 pub use session::{Entry, Sessions};
-pub use store::{Device, LogEntry, NewDevice, get, list, log, register};
+pub use store::{Device, LogEntry, NewDevice, get, list, log, register, set_examination};

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ils_host_api::{DeviceStep, Happening, SessionCall, ShapeSource, ShapesSent, Side};
+use ils_clinical::examinations::reading::{Measured, record_reading};
+use ils_host_api::{DeviceReading, DeviceStep, Happening, SessionCall, ShapeSource, ShapesSent, Side};
 use ils_kernel::{Error, Result, TenantCtx};
 use ils_orders::shapes::{Shape, ShapeSide};
 use ils_orders::{AttachShapes, attach_shapes};
 use ils_outbox::UnitOfWork;
 use ils_plugin_host::Plugins;
-use ils_plugin_host::invoke::{Call, Reply};
+use ils_plugin_host::invoke::{Call, MeasurementView, Reply};
 use ils_storage::Db;
 use ils_storage::types::Timestamp;
 
@@ -217,18 +218,7 @@ impl Sessions {
 async fn happen(uow: &mut UnitOfWork, device: &str, happening: Happening) -> Result<()> {
     match happening {
         Happening::Shapes(sent) => shapes(uow, device, sent).await,
-        Happening::Reading(reading) => {
-            let message = format!(
-                "a reading of {} values{}",
-                reading.measurements.len(),
-                if reading.warnings.is_empty() {
-                    String::new()
-                } else {
-                    format!("; {}", reading.warnings.join("; "))
-                }
-            );
-            store::note(uow.tx(), device, "reading", &message, None).await
-        }
+        Happening::Reading(reading) => self::reading(uow, device, reading).await,
         Happening::JobDelivered(job) => {
             store::note(uow.tx(), device, "job_delivered", &format!("job {job} delivered"), None).await
         }
@@ -237,6 +227,41 @@ async fn happen(uow: &mut UnitOfWork, device: &str, happening: Happening) -> Res
                 .await
         }
         Happening::Note(note) => store::note(uow.tx(), device, "note", &note, None).await,
+    }
+}
+
+/// A refractor's reading fills the draft examination the device is pointed at. A reading with
+/// nowhere to go, or that the examination refuses (finalised, values out of range), stays in
+/// the device's log with its values, for the clinician to see.
+async fn reading(uow: &mut UnitOfWork, device: &str, reading: DeviceReading) -> Result<()> {
+    let views: Vec<MeasurementView> = reading.measurements.into_iter().map(MeasurementView::from).collect();
+    let values =
+        views.iter().map(|m| format!("{} {} {}", m.name, m.side, m.value)).collect::<Vec<_>>().join(", ");
+    let warnings = if reading.warnings.is_empty() {
+        String::new()
+    } else {
+        format!(" Skipped: {}.", reading.warnings.join("; "))
+    };
+    let Some(examination_id) = store::get(uow.tx(), device).await?.examination_id else {
+        let message = format!(
+            "a reading with no examination waiting for it (choose this device on a draft examination): {values}.{warnings}"
+        );
+        return store::note(uow.tx(), device, "reading", &message, None).await;
+    };
+    let measured: Vec<Measured<'_>> =
+        views.iter().map(|m| Measured { name: &m.name, side: &m.side, value: m.value }).collect();
+    let source = serde_json::json!({ "device": device, "warnings": reading.warnings.len() });
+    let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
+    match record_reading(uow, examination_id, &measured, source, steps).await {
+        Ok(_) => {
+            let message = format!("the reading filled the examination's refraction.{warnings}");
+            store::note_about(uow.tx(), device, "reading", &message, None, Some(examination_id)).await
+        }
+        Err(e @ (Error::Conflict { .. } | Error::Invalid { .. } | Error::NotFound(_))) => {
+            let message = format!("a reading the examination did not take ({e}): {values}.{warnings}");
+            store::note_about(uow.tx(), device, "refused", &message, None, Some(examination_id)).await
+        }
+        Err(e) => Err(e),
     }
 }
 

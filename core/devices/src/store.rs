@@ -22,6 +22,8 @@ pub struct Device {
     pub link_up: bool,
     /// The last bridge entry applied.
     pub acked: u64,
+    /// The draft examination its readings fill, when a clinician set one.
+    pub examination_id: Option<ExaminationId>,
     /// When the bridge last sent anything for it.
     pub last_seen_at: Option<Timestamp>,
     /// When it was registered.
@@ -61,6 +63,7 @@ struct Row {
     model: String,
     link_up: bool,
     acked: i64,
+    examination_id: Option<ExaminationId>,
     last_seen_at: Option<Timestamp>,
     created_at: Timestamp,
 }
@@ -73,13 +76,14 @@ impl From<Row> for Device {
             model: r.model,
             link_up: r.link_up,
             acked: u64::try_from(r.acked).unwrap_or(0),
+            examination_id: r.examination_id,
             last_seen_at: r.last_seen_at,
             created_at: r.created_at,
         }
     }
 }
 
-const COLUMNS: &str = "name, plugin_id, model, link_up, acked, last_seen_at, created_at";
+const COLUMNS: &str = "name, plugin_id, model, link_up, acked, examination_id, last_seen_at, created_at";
 
 /// Registers a device; a name already taken is a `device_exists` conflict. Audited.
 pub async fn register(uow: &mut UnitOfWork, new: NewDevice) -> Result<Device> {
@@ -125,6 +129,29 @@ pub async fn get(tx: &mut TenantTx, name: &str) -> Result<Device> {
         name
     )?;
     row.map(Device::from).ok_or(Error::NotFound("device"))
+}
+
+/// Points the device's readings at draft examination `examination_id` (checked to be the
+/// tenant's by the caller), or at none. Audited.
+pub async fn set_examination(
+    uow: &mut UnitOfWork,
+    name: &str,
+    examination_id: Option<ExaminationId>,
+) -> Result<Device> {
+    let before = get(uow.tx(), name).await?;
+    let tenant = uow.tx().tenant_id();
+    execute!(
+        uow.tx().conn(),
+        "UPDATE devices SET examination_id = $3 WHERE tenant_id = $1 AND name = $2",
+        tenant,
+        name,
+        examination_id
+    )?;
+    let event = Event::new("device.examination_set", "device", name).changes(serde_json::json!({
+        "examination_id": { "from": before.examination_id, "to": examination_id }
+    }));
+    uow.audit(event).await?;
+    get(uow.tx(), name).await
 }
 
 /// The tenant's devices by name.
@@ -319,18 +346,31 @@ pub(crate) async fn note(
     message: &str,
     order_id: Option<OrderId>,
 ) -> Result<()> {
+    note_about(tx, device, kind, message, order_id, None).await
+}
+
+/// Adds a line to the device's log about an order or an examination.
+pub(crate) async fn note_about(
+    tx: &mut TenantTx,
+    device: &str,
+    kind: &str,
+    message: &str,
+    order_id: Option<OrderId>,
+    examination_id: Option<ExaminationId>,
+) -> Result<()> {
     let tenant = tx.tenant_id();
     let message: String = message.chars().take(2000).collect();
     execute!(
         tx.conn(),
-        "INSERT INTO device_log (tenant_id, id, device, kind, message, order_id, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO device_log (tenant_id, id, device, kind, message, order_id, examination_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         tenant,
         ils_storage::ids::EventId::new(),
         device,
         kind,
         &message,
         order_id,
+        examination_id,
         Timestamp::now()
     )?;
     Ok(())

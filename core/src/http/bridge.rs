@@ -34,6 +34,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register_device, list_devices))
         .routes(routes!(device_log))
         .routes(routes!(connect))
+        .routes(routes!(set_device_examination))
 }
 
 /// A device to register.
@@ -61,6 +62,8 @@ pub struct DeviceView {
     pub connected: bool,
     /// The last bridge entry applied.
     pub acked: u64,
+    /// The draft examination its readings fill, when one is chosen.
+    pub examination_id: Option<String>,
     /// When the bridge last sent anything for it (RFC 3339).
     pub last_seen_at: Option<String>,
 }
@@ -73,6 +76,7 @@ impl From<Device> for DeviceView {
             model: d.model,
             connected: d.link_up,
             acked: d.acked,
+            examination_id: d.examination_id.map(|e| e.to_string()),
             last_seen_at: d.last_seen_at.map(|t| t.to_string()),
         }
     }
@@ -87,6 +91,8 @@ pub struct DeviceLogLine {
     pub message: String,
     /// The order it concerned.
     pub order_id: Option<String>,
+    /// The examination it concerned.
+    pub examination_id: Option<String>,
     /// When (RFC 3339).
     pub at: String,
 }
@@ -97,6 +103,7 @@ impl From<LogEntry> for DeviceLogLine {
             kind: l.kind,
             message: l.message,
             order_id: l.order_id.map(|o| o.to_string()),
+            examination_id: l.examination_id.map(|e| e.to_string()),
             at: l.at.to_string(),
         }
     }
@@ -141,6 +148,48 @@ async fn list_devices(
     let devices = ils_devices::list(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(devices.into_iter().map(Into::into).collect()))
+}
+
+/// Where a device's readings go.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceExaminationInput {
+    /// The draft examination the device's readings fill from now on; `null` for none.
+    pub examination_id: Option<ils_storage::ids::ExaminationId>,
+}
+
+/// Point a refractor at a draft examination: each reading it sends through the bridge fills that
+/// examination's refraction and pupillary distances (as `POST /examinations/{id}/device-readings`
+/// does with a capture), until it is pointed elsewhere. Needs `examinations:write`.
+#[utoipa::path(put, path = "/devices/{name}/examination", tag = "plugins", security(("bearer" = [])),
+    params(("name" = String, Path, description = "The device")),
+    request_body = DeviceExaminationInput,
+    responses((status = 200, description = "The device", body = DeviceView),
+              (status = 403, description = "Not allowed to record examinations", body = Problem),
+              (status = 404, description = "No such device or examination", body = Problem),
+              (status = 409, description = "The examination is finalised", body = Problem),
+              (status = 422, description = "Invalid values", body = Problem)))]
+async fn set_device_examination(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(input): ApiJson<DeviceExaminationInput>,
+) -> ApiResult<Json<DeviceView>> {
+    let ctx = principal.tenant(Action::ExaminationsWrite)?;
+    let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
+    if let Some(id) = input.examination_id {
+        let examination = ils_clinical::examinations::get(uow.tx(), id).await?;
+        if examination.finalised_at.is_some() {
+            return Err(Error::conflict(
+                "already_finalised",
+                "That examination is finalised; a reading can only fill a draft.",
+            )
+            .into());
+        }
+    }
+    let device = ils_devices::set_examination(&mut uow, &name, input.examination_id).await?;
+    uow.commit().await?;
+    Ok(Json(device.into()))
 }
 
 /// What a device's sessions did, newest first (the last 200 lines).

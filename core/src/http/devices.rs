@@ -16,8 +16,8 @@ use crate::http::extract::{ApiJson, ApiPath};
 use crate::http::problem::ApiResult;
 use crate::http::problem::Problem;
 use crate::state::AppState;
-use ils_clinical::examinations::{self, Examination, MeasuredEye, PupillaryDistance, RecordRefraction};
-use ils_clinical::rx::{Axis, Power};
+use ils_clinical::examinations::reading::{self, Measured};
+use ils_clinical::examinations::{self, Examination};
 use ils_kernel::TenantCtx;
 use ils_kernel::audit::{self, Event};
 use ils_kernel::error::{Error, Result};
@@ -61,59 +61,6 @@ pub struct DeviceOutput {
 pub struct Decoded {
     /// The measurements, in the order the device gave them.
     pub measurements: Vec<MeasurementView>,
-}
-
-/// A reading as written in an error: with a sign, two decimals, or three for what is not a
-/// quarter step (`+1.25`, `-0.125`).
-fn written(dioptres: f64) -> String {
-    if (dioptres * 4.0).fract() == 0.0 { format!("{dioptres:+.2}") } else { format!("{dioptres:+.3}") }
-}
-
-/// A reading as a power; one that is not a power (not a multiple of 0.125 D) is an invalid
-/// `field`, worded as for a power typed in.
-fn power(field: &str, dioptres: f64) -> Result<Power> {
-    Power::from_dioptres(dioptres)
-        .ok_or_else(|| Error::invalid_field(field, format!("{:?} is not in 0.25 D steps", written(dioptres))))
-}
-
-/// The stage a refraction is taken from: the final one, else the subjective one, else (a driver
-/// without stages, or the Nidek driver's `/prescription` form) bare names.
-fn stage(measurements: &[MeasurementView]) -> &'static str {
-    ["final.", "subjective."]
-        .into_iter()
-        .find(|stage| measurements.iter().any(|m| m.name == format!("{stage}sphere")))
-        .unwrap_or("")
-}
-
-/// The last value named `name` for `side`: a device that measured twice sent the later one last.
-fn value(measurements: &[MeasurementView], name: &str, side: &str) -> Option<f64> {
-    measurements.iter().rev().find(|m| m.name == name && m.side == side).map(|m| m.value)
-}
-
-/// One eye of the refraction in a driver's measurements: `sphere`, `cylinder`, `axis`, `add`
-/// for `side` (of the final stage, else the subjective one), as typed values (checked against the
-/// tenant's steps by the service).
-fn measured_eye(measurements: &[MeasurementView], side: &str) -> Result<MeasuredEye> {
-    let stage = stage(measurements);
-    let value = |name: &str| value(measurements, &format!("{stage}{name}"), side);
-    let field = |name: &str| format!("{side}.{name}");
-    let sphere = value("sphere").ok_or_else(|| {
-        Error::invalid_field("data", format!("the device output holds no {side} sphere (a final refraction)"))
-    })?;
-    let sphere = power(&field("sphere"), sphere)?;
-    let cylinder = match value("cylinder").filter(|c| *c != 0.0) {
-        #[allow(clippy::cast_possible_truncation)]
-        Some(cyl) => Some((
-            power(&field("cylinder"), cyl)?,
-            value("axis").map(|a| Axis::new(&field("axis"), a.round() as i64)).transpose()?,
-        )),
-        None => None,
-    };
-    Ok(MeasuredEye {
-        sphere,
-        cylinder,
-        add: value("add").filter(|a| *a > 0.0).map(|a| power(&field("add"), a)).transpose()?,
-    })
 }
 
 impl Encoding {
@@ -350,66 +297,12 @@ pub(crate) async fn read_refraction(
     else {
         return Err(Error::Internal("unexpected reply to read".into()).into());
     };
-    let (right, left) = (measured_eye(&measurements, "right")?, measured_eye(&measurements, "left")?);
-    let pd = measured_pd(&measurements);
+    let measured: Vec<Measured<'_>> =
+        measurements.iter().map(|m| Measured { name: &m.name, side: &m.side, value: m.value }).collect();
     let source = serde_json::json!({ "plugin": plugin, "device": req.device, "warnings": warnings.len() });
-    let cmd = RecordRefraction { examination_id: id, right, left, pd, source };
     let mut uow = UnitOfWork::begin(&state.db, &ctx).await?;
     let steps = ils_tenancy::tenants::settings(uow.tx()).await?.rx_steps.into();
-    let examination = examinations::record_refraction(&mut uow, cmd, steps).await?;
+    let examination = reading::record_reading(&mut uow, id, &measured, source, steps).await?;
     uow.commit().await?;
     Ok(Json(ExaminationReading { examination, warnings }))
-}
-
-/// The pupillary distances in a driver's measurements: the final (else subjective) stage's `pd`
-/// (binocular on `both`, monocular per eye), `near_pd` and the `working_distance`. An
-/// autorefractor's `objective.pd` is not taken.
-fn measured_pd(measurements: &[MeasurementView]) -> PupillaryDistance {
-    let stage = stage(measurements);
-    let pd = |name: &str, side: &str| value(measurements, &format!("{stage}{name}"), side);
-    PupillaryDistance {
-        distance_mm: pd("pd", "both"),
-        right_mm: pd("pd", "right"),
-        left_mm: pd("pd", "left"),
-        near_mm: pd("near_pd", "both"),
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        working_distance_cm: value(measurements, "working_distance", "both")
-            .filter(|cm| (0.0..=1000.0).contains(cm))
-            .map(|cm| cm.round() as u16),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reading(name: &str, side: &str, value: f64) -> MeasurementView {
-        MeasurementView { name: name.into(), side: side.into(), value, unit: "D".into() }
-    }
-
-    #[test]
-    fn a_reading_becomes_typed_powers_without_a_text_round_trip() {
-        let measurements = [
-            reading("sphere", "right", -2.25),
-            reading("cylinder", "right", -0.5),
-            reading("axis", "right", 89.6),
-            reading("add", "right", 0.0),
-            reading("sphere", "left", 1.125),
-        ];
-        let right = measured_eye(&measurements, "right").unwrap();
-        assert_eq!(right.sphere, Power::from_eighths(-18));
-        let (cylinder, axis) = right.cylinder.unwrap();
-        assert_eq!((cylinder, axis.map(Axis::degrees)), (Power::from_eighths(-4), Some(90)));
-        assert_eq!(right.add, None);
-        assert_eq!(measured_eye(&measurements, "left").unwrap().sphere, Power::from_eighths(9));
-    }
-
-    #[test]
-    fn a_value_that_is_not_a_power_is_an_invalid_field_as_before() {
-        let err = measured_eye(&[reading("sphere", "left", 1.1)], "left").unwrap_err();
-        assert_eq!(err.to_string(), r#"left.sphere: "+1.100" is not in 0.25 D steps"#);
-        let missing = measured_eye(&[reading("sphere", "left", 1.0)], "right").unwrap_err();
-        let Error::Invalid { fields, .. } = missing else { panic!("not invalid: {missing:?}") };
-        assert_eq!(fields[0].field, "data");
-    }
 }

@@ -13,7 +13,7 @@ use ils_outbox::UnitOfWork;
 use serde_json::json;
 
 use crate::devices::patient_with_rx;
-use crate::guests::{DCS_DRIVER, install};
+use crate::guests::{DCS_DRIVER, NIDEK, install};
 use crate::harness::{TestApp, db_test};
 
 const ACK: u8 = 0x06;
@@ -387,5 +387,101 @@ db_test!(
 
         let _ = stop_b.send(());
         bridge_b.await.unwrap().unwrap();
+    }
+);
+
+db_test!(
+    async fn a_refractors_transmission_through_the_bridge_fills_the_draft_examination(backend) {
+        let app = TestApp::spawn(backend).await;
+        install(&app, "nidek_rs232", NIDEK, "free").await;
+        let practice = app.tenant("bright-eyes").await;
+        let other = app.tenant("other").await;
+        app.put("/api/v1/tenant/plugins/nidek-rs232", &practice.admin.token, json!({ "version": "0.1.0", "consent": [] }))
+            .await
+            .ok(200);
+        let optom = app.member(&practice, "olive", "ecp").await;
+        let dispenser = app.member(&practice, "dan", "dispenser").await;
+        let patient = app.post("/api/v1/patients", Some(&optom.token), json!({ "first_name": "Ann", "last_name": "Lee", "date_of_birth": "1961-04-02" })).await;
+        let patient = patient.ok(201)["id"].as_str().unwrap().to_owned();
+        let exam = app.post(&format!("/api/v1/patients/{patient}/examinations"), Some(&optom.token), json!({ "examined_on": "2026-11-01", "visual_acuity": { "right": "6/6", "left": "6/9" }, "notes": "routine" })).await;
+        let exam = exam.ok(201)["id"].as_str().unwrap().to_owned();
+        let device = json!({ "name": "phoropter-1", "plugin": "nidek-rs232", "model": "rt-5100" });
+        app.post("/api/v1/devices", Some(&practice.admin.token), device).await.ok(201);
+
+        // The optometrist points the refractor at the draft; a dispenser may not; another
+        // practice sees neither the device nor the examination.
+        let point = "/api/v1/devices/phoropter-1/examination";
+        app.put(point, &dispenser.token, json!({ "examination_id": exam })).await.problem(403, "forbidden");
+        app.put(point, &other.admin.token, json!({ "examination_id": null })).await.problem(404, "not_found");
+        let theirs = app.post("/api/v1/patients", Some(&other.admin.token), json!({ "first_name": "Bo", "last_name": "Orr", "date_of_birth": "1970-01-01" })).await;
+        let theirs = theirs.ok(201)["id"].as_str().unwrap().to_owned();
+        let their_exam = app.post(&format!("/api/v1/patients/{theirs}/examinations"), Some(&other.admin.token), json!({ "examined_on": "2026-11-01", "notes": "" })).await;
+        let their_exam = their_exam.ok(201)["id"].as_str().unwrap().to_owned();
+        app.put(point, &optom.token, json!({ "examination_id": their_exam })).await.problem(404, "not_found");
+        let pointed = app.put(point, &optom.token, json!({ "examination_id": exam })).await.ok(200).clone();
+        assert_eq!(pointed["examination_id"], exam.as_str());
+
+        // The refractor on a serial line (a pty), 2400 baud 7E2 as an RT-5100 sends, a few bytes
+        // at a time; the bridge reads the port.
+        let key = app.post("/api/v1/api-keys", Some(&practice.admin.token), json!({ "name": "room 2", "scopes": ["devices:connect"] })).await;
+        let key = key.ok(201)["secret"].as_str().unwrap().to_owned();
+        let mut refractor = ils_fake_devices::Endpoint::open(&ils_fake_devices::Transport::Pty).await.unwrap();
+        let port = refractor.pty_path().unwrap().display().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!(
+            "server = \"{}\"\ndata_dir = \"{}\"\nname = \"room-2\"\n\n[[device]]\nname = \"phoropter-1\"\nserial = {port:?}\nbaud = 2400\ndata_bits = 7\nparity = \"even\"\nstop_bits = 2\n",
+            app.base, dir.path().join("bridge").display()
+        );
+        let overrides = ils_bridge::Overrides { key: Some(key), ..Default::default() };
+        let config = ils_bridge::Config::from_toml(&toml, &dir.path().join("bridge.toml"), &overrides).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let bridge = tokio::spawn(ils_bridge::run(config, async { let _ = stopped.await; }));
+        let transmission = include_bytes!("../../../plugins/fake-devices/recordings/refractor-rt5100.txt");
+        let options = ils_fake_devices::RefractorOptions {
+            chunk: Some(24),
+            delay: std::time::Duration::from_millis(5),
+            ..Default::default()
+        };
+        let sending = tokio::spawn(async move { ils_fake_devices::run_refractor(&mut refractor, transmission, &options).await });
+
+        // The final refraction and PDs land in the draft; the rest of it is kept.
+        let exam_path = format!("/api/v1/examinations/{exam}");
+        eventually("the reading in the examination", || {
+            let (app, path, token) = (&app, exam_path.clone(), optom.token.clone());
+            async move { app.get(&path, &token).await.ok(200)["refraction"]["right"]["written"] == "+10.00/-5.00×90" }
+        }).await;
+        let filled = app.get(&exam_path, &optom.token).await.ok(200).clone();
+        assert_eq!(filled["refraction"]["left"]["written"], "+9.50/-4.75×85", "{filled}");
+        assert_eq!(filled["refraction"]["right"]["add"], "+2.00", "{filled}");
+        assert_eq!(filled["pd"]["distance_mm"], 64.0, "the final PD, not the autorefractor's: {filled}");
+        assert_eq!(filled["pd"]["working_distance_cm"], 40, "{filled}");
+        assert_eq!(filled["visual_acuity"]["left"], "6/9");
+        assert_eq!(filled["finalised_at"], serde_json::Value::Null, "a draft, for the optometrist to check");
+        let log = app.get("/api/v1/devices/phoropter-1/log", &optom.token).await.ok(200).clone();
+        let reading = log.as_array().unwrap().iter().find(|l| l["kind"] == "reading").expect("a reading in the log");
+        assert_eq!(reading["examination_id"], exam.as_str(), "{log}");
+        app.get("/api/v1/devices/phoropter-1/log", &other.admin.token).await.problem(404, "not_found");
+
+        // The bridge stops: the port closes, and the refractor sent its one transmission.
+        let _ = stop.send(());
+        bridge.await.unwrap().unwrap();
+        let report = sending.await.unwrap().unwrap();
+        assert_eq!(report.transmissions, 1);
+
+        // Once the examination is finalised, a reading is not taken: it stays in the device's
+        // log with its values, and the finalised refraction does not change.
+        app.post(&format!("{exam_path}/finalise"), Some(&optom.token), json!({})).await.ok(200);
+        let tenant = practice.id.parse().unwrap();
+        let ctx = TenantCtx::system(tenant);
+        let sessions = Sessions::new(app.db.clone(), Arc::clone(&app.state.plugins));
+        let acked = app.get("/api/v1/devices", &optom.token).await.ok(200)[0]["acked"].as_u64().unwrap();
+        sessions.apply(&ctx, "phoropter-1", acked + 1, Entry::Link(true)).await.unwrap();
+        let other_reading = String::from_utf8_lossy(transmission).replace("FR+10.00- 5.00 90", "FR+ 1.00- 0.50 90");
+        sessions.apply(&ctx, "phoropter-1", acked + 2, Entry::Bytes(other_reading.into_bytes())).await.unwrap();
+        let log = app.get("/api/v1/devices/phoropter-1/log", &optom.token).await.ok(200).clone();
+        assert_eq!(log[0]["kind"], "refused", "{log}");
+        assert!(log[0]["message"].as_str().unwrap().contains("final.sphere right 1"), "the values are kept: {log}");
+        let kept = app.get(&exam_path, &optom.token).await.ok(200).clone();
+        assert_eq!(kept["refraction"]["right"]["written"], "+10.00/-5.00×90");
     }
 );

@@ -12,7 +12,8 @@
 //! As a plugin it provides `equipment-driver`: [`Plugin::decode`] returns every value, or, for a
 //! device name ending `/prescription`, the draft prescription's values; it encodes no jobs. And
 //! `device-link` (platform 0.3): [`Plugin::read_device`] is [`read_output`], every value with a
-//! warning for each line skipped.
+//! warning for each line skipped, and a live [`session`] through the site's bridge reads each
+//! transmission as its EOT arrives.
 //!
 //! ```
 //! let data = b"\x01NIDEK RT-5100 ID DA2026/11/21\r\x02@RT\rFR+10.00- 5.00 90\rFL+ 9.50- 4.75 85\r\x04";
@@ -24,8 +25,9 @@ pub mod error;
 pub mod measure;
 pub mod output;
 pub mod prescription;
+pub mod session;
 
-use ils_plugin_sdk::{DeviceReading, Measurement, Plugin, export_plugin};
+use ils_plugin_sdk::{DeviceReading, DeviceStep, Measurement, Plugin, export_plugin};
 
 pub use error::{Error, ErrorKind};
 pub use prescription::PrescriptionDraft;
@@ -71,6 +73,18 @@ impl Plugin for NidekRs232 {
 
     fn read_device(_device: &str, data: &[u8]) -> Result<DeviceReading, ils_plugin_sdk::Error> {
         Ok(read_output(data)?)
+    }
+
+    fn open_session(_device: &str) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(session::open())
+    }
+
+    fn feed_session(_device: &str, state: &[u8], bytes: &[u8]) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(session::feed(state, bytes))
+    }
+
+    fn wake_session(_device: &str, state: &[u8]) -> Result<DeviceStep, ils_plugin_sdk::Error> {
+        Ok(session::wake(state))
     }
 
     fn encode_job(device: &str, _job: &str) -> Result<Vec<u8>, ils_plugin_sdk::Error> {

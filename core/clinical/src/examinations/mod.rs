@@ -1,8 +1,9 @@
 //! Eye examinations: visual acuity, the final refraction, intra-ocular pressure and notes. A
 //! draft is finalised once; a finalised examination never changes and its refraction can become
 //! the patient's prescription. A refraction is typed in, or measured by a refractor and read by a
-//! driver plugin ([`record_refraction`]).
+//! driver plugin ([`reading::record_reading`]).
 
+pub mod reading;
 mod service;
 pub mod store;
 
