@@ -11,6 +11,7 @@ use super::page::{Chrome, FieldErrors, PageResult, render};
 use super::page::{given, millimetres, refused};
 use super::patients::Eyes;
 use super::session::Viewer;
+use crate::http::bridge::{DeviceView, list_devices};
 use crate::http::clinical::examinations::{
     ExaminationInput, FinaliseQuery, PrescribeInput, RefractionInput, finalise_examination, get_examination,
     prescribe, record_examination,
@@ -200,11 +201,21 @@ struct Show {
     chrome: Chrome,
     exam: Examination,
     drivers: Vec<Driver>,
+    /// The tenant's devices on site, for a refractor's readings to fill this examination.
+    devices: Vec<DeviceView>,
     import: ImportForm,
     prescription: PrescribeForm,
     /// What the driver skipped in the reading just imported.
     warnings: Vec<String>,
     errors: FieldErrors,
+}
+
+impl Show {
+    /// The devices whose readings fill this examination.
+    fn pointed_here(&self) -> Vec<&DeviceView> {
+        let id = self.exam.id.to_string();
+        self.devices.iter().filter(|d| d.examination_id.as_deref() == Some(id.as_str())).collect()
+    }
 }
 
 /// The tenant's enabled plugins that provide `point` (`equipment-driver`), if the viewer may use
@@ -250,6 +261,11 @@ async fn show_page(
         chrome: viewer.chrome.at("/patients"),
         exam,
         drivers: drivers(state, viewer, "equipment-driver").await?,
+        devices: if viewer.principal.may(Action::PluginsUse) {
+            list_devices(State(state.clone()), viewer.principal.clone()).await?.0
+        } else {
+            Vec::new()
+        },
         import: ImportForm::default(),
         prescription,
         warnings: Vec::new(),
@@ -264,6 +280,17 @@ pub(crate) async fn show(
     Path(id): Path<ExaminationId>,
 ) -> PageResult {
     Ok(render(&show_page(&state, &viewer, id).await?))
+}
+
+/// The examination's page again, with `error` shown on it.
+pub(crate) async fn refused_on_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: ExaminationId,
+    error: crate::http::problem::ApiError,
+) -> PageResult {
+    let page = show_page(state, viewer, id).await?;
+    refused(error, |errors| Show { errors, ..page })
 }
 
 /// A device's output to import, as pasted or typed.

@@ -13,6 +13,7 @@ mod assets;
 mod attachments;
 mod audit;
 mod customers;
+mod devices;
 mod diary;
 mod directory;
 mod examinations;
@@ -96,6 +97,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/patients/{patient}/examinations/new", get(examinations::new_form))
         .route("/examinations/{examination}", get(examinations::show))
         .route("/examinations/{examination}/device-readings", post(examinations::import))
+        .route("/examinations/{examination}/device", post(devices::point))
+        .route("/devices", get(devices::list).post(devices::register))
+        .route("/devices/{name}", get(devices::log))
         .route("/examinations/{examination}/finalise", post(examinations::finalise))
         .route("/examinations/{examination}/prescribe", post(examinations::prescribe_from))
         .route("/check/eye", get(examinations::check_eye))

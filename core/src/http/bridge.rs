@@ -116,7 +116,7 @@ impl From<LogEntry> for DeviceLogLine {
               (status = 404, description = "The driver is not enabled", body = Problem),
               (status = 409, description = "A device of that name exists", body = Problem),
               (status = 422, description = "Invalid values", body = Problem)))]
-async fn register_device(
+pub(crate) async fn register_device(
     State(state): State<AppState>,
     principal: Principal,
     ApiJson(input): ApiJson<DeviceInput>,
@@ -139,7 +139,7 @@ async fn register_device(
 #[utoipa::path(get, path = "/devices", tag = "plugins", security(("bearer" = [])),
     responses((status = 200, description = "The devices, by name", body = Vec<DeviceView>),
               (status = 403, description = "Not allowed to use plugins", body = Problem)))]
-async fn list_devices(
+pub(crate) async fn list_devices(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Json<Vec<DeviceView>>> {
@@ -169,7 +169,7 @@ pub struct DeviceExaminationInput {
               (status = 404, description = "No such device or examination", body = Problem),
               (status = 409, description = "The examination is finalised", body = Problem),
               (status = 422, description = "Invalid values", body = Problem)))]
-async fn set_device_examination(
+pub(crate) async fn set_device_examination(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(name): ApiPath<String>,
@@ -197,7 +197,7 @@ async fn set_device_examination(
     params(("name" = String, Path, description = "The device")),
     responses((status = 200, description = "The log", body = Vec<DeviceLogLine>),
               (status = 404, description = "No such device", body = Problem)))]
-async fn device_log(
+pub(crate) async fn device_log(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(name): ApiPath<String>,
