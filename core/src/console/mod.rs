@@ -110,6 +110,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{order}/transitions", post(orders::transition))
         .route("/orders/{order}/station", post(orders::station))
         .route("/orders/{order}/device-packet", post(orders::device_packet))
+        .route("/orders/{order}/device-send", post(orders::device_send))
         .route("/orders/{order}/ticket", post(orders::ticket))
         .route(
             "/orders/{order}/attachments",

@@ -18,7 +18,7 @@ use super::recommendations;
 use super::session::Viewer;
 use crate::http::clinical::patients::get_patient;
 use crate::http::clinical::prescriptions::{FormQuery, list_prescriptions};
-use crate::http::devices::job_packet;
+use crate::http::devices::{job_packet, queue_job};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::orders::{
     FrameInput, LensInput, MeasurementsInput, OrderInput, OrderQuery, StationInput, TransitionInput,
@@ -438,6 +438,10 @@ struct Show {
     /// Whether this side ordered it (remakes).
     ordering: bool,
     drivers: Vec<super::examinations::Driver>,
+    /// The devices on site a job can go to through the bridge.
+    devices: Vec<crate::http::bridge::DeviceView>,
+    /// The device the job was just sent to.
+    sent_to: Option<String>,
     errors: FieldErrors,
     /// Files attached to the order, newest first.
     attachments: Vec<ils_files::attachments::Attachment>,
@@ -517,6 +521,11 @@ async fn show_page(
     .await?
     .0;
     let can_attach = viewer.principal.may(Action::OrdersCreate);
+    let devices = if making && !drivers.is_empty() {
+        crate::http::bridge::list_devices(State(state.clone()), viewer.principal.clone()).await?.0
+    } else {
+        Vec::new()
+    };
     Ok(Show {
         chrome: viewer.chrome.at(here),
         order,
@@ -525,6 +534,8 @@ async fn show_page(
         making,
         ordering,
         drivers,
+        devices,
+        sent_to: None,
         errors,
         attachments,
         can_attach,
@@ -652,6 +663,30 @@ pub(crate) async fn device_packet(
             let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
             refused(error.into(), |errors| Show { errors, ..page })
         }
+    }
+}
+
+/// The device on site to send the job to.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SendForm {
+    #[serde(default)]
+    device: String,
+}
+
+/// `POST /orders/{id}/device-send`: the job goes to a registered device through its session and
+/// the site's bridge (the device's log says when it acknowledged it).
+pub(crate) async fn device_send(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<OrderId>,
+    CsrfForm(form): CsrfForm<SendForm>,
+) -> PageResult {
+    let device = form.device.trim().to_owned();
+    let outcome = queue_job(&state, &viewer.principal, id, &device).await;
+    let page = show_page(&state, &viewer, id, FieldErrors::default()).await?;
+    match outcome {
+        Ok(()) => Ok(render(&Show { sent_to: Some(device), ..page })),
+        Err(error) => refused(error.into(), |errors| Show { errors, ..page }),
     }
 }
 

@@ -189,7 +189,12 @@ async fn order_job(
 }
 
 /// Sends an order's job to a device registered with ILS, through its session and bridge.
-async fn queue_job(state: &AppState, principal: &Principal, order_id: OrderId, device: &str) -> Result<()> {
+pub(crate) async fn queue_job(
+    state: &AppState,
+    principal: &Principal,
+    order_id: OrderId,
+    device: &str,
+) -> Result<()> {
     let (ctx, job) = order_job(state, principal, order_id).await?;
     let mut tx = state.db.tenant_read(ctx.tenant_id).await?;
     let device = ils_devices::get(&mut tx, device).await?;

@@ -135,6 +135,74 @@ test("a refractor on site fills a draft examination through the bridge", async (
   }
 });
 
+test("an order's job goes to the edger on site through the bridge", async () => {
+  const { base } = app;
+  const ann = await app.person();
+  await signIn(ann, base, ANN);
+  await ann.goto(`${base}/plugins/dcs-driver`);
+  await ann.getByRole("button", { name: "Enable" }).click();
+  await ann.getByText("yes, version 0.1.0").waitFor();
+  const asAnn = await apiAs(base, ANN);
+  await asAnn.ok("POST", "/devices", { name: "edger-1", plugin: "dcs-driver", model: "edger" });
+  const patient = await asAnn.ok("POST", "/patients", { first_name: "Per", last_name: "Holm", date_of_birth: "1966-02-11" });
+  const rx = await asAnn.ok("POST", `/patients/${patient.id}/prescriptions`, {
+    kind: "spectacles", issued_on: "2026-11-02", prescriber: "O. Optom",
+    right: { sphere: "+1.50" }, left: { sphere: "+1.25" }, pd_right_mm: 32, pd_left_mm: 31.5,
+  });
+  const order = await asAnn.ok("POST", "/orders", {
+    patient_id: patient.id, prescription_id: rx.id,
+    lens: { type: "single_vision", material: "polycarbonate", index: 1.59 },
+    frame: { description: "Panto 51-18", a_mm: 51.37, b_mm: 40.06, dbl_mm: 17.85 },
+    due_on: "2099-01-15", price: { amount_minor: 9900, currency: "GBP" },
+  });
+
+  // No bridge has connected the edger: the page says so and nothing is queued.
+  await ann.goto(`${base}/orders/${order.id}`);
+  await ann.getByLabel("Device on site", { exact: true }).selectOption("edger-1");
+  await ann.getByRole("button", { name: "Send the job" }).click();
+  await ann.getByText("edger-1 is not connected: check the device and the site's bridge, then send again.").first().waitFor();
+  await step(ann, "a job for an edger that is not connected");
+
+  // The edger on the LAN; the bridge dials it.
+  const edger = net.createServer();
+  const received = [];
+  let connected;
+  const linked = new Promise((r) => (connected = r));
+  edger.on("connection", (socket) => {
+    socket.on("data", (chunk) => received.push(chunk));
+    connected();
+  });
+  await new Promise((r) => edger.listen(0, "127.0.0.1", r));
+  const key = await asAnn.ok("POST", "/api-keys", { name: "lab bridge", scopes: ["devices:connect"] });
+  const dir = mkdtempSync(path.join(tmpdir(), "ils-bridge-"));
+  writeFileSync(path.join(dir, "bridge.toml"), [
+    `server = "${base}"`, `data_dir = "data"`, `name = "lab"`, "",
+    "[[device]]", `name = "edger-1"`, `tcp_connect = "127.0.0.1:${edger.address().port}"`, "",
+  ].join("\n"));
+  const bridge = spawn(process.env.ILS_BIN, ["bridge", "run", "--config", path.join(dir, "bridge.toml")], {
+    env: { ...process.env, ILS_LOG: "warn", ILS_BRIDGE_KEY: key.secret },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  try {
+    await linked;
+    await until(ann, "#send-device", "edger-1 (edger)");
+    await ann.getByLabel("Device on site", { exact: true }).selectOption("edger-1");
+    await ann.getByRole("button", { name: "Send the job" }).click();
+    await ann.locator("#job-sent", { hasText: "The job went to edger-1 through the site's bridge" }).waitFor();
+    await step(ann, "a job sent to the edger");
+    const deadline = Date.now() + 30_000;
+    while (!Buffer.concat(received).toString("latin1").includes(`JOB=${order.number}`)) {
+      assert.ok(Date.now() < deadline, `the edger never got job ${order.number}: ${Buffer.concat(received).toString("latin1")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    bridge.kill("SIGTERM");
+    await new Promise((r) => (bridge.exitCode !== null ? r() : bridge.once("exit", r)));
+    edger.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("another company sees none of the practice's devices", async () => {
   const { base } = app;
   const lee = await app.person();
