@@ -56,4 +56,5 @@ GRANT SELECT, INSERT, DELETE ON device_outbox TO ils_app;
 ALTER TABLE device_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE device_log FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON device_log USING (tenant_id = ils_current_tenant() OR ils_system_scope());
-GRANT SELECT, INSERT ON device_log TO ils_app;
+-- DELETE: a patient's erasure removes the log lines about their examinations.
+GRANT SELECT, INSERT, DELETE ON device_log TO ils_app;

@@ -14,4 +14,6 @@ mod session;
 mod store;
 
 pub use session::{Entry, Sessions};
-pub use store::{Device, LogEntry, NewDevice, get, list, log, register, set_examination};
+pub use store::{
+    Device, LogEntry, NewDevice, forget_examinations, get, list, log, register, set_examination,
+};

@@ -154,6 +154,28 @@ pub async fn set_examination(
     get(uow.tx(), name).await
 }
 
+/// Forgets examinations that are being erased: no device points at them any more, and the log
+/// lines about them (a reading's values) go. The number of log lines removed.
+pub async fn forget_examinations(tx: &mut TenantTx, examinations: &[ExaminationId]) -> Result<u64> {
+    let tenant = tx.tenant_id();
+    let mut removed = 0;
+    for id in examinations {
+        execute!(
+            tx.conn(),
+            "UPDATE devices SET examination_id = NULL WHERE tenant_id = $1 AND examination_id = $2",
+            tenant,
+            *id
+        )?;
+        removed += execute!(
+            tx.conn(),
+            "DELETE FROM device_log WHERE tenant_id = $1 AND examination_id = $2",
+            tenant,
+            *id
+        )?;
+    }
+    Ok(removed)
+}
+
 /// The tenant's devices by name.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<Device>> {
     let tenant = tx.tenant_id();

@@ -4,10 +4,10 @@
 //! 1. it **restricts** them (`patients.restricted_on`): hidden from lists and searches, reads and
 //!    changes refused with `patient_restricted`; a company admin can still export them;
 //! 2. once the grace has run (`erase_after`), it **erases** them: their export files, consents,
-//!    prescriptions and examinations are deleted, their orders kept but unlinked (no patient, no
-//!    prescription, no notes), the patient's row deleted, and a [`Tombstone`] written — the
-//!    patient's id, the dates and how many records went, nothing personal — with `patient.erased`
-//!    in the tenant's audit log.
+//!    prescriptions and examinations are deleted (with the device log's lines about the
+//!    examinations), their orders kept but unlinked (no patient, no prescription, no notes), the
+//!    patient's row deleted, and a [`Tombstone`] written — the patient's id, the dates and how many
+//!    records went, nothing personal — with `patient.erased` in the tenant's audit log.
 
 use ils_clinical::{consent, examinations, patients, prescriptions};
 use ils_files::Owner;
@@ -171,6 +171,11 @@ impl Privacy {
         }
         let now = Timestamp::now();
         let mut tx = self.db.tenant(tenant).await?;
+        // A refractor pointed at one of the examinations, and the device log's lines about them
+        // (a reading's values), go before the examinations do.
+        let examined: Vec<_> =
+            examinations::store::for_patient(&mut tx, patient.id).await?.into_iter().map(|e| e.id).collect();
+        ils_devices::forget_examinations(&mut tx, &examined).await?;
         let attached = ils_files::attachments::remove_for_patient(&mut tx, patient.id).await?;
         let removed = Removed {
             attachments: attached.len() as u64,

@@ -229,6 +229,18 @@ db_test!(
         let test = json!({ "kind": "sight_test", "description": "Sight test", "quantity": 1, "unit_price_minor": 2500 });
         let sale = app.post("/api/v1/sales", Some(&tenant.admin.token), json!({ "patient_id": ann.patient, "lines": [test] })).await;
         let sale = sale.ok(201)["id"].as_str().unwrap().to_owned();
+        // A refractor in the room filled her examination through the site's bridge.
+        crate::guests::install(&app, "nidek_rs232", crate::guests::NIDEK, "free").await;
+        app.put("/api/v1/tenant/plugins/nidek-rs232", &tenant.admin.token, json!({ "version": "0.1.0", "consent": [] })).await.ok(200);
+        app.post("/api/v1/devices", Some(&tenant.admin.token), json!({ "name": "phoropter-1", "plugin": "nidek-rs232", "model": "rt-5100" })).await.ok(201);
+        app.put("/api/v1/devices/phoropter-1/examination", &ecp.token, json!({ "examination_id": ann.examination })).await.ok(200);
+        let sessions = ils_devices::Sessions::new(app.db.clone(), std::sync::Arc::clone(&app.state.plugins));
+        let ctx = ils_kernel::TenantCtx::system(tenant.id.parse().unwrap());
+        let transmission = include_bytes!("../../../plugins/fake-devices/recordings/refractor-rt5100.txt");
+        sessions.apply(&ctx, "phoropter-1", 1, ils_devices::Entry::Link(true)).await.unwrap();
+        sessions.apply(&ctx, "phoropter-1", 2, ils_devices::Entry::Bytes(transmission.to_vec())).await.unwrap();
+        let log = app.get("/api/v1/devices/phoropter-1/log", &ecp.token).await.ok(200).clone();
+        assert_eq!(log[0]["examination_id"], ann.examination.as_str(), "{log}");
         let record = app.get(&format!("/api/v1/patients/{}", ann.patient), &ecp.token).await.ok(200).clone();
         let retain_until: jiff::civil::Date = record["retain_until"].as_str().unwrap().parse().unwrap();
         let privacy = &app.state.privacy;
@@ -277,6 +289,11 @@ db_test!(
         assert_eq!(download(&app, &ann.letter, &tenant.admin.token).await.0, 404, "its attachments are gone");
         let erased = app.get(&format!("/api/v1/audit?action=patient.erased&entity_id={}", ann.patient), &tenant.admin.token).await;
         assert_eq!(erased.ok(200)["items"][0]["actor_kind"], "system");
+        // The refractor points nowhere, and its log keeps nothing about her examination.
+        assert_eq!(app.get("/api/v1/devices", &ecp.token).await.ok(200)[0]["examination_id"], Value::Null);
+        let log = app.get("/api/v1/devices/phoropter-1/log", &ecp.token).await.ok(200).clone();
+        assert!(log.as_array().unwrap().iter().all(|l| l["examination_id"].is_null() && l["kind"] != "reading"), "{log}");
+        assert!(!log.as_array().unwrap().is_empty(), "the device's own lines stay: {log}");
         let tombstone_text = tombstone.to_string();
         assert!(!tombstone_text.contains("Quartermaine") && !tombstone_text.contains("1950"), "{tombstone_text}");
         // A second sweep changes nothing.
