@@ -300,11 +300,10 @@ impl Core {
                 DeviceEvent::Up { peer } => {
                     slot.connected = true;
                     slot.last_error = None;
-                    // A new connection: what failed on the last one is void, not waited for.
-                    if slot.out_blocked {
-                        slot.out_blocked = false;
-                        slot.out_epoch += 1;
-                    }
+                    // A new connection: what was written or failed on the last one is void, and
+                    // a failure reported late for it is stale.
+                    slot.out_blocked = false;
+                    slot.out_epoch += 1;
                     slot.out_inflight = slot.out_written;
                     if peer.is_some() {
                         slot.peer = peer;
