@@ -31,15 +31,6 @@ struct Devices {
     errors: FieldErrors,
 }
 
-impl Devices {
-    fn when(at: &str) -> String {
-        at.parse::<jiff::Timestamp>().map_or_else(
-            |_| at.to_owned(),
-            |t| super::page::when(&ils_storage::types::Timestamp::from_jiff(t)),
-        )
-    }
-}
-
 /// The register form, as typed.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct DeviceForm {
@@ -98,12 +89,6 @@ struct Log {
     chrome: Chrome,
     name: String,
     lines: Vec<DeviceLogLine>,
-}
-
-impl Log {
-    fn when(at: &str) -> String {
-        Devices::when(at)
-    }
 }
 
 /// `GET /devices/{name}`: what the device's sessions did, newest first.

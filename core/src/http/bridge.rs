@@ -27,6 +27,7 @@ use ils_kernel::TenantCtx;
 use ils_kernel::error::{Error, Unreadable};
 use ils_kernel::permissions::Action;
 use ils_outbox::UnitOfWork;
+use ils_storage::types::Timestamp;
 use ils_tenancy::auth::Principal;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -64,8 +65,8 @@ pub struct DeviceView {
     pub acked: u64,
     /// The draft examination its readings fill, when one is chosen.
     pub examination_id: Option<String>,
-    /// When the bridge last sent anything for it (RFC 3339).
-    pub last_seen_at: Option<String>,
+    /// When the bridge last sent anything for it.
+    pub last_seen_at: Option<Timestamp>,
 }
 
 impl From<Device> for DeviceView {
@@ -77,7 +78,7 @@ impl From<Device> for DeviceView {
             connected: d.link_up,
             acked: d.acked,
             examination_id: d.examination_id.map(|e| e.to_string()),
-            last_seen_at: d.last_seen_at.map(|t| t.to_string()),
+            last_seen_at: d.last_seen_at,
         }
     }
 }
@@ -93,8 +94,8 @@ pub struct DeviceLogLine {
     pub order_id: Option<String>,
     /// The examination it concerned.
     pub examination_id: Option<String>,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 impl From<LogEntry> for DeviceLogLine {
@@ -104,7 +105,7 @@ impl From<LogEntry> for DeviceLogLine {
             message: l.message,
             order_id: l.order_id.map(|o| o.to_string()),
             examination_id: l.examination_id.map(|e| e.to_string()),
-            at: l.at.to_string(),
+            at: l.at,
         }
     }
 }
